@@ -1,0 +1,133 @@
+"""Decode, validate and convert images.
+
+Every image inside the app is a NumPy ``uint8`` array of shape ``(H, W, C)`` with ``C`` 1 (grayscale)
+or 3 (RGB order). :func:`load_image` is the only door from user bytes to such an array: it checks the
+header before decoding any pixel, so a file that claims 100,000×100,000 pixels never allocates.
+"""
+
+from __future__ import annotations
+
+import io
+import warnings
+
+import cv2
+import numpy as np
+from PIL import Image, ImageFile, UnidentifiedImageError
+
+from cnnviz.errors import InputError
+
+DEFAULT_MAX_PIXELS = 25_000_000
+READABLE_FORMATS = {"PNG", "JPEG", "BMP", "WEBP", "GIF"}
+FORMAT_LIST = "PNG, JPEG, BMP, WebP or GIF"
+
+# A truncated file must be refused, not silently padded with grey.
+ImageFile.LOAD_TRUNCATED_IMAGES = False
+
+
+def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
+    """Decode PNG/JPEG/BMP/WebP/GIF bytes into a ``uint8`` ``(H, W, C)`` array, ``C`` 1 or 3.
+
+    Alpha is composited onto white, 16-bit images are scaled to 8 bits, a GIF gives its first
+    frame, and an RGB image whose three channels are equal comes back as one grayscale channel.
+    Raises :class:`InputError` for empty data, non-images, truncated files and images over
+    ``max_pixels`` (read from the header, before the pixels are decoded).
+    """
+    if not data:
+        raise InputError("The file is empty: there is no image in it.")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            picture = Image.open(io.BytesIO(data))
+            _check_header(picture, max_pixels)
+            picture.seek(0)
+            picture.load()
+    except InputError:
+        raise
+    except UnidentifiedImageError:
+        raise InputError(f"This file is not an image: it should be {FORMAT_LIST}.") from None
+    except Image.DecompressionBombError:
+        raise InputError(_too_large_message(None, max_pixels)) from None
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
+        raise InputError(
+            f"This image could not be decoded; the file may be truncated or damaged ({error})."
+        ) from None
+    return _to_uint8_array(picture)
+
+
+def _check_header(picture: Image.Image, max_pixels: int) -> None:
+    if picture.format not in READABLE_FORMATS:
+        raise InputError(
+            f"{picture.format or 'This'} files are not supported: use {FORMAT_LIST}."
+        )
+    width, height = picture.size
+    if width < 1 or height < 1:
+        raise InputError("This image has no pixels.")
+    if width * height > max_pixels:
+        raise InputError(_too_large_message((width, height), max_pixels))
+
+
+def _too_large_message(size: tuple[int, int] | None, max_pixels: int) -> str:
+    claimed = f" ({size[0]:,}×{size[1]:,} pixels)" if size else ""
+    return (
+        f"This image is too large{claimed}: the limit is {max_pixels:,} pixels. "
+        "Resize it (for example to 1000×1000) and try again."
+    )
+
+
+def _to_uint8_array(picture: Image.Image) -> np.ndarray:
+    """Convert any decoded Pillow image to uint8 (H, W, 1) or (H, W, 3)."""
+    mode = picture.mode
+    if mode in ("I;16", "I;16B", "I;16L", "I"):
+        values = np.asarray(picture, dtype=np.float64)
+        top = 65535.0 if mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
+        gray = np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)
+        return gray[:, :, None]
+    if mode == "F":
+        values = np.asarray(picture, dtype=np.float64)
+        top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
+        return np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)[:, :, None]
+    has_alpha = mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
+    if has_alpha:
+        rgba = np.asarray(picture.convert("RGBA"), dtype=np.float32)
+        alpha = rgba[:, :, 3:4] / 255.0
+        rgb = rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
+        return _collapse_gray(np.round(rgb).astype(np.uint8))
+    if mode in ("L", "1"):
+        return np.asarray(picture.convert("L"), dtype=np.uint8)[:, :, None]
+    return _collapse_gray(np.asarray(picture.convert("RGB"), dtype=np.uint8))
+
+
+def _collapse_gray(rgb: np.ndarray) -> np.ndarray:
+    """Return one channel when R, G and B are equal everywhere (a grayscale photo saved as RGB)."""
+    if np.array_equal(rgb[:, :, 0], rgb[:, :, 1]) and np.array_equal(rgb[:, :, 1], rgb[:, :, 2]):
+        return np.ascontiguousarray(rgb[:, :, :1])
+    return np.ascontiguousarray(rgb)
+
+
+def to_grayscale(image: np.ndarray) -> np.ndarray:
+    """Luma (ITU-R BT.601: 0.299 R + 0.587 G + 0.114 B) of an (H, W, C) uint8 image, as (H, W, 1)."""
+    if image.shape[2] == 1:
+        return image
+    return cv2.cvtColor(image, cv2.COLOR_RGB2GRAY)[:, :, None]
+
+
+def resize(image: np.ndarray, height: int, width: int) -> np.ndarray:
+    """Resize an (H, W, C) image to (height, width, C); area averaging when shrinking."""
+    if height < 1 or width < 1:
+        raise InputError("The new size must be at least 1×1 pixel.")
+    shrinking = height * width < image.shape[0] * image.shape[1]
+    interpolation = cv2.INTER_AREA if shrinking else cv2.INTER_LINEAR
+    resized = cv2.resize(image, (width, height), interpolation=interpolation)
+    return resized.reshape(height, width, image.shape[2])
+
+
+def normalize(image: np.ndarray) -> np.ndarray:
+    """Scale uint8 values 0–255 to float32 values in [0, 1] (value / 255), as networks expect."""
+    return image.astype(np.float32) / 255.0
+
+
+def encode_png(image: np.ndarray) -> bytes:
+    """PNG bytes of an (H, W, C) uint8 image, for downloads and the browser."""
+    buffer = io.BytesIO()
+    Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(buffer, "PNG")
+    return buffer.getvalue()

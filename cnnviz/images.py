@@ -126,6 +126,30 @@ def normalize(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32) / 255.0
 
 
+def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
+    """Turn the canvas' RGBA pixels into a uint8 (H, W, 1) image of white strokes on black."""
+    rgb = rgba[:, :, :3].astype(np.float32)
+    alpha = rgba[:, :, 3:4].astype(np.float32) / 255.0 if rgba.shape[2] == 4 else 1.0
+    luma = (rgb * alpha) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    return np.clip(np.round(luma), 0, 255).astype(np.uint8)[:, :, None]
+
+
+def enlarge(image: np.ndarray, min_side: int = 280) -> np.ndarray:
+    """Blow a small image up by a whole factor with nearest-neighbour, so each pixel stays a crisp square."""
+    factor = max(1, min_side // max(1, min(image.shape[:2])))
+    if factor == 1:
+        return image
+    return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def subsample_for_display(values: np.ndarray, max_side: int) -> tuple[np.ndarray, int]:
+    """Every k-th row and column of an array so that no side exceeds ``max_side``; returns (array, k).
+
+    Used only to draw large images as heat maps: the numbers shown stay real pixel values.
+    """
+    step = max(1, -(-max(values.shape[:2]) // max_side))
+    return values[::step, ::step], step
+
 def encode_png(image: np.ndarray) -> bytes:
     """PNG bytes of an (H, W, C) uint8 image, for downloads and the browser."""
     buffer = io.BytesIO()

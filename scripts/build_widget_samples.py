@@ -1,4 +1,4 @@
-"""Build the bundled sample images offered by the image-input widget (cnnviz/samples/*.png).
+"""Build the bundled sample images offered by the image-input widget (cnnviz/sample_images/*.png).
 
 Dataset samples come from the offline data directory ($CNNVIZ_DATA_DIR, see shared/datasets/README.md);
 the three "photos" are generated here, so they are ours to redistribute. Run once:
@@ -15,7 +15,7 @@ from pathlib import Path
 import cv2
 import numpy as np
 
-OUT = Path(__file__).resolve().parents[1] / "cnnviz" / "samples"
+OUT = Path(__file__).resolve().parents[1] / "cnnviz" / "sample_images"
 FASHION_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat",
                  "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 

@@ -155,3 +155,60 @@ def encode_png(image: np.ndarray) -> bytes:
     buffer = io.BytesIO()
     Image.fromarray(image[:, :, 0] if image.shape[2] == 1 else image).save(buffer, "PNG")
     return buffer.getvalue()
+
+
+def to_model_input(image: np.ndarray, input_shape: tuple[int, ...], *, center: bool = False) -> np.ndarray:
+    """The float32 ``(H, W, C)`` array in [0, 1] a model with ``input_shape`` (H, W, C) expects.
+
+    The image is converted to the model's channels (luma or repeated gray) and resized to H×W.
+    ``center=True`` prepares a drawing the way the MNIST digits were prepared: light strokes on a
+    dark background (a dark-on-light drawing is inverted), cropped to the strokes, scaled into a
+    box of 20/28 of the input's size keeping the aspect ratio, and shifted so that the centre of
+    mass sits in the middle. Without this a 99 % MNIST model misreads many canvas drawings.
+    """
+    image = np.asarray(image)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    if image.ndim != 3 or image.shape[2] not in (1, 3) or image.size == 0:
+        raise InputError("The image must be a grayscale or RGB picture with at least one pixel.")
+    if len(input_shape) != 3 or input_shape[2] not in (1, 3) or not all(input_shape):
+        raise InputError(f"This model expects inputs of shape {tuple(input_shape)}; only (H, W, 1) or (H, W, 3) work.")
+    height, width, channels = (int(size) for size in input_shape)
+    if image.dtype != np.uint8:
+        image = np.clip(np.round(image), 0, 255).astype(np.uint8)
+    if center:
+        prepared = _center_like_mnist(to_grayscale(image), height, width)
+    else:
+        prepared = normalize(resize(to_grayscale(image) if channels == 1 else image, height, width))
+    if prepared.shape[2] != channels:
+        prepared = np.repeat(prepared, channels, axis=2)
+    return prepared
+
+
+def _center_like_mnist(gray: np.ndarray, height: int, width: int) -> np.ndarray:
+    """MNIST-style (height, width, 1) float32 of a uint8 (H, W, 1) drawing; all zeros when it is blank."""
+    values = gray[:, :, 0].astype(np.float32) / 255.0
+    border = np.concatenate([values[0], values[-1], values[:, 0], values[:, -1]])
+    background = float(np.median(border))
+    if background > 0.5:  # dark ink on light paper: make the strokes the bright part
+        values, background = 1.0 - values, 1.0 - background
+    strokes = np.clip(values - background, 0.0, None)
+    output = np.zeros((height, width, 1), np.float32)
+    if strokes.max() < 0.1:
+        return output
+    strokes /= strokes.max()
+    rows, cols = np.nonzero(strokes > 0.1)
+    strokes = strokes[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    box = max(1, round(20 * min(height, width) / 28))
+    scale = box / max(strokes.shape)
+    new_h, new_w = max(1, round(strokes.shape[0] * scale)), max(1, round(strokes.shape[1] * scale))
+    small = cv2.resize(strokes, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
+    top, left = (height - new_h) // 2, (width - new_w) // 2
+    output[top: top + new_h, left: left + new_w, 0] = small
+    mass = output[:, :, 0].sum()
+    ys, xs = np.indices((height, width))
+    shift_y = (height - 1) / 2 - (ys * output[:, :, 0]).sum() / mass
+    shift_x = (width - 1) / 2 - (xs * output[:, :, 0]).sum() / mass
+    moved = cv2.warpAffine(output, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (width, height),
+                           flags=cv2.INTER_LINEAR, borderValue=0)
+    return np.clip(moved, 0.0, 1.0).reshape(height, width, 1)

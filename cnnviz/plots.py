@@ -77,7 +77,9 @@ def _text_size(shape: tuple[int, int]) -> int:
     return 14 if largest <= 8 else 11 if largest <= 16 else 8 if largest <= 28 else 6
 
 
-def histogram(values: np.ndarray, *, title: str = "", bins: int = 64, range_: tuple[float, float] = (0, 255)) -> go.Figure:
+def histogram(
+    values: np.ndarray, *, title: str = "", bins: int = 64, range_: tuple[float, float] = (0, 255)
+) -> go.Figure:
     """Histogram of all values of an array (e.g. pixel intensities), with the given value range."""
     counts, edges = np.histogram(np.asarray(values).ravel(), bins=bins, range=range_)
     centres = (edges[:-1] + edges[1:]) / 2

@@ -1,0 +1,69 @@
+"""Small calculations behind the Pixels page: colours as numbers, what resizing loses."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from cnnviz.errors import InputError
+from cnnviz.images import resize
+
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, what OpenCV and Pillow use
+
+WORKED_COLOURS = {
+    "red": (255, 0, 0),
+    "green": (0, 255, 0),
+    "blue": (0, 0, 255),
+    "white": (255, 255, 255),
+    "black": (0, 0, 0),
+    "forest green #0B6623": (11, 102, 35),
+}
+
+
+def hex_to_rgb(code: str) -> tuple[int, int, int]:
+    """``"#0B6623"`` → ``(11, 102, 35)``: two hexadecimal digits per channel."""
+    digits = code.strip().removeprefix("#")
+    if len(digits) != 6:
+        raise InputError(f"{code!r} is not a colour code like #0B6623.")
+    try:
+        red, green, blue = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+    except ValueError:
+        raise InputError(f"{code!r} is not a colour code like #0B6623.") from None
+    return red, green, blue
+
+
+def rgb_to_hex(rgb: tuple[int, int, int]) -> str:
+    """``(11, 102, 35)`` → ``"#0B6623"``."""
+    return "#" + "".join(f"{int(value):02X}" for value in rgb)
+
+
+def luma(rgb: tuple[int, int, int]) -> float:
+    """Gray value of one RGB pixel: 0.299·R + 0.587·G + 0.114·B (not rounded)."""
+    return float(np.dot(LUMA_WEIGHTS, rgb))
+
+
+def window(image: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
+    """The ``size``×``size`` block of an (H, W, C) image starting at (top, left), clipped to the image."""
+    top = int(np.clip(top, 0, image.shape[0] - 1))
+    left = int(np.clip(left, 0, image.shape[1] - 1))
+    return image[top:top + size, left:left + size]
+
+
+@dataclass(frozen=True)
+class ResizeLoss:
+    """What shrinking an image to (height, width) keeps and loses."""
+
+    small: np.ndarray  # the shrunk image
+    restored: np.ndarray  # shrunk then enlarged back to the original size
+    values_before: int
+    values_after: int
+    mean_abs_error: float  # average |original - restored| in 0–255 units
+
+
+def resize_loss(image: np.ndarray, height: int, width: int) -> ResizeLoss:
+    """Shrink (or grow) an image and measure the detail lost by resizing it back."""
+    small = resize(image, height, width)
+    restored = resize(small, image.shape[0], image.shape[1])
+    error = np.abs(image.astype(np.int16) - restored.astype(np.int16)).mean()
+    return ResizeLoss(small, restored, image.size, small.size, float(error))

@@ -1,0 +1,1 @@
+"""Streamlit widgets shared by several pages (the only part of cnnviz that imports Streamlit)."""

@@ -1,0 +1,130 @@
+"""The one image-input widget every page uses: draw, upload, take a photo, or pick a sample.
+
+The chosen image lives in ``st.session_state["image"]`` (uint8 ``(H, W, C)``, ``C`` 1 or 3) with a
+human label in ``st.session_state["image_label"]``, so it survives moving between pages. A bad
+upload shows an error and keeps the previous image.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+import streamlit as st
+
+from cnnviz.errors import InputError
+from cnnviz.images import canvas_to_gray, load_image
+from cnnviz.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
+
+SOURCES = ("Sample", "Draw", "Upload", "Camera")
+UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "gif"]
+CANVAS_SIZE = 280
+
+
+def current_image() -> np.ndarray:
+    """The session's image, starting with the default sample on a first visit."""
+    if "image" not in st.session_state:
+        _set_image(load_sample(DEFAULT_SAMPLE), f"Sample: {DEFAULT_SAMPLE}")
+    return st.session_state["image"]
+
+
+def _set_image(image: np.ndarray, label: str) -> None:
+    st.session_state["image"] = image
+    st.session_state["image_label"] = label
+
+
+def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np.ndarray:
+    """Show the source picker and the chosen source's control; return the current image.
+
+    ``key`` prefixes the widget keys so two pages never share widget state; the chosen source
+    is remembered across pages.
+    """
+    current_image()
+    remembered = st.session_state.get("image_source", sources[0])
+    source = st.segmented_control(
+        "Image source",
+        sources,
+        default=remembered if remembered in sources else sources[0],
+        key=f"{key}_source",
+        help="Pick a bundled sample, draw with the mouse, upload a file, or use your camera.",
+    )
+    source = source or remembered
+    st.session_state["image_source"] = source
+    if source == "Sample":
+        _sample_picker(key)
+    elif source == "Draw":
+        _drawing_canvas(key)
+    elif source == "Upload":
+        _accept_file(st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"{key}_upload"), "Upload")
+    elif source == "Camera":
+        _accept_file(st.camera_input("Take a photo", key=f"{key}_camera"), "Camera")
+    image = st.session_state["image"]
+    height, width, channels = image.shape
+    kind = "grayscale" if channels == 1 else "colour (RGB)"
+    st.caption(f"Current image: **{st.session_state['image_label']}**, {height}×{width}×{channels}, {kind}")
+    return image
+
+
+def _sample_picker(key: str) -> None:
+    names = list(SAMPLES)
+    label = st.session_state["image_label"]
+    chosen = label.removeprefix("Sample: ") if label.startswith("Sample: ") else None
+
+    def pick() -> None:
+        name = st.session_state[f"{key}_sample"]
+        _set_image(load_sample(name), f"Sample: {name}")
+
+    st.selectbox(
+        "Sample image",
+        names,
+        index=names.index(chosen) if chosen in SAMPLES else None,
+        placeholder="Choose a sample",
+        key=f"{key}_sample",
+        on_change=pick,
+    )
+
+
+def _accept_file(file, source: str) -> None:
+    """Decode a newly uploaded or captured file once; show its error for as long as it stays."""
+    if file is None:
+        return
+    seen = st.session_state.setdefault("image_files_seen", {})
+    if file.file_id not in seen:
+        try:
+            _set_image(load_image(file.getvalue()), f"{source}: {file.name}")
+            seen[file.file_id] = None
+        except InputError as error:
+            seen[file.file_id] = str(error)
+    if seen[file.file_id]:
+        st.error(f"{file.name}: {seen[file.file_id]} The previous image is kept.")
+
+
+def _drawing_canvas(key: str) -> None:
+    # Imported here: the component can only be declared inside a running Streamlit script.
+    from streamlit_drawable_canvas import st_canvas
+
+    version = st.session_state.setdefault(f"{key}_canvas_version", 0)
+    brush, clear = st.columns([3, 1], vertical_alignment="bottom")
+    stroke = brush.slider("Brush size", 4, 40, 18, key=f"{key}_brush")
+    if clear.button("Clear", key=f"{key}_clear", width="stretch"):
+        st.session_state[f"{key}_canvas_version"] = version = version + 1
+    st.caption("Draw with the mouse: white strokes on black, like the MNIST digits.")
+    result = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=f"{key}_canvas_{version}",
+    )
+    drawing = result.image_data
+    if drawing is None or not (result.json_data or {}).get("objects"):
+        return
+    gray = canvas_to_gray(np.asarray(drawing))
+    digest = hashlib.sha1(gray.tobytes()).hexdigest()
+    if st.session_state.get("image_drawing_digest") != digest:
+        st.session_state["image_drawing_digest"] = digest
+        _set_image(gray, "Your drawing")
+

@@ -1,0 +1,41 @@
+"""The learning steps of the app, in order: one list feeds the navigation and the home page."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@dataclass(frozen=True)
+class Step:
+    path: str
+    title: str
+    icon: str
+    url_path: str
+    summary: str
+
+
+STEPS = [
+    Step("pages/pixels.py", "1 · Pixels", "🔢", "pixels",
+         "How a computer sees an image: a matrix of 0–255 values, three stacked channels for colour."),
+    Step("pages/convolution.py", "2 · Convolution", "🪟", "convolution",
+         "Slide a kernel over your image: stride, padding, dilation, one window's multiply-and-sum, "
+         "pooling and activations."),
+    Step("pages/layer_builder.py", "3 · Layer builder", "🧱", "layer_builder",
+         "Stack layers and see every output shape, parameter count, cost and receptive field, "
+         "exactly as Keras computes them."),
+    Step("pages/data.py", "4 · Datasets", "🗂️", "data",
+         "Meet MNIST digits, Fashion-MNIST clothes and NEU steel defects: counts, examples, mean images."),
+    Step("pages/training.py", "5 · Training", "📈", "training",
+         "Train your stack on real data and watch accuracy and loss curves move; stop it, compare runs."),
+    Step("pages/inside.py", "6 · Inside the network", "🔬", "inside",
+         "Draw a digit and watch it flow through a trained network: activations, filters, "
+         "predictions and Grad-CAM."),
+]
+
+
+def available_steps() -> list[Step]:
+    """The steps whose page file exists (all of them in a complete checkout)."""
+    return [step for step in STEPS if (ROOT / step.path).exists()]

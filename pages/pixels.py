@@ -1,0 +1,158 @@
+"""Pixels: how a computer sees an image — a matrix of numbers, three of them for colour."""
+
+import numpy as np
+import streamlit as st
+
+from cnnviz import plots
+from cnnviz.errors import InputError
+from cnnviz.images import enlarge, normalize, subsample_for_display, to_grayscale
+from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
+from cnnviz.ui.image_input import image_input
+
+OVERVIEW_SIDE = 160  # largest heat map drawn for a whole image (rows/columns)
+CHANNEL_NAMES = ("red", "green", "blue")
+
+
+def swatch(rgb: tuple[int, int, int], label: str) -> str:
+    colour = rgb_to_hex(rgb)
+    return (
+        f"<div style='display:flex;align-items:center;gap:.6rem;margin:.2rem 0'>"
+        f"<span style='width:2.2rem;height:1.4rem;border:1px solid #999;border-radius:4px;"
+        f"background:{colour}'></span><span>{label}</span></div>"
+    )
+
+
+st.title("🔢 Pixels: how a computer sees an image")
+st.markdown(
+    "To a computer a **grayscale image is a 2-D matrix** of numbers from 0 (black) to 255 (white), "
+    "one per pixel. A **colour image is three such matrices stacked**: red, green and blue channels, "
+    "so its shape is height × width × 3. Pick or draw an image and look at its numbers."
+)
+
+with st.container(border=True):
+    image = image_input("pixels")
+height, width, channels = image.shape
+
+picture, numbers = st.columns([1, 2])
+with picture:
+    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch")
+    st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
+    st.markdown(
+        f"**{image.size:,} numbers** in all, each an integer 0–255 (`uint8`).  \n"
+        f"Smallest {int(image.min())}, largest {int(image.max())}, mean {image.mean():.1f}."
+    )
+
+with numbers:
+    st.subheader("The image as numbers")
+    channel = 0
+    if channels == 3:
+        channel = st.radio("Channel", CHANNEL_NAMES, horizontal=True, key="pixels_channel")
+        channel = CHANNEL_NAMES.index(channel)
+    plane = image[:, :, channel]
+    overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
+    note = f" (every {step}th pixel shown)" if step > 1 else ""
+    st.plotly_chart(
+        plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
+        width="stretch",
+    )
+    if overview.size > plots.MAX_CELLS_WITH_TEXT:
+        st.caption("Zoom in with the mouse, or read every value of one block below.")
+
+with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
+    size = min(16, height, width)
+    top_col, left_col = st.columns(2)
+    top = top_col.slider("Top row", 0, max(0, height - size), max(0, height // 2 - size // 2), key="pixels_top")
+    left = left_col.slider("Left column", 0, max(0, width - size), max(0, width // 2 - size // 2), key="pixels_left")
+    block = window(plane[:, :, None], top, left, size)[:, :, 0]
+    st.plotly_chart(
+        plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),
+                      title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}"),
+        width="stretch",
+    )
+
+st.header("Colour is three stacked channels")
+if channels == 3:
+    columns = st.columns(3)
+    small, step = subsample_for_display(image, OVERVIEW_SIDE)
+    for column, index, name, scale in zip(columns, range(3), CHANNEL_NAMES, ("Reds", "Greens", "Blues"), strict=True):
+        column.plotly_chart(
+            plots.heatmap(small[:, :, index], colorscale=scale, zmin=0, zmax=255, step=step, height=300,
+                          title=f"{name.title()} channel"),
+            width="stretch",
+        )
+else:
+    st.info("This image has a single channel: it is grayscale. Pick a colour photo sample to see "
+            "its red, green and blue channels side by side.")
+
+examples, picker = st.columns(2)
+with examples:
+    st.markdown("**Worked examples:** a pixel's colour is its three numbers [R, G, B].")
+    st.markdown("".join(swatch(rgb, f"{list(rgb)} is {name}") for name, rgb in WORKED_COLOURS.items()),
+                unsafe_allow_html=True)
+with picker:
+    code = st.color_picker("Pick any colour", "#0B6623", key="pixels_colour")
+    try:
+        red, green, blue = hex_to_rgb(code)
+    except InputError as error:
+        st.error(str(error))
+    else:
+        st.markdown(
+            f"{code.upper()} = R **{red}**, G **{green}**, B **{blue}**: two hexadecimal digits per "
+            f"channel ({code[1:3].upper()} = {red}, {code[3:5].upper()} = {green}, {code[5:7].upper()} = {blue}).  \n"
+            f"As gray it would be 0.299·{red} + 0.587·{green} + 0.114·{blue} = **{luma((red, green, blue)):.1f}**."
+        )
+
+st.header("From colour to grayscale")
+if channels == 3:
+    gray = to_grayscale(image)
+    row, col = height // 2, width // 2
+    r, g, b = (int(v) for v in image[row, col])
+    left_image, right_image = st.columns(2)
+    left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch")
+    right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch")
+    weights = " + ".join(f"{w}·{name[0].upper()}" for w, name in zip(LUMA_WEIGHTS, CHANNEL_NAMES, strict=True))
+    st.markdown(
+        f"gray = {weights}. At the centre pixel (row {row}, column {col}): "
+        f"0.299·{r} + 0.587·{g} + 0.114·{b} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "
+        "Green counts most because our eyes are most sensitive to it."
+    )
+else:
+    st.caption("Already grayscale: nothing to convert.")
+
+st.header("Resizing: what is lost")
+st.markdown("Networks take a fixed input size: MNIST digits are 28×28, NEU defects often 64×64 for speed.")
+size_choice = st.select_slider("New size (square)", [8, 14, 28, 32, 64, 128], value=28, key="pixels_resize")
+loss = resize_loss(image, size_choice, size_choice)
+before, small_col, restored_col = st.columns(3)
+before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch")
+small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch")
+restored_col.image(enlarge(loss.restored), caption="resized back up: the lost detail stays lost",
+                   width="stretch")
+st.markdown(
+    f"{loss.values_before:,} numbers become **{loss.values_after:,}** "
+    f"({100 * loss.values_after / loss.values_before:.1f} %). Sized back up, pixels differ from the "
+    f"original by **{loss.mean_abs_error:.1f}** on average (out of 255)."
+)
+
+st.header("Normalisation to [0, 1]")
+scaled = normalize(image)
+st.markdown(
+    "Networks learn best from small numbers, so every value is divided by 255: 0 stays 0, 255 becomes "
+    f"1.0, 128 becomes {128 / 255:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
+)
+hist_raw, hist_scaled = st.columns(2)
+hist_raw.plotly_chart(plots.histogram(image, title="Before: 0–255"), width="stretch")
+hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0)), width="stretch")
+
+st.header("Pixel inspector")
+row_col, col_col, value_col = st.columns([1, 1, 2])
+row = row_col.number_input("Row", 0, height - 1, height // 2, key="pixels_row")
+col = col_col.number_input("Column", 0, width - 1, width // 2, key="pixels_col")
+values = [int(v) for v in image[int(row), int(col)]]
+with value_col:
+    if channels == 3:
+        st.markdown(swatch(tuple(values), f"pixel ({row}, {col}) = [R, G, B] = {values} → normalised "
+                           f"{np.round(np.array(values) / 255, 3).tolist()}"), unsafe_allow_html=True)
+    else:
+        st.markdown(swatch((values[0],) * 3, f"pixel ({row}, {col}) = {values[0]} → normalised "
+                           f"{values[0] / 255:.3f}"), unsafe_allow_html=True)

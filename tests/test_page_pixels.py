@@ -1,0 +1,79 @@
+"""AppTest runs of the home and Pixels pages, including good and bad uploads through the image widget."""
+
+from __future__ import annotations
+
+import io
+
+import numpy as np
+import pytest
+from PIL import Image
+from streamlit.testing.v1 import AppTest
+
+from tests.conftest import ROOT, page_path
+
+
+def png_bytes(array: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(array).save(buffer, "PNG")
+    return buffer.getvalue()
+
+
+@pytest.fixture
+def pixels() -> AppTest:
+    return AppTest.from_file(page_path("pixels"), default_timeout=60).run()
+
+
+def test_app_opens_on_the_home_page_with_every_step():
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    assert not app.exception
+    assert "CNN Explorer" in app.title[0].value
+    app.switch_page("pages/pixels.py").run()
+    assert not app.exception
+    assert app.title[0].value.startswith("🔢 Pixels")
+
+
+def test_pixels_page_starts_with_a_sample_and_shows_its_shape(pixels):
+    assert not pixels.exception
+    assert pixels.session_state["image"].shape == (28, 28, 1)
+    assert any("28 × 28 × 1" in metric.value for metric in pixels.metric)
+
+
+def test_choosing_a_colour_sample_shows_three_channels(pixels):
+    pixels.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
+    assert not pixels.exception
+    assert pixels.session_state["image"].shape == (240, 320, 3)
+    assert pixels.radio(key="pixels_channel").options == ["red", "green", "blue"]
+
+
+def test_a_good_upload_replaces_the_image(pixels):
+    pixels.segmented_control(key="pixels_source").set_value("Upload").run()
+    colour = np.zeros((30, 40, 3), np.uint8)
+    colour[:, :, 2] = 255
+    pixels.file_uploader(key="pixels_upload").set_value(("blue.png", png_bytes(colour), "image/png")).run()
+    assert not pixels.exception
+    assert not pixels.error
+    assert pixels.session_state["image"].shape == (30, 40, 3)
+    assert pixels.session_state["image_label"] == "Upload: blue.png"
+
+
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        (b"not an image at all", "not an image"),
+        (b"", "empty"),
+        (png_bytes(np.random.default_rng(0).integers(0, 256, (64, 64), dtype=np.uint8))[:2000], "truncated"),
+    ],
+    ids=["text", "empty", "truncated-png"],
+)
+def test_a_bad_upload_shows_an_error_and_keeps_the_page_working(pixels, data, message):
+    pixels.segmented_control(key="pixels_source").set_value("Upload").run()
+    pixels.file_uploader(key="pixels_upload").set_value(("broken.png", data, "image/png")).run()
+    assert not pixels.exception
+    assert any(message in error.value for error in pixels.error)
+    assert pixels.session_state["image"].shape == (28, 28, 1)  # the previous image is kept
+    pixels.number_input(key="pixels_row").set_value(3).run()
+    assert not pixels.exception
+
+
+def test_colour_picker_shows_rgb_of_forest_green(pixels):
+    assert any("G **102**" in block.value for block in pixels.markdown)

@@ -1,0 +1,40 @@
+"""cnnviz.pixels: the seeds' colour examples and what resizing loses."""
+
+import numpy as np
+import pytest
+
+from cnnviz.errors import InputError
+from cnnviz.pixels import hex_to_rgb, luma, resize_loss, rgb_to_hex, window
+
+
+def test_forest_green_is_11_102_35():
+    assert hex_to_rgb("#0B6623") == (11, 102, 35)
+    assert rgb_to_hex((11, 102, 35)) == "#0B6623"
+    assert hex_to_rgb("ff0000") == (255, 0, 0)
+
+
+@pytest.mark.parametrize("bad", ["", "#12345", "#GGGGGG", "red"])
+def test_bad_colour_codes(bad):
+    with pytest.raises(InputError):
+        hex_to_rgb(bad)
+
+
+def test_luma_weights():
+    assert luma((255, 255, 255)) == pytest.approx(255)
+    assert luma((11, 102, 35)) == pytest.approx(0.299 * 11 + 0.587 * 102 + 0.114 * 35)
+
+
+def test_window_is_clipped_to_the_image():
+    image = np.arange(100, dtype=np.uint8).reshape(10, 10, 1)
+    assert window(image, 8, 8, 4).shape == (2, 2, 1)
+    assert window(image, 2, 3, 4)[0, 0, 0] == 23
+
+
+def test_resize_loss_counts_values_and_error():
+    flat = np.full((56, 56, 3), 90, np.uint8)
+    loss = resize_loss(flat, 28, 28)
+    assert (loss.values_before, loss.values_after) == (56 * 56 * 3, 28 * 28 * 3)
+    assert loss.mean_abs_error == 0  # a flat image loses nothing
+    noisy = np.random.default_rng(1).integers(0, 256, (56, 56, 1), dtype=np.uint8)
+    assert resize_loss(noisy, 8, 8).mean_abs_error > 20
+    assert resize_loss(noisy, 8, 8).restored.shape == noisy.shape

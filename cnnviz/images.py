@@ -203,12 +203,11 @@ def _center_like_mnist(gray: np.ndarray, height: int, width: int) -> np.ndarray:
     scale = box / max(strokes.shape)
     new_h, new_w = max(1, round(strokes.shape[0] * scale)), max(1, round(strokes.shape[1] * scale))
     small = cv2.resize(strokes, (new_w, new_h), interpolation=cv2.INTER_AREA if scale < 1 else cv2.INTER_LINEAR)
-    top, left = (height - new_h) // 2, (width - new_w) // 2
+    small = small / max(float(small.max()), 1e-6)  # thin strokes stay as bright as MNIST's pen
+    # Whole-pixel shift putting the centre of mass in the middle (a sub-pixel shift would blur the strokes).
+    ys, xs = np.indices(small.shape)
+    mass = small.sum()
+    top = int(np.clip(round((height - 1) / 2 - (ys * small).sum() / mass), 0, height - new_h))
+    left = int(np.clip(round((width - 1) / 2 - (xs * small).sum() / mass), 0, width - new_w))
     output[top: top + new_h, left: left + new_w, 0] = small
-    mass = output[:, :, 0].sum()
-    ys, xs = np.indices((height, width))
-    shift_y = (height - 1) / 2 - (ys * output[:, :, 0]).sum() / mass
-    shift_x = (width - 1) / 2 - (xs * output[:, :, 0]).sum() / mass
-    moved = cv2.warpAffine(output, np.float32([[1, 0, shift_x], [0, 1, shift_y]]), (width, height),
-                           flags=cv2.INTER_LINEAR, borderValue=0)
-    return np.clip(moved, 0.0, 1.0).reshape(height, width, 1)
+    return output

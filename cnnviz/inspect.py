@@ -1,0 +1,302 @@
+"""Look inside a trained Keras CNN: predictions, every layer's output, learned filters, Grad-CAM and
+receptive fields, for one image at a time.
+
+Images given to these functions are model inputs: float32 ``(H, W, C)`` in [0, 1] with the model's
+input shape, as :func:`cnnviz.images.to_model_input` makes them. Models may be shared by many
+Streamlit sessions, so every model call goes through one lock (``MODEL_LOCK``) and is made as
+``model(x, training=False)``. TensorFlow is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from cnnviz.errors import InputError
+
+PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+PRETRAINED_NAMES = ("mnist", "fashion_mnist", "neu")
+MODEL_LOCK = threading.RLock()
+
+# Per-model helper models (all layer outputs, Grad-CAM): built once, dropped with their model.
+_FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_GRAD_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+# Layers that keep every value where it is: they do not change what a unit sees.
+_ELEMENTWISE = {
+    "Activation", "BatchNormalization", "Dropout", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
+    "LayerNormalization", "GaussianNoise", "GaussianDropout", "SpatialDropout2D", "Rescaling",
+}
+
+
+def load_pretrained(name: str):
+    """The shipped demo model ``name`` ("mnist", "fashion_mnist" or "neu"), uncompiled, ready to predict."""
+    import keras
+
+    if name not in PRETRAINED_NAMES:
+        raise InputError(f"There is no pretrained model called {name!r}; choose one of {', '.join(PRETRAINED_NAMES)}.")
+    return keras.models.load_model(PRETRAINED_DIR / f"{name}.keras", compile=False)
+
+
+def pretrained_card(name: str) -> dict[str, Any]:
+    """The model card of a shipped model: class names, data used, recipe, test accuracy, date."""
+    if name not in PRETRAINED_NAMES:
+        raise InputError(f"There is no pretrained model called {name!r}; choose one of {', '.join(PRETRAINED_NAMES)}.")
+    return json.loads((PRETRAINED_DIR / f"{name}.json").read_text())
+
+
+def input_shape(model) -> tuple[int, int, int]:
+    """The (H, W, C) one image must have for ``model``."""
+    shape = tuple(model.inputs[0].shape[1:])
+    if len(shape) != 3 or not all(shape):
+        raise InputError(f"Only models that take one (H, W, C) image can be inspected; this one takes {shape}.")
+    return tuple(int(size) for size in shape)
+
+
+def _batch(model, image: np.ndarray) -> np.ndarray:
+    """The image as a float32 batch of one, after checking it fits the model."""
+    image = np.asarray(image, dtype=np.float32)
+    if image.ndim == 2:
+        image = image[:, :, None]
+    expected = input_shape(model)
+    if image.shape != expected:
+        raise InputError(
+            f"The model expects a {expected[0]}×{expected[1]}×{expected[2]} input but got "
+            f"{'×'.join(map(str, image.shape))}; prepare it with to_model_input first."
+        )
+    return image[None]
+
+
+def _layers(model) -> list:
+    """The model's layers that compute something (no InputLayer), in order."""
+    return [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+
+
+def predict(model, image: np.ndarray) -> np.ndarray:
+    """Class probabilities (float64, summing to 1) of ``model`` for one prepared image.
+
+    A model whose last layer gives raw scores (logits) gets a softmax here, so the result is always
+    a probability distribution.
+    """
+    x = _batch(model, image)
+    with MODEL_LOCK:
+        output = np.asarray(model(x, training=False), dtype=np.float64)[0].ravel()
+    if output.min() < 0 or abs(output.sum() - 1) > 1e-3:
+        output = np.exp(output - output.max())
+    return output / output.sum()
+
+
+def activations(model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Every layer's output for one prepared image, batch dimension removed: ``[(layer name, array)]``.
+
+    Uses ``keras.Model(model.inputs, [layer.output ...])``, built once per model, so one call
+    runs the network once.
+    """
+    import keras
+
+    x = _batch(model, image)
+    layers = _layers(model)
+    with MODEL_LOCK:
+        features = _FEATURE_MODELS.get(model)
+        if features is None:
+            features = keras.Model(model.inputs, [layer.output for layer in layers])
+            _FEATURE_MODELS[model] = features
+        outputs = features(x, training=False)
+    if not isinstance(outputs, (list, tuple)):
+        outputs = [outputs]
+    return [(layer.name, np.asarray(output)[0]) for layer, output in zip(layers, outputs, strict=True)]
+
+
+def grad_cam_layer(model) -> str:
+    """Name of the layer Grad-CAM looks at: the last convolution, with the BN/activation right after it."""
+    layers = _layers(model)
+    convs = [i for i, layer in enumerate(layers) if "Conv" in type(layer).__name__]
+    if not convs:
+        raise InputError("Grad-CAM needs a model with at least one convolution layer.")
+    index = convs[-1]
+    while index + 1 < len(layers) and type(layers[index + 1]).__name__ in _ELEMENTWISE - {"Dropout"}:
+        index += 1
+    return layers[index].name
+
+
+def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
+    """Grad-CAM heat map (H, W) float32 in [0, 1] at the input's size: where the model looked.
+
+    The method of keras-io's ``grad_cam.py``: the gradient of the class score with respect to the
+    last convolution's feature maps, averaged per channel, weights those maps; their ReLU-ed sum,
+    scaled to a maximum of 1 and resized to the input, is the heat map. ``class_index`` defaults
+    to the predicted class. All zeros when nothing in the image speaks for the class.
+    """
+    import keras
+    import tensorflow as tf
+
+    x = tf.constant(_batch(model, image))
+    height, width, _ = input_shape(model)
+    with MODEL_LOCK:
+        grad_model = _GRAD_MODELS.get(model)
+        if grad_model is None:
+            grad_model = keras.Model(model.inputs, [model.get_layer(grad_cam_layer(model)).output, model.outputs[0]])
+            _GRAD_MODELS[model] = grad_model
+        with tf.GradientTape() as tape:
+            conv_output, predictions = grad_model(x, training=False)
+            classes = predictions.shape[-1]
+            if class_index is None:
+                class_index = int(tf.argmax(predictions[0]))
+            elif not 0 <= class_index < classes:
+                raise InputError(f"Class {class_index} does not exist: this model has classes 0 to {classes - 1}.")
+            class_channel = predictions[:, class_index]
+        grads = tape.gradient(class_channel, conv_output)
+    pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
+    heatmap = np.asarray(conv_output[0] @ pooled_grads[..., tf.newaxis])[:, :, 0]
+    heatmap = np.maximum(heatmap, 0)
+    if heatmap.max() > 0:
+        heatmap /= heatmap.max()
+    resized = cv2.resize(heatmap.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    return np.clip(resized, 0.0, 1.0)
+
+
+def conv_layer_names(model) -> list[str]:
+    """Names of the model's 2-D convolution layers, first to last."""
+    return [layer.name for layer in _layers(model) if type(layer).__name__ == "Conv2D"]
+
+
+def conv_filters(model, layer_name: str | None = None) -> np.ndarray:
+    """Learned kernel of a Conv2D layer (the first by default) as (kh, kw, C_in, F) float32."""
+    names = conv_layer_names(model)
+    if not names:
+        raise InputError("This model has no Conv2D layer, so it has no learned filters to show.")
+    layer_name = layer_name or names[0]
+    if layer_name not in names:
+        raise InputError(f"{layer_name!r} is not a Conv2D layer of this model; choose one of {', '.join(names)}.")
+    return np.asarray(model.get_layer(layer_name).get_weights()[0], dtype=np.float32)
+
+
+def filter_images(kernel: np.ndarray) -> np.ndarray:
+    """One image per filter of a (kh, kw, C_in, F) kernel, for display.
+
+    With one input channel (a grayscale first layer) each filter is its (kh, kw) weights; with
+    three (an RGB first layer) a (kh, kw, 3) colour patch; with more (a deeper layer) the mean over
+    the input channels, a rough summary (see :func:`filter_slices` for the full picture).
+    Result: (F, kh, kw) or (F, kh, kw, 3), float32, raw weights (not rescaled).
+    """
+    filters = np.moveaxis(kernel, -1, 0)
+    if kernel.shape[2] == 1:
+        return filters[..., 0]
+    if kernel.shape[2] == 3:
+        return filters
+    return filters.mean(axis=-1)
+
+
+def filter_slices(kernel: np.ndarray, filter_index: int) -> np.ndarray:
+    """The (C_in, kh, kw) weights filter ``filter_index`` applies to each of its input channels."""
+    if not 0 <= filter_index < kernel.shape[3]:
+        raise InputError(f"Filter {filter_index} does not exist: this layer has filters 0 to {kernel.shape[3] - 1}.")
+    return np.moveaxis(kernel[:, :, :, filter_index], -1, 0)
+
+
+@dataclass(frozen=True)
+class KernelMatch:
+    """The hand-made kernel a learned filter looks most like; ``similarity`` is the cosine in [-1, 1]."""
+
+    name: str
+    similarity: float
+
+    @property
+    def inverted(self) -> bool:
+        """True when the learned filter is the negative of the preset (dark and light swapped)."""
+        return self.similarity < 0
+
+
+def closest_kernel(weights: np.ndarray, presets: dict[str, Any]) -> KernelMatch | None:
+    """The preset (``name -> object with .matrix``) of the same size most like ``weights`` (kh, kw).
+
+    Likeness is the cosine of the two weight vectors; a filter that is a preset with its sign
+    flipped matches it with a negative similarity. ``None`` when no preset has the same size or
+    the filter is all zeros.
+    """
+    learned = np.asarray(weights, dtype=np.float64).ravel()
+    norm = np.linalg.norm(learned)
+    best: KernelMatch | None = None
+    for name, preset in presets.items():
+        matrix = np.asarray(preset.matrix, dtype=np.float64)
+        if matrix.shape != weights.shape or norm == 0 or not np.any(matrix):
+            continue
+        similarity = float(learned @ matrix.ravel() / (norm * np.linalg.norm(matrix)))
+        if best is None or abs(similarity) > abs(best.similarity):
+            best = KernelMatch(name, similarity)
+    return best
+
+
+def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, int, int, int]:
+    """Input pixels unit (row, col) of layer ``layer_name``'s output depends on: (top, left, bottom, right).
+
+    Inclusive bounds, clipped to the image. Computed from each layer's kernel size, stride,
+    dilation and padding ("same" pads like TensorFlow, the extra pixel at the bottom/right); a
+    layer that flattens or pools globally sees the whole image.
+    """
+    height, width, _ = input_shape(model)
+    names = [layer.name for layer in _layers(model)]
+    if layer_name not in names:
+        raise InputError(f"The model has no layer called {layer_name!r}.")
+    # Per axis: distance in input pixels between neighbouring units, units' field size, first field's start.
+    jump, size, start = np.array([1, 1]), np.array([1, 1]), np.array([0, 0])
+    extent = np.array([height, width])
+    for layer in _layers(model)[: names.index(layer_name) + 1]:
+        kind = type(layer).__name__
+        if len(layer.output.shape) != 4:
+            return 0, 0, height - 1, width - 1
+        window = None if kind in _ELEMENTWISE else _window(layer)
+        if window is None:  # per-position layers (activations, Dense on the channels) keep the field
+            if tuple(layer.output.shape[1:3]) != tuple(extent):
+                raise InputError(f"The receptive field cannot be followed through a {kind} layer.")
+            continue
+        kernel, stride, dilation, pad_before = _padded(window, extent)
+        size = size + (dilation * (kernel - 1)) * jump
+        start = start - pad_before * jump
+        jump = jump * stride
+        extent = np.array(layer.output.shape[1:3])
+    out_rows, out_cols = extent
+    if not (0 <= row < out_rows and 0 <= col < out_cols):
+        raise InputError(f"Layer {layer_name} has rows 0 to {out_rows - 1} and columns 0 to {out_cols - 1}.")
+    top, left = start + jump * np.array([row, col])
+    bottom, right = np.array([top, left]) + size - 1
+    return int(max(top, 0)), int(max(left, 0)), int(min(bottom, height - 1)), int(min(right, width - 1))
+
+
+def _window(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | str] | None:
+    """(kernel, stride, dilation, padding) per axis of a sliding-window layer; None for other layers.
+
+    Padding is "valid", "same" or the pixels added before (top, left) by ZeroPadding2D/Cropping2D.
+    """
+    config = layer.get_config()
+    one = np.array([1, 1])
+    if "padding" in config and isinstance(config["padding"], (list, tuple)):  # ZeroPadding2D
+        (top, _), (left, _) = config["padding"]
+        return one, one, one, np.array([top, left])
+    if "cropping" in config:
+        (top, _), (left, _) = config["cropping"]
+        return one, one, one, -np.array([top, left])
+    kernel = config.get("kernel_size") or config.get("pool_size")
+    if kernel is None:
+        return None
+    kernel = np.array(kernel)
+    stride = np.array(config.get("strides") or kernel)
+    return kernel, stride, np.array(config.get("dilation_rate", (1, 1))), config.get("padding", "valid")
+
+
+def _padded(window, extent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The window with its padding as pixels added before (top, left), for an input of size ``extent``."""
+    kernel, stride, dilation, padding = window
+    if isinstance(padding, np.ndarray):
+        return kernel, stride, dilation, padding
+    if padding == "same":  # TensorFlow's rule: the odd extra pixel goes at the bottom/right
+        needed = (-(-extent // stride) - 1) * stride + dilation * (kernel - 1) + 1 - extent
+        return kernel, stride, dilation, np.maximum(needed, 0) // 2
+    return kernel, stride, dilation, np.array([0, 0])

@@ -1,0 +1,40 @@
+"""Layer stacks: shape, parameter, cost and receptive-field inference, presets, JSON, Keras and code.
+
+A stack is a list of dicts in Keras' vocabulary (``{"type": "Conv2D", "filters": 32,
+"kernel_size": 3, "activation": "relu"}``), with Keras' defaults for missing arguments.
+Importing this package does not import TensorFlow; only :func:`to_keras` does.
+"""
+
+from cnnviz.architecture.export import from_json, to_code, to_json, to_keras
+from cnnviz.architecture.layers import (
+    ACTIVATIONS,
+    LAYER_ARGS,
+    LAYER_TYPES,
+    SPATIAL_TYPES,
+    StackError,
+    compact_layer,
+    default_layer,
+    layer_names,
+    normalize_input_shape,
+    normalize_layer,
+    normalize_stack,
+)
+from cnnviz.architecture.presets import PRESET_INFO, PRESETS, PresetInfo
+from cnnviz.architecture.summary import (
+    BYTES_PER_VALUE,
+    LayerSummary,
+    Totals,
+    advice,
+    check_classifier,
+    format_bytes,
+    param_bytes,
+    summarize,
+    totals,
+)
+
+__all__ = [
+    "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_TYPES", "PRESETS", "PRESET_INFO", "SPATIAL_TYPES",
+    "LayerSummary", "PresetInfo", "StackError", "Totals", "advice", "check_classifier", "compact_layer",
+    "default_layer", "format_bytes", "from_json", "layer_names", "normalize_input_shape", "normalize_layer",
+    "normalize_stack", "param_bytes", "summarize", "to_code", "to_json", "to_keras", "totals",
+]

@@ -1,0 +1,353 @@
+"""The layer types a stack may hold, their arguments with Keras' defaults, and argument checking.
+
+A layer is a dict in Keras' own vocabulary: ``"type"`` is the Keras layer class name and the
+other keys are that class's constructor arguments. :func:`normalize_layer` checks one such dict
+and returns its *canonical* form (every argument present, pairs as tuples, padding in lower
+case), which the rest of the package computes with. :func:`compact_layer` goes the other way:
+only the arguments that differ from Keras' defaults, square pairs written as one int, so it is
+readable and JSON-friendly (used for the page's state, JSON export and generated code).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import numbers
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnnviz.errors import InputError
+
+MAX_LAYERS = 200
+MAX_SIDE = 4096  # input height/width
+MAX_CHANNELS = 512  # input channels
+MAX_UNITS = 16384  # filters of a Conv2D, units of a Dense layer
+MAX_WINDOW = 1024  # kernel, pool, stride, dilation and zero-padding sizes
+
+#: Activation names accepted by Keras 3 (``keras.activations.get``) that keep the shape.
+ACTIVATIONS: tuple[str, ...] = (
+    "relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "leaky_relu", "gelu",
+    "swish", "silu", "softplus", "softsign", "relu6", "hard_sigmoid", "mish", "exponential",
+)
+#: Layers that need an (height, width, channels) input.
+SPATIAL_TYPES = frozenset({
+    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
+    "GlobalMaxPooling2D", "ZeroPadding2D",
+})
+
+_REQUIRED = object()
+
+
+class StackError(InputError):
+    """An invalid stack or input shape, explained for the user.
+
+    ``position`` is the 1-based index of the offending layer (``None`` when the problem is the
+    input shape or the stack as a whole) and ``layer_type`` its type, so a page can highlight it.
+    """
+
+    def __init__(self, message: str, position: int | None = None, layer_type: str | None = None):
+        super().__init__(message)
+        self.position = position
+        self.layer_type = layer_type
+
+
+class _Bad(Exception):
+    """Internal: an argument's value is wrong; the text completes "<argument> ..."."""
+
+
+@dataclass(frozen=True)
+class Arg:
+    """One constructor argument: a parser to canonical form, Keras' default and a hint."""
+
+    parse: Callable[[Any], Any]
+    default: Any = _REQUIRED
+    hint: str = ""
+    shown: bool = False  # kept in the compact form even at its default, for readability
+
+    @property
+    def required(self) -> bool:
+        """True when Keras has no default, so the layer dict must give it."""
+        return self.default is _REQUIRED
+
+
+def whole(value: Any, low: int, high: int) -> int:
+    """``value`` as an int in ``[low, high]`` (bools and fractional numbers are refused)."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+        raise _Bad(f"must be a whole number, got {value!r}")
+    if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and value == int(value)):
+        raise _Bad(f"must be a whole number, got {value!r}")
+    value = int(value)
+    if value < low:
+        raise _Bad(f"must be at least {low}, got {value}")
+    if value > high:
+        raise _Bad(f"must be at most {high:,}, got {value:,}")
+    return value
+
+
+def _count(low: int, high: int) -> Callable[[Any], int]:
+    return lambda value: whole(value, low, high)
+
+
+def _pair(low: int, high: int) -> Callable[[Any], tuple[int, int]]:
+    """An int (same for rows and columns) or a (rows, cols) pair, as a tuple."""
+
+    def parse(value: Any) -> tuple[int, int]:
+        if isinstance(value, (list, tuple)):
+            if len(value) != 2:
+                raise _Bad(f"must be one number or a (rows, cols) pair, got {list(value)}")
+            return whole(value[0], low, high), whole(value[1], low, high)
+        number = whole(value, low, high)
+        return number, number
+
+    return parse
+
+
+def _optional_pair(low: int, high: int) -> Callable[[Any], tuple[int, int] | None]:
+    pair = _pair(low, high)
+    return lambda value: None if value is None else pair(value)
+
+
+def _padding(value: Any) -> str:
+    if not isinstance(value, str) or value.lower() not in ("valid", "same"):
+        raise _Bad(f"must be 'valid' (no padding) or 'same' (keep the size), got {value!r}")
+    return value.lower()
+
+
+def _activation(value: Any) -> str:
+    if value is None:
+        return "linear"
+    if not isinstance(value, str) or value.lower() not in ACTIVATIONS:
+        close = _suggest(str(value), ACTIVATIONS)
+        raise _Bad(f"{value!r} is not an activation I know{close}; use one of {', '.join(ACTIVATIONS)}")
+    return value.lower()
+
+
+def _required_activation(value: Any) -> str:
+    if value is None:
+        raise _Bad("must name an activation such as 'relu'")
+    return _activation(value)
+
+
+def _flag(value: Any) -> bool:
+    if not isinstance(value, bool):
+        raise _Bad(f"must be true or false, got {value!r}")
+    return value
+
+
+def _fraction(low: float, high: float, *, high_included: bool) -> Callable[[Any], float]:
+    def parse(value: Any) -> float:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
+            raise _Bad(f"must be a number, got {value!r}")
+        value = float(value)
+        if value < low or value > high or (value == high and not high_included):
+            upper = f"at most {high}" if high_included else f"below {high}"
+            raise _Bad(f"must be at least {low} and {upper}, got {value}")
+        return value
+
+    return parse
+
+
+def _zero_padding(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
+    """int, (rows, cols) or ((top, bottom), (left, right)), as Keras' ZeroPadding2D accepts."""
+    side = _count(0, MAX_WINDOW)
+    if isinstance(value, (list, tuple)):
+        if len(value) == 2 and all(isinstance(v, (list, tuple)) for v in value):
+            if any(len(v) != 2 for v in value):
+                raise _Bad("must be ((top, bottom), (left, right))")
+            (top, bottom), (left, right) = value
+            return (side(top), side(bottom)), (side(left), side(right))
+        if len(value) == 2:
+            rows, cols = side(value[0]), side(value[1])
+            return (rows, rows), (cols, cols)
+        raise _Bad(f"must be one number, (rows, cols) or ((top, bottom), (left, right)); got {value!r}")
+    amount = side(value)
+    return (amount, amount), (amount, amount)
+
+
+_POOL_ARGS = {
+    "pool_size": Arg(_pair(1, MAX_WINDOW), (2, 2), "the window's size, e.g. 2", shown=True),
+    "strides": Arg(_optional_pair(1, MAX_WINDOW), None, "how far the window moves; None = pool_size"),
+    "padding": Arg(_padding, "valid"),
+}
+_GLOBAL_POOL_ARGS = {"keepdims": Arg(_flag, False)}
+
+#: For each supported type, its arguments in Keras' order.
+LAYER_ARGS: dict[str, dict[str, Arg]] = {
+    "Conv2D": {
+        "filters": Arg(_count(1, MAX_UNITS), hint="how many filters to learn, e.g. 32"),
+        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3"),
+        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time"),
+        "padding": Arg(_padding, "valid"),
+        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
+        "activation": Arg(_activation, "linear"),
+        "use_bias": Arg(_flag, True),
+    },
+    "MaxPooling2D": _POOL_ARGS,
+    "AveragePooling2D": _POOL_ARGS,
+    "GlobalAveragePooling2D": _GLOBAL_POOL_ARGS,
+    "GlobalMaxPooling2D": _GLOBAL_POOL_ARGS,
+    "Flatten": {},
+    "Dense": {
+        "units": Arg(_count(1, MAX_UNITS), hint="how many neurons, e.g. 128"),
+        "activation": Arg(_activation, "linear"),
+        "use_bias": Arg(_flag, True),
+    },
+    "Dropout": {"rate": Arg(_fraction(0.0, 1.0, high_included=False), hint="the fraction dropped, e.g. 0.5")},
+    "BatchNormalization": {
+        "momentum": Arg(_fraction(0.0, 1.0, high_included=True), 0.99),
+        "epsilon": Arg(_fraction(1e-12, 1.0, high_included=True), 0.001),
+        "center": Arg(_flag, True),
+        "scale": Arg(_flag, True),
+    },
+    "Activation": {"activation": Arg(_required_activation, hint="e.g. 'relu'")},
+    "ZeroPadding2D": {"padding": Arg(_zero_padding, ((1, 1), (1, 1)), "zeros added on each side")},
+}
+LAYER_TYPES: tuple[str, ...] = tuple(LAYER_ARGS)
+
+#: Keras' snake-case base name of each type, used for explicit layer names ("conv2d_1").
+KERAS_NAMES = {
+    "Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "AveragePooling2D": "average_pooling2d",
+    "GlobalAveragePooling2D": "global_average_pooling2d", "GlobalMaxPooling2D": "global_max_pooling2d",
+    "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
+    "BatchNormalization": "batch_normalization", "Activation": "activation",
+    "ZeroPadding2D": "zero_padding2d",
+}
+
+
+def _suggest(word: str, choices: Sequence[str]) -> str:
+    lower = {choice.lower(): choice for choice in choices}
+    match = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)
+    return f" (did you mean '{lower[match[0]]}'?)" if match else ""
+
+
+def where(position: int, layer_type: str | None) -> str:
+    """The prefix of every message about a layer: "Layer 3 (Conv2D)"."""
+    return f"Layer {position} ({layer_type})" if layer_type else f"Layer {position}"
+
+
+def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
+    """Check one layer dict and return it with every argument, in canonical form.
+
+    ``position`` (1-based) only serves the messages. Raises :class:`StackError` for a non-dict,
+    an unknown type, an unknown or missing argument, or a value out of range.
+    """
+    if not isinstance(layer, Mapping):
+        raise StackError(
+            f"Layer {position}: each layer must be a dict such as "
+            '{"type": "Conv2D", "filters": 32, "kernel_size": 3}; got ' + type(layer).__name__,
+            position,
+        )
+    layer_type = layer.get("type")
+    if not isinstance(layer_type, str) or layer_type not in LAYER_ARGS:
+        hint = _suggest(str(layer_type), LAYER_TYPES) if isinstance(layer_type, str) else ""
+        raise StackError(
+            f"{where(position, layer_type if isinstance(layer_type, str) else None)}: "
+            f"unknown layer type {layer_type!r}{hint}; use one of {', '.join(LAYER_TYPES)}",
+            position,
+            layer_type if isinstance(layer_type, str) else None,
+        )
+    specs = LAYER_ARGS[layer_type]
+    prefix = where(position, layer_type)
+    for name in layer:
+        if name != "type" and name not in specs:
+            accepted = ", ".join(specs) if specs else "no arguments"
+            raise StackError(
+                f"{prefix}: unknown argument {name!r}{_suggest(str(name), list(specs))}; "
+                f"{layer_type} accepts {accepted} here",
+                position,
+                layer_type,
+            )
+    canonical: dict[str, Any] = {"type": layer_type}
+    for name, spec in specs.items():
+        if name not in layer:
+            if spec.required:
+                raise StackError(f"{prefix}: {name!r} is required ({spec.hint})", position, layer_type)
+            canonical[name] = spec.default
+            continue
+        try:
+            canonical[name] = spec.parse(layer[name])
+        except _Bad as problem:
+            hint = f" ({spec.hint})" if spec.hint else ""
+            raise StackError(f"{prefix}: {name} {problem}{hint}", position, layer_type) from None
+    if layer_type == "Conv2D" and max(canonical["strides"]) > 1 and max(canonical["dilation_rate"]) > 1:
+        raise StackError(
+            f"{prefix}: Keras cannot combine strides > 1 with dilation_rate > 1; set one of them to 1",
+            position,
+            layer_type,
+        )
+    return canonical
+
+
+def normalize_stack(stack: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every layer of ``stack`` in canonical form (see :func:`normalize_layer`)."""
+    if isinstance(stack, (str, bytes, Mapping)) or not isinstance(stack, Sequence):
+        raise StackError("A stack must be a list of layer dicts")
+    if len(stack) > MAX_LAYERS:
+        raise StackError(f"A stack may hold at most {MAX_LAYERS} layers; this one has {len(stack)}")
+    return [normalize_layer(layer, position) for position, layer in enumerate(stack, start=1)]
+
+
+def normalize_input_shape(input_shape: Any) -> tuple[int, int, int]:
+    """``(height, width, channels)`` as ints in sensible ranges, or :class:`StackError`."""
+    if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) != 3:
+        raise StackError(
+            f"The input shape must be three numbers (height, width, channels) such as (28, 28, 1); got {input_shape!r}"
+        )
+    limits = (("height", MAX_SIDE), ("width", MAX_SIDE), ("channels", MAX_CHANNELS))
+    try:
+        return tuple(whole(value, 1, high) for value, (_, high) in zip(input_shape, limits, strict=True))  # type: ignore[return-value]
+    except _Bad:
+        raise StackError(
+            f"The input shape {tuple(input_shape)!r} must be whole numbers: height and width from 1 to "
+            f"{MAX_SIDE}, channels from 1 to {MAX_CHANNELS} (1 for grayscale, 3 for colour)"
+        ) from None
+
+
+def _compact_value(value: Any) -> Any:
+    """A canonical value in its shortest Keras form: (3, 3) → 3, ((1, 1), (2, 2)) → [1, 2]."""
+    if isinstance(value, tuple):
+        if all(isinstance(v, tuple) for v in value):
+            if all(v[0] == v[1] for v in value):
+                value = tuple(v[0] for v in value)
+            else:
+                return [list(v) for v in value]
+        return value[0] if value[0] == value[1] else list(value)
+    return value
+
+
+def compact_layer(layer: Mapping[str, Any], position: int = 1) -> dict[str, Any]:
+    """The layer with only its non-default arguments (and ``pool_size``), pairs shortened; JSON-ready.
+
+    Raises :class:`StackError` like :func:`normalize_layer`.
+    """
+    canonical = normalize_layer(layer, position)
+    compact: dict[str, Any] = {"type": canonical["type"]}
+    for name, spec in LAYER_ARGS[canonical["type"]].items():
+        if spec.required or spec.shown or canonical[name] != spec.default:
+            compact[name] = _compact_value(canonical[name])
+    return compact
+
+
+def layer_names(stack: Sequence[Mapping[str, Any]]) -> list[str]:
+    """Explicit Keras names numbered per type from 1: conv2d_1, max_pooling2d_1, conv2d_2, ..."""
+    counts: dict[str, int] = {}
+    names = []
+    for layer in stack:
+        base = KERAS_NAMES[layer["type"]]
+        counts[base] = counts.get(base, 0) + 1
+        names.append(f"{base}_{counts[base]}")
+    return names
+
+
+def default_layer(layer_type: str) -> dict[str, Any]:
+    """A sensible new layer of this type for the builder (compact form)."""
+    starters: dict[str, dict[str, Any]] = {
+        "Conv2D": {"filters": 32, "kernel_size": 3, "activation": "relu"},
+        "Dense": {"units": 64, "activation": "relu"},
+        "Dropout": {"rate": 0.25},
+        "Activation": {"activation": "relu"},
+    }
+    if layer_type not in LAYER_ARGS:
+        raise InputError(f"Unknown layer type {layer_type!r}; use one of {', '.join(LAYER_TYPES)}")
+    return {"type": layer_type, **starters.get(layer_type, {})}

@@ -1,0 +1,428 @@
+"""Shape, parameter, cost and receptive-field inference for a stack, with the formula behind each number.
+
+Everything follows Keras' channels-last rules, so the shapes and parameter counts equal what
+Keras reports for the same stack. Costs are for one image:
+
+- **MACs** (multiply-accumulates): Conv2D ``H'·W'·F · kh·kw·C``, Dense ``positions · inputs ·
+  units``, BatchNormalization one per value (inference folds it into ``x·a + b``). Bias additions,
+  activations and pooling (comparisons or additions) count 0.
+- **Activation memory**: the layer's output in float32, ``4`` bytes per value.
+- **Receptive field**: the rows × columns of input pixels one output unit depends on, from the
+  standard recurrence per axis ``r ← r + (d·(k−1)+1 − 1)·j``, ``j ← j·s`` (``j`` the jump between
+  neighbouring units in input pixels), capped at the input's size. After Flatten or a global
+  pooling every unit sees the whole input. Padding does not change it.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from cnnviz.architecture.layers import (
+    SPATIAL_TYPES,
+    StackError,
+    layer_names,
+    normalize_input_shape,
+    normalize_stack,
+    where,
+)
+
+BYTES_PER_VALUE = 4  # float32
+
+Shape = tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class LayerSummary:
+    """What one layer does to one image. Shapes exclude the batch dimension.
+
+    ``formulas`` maps ``"output_shape"``, ``"params"``, ``"macs"``, ``"receptive_field"`` and
+    ``"memory"`` to the computation behind each number, written out with its values.
+    """
+
+    position: int
+    type: str
+    name: str
+    input_shape: Shape
+    output_shape: Shape
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+    macs: int
+    receptive_field: tuple[int, int]
+    activation_bytes: int
+    formulas: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Totals:
+    """Sums over a stack; ``param_bytes`` is the weights' size in float32."""
+
+    params: int
+    trainable_params: int
+    non_trainable_params: int
+    macs: int
+    activation_bytes: int
+    param_bytes: int
+
+
+@dataclass(frozen=True)
+class _Field:
+    """Receptive-field state per axis (rows, cols): size ``r`` and jump ``j``; ``whole`` once global."""
+
+    r: tuple[int, int] = (1, 1)
+    j: tuple[int, int] = (1, 1)
+    whole: bool = False
+
+
+@dataclass(frozen=True)
+class _Step:
+    output_shape: Shape
+    trainable: int = 0
+    non_trainable: int = 0
+    macs: int = 0
+    new_field: _Field | None = None  # None: unchanged
+    formulas: dict[str, str] = field(default_factory=dict)
+
+
+def n(value: int) -> str:
+    """An int with thousands separators: 18496 → "18,496"."""
+    return f"{value:,}"
+
+
+def _product(values: Sequence[int]) -> str:
+    return "·".join(n(v) for v in values)
+
+
+def _shape_text(shape: Shape) -> str:
+    return "(" + ", ".join(str(v) for v in shape) + (",)" if len(shape) == 1 else ")")
+
+
+def param_bytes(params: int) -> int:
+    """The weights' size in bytes when stored as float32."""
+    return params * BYTES_PER_VALUE
+
+
+def format_bytes(size: int) -> str:
+    """A byte count for people: 147456 → "144 KiB" (binary units, 3 significant digits)."""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.3g} {unit}"
+        value /= 1024
+    raise AssertionError("unreachable")
+
+
+def _window_axis(size: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, str]:
+    """Output length along one axis and its formula, as Keras computes it."""
+    if padding == "same":
+        out = -(-size // stride)
+        return out, f"⌈{size}/{stride}⌉ = {out}"
+    span = dilation * (kernel - 1) + 1
+    out = (size - span) // stride + 1
+    spanned = f"{dilation}·({kernel}−1)+1" if dilation > 1 else str(kernel)
+    return out, f"⌊({size} − {spanned})/{stride}⌋ + 1 = {out}"
+
+
+def _axes_text(rows: str, cols: str) -> str:
+    return f"rows and cols: {rows}" if rows == cols else f"rows: {rows}; cols: {cols}"
+
+
+def _windowed(
+    cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str, what: str
+) -> tuple[int, int, str, _Field, str]:
+    """Shared by Conv2D and pooling: output size, its formula and the new receptive field."""
+    height, width = shape[0], shape[1]
+    kernel = cfg["kernel_size"] if "kernel_size" in cfg else cfg["pool_size"]
+    strides = cfg.get("strides") or kernel
+    dilation = cfg.get("dilation_rate", (1, 1))
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
+    if cfg["padding"] == "valid" and (spans[0] > height or spans[1] > width):
+        dilated = (f" (dilation {dilation[0]}×{dilation[1]} spreads it over {spans[0]}×{spans[1]})"
+                   if max(dilation) > 1 else "")
+        fix = "use padding='same', a smaller kernel or remove a pooling layer" if what == "kernel" else (
+            "use padding='same' or remove this pooling layer; a map cannot shrink below 1×1"
+        )
+        raise StackError(
+            f"{prefix}: the {height}×{width} input is smaller than the {kernel[0]}×{kernel[1]} {what}"
+            f"{dilated}; {fix}",
+        )
+    out_h, text_h = _window_axis(height, kernel[0], strides[0], dilation[0], cfg["padding"])
+    out_w, text_w = _window_axis(width, kernel[1], strides[1], dilation[1], cfg["padding"])
+    new_field, rf_text = _grow_field(field_, spans, strides)
+    return out_h, out_w, _axes_text(text_h, text_w), new_field, rf_text
+
+
+def _grow_field(field_: _Field, spans: tuple[int, int], strides: tuple[int, int]) -> tuple[_Field, str]:
+    if field_.whole:
+        return field_, "already the whole input"
+    r = tuple(r + (s - 1) * j for r, s, j in zip(field_.r, spans, field_.j, strict=True))
+    j = tuple(j * s for j, s in zip(field_.j, strides, strict=True))
+    texts = [f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}·{st} = {j1}"
+             for r0, s, j0, r1, st, j1 in zip(field_.r, spans, field_.j, r, strides, j, strict=True)]
+    return _Field(r, j), _axes_text(*texts)  # type: ignore[arg-type]
+
+
+def _need_map(shape: Shape, prefix: str, layer_type: str, flat_by: str | None) -> None:
+    if len(shape) != 3:
+        source = f" made by {flat_by}" if flat_by else ""
+        move = f"move it before {flat_by}" if flat_by else "move it earlier"
+        raise StackError(
+            f"{prefix}: its input is the flat vector {_shape_text(shape)}{source}, but {layer_type} needs a "
+            f"(height, width, channels) map; {move} or remove it"
+        )
+
+
+def _conv2d(cfg, shape, field_, prefix) -> _Step:
+    height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "kernel")
+    channels, filters = shape[2], cfg["filters"]
+    kh, kw = cfg["kernel_size"]
+    weights = kh * kw * channels * filters
+    bias = filters if cfg["use_bias"] else 0
+    params_text = (f"({kh}·{kw}·{n(channels)} + 1)·{n(filters)} = {n(weights + bias)}" if bias
+                   else f"{kh}·{kw}·{n(channels)}·{n(filters)} = {n(weights)} (no bias)")
+    macs = height_out * width_out * filters * kh * kw * channels
+    return _Step(
+        (height_out, width_out, filters), weights + bias, 0, macs, new_field,
+        {
+            "output_shape": f"{size_text}; {n(filters)} filters give {n(filters)} channels",
+            "params": params_text + f": a {kh}×{kw}×{n(channels)} kernel plus 1 bias per filter"
+            if bias else params_text,
+            "macs": f"{height_out}·{width_out}·{n(filters)} outputs × {kh}·{kw}·{n(channels)} each = {n(macs)}",
+            "receptive_field": rf_text,
+        },
+    )
+
+
+def _pooling(cfg, shape, field_, prefix) -> _Step:
+    height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "pooling window")
+    kind = "largest value" if cfg["type"] == "MaxPooling2D" else "average"
+    return _Step(
+        (height_out, width_out, shape[2]), new_field=new_field,
+        formulas={
+            "output_shape": f"{size_text}; channels unchanged ({shape[2]})",
+            "params": f"0: the {kind} of each window needs no weights",
+            "macs": "0: pooling compares or adds values, no multiplications by weights",
+            "receptive_field": rf_text,
+        },
+    )
+
+
+def _global_pooling(cfg, shape, field_, prefix) -> _Step:
+    channels = shape[2]
+    out = (1, 1, channels) if cfg["keepdims"] else (channels,)
+    kind = "average" if cfg["type"] == "GlobalAveragePooling2D" else "maximum"
+    return _Step(
+        out, new_field=_Field(field_.r, field_.j, whole=True),
+        formulas={
+            "output_shape": f"one {kind} per channel over the {shape[0]}×{shape[1]} map: {_shape_text(out)}",
+            "params": "0: no weights",
+            "macs": "0: additions or comparisons only",
+            "receptive_field": "each value summarises a whole channel, so it sees the whole input",
+        },
+    )
+
+
+def _flatten(cfg, shape, field_, prefix) -> _Step:
+    size = math.prod(shape)
+    return _Step(
+        (size,), new_field=_Field(field_.r, field_.j, whole=True),
+        formulas={
+            "output_shape": f"{_product(shape)} = {n(size)} values in one row" if len(shape) > 1
+            else "already flat: unchanged",
+            "params": "0: only a reshape",
+            "macs": "0: only a reshape",
+            "receptive_field": "the next layer sees every position, so the whole input",
+        },
+    )
+
+
+def _dense(cfg, shape, field_, prefix) -> _Step:
+    inputs, units = shape[-1], cfg["units"]
+    positions = math.prod(shape[:-1])
+    bias = units if cfg["use_bias"] else 0
+    weights = inputs * units
+    params_text = (f"({n(inputs)} + 1)·{n(units)} = {n(weights + bias)}: one weight per input and 1 bias, per unit"
+                   if bias else f"{n(inputs)}·{n(units)} = {n(weights)} (no bias)")
+    macs = positions * inputs * units
+    out = shape[:-1] + (units,)
+    if positions > 1:
+        output_text = (f"Dense acts on the last axis at each of the {_product(shape[:-1])} positions: "
+                       f"{_shape_text(out)}")
+        macs_text = f"{_product(shape[:-1])} positions × {n(inputs)}·{n(units)} = {n(macs)}"
+    else:
+        output_text = f"{n(units)} units: {_shape_text(out)}"
+        macs_text = f"{n(inputs)}·{n(units)} = {n(macs)}"
+    return _Step(
+        out, weights + bias, 0, macs,
+        formulas={
+            "output_shape": output_text,
+            "params": params_text,
+            "macs": macs_text,
+            "receptive_field": "the whole input" if field_.whole else "unchanged: it mixes channels at one position",
+        },
+    )
+
+
+def _batch_norm(cfg, shape, field_, prefix) -> _Step:
+    channels = shape[-1]
+    trainable = channels * (int(cfg["center"]) + int(cfg["scale"]))
+    learned = " and ".join(name for name, on in (("γ", cfg["scale"]), ("β", cfg["center"])) if on) or "nothing"
+    size = math.prod(shape)
+    return _Step(
+        shape, trainable, 2 * channels, size,
+        formulas={
+            "output_shape": "unchanged",
+            "params": f"{int(cfg['center']) + int(cfg['scale']) + 2}·{n(channels)} = {n(trainable + 2 * channels)}: "
+            f"{learned} per channel are trained ({n(trainable)}); the moving mean and variance are not "
+            f"({n(2 * channels)})",
+            "macs": f"one multiply-add per value: {_product(shape)} = {n(size)}",
+            "receptive_field": "unchanged",
+        },
+    )
+
+
+def _elementwise(cfg, shape, field_, prefix) -> _Step:
+    what = {"Dropout": f"zeroes a fraction {cfg.get('rate')} of the values while training only",
+            "Activation": f"applies {cfg.get('activation')} to each value"}[cfg["type"]]
+    return _Step(
+        shape,
+        formulas={"output_shape": f"unchanged: it {what}", "params": "0: no weights",
+                  "macs": "0: no multiplications by weights", "receptive_field": "unchanged"},
+    )
+
+
+def _zero_padding(cfg, shape, field_, prefix) -> _Step:
+    (top, bottom), (left, right) = cfg["padding"]
+    out = (shape[0] + top + bottom, shape[1] + left + right, shape[2])
+    return _Step(
+        out,
+        formulas={
+            "output_shape": _axes_text(f"{shape[0]} + {top} + {bottom} = {out[0]}",
+                                       f"{shape[1]} + {left} + {right} = {out[1]}"),
+            "params": "0: no weights", "macs": "0: only copies values",
+            "receptive_field": "unchanged: the added zeros carry no input",
+        },
+    )
+
+
+_STEPS = {
+    "Conv2D": _conv2d,
+    "MaxPooling2D": _pooling,
+    "AveragePooling2D": _pooling,
+    "GlobalAveragePooling2D": _global_pooling,
+    "GlobalMaxPooling2D": _global_pooling,
+    "Flatten": _flatten,
+    "Dense": _dense,
+    "Dropout": _elementwise,
+    "BatchNormalization": _batch_norm,
+    "Activation": _elementwise,
+    "ZeroPadding2D": _zero_padding,
+}
+
+
+def _visible_field(field_: _Field, input_shape: Shape) -> tuple[tuple[int, int], str]:
+    height, width = input_shape[0], input_shape[1]
+    if field_.whole:
+        return (height, width), ""
+    rows, cols = min(field_.r[0], height), min(field_.r[1], width)
+    capped = field_.r != (rows, cols)
+    return (rows, cols), (f" (the recurrence gives {field_.r[0]}×{field_.r[1]}, capped at the "
+                          f"{height}×{width} input)" if capped else "")
+
+
+def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) -> list[LayerSummary]:
+    """One :class:`LayerSummary` per layer of ``stack`` applied to an ``(H, W, C)`` input.
+
+    Raises :class:`StackError` (an ``InputError``) naming the first bad layer by 1-based
+    position and type and saying what to change. Pure Python: no TensorFlow.
+    """
+    input_shape = normalize_input_shape(input_shape)
+    layers = normalize_stack(stack)
+    names = layer_names(layers)
+    summaries: list[LayerSummary] = []
+    shape: Shape = input_shape
+    field_ = _Field()
+    flat_by: str | None = None
+    for position, (cfg, name) in enumerate(zip(layers, names, strict=True), start=1):
+        layer_type = cfg["type"]
+        prefix = where(position, layer_type)
+        try:
+            if layer_type in SPATIAL_TYPES:
+                _need_map(shape, prefix, layer_type, flat_by)
+            step = _STEPS[layer_type](cfg, shape, field_, prefix)
+        except StackError as error:
+            raise StackError(str(error), position, layer_type) from None
+        if len(step.output_shape) == 1 and len(shape) != 1:
+            flat_by = f"layer {position} ({layer_type})"
+        field_ = step.new_field or field_
+        visible, capped = _visible_field(field_, input_shape)
+        values = math.prod(step.output_shape)
+        formulas = dict(step.formulas)
+        formulas["receptive_field"] = f"{visible[0]}×{visible[1]} input pixels: {formulas['receptive_field']}{capped}"
+        formulas["memory"] = (f"{_product(step.output_shape)} values × {BYTES_PER_VALUE} bytes = "
+                              f"{n(values * BYTES_PER_VALUE)} bytes")
+        summaries.append(LayerSummary(
+            position=position, type=layer_type, name=name, input_shape=shape,
+            output_shape=step.output_shape, params=step.trainable + step.non_trainable,
+            trainable_params=step.trainable, non_trainable_params=step.non_trainable, macs=step.macs,
+            receptive_field=visible, activation_bytes=values * BYTES_PER_VALUE, formulas=formulas,
+        ))
+        shape = step.output_shape
+    return summaries
+
+
+def totals(summaries: Sequence[LayerSummary]) -> Totals:
+    """Parameters, MACs and activation memory summed over all layers (one image, float32)."""
+    params = sum(s.params for s in summaries)
+    return Totals(
+        params=params,
+        trainable_params=sum(s.trainable_params for s in summaries),
+        non_trainable_params=sum(s.non_trainable_params for s in summaries),
+        macs=sum(s.macs for s in summaries),
+        activation_bytes=sum(s.activation_bytes for s in summaries),
+        param_bytes=param_bytes(params),
+    )
+
+
+def advice(summaries: Sequence[LayerSummary]) -> list[str]:
+    """Things Keras accepts but a student probably did not mean (the stack stays valid)."""
+    notes = []
+    for s in summaries:
+        if s.type == "Dense" and len(s.input_shape) == 3:
+            notes.append(
+                f"Layer {s.position} (Dense) gets the map {_shape_text(s.input_shape)}: Keras applies it at each "
+                f"position separately (on the last axis), giving {_shape_text(s.output_shape)}. Put Flatten or "
+                "GlobalAveragePooling2D before it for a layer that sees the whole map."
+            )
+        if s.type == "Flatten" and len(s.input_shape) == 1:
+            notes.append(f"Layer {s.position} (Flatten): its input is already flat, so it does nothing.")
+    if summaries and len(summaries[-1].output_shape) != 1:
+        notes.append(
+            f"The stack ends with the map {_shape_text(summaries[-1].output_shape)}; a classifier needs one "
+            "score per class: add Flatten (or GlobalAveragePooling2D) and Dense(classes, activation='softmax')."
+        )
+    return notes
+
+
+def check_classifier(
+    stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int], num_classes: int
+) -> list[LayerSummary]:
+    """Check that the stack is valid and ends with one value per class; return its summaries.
+
+    Raises :class:`StackError` saying what to add or change otherwise.
+    """
+    summaries = summarize(stack, input_shape)
+    end = f"Dense({num_classes}, activation='softmax')"
+    if not summaries:
+        raise StackError(f"The stack is empty: add layers ending with Flatten and {end}")
+    out = summaries[-1].output_shape
+    if out != (num_classes,):
+        flat = "" if len(out) == 1 else "Flatten (or GlobalAveragePooling2D) and "
+        raise StackError(
+            f"The last layer gives {_shape_text(out)} values but the data has {num_classes} classes: "
+            f"end the stack with {flat}{end}"
+        )
+    return summaries

@@ -1,0 +1,472 @@
+"""cnnviz.architecture agrees with Keras layer by layer, explains bad stacks, and round-trips JSON/code.
+
+Keras is imported once for the module; models are built, never compiled or trained, so the file
+stays fast. The random stacks come from a seeded generator that uses every layer type and every
+argument form (int or pair, lists as JSON gives them, pair-of-pairs padding, strides None, ...).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import random
+import subprocess
+import sys
+from typing import Any
+
+import numpy as np
+import pytest
+
+from cnnviz.architecture import (
+    ACTIVATIONS,
+    LAYER_TYPES,
+    PRESET_INFO,
+    PRESETS,
+    StackError,
+    advice,
+    check_classifier,
+    compact_layer,
+    default_layer,
+    format_bytes,
+    from_json,
+    normalize_layer,
+    summarize,
+    to_code,
+    to_json,
+    to_keras,
+    totals,
+)
+from cnnviz.errors import InputError
+
+keras = pytest.importorskip("keras")
+
+N_RANDOM = 60
+
+
+# ---------------------------------------------------------------- random valid stacks
+def _int_or_pair(rng: random.Random, low: int, high: int) -> Any:
+    first, form = rng.randint(low, high), rng.random()
+    if form < 0.5:
+        return first
+    second = rng.randint(low, high)
+    return (first, second) if form < 0.75 else [first, second]
+
+
+def _maybe(rng: random.Random, layer: dict, key: str, value: Any, chance: float = 0.5) -> None:
+    if rng.random() < chance:
+        layer[key] = value
+
+
+def _random_layer(rng: random.Random, layer_type: str) -> dict:
+    layer: dict[str, Any] = {"type": layer_type}
+    activation = rng.choice([*ACTIVATIONS, None])
+    if layer_type == "Conv2D":
+        layer.update(filters=rng.randint(1, 12), kernel_size=_int_or_pair(rng, 1, 5))
+        _maybe(rng, layer, "padding", rng.choice(["valid", "same", "Same"]))
+        if rng.random() < 0.5:
+            layer["strides"] = _int_or_pair(rng, 1, 3)
+        else:
+            _maybe(rng, layer, "dilation_rate", _int_or_pair(rng, 1, 3))
+        _maybe(rng, layer, "activation", activation)
+        _maybe(rng, layer, "use_bias", rng.random() < 0.5, 0.3)
+    elif layer_type in ("MaxPooling2D", "AveragePooling2D"):
+        _maybe(rng, layer, "pool_size", _int_or_pair(rng, 1, 4), 0.7)
+        _maybe(rng, layer, "strides", rng.choice([None, _int_or_pair(rng, 1, 3)]))
+        _maybe(rng, layer, "padding", rng.choice(["valid", "same"]))
+    elif layer_type.startswith("Global"):
+        _maybe(rng, layer, "keepdims", rng.random() < 0.5, 0.4)
+    elif layer_type == "Dense":
+        layer["units"] = rng.randint(1, 16)
+        _maybe(rng, layer, "activation", activation)
+        _maybe(rng, layer, "use_bias", rng.random() < 0.5, 0.3)
+    elif layer_type == "Dropout":
+        layer["rate"] = round(rng.uniform(0, 0.9), 2)
+    elif layer_type == "BatchNormalization":
+        _maybe(rng, layer, "center", rng.random() < 0.5, 0.3)
+        _maybe(rng, layer, "scale", rng.random() < 0.5, 0.3)
+        _maybe(rng, layer, "momentum", 0.9, 0.2)
+    elif layer_type == "Activation":
+        layer["activation"] = activation or "relu"
+    elif layer_type == "ZeroPadding2D":
+        side = lambda: rng.randint(0, 3)  # noqa: E731
+        _maybe(rng, layer, "padding", rng.choice([side(), (side(), side()), ((side(), side()), (side(), side()))]), 0.8)
+    return layer
+
+
+_WEIGHTS = {
+    "Conv2D": 6, "MaxPooling2D": 2, "AveragePooling2D": 2, "GlobalAveragePooling2D": 1,
+    "GlobalMaxPooling2D": 1, "Flatten": 1, "Dense": 2, "Dropout": 1, "BatchNormalization": 2,
+    "Activation": 1, "ZeroPadding2D": 1,
+}
+
+
+def random_stack(seed: int) -> tuple[tuple[int, int, int], list[dict]]:
+    """A valid stack of 1-9 layers on a small random input, drawn by rejection."""
+    rng = random.Random(seed)
+    input_shape = (rng.randint(4, 32), rng.randint(4, 32), rng.randint(1, 4))
+    stack: list[dict] = []
+    for _ in range(rng.randint(1, 9)):
+        for _attempt in range(30):
+            layer = _random_layer(rng, rng.choices(list(_WEIGHTS), weights=list(_WEIGHTS.values()))[0])
+            try:
+                summarize([*stack, layer], input_shape)
+            except StackError:
+                continue
+            stack.append(layer)
+            break
+    return input_shape, stack
+
+
+RANDOM_STACKS = [random_stack(seed) for seed in range(N_RANDOM)]
+
+
+# ---------------------------------------------------------------- helpers
+def _weights_size(weights: list) -> int:
+    return sum(math.prod(w.shape) for w in weights)
+
+
+def assert_matches_keras(stack: list[dict], input_shape: tuple[int, int, int]) -> None:
+    summaries = summarize(stack, input_shape)
+    model = to_keras(stack, input_shape)
+    assert len(model.layers) == len(summaries)
+    for layer, summary in zip(model.layers, summaries, strict=True):
+        context = f"{summary.name} in {stack} on {input_shape}"
+        assert layer.name == summary.name
+        assert tuple(layer.output.shape[1:]) == summary.output_shape, context
+        assert layer.count_params() == summary.params, context
+        assert _weights_size(layer.trainable_weights) == summary.trainable_params, context
+        assert _weights_size(layer.non_trainable_weights) == summary.non_trainable_params, context
+        assert summary.activation_bytes == 4 * math.prod(summary.output_shape)
+    assert model.count_params() == totals(summaries).params
+
+
+def _raw_keras(stack: list[dict], input_shape: tuple[int, ...]):
+    """Build with Keras directly, bypassing our checks, to see whether Keras accepts the stack."""
+    layers = [keras.Input(shape=input_shape)]
+    for layer in stack:
+        args = {k: v for k, v in layer.items() if k != "type"}
+        layers.append(getattr(keras.layers, layer["type"])(**args))
+    return keras.Sequential(layers)
+
+
+# ---------------------------------------------------------------- agreement with Keras
+def test_importing_the_package_does_not_import_tensorflow():
+    code = "import sys, cnnviz.architecture; assert not {'tensorflow', 'keras'} & set(sys.modules)"
+    subprocess.run([sys.executable, "-c", code], check=True)
+
+
+@pytest.mark.parametrize("name", list(PRESETS))
+def test_presets_match_keras(name):
+    input_shape, stack = PRESETS[name]
+    assert_matches_keras(stack, input_shape)
+    assert PRESET_INFO[name].description
+
+
+def test_random_stacks_match_keras():
+    for input_shape, stack in RANDOM_STACKS:
+        assert_matches_keras(stack, input_shape)
+
+
+def test_random_stacks_cover_every_layer_type_and_argument_form():
+    layers = [layer for _, stack in RANDOM_STACKS for layer in stack]
+    assert {layer["type"] for layer in layers} == set(LAYER_TYPES)
+    canonical = [normalize_layer(layer, 1) for layer in layers]
+    assert any(max(c.get("dilation_rate", (1, 1))) > 1 for c in canonical)
+    assert any(c["type"] == "Conv2D" and c["kernel_size"][0] != c["kernel_size"][1] for c in canonical)
+    assert any(c["type"] == "Conv2D" and max(c["strides"]) > 1 and c["padding"] == "same" for c in canonical)
+    assert any(c["type"] == "ZeroPadding2D" and c["padding"][0][0] != c["padding"][0][1] for c in canonical)
+    assert any(c.get("keepdims") for c in canonical)
+    assert any(c.get("use_bias") is False for c in canonical)
+    assert any(c.get("center") is False for c in canonical)
+    assert any(c["type"].endswith("Pooling2D") and not c["type"].startswith("Global") and c["strides"] is not None
+               for c in canonical)
+    summaries = [s for shape, stack in RANDOM_STACKS for s in summarize(stack, shape)]
+    assert any(s.type == "Dense" and len(s.input_shape) == 3 for s in summaries)
+    assert any(s.type == "BatchNormalization" and len(s.input_shape) == 1 for s in summaries)
+    assert sum(len(stack) for _, stack in RANDOM_STACKS) > 4 * N_RANDOM
+
+
+def test_every_activation_is_a_keras_activation():
+    for name in ACTIVATIONS:
+        assert_matches_keras([{"type": "Activation", "activation": name}], (3, 3, 2))
+        keras.activations.get(name)
+
+
+# ---------------------------------------------------------------- hand-computed numbers
+def test_mnist_model_numbers_by_hand():
+    input_shape, stack = PRESETS["MNIST CNN"]
+    summaries = summarize(stack, input_shape)
+    assert [s.output_shape for s in summaries] == [
+        (26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (1600,), (128,), (10,)]
+    assert [s.params for s in summaries] == [320, 0, 18_496, 0, 0, 204_928, 1_290]
+    # MACs: H'·W'·F·kh·kw·C for Conv2D, inputs·units for Dense.
+    assert [s.macs for s in summaries] == [26 * 26 * 32 * 9, 0, 11 * 11 * 64 * 9 * 32, 0, 0, 1600 * 128, 128 * 10]
+    assert [s.receptive_field for s in summaries] == [(3, 3), (4, 4), (8, 8), (10, 10)] + [(28, 28)] * 3
+    assert summaries[2].formulas["params"].startswith("(3·3·32 + 1)·64 = 18,496")
+    assert "⌊(13 − 3)/1⌋ + 1 = 11" in summaries[2].formulas["output_shape"]
+    assert "11·11·64 outputs × 3·3·32 each = 2,230,272" in summaries[2].formulas["macs"]
+    assert summaries[4].formulas["output_shape"].startswith("5·5·64 = 1,600")
+    total = totals(summaries)
+    assert (total.params, total.param_bytes) == (225_034, 900_136)
+
+
+def test_lenet5_is_seed_001s_table():
+    input_shape, stack = PRESETS["LeNet-5"]
+    summaries = summarize(stack, input_shape)
+    assert input_shape == (32, 32, 1)
+    assert [s.output_shape for s in summaries][:5] == [(28, 28, 6), (14, 14, 6), (10, 10, 16), (5, 5, 16), (1, 1, 120)]
+    assert [s.params for s in summaries if s.params] == [156, 2_416, 48_120, 10_164, 850]
+    assert {normalize_layer(layer, 1).get("activation") for layer in stack} - {None} <= {"tanh", "softmax"}
+    assert "AveragePooling2D" in {layer["type"] for layer in stack}
+    assert 55_000 < totals(summaries).params < 65_000
+    # C5's 5×5 units see 16 + (5−1)·4 = 32 rows: the whole 32×32 input, as LeNet intends.
+    assert summaries[4].receptive_field == (32, 32)
+
+
+def test_fashion_preset_flattens_seven_by_seven_by_sixty_four():
+    input_shape, stack = PRESETS["Fashion-MNIST CNN"]
+    summaries = summarize(stack, input_shape)
+    flatten = next(s for s in summaries if s.type == "Flatten")
+    assert (flatten.input_shape, flatten.output_shape) == ((7, 7, 64), (3136,))
+    assert "Dropout" in {s.type for s in summaries}
+
+
+def test_neu_presets_end_in_six_classes():
+    for name, side in (("NEU CNN", 200), ("NEU CNN 64x64 (fast)", 64)):
+        input_shape, stack = PRESETS[name]
+        assert input_shape == (side, side, 1)
+        assert check_classifier(stack, input_shape, 6)[-1].output_shape == (6,)
+        assert PRESET_INFO[name].dataset == "neu"
+
+
+def test_strided_and_dense_on_map_costs_by_hand():
+    summaries = summarize(
+        [{"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2},
+         {"type": "BatchNormalization"},
+         {"type": "Dense", "units": 5, "use_bias": False}],
+        (10, 10, 3),
+    )
+    assert summaries[0].output_shape == (4, 4, 4)
+    assert summaries[0].macs == 4 * 4 * 4 * (3 * 3 * 3)
+    assert (summaries[1].params, summaries[1].trainable_params, summaries[1].macs) == (16, 8, 64)
+    assert (summaries[2].output_shape, summaries[2].params, summaries[2].macs) == ((4, 4, 5), 20, 4 * 4 * 4 * 5)
+    assert "no bias" in summaries[2].formulas["params"]
+
+
+def test_receptive_field_recurrence_with_dilation_and_rectangles():
+    summaries = summarize(
+        [{"type": "Conv2D", "filters": 2, "kernel_size": 3, "dilation_rate": 2},  # 1 + (5−1)·1 = 5
+         {"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2},         # 5 + 2·1 = 7, j = 2
+         {"type": "ZeroPadding2D", "padding": 1},                                   # unchanged
+         {"type": "AveragePooling2D", "pool_size": 2},                              # 7 + 1·2 = 9, j = 4
+         {"type": "Conv2D", "filters": 2, "kernel_size": (3, 1)}],                  # rows 9 + 2·4 = 17
+        (40, 40, 1),
+    )
+    assert [s.receptive_field for s in summaries] == [(5, 5), (7, 7), (7, 7), (9, 9), (17, 9)]
+    capped = summarize([{"type": "Conv2D", "filters": 1, "kernel_size": 5, "padding": "same"}] * 2, (8, 8, 1))
+    assert capped[1].receptive_field == (8, 8)
+    assert "capped" in capped[1].formulas["receptive_field"]
+
+
+def test_receptive_field_equals_the_gradient_footprint_in_tensorflow():
+    """With ones as weights and linear layers, d(centre unit)/d(input) is non-zero exactly on its field."""
+    import tensorflow as tf
+
+    stacks = [
+        [{"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": 2},
+         {"type": "AveragePooling2D", "pool_size": 2},
+         {"type": "Conv2D", "filters": 1, "kernel_size": (3, 5), "strides": 2},
+         {"type": "AveragePooling2D", "pool_size": 3, "strides": 1}],
+        [{"type": "Conv2D", "filters": 1, "kernel_size": 5, "strides": (2, 1)},
+         {"type": "Conv2D", "filters": 1, "kernel_size": 2, "strides": 2},
+         {"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": (1, 3)}],
+    ]
+    for stack in stacks:
+        model = to_keras(stack, (48, 48, 1))
+        for weights in model.weights:
+            weights.assign(np.ones(weights.shape, dtype="float32") * (weights.name == "kernel"))
+        x = tf.constant(np.random.default_rng(0).random((1, 48, 48, 1), dtype=np.float32))
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            out = model(x)
+            unit = out[0, out.shape[1] // 2, out.shape[2] // 2, 0]
+        footprint = np.nonzero(tape.gradient(unit, x).numpy()[0, :, :, 0])
+        extent = tuple(int(axis.max() - axis.min() + 1) for axis in footprint)
+        assert extent == summarize(stack, (48, 48, 1))[-1].receptive_field, stack
+
+
+def test_format_bytes():
+    assert [format_bytes(v) for v in (0, 1023, 147_456, 11 * 2**20, 3 * 2**40)] == [
+        "0 bytes", "1023 bytes", "144 KiB", "11 MiB", "3.07e+03 GiB"]
+
+
+# ---------------------------------------------------------------- invalid stacks
+CONV = {"type": "Conv2D", "filters": 8, "kernel_size": 3}
+POOL = {"type": "MaxPooling2D", "pool_size": 2}
+# (stack, input shape, position, words the message must contain)
+ARGUMENT_PROBLEMS = [
+    ([CONV, {"type": "Conv2d", "filters": 8, "kernel_size": 3}], (28, 28, 1), 2, ["unknown layer type", "Conv2D"]),
+    ([{"type": "Conv2D", "filter": 8, "kernel_size": 3}], (28, 28, 1), 1, ["unknown argument 'filter'", "'filters'"]),
+    ([CONV, {**CONV, "filters": 0}], (28, 28, 1), 2, ["filters must be at least 1"]),
+    ([{**CONV, "strides": 0}], (28, 28, 1), 1, ["strides must be at least 1"]),
+    ([{**CONV, "strides": [1, 0]}], (28, 28, 1), 1, ["strides must be at least 1"]),
+    ([{**CONV, "kernel_size": [3, 3, 3]}], (28, 28, 1), 1, ["(rows, cols)"]),
+    ([{**CONV, "filters": 3.5}], (28, 28, 1), 1, ["whole number"]),
+    ([{**CONV, "filters": True}], (28, 28, 1), 1, ["whole number"]),
+    ([{**CONV, "padding": "full"}], (28, 28, 1), 1, ["'valid'", "'same'"]),
+    ([{**CONV, "activation": "rectifier"}], (28, 28, 1), 1, ["activation"]),
+    ([{**CONV, "strides": 2, "dilation_rate": 2}], (28, 28, 1), 1, ["dilation_rate"]),
+    ([{"type": "Dense"}], (28, 28, 1), 1, ["'units' is required"]),
+    ([{"type": "Dropout", "rate": 1.5}], (28, 28, 1), 1, ["rate"]),
+    ([{"type": "ZeroPadding2D", "padding": -1}], (28, 28, 1), 1, ["at least 0"]),
+    ([{"type": "Activation"}], (28, 28, 1), 1, ["required"]),
+    (["Conv2D"], (28, 28, 1), 1, ["must be a dict"]),
+    ([{"filters": 3}], (28, 28, 1), 1, ["unknown layer type"]),
+]
+SHAPE_PROBLEMS = [  # Keras refuses these too
+    ([POOL, POOL, CONV], (8, 8, 1), 3, ["2×2 input is smaller than the 3×3 kernel", "padding='same'"]),
+    ([{**CONV, "kernel_size": 3, "dilation_rate": 3}], (6, 6, 1), 1, ["dilation 3×3 spreads it over 7×7"]),
+    ([POOL, POOL, POOL], (4, 4, 1), 3, ["1×1 input is smaller than the 2×2 pooling window", "1×1"]),
+    ([CONV, {"type": "Flatten"}, CONV], (28, 28, 1), 3, ["flat vector (5408,)", "layer 2 (Flatten)"]),
+    ([{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 4}, POOL], (9, 9, 2), 3,
+     ["layer 1 (GlobalAveragePooling2D)"]),
+    ([{"type": "Flatten"}, {"type": "ZeroPadding2D"}], (9, 9, 2), 2, ["(height, width, channels)"]),
+]
+INVALID = ARGUMENT_PROBLEMS + SHAPE_PROBLEMS
+
+
+@pytest.mark.parametrize(("stack", "input_shape", "position", "words"), INVALID)
+def test_invalid_stacks_name_the_layer_and_the_fix(stack, input_shape, position, words):
+    with pytest.raises(InputError) as caught:
+        summarize(stack, input_shape)
+    error = caught.value
+    layer_type = stack[position - 1].get("type") if isinstance(stack[position - 1], dict) else None
+    assert isinstance(error, StackError) and error.position == position
+    assert str(error).startswith(f"Layer {position}" + (f" ({layer_type})" if layer_type else ""))
+    for word in words:
+        assert word in str(error)
+    with pytest.raises(StackError):
+        to_keras(stack, input_shape)  # our message, not Keras'
+
+
+@pytest.mark.parametrize("case", SHAPE_PROBLEMS)
+def test_keras_also_refuses_the_shape_problems(case):
+    stack, input_shape, _, _ = case
+    with pytest.raises((ValueError, TypeError)):
+        _raw_keras(stack, input_shape)
+
+
+def test_random_stacks_broken_on_purpose_report_the_inserted_layer():
+    broken = 0
+    for input_shape, stack in RANDOM_STACKS:
+        summaries = summarize(stack, input_shape)
+        for index, summary in enumerate(summaries):
+            out = summary.output_shape
+            if len(out) == 1:  # a Conv2D after a flat output
+                bad = [*stack[: index + 1], CONV, *stack[index + 1:]]
+            else:  # a pooling window one larger than the map
+                bad = [*stack[: index + 1], {"type": "AveragePooling2D", "pool_size": max(out[:2]) + 1},
+                       *stack[index + 1:]]
+            with pytest.raises(StackError) as caught:
+                summarize(bad, input_shape)
+            assert caught.value.position == index + 2
+            broken += 1
+    assert broken > 4 * N_RANDOM
+
+
+@pytest.mark.parametrize("shape", [(28, 28), (0, 28, 1), (28, 28, 1.5), "28x28", (28, 28, 1000), None])
+def test_bad_input_shapes(shape):
+    with pytest.raises(StackError, match="input shape") as caught:
+        summarize([CONV], shape)
+    assert caught.value.position is None
+
+
+def test_stack_must_be_a_list_of_reasonable_length():
+    with pytest.raises(StackError):
+        summarize({"type": "Flatten"}, (4, 4, 1))
+    with pytest.raises(StackError, match="at most"):
+        summarize([{"type": "Dropout", "rate": 0.1}] * 201, (4, 4, 1))
+    assert summarize([], (4, 4, 1)) == []
+
+
+def test_advice_and_check_classifier():
+    notes = advice(summarize([CONV, {"type": "Dense", "units": 10}], (8, 8, 1)))
+    assert any("Layer 2 (Dense)" in note and "Flatten" in note for note in notes)
+    assert any("ends with the map (6, 6, 10)" in note for note in notes)
+    assert advice(summarize(*reversed(PRESETS["MNIST CNN"]))) == []
+    with pytest.raises(StackError, match="Dense\\(6, activation='softmax'\\)"):
+        check_classifier(PRESETS["MNIST CNN"][1], (28, 28, 1), 6)
+    with pytest.raises(StackError, match="Flatten"):
+        check_classifier([CONV], (28, 28, 1), 10)
+    with pytest.raises(StackError, match="empty"):
+        check_classifier([], (28, 28, 1), 10)
+
+
+def test_default_layers_are_valid_and_compact_forms_are_keras_equivalent():
+    for layer_type in LAYER_TYPES:
+        layer = default_layer(layer_type)
+        assert compact_layer(layer) == layer or "pool_size" in compact_layer(layer)
+    with pytest.raises(InputError):
+        default_layer("Conv3D")
+    assert compact_layer({"type": "ZeroPadding2D", "padding": ((1, 1), (2, 2))}) == {
+        "type": "ZeroPadding2D", "padding": [1, 2]}
+    assert compact_layer({"type": "ZeroPadding2D", "padding": ((1, 0), (2, 2))}) == {
+        "type": "ZeroPadding2D", "padding": [[1, 0], [2, 2]]}
+    assert compact_layer({**CONV, "strides": (1, 1), "activation": None}) == CONV
+
+
+# ---------------------------------------------------------------- JSON and code
+def test_json_round_trip_keeps_every_number():
+    for input_shape, stack in [*PRESETS.values(), *RANDOM_STACKS]:
+        text = to_json(stack, input_shape)
+        loaded_shape, loaded = from_json(text)
+        assert loaded_shape == input_shape
+        assert summarize(loaded, loaded_shape) == summarize(stack, input_shape)
+        assert from_json(text.encode()) == (loaded_shape, loaded)
+        json.loads(text)
+
+
+def test_json_may_hold_an_unfinished_stack_for_the_builder_to_show():
+    shape, stack = from_json(to_json([POOL, POOL, CONV], (8, 8, 1)))
+    with pytest.raises(StackError) as caught:
+        summarize(stack, shape)
+    assert caught.value.position == 3
+
+
+@pytest.mark.parametrize(("text", "words"), [
+    ("", "empty"),
+    ("{", "not valid JSON"),
+    ('{"input_shape": [28, 28, 1], "layers": [}', "line 1"),
+    ("[1, 2]", "'input_shape' and 'layers'"),
+    ('{"layers": []}', "'input_shape' and 'layers'"),
+    ('{"input_shape": [28, 28, 1], "layers": {}}', "must be a list"),
+    ('{"input_shape": [28, 28], "layers": []}', "input shape"),
+    ('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv3D"}]}', "Layer 1"),
+    ('{"input_shape": [28, 28, 1], "layers": [{"type": "Dense", "units": "ten"}]}', "Layer 1 (Dense): units"),
+    ('{"format": "keras", "input_shape": [28, 28, 1], "layers": []}', "format"),
+    ('{"input_shape": [28, 28, 1], "layers": [], "optimizer": "adam"}', "Unknown key"),
+    (b"\xff\xfe\x00junk", "UTF-8"),
+    ("[" * 100_000 + "]" * 100_000, "JSON"),
+    (" " * 1_000_001, "too long"),
+])
+def test_malformed_json_is_an_input_error(text, words):
+    with pytest.raises(InputError) as caught:
+        from_json(text)
+    assert words in str(caught.value)
+
+
+def test_generated_code_runs_and_builds_the_same_model(capsys):
+    cases = [*PRESETS.values(), *RANDOM_STACKS[:10]]
+    for input_shape, stack in cases:
+        code = to_code(stack, input_shape)
+        namespace: dict[str, Any] = {}
+        exec(compile(code, "model.py", "exec"), namespace)  # noqa: S102 - our own generated code
+        model = namespace["model"]
+        reference = to_keras(stack, input_shape)
+        assert model.count_params() == reference.count_params()
+        assert [tuple(layer.output.shape) for layer in model.layers] == [
+            tuple(layer.output.shape) for layer in reference.layers]
+    assert "Total params" in capsys.readouterr().out
+    code = to_code(*reversed(PRESETS["MNIST CNN"]))
+    assert 'layers.Conv2D(32, kernel_size=3, activation="relu"),  # -> (26, 26, 32)' in code
+    assert "layers.MaxPooling2D(pool_size=2)" in code

@@ -108,7 +108,7 @@ def activations(model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
         if features is None:
             features = keras.Model(model.inputs, [layer.output for layer in layers])
             _FEATURE_MODELS[model] = features
-        outputs = features(x, training=False)
+        outputs = features([x], training=False)
     if not isinstance(outputs, (list, tuple)):
         outputs = [outputs]
     return [(layer.name, np.asarray(output)[0]) for layer, output in zip(layers, outputs, strict=True)]
@@ -145,7 +145,7 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.nda
             grad_model = keras.Model(model.inputs, [model.get_layer(grad_cam_layer(model)).output, model.outputs[0]])
             _GRAD_MODELS[model] = grad_model
         with tf.GradientTape() as tape:
-            conv_output, predictions = grad_model(x, training=False)
+            conv_output, predictions = grad_model([x], training=False)
             classes = predictions.shape[-1]
             if class_index is None:
                 class_index = int(tf.argmax(predictions[0]))
@@ -237,16 +237,17 @@ def closest_kernel(weights: np.ndarray, presets: dict[str, Any]) -> KernelMatch 
 def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, int, int, int]:
     """Input pixels unit (row, col) of layer ``layer_name``'s output depends on: (top, left, bottom, right).
 
-    Inclusive bounds, clipped to the image. Computed from each layer's kernel size, stride,
-    dilation and padding ("same" pads like TensorFlow, the extra pixel at the bottom/right); a
-    layer that flattens or pools globally sees the whole image.
+    Inclusive bounds of the smallest rectangle holding every input pixel that reaches the unit.
+    Traced back layer by layer through each window's size, stride, dilation and padding ("same"
+    pads like TensorFlow, the odd extra pixel at the bottom/right); padding and pixels a pooling
+    layer never reads are left out. A layer after Flatten or global pooling sees the whole image.
+    Raises InputError for a unit outside the layer or made of zero padding only.
     """
     height, width, _ = input_shape(model)
     names = [layer.name for layer in _layers(model)]
     if layer_name not in names:
         raise InputError(f"The model has no layer called {layer_name!r}.")
-    # Per axis: distance in input pixels between neighbouring units, units' field size, first field's start.
-    jump, size, start = np.array([1, 1]), np.array([1, 1]), np.array([0, 0])
+    windows = []  # (kernel, stride, dilation, padding before, input extent) per axis, input to output
     extent = np.array([height, width])
     for layer in _layers(model)[: names.index(layer_name) + 1]:
         kind = type(layer).__name__
@@ -257,17 +258,19 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, in
             if tuple(layer.output.shape[1:3]) != tuple(extent):
                 raise InputError(f"The receptive field cannot be followed through a {kind} layer.")
             continue
-        kernel, stride, dilation, pad_before = _padded(window, extent)
-        size = size + (dilation * (kernel - 1)) * jump
-        start = start - pad_before * jump
-        jump = jump * stride
+        windows.append((*_padded(window, extent), extent))
         extent = np.array(layer.output.shape[1:3])
-    out_rows, out_cols = extent
-    if not (0 <= row < out_rows and 0 <= col < out_cols):
-        raise InputError(f"Layer {layer_name} has rows 0 to {out_rows - 1} and columns 0 to {out_cols - 1}.")
-    top, left = start + jump * np.array([row, col])
-    bottom, right = np.array([top, left]) + size - 1
-    return int(max(top, 0)), int(max(left, 0)), int(min(bottom, height - 1)), int(min(right, width - 1))
+    if not (0 <= row < extent[0] and 0 <= col < extent[1]):
+        raise InputError(f"Layer {layer_name} has rows 0 to {extent[0] - 1} and columns 0 to {extent[1] - 1}.")
+    seen = [np.array([row]), np.array([col])]  # positions per axis; dilation can leave gaps
+    for kernel, stride, dilation, pad_before, size in reversed(windows):
+        for axis in range(2):
+            taps = seen[axis][:, None] * stride[axis] - pad_before[axis] + dilation[axis] * np.arange(kernel[axis])
+            seen[axis] = np.unique(taps[(taps >= 0) & (taps < size[axis])])
+            if seen[axis].size == 0:
+                raise InputError(
+                    f"Unit ({row}, {col}) of layer {layer_name} lies in the zero padding: it sees no input pixel.")
+    return int(seen[0][0]), int(seen[1][0]), int(seen[0][-1]), int(seen[1][-1])
 
 
 def _window(layer) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray | str] | None:

@@ -315,7 +315,6 @@ ARGUMENT_PROBLEMS = [
     ([{**CONV, "filters": True}], (28, 28, 1), 1, ["whole number"]),
     ([{**CONV, "padding": "full"}], (28, 28, 1), 1, ["'valid'", "'same'"]),
     ([{**CONV, "activation": "rectifier"}], (28, 28, 1), 1, ["activation"]),
-    ([{**CONV, "strides": 2, "dilation_rate": 2}], (28, 28, 1), 1, ["dilation_rate"]),
     ([{"type": "Dense"}], (28, 28, 1), 1, ["'units' is required"]),
     ([{"type": "Dropout", "rate": 1.5}], (28, 28, 1), 1, ["rate"]),
     ([{"type": "ZeroPadding2D", "padding": -1}], (28, 28, 1), 1, ["at least 0"]),
@@ -324,6 +323,7 @@ ARGUMENT_PROBLEMS = [
     ([{"filters": 3}], (28, 28, 1), 1, ["unknown layer type"]),
 ]
 SHAPE_PROBLEMS = [  # Keras refuses these too
+    ([{**CONV, "strides": 2, "dilation_rate": 2}], (28, 28, 1), 1, ["strides > 1 with dilation_rate > 1"]),
     ([POOL, POOL, CONV], (8, 8, 1), 3, ["2×2 input is smaller than the 3×3 kernel", "padding='same'"]),
     ([{**CONV, "kernel_size": 3, "dilation_rate": 3}], (6, 6, 1), 1, ["dilation 3×3 spreads it over 7×7"]),
     ([POOL, POOL, POOL], (4, 4, 1), 3, ["1×1 input is smaller than the 2×2 pooling window", "1×1"]),
@@ -424,6 +424,13 @@ def test_json_round_trip_keeps_every_number():
         assert summarize(loaded, loaded_shape) == summarize(stack, input_shape)
         assert from_json(text.encode()) == (loaded_shape, loaded)
         json.loads(text)
+
+
+def test_problems_are_reported_in_stack_order():
+    """The first bad layer is named even when a later one also has a bad argument."""
+    with pytest.raises(StackError) as caught:
+        summarize([POOL, POOL, CONV, {"type": "Dense", "units": 0}], (8, 8, 1))
+    assert caught.value.position == 3
 
 
 def test_json_may_hold_an_unfinished_stack_for_the_builder_to_show():

@@ -270,21 +270,20 @@ def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
         except _Bad as problem:
             hint = f" ({spec.hint})" if spec.hint else ""
             raise StackError(f"{prefix}: {name} {problem}{hint}", position, layer_type) from None
-    if layer_type == "Conv2D" and max(canonical["strides"]) > 1 and max(canonical["dilation_rate"]) > 1:
-        raise StackError(
-            f"{prefix}: Keras cannot combine strides > 1 with dilation_rate > 1; set one of them to 1",
-            position,
-            layer_type,
-        )
     return canonical
 
 
-def normalize_stack(stack: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
-    """Every layer of ``stack`` in canonical form (see :func:`normalize_layer`)."""
+def check_container(stack: Any) -> None:
+    """The stack itself (not its layers) must be a list of at most ``MAX_LAYERS`` items."""
     if isinstance(stack, (str, bytes, Mapping)) or not isinstance(stack, Sequence):
         raise StackError("A stack must be a list of layer dicts")
     if len(stack) > MAX_LAYERS:
         raise StackError(f"A stack may hold at most {MAX_LAYERS} layers; this one has {len(stack)}")
+
+
+def normalize_stack(stack: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
+    """Every layer of ``stack`` in canonical form (see :func:`normalize_layer`)."""
+    check_container(stack)
     return [normalize_layer(layer, position) for position, layer in enumerate(stack, start=1)]
 
 
@@ -331,13 +330,8 @@ def compact_layer(layer: Mapping[str, Any], position: int = 1) -> dict[str, Any]
 
 def layer_names(stack: Sequence[Mapping[str, Any]]) -> list[str]:
     """Explicit Keras names numbered per type from 1: conv2d_1, max_pooling2d_1, conv2d_2, ..."""
-    counts: dict[str, int] = {}
-    names = []
-    for layer in stack:
-        base = KERAS_NAMES[layer["type"]]
-        counts[base] = counts.get(base, 0) + 1
-        names.append(f"{base}_{counts[base]}")
-    return names
+    types = [layer["type"] for layer in stack]
+    return [f"{KERAS_NAMES[kind]}_{types[: index + 1].count(kind)}" for index, kind in enumerate(types)]
 
 
 def default_layer(layer_type: str) -> dict[str, Any]:

@@ -23,9 +23,10 @@ from typing import Any
 from cnnviz.architecture.layers import (
     SPATIAL_TYPES,
     StackError,
+    check_container,
     layer_names,
     normalize_input_shape,
-    normalize_stack,
+    normalize_layer,
     where,
 )
 
@@ -176,6 +177,8 @@ def _need_map(shape: Shape, prefix: str, layer_type: str, flat_by: str | None) -
 
 
 def _conv2d(cfg, shape, field_, prefix) -> _Step:
+    if max(cfg["strides"]) > 1 and max(cfg["dilation_rate"]) > 1:
+        raise StackError(f"{prefix}: Keras cannot combine strides > 1 with dilation_rate > 1; set one of them to 1")
     height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "kernel")
     channels, filters = shape[2], cfg["filters"]
     kh, kw = cfg["kernel_size"]
@@ -340,13 +343,14 @@ def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) ->
     position and type and saying what to change. Pure Python: no TensorFlow.
     """
     input_shape = normalize_input_shape(input_shape)
-    layers = normalize_stack(stack)
-    names = layer_names(layers)
-    summaries: list[LayerSummary] = []
+    check_container(stack)
+    rows: list[dict[str, Any]] = []
+    layers: list[dict[str, Any]] = []
     shape: Shape = input_shape
     field_ = _Field()
     flat_by: str | None = None
-    for position, (cfg, name) in enumerate(zip(layers, names, strict=True), start=1):
+    for position, layer in enumerate(stack, start=1):
+        cfg = normalize_layer(layer, position)  # problems are reported in stack order
         layer_type = cfg["type"]
         prefix = where(position, layer_type)
         try:
@@ -364,14 +368,15 @@ def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) ->
         formulas["receptive_field"] = f"{visible[0]}×{visible[1]} input pixels: {formulas['receptive_field']}{capped}"
         formulas["memory"] = (f"{_product(step.output_shape)} values × {BYTES_PER_VALUE} bytes = "
                               f"{n(values * BYTES_PER_VALUE)} bytes")
-        summaries.append(LayerSummary(
-            position=position, type=layer_type, name=name, input_shape=shape,
+        layers.append(cfg)
+        rows.append(dict(
+            position=position, type=layer_type, input_shape=shape,
             output_shape=step.output_shape, params=step.trainable + step.non_trainable,
             trainable_params=step.trainable, non_trainable_params=step.non_trainable, macs=step.macs,
             receptive_field=visible, activation_bytes=values * BYTES_PER_VALUE, formulas=formulas,
         ))
         shape = step.output_shape
-    return summaries
+    return [LayerSummary(name=name, **row) for name, row in zip(layer_names(layers), rows, strict=True)]
 
 
 def totals(summaries: Sequence[LayerSummary]) -> Totals:

@@ -184,3 +184,156 @@ def stack_diagram(
         yaxis={"visible": False, "range": [-0.7, 0.72], "fixedrange": True},
     )
     return figure
+
+
+# ---------------------------------------------------------------- inside the network: predictions, maps, filters
+HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange: the predicted / chosen class, the receptive field
+PLAIN_BAR_COLOUR = "#56B4E9"
+
+
+def probability_bars(probabilities: np.ndarray, class_names: list[str], *, highlight: int | None = None,
+                     height: int = 300) -> go.Figure:
+    """Class probabilities as bars in percent; the ``highlight`` class (default: the top one) in orange."""
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    highlight = int(np.argmax(probabilities)) if highlight is None else highlight
+    colours = [HIGHLIGHT_COLOUR if i == highlight else PLAIN_BAR_COLOUR for i in range(len(probabilities))]
+    names = [str(name) for name in class_names]
+    figure = go.Figure(go.Bar(
+        x=names, y=100 * probabilities, marker_color=colours, cliponaxis=False,
+        text=[f"{100 * p:.1f}%" for p in probabilities], textposition="outside",
+        hovertemplate="%{x}: %{y:.2f}%<extra></extra>",
+    ))
+    figure.update_layout(
+        height=height, yaxis={"title": "probability (%)", "range": [0, 115]},
+        xaxis={"type": "category", "tickangle": -30 if max(map(len, names)) > 3 else 0},
+        margin={"l": 10, "r": 10, "t": 20, "b": 10},
+    )
+    return figure
+
+
+def _value_scale(values: np.ndarray) -> dict:
+    """Colour scale and limits: diverging and centred on 0 for signed values, Viridis otherwise."""
+    low, high = float(np.nanmin(values)), float(np.nanmax(values))
+    if low < 0 < high:
+        bound = max(-low, high)
+        return {"colorscale": SIGNED_COLORSCALE, "zmin": -bound, "zmax": bound}
+    return {"colorscale": MAGNITUDE_COLORSCALE, "zmin": low, "zmax": high if high > low else low + 1}
+
+
+def _mosaic(tiles: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
+    """Tiles (N, h, w) in rows of ``columns``, one NaN pixel between them: (grid, customdata).
+
+    ``customdata[r, c]`` is (tile, row in tile, column in tile) for the hover text; -1 in the gaps.
+    """
+    count, tile_h, tile_w = tiles.shape
+    rows = -(-count // columns)
+    grid = np.full((rows * (tile_h + 1) - 1, columns * (tile_w + 1) - 1), np.nan)
+    where = np.full((*grid.shape, 3), -1)
+    local = np.stack(np.indices((tile_h, tile_w)), axis=-1)
+    for k in range(count):
+        top, left = (k // columns) * (tile_h + 1), (k % columns) * (tile_w + 1)
+        grid[top: top + tile_h, left: left + tile_w] = tiles[k]
+        where[top: top + tile_h, left: left + tile_w, 0] = k
+        where[top: top + tile_h, left: left + tile_w, 1:] = local
+    return grid, where
+
+
+def _mosaic_figure(grid: np.ndarray, customdata: np.ndarray, hovertemplate: str, *, height: int,
+                   colorbar_title: str = "", **scale) -> go.Figure:
+    figure = go.Figure(go.Heatmap(
+        z=grid, customdata=customdata, hovertemplate=hovertemplate + "<extra></extra>", hoverongaps=False,
+        colorbar={"thickness": 12, "title": colorbar_title}, **scale,
+    ))
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
+    figure.update_xaxes(constrain="domain", visible=False)
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white")
+    return figure
+
+
+def _mosaic_height(grid: np.ndarray, tile_h: int, columns: int, tile_pixels: int) -> int:
+    """Figure height giving each tile about ``tile_pixels`` when 8 tiles fill a row."""
+    rows = (grid.shape[0] + 1) / (tile_h + 1)
+    return int(min(4000, max(140, rows * tile_pixels * 8 / columns)))
+
+
+def feature_maps(maps: np.ndarray, *, columns: int = 8, tile_pixels: int = 90) -> go.Figure:
+    """All channels of one layer's output (H, W, C) as a grid of heat maps on one shared colour scale.
+
+    Shared scale, so a channel that barely fires looks dark next to one that fires strongly;
+    signed values (before an activation) get the diverging map centred on 0. Hover a pixel for
+    its channel, row, column and value.
+    """
+    tiles = np.moveaxis(np.asarray(maps, dtype=np.float64), -1, 0)
+    columns = min(columns, len(tiles))
+    grid, where = _mosaic(tiles, columns)
+    return _mosaic_figure(
+        grid, where, "channel %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>value %{z:.3g}",
+        height=_mosaic_height(grid, tiles.shape[1], columns, tile_pixels), **_value_scale(tiles),
+    )
+
+
+def filter_grid(filters: np.ndarray, *, columns: int = 8, tile_pixels: int = 70) -> go.Figure:
+    """Learned filters (F, kh, kw) as small heat maps, each scaled to its own largest weight (RdBu, 0 white).
+
+    Per-filter scaling shows every filter's pattern (edge, blob, blur) even when its weights are
+    small; the hover shows the filter number, position and raw weight.
+    """
+    filters = np.asarray(filters, dtype=np.float64)
+    largest = np.abs(filters).reshape(len(filters), -1).max(axis=1)
+    scaled = filters / np.where(largest > 0, largest, 1)[:, None, None]
+    columns = min(columns, len(filters))
+    grid, where = _mosaic(scaled, columns)
+    raw, _ = _mosaic(filters, columns)
+    customdata = np.concatenate([where, np.nan_to_num(raw)[..., None]], axis=-1)
+    return _mosaic_figure(
+        grid, customdata,
+        "filter %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>weight %{customdata[3]:.3g}",
+        height=_mosaic_height(grid, filters.shape[1], columns, tile_pixels), colorbar_title="weight / max",
+        colorscale=SIGNED_COLORSCALE, zmin=-1, zmax=1,
+    )
+
+
+def unit_strip(values: np.ndarray, *, labels: list[str] | None = None, highlight: int | None = None,
+               wrap: int = 64) -> go.Figure:
+    """A flat layer's outputs: one bar per unit (named by ``labels`` if given) up to 128 units,
+    else a heat strip wrapped into rows of ``wrap`` units (hover for the unit number and value)."""
+    values = np.asarray(values, dtype=np.float64).ravel()
+    if len(values) <= 128:
+        names = labels if labels is not None else [str(i) for i in range(len(values))]
+        colours = [HIGHLIGHT_COLOUR if i == highlight else "#0072B2" for i in range(len(values))]
+        figure = go.Figure(go.Bar(x=names, y=values, marker_color=colours,
+                                  hovertemplate="unit %{x}: %{y:.4g}<extra></extra>"))
+        figure.update_layout(height=260, xaxis={"type": "category", "title": "unit"}, yaxis_title="value",
+                             margin={"l": 10, "r": 10, "t": 10, "b": 10}, bargap=0.1)
+        return figure
+    rows = -(-len(values) // wrap)
+    grid = np.full(rows * wrap, np.nan)
+    grid[: len(values)] = values
+    units = np.arange(rows * wrap).reshape(rows, wrap)
+    return _mosaic_figure(grid.reshape(rows, wrap), units, "unit %{customdata}<br>value %{z:.3g}",
+                          height=int(min(900, 40 + rows * 16)), **_value_scale(values))
+
+
+def image_overlay(image: np.ndarray, *, heat: np.ndarray | None = None, box: tuple[int, int, int, int] | None = None,
+                  opacity: float = 0.55, height: int = 340, title: str = "") -> go.Figure:
+    """A model input (H, W, C) in [0, 1], optionally under a [0, 1] heat map (Grad-CAM, Inferno)
+    and with the inclusive pixel box ``(top, left, bottom, right)`` outlined in orange."""
+    image = np.asarray(image, dtype=np.float64)
+    if image.shape[2] == 3:
+        figure = go.Figure(go.Image(z=np.round(image * 255).astype(np.uint8), hoverinfo="skip"))
+    else:
+        figure = go.Figure(go.Heatmap(z=image[:, :, 0], colorscale="gray", zmin=0, zmax=1, showscale=False,
+                                      hovertemplate="row %{y}, column %{x}<br>pixel %{z:.2f}<extra></extra>"))
+    if heat is not None:
+        figure.add_trace(go.Heatmap(z=heat, colorscale="Inferno", zmin=0, zmax=1, opacity=opacity,
+                                    colorbar={"thickness": 12, "title": "importance"},
+                                    hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
+    if box is not None:
+        top, left, bottom, right = box
+        figure.add_shape(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
+                         line={"color": HIGHLIGHT_COLOUR, "width": 3})
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False)
+    figure.update_xaxes(constrain="domain", showticklabels=False)
+    figure.update_layout(height=height, title=title or None,
+                         margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0})
+    return figure

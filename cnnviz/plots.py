@@ -337,3 +337,21 @@ def image_overlay(image: np.ndarray, *, heat: np.ndarray | None = None, box: tup
     figure.update_layout(height=height, title=title or None,
                          margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0})
     return figure
+
+
+def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> go.Figure:
+    """Horizontal bars of positive counts on a log axis, each labelled with its exact value.
+
+    For comparisons that span orders of magnitude, e.g. one Dense layer's parameters vs a conv stack's.
+    """
+    names, counts = list(values), [max(int(v), 1) for v in values.values()]
+    figure = go.Figure(go.Bar(
+        x=counts, y=names, orientation="h", text=[f"{v:,}" for v in counts], textposition="auto",
+        marker_color=["#D55E00", "#0072B2", "#009E73", "#E69F00"][: len(counts)] or None,
+        hovertemplate="%{y}: %{x:,}<extra></extra>",
+    ))
+    figure.update_layout(
+        title=title or None, height=height, xaxis_type="log", yaxis={"autorange": "reversed"},
+        margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+    )
+    return figure

@@ -339,6 +339,9 @@ def image_overlay(image: np.ndarray, *, heat: np.ndarray | None = None, box: tup
     return figure
 
 
+BAR_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00")  # Okabe-Ito
+
+
 def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> go.Figure:
     """Horizontal bars of positive counts on a log axis, each labelled with its exact value.
 
@@ -347,7 +350,7 @@ def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> g
     names, counts = list(values), [max(int(v), 1) for v in values.values()]
     figure = go.Figure(go.Bar(
         x=counts, y=names, orientation="h", text=[f"{v:,}" for v in counts], textposition="auto",
-        marker_color=["#D55E00", "#0072B2", "#009E73", "#E69F00"][: len(counts)] or None,
+        marker_color=[BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(counts))],
         hovertemplate="%{y}: %{x:,}<extra></extra>",
     ))
     figure.update_layout(

@@ -2,7 +2,9 @@
 
 import streamlit as st
 
-from cnnviz.ui.navigation import available_steps
+from cnnviz.ui.navigation import available_steps, require_app_navigation
+
+require_app_navigation()
 
 st.title("🧠 CNN Explorer")
 st.markdown(

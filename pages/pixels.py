@@ -8,6 +8,9 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, normalize, subsample_for_display, to_grayscale
 from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
 from cnnviz.ui.image_input import image_input
+from cnnviz.ui.navigation import require_app_navigation
+
+require_app_navigation()
 
 OVERVIEW_SIDE = 160  # largest heat map drawn for a whole image (rows/columns)
 CHANNEL_NAMES = ("red", "green", "blue")
@@ -121,7 +124,9 @@ else:
 
 st.header("Resizing: what is lost")
 st.markdown("Networks take a fixed input size: MNIST digits are 28×28, NEU defects often 64×64 for speed.")
-size_choice = st.select_slider("New size (square)", [8, 14, 28, 32, 64, 128], value=28, key="pixels_resize")
+size_choice = st.select_slider(
+    "New size (square)", [8, 14, 28, 32, 64, 128], value=14 if min(height, width) <= 28 else 28, key="pixels_resize"
+)
 loss = resize_loss(image, size_choice, size_choice)
 before, small_col, restored_col = st.columns(3)
 before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch")
@@ -141,8 +146,9 @@ st.markdown(
     f"1.0, 128 becomes {128 / 255:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
 )
 hist_raw, hist_scaled = st.columns(2)
-hist_raw.plotly_chart(plots.histogram(image, title="Before: 0–255"), width="stretch")
-hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0)), width="stretch")
+hist_raw.plotly_chart(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch")
+hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
+                         width="stretch")
 
 st.header("Pixel inspector")
 row_col, col_col, value_col = st.columns([1, 1, 2])

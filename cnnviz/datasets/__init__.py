@@ -1,0 +1,16 @@
+"""Training data: MNIST, Fashion-MNIST and NEU steel defects, from a data folder, Keras, a zip, or a built-in sample.
+
+- :func:`load` ``(name, *, data_dir=None, image_size=None, seed=0)`` for ``"mnist"``, ``"fashion_mnist"``
+  and ``"neu"`` (where each comes from: :mod:`cnnviz.datasets.api`);
+- :func:`load_zip` ``(data, *, image_size=None, seed=0)`` for a user's zip of labelled images;
+- :class:`Dataset`: ``uint8`` ``(N, H, W, 1)`` images, ``int64`` labels, ``class_names``, ``source``.
+
+Nothing here imports TensorFlow or Streamlit.
+"""
+
+from cnnviz.datasets.api import DATA_DIR_ENV, NAMES, TITLES, canonical_name, load
+from cnnviz.datasets.archive import load_zip
+from cnnviz.datasets.dataset import Dataset
+from cnnviz.datasets.labelled import NEU_CLASSES
+
+__all__ = ["DATA_DIR_ENV", "NAMES", "NEU_CLASSES", "TITLES", "Dataset", "canonical_name", "load", "load_zip"]

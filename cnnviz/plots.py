@@ -6,8 +6,13 @@ diverging ``RdBu`` centred on zero for signed values (negative red, positive blu
 
 from __future__ import annotations
 
+import base64
+
+import cv2
 import numpy as np
 import plotly.graph_objects as go
+
+from cnnviz.images import encode_png
 
 SIGNED_COLORSCALE = "RdBu"
 MAGNITUDE_COLORSCALE = "Viridis"
@@ -356,5 +361,76 @@ def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> g
     figure.update_layout(
         title=title or None, height=height, xaxis_type="log", yaxis={"autorange": "reversed"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
+    )
+    return figure
+
+
+# ---------------------------------------------------------------- datasets page: classes, examples, pixels
+#: Plotly's colour-blind-safe qualitative palette (11 colours), one per class.
+CLASS_COLOURS = (
+    "#88CCEE", "#CC6677", "#DDCC77", "#117733", "#332288", "#AA4499",
+    "#44AA99", "#999933", "#882255", "#661100", "#6699CC",
+)
+
+
+def class_counts(class_names: list[str], counts: dict[str, np.ndarray], *, height: int = 320) -> go.Figure:
+    """Grouped bars of images per class, one group per class and one bar per split (e.g. training, test)."""
+    figure = go.Figure([
+        go.Bar(name=split, x=class_names, y=values, marker_color=BAR_COLOURS[1 + i % 3], text=values,
+               hovertemplate=f"%{{x}}: %{{y:,}} {split} images<extra></extra>")
+        for i, (split, values) in enumerate(counts.items())
+    ])
+    figure.update_layout(
+        barmode="group", height=height, xaxis={"type": "category", "title": "class"}, yaxis_title="images",
+        legend={"orientation": "h", "y": 1.1}, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+    )
+    return figure
+
+
+def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None = None,
+               column_labels: list[str] | None = None, tile_pixels: int = 64) -> go.Figure:
+    """uint8 grayscale tiles (N, h, w) in rows of ``columns`` with white gaps, as one PNG picture.
+
+    Rows and columns can be labelled (e.g. one row per class). Small tiles are enlarged with nearest
+    neighbour so pixels stay crisp; large ones are shrunk with area averaging to keep the page light.
+    """
+    tiles = np.asarray(tiles)
+    side = max(tiles.shape[1:3])
+    if side > 2 * tile_pixels:
+        scale = tile_pixels / side
+        size = (max(1, round(tiles.shape[2] * scale)), max(1, round(tiles.shape[1] * scale)))
+        tiles = np.stack([cv2.resize(tile, size, interpolation=cv2.INTER_AREA) for tile in tiles])
+    elif (factor := tile_pixels // side) > 1:
+        tiles = tiles.repeat(factor, axis=1).repeat(factor, axis=2)
+    grid, _ = _mosaic(tiles.astype(np.float64), columns)
+    picture = np.nan_to_num(grid, nan=255).astype(np.uint8)[:, :, None]
+    source = "data:image/png;base64," + base64.b64encode(encode_png(picture)).decode()
+    figure = go.Figure(go.Image(source=source, hoverinfo="skip"))
+    tile_h, tile_w = tiles.shape[1:3]
+    rows = -(-len(tiles) // columns)
+    figure.update_yaxes(tickvals=[r * (tile_h + 1) + tile_h / 2 for r in range(rows)], ticktext=row_labels,
+                        showticklabels=row_labels is not None, showgrid=False, zeroline=False)
+    figure.update_xaxes(tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)], ticktext=column_labels,
+                        showticklabels=column_labels is not None, showgrid=False, zeroline=False)
+    figure.update_layout(height=int(rows * (tile_h + 1) + 50), margin={"l": 10, "r": 10, "t": 10, "b": 10},
+                         plot_bgcolor="white")
+    return figure
+
+
+def intensity_lines(counts: np.ndarray, class_names: list[str], *, log_counts: bool = False,
+                    height: int = 320) -> go.Figure:
+    """Per-class pixel-value distributions from counts (K, 256): the share of each class's pixels at each value."""
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    figure = go.Figure([
+        go.Scatter(x=np.arange(256), y=share, name=name, mode="lines",
+                   line={"color": CLASS_COLOURS[k % len(CLASS_COLOURS)], "width": 1.5},
+                   hovertemplate=f"{name}: value %{{x}}, %{{y:.2%}} of pixels<extra></extra>")
+        for k, (name, share) in enumerate(zip(class_names, shares, strict=True))
+    ])
+    figure.update_layout(
+        height=height, xaxis={"title": "pixel value (0 = black, 255 = white)", "range": [0, 255]},
+        yaxis={"title": "share of pixels" + (" (log scale)" if log_counts else ""),
+               "type": "log" if log_counts else "linear", "tickformat": ".1%" if not log_counts else None},
+        legend={"title": "class"}, margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     return figure

@@ -434,3 +434,74 @@ def intensity_lines(counts: np.ndarray, class_names: list[str], *, log_counts: b
         legend={"title": "class"}, margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     return figure
+
+
+# --- Convolution page ---------------------------------------------------------------------------
+
+PADDING_FILL = "rgba(230, 159, 0, 0.45)"  # Okabe-Ito orange: padding zeros
+WINDOW_COLOUR = "#009E73"  # Okabe-Ito bluish green: the kernel's window
+
+
+def conv_window(
+    values: np.ndarray, is_padding: np.ndarray, *, origin: tuple[int, int], tap_rows: np.ndarray,
+    tap_cols: np.ndarray, title: str = "", zmin: float | None = None, zmax: float | None = None,
+    colorscale: str | None = None, height: int = 360,
+) -> go.Figure:
+    """A crop of the padded input (2-D) with padding cells tinted and the kernel's taps outlined.
+
+    ``origin`` is the (row, column) of the crop's first cell in input coordinates (negative inside
+    the padding); ``tap_rows``/``tap_cols`` are the input rows/columns under the kernel taps. One
+    rectangle frames an undilated window; with dilation every tap gets its own box.
+    """
+    figure = heatmap(values, title=title, origin=origin, zmin=zmin, zmax=zmax, colorscale=colorscale,
+                     height=height, value_format=".4g")
+    rows = origin[0] + np.arange(values.shape[0])
+    cols = origin[1] + np.arange(values.shape[1])
+    if is_padding.any():
+        figure.add_trace(go.Heatmap(
+            z=np.where(is_padding, 1.0, np.nan), x=cols, y=rows, showscale=False, hoverinfo="skip",
+            colorscale=[[0, PADDING_FILL], [1, PADDING_FILL]],
+        ))
+    line = {"color": WINDOW_COLOUR, "width": 3}
+    if len(tap_rows) > 1 and tap_rows[1] - tap_rows[0] > 1 or len(tap_cols) > 1 and tap_cols[1] - tap_cols[0] > 1:
+        for r in tap_rows:
+            for c in tap_cols:
+                figure.add_shape(type="rect", x0=c - 0.45, x1=c + 0.45, y0=r - 0.45, y1=r + 0.45, line=line)
+    else:
+        figure.add_shape(type="rect", x0=tap_cols[0] - 0.5, x1=tap_cols[-1] + 0.5, y0=tap_rows[0] - 0.5,
+                         y1=tap_rows[-1] + 0.5, line=line)
+    return figure
+
+
+def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, position: int, stride: int = 1,
+               padding: int = 0, height: int = 420) -> go.Figure:
+    """The 1-D convolution demo: the (zero-padded) signal, the kernel under output ``position``'s window,
+    and the output with that position highlighted."""
+    from plotly.subplots import make_subplots
+
+    padded_x = np.arange(-padding, len(signal) + padding)
+    padded = np.concatenate([np.zeros(padding), signal, np.zeros(padding)])
+    start = position * stride - padding
+    under = np.arange(start, start + len(kernel))
+    figure = make_subplots(rows=3, cols=1, vertical_spacing=0.14, subplot_titles=(
+        "signal (orange: padding zeros; green: the window)", f"kernel placed at output {position}",
+        "output (one value per window position)"))
+    colours = ["#E69F00" if (i < 0 or i >= len(signal)) else ("#009E73" if start <= i < start + len(kernel)
+                                                                else "#9a9a9a") for i in padded_x]
+    figure.add_trace(go.Bar(x=padded_x, y=padded, marker_color=colours, text=[f"{v:g}" for v in padded],
+                            textposition="outside", hovertemplate="x[%{x}] = %{y}<extra></extra>"), 1, 1)
+    figure.add_trace(go.Bar(x=under, y=kernel, marker_color="#0072B2", text=[f"{v:g}" for v in kernel],
+                            textposition="outside", hovertemplate="kernel tap at x[%{x}]: %{y}<extra></extra>"), 2, 1)
+    figure.add_trace(go.Bar(x=np.arange(len(output)), y=output,
+                            marker_color=["#009E73" if j == position else "#56B4E9" for j in range(len(output))],
+                            text=[f"{v:.3g}" for v in output], textposition="outside",
+                            hovertemplate="output[%{x}] = %{y}<extra></extra>"), 3, 1)
+    figure.update_xaxes(range=[padded_x[0] - 0.6, padded_x[-1] + 0.6], dtick=1, row=1, col=1)
+    figure.update_xaxes(range=[padded_x[0] - 0.6, padded_x[-1] + 0.6], dtick=1, row=2, col=1)
+    figure.update_xaxes(dtick=1, row=3, col=1)
+    for row, values in ((1, padded), (2, kernel), (3, output)):
+        low, high = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
+        margin = 0.25 * (high - low or 1)
+        figure.update_yaxes(range=[low - margin, high + margin], row=row, col=1)
+    figure.update_layout(height=height, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure

@@ -319,16 +319,33 @@ def unit_strip(values: np.ndarray, *, labels: list[str] | None = None, highlight
                           height=int(min(900, 40 + rows * 16)), **_value_scale(values))
 
 
-def image_overlay(image: np.ndarray, *, heat: np.ndarray | None = None, box: tuple[int, int, int, int] | None = None,
-                  opacity: float = 0.55, height: int = 340, title: str = "") -> go.Figure:
-    """A model input (H, W, C) in [0, 1], optionally under a [0, 1] heat map (Grad-CAM, Inferno)
-    and with the inclusive pixel box ``(top, left, bottom, right)`` outlined in orange."""
+def image_overlay(
+    image: np.ndarray,
+    *,
+    heat: np.ndarray | None = None,
+    box: tuple[int, int, int, int] | None = None,
+    opacity: float = 0.55,
+    height: int = 340,
+    title: str = "",
+    value_range: tuple[float, float] | None = (0, 1),
+    colorscale: str = "gray",
+    value_label: str = "pixel",
+) -> go.Figure:
+    """An image (H, W, C) shown as pixels, optionally under a [0, 1] heat map (Grad-CAM, Inferno) and
+    with the inclusive pixel box ``(top, left, bottom, right)`` outlined in orange.
+
+    A model input in [0, 1] is the default; for a feature map pass ``value_range=None`` (its own
+    range), ``colorscale="Viridis"`` and ``value_label="value"``. Three channels are drawn in colour.
+    """
     image = np.asarray(image, dtype=np.float64)
     if image.shape[2] == 3:
-        figure = go.Figure(go.Image(z=np.round(image * 255).astype(np.uint8), hoverinfo="skip"))
+        figure = go.Figure(go.Image(z=np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), hoverinfo="skip"))
     else:
-        figure = go.Figure(go.Heatmap(z=image[:, :, 0], colorscale="gray", zmin=0, zmax=1, showscale=False,
-                                      hovertemplate="row %{y}, column %{x}<br>pixel %{z:.2f}<extra></extra>"))
+        low, high = value_range or (float(image.min()), float(image.max()))
+        figure = go.Figure(go.Heatmap(
+            z=image[:, :, 0], colorscale=colorscale, zmin=low, zmax=max(high, low + 1e-9), showscale=False,
+            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.3g}}<extra></extra>",
+        ))
     if heat is not None:
         figure.add_trace(go.Heatmap(z=heat, colorscale="Inferno", zmin=0, zmax=1, opacity=opacity,
                                     colorbar={"thickness": 12, "title": "importance"},

@@ -155,6 +155,7 @@ def stack_diagram(
     tallest = max(shape[0] for shape in maps)
     widest = max(shape[2] for shape in maps)
     longest = max([shape[0] for _, _, shape, _ in stages if len(shape) == 1], default=10)
+    crowded = len(stages) > 9  # shape labels turn sideways so they do not overlap
     figure = go.Figure()
     for x, (kind, name, shape, extra) in enumerate(stages):
         width, box_height = _box_size(shape, tallest, widest, longest)
@@ -167,8 +168,10 @@ def stack_diagram(
             line={"color": "#333333", "width": 1}, mode="lines", hoveron="fills",
             text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}", hoverinfo="text", name=name,
         ))
-        figure.add_annotation(x=x, y=0.56, text=label, showarrow=False, font={"size": 11}, textangle=-30)
-        figure.add_annotation(x=x, y=-0.58, text=shape_text, showarrow=False, font={"size": 10})
+        figure.add_annotation(x=x, y=0.56, text=label, showarrow=False, font={"size": 11}, textangle=-30,
+                              yanchor="bottom")
+        figure.add_annotation(x=x, y=-0.56, text=shape_text, showarrow=False, font={"size": 10},
+                              textangle=-60 if crowded else 0, yanchor="top")
     if bad is not None:
         position, kind, message = bad
         x = len(stages)
@@ -178,15 +181,16 @@ def stack_diagram(
             line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"}, text=message, hoverinfo="text",
         ))
         figure.add_annotation(x=x, y=0.56, text=f"{position}·{SHORT_LAYER_NAMES.get(kind, kind)}", showarrow=False,
-                              font={"size": 11, "color": ERROR_COLOUR}, textangle=-30)
+                              font={"size": 11, "color": ERROR_COLOUR}, textangle=-30, yanchor="bottom")
         figure.add_annotation(x=x, y=0, text="⚠", showarrow=False, font={"size": 22, "color": ERROR_COLOUR})
-        figure.add_annotation(x=x, y=-0.58, text="invalid", showarrow=False, font={"size": 10, "color": ERROR_COLOUR})
+        figure.add_annotation(x=x, y=-0.56, text="invalid", showarrow=False, font={"size": 10, "color": ERROR_COLOUR},
+                              yanchor="top")
     count = len(stages) + (bad is not None)
     figure.update_layout(
         height=height, showlegend=False, plot_bgcolor="rgba(0,0,0,0)",
         margin={"l": 10, "r": 10, "t": 30, "b": 10},
         xaxis={"visible": False, "range": [-0.7, max(count, 4) - 0.3], "fixedrange": True},
-        yaxis={"visible": False, "range": [-0.7, 0.72], "fixedrange": True},
+        yaxis={"visible": False, "range": [-0.95 if crowded else -0.7, 0.8], "fixedrange": True},
     )
     return figure
 
@@ -376,7 +380,8 @@ def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> g
         hovertemplate="%{y}: %{x:,}<extra></extra>",
     ))
     figure.update_layout(
-        title=title or None, height=height, xaxis_type="log", yaxis={"autorange": "reversed"},
+        title=title or None, height=height, yaxis={"autorange": "reversed"},
+        xaxis={"type": "log", "dtick": 1, "exponentformat": "SI"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
     )
     return figure
@@ -447,7 +452,7 @@ def intensity_lines(counts: np.ndarray, class_names: list[str], *, log_counts: b
     figure.update_layout(
         height=height, xaxis={"title": "pixel value (0 = black, 255 = white)", "range": [0, 255]},
         yaxis={"title": "share of pixels" + (" (log scale)" if log_counts else ""),
-               "type": "log" if log_counts else "linear", "tickformat": ".1%" if not log_counts else None},
+               "type": "log" if log_counts else "linear", "dtick": 1 if log_counts else None, "tickformat": ".1%"},
         legend={"title": "class"}, margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     return figure

@@ -398,7 +398,7 @@ CLASS_COLOURS = (
 def class_counts(class_names: list[str], counts: dict[str, np.ndarray], *, height: int = 320) -> go.Figure:
     """Grouped bars of images per class, one group per class and one bar per split (e.g. training, test)."""
     figure = go.Figure([
-        go.Bar(name=split, x=class_names, y=values, marker_color=BAR_COLOURS[1 + i % 3], text=values,
+        go.Bar(name=split, x=class_names, y=values, marker_color=BAR_COLOURS[1 + i % 3],
                hovertemplate=f"%{{x}}: %{{y:,}} {split} images<extra></extra>")
         for i, (split, values) in enumerate(counts.items())
     ])
@@ -413,7 +413,8 @@ def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None 
                column_labels: list[str] | None = None, tile_pixels: int = 64) -> go.Figure:
     """uint8 grayscale tiles (N, h, w) in rows of ``columns`` with white gaps, as one PNG picture.
 
-    Rows and columns can be labelled (e.g. one row per class). Small tiles are enlarged with nearest
+    Each tile is shown about ``tile_pixels`` tall. Rows and columns can be labelled (e.g. one row per
+    class; a space in a column label becomes a line break). Small tiles are enlarged with nearest
     neighbour so pixels stay crisp; large ones are shrunk with area averaging to keep the page light.
     """
     tiles = np.asarray(tiles)
@@ -430,12 +431,14 @@ def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None 
     figure = go.Figure(go.Image(source=source, hoverinfo="skip"))
     tile_h, tile_w = tiles.shape[1:3]
     rows = -(-len(tiles) // columns)
+    column_text = [label.replace(" ", "<br>") for label in column_labels] if column_labels else None
+    axis = {"ticks": "", "tickfont": {"size": 13}, "showgrid": False, "zeroline": False}
     figure.update_yaxes(tickvals=[r * (tile_h + 1) + tile_h / 2 for r in range(rows)], ticktext=row_labels,
-                        showticklabels=row_labels is not None, showgrid=False, zeroline=False)
-    figure.update_xaxes(tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)], ticktext=column_labels,
-                        showticklabels=column_labels is not None, showgrid=False, zeroline=False)
-    figure.update_layout(height=int(rows * (tile_h + 1) + 50), margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         plot_bgcolor="white")
+                        visible=row_labels is not None, **axis)
+    figure.update_xaxes(tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)], ticktext=column_text,
+                        visible=column_labels is not None, tickangle=0, **axis)
+    figure.update_layout(height=rows * (tile_pixels + 1) + (60 if column_labels else 20),
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white")
     return figure
 
 

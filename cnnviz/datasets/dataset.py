@@ -61,6 +61,15 @@ class Dataset:
         labels = self.y_train if split == "train" else self.y_test
         return np.bincount(labels, minlength=self.num_classes)
 
+    def examples(self, per_class: int, seed: int = 0) -> np.ndarray:
+        """``uint8`` ``(K, per_class, H, W)``: random training images of each class (white where a class has fewer)."""
+        rng = np.random.default_rng(seed)
+        tiles = np.full((self.num_classes, per_class, *self.image_shape[:2]), 255, np.uint8)
+        for k in range(self.num_classes):
+            chosen = rng.permutation(np.flatnonzero(self.y_train == k))[:per_class]
+            tiles[k, : len(chosen)] = self.x_train[chosen, :, :, 0]
+        return tiles
+
     @cached_property
     def class_means(self) -> np.ndarray:
         """Mean training image of each class, float32 ``(K, H, W)`` in 0–255 (zeros for an empty class)."""

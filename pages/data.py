@@ -1,0 +1,162 @@
+"""Datasets: meet the images a CNN learns from — where they come from, classes, examples, mean images, pixels.
+
+Pick MNIST, Fashion-MNIST or NEU (at a chosen size), or upload a zip of your own labelled images.
+
+Session state written here:
+- ``"uploaded_dataset"``: the :class:`cnnviz.datasets.Dataset` built from the last zip that loaded
+  well. The training page offers it as a dataset; it stays until a new zip loads well or the
+  session ends (a bad zip shows an error and keeps the previous one).
+- ``"uploaded_dataset_file"``: (file id, image size) of that upload, so a rerun does not decode it again.
+"""
+
+import streamlit as st
+
+from cnnviz import datasets, plots
+from cnnviz.errors import InputError
+from cnnviz.ui.resources import get_dataset
+
+CHOICES = {
+    "MNIST digits": "mnist",
+    "Fashion-MNIST clothes": "fashion_mnist",
+    "NEU steel defects": "neu",
+    "Your own zip": "upload",
+}
+NEU_SIZES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
+NEU_DEFAULT_SIZE = "64 × 64 (fast to train)"
+UPLOAD_SIZES = {"Keep (longer side at most 256)": None, "28 × 28": 28, "32 × 32": 32, "64 × 64": 64, "128 × 128": 128}
+EXAMPLES_PER_CLASS = 8
+
+
+def load_upload() -> datasets.Dataset | None:
+    """The uploader and its progress bar; returns the uploaded dataset of this session, if any."""
+    left, right = st.columns([3, 1])
+    with right:
+        size_label = st.selectbox("Resize images to", list(UPLOAD_SIZES), key="data_upload_size")
+    with left:
+        upload = st.file_uploader(
+            "A zip of images: one folder per class (cats/1.png, dogs/7.png) or NEU names (crazing_1.jpg, Cr_1.bmp)",
+            type=["zip"],
+            key="data_upload",
+        )
+    if upload is not None and st.session_state.get("uploaded_dataset_file") != (upload.file_id, size_label):
+        bar = st.progress(0.0, text="Reading the zip…")
+        shown = [-1]
+
+        def progress(done: int, total: int) -> None:
+            percent = 100 * done // total
+            if percent != shown[0]:  # at most 101 updates, however many images
+                shown[0] = percent
+                bar.progress(percent / 100, text=f"Decoding image {done:,} of {total:,}")
+
+        try:
+            dataset = datasets.load_zip(upload.getvalue(), image_size=UPLOAD_SIZES[size_label], on_progress=progress)
+        except InputError as error:
+            bar.empty()
+            st.error(str(error))
+            return None
+        bar.empty()
+        st.session_state["uploaded_dataset"] = dataset
+        st.session_state["uploaded_dataset_file"] = (upload.file_id, size_label)
+    dataset = st.session_state.get("uploaded_dataset")
+    if dataset is not None:
+        accepted = len(dataset.y_train) + len(dataset.y_test)
+        st.success(
+            f"Accepted {accepted:,} images in {dataset.num_classes} classes. "
+            "The Training page can now train on them."
+        )
+        if dataset.skipped:
+            st.warning("Left out: " + "; ".join(f"{count:,} × {reason}" for reason, count in dataset.skipped.items()))
+    elif upload is None:
+        st.info(
+            "Zip a folder of images with one sub-folder per class (at least two classes), then drop it here. "
+            "Images are read in memory, converted to grayscale and split 80/20 within each class."
+        )
+    return dataset
+
+
+st.title("🗂️ Datasets: what a CNN learns from")
+st.markdown(
+    "A CNN learns from **labelled examples**: thousands of small grayscale images, each with the class it "
+    "belongs to. Before training, look at the data: how many examples each class has, what they look "
+    "like, what an *average* example looks like, and which pixel values occur."
+)
+
+choice = st.segmented_control("Dataset", list(CHOICES), default="MNIST digits", key="data_choice") or "MNIST digits"
+name = CHOICES[choice]
+
+try:
+    if name == "upload":
+        dataset = load_upload()
+    elif name == "neu":
+        size_label = st.segmented_control("Image size", list(NEU_SIZES), default=NEU_DEFAULT_SIZE, key="data_neu_size")
+        dataset = get_dataset("neu", NEU_SIZES[size_label or NEU_DEFAULT_SIZE])
+    else:
+        dataset = get_dataset(name)
+except InputError as error:
+    st.error(str(error))
+    st.stop()
+
+if dataset is None:
+    st.stop()
+
+if dataset.is_sample:
+    st.info(f"**This is the small offline sample built into the app.** {dataset.source}", icon="📦")
+else:
+    st.caption(f"**Source:** {dataset.source}")
+
+height, width, channels = dataset.image_shape
+n_train, n_test = len(dataset.y_train), len(dataset.y_test)
+columns = st.columns(4)
+columns[0].metric("Classes", dataset.num_classes)
+columns[1].metric("Training images", f"{n_train:,}")
+columns[2].metric("Test images", f"{n_test:,}")
+columns[3].metric("Image shape (H × W × C)", f"{height} × {width} × {channels}")
+megabytes = (n_train + n_test) * height * width / 2**20
+st.caption(
+    f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {megabytes:,.1f} MB for the whole set."
+    " The network trains on the training images and is graded on test images it never saw."
+)
+
+counts, pixels = st.columns(2)
+with counts:
+    st.subheader("Images per class")
+    st.plotly_chart(
+        plots.class_counts(
+            dataset.class_names, {"training": dataset.class_counts("train"), "test": dataset.class_counts("test")}
+        ),
+        width="stretch",
+    )
+    st.caption("Balanced classes mean accuracy is a fair score; a rare class is easy to ignore for a network.")
+with pixels:
+    st.subheader("Pixel values per class")
+    # Photos of steel spread over all values; digits and clothes need a log axis to show anything but black.
+    log_counts = st.toggle("Logarithmic scale", value=dataset.name != "neu", key=f"data_log_{dataset.name}")
+    st.plotly_chart(
+        plots.intensity_lines(dataset.intensity_counts, dataset.class_names, log_counts=log_counts), width="stretch"
+    )
+    st.caption(
+        "Share of each class's training pixels at each value. MNIST and Fashion-MNIST are mostly black "
+        "background (0); NEU photos spread over mid-greys. Networks get these values divided by 255 (0 to 1)."
+    )
+
+st.subheader("Random examples of each class")
+if st.button("🔀 Show other examples", key="data_shuffle"):
+    st.session_state["data_examples_seed"] = st.session_state.get("data_examples_seed", 0) + 1
+tiles = dataset.examples(EXAMPLES_PER_CLASS, seed=st.session_state.get("data_examples_seed", 0))
+st.plotly_chart(
+    plots.image_grid(tiles.reshape(-1, height, width), columns=EXAMPLES_PER_CLASS, row_labels=dataset.class_names),
+    width="stretch",
+)
+
+st.subheader("Mean image of each class")
+st.plotly_chart(
+    plots.image_grid(
+        dataset.class_means.round(), columns=dataset.num_classes, column_labels=dataset.class_names, tile_pixels=96
+    ),
+    width="stretch",
+)
+st.caption(
+    "The average of all training images of a class, pixel by pixel. Digits and clothes give a blurry "
+    "prototype of their shape; NEU defects differ more in texture than in shape, so their means look alike "
+    "and a network must learn texture filters to tell them apart."
+)

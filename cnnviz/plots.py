@@ -479,7 +479,7 @@ def conv_window(
     rectangle frames an undilated window; with dilation every tap gets its own box.
     """
     figure = heatmap(values, title=title, origin=origin, zmin=zmin, zmax=zmax, colorscale=colorscale,
-                     height=height, value_format=".4g")
+                     height=height, value_format=".4~g")
     rows = origin[0] + np.arange(values.shape[0])
     cols = origin[1] + np.arange(values.shape[1])
     if is_padding.any():

@@ -27,3 +27,15 @@ def get_dataset(name: str, image_size: int | None = None) -> datasets.Dataset:
     Raises :class:`cnnviz.errors.InputError` like ``load`` (errors are not cached).
     """
     return _load_dataset(datasets.canonical_name(name), image_size, os.environ.get(datasets.DATA_DIR_ENV) or None)
+
+
+@st.cache_resource(show_spinner="Loading the demo model…")
+def get_pretrained(name: str):
+    """The shipped demo model ``name`` ("mnist", "fashion_mnist", "neu"), loaded once per server.
+
+    One Keras model is shared by every session; :mod:`cnnviz.inspect` calls it behind its
+    ``MODEL_LOCK`` as ``model(x, training=False)``, so concurrent sessions are safe.
+    """
+    from cnnviz import inspect
+
+    return inspect.load_pretrained(name)

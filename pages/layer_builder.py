@@ -1,0 +1,548 @@
+"""Layer builder: stack layers and see every shape, parameter, cost and receptive field, live and exact.
+
+The stack lives in ``st.session_state["stack"]`` (a list of dicts in Keras' vocabulary) and
+``st.session_state["input_shape"]`` so the training page trains exactly this stack. All numbers
+come from ``cnnviz.architecture`` (pure Python: this page never imports TensorFlow).
+"""
+
+import copy
+from dataclasses import dataclass
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz import plots
+from cnnviz.architecture import (
+    ACTIVATIONS,
+    LAYER_TYPES,
+    PRESET_INFO,
+    PRESETS,
+    StackError,
+    advice,
+    compact_layer,
+    default_layer,
+    format_bytes,
+    from_json,
+    normalize_input_shape,
+    normalize_layer,
+    summarize,
+    to_code,
+    to_json,
+    totals,
+)
+from cnnviz.errors import InputError
+from cnnviz.ui.navigation import require_app_navigation
+
+INPUT_SHAPES = {
+    "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
+    "CIFAR-like 32×32×3": (32, 32, 3),
+    "LeNet-5 32×32×1": (32, 32, 1),
+    "NEU 200×200×1": (200, 200, 1),
+    "NEU small 64×64×1": (64, 64, 1),
+    "ImageNet size 224×224×3": (224, 224, 3),
+}
+CUSTOM = "Custom…"
+EMPTY = "Empty stack"
+DEFAULT_PRESET = "MNIST CNN"
+MENU_ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "elu", "selu", "leaky_relu", "gelu", "swish")
+LAYER_HELP = {  # one line per type, shown in the menu and in each layer's box
+    "Conv2D": "slides learned filters over the map",
+    "MaxPooling2D": "keeps the largest value of each window",
+    "AveragePooling2D": "keeps the average of each window",
+    "GlobalAveragePooling2D": "one average per channel",
+    "GlobalMaxPooling2D": "one maximum per channel",
+    "Flatten": "turns the map into one long vector",
+    "Dense": "every input connected to every neuron",
+    "Dropout": "randomly zeroes values while training",
+    "BatchNormalization": "re-centres and re-scales each channel",
+    "Activation": "applies a function to each value",
+    "ZeroPadding2D": "adds a border of zeros",
+}
+ss = st.session_state
+
+
+# ---------------------------------------------------------------- state
+def fresh_ids(count: int) -> list[int]:
+    """Unique ids for new layers: widget keys follow a layer when it moves."""
+    start = ss.get("builder_next_id", 0)
+    ss["builder_next_id"] = start + count
+    return list(range(start, start + count))
+
+
+def shape_widgets_show(shape: tuple[int, int, int]) -> None:
+    """Point the input-shape widgets at ``shape`` (allowed before they are drawn in a run)."""
+    ss["builder_shape"] = next((label for label, value in INPUT_SHAPES.items() if value == shape), CUSTOM)
+    ss["builder_h"], ss["builder_w"], ss["builder_c"] = shape
+    ss["builder_shape_seen"] = shape
+
+
+def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
+    ss["stack"], ss["input_shape"] = stack, tuple(shape)
+    ss["builder_ids"] = fresh_ids(len(stack))
+    ss["builder_seen"] = copy.deepcopy(stack)
+    shape_widgets_show(tuple(shape))
+
+
+def init_state() -> None:
+    """Defaults on first visit; fresh widgets when another page changed the stack or the shape."""
+    if "stack" not in ss:
+        shape, stack = PRESETS[DEFAULT_PRESET]
+        ss["stack"] = copy.deepcopy(stack)
+        ss.setdefault("input_shape", shape)
+    ss.setdefault("input_shape", (28, 28, 1))
+    if not isinstance(ss["stack"], list):
+        ss["stack"] = []
+    try:
+        ss["input_shape"] = normalize_input_shape(ss["input_shape"])
+    except InputError as error:
+        st.error(f"{error}. Using 28×28×1 instead.")
+        ss["input_shape"] = (28, 28, 1)
+    if ss.get("builder_seen") != ss["stack"] or len(ss.get("builder_ids", [])) != len(ss["stack"]):
+        ss["builder_ids"] = fresh_ids(len(ss["stack"]))
+    if ss.get("builder_shape_seen") != ss["input_shape"] or "builder_shape" not in ss:
+        shape_widgets_show(ss["input_shape"])
+
+
+def remember_rendered_stack() -> None:
+    ss["builder_seen"] = copy.deepcopy(ss["stack"])
+
+
+# ---------------------------------------------------------------- callbacks (run before the script)
+def load_start() -> None:
+    choice = ss["builder_start"]
+    if choice == EMPTY:
+        replace_stack([], ss["input_shape"])
+    else:
+        shape, stack = PRESETS[choice]
+        replace_stack(copy.deepcopy(stack), shape)
+
+
+def move(index: int, delta: int) -> None:
+    other = index + delta
+    for key in ("stack", "builder_ids"):
+        ss[key][index], ss[key][other] = ss[key][other], ss[key][index]
+    remember_rendered_stack()
+
+
+def remove(index: int) -> None:
+    del ss["stack"][index], ss["builder_ids"][index]
+    remember_rendered_stack()
+
+
+def duplicate(index: int) -> None:
+    ss["stack"].insert(index + 1, copy.deepcopy(ss["stack"][index]))
+    ss["builder_ids"].insert(index + 1, fresh_ids(1)[0])
+    remember_rendered_stack()
+
+
+def add_layer() -> None:
+    position = min(int(ss.get("builder_add_at", len(ss["stack"]) + 1)), len(ss["stack"]) + 1)
+    ss["stack"].insert(position - 1, default_layer(ss["builder_add_type"]))
+    ss["builder_ids"].insert(position - 1, fresh_ids(1)[0])
+    ss["builder_add_at"] = len(ss["stack"]) + 1
+    remember_rendered_stack()
+
+
+def import_json(text: str | bytes, source: str) -> None:
+    try:
+        shape, stack = from_json(text)
+    except InputError as error:
+        ss["builder_import_status"] = ("error", f"Could not import {source}: {error}")
+        return
+    replace_stack(stack, shape)
+    ss["builder_import_status"] = ("success", f"Imported {len(stack)} layers on a {'×'.join(map(str, shape))} "
+                                              f"input from {source}.")
+
+
+def import_upload() -> None:
+    upload = ss.get("builder_upload")
+    if upload is not None:
+        import_json(upload.getvalue(), upload.name)
+
+
+def import_paste() -> None:
+    import_json(ss.get("builder_paste", ""), "the pasted text")
+
+
+# ---------------------------------------------------------------- widgets for one layer's arguments
+@dataclass(frozen=True)
+class Field:
+    """One argument's widget. ``kind``: count, pair, choice, activation, flag, rate, stride or sides.
+
+    The same description draws the widget and, in :func:`sync`, reads it back, so a callback can
+    update the stack before the script runs and every label and number is fresh.
+    """
+
+    arg: str
+    label: str
+    kind: str
+    high: float = 1
+    options: tuple = ()
+    help: str | None = None
+
+
+def bounded(value: float, high: float) -> float:
+    """A widget's upper bound that never excludes the current value (an imported stack may exceed it)."""
+    return max(high, value)
+
+
+SIDES = ("top", "bottom", "left", "right")
+
+
+def read(field: Field, key: str, c: dict):
+    """The field's value from its widgets' state, or the layer's own value where no widget exists yet."""
+    name = f"{key}_{field.arg}"
+    if field.kind == "pair":
+        return ss.get(f"{name}_rows", c[field.arg][0]), ss.get(f"{name}_cols", c[field.arg][1])
+    if field.kind == "stride":
+        if ss.get(f"{name}_auto", c[field.arg] is None):
+            return None
+        pair = c[field.arg] or c["pool_size"]
+        return ss.get(f"{name}_rows", pair[0]), ss.get(f"{name}_cols", pair[1])
+    if field.kind == "sides":
+        current = (*c[field.arg][0], *c[field.arg][1])
+        top, bottom, left, right = (ss.get(f"{name}_{side}", v) for side, v in zip(SIDES, current, strict=True))
+        return (top, bottom), (left, right)
+    return ss.get(name, c[field.arg])
+
+
+def draw(field: Field, uid: int, c: dict) -> None:
+    """The field's widget(s), showing the layer's value; any change calls :func:`sync` for this layer."""
+    name, value = f"layer{uid}_{field.arg}", c[field.arg]
+    common = {"on_change": sync, "args": (uid,), "help": field.help}
+    if field.kind == "count":
+        st.number_input(field.label, 1, bounded(value, int(field.high)), value, key=name, **common)
+    elif field.kind in ("pair", "stride"):
+        if field.kind == "stride":
+            st.checkbox("Stride = pool size", value is None, key=f"{name}_auto", **common)
+            if ss.get(f"{name}_auto", value is None):
+                return
+            value = value or c["pool_size"]
+        rows, cols = st.columns(2)
+        high = int(field.high)
+        rows.number_input(f"{field.label} rows", 1, bounded(value[0], high), value[0], key=f"{name}_rows", **common)
+        cols.number_input(f"{field.label} cols", 1, bounded(value[1], high), value[1], key=f"{name}_cols", **common)
+    elif field.kind in ("choice", "activation"):
+        options = list(field.options)
+        if field.kind == "activation":
+            options += [value] * (value not in options) + [a for a in ACTIVATIONS if a not in options and a != value]
+        st.selectbox(field.label, options, index=options.index(value), key=name, **common)
+    elif field.kind == "flag":
+        st.checkbox(field.label, value, key=name, **common)
+    elif field.kind == "rate":
+        st.slider(field.label, 0.0, 0.95, float(value), 0.05, key=name, **common)
+    elif field.kind == "sides":
+        for column, side, amount in zip(st.columns(4), SIDES, (*value[0], *value[1]), strict=True):
+            column.number_input(side.title(), 0, bounded(amount, 16), amount, key=f"{name}_{side}", **common)
+
+
+ACTIVATION = Field("activation", "Activation", "activation", options=MENU_ACTIVATIONS)
+PADDING = Field("padding", "Padding", "choice", options=("valid", "same"),
+                help="valid: no padding, the map shrinks; same: zeros around, so the size becomes ⌈size/stride⌉.")
+BIAS = Field("use_bias", "Use bias", "flag")
+POOL_FORM = [[Field("pool_size", "Pool", "pair", 8)], [Field("strides", "Stride", "stride", 8)], [PADDING]]
+GLOBAL_FORM = [[Field("keepdims", "Keep a 1×1 map (keepdims)", "flag")]]
+#: Rows of fields per layer type; ranges are the sensible ones for teaching.
+FORMS: dict[str, list[list[Field]]] = {
+    "Conv2D": [
+        [Field("filters", "Filters", "count", 1024, help="How many filters it learns: the output's channels."),
+         ACTIVATION],
+        [Field("kernel_size", "Kernel", "pair", 15)],
+        [Field("strides", "Stride", "pair", 8)],
+        [Field("dilation_rate", "Dilation", "pair", 8, help="Gaps between kernel taps; 1 = an ordinary kernel.")],
+        [PADDING, BIAS],
+    ],
+    "MaxPooling2D": POOL_FORM,
+    "AveragePooling2D": POOL_FORM,
+    "GlobalAveragePooling2D": GLOBAL_FORM,
+    "GlobalMaxPooling2D": GLOBAL_FORM,
+    "Flatten": [],
+    "Dense": [[Field("units", "Units (neurons)", "count", 4096), ACTIVATION], [BIAS]],
+    "Dropout": [[Field("rate", "Rate (fraction dropped while training)", "rate")]],
+    "BatchNormalization": [[Field("scale", "Scale (γ)", "flag"), Field("center", "Center (β)", "flag")]],
+    "Activation": [[ACTIVATION]],
+    "ZeroPadding2D": [[Field("padding", "Zeros", "sides")]],
+}
+
+
+def sync(uid: int) -> None:
+    """Callback: write this layer's widget values into the stack (before the script reruns)."""
+    if uid not in ss["builder_ids"]:
+        return
+    index = ss["builder_ids"].index(uid)
+    c = normalize_layer(ss["stack"][index], index + 1)
+    edited = {**c, **{field.arg: read(field, f"layer{uid}", c) for row in FORMS[c["type"]] for field in row}}
+    ss["stack"][index] = compact_layer(edited, index + 1)
+    remember_rendered_stack()
+
+
+def layer_form(c: dict, uid: int) -> None:
+    for row in FORMS[c["type"]]:
+        for column, field in zip(st.columns(len(row)), row, strict=True):
+            with column:
+                draw(field, uid, c)
+    if not FORMS[c["type"]]:
+        st.caption("No arguments.")
+
+
+def describe(c: dict) -> str:
+    """A short label: "Conv2D 32 · 3×3 · relu"."""
+    def size(pair):
+        return f"{pair[0]}×{pair[1]}"
+
+    details = {
+        "Conv2D": lambda: [str(c["filters"]), size(c["kernel_size"])]
+        + ([f"stride {size(c['strides'])}"] if max(c["strides"]) > 1 else [])
+        + ([c["padding"]] if c["padding"] == "same" else []) + [c["activation"]],
+        "MaxPooling2D": lambda: [size(c["pool_size"])],
+        "AveragePooling2D": lambda: [size(c["pool_size"])],
+        "Dense": lambda: [str(c["units"]), c["activation"]],
+        "Dropout": lambda: [f"{c['rate']:g}"],
+        "Activation": lambda: [c["activation"]],
+    }.get(c["type"], list)()
+    return " · ".join([c["type"], *details])
+
+
+def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | None) -> None:
+    """One layer: a collapsible editor, with move / duplicate / remove buttons beside it."""
+    count = len(ss["stack"])
+    key = f"layer{uid}"
+    bad = error is not None and error.position == index + 1
+    try:
+        canonical = normalize_layer(layer, index + 1)
+    except InputError:
+        canonical = None
+    what = describe(canonical) if canonical else str(layer.get("type", "?"))
+    title = ("⚠ " if bad else "") + f"{index + 1} · {what}"
+    if summary is not None:
+        title += f"  →  {'×'.join(map(str, summary.output_shape))}"
+    row = st.container(horizontal=True, gap="small", vertical_alignment="top")
+    box = row.expander(title, expanded=bad, key=f"{key}_box", icon=":material/error:" if bad else None)
+    buttons = (("up", ":material/arrow_upward:", "Move up", move, (index, -1), index == 0),
+               ("down", ":material/arrow_downward:", "Move down", move, (index, 1), index == count - 1),
+               ("duplicate", ":material/content_copy:", "Duplicate", duplicate, (index,), False),
+               ("remove", ":material/delete:", "Remove", remove, (index,), False))
+    for name, icon, tip, action, args, disabled in buttons:
+        row.button("", icon=icon, key=f"{key}_{name}", help=tip, on_click=action, args=args, disabled=disabled,
+                   type="tertiary")
+    with box:
+        if bad:
+            st.error(str(error))
+        if canonical is None:
+            st.code(repr(layer))
+            return
+        st.caption(LAYER_HELP[canonical["type"]])
+        layer_form(canonical, uid)
+        if summary is not None:
+            st.caption(f"Parameters: {summary.formulas['params']}")
+
+
+# ---------------------------------------------------------------- numbers, table and diagram
+def short(count: int) -> str:
+    """18,496 / 2.63 M / 1.2 G: big counts that fit in a metric."""
+    for limit, unit in ((1e9, "G"), (1e6, "M")):
+        if count >= limit:
+            return f"{count / limit:.3g} {unit}"
+    return f"{count:,}"
+
+
+def shape_text(shape: tuple[int, ...]) -> str:
+    return "×".join(map(str, shape))
+
+
+def summary_table(shape: tuple, summaries: list, error: StackError | None):
+    rows = [{"#": 0, "Layer": "Input", "Output shape": shape_text(shape), "Parameters": "", "MACs": "",
+             "Activation memory": format_bytes(4 * shape[0] * shape[1] * shape[2]), "Receptive field": "1×1"}]
+    for s in summaries:
+        params = f"{s.params:,}" + (f" ({s.non_trainable_params:,} frozen)" if s.non_trainable_params else "")
+        rows.append({"#": s.position, "Layer": s.name, "Output shape": shape_text(s.output_shape),
+                     "Parameters": params, "MACs": f"{s.macs:,}", "Activation memory": format_bytes(s.activation_bytes),
+                     "Receptive field": shape_text(s.receptive_field)})
+    bad_position = error.position if error is not None and error.position else None
+    if bad_position:
+        for position in range(bad_position, len(ss["stack"]) + 1):
+            layer = ss["stack"][position - 1]
+            kind = layer.get("type", "?") if isinstance(layer, dict) else "?"
+            first = position == bad_position
+            rows.append({"#": position, "Layer": kind, "Output shape": "⚠ invalid" if first else "—",
+                         "Parameters": "—", "MACs": "—", "Activation memory": "—", "Receptive field": "—"})
+    table = pd.DataFrame(rows)
+
+    def highlight(row):
+        colour = "background-color: #fbd5c0; color: #7a2900" if row["#"] == bad_position else ""
+        return [colour] * len(row)
+
+    return table.style.apply(highlight, axis=1)
+
+
+def show_totals(summaries: list) -> None:
+    total = totals(summaries)
+    cards = st.container(horizontal=True, gap="medium")
+    params, size, macs, memory = (cards.container(width="content") for _ in range(4))
+    params.metric("Parameters", f"{total.params:,}",
+                  help=f"{total.trainable_params:,} trainable, {total.non_trainable_params:,} not trainable "
+                  "(BatchNormalization's moving mean and variance)")
+    size.metric("Weights (float32)", format_bytes(total.param_bytes), help="4 bytes per parameter")
+    macs.metric("MACs per image", short(total.macs), help=f"{total.macs:,} multiply-accumulates for one image")
+    memory.metric("Activations per image", format_bytes(total.activation_bytes),
+                  help="All layer outputs for one image in float32; training keeps them for every image of a batch.")
+
+
+def show_formulas(summaries: list) -> None:
+    with st.expander("🧮 The formula behind each number", key="builder_formulas_box"):
+        labels = [f"{s.position} · {s.name} ({s.type})" for s in summaries]
+        chosen = st.selectbox("Layer", range(len(labels)), format_func=labels.__getitem__, key="builder_formula_layer")
+        s = summaries[chosen]
+        st.markdown(
+            f"- **Output shape {shape_text(s.output_shape)}**: {s.formulas['output_shape']}\n"
+            f"- **Parameters {s.params:,}**: {s.formulas['params']}\n"
+            f"- **MACs {s.macs:,}**: {s.formulas['macs']}\n"
+            f"- **Receptive field {shape_text(s.receptive_field)}**: {s.formulas['receptive_field']}\n"
+            f"- **Activation memory {format_bytes(s.activation_bytes)}**: {s.formulas['memory']}"
+        )
+        st.caption(
+            "Output size: ⌊(n − d·(k−1) − 1)/s⌋ + 1 with padding 'valid', ⌈n/s⌉ with 'same' (n input size, k "
+            "kernel, s stride, d dilation). Receptive field: r ← r + (d·(k−1)+1 − 1)·j and jump j ← j·s, from "
+            "r = j = 1 at the input. MACs count multiply-accumulates of weighted layers; bias additions, "
+            "activations and pooling count 0."
+        )
+
+
+# ---------------------------------------------------------------- page
+require_app_navigation()
+init_state()
+st.title("🧱 Layer builder: shapes, parameters and costs, live")
+st.markdown(
+    "Stack layers the way Keras does and watch every number change as you edit: each layer's **output "
+    "shape**, its **parameters** (weights to learn), the **multiply-accumulates** (MACs) it costs per image, "
+    "the **memory** its output takes and its **receptive field** (how many input pixels one output value "
+    "sees). Numbers equal what Keras reports for the same model; open *the formula behind each number* to "
+    "see how each one is computed."
+)
+
+start, shape_box = st.columns(2)
+with start:
+    options = [EMPTY, *PRESETS]
+    choice = st.selectbox("Start from", options, index=options.index(DEFAULT_PRESET), key="builder_start")
+    st.caption(PRESET_INFO[choice].description if choice in PRESET_INFO else "No layers: add them below.")
+    st.button("Load this stack", key="builder_load", on_click=load_start, icon=":material/restart_alt:",
+              help="Replaces the current stack and input shape.")
+with shape_box:
+    shape_choice = st.selectbox("Input shape (height × width × channels)", [*INPUT_SHAPES, CUSTOM],
+                                key="builder_shape")
+    if shape_choice == CUSTOM:
+        h, w, c = st.columns(3)
+        ss["input_shape"] = (
+            h.number_input("Height", 1, 1024, key="builder_h"),
+            w.number_input("Width", 1, 1024, key="builder_w"),
+            c.number_input("Channels", 1, 64, key="builder_c", help="1 grayscale, 3 colour"),
+        )
+    else:  # the custom fields start from the last chosen shape
+        ss["input_shape"] = INPUT_SHAPES[shape_choice]
+        ss["builder_h"], ss["builder_w"], ss["builder_c"] = ss["input_shape"]
+    ss["builder_shape_seen"] = ss["input_shape"]
+input_shape = ss["input_shape"]
+
+try:
+    summaries, error = summarize(ss["stack"], input_shape), None
+except StackError as problem:
+    error = problem
+    summaries = summarize(ss["stack"][: problem.position - 1], input_shape) if problem.position else []
+
+editor, results = st.columns([6, 5], gap="large")
+with editor:
+    st.subheader(f"Layers ({len(ss['stack'])})")
+    for index, (layer, uid) in enumerate(zip(ss["stack"], ss["builder_ids"], strict=True)):
+        layer_row(index, layer, uid, summaries[index] if index < len(summaries) else None, error)
+    if not ss["stack"]:
+        st.info("The stack is empty: add a first layer, e.g. Conv2D.")
+    with st.container(border=True):
+        st.selectbox("New layer", LAYER_TYPES, key="builder_add_type", format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
+        where, add = st.columns(2, vertical_alignment="bottom")
+        ss["builder_add_at"] = min(ss.get("builder_add_at", len(ss["stack"]) + 1), len(ss["stack"]) + 1)
+        where.number_input("At position", 1, len(ss["stack"]) + 1, key="builder_add_at")
+        add.button("Add layer", key="builder_add", on_click=add_layer, icon=":material/add:", type="primary",
+                   width="stretch")
+
+with results:
+    st.subheader("What the stack computes")
+    if error is not None:
+        st.error(f"**This stack is invalid.** {error}", icon=":material/error:")
+    elif summaries:
+        show_totals(summaries)
+        st.caption(f"Output {shape_text(summaries[-1].output_shape)}; the last layer's units see "
+                   f"{shape_text(summaries[-1].receptive_field)} input pixels.")
+    bad = (error.position, error.layer_type or "?", str(error)) if error is not None and error.position else None
+    st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
+    st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin "
+               "bars are flat vectors (height on a log scale). Hover a box for its numbers.")
+    if error is None:
+        for note in advice(summaries):
+            st.warning(note, icon=":material/lightbulb:")
+
+st.dataframe(summary_table(input_shape, summaries, error), hide_index=True)
+if summaries:
+    show_formulas(summaries)
+remember_rendered_stack()
+
+st.header("Why convolutions?")
+height, width, channels = input_shape
+inputs = height * width * channels
+left, right = st.columns([2, 3], gap="large")
+with left:
+    units = st.number_input("Neurons in one Dense layer fed with the raw pixels", 1, 100_000, 1000,
+                            key="builder_why_units")
+    dense_params = (inputs + 1) * units
+    conv_layers = [s for s in summaries if s.type == "Conv2D"] if error is None else []
+    stack_params = totals(summaries).params if error is None else None
+    st.markdown(
+        f"The input has {height}×{width}×{channels} = **{inputs:,} values**. A Dense layer connects every value "
+        f"to every neuron: ({inputs:,} + 1)·{units:,} = **{dense_params:,} parameters** for one layer.\n\n"
+        "A Conv2D filter looks at a small window and is **reused at every position**, so its weights do not "
+        "depend on the image's size."
+    )
+    if conv_layers:
+        first = conv_layers[0]
+        st.markdown(f"Here the first Conv2D has **{first.params:,} parameters**: {first.formulas['params']}; "
+                    "the same for a 28×28 image as for a 224×224 one.")
+    photo = 224 * 224 * 3
+    st.caption(f"Seed 000's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
+               f"it needs ({photo:,} + 1)·1,000 = {(photo + 1) * 1000:,} parameters. Choose the 224×224×3 input "
+               "shape above to compare with your stack.")
+with right:
+    bars = {f"One Dense layer of {units:,}": dense_params}
+    if stack_params is not None:
+        bars["Your whole stack"] = stack_params
+    if conv_layers:
+        bars["Its Conv2D layers"] = sum(s.params for s in conv_layers)
+    st.plotly_chart(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
+
+st.header("Save, share, train")
+export, load = st.columns(2, gap="large")
+with export:
+    try:
+        code = to_code(ss["stack"], input_shape)
+    except InputError:
+        code = None
+    try:
+        json_text = to_json(ss["stack"], input_shape)
+    except InputError:
+        json_text = None
+    st.download_button("Download Keras code (.py)", code or "", "cnn_explorer_model.py", "text/x-python",
+                       key="builder_download_code", disabled=code is None, icon=":material/code:")
+    st.download_button("Download stack (.json)", json_text or "", "cnn_explorer_stack.json", "application/json",
+                       key="builder_download_json", disabled=json_text is None, icon=":material/download:")
+    if code is None:
+        st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
+    else:
+        with st.expander("See the Keras code", key="builder_code_box"):
+            st.code(code, language="python")
+    st.markdown("Next: **5 · Training** trains exactly this stack on real data.")
+with load:
+    st.file_uploader("Import a stack (.json)", type=["json"], key="builder_upload", on_change=import_upload)
+    st.text_area("…or paste its JSON", key="builder_paste", height=120,
+                 placeholder='{"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", "filters": 32, ...}]}')
+    st.button("Load pasted JSON", key="builder_paste_load", on_click=import_paste)
+    status = ss.get("builder_import_status")
+    if status:
+        (st.error if status[0] == "error" else st.success)(status[1])

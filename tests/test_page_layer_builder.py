@@ -1,0 +1,239 @@
+"""AppTest runs of the Layer builder page: presets, add / remove / move / duplicate / edit, an invalid
+stack, custom input shapes, JSON import and export, and that the page never imports TensorFlow.
+
+Expected numbers come from ``cnnviz.architecture`` (itself checked against Keras in
+test_architecture.py), so these tests check the page's wiring, not the maths again.
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.architecture import PRESETS, summarize, to_json, totals
+from tests.conftest import ROOT, page_path
+
+
+@pytest.fixture
+def builder() -> AppTest:
+    app = AppTest.from_file(page_path("layer_builder"), default_timeout=60).run()
+    assert not app.exception
+    return app
+
+
+def ids(app: AppTest) -> list[int]:
+    return app.session_state["builder_ids"]
+
+
+def table(app: AppTest):
+    return app.dataframe[0].value  # the one table on the page
+
+
+def metric(app: AppTest, label: str) -> str:
+    return next(m.value for m in app.metric if m.label == label)
+
+
+def download(app: AppTest, key: str):
+    return next(button for button in app.get("download_button") if button.key == key)
+
+
+def layer_titles(app: AppTest) -> list[str]:
+    return [e.label for e in app.expander if e.label[:1].isdigit() or e.label.startswith("⚠")]
+
+
+def test_page_starts_with_the_mnist_model_and_keras_numbers(builder):
+    shape, stack = PRESETS["MNIST CNN"]
+    assert builder.session_state["stack"] == stack
+    assert builder.session_state["input_shape"] == shape
+    assert metric(builder, "Parameters") == f"{totals(summarize(stack, shape)).params:,}" == "225,034"
+    rows = table(builder)
+    assert list(rows["Output shape"]) == ["28×28×1", "26×26×32", "13×13×32", "11×11×64", "5×5×64", "1600", "128", "10"]
+    assert list(rows["Receptive field"])[1:5] == ["3×3", "4×4", "8×8", "10×10"]
+    assert layer_titles(builder)[0] == "1 · Conv2D · 32 · 3×3 · relu  →  26×26×32"
+    assert not builder.error
+
+
+def test_page_does_not_import_tensorflow():
+    code = (
+        "import sys\n"
+        "from streamlit.testing.v1 import AppTest\n"
+        f"app = AppTest.from_file({page_path('layer_builder')!r}, default_timeout=60).run()\n"
+        "assert not app.exception, app.exception\n"
+        "assert app.session_state['stack']\n"
+        "leaked = {'tensorflow', 'keras'} & set(sys.modules)\n"
+        "assert not leaked, leaked\n"
+    )
+    subprocess.run([sys.executable, "-c", code], check=True, cwd=ROOT, timeout=120)
+
+
+def test_loading_a_preset_replaces_stack_and_input_shape(builder):
+    builder.selectbox(key="builder_start").set_value("LeNet-5")
+    builder.button(key="builder_load").click().run()
+    shape, stack = PRESETS["LeNet-5"]
+    assert builder.session_state["stack"] == stack
+    assert builder.session_state["input_shape"] == shape == (32, 32, 1)
+    assert builder.selectbox(key="builder_shape").value == "LeNet-5 32×32×1"
+    assert metric(builder, "Parameters") == "61,706"
+    builder.selectbox(key="builder_start").set_value("Empty stack")
+    builder.button(key="builder_load").click().run()
+    assert builder.session_state["stack"] == []
+    assert builder.session_state["input_shape"] == (32, 32, 1)
+    assert any("empty" in info.value for info in builder.info)
+    assert not builder.exception
+
+
+def test_add_layers_at_the_end_and_at_a_position(builder):
+    builder.selectbox(key="builder_add_type").set_value("Dropout")
+    builder.button(key="builder_add").click().run()
+    stack = builder.session_state["stack"]
+    assert len(stack) == 8 and stack[-1] == {"type": "Dropout", "rate": 0.25}
+    builder.selectbox(key="builder_add_type").set_value("BatchNormalization")
+    builder.number_input(key="builder_add_at").set_value(1)
+    builder.button(key="builder_add").click().run()
+    stack = builder.session_state["stack"]
+    assert stack[0] == {"type": "BatchNormalization"} and len(stack) == 9
+    rows = table(builder)
+    assert rows["Layer"][1] == "batch_normalization_1"
+    assert rows["Parameters"][1] == "4 (2 frozen)"  # γ, β trained; moving mean and variance not
+    assert builder.number_input(key="builder_add_at").value == 10  # back to "at the end"
+    assert len(ids(builder)) == 9 and len(set(ids(builder))) == 9
+
+
+def test_remove_move_and_duplicate_layers(builder):
+    original = list(builder.session_state["stack"])
+    builder.button(key=f"layer{ids(builder)[5]}_remove").click().run()  # Dense 128
+    assert builder.session_state["stack"] == original[:5] + original[6:]
+    assert metric(builder, "Parameters") == f"{320 + 18_496 + 1600 * 10 + 10:,}"
+    first = ids(builder)[0]
+    builder.button(key=f"layer{first}_down").click().run()  # Conv2D below MaxPooling2D
+    assert builder.session_state["stack"][:2] == [original[1], original[0]]
+    assert ids(builder)[1] == first
+    builder.button(key=f"layer{first}_up").click().run()
+    assert builder.session_state["stack"][:2] == original[:2]
+    builder.button(key=f"layer{ids(builder)[2]}_duplicate").click().run()
+    stack = builder.session_state["stack"]
+    assert stack[2] == stack[3] == original[2] and stack[2] is not stack[3]
+    assert table(builder)["Output shape"][4] == "9×9×64"  # the copy convolves the 11×11×64 map again
+    assert builder.button(key=f"layer{ids(builder)[0]}_up").disabled
+    assert builder.button(key=f"layer{ids(builder)[-1]}_down").disabled
+    assert not builder.exception
+
+
+def test_editing_a_layer_updates_stack_labels_and_numbers_in_the_same_run(builder):
+    conv = ids(builder)[0]
+    builder.number_input(key=f"layer{conv}_filters").set_value(16).run()
+    assert builder.session_state["stack"][0]["filters"] == 16
+    assert table(builder)["Parameters"][1] == "160"  # (3·3·1 + 1)·16
+    assert layer_titles(builder)[0].startswith("1 · Conv2D · 16 · 3×3")
+    builder.number_input(key=f"layer{conv}_kernel_size_cols").set_value(5).run()
+    builder.selectbox(key=f"layer{conv}_padding").set_value("same").run()
+    builder.number_input(key=f"layer{conv}_strides_rows").set_value(2).run()
+    assert builder.session_state["stack"][0] == {
+        "type": "Conv2D", "filters": 16, "kernel_size": [3, 5], "strides": [2, 1], "padding": "same",
+        "activation": "relu"}
+    assert table(builder)["Output shape"][1] == "14×28×16"
+    pool = ids(builder)[1]
+    builder.checkbox(key=f"layer{pool}_strides_auto").uncheck().run()
+    builder.number_input(key=f"layer{pool}_strides_cols").set_value(1).run()
+    assert builder.session_state["stack"][1] == {"type": "MaxPooling2D", "pool_size": 2, "strides": [2, 1]}
+    dense = ids(builder)[5]
+    builder.selectbox(key=f"layer{dense}_activation").set_value("tanh").run()
+    builder.checkbox(key=f"layer{dense}_use_bias").uncheck().run()
+    assert builder.session_state["stack"][5] == {"type": "Dense", "units": 128, "activation": "tanh", "use_bias": False}
+    json.dumps(builder.session_state["stack"])  # stays JSON-ready for the training page
+    assert not builder.exception
+
+
+def test_an_invalid_stack_is_shown_with_the_bad_layer_and_never_crashes(builder):
+    third = ids(builder)[2]
+    builder.number_input(key=f"layer{third}_kernel_size_rows").set_value(15).run()
+    assert not builder.exception
+    assert any("Layer 3 (Conv2D): the 13×13 input is smaller than the 15×3 kernel" in e.value for e in builder.error)
+    rows = table(builder)
+    assert list(rows["Output shape"])[:4] == ["28×28×1", "26×26×32", "13×13×32", "⚠ invalid"]
+    assert set(rows["Parameters"][4:]) == {"—"}
+    assert layer_titles(builder)[2].startswith("⚠ 3 · Conv2D")
+    assert download(builder, "builder_download_code").proto.disabled
+    assert not download(builder, "builder_download_json").proto.disabled
+    builder.selectbox(key=f"layer{third}_padding").set_value("same").run()  # the fix the message suggests
+    assert not builder.error
+    assert table(builder)["Output shape"][3] == "13×13×64"
+
+
+def test_a_conv_after_flatten_is_explained(builder):
+    builder.selectbox(key="builder_add_type").set_value("Conv2D")
+    builder.button(key="builder_add").click().run()
+    assert any("Layer 8 (Conv2D): its input is the flat vector (10,)" in e.value for e in builder.error)
+    builder.button(key=f"layer{ids(builder)[7]}_remove").click().run()
+    assert not builder.error
+
+
+def test_custom_input_shape_and_the_why_convolutions_panel(builder):
+    builder.selectbox(key="builder_shape").set_value("ImageNet size 224×224×3").run()
+    assert builder.session_state["input_shape"] == (224, 224, 3)
+    text = " ".join(m.value for m in builder.markdown)
+    assert "224×224×3 = **150,528 values**" in text
+    assert "(150,528 + 1)·1,000 = **150,529,000 parameters**" in text
+    builder.selectbox(key="builder_shape").set_value("Custom…").run()
+    builder.number_input(key="builder_h").set_value(20).run()
+    builder.number_input(key="builder_c").set_value(3).run()
+    assert builder.session_state["input_shape"] == (20, 224, 3)
+    assert table(builder)["Output shape"][1] == "18×222×32"
+    assert not builder.exception
+
+
+def test_formula_expander_shows_the_computation(builder):
+    builder.selectbox(key="builder_formula_layer").set_value(2).run()
+    text = " ".join(m.value for m in builder.markdown)
+    assert "(3·3·32 + 1)·64 = 18,496" in text
+    assert "11·11·64 outputs × 3·3·32 each = 2,230,272" in text
+
+
+def test_import_pasted_json_and_reject_bad_json(builder):
+    shape, stack = PRESETS["Small VGG"]
+    builder.text_area(key="builder_paste").input(to_json(stack, shape))
+    builder.button(key="builder_paste_load").click().run()
+    assert builder.session_state["input_shape"] == shape
+    assert summarize(builder.session_state["stack"], shape) == summarize(stack, shape)
+    assert any("Imported 16 layers" in s.value for s in builder.success)
+    before = list(builder.session_state["stack"])
+    builder.text_area(key="builder_paste").input('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv3D"}]}')
+    builder.button(key="builder_paste_load").click().run()
+    assert any("unknown layer type 'Conv3D'" in e.value for e in builder.error)
+    assert builder.session_state["stack"] == before
+    assert not builder.exception
+
+
+def test_import_an_uploaded_json_file(builder):
+    shape, stack = PRESETS["NEU CNN 64x64 (fast)"]
+    upload = ("neu.json", to_json(stack, shape).encode(), "application/json")
+    builder.file_uploader(key="builder_upload").set_value(upload).run()
+    assert builder.session_state["input_shape"] == (64, 64, 1)
+    assert builder.session_state["stack"] == stack
+    builder.file_uploader(key="builder_upload").set_value(("broken.json", b"{not json", "application/json")).run()
+    assert any("not valid JSON" in e.value for e in builder.error)
+    assert not builder.exception
+
+
+def test_a_stack_set_by_another_page_is_shown_with_fresh_widgets(builder):
+    shape, stack = PRESETS["Fashion-MNIST CNN"]
+    builder.session_state["stack"] = [dict(layer) for layer in stack]
+    builder.session_state["input_shape"] = shape
+    builder.run()
+    assert builder.number_input(key=f"layer{ids(builder)[0]}_filters").value == 32
+    assert builder.selectbox(key=f"layer{ids(builder)[0]}_padding").value == "same"
+    assert table(builder)["Output shape"][5] == "3136"
+    assert not builder.exception
+
+
+def test_advice_for_a_stack_keras_accepts_but_a_student_did_not_mean(builder):
+    builder.button(key=f"layer{ids(builder)[4]}_remove").click().run()  # drop Flatten: Dense on the 5×5×64 map
+    assert not builder.error
+    notes = [w.value for w in builder.warning]
+    assert any(note.startswith("Layer 5 (Dense) gets the map (5, 5, 64)") for note in notes)
+    assert any("ends with the map (5, 5, 10)" in note for note in notes)
+    assert table(builder)["Output shape"][5] == "5×5×128"

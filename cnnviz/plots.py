@@ -526,7 +526,7 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
     figure.update_xaxes(dtick=1, row=3, col=1)
     for row, values in ((1, padded), (2, kernel), (3, output)):
         low, high = min(0.0, float(np.min(values))), max(0.0, float(np.max(values)))
-        margin = 0.25 * (high - low or 1)
+        margin = 0.35 * (high - low or 1)  # room for the value labels
         figure.update_yaxes(range=[low - margin, high + margin], row=row, col=1)
     figure.update_layout(height=height, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
     return figure

@@ -6,7 +6,7 @@ Session state written here:
 - ``"uploaded_dataset"``: the :class:`cnnviz.datasets.Dataset` built from the last zip that loaded
   well. The training page offers it as a dataset; it stays until a new zip loads well or the
   session ends (a bad zip shows an error and keeps the previous one).
-- ``"uploaded_dataset_file"``: (file id, image size) of that upload, so a rerun does not decode it again.
+- ``"uploaded_dataset_file"``: the file name of that upload.
 """
 
 import streamlit as st
@@ -27,8 +27,29 @@ UPLOAD_SIZES = {"Keep (longer side at most 256)": None, "28 × 28": 28, "32 × 3
 EXAMPLES_PER_CLASS = 8
 
 
+def decode_upload(data: bytes, image_size: int | None) -> datasets.Dataset:
+    """``load_zip`` with a progress bar that disappears when done (or failed)."""
+    bar = st.progress(0.0, text="Reading the zip…")
+    shown = [-1]
+
+    def progress(done: int, total: int) -> None:
+        percent = 100 * done // total
+        if percent != shown[0]:  # at most 101 updates, however many images
+            shown[0] = percent
+            bar.progress(percent / 100, text=f"Decoding image {done:,} of {total:,}")
+
+    try:
+        return datasets.load_zip(data, image_size=image_size, on_progress=progress)
+    finally:
+        bar.empty()
+
+
 def load_upload() -> datasets.Dataset | None:
-    """The uploader and its progress bar; returns the uploaded dataset of this session, if any."""
+    """The uploader; returns the dataset of this session's last good upload, if any.
+
+    Each (file, size) is decoded once: the outcome is remembered in ``"data_upload_attempt"``, so a
+    rerun neither decodes a good zip again nor repeats the work for a bad one.
+    """
     left, right = st.columns([3, 1])
     with right:
         size_label = st.selectbox("Resize images to", list(UPLOAD_SIZES), key="data_upload_size")
@@ -38,31 +59,28 @@ def load_upload() -> datasets.Dataset | None:
             type=["zip"],
             key="data_upload",
         )
-    if upload is not None and st.session_state.get("uploaded_dataset_file") != (upload.file_id, size_label):
-        bar = st.progress(0.0, text="Reading the zip…")
-        shown = [-1]
-
-        def progress(done: int, total: int) -> None:
-            percent = 100 * done // total
-            if percent != shown[0]:  # at most 101 updates, however many images
-                shown[0] = percent
-                bar.progress(percent / 100, text=f"Decoding image {done:,} of {total:,}")
-
-        try:
-            dataset = datasets.load_zip(upload.getvalue(), image_size=UPLOAD_SIZES[size_label], on_progress=progress)
-        except InputError as error:
-            bar.empty()
-            st.error(str(error))
-            return None
-        bar.empty()
-        st.session_state["uploaded_dataset"] = dataset
-        st.session_state["uploaded_dataset_file"] = (upload.file_id, size_label)
+    error = None
+    if upload is not None:
+        attempt = (upload.file_id, size_label)
+        previous = st.session_state.get("data_upload_attempt")
+        if previous and previous[0] == attempt:
+            error = previous[1]
+        else:
+            try:
+                st.session_state["uploaded_dataset"] = decode_upload(upload.getvalue(), UPLOAD_SIZES[size_label])
+                st.session_state["uploaded_dataset_file"] = upload.name
+            except InputError as problem:
+                error = str(problem)
+            st.session_state["data_upload_attempt"] = (attempt, error)
+    if error:
+        st.error(f"{upload.name}: {error}")
     dataset = st.session_state.get("uploaded_dataset")
     if dataset is not None:
         accepted = len(dataset.y_train) + len(dataset.y_test)
+        still = "Still using your previous upload. " if error else ""
         st.success(
-            f"Accepted {accepted:,} images in {dataset.num_classes} classes. "
-            "The Training page can now train on them."
+            f"{still}Accepted {accepted:,} images in {dataset.num_classes} classes from "
+            f"{st.session_state['uploaded_dataset_file']}. The Training page can now train on them."
         )
         if dataset.skipped:
             st.warning("Left out: " + "; ".join(f"{count:,} × {reason}" for reason, count in dataset.skipped.items()))
@@ -100,7 +118,7 @@ if dataset is None:
     st.stop()
 
 if dataset.is_sample:
-    st.info(f"**This is the small offline sample built into the app.** {dataset.source}", icon="📦")
+    st.info(dataset.source, icon="📦")
 else:
     st.caption(f"**Source:** {dataset.source}")
 

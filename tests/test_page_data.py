@@ -130,8 +130,17 @@ def test_a_bad_zip_shows_an_error_and_keeps_the_previous_upload(app, neu_zip, da
     upload(app, neu_zip, "good.zip")
     upload(app, data, "bad.zip")
     assert not app.exception
-    assert len(app.error) == 1 and message in app.error[0].value
+    assert len(app.error) == 1 and message in app.error[0].value and "bad.zip" in app.error[0].value
     assert app.session_state["uploaded_dataset"].num_classes == 6
+    assert "Still using your previous upload" in app.success[0].value and "good.zip" in app.success[0].value
+    assert metrics(app)[0] == "6"
+
+
+def test_a_zip_is_decoded_once_not_on_every_rerun(app, neu_zip, monkeypatch):
+    upload(app, neu_zip)
+    monkeypatch.setattr(datasets, "load_zip", lambda *args, **kwargs: pytest.fail("decoded again"))
+    app.toggle(key="data_log_neu").set_value(True).run()
+    assert not app.exception and metrics(app)[0] == "6"
 
 
 def test_a_zip_of_one_class_is_refused(app, neu_zip):

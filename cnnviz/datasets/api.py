@@ -86,7 +86,7 @@ def _from_folder(key: str, root: Path, image_size: int | None, seed: int, *, fro
         dataset, looked = neu.load_from(root, image_size, seed)
     else:
         found, looked = digits.find(_SPECS[key], root)
-        dataset = _digits(key, found, "from", image_size, seed) if found else None
+        dataset = _digits(key, found, f"from {found.location}", image_size, seed) if found else None
     if dataset is None:
         raise InputError(
             f"No {TITLES[key]} in the data folder {root}{named_by}: looked in {', '.join(map(str, looked))}. "
@@ -101,17 +101,17 @@ def _from_keras_or_sample(key: str, image_size: int | None, seed: int) -> Datase
     for root in [*digits.SYSTEM_ROOTS, *digits.keras_dataset_dirs()]:
         found, _ = digits.find(spec, root)
         if found:
-            return _digits(key, found, "found in", image_size, seed)
+            return _digits(key, found, f"found in {found.location}", image_size, seed)
     root, why = digits.download(spec)
     found = digits.find(spec, root)[0] if root else None
     if found:
-        return _digits(key, found, "downloaded with Keras' URLs to", image_size, seed)
+        return _digits(key, found, f"downloaded with Keras' URLs to {found.location}", image_size, seed)
     return _sample(
         key, image_size, seed, why=f"no data folder is set and the download failed: {why or 'files missing'}"
     )
 
 
-def _digits(key: str, found: digits.Found, how: str, image_size: int | None, seed: int) -> Dataset:
+def _digits(key: str, found: digits.Found, origin: str, image_size: int | None, seed: int) -> Dataset:
     spec = _SPECS[key]
     arrays = digits.read(found)
     x_train, y_train = shuffled(arrays["x_train"], arrays["y_train"], seed)
@@ -122,7 +122,7 @@ def _digits(key: str, found: digits.Found, how: str, image_size: int | None, see
         x_test=with_channel(resize_all(arrays["x_test"], image_size)),
         y_test=arrays["y_test"].astype(np.int64),
         class_names=list(spec.class_names),
-        source=digits.describe(spec, arrays, found, how) + resized,
+        source=digits.describe(spec, arrays, found, origin) + resized,
         name=key,
     )
 
@@ -141,6 +141,6 @@ def _sample(key: str, image_size: int | None, seed: int, *, why: str) -> Dataset
         title = f"{TITLES[key]}, downscaled to 64×64"
         dataset = found.to_dataset(title=title, where=str(path), image_size=image_size, seed=seed)
     else:
-        dataset = _digits(key, digits.Found(SAMPLE_DIR, (path,)), "from", image_size, seed)
-    source = f"Small offline sample built into CNN Explorer, used because {why}. {dataset.source} {_FULL_DATA[key]}"
+        dataset = _digits(key, digits.Found(SAMPLE_DIR, (path,)), "a class-balanced subset", image_size, seed)
+    source = f"This is the small offline sample built into CNN Explorer ({why}). {dataset.source} {_FULL_DATA[key]}"
     return replace(dataset, source=source, name=key, is_sample=True)

@@ -96,6 +96,11 @@ class Found:
     def kind(self) -> str:
         return "npz" if len(self.files) == 1 else "IDX"
 
+    @property
+    def location(self) -> str:
+        """The .npz file, or the folder of the IDX files, for messages."""
+        return str(self.files[0]) if self.kind == "npz" else f"{self.folder} (IDX files)"
+
 
 def find(spec: Spec, root: Path) -> tuple[Found | None, list[Path]]:
     """Look for the dataset in ``root`` and its sub-folders; returns what was found and where it looked."""
@@ -164,12 +169,11 @@ def read_idx(path: Path) -> np.ndarray:
     return np.frombuffer(data, np.uint8, offset=start).reshape(shape)
 
 
-def describe(spec: Spec, arrays: Arrays, found: Found, how: str) -> str:
-    """Plain words for ``Dataset.source``, e.g. "MNIST: 5,000 training images (…) + 10,000 test images, …"."""
+def describe(spec: Spec, arrays: Arrays, found: Found, origin: str) -> str:
+    """Plain words for ``Dataset.source``: "MNIST: 5,000 training (…) + 10,000 test images, <origin>."."""
     n_train, n_test = len(arrays["y_train"]), len(arrays["y_test"])
     subset = f" (the train-{found.train_subset}- subset of the full training set)" if found.train_subset else ""
-    where = found.files[0] if found.kind == "npz" else found.folder
-    return f"{spec.title}: {n_train:,} training{subset} + {n_test:,} test images, {how} {where} ({found.kind} files)."
+    return f"{spec.title}: {n_train:,} training{subset} + {n_test:,} test images, {origin}."
 
 
 def keras_dataset_dirs() -> list[Path]:

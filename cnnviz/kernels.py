@@ -83,12 +83,7 @@ def parse_kernel(text: str) -> np.ndarray:
     ``[[1, 0], [0, 1]]`` works too. Raises :class:`InputError` explaining what is wrong for empty
     text, words, NaN or infinity, division by zero, rows of different lengths, or a kernel over 15×15.
     """
-    text = re.sub(r"\]\s*,?\s*\[", "\n", text).replace("[", " ").replace("]", " ")
-    lines = [line for line in re.split(r"[;\n]", text) if line.strip(" \t\r,")]
-    if not lines:
-        raise InputError("The kernel is empty: type one row of numbers per line, e.g. '1 0 -1'.")
-    rows = [[_number(token, r) for token in re.split(r"[\s,]+", line.strip(" \t\r,"))]
-            for r, line in enumerate(lines, 1)]
+    rows = _parse_rows(text, "kernel")
     for r, row in enumerate(rows[1:], 2):
         if len(row) != len(rows[0]):
             raise InputError(f"Row {r} has {_count(len(row))} but row 1 has {_count(len(rows[0]))}; "
@@ -97,6 +92,24 @@ def parse_kernel(text: str) -> np.ndarray:
         raise InputError(f"The kernel is {len(rows)}×{len(rows[0])}; at most "
                          f"{MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} is allowed.")
     return np.array(rows, dtype=np.float64)
+
+
+def parse_signal(text: str, max_length: int = 64) -> np.ndarray:
+    """Read a 1-D signal (numbers separated by spaces, commas or new lines) into a float64 ``(n,)`` array."""
+    values = [value for row in _parse_rows(text, "signal") for value in row]
+    if len(values) > max_length:
+        raise InputError(f"The signal has {len(values)} numbers; at most {max_length} are allowed here.")
+    return np.array(values, dtype=np.float64)
+
+
+def _parse_rows(text: str, what: str) -> list[list[float]]:
+    """The numbers of each non-empty line (or ``;``-separated part) of ``text``."""
+    text = re.sub(r"\]\s*,?\s*\[", "\n", text).replace("[", " ").replace("]", " ")
+    lines = [line for line in re.split(r"[;\n]", text) if line.strip(" \t\r,")]
+    if not lines:
+        raise InputError(f"The {what} is empty: type numbers separated by spaces, e.g. '1 0 -1'.")
+    return [[_number(token, r) for token in re.split(r"[\s,]+", line.strip(" \t\r,"))]
+            for r, line in enumerate(lines, 1)]
 
 
 def _count(n: int) -> str:

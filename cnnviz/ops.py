@@ -409,6 +409,24 @@ def window_step(
     return WindowStep(i, j, rows, cols, patch, ~inside, k, products, float(products.sum()), top, left)
 
 
+def padded_crop(x: np.ndarray, top: int, left: int, height: int, width: int) -> tuple[np.ndarray, np.ndarray]:
+    """Rows ``top…top+height-1`` and columns ``left…left+width-1`` of ``x`` as if surrounded by zeros.
+
+    ``top``/``left`` are input coordinates and may be negative (inside the padding). Returns the
+    values (float64, the shape of ``x`` with the first two axes cut) and a boolean ``(height, width)``
+    mask that is True on padding cells. Used to draw a window on the padded input.
+    """
+    x = np.asarray(x, dtype=np.float64)
+    values = np.zeros((height, width, *x.shape[2:]))
+    is_padding = np.ones((height, width), dtype=bool)
+    r0, r1 = max(top, 0), min(top + height, x.shape[0])
+    c0, c1 = max(left, 0), min(left + width, x.shape[1])
+    if r0 < r1 and c0 < c1:
+        values[r0 - top : r1 - top, c0 - left : c1 - left] = x[r0:r1, c0:c1]
+        is_padding[r0 - top : r1 - top, c0 - left : c1 - left] = False
+    return values, is_padding
+
+
 # ---------------------------------------------------------------------------------------------
 # Pooling and activations
 # ---------------------------------------------------------------------------------------------

@@ -295,6 +295,14 @@ def test_window_step_marks_padding_cells_in_the_corner():
     assert step.total == 1 + 2 + 5 + 6
 
 
+def test_padded_crop_fills_zeros_outside_the_image():
+    x = np.arange(1.0, 10.0).reshape(3, 3)
+    values, is_padding = ops.padded_crop(x, -1, 1, 3, 4)
+    assert values.tolist() == [[0, 0, 0, 0], [2, 3, 0, 0], [5, 6, 0, 0]]
+    assert is_padding.tolist() == [[True] * 4, [False, False, True, True], [False, False, True, True]]
+    assert ops.padded_crop(x, 5, 5, 2, 2)[1].all()
+
+
 def test_window_step_outside_the_output_is_an_input_error():
     with pytest.raises(InputError, match="output is 4×4"):
         ops.window_step(np.zeros((6, 6)), np.ones((3, 3)), 4, 0)

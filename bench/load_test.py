@@ -1,0 +1,352 @@
+"""Classroom load test: many real sessions on one ``streamlit run app.py``, one training meanwhile.
+
+Run: ``python bench/load_test.py --sessions 8 16 --rounds 2 --training``.
+
+For each session count it starts a fresh server on a free loopback port (127.0.0.1 only), warms
+it up with one session visiting every page (a deployed app has had visitors before), then:
+
+- one extra session opens the training page and clicks its start button (``--training``), and
+  keeps answering the page's progress polling like a browser tab left open;
+- N sessions (:mod:`bench.st_client`: Streamlit's own websocket protocol, no browser, so the
+  figures are the server's) each open every page ``--rounds`` times, and change controls on the
+  convolution page (stride, dilation) and the layer builder (filters, Dense units), pausing a
+  random ``--think`` time (0.5–1.5× the value) between actions like a reading student;
+- a sampler reads the server's resident memory (VmRSS of the process and its children) every
+  0.2 s.
+
+It records every failure (an exception shown by a page, a disconnect, a run over ``--timeout``
+seconds, a missing control, an image the browser could not fetch), p50/p95/worst script-run time
+per page and action (sending the rerun → ``script_finished``), and the peak RSS. Everything is
+bounded: at most 32 sessions, ``--max-seconds`` per session count, then it stops by itself.
+
+Targets (issue 9): zero failures at 16 sessions; p95 < 2 s on the light pages (home, pixels,
+convolution, layer builder) while a training runs; RSS within Community Cloud's ~2.7 GB.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import re
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from functools import partial
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_app import Server, rss_mb  # noqa: E402
+from bench.st_client import Run, Session, SessionError  # noqa: E402
+from cnnviz.ui.navigation import STEPS  # noqa: E402
+
+PAGES = ["", *(step.url_path for step in STEPS)]
+LIGHT_PAGES = {"", "pixels", "convolution", "layer_builder"}
+MAX_SESSIONS = 32
+RSS_CAP_MB = 2700
+P95_TARGET_S = 2.0
+START_BUTTON = re.compile(r"train|start", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Row:
+    """Script-run times of one page or action at one session count (seconds)."""
+
+    sessions: int
+    name: str
+    runs: int
+    p50: float
+    p95: float
+    worst: float
+    failures: int
+    light: bool
+
+    @property
+    def target(self) -> str:
+        return f"p95 < {P95_TARGET_S:g} s" if self.light else ""
+
+
+@dataclass
+class Level:
+    """Everything measured at one session count."""
+
+    sessions: int
+    rows: list[Row] = field(default_factory=list)
+    failures: list[str] = field(default_factory=list)
+    peak_rss_mb: float = 0.0
+    training: str = "off"
+    seconds: float = 0.0
+    warmup_seconds: float = 0.0
+    missing_pages: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        light_p95 = all(row.p95 < P95_TARGET_S for row in self.rows if row.light)
+        return not self.failures and light_p95 and self.peak_rss_mb < RSS_CAP_MB
+
+
+class Recorder:
+    """Collects run times by action name and failures (with the session and action that failed)."""
+
+    def __init__(self) -> None:
+        self.times: dict[str, list[float]] = defaultdict(list)
+        self.failed: dict[str, int] = defaultdict(int)
+        self.failures: list[str] = []
+
+    def fail(self, who: str, action: str, reason: str) -> None:
+        self.failed[action] += 1
+        self.failures.append(f"{who} · {action}: {reason}")
+
+    async def act(self, who: str, action: str, do: Callable[[], Awaitable[Run]], session: Session,
+                  *, fetch_media: bool) -> Run | None:
+        """Run one action; a page exception or a broken image counts as a failure, a SessionError is re-raised."""
+        try:
+            run = await do()
+        except SessionError as error:
+            self.fail(who, action, str(error))
+            raise
+        self.times[action].append(run.seconds)
+        if run.exceptions:
+            self.fail(who, action, "; ".join(run.exceptions))
+        elif not run.texts:
+            self.fail(who, action, "the page drew no text at all")
+        if fetch_media and run.media:
+            try:
+                await session.fetch_media(run)
+            except OSError as error:
+                self.fail(who, action, f"image fetch: {error}")
+        return run
+
+    def rows(self, sessions: int) -> list[Row]:
+        rows = []
+        for action, times in self.times.items():
+            page = action.split(":")[0]
+            p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
+            rows.append(Row(sessions, action, len(times), statistics.median(times), p95, max(times),
+                            self.failed[action], _page_of(page) in LIGHT_PAGES))
+        return rows
+
+
+def _page_of(label: str) -> str:
+    return "" if label == "home" else label
+
+
+def _label(page: str) -> str:
+    return page or "home"
+
+
+# ---- what one student does -----------------------------------------------------------------
+
+CHANGES = {  # page -> (action name, widget label, kind, value for round r)
+    "convolution": [("stride", "Stride (step between windows)", "number_input", lambda r: 2 + r % 2),
+                    ("dilation", "Dilation", "number_input", lambda r: 2)],
+    "layer_builder": [("filters", "Filters", "number_input", lambda r: 16 + 8 * r),
+                      ("units", "Units (neurons)", "number_input", lambda r: 32 + 16 * r)],
+}
+
+
+async def student(port: int, index: int, pages: list[str], rounds: int, think: float, recorder: Recorder,
+                  *, timeout: float, fetch_media: bool, start_delay: float) -> None:
+    """One session: every page ``rounds`` times, changing controls on the convolution and builder pages."""
+    rng = random.Random(index)
+    who = f"session {index}"
+    await asyncio.sleep(start_delay)
+    try:
+        async with Session(port, timeout=timeout) as session:
+            for round_ in range(rounds):
+                for page in pages:
+                    await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+                    run = await recorder.act(who, f"{_label(page)}: open", partial(session.open, page),
+                                             session, fetch_media=fetch_media)
+                    for name, label, kind, value in CHANGES.get(page, []):
+                        if run is None or not run.has_widget(label, kind):
+                            recorder.fail(who, f"{_label(page)}: {name}", f"no {kind} labelled {label!r}")
+                            continue
+                        await asyncio.sleep(think * rng.uniform(0.5, 1.5))
+                        widget = run.widget(label, kind)
+                        run = await recorder.act(who, f"{_label(page)}: {name}",
+                                                 partial(session.set, widget, value(round_)),
+                                                 session, fetch_media=fetch_media)
+            if session.fragment_exceptions:
+                recorder.fail(who, "fragments", "; ".join(session.fragment_exceptions))
+    except SessionError:
+        return  # recorded by Recorder.act; a broken session stops like a closed tab
+    except OSError as error:
+        recorder.fail(who, "connect", str(error))
+
+
+# ---- the one training that runs meanwhile ---------------------------------------------------
+
+async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout: float) -> str:
+    """Open the training page, click its start button, keep the tab open (polling) until ``stop``."""
+    who = "trainer"
+    try:
+        async with Session(port, timeout=timeout) as session:
+            run = await recorder.act(who, "training: open (trainer)", partial(session.open, "training"),
+                                     session, fetch_media=False)
+            buttons = [w for w in run.widgets if w.kind == "button" and START_BUTTON.search(w.label)
+                       and "stop" not in w.label.lower()]
+            if not buttons:
+                recorder.fail(who, "training: start", "no start/train button on the training page")
+                return "no start button found"
+            run = await recorder.act(who, "training: start", partial(session.set, buttons[0], True),
+                                     session, fetch_media=False)
+            await stop.wait()
+            status = (f"started with {buttons[0].label!r}; {session.fragment_runs} progress polls answered"
+                      + (f"; errors shown: {run.errors}" if run.errors else ""))
+            if session.fragment_exceptions:
+                recorder.fail(who, "training: progress", "; ".join(session.fragment_exceptions))
+            return status
+    except SessionError as error:
+        return f"broken: {error}"
+
+
+# ---- one session count ------------------------------------------------------------------------
+
+class RssSampler:
+    """Samples the server's resident memory every ``period`` seconds; ``peak`` in MB."""
+
+    def __init__(self, pid: int, period: float = 0.2) -> None:
+        self.pid, self.period, self.peak = pid, period, 0.0
+        self._task: asyncio.Task | None = None
+
+    async def _sample(self) -> None:
+        while True:
+            self.peak = max(self.peak, rss_mb(self.pid))
+            await asyncio.sleep(self.period)
+
+    def __enter__(self) -> RssSampler:
+        self._task = asyncio.create_task(self._sample())
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.peak = max(self.peak, rss_mb(self.pid))
+        if self._task is not None:
+            self._task.cancel()
+
+
+async def warm_up(port: int, timeout: float) -> tuple[float, list[str]]:
+    """One session visits every page once; returns its wall time and the pages the app lacks."""
+    start = time.perf_counter()
+    async with Session(port, timeout=timeout) as session:
+        await session.open("")
+        present = [page for page in PAGES if page in session.pages]
+        for page in present[1:]:
+            await session.open(page)
+    return time.perf_counter() - start, [p for p in PAGES if p not in present]
+
+
+async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training: bool, think: float,
+                    timeout: float, max_seconds: float, fetch_media: bool, ramp: float) -> Level:
+    """Warm up, then ``sessions`` students (and the trainer) at once on the server at ``port``."""
+    level = Level(sessions)
+    recorder = Recorder()
+    with RssSampler(pid) as sampler:
+        level.warmup_seconds, level.missing_pages = await warm_up(port, timeout)
+        pages = [p for p in PAGES if p not in level.missing_pages]
+        stop = asyncio.Event()
+        train_task = None
+        if training and "training" in pages:
+            train_task = asyncio.create_task(trainer(port, recorder, stop, timeout=timeout))
+        elif training:
+            level.training = "skipped: the app has no training page yet"
+        start = time.perf_counter()
+        students = [student(port, i, pages, rounds, think, recorder, timeout=timeout, fetch_media=fetch_media,
+                            start_delay=ramp * i / sessions) for i in range(sessions)]
+        try:
+            await asyncio.wait_for(asyncio.gather(*students), max_seconds)
+        except TimeoutError:
+            recorder.fail("all", "level", f"not finished within {max_seconds:.0f} s (stopped)")
+        level.seconds = time.perf_counter() - start
+        stop.set()
+        if train_task is not None:
+            try:
+                level.training = await asyncio.wait_for(train_task, timeout)
+            except TimeoutError:
+                level.training = "the trainer did not stop in time"
+    level.peak_rss_mb = sampler.peak
+    level.rows = recorder.rows(sessions)
+    level.failures = recorder.failures
+    return level
+
+
+def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, training: bool = True,
+            think: float = 1.0, timeout: float = 60.0, max_seconds: float = 600.0,
+            fetch_media: bool = True, ramp: float = 3.0) -> list[Level]:
+    """Run the load test at each session count, each on a fresh server; returns what it measured."""
+    levels = []
+    os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"  # failures name the exception and the line
+    for sessions in session_counts:
+        if not 1 <= sessions <= MAX_SESSIONS:
+            raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
+        with Server() as server:
+            levels.append(asyncio.run(run_level(
+                server.port, server.process.pid, sessions, rounds=rounds, training=training, think=think,
+                timeout=timeout, max_seconds=max_seconds, fetch_media=fetch_media, ramp=ramp)))
+    return levels
+
+
+# ---- report -------------------------------------------------------------------------------------
+
+def format_table(levels: list[Level]) -> str:
+    """Markdown: one row per session count and page/action, then one summary row per session count."""
+    order = {name: i for i, name in enumerate(_action_order())}
+    lines = ["| sessions | page: action | runs | p50 s | p95 s | worst s | failures | target |",
+             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    for level in levels:
+        for row in sorted(level.rows, key=lambda r: order.get(r.name, len(order))):
+            lines.append(f"| {row.sessions} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
+                         f"{row.worst:.2f} | {row.failures} | {row.target} |")
+    lines += ["", "| sessions | failures | server peak RSS | wall time | warm-up | training meanwhile | goals met |",
+              "| ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    for level in levels:
+        lines.append(f"| {level.sessions} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | "
+                     f"{level.seconds:.0f} s | {level.warmup_seconds:.1f} s | {level.training} | "
+                     f"{'yes' if level.ok else 'NO'} |")
+    for level in levels:
+        if level.missing_pages:
+            lines.append(f"\nPages not in the app yet (not visited): {', '.join(map(_label, level.missing_pages))}")
+        for failure in level.failures[:20]:
+            lines.append(f"- {level.sessions} sessions: {failure}")
+        if len(level.failures) > 20:
+            lines.append(f"- … and {len(level.failures) - 20} more failures")
+    return "\n".join(lines)
+
+
+def _action_order() -> list[str]:
+    names = []
+    for page in PAGES:
+        names.append(f"{_label(page)}: open")
+        names += [f"{_label(page)}: {name}" for name, *_ in CHANGES.get(page, [])]
+    return names
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--sessions", type=int, nargs="+", default=[8, 16], help="concurrent sessions (≤ 32)")
+    parser.add_argument("--rounds", type=int, default=2, help="times each session visits every page")
+    parser.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
+                        help="one extra session starts a training on the training page meanwhile")
+    parser.add_argument("--think", type=float, default=1.0, help="mean pause between actions, seconds")
+    parser.add_argument("--timeout", type=float, default=60.0, help="longest acceptable script run, seconds")
+    parser.add_argument("--max-seconds", type=float, default=600.0, help="time limit per session count")
+    parser.add_argument("--no-media", action="store_true", help="do not fetch the pages' images")
+    args = parser.parse_args(argv)
+    started = time.perf_counter()
+    levels = measure(tuple(args.sessions), rounds=args.rounds, training=args.training, think=args.think,
+                     timeout=args.timeout, max_seconds=args.max_seconds, fetch_media=not args.no_media)
+    print(format_table(levels))
+    print(f"\n{os.cpu_count()} CPU cores; think time {args.think:g} s (0.5–1.5×); {args.rounds} rounds; "
+          f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end")
+
+
+if __name__ == "__main__":
+    with contextlib.suppress(KeyboardInterrupt):
+        main()

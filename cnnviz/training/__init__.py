@@ -1,0 +1,34 @@
+"""Train a layer stack on a dataset, watch it learn, stop it, score it, keep the run.
+
+- :func:`train` ``(stack, dataset, config=TrainConfig(), on_progress=None, should_stop=None)``
+  → :class:`TrainingRun` (model, history, test metrics, wall time, notes, test predictions);
+- :class:`TrainConfig`: epochs, batch size, optimizer, learning rate, validation split, early
+  stopping, training subset, seed, augmentation;
+- :func:`save_run` / :func:`load_run` / :func:`run_zip`: a run as ``.keras`` + JSON (+ predictions);
+- :class:`TrainingJob`, :class:`TrainingPlan`, :class:`TrainingGate`: training in a background
+  thread with stop, cancel, progress snapshots and a server-wide queue (no Streamlit here);
+- :func:`confusion_matrix`, :func:`per_class_accuracy`, :func:`misclassified`, :func:`cell_examples`:
+  NumPy scores from the test-set predictions.
+
+TensorFlow is imported only when a model is built, trained, saved or loaded.
+"""
+
+from cnnviz.training.config import AUGMENTATION_TYPES, OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig
+from cnnviz.training.evaluation import (
+    Example,
+    cell_examples,
+    confusion_matrix,
+    loss_and_accuracy,
+    misclassified,
+    per_class_accuracy,
+)
+from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
+from cnnviz.training.job import JobSnapshot, TrainingCancelled, TrainingGate, TrainingJob, TrainingPlan
+from cnnviz.training.run import TrainingRun, load_run, run_zip, save_run
+
+__all__ = [
+    "AUGMENTATION_TYPES", "OPTIMIZERS", "OPTIMIZER_TITLES", "PROGRESS_EVERY", "Example", "JobSnapshot",
+    "TrainConfig", "TrainingCancelled", "TrainingGate", "TrainingJob", "TrainingPlan", "TrainingRun",
+    "adapt_output", "cell_examples", "confusion_matrix", "load_run", "loss_and_accuracy", "misclassified",
+    "per_class_accuracy", "run_zip", "save_run", "subset_indices", "train", "validation_indices",
+]

@@ -1,0 +1,363 @@
+"""Train a layer stack on a dataset with live progress, a stop switch and a test-set evaluation.
+
+:func:`train` is the whole pipeline: adapt the output layer to the classes, take a stratified subset
+and validation split, build the Keras model from the stack, ``fit`` with a callback that reports
+progress as plain Python dicts and stops within one batch when asked, then score the test set.
+TensorFlow is imported inside the functions only.
+"""
+
+from __future__ import annotations
+
+import time
+import warnings
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import numpy as np
+
+from cnnviz import architecture
+from cnnviz.datasets.dataset import stratified_split
+from cnnviz.errors import InputError
+from cnnviz.training.config import TrainConfig
+from cnnviz.training.evaluation import loss_and_accuracy
+from cnnviz.training.run import TrainingRun
+
+ProgressFn = Callable[[dict[str, Any]], None]
+StopFn = Callable[[], bool]
+
+#: ``on_progress`` gets a "batch" event every this many batches (and always at the end of an epoch).
+PROGRESS_EVERY = 10
+PREDICT_BATCH = 500
+
+
+def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
+                 num_classes: int) -> tuple[list[dict[str, Any]], list[str]]:
+    """The stack changed, if needed, to end in ``Dense(num_classes, activation="softmax")``; and notes.
+
+    - a last Dense on flat input keeps its place: its ``units`` become the class count and a
+      missing (linear) activation becomes softmax, so the outputs are class probabilities;
+    - a last Dense with another activation (relu, ...) gets a softmax Dense added after it;
+    - a stack ending in any other layer (or empty) gets ``Flatten`` (if the output is still an
+      image) and the softmax Dense appended.
+
+    Raises :class:`InputError` (naming the layer) if the stack itself is invalid.
+    """
+    stack = [dict(layer) for layer in stack]
+    summaries = architecture.summarize(stack, input_shape)
+    notes: list[str] = []
+    head = {"type": "Dense", "units": num_classes, "activation": "softmax"}
+    last = stack[-1] if stack else None
+    flat_output = bool(summaries) and len(summaries[-1].output_shape) == 1
+    if last is not None and last["type"] == "Dense" and flat_output:
+        activation = last.get("activation") or "linear"
+        if activation in ("softmax", "linear"):
+            if last["units"] != num_classes:
+                notes.append(
+                    f"The last Dense layer had {last['units']} units but the data has {num_classes} "
+                    f"classes: it now has {num_classes}, one per class."
+                )
+            if activation == "linear":
+                notes.append("The last Dense layer had no activation: softmax added, so it outputs probabilities.")
+            stack[-1] = {**last, "units": num_classes, "activation": "softmax"}
+        else:
+            notes.append(
+                f"The last Dense layer uses {activation}, which cannot give class probabilities: "
+                f"added Dense({num_classes}, softmax) after it."
+            )
+            stack.append(head)
+    else:
+        added = ([] if flat_output else ["Flatten"]) + [f"Dense({num_classes}, softmax)"]
+        notes.append(
+            f"The stack did not end with one output per class: added {' and '.join(added)} "
+            f"for the {num_classes} classes."
+        )
+        if not flat_output:
+            stack.append({"type": "Flatten"})
+        stack.append(head)
+    architecture.check_classifier(stack, input_shape, num_classes)
+    return stack, notes
+
+
+def subset_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
+    """Indices of a stratified, seeded random subset of ``size`` samples (all, shuffled, if None)."""
+    labels = np.asarray(labels)
+    if size is None or size >= len(labels):
+        return np.random.default_rng(seed).permutation(len(labels))
+    _, chosen = stratified_split(labels, seed, test_fraction=size / len(labels))
+    return chosen
+
+
+def validation_indices(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train, validation)`` index arrays: ``fraction`` of every class held out, seeded.
+
+    Keras' own ``validation_split`` takes the *last* samples, which for class-sorted data (the
+    offline MNIST 5k subset) would validate on a single class.
+    """
+    if fraction == 0:
+        return np.random.default_rng(seed).permutation(len(labels)), np.zeros(0, np.int64)
+    return stratified_split(np.asarray(labels), seed + 1, test_fraction=fraction)
+
+
+def train(
+    stack: Sequence[Mapping[str, Any]],
+    dataset: Any,
+    config: TrainConfig = TrainConfig(),  # noqa: B008 - frozen dataclass, safe as a default
+    on_progress: ProgressFn | None = None,
+    should_stop: StopFn | None = None,
+    *,
+    progress_every: int = PROGRESS_EVERY,
+) -> TrainingRun:
+    """Train ``stack`` on ``dataset`` (a :class:`cnnviz.datasets.Dataset`) and score its test set.
+
+    Images (uint8 ``(N, H, W, 1)``) are scaled to float32 in [0, 1]; the model's input shape is the
+    dataset's. ``on_progress(event)`` receives plain dicts: ``{"event": "start", ...}``, a
+    ``"batch"`` event every ``progress_every`` batches (epoch, batch, loss, accuracy,
+    images_per_second, eta_seconds, ...), an ``"epoch"`` event at every epoch end (adds
+    ``val_loss``/``val_accuracy``) and ``"evaluate"`` before the test set is scored.
+    ``should_stop()`` is called after every batch: when it returns True, training ends after that
+    batch (an unfinished epoch is left out of the history) and the test set is still scored. It may
+    also raise to abandon the run altogether; the exception propagates.
+
+    Raises :class:`InputError` for an invalid config, stack or dataset.
+    """
+    import keras
+
+    config.validate()
+    x_all, y_all = np.asarray(dataset.x_train), np.asarray(dataset.y_train)
+    if x_all.dtype != np.uint8 or x_all.ndim != 4 or len(x_all) == 0:
+        raise InputError("The dataset must hold uint8 images of shape (N, H, W, C); this one is empty or not images")
+    input_shape = tuple(int(s) for s in x_all.shape[1:])
+    class_names = list(dataset.class_names)
+    stack, notes = adapt_output(stack, input_shape, len(class_names))
+
+    chosen = subset_indices(y_all, config.max_train_samples, config.seed)
+    fit_part, val_part = validation_indices(y_all[chosen], config.validation_split, config.seed)
+    if len(fit_part) == 0:
+        raise InputError("No training images are left after the validation split: use more images")
+    x_fit, y_fit = _scaled(x_all[chosen[fit_part]]), y_all[chosen[fit_part]].astype(np.int64)
+    validation = None
+    if len(val_part):
+        validation = (_scaled(x_all[chosen[val_part]]), y_all[chosen[val_part]].astype(np.int64))
+    if config.max_train_samples and config.max_train_samples < len(y_all):
+        notes.append(f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
+                     "(the same share of every class).")
+
+    keras.utils.set_random_seed(config.seed)
+    model = architecture.to_keras(stack, input_shape)
+    fit_model = _with_augmentation(model, config, input_shape)
+    steps = -(-len(x_fit) // config.batch_size)
+    fit_model.compile(optimizer=_optimizer(config, steps), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+    if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
+        model.compile(optimizer=_optimizer(config, steps), loss="sparse_categorical_crossentropy",
+                      metrics=["accuracy"])
+
+    progress = _progress_callback(keras)(
+        on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
+        batch_size=config.batch_size, samples=len(x_fit), val_samples=len(val_part),
+    )
+    callbacks: list[Any] = [progress]
+    stopper = None
+    if config.early_stopping_patience and validation is not None:
+        stopper = keras.callbacks.EarlyStopping(
+            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True)
+        callbacks.append(stopper)
+
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
+        warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
+        fit_model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
+                      shuffle=True, validation_data=validation, callbacks=callbacks)
+    seconds = time.perf_counter() - started
+    notes += progress.notes(stopper)
+
+    test_loss = test_accuracy = probabilities = None
+    labels = np.asarray(dataset.y_test).astype(np.int64)
+    if len(labels):
+        if on_progress:
+            on_progress({"event": "evaluate", "test_samples": len(labels)})
+        probabilities = model.predict(_scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0,
+                                      callbacks=[progress]).astype(np.float32)
+        test_loss, test_accuracy = loss_and_accuracy(probabilities, labels)
+
+    return TrainingRun(
+        model=model,
+        history=progress.history,
+        test_loss=test_loss,
+        test_accuracy=test_accuracy,
+        seconds=seconds,
+        config=config,
+        stack=stack,
+        input_shape=input_shape,
+        class_names=class_names,
+        notes=notes,
+        dataset=str(getattr(dataset, "name", "")),
+        source=str(getattr(dataset, "source", "")),
+        stopped=progress.stop_requested,
+        train_samples=len(x_fit),
+        val_samples=len(val_part),
+        images_per_second=progress.images_per_second,
+        test_probabilities=probabilities,
+        test_labels=labels if len(labels) else None,
+        test_images=dataset.x_test if len(labels) else None,
+    )
+
+
+def _scaled(images: np.ndarray) -> np.ndarray:
+    """uint8 images → float32 in [0, 1] (one multiply, no float64 temporary)."""
+    out = images.astype(np.float32)
+    out *= np.float32(1 / 255)
+    return out
+
+
+def _optimizer(config: TrainConfig, steps_per_epoch: int) -> Any:
+    import keras
+
+    rate: Any = config.learning_rate
+    if config.cosine_decay:
+        rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * steps_per_epoch, alpha=0.02)
+    kinds = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
+    return kinds[config.optimizer](learning_rate=rate)
+
+
+def _with_augmentation(model: Any, config: TrainConfig, input_shape: tuple[int, ...]) -> Any:
+    """``model`` itself, or a model that first passes training batches through the augmentation layers.
+
+    Keras' preprocessing layers are identity outside training, so validation sees clean images; the
+    returned wrapper shares ``model``'s weights and only ``model`` is kept in the run.
+    """
+    if not config.augmentation:
+        return model
+    import keras
+
+    inputs = keras.Input(input_shape)
+    x = inputs
+    for position, spec in enumerate(config.augmentation, start=1):
+        kwargs = {k: v for k, v in spec.items() if k != "type"}
+        try:
+            layer = getattr(keras.layers, spec["type"])(
+                seed=config.seed + position, name=f"augment_{position}", **kwargs)
+        except (TypeError, ValueError) as error:
+            raise InputError(f"Augmentation {position} ({spec['type']}): {error}") from None
+        x = layer(x)
+    return keras.Model(inputs, model(x), name="augmented_training")
+
+
+def _progress_callback(keras: Any) -> type:
+    """The Keras callback class (defined lazily: subclassing needs Keras imported)."""
+
+    class Progress(keras.callbacks.Callback):
+        """Turns Keras' batch and epoch hooks into plain-dict progress events and a stop switch."""
+
+        def __init__(self, on_progress: ProgressFn | None, should_stop: StopFn | None, *, every: int,
+                     epochs: int, steps: int, batch_size: int, samples: int, val_samples: int) -> None:
+            super().__init__()
+            self.on_progress, self.should_stop, self.every = on_progress, should_stop, every
+            self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
+            self.samples, self.val_samples = samples, val_samples
+            self.history: dict[str, list[float]] = {}
+            self.stop_requested = False
+            self.stopped_at: tuple[int, int] | None = None  # (epoch, batch), 1-based
+            self.images_per_second = 0.0
+            self._epoch = 0
+            self._train_seconds = 0.0  # time inside training batches of the finished epochs
+            self._val_seconds = 0.0  # time of the last validation pass
+            self._done_steps = 0
+
+        # --- training ---
+        def on_train_begin(self, logs: dict | None = None) -> None:
+            self._started = time.perf_counter()
+            self._emit({"event": "start", "epochs": self.epochs, "batches": self.steps,
+                        "train_samples": self.samples, "val_samples": self.val_samples})
+
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._epoch = epoch
+            self._epoch_started = self._last_batch_end = time.perf_counter()
+
+        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            self._done_steps += 1
+            self._last_batch_end = time.perf_counter()
+            if self.should_stop is not None and not self.stop_requested and self.should_stop():
+                self.stop_requested = True
+                self.stopped_at = (self._epoch + 1, batch + 1)
+                self.model.stop_training = True
+            if (batch + 1) % self.every == 0 or self.stop_requested:
+                self._emit({"event": "batch", **self._position(batch), **_floats(logs, ("loss", "accuracy"))})
+
+        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            logs = logs if logs is not None else {}
+            in_epoch = self._last_batch_end - self._epoch_started
+            if self.stop_requested and self.stopped_at and self.stopped_at[1] < self.steps:
+                for key in [k for k in logs if k.startswith("val_")]:
+                    del logs[key]  # half an epoch's numbers would mislead EarlyStopping and the curves
+            else:
+                for key, value in _floats(logs, ("loss", "accuracy", "val_loss", "val_accuracy")).items():
+                    self.history.setdefault(key, []).append(value)
+                self._emit({"event": "epoch", **self._position(self.steps - 1, validated=True),
+                            **{key: values[-1] for key, values in self.history.items()}})
+            self._train_seconds += in_epoch
+
+        # --- validation inside fit, and the final prediction ---
+        def on_test_begin(self, logs: dict | None = None) -> None:
+            self._val_started = time.perf_counter()
+
+        def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
+            if self.stop_requested:
+                self.model.stop_evaluating = True  # a stopped run need not validate a half epoch
+
+        def on_test_end(self, logs: dict | None = None) -> None:
+            self._val_seconds = time.perf_counter() - self._val_started
+
+        def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
+            if self.should_stop is not None:
+                self.should_stop()  # only so that an abandoning should_stop can raise here too
+
+        # --- helpers ---
+        def _position(self, batch: int, *, validated: bool = False) -> dict[str, Any]:
+            in_epoch = self._last_batch_end - self._epoch_started
+            seen = (batch + 1) * self.batch_size
+            train_seconds = self._train_seconds + in_epoch
+            per_step = train_seconds / max(self._done_steps, 1)
+            self.images_per_second = min(seen, self.samples) / max(in_epoch, 1e-9)
+            remaining_steps = self.epochs * self.steps - (self._epoch * self.steps + batch + 1)
+            remaining_vals = (self.epochs - self._epoch - validated) if self.val_samples else 0
+            val_guess = self._val_seconds or self.val_samples / max(3 * self.images_per_second, 1e-9)
+            return {
+                "epoch": self._epoch + 1, "epochs": self.epochs, "batch": batch + 1, "batches": self.steps,
+                "step": self._epoch * self.steps + batch + 1, "steps": self.epochs * self.steps,
+                "images_per_second": self.images_per_second,
+                "eta_seconds": remaining_steps * per_step + remaining_vals * val_guess,
+                "elapsed_seconds": time.perf_counter() - self._started,
+            }
+
+        def _emit(self, event: dict[str, Any]) -> None:
+            if self.on_progress is not None:
+                self.on_progress(event)
+
+        def notes(self, stopper: Any) -> list[str]:
+            """Plain-words notes on how training ended."""
+            out = []
+            if self.stopped_at:
+                epoch, batch = self.stopped_at
+                kept = len(self.history.get("loss", []))
+                out.append(
+                    f"Stopped by you after batch {batch} of {self.steps} in epoch {epoch}; the history "
+                    f"holds the {kept} complete epoch{'s' if kept != 1 else ''}."
+                )
+            if stopper is not None and stopper.stopped_epoch > 0 and not self.stopped_at:
+                out.append(
+                    f"Early stopping: the validation loss had not improved for {stopper.patience} epochs, "
+                    f"so training stopped after epoch {stopper.stopped_epoch + 1}."
+                )
+            if stopper is not None and stopper.best_weights is not None and self.history.get("val_loss"):
+                best = int(np.argmin(self.history["val_loss"])) + 1
+                out.append(f"The model keeps the weights of epoch {best}, the lowest validation loss.")
+            return out
+
+    return Progress
+
+
+def _floats(logs: Mapping[str, Any] | None, keys: Sequence[str]) -> dict[str, float]:
+    """The named Keras log values as plain Python floats (logs may hold NumPy or tensor scalars)."""
+    return {key: float(logs[key]) for key in keys if logs and key in logs}

@@ -1,0 +1,159 @@
+"""The record of one training run, and saving / reloading it (``.keras`` model + JSON + predictions).
+
+A run is reloaded only from a directory this module wrote: the app never loads a model a user
+uploads (Keras' ``safe_mode`` is not a sandbox).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from cnnviz.training.config import TrainConfig
+
+RUN_FORMAT = "cnn-explorer-run"
+RUN_VERSION = 1
+MODEL_FILE = "model.keras"
+RECORD_FILE = "run.json"
+PREDICTIONS_FILE = "test_predictions.npz"
+HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+
+
+@dataclass(eq=False)
+class TrainingRun:
+    """Everything one call of :func:`cnnviz.training.train` produced.
+
+    ``history`` is Keras-style: per-epoch lists ``loss``, ``accuracy`` and, with a validation split,
+    ``val_loss`` and ``val_accuracy`` (complete epochs only). ``test_loss``/``test_accuracy`` are
+    ``None`` if the test set has no images. ``seconds`` is the wall time of ``fit``.
+    ``test_probabilities`` float32 ``(N, K)`` and ``test_labels`` int64 ``(N,)`` feed the confusion
+    matrix and the gallery; ``test_images`` (uint8 ``(N, H, W, 1)``) is the dataset's own array,
+    shared, not copied and not saved.
+    """
+
+    model: Any
+    history: dict[str, list[float]]
+    test_loss: float | None
+    test_accuracy: float | None
+    seconds: float
+    config: TrainConfig
+    stack: list[dict[str, Any]]
+    input_shape: tuple[int, int, int]
+    class_names: list[str]
+    notes: list[str] = field(default_factory=list)
+    dataset: str = ""
+    source: str = ""
+    stopped: bool = False
+    train_samples: int = 0
+    val_samples: int = 0
+    images_per_second: float = 0.0
+    test_probabilities: np.ndarray | None = field(default=None, repr=False)
+    test_labels: np.ndarray | None = field(default=None, repr=False)
+    test_images: np.ndarray | None = field(default=None, repr=False)
+    label: str = ""
+
+    @property
+    def epochs_done(self) -> int:
+        return len(self.history.get("loss", []))
+
+    @property
+    def best_epoch(self) -> int | None:
+        """1-based epoch with the lowest validation loss (``None`` without validation)."""
+        val = self.history.get("val_loss") or []
+        return int(np.argmin(val)) + 1 if val else None
+
+    def record(self) -> dict[str, Any]:
+        """The run without its model and arrays, as plain JSON-ready values."""
+        return {
+            "format": RUN_FORMAT,
+            "version": RUN_VERSION,
+            "label": self.label,
+            "dataset": self.dataset,
+            "source": self.source,
+            "input_shape": list(self.input_shape),
+            "class_names": list(self.class_names),
+            "stack": self.stack,
+            "config": self.config.to_dict(),
+            "history": {k: [float(v) for v in values] for k, values in self.history.items()},
+            "test_loss": self.test_loss,
+            "test_accuracy": self.test_accuracy,
+            "seconds": self.seconds,
+            "stopped": self.stopped,
+            "train_samples": self.train_samples,
+            "val_samples": self.val_samples,
+            "images_per_second": self.images_per_second,
+            "notes": list(self.notes),
+        }
+
+
+def save_run(run: TrainingRun, directory: str | Path) -> Path:
+    """Write ``model.keras``, ``run.json`` and ``test_predictions.npz`` into ``directory`` (created)."""
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    run.model.save(directory / MODEL_FILE)
+    (directory / RECORD_FILE).write_text(json.dumps(run.record(), indent=1) + "\n")
+    if run.test_probabilities is not None:
+        np.savez_compressed(
+            directory / PREDICTIONS_FILE,
+            probabilities=run.test_probabilities.astype(np.float32),
+            labels=np.asarray(run.test_labels, dtype=np.int64),
+        )
+    return directory
+
+
+def load_run(directory: str | Path) -> TrainingRun:
+    """Reload a run written by :func:`save_run` (model, history, config, predictions; no images).
+
+    Only for directories the app itself wrote: the file must carry our format marker, and the
+    model is loaded with Keras' ``safe_mode`` on.
+    """
+    import keras
+
+    directory = Path(directory)
+    record = json.loads((directory / RECORD_FILE).read_text())
+    if record.get("format") != RUN_FORMAT:
+        raise ValueError(f"{directory} does not hold a CNN Explorer run")
+    model = keras.saving.load_model(directory / MODEL_FILE, safe_mode=True)
+    probabilities = labels = None
+    if (directory / PREDICTIONS_FILE).exists():
+        with np.load(directory / PREDICTIONS_FILE) as arrays:
+            probabilities, labels = arrays["probabilities"], arrays["labels"]
+    return TrainingRun(
+        model=model,
+        history={k: list(v) for k, v in record["history"].items()},
+        test_loss=record["test_loss"],
+        test_accuracy=record["test_accuracy"],
+        seconds=record["seconds"],
+        config=TrainConfig.from_dict(record["config"]),
+        stack=record["stack"],
+        input_shape=tuple(record["input_shape"]),
+        class_names=record["class_names"],
+        notes=record["notes"],
+        dataset=record["dataset"],
+        source=record["source"],
+        stopped=record["stopped"],
+        train_samples=record["train_samples"],
+        val_samples=record["val_samples"],
+        images_per_second=record["images_per_second"],
+        test_probabilities=probabilities,
+        test_labels=labels,
+        label=record["label"],
+    )
+
+
+def run_zip(run: TrainingRun) -> bytes:
+    """The saved run as one zip (``model.keras``, ``run.json``, ``test_predictions.npz``) for download."""
+    buffer = io.BytesIO()
+    with tempfile.TemporaryDirectory(prefix="cnnviz-run-") as tmp:
+        save_run(run, tmp)
+        with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+            for path in sorted(Path(tmp).iterdir()):
+                archive.write(path, path.name)
+    return buffer.getvalue()

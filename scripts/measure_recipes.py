@@ -1,0 +1,62 @@
+"""Train the named recipes of ``cnnviz.recipes`` and print the test accuracy and time each reaches.
+
+    CNNVIZ_DATA_DIR=../shared/datasets python scripts/measure_recipes.py            # all recipes
+    CNNVIZ_DATA_DIR=../shared/datasets python scripts/measure_recipes.py neu_64 --seeds 0 1
+    ... --epochs 3                                                                 # quick trial
+
+One line per epoch while training, then one JSON line per run (``RESULT {...}``) with the recipe,
+seed, test accuracy, training seconds, images/s and the 1-minute load average before and after, so
+a slow figure measured while other programs shared the CPU can be recognised as such.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from cnnviz import datasets  # noqa: E402
+from cnnviz.recipes import RECIPES  # noqa: E402
+from cnnviz.training import train  # noqa: E402
+
+
+def _print_epoch(event: dict) -> None:
+    if event["event"] == "epoch":
+        val = f" val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
+        print(f"  epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f} acc {event['accuracy']:.4f}{val}"
+              f" · {event['images_per_second']:.0f} img/s · {event['elapsed_seconds']:.0f} s", flush=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("names", nargs="*", default=sorted(RECIPES), help="recipe names (default: all)")
+    parser.add_argument("--seeds", nargs="+", type=int, default=[0])
+    parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    args = parser.parse_args(argv)
+    for name in args.names:
+        recipe = RECIPES[name]
+        dataset = datasets.load(recipe.dataset, image_size=recipe.image_size)
+        for seed in args.seeds:
+            config = dataclasses.replace(recipe.config, seed=seed, epochs=args.epochs or recipe.config.epochs)
+            load_before = os.getloadavg()[0]
+            print(f"{name} seed {seed}: {dataset.source}", flush=True)
+            started = time.perf_counter()
+            run = train(recipe.stack, dataset, config, on_progress=_print_epoch)
+            total = time.perf_counter() - started
+            print("RESULT " + json.dumps({
+                "recipe": name, "seed": seed, "epochs": run.epochs_done,
+                "test_accuracy": run.test_accuracy, "test_loss": run.test_loss,
+                "fit_seconds": round(run.seconds, 1), "total_seconds": round(total, 1),
+                "images_per_second": round(run.images_per_second), "train_samples": run.train_samples,
+                "load_before": load_before, "load_after": os.getloadavg()[0], "cpus": os.cpu_count(),
+            }), flush=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,364 @@
+"""cnnviz.training on a few hundred real MNIST digits: history, stopping, early stopping, saving,
+output-layer adaptation, the background job and its queue, and the NumPy scores (against Keras)."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import numpy as np
+import pytest
+
+from cnnviz import datasets
+from cnnviz.errors import InputError
+from cnnviz.training import (
+    TrainConfig,
+    TrainingGate,
+    TrainingJob,
+    TrainingPlan,
+    TrainingRun,
+    adapt_output,
+    cell_examples,
+    confusion_matrix,
+    load_run,
+    loss_and_accuracy,
+    misclassified,
+    per_class_accuracy,
+    run_zip,
+    save_run,
+    subset_indices,
+    train,
+    validation_indices,
+)
+
+TINY = [
+    {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+
+
+@pytest.fixture(scope="module")
+def small() -> datasets.Dataset:
+    """600 training and 300 test digits of the real (offline) MNIST."""
+    full = datasets.load("mnist")
+    return datasets.Dataset(
+        x_train=full.x_train[:600].copy(), y_train=full.y_train[:600].copy(),
+        x_test=full.x_test[:300].copy(), y_test=full.y_test[:300].copy(),
+        class_names=list(full.class_names), source="600/300 MNIST digits for tests", name="mnist",
+    )
+
+
+@pytest.fixture(scope="module")
+def three_classes(small: datasets.Dataset) -> datasets.Dataset:
+    """Only the digits 0, 1 and 2, so a 10-unit output layer does not fit."""
+    train_keep, test_keep = small.y_train < 3, small.y_test < 3
+    return datasets.Dataset(
+        x_train=small.x_train[train_keep], y_train=small.y_train[train_keep],
+        x_test=small.x_test[test_keep], y_test=small.y_test[test_keep],
+        class_names=["0", "1", "2"], source="digits 0-2", name="digits012",
+    )
+
+
+@pytest.fixture(scope="module")
+def run_and_events(small: datasets.Dataset):
+    events: list[dict] = []
+    run = train(TINY, small, TrainConfig(epochs=3, batch_size=32, validation_split=0.2), on_progress=events.append,
+                progress_every=5)
+    return run, events
+
+
+def test_history_has_one_value_per_epoch_and_accuracy_rises(run_and_events) -> None:
+    run, _ = run_and_events
+    assert set(run.history) == {"loss", "accuracy", "val_loss", "val_accuracy"}
+    assert all(len(values) == 3 for values in run.history.values())
+    assert all(isinstance(v, float) for values in run.history.values() for v in values)
+    assert run.history["accuracy"][-1] > run.history["accuracy"][0]
+    assert run.history["loss"][-1] < run.history["loss"][0]
+    assert run.test_accuracy > 0.5  # chance is 0.1
+    assert run.train_samples + run.val_samples == 600
+    assert abs(run.val_samples - 120) <= 5  # 20 % of every class, rounded per class
+    assert run.seconds > 0 and not run.stopped
+
+
+def test_test_metrics_equal_keras_evaluate(run_and_events, small: datasets.Dataset) -> None:
+    run, _ = run_and_events
+    loss, accuracy = run.model.evaluate(small.x_test.astype("float32") / 255, small.y_test, verbose=0)
+    assert run.test_loss == pytest.approx(loss, rel=1e-4)
+    assert run.test_accuracy == pytest.approx(accuracy, abs=1e-6)
+    assert run.test_probabilities.shape == (300, 10)
+
+
+def test_progress_events_are_plain_values_every_n_batches(run_and_events) -> None:
+    _, events = run_and_events
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "start" and kinds[-1] == "evaluate"
+    assert kinds.count("epoch") == 3
+    batches = [e for e in events if e["event"] == "batch"]
+    assert [e["batch"] for e in batches if e["epoch"] == 1] == [5, 10, 15]  # ~480 / 32 = 15 batches
+    for event in batches:
+        assert {"epoch", "batch", "loss", "accuracy", "images_per_second", "eta_seconds"} <= set(event)
+        assert all(type(v) in (int, float, str) for v in event.values())
+        assert event["eta_seconds"] >= 0
+    epoch_events = [e for e in events if e["event"] == "epoch"]
+    assert "val_accuracy" in epoch_events[0] and epoch_events[-1]["eta_seconds"] == 0
+
+
+def test_should_stop_stops_within_one_batch(small: datasets.Dataset) -> None:
+    calls = []
+
+    def should_stop() -> bool:
+        calls.append(1)
+        return len(calls) >= 4
+
+    events: list[dict] = []
+    run = train(TINY, small, TrainConfig(epochs=2, batch_size=32), on_progress=events.append,
+                should_stop=should_stop, progress_every=1)
+    assert int(run.model.optimizer.iterations.numpy()) == 4  # exactly four gradient steps were taken
+    assert [e["batch"] for e in events if e["event"] == "batch"] == [1, 2, 3, 4]
+    assert run.stopped and run.history == {}
+    assert run.test_accuracy is not None  # a stopped run is still scored
+    assert any("Stopped by you after batch 4" in note for note in run.notes)
+
+
+def test_early_stopping_restores_the_best_weights(small: datasets.Dataset) -> None:
+    # A big dense layer on 150 images over-fits fast: the validation loss soon rises again.
+    stack = [{"type": "Flatten"}, {"type": "Dense", "units": 256, "activation": "relu"},
+             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    config = TrainConfig(epochs=15, batch_size=16, learning_rate=0.01, validation_split=0.3,
+                         early_stopping_patience=2, max_train_samples=150)
+    run = train(stack, small, config)
+    val_loss = run.history["val_loss"]
+    best = int(np.argmin(val_loss))
+    assert best < len(val_loss) - 1, "the setting should over-fit; the test is meaningless otherwise"
+    chosen = subset_indices(small.y_train, 150, config.seed)
+    _, val = validation_indices(small.y_train[chosen], 0.3, config.seed)
+    x_val = small.x_train[chosen[val]].astype("float32") / 255
+    loss, _ = run.model.evaluate(x_val, small.y_train[chosen[val]], verbose=0)
+    assert loss == pytest.approx(val_loss[best], rel=1e-4)
+    assert loss != pytest.approx(val_loss[-1], rel=1e-3)
+    assert any(f"weights of epoch {best + 1}" in note for note in run.notes)
+
+
+def test_save_and_reload_give_the_same_predictions(run_and_events, small: datasets.Dataset, tmp_path) -> None:
+    run, _ = run_and_events
+    save_run(run, tmp_path / "run")
+    again = load_run(tmp_path / "run")
+    x = small.x_test[:50].astype("float32") / 255
+    np.testing.assert_allclose(again.model.predict(x, verbose=0), run.model.predict(x, verbose=0), rtol=1e-6)
+    assert again.history == run.history and again.config == run.config
+    assert again.test_accuracy == run.test_accuracy and again.stack == run.stack
+    np.testing.assert_array_equal(again.test_probabilities, run.test_probabilities)
+    assert run_zip(run)[:2] == b"PK"
+
+
+def test_load_refuses_a_directory_it_did_not_write(tmp_path) -> None:
+    (tmp_path / "run.json").write_text('{"format": "something else"}')
+    with pytest.raises(ValueError, match="does not hold a CNN Explorer run"):
+        load_run(tmp_path)
+
+
+def test_output_layer_is_adapted_to_the_class_count(three_classes: datasets.Dataset) -> None:
+    run = train(TINY, three_classes, TrainConfig(epochs=1, batch_size=32))
+    assert run.model.output_shape == (None, 3)
+    assert run.stack[-1] == {"type": "Dense", "units": 3, "activation": "softmax"}
+    assert any("had 10 units but the data has 3 classes" in note for note in run.notes)
+    assert run.test_probabilities.shape == (len(three_classes.y_test), 3)
+
+
+SOFTMAX_3 = {"type": "Dense", "units": 3, "activation": "softmax"}
+
+
+@pytest.mark.parametrize(("stack", "expected_tail", "note"), [
+    (TINY[:-1] + [{"type": "Dense", "units": 5}], [{"type": "Dense", "units": 3, "activation": "softmax"}],
+     "no activation"),
+    (TINY[:-1] + [{"type": "Dense", "units": 3, "activation": "relu"}],
+     [{"type": "Dense", "units": 3, "activation": "relu"}, {"type": "Dense", "units": 3, "activation": "softmax"}],
+     "cannot give class probabilities"),
+    (TINY[:2], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten and Dense"),
+    ([], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten"),
+])
+def test_adapt_output_cases(stack, expected_tail, note) -> None:
+    adapted, notes = adapt_output(stack, (28, 28, 1), 3)
+    assert adapted[-len(expected_tail):] == expected_tail
+    assert any(note in n for n in notes)
+
+
+def test_adapt_output_leaves_a_fitting_stack_alone() -> None:
+    assert adapt_output(TINY, (28, 28, 1), 10) == (TINY, [])
+
+
+def test_invalid_stack_and_config_raise_input_error(small: datasets.Dataset) -> None:
+    with pytest.raises(InputError, match="Layer 1"):
+        train([{"type": "Conv2D", "filters": 4, "kernel_size": 40}], small, TrainConfig(epochs=1))
+    with pytest.raises(InputError, match="optimizer"):
+        train(TINY, small, TrainConfig(optimizer="adagrad"))
+    with pytest.raises(InputError, match="validation split above 0"):
+        TrainConfig(validation_split=0, early_stopping_patience=2).validate()
+    with pytest.raises(InputError, match="not an augmentation layer"):
+        TrainConfig(augmentation=({"type": "Conv2D"},)).validate()
+    with pytest.raises(InputError, match="learning rate"):
+        TrainConfig(learning_rate=float("nan")).validate()
+
+
+def test_augmentation_is_used_for_training_only(small: datasets.Dataset) -> None:
+    config = TrainConfig(epochs=1, augmentation=({"type": "RandomTranslation", "height_factor": 0.1,
+                                                  "width_factor": 0.1},))
+    run = train(TINY, small, config)
+    assert [type(layer).__name__ for layer in run.model.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
+    x = small.x_test[:20].astype("float32") / 255
+    np.testing.assert_array_equal(run.model.predict(x, verbose=0), run.model.predict(x, verbose=0))
+    with pytest.raises(InputError, match="Augmentation 1"):
+        train(TINY, small, TrainConfig(epochs=1, augmentation=({"type": "RandomZoom", "bogus": 1},)))
+
+
+def test_splits_are_stratified_and_seeded() -> None:
+    labels = np.repeat(np.arange(10), 50)  # sorted by class, like the offline MNIST 5k subset
+    fit, val = validation_indices(labels, 0.1, seed=3)
+    assert np.bincount(labels[val]).tolist() == [5] * 10
+    assert len(set(fit) | set(val)) == 500 and not set(fit) & set(val)
+    again, _ = validation_indices(labels, 0.1, seed=3)
+    np.testing.assert_array_equal(fit, again)
+    assert np.bincount(labels[subset_indices(labels, 100, seed=0)]).tolist() == [10] * 10
+
+
+# --- NumPy scores ---
+
+def test_loss_and_accuracy_match_keras() -> None:
+    import keras
+
+    rng = np.random.default_rng(0)
+    probabilities = rng.dirichlet(np.ones(4), size=200).astype(np.float32)
+    probabilities[0] = [1, 0, 0, 0]  # a zero probability for the true class must be clipped like Keras
+    labels = rng.integers(0, 4, size=200)
+    labels[0] = 2
+    expected = float(np.mean(keras.losses.sparse_categorical_crossentropy(labels, probabilities)))
+    loss, accuracy = loss_and_accuracy(probabilities, labels)
+    assert loss == pytest.approx(expected, rel=1e-5)
+    assert accuracy == pytest.approx(np.mean(probabilities.argmax(1) == labels))
+
+
+def test_confusion_matrix_per_class_accuracy_and_examples() -> None:
+    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0], [0.1, 0.2, 0.7],
+                              [0.55, 0.45, 0.0], [0.3, 0.7, 0.0]])
+    labels = np.array([0, 1, 1, 2, 1, 0])
+    matrix = confusion_matrix(labels, probabilities.argmax(1), 3)
+    expected = np.zeros((3, 3), int)
+    for t, p in zip(labels, probabilities.argmax(1), strict=True):
+        expected[t, p] += 1
+    np.testing.assert_array_equal(matrix, expected)
+    np.testing.assert_allclose(per_class_accuracy(matrix), [0.5, 1 / 3, 1.0])
+    wrong = misclassified(probabilities, labels)
+    assert [(m.index, m.true, m.predicted) for m in wrong] == [(5, 0, 1), (2, 1, 0), (4, 1, 0)]
+    assert wrong[0].confidence == pytest.approx(0.7) and wrong[0].true_probability == pytest.approx(0.3)
+    assert [e.index for e in cell_examples(probabilities, labels, true=1, predicted=0)] == [2, 4]
+    assert [e.index for e in cell_examples(probabilities, labels, true=1, predicted=1)] == [1]
+    assert np.isnan(per_class_accuracy(np.zeros((2, 2), int))).all()
+
+
+# --- the background job ---
+
+def _wait(predicate, timeout: float = 30.0) -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        if time.monotonic() > deadline:
+            raise AssertionError("timed out")
+        time.sleep(0.02)
+
+
+def _looping_train(started: threading.Event):
+    """A stand-in for ``train`` that only loops over 'batches' asking should_stop, like the real one;
+    returns a placeholder run."""
+
+    def fake(stack, dataset, config, on_progress, should_stop):
+        started.set()
+        for batch in range(100_000):
+            on_progress({"event": "batch", "epoch": 1, "batch": batch + 1, "batches": 100_000, "loss": 1.0})
+            if should_stop():
+                break
+            time.sleep(0.002)
+        return TrainingRun(model=None, history={}, test_loss=None, test_accuracy=None, seconds=0.0,
+                           config=config, stack=stack, input_shape=(28, 28, 1), class_names=[])
+
+    return fake
+
+
+def test_job_trains_and_stop_keeps_the_scored_run(small: datasets.Dataset) -> None:
+    job = TrainingJob([TrainingPlan(TINY, small, TrainConfig(epochs=50, batch_size=16), label="long")]).start()
+    _wait(lambda: job.snapshot().progress.get("event") == "batch")
+    job.stop()
+    assert job.join(30)
+    snap = job.snapshot()
+    assert snap.state == "stopped" and len(snap.runs) == 1
+    assert snap.runs[0].label == "long" and snap.runs[0].stopped and snap.runs[0].test_accuracy is not None
+    assert snap.trace and snap.progress["event"] == "evaluate"
+
+
+def test_an_exception_in_the_thread_reaches_the_snapshot(small: datasets.Dataset) -> None:
+    def broken(*args):
+        raise RuntimeError("out of cheese")
+
+    job = TrainingJob([TrainingPlan(TINY, small)], train_fn=broken).start()
+    assert job.join(10)
+    snap = job.snapshot()
+    assert snap.state == "failed" and "RuntimeError: out of cheese" in snap.error
+    assert "out of cheese" in job.error_traceback
+
+    bad = TrainingJob([TrainingPlan([{"type": "Dense", "units": 0}], small)]).start()
+    assert bad.join(30)
+    assert bad.snapshot().state == "failed" and bad.snapshot().error.startswith("Layer 1")
+
+
+def test_gate_queues_jobs_first_come_first_served(small: datasets.Dataset) -> None:
+    gate = TrainingGate(capacity=1)
+    first_started, second_started = threading.Event(), threading.Event()
+    first = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(first_started)).start()
+    assert first_started.wait(10)
+    second = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(second_started)).start()
+    _wait(lambda: second.snapshot().state == "queued" and second.snapshot().queue_position == 1)
+    assert first.snapshot().queue_position == 0 and gate.load() == (1, 1)
+    assert not second_started.wait(0.3)
+    first.cancel()
+    assert first.join(10) and first.snapshot().state == "cancelled" and first.snapshot().runs == ()
+    assert second_started.wait(10)
+    second.stop()
+    assert second.join(10) and second.snapshot().state == "stopped"
+    assert gate.load() == (0, 0)
+
+
+def test_a_queued_job_can_be_cancelled_before_it_starts(small: datasets.Dataset) -> None:
+    gate = TrainingGate(capacity=1)
+    started = threading.Event()
+    holder = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(started)).start()
+    assert started.wait(10)
+    waiting = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(threading.Event())).start()
+    _wait(lambda: waiting.snapshot().state == "queued")
+    waiting.cancel()
+    assert waiting.join(10) and waiting.snapshot().state == "cancelled"
+    holder.cancel()
+    assert holder.join(10) and gate.load() == (0, 0)
+
+
+def test_an_orphaned_job_cancels_itself(small: datasets.Dataset) -> None:
+    alive = threading.Event()
+    alive.set()
+    started = threading.Event()
+    job = TrainingJob([TrainingPlan(TINY, small)], owner_alive=alive.is_set, orphan_grace_seconds=0.3,
+                      check_owner_every=0.05, train_fn=_looping_train(started)).start()
+    assert started.wait(10)
+    time.sleep(0.5)
+    assert job.snapshot().state == "running"  # watched: keeps going
+    alive.clear()  # the tab was closed
+    assert job.join(10)
+    assert job.snapshot().state == "cancelled"
+
+
+def test_a_multi_run_job_trains_each_plan_in_turn(small: datasets.Dataset) -> None:
+    plans = [TrainingPlan(TINY, small, TrainConfig(epochs=1, optimizer=name, max_train_samples=200), label=name)
+             for name in ("sgd", "adam")]
+    job = TrainingJob(plans).start()
+    assert job.join(60)
+    snap = job.snapshot()
+    assert snap.state == "finished" and [r.label for r in snap.runs] == ["sgd", "adam"]
+    assert [r.config.optimizer for r in snap.runs] == ["sgd", "adam"]

@@ -43,7 +43,7 @@ _FULL_DATA = {
     "fashion_mnist": "For the full data, connect to the internet (Keras' files are downloaded once) or set "
     "CNNVIZ_DATA_DIR to a folder holding fashion-mnist/ (see the README).",
     "neu": "For all NEU images at 200×200, set CNNVIZ_DATA_DIR to a folder holding neu/ (see the README) "
-    "or upload a zip of the NEU images on the Data page.",
+    "or upload a zip of the NEU images on the Datasets page.",
 }
 
 
@@ -67,9 +67,9 @@ def load(
     """
     key = canonical_name(name)
     image_size = check_image_size(image_size)
-    named = data_dir if data_dir is not None else os.environ.get(DATA_DIR_ENV) or None
-    if named is not None:
-        return _from_folder(key, Path(named).expanduser(), image_size, seed, from_env=data_dir is None)
+    named = data_dir or os.environ.get(DATA_DIR_ENV)
+    if named:
+        return _from_folder(key, Path(named).expanduser(), image_size, seed, from_env=not data_dir)
     if key == "neu":
         return _sample(key, image_size, seed, why=f"no data folder is set ({DATA_DIR_ENV})")
     return _from_keras_or_sample(key, image_size, seed)
@@ -91,7 +91,7 @@ def _from_folder(key: str, root: Path, image_size: int | None, seed: int, *, fro
         raise InputError(
             f"No {TITLES[key]} in the data folder {root}{named_by}: looked in {', '.join(map(str, looked))}. "
             f"Put {_EXPECTED[key]} there, or point {DATA_DIR_ENV} at another folder, or unset it to use the "
-            "download and the built-in sample, or upload a zip on the Data page."
+            "download and the built-in sample, or upload a zip on the Datasets page."
         )
     return dataset
 

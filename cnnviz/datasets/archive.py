@@ -68,7 +68,8 @@ def read_zip(data: bytes, image_size: int | None, *, on_progress: Progress | Non
         accepted, skipped = _screen(members)
         if not accepted:
             left_out = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items())
-            raise InputError(f"This zip holds no PNG, JPEG, BMP, WebP or GIF images (left out: {left_out}).")
+            detail = f" (left out: {left_out})" if left_out else ""
+            raise InputError(f"This zip holds no PNG, JPEG, BMP, WebP or GIF images{detail}.")
         found = label_and_decode(
             [path for _, path in accepted],
             [partial(_read_member, archive, info) for info, _ in accepted],

@@ -156,7 +156,6 @@ def split_labelled(
     seed: int,
     source: str,
     name: str = "custom",
-    is_sample: bool = False,
     skipped: dict[str, int] | None = None,
 ) -> Dataset:
     """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified 80/20 split, seeded."""
@@ -174,6 +173,5 @@ def split_labelled(
         class_names=list(class_names),
         source=source + split,
         name=name,
-        is_sample=is_sample,
         skipped=dict(skipped or {}),
     )

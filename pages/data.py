@@ -13,7 +13,10 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset
+
+require_app_navigation()
 
 CHOICES = {
     "MNIST digits": "mnist",

@@ -1,0 +1,44 @@
+"""Four students at once in real Chromium: each walks through every step of the app, no traceback.
+
+Sync Playwright forbids threads, so the four tabs are interleaved: every tab is sent to the next
+page before any of them is waited for, which makes the server run the four sessions' scripts at
+the same time. Each tab is its own browser context, i.e. its own Streamlit session, and moves by
+the sidebar (the session and its image live on from page to page, as for a real student).
+"""
+
+from __future__ import annotations
+
+from cnnviz.ui.navigation import STEPS, available_steps
+from tests.e2e.browser import assert_no_exception, wait_idle
+
+SESSIONS = 4
+TIMEOUT_MS = 120_000  # a cold TensorFlow import while three other sessions run scripts on 2 cores
+
+
+def test_four_sessions_at_once_open_every_page_without_an_exception(browser, app_url):
+    missing = [step.path for step in STEPS if step not in available_steps()]
+    assert not missing, f"pages not written yet: {missing}"
+    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(SESSIONS)]
+    try:
+        tabs = [context.new_page() for context in contexts]
+        for tab in tabs:
+            tab.set_default_timeout(TIMEOUT_MS)
+            tab.goto(app_url, wait_until="commit")
+        for tab in tabs:
+            wait_idle(tab, settle_ms=500, timeout_ms=TIMEOUT_MS)
+            assert_no_exception(tab)
+        for step in STEPS:
+            for tab in tabs:
+                tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{step.url_path}"]').click()
+            for number, tab in enumerate(tabs):
+                tab.wait_for_url(f"**/{step.url_path}")
+                wait_idle(tab, settle_ms=300, timeout_ms=TIMEOUT_MS)
+                where = f"session {number} on /{step.url_path}"
+                try:
+                    assert_no_exception(tab)
+                except AssertionError as error:
+                    raise AssertionError(f"{where}: {error}") from None
+                assert tab.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1, f"{where}: no title"
+    finally:
+        for context in contexts:
+            context.close()

@@ -1,0 +1,125 @@
+"""AppTest runs of the Convolution page: presets, stride, padding, dilation, bad kernels, step-through."""
+
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import ops
+from cnnviz.kernels import PRESETS
+from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+from tests.conftest import page_path
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return AppTest.from_file(page_path("convolution"), default_timeout=60).run()
+
+
+def size_shown(app: AppTest) -> str:
+    return next(metric.value for metric in app.metric if metric.label == "Feature map size")
+
+
+def shown_cell(app: AppTest) -> tuple[int, int, float]:
+    """(row, column, value) the step-through says the window sums to."""
+    text = next(block.value for block in app.success if "of the feature map" in block.value)
+    row, col, value = re.search(r"cell \((\d+), (\d+)\) of the feature map: \*\*(-?[\d.e+]+)\*\*", text).groups()
+    return int(row), int(col), float(value)
+
+
+def test_page_starts_with_the_vertical_edge_kernel_on_the_default_digit(app):
+    assert not app.exception
+    assert not app.error
+    assert size_shown(app) == "26 × 26 × 1"  # 28×28 digit, 3×3 kernel, valid padding
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
+    expected = ops.conv2d(digit, PRESETS["vertical_edge"].matrix)
+    row, col, value = shown_cell(app)
+    assert (row, col) == np.unravel_index(np.argmax(np.abs(expected)), expected.shape)  # strongest response first
+    assert value == pytest.approx(expected[row, col], rel=1e-3)
+
+
+def test_changing_the_preset_changes_kernel_size_output_and_window_sum(app):
+    app.selectbox(key="conv_kernel_preset").set_value("gaussian_blur_5x5").run()
+    assert not app.exception
+    assert size_shown(app) == "24 × 24 × 1"
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
+    row, col, value = shown_cell(app)
+    assert value == pytest.approx(ops.conv2d(digit, PRESETS["gaussian_blur_5x5"].matrix)[row, col], rel=1e-3)
+
+
+@pytest.mark.parametrize(
+    "stride, padding, zeros, expected",
+    [(2, "valid", None, "13 × 13 × 1"), (2, "same", None, "14 × 14 × 1"), (1, "custom P", 2, "30 × 30 × 1"),
+     (3, "custom P", 1, "10 × 10 × 1")],
+)
+def test_stride_and_padding_change_the_output_size_and_formula(app, stride, padding, zeros, expected):
+    app.number_input(key="conv_stride").set_value(stride).run()
+    app.radio(key="conv_padding").set_value(padding).run()
+    if zeros is not None:
+        app.number_input(key="conv_p").set_value(zeros).run()
+    assert not app.exception
+    assert size_shown(app) == expected
+    rows = int(expected.split(" × ")[0])
+    assert any(latex.value.count(f"= {rows}") == 2 for latex in app.latex)
+
+
+def test_asymmetric_same_padding_is_explained(app):
+    app.number_input(key="conv_stride").set_value(2).run()
+    app.radio(key="conv_padding").set_value("same").run()
+    notes = [block.value for block in app.info if "asymmetric" in block.value]
+    assert len(notes) == 2  # rows and columns: 1 zero, at the bottom / right
+    assert "0 at the top and 1 at the bottom" in notes[0]
+
+
+def test_bad_kernel_text_shows_an_error_instead_of_a_traceback(app):
+    app.segmented_control(key="conv_kernel_mode").set_value("Text").run()
+    app.text_area[0].set_value("1 0 -1\n1 0").run()
+    assert not app.exception
+    assert any("Row 2 has 2 numbers but row 1 has 3" in error.value for error in app.error)
+    assert not [metric for metric in app.metric if metric.label == "Feature map size"]
+    app.text_area[0].set_value("1/9 1/9\n1/9 1/9").run()
+    assert not app.error
+    assert size_shown(app) == "27 × 27 × 1"
+
+
+def test_a_dilation_that_leaves_no_output_is_an_error(app):
+    app.selectbox(key="conv_kernel_preset").set_value("gaussian_blur_5x5").run()
+    app.number_input(key="conv_dilation").set_value(8).run()  # 5 taps 8 apart span 33 > 28 pixels
+    assert not app.exception
+    assert any("no output is left" in error.value for error in app.error)
+
+
+def test_step_button_moves_the_window_and_the_sum_follows(app):
+    row, col, _ = shown_cell(app)
+    app.button(key="conv_next").click().run()
+    assert not app.exception
+    new_row, new_col, value = shown_cell(app)
+    assert (new_row, new_col) == divmod(row * 26 + col + 1, 26)
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
+    assert value == pytest.approx(ops.conv2d(digit, PRESETS["vertical_edge"].matrix)[new_row, new_col], abs=1e-3)
+
+
+def test_colour_image_filtered_per_channel(app):
+    app.selectbox(key="conv_sample").set_value("Photo: coloured shapes (generated)").run()
+    app.radio(key="conv_channels").set_value("each RGB channel").run()
+    assert not app.exception
+    assert size_shown(app) == "238 × 318 × 3"
+    app.toggle(key="conv_flip").set_value(True).run()
+    assert not app.exception
+
+
+def test_flipping_a_symmetric_kernel_says_nothing_changes(app):
+    app.selectbox(key="conv_kernel_preset").set_value("box_blur").run()
+    app.toggle(key="conv_flip").set_value(True).run()
+    assert any("symmetric" in caption.value for caption in app.caption)
+
+
+def test_one_dimensional_demo_reports_the_window_sum_and_rejects_words(app):
+    sums = [block.value for block in app.markdown if block.value.startswith("output[0] uses")]
+    assert "= **-1**" in sums[0]  # 0·1 + 1·3 + 2·0 + 4·(−1)
+    app.text_input(key="conv_signal").set_value("1 two 3").run()
+    assert not app.exception
+    assert any("'two' in row 1 is not a number" in error.value for error in app.error)

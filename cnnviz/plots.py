@@ -168,8 +168,8 @@ def stack_diagram(
             line={"color": "#333333", "width": 1}, mode="lines", hoveron="fills",
             text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}", hoverinfo="text", name=name,
         ))
-        figure.add_annotation(x=x, y=0.56, text=label, showarrow=False, font={"size": 11}, textangle=-30,
-                              yanchor="bottom")
+        figure.add_annotation(x=x, y=0.56, text=label, showarrow=False, font={"size": 10 if crowded else 11},
+                              textangle=-60 if crowded else -30, yanchor="bottom")
         figure.add_annotation(x=x, y=-0.56, text=shape_text, showarrow=False, font={"size": 10},
                               textangle=-60 if crowded else 0, yanchor="top")
     if bad is not None:
@@ -529,4 +529,99 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
         margin = 0.35 * (high - low or 1)  # room for the value labels
         figure.update_yaxes(range=[low - margin, high + margin], row=row, col=1)
     figure.update_layout(height=height, showlegend=False, margin={"l": 10, "r": 10, "t": 30, "b": 10})
+    return figure
+
+
+# ---------------------------------------------------------------- training page: curves, confusion matrix, per class
+TRAIN_DASH, VAL_DASH = "solid", "dash"
+
+
+def training_curves(series: list[dict], *, height: int = 340) -> go.Figure:
+    """Loss (left) and accuracy (right) against the epoch, for one run or several to compare.
+
+    Each item of ``series``: ``{"name": str, "history": {"loss": [...], "accuracy": [...],
+    "val_loss": [...], "val_accuracy": [...]}}`` (Keras-style per-epoch lists, plotted at epochs
+    1, 2, ...; training solid, validation dashed, one colour per run) and optionally ``"trace"``:
+    ``[(epoch, loss, accuracy), ...]`` with fractional epochs, the live values of the last batches,
+    drawn as a thin line so the curves move during an epoch.
+    """
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=("loss (lower is better)", "accuracy"),
+                           horizontal_spacing=0.08)
+    single = len(series) == 1
+    for index, item in enumerate(series):
+        colour = CLASS_COLOURS[index % len(CLASS_COLOURS)] if not single else None
+        history, name = item.get("history", {}), item["name"]
+        trace = item.get("trace") or ()
+        for column, metric in enumerate(("loss", "accuracy"), start=1):
+            if trace:
+                figure.add_scatter(
+                    x=[p[0] for p in trace], y=[p[column] for p in trace], mode="lines", row=1, col=column,
+                    name="training, last batches" if single else f"{name} · last batches",
+                    line={"width": 1, "color": colour or BAR_COLOURS[1]}, opacity=0.45,
+                    legendgroup=f"{index}-live", showlegend=column == 1,
+                    hovertemplate=f"epoch %{{x:.2f}}: {metric} %{{y:.4f}}<extra></extra>",
+                )
+            for prefix, dash, label in (("", TRAIN_DASH, "training"), ("val_", VAL_DASH, "validation")):
+                values = history.get(prefix + metric) or []
+                if not values:
+                    continue
+                default = BAR_COLOURS[1] if prefix == "" else BAR_COLOURS[0]
+                figure.add_scatter(
+                    x=list(range(1, len(values) + 1)), y=values, mode="lines+markers", row=1, col=column,
+                    name=label if single else f"{name} · {label}",
+                    line={"dash": dash, "color": colour or default, "width": 2},
+                    legendgroup=f"{index}-{prefix}", showlegend=column == 1,
+                    hovertemplate=f"{name}<br>epoch %{{x}}: {label} {metric} %{{y:.4f}}<extra></extra>",
+                )
+    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_yaxes(rangemode="tozero", row=1, col=1)
+    figure.update_yaxes(tickformat=".0%", row=1, col=2)
+    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
+                         legend={"orientation": "h", "y": -0.22}, hovermode="closest")
+    return figure
+
+
+def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, height: int = 420) -> go.Figure:
+    """A confusion matrix: rows are the true classes, columns the predictions, every cell's count written in.
+
+    The colour is the share of the true class (row-normalised, so rare classes show up as clearly as
+    common ones); the diagonal holds the right answers. Each cell carries ``customdata``
+    ``[true, predicted]`` so a click can be mapped back to the cell.
+    """
+    matrix = np.asarray(matrix)
+    totals = np.maximum(matrix.sum(axis=1, keepdims=True), 1)
+    names = [str(name) for name in class_names]
+    k = len(names)
+    cells = np.stack(np.meshgrid(np.arange(k), np.arange(k), indexing="ij"), axis=-1)  # [true, predicted]
+    figure = go.Figure(go.Heatmap(
+        z=matrix / totals, x=names, y=names, text=matrix, texttemplate="%{text}", customdata=cells,
+        colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
+        colorbar={"title": "share of<br>true class", "tickformat": ".0%"},
+        hovertemplate="true %{y}, predicted %{x}: %{text} images (%{z:.1%} of the class)<extra></extra>",
+    ))
+    figure.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"title": "predicted class", "type": "category", "side": "top", "tickangle": -30 if k > 6 else 0},
+        yaxis={"title": "true class", "type": "category", "autorange": "reversed"},
+    )
+    return figure
+
+
+def per_class_accuracy_figure(accuracy: np.ndarray, class_names: list[str], *, height: int = 320) -> go.Figure:
+    """Horizontal bars: the share of each class the model gets right (the weakest class in orange)."""
+    accuracy = np.asarray(accuracy, dtype=np.float64)
+    weakest = int(np.nanargmin(accuracy)) if np.isfinite(accuracy).any() else -1
+    colours = [HIGHLIGHT_COLOUR if i == weakest else PLAIN_BAR_COLOUR for i in range(len(accuracy))]
+    figure = go.Figure(go.Bar(
+        x=np.nan_to_num(accuracy) * 100, y=[str(name) for name in class_names], orientation="h",
+        marker_color=colours, text=[f"{100 * a:.1f}%" if np.isfinite(a) else "no images" for a in accuracy],
+        textposition="auto", hovertemplate="%{y}: %{x:.1f}% right<extra></extra>",
+    ))
+    figure.update_layout(
+        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"title": "test images classified right (%)", "range": [0, 100]},
+        yaxis={"type": "category", "autorange": "reversed"},
+    )
     return figure

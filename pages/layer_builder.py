@@ -139,7 +139,6 @@ def add_layer() -> None:
     position = min(int(ss.get("builder_add_at", len(ss["stack"]) + 1)), len(ss["stack"]) + 1)
     ss["stack"].insert(position - 1, default_layer(ss["builder_add_type"]))
     ss["builder_ids"].insert(position - 1, fresh_ids(1)[0])
-    ss["builder_add_at"] = len(ss["stack"]) + 1
     remember_rendered_stack()
 
 
@@ -459,7 +458,8 @@ with editor:
     with st.container(border=True):
         st.selectbox("New layer", LAYER_TYPES, key="builder_add_type", format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
         where, add = st.columns(2, vertical_alignment="bottom")
-        ss["builder_add_at"] = min(ss.get("builder_add_at", len(ss["stack"]) + 1), len(ss["stack"]) + 1)
+        if ss.get("builder_add_len") != len(ss["stack"]):  # the stack grew or shrank: add at the end again
+            ss["builder_add_at"], ss["builder_add_len"] = len(ss["stack"]) + 1, len(ss["stack"])
         where.number_input("At position", 1, len(ss["stack"]) + 1, key="builder_add_at")
         add.button("Add layer", key="builder_add", on_click=add_layer, icon=":material/add:", type="primary",
                    width="stretch")
@@ -472,17 +472,18 @@ with results:
         show_totals(summaries)
         st.caption(f"Output {shape_text(summaries[-1].output_shape)}; the last layer's units see "
                    f"{shape_text(summaries[-1].receptive_field)} input pixels.")
-    bad = (error.position, error.layer_type or "?", str(error)) if error is not None and error.position else None
-    st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
-    st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin "
-               "bars are flat vectors (height on a log scale). Hover a box for its numbers.")
     if error is None:
         for note in advice(summaries):
             st.warning(note, icon=":material/lightbulb:")
+    if summaries:
+        show_formulas(summaries)
 
-st.dataframe(summary_table(input_shape, summaries, error), hide_index=True)
-if summaries:
-    show_formulas(summaries)
+bad = (error.position, error.layer_type or "?", str(error)) if error is not None and error.position else None
+st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
+st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
+           "are flat vectors (height on a log scale). Hover a box for its numbers.")
+st.dataframe(summary_table(input_shape, summaries, error), hide_index=True,
+             height=min(36 * (len(ss["stack"]) + 2), 900))
 remember_rendered_stack()
 
 st.header("Why convolutions?")

@@ -506,6 +506,12 @@ with left:
         first = conv_layers[0]
         st.markdown(f"Here the first Conv2D has **{first.params:,} parameters**: {first.formulas['params']}; "
                     "the same for a 28×28 image as for a 224×224 one.")
+    if stack_params:
+        largest = max(summaries, key=lambda s: s.params)
+        st.markdown(f"Your stack's largest layer is {largest.position} ({largest.type}) with {largest.params:,} "
+                    f"parameters, {largest.params / stack_params:.1%} of the total"
+                    + (": a Dense layer after Flatten grows with the image, a Conv2D does not."
+                       if largest.type == "Dense" and len(largest.input_shape) == 1 else "."))
     photo = 224 * 224 * 3
     st.caption(f"Seed 000's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
                f"it needs ({photo:,} + 1)·1,000 = {(photo + 1) * 1000:,} parameters. Choose the 224×224×3 input "
@@ -535,15 +541,16 @@ with export:
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
-    else:
-        with st.expander("See the Keras code", key="builder_code_box"):
-            st.code(code, language="python")
     st.markdown("Next: **5 · Training** trains exactly this stack on real data.")
 with load:
-    st.file_uploader("Import a stack (.json)", type=["json"], key="builder_upload", on_change=import_upload)
+    st.file_uploader("Import a stack (.json)", type=["json"], key="builder_upload", on_change=import_upload,
+                     max_upload_size=1)
     st.text_area("…or paste its JSON", key="builder_paste", height=120,
                  placeholder='{"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", "filters": 32, ...}]}')
     st.button("Load pasted JSON", key="builder_paste_load", on_click=import_paste)
     status = ss.get("builder_import_status")
     if status:
         (st.error if status[0] == "error" else st.success)(status[1])
+if code is not None:
+    with st.expander("See the Keras code", key="builder_code_box"):
+        st.code(code, language="python")

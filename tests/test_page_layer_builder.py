@@ -237,3 +237,18 @@ def test_advice_for_a_stack_keras_accepts_but_a_student_did_not_mean(builder):
     assert any(note.startswith("Layer 5 (Dense) gets the map (5, 5, 64)") for note in notes)
     assert any("ends with the map (5, 5, 10)" in note for note in notes)
     assert table(builder)["Output shape"][5] == "5×5×128"
+
+
+def test_stack_diagram_boxes_follow_the_feature_maps():
+    from cnnviz import plots
+
+    shape, stack = PRESETS["MNIST CNN"]
+    figure = plots.stack_diagram(shape, summarize(stack, shape))
+    assert len(figure.data) == 1 + len(stack)  # the input, then one box per layer output
+    heights = [max(box.y) - min(box.y) for box in figure.data]
+    widths = [max(box.x) - min(box.x) for box in figure.data]
+    assert [round(h / heights[0], 4) for h in heights[:5]] == [round(rows / 28, 4) for rows in (28, 26, 13, 11, 5)]
+    assert widths[0] < widths[1] < widths[3]  # 1, 32 and 64 channels
+    assert heights[6] < heights[5]  # 128 values draw shorter than 1,600
+    broken = plots.stack_diagram(shape, summarize(stack[:2], shape), bad=(3, "Conv2D", "why it fails"))
+    assert len(broken.data) == 4 and broken.data[-1].text == "why it fails"

@@ -229,7 +229,7 @@ def draw(field: Field, uid: int, c: dict) -> None:
     elif field.kind == "flag":
         st.checkbox(field.label, value, key=name, **common)
     elif field.kind == "rate":
-        st.slider(field.label, 0.0, 0.95, float(value), 0.05, key=name, **common)
+        st.slider(field.label, 0.0, bounded(float(value), 0.95), float(value), 0.05, key=name, **common)
     elif field.kind == "sides":
         for column, side, amount in zip(st.columns(4), SIDES, (*value[0], *value[1]), strict=True):
             column.number_input(side.title(), 0, bounded(amount, 16), amount, key=f"{name}_{side}", **common)
@@ -302,6 +302,11 @@ def describe(c: dict) -> str:
     return " · ".join([c["type"], *details])
 
 
+def type_of(layer) -> str:
+    """The layer's type for a label, whatever another page or a file put in the stack."""
+    return str(layer.get("type", "?")) if isinstance(layer, dict) else "?"
+
+
 def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | None) -> None:
     """One layer: a collapsible editor, with move / duplicate / remove buttons beside it."""
     count = len(ss["stack"])
@@ -311,7 +316,7 @@ def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | No
         canonical = normalize_layer(layer, index + 1)
     except InputError:
         canonical = None
-    what = describe(canonical) if canonical else str(layer.get("type", "?"))
+    what = describe(canonical) if canonical else type_of(layer)
     title = ("⚠ " if bad else "") + f"{index + 1} · {what}"
     if summary is not None:
         title += f"  →  {'×'.join(map(str, summary.output_shape))}"
@@ -360,8 +365,7 @@ def summary_table(shape: tuple, summaries: list, error: StackError | None):
     bad_position = error.position if error is not None and error.position else None
     if bad_position:
         for position in range(bad_position, len(ss["stack"]) + 1):
-            layer = ss["stack"][position - 1]
-            kind = layer.get("type", "?") if isinstance(layer, dict) else "?"
+            kind = type_of(ss["stack"][position - 1])
             first = position == bad_position
             rows.append({"#": position, "Layer": kind, "Output shape": "⚠ invalid" if first else "—",
                          "Parameters": "—", "MACs": "—", "Activation memory": "—", "Receptive field": "—"})

@@ -252,3 +252,23 @@ def test_stack_diagram_boxes_follow_the_feature_maps():
     assert heights[6] < heights[5]  # 128 values draw shorter than 1,600
     broken = plots.stack_diagram(shape, summarize(stack[:2], shape), bad=(3, "Conv2D", "why it fails"))
     assert len(broken.data) == 4 and broken.data[-1].text == "why it fails"
+
+
+def test_garbage_from_another_page_or_file_never_crashes_the_page(builder):
+    builder.session_state["stack"] = [
+        {"type": "ZeroPadding2D", "padding": [[40, 0], [2, 3]]},
+        {"type": "Conv2D", "filters": 5000, "kernel_size": [31, 2], "strides": [9, 1], "activation": "mish"},
+        {"type": "Dropout", "rate": 0.97},  # beyond the widgets' ranges: the widgets stretch to show them
+        {"type": "Banana"},
+        "not a dict",
+    ]
+    builder.session_state["input_shape"] = [64, 64, 1]
+    builder.run()
+    assert not builder.exception
+    assert any(e.value.startswith("Layer 4 (Banana): unknown layer type") for e in builder.error)
+    assert list(table(builder)["Output shape"])[1:5] == ["104×69×1", "9×68×5000", "9×68×5000", "⚠ invalid"]
+    builder.session_state["stack"] = {"not": "a list"}
+    builder.session_state["input_shape"] = "28x28"
+    builder.run()
+    assert not builder.exception
+    assert builder.session_state["stack"] == [] and builder.session_state["input_shape"] == (28, 28, 1)

@@ -6,6 +6,7 @@ come from ``cnnviz.architecture`` (pure Python: this page never imports TensorFl
 """
 
 import copy
+import math
 from dataclasses import dataclass
 
 import pandas as pd
@@ -14,6 +15,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import (
     ACTIVATIONS,
+    BYTES_PER_VALUE,
     LAYER_TYPES,
     PRESET_INFO,
     PRESETS,
@@ -69,7 +71,7 @@ def fresh_ids(count: int) -> list[int]:
     return list(range(start, start + count))
 
 
-def shape_widgets_show(shape: tuple[int, int, int]) -> None:
+def show_shape_in_widgets(shape: tuple[int, int, int]) -> None:
     """Point the input-shape widgets at ``shape`` (allowed before they are drawn in a run)."""
     ss["builder_shape"] = next((label for label, value in INPUT_SHAPES.items() if value == shape), CUSTOM)
     ss["builder_h"], ss["builder_w"], ss["builder_c"] = shape
@@ -80,7 +82,7 @@ def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
     ss["stack"], ss["input_shape"] = stack, tuple(shape)
     ss["builder_ids"] = fresh_ids(len(stack))
     ss["builder_seen"] = copy.deepcopy(stack)
-    shape_widgets_show(tuple(shape))
+    show_shape_in_widgets(tuple(shape))
 
 
 def init_state() -> None:
@@ -100,7 +102,7 @@ def init_state() -> None:
     if ss.get("builder_seen") != ss["stack"] or len(ss.get("builder_ids", [])) != len(ss["stack"]):
         ss["builder_ids"] = fresh_ids(len(ss["stack"]))
     if ss.get("builder_shape_seen") != ss["input_shape"] or "builder_shape" not in ss:
-        shape_widgets_show(ss["input_shape"])
+        show_shape_in_widgets(ss["input_shape"])
 
 
 def remember_rendered_stack() -> None:
@@ -321,7 +323,7 @@ def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | No
     if summary is not None:
         title += f"  →  {'×'.join(map(str, summary.output_shape))}"
     row = st.container(horizontal=True, gap="small", vertical_alignment="top")
-    box = row.expander(title, expanded=bad, key=f"{key}_box", icon=":material/error:" if bad else None)
+    box = row.expander(title, expanded=bad, key=f"{key}_box")
     buttons = (("up", ":material/arrow_upward:", "Move up", move, (index, -1), index == 0),
                ("down", ":material/arrow_downward:", "Move down", move, (index, 1), index == count - 1),
                ("duplicate", ":material/content_copy:", "Duplicate", duplicate, (index,), False),
@@ -356,7 +358,7 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def summary_table(shape: tuple, summaries: list, error: StackError | None):
     rows = [{"#": 0, "Layer": "Input", "Output shape": shape_text(shape), "Parameters": "", "MACs": "",
-             "Activation memory": format_bytes(4 * shape[0] * shape[1] * shape[2]), "Receptive field": "1×1"}]
+             "Activation memory": format_bytes(BYTES_PER_VALUE * math.prod(shape)), "Receptive field": "1×1"}]
     for s in summaries:
         params = f"{s.params:,}" + (f" ({s.non_trainable_params:,} frozen)" if s.non_trainable_params else "")
         rows.append({"#": s.position, "Layer": s.name, "Output shape": shape_text(s.output_shape),

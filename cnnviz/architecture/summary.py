@@ -176,7 +176,7 @@ def _need_map(shape: Shape, prefix: str, layer_type: str, flat_by: str | None) -
         )
 
 
-def _conv2d(cfg, shape, field_, prefix) -> _Step:
+def _conv2d(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     if max(cfg["strides"]) > 1 and max(cfg["dilation_rate"]) > 1:
         raise StackError(f"{prefix}: Keras cannot combine strides > 1 with dilation_rate > 1; set one of them to 1")
     height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "kernel")
@@ -199,7 +199,7 @@ def _conv2d(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _pooling(cfg, shape, field_, prefix) -> _Step:
+def _pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "pooling window")
     kind = "largest value" if cfg["type"] == "MaxPooling2D" else "average"
     return _Step(
@@ -213,7 +213,7 @@ def _pooling(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _global_pooling(cfg, shape, field_, prefix) -> _Step:
+def _global_pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     channels = shape[2]
     out = (1, 1, channels) if cfg["keepdims"] else (channels,)
     kind = "average" if cfg["type"] == "GlobalAveragePooling2D" else "maximum"
@@ -228,7 +228,7 @@ def _global_pooling(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _flatten(cfg, shape, field_, prefix) -> _Step:
+def _flatten(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     size = math.prod(shape)
     return _Step(
         (size,), new_field=_Field(field_.r, field_.j, whole=True),
@@ -242,7 +242,7 @@ def _flatten(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _dense(cfg, shape, field_, prefix) -> _Step:
+def _dense(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     inputs, units = shape[-1], cfg["units"]
     positions = math.prod(shape[:-1])
     bias = units if cfg["use_bias"] else 0
@@ -269,7 +269,7 @@ def _dense(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _batch_norm(cfg, shape, field_, prefix) -> _Step:
+def _batch_norm(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     channels = shape[-1]
     trainable = channels * (int(cfg["center"]) + int(cfg["scale"]))
     learned = " and ".join(name for name, on in (("γ", cfg["scale"]), ("β", cfg["center"])) if on) or "nothing"
@@ -287,7 +287,7 @@ def _batch_norm(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _elementwise(cfg, shape, field_, prefix) -> _Step:
+def _elementwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     what = {"Dropout": f"zeroes a fraction {cfg.get('rate')} of the values while training only",
             "Activation": f"applies {cfg.get('activation')} to each value"}[cfg["type"]]
     return _Step(
@@ -297,7 +297,7 @@ def _elementwise(cfg, shape, field_, prefix) -> _Step:
     )
 
 
-def _zero_padding(cfg, shape, field_, prefix) -> _Step:
+def _zero_padding(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     (top, bottom), (left, right) = cfg["padding"]
     out = (shape[0] + top + bottom, shape[1] + left + right, shape[2])
     return _Step(

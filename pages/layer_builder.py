@@ -489,7 +489,7 @@ st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="build
 st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
            "are flat vectors (height on a log scale). Hover a box for its numbers.")
 st.dataframe(summary_table(input_shape, summaries, error), hide_index=True,
-             height=min(36 * (len(ss["stack"]) + 2), 900))
+             height=min(35 * (len(ss["stack"]) + 2) + 3, 900))  # every row: header, input, layers
 remember_rendered_stack()
 
 st.header("Why convolutions?")

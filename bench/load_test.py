@@ -12,7 +12,8 @@ it up with one session visiting every page (a deployed app has had visitors befo
   convolution page (stride, dilation) and the layer builder (filters, Dense units), pausing a
   random ``--think`` time (0.5–1.5× the value) between actions like a reading student;
 - a sampler reads the server's resident memory (VmRSS of the process and its children) every
-  0.2 s.
+  0.2 s, and the server's CPU time during the load and 5–10 s after every tab closed (a busy
+  server then means orphan work, e.g. a training nobody watches any more).
 
 It records every failure (an exception shown by a page, a disconnect, a run over ``--timeout``
 seconds, a missing control, an image the browser could not fetch), p50/p95/worst script-run time
@@ -52,6 +53,7 @@ LIGHT_PAGES = {"", "pixels", "convolution", "layer_builder"}
 MAX_SESSIONS = 32
 RSS_CAP_MB = 2700
 P95_TARGET_S = 2.0
+IDLE_GRACE_S, IDLE_WINDOW_S = 5.0, 5.0
 START_BUTTON = re.compile(r"train|start", re.IGNORECASE)
 
 
@@ -85,6 +87,8 @@ class Level:
     seconds: float = 0.0
     warmup_seconds: float = 0.0
     missing_pages: list[str] = field(default_factory=list)
+    cores_busy: float = 0.0
+    cores_after_close: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -174,8 +178,8 @@ async def student(port: int, index: int, pages: list[str], rounds: int, think: f
                         run = await recorder.act(who, f"{_label(page)}: {name}",
                                                  partial(session.set, widget, value(round_)),
                                                  session, fetch_media=fetch_media)
-            if session.fragment_exceptions:
-                recorder.fail(who, "fragments", "; ".join(session.fragment_exceptions))
+            if session.background_exceptions:
+                recorder.fail(who, "background runs", "; ".join(session.background_exceptions))
     except SessionError:
         return  # recorded by Recorder.act; a broken session stops like a closed tab
     except OSError as error:
@@ -185,33 +189,52 @@ async def student(port: int, index: int, pages: list[str], rounds: int, think: f
 # ---- the one training that runs meanwhile ---------------------------------------------------
 
 async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout: float) -> str:
-    """Open the training page, click its start button, keep the tab open (polling) until ``stop``."""
+    """Open the training page and click its start button; keep the tab open (answering the progress
+    polls) until ``stop``, clicking again whenever a training ends, so one always runs meanwhile."""
     who = "trainer"
+    started, finished = 0, 0
     try:
         async with Session(port, timeout=timeout) as session:
             run = await recorder.act(who, "training: open (trainer)", partial(session.open, "training"),
                                      session, fetch_media=False)
-            buttons = [w for w in run.widgets if w.kind == "button" and START_BUTTON.search(w.label)
-                       and "stop" not in w.label.lower()]
-            if not buttons:
-                recorder.fail(who, "training: start", "no start/train button on the training page")
-                return "no start button found"
-            run = await recorder.act(who, "training: start", partial(session.set, buttons[0], True),
-                                     session, fetch_media=False)
-            await stop.wait()
-            status = (f"started with {buttons[0].label!r}; {session.fragment_runs} progress polls answered"
-                      + (f"; errors shown: {run.errors}" if run.errors else ""))
-            if session.fragment_exceptions:
-                recorder.fail(who, "training: progress", "; ".join(session.fragment_exceptions))
-            return status
+            estimate = next((text.split("—")[0].strip(" ⏱️*") for text in run.texts if "per epoch" in text), "")
+            while not stop.is_set():
+                buttons = [w for w in session.last_run.widgets if w.kind == "button"
+                           and START_BUTTON.search(w.label) and "stop" not in w.label.lower()]
+                if not buttons:
+                    recorder.fail(who, "training: start", "no start/train button on the training page")
+                    break
+                await recorder.act(who, "training: start", partial(session.set, buttons[0], True), session,
+                                   fetch_media=False)
+                started += 1
+                if not session.polling:
+                    recorder.fail(who, "training: start", "the page does not poll any progress after the click")
+                    break
+                while session.polling and not stop.is_set():
+                    with contextlib.suppress(TimeoutError):
+                        await asyncio.wait_for(stop.wait(), 1.0)
+                finished += not session.polling
+                while session.script_running and not stop.is_set():  # the page's final rerun shows the results
+                    await asyncio.sleep(0.2)
+            progress = next(iter(session.last_fragment.texts[-1:]), "")
+            if session.background_exceptions:
+                recorder.fail(who, "training: progress", "; ".join(session.background_exceptions))
     except SessionError as error:
         return f"broken: {error}"
+    return (f"{started} started ({finished} finished), {estimate.lower()}; {session.fragment_runs} progress polls"
+            + (f"; last: {progress!r}" if progress else ""))
 
 
 # ---- one session count ------------------------------------------------------------------------
 
-class RssSampler:
-    """Samples the server's resident memory every ``period`` seconds; ``peak`` in MB."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, all threads, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class ServerSampler:
+    """Samples the server's resident memory every ``period`` seconds (``peak``, MB) and its CPU use."""
 
     def __init__(self, pid: int, period: float = 0.2) -> None:
         self.pid, self.period, self.peak = pid, period, 0.0
@@ -222,7 +245,13 @@ class RssSampler:
             self.peak = max(self.peak, rss_mb(self.pid))
             await asyncio.sleep(self.period)
 
-    def __enter__(self) -> RssSampler:
+    async def cores_used(self, seconds: float) -> float:
+        """Average CPU cores the server keeps busy over the next ``seconds`` (1.0 = one full core)."""
+        before = cpu_seconds(self.pid)
+        await asyncio.sleep(seconds)
+        return (cpu_seconds(self.pid) - before) / seconds
+
+    def __enter__(self) -> ServerSampler:
         self._task = asyncio.create_task(self._sample())
         return self
 
@@ -248,7 +277,7 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
     """Warm up, then ``sessions`` students (and the trainer) at once on the server at ``port``."""
     level = Level(sessions)
     recorder = Recorder()
-    with RssSampler(pid) as sampler:
+    with ServerSampler(pid) as sampler:
         level.warmup_seconds, level.missing_pages = await warm_up(port, timeout)
         pages = [p for p in PAGES if p not in level.missing_pages]
         stop = asyncio.Event()
@@ -257,7 +286,7 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
             train_task = asyncio.create_task(trainer(port, recorder, stop, timeout=timeout))
         elif training:
             level.training = "skipped: the app has no training page yet"
-        start = time.perf_counter()
+        start, cpu_start = time.perf_counter(), cpu_seconds(pid)
         students = [student(port, i, pages, rounds, think, recorder, timeout=timeout, fetch_media=fetch_media,
                             start_delay=ramp * i / sessions) for i in range(sessions)]
         try:
@@ -265,12 +294,16 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
         except TimeoutError:
             recorder.fail("all", "level", f"not finished within {max_seconds:.0f} s (stopped)")
         level.seconds = time.perf_counter() - start
+        level.cores_busy = (cpu_seconds(pid) - cpu_start) / level.seconds
         stop.set()
         if train_task is not None:
             try:
                 level.training = await asyncio.wait_for(train_task, timeout)
             except TimeoutError:
                 level.training = "the trainer did not stop in time"
+        # Every tab is closed now: a server still busy is running orphan work (e.g. a training nobody watches).
+        await asyncio.sleep(IDLE_GRACE_S)
+        level.cores_after_close = await sampler.cores_used(IDLE_WINDOW_S)
     level.peak_rss_mb = sampler.peak
     level.rows = recorder.rows(sessions)
     level.failures = recorder.failures
@@ -304,12 +337,14 @@ def format_table(levels: list[Level]) -> str:
         for row in sorted(level.rows, key=lambda r: order.get(r.name, len(order))):
             lines.append(f"| {row.sessions} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
                          f"{row.worst:.2f} | {row.failures} | {row.target} |")
-    lines += ["", "| sessions | failures | server peak RSS | wall time | warm-up | training meanwhile | goals met |",
-              "| ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+    lines += ["", "| sessions | failures | server peak RSS | wall time | server CPU during load | "
+                  f"server CPU {IDLE_GRACE_S:g}–{IDLE_GRACE_S + IDLE_WINDOW_S:g} s after all tabs closed | warm-up | "
+                  "training meanwhile | goals met |",
+              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
     for level in levels:
         lines.append(f"| {level.sessions} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | "
-                     f"{level.seconds:.0f} s | {level.warmup_seconds:.1f} s | {level.training} | "
-                     f"{'yes' if level.ok else 'NO'} |")
+                     f"{level.seconds:.0f} s | {level.cores_busy:.2f} cores | {level.cores_after_close:.2f} cores | "
+                     f"{level.warmup_seconds:.1f} s | {level.training} | {'yes' if level.ok else 'NO'} |")
     for level in levels:
         if level.missing_pages:
             lines.append(f"\nPages not in the app yet (not visited): {', '.join(map(_label, level.missing_pages))}")

@@ -97,15 +97,18 @@ class Session:
         self.timeout = timeout
         self.follow_auto_reruns = follow_auto_reruns
         self.pages: dict[str, str] = {}  # url path -> page script hash, from the navigation message
+        self.last_run = Run(page="")  # the latest full run, awaited or not (e.g. a fragment's st.rerun)
+        self.last_fragment = Run(page="")  # the latest fragment run (e.g. a progress poll)
         self.fragment_runs = 0
-        self.fragment_exceptions: list[str] = []
+        self.script_running = False  # as the server last said (session_status_changed)
+        self.background_exceptions: list[str] = []  # shown by runs nobody awaited (fragments, st.rerun)
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._page = ""
         self._page_hash = ""
         self._states: dict[str, WidgetState] = {}
-        self._current: Run | None = None
         self._pending: asyncio.Future | None = None
+        self._awaiting_start = False
         self._timers: dict[str, asyncio.Task] = {}
         self._closed_reason: str | None = None
 
@@ -152,6 +155,11 @@ class Session:
             if value_field == "trigger_value":
                 self._states.pop(widget.id, None)  # a click is sent once, like the frontend does
 
+    @property
+    def polling(self) -> bool:
+        """True while the page has a fragment rerunning itself every few seconds (``run_every``)."""
+        return bool(self._timers)
+
     async def fetch_media(self, run: Run) -> int:
         """GET the run's images the way the browser would; returns bytes read (raises on HTTP errors)."""
         def get(url: str) -> int:
@@ -179,7 +187,7 @@ class Session:
     async def _rerun(self) -> Run:
         loop = asyncio.get_running_loop()
         self._pending = loop.create_future()
-        self._current = Run(page=self._page)
+        self._awaiting_start = True
         start = time.perf_counter()
         try:
             await self._send(self._client_state())
@@ -208,17 +216,21 @@ class Session:
     def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
-            if not msg.metadata.run.fragment_ids:  # a full run starts: its elements replace the last run's
-                self._page_hash = msg.new_session.page_script_hash
-                if self._current is not None:
-                    self._current = Run(page=self._page)
+            if msg.metadata.run.fragment_ids:
+                self.last_fragment = Run(page=self._page)
+            else:  # a full run starts: its elements replace the last run's, its fragments start anew
+                self.last_run = Run(page=self._page)
+                self._awaiting_start = False
                 for timer in self._timers.values():
                     timer.cancel()
                 self._timers.clear()
         elif kind == "navigation":
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
+            self._page_hash = msg.navigation.page_script_hash  # the page that runs (new_session names app.py)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._record(msg.delta.new_element, fragment=bool(msg.delta.fragment_id))
+        elif kind == "session_status_changed":
+            self.script_running = msg.session_status_changed.script_is_running
         elif kind == "page_not_found":
             self._fail(f"page not found: {msg.page_not_found.page_name!r}")
         elif kind == "session_event" and msg.session_event.HasField("script_compilation_exception"):
@@ -237,32 +249,32 @@ class Session:
             status = msg.script_finished
             if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
                 self.fragment_runs += 1
-            elif status in DONE and self._pending is not None and not self._pending.done():
-                self._pending.set_result(self._current)
+            elif status in DONE and not self._awaiting_start and self._pending is not None \
+                    and not self._pending.done():
+                self._pending.set_result(self.last_run)
 
     def _record(self, element: Any, *, fragment: bool) -> None:
+        run = self.last_fragment if fragment else self.last_run
         kind = element.WhichOneof("type")
         body = getattr(element, kind) if kind else None
         if kind == "exception":
             where = [line.strip().splitlines()[0] for line in body.stack_trace if line.strip().startswith("File")][-1:]
             text = f"{body.type}: {body.message}" + (f" ({where[0]})" if where else "")
-            if self._current is not None and not fragment:
-                self._current.exceptions.append(text)
-            else:
-                self.fragment_exceptions.append(f"{self._page}: {text}")
-            return
-        if self._current is None or fragment:
-            return
-        if kind == "alert" and body.format == Alert.ERROR:
-            self._current.errors.append(body.body)
+            run.exceptions.append(text)
+            if fragment or self._pending is None:
+                self.background_exceptions.append(f"{self._page or 'home'}: {text}")
+        elif kind == "alert" and body.format == Alert.ERROR:
+            run.errors.append(body.body)
         elif kind == "imgs":
-            self._current.media += [img.url for img in body.imgs if img.url.startswith("/media/")]
+            run.media += [img.url for img in body.imgs if img.url.startswith("/media/")]
         elif kind in ("markdown", "heading"):
-            self._current.texts.append(body.body)
+            run.texts.append(body.body)
         elif kind == "metric":
-            self._current.texts.append(f"{body.label}: {body.body}")
+            run.texts.append(f"{body.label}: {body.body}")
+        elif kind == "progress":
+            run.texts.append(body.text)
         elif kind is not None and hasattr(body, "id") and hasattr(body, "label"):
-            self._current.widgets.append(Widget(kind, body.id, body.label))
+            run.widgets.append(Widget(kind, body.id, body.label))
 
     def _fail(self, reason: str) -> None:
         if self._pending is not None and not self._pending.done():

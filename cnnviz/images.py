@@ -134,9 +134,14 @@ def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
     return np.clip(np.round(luma), 0, 255).astype(np.uint8)[:, :, None]
 
 
-def enlarge(image: np.ndarray, min_side: int = 280) -> np.ndarray:
-    """Blow a small image up by a whole factor with nearest-neighbour, so each pixel stays a crisp square."""
-    factor = max(1, min_side // max(1, min(image.shape[:2])))
+def enlarge(image: np.ndarray, min_side: int = 280, max_side: int = 1400) -> np.ndarray:
+    """Blow a small image up by a whole factor with nearest-neighbour, so each pixel stays a crisp square.
+
+    The factor brings the shorter side to about ``min_side`` without taking the longer one past
+    ``max_side`` (a 10×10,000 strip is not worth 78 million display pixels).
+    """
+    short, long = sorted(image.shape[:2])
+    factor = max(1, min(min_side // short, max_side // long))
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)

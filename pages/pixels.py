@@ -64,8 +64,8 @@ with numbers:
 with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)
     top_col, left_col = st.columns(2)
-    top = top_col.slider("Top row", 0, max(0, height - size), max(0, height // 2 - size // 2), key="pixels_top")
-    left = left_col.slider("Left column", 0, max(0, width - size), max(0, width // 2 - size // 2), key="pixels_left")
+    top = top_col.number_input("Top row", 0, height - size, max(0, height // 2 - size // 2), key="pixels_top")
+    left = left_col.number_input("Left column", 0, width - size, max(0, width // 2 - size // 2), key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
     st.plotly_chart(
         plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),

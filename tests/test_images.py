@@ -165,6 +165,8 @@ def test_display_helpers():
     tiny = np.arange(4, dtype=np.uint8).reshape(2, 2, 1)
     big = enlarge(tiny, 10)
     assert big.shape == (10, 10, 1) and big[4, 4, 0] == 0 and big[9, 9, 0] == 3
+    assert enlarge(np.zeros((10, 10_000, 1), np.uint8)).shape == (10, 10_000, 1)
+    assert enlarge(np.zeros((10, 100, 1), np.uint8)).shape == (140, 1400, 1)
     sampled, step = subsample_for_display(np.zeros((1000, 300)), 100)
     assert step == 10 and sampled.shape == (100, 30)
 

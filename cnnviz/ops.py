@@ -227,8 +227,8 @@ def _pad(x: np.ndarray, pads: tuple[Pair, Pair], rows: int, cols: int) -> np.nda
 def _filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     """Cross-correlate every channel with the 2-D kernel ``k`` using OpenCV's ``filter2D``.
 
-    Stride 1: one ``filter2D`` call (its zero border does the padding when it can). Stride > 1:
-    either filter at full resolution and keep every stride-th cell, or, when the thrown-away work
+    Either one ``filter2D`` at full resolution, keeping every stride-th cell (its zero border does
+    the padding when the padding fits inside the kernel's anchor), or, when the thrown-away work
     would cost more than splitting the input (:func:`_split_pays`), the polyphase sum
     ``out = Σ_{p,q} valid(x[p::sh, q::sw] ⋆ k[p::sh, q::sw])`` that computes only the kept cells.
     """
@@ -237,11 +237,13 @@ def _filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     (top, _), (left, _) = geo.pads
     (oh, ow), (sh, sw) = geo.out, geo.stride
     height, width = x.shape[:2]
-    if (sh, sw) == (1, 1) and top < kh and left < kw and oh <= height and ow <= width:
-        result = cv2.filter2D(x, -1, k, anchor=(left, top), borderType=cv2.BORDER_CONSTANT)[:oh, :ow]
-        return result.reshape(oh, ow, *x.shape[2:])
+    split = _split_pays(k, geo.stride)
+    if not split and top < kh and left < kw and (oh - 1) * sh < height and (ow - 1) * sw < width:
+        full = cv2.filter2D(x, -1, k, anchor=(left, top), borderType=cv2.BORDER_CONSTANT)
+        return np.ascontiguousarray(full[: (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]).reshape(
+            oh, ow, *x.shape[2:])
     xp = _pad(x, geo.pads, (oh - 1) * sh + kh, (ow - 1) * sw + kw)
-    if not _split_pays(k, geo.stride):
+    if not split:
         full = cv2.filter2D(xp, -1, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
         return np.ascontiguousarray(full[::sh, ::sw][:oh, :ow]).reshape(oh, ow, *x.shape[2:])
     planar = xp.reshape(*xp.shape[:2], -1).transpose(2, 0, 1)  # (C, rows, cols)
@@ -261,8 +263,9 @@ def _filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
 
 
 # Cost of splitting an image into stride phases, in kernel taps per pixel of a filter2D call
-# (copies to and from channel-first order); measured with bench/bench_conv.py.
-_SPLIT_COST_TAPS = 8
+# (copies to and from channel-first order). Measured on 512×512 RGB: splitting wins from about
+# 7×7 at stride 2 on (bench/bench_conv.py times the 3×3 and 7×7 stride-2 cases).
+_SPLIT_COST_TAPS = 35
 
 
 def _split_pays(k: np.ndarray, stride: Pair) -> bool:

@@ -218,6 +218,20 @@ def test_large_layer_uses_several_blocks_and_threads_and_matches_tf():
         np.testing.assert_allclose(ops.conv2d(x, k, stride=stride, padding="same"), expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("stride, padding", [((2, 2), "same"), ((3, 2), "valid"), ((2, 4), 3), ((1, 3), (0, 5))])
+def test_both_strided_photo_filter_strategies_agree(monkeypatch, stride, padding):
+    """Full resolution then every stride-th cell, and the polyphase split, give the same numbers."""
+    rng = np.random.default_rng(11)
+    x = rng.random((31, 29, 3)).astype(np.float32)
+    for size in (3, 6):
+        k = rng.standard_normal((size, size - 1)).astype(np.float32)
+        results = []
+        for split in (False, True):
+            monkeypatch.setattr(ops, "_split_pays", lambda kernel, strides, split=split: split)
+            results.append(ops.conv2d(x, k, stride=stride, padding=padding, dilation=(1, 2)))
+        np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
+
+
 def test_a_2d_image_with_a_2d_kernel_gives_a_2d_map():
     x = np.arange(20.0).reshape(4, 5)
     assert ops.conv2d(x, np.ones((2, 2))).shape == (3, 4)

@@ -198,6 +198,11 @@ def stack_diagram(
 # ---------------------------------------------------------------- inside the network: predictions, maps, filters
 HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange: the predicted / chosen class, the receptive field
 PLAIN_BAR_COLOUR = "#56B4E9"
+#: Grad-CAM overlay: transparent at 0, through yellow and orange to opaque dark red at 1 (YlOrRd).
+HEAT_OVERLAY_COLORSCALE = [
+    [0.0, "rgba(255,255,204,0)"], [0.25, "rgba(254,217,118,0.35)"], [0.5, "rgba(253,141,60,0.6)"],
+    [0.75, "rgba(227,26,28,0.8)"], [1.0, "rgba(128,0,38,0.9)"],
+]
 
 
 def probability_bars(probabilities: np.ndarray, class_names: list[str], *, highlight: int | None = None,
@@ -209,7 +214,7 @@ def probability_bars(probabilities: np.ndarray, class_names: list[str], *, highl
     names = [str(name) for name in class_names]
     figure = go.Figure(go.Bar(
         x=names, y=100 * probabilities, marker_color=colours, cliponaxis=False,
-        text=[f"{100 * p:.1f}%" for p in probabilities], textposition="outside",
+        text=[f"{100 * p:.1f}%" if p >= 0.005 else "" for p in probabilities], textposition="outside",
         hovertemplate="%{x}: %{y:.2f}%<extra></extra>",
     ))
     figure.update_layout(
@@ -328,18 +333,21 @@ def image_overlay(
     *,
     heat: np.ndarray | None = None,
     box: tuple[int, int, int, int] | None = None,
-    opacity: float = 0.55,
     height: int = 340,
     title: str = "",
     value_range: tuple[float, float] | None = (0, 1),
     colorscale: str = "gray",
     value_label: str = "pixel",
+    clickable: bool = False,
 ) -> go.Figure:
-    """An image (H, W, C) shown as pixels, optionally under a [0, 1] heat map (Grad-CAM, Inferno) and
-    with the inclusive pixel box ``(top, left, bottom, right)`` outlined in orange.
+    """An image (H, W, C) shown as pixels, optionally under a [0, 1] heat map and with the inclusive
+    pixel box ``(top, left, bottom, right)`` outlined in orange.
 
     A model input in [0, 1] is the default; for a feature map pass ``value_range=None`` (its own
     range), ``colorscale="Viridis"`` and ``value_label="value"``. Three channels are drawn in colour.
+    The heat map (Grad-CAM) is see-through where it is 0 and turns opaque red where it is 1, so the
+    image stays visible. ``clickable`` adds invisible markers on the pixels, so that
+    ``st.plotly_chart(on_select=...)`` reports the clicked pixel as a point with ``x`` (column), ``y`` (row).
     """
     image = np.asarray(image, dtype=np.float64)
     if image.shape[2] == 3:
@@ -351,17 +359,48 @@ def image_overlay(
             hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.3g}}<extra></extra>",
         ))
     if heat is not None:
-        figure.add_trace(go.Heatmap(z=heat, colorscale="Inferno", zmin=0, zmax=1, opacity=opacity,
+        figure.add_trace(go.Heatmap(z=heat, colorscale=HEAT_OVERLAY_COLORSCALE, zmin=0, zmax=1,
                                     colorbar={"thickness": 12, "title": "importance"},
                                     hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
+    if clickable:
+        rows, cols = np.indices(image.shape[:2])
+        figure.add_trace(go.Scatter(
+            x=cols.ravel(), y=rows.ravel(), mode="markers", hoverinfo="skip", showlegend=False,
+            marker={"size": max(4, 300 // max(image.shape[:2])), "color": "rgba(0,0,0,0)", "symbol": "square"},
+        ))
+        figure.update_layout(clickmode="event+select", dragmode=False)
     if box is not None:
         top, left, bottom, right = box
         figure.add_shape(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
                          line={"color": HIGHLIGHT_COLOUR, "width": 3})
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False)
-    figure.update_xaxes(constrain="domain", showticklabels=False)
-    figure.update_layout(height=height, title=title or None,
+    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False,
+                        showgrid=False, zeroline=False)
+    figure.update_xaxes(constrain="domain", showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_layout(height=height, title=title or None, plot_bgcolor="white",
                          margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0})
+    return figure
+
+
+def kernel_pair(learned: np.ndarray, preset: np.ndarray, titles: tuple[str, str], *, height: int = 250) -> go.Figure:
+    """A learned kernel next to a hand-made one, each on its own symmetric RdBu scale, numbers written in.
+
+    Each is scaled to its own largest weight, so the patterns compare even though a learned
+    filter's weights are much smaller than a hand-made kernel's.
+    """
+    from plotly.subplots import make_subplots
+
+    figure = make_subplots(rows=1, cols=2, subplot_titles=titles, horizontal_spacing=0.08)
+    for column, matrix in enumerate((learned, preset), start=1):
+        matrix = np.asarray(matrix, dtype=np.float64)
+        bound = float(np.abs(matrix).max()) or 1.0
+        figure.add_trace(go.Heatmap(
+            z=matrix, colorscale=SIGNED_COLORSCALE, zmin=-bound, zmax=bound, showscale=False,
+            texttemplate="%{z:.2g}", textfont={"size": _text_size(matrix.shape)},
+            hovertemplate="row %{y}, column %{x}<br>weight %{z:.3g}<extra></extra>",
+        ), row=1, col=column)
+        figure.update_yaxes(autorange="reversed", scaleanchor=f"x{column}", visible=False, row=1, col=column)
+        figure.update_xaxes(visible=False, row=1, col=column)
+    figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 30, "b": 0}, plot_bgcolor="white")
     return figure
 
 

@@ -115,6 +115,9 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
     left, right = st.columns(2)
     left.image(enlarge(x), width="stretch",
                caption=f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else ""))
+    if channels == 3:
+        left.image(enlarge(np.clip(feature_map, 0, 255).astype(np.uint8)), width="stretch",
+                   caption="The three filtered channels together as a photo (values clipped to 0–255)")
     with right:
         name, plane = "", feature_map[:, :, 0]
         if channels == 3:
@@ -134,14 +137,12 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
         for axis, n, k, sides in (("rows", height, kh, ("top", "bottom")), ("columns", width, kw, ("left", "right"))):
             before, after = ops.pad_amounts(n, k, sliding.stride, "same", sliding.dilation)
             if before != after:
-                st.info(f"'same' padding is **asymmetric** along the {axis}: it needs {before + after} zeros, an odd "
-                        f"number, so TensorFlow puts {before} at the {sides[0]} and {after} at the {sides[1]} "
-                        "(the extra zero always goes at the end).")
+                total = before + after
+                st.info(f"'same' padding is **asymmetric** along the {axis}: it needs {total} "
+                        f"zero{'s' if total > 1 else ''}, an odd number, so TensorFlow puts {before} at the "
+                        f"{sides[0]} and {after} at the {sides[1]} (the extra zero always goes at the end).")
     if sliding.stride > sliding.dilation * (max(kh, kw) - 1) + 1:
         st.warning(f"The stride ({sliding.stride}) is larger than the kernel's reach: some pixels are never looked at.")
-    if channels == 3:
-        st.image(enlarge(np.clip(feature_map, 0, 255).astype(np.uint8)), width="stretch",
-                 caption="The three filtered channels together as a photo (values clipped to 0–255)")
 
 
 def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sliding: Sliding) -> None:
@@ -153,9 +154,12 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
         index = (st.session_state["conv_i"] * out_w + st.session_state["conv_j"] + step) % (out_h * out_w)
         st.session_state["conv_i"], st.session_state["conv_j"] = divmod(index, out_w)
 
-    if "conv_i" not in st.session_state:  # start where the kernel responds most strongly
+    image_seen = (st.session_state.get("image_label"), x.shape)
+    if "conv_i" not in st.session_state or st.session_state.get("conv_step_image") != image_seen:
+        # A new image: start where the kernel responds most strongly.
         strongest = np.unravel_index(np.argmax(np.abs(feature_map[:, :, 0])), (out_h, out_w))
         st.session_state["conv_i"], st.session_state["conv_j"] = (int(v) for v in strongest)
+        st.session_state["conv_step_image"] = image_seen
     # Keep the chosen cell inside the output when a setting shrinks it.
     st.session_state["conv_i"] = min(st.session_state["conv_i"], out_h - 1)
     st.session_state["conv_j"] = min(st.session_state["conv_j"], out_w - 1)
@@ -231,13 +235,22 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     st.caption(f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
                f"{pooled.shape[0]}×{pooled.shape[1]} after pooling.")
 
-    st.subheader("Max pooling tolerates small shifts")
-    st.markdown("Shift the map a few pixels to the right. A max-pooled cell only changes when the largest value "
-                "of its window leaves the window, so the max-pooled map changes less than the map itself.")
+    st.subheader("Does max pooling tolerate small shifts?")
+    st.markdown("Move the input a few pixels to the right. A max-pooled cell keeps its value as long as the "
+                "largest value of its window stays inside that window, so a shift smaller than the pool "
+                "often changes little; a larger shift moves features into other windows.")
     shift = st.slider("Shift right by (pixels)", 0, 4, 1, key="conv_shift")
-    shifted = np.zeros_like(activated)
-    shifted[:, shift:] = activated[:, : out_w - shift]
+    toy = np.zeros((8, 8))
+    toy[[1, 2, 5, 6], [0, 2, 4, 6]] = [9, 7, 8, 6]  # features on even columns: a 1-pixel shift stays in the window
+    toy_shifted = shift_right(toy, shift)
+    for column, values, title in zip(st.columns(4), (toy, toy_shifted, ops.pool2d(toy, 2),
+                                                     ops.pool2d(toy_shifted, 2)),
+                                     ("toy map", f"shifted by {shift}", "max-pooled 2×2", "shifted, max-pooled"),
+                                     strict=True):
+        column.plotly_chart(small_matrix(values, title, colorscale="Viridis", zmin=0, zmax=9), width="stretch",
+                            key=f"conv_toy_{title}")
     window = max(2, size) if kind != "global average" else 2
+    shifted = shift_right(activated, shift)
     try:
         maps = {
             "the feature map": (activated, shifted),
@@ -248,10 +261,20 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     except InputError as error:
         st.error(f"Pooling: {error}")
         return
+    st.markdown("On your feature map (after the activation):")
     for column, (label, (before, after)) in zip(st.columns(3), maps.items(), strict=True):
         change = np.abs(after - before).sum() / max(float(np.abs(before).sum()), 1e-12)
         column.metric(f"Change in {label}", f"{100 * change:.0f} %",
                       help="Sum of the absolute differences divided by the sum of the absolute values.")
+    st.caption("Thin strokes and edges usually change much less after max pooling; flat areas hardly change "
+               "either way.")
+
+
+def shift_right(values: np.ndarray, shift: int) -> np.ndarray:
+    """The map moved ``shift`` columns to the right, zeros coming in from the left."""
+    moved = np.zeros_like(values)
+    moved[:, shift:] = values[:, : values.shape[1] - shift]
+    return moved
 
 
 def colour_section(image: np.ndarray) -> None:

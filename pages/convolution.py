@@ -191,7 +191,8 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
                    "past the edge).")
     with sum_column:
         st.markdown(f"**Multiply and add.** {sum_text(step.patch, step.kernel, step.total)}")
-        st.success(f"That is cell ({i}, {j}) of the feature map: **{feature_map[i, j, channel]:.4g}**. "
+        value = round(float(feature_map[i, j, channel]), 6) + 0.0  # hide float round-off such as -4e-14
+        st.success(f"That is cell ({i}, {j}) of the feature map: **{value:.4g}**. "
                    f"The window starts at padded row {i}·{sliding.stride} = {step.top} and column "
                    f"{j}·{sliding.stride} = {step.left}.")
         if step.is_padding.any():

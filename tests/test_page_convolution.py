@@ -26,7 +26,8 @@ def size_shown(app: AppTest) -> str:
 def shown_cell(app: AppTest) -> tuple[int, int, float]:
     """(row, column, value) the step-through says the window sums to."""
     text = next(block.value for block in app.success if "of the feature map" in block.value)
-    row, col, value = re.search(r"cell \((\d+), (\d+)\) of the feature map: \*\*(-?[\d.e+]+)\*\*", text).groups()
+    pattern = r"cell \((\d+), (\d+)\) of the feature map: \*\*(-?[\d.]+(?:e[+-]\d+)?)\*\*"
+    row, col, value = re.search(pattern, text).groups()
     return int(row), int(col), float(value)
 
 
@@ -123,3 +124,17 @@ def test_one_dimensional_demo_reports_the_window_sum_and_rejects_words(app):
     app.text_input(key="conv_signal").set_value("1 two 3").run()
     assert not app.exception
     assert any("'two' in row 1 is not a number" in error.value for error in app.error)
+
+
+def test_grid_size_pads_the_kernel_and_dilation_spreads_it(app):
+    grid_size = next(box for box in app.selectbox if box.label == "Grid size")
+    grid_size.set_value(7).run()
+    assert not app.exception
+    assert size_shown(app) == "22 × 22 × 1"  # the 3×3 kernel centred in a 7×7 grid of zeros
+    app.number_input(key="conv_dilation").set_value(2).run()
+    assert size_shown(app) == "16 × 16 × 1"  # 7 taps 2 apart span 13 pixels: 28 − 13 + 1
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
+    grown = np.zeros((7, 7))
+    grown[2:5, 2:5] = PRESETS["vertical_edge"].matrix
+    row, col, value = shown_cell(app)
+    assert value == pytest.approx(ops.conv2d(digit, grown, dilation=2)[row, col], abs=1e-3)

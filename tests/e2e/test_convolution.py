@@ -39,3 +39,19 @@ def test_typed_kernel_errors_are_shown_and_fixed(page, app_url):
     box.press("Control+Enter")
     wait_idle(page)
     assert page.locator(SIZE).inner_text() == "26 × 26 × 1"
+
+
+def test_editing_a_grid_cell_changes_the_kernel(page, app_url):
+    goto(page, app_url, "convolution")
+    products = page.locator('[data-testid="stMarkdownContainer"]').filter(has_text="Multiply and add.")
+    assert "·1 +" in products.inner_text()
+    grid = page.locator('[data-testid="stDataFrame"]').first
+    box = grid.bounding_box()
+    page.mouse.dblclick(box["x"] + box["width"] / 6, box["y"] + 46)  # first cell, under the header row
+    page.wait_for_timeout(500)
+    page.keyboard.press("Control+A")
+    page.keyboard.type("5")
+    page.keyboard.press("Enter")
+    wait_idle(page, settle_ms=1000)
+    assert_no_exception(page)
+    assert products.inner_text().startswith("Multiply and add. ") and "·5 +" in products.inner_text()

@@ -362,11 +362,14 @@ def image_overlay(
         figure.add_trace(go.Heatmap(z=heat, colorscale=HEAT_OVERLAY_COLORSCALE, zmin=0, zmax=1,
                                     colorbar={"thickness": 12, "title": "importance"},
                                     hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
-    if clickable:
+    if clickable:  # the markers take over the hover text, so that a click on a pixel selects its marker
         rows, cols = np.indices(image.shape[:2])
+        figure.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
         figure.add_trace(go.Scatter(
-            x=cols.ravel(), y=rows.ravel(), mode="markers", hoverinfo="skip", showlegend=False,
+            x=cols.ravel(), y=rows.ravel(), customdata=image[:, :, 0].ravel(), mode="markers", showlegend=False,
+            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{customdata:.3g}}<extra>click</extra>",
             marker={"size": max(4, 300 // max(image.shape[:2])), "color": "rgba(0,0,0,0)", "symbol": "square"},
+            selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
         ))
         figure.update_layout(clickmode="event+select", dragmode=False)
     if box is not None:

@@ -138,3 +138,14 @@ def test_grid_size_pads_the_kernel_and_dilation_spreads_it(app):
     grown[2:5, 2:5] = PRESETS["vertical_edge"].matrix
     row, col, value = shown_cell(app)
     assert value == pytest.approx(ops.conv2d(digit, grown, dilation=2)[row, col], abs=1e-3)
+
+
+def test_a_typed_kernel_survives_switching_back_to_the_grid(app):
+    app.segmented_control(key="conv_kernel_mode").set_value("Text").run()
+    app.text_area[0].set_value("2, 0\n0, -2").run()
+    app.segmented_control(key="conv_kernel_mode").set_value("Grid").run()
+    assert not app.exception
+    assert size_shown(app) == "27 × 27 × 1"
+    assert np.array_equal(app.session_state["conv_kernel_matrix"], [[2, 0], [0, -2]])
+    app.selectbox(key="conv_kernel_preset").set_value("laplacian").run()  # a preset replaces it again
+    assert np.array_equal(app.session_state["conv_kernel_matrix"], PRESETS["laplacian"].matrix)

@@ -576,16 +576,18 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
 
 # ---------------------------------------------------------------- training page: curves, confusion matrix, per class
 TRAIN_DASH, VAL_DASH = "solid", "dash"
+MAX_CONFUSION_TEXT = 25  # classes up to which every cell's count is written in
 
 
-def training_curves(series: list[dict], *, height: int = 340) -> go.Figure:
+def training_curves(series: list[dict], *, height: int = 340, epochs: int | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) against the epoch, for one run or several to compare.
 
     Each item of ``series``: ``{"name": str, "history": {"loss": [...], "accuracy": [...],
     "val_loss": [...], "val_accuracy": [...]}}`` (Keras-style per-epoch lists, plotted at epochs
     1, 2, ...; training solid, validation dashed, one colour per run) and optionally ``"trace"``:
     ``[(epoch, loss, accuracy), ...]`` with fractional epochs, the live values of the last batches,
-    drawn as a thin line so the curves move during an epoch.
+    drawn as a thin line so the curves move during an epoch. ``epochs`` fixes the x axis to the
+    whole planned run (so a live run shows how far it has come).
     """
     from plotly.subplots import make_subplots
 
@@ -601,7 +603,7 @@ def training_curves(series: list[dict], *, height: int = 340) -> go.Figure:
                 figure.add_scatter(
                     x=[p[0] for p in trace], y=[p[column] for p in trace], mode="lines", row=1, col=column,
                     name="training, last batches" if single else f"{name} · last batches",
-                    line={"width": 1, "color": colour or BAR_COLOURS[1]}, opacity=0.45,
+                    line={"width": 1.5, "color": colour or BAR_COLOURS[1]}, opacity=0.5 if history else 0.9,
                     legendgroup=f"{index}-live", showlegend=column == 1,
                     hovertemplate=f"epoch %{{x:.2f}}: {metric} %{{y:.4f}}<extra></extra>",
                 )
@@ -617,7 +619,7 @@ def training_curves(series: list[dict], *, height: int = 340) -> go.Figure:
                     legendgroup=f"{index}-{prefix}", showlegend=column == 1,
                     hovertemplate=f"{name}<br>epoch %{{x}}: {label} {metric} %{{y:.4f}}<extra></extra>",
                 )
-    figure.update_xaxes(title_text="epoch", rangemode="tozero")
+    figure.update_xaxes(title_text="epoch", rangemode="tozero", range=[0, epochs + 0.1] if epochs else None)
     figure.update_yaxes(rangemode="tozero", row=1, col=1)
     figure.update_yaxes(tickformat=".0%", row=1, col=2)
     figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 30, "b": 10},
@@ -637,12 +639,18 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
     names = [str(name) for name in class_names]
     k = len(names)
     cells = np.stack(np.meshgrid(np.arange(k), np.arange(k), indexing="ij"), axis=-1)  # [true, predicted]
+    shares = matrix / totals
     figure = go.Figure(go.Heatmap(
-        z=matrix / totals, x=names, y=names, text=matrix, texttemplate="%{text}", customdata=cells,
+        z=shares, x=names, y=names, text=matrix, customdata=cells,
         colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
         colorbar={"title": "share of<br>true class", "tickformat": ".0%"},
         hovertemplate="true %{y}, predicted %{x}: %{text} images (%{z:.1%} of the class)<extra></extra>",
     ))
+    if k <= MAX_CONFUSION_TEXT:  # counts in dark ink on the light (yellow-green) cells, white on dark ones
+        for (true, guess), count in np.ndenumerate(matrix):
+            figure.add_annotation(x=names[guess], y=names[true], text=f"{count:,}", showarrow=False,
+                                  font={"size": 12 if k <= 12 else 9,
+                                        "color": "#111111" if shares[true, guess] > 0.55 else "white"})
     figure.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"title": "predicted class", "type": "category", "side": "top", "tickangle": -30 if k > 6 else 0},

@@ -47,13 +47,15 @@ sys.path.insert(0, str(ROOT))
 from bench.bench_app import Server, rss_mb  # noqa: E402
 from bench.st_client import Run, Session, SessionError  # noqa: E402
 from cnnviz.ui.navigation import STEPS  # noqa: E402
+from cnnviz.ui.training_job import ORPHAN_GRACE_SECONDS  # noqa: E402
 
 PAGES = ["", *(step.url_path for step in STEPS)]
 LIGHT_PAGES = {"", "pixels", "convolution", "layer_builder"}
 MAX_SESSIONS = 32
 RSS_CAP_MB = 2700
 P95_TARGET_S = 2.0
-IDLE_GRACE_S, IDLE_WINDOW_S = 5.0, 5.0
+# A closed tab's training is cancelled after ORPHAN_GRACE_SECONDS; look at the server's CPU a bit later.
+IDLE_GRACE_S, IDLE_WINDOW_S = ORPHAN_GRACE_SECONDS + 5.0, 5.0
 START_BUTTON = re.compile(r"train|start", re.IGNORECASE)
 
 
@@ -69,6 +71,7 @@ class Row:
     worst: float
     failures: int
     light: bool
+    cpu: float | None = None  # median server CPU seconds per run, measured when the session is alone
 
     @property
     def target(self) -> str:
@@ -88,7 +91,13 @@ class Level:
     warmup_seconds: float = 0.0
     missing_pages: list[str] = field(default_factory=list)
     cores_busy: float = 0.0
-    cores_after_close: float = 0.0
+    cores_after_close: float | None = None  # measured when a training ran
+    load_average: float = 0.0  # the machine's 1-minute load average at the end (other work on the cores)
+    baseline: bool = False
+
+    @property
+    def name(self) -> str:
+        return f"{self.sessions} alone (baseline)" if self.baseline else str(self.sessions)
 
     @property
     def ok(self) -> bool:
@@ -96,10 +105,22 @@ class Level:
         return not self.failures and light_p95 and self.peak_rss_mb < RSS_CAP_MB
 
 
-class Recorder:
-    """Collects run times by action name and failures (with the session and action that failed)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, all threads, in seconds (Linux /proc)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
-    def __init__(self) -> None:
+
+class Recorder:
+    """Collects run times by action name and failures (with the session and action that failed).
+
+    With ``server_pid`` (only meaningful when one session runs alone) it also records the server's
+    CPU time per run: unlike wall time, that does not depend on what else the machine is doing.
+    """
+
+    def __init__(self, server_pid: int | None = None) -> None:
+        self.server_pid = server_pid
+        self.cpu: dict[str, list[float]] = defaultdict(list)
         self.times: dict[str, list[float]] = defaultdict(list)
         self.failed: dict[str, int] = defaultdict(int)
         self.failures: list[str] = []
@@ -109,14 +130,17 @@ class Recorder:
         self.failures.append(f"{who} · {action}: {reason}")
 
     async def act(self, who: str, action: str, do: Callable[[], Awaitable[Run]], session: Session,
-                  *, fetch_media: bool) -> Run | None:
+                  *, fetch_media: bool) -> Run:
         """Run one action; a page exception or a broken image counts as a failure, a SessionError is re-raised."""
+        cpu_before = cpu_seconds(self.server_pid) if self.server_pid else 0.0
         try:
             run = await do()
         except SessionError as error:
             self.fail(who, action, str(error))
             raise
         self.times[action].append(run.seconds)
+        if self.server_pid:
+            self.cpu[action].append(cpu_seconds(self.server_pid) - cpu_before)
         if run.exceptions:
             self.fail(who, action, "; ".join(run.exceptions))
         elif not run.texts:
@@ -133,8 +157,9 @@ class Recorder:
         for action, times in self.times.items():
             page = action.split(":")[0]
             p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
+            cpu = statistics.median(self.cpu[action]) if self.cpu[action] else None
             rows.append(Row(sessions, action, len(times), statistics.median(times), p95, max(times),
-                            self.failed[action], _page_of(page) in LIGHT_PAGES))
+                            self.failed[action], _page_of(page) in LIGHT_PAGES, cpu))
         return rows
 
 
@@ -170,7 +195,7 @@ async def student(port: int, index: int, pages: list[str], rounds: int, think: f
                     run = await recorder.act(who, f"{_label(page)}: open", partial(session.open, page),
                                              session, fetch_media=fetch_media)
                     for name, label, kind, value in CHANGES.get(page, []):
-                        if run is None or not run.has_widget(label, kind):
+                        if not run.has_widget(label, kind):
                             recorder.fail(who, f"{_label(page)}: {name}", f"no {kind} labelled {label!r}")
                             continue
                         await asyncio.sleep(think * rng.uniform(0.5, 1.5))
@@ -227,12 +252,6 @@ async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout
 
 # ---- one session count ------------------------------------------------------------------------
 
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process has used so far, all threads, in seconds (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
-
-
 class ServerSampler:
     """Samples the server's resident memory every ``period`` seconds (``peak``, MB) and its CPU use."""
 
@@ -276,7 +295,7 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
                     timeout: float, max_seconds: float, fetch_media: bool, ramp: float) -> Level:
     """Warm up, then ``sessions`` students (and the trainer) at once on the server at ``port``."""
     level = Level(sessions)
-    recorder = Recorder()
+    recorder = Recorder(server_pid=pid if sessions == 1 and not training else None)
     with ServerSampler(pid) as sampler:
         level.warmup_seconds, level.missing_pages = await warm_up(port, timeout)
         pages = [p for p in PAGES if p not in level.missing_pages]
@@ -301,9 +320,10 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
                 level.training = await asyncio.wait_for(train_task, timeout)
             except TimeoutError:
                 level.training = "the trainer did not stop in time"
-        # Every tab is closed now: a server still busy is running orphan work (e.g. a training nobody watches).
-        await asyncio.sleep(IDLE_GRACE_S)
-        level.cores_after_close = await sampler.cores_used(IDLE_WINDOW_S)
+            # Every tab is closed now: a busy server is running orphan work (a training nobody watches).
+            await asyncio.sleep(IDLE_GRACE_S)
+            level.cores_after_close = await sampler.cores_used(IDLE_WINDOW_S)
+    level.load_average = os.getloadavg()[0]
     level.peak_rss_mb = sampler.peak
     level.rows = recorder.rows(sessions)
     level.failures = recorder.failures
@@ -312,17 +332,24 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
 
 def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, training: bool = True,
             think: float = 1.0, timeout: float = 60.0, max_seconds: float = 600.0,
-            fetch_media: bool = True, ramp: float = 3.0) -> list[Level]:
-    """Run the load test at each session count, each on a fresh server; returns what it measured."""
-    levels = []
+            fetch_media: bool = True, ramp: float = 3.0, baseline: bool = True) -> list[Level]:
+    """Run the load test at each session count, each on a fresh server; returns what it measured.
+
+    ``baseline`` first runs one session alone without training: the reference for the same
+    machine at the same time (other programs on the cores slow every figure down alike).
+    """
+    if not all(1 <= sessions <= MAX_SESSIONS for sessions in session_counts):
+        raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
     os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"  # failures name the exception and the line
-    for sessions in session_counts:
-        if not 1 <= sessions <= MAX_SESSIONS:
-            raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
+    plan = [(1, False, True)] * baseline + [(sessions, training, False) for sessions in session_counts]
+    levels = []
+    for sessions, with_training, is_baseline in plan:
         with Server() as server:
-            levels.append(asyncio.run(run_level(
-                server.port, server.process.pid, sessions, rounds=rounds, training=training, think=think,
-                timeout=timeout, max_seconds=max_seconds, fetch_media=fetch_media, ramp=ramp)))
+            level = asyncio.run(run_level(
+                server.port, server.process.pid, sessions, rounds=rounds, training=with_training, think=think,
+                timeout=timeout, max_seconds=max_seconds, fetch_media=fetch_media, ramp=ramp))
+        level.baseline = is_baseline
+        levels.append(level)
     return levels
 
 
@@ -331,28 +358,40 @@ def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, train
 def format_table(levels: list[Level]) -> str:
     """Markdown: one row per session count and page/action, then one summary row per session count."""
     order = {name: i for i, name in enumerate(_action_order())}
-    lines = ["| sessions | page: action | runs | p50 s | p95 s | worst s | failures | target |",
-             "| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- |"]
+    lines = ["| sessions | page: action | runs | p50 s | p95 s | worst s | failures | target | server CPU s/run |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
     for level in levels:
         for row in sorted(level.rows, key=lambda r: order.get(r.name, len(order))):
-            lines.append(f"| {row.sessions} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
-                         f"{row.worst:.2f} | {row.failures} | {row.target} |")
+            cpu = "" if row.cpu is None else f"{row.cpu:.2f}"
+            lines.append(f"| {level.name} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
+                         f"{row.worst:.2f} | {row.failures} | {row.target} | {cpu} |")
     lines += ["", "| sessions | failures | server peak RSS | wall time | server CPU during load | "
-                  f"server CPU {IDLE_GRACE_S:g}–{IDLE_GRACE_S + IDLE_WINDOW_S:g} s after all tabs closed | warm-up | "
-                  "training meanwhile | goals met |",
-              "| ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |"]
+                  f"server CPU {IDLE_GRACE_S:g}–{IDLE_GRACE_S + IDLE_WINDOW_S:g} s after every tab closed | "
+                  "warm-up (1 session, every page) | machine load average | goals met |",
+              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
     for level in levels:
-        lines.append(f"| {level.sessions} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | "
-                     f"{level.seconds:.0f} s | {level.cores_busy:.2f} cores | {level.cores_after_close:.2f} cores | "
-                     f"{level.warmup_seconds:.1f} s | {level.training} | {'yes' if level.ok else 'NO'} |")
+        lines.append(f"| {level.name} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | {level.seconds:.0f} s | "
+                     f"{level.cores_busy:.2f} cores | {_cores(level.cores_after_close)} | "
+                     f"{level.warmup_seconds:.1f} s | {level.load_average:.1f} | {'yes' if level.ok else 'NO'} |")
+    lines.append("")
     for level in levels:
+        if level.baseline:
+            pass_cpu = sum(row.cpu or 0.0 for row in level.rows)
+            lines.append(f"- {level.name}: one pass of a student (every page once, 4 control changes) costs "
+                         f"{pass_cpu:.1f} s of server CPU; N students doing one pass every T seconds keep "
+                         f"N × {pass_cpu:.1f} / T cores busy (2 on Community Cloud)")
+        lines.append(f"- {level.name}: training meanwhile: {level.training}")
         if level.missing_pages:
-            lines.append(f"\nPages not in the app yet (not visited): {', '.join(map(_label, level.missing_pages))}")
-        for failure in level.failures[:20]:
-            lines.append(f"- {level.sessions} sessions: {failure}")
+            lines.append(f"- {level.name}: pages not in the app (not visited): "
+                         f"{', '.join(map(_label, level.missing_pages))}")
+        lines += [f"- {level.name}: FAILED {failure}" for failure in level.failures[:20]]
         if len(level.failures) > 20:
-            lines.append(f"- … and {len(level.failures) - 20} more failures")
+            lines.append(f"- {level.name}: … and {len(level.failures) - 20} more failures")
     return "\n".join(lines)
+
+
+def _cores(value: float | None) -> str:
+    return "—" if value is None else f"{value:.2f} cores"
 
 
 def _action_order() -> list[str]:
@@ -373,10 +412,13 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--timeout", type=float, default=60.0, help="longest acceptable script run, seconds")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="time limit per session count")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the pages' images")
+    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
+                        help="first measure one session alone, without training (the same-run reference)")
     args = parser.parse_args(argv)
     started = time.perf_counter()
     levels = measure(tuple(args.sessions), rounds=args.rounds, training=args.training, think=args.think,
-                     timeout=args.timeout, max_seconds=args.max_seconds, fetch_media=not args.no_media)
+                     timeout=args.timeout, max_seconds=args.max_seconds, fetch_media=not args.no_media,
+                     baseline=args.baseline)
     print(format_table(levels))
     print(f"\n{os.cpu_count()} CPU cores; think time {args.think:g} s (0.5–1.5×); {args.rounds} rounds; "
           f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end")

@@ -25,9 +25,8 @@ PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 PRETRAINED_NAMES = ("mnist", "fashion_mnist", "neu")
 MODEL_LOCK = threading.RLock()
 
-# Per-model helper models (all layer outputs, Grad-CAM): built once, dropped with their model.
+# Per model, a Keras model returning every layer's output: built once, dropped with its model.
 _FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-_GRAD_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 # Layers that keep every value where it is: they do not change what a unit sees.
 _ELEMENTWISE = {
@@ -93,25 +92,40 @@ def predict(model, image: np.ndarray) -> np.ndarray:
     return output / output.sum()
 
 
-def activations(model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
-    """Every layer's output for one prepared image, batch dimension removed: ``[(layer name, array)]``.
+def _feature_model(model):
+    """``keras.Model(inputs, [every layer's output])``, built once per model (call with MODEL_LOCK held).
 
-    Uses ``keras.Model(model.inputs, [layer.output ...])``, built once per model, so one call
-    runs the network once.
+    A Sequential model is traced afresh from a new ``keras.Input``: after loading or ``from_config``
+    its layers hold several call nodes, and ``layer.output`` of the first node is not connected to
+    ``model.outputs``, so gradients between them (Grad-CAM) would be ``None``.
     """
     import keras
 
+    features = _FEATURE_MODELS.get(model)
+    if features is None:
+        layers = _layers(model)
+        if isinstance(model, keras.Sequential):
+            inputs = keras.Input(input_shape(model), name="inspected_image")
+            outputs, value = [], inputs
+            for layer in layers:
+                value = layer(value)
+                outputs.append(value)
+        else:
+            inputs, outputs = model.inputs, [layer.output for layer in layers]
+        features = keras.Model(inputs, outputs, name=f"{model.name}_layer_outputs")
+        _FEATURE_MODELS[model] = features
+    return features
+
+
+def activations(model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
+    """Every layer's output for one prepared image, batch dimension removed: ``[(layer name, array)]``.
+
+    One run of a model built once per model with every layer's output as an output.
+    """
     x = _batch(model, image)
-    layers = _layers(model)
     with MODEL_LOCK:
-        features = _FEATURE_MODELS.get(model)
-        if features is None:
-            features = keras.Model(model.inputs, [layer.output for layer in layers])
-            _FEATURE_MODELS[model] = features
-        outputs = features([x], training=False)
-    if not isinstance(outputs, (list, tuple)):
-        outputs = [outputs]
-    return [(layer.name, np.asarray(output)[0]) for layer, output in zip(layers, outputs, strict=True)]
+        outputs = _feature_model(model)(x, training=False)
+    return [(layer.name, np.asarray(output)[0]) for layer, output in zip(_layers(model), outputs, strict=True)]
 
 
 def grad_cam_layer(model) -> str:
@@ -129,37 +143,55 @@ def grad_cam_layer(model) -> str:
 def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.ndarray:
     """Grad-CAM heat map (H, W) float32 in [0, 1] at the input's size: where the model looked.
 
-    The method of keras-io's ``grad_cam.py``: the gradient of the class score with respect to the
-    last convolution's feature maps, averaged per channel, weights those maps; their ReLU-ed sum,
-    scaled to a maximum of 1 and resized to the input, is the heat map. ``class_index`` defaults
-    to the predicted class. All zeros when nothing in the image speaks for the class.
+    The method of keras-io's ``grad_cam.py``: the gradient of the class score (before the softmax,
+    as keras-io and the paper use it) with respect to the last convolution's feature maps,
+    averaged per channel, weights those maps; their ReLU-ed sum, resized to the input and scaled
+    to a maximum of 1, is the heat map. ``class_index`` defaults to the predicted class. All
+    zeros when nothing in the image speaks for the class.
     """
-    import keras
     import tensorflow as tf
 
     x = tf.constant(_batch(model, image))
     height, width, _ = input_shape(model)
+    names = [layer.name for layer in _layers(model)]
+    watched = names.index(grad_cam_layer(model))
     with MODEL_LOCK:
-        grad_model = _GRAD_MODELS.get(model)
-        if grad_model is None:
-            grad_model = keras.Model(model.inputs, [model.get_layer(grad_cam_layer(model)).output, model.outputs[0]])
-            _GRAD_MODELS[model] = grad_model
         with tf.GradientTape() as tape:
-            conv_output, predictions = grad_model([x], training=False)
-            classes = predictions.shape[-1]
+            outputs = _feature_model(model)(x, training=False)
+            conv_output, scores = outputs[watched], _class_scores(model, outputs)
+            classes = scores.shape[-1]
             if class_index is None:
-                class_index = int(tf.argmax(predictions[0]))
+                class_index = int(tf.argmax(scores[0]))
             elif not 0 <= class_index < classes:
                 raise InputError(f"Class {class_index} does not exist: this model has classes 0 to {classes - 1}.")
-            class_channel = predictions[:, class_index]
+            class_channel = scores[:, class_index]
         grads = tape.gradient(class_channel, conv_output)
     pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
     heatmap = np.asarray(conv_output[0] @ pooled_grads[..., tf.newaxis])[:, :, 0]
-    heatmap = np.maximum(heatmap, 0)
-    if heatmap.max() > 0:
-        heatmap /= heatmap.max()
-    resized = cv2.resize(heatmap.astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    return np.clip(resized, 0.0, 1.0)
+    heatmap = cv2.resize(np.maximum(heatmap, 0).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
+    heatmap = np.maximum(heatmap, 0)  # scaled after resizing, so the map's peak is exactly 1
+    return heatmap / heatmap.max() if heatmap.max() > 0 else heatmap
+
+
+def _class_scores(model, outputs: list):
+    """The class scores before the softmax (logits) of a traced batch; the outputs themselves otherwise.
+
+    The softmax saturates: for a confident prediction its gradients vanish and Grad-CAM turns to
+    noise, which is why keras-io removes the last activation. Here the shared model is left alone
+    and the last Dense layer's pre-activation is recomputed from the layer before it.
+    """
+    import keras
+
+    last = _layers(model)[-1]
+    activation = getattr(last, "activation", None)
+    if getattr(activation, "__name__", "") != "softmax" or len(outputs) < 2 or not isinstance(model, keras.Sequential):
+        return outputs[-1]
+    if type(last).__name__ == "Activation":
+        return outputs[-2]
+    if type(last).__name__ == "Dense":
+        scores = keras.ops.matmul(outputs[-2], last.kernel)
+        return scores + last.bias if last.use_bias else scores
+    return outputs[-1]
 
 
 def conv_layer_names(model) -> list[str]:

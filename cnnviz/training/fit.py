@@ -170,7 +170,7 @@ def train(
         fit_model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
                       shuffle=True, validation_data=validation, callbacks=callbacks)
     seconds = time.perf_counter() - started
-    notes += progress.notes(stopper)
+    notes += progress.notes(stopper) + _batch_norm_notes(stack, progress.steps_done)
 
     test_loss = test_accuracy = probabilities = None
     labels = np.asarray(dataset.y_test).astype(np.int64)
@@ -202,6 +202,22 @@ def train(
         test_labels=labels if len(labels) else None,
         test_images=dataset.x_test if len(labels) else None,
     )
+
+
+def _batch_norm_notes(stack: Sequence[Mapping[str, Any]], steps: int) -> list[str]:
+    """A warning when BatchNormalization's running averages (used at test time) cannot have settled.
+
+    They move by ``1 - momentum`` per step, so they need about ``3 / (1 - momentum)`` steps (300 for
+    Keras' default 0.99); before that the test accuracy can be far below the training accuracy.
+    """
+    momenta = [layer.get("momentum", 0.99) for layer in stack if layer["type"] == "BatchNormalization"]
+    if not momenta or steps >= 3 / (1 - max(momenta)):
+        return []
+    return [
+        f"BatchNormalization tests with running averages that move {1 - max(momenta):.0%} per step: after only "
+        f"{steps} steps they have not settled, so the test accuracy can be much lower than the training accuracy. "
+        "Train longer or give BatchNormalization a momentum of 0.9."
+    ]
 
 
 def _scaled(images: np.ndarray) -> np.ndarray:
@@ -263,7 +279,8 @@ def _progress_callback(keras: Any) -> type:
             self._epoch = 0
             self._train_seconds = 0.0  # time inside training batches of the finished epochs
             self._val_seconds = 0.0  # time of the last validation pass
-            self._done_steps = 0
+            self.steps_done = 0
+            self._first_step = 0.0  # seconds of the first batch (includes building the graph)
 
         # --- training ---
         def on_train_begin(self, logs: dict | None = None) -> None:
@@ -276,8 +293,10 @@ def _progress_callback(keras: Any) -> type:
             self._epoch_started = self._last_batch_end = time.perf_counter()
 
         def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            self._done_steps += 1
+            self.steps_done += 1
             self._last_batch_end = time.perf_counter()
+            if self.steps_done == 1:
+                self._first_step = self._last_batch_end - self._epoch_started
             if self.should_stop is not None and not self.stop_requested and self.should_stop():
                 self.stop_requested = True
                 self.stopped_at = (self._epoch + 1, batch + 1)
@@ -317,8 +336,12 @@ def _progress_callback(keras: Any) -> type:
         def _position(self, batch: int, *, validated: bool = False) -> dict[str, Any]:
             in_epoch = self._last_batch_end - self._epoch_started
             seen = (batch + 1) * self.batch_size
-            train_seconds = self._train_seconds + in_epoch
-            per_step = train_seconds / max(self._done_steps, 1)
+            if self.steps_done > 1:  # the first step also traces the graph: leave it out of the pace
+                per_step = (self._train_seconds + in_epoch - self._first_step) / (self.steps_done - 1)
+            else:
+                per_step = self._first_step
+            if self._epoch == 0 and batch > 0:
+                seen, in_epoch = seen - self.batch_size, in_epoch - self._first_step
             self.images_per_second = min(seen, self.samples) / max(in_epoch, 1e-9)
             remaining_steps = self.epochs * self.steps - (self._epoch * self.steps + batch + 1)
             remaining_vals = (self.epochs - self._epoch - validated) if self.val_samples else 0

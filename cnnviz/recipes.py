@@ -1,0 +1,217 @@
+"""Named training recipes (a dataset, a layer stack and a :class:`~cnnviz.training.TrainConfig` that
+work well on a 2-core CPU) and the seeds' six one-click experiments.
+
+The accuracy and time each recipe reaches are measured by ``scripts/measure_recipes.py`` and written
+into ``measured`` below by hand (with the date and the machine's load), so the page can say what to
+expect. No TensorFlow here: stacks are lists of dicts in Keras' vocabulary.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from cnnviz.errors import InputError
+from cnnviz.training.config import TrainConfig
+
+
+@dataclass(frozen=True)
+class Recipe:
+    """A ready-to-train experiment. ``image_size`` resizes the dataset (None keeps its size)."""
+
+    title: str
+    dataset: str
+    stack: list[dict[str, Any]]
+    config: TrainConfig
+    description: str
+    image_size: int | None = None
+    measured: str = ""
+
+    @property
+    def input_shape(self) -> tuple[int, int, int]:
+        """The ``(H, W, 1)`` images this recipe trains on (MNIST-like data is 28×28)."""
+        side = self.image_size or (200 if self.dataset == "neu" else 28)
+        return (side, side, 1)
+
+
+def _conv(filters: int, **more: Any) -> dict[str, Any]:
+    return {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same", "activation": "relu", **more}
+
+
+def _conv_bn(filters: int) -> list[dict[str, Any]]:
+    """Convolution without bias, batch normalisation, then ReLU (the bias would be cancelled by BN).
+
+    Momentum 0.9 (Keras' default is 0.99) lets BN's running averages, used at test time, settle within
+    a few dozen steps: a short or stopped run then tests as well as it trained.
+    """
+    return [
+        {"type": "Conv2D", "filters": filters, "kernel_size": 3, "padding": "same", "use_bias": False},
+        {"type": "BatchNormalization", "momentum": 0.9},
+        {"type": "Activation", "activation": "relu"},
+    ]
+
+
+_POOL = {"type": "MaxPooling2D", "pool_size": 2}
+_SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"}
+
+#: The seeds' digit classifier (Conv32-Pool-Conv64-Pool-Dense128), the base of the quick experiments.
+SEED_STACK: list[dict[str, Any]] = [
+    {"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"}, _POOL,
+    {"type": "Conv2D", "filters": 64, "kernel_size": 3, "activation": "relu"}, _POOL,
+    {"type": "Flatten"}, {"type": "Dense", "units": 128, "activation": "relu"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+
+RECIPES: dict[str, Recipe] = {
+    "quick_mnist": Recipe(
+        title="Quick demo: digits in about 20 seconds",
+        dataset="mnist",
+        stack=SEED_STACK,
+        config=TrainConfig(epochs=3, batch_size=64, max_train_samples=3000),
+        description="The seeds' Conv32-Pool-Conv64-Pool-Dense128 network on 3,000 digits for 3 epochs: "
+        "enough to watch the curves move in a lesson.",
+    ),
+    "fashion_mnist_3min": Recipe(
+        title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",
+        dataset="fashion_mnist",
+        stack=[
+            *_conv_bn(32), _POOL, *_conv_bn(64), _POOL,
+            {"type": "Flatten"}, {"type": "Dropout", "rate": 0.3},
+            {"type": "Dense", "units": 128, "activation": "relu"}, {"type": "Dropout", "rate": 0.3},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ],
+        config=TrainConfig(epochs=8, batch_size=128, learning_rate=2e-3, validation_split=0.05, cosine_decay=True),
+        description="Two convolution blocks with batch normalisation, dropout against over-fitting and a "
+        "learning rate that shrinks along a cosine: all 60,000 clothes images, 8 epochs.",
+    ),
+    "mnist_5k_augmented": Recipe(
+        title="MNIST from only 5,000 digits ≥ 98 % (augmented)",
+        dataset="mnist",
+        stack=[
+            _conv(32), _conv(32), _POOL, _conv(64), _conv(64), _POOL,
+            {"type": "Flatten"}, {"type": "Dropout", "rate": 0.4},
+            {"type": "Dense", "units": 128, "activation": "relu"}, {"type": "Dropout", "rate": 0.4},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
+        ],
+        config=TrainConfig(
+            epochs=30, batch_size=64, learning_rate=2e-3, validation_split=0.1, cosine_decay=True,
+            augmentation=(
+                {"type": "RandomRotation", "factor": 0.03, "fill_mode": "constant"},
+                {"type": "RandomZoom", "height_factor": 0.1, "fill_mode": "constant"},
+                _SHIFTS,
+            ),
+        ),
+        description="With few examples, show the network each digit slightly rotated, zoomed and shifted "
+        "every epoch (augmentation): it learns shapes, not pixel positions.",
+    ),
+    "neu_64": Recipe(
+        title="NEU steel defects at 64×64 ≥ 97 %",
+        dataset="neu",
+        image_size=64,
+        stack=[
+            *_conv_bn(16), _POOL, *_conv_bn(32), _POOL, *_conv_bn(64), _POOL, *_conv_bn(96), _POOL,
+            {"type": "GlobalAveragePooling2D"}, {"type": "Dropout", "rate": 0.3},
+            {"type": "Dense", "units": 6, "activation": "softmax"},
+        ],
+        config=TrainConfig(
+            epochs=40, batch_size=32, learning_rate=3e-3, validation_split=0.1, cosine_decay=True,
+            augmentation=(
+                {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
+                {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "reflect"},
+            ),
+        ),
+        description="Steel textures look the same flipped or shifted, so flips and shifts multiply the "
+        "1,400 training images; four conv/BN blocks and global average pooling keep it small.",
+    ),
+}
+
+
+# ---------------------------------------------------------------- the seeds' six "tasks for the reader"
+@dataclass(frozen=True)
+class Variant:
+    """One run of an experiment: a label for tables and legends, the stack and the config."""
+
+    label: str
+    stack: list[dict[str, Any]]
+    config: TrainConfig
+
+
+@dataclass(frozen=True)
+class Experiment:
+    """A one-click experiment: variants of the current stack and config to train and compare."""
+
+    title: str
+    question: str
+    look_at: str  # "compare", "curves" or "mistakes": the result the page should show first
+    make: Any  # (stack, config) -> list[Variant]; raises InputError if the stack does not allow it
+
+    def variants(self, stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+        return self.make(stack, config)
+
+
+def scale_filters(stack: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
+    """The stack with every Conv2D's ``filters`` multiplied by ``factor`` (at least 1)."""
+    return [{**layer, "filters": max(1, round(layer["filters"] * factor))} if layer["type"] == "Conv2D" else dict(layer)
+            for layer in stack]
+
+
+def swap_pooling(stack: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
+    """The stack with every MaxPooling2D / AveragePooling2D replaced by ``kind`` (same window and stride)."""
+    pools = ("MaxPooling2D", "AveragePooling2D")
+    return [{**layer, "type": kind} if layer["type"] in pools else dict(layer) for layer in stack]
+
+
+def _filters(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+    if not any(layer["type"] == "Conv2D" for layer in stack):
+        raise InputError("This stack has no Conv2D layer whose filters could change: add one in the layer builder")
+    return [Variant(f"filters ×{name}", scale_filters(stack, factor), config)
+            for name, factor in (("¼", 0.25), ("1", 1.0), ("2", 2.0))]
+
+
+def _epochs(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+    return [Variant(f"{n} epochs", stack, replace(config, epochs=n, early_stopping_patience=None)) for n in (2, 8)]
+
+
+def _pooling(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+    if not any(layer["type"] in ("MaxPooling2D", "AveragePooling2D") for layer in stack):
+        raise InputError("This stack has no pooling layer to switch: add MaxPooling2D in the layer builder")
+    return [Variant("max pooling", swap_pooling(stack, "MaxPooling2D"), config),
+            Variant("average pooling", swap_pooling(stack, "AveragePooling2D"), config)]
+
+
+def _optimizers(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+    # Each with its usual learning rate: SGD needs a larger step than the adaptive optimizers.
+    usual = (("sgd", "SGD", 0.01), ("rmsprop", "RMSprop", 1e-3), ("adam", "Adam", 1e-3))
+    return [Variant(f"{title} lr {rate:g}", stack,
+                    replace(config, optimizer=name, learning_rate=rate, cosine_decay=False))
+            for name, title, rate in usual]
+
+
+def _one_run(epochs: int, validation: float):
+    def make(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
+        return [Variant("baseline", stack, replace(config, epochs=epochs, validation_split=validation))]
+    return make
+
+
+#: Quick settings the experiments start from, so each finishes in a lesson (about a minute on 2 cores).
+EXPERIMENT_BASE = TrainConfig(epochs=3, batch_size=64, max_train_samples=3000, validation_split=0.1)
+
+EXPERIMENTS: dict[str, Experiment] = {
+    "filters": Experiment(
+        "Number of filters", "Do more filters learn better features, and what do they cost in time?", "compare",
+        _filters),
+    "epochs": Experiment(
+        "Number of epochs", "Does training longer keep helping, or does validation stop improving?", "curves",
+        _epochs),
+    "pooling": Experiment(
+        "Max vs average pooling", "Keep the strongest response or the average one: which classifies better?",
+        "compare", _pooling),
+    "mistakes": Experiment(
+        "Find wrong predictions", "Which test images does the network get wrong, and are they hard for you too?",
+        "mistakes", _one_run(3, 0.1)),
+    "optimizers": Experiment(
+        "SGD vs RMSprop vs Adam", "Which optimizer brings the loss down fastest?", "curves", _optimizers),
+    "curves": Experiment(
+        "Plot the learning curves", "When do training and validation curves part ways (over-fitting)?", "curves",
+        _one_run(8, 0.2)),
+}

@@ -1,0 +1,36 @@
+"""A rough time per epoch before training starts, from the stack's multiply-adds and a measured speed.
+
+One training step costs about three forward passes (forward, then the gradients for the inputs and
+for the weights), so an epoch costs ``3 × MACs per image × images`` multiply-adds, plus a fixed cost
+per image (data handling, small layers, Python). The speed constants below were measured on this
+project's 2-core CPU by ``bench/bench_training.py``; a page can refine them with the speed its own
+finished runs reached (:func:`observed_speed`), since the machine it runs on may be faster, slower
+or busy with other trainings. It is an estimate: expect the real figure within about a factor 2.
+"""
+
+from __future__ import annotations
+
+#: Training multiply-adds per second (3 × forward MACs per image × images per second) that the
+#: app's CNNs reached on the project's 2-core CPU with nothing else running (bench_training.py).
+TRAIN_MACS_PER_SECOND = 40e9
+#: Seconds per training image that do not grow with the MACs (input pipeline, optimizer, Python).
+SECONDS_PER_IMAGE = 60e-6
+
+
+def epoch_seconds(macs_per_image: int, images: int, *, macs_per_second: float = TRAIN_MACS_PER_SECOND,
+                  validation_images: int = 0) -> float:
+    """Estimated wall time of one epoch: training ``images`` plus one forward pass over the validation set."""
+    per_image = 3 * macs_per_image / macs_per_second + SECONDS_PER_IMAGE
+    return images * per_image + validation_images * per_image / 3
+
+
+def observed_speed(macs_per_image: int, images_per_second: float) -> float | None:
+    """The training MACs/s a finished run really reached (``None`` if it cannot tell).
+
+    Inverts :func:`epoch_seconds`: a run's measured images/s gives back the speed constant to use
+    for the next estimate on the same machine.
+    """
+    if images_per_second <= 0 or macs_per_image <= 0:
+        return None
+    spare = 1 / images_per_second - SECONDS_PER_IMAGE
+    return 3 * macs_per_image / spare if spare > 0 else None

@@ -1,0 +1,256 @@
+"""The Training page's set-up form: which data, which network, which settings, and what it will cost.
+
+:func:`setup_form` draws the widgets (keys start with ``tr_``) and returns a :class:`Setup` with
+the stack, the loaded dataset and the :class:`~cnnviz.training.TrainConfig`, or the message that
+explains why they do not fit together (e.g. colour network, grayscale data). Recipes and the
+one-click experiments fill the form through :func:`show_config` / :data:`PENDING`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import streamlit as st
+
+from cnnviz import architecture
+from cnnviz.datasets import TITLES, Dataset
+from cnnviz.errors import InputError
+from cnnviz.recipes import EXPERIMENT_BASE, RECIPES
+from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
+from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed
+from cnnviz.ui.resources import get_dataset
+from cnnviz.ui.training_job import duration_text
+
+BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
+UPLOADED = "uploaded"
+NATIVE_SIZE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
+NEU_SIZES = (32, 48, 64, 96, 128, 200)
+RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+BATCHES = (16, 32, 64, 128, 256)
+SUBSETS = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
+SHIFTS = ({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"},)
+PENDING = "tr_pending_form"  # form values to apply before the widgets are drawn (set by experiments)
+SPEED_KEY = "tr_speed"  # training MACs/s measured by this session's last run
+
+
+@dataclass
+class Setup:
+    """What the form describes: ready to train when ``error`` is None."""
+
+    stack: list[dict[str, Any]]
+    config: TrainConfig
+    dataset: Dataset | None = None
+    label: str = ""
+    error: str | None = None
+    macs: int = 0
+
+
+def _nearest(value: float, options: tuple) -> Any:
+    """The option closest to ``value`` (sliders accept only their own options)."""
+    return min((o for o in options if o != "all"), key=lambda o: abs(o - value))
+
+
+def show_config(config: TrainConfig) -> dict[str, Any]:
+    """Widget values that show ``config`` in the settings form."""
+    return {
+        "tr_optimizer": config.optimizer, "tr_lr": _nearest(config.learning_rate, RATES),
+        "tr_batch": _nearest(config.batch_size, BATCHES), "tr_epochs": config.epochs,
+        "tr_val": config.validation_split, "tr_early": config.early_stopping_patience is not None,
+        "tr_patience": config.early_stopping_patience or 2,
+        "tr_subset": _nearest(config.max_train_samples, SUBSETS) if config.max_train_samples else "all",
+        "tr_augment": bool(config.augmentation), "tr_aug_spec": config.augmentation or SHIFTS,
+        "tr_cosine": config.cosine_decay, "tr_seed": config.seed,
+    }
+
+
+def _apply_recipe() -> None:
+    recipe = RECIPES[st.session_state["tr_recipe"]]
+    st.session_state.update(show_config(recipe.config), tr_dataset=recipe.dataset)
+    if recipe.image_size:
+        st.session_state["tr_neu_size"] = recipe.image_size
+
+
+def _source_changed() -> None:
+    if st.session_state["tr_source"] == RECIPE:
+        _apply_recipe()
+
+
+def _apply_preset() -> None:
+    dataset = architecture.PRESET_INFO[st.session_state["tr_preset"]].dataset
+    if dataset:
+        st.session_state["tr_dataset"] = dataset
+
+
+def _init_state() -> None:
+    ss = st.session_state
+    for key, value in {**show_config(EXPERIMENT_BASE), "tr_neu_size": 64, "tr_recipe": "quick_mnist"}.items():
+        ss.setdefault(key, value)
+    if PENDING in ss:
+        ss.update(ss.pop(PENDING))
+
+
+def setup_form() -> Setup:
+    """Section 1 (data and network) and section 2 (settings, time estimate); returns the set-up."""
+    _init_state()
+    st.subheader("1 · Data and network")
+    data_column, model_column = st.columns(2, gap="large")
+    with model_column:
+        stack, stack_shape, label = _network()
+    with data_column:
+        dataset_name = _dataset_choice()
+    setup = Setup(stack=stack, config=EXPERIMENT_BASE, label=label)
+    try:
+        setup.dataset = _load(dataset_name, stack_shape)
+        shape = setup.dataset.image_shape
+        adapted, notes = adapt_output(stack, shape, setup.dataset.num_classes)
+        totals = architecture.totals(architecture.summarize(adapted, shape))
+        setup.macs = totals.macs
+    except InputError as exc:
+        setup.error = str(exc)
+        st.error(setup.error)
+    else:
+        for note in notes:
+            st.info(note, icon="🔧")
+        with data_column:
+            st.caption(f"{setup.dataset.source}  \nThe network on {shape[0]}×{shape[1]}×{shape[2]} input: "
+                       f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image.")
+    st.subheader("2 · Training settings")
+    setup.config = _settings()
+    if setup.error is None:
+        _estimate(setup)
+    return setup
+
+
+def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
+    ss = st.session_state
+    sources = ([BUILDER] if ss.get("stack") else []) + [RECIPE, PRESET]
+    built = repr((ss.get("stack"), ss.get("input_shape")))
+    if ss.get("stack") and ss.get("tr_builder_seen") != built:
+        ss["tr_source"] = BUILDER  # a new or changed stack from the layer builder: train that one
+    ss["tr_builder_seen"] = built
+    if ss.get("tr_source") not in sources:
+        ss["tr_source"] = sources[0]
+        if sources[0] == RECIPE:
+            _apply_recipe()
+    source = st.radio("Network", sources, key="tr_source", on_change=_source_changed)
+    if source == BUILDER:
+        st.caption("The stack you built on the layer-builder page.")
+        return list(ss["stack"]), tuple(ss.get("input_shape", (28, 28, 1))), ""
+    if source == RECIPE:
+        name = st.selectbox("Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe",
+                            on_change=_apply_recipe)
+        recipe = RECIPES[name]
+        st.caption(recipe.description + (f"  \n*Measured:* {recipe.measured}" if recipe.measured else ""))
+        return recipe.stack, recipe.input_shape, recipe.title
+    preset = st.selectbox("Preset", list(architecture.PRESETS), key="tr_preset", on_change=_apply_preset)
+    st.caption(architecture.PRESET_INFO[preset].description)
+    shape, stack = architecture.PRESETS[preset]
+    return stack, shape, preset
+
+
+def _dataset_choice() -> str:
+    ss = st.session_state
+    names = list(TITLES) + ([UPLOADED] if ss.get("uploaded_dataset") is not None else [])
+    if ss.get("tr_dataset") not in names:
+        ss["tr_dataset"] = names[0]
+    name = st.selectbox("Dataset", names, key="tr_dataset", format_func=lambda n: TITLES.get(
+        n, f"Your uploaded images ({ss.get('uploaded_dataset_file', 'zip')})"))
+    if name == "neu":
+        st.selectbox("NEU image size (pixels)", NEU_SIZES, key="tr_neu_size",
+                     help="NEU images are 200×200; smaller trains much faster and still shows the defects.")
+    return name
+
+
+def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
+    """The dataset at the size the network takes, or :class:`InputError` saying what does not fit."""
+    height, width, channels = stack_shape
+    if channels != 1:
+        raise InputError(
+            f"This network takes colour images ({height}×{width}×{channels}) but the datasets are grayscale "
+            "(1 channel): set the input channels to 1 in the layer builder, or choose another network.")
+    if name == UPLOADED:
+        dataset = st.session_state["uploaded_dataset"]
+        if dataset.image_shape[:2] != (height, width):
+            raise InputError(
+                f"Your uploaded images are {dataset.image_shape[0]}×{dataset.image_shape[1]} but the network "
+                f"expects {height}×{width}: set the input size in the layer builder to match, or upload again at "
+                "that size on the Datasets page.")
+        return dataset
+    if name == "neu":
+        size = st.session_state["tr_neu_size"]
+        if size != height:
+            st.info(f"The network was drawn for {height}×{width} images; here it trains on {size}×{size} NEU "
+                    "images (the same layers, another input size).")
+    elif height != width:
+        raise InputError(f"The network expects {height}×{width} images but the datasets' images are square: "
+                         "make the input height and width equal in the layer builder.")
+    else:
+        size = height
+        if size != NATIVE_SIZE[name]:
+            st.info(f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: resized to "
+                    f"{size}×{size} to fit the network.")
+    return get_dataset(name, image_size=None if size == NATIVE_SIZE[name] else size)
+
+
+def _settings() -> TrainConfig:
+    ss = st.session_state
+    with st.container(border=True):
+        c1, c2, c3 = st.columns(3)
+        with c1:
+            st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.get, key="tr_optimizer",
+                         help="Adam and RMSprop adapt each weight's step; plain SGD needs a larger learning rate.")
+            st.select_slider("Learning rate", RATES, key="tr_lr", format_func=lambda r: f"{r:g}",
+                             help="The size of each weight update: too small learns slowly, too large jumps around.")
+            st.toggle("Shrink the learning rate along a cosine", key="tr_cosine",
+                      help="Large steps first, fine steps at the end: usually a better final accuracy.")
+        with c2:
+            st.select_slider("Batch size", BATCHES, key="tr_batch", help="Images per weight update.")
+            st.slider("Epochs", 1, 60, key="tr_epochs", help="Passes over all training images.")
+            st.select_slider("Training images", SUBSETS, key="tr_subset",
+                             format_func=lambda n: "all" if n == "all" else f"{n:,}",
+                             help="A quick random subset (the same share of every class) for fast class demos.")
+        with c3:
+            st.slider("Validation split", 0.0, 0.3, step=0.05, key="tr_val", format="%.2f",
+                      help="Share of the training images held back to check for over-fitting (never trained on).")
+            st.toggle("Early stopping", key="tr_early",
+                      help="Stop when the validation loss has not improved for a few epochs; keep the best weights.")
+            st.number_input("Patience (epochs)", 1, 20, key="tr_patience", disabled=not ss["tr_early"])
+            st.toggle("Augment: random shifts while training", key="tr_augment",
+                      help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).")
+            st.number_input("Seed", 0, 2**31 - 1, key="tr_seed", help="Same seed and settings: the same run again.")
+    if ss["tr_early"] and ss["tr_val"] == 0:
+        st.warning("Early stopping needs a validation split above 0; it is off for now.")
+    return TrainConfig(
+        epochs=ss["tr_epochs"], batch_size=ss["tr_batch"], optimizer=ss["tr_optimizer"], learning_rate=ss["tr_lr"],
+        validation_split=round(ss["tr_val"], 2),
+        early_stopping_patience=int(ss["tr_patience"]) if ss["tr_early"] and ss["tr_val"] > 0 else None,
+        max_train_samples=None if ss["tr_subset"] == "all" else int(ss["tr_subset"]),
+        seed=int(ss["tr_seed"]), augmentation=ss["tr_aug_spec"] if ss["tr_augment"] else (),
+        cosine_decay=ss["tr_cosine"],
+    )
+
+
+def _estimate(setup: Setup) -> None:
+    """The estimated time per epoch, with what it is based on."""
+    available = len(setup.dataset.y_train)
+    images = min(setup.config.max_train_samples or available, available)
+    validation = round(images * setup.config.validation_split)
+    measured = st.session_state.get(SPEED_KEY)
+    seconds = epoch_seconds(setup.macs, images - validation, validation_images=validation,
+                            macs_per_second=measured or TRAIN_MACS_PER_SECOND)
+    basis = "the speed your last run reached here" if measured else "this app's speed measured on a 2-core CPU"
+    st.markdown(
+        f"⏱️ **About {duration_text(seconds)} per epoch, {duration_text(seconds * setup.config.epochs)} in all**: "
+        f"a rough estimate (easily off by 2×) from {setup.macs / 1e6:,.1f} M multiply-adds per image × "
+        f"{images - validation:,} images and {basis}. Other trainings on the server slow it down; the progress bar "
+        "below measures the real speed."
+    )
+
+
+def remember_speed(run: TrainingRun) -> None:
+    """Keep the training speed a finished run reached, so the next estimate uses this machine's pace."""
+    macs = architecture.totals(architecture.summarize(run.stack, run.input_shape)).macs
+    speed = observed_speed(macs, run.images_per_second)
+    if speed:
+        st.session_state[SPEED_KEY] = speed

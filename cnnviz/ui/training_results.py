@@ -1,0 +1,210 @@
+"""What a finished training run shows: scores, curves, confusion matrix, per-class accuracy, the
+gallery of mistakes (each can be opened on the "inside" page), a download, and the comparison of runs.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from cnnviz import plots
+from cnnviz.images import enlarge
+from cnnviz.training import (
+    OPTIMIZER_TITLES,
+    Example,
+    TrainingRun,
+    cell_examples,
+    confusion_matrix,
+    misclassified,
+    per_class_accuracy,
+    run_zip,
+)
+
+VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
+         "mistakes": "Mistakes"}
+VIEW_KEY = "tr_view"
+GALLERY_COLUMNS = 6
+GALLERY_PAGE = 18
+INSIDE_PAGE = "pages/inside.py"
+SHORT_NAMES = {"MaxPooling2D": "MaxPool", "AveragePooling2D": "AvgPool", "GlobalAveragePooling2D": "GAP",
+               "GlobalMaxPooling2D": "GMP", "BatchNormalization": "BN", "Flatten": "Flatten",
+               "ZeroPadding2D": "Pad", "Dropout": "Drop"}
+
+
+def stack_text(stack: Sequence[dict]) -> str:
+    """A one-line architecture: "Conv32-MaxPool-Conv64-MaxPool-Flatten-Dense128-Dense10"."""
+    parts = []
+    for layer in stack:
+        kind = layer["type"]
+        if kind == "Conv2D":
+            parts.append(f"Conv{layer['filters']}")
+        elif kind == "Dense":
+            parts.append(f"Dense{layer['units']}")
+        elif kind != "Activation":
+            parts.append(SHORT_NAMES.get(kind, kind))
+    return "-".join(parts) or "(empty)"
+
+
+def run_results(runs: Sequence[TrainingRun], index: int) -> None:
+    """Everything about ``runs[index]``: scores and notes, then one chosen view (curves, matrix, ...)."""
+    run = runs[index]
+    columns = st.columns(4)
+    if run.test_accuracy is not None:
+        columns[0].metric("Test accuracy", f"{run.test_accuracy:.2%}", help=f"{len(run.test_labels):,} test images "
+                          "the network never saw while training")
+        columns[1].metric("Test loss", f"{run.test_loss:.4f}")
+    best = f" (best {run.best_epoch})" if run.best_epoch and run.best_epoch != run.epochs_done else ""
+    columns[2].metric("Epochs", f"{run.epochs_done}{best}", help="complete epochs; best = lowest validation loss")
+    columns[3].metric("Training time", f"{run.seconds:.0f} s", help=f"{run.images_per_second:,.0f} images/s")
+    st.caption(f"{run.source}  \n{stack_text(run.stack)} · {run.model.count_params():,} parameters · "
+               f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images")
+    for note in run.notes:
+        st.info(note, icon="ℹ️")
+
+    view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key=VIEW_KEY) or "curves"
+    if view == "curves":
+        if run.history:
+            st.plotly_chart(plots.training_curves([{"name": run.label, "history": run.history}]),
+                            key=f"tr_curves_{index}")
+        else:
+            st.info("The run stopped before its first epoch ended, so there are no epoch curves.")
+        return
+    if run.test_probabilities is None:
+        st.info("This run has no test images to score.")
+        return
+    predicted = run.test_probabilities.argmax(axis=1)
+    matrix = confusion_matrix(run.test_labels, predicted, len(run.class_names))
+    if view == "confusion":
+        _confusion(run, index, matrix)
+    elif view == "classes":
+        accuracy = per_class_accuracy(matrix)
+        st.plotly_chart(plots.per_class_accuracy_figure(accuracy, run.class_names,
+                                                        height=max(240, 36 * len(run.class_names))),
+                        key=f"tr_classes_{index}")
+        weakest = int(np.nanargmin(accuracy))
+        st.caption(f"The weakest class is **{run.class_names[weakest]}** ({accuracy[weakest]:.1%} right). "
+                   "Open the confusion matrix to see what it is mistaken for.")
+    else:
+        wrong = misclassified(run.test_probabilities, run.test_labels)
+        st.markdown(f"**{len(wrong):,} of {len(run.test_labels):,} test images are misclassified**, the most "
+                    "confident mistakes first: :red[predicted] vs :blue[true] class, with the network's confidence.")
+        gallery(run, index, wrong, key=f"mistakes_{index}")
+
+
+def download(run: TrainingRun, index: int) -> None:
+    """A download button for the run as a zip (model.keras + run.json + predictions), built on click."""
+    name = re.sub(r"[^A-Za-z0-9]+", "-", run.label or f"run-{index + 1}").strip("-").lower()
+    st.download_button("⬇️ Download the model (.zip)", data=lambda: run_zip(run), file_name=f"cnn-explorer-{name}.zip",
+                       mime="application/zip", key=f"tr_download_{index}", on_click="ignore",
+                       help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
+                       "scores) and the test-set predictions.")
+
+
+def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:
+    names = [str(name) for name in run.class_names]
+    event = st.plotly_chart(
+        plots.confusion_matrix_figure(matrix, names, height=max(320, 40 * len(names) + 120)),
+        key=f"tr_confusion_{index}", on_select="rerun", selection_mode="points",
+    )
+    cells = [(int(t), int(p)) for t, p in zip(*np.nonzero(matrix), strict=True)]
+    cells.sort(key=lambda cell: (cell[0] == cell[1], -matrix[cell]))  # mistakes first, most frequent first
+    choice_key, clicked_key = f"tr_cell_{index}", f"tr_cell_clicked_{index}"
+    clicked = _clicked_cell(event, names)
+    if clicked is not None and clicked != st.session_state.get(clicked_key):
+        st.session_state[clicked_key] = clicked
+        if clicked in cells:
+            st.session_state[choice_key] = clicked
+        else:
+            st.info(f"No test image of class {names[clicked[0]]} was predicted as {names[clicked[1]]}.")
+    if not cells:
+        return
+    true, guess = st.selectbox(
+        "Click a cell above, or choose one here, to see its images", cells, key=choice_key,
+        format_func=lambda c: (f"{names[c[0]]} predicted as {names[c[1]]}" if c[0] != c[1]
+                               else f"{names[c[0]]} right") + f" · {matrix[c]:,} images",
+    )
+    examples = cell_examples(run.test_probabilities, run.test_labels, int(true), int(guess))
+    gallery(run, index, examples, key=f"cell_{index}_{true}_{guess}")
+
+
+def _clicked_cell(event: object, names: list[str]) -> tuple[int, int] | None:
+    """The (true, predicted) cell of a click on the confusion matrix, if there was one."""
+    points = getattr(getattr(event, "selection", None), "points", None) or []
+    for point in points:
+        if point.get("y") in names and point.get("x") in names:
+            return names.index(point["y"]), names.index(point["x"])
+    return None
+
+
+def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: str) -> None:
+    """Test images with :red[predicted] / :blue[true] labels and confidence, and a "look inside" button each."""
+    if not examples:
+        st.success("No images here.")
+        return
+    if run.test_images is None:
+        st.info("The test images of this run are not in memory, so they cannot be shown.")
+        return
+    pages = -(-len(examples) // GALLERY_PAGE)
+    page = 1
+    if pages > 1:
+        page = st.number_input(f"Page (of {pages}, {GALLERY_PAGE} images each)", 1, pages, key=f"{key}_page")
+    shown = examples[(page - 1) * GALLERY_PAGE: page * GALLERY_PAGE]
+    names = run.class_names
+    for start in range(0, len(shown), GALLERY_COLUMNS):
+        for column, example in zip(st.columns(GALLERY_COLUMNS), shown[start: start + GALLERY_COLUMNS], strict=False):
+            with column:
+                image = run.test_images[example.index][:, :, 0]
+                st.image(enlarge(image, 112), width=112)
+                colour = "blue" if example.correct else "red"
+                st.markdown(f":{colour}[**{names[example.predicted]}**] {example.confidence:.0%}  \n"
+                            f":blue[true: {names[example.true]}]")
+                if st.button("🔬 Inside", key=f"{key}_look_{example.index}",
+                             help="Open this image on the 'Inside the network' page with this model"):
+                    st.session_state["inspect_example"] = {
+                        "image": np.array(run.test_images[example.index]), "label": example.true,
+                        "run_index": index, "predicted": example.predicted, "test_index": example.index,
+                    }
+                    st.switch_page(INSIDE_PAGE)
+
+
+def comparison(runs: Sequence[TrainingRun]) -> None:
+    """Overlay the curves of chosen runs and tabulate every run's settings and results."""
+    labels = [run.label for run in runs]
+    key = "tr_compare"
+    if any(label not in labels for label in st.session_state.get(key, [])):
+        st.session_state[key] = [label for label in st.session_state[key] if label in labels]
+    chosen = st.multiselect("Runs to overlay", labels, key=key,
+                            help="Training solid, validation dashed, one colour per run.")
+    picked = [run for run in runs if run.label in chosen and run.history]
+    if picked:
+        st.plotly_chart(plots.training_curves([{"name": run.label, "history": run.history} for run in picked],
+                                              height=380), key="tr_compare_curves")
+    st.dataframe(pd.DataFrame([_row(run) for run in runs]), hide_index=True,
+                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
+                                "best val accuracy": st.column_config.NumberColumn(format="percent")})
+
+
+def _row(run: TrainingRun) -> dict:
+    val = run.history.get("val_accuracy") or []
+    return {
+        "run": run.label,
+        "dataset": run.dataset,
+        "input": "×".join(map(str, run.input_shape)),
+        "layers": stack_text(run.stack),
+        "parameters": run.model.count_params() if run.model is not None else None,
+        "optimizer": OPTIMIZER_TITLES[run.config.optimizer],
+        "learning rate": run.config.learning_rate,
+        "batch": run.config.batch_size,
+        "epochs": run.epochs_done,
+        "training images": run.train_samples,
+        "augmented": bool(run.config.augmentation),
+        "best val accuracy": max(val) if val else None,
+        "test accuracy": run.test_accuracy,
+        "test loss": run.test_loss,
+        "seconds": round(run.seconds, 1),
+        "stopped": run.stopped,
+    }

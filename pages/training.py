@@ -1,0 +1,83 @@
+"""Training: train the stack you built on real data, watch it learn, stop it, test it, compare runs."""
+
+import streamlit as st
+
+from cnnviz.errors import InputError
+from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
+from cnnviz.training import TrainingPlan
+from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
+from cnnviz.ui.training_job import collect_runs, current_job, live_panel, session_runs, start_training
+from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_results
+
+ss = st.session_state
+
+st.title("📈 Training")
+st.markdown(
+    "Training shows the network thousands of labelled images and nudges every weight to make its answers a "
+    "little less wrong (**loss** down, **accuracy** up). Pick data and a network, press **Train** and watch both "
+    "curves move. Part of the training images is held back for **validation**: when training keeps improving but "
+    "validation does not, the network is memorising instead of learning (over-fitting)."
+)
+
+setup = setup_form()
+job = current_job()
+running = job is not None and not job.done
+if st.button("▶ Train", type="primary", disabled=setup.error is not None,
+             help="Replaces your training that is still running, if any."):
+    job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
+    ss.pop("tr_experiment", None)
+    running = True
+
+# ---------------------------------------------------------------- live progress, or how the last job ended
+if running:
+    live_panel(job)
+elif job is not None:
+    fresh = collect_runs()
+    snapshot = job.snapshot()
+    if snapshot.state == "failed":
+        st.error(snapshot.error)
+    elif snapshot.state == "cancelled":
+        st.warning("The last training was cancelled before it finished.")
+    for run in fresh:
+        remember_speed(run)
+    if fresh:
+        ss["tr_selected"] = fresh[-1].label
+        experiment = EXPERIMENTS.get(ss.pop("tr_experiment", ""))
+        if experiment is not None:
+            ss["tr_compare"] = [run.label for run in snapshot.runs]  # labelled by collect_runs
+            ss[VIEW_KEY] = "mistakes" if experiment.look_at == "mistakes" else "curves"
+            st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
+
+# ---------------------------------------------------------------- the seeds' six tasks, one click each
+with st.expander("🧪 One-click experiments: the notebooks' six tasks for the reader",
+                 expanded=not ss.get("runs") and not running):
+    st.caption("Each trains quick variants of the network above (3 epochs on 3,000 images, Adam) one after the "
+               "other and then shows what to compare: about a minute per run on a 2-core CPU.")
+    columns = st.columns(3)
+    for position, (key, experiment) in enumerate(EXPERIMENTS.items()):
+        if columns[position % 3].button(experiment.title, key=f"tr_exp_{key}", disabled=setup.error is not None,
+                                        help=experiment.question, width="stretch"):
+            try:
+                variants = experiment.variants(setup.stack, EXPERIMENT_BASE)
+            except InputError as exc:
+                st.error(str(exc))
+            else:
+                start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=f"{experiment.title}: {v.label}")
+                                for v in variants])
+                ss["tr_experiment"] = key
+                ss[PENDING] = show_config(variants[-1].config)
+                st.rerun()
+
+# ---------------------------------------------------------------- results and comparison
+runs = session_runs()
+if runs:
+    st.subheader("3 · Results")
+    labels = [run.label for run in runs]
+    if ss.get("tr_selected") not in labels:
+        ss["tr_selected"] = labels[-1]
+    index = labels.index(st.selectbox("Run", labels, key="tr_selected"))
+    run_results(runs, index)
+    download(runs[index], index)
+    if len(runs) > 1:
+        st.subheader("4 · Compare runs")
+        comparison(runs)

@@ -1,0 +1,201 @@
+"""AppTest runs of the Training page: start, progress, stop, results, errors, the queue, experiments."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz.training import TrainingJob, TrainingPlan
+from cnnviz.ui.training_job import JOB_KEY, training_gate
+from tests.conftest import ROOT, page_path
+
+QUICK = {"tr_subset": 500, "tr_epochs": 1}  # a few seconds of training on the MNIST sample
+
+
+def _page(**state) -> AppTest:
+    """The page run once (which fills the form from the default recipe), then with ``state`` set."""
+    app = AppTest.from_file(page_path("training"), default_timeout=60).run()
+    for key, value in state.items():
+        app.session_state[key] = value
+    return app.run()
+
+
+def _wait_for(app: AppTest, predicate, timeout: float = 120.0) -> None:
+    """Rerun the page (as the polling fragment would) until ``predicate(app)`` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate(app):
+        assert time.monotonic() < deadline, "timed out waiting for the training page"
+        time.sleep(0.5)
+        app.run()
+
+
+def _job(app: AppTest) -> TrainingJob:
+    return app.session_state[JOB_KEY]
+
+
+def _train_button(app: AppTest):
+    return next(b for b in app.button if b.label == "▶ Train")
+
+
+def _progress_text(app: AppTest) -> str:
+    return " ".join(p.proto.text for p in app.get("progress"))
+
+
+@pytest.fixture(scope="module")
+def trained() -> AppTest:
+    """The whole app (so the page can switch to "inside"), after one short training on the Training page."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app.switch_page("pages/training.py").run()
+    for key, value in QUICK.items():
+        app.session_state[key] = value
+    app.run()
+    _train_button(app).click().run()
+    _wait_for(app, lambda a: _job(a).done and a.metric)
+    yield app
+    _job(app).cancel()
+
+
+def test_page_offers_data_network_settings_and_an_estimate() -> None:
+    app = _page()
+    assert not app.exception and not app.error
+    assert [s.value for s in app.subheader][:2] == ["1 · Data and network", "2 · Training settings"]
+    assert app.selectbox(key="tr_dataset").value == "mnist"
+    assert any("per epoch" in m.value and "multiply-adds" in m.value for m in app.markdown)
+    assert len([b for b in app.button if b.key and b.key.startswith("tr_exp_")]) == 6
+
+
+def test_training_shows_results_history_and_keeps_the_run(trained: AppTest) -> None:
+    assert not trained.exception and not trained.error
+    metrics = {m.label: m.value for m in trained.metric}
+    assert metrics["Epochs"] == "1" and metrics["Test accuracy"].endswith("%")
+    runs = trained.session_state["runs"]
+    assert len(runs) == 1 and runs[0].label.startswith("Run 1")
+    assert runs[0].model.output_shape == (None, 10) and runs[0].config.max_train_samples == 500
+
+
+def test_result_views_show_confusion_cells_and_mistakes(trained: AppTest) -> None:
+    trained.segmented_control(key="tr_view").set_value("confusion").run()
+    assert not trained.exception
+    cell = trained.selectbox(key="tr_cell_0")
+    assert "predicted as" in cell.format_func(cell.value)  # the most frequent mistake is offered first
+    prefix = f"cell_0_{cell.value[0]}_{cell.value[1]}_look_"
+    assert any(b.key and b.key.startswith(prefix) for b in trained.button)  # that cell's images, each openable
+    trained.segmented_control(key="tr_view").set_value("mistakes").run()
+    assert not trained.exception
+    assert any("misclassified" in m.value for m in trained.markdown)
+    trained.segmented_control(key="tr_view").set_value("classes").run()
+    assert not trained.exception and any("weakest class" in c.value for c in trained.caption)
+
+
+def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:
+    app = _page(tr_subset="all", tr_epochs=20)
+    _train_button(app).click().run()
+    try:
+        _wait_for(app, lambda a: "Epoch 1/20 · batch" in _progress_text(a))
+        assert app.button(key="training_stop")
+        app.button(key="training_stop").click().run()
+        assert _job(app).stopping
+        _wait_for(app, lambda a: _job(a).done and a.metric)
+    finally:
+        _job(app).cancel()
+    run = app.session_state["runs"][-1]
+    assert run.stopped and run.epochs_done < 20
+    assert any("Stopped by you" in i.value for i in app.info)
+
+
+def test_an_exception_in_the_training_thread_is_shown_on_the_page() -> None:
+    app = _page(**QUICK)
+
+    def broken(*args):
+        raise RuntimeError("the GPU melted")
+
+    job = TrainingJob([TrainingPlan([], None)], train_fn=broken).start()
+    assert job.join(10)
+    app.session_state[JOB_KEY] = job
+    app.run()
+    assert not app.exception
+    assert any("RuntimeError: the GPU melted" in e.value for e in app.error)
+
+
+def test_a_waiting_training_is_told_it_is_next() -> None:
+    gate = training_gate()
+    holder = object()
+    assert gate.acquire(holder)
+    try:
+        app = _page(**QUICK)
+        _train_button(app).click().run()
+        _wait_for(app, lambda a: any("yours is next" in i.value for i in a.info), timeout=30)
+        assert "Waiting in line" in _progress_text(app)
+    finally:
+        gate.release(holder)
+    _wait_for(app, lambda a: _job(a).snapshot().state != "queued", timeout=30)  # starts once the slot is free
+    _job(app).cancel()
+    assert _job(app).join(60) and gate.load() == (0, 0)
+
+
+def test_a_new_training_cancels_the_old_one() -> None:
+    app = _page(tr_subset="all", tr_epochs=20)
+    _train_button(app).click().run()
+    first = _job(app)
+    for key, value in QUICK.items():
+        app.session_state[key] = value
+    _train_button(app).click().run()
+    try:
+        assert _job(app) is not first
+        assert first.join(60) and first.snapshot().state == "cancelled"
+    finally:
+        _job(app).cancel()
+        _job(app).join(60)
+
+
+def test_a_colour_network_is_refused_with_an_explanation() -> None:
+    stack = [{"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "Flatten"},
+             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    app = _page(stack=stack, input_shape=(32, 32, 3))
+    assert not app.exception
+    assert any("colour images" in e.value for e in app.error)
+    assert _train_button(app).disabled
+
+
+def test_a_builder_stack_of_another_size_trains_on_resized_images() -> None:
+    stack = [{"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "Flatten"},
+             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    app = _page(stack=stack, input_shape=(32, 32, 1))
+    assert not app.exception and not app.error
+    assert any("resized to 32×32" in i.value for i in app.info)
+
+
+def test_an_experiment_sets_up_the_form_and_queues_its_runs() -> None:
+    app = _page()
+    app.button(key="tr_exp_optimizers").click().run()
+    job = _job(app)
+    try:
+        assert [p.label for p in job.plans] == [
+            "SGD vs RMSprop vs Adam: SGD lr 0.01", "SGD vs RMSprop vs Adam: RMSprop lr 0.001",
+            "SGD vs RMSprop vs Adam: Adam lr 0.001"]
+        assert [p.config.optimizer for p in job.plans] == ["sgd", "rmsprop", "adam"]
+        assert app.session_state["tr_epochs"] == 3 and app.session_state["tr_subset"] == 3000
+    finally:
+        job.cancel()
+        job.join(60)
+
+
+def test_look_inside_hands_the_example_to_the_inside_page(trained: AppTest) -> None:
+    trained.segmented_control(key="tr_view").set_value("mistakes").run()
+    look = next(b for b in trained.button if b.key and b.key.startswith("mistakes_0_look_"))
+    look.click().run()
+    assert not trained.exception
+    handed = trained.session_state["inspect_example"]
+    assert handed["image"].shape == (28, 28, 1) and handed["image"].dtype.name == "uint8"
+    assert handed["run_index"] == 0 and handed["label"] != handed["predicted"]
+    assert trained.title[0].value.startswith("🔬")  # now on the inside page
+
+
+def test_no_training_thread_is_left_running() -> None:
+    busy = [t for t in threading.enumerate() if t.name == "cnnviz-training"]
+    for thread in busy:
+        thread.join(60)
+    assert not [t for t in threading.enumerate() if t.name == "cnnviz-training"]

@@ -280,9 +280,11 @@ def shift_right(values: np.ndarray, shift: int) -> np.ndarray:
 
 def colour_section(image: np.ndarray) -> None:
     """A 3×3×3 filter: three slices, three partial maps, their sum plus a bias; then a stack of filters."""
-    rgb = image if image.shape[2] == 3 else load_sample(COLOUR_SAMPLE)
-    if image.shape[2] != 3:
-        st.caption(f"Your image is grayscale, so this part uses the sample '{COLOUR_SAMPLE}'.")
+    usable = image.shape[2] == 3 and min(image.shape[:2]) >= 3
+    rgb = image if usable else load_sample(COLOUR_SAMPLE)
+    if not usable:
+        why = "grayscale" if image.shape[2] != 3 else "smaller than the 3×3 filter"
+        st.caption(f"Your image is {why}, so this part uses the sample '{COLOUR_SAMPLE}'.")
     columns = st.columns(4)
     slices = []
     for column, name, default in zip(columns[:3], CHANNEL_NAMES, ("sobel_x", "sobel_x", "sharpen"), strict=True):

@@ -641,11 +641,17 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
     cells = np.stack(np.meshgrid(np.arange(k), np.arange(k), indexing="ij"), axis=-1)  # [true, predicted]
     shares = matrix / totals
     figure = go.Figure(go.Heatmap(
-        z=shares, x=names, y=names, text=matrix, customdata=cells,
-        colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
-        colorbar={"title": "share of<br>true class", "tickformat": ".0%"},
-        hovertemplate="true %{y}, predicted %{x}: %{text} images (%{z:.1%} of the class)<extra></extra>",
+        z=shares, x=names, y=names, colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
+        colorbar={"title": "share of<br>true class", "tickformat": ".0%"}, hoverinfo="skip",
     ))
+    # Invisible points on the cells: Plotly reports clicks on points (not on heat-map cells), so a
+    # click on a cell selects its point and the page can show that cell's images.
+    figure.add_scatter(
+        x=[names[p] for p in cells[..., 1].ravel()], y=[names[t] for t in cells[..., 0].ravel()], mode="markers",
+        marker={"symbol": "square", "size": 28, "opacity": 0}, customdata=cells.reshape(-1, 2),
+        text=[f"{c:,}" for c in matrix.ravel()], hovertext=[f"{s:.1%}" for s in shares.ravel()], showlegend=False,
+        hovertemplate="true %{y}, predicted %{x}: %{text} images (%{hovertext} of the class)<extra></extra>",
+    )
     if k <= MAX_CONFUSION_TEXT:  # counts in dark ink on the light (yellow-green) cells, white on dark ones
         for (true, guess), count in np.ndenumerate(matrix):
             figure.add_annotation(x=names[guess], y=names[true], text=f"{count:,}", showarrow=False,
@@ -653,7 +659,8 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
                                         "color": "#111111" if shares[true, guess] > 0.55 else "white"})
     figure.update_layout(
         height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": "predicted class", "type": "category", "side": "top", "tickangle": -30 if k > 6 else 0},
+        xaxis={"title": "predicted class", "type": "category", "side": "top",
+               "tickangle": -30 if k > 6 and max(map(len, names)) > 3 else 0},
         yaxis={"title": "true class", "type": "category", "autorange": "reversed"},
     )
     return figure

@@ -377,8 +377,8 @@ def image_overlay(
         figure.add_shape(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
                          line={"color": HIGHLIGHT_COLOUR, "width": 3})
     figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False,
-                        showgrid=False, zeroline=False)
-    figure.update_xaxes(constrain="domain", showticklabels=False, showgrid=False, zeroline=False)
+                        showgrid=False, zeroline=False, ticks="")
+    figure.update_xaxes(constrain="domain", showticklabels=False, showgrid=False, zeroline=False, ticks="")
     figure.update_layout(height=height, title=title or None, plot_bgcolor="white",
                          margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0})
     return figure

@@ -1,0 +1,265 @@
+"""Run every benchmark, print one Markdown report and write it to BENCHMARKS.md at the repository root.
+
+    python bench/run_all.py            # imports, convolution, summarize, datasets, app in Chromium (~5 min)
+    python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test
+
+Every figure stands next to a reference measured in the same run (the library it replaces, a bare
+read of the same files, a bare Streamlit page, ...) and its target from the issues, with ✅/❌ when the
+target can be checked. The load average is recorded before and after each section: figures taken
+while other programs kept the cores busy (1-minute load above ``BUSY_LOAD``) are labelled so.
+Each section's module also runs alone (``python bench/bench_conv.py`` and so on).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import re
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
+
+BUSY_LOAD = 2.5  # 1-minute load average above which a 2-core machine was shared with other work
+REPORT = ROOT / "BENCHMARKS.md"
+# Issue 5: what each default recipe must reach on this 2-core CPU (test accuracy, seconds or None).
+RECIPE_TARGETS = {"fashion_mnist_3min": (0.915, 180.0), "mnist_5k_augmented": (0.98, None), "neu_64": (0.97, None)}
+NOISE_MB, NOISE_SHARE = 50.0, 0.05  # "no growth beyond noise": within 50 MB or 5 %, whichever is larger
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of a section's table; values are already formatted with their units."""
+
+    measure: str
+    ours: str
+    reference: str = ""
+    ratio: str = ""
+    target: str = ""
+    met: bool | None = None
+
+
+@dataclass
+class Section:
+    title: str
+    command: str
+    rows: list[Row] = field(default_factory=list)
+    text: str = ""  # a table the benchmark formats itself (load test)
+    load: tuple[float, float] = (0.0, 0.0)
+    seconds: float = 0.0
+    error: str = ""
+
+    def markdown(self) -> str:
+        busy = " — ⚠️ measured under load" if max(self.load) > BUSY_LOAD else ""
+        load = f"load average {self.load[0]:.1f} → {self.load[1]:.1f}{busy}"
+        lines = [f"## {self.title}", "", f"`{self.command}` · {self.seconds:.0f} s · {load}", ""]
+        if self.error:
+            lines.append(f"**Not measured:** {self.error}")
+        if self.rows:
+            lines += ["| measure | ours | reference (same run) | ours / reference | target | met |",
+                      "| --- | ---: | --- | ---: | --- | :---: |"]
+            lines += [f"| {r.measure} | {r.ours} | {r.reference} | {r.ratio} | {r.target} | {_mark(r.met)} |"
+                      for r in self.rows]
+        if self.text:
+            lines.append(self.text)
+        return "\n".join(lines)
+
+
+def _mark(met: bool | None) -> str:
+    return "" if met is None else ("✅" if met else "❌")
+
+
+def _ratio_target_met(ratio: float, target: str) -> bool | None:
+    """Check a target written as "≤ 3×" against a ratio; None for anything else ("-")."""
+    found = re.fullmatch(r"[≤<]\s*([\d.]+)×", target.strip())
+    return None if not found else ratio <= float(found[1])
+
+
+# ---- sections: each adapter calls one benchmark module and turns its rows into Rows ----------------
+
+def imports_section() -> Section:
+    from bench import bench_imports
+
+    rows = bench_imports.measure()
+    ours, floor, tensorflow = rows
+    reference = f"{floor.seconds:.2f} s ({floor.modules.split(' (')[0]}); {tensorflow.seconds:.2f} s (tensorflow)"
+    return Section("Imports: the maths of the light pages", "python bench/bench_imports.py", [
+        Row(f"`import {ours.modules}` (fresh interpreter)", f"{ours.seconds:.2f} s", reference,
+            f"{ours.seconds / floor.seconds:.2f}× numpy+cv2", "< 1 s", ours.seconds < 1),
+        Row("…imports TensorFlow or Keras", ", ".join(ours.heavy) or "no", "", "", "no", not ours.heavy),
+    ])
+
+
+def conv_section() -> Section:
+    from bench import bench_conv
+
+    rows = [Row(f"{r.case}", f"{r.ours_ms:.2f} ms", f"{r.reference_ms:.2f} ms ({r.reference})", f"{r.ratio:.2f}×",
+                r.target, _ratio_target_met(r.ratio, r.target)) for r in bench_conv.benchmark()]
+    return Section("Convolution: `cnnviz.ops.conv2d`", "python bench/bench_conv.py", rows)
+
+
+def summarize_section() -> Section:
+    from bench import bench_summarize
+
+    rows = [Row(f"`summarize`, {r['layers']}-layer stack on 224×224×3", f"{r['summarize_ms']:.3f} ms",
+                f"{r['keras_build_ms']:.1f} ms (Keras: build the same model)",
+                f"{r['summarize_ms'] / r['keras_build_ms']:.4f}×", "≪ 20 ms", r["summarize_ms"] < 20)
+            for r in bench_summarize.run()]
+    return Section("Layer builder: `summarize`", "python bench/bench_summarize.py", rows)
+
+
+def datasets_section() -> Section:
+    from bench import bench_datasets
+
+    rows = []
+    for r in bench_datasets.run():
+        reference = f"{r['bare_reference_s']:.3f} s (bare read)" if r["bare_reference_s"] is not None else ""
+        rows.append(Row(f"load {r['dataset']}: first / from the disk cache",
+                        f"{r['first_s']:.3f} s / {r['cached_s']:.3f} s", reference,
+                        f"{r['cached_s'] / r['bare_reference_s']:.2f}× (disk cache)" if reference else ""))
+    return Section("Datasets: `cnnviz.datasets.load`", "python bench/bench_datasets.py", rows,
+                   text="\nIn the app a loaded dataset is then shared by every session (`st.cache_resource`, keyed by "
+                        "name and size), so only the first visitor pays even the disk-cache time.")
+
+
+def app_section(trainings: int) -> Section:
+    from bench import bench_app
+
+    rows = []
+    for m in bench_app.measure(trainings=trainings):
+        reference = f"{m.reference_value:,.2f} {m.unit} ({m.reference})" if m.reference_value is not None else ""
+        ratio = f"{m.value / m.reference_value:.2f}×" if m.reference_value else ""
+        rows.append(Row(m.name, f"{m.value:,.2f} {m.unit}", reference, ratio, m.target, _app_target_met(m)))
+    return Section("The app in Chromium: speed and server memory", f"python bench/bench_app.py --trainings {trainings}",
+                   rows)
+
+
+def _app_target_met(m) -> bool | None:
+    if m.target.startswith("no growth"):
+        return m.value <= m.reference_value + max(NOISE_MB, NOISE_SHARE * m.reference_value)
+    found = re.fullmatch(r"([≤<])\s*([\d,.]+)\s*(\w+)", m.target)
+    if not found:
+        return None
+    limit = float(found[2].replace(",", ""))
+    return m.value <= limit if found[1] == "≤" else m.value < limit
+
+
+def training_section() -> Section:
+    from bench import bench_training  # helper module: `run()` returns rows as dicts
+
+    rows = bench_training.run()
+    keys = list(rows[0]) if rows else []
+    text = "\n".join(["| " + " | ".join(keys) + " |", "|" + " --- |" * len(keys)]
+                     + ["| " + " | ".join(str(row[k]) for k in keys) + " |" for row in rows])
+    return Section("Training throughput: `cnnviz.training.train` vs bare `keras.fit`", "python bench/bench_training.py",
+                   text=text + "\n\nTarget (issue 5): ours / bare `keras.fit` ≥ 0.95×.")
+
+
+def recipes_section() -> Section:
+    """Train each default recipe once (seed 0) with scripts/measure_recipes.py and check its target."""
+    rows = []
+    for name, (accuracy, seconds) in RECIPE_TARGETS.items():
+        result = _measure_recipe(name)
+        target = f"≥ {accuracy:.1%}" + (f" in ≤ {seconds:.0f} s" if seconds else "")
+        met = result["test_accuracy"] >= accuracy and (seconds is None or result["fit_seconds"] <= seconds)
+        rows.append(Row(f"recipe `{name}`: test accuracy, training time",
+                        f"{result['test_accuracy']:.2%} in {result['fit_seconds']:.0f} s "
+                        f"({result['epochs']} epochs, {result['images_per_second']:,} img/s)",
+                        f"load {result['load_before']:.1f} → {result['load_after']:.1f}", "", target, met))
+    return Section("Default recipes: accuracy and time to reach it", "python scripts/measure_recipes.py", rows)
+
+
+def _measure_recipe(name: str) -> dict:
+    output = subprocess.run([sys.executable, "scripts/measure_recipes.py", name], cwd=ROOT, capture_output=True,
+                            text=True, check=True).stdout
+    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT "):])
+
+
+def load_section() -> Section:
+    from bench import load_test
+
+    return Section("Classroom load: 8 and 16 sessions with a training running (issue 9)",
+                   "python bench/load_test.py --sessions 8 16 --rounds 2 --training",
+                   text=load_test.format_table(load_test.measure((8, 16))))
+
+
+QUICK = {
+    "imports": ("Imports", "python bench/bench_imports.py", imports_section),
+    "conv": ("Convolution", "python bench/bench_conv.py", conv_section),
+    "summarize": ("Layer builder", "python bench/bench_summarize.py", summarize_section),
+    "datasets": ("Datasets", "python bench/bench_datasets.py", datasets_section),
+    "app": None,  # needs the --trainings argument: built in main()
+}
+SLOW = {
+    "training": ("Training throughput", "python bench/bench_training.py", training_section),
+    "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
+    "load": ("Classroom load", "python bench/load_test.py", load_section),
+}
+
+
+# ---- the run --------------------------------------------------------------------------------------
+
+def run_section(title: str, command: str, build: Callable[[], Section]) -> Section:
+    """Run one benchmark, timing it and noting the load average; a failure is reported, not raised."""
+    print(f"… {title}", file=sys.stderr, flush=True)
+    load_before, start = os.getloadavg()[0], time.perf_counter()
+    try:
+        section = build()
+    except Exception as error:  # noqa: BLE001 - one broken benchmark must not hide the others' figures
+        section = Section(title, command, error=f"{type(error).__name__}: {error}")
+    section.seconds = time.perf_counter() - start
+    section.load = (load_before, os.getloadavg()[0])
+    print(section.markdown() + "\n", flush=True)
+    return section
+
+
+def header(sections: list[Section], full: bool) -> str:
+    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                            text=True).stdout.strip()
+    busiest = max((max(s.load) for s in sections), default=0.0)
+    failed = [f"{s.title}: {r.measure}" for s in sections for r in s.rows if r.met is False]
+    lines = [
+        "# CNN Explorer benchmarks", "",
+        f"Generated by `python bench/run_all.py{' --full' if full else ''}` on {datetime.now():%Y-%m-%d %H:%M}, "
+        f"commit `{commit}`, {os.cpu_count()} CPU cores, Python {platform.python_version()}, {platform.machine()}.",
+        "",
+        "Each figure stands next to a reference measured in the same run; ✅/❌ say whether its target is met.",
+    ]
+    if busiest > BUSY_LOAD:
+        lines += ["", f"⚠️ **Measured under load**: the 1-minute load average reached {busiest:.1f} on "
+                      f"{os.cpu_count()} cores (sections marked below); absolute times are inflated."]
+    lines += ["", f"**Targets missed: {len(failed)}**" + "".join(f"\n- {f}" for f in failed) if failed
+              else "**Every checked target is met.**"]
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--full", action="store_true",
+                        help="also training throughput, the recipes' time to target and the classroom load test "
+                             "(tens of minutes)")
+    parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row in the app benchmark")
+    parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")
+    parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report (default: %(default)s)")
+    args = parser.parse_args(argv)
+    steps = {**QUICK, "app": ("App", "python bench/bench_app.py", lambda: app_section(args.trainings)), **SLOW}
+    names = args.only or [*QUICK, *(SLOW if args.full else ())]
+    sections = [run_section(*steps[name]) for name in names]
+    report = header(sections, args.full) + "\n\n" + "\n\n".join(s.markdown() for s in sections) + "\n"
+    args.output.write_text(report)
+    print(header(sections, args.full))
+    print(f"\nWritten to {args.output}")
+
+
+if __name__ == "__main__":
+    main()

@@ -39,16 +39,18 @@ def load_pretrained(name: str):
     """The shipped demo model ``name`` ("mnist", "fashion_mnist" or "neu"), uncompiled, ready to predict."""
     import keras
 
-    if name not in PRETRAINED_NAMES:
-        raise InputError(f"There is no pretrained model called {name!r}; choose one of {', '.join(PRETRAINED_NAMES)}.")
-    return keras.models.load_model(PRETRAINED_DIR / f"{name}.keras", compile=False)
+    return keras.models.load_model(_pretrained_path(name, ".keras"), compile=False)
 
 
 def pretrained_card(name: str) -> dict[str, Any]:
     """The model card of a shipped model: class names, data used, recipe, test accuracy, date."""
+    return json.loads(_pretrained_path(name, ".json").read_text())
+
+
+def _pretrained_path(name: str, suffix: str) -> Path:
     if name not in PRETRAINED_NAMES:
         raise InputError(f"There is no pretrained model called {name!r}; choose one of {', '.join(PRETRAINED_NAMES)}.")
-    return json.loads((PRETRAINED_DIR / f"{name}.json").read_text())
+    return PRETRAINED_DIR / f"{name}{suffix}"
 
 
 def input_shape(model) -> tuple[int, int, int]:

@@ -24,6 +24,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz.datasets.dataset import stratified_split
+
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 
 
@@ -171,18 +173,6 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-def split_validation(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices (train, validation) with ``fraction`` of every class in validation, seeded."""
-    rng = np.random.default_rng(seed)
-    train, validation = [], []
-    for label in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == label))
-        cut = int(round(len(members) * fraction))
-        validation.append(members[:cut])
-        train.append(members[cut:])
-    return rng.permutation(np.concatenate(train)), np.sort(np.concatenate(validation))
-
-
 def _augmenter(augmentation: Augmentation, seed: int):
     """A function ``images -> images`` (float batches in [0, 1]) applying random changes."""
     import keras
@@ -235,7 +225,7 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
     keras.utils.set_random_seed(recipe.seed)
     x = dataset.x_train.astype(np.float32) / 255.0
     y = np.asarray(dataset.y_train, dtype=np.int64)
-    train_idx, val_idx = split_validation(y, recipe.validation_fraction, recipe.seed)
+    train_idx, val_idx = stratified_split(y, recipe.seed, test_fraction=recipe.validation_fraction)
     augment = _augmenter(recipe.augmentation, recipe.seed)
     train_data = (
         tf.data.Dataset.from_tensor_slices((x[train_idx], y[train_idx]))
@@ -258,7 +248,7 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
     started = time.perf_counter()
     history = model.fit(
         train_data, validation_data=(x[val_idx], y[val_idx]), epochs=epochs,
-        callbacks=[best], verbose=verbose,
+        callbacks=[best], verbose=verbose, shuffle=False,  # the tf.data pipeline shuffles
     )
     seconds = time.perf_counter() - started
     x_test = dataset.x_test.astype(np.float32) / 255.0

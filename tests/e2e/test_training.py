@@ -1,0 +1,74 @@
+"""The Training page in real Chromium: a training's live chart moves, Stop ends it, a confusion-matrix
+click shows that cell's images."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+
+from tests.e2e.browser import assert_no_exception, choose_segment, goto, wait_idle
+
+PROGRESS = "() => document.querySelector('[data-testid=stProgress]')?.innerText || ''"
+# Points of the live loss line: the first trace of the live chart (the only chart while training).
+LIVE_POINTS = """() => {
+  const plot = document.querySelector('[data-testid=stPlotlyChart] .js-plotly-plot');
+  return plot && plot.data && plot.data.length ? plot.data[0].x.length : 0;
+}"""
+CELL_CHOICE = "Click a cell above, or choose one here, to see its images"
+
+
+@pytest.fixture
+def training_page(page, app_url):
+    goto(page, app_url)  # a fresh server learns its pages from app.py's st.navigation on the first run
+    goto(page, app_url, "training")
+    assert_no_exception(page)
+    return page
+
+
+def _wait_until(page, predicate, timeout: float = 240.0, what: str = "") -> None:
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, f"timed out waiting for {what}"
+        page.wait_for_timeout(500)
+
+
+def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
+    page = training_page
+    page.get_by_role("slider", name="Epochs").press("End")  # 60 epochs of the quick digits recipe: long enough
+    wait_idle(page)
+    page.get_by_role("button", name="▶ Train").click()
+    _wait_until(page, lambda: page.evaluate(LIVE_POINTS) >= 2, what="the first live points")
+    first = page.evaluate(LIVE_POINTS)
+    _wait_until(page, lambda: page.evaluate(LIVE_POINTS) >= first + 2, what="the chart to update")
+    progress = page.evaluate(PROGRESS)
+    assert "/60 · batch" in progress and "images/s" in progress and "left" in progress
+    page.get_by_role("button", name="⏹ Stop").click()
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
+    wait_idle(page)
+    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
+    assert any("Stopped by you after batch" in text for text in alerts)
+    assert page.locator('[data-testid="stProgress"]').count() == 0
+    assert_no_exception(page)
+
+
+def test_clicking_a_confusion_cell_shows_its_images(training_page):
+    page = training_page
+    page.get_by_role("button", name="▶ Train").click()  # the quick digits recipe
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=240_000)
+    wait_idle(page)
+    choose_segment(page, "Confusion matrix")
+    choice = page.get_by_role("combobox", name=CELL_CHOICE)
+    before = choice.input_value()
+    plot = page.locator('[data-testid="stPlotlyChart"] .nsewdrag').first
+    box = plot.bounding_box()
+    for true, predicted in ((4, 9), (7, 2), (3, 5)):  # cells that hold mistakes after any decent training
+        page.mouse.click(box["x"] + box["width"] * (predicted + 0.5) / 10, box["y"] + box["height"] * (true + 0.5) / 10)
+        page.wait_for_timeout(1000)
+        wait_idle(page)
+        if choice.input_value() != before:
+            break
+    chosen = choice.input_value()
+    assert chosen != before and chosen.startswith(f"{true} predicted as {predicted}")
+    assert page.get_by_role("button", name="🔬 Inside").count() >= 1
+    assert_no_exception(page)

@@ -57,6 +57,7 @@ P95_TARGET_S = 2.0
 # A closed tab's training is cancelled after ORPHAN_GRACE_SECONDS; look at the server's CPU a bit later.
 IDLE_GRACE_S, IDLE_WINDOW_S = ORPHAN_GRACE_SECONDS + 5.0, 5.0
 START_BUTTON = re.compile(r"train|start", re.IGNORECASE)
+ESTIMATE = re.compile(r"about [^*:—]+per epoch[^*:—]*", re.IGNORECASE)  # the training page's time estimate
 
 
 @dataclass(frozen=True)
@@ -222,7 +223,7 @@ async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout
         async with Session(port, timeout=timeout) as session:
             run = await recorder.act(who, "training: open (trainer)", partial(session.open, "training"),
                                      session, fetch_media=False)
-            estimate = next((text.split("—")[0].strip(" ⏱️*") for text in run.texts if "per epoch" in text), "")
+            estimate = next((found[0] for text in run.texts if (found := ESTIMATE.search(text))), "no estimate shown")
             while not stop.is_set():
                 buttons = [w for w in session.last_run.widgets if w.kind == "button"
                            and START_BUTTON.search(w.label) and "stop" not in w.label.lower()]
@@ -246,7 +247,8 @@ async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout
                 recorder.fail(who, "training: progress", "; ".join(session.background_exceptions))
     except SessionError as error:
         return f"broken: {error}"
-    return (f"{started} started ({finished} finished), {estimate.lower()}; {session.fragment_runs} progress polls"
+    return (f"{started} started ({finished} finished; the page estimated {estimate.lower()}); "
+            f"{session.fragment_runs} progress polls"
             + (f"; last: {progress!r}" if progress else ""))
 
 

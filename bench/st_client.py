@@ -27,6 +27,7 @@ from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
 from websockets.asyncio.client import ClientConnection, connect
+from websockets.exceptions import ConnectionClosed
 
 #: Which WidgetState field the frontend fills for each widget element type.
 VALUE_FIELDS = {
@@ -282,7 +283,8 @@ class Session:
 
     async def _auto_rerun(self, fragment_id: str, interval: float) -> None:
         """Rerun one fragment every ``interval`` seconds while no other run is waiting (as the browser)."""
-        while True:
+        while not self._closed_reason:
             await asyncio.sleep(interval)
-            if self._pending is None and not self._closed_reason:
-                await self._send(self._client_state(fragment_id))
+            if self._pending is None:
+                with contextlib.suppress(SessionError, ConnectionClosed):  # the reader reports the disconnect
+                    await self._send(self._client_state(fragment_id))

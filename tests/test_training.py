@@ -362,3 +362,35 @@ def test_a_multi_run_job_trains_each_plan_in_turn(small: datasets.Dataset) -> No
     snap = job.snapshot()
     assert snap.state == "finished" and [r.label for r in snap.runs] == ["sgd", "adam"]
     assert [r.config.optimizer for r in snap.runs] == ["sgd", "adam"]
+
+
+def test_live_trace_undoes_keras_running_means() -> None:
+    """Keras reports the mean since the epoch began; the trace shows the mean of the latest batches."""
+    losses = [4.0, 2.0, 2.0, 1.0, 1.0, 1.0]  # per batch, 3 batches per epoch, 2 epochs
+
+    def fake(stack, dataset, config, on_progress, should_stop):
+        for epoch in range(2):
+            seen = losses[3 * epoch: 3 * epoch + 3]
+            for batch in range(3):
+                running = sum(seen[: batch + 1]) / (batch + 1)
+                on_progress({"event": "batch", "epoch": epoch + 1, "batch": batch + 1, "batches": 3,
+                             "loss": running, "accuracy": 0.5})
+            on_progress({"event": "epoch", "epoch": epoch + 1, "batch": 3, "batches": 3, "loss": running,
+                         "accuracy": 0.5, "val_loss": 9.0})
+        return TrainingRun(model=None, history={}, test_loss=None, test_accuracy=None, seconds=0.0,
+                           config=config, stack=stack, input_shape=(28, 28, 1), class_names=[])
+
+    job = TrainingJob([TrainingPlan(TINY, None)], train_fn=fake).start()
+    assert job.join(10)
+    snapshot = job.snapshot()
+    assert [round(point[1], 6) for point in snapshot.trace] == losses
+    assert [point[0] for point in snapshot.trace] == pytest.approx([1 / 3, 2 / 3, 1, 4 / 3, 5 / 3, 2])
+    assert snapshot.history == {"loss": [8 / 3, 1.0], "accuracy": [0.5, 0.5], "val_loss": [9.0, 9.0]}
+
+
+def test_time_estimate_inverts_a_measured_speed() -> None:
+    from cnnviz.training.estimate import epoch_seconds, observed_speed
+
+    speed = observed_speed(2_600_000, images_per_second=1500)
+    assert epoch_seconds(2_600_000, 3000, macs_per_second=speed) == pytest.approx(2.0)
+    assert observed_speed(2_600_000, 0) is None

@@ -15,6 +15,8 @@ from __future__ import annotations
 TRAIN_MACS_PER_SECOND = 40e9
 #: Seconds per training image that do not grow with the MACs (input pipeline, optimizer, Python).
 SECONDS_PER_IMAGE = 60e-6
+#: Seconds once per run: building the model and tracing its training and test graphs.
+SETUP_SECONDS = 3.0
 
 
 def epoch_seconds(macs_per_image: int, images: int, *, macs_per_second: float = TRAIN_MACS_PER_SECOND,
@@ -22,6 +24,12 @@ def epoch_seconds(macs_per_image: int, images: int, *, macs_per_second: float = 
     """Estimated wall time of one epoch: training ``images`` plus one forward pass over the validation set."""
     per_image = 3 * macs_per_image / macs_per_second + SECONDS_PER_IMAGE
     return images * per_image + validation_images * per_image / 3
+
+
+def setup_seconds(macs_per_image: int, test_images: int, *,
+                  macs_per_second: float = TRAIN_MACS_PER_SECOND) -> float:
+    """Estimated time outside the epochs: building and tracing the model, then scoring the test set."""
+    return SETUP_SECONDS + test_images * (macs_per_image / macs_per_second + SECONDS_PER_IMAGE / 3)
 
 
 def observed_speed(macs_per_image: int, images_per_second: float) -> float | None:

@@ -18,7 +18,7 @@ from cnnviz.datasets import TITLES, Dataset
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, RECIPES
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
-from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed
+from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui.resources import get_dataset
 from cnnviz.ui.training_job import duration_text
 
@@ -232,19 +232,21 @@ def _settings() -> TrainConfig:
 
 
 def _estimate(setup: Setup) -> None:
-    """The estimated time per epoch, with what it is based on."""
+    """The estimated time per epoch and in all, with what it is based on."""
     available = len(setup.dataset.y_train)
     images = min(setup.config.max_train_samples or available, available)
     validation = round(images * setup.config.validation_split)
-    measured = st.session_state.get(SPEED_KEY)
-    seconds = epoch_seconds(setup.macs, images - validation, validation_images=validation,
-                            macs_per_second=measured or TRAIN_MACS_PER_SECOND)
-    basis = "the speed your last run reached here" if measured else "this app's speed measured on a 2-core CPU"
+    speed = st.session_state.get(SPEED_KEY) or TRAIN_MACS_PER_SECOND
+    epoch = epoch_seconds(setup.macs, images - validation, validation_images=validation, macs_per_second=speed)
+    extra = setup_seconds(setup.macs, len(setup.dataset.y_test), macs_per_second=speed)
+    basis = ("the speed your last run reached here" if SPEED_KEY in st.session_state
+             else "this app's speed measured on a 2-core CPU")
     st.markdown(
-        f"⏱️ **About {duration_text(seconds)} per epoch, {duration_text(seconds * setup.config.epochs)} in all**: "
-        f"a rough estimate (easily off by 2×) from {setup.macs / 1e6:,.1f} M multiply-adds per image × "
+        f"⏱️ **About {duration_text(epoch)} per epoch, {duration_text(epoch * setup.config.epochs + extra)} in all** "
+        f"(with {duration_text(extra)} to build the model and score the {len(setup.dataset.y_test):,} test images): "
+        f"a rough estimate, easily off by 2×, from {setup.macs / 1e6:,.1f} M multiply-adds per image × "
         f"{images - validation:,} images and {basis}. Other trainings on the server slow it down; the progress bar "
-        "below measures the real speed."
+        "measures the real speed."
     )
 
 

@@ -1,9 +1,11 @@
 """The Training page in real Chromium: a training's live chart moves, Stop ends it, a confusion-matrix
-click shows that cell's images."""
+click shows that cell's images, the model downloads as a zip."""
 
 from __future__ import annotations
 
+import json
 import time
+import zipfile
 
 import pytest
 
@@ -71,4 +73,10 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
     chosen = choice.input_value()
     assert chosen != before and chosen.startswith(f"{true} predicted as {predicted}")
     assert page.get_by_role("button", name="🔬 Inside").count() >= 1
+    with page.expect_download() as download:
+        page.get_by_role("button", name="⬇️ Download the model (.zip)").click()
+    path = download.value.path()
+    with zipfile.ZipFile(path) as archive:
+        assert sorted(archive.namelist()) == ["model.keras", "run.json", "test_predictions.npz"]
+        assert json.loads(archive.read("run.json"))["config"]["max_train_samples"] == 3000
     assert_no_exception(page)

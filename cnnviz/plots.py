@@ -577,6 +577,7 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
 # ---------------------------------------------------------------- training page: curves, confusion matrix, per class
 TRAIN_DASH, VAL_DASH = "solid", "dash"
 MAX_CONFUSION_TEXT = 25  # classes up to which every cell's count is written in
+RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito
 
 
 def training_curves(series: list[dict], *, height: int = 340, epochs: int | None = None) -> go.Figure:
@@ -595,7 +596,7 @@ def training_curves(series: list[dict], *, height: int = 340, epochs: int | None
                            horizontal_spacing=0.08)
     single = len(series) == 1
     for index, item in enumerate(series):
-        colour = CLASS_COLOURS[index % len(CLASS_COLOURS)] if not single else None
+        colour = RUN_COLOURS[index % len(RUN_COLOURS)] if not single else None
         history, name = item.get("history", {}), item["name"]
         trace = item.get("trace") or ()
         for column, metric in enumerate(("loss", "accuracy"), start=1):

@@ -62,8 +62,7 @@ with st.expander("🧪 One-click experiments: the notebooks' six tasks for the r
             except InputError as exc:
                 st.error(str(exc))
             else:
-                start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=f"{experiment.title}: {v.label}")
-                                for v in variants])
+                start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=v.label) for v in variants])
                 ss["tr_experiment"] = key
                 ss[PENDING] = show_config(variants[-1].config)
                 st.rerun()

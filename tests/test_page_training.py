@@ -173,9 +173,7 @@ def test_an_experiment_sets_up_the_form_and_queues_its_runs() -> None:
     app.button(key="tr_exp_optimizers").click().run()
     job = _job(app)
     try:
-        assert [p.label for p in job.plans] == [
-            "SGD vs RMSprop vs Adam: SGD lr 0.01", "SGD vs RMSprop vs Adam: RMSprop lr 0.001",
-            "SGD vs RMSprop vs Adam: Adam lr 0.001"]
+        assert [p.label for p in job.plans] == ["SGD lr 0.01", "RMSprop lr 0.001", "Adam lr 0.001"]
         assert [p.config.optimizer for p in job.plans] == ["sgd", "rmsprop", "adam"]
         assert app.session_state["tr_epochs"] == 3 and app.session_state["tr_subset"] == 3000
     finally:

@@ -189,22 +189,23 @@ def comparison(runs: Sequence[TrainingRun]) -> None:
 
 
 def _row(run: TrainingRun) -> dict:
+    """One line of the comparison table: results first, then what was different."""
     val = run.history.get("val_accuracy") or []
     return {
         "run": run.label,
-        "dataset": run.dataset,
-        "input": "×".join(map(str, run.input_shape)),
-        "layers": stack_text(run.stack),
-        "parameters": run.model.count_params() if run.model is not None else None,
+        "test accuracy": run.test_accuracy,
+        "best val accuracy": max(val) if val else None,
+        "test loss": run.test_loss,
+        "epochs": run.epochs_done,
+        "seconds": round(run.seconds, 1),
         "optimizer": OPTIMIZER_TITLES[run.config.optimizer],
         "learning rate": run.config.learning_rate,
         "batch": run.config.batch_size,
-        "epochs": run.epochs_done,
         "training images": run.train_samples,
         "augmented": bool(run.config.augmentation),
-        "best val accuracy": max(val) if val else None,
-        "test accuracy": run.test_accuracy,
-        "test loss": run.test_loss,
-        "seconds": round(run.seconds, 1),
+        "layers": stack_text(run.stack),
+        "parameters": run.model.count_params() if run.model is not None else None,
+        "dataset": run.dataset,
+        "input": "×".join(map(str, run.input_shape)),
         "stopped": run.stopped,
     }

@@ -130,31 +130,21 @@ def train(
     class_names = list(dataset.class_names)
     stack, notes = adapt_output(stack, input_shape, len(class_names))
 
-    chosen = subset_indices(y_all, config.max_train_samples, config.seed)
-    fit_part, val_part = validation_indices(y_all[chosen], config.validation_split, config.seed)
-    if len(fit_part) == 0:
-        raise InputError("No training images are left after the validation split: use more images")
-    x_fit, y_fit = _scaled(x_all[chosen[fit_part]]), y_all[chosen[fit_part]].astype(np.int64)
-    validation = None
-    if len(val_part):
-        validation = (_scaled(x_all[chosen[val_part]]), y_all[chosen[val_part]].astype(np.int64))
-    if config.max_train_samples and config.max_train_samples < len(y_all):
-        notes.append(f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
-                     "(the same share of every class).")
+    (x_fit, y_fit), validation, subset_note = _training_data(x_all, y_all, config)
+    notes += subset_note
+    val_samples = 0 if validation is None else len(validation[1])
 
     keras.utils.set_random_seed(config.seed)
     model = architecture.to_keras(stack, input_shape)
     fit_model = _with_augmentation(model, config, input_shape)
     steps = -(-len(x_fit) // config.batch_size)
-    fit_model.compile(optimizer=_optimizer(config, steps), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+    _compile(fit_model, config, steps)
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
-        model.compile(optimizer=_optimizer(config, steps), loss="sparse_categorical_crossentropy",
-                      metrics=["accuracy"])
+        _compile(model, config, steps)
 
     progress = _progress_callback(keras)(
         on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
-        batch_size=config.batch_size, samples=len(x_fit), val_samples=len(val_part),
+        batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples,
     )
     callbacks: list[Any] = [progress]
     stopper = None
@@ -196,7 +186,7 @@ def train(
         source=str(getattr(dataset, "source", "")),
         stopped=progress.stop_requested,
         train_samples=len(x_fit),
-        val_samples=len(val_part),
+        val_samples=val_samples,
         images_per_second=progress.images_per_second,
         test_probabilities=probabilities,
         test_labels=labels if len(labels) else None,
@@ -218,6 +208,28 @@ def _batch_norm_notes(stack: Sequence[Mapping[str, Any]], steps: int) -> list[st
         f"{steps} steps they have not settled, so the test accuracy can be much lower than the training accuracy. "
         "Train longer or give BatchNormalization a momentum of 0.9."
     ]
+
+
+def _training_data(x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple | None, list[str]]:
+    """``(x, y)`` to fit, ``(x, y)`` to validate (None without a split) as float32 in [0, 1], and a note."""
+    chosen = subset_indices(y_all, config.max_train_samples, config.seed)
+    fit_part, val_part = validation_indices(y_all[chosen], config.validation_split, config.seed)
+    if len(fit_part) == 0:
+        raise InputError("No training images are left after the validation split: use more images")
+    fit = (_scaled(x_all[chosen[fit_part]]), y_all[chosen[fit_part]].astype(np.int64))
+    validation = None
+    if len(val_part):
+        validation = (_scaled(x_all[chosen[val_part]]), y_all[chosen[val_part]].astype(np.int64))
+    notes = []
+    if len(chosen) < len(y_all):
+        notes.append(f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
+                     "(the same share of every class).")
+    return fit, validation, notes
+
+
+def _compile(model: Any, config: TrainConfig, steps_per_epoch: int) -> None:
+    model.compile(optimizer=_optimizer(config, steps_per_epoch), loss="sparse_categorical_crossentropy",
+                  metrics=["accuracy"])
 
 
 def _scaled(images: np.ndarray) -> np.ndarray:

@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import os
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
@@ -311,10 +312,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
     args = parser.parse_args(argv)
 
+    from dataclasses import replace
+
     from cnnviz import datasets
 
     recipe = RECIPES[args.name]
     dataset = datasets.load(args.name, image_size=recipe.image_size, seed=recipe.seed)
+    data_dir = os.environ.get(datasets.DATA_DIR_ENV)
+    if data_dir:  # the card names the folder as the variable, not as this machine's path
+        dataset = replace(dataset, source=dataset.source.replace(str(Path(data_dir)), f"${datasets.DATA_DIR_ENV}"))
     print(f"{args.name}: {len(dataset.y_train)} train / {len(dataset.y_test)} test from {dataset.source}")
     model, card = train_recipe(args.name, dataset, epochs=args.epochs)
     path = save(model, card, args.out)

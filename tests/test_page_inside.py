@@ -1,0 +1,135 @@
+"""AppTest runs of the Inside-the-network page: demo models, test examples, every layer, the training hand-off."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import architecture, inspect
+from cnnviz.images import to_model_input
+from cnnviz.training import TrainConfig, TrainingRun
+from cnnviz.ui.resources import get_dataset
+from tests.conftest import page_path
+
+TIMEOUT = 120  # first run: TensorFlow import and model load on a busy 2-core machine
+
+
+def start(**state) -> AppTest:
+    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
+    for key, value in state.items():
+        app.session_state[key] = value
+    return app.run()
+
+
+def said(app: AppTest) -> str:
+    """The page's sentence naming the network's answer."""
+    return next(m.value for m in app.markdown if m.value.startswith("The network says"))
+
+
+def widget(elements, label: str):
+    return next(element for element in elements if element.label.startswith(label))
+
+
+def choose_model(app: AppTest, prefix: str) -> AppTest:
+    box = app.selectbox(key="inside_model")
+    return box.set_value(next(option for option in box.options if option.startswith(prefix))).run()
+
+
+@pytest.fixture
+def app() -> AppTest:
+    return start()
+
+
+def test_the_mnist_demo_reads_the_default_sample_digit(app):
+    assert not app.exception
+    assert app.selectbox(key="inside_model").value.startswith("Demo: Handwritten digits")
+    assert said(app).startswith("The network says **7**")
+    assert len(app.get("plotly_chart")) >= 2  # probability bars and the first layer's maps
+    card = next(e for e in app.expander if e.label.startswith("Model card"))
+    assert "python -m cnnviz.pretrain mnist" in card.markdown[0].value
+
+
+def test_walking_through_every_layer_shows_its_shape(app):
+    slider = widget(app.select_slider, "Walk through the network")
+    model = inspect.load_pretrained("mnist")
+    for option, layer in zip(slider.options, model.layers, strict=True):
+        app = slider.set_value(option).run()
+        assert not app.exception, option
+        shape = "×".join(str(size) for size in layer.output.shape[1:])
+        assert any(f"**{layer.name}** ({type(layer).__name__}) · output {shape}" in m.value for m in app.markdown)
+        slider = widget(app.select_slider, "Walk through the network")
+
+
+def test_filters_grad_cam_and_receptive_field_react_to_their_controls(app):
+    app = widget(app.selectbox, "Convolution layer").set_value("conv3").run()
+    assert not app.exception
+    assert any("one 3×3 kernel per input channel" in m.value for m in app.markdown)
+    assert any("looks like" in m.value or "loosely" in m.value for m in app.markdown)
+    app = widget(app.selectbox, "Explain the class").set_value(3).run()
+    assert not app.exception
+    assert any("evidence for **3**" in m.value for m in app.markdown)
+    layer = widget(app.selectbox, "Layer").value
+    app = widget(app.slider, "Row").set_value(0).run()
+    app = widget(app.slider, "Column").set_value(0).run()
+    assert not app.exception
+    top, left, bottom, right = inspect.receptive_field(inspect.load_pretrained("mnist"), layer, 0, 0)
+    assert any(f"rows {top}–{bottom} and columns {left}–{right}" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize(("prefix", "name"), [("Demo: Clothing", "fashion_mnist"), ("Demo: Steel", "neu")])
+def test_a_test_set_example_is_predicted_like_the_library_does(app, prefix, name):
+    app = choose_model(app, prefix)
+    app = app.radio(key="inside_input_kind").set_value("A test-set example").run()
+    app = widget(app.number_input, "Test image number").set_value(5).run()
+    assert not app.exception
+    card = inspect.pretrained_card(name)
+    height = card["input_shape"][0]
+    test_set = get_dataset(name, image_size=height if name == "neu" else None)
+    image, label = test_set.x_test[5], int(test_set.y_test[5])
+    expected = inspect.predict(inspect.load_pretrained(name), to_model_input(image, tuple(card["input_shape"])))
+    answer = card["class_names"][int(np.argmax(expected))]
+    verdict = "✅ Right." if answer == card["class_names"][label] else "❌ Wrong"
+    assert said(app).startswith(f"The network says **{answer}**") and verdict in said(app)
+
+
+def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
+    stack = [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 3, "activation": "softmax"},
+    ]
+    model = architecture.to_keras(stack, (12, 12, 1))
+    images = np.random.default_rng(0).integers(0, 256, (6, 12, 12, 1), dtype=np.uint8)
+    run = TrainingRun(model=model, history={"loss": [1.0]}, test_loss=1.0, test_accuracy=0.5, seconds=1.0,
+                      config=TrainConfig(), stack=stack, input_shape=(12, 12, 1), class_names=["a", "b", "c"],
+                      dataset="toy", label="tiny net", test_images=images, test_labels=np.array([0, 1, 2, 0, 1, 2]))
+    app = start(runs=[run], inspect_example={"image": images[4], "label": 1, "run_index": 0})
+    assert not app.exception
+    assert app.selectbox(key="inside_model").value.startswith("Your run 1: tiny net")
+    assert any("its true class is **b**" in c.value for c in app.caption)
+    slider = widget(app.select_slider, "Walk through the network")
+    app = slider.set_value(slider.options[-1]).run()  # the output layer: one bar per class
+    assert not app.exception
+    assert any(c.value == "3 numbers, one per class." for c in app.caption)
+    app = app.radio(key="inside_input_kind").set_value("Your image").run()  # the 28×28 sample, resized to 12×12
+    assert not app.exception
+    assert said(app).startswith("The network says **")
+    app = choose_model(app, "Demo: Clothing")  # the handed-over example belongs to the run, not to this model
+    assert not app.exception
+    assert "The example from the training page" not in app.radio(key="inside_input_kind").options
+
+
+def test_a_run_without_convolutions_still_shows_everything_it_has():
+    stack = [{"type": "Flatten"}, {"type": "Dense", "units": 16, "activation": "relu"},
+             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    run = TrainingRun(model=architecture.to_keras(stack, (28, 28, 1)), history={"loss": [1.0]}, test_loss=None,
+                      test_accuracy=None, seconds=1.0, config=TrainConfig(), stack=stack, input_shape=(28, 28, 1),
+                      class_names=[str(k) for k in range(10)], dataset="mnist", label="dense only")
+    app = start(runs=[run])
+    app = choose_model(app, "Your run 1: dense only")
+    assert not app.exception
+    assert any("no Conv2D layer" in i.value for i in app.info)
+    assert any("Grad-CAM needs a model with at least one convolution" in i.value for i in app.info)
+    assert any("no feature maps" in i.value for i in app.info)

@@ -8,6 +8,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
 from cnnviz.ui.image_input import image_input
+from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset, get_pretrained
 
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
@@ -209,6 +210,7 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
                    f"{bottom - top + 1}×{right - left + 1} of the {x.shape[0]}×{x.shape[1]} pixels.")
 
 
+require_app_navigation()
 st.title("🔬 Inside the network")
 st.markdown(
     "A trained network is a pipeline of small computations you can watch. Give it an image, then "

@@ -5,12 +5,14 @@ import streamlit as st
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
+from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
 from cnnviz.ui.training_job import collect_runs, current_job, live_panel, session_runs, start_training
 from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_results
 
 ss = st.session_state
 
+require_app_navigation()
 st.title("📈 Training")
 st.markdown(
     "Training shows the network thousands of labelled images and nudges every weight to make its answers a "

@@ -20,6 +20,12 @@ seconds, a missing control, an image the browser could not fetch), p50/p95/worst
 per page and action (sending the rerun → ``script_finished``), and the peak RSS. Everything is
 bounded: at most 32 sessions, ``--max-seconds`` per session count, then it stops by itself.
 
+A first level of one session alone without training (``--baseline``, on by default) is the
+reference measured in the same run: wall times there show how slow the machine itself is at the
+moment, and the server's CPU seconds per run (only measurable alone) do not depend on other
+programs sharing the cores. The server inherits the environment, so a Streamlit option can be
+compared directly, e.g. ``STREAMLIT_RUNNER_POST_SCRIPT_GC=false python bench/load_test.py``.
+
 Targets (issue 9): zero failures at 16 sessions; p95 < 2 s on the light pages (home, pixels,
 convolution, layer builder) while a training runs; RSS within Community Cloud's ~2.7 GB.
 """

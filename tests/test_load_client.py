@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -17,6 +18,16 @@ FEATURE_MAP = re.compile(r"Feature map size: (\d+) × (\d+) × (\d+)")
 def port():
     with Server() as server:
         yield server.port
+
+
+def run_in_thread(scenario):
+    """Run a coroutine function to completion in a thread of its own.
+
+    The browser tests' sync Playwright keeps an event loop running in this thread, where
+    ``asyncio.run`` would refuse to start.
+    """
+    with ThreadPoolExecutor(max_workers=1) as worker:
+        return worker.submit(asyncio.run, scenario()).result()
 
 
 def feature_map_size(texts: list[str]) -> tuple[int, int]:
@@ -35,7 +46,7 @@ def test_one_session_opens_two_pages_and_changes_the_stride(port):
             changed = await session.set(stride, 2)
             return session, builder, conv, changed
 
-    session, builder, conv, changed = asyncio.run(scenario())
+    session, builder, conv, changed = run_in_thread(scenario)
     assert {"", "convolution", "layer_builder"} <= set(session.pages)  # app.py's navigation reached us
     for run in (builder, conv, changed):
         assert run.exceptions == []
@@ -53,6 +64,6 @@ def test_a_missing_widget_is_a_clear_error(port):
         async with Session(port, timeout=60) as session:
             return await session.open("")
 
-    home = asyncio.run(scenario())
+    home = run_in_thread(scenario)
     with pytest.raises(SessionError, match="no number_input labelled 'Stride'"):
         home.widget("Stride", "number_input")

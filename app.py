@@ -7,12 +7,12 @@ shared sidebar; each learning step is a short script in ``pages/``.
 import streamlit as st
 
 from cnnviz.images import enlarge
-from cnnviz.ui.navigation import available_steps
+from cnnviz.ui.navigation import STEPS
 
 st.set_page_config(page_title="CNN Explorer", page_icon="🧠", layout="wide")
 
 home = st.Page("pages/home.py", title="Home", icon="🏠", default=True)
-steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in available_steps()]
+steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in STEPS]
 navigation = st.navigation([home, *steps])
 
 with st.sidebar:

@@ -2,7 +2,7 @@
 
 import streamlit as st
 
-from cnnviz.ui.navigation import available_steps, require_app_navigation
+from cnnviz.ui.navigation import STEPS, require_app_navigation
 
 require_app_navigation()
 
@@ -18,7 +18,7 @@ Here you do every step yourself, on your own images, with exact numbers, in this
 """
 )
 
-for step in available_steps():
+for step in STEPS:
     with st.container(border=True):
         st.page_link(step.path, label=f"**{step.title}**", icon=step.icon)
         st.caption(step.summary)

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
@@ -34,11 +31,6 @@ STEPS = [
          "Draw a digit and watch it flow through a trained network: activations, filters, "
          "predictions and Grad-CAM."),
 ]
-
-
-def available_steps() -> list[Step]:
-    """The steps whose page file exists (all of them in a complete checkout)."""
-    return [step for step in STEPS if (ROOT / step.path).exists()]
 
 
 def require_app_navigation() -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cnnviz.ui.navigation import available_steps
+from cnnviz.ui.navigation import STEPS
 from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto
 
 
@@ -12,12 +12,12 @@ def test_home_page_shows_every_step(page, app_url):
     goto(page, app_url)
     assert_no_exception(page)
     assert "CNN Explorer" in page.locator("h1").first.inner_text()
-    for step in available_steps():
+    for step in STEPS:
         assert page.get_by_text(step.title).count() >= 1
 
 
 def test_every_page_renders_without_an_exception(page, app_url):
-    for step in available_steps():
+    for step in STEPS:
         goto(page, app_url, step.url_path)
         assert_no_exception(page)
         assert page.locator("h1").count() >= 1, step.url_path

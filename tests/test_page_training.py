@@ -197,3 +197,20 @@ def test_no_training_thread_is_left_running() -> None:
     for thread in busy:
         thread.join(60)
     assert not [t for t in threading.enumerate() if t.name == "cnnviz-training"]
+
+
+def test_streamlit_no_longer_clears_keras_state_after_each_run(monkeypatch) -> None:
+    """Streamlit's runner would call keras.backend.clear_session() after every (fragment) run, under a
+    training thread's feet; importing the training UI turns that off."""
+    import inspect
+
+    import keras
+    from streamlit.runtime.scriptrunner import script_runner
+
+    import cnnviz.ui.training_job  # noqa: F401 - the import applies keep_keras_state()
+
+    assert "_clean_problem_modules" in inspect.getsource(script_runner.ScriptRunner._run_script)
+    calls = []
+    monkeypatch.setattr(keras.backend, "clear_session", lambda *args, **kwargs: calls.append(args))
+    script_runner._clean_problem_modules()
+    assert calls == []

@@ -10,11 +10,13 @@ or busy with other trainings. It is an estimate: expect the real figure within a
 
 from __future__ import annotations
 
-#: Training multiply-adds per second (3 × forward MACs per image × images per second) that the
-#: app's CNNs reached on the project's 2-core CPU with nothing else running (bench_training.py).
-TRAIN_MACS_PER_SECOND = 40e9
-#: Seconds per training image that do not grow with the MACs (input pipeline, optimizer, Python).
-SECONDS_PER_IMAGE = 60e-6
+#: Training multiply-adds per second (3 × forward MACs per image × images per second) and the
+#: seconds per image that do not grow with the MACs (elementwise layers, optimizer, Keras' step
+#: overhead at batch 64), fitted by bench_training.py over four presets from 0.4 to 10 M MACs on the
+#: project's 2-core CPU, which other programs were sharing at the time (load 2 to 12): an idle
+#: machine is faster, the 2-core Community Cloud container about the same.
+TRAIN_MACS_PER_SECOND = 35e9
+SECONDS_PER_IMAGE = 250e-6
 #: Seconds once per run: building the model and tracing its training and test graphs.
 SETUP_SECONDS = 3.0
 

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import socket
 import statistics
 import subprocess
@@ -393,6 +394,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--changes", type=int, default=8, help="stride changes timed on the convolution page")
     parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row (0: none)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers we started on `kill`
     print(format_table(measure(args.changes, args.trainings)))
 
 

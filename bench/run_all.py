@@ -17,6 +17,7 @@ import json
 import os
 import platform
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -255,6 +256,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report (default: %(default)s)")
     args = parser.parse_args(argv)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers we started on `kill`
     steps = {**QUICK, "app": ("App", "python bench/bench_app.py", lambda: app_section(args.trainings)), **SLOW}
     names = args.only or [*QUICK, *(SLOW if args.full else ())]
     sections = [run_section(*steps[name]) for name in names]

@@ -10,7 +10,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.training import TrainingJob, TrainingPlan
 from cnnviz.ui.training_job import JOB_KEY, training_gate
-from tests.conftest import ROOT, page_path
+from tests.conftest import page_path
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}  # a few seconds of training on the MNIST sample
 
@@ -46,12 +46,8 @@ def _progress_text(app: AppTest) -> str:
 
 @pytest.fixture(scope="module")
 def trained() -> AppTest:
-    """The whole app (so the page can switch to "inside"), after one short training on the Training page."""
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
-    app.switch_page("pages/training.py").run()
-    for key, value in QUICK.items():
-        app.session_state[key] = value
-    app.run()
+    """The page after one short training finished."""
+    app = _page(**QUICK)
     _train_button(app).click().run()
     _wait_for(app, lambda a: _job(a).done and a.metric)
     yield app
@@ -181,15 +177,22 @@ def test_an_experiment_sets_up_the_form_and_queues_its_runs() -> None:
         job.join(60)
 
 
-def test_look_inside_hands_the_example_to_the_inside_page(trained: AppTest) -> None:
-    trained.segmented_control(key="tr_view").set_value("mistakes").run()
-    look = next(b for b in trained.button if b.key and b.key.startswith("mistakes_0_look_"))
-    look.click().run()
-    assert not trained.exception
-    handed = trained.session_state["inspect_example"]
-    assert handed["image"].shape == (28, 28, 1) and handed["image"].dtype.name == "uint8"
-    assert handed["run_index"] == 0 and handed["label"] != handed["predicted"]
-    assert trained.title[0].value.startswith("🔬")  # now on the inside page
+def test_an_uploaded_dataset_can_be_trained_on() -> None:
+    from cnnviz import datasets
+
+    digits = datasets.load("mnist")
+    keep, keep_test = digits.y_train < 3, digits.y_test < 3
+    uploaded = datasets.Dataset(digits.x_train[keep][:300], digits.y_train[keep][:300], digits.x_test[keep_test][:90],
+                                digits.y_test[keep_test][:90], ["zero", "one", "two"], source="a test zip")
+    app = _page(uploaded_dataset=uploaded, uploaded_dataset_file="digits.zip")
+    choice = app.selectbox(key="tr_dataset")
+    assert choice.format_func("uploaded") == "Your uploaded images (digits.zip)"
+    choice.set_value("uploaded").run()
+    assert not app.exception and not app.error
+    assert any("had 10 units but the data has 3 classes" in i.value for i in app.info)
+    _train_button(app).click().run()
+    _wait_for(app, lambda a: _job(a).done and a.metric)
+    assert app.session_state["runs"][-1].class_names == ["zero", "one", "two"]
 
 
 def test_no_training_thread_is_left_running() -> None:

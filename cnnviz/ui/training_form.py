@@ -151,11 +151,12 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
 
 def _dataset_choice() -> str:
     ss = st.session_state
-    names = list(TITLES) + ([UPLOADED] if ss.get("uploaded_dataset") is not None else [])
-    if ss.get("tr_dataset") not in names:
-        ss["tr_dataset"] = names[0]
-    name = st.selectbox("Dataset", names, key="tr_dataset", format_func=lambda n: TITLES.get(
-        n, f"Your uploaded images ({ss.get('uploaded_dataset_file', 'zip')})"))
+    titles = dict(TITLES)
+    if ss.get("uploaded_dataset") is not None:
+        titles[UPLOADED] = f"Your uploaded images ({ss.get('uploaded_dataset_file', 'zip')})"
+    if ss.get("tr_dataset") not in titles:
+        ss["tr_dataset"] = next(iter(titles))
+    name = st.selectbox("Dataset", list(titles), key="tr_dataset", format_func=titles.get)
     if name == "neu":
         st.selectbox("NEU image size (pixels)", NEU_SIZES, key="tr_neu_size",
                      help="NEU images are 200×200; smaller trains much faster and still shows the defects.")

@@ -1,5 +1,6 @@
-"""The Training page in real Chromium: a training's live chart moves, Stop ends it, a confusion-matrix
-click shows that cell's images, the model downloads as a zip."""
+"""The Training page in real Chromium: a training's live chart moves, it keeps going while the student
+visits another page, Stop ends it; a confusion-matrix click shows that cell's images, the model
+downloads as a zip, and "Inside" opens an image with this model on the inside page."""
 
 from __future__ import annotations
 
@@ -45,6 +46,12 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     _wait_until(page, lambda: page.evaluate(LIVE_POINTS) >= first + 2, what="the chart to update")
     progress = page.evaluate(PROGRESS)
     assert "/60 · batch" in progress and "images/s" in progress and "left" in progress
+    # Away to another page and back: the training is still going, the live panel comes back.
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+    wait_idle(page)
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("5 · Training", exact=True).click()
+    wait_idle(page)
+    _wait_until(page, lambda: "/60 · batch" in page.evaluate(PROGRESS), timeout=30, what="the running training")
     page.get_by_role("button", name="⏹ Stop").click()
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
     wait_idle(page)
@@ -79,4 +86,10 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == ["model.keras", "run.json", "test_predictions.npz"]
         assert json.loads(archive.read("run.json"))["config"]["max_train_samples"] == 3000
+    # "Inside" hands that test image and this model to the inside page.
+    page.get_by_role("button", name="🔬 Inside").first.click()
+    wait_idle(page)
+    page.wait_for_selector("h1:has-text('Inside the network')")
+    assert page.get_by_role("radio", name="The example from the training page").is_checked()
+    assert "Your run 1" in page.get_by_role("combobox", name="Model").input_value()
     assert_no_exception(page)

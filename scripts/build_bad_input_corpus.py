@@ -159,7 +159,7 @@ STACKS: dict[str, tuple[str, str]] = {
     "unknown layer type": (json.dumps({"input_shape": [28, 28, 1], "layers": [
         {"type": "Conv2D", "filters": 8, "kernel_size": 3}, {"type": "Transformer"}]}), "Layer 2"),
     "malformed JSON": ('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", ', "JSON"),
-    "not a stack": ('"just a string"', ""),
+    "not a stack": ('"just a string"', "must be an object"),
     "negative units": (json.dumps({"input_shape": [28, 28, 1], "layers": [
         {"type": "Flatten"}, {"type": "Dense", "units": -5}]}), "Layer 2"),
 }

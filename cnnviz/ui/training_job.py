@@ -25,7 +25,8 @@ from cnnviz.training import JobSnapshot, TrainingGate, TrainingJob, TrainingPlan
 
 JOB_KEY = "training_job"
 RUNS_KEY = "runs"
-COLLECTED_KEY = "training_collected"
+COLLECTED_KEY = "training_collected"  # how many of the current job's runs are already in "runs"
+NUMBER_KEY = "training_run_number"  # runs numbered across the session: "Run 1", "Run 2", ...
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
 POLL_SECONDS = 1.5  # every refresh also costs a full garbage collection (Streamlit's runner.postScriptGC)
@@ -123,13 +124,13 @@ def collect_runs() -> list[TrainingRun]:
     finished = job.snapshot().runs
     done = st.session_state.get(COLLECTED_KEY, 0)
     fresh = list(finished[done:])
-    number = st.session_state.get("training_run_number", 0)
+    number = st.session_state.get(NUMBER_KEY, 0)
     for run in fresh:
         number += 1
         run.label = f"Run {number}" + (f" · {run.label}" if run.label else "")
         runs.append(run)
     del runs[:-MAX_RUNS]
-    st.session_state["training_run_number"] = number
+    st.session_state[NUMBER_KEY] = number
     st.session_state[COLLECTED_KEY] = done + len(fresh)
     return fresh
 
@@ -144,7 +145,7 @@ def describe_wait(snapshot: JobSnapshot) -> str:
 
 
 def live_panel(job: TrainingJob) -> None:
-    """Progress bar with ETA, live loss/accuracy curves and a Stop button, refreshed every second.
+    """Progress bar with ETA, live loss/accuracy curves and a Stop button, refreshed every POLL_SECONDS.
 
     When the job ends the fragment reruns the whole page, which then shows the results.
     """

@@ -96,10 +96,12 @@ def setup_form() -> Setup:
     st.subheader("1 · Data and network")
     data_column, model_column = st.columns(2, gap="large")
     with model_column:
-        stack, stack_shape, label = _network()
+        stack, stack_shape, network = _network()
     with data_column:
-        dataset_name = _dataset_choice()
-    setup = Setup(stack=stack, config=EXPERIMENT_BASE, label=label)
+        dataset_name, dataset_title = _dataset_choice()
+    recipe = RECIPES.get(st.session_state.get("tr_recipe"))
+    same = network == getattr(recipe, "title", None) and dataset_name == recipe.dataset
+    setup = Setup(stack=stack, config=EXPERIMENT_BASE, label=network if same else f"{network} on {dataset_title}")
     try:
         setup.dataset = _load(dataset_name, stack_shape)
         shape = setup.dataset.image_shape
@@ -136,7 +138,7 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     source = st.radio("Network", sources, key="tr_source", on_change=_source_changed)
     if source == BUILDER:
         st.caption("The stack you built on the layer-builder page.")
-        return list(ss["stack"]), tuple(ss.get("input_shape", (28, 28, 1))), ""
+        return list(ss["stack"]), tuple(ss.get("input_shape", (28, 28, 1))), "your stack"
     if source == RECIPE:
         name = st.selectbox("Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe",
                             on_change=_apply_recipe)
@@ -149,7 +151,7 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     return stack, shape, preset
 
 
-def _dataset_choice() -> str:
+def _dataset_choice() -> tuple[str, str]:
     ss = st.session_state
     titles = dict(TITLES)
     if ss.get("uploaded_dataset") is not None:
@@ -160,7 +162,7 @@ def _dataset_choice() -> str:
     if name == "neu":
         st.selectbox("NEU image size (pixels)", NEU_SIZES, key="tr_neu_size",
                      help="NEU images are 200×200; smaller trains much faster and still shows the defects.")
-    return name
+    return name, ("uploaded images" if name == UPLOADED else titles[name])
 
 
 def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:

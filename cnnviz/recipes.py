@@ -75,14 +75,14 @@ RECIPES: dict[str, Recipe] = {
         title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",
         dataset="fashion_mnist",
         stack=[
-            *_conv_bn(32), _POOL, *_conv_bn(64), _POOL,
-            {"type": "Flatten"}, {"type": "Dropout", "rate": 0.3},
-            {"type": "Dense", "units": 128, "activation": "relu"}, {"type": "Dropout", "rate": 0.3},
-            {"type": "Dense", "units": 10, "activation": "softmax"},
+            *_conv_bn(16), _POOL, *_conv_bn(32), _POOL, *_conv_bn(64), _POOL,
+            {"type": "Flatten"}, {"type": "Dense", "units": 128, "activation": "relu"},
+            {"type": "Dropout", "rate": 0.3}, {"type": "Dense", "units": 10, "activation": "softmax"},
         ],
         config=TrainConfig(epochs=8, batch_size=128, learning_rate=2e-3, validation_split=0.05, cosine_decay=True),
-        description="Two convolution blocks with batch normalisation, dropout against over-fitting and a "
-        "learning rate that shrinks along a cosine: all 60,000 clothes images, 8 epochs.",
+        description="Three small convolution blocks with batch normalisation (16, 32, 64 filters: few "
+        "multiply-adds, so an epoch of all 60,000 clothes takes 12 to 20 s on 2 cores), dropout before the "
+        "output against over-fitting and a learning rate that shrinks along a cosine; 8 epochs.",
     ),
     "mnist_5k_augmented": Recipe(
         title="MNIST from only 5,000 digits ≥ 98 % (augmented)",
@@ -114,7 +114,7 @@ RECIPES: dict[str, Recipe] = {
             {"type": "Dense", "units": 6, "activation": "softmax"},
         ],
         config=TrainConfig(
-            epochs=40, batch_size=32, learning_rate=3e-3, validation_split=0.1, cosine_decay=True,
+            epochs=60, batch_size=32, learning_rate=3e-3, validation_split=0.1, cosine_decay=True,
             augmentation=(
                 {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
                 {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "reflect"},

@@ -12,11 +12,12 @@ from __future__ import annotations
 
 #: Training multiply-adds per second (3 × forward MACs per image × images per second) and the
 #: seconds per image that do not grow with the MACs (elementwise layers, optimizer, Keras' step
-#: overhead at batch 64), fitted by bench_training.py over four presets from 0.4 to 10 M MACs on the
-#: project's 2-core CPU, which other programs were sharing at the time (load 2 to 12): an idle
-#: machine is faster, the 2-core Community Cloud container about the same.
-TRAIN_MACS_PER_SECOND = 35e9
-SECONDS_PER_IMAGE = 250e-6
+#: overhead at batch 64). bench_training.py fitted them twice over four presets from 0.4 to 10 M
+#: MACs on the project's 2-core CPU while other programs shared it (35 G and 250 µs at load 2-12,
+#: 28 G and 55 µs at load about 2); these middle values predict seven of the eight measured
+#: speeds within 2× (the eighth was taken at load 12).
+TRAIN_MACS_PER_SECOND = 30e9
+SECONDS_PER_IMAGE = 100e-6
 #: Seconds once per run: building the model and tracing its training and test graphs.
 SETUP_SECONDS = 3.0
 

@@ -221,6 +221,7 @@ def test_splits_are_stratified_and_seeded() -> None:
     again, _ = validation_indices(labels, 0.1, seed=3)
     np.testing.assert_array_equal(fit, again)
     assert np.bincount(labels[subset_indices(labels, 100, seed=0)]).tolist() == [10] * 10
+    assert len(subset_indices(np.arange(50), 10, seed=0)) == 10  # 50 classes of one image: no stratum left
 
 
 # --- NumPy scores ---

@@ -81,10 +81,11 @@ def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
 def subset_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
     """Indices of a stratified, seeded random subset of ``size`` samples (all, shuffled, if None)."""
     labels = np.asarray(labels)
+    order = np.random.default_rng(seed).permutation(len(labels))
     if size is None or size >= len(labels):
-        return np.random.default_rng(seed).permutation(len(labels))
+        return order
     _, chosen = stratified_split(labels, seed, test_fraction=size / len(labels))
-    return chosen
+    return chosen if len(chosen) else order[:size]  # fewer images than classes: a plain random pick
 
 
 def validation_indices(labels: np.ndarray, fraction: float, seed: int) -> tuple[np.ndarray, np.ndarray]:

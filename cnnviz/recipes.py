@@ -83,6 +83,8 @@ RECIPES: dict[str, Recipe] = {
         description="Three small convolution blocks with batch normalisation (16, 32, 64 filters: few "
         "multiply-adds, so an epoch of all 60,000 clothes takes 12 to 20 s on 2 cores), dropout before the "
         "output against over-fitting and a learning rate that shrinks along a cosine; 8 epochs.",
+        measured="91.8 % test accuracy after 133 s of training (8 epochs, seed 0; 2-core CPU at load 0.8–2, "
+        "2026-11-21).",
     ),
     "mnist_5k_augmented": Recipe(
         title="MNIST from only 5,000 digits ≥ 98 % (augmented)",
@@ -103,6 +105,8 @@ RECIPES: dict[str, Recipe] = {
         ),
         description="With few examples, show the network each digit slightly rotated, zoomed and shifted "
         "every epoch (augmentation): it learns shapes, not pixel positions.",
+        measured="99.0 % test accuracy on the 10,000 test digits after 146 s (30 epochs, seed 0; 2-core CPU at "
+        "load 2, 2026-11-21). On all 60,000 training digits the same recipe should reach about 99.4 %.",
     ),
     "neu_64": Recipe(
         title="NEU steel defects at 64×64 ≥ 97 %",
@@ -122,6 +126,8 @@ RECIPES: dict[str, Recipe] = {
         ),
         description="Steel textures look the same flipped or shifted, so flips and shifts multiply the "
         "1,400 training images; four conv/BN blocks and global average pooling keep it small.",
+        measured="99.4 % on the stratified test split (354 images) after 128 s (60 epochs, seed 0; 2-core CPU "
+        "at load 2, 2026-11-21).",
     ),
 }
 

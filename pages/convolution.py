@@ -278,6 +278,7 @@ def shift_right(values: np.ndarray, shift: int) -> np.ndarray:
     return moved
 
 
+@st.fragment
 def colour_section(image: np.ndarray) -> None:
     """A 3×3×3 filter: three slices, three partial maps, their sum plus a bias; then a stack of filters."""
     usable = image.shape[2] == 3 and min(image.shape[:2]) >= 3
@@ -320,6 +321,7 @@ def colour_section(image: np.ndarray) -> None:
                    "with these 4 filters has (3·3·3 + 1)·4 = 112 parameters and outputs 4 channels.")
 
 
+@st.fragment
 def one_dimension_section() -> None:
     """Slide a kernel along a typed signal; one window's products and sum."""
     signal_column, kernel_column, stride_column, pad_column = st.columns([3, 2, 1, 1])
@@ -348,6 +350,43 @@ def one_dimension_section() -> None:
                 f"Output length ⌊({len(signal)} + 2·{padding} − {len(kernel)}) / {stride}⌋ + 1 = **{len(output)}**.")
 
 
+@st.fragment
+def kernel_and_maps(image: np.ndarray) -> None:
+    """Sections 1-4. A fragment: changing the kernel, stride or a window reruns only these sections,
+    not the colour and 1-D sections below, so the new feature map is on screen sooner."""
+    st.header("1 · The kernel and how it slides")
+    kernel_column, settings_column = st.columns([3, 2], gap="large")
+    with kernel_column:
+        kernel = kernel_editor("conv_kernel")
+    with settings_column:
+        sliding, per_channel = sliding_controls(image.shape[2])
+    if kernel is not None and sliding.flip:
+        show_flip(kernel)
+
+    x = image if per_channel else to_grayscale(image)
+    feature_map = None
+    if kernel is None:
+        st.info("Fix the kernel above to see the feature map.")
+    else:
+        try:
+            feature_map = ops.conv2d(x, kernel, **sliding.kwargs())
+        except InputError as error:
+            st.error(str(error))
+
+    if feature_map is not None:
+        st.header("2 · Input and feature map")
+        output_section(x, kernel, feature_map, sliding, converted=x.shape[2] != image.shape[2])
+        st.header("3 · One window, step by step")
+        st.markdown("Pick an output cell, or press **Step ▶** to slide the window along: its pixels on the padded "
+                    "input, the products with the kernel, and their sum.")
+        step_section(x, kernel, feature_map, sliding)
+        st.header("4 · Activation and pooling")
+        st.markdown("A layer's feature map then goes through an **activation**, element by element, and often a "
+                    "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
+                    "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else ""))
+        activation_and_pooling_section(feature_map[:, :, 0])
+
+
 # ----------------------------------------------------------------------------------------------
 # The page
 # ----------------------------------------------------------------------------------------------
@@ -362,38 +401,7 @@ st.markdown(
 )
 with st.container(border=True):
     image = image_input("conv")
-
-st.header("1 · The kernel and how it slides")
-kernel_column, settings_column = st.columns([3, 2], gap="large")
-with kernel_column:
-    kernel = kernel_editor("conv_kernel")
-with settings_column:
-    sliding, per_channel = sliding_controls(image.shape[2])
-if kernel is not None and sliding.flip:
-    show_flip(kernel)
-
-x = image if per_channel else to_grayscale(image)
-feature_map = None
-if kernel is None:
-    st.info("Fix the kernel above to see the feature map.")
-else:
-    try:
-        feature_map = ops.conv2d(x, kernel, **sliding.kwargs())
-    except InputError as error:
-        st.error(str(error))
-
-if feature_map is not None:
-    st.header("2 · Input and feature map")
-    output_section(x, kernel, feature_map, sliding, converted=x.shape[2] != image.shape[2])
-    st.header("3 · One window, step by step")
-    st.markdown("Pick an output cell, or press **Step ▶** to slide the window along: its pixels on the padded "
-                "input, the products with the kernel, and their sum.")
-    step_section(x, kernel, feature_map, sliding)
-    st.header("4 · Activation and pooling")
-    st.markdown("A layer's feature map then goes through an **activation**, element by element, and often a "
-                "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
-                "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else ""))
-    activation_and_pooling_section(feature_map[:, :, 0])
+kernel_and_maps(image)
 
 st.header("5 · Colour images: one 3×3×3 filter gives one feature map")
 st.markdown(

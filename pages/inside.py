@@ -301,15 +301,21 @@ with model_column:  # next to the input, so the answer changes in view while you
 
 st.divider()
 activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
-    ["🧅 Activations, layer by layer", "🪟 Learned filters", "🔥 Where did it look? (Grad-CAM)", "🎯 Receptive field"]
+    ["🧅 Activations, layer by layer", "🪟 Learned filters", "🔥 Where did it look? (Grad-CAM)", "🎯 Receptive field"],
+    key="inside_tab", on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
 )
-outputs = inspect.activations(model, x)
-with activations_tab:
-    show_activations(outputs, {layer.name: type(layer).__name__ for layer in model.layers}, class_names, top,
-                     key=f"inside_layer_{choice}")
-with filters_tab:
-    show_filters(model, key=f"inside_filter_layer_{choice}")
-with gradcam_tab:
-    show_grad_cam(model, x, probabilities, class_names, key=f"inside_cam_{choice}")
-with field_tab:
-    show_receptive_field(model, x, outputs, key=f"inside_field_{choice}")
+if activations_tab.open or field_tab.open:
+    outputs = inspect.activations(model, x)
+if activations_tab.open:
+    with activations_tab:
+        show_activations(outputs, {layer.name: type(layer).__name__ for layer in model.layers}, class_names, top,
+                         key=f"inside_layer_{choice}")
+if filters_tab.open:
+    with filters_tab:
+        show_filters(model, key=f"inside_filter_layer_{choice}")
+if gradcam_tab.open:
+    with gradcam_tab:
+        show_grad_cam(model, x, probabilities, class_names, key=f"inside_cam_{choice}")
+if field_tab.open:
+    with field_tab:
+        show_receptive_field(model, x, outputs, key=f"inside_field_{choice}")

@@ -31,6 +31,12 @@ def widget(elements, label: str):
     return next(element for element in elements if element.label.startswith(label))
 
 
+def open_tab(app: AppTest, name: str) -> AppTest:
+    """Switch to the tab whose label contains ``name`` (only the open tab's content runs)."""
+    app.session_state["inside_tab"] = next(tab.label for tab in app.tabs if name in tab.label)
+    return app.run()
+
+
 def choose_model(app: AppTest, prefix: str) -> AppTest:
     box = app.selectbox(key="inside_model")
     return box.set_value(next(option for option in box.options if option.startswith(prefix))).run()
@@ -61,14 +67,25 @@ def test_walking_through_every_layer_shows_its_shape(app):
         slider = widget(app.select_slider, "Walk through the network")
 
 
+def test_only_the_open_tab_runs(app):
+    assert not any("Grad-CAM asks" in m.value for m in app.markdown)  # the activations tab is open
+    app = open_tab(app, "Grad-CAM")
+    assert not app.exception
+    assert any("Grad-CAM asks" in m.value for m in app.markdown)
+    assert not app.select_slider  # the layer walk of the activations tab no longer runs
+
+
 def test_filters_grad_cam_and_receptive_field_react_to_their_controls(app):
+    app = open_tab(app, "Learned filters")
     app = widget(app.selectbox, "Convolution layer").set_value("conv3").run()
     assert not app.exception
     assert any("one 3×3 kernel per input channel" in m.value for m in app.markdown)
     assert any("looks like" in m.value or "loosely" in m.value for m in app.markdown)
+    app = open_tab(app, "Grad-CAM")
     app = widget(app.selectbox, "Explain the class").set_value(3).run()
     assert not app.exception
     assert any("evidence for **3**" in m.value for m in app.markdown)
+    app = open_tab(app, "Receptive field")
     layer = widget(app.selectbox, "Layer").value
     app = widget(app.slider, "Row").set_value(0).run()
     app = widget(app.slider, "Column").set_value(0).run()
@@ -130,6 +147,9 @@ def test_a_run_without_convolutions_still_shows_everything_it_has():
     app = start(runs=[run])
     app = choose_model(app, "Your run 1: dense only")
     assert not app.exception
-    assert any("no Conv2D layer" in i.value for i in app.info)
-    assert any("Grad-CAM needs a model with at least one convolution" in i.value for i in app.info)
-    assert any("no feature maps" in i.value for i in app.info)
+    for tab, message in (("Learned filters", "no Conv2D layer"),
+                         ("Grad-CAM", "Grad-CAM needs a model with at least one convolution"),
+                         ("Receptive field", "no feature maps")):
+        app = open_tab(app, tab)
+        assert not app.exception
+        assert any(message in i.value for i in app.info), tab

@@ -36,9 +36,11 @@ def test_drawing_a_digit_shows_the_networks_prediction(page, app_url):
 
 def test_clicking_a_unit_of_a_feature_map_moves_its_receptive_field(page, app_url):
     open_inside(page, app_url)
-    page.get_by_role("tab", name=re.compile("Receptive field")).click()
+    page.get_by_role("tab", name=re.compile("Receptive field")).click()  # reruns the page: only open tabs run
+    wait_idle(page)
     page.get_by_text(re.compile(r"channel \d+, 7×7: unit \(3, 3\)")).wait_for()
     chart = page.locator("[data-testid=stPlotlyChart]:visible").nth(1)  # after the probability bars: the map
+    chart.scroll_into_view_if_needed()
     area = chart.locator(".nsewdrag").first.bounding_box()
     # The map is 7×7: click the centre of the unit in row 1, column 5.
     page.mouse.click(area["x"] + area["width"] * 5.5 / 7, area["y"] + area["height"] * 1.5 / 7)

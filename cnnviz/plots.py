@@ -7,10 +7,12 @@ diverging ``RdBu`` centred on zero for signed values (negative red, positive blu
 from __future__ import annotations
 
 import base64
+import html
 
 import cv2
 import numpy as np
 import plotly.graph_objects as go
+from plotly.colors import get_colorscale, sample_colorscale
 
 from cnnviz.images import encode_png
 
@@ -75,6 +77,44 @@ def heatmap(
         "yaxis": {"autorange": "reversed", "scaleanchor": "x", "constrain": "domain", "title": {"text": "row"}},
     }
     return go.Figure({"data": [trace], "layout": layout})
+
+
+def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None = None, zmin: float | None = None,
+                 zmax: float | None = None, value_format: str = ".4g") -> str:
+    """A small matrix as an HTML table: every number written in a cell coloured like :func:`heatmap`.
+
+    For the few-by-few matrices of a worked example (a kernel, a window, its products). The
+    browser lays out a table in a millisecond where a Plotly chart takes tens, and the page
+    redraws a dozen of them on every change of a control.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if values.ndim != 2:
+        raise ValueError(f"matrix_table needs a 2-D array, got shape {values.shape}")
+    scale = _value_scale(values) if values.size else {"colorscale": MAGNITUDE_COLORSCALE, "zmin": 0, "zmax": 1}
+    if colorscale is not None:
+        scale["colorscale"] = colorscale
+    low = scale["zmin"] if zmin is None else zmin
+    high = scale["zmax"] if zmax is None else zmax
+    shares = np.clip((values - low) / (high - low if high > low else 1.0), 0.0, 1.0)
+    colours = sample_colorscale(get_colorscale(scale["colorscale"]), shares.ravel().tolist()) if values.size else []
+    side = 40 if max(values.shape, default=0) <= 8 else 30
+    font = _text_size(values.shape)
+    cells = iter(zip(values.ravel(), colours, strict=True))
+    rows = []
+    for _ in range(values.shape[0]):
+        row = []
+        for _ in range(values.shape[1]):
+            value, colour = next(cells)
+            red, green, blue = (int(c) for c in colour[4:-1].split(","))
+            ink = "#000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#fff"  # readable on the fill
+            row.append(f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;'
+                       f'text-align:center;font-size:{font}px;border:1px solid #fff;padding:0">'
+                       f"{format(value + 0.0, value_format)}</td>")
+        rows.append("<tr>" + "".join(row) + "</tr>")
+    caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
+    caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
+    return (f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
+            f"{caption}{''.join(rows)}</table>")
 
 
 def _text_size(shape: tuple[int, int]) -> int:

@@ -55,16 +55,6 @@ def drawn_note(values: np.ndarray) -> str:
     return f"1 in {step} rows and columns drawn; hover for values" if step > 1 else "hover a cell for its value"
 
 
-def small_matrix(values: np.ndarray, title: str, **scale):
-    """A small matrix with its numbers written in, without a colour bar."""
-    figure = plots.heatmap(values, title=title, value_format=".4~g", show_values=True,
-                           height=140 + 30 * min(values.shape[0], 15), **scale)
-    figure.update_traces(showscale=False)
-    figure.update_xaxes(title=None)
-    figure.update_yaxes(title=None)
-    return figure
-
-
 def sum_text(patch: np.ndarray, weights: np.ndarray, total: float) -> str:
     """'a·w + b·v + … = total' with the first few terms written out."""
     terms = [f"{p:.4g}·{w:.4g}" if w >= 0 else f"{p:.4g}·({w:.4g})"
@@ -101,9 +91,8 @@ def sliding_controls(channels: int) -> tuple[Sliding, bool]:
 
 def show_flip(kernel: np.ndarray) -> None:
     as_written, flipped = st.columns(2)
-    as_written.plotly_chart(small_matrix(kernel, "Kernel as written"), width="stretch", key="conv_kernel_written")
-    flipped.plotly_chart(small_matrix(np.rot90(kernel, 2), "Rotated 180°: what slides over the image"),
-                         width="stretch", key="conv_kernel_flipped")
+    as_written.html(plots.matrix_table(kernel, "Kernel as written"))
+    flipped.html(plots.matrix_table(np.rot90(kernel, 2), "Rotated 180°: what slides over the image"))
     if np.array_equal(kernel, np.rot90(kernel, 2)):
         st.caption("This kernel is symmetric: flipping changes nothing, so convolution and cross-correlation agree.")
 
@@ -198,12 +187,9 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
         if step.is_padding.any():
             st.caption(f"{int(step.is_padding.sum())} of the {step.is_padding.size} taps fall on padding zeros.")
     patch_column, kernel_column, product_column = st.columns(3)
-    patch_column.plotly_chart(small_matrix(step.patch, "window (pixels)", colorscale="gray", zmin=0, zmax=255),
-                              width="stretch", key="conv_patch")
-    kernel_column.plotly_chart(small_matrix(step.kernel, "× kernel" + (" (rotated 180°)" if sliding.flip else "")),
-                               width="stretch", key="conv_step_kernel")
-    product_column.plotly_chart(small_matrix(step.products, "= products, then add them all"),
-                                width="stretch", key="conv_products")
+    patch_column.html(plots.matrix_table(step.patch, "window (pixels)", colorscale="gray", zmin=0, zmax=255))
+    kernel_column.html(plots.matrix_table(step.kernel, "× kernel" + (" (rotated 180°)" if sliding.flip else "")))
+    product_column.html(plots.matrix_table(step.products, "= products, then add them all"))
 
 
 def activation_and_pooling_section(plane: np.ndarray) -> None:
@@ -248,8 +234,7 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
                                                      ops.pool2d(toy_shifted, 2)),
                                      ("toy map", f"shifted by {shift}", "max-pooled 2×2", "shifted, max-pooled"),
                                      strict=True):
-        column.plotly_chart(small_matrix(values, title, colorscale="Viridis", zmin=0, zmax=9), width="stretch",
-                            key=f"conv_toy_{title}")
+        column.html(plots.matrix_table(values, title, colorscale="Viridis", zmin=0, zmax=9))
     window = max(2, size) if kind != "global average" else 2
     shifted = shift_right(activated, shift)
     try:

@@ -93,6 +93,13 @@ def test_a_dilation_that_leaves_no_output_is_an_error(app):
     assert any("no output is left" in error.value for error in app.error)
 
 
+def table_numbers(app: AppTest, title: str) -> np.ndarray:
+    """The numbers of the matrix table with this title, as a matrix."""
+    table = next(block.value for block in app.get("html") if f">{title}</caption>" in block.value)
+    rows = re.findall(r"<tr>(.*?)</tr>", table)
+    return np.array([[float(cell) for cell in re.findall(r">([^<]+)</td>", row)] for row in rows])
+
+
 def test_step_button_moves_the_window_and_the_sum_follows(app):
     row, col, _ = shown_cell(app)
     app.button(key="conv_next").click().run()
@@ -101,6 +108,12 @@ def test_step_button_moves_the_window_and_the_sum_follows(app):
     assert (new_row, new_col) == divmod(row * 26 + col + 1, 26)
     digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
     assert value == pytest.approx(ops.conv2d(digit, PRESETS["vertical_edge"].matrix)[new_row, new_col], abs=1e-3)
+    window = digit[new_row:new_row + 3, new_col:new_col + 3]  # stride 1, no padding
+    np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), window)
+    np.testing.assert_array_equal(table_numbers(app, "× kernel"), PRESETS["vertical_edge"].matrix)
+    products = table_numbers(app, "= products, then add them all")
+    np.testing.assert_allclose(products, window * PRESETS["vertical_edge"].matrix, rtol=1e-3)
+    assert products.sum() == pytest.approx(value, abs=1e-2)
 
 
 def test_colour_image_filtered_per_channel(app):

@@ -8,8 +8,10 @@ or script hash, the query string, the widget states) and reads ``ForwardMsg``s b
 (answered like the frontend does while the session is idle). No browser, so a load test measures
 the server rather than sixteen Chromiums fighting over the same cores.
 
-Widgets are found by their label in the last full run's elements; a change is sent the way the
+Widgets are found by their label in the last run's elements; a change is sent the way the
 frontend sends it (``double_value`` for a number input, ``trigger_value`` once for a button, ...).
+A widget drawn by an ``@st.fragment`` reruns only that fragment, as in the browser: the run then
+returned holds the fragment's elements only.
 """
 
 from __future__ import annotations
@@ -49,11 +51,13 @@ class SessionError(Exception):
 
 @dataclass(frozen=True)
 class Widget:
-    """A widget seen in a run: element type (``"number_input"``, ``"button"``...), id and label."""
+    """A widget seen in a run: element type (``"number_input"``, ``"button"``...), id, label and the
+    id of the ``@st.fragment`` that drew it ("" outside fragments)."""
 
     kind: str
     id: str
     label: str
+    fragment_id: str = ""
 
 
 @dataclass
@@ -110,6 +114,8 @@ class Session:
         self._states: dict[str, WidgetState] = {}
         self._pending: asyncio.Future | None = None
         self._awaiting_start = False
+        self._awaited_fragment = ""  # the fragment whose rerun ``_pending`` waits for ("" = a full run)
+        self._in_fragment_run = False  # the run now sending deltas reruns fragments only
         self._timers: dict[str, asyncio.Task] = {}
         self._closed_reason: str | None = None
 
@@ -151,7 +157,7 @@ class Session:
             setattr(state, value_field, value)
         self._states[widget.id] = state
         try:
-            return await self._rerun()
+            return await self._rerun(widget.fragment_id)
         finally:
             if value_field == "trigger_value":
                 self._states.pop(widget.id, None)  # a click is sent once, like the frontend does
@@ -172,9 +178,9 @@ class Session:
 
     # ---- the protocol -----------------------------------------------------------------------
 
-    def _client_state(self, fragment_id: str = "") -> ClientState:
+    def _client_state(self, fragment_id: str = "", *, auto: bool = False) -> ClientState:
         state = ClientState(query_string="", page_script_hash=self._page_hash, page_name=self._page,
-                            fragment_id=fragment_id, is_auto_rerun=bool(fragment_id))
+                            fragment_id=fragment_id, is_auto_rerun=auto)
         state.widget_states.widgets.extend(self._states.values())
         return state
 
@@ -185,21 +191,24 @@ class Session:
         message.rerun_script.CopyFrom(state)
         await self._ws.send(message.SerializeToString())
 
-    async def _rerun(self) -> Run:
+    async def _rerun(self, fragment_id: str = "") -> Run:
+        """Rerun the page (or only the fragment ``fragment_id``) and wait until that run finished."""
         loop = asyncio.get_running_loop()
         self._pending = loop.create_future()
-        self._awaiting_start = True
+        self._awaiting_start, self._awaited_fragment = True, fragment_id
         start = time.perf_counter()
         try:
-            await self._send(self._client_state())
+            await self._send(self._client_state(fragment_id))
             run = await asyncio.wait_for(self._pending, self.timeout)
         except TimeoutError as timeout:
             raise SessionError(f"page {self._page!r}: no script_finished within {self.timeout:.0f} s") from timeout
         finally:
             self._pending = None
         run.seconds = time.perf_counter() - start
+        # Forget the states of widgets that are gone: all of the page's, or only the fragment's.
         active = {w.id for w in run.widgets}
-        self._states = {wid: s for wid, s in self._states.items() if wid in active}
+        kept = {w.id for w in self.last_run.widgets if w.fragment_id != fragment_id} if fragment_id else set()
+        self._states = {wid: s for wid, s in self._states.items() if wid in active | kept}
         return run
 
     async def _read(self) -> None:
@@ -217,11 +226,15 @@ class Session:
     def _handle(self, msg: ForwardMsg) -> None:
         kind = msg.WhichOneof("type")
         if kind == "new_session":
-            if msg.metadata.run.fragment_ids:
+            fragments = msg.metadata.run.fragment_ids
+            self._in_fragment_run = bool(fragments)
+            if fragments:
                 self.last_fragment = Run(page=self._page)
-            else:  # a full run starts: its elements replace the last run's, its fragments start anew
+                if self._awaited_fragment in fragments:
+                    self._awaiting_start = False
+            else:  # a full run starts (also when an awaited fragment called st.rerun): it replaces the last run
                 self.last_run = Run(page=self._page)
-                self._awaiting_start = False
+                self._awaiting_start, self._awaited_fragment = False, ""
                 for timer in self._timers.values():
                     timer.cancel()
                 self._timers.clear()
@@ -229,7 +242,7 @@ class Session:
             self.pages = {p.url_pathname: p.page_script_hash for p in msg.navigation.app_pages}
             self._page_hash = msg.navigation.page_script_hash  # the page that runs (new_session names app.py)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
-            self._record(msg.delta.new_element, fragment=bool(msg.delta.fragment_id))
+            self._record(msg.delta.new_element, fragment_id=msg.delta.fragment_id)
         elif kind == "session_status_changed":
             self.script_running = msg.session_status_changed.script_is_running
         elif kind == "page_not_found":
@@ -248,13 +261,14 @@ class Session:
                     timer.cancel()
         elif kind == "script_finished":
             status = msg.script_finished
-            if status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY:
-                self.fragment_runs += 1
-            elif status in DONE and not self._awaiting_start and self._pending is not None \
-                    and not self._pending.done():
-                self._pending.set_result(self.last_run)
+            fragment_run = status == ForwardMsg.FINISHED_FRAGMENT_RUN_SUCCESSFULLY
+            self.fragment_runs += fragment_run
+            awaited = fragment_run if self._awaited_fragment else status in DONE
+            if awaited and not self._awaiting_start and self._pending is not None and not self._pending.done():
+                self._pending.set_result(self.last_fragment if fragment_run else self.last_run)
 
-    def _record(self, element: Any, *, fragment: bool) -> None:
+    def _record(self, element: Any, *, fragment_id: str) -> None:
+        fragment = self._in_fragment_run
         run = self.last_fragment if fragment else self.last_run
         kind = element.WhichOneof("type")
         body = getattr(element, kind) if kind else None
@@ -275,7 +289,7 @@ class Session:
         elif kind == "progress":
             run.texts.append(body.text)
         elif kind is not None and hasattr(body, "id") and hasattr(body, "label"):
-            run.widgets.append(Widget(kind, body.id, body.label))
+            run.widgets.append(Widget(kind, body.id, body.label, fragment_id))
 
     def _fail(self, reason: str) -> None:
         if self._pending is not None and not self._pending.done():
@@ -287,4 +301,4 @@ class Session:
             await asyncio.sleep(interval)
             if self._pending is None:
                 with contextlib.suppress(SessionError, ConnectionClosed):  # the reader reports the disconnect
-                    await self._send(self._client_state(fragment_id))
+                    await self._send(self._client_state(fragment_id, auto=True))

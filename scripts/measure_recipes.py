@@ -3,6 +3,7 @@
     CNNVIZ_DATA_DIR=../shared/datasets python scripts/measure_recipes.py            # all recipes
     CNNVIZ_DATA_DIR=../shared/datasets python scripts/measure_recipes.py neu_64 --seeds 0 1
     ... --epochs 3                                                                 # quick trial
+    ... mnist_5k_augmented --train-samples 1000 2000 4000                          # a learning curve
 
 One line per epoch while training, then one JSON line per run (``RESULT {...}``) with the recipe,
 seed, test accuracy, training seconds, images/s and the 1-minute load average before and after, so
@@ -38,12 +39,15 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("names", nargs="*", default=sorted(RECIPES), help="recipe names (default: all)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
+    parser.add_argument("--train-samples", nargs="+", type=int, default=[None],
+                        help="train on at most this many images (one run per value): a learning curve")
     args = parser.parse_args(argv)
     for name in args.names:
         recipe = RECIPES[name]
         dataset = datasets.load(recipe.dataset, image_size=recipe.image_size)
-        for seed in args.seeds:
-            config = dataclasses.replace(recipe.config, seed=seed, epochs=args.epochs or recipe.config.epochs)
+        for seed, samples in ((seed, samples) for seed in args.seeds for samples in args.train_samples):
+            config = dataclasses.replace(recipe.config, seed=seed, epochs=args.epochs or recipe.config.epochs,
+                                         max_train_samples=samples or recipe.config.max_train_samples)
             load_before = os.getloadavg()[0]
             print(f"{name} seed {seed}: {dataset.source}", flush=True)
             started = time.perf_counter()

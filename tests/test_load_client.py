@@ -57,6 +57,10 @@ def test_one_session_opens_two_pages_and_changes_the_stride(port):
     # becomes floor((m - 1) / 2) + 1 wide at stride 2.
     rows, cols = feature_map_size(conv.texts)
     assert feature_map_size(changed.texts) == ((rows - 1) // 2 + 1, (cols - 1) // 2 + 1)
+    # The stride lives in a fragment: like the browser, the client reran only that fragment.
+    assert conv.widget("Stride", "number_input").fragment_id and changed.has_widget("Dilation", "number_input")
+    assert any("Colour images" in text for text in conv.texts)
+    assert not any("Colour images" in text for text in changed.texts)
 
 
 def test_a_missing_widget_is_a_clear_error(port):

@@ -42,10 +42,10 @@ class Sliding:
 # ----------------------------------------------------------------------------------------------
 
 
-def map_figure(values: np.ndarray, title: str = "", *, height: int = 380):
+def map_figure(values: np.ndarray, title: str = "", *, height: int = 380, bare: bool = False):
     """Heat map of a whole 2-D map, every k-th cell when it is large (diverging colours when signed)."""
     shown, step = subsample_for_display(values, MAP_SIDE)
-    return plots.heatmap(shown, title=title, step=step, value_format=".3~g", height=height,
+    return plots.heatmap(shown, title=title, step=step, value_format=".3~g", height=height, bare=bare,
                          show_values=max(shown.shape) <= NUMBERS_SIDE)
 
 
@@ -284,13 +284,8 @@ def colour_section(image: np.ndarray) -> None:
     as_layer = ops.conv2d(rgb, weights[:, :, :, None])[:, :, 0] + bias
     for column, name, partial in zip(st.columns(4), (*CHANNEL_NAMES, "sum"), (*partials, combined), strict=True):
         title = f"{name} channel ⋆ its slice" if name != "sum" else f"sum of the three + bias {bias:g}"
-        figure = map_figure(partial, height=240)
-        figure.update_traces(showscale=False)
-        figure.update_xaxes(visible=False)
-        figure.update_yaxes(visible=False)
-        figure.update_layout(margin={"l": 0, "r": 0, "t": 0, "b": 0})
         column.markdown(f"**{title}**")
-        column.plotly_chart(figure, width="stretch", key=f"conv_partial_{name}")
+        column.plotly_chart(map_figure(partial, height=240, bare=True), width="stretch", key=f"conv_partial_{name}")
     st.caption(f"Input {rgb.shape[0]}×{rgb.shape[1]}×3 → one {combined.shape[0]}×{combined.shape[1]} map "
                f"({drawn_note(combined)}). Same numbers as a Conv2D layer with this one filter: largest "
                f"difference {float(np.abs(combined - as_layer).max()):.1g}. That filter has 3·3·3 weights + 1 bias "

@@ -372,6 +372,8 @@ def summary_table(shape: tuple, summaries: list, error: StackError | None):
             rows.append({"#": position, "Layer": kind, "Output shape": "⚠ invalid" if first else "—",
                          "Parameters": "—", "MACs": "—", "Activation memory": "—", "Receptive field": "—"})
     table = pd.DataFrame(rows)
+    if not bad_position:
+        return table  # a Styler costs ~10 ms per rerun: only when there is a row to colour
 
     def highlight(row):
         colour = "background-color: #fbd5c0; color: #7a2900" if row["#"] == bad_position else ""

@@ -7,8 +7,10 @@ shared sidebar; each learning step is a short script in ``pages/``.
 import streamlit as st
 
 from cnnviz.images import enlarge
+from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui.navigation import STEPS
 
+limit_malloc_arenas()  # once per server: keeps memory flat over many trainings (see cnnviz/memory.py)
 st.set_page_config(page_title="CNN Explorer", page_icon="🧠", layout="wide")
 
 home = st.Page("pages/home.py", title="Home", icon="🏠", default=True)

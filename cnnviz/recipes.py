@@ -106,7 +106,8 @@ RECIPES: dict[str, Recipe] = {
         description="With few examples, show the network each digit slightly rotated, zoomed and shifted "
         "every epoch (augmentation): it learns shapes, not pixel positions.",
         measured="99.0 % test accuracy on the 10,000 test digits after 146 s (30 epochs, seed 0; 2-core CPU at "
-        "load 2, 2026-11-21). On all 60,000 training digits the same recipe should reach about 99.4 %.",
+        "load 2, 2026-11-21). On all 60,000 training digits it should reach about 99.6 %: a power law fitted to "
+        "runs on 900, 1,800, 2,700 and 4,500 digits (97.5, 98.5, 98.8, 99.0 %) extrapolates to 99.6–99.8 %.",
     ),
     "neu_64": Recipe(
         title="NEU steel defects at 64×64 ≥ 97 %",

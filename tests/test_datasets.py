@@ -649,6 +649,12 @@ def test_a_zip_of_one_class_is_refused(neu_members):
         datasets.load_zip(zip_bytes(crazing))
 
 
+def test_one_folder_of_numbered_files_is_one_class_not_none():
+    members = {f"cats/{index}.png": png(np.full((8, 8), index * 20, np.uint8)) for index in range(4)}
+    with pytest.raises(InputError, match="usable images of 1 class;"):
+        datasets.load_zip(zip_bytes(members))
+
+
 def test_an_image_bomb_is_refused_from_its_header(neu_members):
     header_only = bytearray(png(np.zeros((8, 8), np.uint8)))
     header_only[16:24] = (50_000).to_bytes(4, "big") * 2  # IHDR width and height

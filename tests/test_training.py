@@ -90,6 +90,14 @@ def test_test_metrics_equal_keras_evaluate(run_and_events, small: datasets.Datas
     assert run.test_probabilities.shape == (300, 10)
 
 
+def test_a_finished_run_keeps_its_weights_but_not_the_traced_training_graph(run_and_events,
+                                                                            small: datasets.Dataset) -> None:
+    run, _ = run_and_events
+    assert run.model.train_function is None  # released: kept runs would otherwise pile up graphs
+    again = run.model.predict(small.x_test[:20].astype("float32") / 255, verbose=0)  # retraced on demand
+    np.testing.assert_allclose(again, run.test_probabilities[:20], atol=1e-5)
+
+
 def test_progress_events_are_plain_values_every_n_batches(run_and_events) -> None:
     _, events = run_and_events
     kinds = [e["event"] for e in events]

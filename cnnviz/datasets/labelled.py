@@ -3,7 +3,8 @@
 The class of a file comes from, in this order of preference:
 
 1. a NEU file-name prefix, when most files have one: ``crazing_12.jpg`` (NEU-DET) or ``Cr_12.bmp`` (NEU-CLS);
-2. the name of its folder, when the files sit in at least two folders (``cats/1.png``, ``dogs/7.png``);
+2. the name of its folder, when the files sit in at least two folders (``cats/1.png``, ``dogs/7.png``),
+   or in one folder with bare numbers as names (``cats/1.png``: one class, which a dataset then refuses);
 3. its file name without the trailing number (``cat_1.png``, ``dog_7.png``).
 
 Labels that all name NEU classes (``Cr``, ``pitted_surface``, ``Rolled``, …) become the six plain
@@ -60,8 +61,8 @@ def assign_labels(paths: Sequence[PurePosixPath]) -> tuple[list[int | None], lis
     neu_prefixed = sum(prefix is not None and neu_class(prefix) is not None for prefix in prefixes)
     if paths and neu_prefixed * 2 >= len(paths) and len({neu_class(p) for p in prefixes if p}) >= 2:
         raw, how = [p if p and neu_class(p) is not None else None for p in prefixes], "NEU file-name prefixes"
-    elif len({folder for folder in folders if folder}) >= 2:
-        raw, how = folders, "folder names"
+    elif len({folder for folder in folders if folder}) >= 2 or (not any(prefixes) and any(folders)):
+        raw, how = folders, "folder names"  # one folder of unnumbered files is one class, not none
     else:
         raw, how = prefixes, "file names"
     names = sorted({label for label in raw if label}, key=_natural_key)

@@ -23,6 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cnnviz.errors import InputError
+from cnnviz.memory import release_free_memory
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import train
 from cnnviz.training.run import TrainingRun
@@ -242,6 +243,7 @@ class TrainingJob:
             if state == "cancelled":
                 self._runs.clear()
             self._state, self._error = state, error
+        release_free_memory()  # what the training freed goes back to the system, not into the next one
 
     def _begin_plan(self, index: int) -> None:
         with self._lock:

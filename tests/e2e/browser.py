@@ -20,6 +20,13 @@ def goto(page, app_url: str, url_path: str = "") -> None:
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).wait_for(timeout=10_000)
 
 
+def open_page(page, app_url: str, url_path: str) -> None:
+    """Open a page the way a student does (home first, then the page) and check it shows no traceback."""
+    goto(page, app_url)
+    goto(page, app_url, url_path)
+    assert_no_exception(page)
+
+
 def assert_no_exception(page) -> None:
     """Fail if the page shows a Streamlit exception box (a traceback)."""
     exceptions = page.locator('[data-testid="stException"]')

@@ -8,16 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.browser import assert_no_exception, choose_segment, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, open_page, wait_idle
 
 UPLOAD_INPUT = '[data-testid="stFileUploaderDropzoneInput"]'
 
 
 @pytest.fixture
 def data_page(page, app_url):
-    goto(page, app_url)  # a fresh server learns its pages from app.py's st.navigation on the first run
-    goto(page, app_url, "data")
-    assert_no_exception(page)
+    open_page(page, app_url, "data")
     return page
 
 

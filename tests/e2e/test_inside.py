@@ -5,15 +5,9 @@ from __future__ import annotations
 import re
 
 from cnnviz import inspect
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
 
 PREDICTION = re.compile(r"The network says (\S+) \(")
-
-
-def open_inside(page, app_url: str) -> None:
-    goto(page, app_url)  # home first: a server's very first deep link can land in Streamlit's legacy pages/ mode
-    goto(page, app_url, "inside")
-    assert_no_exception(page)
 
 
 def prediction(page) -> str:
@@ -23,7 +17,7 @@ def prediction(page) -> str:
 
 
 def test_drawing_a_digit_shows_the_networks_prediction(page, app_url):
-    open_inside(page, app_url)
+    open_page(page, app_url, "inside")
     assert prediction(page) == "7"  # the default sample, a real MNIST 7
     choose_segment(page, "Draw")
     draw_stroke(page, [(140, 40 + 10 * step) for step in range(21)])  # one vertical stroke: a 1
@@ -35,7 +29,7 @@ def test_drawing_a_digit_shows_the_networks_prediction(page, app_url):
 
 
 def test_clicking_a_unit_of_a_feature_map_moves_its_receptive_field(page, app_url):
-    open_inside(page, app_url)
+    open_page(page, app_url, "inside")
     page.get_by_role("tab", name=re.compile("Receptive field")).click()  # reruns the page: only open tabs run
     wait_idle(page)
     page.get_by_text(re.compile(r"channel \d+, 7×7: unit \(3, 3\)")).wait_for()

@@ -10,7 +10,7 @@ import zipfile
 
 import pytest
 
-from tests.e2e.browser import assert_no_exception, choose_segment, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, open_page, wait_idle
 
 PROGRESS = "() => document.querySelector('[data-testid=stProgress]')?.innerText || ''"
 # Points of the live loss line: the first trace of the live chart (the only chart while training).
@@ -23,9 +23,7 @@ CELL_CHOICE = "Click a cell above, or choose one here, to see its images"
 
 @pytest.fixture
 def training_page(page, app_url):
-    goto(page, app_url)  # a fresh server learns its pages from app.py's st.navigation on the first run
-    goto(page, app_url, "training")
-    assert_no_exception(page)
+    open_page(page, app_url, "training")
     return page
 
 

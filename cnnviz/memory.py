@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import ctypes
 import functools
+import gc
 
 M_ARENA_MAX = -8  # mallopt parameter from glibc's malloc.h
 
@@ -32,6 +33,9 @@ def limit_malloc_arenas(count: int = 2) -> bool:
 
 
 def release_free_memory() -> bool:
-    """Hand memory that Python and TensorFlow have freed back to the system; True when some was."""
+    """Collect Python's unreachable cycles (a trained Keras model leaves many; the server does not run a
+    full collection after every script run, see ``runner.postScriptGC``), then hand what Python and
+    TensorFlow have freed back to the system. True when memory was returned."""
+    gc.collect()
     libc = _libc()
     return bool(libc and libc.malloc_trim(0) == 1)

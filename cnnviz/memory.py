@@ -3,8 +3,11 @@
 TensorFlow allocates from many threads and glibc gives threads their own malloc arenas (up to
 eight per core); memory freed inside an arena is seldom handed back to the system, so the
 server's resident memory crept up by ~20 MB with every training even after the run was thrown
-away. Two arenas and an explicit trim after each training keep it within ~7 MB per run
-(``bench/bench_app.py`` measures RSS over five trainings in a row).
+away. Two arenas, a full garbage collection and an explicit trim after each training bring that
+down to ~8-9 MB per ``model.fit``: what is left is a known TensorFlow/Keras leak of repeated
+``fit`` calls (keras-team/keras#20552, tensorflow/tensorflow#80753) that ``clear_session`` does
+not cure either; only a training in a child process would. ``bench/bench_app.py`` measures RSS
+over five trainings in a row.
 """
 
 from __future__ import annotations

@@ -549,7 +549,8 @@ def intensity_lines(counts: np.ndarray, class_names: list[str], *, log_counts: b
     figure.update_layout(
         height=height, xaxis={"title": "pixel value (0 = black, 255 = white)", "range": [0, 255]},
         yaxis={"title": "share of pixels" + (" (log scale)" if log_counts else ""),
-               "type": "log" if log_counts else "linear", "dtick": 1 if log_counts else None, "tickformat": ".1%"},
+               "type": "log" if log_counts else "linear", "dtick": 1 if log_counts else None,
+               "tickformat": ".2~%" if log_counts else ".1%"},  # 0.01 % must not read "0.0 %" on a log axis
         legend={"title": "class"}, margin={"l": 10, "r": 10, "t": 10, "b": 10},
     )
     return figure

@@ -119,6 +119,7 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
         rows.append("<tr>" + "".join(row) + "</tr>")
     caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
     caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
+    # Automatic layout: in a narrow column the cells shrink below ``side``; a wide number widens its column.
     return (f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
             f"{caption}{''.join(rows)}</table>")
 

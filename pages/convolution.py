@@ -16,6 +16,7 @@ from cnnviz.ui.navigation import require_app_navigation
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
+WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
 TERMS_SHOWN = 12  # products written out in a sum before "…"
 CHANNEL_NAMES = ("red", "green", "blue")
 COLOUR_SAMPLE = "Photo: coloured shapes (generated)"
@@ -90,7 +91,7 @@ def sliding_controls(channels: int) -> tuple[Sliding, bool]:
 
 
 def show_flip(kernel: np.ndarray) -> None:
-    as_written, flipped = st.columns(2)
+    as_written, flipped = (st.container() for _ in range(2)) if max(kernel.shape) > WIDE_MATRIX else st.columns(2)
     as_written.html(plots.matrix_table(kernel, "Kernel as written"))
     flipped.html(plots.matrix_table(np.rot90(kernel, 2), "Rotated 180°: what slides over the image"))
     if np.array_equal(kernel, np.rot90(kernel, 2)):
@@ -186,7 +187,9 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
                    f"{j}·{sliding.stride} = {step.left}.")
         if step.is_padding.any():
             st.caption(f"{int(step.is_padding.sum())} of the {step.is_padding.size} taps fall on padding zeros.")
-    patch_column, kernel_column, product_column = st.columns(3)
+    # Up to 7×7 the three matrices sit side by side; a larger window gets a row each, room for its numbers.
+    wide = max(step.kernel.shape) > WIDE_MATRIX
+    patch_column, kernel_column, product_column = (st.container() for _ in range(3)) if wide else st.columns(3)
     patch_column.html(plots.matrix_table(step.patch, "window (pixels)", colorscale="gray", zmin=0, zmax=255))
     kernel_column.html(plots.matrix_table(step.kernel, "× kernel" + (" (rotated 180°)" if sliding.flip else "")))
     product_column.html(plots.matrix_table(step.products, "= products, then add them all"))

@@ -162,3 +162,15 @@ def test_a_typed_kernel_survives_switching_back_to_the_grid(app):
     assert np.array_equal(app.session_state["conv_kernel_matrix"], [[2, 0], [0, -2]])
     app.selectbox(key="conv_kernel_preset").set_value("laplacian").run()  # a preset replaces it again
     assert np.array_equal(app.session_state["conv_kernel_matrix"], PRESETS["laplacian"].matrix)
+
+
+def test_a_large_typed_kernel_gets_its_whole_window_written_out(app):
+    app.segmented_control(key="conv_kernel_mode").set_value("Text").run()
+    app.text_area[0].set_value("\n".join(" ".join(["1/81"] * 9) for _ in range(9))).run()
+    assert not app.exception and not app.error
+    assert size_shown(app) == "20 × 20 × 1"
+    row, col, value = shown_cell(app)
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0].astype(float)
+    np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), digit[row:row + 9, col:col + 9])
+    assert table_numbers(app, "= products, then add them all").shape == (9, 9)
+    assert value == pytest.approx(digit[row:row + 9, col:col + 9].mean(), abs=1e-2)

@@ -105,18 +105,16 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
     colours = sample_colorscale(get_colorscale(scale["colorscale"]), shares.ravel().tolist()) if values.size else []
     side = 40 if max(values.shape, default=0) <= 8 else 30
     font = _text_size(values.shape)
-    cells = iter(zip(values.ravel(), colours, strict=True))
-    rows = []
-    for _ in range(values.shape[0]):
-        row = []
-        for _ in range(values.shape[1]):
-            value, colour = next(cells)
-            red, green, blue = (int(c) for c in colour[4:-1].split(","))
-            ink = "#000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#fff"  # readable on the fill
-            row.append(f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;'
-                       f'text-align:center;font-size:{font}px;border:1px solid #fff;padding:0">'
-                       f"{format(value + 0.0, value_format)}</td>")
-        rows.append("<tr>" + "".join(row) + "</tr>")
+
+    def cell(value: float, colour: str) -> str:
+        red, green, blue = (int(c) for c in colour[4:-1].split(","))
+        ink = "#000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#fff"  # readable on the fill
+        return (f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;text-align:center;'
+                f'font-size:{font}px;border:1px solid #fff;padding:0">{format(value + 0.0, value_format)}</td>')
+
+    columns = values.shape[1]
+    rows = ["<tr>" + "".join(cell(v, c) for v, c in zip(row, colours[r * columns:(r + 1) * columns], strict=True))
+            + "</tr>" for r, row in enumerate(values)]
     caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
     caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
     # Automatic layout: in a narrow column the cells shrink below ``side``; a wide number widens its column.
@@ -246,6 +244,11 @@ def _note(x: float, y: float, text: str, *, size: int, color: str | None = None,
     """A text annotation without an arrow."""
     font = {"size": size} if color is None else {"size": size, "color": color}
     return {"x": x, "y": y, "text": text, "showarrow": False, "font": font, **more}
+
+
+def _panel_title(text: str, x: float, top: float) -> dict:
+    """The title of one panel of a multi-panel figure, centred at ``x`` above ``top`` (paper coordinates)."""
+    return _note(x, top, text, size=16, xref="paper", yref="paper", xanchor="center", yanchor="bottom")
 
 
 # ---------------------------------------------------------------- inside the network: predictions, maps, filters
@@ -627,8 +630,7 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
                                     **({"range": x_range} if index < 2 else {})}
         layout[f"yaxis{suffix}"] = {"anchor": f"x{suffix}", "domain": [top - share, top],
                                     "range": [low - margin, high + margin]}
-        titles.append({"text": title, "x": 0.5, "y": top, "xref": "paper", "yref": "paper", "xanchor": "center",
-                       "yanchor": "bottom", "showarrow": False, "font": {"size": 16}})
+        titles.append(_panel_title(title, 0.5, top))
     layout["annotations"] = titles
     return go.Figure({"data": traces, "layout": layout})
 
@@ -679,9 +681,7 @@ def training_curves(series: list[dict], *, height: int = 340, epochs: int | None
                 })
     # Two side-by-side plots as plain dicts in one Figure call: the live panel redraws this every second.
     epoch_axis = {"title": {"text": "epoch"}, "rangemode": "tozero", **({"range": [0, epochs + 0.1]} if epochs else {})}
-    titles = [{"text": text, "x": x, "y": 1.0, "xref": "paper", "yref": "paper", "xanchor": "center",
-               "yanchor": "bottom", "showarrow": False, "font": {"size": 16}}
-              for text, x in (("loss (lower is better)", 0.23), ("accuracy", 0.77))]
+    titles = [_panel_title(text, x, 1.0) for text, x in (("loss (lower is better)", 0.23), ("accuracy", 0.77))]
     layout = {
         "xaxis": {"domain": [0, 0.46], "anchor": "y", **epoch_axis},
         "xaxis2": {"domain": [0.54, 1], "anchor": "y2", **epoch_axis},
@@ -706,9 +706,10 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
     k = len(names)
     cells = np.stack(np.meshgrid(np.arange(k), np.arange(k), indexing="ij"), axis=-1)  # [true, predicted]
     shares = matrix / totals
+    count_text = np.array([f"{c:,}" for c in matrix.ravel()], dtype=object)
     counts = {}
     if k <= MAX_CONFUSION_TEXT:  # every count written in; Plotly picks dark or light ink for each cell's colour
-        counts = {"text": [[f"{c:,}" for c in row] for row in matrix], "texttemplate": "%{text}",
+        counts = {"text": count_text.reshape(k, k).tolist(), "texttemplate": "%{text}",
                   "textfont": {"size": 12 if k <= 12 else 9}}
     figure = go.Figure(go.Heatmap(
         z=shares, x=names, y=names, colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
@@ -719,7 +720,7 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
     figure.add_scatter(
         x=[names[p] for p in cells[..., 1].ravel()], y=[names[t] for t in cells[..., 0].ravel()], mode="markers",
         marker={"symbol": "square", "size": 28, "opacity": 0}, customdata=cells.reshape(-1, 2),
-        text=[f"{c:,}" for c in matrix.ravel()], hovertext=[f"{s:.1%}" for s in shares.ravel()], showlegend=False,
+        text=count_text.tolist(), hovertext=[f"{s:.1%}" for s in shares.ravel()], showlegend=False,
         hovertemplate="true %{y}, predicted %{x}: %{text} images (%{hovertext} of the class)<extra></extra>",
     )
     figure.update_layout(

@@ -170,8 +170,8 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.nda
         grads = tape.gradient(class_channel, conv_output)
     pooled_grads = tf.reduce_mean(grads, axis=(0, 1, 2))
     heatmap = np.asarray(conv_output[0] @ pooled_grads[..., tf.newaxis])[:, :, 0]
+    # ReLU first; linear resizing keeps it non-negative; scaled after resizing, so the map's peak is exactly 1.
     heatmap = cv2.resize(np.maximum(heatmap, 0).astype(np.float32), (width, height), interpolation=cv2.INTER_LINEAR)
-    heatmap = np.maximum(heatmap, 0)  # scaled after resizing, so the map's peak is exactly 1
     return heatmap / heatmap.max() if heatmap.max() > 0 else heatmap
 
 

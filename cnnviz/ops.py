@@ -284,7 +284,8 @@ def _pool() -> ThreadPoolExecutor:
 
 
 _blas_lock = threading.Lock()
-_blas_users: list[object] = []  # the active limiter while at least one layer convolution runs
+_blas_users = 0  # layer convolutions running now
+_blas_limiter = None  # their shared threadpoolctl limit while _blas_users > 0
 
 
 @contextmanager
@@ -295,18 +296,19 @@ def _single_threaded_blas() -> Iterator[None]:
     that turned 6 ms convolutions into 300 ms ones. The first caller sets the limit, the last
     one restores it.
     """
+    global _blas_users, _blas_limiter
     with _blas_lock:
-        if not _blas_users:
-            _blas_users.append(_blas_controller().limit(limits=1, user_api="blas"))
-        else:
-            _blas_users.append(_blas_users[0])
+        if _blas_users == 0:
+            _blas_limiter = _blas_controller().limit(limits=1, user_api="blas")
+        _blas_users += 1
     try:
         yield
     finally:
         with _blas_lock:
-            limiter = _blas_users.pop()
-            if not _blas_users:
-                limiter.restore_original_limits()
+            _blas_users -= 1
+            if _blas_users == 0:
+                _blas_limiter.restore_original_limits()
+                _blas_limiter = None
 
 
 @cache

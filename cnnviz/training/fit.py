@@ -171,7 +171,7 @@ def train(
         probabilities = model.predict(_scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0,
                                       callbacks=[progress]).astype(np.float32)
         test_loss, test_accuracy = loss_and_accuracy(probabilities, labels)
-    for trained in {id(fit_model): fit_model, id(model): model}.values():
+    for trained in (fit_model, model):  # the same model twice without augmentation: harmless
         # Drop the traced training, test and predict graphs: a kept run needs only its weights, and the
         # graphs of every run of every session would otherwise stay in memory. They are retraced if used.
         trained.train_function = trained.test_function = trained.predict_function = None

@@ -29,7 +29,7 @@ COLLECTED_KEY = "training_collected"  # how many of the current job's runs are a
 NUMBER_KEY = "training_run_number"  # runs numbered across the session: "Run 1", "Run 2", ...
 MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
-POLL_SECONDS = 1.5  # every refresh also costs a full garbage collection (Streamlit's runner.postScriptGC)
+POLL_SECONDS = 1.5  # how often the live panel refreshes (each refresh is a fragment run on the server)
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
 
 

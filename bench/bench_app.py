@@ -226,10 +226,10 @@ class Changes:
                 **self.row("browser_busy", self.browser_busy)}
 
 
-def cpu_ms(pid: int) -> float:
-    """User + system CPU time of a process so far, in ms (/proc/<pid>/stat, 10 ms ticks)."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user + system) the process has used so far, all threads, in seconds (/proc, 10 ms ticks)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) * 1000 / os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _stride_changes(page, server: Server, changes: int) -> Changes:
@@ -249,12 +249,12 @@ def _stride_changes(page, server: Server, changes: int) -> Changes:
     for index in range(changes):
         button = "stNumberInputStepUp" if index % 4 < 2 else "stNumberInputStepDown"
         before = page.evaluate(SHOWN_JS, "conv_map")
-        cpu_before, busy_before = cpu_ms(server.process.pid), busy_ms()
+        cpu_before, busy_before = cpu_seconds(server.process.pid), busy_ms()
         page.locator(f'.st-key-conv_stride [data-testid="{button}"]').click()
         end = page.wait_for_function(CHANGED_JS, arg=["conv_map", before], polling="raf", timeout=60_000).json_value()
         measured.latency.append(end - page.evaluate("() => window.benchClickAt"))
         wait_drawn(page)  # let the rest of the page finish before the next change
-        measured.server_cpu.append(cpu_ms(server.process.pid) - cpu_before)
+        measured.server_cpu.append(1000 * (cpu_seconds(server.process.pid) - cpu_before))
         measured.browser_busy.append(busy_ms() - busy_before)
     devtools.detach()
     return measured

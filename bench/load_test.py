@@ -50,7 +50,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_app import Server, rss_mb  # noqa: E402
+from bench.bench_app import Server, cpu_seconds, rss_mb  # noqa: E402
 from bench.st_client import Run, Session, SessionError  # noqa: E402
 from cnnviz.ui.navigation import STEPS  # noqa: E402
 from cnnviz.ui.training_job import ORPHAN_GRACE_SECONDS  # noqa: E402
@@ -110,12 +110,6 @@ class Level:
     def ok(self) -> bool:
         light_p95 = all(row.p95 < P95_TARGET_S for row in self.rows if row.light)
         return not self.failures and light_p95 and self.peak_rss_mb < RSS_CAP_MB
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time (user + system) the process has used so far, all threads, in seconds (Linux /proc)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Recorder:

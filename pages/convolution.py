@@ -90,8 +90,14 @@ def sliding_controls(channels: int) -> tuple[Sliding, bool]:
     return Sliding(stride, padding, dilation, flip), per_channel
 
 
+def matrix_slots(count: int, side: int) -> list:
+    """Places for ``count`` worked-example matrices: side by side up to WIDE_MATRIX cells a side, else one
+    full-width row each, so a large window keeps room for its numbers."""
+    return [st.container() for _ in range(count)] if side > WIDE_MATRIX else st.columns(count)
+
+
 def show_flip(kernel: np.ndarray) -> None:
-    as_written, flipped = (st.container() for _ in range(2)) if max(kernel.shape) > WIDE_MATRIX else st.columns(2)
+    as_written, flipped = matrix_slots(2, max(kernel.shape))
     as_written.html(plots.matrix_table(kernel, "Kernel as written"))
     flipped.html(plots.matrix_table(np.rot90(kernel, 2), "Rotated 180°: what slides over the image"))
     if np.array_equal(kernel, np.rot90(kernel, 2)):
@@ -187,9 +193,7 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
                    f"{j}·{sliding.stride} = {step.left}.")
         if step.is_padding.any():
             st.caption(f"{int(step.is_padding.sum())} of the {step.is_padding.size} taps fall on padding zeros.")
-    # Up to 7×7 the three matrices sit side by side; a larger window gets a row each, room for its numbers.
-    wide = max(step.kernel.shape) > WIDE_MATRIX
-    patch_column, kernel_column, product_column = (st.container() for _ in range(3)) if wide else st.columns(3)
+    patch_column, kernel_column, product_column = matrix_slots(3, max(step.kernel.shape))
     patch_column.html(plots.matrix_table(step.patch, "window (pixels)", colorscale="gray", zmin=0, zmax=255))
     kernel_column.html(plots.matrix_table(step.kernel, "× kernel" + (" (rotated 180°)" if sliding.flip else "")))
     product_column.html(plots.matrix_table(step.products, "= products, then add them all"))

@@ -6,6 +6,7 @@ Random cases come from seeded generators, so a failure names a reproducible case
 from __future__ import annotations
 
 import math
+import os
 import subprocess
 import sys
 
@@ -44,6 +45,18 @@ def naive_conv(x: np.ndarray, k: np.ndarray, stride: tuple[int, int], pads, dila
             window = xp[i * sh : i * sh + dh * (kh - 1) + 1 : dh, j * sw : j * sw + dw * (kw - 1) + 1 : dw]
             out[i, j] = np.einsum("abc,abcf->f", window, k)
     return out
+
+
+def tf_per_channel_conv2d(x: np.ndarray, k: np.ndarray, stride, padding: str, dilation=(1, 1)) -> np.ndarray:
+    """A photo filter by TensorFlow: the (kh, kw) kernel as a (kh, kw, 1, 1) ``tf.nn.conv2d`` on each channel.
+
+    ``tf.nn.depthwise_conv2d`` would be the natural reference, but without oneDNN (AMD CPUs, or
+    ``TF_ENABLE_ONEDNN_OPTS=0``) it refuses unequal row and column strides; ``tf.nn.conv2d`` accepts
+    them on every x86-64 CPU. The channels ride in the batch axis, so one call filters them all.
+    """
+    channels_first = np.moveaxis(x.astype(np.float32), 2, 0)[..., None]
+    out = tf.nn.conv2d(channels_first, k.astype(np.float32)[:, :, None, None], stride, padding, dilations=dilation)
+    return np.moveaxis(out.numpy()[..., 0], 0, 2)
 
 
 def random_case(seed: int, *, max_side: int = 24, max_kernel: int = 6):
@@ -138,7 +151,7 @@ def test_layer_kernel_matches_tf_conv2d(seed):
 
 
 @pytest.mark.parametrize("seed", range(60))
-def test_photo_filter_matches_tf_depthwise_conv2d(seed):
+def test_photo_filter_matches_tf_per_channel_conv2d(seed):
     rng, height, width, kh, kw, channels = random_case(seed + 1000, max_kernel=8)
     padding = ("VALID", "SAME")[seed % 2]
     if seed % 3 == 0:
@@ -149,9 +162,7 @@ def test_photo_filter_matches_tf_depthwise_conv2d(seed):
         height, width = height + dilation[0] * kh, width + dilation[1] * kw
     x = rng.integers(0, 256, (height, width, channels)).astype(np.uint8)
     k = rng.standard_normal((kh, kw)).astype(np.float32)
-    depthwise = np.repeat(k[:, :, None, None], channels, axis=2)
-    expected = tf.nn.depthwise_conv2d(x[None].astype(np.float32), depthwise, (1, *stride, 1), padding,
-                                      dilations=dilation).numpy()[0]
+    expected = tf_per_channel_conv2d(x, k, stride, padding, dilation)
     ours = ops.conv2d(x, k, stride=stride, padding=padding.lower(), dilation=dilation)
     assert ours.dtype == np.float32
     assert ours.shape == expected.shape
@@ -164,8 +175,7 @@ def test_large_kernels_use_fft_in_opencv_and_still_match_tf(size):
     x = rng.random((40, 37, 3)).astype(np.float32)
     k = rng.standard_normal((size, size)).astype(np.float32)
     for stride in (1, 2, 3):
-        expected = tf.nn.depthwise_conv2d(x[None], np.repeat(k[:, :, None, None], 3, axis=2), (1, stride, stride, 1),
-                                          "SAME").numpy()[0]
+        expected = tf_per_channel_conv2d(x, k, stride, "SAME")
         np.testing.assert_allclose(ops.conv2d(x, k, stride=stride, padding="same"), expected, rtol=1e-4, atol=1e-4)
 
 
@@ -433,3 +443,15 @@ def test_unknown_activation_names_the_choices():
 def test_importing_the_maths_does_not_import_tensorflow():
     code = "import sys, cnnviz.ops, cnnviz.kernels; sys.exit('tensorflow' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
+
+
+def test_tensorflow_references_hold_without_onednn():
+    """AMD CPUs run TensorFlow's plain Eigen kernels, not Intel's oneDNN ones: the references above must
+    work there too (``tf.nn.depthwise_conv2d`` with unequal strides did not). ``TF_ENABLE_ONEDNN_OPTS=0``
+    gives those kernels on any x86-64 CPU, so this reruns the TensorFlow comparisons with it."""
+    selection = "tf_per_channel or tf_conv2d or match_tf or matches_tf"
+    env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
+    result = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-x", "-p", "no:cacheprovider",
+                             "-k", f"({selection}) and not without_onednn"], cwd=ROOT, env=env,
+                            capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout[-3000:]

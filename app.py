@@ -17,9 +17,13 @@ home = st.Page("pages/home.py", title="Home", icon="🏠", default=True)
 steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in STEPS]
 navigation = st.navigation([home, *steps])
 
-with st.sidebar:
+sidebar_image = st.sidebar.empty()
+try:
+    navigation.run()
+finally:
+    # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
     if "image" in st.session_state:
-        st.caption("Your image follows you from page to page:")
-        st.image(enlarge(st.session_state["image"], 120), caption=st.session_state.get("image_label"), width=120)
-
-navigation.run()
+        with sidebar_image.container():
+            st.caption("Your image follows you from page to page:")
+            st.image(enlarge(st.session_state["image"], 120), caption=st.session_state.get("image_label"),
+                     width=120)

@@ -155,6 +155,13 @@ def subsample_for_display(values: np.ndarray, max_side: int) -> tuple[np.ndarray
     step = max(1, -(-max(values.shape[:2]) // max_side))
     return values[::step, ::step], step
 
+
+def ordinal(n: int) -> str:
+    """English ordinal of a positive integer: 1st, 2nd, 3rd, 4th, 11th, 12th, 13th, 21st, 102nd."""
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
+
+
 def encode_png(image: np.ndarray) -> bytes:
     """PNG bytes of an (H, W, C) uint8 image, for downloads and the browser."""
     buffer = io.BytesIO()

@@ -1,7 +1,10 @@
 """Plotly figure builders shared by the pages.
 
 Colour maps are colour-blind safe: ``Viridis``/``Cividis``/``gray`` for magnitudes and the
-diverging ``RdBu`` centred on zero for signed values (negative red, positive blue).
+diverging ``RdBu`` centred on zero for signed values. The one colour rule (:data:`SIGNED_NOTE`): a
+signed quantity (a feature map of a kernel with negative weights, a kernel, any array holding a
+negative value) is drawn blue for positive, red for negative and white for zero, whatever its values:
+a 1×1 map of −403 is red, never a Viridis colour. A pixel channel is black at 0 and brightest at 255.
 """
 
 from __future__ import annotations
@@ -16,9 +19,26 @@ from plotly.colors import get_colorscale, sample_colorscale
 
 from cnnviz.images import encode_png
 
-SIGNED_COLORSCALE = "RdBu"
+SIGNED_COLORSCALE = "RdBu"  # low (negative) red, high (positive) blue
 MAGNITUDE_COLORSCALE = "Viridis"
+SIGNED_NOTE = "Blue is positive, red negative, white zero."
+MAGNITUDE_NOTE = "Dark purple is the lowest value, yellow the highest."
+#: Each colour channel from black (0) to its full colour (255), the direction of the gray scale.
+CHANNEL_COLORSCALES = {name: [[0.0, "rgb(0, 0, 0)"], [1.0, colour]] for name, colour in
+                       (("red", "rgb(255, 0, 0)"), ("green", "rgb(0, 255, 0)"), ("blue", "rgb(0, 0, 255)"))}
 MAX_CELLS_WITH_TEXT = 40 * 40
+MIN_VALUE_FONT = 12  # pixels: the smallest number written in a cell that a projector still shows
+VALUE_CELL = 28  # pixels a side of a heat-map cell that has its number written in
+
+
+def is_signed(values: np.ndarray) -> bool:
+    """Whether an array holds a negative value, so it needs the diverging scale."""
+    return bool(np.size(values)) and float(np.nanmin(values)) < 0
+
+
+def colour_note(signed: bool) -> str:
+    """How to read a map's colours, for its caption (the same words wherever the map is drawn)."""
+    return SIGNED_NOTE if signed else MAGNITUDE_NOTE
 
 
 def heatmap(
@@ -35,24 +55,25 @@ def heatmap(
     height: int = 360,
     hover_label: str = "value",
     bare: bool = False,
+    signed: bool | None = None,
 ) -> go.Figure:
     """A heat map of a 2-D array with image orientation (row 0 at the top) and square cells.
 
     ``show_values`` writes each number in its cell (default: only when there are at most
     ``MAX_CELLS_WITH_TEXT`` cells, so the text stays readable). ``origin`` and ``step`` label
     the axes with the rows/columns of the full image this array was cut or sampled from.
-    Signed data gets the diverging map centred on 0 unless a colour scale is given. ``bare`` drops
-    the colour bar, the axes and the margins (small multiples side by side).
+    Unless a colour scale is given, the colours follow the module's rule: ``signed=True`` (a map that
+    can be negative) or any negative value gets the diverging map centred on 0. ``bare`` drops the
+    colour bar, the axes and the margins (small multiples side by side).
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"heatmap needs a 2-D array, got shape {values.shape}")
-    signed = bool(values.size) and values.min() < 0 < values.max()
     if colorscale is None:
-        colorscale = SIGNED_COLORSCALE if signed else MAGNITUDE_COLORSCALE
-    if signed and zmin is None and zmax is None:
-        bound = float(np.abs(values).max())
-        zmin, zmax = -bound, bound
+        scale = value_scale(values, signed=signed)
+        colorscale = scale["colorscale"]
+        if colorscale == SIGNED_COLORSCALE and zmin is None and zmax is None:
+            zmin, zmax = scale["zmin"], scale["zmax"]
     if show_values is None:
         show_values = values.size <= MAX_CELLS_WITH_TEXT
     trace = {
@@ -68,13 +89,14 @@ def heatmap(
     }
     if show_values:
         trace.update(texttemplate=f"%{{z:{value_format}}}", textfont={"size": _text_size(values.shape)})
-        height = max(height, min(760, 24 * values.shape[0] + 90))  # cells big enough for their numbers
+        height = max(height, min(1240, VALUE_CELL * values.shape[0] + 100))  # cells big enough for their numbers
     # One constructor call with plain dicts: the same figure as go.Heatmap + update_xaxes/yaxes/layout,
     # built 5× faster (~1 ms instead of ~5 ms), and pages draw a dozen of these on every rerun.
     layout = {
-        "title": {"text": title} if title else None,
+        # The title sits at the very top, above the column numbers and the "column" label of the top axis.
+        "title": {"text": title, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}} if title else None,
         "height": height,
-        "margin": {"l": 10, "r": 10, "t": 60 if title else 30, "b": 10},
+        "margin": {"l": 10, "r": 10, "t": 100 if title else 60, "b": 10},
         "xaxis": {"constrain": "domain", "title": {"text": "column"}, "side": "top"},
         "yaxis": {"autorange": "reversed", "scaleanchor": "x", "constrain": "domain", "title": {"text": "row"}},
     }
@@ -96,7 +118,7 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
         raise ValueError(f"matrix_table needs a 2-D array, got shape {values.shape}")
-    scale = _value_scale(values) if values.size else {"colorscale": MAGNITUDE_COLORSCALE, "zmin": 0, "zmax": 1}
+    scale = value_scale(values)
     if colorscale is not None:
         scale["colorscale"] = colorscale
     low = scale["zmin"] if zmin is None else zmin
@@ -123,9 +145,9 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
 
 
 def _text_size(shape: tuple[int, int]) -> int:
-    """Smaller numbers for larger grids, so that three digits still fit in a cell."""
+    """Smaller numbers for larger grids, never below :data:`MIN_VALUE_FONT` (cells grow to fit them)."""
     largest = max(shape)
-    return 14 if largest <= 8 else 11 if largest <= 16 else 9 if largest <= 28 else 7
+    return 16 if largest <= 8 else 14 if largest <= 16 else MIN_VALUE_FONT
 
 
 def histogram(
@@ -281,11 +303,14 @@ def probability_bars(probabilities: np.ndarray, class_names: list[str], *, highl
     return figure
 
 
-def _value_scale(values: np.ndarray) -> dict:
-    """Colour scale and limits: diverging and centred on 0 for signed values, Viridis otherwise."""
+def value_scale(values: np.ndarray, *, signed: bool | None = None) -> dict:
+    """Colour scale and limits by the module's rule: diverging and centred on 0 when ``signed`` (or, by
+    default, when a value is negative), else Viridis over the values' range."""
+    if not np.size(values):
+        return {"colorscale": SIGNED_COLORSCALE if signed else MAGNITUDE_COLORSCALE, "zmin": 0, "zmax": 1}
     low, high = float(np.nanmin(values)), float(np.nanmax(values))
-    if low < 0 < high:
-        bound = max(-low, high)
+    if signed or (signed is None and low < 0):
+        bound = max(-low, high) or 1.0
         return {"colorscale": SIGNED_COLORSCALE, "zmin": -bound, "zmax": bound}
     return {"colorscale": MAGNITUDE_COLORSCALE, "zmin": low, "zmax": high if high > low else low + 1}
 
@@ -338,7 +363,7 @@ def feature_maps(maps: np.ndarray, *, columns: int = 8, tile_pixels: int = 90) -
     grid, where = _mosaic(tiles, columns)
     return _mosaic_figure(
         grid, where, "channel %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>value %{z:.3g}",
-        height=_mosaic_height(grid, tiles.shape[1], columns, tile_pixels), **_value_scale(tiles),
+        height=_mosaic_height(grid, tiles.shape[1], columns, tile_pixels), **value_scale(tiles),
     )
 
 
@@ -381,7 +406,7 @@ def unit_strip(values: np.ndarray, *, labels: list[str] | None = None, highlight
     grid[: len(values)] = values
     units = np.arange(rows * wrap).reshape(rows, wrap)
     return _mosaic_figure(grid.reshape(rows, wrap), units, "unit %{customdata}<br>value %{z:.3g}",
-                          height=int(min(900, 40 + rows * 16)), **_value_scale(values))
+                          height=int(min(900, 40 + rows * 16)), **value_scale(values))
 
 
 def image_overlay(
@@ -470,8 +495,10 @@ def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> g
     """Horizontal bars of positive counts on a log axis, each labelled with its exact value.
 
     For comparisons that span orders of magnitude, e.g. one Dense layer's parameters vs a conv stack's.
+    A count below 1 has no place on a log axis and is left out (an empty stack is not "1 parameter").
     """
-    names, counts = list(values), [max(int(v), 1) for v in values.values()]
+    shown = {name: int(v) for name, v in values.items() if v >= 1}
+    names, counts = list(shown), list(shown.values())
     figure = go.Figure(go.Bar(
         x=counts, y=names, orientation="h", text=[f"{v:,}" for v in counts], textposition="auto",
         marker_color=[BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(counts))],
@@ -597,6 +624,9 @@ def conv_window(
     return figure
 
 
+PADDING_BAR = "#E69F00"  # Okabe-Ito orange: padding zeros in the 1-D demo
+
+
 def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, position: int, stride: int = 1,
                padding: int = 0, height: int = 420) -> go.Figure:
     """The 1-D convolution demo: the (zero-padded) signal, the kernel under output ``position``'s window,
@@ -605,7 +635,7 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
     padded = np.concatenate([np.zeros(padding), signal, np.zeros(padding)])
     start = position * stride - padding
     under = np.arange(start, start + len(kernel))
-    colours = ["#E69F00" if (i < 0 or i >= len(signal)) else ("#009E73" if start <= i < start + len(kernel)
+    colours = [PADDING_BAR if (i < 0 or i >= len(signal)) else ("#009E73" if start <= i < start + len(kernel)
                                                                 else "#9a9a9a") for i in padded_x]
     rows = [  # x, y, bar colours, value format, hover text, title; stacked top to bottom
         (padded_x, padded, colours, "g", "x[%{x}] = %{y}", "signal (orange: padding zeros; green: the window)"),
@@ -632,6 +662,14 @@ def sliding_1d(signal: np.ndarray, kernel: np.ndarray, output: np.ndarray, *, po
                                     "range": [low - margin, high + margin]}
         titles.append(_panel_title(title, 0.5, top))
     layout["annotations"] = titles
+    if padding:  # zeros have no bar: shade the padding cells and mark each zero so they can be seen
+        pads = padded_x[(padded_x < 0) | (padded_x >= len(signal))]
+        layout["shapes"] = [{"type": "rect", "xref": "x", "yref": "y domain", "x0": x0 - 0.5, "x1": x1 + 0.5,
+                             "y0": 0, "y1": 1, "fillcolor": PADDING_BAR, "opacity": 0.25, "line": {"width": 0},
+                             "layer": "below"} for x0, x1 in ((-padding, -1), (len(signal), len(signal) + padding - 1))]
+        traces.append({"type": "scatter", "x": pads, "y": np.zeros(len(pads)), "mode": "markers",
+                       "marker": {"symbol": "square", "size": 12, "color": PADDING_BAR},
+                       "hovertemplate": "x[%{x}] = 0 (padding)<extra></extra>", "xaxis": "x", "yaxis": "y"})
     return go.Figure({"data": traces, "layout": layout})
 
 

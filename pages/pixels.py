@@ -5,9 +5,9 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.errors import InputError
-from cnnviz.images import enlarge, normalize, subsample_for_display, to_grayscale
+from cnnviz.images import enlarge, normalize, ordinal, subsample_for_display, to_grayscale
 from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
-from cnnviz.ui.image_input import image_input
+from cnnviz.ui.image_input import image_input, reset_on_new_image
 from cnnviz.ui.navigation import require_app_navigation
 
 require_app_navigation()
@@ -53,7 +53,7 @@ with numbers:
         channel = CHANNEL_NAMES.index(channel)
     plane = image[:, :, channel]
     overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
-    note = f" (every {step}th pixel shown)" if step > 1 else ""
+    note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
     st.plotly_chart(
         plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
         width="stretch",
@@ -63,9 +63,11 @@ with numbers:
 
 with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)
+    reset_on_new_image("pixels_block", {"pixels_top": max(0, height // 2 - size // 2),
+                                        "pixels_left": max(0, width // 2 - size // 2)})
     top_col, left_col = st.columns(2)
-    top = top_col.number_input("Top row", 0, height - size, max(0, height // 2 - size // 2), key="pixels_top")
-    left = left_col.number_input("Left column", 0, width - size, max(0, width // 2 - size // 2), key="pixels_left")
+    top = top_col.number_input("Top row", 0, height - size, key="pixels_top")
+    left = left_col.number_input("Left column", 0, width - size, key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
     st.plotly_chart(
         plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),
@@ -77,12 +79,13 @@ st.header("Colour is three stacked channels")
 if channels == 3:
     columns = st.columns(3)
     small, step = subsample_for_display(image, OVERVIEW_SIDE)
-    for column, index, name, scale in zip(columns, range(3), CHANNEL_NAMES, ("Reds", "Greens", "Blues"), strict=True):
+    for column, index, name in zip(columns, range(3), CHANNEL_NAMES, strict=True):
         column.plotly_chart(
-            plots.heatmap(small[:, :, index], colorscale=scale, zmin=0, zmax=255, step=step, height=300,
-                          title=f"{name.title()} channel"),
+            plots.heatmap(small[:, :, index], colorscale=plots.CHANNEL_COLORSCALES[name], zmin=0, zmax=255,
+                          step=step, height=300, title=f"{name.title()} channel"),
             width="stretch",
         )
+    st.caption("Like the grayscale picture, each channel is black at 0 and brightest at 255.")
 else:
     st.info("This image has a single channel: it is grayscale. Pick a colour photo sample to see "
             "its red, green and blue channels side by side.")
@@ -133,6 +136,9 @@ before.image(enlarge(image), caption=f"original {height}×{width}", width="stret
 small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch")
 restored_col.image(enlarge(loss.restored), caption="resized back up: the lost detail stays lost",
                    width="stretch")
+if height != width:
+    st.info(f"Your image is {height}×{width}, not square: squeezing it into {size_choice}×{size_choice} "
+            "**stretches** it (circles become ovals). Crop or pad it to a square first to keep its proportions.")
 st.markdown(
     f"{loss.values_before:,} numbers become **{loss.values_after:,}** "
     f"({100 * loss.values_after / loss.values_before:.1f} %). Sized back up, pixels differ from the "
@@ -151,9 +157,10 @@ hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0
                          width="stretch")
 
 st.header("Pixel inspector")
+reset_on_new_image("pixels_inspector", {"pixels_row": height // 2, "pixels_col": width // 2})
 row_col, col_col, value_col = st.columns([1, 1, 2])
-row = row_col.number_input("Row", 0, height - 1, height // 2, key="pixels_row")
-col = col_col.number_input("Column", 0, width - 1, width // 2, key="pixels_col")
+row = row_col.number_input("Row", 0, height - 1, key="pixels_row")
+col = col_col.number_input("Column", 0, width - 1, key="pixels_col")
 values = [int(v) for v in image[int(row), int(col)]]
 with value_col:
     if channels == 3:

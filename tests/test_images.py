@@ -17,6 +17,7 @@ from cnnviz.images import (
     enlarge,
     load_image,
     normalize,
+    ordinal,
     resize,
     subsample_for_display,
     to_grayscale,
@@ -174,3 +175,9 @@ def test_display_helpers():
 def test_encode_png_round_trips():
     colour = RNG.integers(0, 256, (6, 7, 3), dtype=np.uint8)
     np.testing.assert_array_equal(load_image(encode_png(colour)), colour)
+
+
+@pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
+                                     (13, "13th"), (21, "21st"), (22, "22nd"), (102, "102nd"), (111, "111th")])
+def test_ordinals_read_as_english(n, text):
+    assert ordinal(n) == text

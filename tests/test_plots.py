@@ -48,3 +48,59 @@ def test_negative_zero_is_written_as_zero_and_the_title_is_escaped():
 def test_only_matrices_are_accepted():
     with pytest.raises(ValueError, match="2-D"):
         plots.matrix_table(np.zeros((2, 2, 2)))
+
+
+# ---------------------------------------------------------------- the colour rule and readable figures
+def test_a_signed_map_is_diverging_whatever_its_values():
+    """Blue positive, red negative: a lone negative value is red, not a Viridis colour."""
+    for values in (np.array([[-403.0]]), np.array([[-3.0, -1.0], [-2.0, 0.0]])):
+        trace = plots.heatmap(values).data[0]
+        assert [c[1] for c in trace.colorscale] == [c[1] for c in get_colorscale(plots.SIGNED_COLORSCALE)]
+        assert trace.zmin == -trace.zmax == -np.abs(values).max()
+    positive = np.array([[1.0, 4.0]])
+    assert plots.heatmap(positive, signed=True).data[0].zmin == -4.0  # a map that can be negative
+    assert plots.heatmap(positive).data[0].colorscale[0][1] == get_colorscale(plots.MAGNITUDE_COLORSCALE)[0][1]
+    lowest = sample_colorscale(get_colorscale(plots.SIGNED_COLORSCALE), [0.0])[0]
+    assert cells(plots.matrix_table(np.array([[-403.0]])))[0][0] == lowest  # the same rule in the tables
+    assert plots.colour_note(True) == plots.SIGNED_NOTE == "Blue is positive, red negative, white zero."
+
+
+def test_feature_map_grids_follow_the_same_rule():
+    maps = -np.arange(1.0, 9.0).reshape(2, 2, 2)
+    trace = plots.feature_maps(maps).data[0]
+    assert trace.zmin == -8 and trace.zmax == 8
+
+
+def test_channel_scales_are_black_at_0_and_brightest_at_255_like_gray():
+    for name, (red, green, blue) in (("red", (255, 0, 0)), ("green", (0, 255, 0)), ("blue", (0, 0, 255))):
+        dark, bright = sample_colorscale(plots.CHANNEL_COLORSCALES[name], [0.0, 1.0])
+        assert dark == "rgb(0, 0, 0)" and bright == f"rgb({red}, {green}, {blue})"
+
+
+@pytest.mark.parametrize("side", [3, 8, 16, 28, 40])
+def test_value_labels_stay_readable_on_a_projector(side):
+    figure = plots.heatmap(np.full((side, side), 255.0))
+    assert figure.data[0].textfont.size >= plots.MIN_VALUE_FONT
+    cell = (figure.layout.height - figure.layout.margin.t - figure.layout.margin.b) / side
+    assert cell >= 0.6 * 3 * figure.data[0].textfont.size  # room for three digits of that size
+
+
+def test_a_heat_map_title_sits_above_its_top_axis():
+    layout = plots.heatmap(np.zeros((5, 5)), title="Whole image").layout
+    assert layout.xaxis.side == "top" and layout.title.yref == "container" and layout.title.y == 1
+    assert layout.margin.t >= 100  # title, then the column label, then the column numbers
+
+
+def test_log_bars_leave_out_counts_a_log_axis_cannot_show():
+    figure = plots.log_bars({"One Dense layer": 785_000, "Your whole stack": 0})
+    assert list(figure.data[0].y) == ["One Dense layer"]
+
+
+def test_padding_zeros_of_the_1d_demo_can_be_seen():
+    signal, kernel = np.array([1.0, 2.0, 3.0]), np.array([1.0, 1.0])
+    figure = plots.sliding_1d(signal, kernel, np.array([1.0, 3.0, 5.0, 3.0]), position=0, padding=1)
+    markers = [trace for trace in figure.data if trace.type == "scatter"]
+    assert len(markers) == 1 and list(markers[0].x) == [-1, 3] and markers[0].marker.size >= 10
+    assert [(shape.x0, shape.x1) for shape in figure.layout.shapes] == [(-1.5, -0.5), (2.5, 3.5)]
+    assert not [t for t in plots.sliding_1d(signal, kernel, np.array([3.0, 5.0]), position=0).data
+                if t.type == "scatter"]

@@ -13,12 +13,13 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.errors import InputError
-from cnnviz.images import canvas_to_gray, load_image
+from cnnviz.images import canvas_to_gray, enlarge, load_image
 from cnnviz.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
 
 SOURCES = ("Sample", "Draw", "Upload", "Camera")
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "gif"]
 CANVAS_SIZE = 280
+DRAWING = "Your drawing"  # the image label of a drawing made on a canvas
 
 
 def current_image() -> np.ndarray:
@@ -26,6 +27,18 @@ def current_image() -> np.ndarray:
     if "image" not in st.session_state:
         _set_image(load_sample(DEFAULT_SAMPLE), f"Sample: {DEFAULT_SAMPLE}")
     return st.session_state["image"]
+
+
+def reset_on_new_image(group: str, defaults: dict[str, int]) -> None:
+    """Set widget values (key → value) to ``defaults`` on a first visit and whenever the session's image
+    changes (another label or size), so coordinates chosen on a 28×28 image never linger on a 280×280 one.
+
+    Draw those widgets with their key and without a ``value`` (the session state holds it).
+    """
+    seen = (st.session_state.get("image_label"), current_image().shape)
+    if st.session_state.get(f"{group}_image_seen") != seen:
+        st.session_state.update(defaults)
+        st.session_state[f"{group}_image_seen"] = seen
 
 
 def _set_image(image: np.ndarray, label: str) -> None:
@@ -109,6 +122,8 @@ def _drawing_canvas(key: str) -> None:
     if clear.button("Clear", key=f"{key}_clear", width="stretch"):
         st.session_state[f"{key}_canvas_version"] = version = version + 1
     st.caption("Draw with the mouse: white strokes on black, like the MNIST digits.")
+    canvas_key = f"{key}_canvas_{version}"
+    in_use = st.empty()  # filled once the canvas has answered, so it never describes the image before a stroke
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",
@@ -117,14 +132,22 @@ def _drawing_canvas(key: str) -> None:
         width=CANVAS_SIZE,
         drawing_mode="freedraw",
         return_image_data=True,
-        key=f"{key}_canvas_{version}",
+        key=canvas_key,
     )
     drawing = result.image_data
-    if drawing is None or not (result.json_data or {}).get("objects"):
-        return
-    gray = canvas_to_gray(np.asarray(drawing))
-    digest = hashlib.sha1(gray.tobytes()).hexdigest()
-    if st.session_state.get("image_drawing_digest") != digest:
-        st.session_state["image_drawing_digest"] = digest
-        _set_image(gray, "Your drawing")
-
+    if drawing is not None and (result.json_data or {}).get("objects"):
+        gray = canvas_to_gray(np.asarray(drawing))
+        digest = hashlib.sha1(gray.tobytes()).hexdigest()
+        if st.session_state.get("image_drawing_digest") != digest:
+            st.session_state["image_drawing_digest"] = digest
+            _set_image(gray, DRAWING)
+            st.session_state["image_drawn_on"] = canvas_key
+    label = st.session_state["image_label"]
+    if st.session_state.get("image_drawn_on") != canvas_key or label != DRAWING:
+        # The canvas starts empty on each page: say which image is in use until this canvas replaces it.
+        with in_use.container():
+            thumbnail, note = st.columns([1, 6], vertical_alignment="center")
+            thumbnail.image(enlarge(st.session_state["image"], 64), width=64)
+            earlier = " (made earlier, here or on another page)" if label == DRAWING else ""
+            note.info(f"The image in use is **{label}**{earlier}, shown here. "
+                      "The canvas below starts empty: draw on it to replace that image.")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+from playwright.sync_api import expect
+
 from cnnviz.ui.navigation import STEPS
 from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto
 
@@ -30,3 +32,15 @@ def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
     assert_no_exception(page)
     page.get_by_text(re.compile(r"Current image: Your drawing, 280×280×1")).wait_for(timeout=20_000)
     assert page.get_by_text("280 × 280 × 1").count() >= 1
+    # The sidebar's picture is drawn after the page, so it names the drawing, not the sample it replaced.
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Your drawing", exact=True)).to_be_visible()
+    assert page.locator('[data-testid="stSidebar"]').get_by_text("Sample:").count() == 0
+
+
+def test_heat_map_titles_do_not_cover_the_column_axis_label(page, app_url):
+    goto(page, app_url, "pixels")
+    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    title, axis_label = chart.locator("text.gtitle"), chart.locator("text.xtitle")
+    expect(title).to_be_visible()
+    top, bottom = title.bounding_box(), axis_label.bounding_box()
+    assert top["y"] + top["height"] <= bottom["y"], (top, bottom)

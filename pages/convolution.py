@@ -43,11 +43,12 @@ class Sliding:
 # ----------------------------------------------------------------------------------------------
 
 
-def map_figure(values: np.ndarray, title: str = "", *, height: int = 380, bare: bool = False):
-    """Heat map of a whole 2-D map, every k-th cell when it is large (diverging colours when signed)."""
+def map_figure(values: np.ndarray, title: str = "", *, height: int = 380, bare: bool = False,
+               signed: bool | None = None):
+    """Heat map of a whole 2-D map, every k-th cell when it is large (colours by the rule of cnnviz.plots)."""
     shown, step = subsample_for_display(values, MAP_SIDE)
     return plots.heatmap(shown, title=title, step=step, value_format=".3~g", height=height, bare=bare,
-                         show_values=max(shown.shape) <= NUMBERS_SIDE)
+                         show_values=max(shown.shape) <= NUMBERS_SIDE, signed=signed)
 
 
 def drawn_note(values: np.ndarray) -> str:
@@ -119,8 +120,10 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
         if channels == 3:
             name = st.radio("Channel shown as numbers", CHANNEL_NAMES, horizontal=True, key="conv_map_channel")
             plane = feature_map[:, :, CHANNEL_NAMES.index(name)]
-        st.plotly_chart(map_figure(plane), width="stretch", key="conv_map")
-        st.caption(f"Feature map {name} ({drawn_note(plane)}). Blue is positive, red negative.".replace("  ", " "))
+        signed = plots.is_signed(kernel)  # a kernel with a negative weight makes a map that can be negative
+        st.plotly_chart(map_figure(plane, signed=signed or None), width="stretch", key="conv_map")
+        note = plots.colour_note(signed or plots.is_signed(plane))
+        st.caption(f"Feature map {name} ({drawn_note(plane)}). {note}".replace("  ", " "))
     st.metric("Feature map size", f"{out_h} × {out_w} × {channels}",
               help="rows × columns × channels; each channel was filtered on its own")
     kh, kw = kernel.shape
@@ -130,6 +133,7 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
                 r"an F-tap kernel and stride S ($\lceil n / S \rceil$ for 'same'). With your numbers:")
     st.latex(rf"H' = {rows} \qquad W' = {cols}")
     if sliding.padding == "same":
+        st.caption(same_padding_note(height, width, kernel.shape, sliding))
         for axis, n, k, sides in (("rows", height, kh, ("top", "bottom")), ("columns", width, kw, ("left", "right"))):
             before, after = ops.pad_amounts(n, k, sliding.stride, "same", sliding.dilation)
             if before != after:
@@ -139,6 +143,17 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
                         f"{sides[0]} and {after} at the {sides[1]} (the extra zero always goes at the end).")
     if sliding.stride > sliding.dilation * (max(kh, kw) - 1) + 1:
         st.warning(f"The stride ({sliding.stride}) is larger than the kernel's reach: some pixels are never looked at.")
+
+
+def same_padding_note(height: int, width: int, kernel_shape: tuple[int, int], sliding: Sliding) -> str:
+    """Why 'same' gives the size it gives, and why it can equal 'valid' at a large stride."""
+    pads = [sum(ops.pad_amounts(n, k, sliding.stride, "same", sliding.dilation))
+            for n, k in ((height, kernel_shape[0]), (width, kernel_shape[1]))]
+    target = rf"⌈{height}/{sliding.stride}⌉ × ⌈{width}/{sliding.stride}⌉"
+    if not any(pads):
+        return (f"'same' aims for {target} outputs, not the input's size: at stride {sliding.stride} that many "
+                "windows already fit inside the image, so it adds no zeros and the result is exactly 'valid'.")
+    return f"'same' aims for {target} outputs and adds {pads[0]} zero rows and {pads[1]} zero columns to get them."
 
 
 def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sliding: Sliding) -> None:
@@ -259,8 +274,10 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
         change = np.abs(after - before).sum() / max(float(np.abs(before).sum()), 1e-12)
         column.metric(f"Change in {label}", f"{100 * change:.0f} %",
                       help="Sum of the absolute differences divided by the sum of the absolute values.")
-    st.caption("Thin strokes and edges usually change much less after max pooling; flat areas hardly change "
-               "either way.")
+    st.caption("**Change** = Σ |after − before| ÷ Σ |before| over every cell: 0 % means nothing moved, 100 % "
+               "that the differences add up to as much as the map itself (above 100 % when values move into "
+               "cells that were empty). Thin strokes and edges usually change much less after max pooling; "
+               "flat areas hardly change either way.")
 
 
 def shift_right(values: np.ndarray, shift: int) -> np.ndarray:
@@ -318,14 +335,22 @@ def one_dimension_section() -> None:
     padding = int(pad_column.number_input("Padding P", 0, 8, 0, key="conv_pad_1d"))
     try:
         signal = parse_signal(signal_text)
+    except InputError as error:
+        st.error(f"Signal: {error}")
+        return
+    try:
         kernel = parse_kernel(kernel_text)
         if kernel.shape[0] != 1:
-            raise InputError("The 1-D kernel must be a single row of numbers.")
-        kernel = kernel[0]
-        output = ops.conv1d(signal, kernel, stride=stride, padding=padding)
+            raise InputError("a 1-D kernel is a single row of numbers.")
     except InputError as error:
-        st.error(str(error))
+        st.error(f"Kernel: {error}")
         return
+    kernel = kernel[0]
+    if len(kernel) > len(signal) + 2 * padding:
+        st.error(f"Kernel: its {len(kernel)} numbers are longer than the padded signal ({len(signal)} + 2·{padding} "
+                 f"= {len(signal) + 2 * padding}); shorten the kernel, lengthen the signal or add padding.")
+        return
+    output = ops.conv1d(signal, kernel, stride=stride, padding=padding)
     position = 0
     if len(output) > 1:
         position = st.slider("Window position (output index)", 0, len(output) - 1, 0, key="conv_position_1d")

@@ -174,3 +174,47 @@ def test_a_large_typed_kernel_gets_its_whole_window_written_out(app):
     np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), digit[row:row + 9, col:col + 9])
     assert table_numbers(app, "= products, then add them all").shape == (9, 9)
     assert value == pytest.approx(digit[row:row + 9, col:col + 9].mean(), abs=1e-2)
+
+
+def test_same_padding_at_a_large_stride_says_why_it_equals_valid(app):
+    app.number_input(key="conv_stride").set_value(5).run()
+    valid = size_shown(app)
+    app.radio(key="conv_padding").set_value("same").run()
+    assert size_shown(app) == valid == "6 × 6 × 1"  # ⌈28/5⌉ = 6 = ⌊(28 − 3)/5⌋ + 1
+    assert any("adds no zeros and the result is exactly 'valid'" in c.value for c in app.caption)
+    app.number_input(key="conv_stride").set_value(2).run()
+    assert any("adds 1 zero rows and 1 zero columns" in c.value for c in app.caption)
+
+
+def conv_map_trace(app: AppTest) -> dict:
+    import json
+
+    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
+    return next(spec["data"][0] for spec in specs if spec["data"][0].get("type") == "heatmap")
+
+
+def test_a_map_of_a_negative_kernel_is_diverging_even_when_every_value_is_negative(app):
+    app.segmented_control(key="conv_kernel_mode").set_value("Text").run()
+    app.text_area[0].set_value("-1").run()
+    assert not app.exception
+    trace = conv_map_trace(app)
+    assert trace["zmax"] > 0 and trace["zmin"] == -trace["zmax"]  # centred on 0 although no value is above 0
+    assert any("Blue is positive, red negative" in c.value for c in app.caption)
+    app.text_area[0].set_value("1").run()  # a non-negative map of a non-negative kernel: magnitudes
+    assert conv_map_trace(app).get("zmin") is None
+    assert any("Dark purple is the lowest value" in c.value for c in app.caption)
+
+
+def test_the_shift_change_is_defined_on_screen(app):
+    assert any("Σ |after − before| ÷ Σ |before|" in c.value for c in app.caption)
+
+
+@pytest.mark.parametrize("signal, kernel, message", [
+    ("1 two 3", "1 0 -1", "Signal: "), ("1 2 3", "1 x", "Kernel: "), ("1 2 3", "1 2\n3 4", "Kernel: a 1-D kernel"),
+    ("1 2", "1 2 3 4", "Kernel: its 4 numbers are longer than the padded signal"),
+])
+def test_the_1d_demo_says_whether_the_signal_or_the_kernel_is_wrong(app, signal, kernel, message):
+    app.text_input(key="conv_signal").set_value(signal)
+    app.text_input(key="conv_kernel_1d").set_value(kernel).run()
+    assert not app.exception
+    assert any(error.value.startswith(message) for error in app.error), [e.value for e in app.error]

@@ -77,3 +77,41 @@ def test_a_bad_upload_shows_an_error_and_keeps_the_page_working(pixels, data, me
 
 def test_colour_picker_shows_rgb_of_forest_green(pixels):
     assert any("G **102**" in block.value for block in pixels.markdown)
+
+
+def test_block_reader_and_inspector_recentre_on_a_new_image_size(pixels):
+    """Coordinates chosen on the 28×28 sample must not stay in the corner of a 280×280 drawing."""
+    pixels.number_input(key="pixels_top").set_value(0).run()
+    pixels.number_input(key="pixels_row").set_value(2).run()
+    drawing = np.zeros((280, 280, 1), np.uint8)
+    drawing[100:180, 130:150] = 255
+    pixels.session_state["image"], pixels.session_state["image_label"] = drawing, "Your drawing"
+    pixels.run()
+    assert not pixels.exception
+    assert pixels.number_input(key="pixels_top").value == 140 - 8
+    assert pixels.number_input(key="pixels_left").value == 140 - 8
+    assert (pixels.number_input(key="pixels_row").value, pixels.number_input(key="pixels_col").value) == (140, 140)
+    pixels.number_input(key="pixels_row").set_value(5).run()  # the same image keeps the reader's choice
+    assert pixels.number_input(key="pixels_row").value == 5
+
+
+def test_resizing_a_non_square_image_says_it_stretches(pixels):
+    assert not any("stretches" in info.value for info in pixels.info)  # the 28×28 sample is square
+    pixels.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
+    assert any("240×320, not square" in info.value and "stretches" in info.value for info in pixels.info)
+
+
+def test_large_images_say_every_2nd_pixel(pixels):
+    pixels.session_state["image"] = np.zeros((300, 300, 1), np.uint8)
+    pixels.run()
+    titles = [chart.proto.spec for chart in pixels.get("plotly_chart")]
+    assert any("every 2nd pixel shown" in spec for spec in titles) and not any("2th" in spec for spec in titles)
+
+
+def test_an_empty_canvas_names_the_image_in_use(pixels):
+    """The Inside page's canvas starts empty although the image in use is a drawing made on Pixels."""
+    pixels.session_state["image"] = np.zeros((280, 280, 1), np.uint8)
+    pixels.session_state["image_label"], pixels.session_state["image_drawn_on"] = "Your drawing", "inside_canvas_0"
+    pixels.segmented_control(key="pixels_source").set_value("Draw").run()
+    assert not pixels.exception
+    assert any("The image in use is **Your drawing** (made earlier" in info.value for info in pixels.info)

@@ -79,6 +79,7 @@ def show_shape_in_widgets(shape: tuple[int, int, int]) -> None:
 
 
 def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
+    ss.pop("builder_import_status", None)  # an import's message belongs to the stack it was about
     ss["stack"], ss["input_shape"] = stack, tuple(shape)
     ss["builder_ids"] = fresh_ids(len(stack))
     ss["builder_seen"] = copy.deepcopy(stack)
@@ -187,6 +188,38 @@ def bounded(value: float, high: float) -> float:
     return max(high, value)
 
 
+def number_widgets(field: Field, key: str, c: dict) -> list[tuple[str, str, int]]:
+    """(widget key, label, layer's value) of each number box of a count, pair, stride or sides field."""
+    name, value = f"{key}_{field.arg}", c[field.arg]
+    if field.kind == "count":
+        return [(name, field.label, value)]
+    if field.kind == "stride":
+        if ss.get(f"{name}_auto", value is None):
+            return []
+        value = value or c["pool_size"]
+    if field.kind in ("pair", "stride"):
+        return [(f"{name}_rows", f"{field.label} rows", value[0]), (f"{name}_cols", f"{field.label} cols", value[1])]
+    if field.kind == "sides":
+        return [(f"{name}_{side}", side.title(), v) for side, v in zip(SIDES, (*value[0], *value[1]), strict=True)]
+    return []
+
+
+def keep_in_range(field: Field, key: str, c: dict) -> list[str]:
+    """Put a typed number above the field's maximum back to the layer's value; say what was kept.
+
+    The boxes have no maximum of their own: the browser would keep showing "40" while the stack
+    silently kept 3.
+    """
+    notes = []
+    for name, label, kept in number_widgets(field, key, c):
+        typed = ss.get(name, kept)
+        if typed is not None and typed > bounded(kept, field.high):
+            ss[name] = kept
+            notes.append(f"{label}: {typed:g} is more than the maximum {bounded(kept, field.high):g}, so {kept:g} "
+                         "was kept.")
+    return notes
+
+
 SIDES = ("top", "bottom", "left", "right")
 
 
@@ -212,7 +245,7 @@ def draw(field: Field, uid: int, c: dict) -> None:
     name, value = f"layer{uid}_{field.arg}", c[field.arg]
     common = {"on_change": sync, "args": (uid,), "help": field.help}
     if field.kind == "count":
-        st.number_input(field.label, 1, bounded(value, int(field.high)), value, key=name, **common)
+        st.number_input(field.label, 1, None, value, key=name, **common)
     elif field.kind in ("pair", "stride"):
         if field.kind == "stride":
             st.checkbox("Stride = pool size", value is None, key=f"{name}_auto", **common)
@@ -220,9 +253,8 @@ def draw(field: Field, uid: int, c: dict) -> None:
                 return
             value = value or c["pool_size"]
         rows, cols = st.columns(2)
-        high = int(field.high)
-        rows.number_input(f"{field.label} rows", 1, bounded(value[0], high), value[0], key=f"{name}_rows", **common)
-        cols.number_input(f"{field.label} cols", 1, bounded(value[1], high), value[1], key=f"{name}_cols", **common)
+        rows.number_input(f"{field.label} rows", 1, None, value[0], key=f"{name}_rows", **common)
+        cols.number_input(f"{field.label} cols", 1, None, value[1], key=f"{name}_cols", **common)
     elif field.kind in ("choice", "activation"):
         options = list(field.options)
         if field.kind == "activation":
@@ -234,7 +266,7 @@ def draw(field: Field, uid: int, c: dict) -> None:
         st.slider(field.label, 0.0, bounded(float(value), 0.95), float(value), 0.05, key=name, **common)
     elif field.kind == "sides":
         for column, side, amount in zip(st.columns(4), SIDES, (*value[0], *value[1]), strict=True):
-            column.number_input(side.title(), 0, bounded(amount, 16), amount, key=f"{name}_{side}", **common)
+            column.number_input(side.title(), 0, None, amount, key=f"{name}_{side}", **common)
 
 
 ACTIVATION = Field("activation", "Activation", "activation", options=MENU_ACTIVATIONS)
@@ -262,7 +294,7 @@ FORMS: dict[str, list[list[Field]]] = {
     "Dropout": [[Field("rate", "Rate (fraction dropped while training)", "rate")]],
     "BatchNormalization": [[Field("scale", "Scale (γ)", "flag"), Field("center", "Center (β)", "flag")]],
     "Activation": [[ACTIVATION]],
-    "ZeroPadding2D": [[Field("padding", "Zeros", "sides")]],
+    "ZeroPadding2D": [[Field("padding", "Zeros", "sides", 16)]],
 }
 
 
@@ -272,6 +304,8 @@ def sync(uid: int) -> None:
         return
     index = ss["builder_ids"].index(uid)
     c = normalize_layer(ss["stack"][index], index + 1)
+    ss[f"layer{uid}_kept"] = [note for row in FORMS[c["type"]] for field in row
+                              for note in keep_in_range(field, f"layer{uid}", c)]
     edited = {**c, **{field.arg: read(field, f"layer{uid}", c) for row in FORMS[c["type"]] for field in row}}
     ss["stack"][index] = compact_layer(edited, index + 1)
     remember_rendered_stack()
@@ -284,6 +318,8 @@ def layer_form(c: dict, uid: int) -> None:
                 draw(field, uid, c)
     if not FORMS[c["type"]]:
         st.caption("No arguments.")
+    for note in ss.get(f"layer{uid}_kept", []):
+        st.warning(note)
 
 
 def describe(c: dict) -> str:
@@ -526,7 +562,7 @@ with left:
                "shape above to compare with your stack.")
 with right:
     bars = {f"One Dense layer of {units:,}": dense_params}
-    if stack_params is not None:
+    if stack_params:
         bars["Your whole stack"] = stack_params
     if conv_layers:
         bars["Its Conv2D layers"] = sum(s.params for s in conv_layers)

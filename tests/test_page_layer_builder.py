@@ -272,3 +272,32 @@ def test_garbage_from_another_page_or_file_never_crashes_the_page(builder):
     builder.run()
     assert not builder.exception
     assert builder.session_state["stack"] == [] and builder.session_state["input_shape"] == (28, 28, 1)
+
+
+def test_a_number_above_the_maximum_is_refused_out_loud(builder):
+    """Typing kernel size 40 (max 15) must not leave "40" in the box while the stack keeps 3×3."""
+    conv = ids(builder)[0]
+    builder.number_input(key=f"layer{conv}_kernel_size_rows").set_value(40).run()
+    assert not builder.exception
+    assert builder.session_state["stack"][0].get("kernel_size", 3) in (3, [3, 3])
+    assert builder.number_input(key=f"layer{conv}_kernel_size_rows").value == 3
+    assert any("Kernel rows: 40 is more than the maximum 15, so 3 was kept." in w.value for w in builder.warning)
+    builder.number_input(key=f"layer{conv}_kernel_size_rows").set_value(5).run()
+    assert builder.session_state["stack"][0]["kernel_size"] == [5, 3]
+    assert not any("was kept" in w.value for w in builder.warning)
+
+
+def test_loading_another_stack_clears_an_import_error(builder):
+    builder.text_area(key="builder_paste").input("{not json")
+    builder.button(key="builder_paste_load").click().run()
+    assert any(e.value.startswith("Could not import") for e in builder.error)
+    builder.selectbox(key="builder_start").set_value("LeNet-5")
+    builder.button(key="builder_load").click().run()
+    assert not any(e.value.startswith("Could not import") for e in builder.error)
+
+
+def test_an_empty_stack_draws_no_bar_for_it(builder):
+    builder.selectbox(key="builder_start").set_value("Empty stack")
+    builder.button(key="builder_load").click().run()
+    chart = json.loads(builder.get("plotly_chart")[-1].proto.spec)
+    assert chart["data"][0]["y"] == ["One Dense layer of 1,000"]

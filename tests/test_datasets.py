@@ -21,6 +21,7 @@ import pytest
 from cnnviz import datasets
 from cnnviz.datasets import archive, digits, labelled
 from cnnviz.datasets.api import SAMPLE_DIR
+from cnnviz.datasets.labelled import BY_FILE_NAMES, BY_FOLDERS, BY_NEU_NAMES
 from cnnviz.errors import InputError
 
 MNIST_FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
@@ -571,7 +572,24 @@ def test_a_zip_of_class_folders_makes_a_custom_dataset(tmp_path):
 def test_a_zip_of_numbered_files_takes_classes_from_the_names():
     members = {f"{name}_{i}.png": png(np.full((8, 8), 9 * i, np.uint8)) for name in ("cat", "dog") for i in range(5)}
     dataset = datasets.load_zip(zip_bytes(members))
-    assert dataset.class_names == ["cat", "dog"]
+    assert dataset.class_names == ["cat", "dog"] and BY_FILE_NAMES in dataset.source
+
+
+def test_class_folders_win_over_file_names_that_look_like_neu_names():
+    """cats/crazing_1.png is a cat: the person who made the folders named the classes."""
+    members = {f"{animal}/{defect}_{i}.png": png(np.full((8, 8), 9 * i, np.uint8))
+               for animal, defects in (("cats", ("crazing", "patches")), ("dogs", ("scratches", "inclusion")))
+               for defect in defects for i in range(3)}
+    dataset = datasets.load_zip(zip_bytes(members))
+    assert dataset.class_names == ["cats", "dogs"] and dataset.name == "custom"
+    assert f"labelled by their {BY_FOLDERS}" in dataset.source
+
+
+def test_train_and_test_folders_are_a_split_not_classes(neu_members):
+    members = {f"{split}/{name.rsplit('/', 1)[1]}": data for k, (name, data) in enumerate(neu_members.items())
+               for split in (("train", "test")[k % 2],)}
+    dataset = datasets.load_zip(zip_bytes(members))
+    assert dataset.class_names == NEU_CLASSES and f"labelled by their {BY_NEU_NAMES}" in dataset.source
 
 
 def test_big_images_are_shrunk_without_an_image_size():

@@ -2,10 +2,16 @@
 
 The class of a file comes from, in this order of preference:
 
-1. a NEU file-name prefix, when most files have one: ``crazing_12.jpg`` (NEU-DET) or ``Cr_12.bmp`` (NEU-CLS);
-2. the name of its folder, when the files sit in at least two folders (``cats/1.png``, ``dogs/7.png``),
-   or in one folder with bare numbers as names (``cats/1.png``: one class, which a dataset then refuses);
-3. its file name without the trailing number (``cat_1.png``, ``dog_7.png``).
+1. the name of its folder, when the files sit in at least two folders that are not just a
+   train/test split (``cats/1.png``, ``dogs/7.png``), whatever the file names look like: folders
+   a person made to sort images name their classes, even if the files are called ``crazing_1.jpg``;
+2. a NEU file-name prefix, when most files have one: ``crazing_12.jpg`` (NEU-DET) or ``Cr_12.bmp`` (NEU-CLS);
+3. the name of its folder, when the files sit in one folder with bare numbers as names
+   (``cats/1.png``: one class, which a dataset then refuses);
+4. its file name without the trailing number (``cat_1.png``, ``dog_7.png``).
+
+The rule used is returned with the labels (:data:`BY_FOLDERS`, :data:`BY_NEU_NAMES`, :data:`BY_FILE_NAMES`)
+so the page can say how a zip was labelled.
 
 Labels that all name NEU classes (``Cr``, ``pitted_surface``, ``Rolled``, …) become the six plain
 NEU class names, so any NEU copy gives the same classes in the same order.
@@ -32,6 +38,11 @@ _NEU_WORDS = ("craz", "inclu", "patch", "pit", "roll", "scratch")
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"})  # what load_image reads
 MAX_DEFAULT_SIDE = 256  # without an image size, larger images are shrunk to this longer side
 _NUMBERED = re.compile(r"^(.*?)[\s_-]*\d+$")
+#: Folder names that split a dataset rather than name a class.
+SPLIT_FOLDERS = frozenset({"train", "training", "test", "testing", "val", "valid", "validation", "images", "data"})
+BY_FOLDERS = "folder names (one folder per class)"
+BY_NEU_NAMES = "NEU file-name prefixes (crazing_1.jpg, Cr_1.bmp, …)"
+BY_FILE_NAMES = "file names without their numbers (cat_1.png → cat)"
 
 Progress = Callable[[int, int], None]
 
@@ -58,13 +69,16 @@ def assign_labels(paths: Sequence[PurePosixPath]) -> tuple[list[int | None], lis
     """Class index of each path (None: no class found), the class names, and how classes were read."""
     prefixes = [_prefix(path.stem) for path in paths]
     folders = [path.parent.name or None for path in paths]
+    named = {folder for folder in folders if folder}
     neu_prefixed = sum(prefix is not None and neu_class(prefix) is not None for prefix in prefixes)
-    if paths and neu_prefixed * 2 >= len(paths) and len({neu_class(p) for p in prefixes if p}) >= 2:
-        raw, how = [p if p and neu_class(p) is not None else None for p in prefixes], "NEU file-name prefixes"
-    elif len({folder for folder in folders if folder}) >= 2 or (not any(prefixes) and any(folders)):
-        raw, how = folders, "folder names"  # one folder of unnumbered files is one class, not none
+    if len(named) >= 2 and not {folder.lower() for folder in named} <= SPLIT_FOLDERS:
+        raw, how = folders, BY_FOLDERS
+    elif paths and neu_prefixed * 2 >= len(paths) and len({neu_class(p) for p in prefixes if p}) >= 2:
+        raw, how = [p if p and neu_class(p) is not None else None for p in prefixes], BY_NEU_NAMES
+    elif len(named) >= 2 or (not any(prefixes) and any(folders)):
+        raw, how = folders, BY_FOLDERS  # one folder of unnumbered files is one class, not none
     else:
-        raw, how = prefixes, "file names"
+        raw, how = prefixes, BY_FILE_NAMES
     names = sorted({label for label in raw if label}, key=_natural_key)
     neu = {name: neu_class(name) for name in names}
     if names and None not in neu.values() and len(set(neu.values())) == len(names):
@@ -153,7 +167,7 @@ class Labelled:
     images: np.ndarray
     labels: np.ndarray  # int64 (N,)
     class_names: list[str]
-    how: str  # where the classes were read from, e.g. "folder names"
+    how: str  # the rule that labelled the files: BY_FOLDERS, BY_NEU_NAMES or BY_FILE_NAMES
     skipped: dict[str, int]  # files left out, by reason
 
     def to_arrays(self) -> dict[str, np.ndarray]:
@@ -195,7 +209,7 @@ class Labelled:
             )
         size = f"{self.images.shape[1]}×{self.images.shape[2]} pixels"
         source = (
-            f"{title}: {len(self.labels):,} images of {len(self.class_names)} classes (read from {self.how}), "
+            f"{title}: {len(self.labels):,} images of {len(self.class_names)} classes labelled by their {self.how}, "
             f"{'resized to ' if image_size else ''}{size}."
         )
         return split_labelled(

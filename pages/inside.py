@@ -30,14 +30,20 @@ LAYER_NOTES = {
 
 
 def model_options() -> dict[str, tuple[str, object]]:
-    """Menu label -> ("pretrained", name) or ("run", index into st.session_state["runs"])."""
+    """Menu label -> ("run", index into st.session_state["runs"]) or ("pretrained", name).
+
+    The session's runs come first, the latest at the top, each under its full name ("Run 3 · SGD lr
+    0.01 · 8 epochs"), so the run just trained is the one offered; the demo models follow.
+    """
     options = {}
+    runs = st.session_state.get("runs", [])
+    for index in reversed(range(len(runs))):
+        run = runs[index]
+        accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
+        options[f"{run.label or f'Run {index + 1} on {run.dataset}'}{accuracy}"] = ("run", index)
     for name in inspect.PRETRAINED_NAMES:
         card = inspect.pretrained_card(name)
         options[f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"] = ("pretrained", name)
-    for index, run in enumerate(st.session_state.get("runs", [])):
-        accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
-        options[f"Your run {index + 1}: {run.label or run.dataset}{accuracy}"] = ("run", index)
     return options
 
 
@@ -223,6 +229,10 @@ runs = st.session_state.get("runs", [])
 options = model_options()
 if st.session_state.get("inside_model") not in options:  # e.g. a run removed on the Training page
     st.session_state.pop("inside_model", None)
+latest = next(iter(options))
+if runs and st.session_state.get("inside_latest_offered") != latest:
+    # A run finished since this page was last open: offer it first, whatever was chosen before.
+    st.session_state["inside_latest_offered"] = st.session_state["inside_model"] = latest
 if handed is not None and st.session_state.get("inside_handed_seen") is not handed:
     # A fresh click in the training page's gallery: show that run and that example.
     st.session_state["inside_handed_seen"] = handed
@@ -235,7 +245,8 @@ model_column, input_column = st.columns([1, 1], gap="large")
 with model_column:
     st.subheader("1 · The model")
     choice = st.selectbox("Model", list(options), key="inside_model",
-                          help="A demo model trained in advance, or one you trained on the Training page.")
+                          help="A run you trained on the Training page (the latest first), or a demo model.")
+    st.caption(f"**{choice}**")  # the full name, which a narrow menu may cut short
     kind, ref = options[choice]
     if kind == "pretrained":
         model = get_pretrained(ref)

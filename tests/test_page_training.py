@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -84,6 +85,36 @@ def test_result_views_show_confusion_cells_and_mistakes(trained: AppTest) -> Non
     assert any("misclassified" in m.value for m in trained.markdown)
     trained.segmented_control(key="tr_view").set_value("classes").run()
     assert not trained.exception and any("weakest class" in c.value for c in trained.caption)
+
+
+def test_a_run_is_named_by_what_changed_from_its_recipe(trained: AppTest) -> None:
+    assert trained.session_state["runs"][0].label == "Run 1 · 1 epoch · 500 images"  # quick recipe: 3 and 3,000
+
+
+def test_a_run_near_chance_level_is_flagged_and_runs_are_compared_at_once(trained: AppTest) -> None:
+    first = trained.session_state["runs"][0]
+    stuck = replace(first, test_accuracy=0.135, label="Run 2 · SGD lr 0.001 · 8 epochs",
+                    config=replace(first.config, optimizer="sgd", learning_rate=0.001))
+    trained.session_state["runs"] = [first, stuck]
+    trained.run()
+    trained.selectbox(key="tr_selected").set_value(stuck.label).run()
+    assert not trained.exception
+    assert any("The network did not learn" in w.value and "Try a larger learning rate: 0.1 suits SGD" in w.value
+               for w in trained.warning)
+    assert trained.multiselect(key="tr_compare").value == [first.label, stuck.label]  # both drawn from the start
+    trained.selectbox(key="tr_selected").set_value(first.label).run()
+    assert not any("did not learn" in w.value for w in trained.warning)
+
+
+def test_changing_the_optimizer_suggests_its_learning_rate() -> None:
+    app = _page()
+    app.selectbox(key="tr_optimizer").set_value("sgd").run()
+    assert app.session_state["tr_lr"] == 0.1
+    assert not any(c.value.startswith("Suggested for") for c in app.caption)
+    app.select_slider(key="tr_lr").set_value(0.001).run()
+    assert any(c.value == "Suggested for SGD: **0.1**." for c in app.caption)
+    app.selectbox(key="tr_optimizer").set_value("adam").run()
+    assert app.session_state["tr_lr"] == 0.001
 
 
 def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:

@@ -8,7 +8,7 @@ one-click experiments fill the form through :func:`show_config` / :data:`PENDING
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
@@ -18,6 +18,7 @@ from cnnviz.datasets import TITLES, Dataset
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, RECIPES
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
+from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui.resources import get_dataset
 from cnnviz.ui.training_job import duration_text
@@ -64,11 +65,23 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
     }
 
 
+def _as_shown(config: TrainConfig) -> TrainConfig:
+    """``config`` as the form shows it (rates, batches and subsets rounded to the sliders' options)."""
+    shown = show_config(config)
+    return replace(config, learning_rate=shown["tr_lr"], batch_size=shown["tr_batch"],
+                   max_train_samples=None if shown["tr_subset"] == "all" else shown["tr_subset"])
+
+
 def _apply_recipe() -> None:
     recipe = RECIPES[st.session_state["tr_recipe"]]
     st.session_state.update(show_config(recipe.config), tr_dataset=recipe.dataset)
     if recipe.image_size:
         st.session_state["tr_neu_size"] = recipe.image_size
+
+
+def _optimizer_changed() -> None:
+    """A new optimizer starts from a learning rate that suits it (SGD needs a much larger one than Adam)."""
+    st.session_state["tr_lr"] = _nearest(suggested_rate(st.session_state["tr_optimizer"]), RATES)
 
 
 def _source_changed() -> None:
@@ -101,7 +114,7 @@ def setup_form() -> Setup:
         dataset_name, dataset_title = _dataset_choice()
     recipe = RECIPES.get(st.session_state.get("tr_recipe"))
     same = network == getattr(recipe, "title", None) and dataset_name == recipe.dataset
-    setup = Setup(stack=stack, config=EXPERIMENT_BASE, label=network if same else f"{network} on {dataset_title}")
+    setup = Setup(stack=stack, config=EXPERIMENT_BASE)
     try:
         setup.dataset = _load(dataset_name, stack_shape)
         shape = setup.dataset.image_shape
@@ -119,6 +132,9 @@ def setup_form() -> Setup:
                        f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image.")
     st.subheader("2 · Training settings")
     setup.config = _settings()
+    # The run's name says what was changed from the settings the form started with (a recipe's own).
+    setup.label = run_name(network if same else f"{network} on {dataset_title}", setup.config,
+                           _as_shown(recipe.config if same else EXPERIMENT_BASE))
     if setup.error is None:
         _estimate(setup)
     return setup
@@ -202,9 +218,13 @@ def _settings() -> TrainConfig:
         c1, c2, c3 = st.columns(3)
         with c1:
             st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.get, key="tr_optimizer",
+                         on_change=_optimizer_changed,
                          help="Adam and RMSprop adapt each weight's step; plain SGD needs a larger learning rate.")
             st.select_slider("Learning rate", RATES, key="tr_lr", format_func=lambda r: f"{r:g}",
                              help="The size of each weight update: too small learns slowly, too large jumps around.")
+            suggestion = _nearest(suggested_rate(ss["tr_optimizer"]), RATES)
+            if ss["tr_lr"] != suggestion:
+                st.caption(f"Suggested for {OPTIMIZER_TITLES[ss['tr_optimizer']]}: **{suggestion:g}**.")
             st.toggle("Shrink the learning rate along a cosine", key="tr_cosine",
                       help="Large steps first, fine steps at the end: usually a better final accuracy.")
         with c2:

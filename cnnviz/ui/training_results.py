@@ -23,10 +23,12 @@ from cnnviz.training import (
     per_class_accuracy,
     run_zip,
 )
+from cnnviz.training.advice import chance_level, did_not_learn, not_learning_advice
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
          "mistakes": "Mistakes"}
 VIEW_KEY = "tr_view"
+OVERLAID_AT_FIRST = 6  # newest runs drawn on the comparison chart before the student picks
 GALLERY_COLUMNS = 6
 GALLERY_PAGE = 18
 INSIDE_PAGE = "pages/inside.py"
@@ -64,6 +66,10 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
                f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images")
     for note in run.notes:
         st.info(note, icon="ℹ️")
+    if did_not_learn(run.test_accuracy, len(run.class_names)):
+        chance = chance_level(len(run.class_names))
+        st.warning(f"**The network did not learn:** {run.test_accuracy:.1%} on the test set is close to guessing "
+                   f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}", icon="⚠️")
 
     view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key=VIEW_KEY) or "curves"
     if view == "curves":
@@ -175,17 +181,23 @@ def comparison(runs: Sequence[TrainingRun]) -> None:
     """Overlay the curves of chosen runs and tabulate every run's settings and results."""
     labels = [run.label for run in runs]
     key = "tr_compare"
-    if any(label not in labels for label in st.session_state.get(key, [])):
+    seen = st.session_state.get(f"{key}_seen", [])
+    new = [label for label in labels if label not in seen]  # a run finished since: draw it too
+    st.session_state[key] = list(dict.fromkeys(st.session_state.get(key, []) + new))[-OVERLAID_AT_FIRST:]
+    st.session_state[f"{key}_seen"] = labels
+    if any(label not in labels for label in st.session_state[key]):
         st.session_state[key] = [label for label in st.session_state[key] if label in labels]
     chosen = st.multiselect("Runs to overlay", labels, key=key,
                             help="Training solid, validation dashed, one colour per run.")
     picked = [run for run in runs if run.label in chosen and run.history]
     if picked:
         st.plotly_chart(plots.training_curves([{"name": run.label, "history": run.history} for run in picked],
-                                              height=380), key="tr_compare_curves")
-    st.dataframe(pd.DataFrame([_row(run) for run in runs]), hide_index=True,
+                                              height=380), key="tr_compare_curves", width="stretch")
+    # As wide as its box; wider tables scroll sideways inside it, the run's name column stays in view.
+    st.dataframe(pd.DataFrame([_row(run) for run in runs]), hide_index=True, width="stretch",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
-                                "best val accuracy": st.column_config.NumberColumn(format="percent")})
+                                "best val accuracy": st.column_config.NumberColumn(format="percent"),
+                                "run": st.column_config.TextColumn(pinned=True)})
 
 
 def _row(run: TrainingRun) -> dict:

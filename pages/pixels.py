@@ -36,30 +36,31 @@ with st.container(border=True):
     image = image_input("pixels")
 height, width, channels = image.shape
 
-picture, numbers = st.columns([1, 2])
+picture, facts = st.columns([1, 2])
 with picture:
     st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch")
+with facts:
     st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
     st.markdown(
         f"**{image.size:,} numbers** in all, each an integer 0–255 (`uint8`).  \n"
         f"Smallest {int(image.min())}, largest {int(image.max())}, mean {image.mean():.1f}."
     )
 
-with numbers:
-    st.subheader("The image as numbers")
-    channel = 0
-    if channels == 3:
-        channel = st.radio("Channel", CHANNEL_NAMES, horizontal=True, key="pixels_channel")
-        channel = CHANNEL_NAMES.index(channel)
-    plane = image[:, :, channel]
-    overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
-    note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
-    st.plotly_chart(
-        plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
-        width="stretch",
-    )
-    if overview.size > plots.MAX_CELLS_WITH_TEXT:
-        st.caption("Zoom in with the mouse, or read every value of one block below.")
+# Full width: 28 columns of three-digit numbers need the whole page to stay readable on a projector.
+st.subheader("The image as numbers")
+channel = 0
+if channels == 3:
+    channel = st.radio("Channel", CHANNEL_NAMES, horizontal=True, key="pixels_channel")
+    channel = CHANNEL_NAMES.index(channel)
+plane = image[:, :, channel]
+overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
+note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
+st.plotly_chart(
+    plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
+    width="stretch",
+)
+if overview.size > plots.MAX_CELLS_WITH_TEXT:
+    st.caption("Zoom in with the mouse, or read every value of one block below.")
 
 with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)

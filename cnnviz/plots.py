@@ -223,10 +223,12 @@ def stack_diagram(
         notes.append(_note(x, -0.56, shape_text, size=10, textangle=-60 if crowded else 0, yanchor="top"))
         if kind == "Residual":
             skip = summaries[x - 1].formulas["output_shape"].split("; the block ")[-1]
-            traces.append({"type": "scatter", "x": [x - 1, x - 1, x, x], "y": [0.5, 0.54, 0.54, 0.5],
+            # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
+            traces.append({"type": "scatter", "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
+                           "y": [0.5, 0.55, 0.55, 0.5],
                            "mode": "lines", "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
                            "hoverinfo": "text", "text": f"skip connection: the block {skip}", "name": "skip"})
-            notes.append(_note(x - 0.5, 0.54, "+", size=14, color=SKIP_COLOUR))
+            notes.append(_note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
     if bad is not None:
         position, kind, message = bad
         x = len(stages)

@@ -9,7 +9,7 @@ from cnnviz.plots import HIGHLIGHT_COLOUR, heatmap
 
 
 def outlined_map(values: np.ndarray, box: tuple[int, int, int, int] | None, *, title: str = "",
-                 value_format: str = ".3~g", height: int = 360) -> go.Figure:
+                 value_format: str = ".2~f", height: int = 360) -> go.Figure:
     """A heat map with every number written in, and the cells ``box = (top, left, bottom, right)`` framed.
 
     The frame may reach outside the map (a kernel scattered into the cropped border): it is clipped.

@@ -68,12 +68,13 @@ def transposed_section(image: np.ndarray) -> None:
     st.latex(rf"o = ({side}-1)\cdot{stride} - 2\cdot{padding} + {k} + {extra} = {out}")
     forward = ops.output_size(out, k, stride, padding)
     st.markdown(
-        f"It undoes the shape of a forward convolution with the same k = {k}, s = {stride}, p = {padding}: on an "
-        f"{out}×{out} input that convolution gives ⌊({out} + 2·{padding} − {k})/{stride}⌋ + 1 = **{forward}**"
-        f" = i. Each output cell of the forward convolution gathers a k×k window; the transposed one sends each "
-        f"input cell back to the same window. That is why it is *the gradient of a convolution*: backpropagation "
-        f"carries each output's gradient back to the pixels of its window with the same weights. With stride "
-        f"{stride}, {stride} input sizes give the same forward output size; output padding picks one of them."
+        f"It undoes the shape of a forward convolution with the same k = {k}, s = {stride}, p = {padding}: "
+        f"on the {out}×{out} output seen as an input, that convolution gives "
+        f"⌊({out} + 2·{padding} − {k})/{stride}⌋ + 1 = **{forward}** = i. Each output cell of the forward "
+        "convolution gathers a k×k window; the transposed one sends each input cell back to the same window. "
+        "That is why it is *the gradient of a convolution*: backpropagation carries each output's gradient back "
+        f"to the pixels of its window with the same weights. With stride {stride}, {stride} input sizes give the "
+        "same forward output size; output padding picks one of them."
     )
 
     ss.setdefault("tconv_i", side // 2)  # the centre: on most images brighter than the border

@@ -224,46 +224,39 @@ _POOL_ARGS = {
 }
 _GLOBAL_POOL_ARGS = {"keepdims": Arg(_flag, False)}
 
+# Arguments shared by the convolution types (Keras' own names and defaults).
+_KERNEL = Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3")
+_STRIDES = Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time")
+_PADDING = Arg(_padding, "valid")
+_DILATION = Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter")
+_ACTIVATION = Arg(_activation, "linear")
+_BIAS = Arg(_flag, True)
+_MULTIPLIER = Arg(_count(1, MAX_UNITS), 1, "filters per input channel, e.g. 1")
+
 #: For each supported type, its arguments in Keras' order.
 LAYER_ARGS: dict[str, dict[str, Arg]] = {
     "Conv2D": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many filters to learn, e.g. 32"),
-        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3"),
-        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time"),
-        "padding": Arg(_padding, "valid"),
-        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
         "groups": Arg(_count(1, MAX_UNITS), 1, "channel groups; channels and filters must both divide by it"),
-        "activation": Arg(_activation, "linear"),
-        "use_bias": Arg(_flag, True),
+        "activation": _ACTIVATION, "use_bias": _BIAS,
     },
     "DepthwiseConv2D": {
-        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3"),
-        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time"),
-        "padding": Arg(_padding, "valid"),
-        "depth_multiplier": Arg(_count(1, MAX_UNITS), 1, "filters per input channel, e.g. 1"),
-        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
-        "activation": Arg(_activation, "linear"),
-        "use_bias": Arg(_flag, True),
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "depth_multiplier": _MULTIPLIER,
+        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
     },
     "SeparableConv2D": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many 1×1 pointwise filters, e.g. 64"),
-        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the depthwise filter's size, e.g. 3 for 3×3"),
-        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time"),
-        "padding": Arg(_padding, "valid"),
-        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
-        "depth_multiplier": Arg(_count(1, MAX_UNITS), 1, "depthwise filters per input channel, e.g. 1"),
-        "activation": Arg(_activation, "linear"),
-        "use_bias": Arg(_flag, True),
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
+        "depth_multiplier": _MULTIPLIER, "activation": _ACTIVATION, "use_bias": _BIAS,
     },
     "Conv2DTranspose": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many filters (output channels), e.g. 32"),
-        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3"),
+        "kernel_size": _KERNEL,
         "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "2 doubles the map's size"),
-        "padding": Arg(_padding, "valid"),
+        "padding": _PADDING,
         "output_padding": Arg(_output_padding, None, "extra rows/columns at the bottom/right, below the stride"),
-        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
-        "activation": Arg(_activation, "linear"),
-        "use_bias": Arg(_flag, True),
+        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
     },
     "UpSampling2D": {
         "size": Arg(_pair(1, MAX_WINDOW), (2, 2), "how many times larger, e.g. 2", shown=True),

@@ -11,6 +11,7 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.architecture import summarize
+from cnnviz.errors import InputError
 
 
 def layer_costs(shape: tuple[int, int, int], filters: int, kernel: int) -> dict[str, object]:
@@ -30,7 +31,11 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
     filters_column, kernel_column = st.columns(2)
     filters = int(filters_column.number_input("Output channels F", 1, 1024, 64, key="costs_filters"))
     kernel = int(kernel_column.number_input("Kernel k", 1, 11, 3, key="costs_kernel"))
-    costs = layer_costs((height, width, channels), filters, kernel)
+    try:
+        costs = layer_costs((height, width, channels), filters, kernel)
+    except InputError as error:  # e.g. a side beyond what the layer builder accepts
+        st.error(f"{error}. Choose a smaller image to compare the layers' costs.")
+        return
     rows = [{"Layer": name, "Output": "×".join(map(str, s.output_shape)), "Parameters": f"{s.params:,}",
              "How": s.formulas["params"], "MACs": f"{s.macs:,}"} for name, s in costs.items()]
     st.dataframe(pd.DataFrame(rows), hide_index=True)

@@ -97,6 +97,7 @@ def predict(model, image: np.ndarray) -> np.ndarray:
 def _feature_model(model):
     """``keras.Model(inputs, [every layer's output])``, built once per model (call with MODEL_LOCK held).
 
+    A functional model (residual blocks) already has one graph from its input to every layer.
     A Sequential model is traced afresh from a new ``keras.Input``: after loading or ``from_config``
     its layers hold several call nodes, and ``layer.output`` of the first node is not connected to
     ``model.outputs``, so gradients between them (Grad-CAM) would be ``None``.
@@ -113,7 +114,7 @@ def _feature_model(model):
                 value = layer(value)
                 outputs.append(value)
         else:
-            inputs, outputs = model.inputs, [layer.output for layer in layers]
+            inputs, outputs = model.inputs[0], [layer.output for layer in layers]
         features = keras.Model(inputs, outputs, name=f"{model.name}_layer_outputs")
         _FEATURE_MODELS[model] = features
     return features
@@ -131,13 +132,14 @@ def activations(model, image: np.ndarray) -> list[tuple[str, np.ndarray]]:
 
 
 def grad_cam_layer(model) -> str:
-    """Name of the layer Grad-CAM looks at: the last convolution, with the BN/activation right after it."""
+    """Name of the layer Grad-CAM looks at: the last convolution of any kind, with the BN/activation right
+    after it; inside a residual block, the block's output (its Add and the activation after it)."""
     layers = _layers(model)
     convs = [i for i, layer in enumerate(layers) if "Conv" in type(layer).__name__]
     if not convs:
         raise InputError("Grad-CAM needs a model with at least one convolution layer.")
     index = convs[-1]
-    while index + 1 < len(layers) and type(layers[index + 1]).__name__ in _ELEMENTWISE - {"Dropout"}:
+    while index + 1 < len(layers) and type(layers[index + 1]).__name__ in (_ELEMENTWISE - {"Dropout"}) | {"Add"}:
         index += 1
     return layers[index].name
 
@@ -161,6 +163,9 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.nda
         with tf.GradientTape() as tape:
             outputs = _feature_model(model)(x, training=False)
             conv_output, scores = outputs[watched], _class_scores(model, outputs)
+            if len(scores.shape) != 2:
+                raise InputError("Grad-CAM needs a classifier (one score per class); this model outputs "
+                                 f"{tuple(scores.shape[1:])} maps.")
             classes = scores.shape[-1]
             if class_index is None:
                 class_index = int(tf.argmax(scores[0]))
@@ -186,7 +191,10 @@ def _class_scores(model, outputs: list):
 
     last = _layers(model)[-1]
     activation = getattr(last, "activation", None)
-    if getattr(activation, "__name__", "") != "softmax" or len(outputs) < 2 or not isinstance(model, keras.Sequential):
+    layers = _layers(model)
+    # In a functional model (residual blocks) the layer listed before the last must also feed it.
+    chained = isinstance(model, keras.Sequential) or (len(layers) > 1 and last.input is layers[-2].output)
+    if getattr(activation, "__name__", "") != "softmax" or len(outputs) < 2 or not chained:
         return outputs[-1]
     if type(last).__name__ == "Activation":
         return outputs[-2]
@@ -285,6 +293,11 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, in
     extent = np.array([height, width])
     for layer in _layers(model)[: names.index(layer_name) + 1]:
         kind = type(layer).__name__
+        if layer.name.endswith("_projection") and layer.name != layer_name:
+            continue  # a residual shortcut: the branch beside it sees at least as much
+        if kind == "Conv2DTranspose":
+            raise InputError("The receptive field cannot be followed back through a transposed convolution: "
+                             "each of its outputs mixes a varying number of input cells.")
         if len(layer.output.shape) != 4:
             return 0, 0, height - 1, width - 1
         window = None if kind in _ELEMENTWISE else _window(layer)

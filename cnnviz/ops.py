@@ -191,7 +191,7 @@ _SHAPES = {2: "(kh, kw)", 3: "(kh, kw, C)", 4: "(kh, kw, C, F)"}
 
 def conv2d(
     x: np.ndarray, kernel: np.ndarray, *, stride: int | Pair = 1, padding: Padding = "valid",
-    dilation: int | Pair = 1, flip: bool = False,
+    dilation: int | Pair = 1, flip: bool = False, groups: int = 1,
 ) -> np.ndarray:
     """Slide ``kernel`` over ``x`` and sum the products in each window, like ``tf.nn.conv2d``.
 
@@ -199,6 +199,9 @@ def conv2d(
     (a photo filter, TensorFlow's depthwise convolution) and returns ``(H', W')`` or ``(H', W', C)``;
     a ``(kh, kw, C, F)`` kernel is a convolution layer: ``F`` filters, each summed over the ``C``
     input channels, giving ``(H', W', F)``. ``H'`` and ``W'`` follow :func:`output_size`.
+
+    ``groups=g`` (Keras' ``Conv2D(groups=g)``) splits the channels into ``g`` groups: the kernel is
+    ``(kh, kw, C/g, F)`` and filters ``f·F/g … (f+1)·F/g − 1`` see only the channels of group ``f``.
     """
     x = _as_float(x)
     if x.ndim not in (2, 3):
@@ -210,9 +213,21 @@ def conv2d(
     if k.ndim == 2:
         return _filter_channels(x, np.ascontiguousarray(k), geo)
     channels = x.shape[2] if x.ndim == 3 else 1
-    if k.shape[2] != channels:
-        raise InputError(f"The kernel has {k.shape[2]} input channels but the image has {channels}")
-    return _layer(x.reshape(*x.shape[:2], channels), k, geo)
+    groups = _positive_int(groups, "Groups")
+    if channels % groups or k.shape[3] % groups:
+        raise InputError(f"Groups ({groups}) must divide both the input channels ({channels}) "
+                         f"and the filters ({k.shape[3]})")
+    if k.shape[2] * groups != channels:
+        per_group = f" per group ({groups} groups)" if groups > 1 else ""
+        raise InputError(f"The kernel has {k.shape[2]} input channels{per_group} but the image has {channels}")
+    x = x.reshape(*x.shape[:2], channels)
+    if groups == 1:
+        return _layer(x, k, geo)
+    width, filters = channels // groups, k.shape[3] // groups
+    return np.concatenate([
+        _layer(np.ascontiguousarray(x[:, :, g * width : (g + 1) * width]), k[..., g * filters : (g + 1) * filters], geo)
+        for g in range(groups)
+    ], axis=2)
 
 
 def _pad(x: np.ndarray, pads: tuple[Pair, Pair], rows: int, cols: int) -> np.ndarray:
@@ -560,3 +575,20 @@ def output_size_formula(n: int, kernel: int, stride: int = 1, padding: str | int
     zeros = 0 if padding == "valid" else int(padding)
     span = f"{kernel}" if dilation == 1 else rf"({dilation}\cdot({kernel}-1)+1)"
     return rf"\left\lfloor \frac{{{n} + 2\cdot{zeros} - {span}}}{{{stride}}} \right\rfloor + 1 = {result}"
+
+
+
+# The convolutions beyond the plain layer live in cnnviz.conv_variants (which builds on this module);
+# their names are part of ``ops`` too, resolved on first use so neither module imports the other at load.
+_VARIANTS = frozenset({
+    "INTERPOLATIONS", "conv_transpose2d", "depthwise_conv2d", "overlap_counts", "scatter_step",
+    "separable_conv2d", "transpose_geometry", "transpose_output_size", "upsample2d",
+})
+
+
+def __getattr__(name: str) -> object:
+    if name in _VARIANTS:
+        from cnnviz import conv_variants
+
+        return getattr(conv_variants, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import html
+from typing import Any
 
 import cv2
 import numpy as np
@@ -183,13 +184,17 @@ LAYER_COLOURS = {
     "Input": "#56B4E9", "Conv2D": "#0072B2", "MaxPooling2D": "#009E73", "AveragePooling2D": "#009E73",
     "GlobalAveragePooling2D": "#CC79A7", "GlobalMaxPooling2D": "#CC79A7", "Flatten": "#CC79A7",
     "Dense": "#E69F00", "ZeroPadding2D": "#999999", "BatchNormalization": "#999999",
-    "Activation": "#999999", "Dropout": "#999999",
+    "Activation": "#999999", "Dropout": "#999999", "DepthwiseConv2D": "#0072B2", "SeparableConv2D": "#0072B2",
+    "Conv2DTranspose": "#56B4E9", "UpSampling2D": "#009E73", "Reshape": "#CC79A7", "ReLU": "#999999",
+    "Residual": "#0072B2",
 }
+SKIP_COLOUR = "#D55E00"  # the shortcut of a residual block
 ERROR_COLOUR = "#D55E00"
 SHORT_LAYER_NAMES = {
     "Conv2D": "Conv", "MaxPooling2D": "MaxPool", "AveragePooling2D": "AvgPool",
     "GlobalAveragePooling2D": "GAP", "GlobalMaxPooling2D": "GMP", "ZeroPadding2D": "Pad",
-    "BatchNormalization": "BN", "Activation": "Act",
+    "BatchNormalization": "BN", "Activation": "Act", "DepthwiseConv2D": "DWConv", "SeparableConv2D": "SepConv",
+    "Conv2DTranspose": "ConvT", "UpSampling2D": "Up", "Residual": "ResBlock",
 }
 
 
@@ -214,10 +219,12 @@ def stack_diagram(
     number of channels (log scale); a flat vector is a thin bar whose height grows with the log
     of its length. ``summaries`` are ``cnnviz.architecture.LayerSummary`` objects (``type``,
     ``name``, ``output_shape``, ``params``). ``bad = (position, type, message)`` adds a dashed
-    orange box for the layer that cannot be computed. Hover a box for its numbers.
+    orange box for the layer that cannot be computed. A residual block is one box with an orange
+    bracket from its input's box: the skip connection added to the branch's output.
+    Hover a box for its numbers.
     """
     stages = [("Input", "input", tuple(input_shape), "")]
-    stages += [(s.type, s.name, s.output_shape, f"<br>{s.params:,} parameters") for s in summaries]
+    stages += [(s.type, s.name, s.output_shape, f"<br>{s.params:,} parameters" + _branch_text(s)) for s in summaries]
     maps = [shape for _, _, shape, _ in stages if len(shape) == 3]
     tallest = max(shape[0] for shape in maps)
     widest = max(shape[2] for shape in maps)
@@ -236,6 +243,14 @@ def stack_diagram(
         notes.append(_note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30,
                            yanchor="bottom"))
         notes.append(_note(x, -0.56, shape_text, size=10, textangle=-60 if crowded else 0, yanchor="top"))
+        if kind == "Residual":
+            skip = summaries[x - 1].formulas["output_shape"].split("; the block ")[-1]
+            # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
+            traces.append({"type": "scatter", "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
+                           "y": [0.5, 0.55, 0.55, 0.5],
+                           "mode": "lines", "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
+                           "hoverinfo": "text", "text": f"skip connection: the block {skip}", "name": "skip"})
+            notes.append(_note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
     if bad is not None:
         position, kind, message = bad
         x = len(stages)
@@ -253,6 +268,12 @@ def stack_diagram(
         "yaxis": {"visible": False, "range": [-0.95 if crowded else -0.7, 0.8], "fixedrange": True},
     }
     return go.Figure({"data": traces, "layout": layout})
+
+
+def _branch_text(summary: Any) -> str:
+    """Hover lines listing a residual block's branch (empty for other layers)."""
+    return "".join(f"<br>  branch: {inner.name} → {'×'.join(map(str, inner.output_shape))}"
+                   for inner in getattr(summary, "branch", ()))
 
 
 def _box_trace(x: float, width: float, height: float, **style: object) -> dict:

@@ -10,9 +10,11 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, subsample_for_display, to_grayscale
 from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
+from cnnviz.ui.conv_costs import costs_section
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.transposed_conv import transposed_section
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
@@ -426,3 +428,11 @@ colour_section(image)
 st.header("6 · The same idea in one dimension")
 st.markdown("A 1-D convolution slides a short kernel along a signal (a sound, a sensor reading, a row of pixels).")
 one_dimension_section()
+
+st.header("7 · Transposed convolution: growing a map")
+st.markdown("Decoders (autoencoders, U-Nets) grow small maps back: every input cell **scatters** the kernel, "
+            "scaled by its value, into the output; where scattered kernels overlap, they add up.")
+transposed_section(image)
+
+st.header("8 · Depthwise, separable or standard?")
+costs_section(image.shape)

@@ -59,6 +59,13 @@ LAYER_HELP = {  # one line per type, shown in the menu and in each layer's box
     "BatchNormalization": "re-centres and re-scales each channel",
     "Activation": "applies a function to each value",
     "ZeroPadding2D": "adds a border of zeros",
+    "DepthwiseConv2D": "one filter per channel, no mixing (MobileNet)",
+    "SeparableConv2D": "depthwise filter, then a 1×1 convolution mixing channels",
+    "Conv2DTranspose": "scatters a learned kernel per input cell: grows the map",
+    "UpSampling2D": "enlarges the map by repeating or blending values",
+    "Reshape": "rearranges the same values into a new shape",
+    "ReLU": "max(x, 0), optionally capped (ReLU6)",
+    "Residual": "a branch of layers whose output is added to its input (ResNet)",
 }
 ss = st.session_state
 
@@ -240,10 +247,13 @@ def read(field: Field, key: str, c: dict):
     return ss.get(name, c[field.arg])
 
 
-def draw(field: Field, uid: int, c: dict) -> None:
-    """The field's widget(s), showing the layer's value; any change calls :func:`sync` for this layer."""
-    name, value = f"layer{uid}_{field.arg}", c[field.arg]
-    common = {"on_change": sync, "args": (uid,), "help": field.help}
+def draw(field: Field, uid: int, c: dict, branch: int | None = None) -> None:
+    """The field's widget(s), showing the layer's value; any change calls :func:`sync` for this layer.
+
+    ``branch`` is the index of a layer inside a Residual block's branch (its widgets sync into it).
+    """
+    name, value = f"{widget_key(uid, branch)}_{field.arg}", c[field.arg]
+    common = {"on_change": sync, "args": (uid, branch), "help": field.help}
     if field.kind == "count":
         st.number_input(field.label, 1, None, value, key=name, **common)
     elif field.kind in ("pair", "stride"):
@@ -256,7 +266,7 @@ def draw(field: Field, uid: int, c: dict) -> None:
         rows.number_input(f"{field.label} rows", 1, None, value[0], key=f"{name}_rows", **common)
         cols.number_input(f"{field.label} cols", 1, None, value[1], key=f"{name}_cols", **common)
     elif field.kind in ("choice", "activation"):
-        options = list(field.options)
+        options = list(field.options) + [value] * (field.kind == "choice" and value not in field.options)
         if field.kind == "activation":
             options += [value] * (value not in options) + [a for a in ACTIVATIONS if a not in options and a != value]
         st.selectbox(field.label, options, index=options.index(value), key=name, **common)
@@ -295,31 +305,112 @@ FORMS: dict[str, list[list[Field]]] = {
     "BatchNormalization": [[Field("scale", "Scale (γ)", "flag"), Field("center", "Center (β)", "flag")]],
     "Activation": [[ACTIVATION]],
     "ZeroPadding2D": [[Field("padding", "Zeros", "sides", 16)]],
+    "DepthwiseConv2D": [
+        [Field("depth_multiplier", "Depth multiplier", "count", 16, help="Filters per input channel."), ACTIVATION],
+        [Field("kernel_size", "Kernel", "pair", 15)], [Field("strides", "Stride", "pair", 8)], [PADDING, BIAS],
+    ],
+    "SeparableConv2D": [
+        [Field("filters", "Filters", "count", 1024, help="1×1 filters mixing the channels: the output's channels."),
+         ACTIVATION],
+        [Field("kernel_size", "Kernel", "pair", 15)], [Field("strides", "Stride", "pair", 8)],
+        [Field("depth_multiplier", "Depth multiplier", "count", 16), PADDING], [BIAS],
+    ],
+    "Conv2DTranspose": [
+        [Field("filters", "Filters", "count", 1024, help="The output's channels."), ACTIVATION],
+        [Field("kernel_size", "Kernel", "pair", 15)],
+        [Field("strides", "Stride", "pair", 8, help="2 roughly doubles the map's size.")], [PADDING, BIAS],
+    ],
+    "UpSampling2D": [[Field("size", "Factor", "pair", 8)],
+                     [Field("interpolation", "Interpolation", "choice", options=("nearest", "bilinear"),
+                            help="nearest repeats each value; bilinear blends neighbours.")]],
+    "Reshape": [],
+    "ReLU": [[Field("max_value", "Cap (6 = ReLU6)", "choice", options=(None, 6.0),
+                    help="The largest output; None = no cap.")]],
+    "Residual": [[Field("shortcut", "Shortcut", "choice", options=("identity", "projection"),
+                        help="identity adds the input as it is (the branch must keep the shape); projection adds "
+                             "a 1×1 convolution of it that matches the branch's shape."),
+                  Field("activation", "After the sum", "activation", options=MENU_ACTIVATIONS)]],
 }
+BRANCH_TYPES = [t for t in LAYER_TYPES if t != "Residual"]
 
 
-def sync(uid: int) -> None:
+def widget_key(uid: int, branch: int | None = None) -> str:
+    return f"layer{uid}" if branch is None else f"layer{uid}_b{branch}"
+
+
+def sync(uid: int, branch: int | None = None) -> None:
     """Callback: write this layer's widget values into the stack (before the script reruns)."""
     if uid not in ss["builder_ids"]:
         return
     index = ss["builder_ids"].index(uid)
-    c = normalize_layer(ss["stack"][index], index + 1)
-    ss[f"layer{uid}_kept"] = [note for row in FORMS[c["type"]] for field in row
-                              for note in keep_in_range(field, f"layer{uid}", c)]
-    edited = {**c, **{field.arg: read(field, f"layer{uid}", c) for row in FORMS[c["type"]] for field in row}}
-    ss["stack"][index] = compact_layer(edited, index + 1)
+    if branch is None:
+        c = normalize_layer(ss["stack"][index], index + 1)
+    else:
+        inner = ss["stack"][index]["layers"]
+        c = normalize_layer(inner[branch], branch + 1)
+    key = widget_key(uid, branch)
+    ss[f"{key}_kept"] = [note for row in FORMS[c["type"]] for field in row for note in keep_in_range(field, key, c)]
+    edited = {**c, **{field.arg: read(field, key, c) for row in FORMS[c["type"]] for field in row}}
+    if branch is None:
+        ss["stack"][index] = compact_layer(edited, index + 1)
+    else:
+        inner[branch] = compact_layer(edited, branch + 1)
     remember_rendered_stack()
 
 
-def layer_form(c: dict, uid: int) -> None:
+def edit_branch(uid: int, action: str, position: int = 0) -> None:
+    """Callback: add a layer to a Residual block's branch, or remove or move one of its layers."""
+    inner = ss["stack"][ss["builder_ids"].index(uid)]["layers"]
+    if action == "add":
+        inner.append(default_layer(ss[f"{widget_key(uid)}_branch_add"]))
+    elif action == "remove":
+        del inner[position]
+    else:  # "up"
+        inner[position - 1], inner[position] = inner[position], inner[position - 1]
+    for key in [key for key in ss if str(key).startswith(f"{widget_key(uid)}_b")]:
+        del ss[key]  # the branch's widgets start again from the edited layers
+    remember_rendered_stack()
+
+
+def layer_form(c: dict, uid: int, summary=None) -> None:
     for row in FORMS[c["type"]]:
         for column, field in zip(st.columns(len(row)), row, strict=True):
             with column:
                 draw(field, uid, c)
-    if not FORMS[c["type"]]:
+    if c["type"] == "Residual":
+        branch_form(c, uid, summary)
+    elif c["type"] == "Reshape":
+        st.caption(f"Target shape {list(c['target_shape'])} (-1 = inferred); change it in the JSON.")
+    elif not FORMS[c["type"]]:
         st.caption("No arguments.")
     for note in ss.get(f"layer{uid}_kept", []):
         st.warning(note)
+
+
+def branch_form(c: dict, uid: int, summary) -> None:
+    """A Residual block's branch as a nested stack: each inner layer's form, with move up / remove."""
+    st.markdown("**Branch** (its output is added to the block's input)")
+    inner_summaries = summary.branch if summary is not None else ()
+    for position, inner in enumerate(c["layers"]):
+        with st.container(border=True):
+            head, up, remove_button = st.columns([8, 1, 1], vertical_alignment="center")
+            shape = (f"  →  {'×'.join(map(str, inner_summaries[position].output_shape))}"
+                     if position < len(inner_summaries) else "")
+            head.markdown(f"{position + 1} · {describe(inner)}{shape}")
+            up.button("", icon=":material/arrow_upward:", key=f"{widget_key(uid, position)}_up", help="Move up",
+                      on_click=edit_branch, args=(uid, "up", position), disabled=position == 0, type="tertiary")
+            remove_button.button("", icon=":material/delete:", key=f"{widget_key(uid, position)}_remove",
+                                 help="Remove from the branch", on_click=edit_branch, args=(uid, "remove", position),
+                                 disabled=len(c["layers"]) == 1, type="tertiary")
+            for row in FORMS[inner["type"]]:
+                for column, field in zip(st.columns(len(row)), row, strict=True):
+                    with column:
+                        draw(field, uid, inner, position)
+    pick, add = st.columns([3, 1], vertical_alignment="bottom")
+    pick.selectbox("Add to the branch", BRANCH_TYPES, key=f"{widget_key(uid)}_branch_add",
+                   format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
+    add.button("Add", key=f"{widget_key(uid)}_branch_add_button", on_click=edit_branch, args=(uid, "add"),
+               icon=":material/add:")
 
 
 def describe(c: dict) -> str:
@@ -336,6 +427,13 @@ def describe(c: dict) -> str:
         "Dense": lambda: [str(c["units"]), c["activation"]],
         "Dropout": lambda: [f"{c['rate']:g}"],
         "Activation": lambda: [c["activation"]],
+        "DepthwiseConv2D": lambda: [size(c["kernel_size"])] + ([f"stride {size(c['strides'])}"]
+                                                               if max(c["strides"]) > 1 else []),
+        "SeparableConv2D": lambda: [str(c["filters"]), size(c["kernel_size"])],
+        "Conv2DTranspose": lambda: [str(c["filters"]), size(c["kernel_size"]), f"stride {size(c['strides'])}"],
+        "UpSampling2D": lambda: [f"×{size(c['size'])}", c["interpolation"]],
+        "ReLU": lambda: [f"max {c['max_value']:g}"] if c["max_value"] is not None else [],
+        "Residual": lambda: [f"{len(c['layers'])} layers", c["shortcut"]],
     }.get(c["type"], list)()
     return " · ".join([c["type"], *details])
 
@@ -374,7 +472,7 @@ def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | No
             st.code(repr(layer))
             return
         st.caption(LAYER_HELP[canonical["type"]])
-        layer_form(canonical, uid)
+        layer_form(canonical, uid, summary)
         if summary is not None:
             st.caption(f"Parameters: {summary.formulas['params']}")
 

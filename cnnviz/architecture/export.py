@@ -8,13 +8,13 @@ from typing import TYPE_CHECKING, Any
 
 from cnnviz.architecture.layers import (
     LAYER_ARGS,
+    RESIDUAL,
     StackError,
     compact_layer,
-    layer_names,
     normalize_input_shape,
     normalize_stack,
 )
-from cnnviz.architecture.summary import n, summarize, totals
+from cnnviz.architecture.summary import LayerSummary, n, projection_strides, summarize, totals
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
@@ -26,22 +26,52 @@ MAX_JSON_CHARS = 1_000_000
 Stack = Sequence[Mapping[str, Any]]
 
 
-def to_keras(stack: Stack, input_shape: Sequence[int], *, name: str = "cnn_explorer") -> keras.Sequential:
-    """A ``keras.Sequential`` (not compiled) with ``keras.Input(input_shape)`` and one named layer per dict.
+def to_keras(stack: Stack, input_shape: Sequence[int], *, name: str = "cnn_explorer") -> keras.Model:
+    """The stack as a Keras model (not compiled) on ``keras.Input(input_shape)``, one named layer per dict.
 
-    Layers are named explicitly per type ("conv2d_1", "dense_2") because Keras' automatic names
-    depend on the thread. Raises :class:`StackError` first if the stack is invalid, so the user
-    gets our message rather than Keras'. Imports Keras (and so TensorFlow) on first call.
+    A plain stack becomes a ``keras.Sequential``. With a Residual block it is a functional
+    ``keras.Model``: the block's branch, an optional 1×1 projection ("residual_1_projection") of
+    its input and an ``Add`` named after the block ("residual_1", or "residual_1_add" followed by
+    the block's activation named "residual_1"). Layers are named explicitly per type
+    ("conv2d_1", "residual_1_conv2d_1") because Keras' automatic names depend on the thread.
+    Raises :class:`StackError` first if the stack is invalid, so the user gets our message
+    rather than Keras'. Imports Keras (and so TensorFlow) on first call.
     """
-    summarize(stack, input_shape)
+    summaries = summarize(stack, input_shape)
     import keras
 
-    layers = [keras.Input(shape=normalize_input_shape(input_shape))]
+    inputs = keras.Input(shape=normalize_input_shape(input_shape))
     canonical = normalize_stack(stack)
-    for cfg, layer_name in zip(canonical, layer_names(canonical), strict=True):
-        kwargs = {key: value for key, value in cfg.items() if key != "type"}
-        layers.append(getattr(keras.layers, cfg["type"])(name=layer_name, **kwargs))
-    return keras.Sequential(layers, name=name)
+    if all(cfg["type"] != RESIDUAL for cfg in canonical):
+        return keras.Sequential([inputs, *(_keras_layer(keras, cfg, s.name) for cfg, s in zip(canonical, summaries,
+                                                                                                 strict=True))],
+                                name=name)
+    x = inputs
+    for cfg, summary in zip(canonical, summaries, strict=True):
+        x = _residual_graph(keras, cfg, summary, x) if cfg["type"] == RESIDUAL else _keras_layer(keras, cfg,
+                                                                                                   summary.name)(x)
+    return keras.Model(inputs, x, name=name)
+
+
+def _keras_layer(keras: Any, cfg: Mapping[str, Any], layer_name: str) -> Any:
+    kwargs = {key: value for key, value in cfg.items() if key != "type"}
+    return getattr(keras.layers, cfg["type"])(name=layer_name, **kwargs)
+
+
+def _residual_graph(keras: Any, cfg: Mapping[str, Any], summary: LayerSummary, x: Any) -> Any:
+    """The block as a functional sub-graph: branch, shortcut (identity or 1×1 projection), Add, activation."""
+    y = x
+    for inner, inner_summary in zip(cfg["layers"], summary.branch, strict=True):
+        y = _keras_layer(keras, inner, inner_summary.name)(y)
+    shortcut = x
+    if cfg["shortcut"] == "projection":
+        strides = projection_strides(summary.input_shape, summary.output_shape)
+        shortcut = keras.layers.Conv2D(summary.output_shape[2], 1, strides=strides, padding="same",
+                                       name=f"{summary.name}_projection")(x)
+    if cfg["activation"] == "linear":
+        return keras.layers.Add(name=summary.name)([y, shortcut])
+    added = keras.layers.Add(name=f"{summary.name}_add")([y, shortcut])
+    return keras.layers.Activation(cfg["activation"], name=summary.name)(added)
 
 
 def _python(value: Any) -> str:
@@ -49,7 +79,7 @@ def _python(value: Any) -> str:
     if isinstance(value, str):
         return json.dumps(value)
     if isinstance(value, (list, tuple)):
-        return "(" + ", ".join(_python(v) for v in value) + ")"
+        return "(" + ", ".join(_python(v) for v in value) + (",)" if len(value) == 1 else ")")
     return repr(value)
 
 
@@ -66,10 +96,29 @@ def _layer_call(layer: Mapping[str, Any]) -> str:
 
 
 def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
-    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments)."""
+    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments).
+
+    A plain stack is written as ``keras.Sequential``; one with Residual blocks with the functional API.
+    """
     summaries = summarize(stack, input_shape)
     shape = normalize_input_shape(input_shape)
-    calls = [_layer_call(compact_layer(layer, position)) for position, layer in enumerate(stack, start=1)]
+    compact = [compact_layer(layer, position) for position, layer in enumerate(stack, start=1)]
+    if any(layer["type"] == RESIDUAL for layer in compact):
+        body = ["inputs = keras.Input(shape=" + _python(shape) + ")", "x = inputs"]
+        for layer, s in zip(compact, summaries, strict=True):
+            body += _residual_code(layer, s) if layer["type"] == RESIDUAL else [
+                f"x = {_layer_call(layer)}(x)  # -> {s.output_shape}"]
+        body.append("model = keras.Model(inputs, x)")
+    else:
+        body = [
+            "model = keras.Sequential(",
+            "    [",
+            f"        keras.Input(shape={_python(shape)}),",
+            *(f"        {_layer_call(layer)},  # -> {s.output_shape}" for layer, s in zip(compact, summaries,
+                                                                                      strict=True)),
+            "    ]",
+            ")",
+        ]
     lines = [
         f'"""A CNN built with CNN Explorer\'s layer builder: {n(totals(summaries).params)} parameters.',
         "",
@@ -78,12 +127,7 @@ def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
         "import keras",
         "from keras import layers",
         "",
-        "model = keras.Sequential(",
-        "    [",
-        f"        keras.Input(shape={_python(shape)}),",
-        *(f"        {call},  # -> {s.output_shape}" for call, s in zip(calls, summaries, strict=True)),
-        "    ]",
-        ")",
+        *body,
         'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
         "model.summary()",
         f"# x_train: (N, {shape[0]}, {shape[1]}, {shape[2]}) floats in [0, 1]; y_train: N class indices",
@@ -91,6 +135,22 @@ def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
         "",
     ]
     return "\n".join(lines)
+
+
+def _residual_code(layer: Mapping[str, Any], summary: LayerSummary) -> list[str]:
+    """The lines of one Residual block: the branch on ``y``, the shortcut, the sum back into ``x``."""
+    lines = [f"# Residual block {summary.name}: a branch plus a shortcut, added", "y = x"]
+    lines += [f"y = {_layer_call(inner)}(y)  # -> {s.output_shape}"
+              for inner, s in zip(layer["layers"], summary.branch, strict=True)]
+    shortcut = "x"
+    if layer.get("shortcut") == "projection":
+        strides = _python(projection_strides(summary.input_shape, summary.output_shape))
+        lines.append(f'shortcut = layers.Conv2D({summary.output_shape[2]}, 1, strides={strides}, padding="same")(x)')
+        shortcut = "shortcut"
+    lines.append(f"x = layers.Add()([y, {shortcut}])  # -> {summary.output_shape}")
+    if layer.get("activation", "linear") != "linear":
+        lines.append(f"x = layers.Activation({_python(layer['activation'])})(x)")
+    return lines
 
 
 def to_json(stack: Stack, input_shape: Sequence[int]) -> str:

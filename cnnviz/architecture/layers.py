@@ -33,8 +33,13 @@ ACTIVATIONS: tuple[str, ...] = (
 #: Layers that need an (height, width, channels) input.
 SPATIAL_TYPES = frozenset({
     "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D", "ZeroPadding2D",
+    "GlobalMaxPooling2D", "ZeroPadding2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose",
+    "UpSampling2D", "Residual",
 })
+#: The block type whose "layers" argument is a nested stack (exported as a Keras sub-graph with Add).
+RESIDUAL = "Residual"
+SHORTCUTS = ("identity", "projection")
+INTERPOLATIONS = ("nearest", "bilinear")
 
 _REQUIRED = object()
 
@@ -165,6 +170,53 @@ def _zero_padding(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
     return (amount, amount), (amount, amount)
 
 
+def _choice(options: tuple[str, ...], meaning: str) -> Callable[[Any], str]:
+    def parse(value: Any) -> str:
+        if not isinstance(value, str) or value.lower() not in options:
+            raise _Bad(f"must be {' or '.join(repr(o) for o in options)} ({meaning}), got {value!r}")
+        return value.lower()
+
+    return parse
+
+
+def _target_shape(value: Any) -> tuple[int, ...]:
+    """Keras' Reshape target: 1 to 3 whole numbers ≥ 1, one of which may be -1 (inferred)."""
+    if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
+        raise _Bad(f"must be a list of 1 to 3 sizes such as [7, 7, 64] or [-1], got {value!r}")
+    sizes = tuple(-1 if v == -1 and not isinstance(v, bool) else whole(v, 1, MAX_SIDE * MAX_SIDE) for v in value)
+    if sizes.count(-1) > 1:
+        raise _Bad("may contain -1 (inferred) only once")
+    return sizes
+
+
+def _optional_cap(value: Any) -> float | None:
+    return None if value is None else _fraction(0.0, 1e6, high_included=True)(value)
+
+
+def _output_padding(value: Any) -> tuple[int, int] | None:
+    return None if value is None else _pair(0, MAX_WINDOW)(value)
+
+
+def _branch(value: Any) -> tuple[dict[str, Any], ...]:
+    """The nested stack of a Residual block, every inner layer canonical (no block inside a block)."""
+    check = value if isinstance(value, (list, tuple)) else None
+    if check is None:
+        raise _Bad("must be a list of layer dicts (the block's branch)")
+    if not check:
+        raise _Bad("is empty: put at least one layer, e.g. a Conv2D with padding='same', in the branch")
+    if len(check) > MAX_LAYERS:
+        raise _Bad(f"may hold at most {MAX_LAYERS} layers")
+    inner = []
+    for position, layer in enumerate(check, start=1):
+        if isinstance(layer, Mapping) and layer.get("type") == RESIDUAL:
+            raise _Bad(f"layer {position} is itself a Residual block; put the blocks one after the other instead")
+        try:
+            inner.append(normalize_layer(layer, position))
+        except StackError as error:
+            raise _Bad(f"→ branch {str(error)[0].lower()}{str(error)[1:]}") from None
+    return tuple(inner)
+
+
 _POOL_ARGS = {
     "pool_size": Arg(_pair(1, MAX_WINDOW), (2, 2), "the window's size, e.g. 2", shown=True),
     "strides": Arg(_optional_pair(1, MAX_WINDOW), None, "how far the window moves; None = pool_size"),
@@ -172,16 +224,54 @@ _POOL_ARGS = {
 }
 _GLOBAL_POOL_ARGS = {"keepdims": Arg(_flag, False)}
 
+# Arguments shared by the convolution types (Keras' own names and defaults).
+_KERNEL = Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3")
+_STRIDES = Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time")
+_PADDING = Arg(_padding, "valid")
+_DILATION = Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter")
+_ACTIVATION = Arg(_activation, "linear")
+_BIAS = Arg(_flag, True)
+_MULTIPLIER = Arg(_count(1, MAX_UNITS), 1, "filters per input channel, e.g. 1")
+
 #: For each supported type, its arguments in Keras' order.
 LAYER_ARGS: dict[str, dict[str, Arg]] = {
     "Conv2D": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many filters to learn, e.g. 32"),
-        "kernel_size": Arg(_pair(1, MAX_WINDOW), hint="the filter's size, e.g. 3 for 3×3"),
-        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 moves the filter one pixel at a time"),
-        "padding": Arg(_padding, "valid"),
-        "dilation_rate": Arg(_pair(1, MAX_WINDOW), (1, 1), "1 is an ordinary filter"),
-        "activation": Arg(_activation, "linear"),
-        "use_bias": Arg(_flag, True),
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
+        "groups": Arg(_count(1, MAX_UNITS), 1, "channel groups; channels and filters must both divide by it"),
+        "activation": _ACTIVATION, "use_bias": _BIAS,
+    },
+    "DepthwiseConv2D": {
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "depth_multiplier": _MULTIPLIER,
+        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
+    },
+    "SeparableConv2D": {
+        "filters": Arg(_count(1, MAX_UNITS), hint="how many 1×1 pointwise filters, e.g. 64"),
+        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
+        "depth_multiplier": _MULTIPLIER, "activation": _ACTIVATION, "use_bias": _BIAS,
+    },
+    "Conv2DTranspose": {
+        "filters": Arg(_count(1, MAX_UNITS), hint="how many filters (output channels), e.g. 32"),
+        "kernel_size": _KERNEL,
+        "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "2 doubles the map's size"),
+        "padding": _PADDING,
+        "output_padding": Arg(_output_padding, None, "extra rows/columns at the bottom/right, below the stride"),
+        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
+    },
+    "UpSampling2D": {
+        "size": Arg(_pair(1, MAX_WINDOW), (2, 2), "how many times larger, e.g. 2", shown=True),
+        "interpolation": Arg(_choice(INTERPOLATIONS, "repeat cells or blend neighbours"), "nearest"),
+    },
+    "Reshape": {"target_shape": Arg(_target_shape, hint="the new shape without the batch, e.g. [7, 7, 64]")},
+    "ReLU": {
+        "max_value": Arg(_optional_cap, None, "a ceiling such as 6 (ReLU6); None = no ceiling"),
+        "negative_slope": Arg(_fraction(0.0, 1e6, high_included=True), 0.0, "slope below 0; 0 = plain ReLU"),
+    },
+    RESIDUAL: {
+        "layers": Arg(_branch, hint="the branch, e.g. [Conv2D(16, 3, padding='same'), ...]"),
+        "shortcut": Arg(_choice(SHORTCUTS, "identity adds the input as it is; projection adds a 1×1 convolution "
+                                "of it"), "identity", shown=True),
+        "activation": Arg(_activation, "linear", "applied after the sum, e.g. 'relu' as in ResNet"),
     },
     "MaxPooling2D": _POOL_ARGS,
     "AveragePooling2D": _POOL_ARGS,
@@ -211,7 +301,9 @@ KERAS_NAMES = {
     "GlobalAveragePooling2D": "global_average_pooling2d", "GlobalMaxPooling2D": "global_max_pooling2d",
     "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
     "BatchNormalization": "batch_normalization", "Activation": "activation",
-    "ZeroPadding2D": "zero_padding2d",
+    "ZeroPadding2D": "zero_padding2d", "DepthwiseConv2D": "depthwise_conv2d",
+    "SeparableConv2D": "separable_conv2d", "Conv2DTranspose": "conv2d_transpose", "UpSampling2D": "up_sampling2d",
+    "Reshape": "reshape", "ReLU": "re_lu", RESIDUAL: "residual",
 }
 
 
@@ -323,7 +415,11 @@ def compact_layer(layer: Mapping[str, Any], position: int = 1) -> dict[str, Any]
     canonical = normalize_layer(layer, position)
     compact: dict[str, Any] = {"type": canonical["type"]}
     for name, spec in LAYER_ARGS[canonical["type"]].items():
-        if spec.required or spec.shown or canonical[name] != spec.default:
+        if name == "layers":
+            compact[name] = [compact_layer(inner, index) for index, inner in enumerate(canonical[name], start=1)]
+        elif name == "target_shape":
+            compact[name] = list(canonical[name])
+        elif spec.required or spec.shown or canonical[name] != spec.default:
             compact[name] = _compact_value(canonical[name])
     return compact
 
@@ -341,6 +437,16 @@ def default_layer(layer_type: str) -> dict[str, Any]:
         "Dense": {"units": 64, "activation": "relu"},
         "Dropout": {"rate": 0.25},
         "Activation": {"activation": "relu"},
+        "DepthwiseConv2D": {"kernel_size": 3, "padding": "same"},
+        "SeparableConv2D": {"filters": 32, "kernel_size": 3, "padding": "same", "activation": "relu"},
+        "Conv2DTranspose": {"filters": 16, "kernel_size": 3, "strides": 2, "padding": "same", "activation": "relu"},
+        "UpSampling2D": {"size": 2},
+        "Reshape": {"target_shape": [-1]},
+        "ReLU": {"max_value": 6.0},
+        RESIDUAL: {"layers": [{"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same",
+                               "activation": "relu"},
+                              {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same"}],
+                   "shortcut": "projection", "activation": "relu"},
     }
     if layer_type not in LAYER_ARGS:
         raise InputError(f"Unknown layer type {layer_type!r}; use one of {', '.join(LAYER_TYPES)}")

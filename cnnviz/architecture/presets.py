@@ -113,3 +113,96 @@ PRESET_INFO: dict[str, PresetInfo] = {
         None,
     ),
 }
+
+
+# ---------------------------------------------------------------------------------------------
+# Beyond VGG (issue 16): depthwise/separable, residual and encoder-decoder networks, and VGG-16's scale
+# ---------------------------------------------------------------------------------------------
+
+MOBILENET = "MobileNet v1 (224×224 colour)"
+VGG16 = "VGG-16 (224×224 colour)"
+SMALL_RESNET = "Small ResNet (28×28)"
+AUTOENCODER = "Convolutional autoencoder (28×28)"
+
+
+def _bn_relu6() -> list[dict[str, Any]]:
+    return [{"type": "BatchNormalization"}, {"type": "ReLU", "max_value": 6.0}]
+
+
+def _mobilenet_block(filters: int, strides: int) -> list[dict[str, Any]]:
+    """Keras Applications' depthwise block: 3×3 depthwise, BN, ReLU6, then 1×1 convolution, BN, ReLU6."""
+    return [
+        {"type": "DepthwiseConv2D", "kernel_size": 3, "strides": strides, "padding": "same", "use_bias": False},
+        *_bn_relu6(),
+        {"type": "Conv2D", "filters": filters, "kernel_size": 1, "padding": "same", "use_bias": False},
+        *_bn_relu6(),
+    ]
+
+
+def _mobilenet() -> list[dict[str, Any]]:
+    blocks = [(64, 1), (128, 2), (128, 1), (256, 2), (256, 1), (512, 2), *[(512, 1)] * 5, (1024, 2), (1024, 1)]
+    return [
+        {"type": "Conv2D", "filters": 32, "kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False},
+        *_bn_relu6(),
+        *(layer for filters, strides in blocks for layer in _mobilenet_block(filters, strides)),
+        {"type": "GlobalAveragePooling2D", "keepdims": True},
+        {"type": "Dropout", "rate": 0.001},
+        {"type": "Conv2D", "filters": 1000, "kernel_size": 1, "padding": "same"},
+        {"type": "Reshape", "target_shape": [1000]},
+        {"type": "Activation", "activation": "softmax"},
+    ]
+
+
+def _vgg16() -> list[dict[str, Any]]:
+    stages = [(64, 2), (128, 2), (256, 3), (512, 3), (512, 3)]
+    layers: list[dict[str, Any]] = []
+    for filters, count in stages:
+        layers += [_conv(filters, padding="same") for _ in range(count)] + [_maxpool()]
+    return [*layers, _flatten(), _dense(4096, "relu"), _dense(4096, "relu"), _dense(1000, "softmax")]
+
+
+def _residual(filters: int, strides: int = 1) -> dict[str, Any]:
+    return {"type": "Residual", "shortcut": "identity" if strides == 1 else "projection", "activation": "relu",
+            "layers": [_conv(filters, strides=strides, padding="same"), _conv(filters, "linear", padding="same")]}
+
+
+PRESETS.update({
+    MOBILENET: ((224, 224, 3), _mobilenet()),
+    VGG16: ((224, 224, 3), _vgg16()),
+    SMALL_RESNET: ((28, 28, 1), [
+        _conv(16, padding="same"), _residual(16), _residual(32, strides=2),  # → (14, 14, 32)
+        {"type": "GlobalAveragePooling2D"}, _dense(10, "softmax"),
+    ]),
+    AUTOENCODER: ((28, 28, 1), [
+        _conv(16, strides=2, padding="same"), _conv(8, strides=2, padding="same"),  # encoder → (7, 7, 8)
+        {"type": "Conv2DTranspose", "filters": 8, "kernel_size": 3, "strides": 2, "padding": "same",
+         "activation": "relu"},                                                    # → (14, 14, 8)
+        {"type": "UpSampling2D", "size": 2},                                       # → (28, 28, 8)
+        _conv(1, "sigmoid", padding="same"),                                       # → (28, 28, 1)
+    ]),
+})
+
+PRESET_INFO.update({
+    MOBILENET: PresetInfo(
+        "Howard et al. (2017) as in Keras Applications: a strided 3×3 convolution, then 13 depthwise 3×3 + "
+        "pointwise 1×1 pairs with batch normalization and ReLU6, 4,253,864 parameters, about 8 times fewer "
+        "multiply-adds than standard 3×3 convolutions of the same widths.",
+        None,
+    ),
+    VGG16: PresetInfo(
+        "Simonyan & Zisserman (2014), configuration D: 13 3×3 convolutions in five stages and three dense "
+        "layers, 138,357,544 parameters, 102 million of them in the first dense layer.",
+        None,
+    ),
+    SMALL_RESNET: PresetInfo(
+        "He et al. (2015) in miniature: two residual blocks (the second halves the map and adds a 1×1 "
+        "projection of its input), global average pooling and 10 outputs; trains on MNIST in a minute.",
+        "mnist",
+    ),
+    AUTOENCODER: PresetInfo(
+        "An encoder–decoder: two strided convolutions squeeze 28×28 into 7×7×8, a transposed convolution and "
+        "an upsampling grow it back, and the output has the input's shape (not a classifier: its target is "
+        "the image itself).",
+        None,
+    ),
+})

@@ -18,9 +18,11 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from fractions import Fraction
 from typing import Any
 
 from cnnviz.architecture.layers import (
+    RESIDUAL,
     SPATIAL_TYPES,
     StackError,
     check_container,
@@ -55,6 +57,7 @@ class LayerSummary:
     receptive_field: tuple[int, int]
     activation_bytes: int
     formulas: Mapping[str, str] = field(default_factory=dict)
+    branch: tuple[LayerSummary, ...] = ()  # a Residual block's inner layers
 
 
 @dataclass(frozen=True)
@@ -71,10 +74,13 @@ class Totals:
 
 @dataclass(frozen=True)
 class _Field:
-    """Receptive-field state per axis (rows, cols): size ``r`` and jump ``j``; ``whole`` once global."""
+    """Receptive-field state per axis (rows, cols): size ``r`` and jump ``j``; ``whole`` once global.
 
-    r: tuple[int, int] = (1, 1)
-    j: tuple[int, int] = (1, 1)
+    Upsampling layers make the jump a fraction (neighbouring outputs are 1/s input pixels apart).
+    """
+
+    r: tuple[Fraction, Fraction] = (Fraction(1), Fraction(1))
+    j: tuple[Fraction, Fraction] = (Fraction(1), Fraction(1))
     whole: bool = False
 
 
@@ -86,6 +92,7 @@ class _Step:
     macs: int = 0
     new_field: _Field | None = None  # None: unchanged
     formulas: dict[str, str] = field(default_factory=dict)
+    branch: tuple[LayerSummary, ...] = ()  # a Residual block's inner layers
 
 
 def n(value: int) -> str:
@@ -156,12 +163,20 @@ def _windowed(
     return out_h, out_w, _axes_text(text_h, text_w), new_field, rf_text
 
 
-def _grow_field(field_: _Field, spans: tuple[int, int], strides: tuple[int, int]) -> tuple[_Field, str]:
+def _grow_field(
+    field_: _Field, spans: tuple[int, int], strides: tuple[int, int], *, upsampling: bool = False
+) -> tuple[_Field, str]:
+    """The recurrence ``r ← r + (span−1)·j``, ``j ← j·s``; upsampling divides the jump by ``s`` instead.
+
+    For upsampling ``spans`` counts the input cells one output depends on (1 nearest, 2 bilinear,
+    ``⌈k/s⌉`` for a transposed convolution).
+    """
     if field_.whole:
         return field_, "already the whole input"
     r = tuple(r + (s - 1) * j for r, s, j in zip(field_.r, spans, field_.j, strict=True))
-    j = tuple(j * s for j, s in zip(field_.j, strides, strict=True))
-    texts = [f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}·{st} = {j1}"
+    j = tuple(j / s if upsampling else j * s for j, s in zip(field_.j, strides, strict=True))
+    step = "/" if upsampling else "·"
+    texts = [f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}{step}{st} = {j1}"
              for r0, s, j0, r1, st, j1 in zip(field_.r, spans, field_.j, r, strides, j, strict=True)]
     return _Field(r, j), _axes_text(*texts)  # type: ignore[arg-type]
 
@@ -176,27 +191,165 @@ def _need_map(shape: Shape, prefix: str, layer_type: str, flat_by: str | None) -
         )
 
 
-def _conv2d(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+def _no_stride_with_dilation(cfg: Mapping[str, Any], prefix: str) -> None:
     if max(cfg["strides"]) > 1 and max(cfg["dilation_rate"]) > 1:
         raise StackError(f"{prefix}: Keras cannot combine strides > 1 with dilation_rate > 1; set one of them to 1")
+
+
+def _conv2d(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+    _no_stride_with_dilation(cfg, prefix)
     height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "kernel")
-    channels, filters = shape[2], cfg["filters"]
+    channels, filters, groups = shape[2], cfg["filters"], cfg["groups"]
+    if channels % groups or filters % groups:
+        raise StackError(
+            f"{prefix}: groups={groups} must divide both the {n(channels)} input channels and the {n(filters)} "
+            f"filters; choose groups among the common divisors (e.g. {math.gcd(channels, filters)}) or change "
+            "the filters"
+        )
+    seen = channels // groups  # channels each filter sees
     kh, kw = cfg["kernel_size"]
-    weights = kh * kw * channels * filters
+    weights = kh * kw * seen * filters
     bias = filters if cfg["use_bias"] else 0
-    params_text = (f"({kh}·{kw}·{n(channels)} + 1)·{n(filters)} = {n(weights + bias)}" if bias
-                   else f"{kh}·{kw}·{n(channels)}·{n(filters)} = {n(weights)} (no bias)")
-    macs = height_out * width_out * filters * kh * kw * channels
+    grouped = f" ({n(channels)}/{groups} channels per group)" if groups > 1 else ""
+    params_text = (f"({kh}·{kw}·{n(seen)} + 1)·{n(filters)} = {n(weights + bias)}" if bias
+                   else f"{kh}·{kw}·{n(seen)}·{n(filters)} = {n(weights)} (no bias)")
+    macs = height_out * width_out * filters * kh * kw * seen
     return _Step(
         (height_out, width_out, filters), weights + bias, 0, macs, new_field,
         {
             "output_shape": f"{size_text}; {n(filters)} filters give {n(filters)} channels",
-            "params": params_text + f": a {kh}×{kw}×{n(channels)} kernel plus 1 bias per filter"
-            if bias else params_text,
-            "macs": f"{height_out}·{width_out}·{n(filters)} outputs × {kh}·{kw}·{n(channels)} each = {n(macs)}",
+            "params": params_text + f": a {kh}×{kw}×{n(seen)} kernel{grouped} plus 1 bias per filter"
+            if bias else params_text + grouped,
+            "macs": f"{height_out}·{width_out}·{n(filters)} outputs × {kh}·{kw}·{n(seen)} each = {n(macs)}",
             "receptive_field": rf_text,
         },
     )
+
+
+def _depthwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+    """DepthwiseConv2D, and SeparableConv2D (the same, then a 1×1 convolution mixing the channels)."""
+    _no_stride_with_dilation(cfg, prefix)
+    height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "kernel")
+    channels, multiplier = shape[2], cfg["depth_multiplier"]
+    kh, kw = cfg["kernel_size"]
+    depth = channels * multiplier
+    spatial = kh * kw * depth
+    spatial_macs = height_out * width_out * depth * kh * kw
+    if cfg["type"] == "DepthwiseConv2D":
+        bias = depth if cfg["use_bias"] else 0
+        return _Step(
+            (height_out, width_out, depth), spatial + bias, 0, spatial_macs, new_field,
+            {
+                "output_shape": f"{size_text}; {n(channels)} channels × depth multiplier {multiplier} = {n(depth)}",
+                "params": f"{kh}·{kw}·{n(channels)}·{multiplier}" + (f" + {n(bias)} biases" if bias else "")
+                + f" = {n(spatial + bias)}: one {kh}×{kw} filter per channel (and multiplier), no mixing of channels",
+                "macs": f"{height_out}·{width_out}·{n(depth)} outputs × {kh}·{kw} each = {n(spatial_macs)}",
+                "receptive_field": rf_text,
+            },
+        )
+    filters = cfg["filters"]
+    bias = filters if cfg["use_bias"] else 0
+    pointwise = depth * filters
+    pointwise_macs = height_out * width_out * depth * filters
+    return _Step(
+        (height_out, width_out, filters), spatial + pointwise + bias, 0, spatial_macs + pointwise_macs, new_field,
+        {
+            "output_shape": f"{size_text}; the 1×1 step gives {n(filters)} channels",
+            "params": f"depthwise {kh}·{kw}·{n(channels)}·{multiplier} + pointwise {n(depth)}·{n(filters)}"
+            + (f" + {n(bias)} biases" if bias else "") + f" = {n(spatial + pointwise + bias)}",
+            "macs": f"depthwise {height_out}·{width_out}·{n(depth)}·{kh}·{kw} + pointwise "
+            f"{height_out}·{width_out}·{n(depth)}·{n(filters)} = {n(spatial_macs + pointwise_macs)}",
+            "receptive_field": rf_text,
+        },
+    )
+
+
+def _transpose_axis(size: int, kernel: int, stride: int, dilation: int, padding: str, extra: int | None,
+                    prefix: str) -> tuple[int, str]:
+    span = dilation * (kernel - 1) + 1
+    if extra is not None and extra >= stride:
+        raise StackError(f"{prefix}: output_padding {extra} must be smaller than the stride {stride}; "
+                         f"use 0 to {stride - 1} or leave it at None")
+    if extra is None:
+        if padding == "same":
+            return size * stride, f"{size}·{stride} = {size * stride}"
+        out = size * stride + max(span - stride, 0)
+        return out, f"{size}·{stride} + max({span} − {stride}, 0) = {out}"
+    pad = span // 2 if padding == "same" else 0
+    out = (size - 1) * stride - 2 * pad + span + extra
+    if out < 1:
+        raise StackError(f"{prefix}: no output is left ({out} rows or columns); use padding='valid'")
+    return out, f"({size}−1)·{stride} − 2·{pad} + {span} + {extra} = {out}"
+
+
+def _conv_transpose(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+    _no_stride_with_dilation(cfg, prefix)
+    extra = cfg["output_padding"] or (None, None)
+    sizes = [_transpose_axis(shape[axis], cfg["kernel_size"][axis], cfg["strides"][axis], cfg["dilation_rate"][axis],
+                             cfg["padding"], extra[axis], prefix) for axis in (0, 1)]
+    (height_out, text_h), (width_out, text_w) = sizes
+    channels, filters = shape[2], cfg["filters"]
+    kh, kw = cfg["kernel_size"]
+    spans = tuple(d * (k - 1) + 1 for k, d in zip(cfg["kernel_size"], cfg["dilation_rate"], strict=True))
+    cells = tuple(-(-span // s) for span, s in zip(spans, cfg["strides"], strict=True))
+    new_field, rf_text = _grow_field(field_, cells, cfg["strides"], upsampling=True)
+    weights = kh * kw * channels * filters
+    bias = filters if cfg["use_bias"] else 0
+    macs = shape[0] * shape[1] * channels * kh * kw * filters
+    return _Step(
+        (height_out, width_out, filters), weights + bias, 0, macs, new_field,
+        {
+            "output_shape": _axes_text(text_h, text_w) + f"; {n(filters)} filters give {n(filters)} channels",
+            "params": f"{kh}·{kw}·{n(channels)}·{n(filters)}" + (f" + {n(bias)}" if bias else " (no bias)")
+            + f" = {n(weights + bias)}: the same kernel shape as a Conv2D from {n(filters)} to {n(channels)} channels",
+            "macs": f"each of the {shape[0]}·{shape[1]}·{n(channels)} input values scatters {kh}·{kw}·{n(filters)} "
+            f"products = {n(macs)}",
+            "receptive_field": rf_text,
+        },
+    )
+
+
+def _upsampling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+    sh, sw = cfg["size"]
+    out = (shape[0] * sh, shape[1] * sw, shape[2])
+    cells = 1 if cfg["interpolation"] == "nearest" else 2
+    new_field, rf_text = _grow_field(field_, (cells, cells), (sh, sw), upsampling=True)
+    how = "repeats each value" if cells == 1 else "blends the 2×2 nearest values of"
+    return _Step(
+        out, new_field=new_field,
+        formulas={
+            "output_shape": _axes_text(f"{shape[0]}·{sh} = {out[0]}", f"{shape[1]}·{sw} = {out[1]}")
+            + f"; channels unchanged ({shape[2]})",
+            "params": "0: no weights",
+            "macs": f"0: it {how} the input, no multiplications by learned weights",
+            "receptive_field": rf_text,
+        },
+    )
+
+
+def _reshape(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
+    size, target = math.prod(shape), list(cfg["target_shape"])
+    known = math.prod(v for v in target if v != -1)
+    if -1 in target:
+        if size % known:
+            raise StackError(f"{prefix}: {n(size)} values cannot fill {target} (−1 must be a whole number); "
+                             f"choose sizes whose product divides {n(size)}")
+        target[target.index(-1)] = size // known
+    elif known != size:
+        raise StackError(f"{prefix}: the input {_shape_text(shape)} holds {n(size)} values but "
+                         f"{_shape_text(tuple(target))} holds {n(known)}; the product of the sizes must be "
+                         f"{n(size)} (or use -1 for one size)")
+    out = tuple(target)
+    keeps_map = len(out) == 3 and len(shape) == 3 and out[:2] == shape[:2]
+    return _Step(
+        out, new_field=None if keeps_map else _Field(field_.r, field_.j, whole=True),
+        formulas={
+            "output_shape": f"the same {n(size)} values arranged as {_shape_text(out)}",
+            "params": "0: only a reshape", "macs": "0: only a reshape",
+            "receptive_field": "unchanged" if keeps_map else "values change place, so count the whole input",
+        },
+    )
+
 
 
 def _pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
@@ -289,12 +442,20 @@ def _batch_norm(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: st
 
 def _elementwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     what = {"Dropout": f"zeroes a fraction {cfg.get('rate')} of the values while training only",
-            "Activation": f"applies {cfg.get('activation')} to each value"}[cfg["type"]]
+            "Activation": f"applies {cfg.get('activation')} to each value",
+            "ReLU": _relu_text(cfg)}[cfg["type"]]
     return _Step(
         shape,
         formulas={"output_shape": f"unchanged: it {what}", "params": "0: no weights",
                   "macs": "0: no multiplications by weights", "receptive_field": "unchanged"},
     )
+
+
+def _relu_text(cfg: Mapping[str, Any]) -> str:
+    cap, slope = cfg.get("max_value"), cfg.get("negative_slope")
+    below = f"{slope:g}·x below 0" if slope else "0 below 0"
+    above = f"min(x, {cap:g})" if cap is not None else "x"
+    return f"gives {below} and {above} above (ReLU{f'{cap:g}' if cap is not None and not slope else ''})"
 
 
 def _zero_padding(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
@@ -323,6 +484,12 @@ _STEPS = {
     "BatchNormalization": _batch_norm,
     "Activation": _elementwise,
     "ZeroPadding2D": _zero_padding,
+    "DepthwiseConv2D": _depthwise,
+    "SeparableConv2D": _depthwise,
+    "Conv2DTranspose": _conv_transpose,
+    "UpSampling2D": _upsampling,
+    "Reshape": _reshape,
+    "ReLU": _elementwise,
 }
 
 
@@ -330,7 +497,7 @@ def _visible_field(field_: _Field, input_shape: Shape) -> tuple[tuple[int, int],
     height, width = input_shape[0], input_shape[1]
     if field_.whole:
         return (height, width), ""
-    rows, cols = min(field_.r[0], height), min(field_.r[1], width)
+    rows, cols = min(math.ceil(field_.r[0]), height), min(math.ceil(field_.r[1]), width)
     capped = field_.r != (rows, cols)
     return (rows, cols), (f" (the recurrence gives {field_.r[0]}×{field_.r[1]}, capped at the "
                           f"{height}×{width} input)" if capped else "")
@@ -340,23 +507,33 @@ def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) ->
     """One :class:`LayerSummary` per layer of ``stack`` applied to an ``(H, W, C)`` input.
 
     Raises :class:`StackError` (an ``InputError``) naming the first bad layer by 1-based
-    position and type and saying what to change. Pure Python: no TensorFlow.
+    position and type and saying what to change. Pure Python: no TensorFlow. A Residual block
+    is one summary whose ``branch`` holds its inner layers' summaries.
     """
     input_shape = normalize_input_shape(input_shape)
     check_container(stack)
+    return _walk(stack, input_shape, _Field(), input_shape, "")[0]
+
+
+def _walk(
+    stack: Sequence[Mapping[str, Any]], shape: Shape, field_: _Field, input_shape: Shape, names_prefix: str
+) -> tuple[list[LayerSummary], _Field]:
+    """Summaries of ``stack`` starting from ``shape`` and receptive field ``field_``, and the field at its end."""
     rows: list[dict[str, Any]] = []
     layers: list[dict[str, Any]] = []
-    shape: Shape = input_shape
-    field_ = _Field()
     flat_by: str | None = None
     for position, layer in enumerate(stack, start=1):
         cfg = normalize_layer(layer, position)  # problems are reported in stack order
         layer_type = cfg["type"]
         prefix = where(position, layer_type)
+        name = names_prefix + layer_names([*layers, cfg])[-1]
         try:
             if layer_type in SPATIAL_TYPES:
                 _need_map(shape, prefix, layer_type, flat_by)
-            step = _STEPS[layer_type](cfg, shape, field_, prefix)
+            if layer_type == RESIDUAL:
+                step = _residual(cfg, shape, field_, prefix, input_shape, name)
+            else:
+                step = _STEPS[layer_type](cfg, shape, field_, prefix)
         except StackError as error:
             raise StackError(str(error), position, layer_type) from None
         if len(step.output_shape) == 1 and len(shape) != 1:
@@ -364,19 +541,84 @@ def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) ->
         field_ = step.new_field or field_
         visible, capped = _visible_field(field_, input_shape)
         values = math.prod(step.output_shape)
+        inner_bytes = sum(s.activation_bytes for s in step.branch)
         formulas = dict(step.formulas)
         formulas["receptive_field"] = f"{visible[0]}×{visible[1]} input pixels: {formulas['receptive_field']}{capped}"
         formulas["memory"] = (f"{_product(step.output_shape)} values × {BYTES_PER_VALUE} bytes = "
-                              f"{n(values * BYTES_PER_VALUE)} bytes")
+                              f"{n(values * BYTES_PER_VALUE)} bytes"
+                              + (f", plus {n(inner_bytes)} bytes inside the block" if step.branch else ""))
         layers.append(cfg)
         rows.append(dict(
-            position=position, type=layer_type, input_shape=shape,
+            position=position, type=layer_type, name=name, input_shape=shape,
             output_shape=step.output_shape, params=step.trainable + step.non_trainable,
             trainable_params=step.trainable, non_trainable_params=step.non_trainable, macs=step.macs,
-            receptive_field=visible, activation_bytes=values * BYTES_PER_VALUE, formulas=formulas,
+            receptive_field=visible, activation_bytes=values * BYTES_PER_VALUE + inner_bytes, formulas=formulas,
+            branch=step.branch,
         ))
         shape = step.output_shape
-    return [LayerSummary(name=name, **row) for name, row in zip(layer_names(layers), rows, strict=True)]
+    return [LayerSummary(**row) for row in rows], field_
+
+
+def projection_strides(shape: Shape, branch_shape: Shape) -> tuple[int, int] | None:
+    """Strides of the 1×1 'same' convolution that maps ``shape`` onto ``branch_shape``'s size; None if none does."""
+    strides = []
+    for size, out in zip(shape[:2], branch_shape[:2], strict=True):
+        stride = -(-size // out)
+        if out > size or -(-size // stride) != out:
+            return None
+        strides.append(stride)
+    return strides[0], strides[1]
+
+
+def _residual(
+    cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str, input_shape: Shape, name: str
+) -> _Step:
+    """A branch of layers whose output is added to the block's input (or to a 1×1 convolution of it)."""
+    try:
+        branch, end_field = _walk(cfg["layers"], shape, field_, input_shape, f"{name}_")
+    except StackError as error:
+        text = str(error)
+        raise StackError(f"{prefix}, branch {text[0].lower()}{text[1:]}") from None
+    out = branch[-1].output_shape
+    if len(out) != 3:
+        raise StackError(f"{prefix}: the branch ends with the flat vector {_shape_text(out)}, but the sum needs a "
+                         f"(height, width, channels) map; take Flatten/Dense out of the block")
+    trainable = sum(s.trainable_params for s in branch)
+    frozen = sum(s.non_trainable_params for s in branch)
+    macs = sum(s.macs for s in branch)
+    changed = f"the branch turns {_shape_text(shape)} into {_shape_text(out)}"
+    if cfg["shortcut"] == "identity":
+        if out != shape:
+            raise StackError(
+                f"{prefix}: {changed}, so the input cannot be added to it; use shortcut 'projection' (a 1×1 "
+                f"convolution that matches the shape) or make the branch keep the shape (padding='same', strides 1, "
+                f"{shape[2]} filters in its last convolution)")
+        shortcut_text, params_text = "adds the block's input as it is", "no weights in the shortcut"
+    else:
+        strides = projection_strides(shape, out)
+        if strides is None:
+            raise StackError(f"{prefix}: {changed}; no 1×1 convolution with whole strides maps "
+                             f"{shape[0]}×{shape[1]} onto {out[0]}×{out[1]}; make the branch shrink the map by a "
+                             "whole factor (e.g. strides 2 with padding='same')")
+        projection = shape[2] * out[2] + out[2]
+        trainable += projection
+        macs += out[0] * out[1] * shape[2] * out[2]
+        shortcut_text = (f"adds a 1×1 convolution of the input (strides {strides[0]}×{strides[1]}, 'same', "
+                         f"{out[2]} filters)")
+        params_text = f"projection ({n(shape[2])} + 1)·{n(out[2])} = {n(projection)}"
+    after = f", then {cfg['activation']}" if cfg["activation"] != "linear" else ""
+    return _Step(
+        out, trainable, frozen, macs, end_field,
+        {
+            "output_shape": f"{changed}; the block {shortcut_text}{after}: {_shape_text(out)}",
+            "params": f"branch {n(sum(s.params for s in branch))} + {params_text} = {n(trainable + frozen)}",
+            "macs": f"branch {n(sum(s.macs for s in branch))}"
+            + (f" + projection {out[0]}·{out[1]}·{n(shape[2])}·{n(out[2])}" if cfg["shortcut"] == "projection" else "")
+            + f" = {n(macs)} (the addition itself multiplies nothing)",
+            "receptive_field": "the branch's (the shortcut sees less)",
+        },
+        tuple(branch),
+    )
 
 
 def totals(summaries: Sequence[LayerSummary]) -> Totals:

@@ -1,0 +1,25 @@
+"""The transposed-convolution step-through in real Chromium: Step ▶ scatters the next cell, the formula follows."""
+
+from __future__ import annotations
+
+from tests.e2e.browser import assert_no_exception, goto, wait_idle
+
+STEP = '[data-testid="stAlertContentSuccess"]:has-text("scatters")'
+
+
+def test_stepping_through_the_transposed_convolution(page, app_url):
+    goto(page, app_url, "convolution")
+    assert_no_exception(page)
+    page.get_by_text("7 · Transposed convolution").scroll_into_view_if_needed()
+    assert "Input cell (2, 2)" in page.locator(STEP).inner_text()
+    page.locator(".st-key-tconv_next button").click()
+    wait_idle(page)
+    assert "Input cell (2, 3)" in page.locator(STEP).inner_text()
+    assert "After 12 of 16 cells" in page.locator(STEP).inner_text()
+    stride = page.get_by_role("spinbutton", name="Stride s")
+    stride.fill("3")
+    stride.press("Enter")
+    wait_idle(page)
+    assert page.locator(".katex").filter(has_text="=12").count() + page.locator(".katex").filter(
+        has_text="= 12").count() >= 1  # (4−1)·3 − 0 + 3 + 0
+    assert_no_exception(page)

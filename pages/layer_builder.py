@@ -521,7 +521,7 @@ with left:
                     + (": a Dense layer after Flatten grows with the image, a Conv2D does not."
                        if largest.type == "Dense" and len(largest.input_shape) == 1 else "."))
     photo = 224 * 224 * 3
-    st.caption(f"Seed 000's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
+    st.caption(f"The course's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
                f"it needs ({photo:,} + 1)·1,000 = {(photo + 1) * 1000:,} parameters. Choose the 224×224×3 input "
                "shape above to compare with your stack.")
 with right:

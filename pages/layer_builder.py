@@ -549,7 +549,7 @@ with export:
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
-    st.markdown("Next: **5 · Training** trains exactly this stack on real data.")
+    st.markdown("Next: **6 · Training** trains exactly this stack on real data.")
 with load:
     st.file_uploader("Import a stack (.json)", type=["json"], key="builder_upload", on_change=import_upload,
                      max_upload_size=1)

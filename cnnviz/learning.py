@@ -180,10 +180,11 @@ def valley_loss(w):  # noqa: ANN001, ANN201 - NumPy arrays or TensorFlow tensors
 
 # ---------------------------------------------------------------- dropout on one batch
 def dropout_batch(values: np.ndarray, rate: float, seed: int = 0) -> np.ndarray:
-    """``values`` through ``keras.layers.Dropout(rate)`` in training mode: some units 0, the rest ×1/(1−rate)."""
+    """``values`` as ``keras.layers.Dropout(rate)`` treats them while training: each unit is 0 with
+    probability ``rate``, the others are multiplied by 1/(1 − rate). NumPy, so the Convolution page
+    can show it without TensorFlow (a test checks the rule against Keras' layer)."""
     if not 0 <= rate < 1:
         raise InputError(f"The dropout rate must be at least 0 and below 1, not {rate}")
-    import keras
-
-    layer = keras.layers.Dropout(rate, seed=seed)
-    return np.asarray(layer(np.asarray(values, np.float32), training=True))
+    values = np.asarray(values, dtype=np.float64)
+    keep = np.random.default_rng(seed).random(values.shape) >= rate
+    return np.where(keep, values / (1 - rate), 0.0)

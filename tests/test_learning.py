@@ -82,10 +82,14 @@ def test_adaptive_optimizers_cross_the_valley_faster_than_sgd():
     assert abs(paths["RMSprop"][-1, 0]) < abs(paths["SGD"][-1, 0])  # further along the flat direction
 
 
-def test_dropout_zeroes_units_and_scales_the_rest():
-    out = learning.dropout_batch(np.ones((4, 50)), 0.3, seed=1)
-    kept = out[out != 0]
-    np.testing.assert_allclose(kept, 1 / 0.7, rtol=1e-6)
-    assert 0.15 < (out == 0).mean() < 0.45
+def test_dropout_zeroes_units_and_scales_the_rest_as_keras_does():
+    values = np.arange(1, 2001, dtype=np.float32).reshape(40, 50)
+    ours = learning.dropout_batch(values, 0.3, seed=1)
+    theirs = np.asarray(keras.layers.Dropout(0.3, seed=1)(values, training=True))
+    for out in (ours, theirs):
+        kept = out != 0
+        np.testing.assert_allclose(out[kept], values[kept] / 0.7, rtol=1e-6)
+        assert 0.25 < 1 - kept.mean() < 0.35
+    np.testing.assert_array_equal(learning.dropout_batch(values, 0.0), values)
     with pytest.raises(InputError):
         learning.dropout_batch(np.ones(3), 1.0)

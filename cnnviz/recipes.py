@@ -134,10 +134,11 @@ RECIPES: dict[str, Recipe] = {
 
 
 def _notebook(preset: str, dataset: str, title: str, config: TrainConfig, description: str, notebook: str,
-              image_size: int | None = None) -> Recipe:
+              image_size: int | None = None, measured: str = "") -> Recipe:
     """A recipe that trains a course notebook's exact model with the notebook's own settings."""
     return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=NOTEBOOK_PRESETS[preset][1],
-                  config=config, description=description, image_size=image_size, notebook=notebook)
+                  config=config, description=description, image_size=image_size, notebook=notebook,
+                  measured=measured)
 
 
 #: The notebooks' trainings: their optimizer (Keras' default learning rate), batch size and epochs.
@@ -148,6 +149,8 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "The course's MNIST network, Adam, batch 32, 5 epochs, every training image, scored on the 10,000 test "
         "digits (the notebook used them as its validation data too).",
         "99.01 % test accuracy (test loss 0.0305) after 5 epochs on all 60,000 training digits.",
+        measured="97.0 % test accuracy (loss 0.099) on the 5,000-digit offline subset after 11 s of training "
+                "(5 epochs, seed 0; 2-core CPU at load 3, 2026-11-30). With 12× fewer digits than the notebook.",
     ),
     "notebook_mnist_same": _notebook(
         MNIST_SAME, "mnist", "MNIST with 'same' padding",
@@ -155,6 +158,8 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "The course's second MNIST network ('same' padding), Adam, batch 50, 3 epochs; then, as in the "
         "notebook, the prediction for test image 1495 with its ten probabilities.",
         "no accuracy printed; the notebook shows test image 1495 and its probability stem plot.",
+        measured="96.5 % test accuracy on the 5,000-digit offline subset after 7 s (3 epochs, seed 0; 2-core CPU at "
+                "load 3, 2026-11-30).",
     ),
     "notebook_fashion": _notebook(
         FASHION_MNIST, "fashion_mnist", "Fashion-MNIST",
@@ -165,6 +170,8 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "training images for validation; here 10 % of each class (6,000).",
         "best validation accuracy 90.54 % (epoch 7); it kept epoch 4 (lowest validation loss 0.286, "
         "validation accuracy 90.40 %).",
+        measured="best validation accuracy 89.60 % (epoch 4), 89.2 % on the 10,000 test images, after 364 s "
+                "(10 epochs, seed 0; 2-core CPU at load 3–12, 2026-11-30).",
     ),
     "notebook_neu": _notebook(
         NEU, "neu", "NEU steel defects at 200×200",

@@ -22,7 +22,7 @@ def softmax_section() -> np.ndarray:
     st.subheader("1 · Softmax: scores become probabilities")
     st.markdown(
         "The last Dense layer gives one raw score (a **logit** zᵢ) per class, any real number. Softmax turns them "
-        "into probabilities: $p_i = \\dfrac{e^{z_i}}{\\sum_j e^{z_j}}$. Every pᵢ is positive, they add up to 1, "
+        "into probabilities: $p_i = e^{z_i} / \\sum_j e^{z_j}$. Every pᵢ is positive, they add up to 1, "
         "and the largest score keeps the largest share. Move a score and watch all the probabilities move.")
     columns = st.columns(len(LOGITS))
     logits = np.array([column.slider(f"z{i} (class {i})", -5.0, 8.0, value, 0.5, key=f"learn_z{i}")

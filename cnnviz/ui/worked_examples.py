@@ -47,7 +47,7 @@ def worked_examples_section() -> None:
     if st.button("↺ Reset to the example's numbers", key="worked_reset"):
         st.session_state["worked_version"] = version = version + 1
     convolution = example.operation == "convolution"
-    columns = st.columns([3, 2, 2] if convolution else [2, 3])
+    columns = st.columns([5, 3, 2] if convolution else [2, 3])
     with columns[0]:
         st.markdown("**Input** (edit any cell)")
         image = _grid_editor(example.image, f"worked_image_{name}_{version}")
@@ -106,12 +106,13 @@ def flip_1d_section() -> None:
     with left:
         st.markdown("**Cross-correlation** (what Conv1D/Conv2D layers compute): the kernel as written.")
         st.latex(r"y[n] = \sum_{k} x[n + k]\; g[k]")
-        st.markdown(f"y[0] = {_products(signal[:4], kernel)} = **{correlation[0]:g}**; y = {correlation.tolist()}")
+        st.markdown(f"y[0] = {_products(signal[:4], kernel)} = **{correlation[0]:g}**; "
+                    f"y = [{', '.join(f'{v:g}' for v in correlation)}]")
     with right:
         st.markdown("**Convolution** (signal processing): the kernel flipped first, g reversed.")
         st.latex(r"y[n] = \sum_{k} x[n + k]\; g[K - 1 - k]")
         st.markdown(f"y[0] = {_products(signal[:4], kernel[::-1])} = **{convolution[0]:g}**; "
-                    f"y = {convolution.tolist()}")
+                    f"y = [{', '.join(f'{v:g}' for v in convolution)}]")
     st.caption("A network learns its kernels, so whether they are flipped makes no difference to what it can "
                "learn; it matters only when you copy a kernel from a signal-processing text, or use "
                "scipy.signal.convolve2d, which flips.")

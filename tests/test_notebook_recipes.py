@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.architecture import PRESETS
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
 from cnnviz.ui.training_form import BATCHES, show_config
+from tests.conftest import page_path
 
 
 @pytest.mark.parametrize("key, preset, optimizer, batch, epochs", [
@@ -76,3 +77,17 @@ def test_notebook_recipes_are_not_confused_with_the_others():
     assert notebook_recipe(RECIPES["quick_mnist"].title) is None
     assert set(NOTEBOOK_RECIPES) <= set(RECIPES)
     assert dataclasses.fields(RECIPES["quick_mnist"])
+
+
+def test_choosing_a_notebook_recipe_fills_the_form_with_the_notebooks_settings():
+    app = AppTest.from_file(page_path("training"), default_timeout=60).run()
+    app.selectbox(key="tr_recipe").set_value("notebook_mnist_same").run()
+    assert not app.exception and not app.error
+    assert app.select_slider(key="tr_batch").value == 50 and app.slider(key="tr_epochs").value == 3
+    assert app.selectbox(key="tr_optimizer").value == "adam" and app.slider(key="tr_val").value == 0.0
+    assert any("test image 1495" in c.value and "*Measured:*" in c.value for c in app.caption)
+    app.selectbox(key="tr_recipe").set_value("notebook_fashion").run()
+    assert app.selectbox(key="tr_optimizer").value == "rmsprop" and app.select_slider(key="tr_batch").value == 32
+    assert app.toggle(key="tr_early").value and app.number_input(key="tr_patience").value == 10
+    experiments = next(m.value for m in app.markdown if "Number of epochs" in m.value)
+    assert "2 runs (2 epochs, 8 epochs)" in experiments

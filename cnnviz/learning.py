@@ -54,8 +54,8 @@ class Bowl:
     a: float = 1.0
     best: float = 3.0
 
-    def loss(self, w: np.ndarray | float) -> np.ndarray | float:
-        return self.a * (np.asarray(w) - self.best) ** 2
+    def loss(self, w: np.ndarray) -> np.ndarray:
+        return self.a * (np.asarray(w, dtype=np.float64) - self.best) ** 2
 
     def gradient(self, w: float) -> float:
         return 2 * self.a * (w - self.best)

@@ -73,7 +73,10 @@ def apply(example: WorkedExample, image: np.ndarray, kernel: np.ndarray | None =
     """The example's operation on an edited ``image`` (and ``kernel``): a 2-D output grid."""
     image = check_grid(image, "input")
     if example.operation == "convolution":
-        kernel = check_grid(kernel if kernel is not None else example.kernel, "kernel")
+        chosen = kernel if kernel is not None else example.kernel
+        if chosen is None:
+            raise InputError("A convolution needs a kernel")
+        kernel = check_grid(chosen, "kernel")
         return ops.conv2d(image, kernel, stride=stride, padding=padding)
     return ops.pool2d(image, 2, kind="max" if example.operation == "max pooling" else "avg")
 

@@ -44,15 +44,15 @@ def notebook_comparison(run: TrainingRun) -> None:
     left, right = st.columns(2)
     left.markdown(f"**The notebook:** {recipe.notebook}")
     right.markdown(f"**This run:** {'; '.join(ours)}.")
-    probabilities = run.test_probabilities
-    if run.dataset == "mnist" and probabilities is not None and len(probabilities) > WORKED_TEST_IMAGE:
-        worked_prediction(run, WORKED_TEST_IMAGE)
+    probabilities, labels = run.test_probabilities, run.test_labels
+    if run.dataset == "mnist" and probabilities is not None and labels is not None \
+            and len(probabilities) > WORKED_TEST_IMAGE:
+        worked_prediction(run, probabilities[WORKED_TEST_IMAGE], int(labels[WORKED_TEST_IMAGE]), WORKED_TEST_IMAGE)
 
 
-def worked_prediction(run: TrainingRun, index: int) -> None:
-    """Test image ``index`` beside the network's probabilities for it as a stem plot, as the notebook draws it."""
-    probabilities = run.test_probabilities[index]
-    predicted, truth = int(np.argmax(probabilities)), int(run.test_labels[index])
+def worked_prediction(run: TrainingRun, probabilities: np.ndarray, truth: int, index: int) -> None:
+    """Test image ``index`` beside the network's ``probabilities`` for it as a stem plot, as the notebook draws it."""
+    predicted = int(np.argmax(probabilities))
     st.markdown(f"**Test image {index}** (the notebook's worked example): predicted **{run.class_names[predicted]}** "
                 f"with probability {probabilities[predicted]:.4f}; the label says {run.class_names[truth]}.")
     image_column, plot_column = st.columns([1, 2])

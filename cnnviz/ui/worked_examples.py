@@ -52,7 +52,7 @@ def worked_examples_section() -> None:
         st.markdown("**Input** (edit any cell)")
         image = _grid_editor(example.image, f"worked_image_{name}_{version}")
     kernel, stride, padding = None, 1, 0
-    if convolution:
+    if example.kernel is not None:
         with columns[1]:
             st.markdown("**Kernel K**")
             kernel = _grid_editor(example.kernel, f"worked_kernel_{name}_{version}")
@@ -64,11 +64,11 @@ def worked_examples_section() -> None:
     except InputError as error:
         st.error(str(error))
         return
-    if convolution and not _predicted(image.shape[0], kernel.shape[0], stride, padding, output.shape[0]):
+    if kernel is not None and not _predicted(image.shape[0], kernel.shape[0], stride, padding, output.shape[0]):
         return
     with columns[-1]:
         st.html(matrix_table(output, f"Output {output.shape[0]}×{output.shape[1]}"))
-    if convolution:
+    if kernel is not None:
         step = ops.window_step(image, kernel, 0, 0, stride=stride, padding=padding)
         terms = _products(step.patch, step.kernel)
         st.latex(r"O[i, j] = \sum_{m}\sum_{n} I[i\cdot S + m,\; j\cdot S + n]\; K[m, n]")

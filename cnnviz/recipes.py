@@ -141,11 +141,17 @@ def _notebook(preset: str, dataset: str, title: str, config: TrainConfig, descri
                   measured=measured)
 
 
+def _adam(epochs: int, batch_size: int) -> TrainConfig:
+    """``model.compile(optimizer='adam')`` then ``fit`` without validation data, as the MNIST and NEU notebooks."""
+    return TrainConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", learning_rate=1e-3,
+                       validation_split=0.0)
+
+
 #: The notebooks' trainings: their optimizer (Keras' default learning rate), batch size and epochs.
 NOTEBOOK_RECIPES: dict[str, Recipe] = {
     "notebook_mnist": _notebook(
         MNIST, "mnist", "MNIST digits",
-        TrainConfig(epochs=5, batch_size=32, optimizer="adam", learning_rate=1e-3, validation_split=0.0),
+        _adam(epochs=5, batch_size=32),
         "The course's MNIST network, Adam, batch 32, 5 epochs, every training image, scored on the 10,000 test "
         "digits (the notebook used them as its validation data too).",
         "99.01 % test accuracy (test loss 0.0305) after 5 epochs on all 60,000 training digits.",
@@ -154,7 +160,7 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
     ),
     "notebook_mnist_same": _notebook(
         MNIST_SAME, "mnist", "MNIST with 'same' padding",
-        TrainConfig(epochs=3, batch_size=50, optimizer="adam", learning_rate=1e-3, validation_split=0.0),
+        _adam(epochs=3, batch_size=50),
         "The course's second MNIST network ('same' padding), Adam, batch 50, 3 epochs; then, as in the "
         "notebook, the prediction for test image 1495 with its ten probabilities.",
         "no accuracy printed; the notebook shows test image 1495 and its probability stem plot.",
@@ -175,7 +181,7 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
     ),
     "notebook_neu": _notebook(
         NEU, "neu", "NEU steel defects at 200×200",
-        TrainConfig(epochs=10, batch_size=50, optimizer="adam", learning_rate=1e-3, validation_split=0.0),
+        _adam(epochs=10, batch_size=50),
         "The course's steel-defect network on full 200×200 images, Adam, batch 50, 10 epochs. Slow on a "
         "CPU: 10.3 million parameters and about 0.39 G multiply-adds per image.",
         "no accuracy printed; the notebook shows one random test image and its six probabilities.",

@@ -3,28 +3,20 @@
 from __future__ import annotations
 
 import pytest
-from streamlit.testing.v1 import AppTest
 
-from tests.conftest import page_path
+from tests.conftest import markdown_text, opened_page
 
 
 @pytest.fixture(scope="module")
-def app() -> AppTest:
-    page = AppTest.from_file(page_path("convolution"), default_timeout=90)
-    page.run()
-    assert not page.exception
-    return page
-
-
-def _markdown(app: AppTest) -> str:
-    return "\n".join(block.value for block in app.markdown)
+def app():
+    return opened_page("convolution", 90)
 
 
 def test_the_edge_example_is_one_click_away_with_its_formula(app):
     app.selectbox(key="worked_example").set_value("edge_6x6").run()
     html = "\n".join(str(block.proto) for block in app.get("html"))
     assert html.count(">30<") == 8 and "Output 4×4" in html
-    assert "= **0**" in _markdown(app)  # the top-left window: all 10s against [1, 0, −1] rows
+    assert "= **0**" in markdown_text(app)  # the top-left window: all 10s against [1, 0, −1] rows
     assert any(r"\sum_{m}" in block.value for block in app.latex)
 
 
@@ -47,7 +39,7 @@ def test_predict_then_check_hides_the_output_until_checked(app):
 
 
 def test_the_one_dimensional_flip_uses_the_course_signal(app):
-    text = _markdown(app)
+    text = markdown_text(app)
     assert "y[0] = 1·1 + 3·3 + 2·0 + 3·(-1) = **7**" in text
     assert "y[0] = 1·(-1) + 3·0 + 2·3 + 3·1 = **8**" in text
 
@@ -57,5 +49,5 @@ def test_activation_curve_and_dropout_follow_their_controls(app):
     assert any("0.2" in block.value and "LeakyReLU" in block.value for block in app.latex)
     assert any("layer's default is 0.3" in block.value for block in app.caption)
     app.select_slider(key="worked_dropout").set_value(0.5).run()
-    assert "1 / (1 − 0.5) = **2**" in _markdown(app)
+    assert "1 / (1 − 0.5) = **2**" in markdown_text(app)
     assert not app.exception

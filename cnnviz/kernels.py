@@ -64,9 +64,15 @@ PRESETS: dict[str, Kernel] = {
                        "8× the centre minus its 8 neighbours: flat areas go to 0, only outlines remain."),
     "vertical_edge": _kernel("Vertical edge detector (course example)", [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
                              "Left column minus right column: positive where bright turns dark from left to right "
-                             "(the 6×6 10/0 example gives 0 30 30 0)."),
+                             "(the 6×6 10/0 example gives 0 30 30 0). About the name: the edges it finds run up and "
+                             "down (vertical edges), while the change it measures runs across (a horizontal "
+                             "gradient), so texts call it either; and scipy.signal.convolve2d flips a kernel "
+                             "before sliding it, which turns this one into its negative (−30 instead of 30)."),
     "horizontal_edge": _kernel("Horizontal edge detector (course example)", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
-                               "Top row minus bottom row: positive where bright turns dark from top to bottom."),
+                               "Top row minus bottom row: positive where bright turns dark from top to bottom. The "
+                               "edges it finds lie flat (horizontal), the change it measures runs downwards "
+                               "(a vertical gradient), hence both names; scipy.signal.convolve2d flips it, "
+                               "which swaps its sign."),
     "motion_blur": _kernel("Horizontal motion blur 1×9", [[1] * 9],
                            "Averages 9 pixels along the row only: a rectangular kernel that smears sideways.", 1 / 9),
 }

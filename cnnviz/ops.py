@@ -536,7 +536,9 @@ def global_pool(x: np.ndarray, kind: str = "avg") -> np.ndarray:
     return x.max(axis=(0, 1)) if kind == "max" else x.mean(axis=(0, 1))
 
 
-LEAKY_RELU_SLOPE = 0.2  # Keras' and tf.nn.leaky_relu's default negative slope
+#: Negative slope of the "leaky_relu" activation string: the default of the function
+#: ``keras.activations.leaky_relu`` and ``tf.nn.leaky_relu`` (0.2). Keras' ``LeakyReLU`` *layer* defaults to 0.3.
+LEAKY_RELU_SLOPE = 0.2
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

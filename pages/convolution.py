@@ -10,6 +10,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, subsample_for_display, to_grayscale
 from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
+from cnnviz.ui import worked_examples
 from cnnviz.ui.conv_costs import costs_section
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.kernel_editor import kernel_editor
@@ -331,7 +332,7 @@ def colour_section(image: np.ndarray) -> None:
 def one_dimension_section() -> None:
     """Slide a kernel along a typed signal; one window's products and sum."""
     signal_column, kernel_column, stride_column, pad_column = st.columns([3, 2, 1, 1])
-    signal_text = signal_column.text_input("Signal", "0 1 2 4 4 4 2 1 0", key="conv_signal")
+    signal_text = signal_column.text_input("Signal", "1 3 2 3 0", key="conv_signal")
     kernel_text = kernel_column.text_input("Kernel", "1 3 0 -1", key="conv_kernel_1d")
     stride = int(stride_column.number_input("Stride", 1, 8, 1, key="conv_stride_1d"))
     padding = int(pad_column.number_input("Padding P", 0, 8, 0, key="conv_pad_1d"))
@@ -399,6 +400,8 @@ def kernel_and_maps(image: np.ndarray) -> None:
                     "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
                     "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else ""))
         activation_and_pooling_section(feature_map[:, :, 0])
+        worked_examples.activation_curve_section()
+        worked_examples.dropout_section()
 
 
 # ----------------------------------------------------------------------------------------------
@@ -428,11 +431,15 @@ colour_section(image)
 st.header("6 · The same idea in one dimension")
 st.markdown("A 1-D convolution slides a short kernel along a signal (a sound, a sensor reading, a row of pixels).")
 one_dimension_section()
+worked_examples.flip_1d_section()
 
-st.header("7 · Transposed convolution: growing a map")
+st.header("7 · Worked examples of the course: type your own numbers")
+worked_examples.worked_examples_section()
+
+st.header("8 · Transposed convolution: growing a map")
 st.markdown("Decoders (autoencoders, U-Nets) grow small maps back: every input cell **scatters** the kernel, "
             "scaled by its value, into the output; where scattered kernels overlap, they add up.")
 transposed_section(image)
 
-st.header("8 · Depthwise, separable or standard?")
+st.header("9 · Depthwise, separable or standard?")
 costs_section(image.shape)

@@ -59,7 +59,9 @@ def show_model_card(card: dict) -> None:
             f"**Recipe:** {recipe['epochs']} epochs (best: {recipe['best_epoch']}), batch {recipe['batch_size']}, "
             f"{recipe['optimizer']}; random {changes or 'nothing'} on every batch.  \n"
             f"**Size:** {card['params']:,} parameters, {card['file_kilobytes']:,} KB. Trained {card['date']} with "
-            f"`{recipe['command']}`."
+            f"`{recipe['command']}`.  \n"
+            "This demo network is this app's own design, trained longer and with augmentation; it is not the "
+            "course notebook's model (train that one with a “Reproduce the notebook” recipe on the Training page)."
         )
 
 

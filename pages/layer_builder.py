@@ -655,7 +655,7 @@ with left:
                     + (": a Dense layer after Flatten grows with the image, a Conv2D does not."
                        if largest.type == "Dense" and len(largest.input_shape) == 1 else "."))
     photo = 224 * 224 * 3
-    st.caption(f"Seed 000's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
+    st.caption(f"The course's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
                f"it needs ({photo:,} + 1)·1,000 = {(photo + 1) * 1000:,} parameters. Choose the 224×224×3 input "
                "shape above to compare with your stack.")
 with right:
@@ -683,7 +683,7 @@ with export:
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
-    st.markdown("Next: **5 · Training** trains exactly this stack on real data.")
+    st.markdown("Next: **6 · Training** trains exactly this stack on real data.")
 with load:
     st.file_uploader("Import a stack (.json)", type=["json"], key="builder_upload", on_change=import_upload,
                      max_upload_size=1)

@@ -6,6 +6,7 @@ from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
 from cnnviz.ui.training_job import collect_runs, current_job, live_panel, session_runs, start_training
 from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_results
@@ -50,11 +51,10 @@ elif job is not None:
             ss[VIEW_KEY] = "mistakes" if experiment.look_at == "mistakes" else "curves"
             st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
 
-# ---------------------------------------------------------------- the seeds' six tasks, one click each
-with st.expander("🧪 One-click experiments: the notebooks' six tasks for the reader",
+# ---------------------------------------------------------------- the course's six tasks, one click each
+with st.expander("🧪 One-click experiments: the MNIST notebook's six tasks for the reader",
                  expanded=not ss.get("runs") and not running):
-    st.caption("Each trains quick variants of the network above (3 epochs on 3,000 images, Adam) one after the "
-               "other and then shows what to compare: about a minute per run on a 2-core CPU.")
+    st.markdown(experiment_captions(setup.stack))
     columns = st.columns(3)
     for position, (key, experiment) in enumerate(EXPERIMENTS.items()):
         if columns[position % 3].button(experiment.title, key=f"tr_exp_{key}", disabled=setup.error is not None,
@@ -78,6 +78,7 @@ if runs:
         ss["tr_selected"] = labels[-1]
     index = labels.index(st.selectbox("Run", labels, key="tr_selected"))
     run_results(runs, index)
+    notebook_comparison(runs[index])
     download(runs[index], index)
     if len(runs) > 1:
         st.subheader("4 · Compare runs")

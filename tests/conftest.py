@@ -27,3 +27,18 @@ def data_dir() -> Path:
 def page_path(name: str) -> str:
     """Absolute path of a page script, for AppTest.from_file."""
     return str(ROOT / "pages" / f"{name}.py")
+
+
+def opened_page(name: str, timeout: float = 90):
+    """The page run once with AppTest, checked to have raised nothing (for module-scoped fixtures)."""
+    from streamlit.testing.v1 import AppTest
+
+    app = AppTest.from_file(page_path(name), default_timeout=timeout)
+    app.run()
+    assert not app.exception
+    return app
+
+
+def markdown_text(app) -> str:
+    """Every markdown block of an AppTest run, one per line."""
+    return "\n".join(block.value for block in app.markdown)

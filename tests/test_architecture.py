@@ -36,6 +36,7 @@ from cnnviz.architecture import (
     to_keras,
     totals,
 )
+from cnnviz.architecture.presets import NOTEBOOK_PRESETS
 from cnnviz.errors import InputError
 
 keras = pytest.importorskip("keras")
@@ -307,12 +308,52 @@ def test_lenet5_is_seed_001s_table():
     assert summaries[4].receptive_field == (32, 32)
 
 
-def test_fashion_preset_flattens_seven_by_seven_by_sixty_four():
+def _notebook_model(name: str):
+    """The course notebook's network written out in Keras as the notebook writes it (not from our stacks)."""
+    L = keras.layers
+    conv = {"kernel_size": (3, 3), "activation": "relu"}
+    models = {
+        "MNIST CNN": [keras.Input((28, 28, 1)), L.Conv2D(32, (3, 3)), L.Activation("relu"), L.MaxPooling2D((2, 2)),
+                      L.Conv2D(64, (3, 3)), L.Activation("relu"), L.MaxPooling2D((2, 2)), L.Flatten(),
+                      L.Dense(128), L.Activation("relu"), L.Dense(10), L.Activation("softmax")],
+        "MNIST CNN ('same' padding)": [
+            keras.Input((28, 28, 1)), L.Conv2D(32, padding="same", **conv), L.MaxPool2D((2, 2)),
+            L.Conv2D(64, padding="same", **conv), L.MaxPool2D((2, 2)), L.Flatten(),
+            L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")],
+        "Fashion-MNIST CNN": [
+            keras.Input((28, 28, 1)), L.Conv2D(32, **conv), L.MaxPooling2D((2, 2)), L.Conv2D(64, **conv),
+            L.MaxPooling2D((2, 2)), L.Conv2D(64, **conv), L.Dropout(0.3), L.Flatten(),
+            L.Dense(64, activation="relu"), L.Dropout(0.3), L.Dense(10, activation="softmax")],
+        "NEU CNN": [
+            keras.Input((200, 200, 1)), L.Conv2D(32, padding="same", **conv), L.MaxPool2D((2, 2)),
+            L.Conv2D(64, padding="same", **conv), L.MaxPool2D((2, 2)), L.Conv2D(128, padding="same", **conv),
+            L.MaxPool2D((2, 2)), L.Flatten(), L.Dense(128, activation="relu"), L.Dense(6, activation="softmax")],
+    }
+    return keras.Sequential(models[name])
+
+
+@pytest.mark.parametrize("name, params", [
+    ("MNIST CNN", 225_034), ("MNIST CNN ('same' padding)", 421_642),
+    ("Fashion-MNIST CNN", 93_322), ("NEU CNN", 10_333_574),
+])
+def test_each_notebook_preset_is_the_notebooks_model(name, params):
+    input_shape, stack = PRESETS[name]
+    assert name in NOTEBOOK_PRESETS
+    reference = _notebook_model(name)
+    assert reference.count_params() == params == totals(summarize(stack, input_shape)).params
+    assert_matches_keras(stack, input_shape)
+    assert summarize(stack, input_shape)[-1].output_shape == tuple(reference.layers[-1].output.shape[1:])
+    kinds = [type(layer).__name__ for layer in reference.layers if type(layer).__name__ != "Activation"]
+    assert [layer["type"].replace("MaxPooling2D", "MaxPool2D") for layer in stack] == [
+        kind.replace("MaxPooling2D", "MaxPool2D") for kind in kinds]
+
+
+def test_fashion_preset_flattens_three_by_three_by_sixty_four():
     input_shape, stack = PRESETS["Fashion-MNIST CNN"]
     summaries = summarize(stack, input_shape)
     flatten = next(s for s in summaries if s.type == "Flatten")
-    assert (flatten.input_shape, flatten.output_shape) == ((7, 7, 64), (3136,))
-    assert "Dropout" in {s.type for s in summaries}
+    assert (flatten.input_shape, flatten.output_shape) == ((3, 3, 64), (576,))
+    assert [layer["rate"] for layer in stack if layer["type"] == "Dropout"] == [0.3, 0.3]
 
 
 def test_neu_presets_end_in_six_classes():

@@ -42,6 +42,7 @@ FASHION_CLASSES = [
 NEU_CLASSES = ["crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches"]
 NEU_PREFIXES = ["crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches"]
 NEU_CLS_CODES = ["Cr", "In", "Pa", "PS", "RS", "Sc"]
+NPY_ORDER = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing")
 PER_CLASS = 10  # images per class in the temporary NEU layouts
 
 
@@ -349,12 +350,14 @@ def test_an_unwritable_cache_only_costs_time(neu_layouts, tmp_path, monkeypatch)
     assert len(all_labels(dataset)) == 60
 
 
-def test_neu_reads_the_npy_quartet_of_seed_003(data_dir, tmp_path):
+def test_neu_reads_the_npy_quartet_in_the_notebooks_class_order(data_dir, tmp_path):
     folder = tmp_path / "neu"
     folder.mkdir()
     files = neu_files(data_dir, per_class=5)
     pictures = np.stack([gray(p) for k in range(6) for p in files[k]])
-    labels = np.repeat(np.arange(6), 5)
+    truth = np.repeat(np.arange(6), 5)  # index into NEU_CLASSES (file-name order: crazing first)
+    # The notebook numbers the classes the other way round: 0 = scratches … 5 = crazing.
+    labels = np.array([NPY_ORDER.index(NEU_CLASSES[k]) for k in truth])
     train, test = np.arange(30) % 5 != 0, np.arange(30) % 5 == 0
     rgb_float = np.repeat(pictures[..., None], 3, axis=3).astype(np.float32) / 255.0
     np.save(folder / "NEU_train_imgs.npy", rgb_float[train])
@@ -363,13 +366,14 @@ def test_neu_reads_the_npy_quartet_of_seed_003(data_dir, tmp_path):
     np.save(folder / "NEU_test_labels.npy", labels[test])
     dataset = datasets.load("neu", data_dir=tmp_path, image_size=100)
     check_contract(dataset)
-    assert dataset.class_names == NEU_CLASSES
+    assert tuple(dataset.class_names) == NPY_ORDER
+    assert [dataset.class_names[y] for y in dataset.y_test] == [NEU_CLASSES[k] for k in truth[test]]
     assert dataset.x_train.shape == (24, 100, 100, 1) and dataset.x_test.shape == (6, 100, 100, 1)
     assert dataset.y_test.tolist() == labels[test].tolist()
     assert sorted(dataset.y_train.tolist()) == sorted(labels[train].tolist())
     expected = cv2.resize(pictures[test][0], (100, 100), interpolation=cv2.INTER_AREA)
     assert np.abs(dataset.x_test[0, ..., 0].astype(int) - expected).max() <= 1
-    assert ".npy" in dataset.source
+    assert ".npy" in dataset.source and "scratches" in dataset.source
 
 
 # ---------------------------------------------------------------------------------------- missing data

@@ -133,7 +133,7 @@ def test_flipping_a_symmetric_kernel_says_nothing_changes(app):
 
 def test_one_dimensional_demo_reports_the_window_sum_and_rejects_words(app):
     sums = [block.value for block in app.markdown if block.value.startswith("output[0] uses")]
-    assert "= **-1**" in sums[0]  # 0·1 + 1·3 + 2·0 + 4·(−1)
+    assert "= **7**" in sums[0]  # the course's signal: 1·1 + 3·3 + 2·0 + 3·(−1)
     app.text_input(key="conv_signal").set_value("1 two 3").run()
     assert not app.exception
     assert any("'two' in row 1 is not a number" in error.value for error in app.error)

@@ -220,7 +220,7 @@ def test_import_an_uploaded_json_file(builder):
 
 
 def test_a_stack_set_by_another_page_is_shown_with_fresh_widgets(builder):
-    shape, stack = PRESETS["Fashion-MNIST CNN"]
+    shape, stack = PRESETS["MNIST CNN ('same' padding)"]
     builder.session_state["stack"] = [dict(layer) for layer in stack]
     builder.session_state["input_shape"] = shape
     builder.run()

@@ -25,7 +25,7 @@ class TrainConfig:
 
     - ``epochs``: passes over the training images.
     - ``batch_size``: images per gradient step (64 is fast on a CPU and still learns quickly).
-    - ``optimizer``: ``"adam"``, ``"sgd"`` (plain, no momentum, as in the seeds) or ``"rmsprop"``.
+    - ``optimizer``: ``"adam"``, ``"sgd"`` (plain, no momentum, as in the course) or ``"rmsprop"``.
     - ``learning_rate``: step size of the optimizer.
     - ``validation_split``: fraction of each class held out of training to watch over-fitting
       (0 = no validation). Taken stratified and seeded, never "the last samples".

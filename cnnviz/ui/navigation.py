@@ -25,9 +25,12 @@ STEPS = [
          "exactly as Keras computes them."),
     Step("pages/data.py", "4 · Datasets", "🗂️", "data",
          "Meet MNIST digits, Fashion-MNIST clothes and NEU steel defects: counts, examples, mean images."),
-    Step("pages/training.py", "5 · Training", "📈", "training",
+    Step("pages/learning.py", "5 · How a network learns", "🎯", "learning",
+         "Softmax, cross-entropy, gradient descent and one real backpropagation step: the training loop "
+         "in numbers you can change."),
+    Step("pages/training.py", "6 · Training", "📈", "training",
          "Train your stack on real data and watch accuracy and loss curves move; stop it, compare runs."),
-    Step("pages/inside.py", "6 · Inside the network", "🔬", "inside",
+    Step("pages/inside.py", "7 · Inside the network", "🔬", "inside",
          "Draw a digit and watch it flow through a trained network: activations, filters, "
          "predictions and Grad-CAM."),
 ]

@@ -10,7 +10,7 @@ STEP = '[data-testid="stAlertContentSuccess"]:has-text("scatters")'
 def test_stepping_through_the_transposed_convolution(page, app_url):
     goto(page, app_url, "convolution")
     assert_no_exception(page)
-    page.get_by_text("7 · Transposed convolution").scroll_into_view_if_needed()
+    page.get_by_text("8 · Transposed convolution").scroll_into_view_if_needed()
     assert "Input cell (2, 2)" in page.locator(STEP).inner_text()
     page.locator(".st-key-tconv_next button").click()
     wait_idle(page)

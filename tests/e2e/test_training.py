@@ -47,7 +47,7 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     # Away to another page and back: the training is still going, the live panel comes back.
     page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
     wait_idle(page)
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("5 · Training", exact=True).click()
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("6 · Training", exact=True).click()
     wait_idle(page)
     _wait_until(page, lambda: "/60 · batch" in page.evaluate(PROGRESS), timeout=30, what="the running training")
     page.get_by_role("button", name="⏹ Stop").click()

@@ -1,0 +1,21 @@
+"""How a network learns: softmax, cross-entropy, gradient descent, one real backpropagation step,
+mini-batches and optimizers, each with its formula next to live numbers."""
+
+import streamlit as st
+
+from cnnviz.ui import learning_sections as sections
+from cnnviz.ui.navigation import require_app_navigation
+
+require_app_navigation()
+st.title("🎯 How a network learns")
+st.markdown(
+    "The convolution page follows an image forwards through the network. Training is the way back: the network "
+    "turns its scores into probabilities, measures how wrong they are with a loss, and nudges every weight a "
+    "little downhill. Each step below is one piece of that loop, computed live."
+)
+probabilities = sections.softmax_section()
+sections.cross_entropy_section(probabilities)
+sections.gradient_descent_section()
+sections.backprop_section()
+sections.batches_section()
+sections.optimizers_section()

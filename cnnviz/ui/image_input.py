@@ -100,6 +100,20 @@ def _accept_file(file, source: str) -> None:
 
 
 def _drawing_canvas(key: str) -> None:
+    gray = drawing_canvas(key, caption="Draw with the mouse: white strokes on black, like the MNIST digits.")
+    if gray is None:
+        return
+    digest = hashlib.sha1(gray.tobytes()).hexdigest()
+    if st.session_state.get("image_drawing_digest") != digest:
+        st.session_state["image_drawing_digest"] = digest
+        _set_image(gray, "Your drawing")
+
+
+def drawing_canvas(key: str, *, caption: str) -> np.ndarray | None:
+    """Brush size, a Clear button and the 280×280 canvas; the drawing as ``uint8`` ``(H, W, 1)``, None if blank.
+
+    :func:`clear_canvas` empties it from code (a new widget key: the component cannot be reset).
+    """
     # Imported here: the component can only be declared inside a running Streamlit script.
     from streamlit_drawable_canvas import st_canvas
 
@@ -107,8 +121,9 @@ def _drawing_canvas(key: str) -> None:
     brush, clear = st.columns([3, 1], vertical_alignment="bottom")
     stroke = brush.slider("Brush size", 4, 40, 18, key=f"{key}_brush")
     if clear.button("Clear", key=f"{key}_clear", width="stretch"):
-        st.session_state[f"{key}_canvas_version"] = version = version + 1
-    st.caption("Draw with the mouse: white strokes on black, like the MNIST digits.")
+        clear_canvas(key)
+        version += 1
+    st.caption(caption)
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",
@@ -121,10 +136,10 @@ def _drawing_canvas(key: str) -> None:
     )
     drawing = result.image_data
     if drawing is None or not (result.json_data or {}).get("objects"):
-        return
-    gray = canvas_to_gray(np.asarray(drawing))
-    digest = hashlib.sha1(gray.tobytes()).hexdigest()
-    if st.session_state.get("image_drawing_digest") != digest:
-        st.session_state["image_drawing_digest"] = digest
-        _set_image(gray, "Your drawing")
+        return None
+    return canvas_to_gray(np.asarray(drawing))
 
+
+def clear_canvas(key: str) -> None:
+    """Make the next run of :func:`drawing_canvas` with ``key`` show an empty canvas."""
+    st.session_state[f"{key}_canvas_version"] = st.session_state.get(f"{key}_canvas_version", 0) + 1

@@ -87,7 +87,7 @@ def test_zip_round_trip_keeps_classes_order_and_pixels() -> None:
     back = datasets.read_examples_zip(data)
     assert list(back) == ["zebra", "apple"]
     np.testing.assert_array_equal(back["zebra"][1], examples["zebra"][1])
-    assert back["apple"][0].shape == (256, 128, 3)  # kept at most 256 pixels on the longer side
+    assert back["apple"][0].shape == (280, 140, 3)  # kept at most 280 pixels (the canvas) on the longer side
     np.testing.assert_array_equal(back["apple"][0], my.keepable(examples["apple"][0]))
     # The zip upload of the Datasets page reads the same layout.
     uploaded = datasets.load_zip(data)

@@ -28,7 +28,7 @@ MIN_CLASSES, MAX_CLASSES = 2, 10
 MAX_EXAMPLES_PER_CLASS = 200
 MAX_NAME_LENGTH = 40
 MAX_UPLOAD_PIXELS = 16_000_000  # one uploaded or photographed image, checked from its header
-KEEP_SIDE = 256  # originals are kept at most this large: enough for any size the page offers
+KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing, enough for any size offered
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
 
@@ -48,7 +48,7 @@ def check_class_name(name: str, existing: Sequence[str] = ()) -> str:
 
 
 def keepable(image: np.ndarray) -> np.ndarray:
-    """An example as it is kept: ``uint8`` ``(H, W, C)``, shrunk (aspect kept) to a longer side of at most 256."""
+    """An example as it is kept: ``uint8`` ``(H, W, C)``, shrunk (aspect kept) to a longer side of at most 280."""
     image = np.asarray(image)
     if image.ndim == 2:
         image = image[:, :, None]

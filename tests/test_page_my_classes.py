@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets
-from cnnviz.images import encode_png
+from cnnviz import datasets, inspect
+from cnnviz.images import encode_png, to_model_input
+from cnnviz.recipes import RECIPES
 from cnnviz.shapes import draw_shape, example_set
+from cnnviz.training import train
 from cnnviz.ui.training_job import JOB_KEY
 from tests.conftest import page_path
 from tests.test_page_training import _train_button, _wait_for
@@ -129,3 +133,43 @@ def test_training_page_says_what_my_classes_lacks() -> None:
     app.selectbox(key="tr_recipe").set_value("my_classes_tiny").run()
     assert any("My classes is not ready: A dataset needs 2 to 10 classes" in e.value for e in app.error)
     assert _train_button(app).disabled
+
+
+@pytest.fixture(scope="module")
+def shapes_run():
+    """A tiny-recipe run on 8 circles and 8 crosses (a few seconds), labelled as the Training page does."""
+    recipe = RECIPES["my_classes_tiny"]
+    collection = example_set(("circle", "cross"), 8, seed=3)
+    run = train(recipe.stack, datasets.from_examples(collection, center=True), replace(recipe.config, epochs=3))
+    run.label = "Run 1 · My classes: a tiny CNN in seconds"
+    return run, collection
+
+
+def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run) -> None:
+    run, collection = shapes_run
+    drawing = draw_shape("circle", np.random.default_rng(99))
+    app = AppTest.from_file(page_path("inside"), default_timeout=120)
+    for key, value in {"runs": [run], "mc_examples": {k: list(v) for k, v in collection.items()},
+                       "image": drawing, "image_label": "Your drawing", "image_source": "Draw"}.items():
+        app.session_state[key] = value
+    app.run()
+    box = app.selectbox(key="inside_model")
+    box.set_value(next(option for option in box.options if option.startswith("Your run 1"))).run()
+    assert not app.exception and app.toggle(key=f"inside_centre_{box.value}").value  # centred like the examples
+    assert "4 · Live try-out: where it looked, and teach it" in [s.value for s in app.subheader]
+    probabilities = inspect.predict(run.model, to_model_input(drawing, (28, 28, 1), center=True))
+    top = int(np.argmax(probabilities))
+    assert app.get("plotly_chart")  # the probability bars and the Grad-CAM map
+    assert any(f"score of **{run.class_names[top]}** up" in m.value for m in app.markdown)
+
+    wrong = 1 - top
+    app.selectbox(key=f"mc_live_truth_{top}").set_value(wrong).run()
+    assert any(c.value.startswith("The network got this one wrong.") for c in app.caption)
+    app.button(key="mc_live_retrain").click().run()
+    assert len(app.session_state["mc_examples"][run.class_names[wrong]]) == 9
+    _wait_for(app, lambda a: "mc_retraining" not in a.session_state)
+    assert not app.exception and len(app.session_state["runs"]) == 2
+    retrained = app.session_state["runs"][-1]
+    assert retrained.label == "Run 1 · My classes: a tiny CNN in seconds + your examples"
+    assert retrained.train_samples == 13  # 8 + 9 examples, 2 of each held out for the test
+    assert app.selectbox(key="inside_model").value.startswith("Your run 2")

@@ -102,9 +102,9 @@ def my_classes_section() -> None:
         return
     if st.session_state.get("mc_target") not in names:
         st.session_state["mc_target"] = names[-1]
-    target = st.segmented_control("Add examples to", names, key="mc_target") or names[0]
+    target = st.segmented_control("Add examples to", names, key="mc_target", required=True) or names[0]
     st.session_state.setdefault("mc_source", SOURCES[0])
-    source = st.segmented_control("Example source", SOURCES, key="mc_source") or SOURCES[0]
+    source = st.segmented_control("Example source", SOURCES, key="mc_source", required=True) or SOURCES[0]
     if source == "Draw":
         _add_drawing(target)
     elif source == "Camera":

@@ -160,7 +160,7 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     probabilities = inspect.predict(run.model, to_model_input(drawing, (28, 28, 1), center=True))
     top = int(np.argmax(probabilities))
     assert app.get("plotly_chart")  # the probability bars and the Grad-CAM map
-    assert any(f"score of **{run.class_names[top]}** up" in m.value for m in app.markdown)
+    assert any(f"score of **{run.class_names[top]}** up" in c.value for c in app.caption)
 
     wrong = 1 - top
     app.selectbox(key=f"mc_live_truth_{top}").set_value(wrong).run()

@@ -102,17 +102,20 @@ def my_classes_section() -> None:
         return
     if st.session_state.get("mc_target") not in names:
         st.session_state["mc_target"] = names[-1]
-    target = st.segmented_control("Add examples to", names, key="mc_target", required=True) or names[0]
-    st.session_state.setdefault("mc_source", SOURCES[0])
-    source = st.segmented_control("Example source", SOURCES, key="mc_source", required=True) or SOURCES[0]
-    if source == "Draw":
-        _add_drawing(target)
-    elif source == "Camera":
-        _add_photo(target)
-    else:
-        _add_uploads(target)
-    _overview()
-    _class_gallery(target)
+    collect, look = st.columns(2, gap="large")
+    with collect:
+        target = st.segmented_control("Add examples to", names, key="mc_target", required=True) or names[0]
+        st.session_state.setdefault("mc_source", SOURCES[0])
+        source = st.segmented_control("Example source", SOURCES, key="mc_source", required=True) or SOURCES[0]
+        if source == "Draw":
+            _add_drawing(target)
+        elif source == "Camera":
+            _add_photo(target)
+        else:
+            _add_uploads(target)
+    with look:
+        _overview()
+        _class_gallery(target)
     _zip_download()
     _zip_upload()
 

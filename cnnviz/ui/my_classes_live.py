@@ -58,15 +58,14 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
     names = list(run.class_names)
     top = int(np.argmax(probabilities))
     st.subheader("4 · Live try-out: where it looked, and teach it")
-    picture, text = st.columns([1, 1])
     try:
         heat = inspect.grad_cam(run.model, x, top)
     except InputError as error:
-        text.info(str(error))
+        st.info(str(error))
     else:
-        picture.plotly_chart(plots.image_overlay(x, heat=heat, height=220), width="stretch", key="mc_live_cam")
-        text.markdown(f"Red: the parts of your image that pushed the score of **{names[top]}** up (Grad-CAM). "
-                      "Draw again or take another photo: the answer and the map follow.")
+        st.plotly_chart(plots.image_overlay(x, heat=heat, height=300), width="stretch", key="mc_live_cam")
+        st.caption(f"Red: the parts of your image that pushed the score of **{names[top]}** up (Grad-CAM). "
+                   "Draw again or take another photo: the answer and the map follow.")
     with st.container(border=True):
         truth = st.selectbox("What is it really?", range(len(names)), index=top, format_func=names.__getitem__,
                              key=f"mc_live_truth_{top}")  # a new answer starts from it
@@ -77,7 +76,7 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
         add, add_and_train = st.columns(2)
         if add.button(f"➕ Add to “{names[truth]}”", key="mc_live_add", width="stretch"):
             _add(names[truth], raw)
-        retrain = add_and_train.button(f"➕ Add to “{names[truth]}” and retrain", key="mc_live_retrain",
+        retrain = add_and_train.button("🔁 Add and retrain", key="mc_live_retrain",
                                        type="primary" if wrong else "secondary", width="stretch")
         if retrain and _add(names[truth], raw):
             _retrain(run)

@@ -90,6 +90,9 @@ RECIPES: dict[str, Recipe] = {
         description="Two small convolutions (8 and 16 filters) for the classes you collected on the Datasets "
         "page: with about 20 examples per class, every epoch shows each one slightly tilted, zoomed and shifted, "
         "so the network learns the shapes rather than your exact strokes.",
+        measured="On generated drawings (scripts/measure_my_classes.py), 20 per class: circle vs cross 100 % of 200 "
+        "held-out drawings after 12–18 s of training; circle, cross, triangle, square 94–97 % of 400 after 22–27 s "
+        "(random starts 0–2; 2-core CPU shared at load 13–16, 2026-11-30; 10 s at load 5).",
     ),
     "fashion_mnist_3min": Recipe(
         title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import io
 from dataclasses import replace
 
 import numpy as np
 import pytest
+from PIL import Image
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import datasets, inspect
@@ -39,6 +41,12 @@ def upload(app: AppTest, images: list[np.ndarray], names: list[str] | None = Non
     return app.button(key="mc_add_uploads").click().run()
 
 
+def jpeg(image: np.ndarray) -> bytes:
+    buffer = io.BytesIO()
+    Image.fromarray(image).save(buffer, "JPEG")
+    return buffer.getvalue()
+
+
 def collected(app: AppTest) -> dict[str, list[np.ndarray]]:
     return app.session_state["mc_examples"]
 
@@ -51,9 +59,11 @@ def test_classes_and_uploaded_examples(app: AppTest) -> None:
     assert not app.exception
     add_class(app, "circle")
     add_class(app, "cross")
+    assert app.segmented_control(key="mc_target").value == "cross"  # a new class is ready for examples
     add_class(app, "Circle")
     assert list(collected(app)) == ["circle", "cross"]
     assert any("already a class called 'Circle'" in e for e in errors(app))
+    app.segmented_control(key="mc_target").set_value("circle").run()
 
     rng = np.random.default_rng(0)
     circles = [draw_shape("circle", rng) for _ in range(5)]
@@ -75,6 +85,20 @@ def test_classes_and_uploaded_examples(app: AppTest) -> None:
     app.button(key="mc_drop_cross").click().run()
     assert list(collected(app)) == ["circle"] and not app.exception
     assert "Add a second class" in " ".join(w.value for w in app.warning)
+
+
+def test_each_camera_photo_is_added_at_once_and_the_camera_is_ready_again(app: AppTest) -> None:
+    add_class(app, "thumbs up")
+    add_class(app, "thumbs down")
+    app.segmented_control(key="mc_source").set_value("Camera").run()
+    photo = np.random.default_rng(1).integers(0, 256, (480, 640, 3), dtype=np.uint8)
+    for taken in range(2):
+        camera = next(c for c in app.get("camera_input") if c.key.startswith("mc_camera_"))
+        assert camera.key == f"mc_camera_{taken}"  # a fresh camera after every photo
+        camera.set_value(("photo.jpg", jpeg(photo), "image/jpeg")).run()
+    kept = collected(app)["thumbs down"]
+    assert len(kept) == 2 and kept[0].shape == (210, 280, 3)  # kept at most 280 pixels wide
+    assert not errors(app) and not app.exception
 
 
 def test_rename_and_a_closer_look_show_the_prepared_image(app: AppTest) -> None:

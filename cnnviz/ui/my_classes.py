@@ -128,7 +128,9 @@ def _manage_classes() -> None:
             try:
                 if len(examples()) >= limits.MAX_CLASSES:
                     raise InputError(f"You already have {limits.MAX_CLASSES} classes, the most a dataset can hold.")
-                examples()[limits.check_class_name(name, list(examples()))] = []
+                cleaned = limits.check_class_name(name, list(examples()))
+                examples()[cleaned] = []
+                st.session_state["mc_target"] = cleaned  # ready to take its first examples
                 _changed()
             except InputError as error:
                 st.error(str(error))

@@ -14,6 +14,7 @@ from cnnviz.datasets import examples as my
 from cnnviz.errors import InputError
 from cnnviz.images import encode_png, to_model_input
 from cnnviz.shapes import draw_shape, example_set
+from tests.test_page_data import zip_of
 
 
 def _set(per_class: dict[str, int], seed: int = 0) -> dict[str, list[np.ndarray]]:
@@ -94,27 +95,19 @@ def test_zip_round_trip_keeps_classes_order_and_pixels() -> None:
     assert uploaded.class_names == ["apple", "zebra"] and len(uploaded.y_train) + len(uploaded.y_test) == 5
 
 
-def _zip(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
-
-
 def test_read_examples_zip_skips_unsafe_members_and_refuses_bad_content() -> None:
     png = encode_png(np.zeros((8, 8, 1), np.uint8))
-    back = datasets.read_examples_zip(_zip({"a/1.png": png, "../b/1.png": png, "loose.png": png, "b/x.txt": b"x",
+    back = datasets.read_examples_zip(zip_of({"a/1.png": png, "../b/1.png": png, "loose.png": png, "b/x.txt": b"x",
                                             "b/2.png": png, ".hidden/1.png": png}))
     assert {name: len(images) for name, images in back.items()} == {"a": 1, "b": 1}
     with pytest.raises(InputError, match="not a zip"):
         datasets.read_examples_zip(b"PK not really")
     with pytest.raises(InputError, match="no images in class folders"):
-        datasets.read_examples_zip(_zip({"loose.png": png}))
+        datasets.read_examples_zip(zip_of({"loose.png": png}))
     with pytest.raises(InputError, match="a/1.png: This file is not an image"):
-        datasets.read_examples_zip(_zip({"a/1.png": b"\x89PNG but no"}))
+        datasets.read_examples_zip(zip_of({"a/1.png": b"\x89PNG but no"}))
     with pytest.raises(InputError, match="more than 10 class folders"):
-        datasets.read_examples_zip(_zip({f"c{i}/1.png": png for i in range(11)}))
+        datasets.read_examples_zip(zip_of({f"c{i}/1.png": png for i in range(11)}))
 
 
 def test_augment_preview_moves_the_strokes_within_the_ranges() -> None:

@@ -110,6 +110,14 @@ def test_read_examples_zip_skips_unsafe_members_and_refuses_bad_content() -> Non
         datasets.read_examples_zip(zip_of({f"c{i}/1.png": png for i in range(11)}))
 
 
+def test_a_session_keeps_at_most_64_mb_of_examples(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(my, "MAX_KEPT_BYTES", 3 * 80 * 80)
+    png = encode_png(np.zeros((80, 80, 1), np.uint8))
+    assert len(datasets.read_examples_zip(zip_of({f"a/{i}.png": png for i in range(3)}))["a"]) == 3
+    with pytest.raises(InputError, match="a/3.png: Your examples already take 0 MB, close to the limit"):
+        datasets.read_examples_zip(zip_of({f"a/{i}.png": png for i in range(4)}))
+
+
 def test_augment_preview_moves_the_strokes_within_the_ranges() -> None:
     image = datasets.prepare_example(draw_shape("cross", np.random.default_rng(0)), center=True)
     np.testing.assert_array_equal(augment_preview(image, (), count=2), np.stack([image, image]))

@@ -29,6 +29,7 @@ MAX_EXAMPLES_PER_CLASS = 200
 MAX_NAME_LENGTH = 40
 MAX_UPLOAD_PIXELS = 16_000_000  # one uploaded or photographed image, checked from its header
 KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing, enough for any size offered
+MAX_KEPT_BYTES = 64 * 2**20  # the kept examples of one session (a server holds one set per browser tab)
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
 
@@ -58,6 +59,14 @@ def keepable(image: np.ndarray) -> np.ndarray:
     if scale == 1.0:
         return image
     return resize(image, max(1, round(image.shape[0] * scale)), max(1, round(image.shape[1] * scale)))
+
+
+def check_room(examples: Mapping[str, Sequence[np.ndarray]], image: np.ndarray) -> None:
+    """:class:`InputError` if keeping ``image`` too would take the examples past :data:`MAX_KEPT_BYTES`."""
+    used = sum(kept.nbytes for images in examples.values() for kept in images)
+    if used + image.nbytes > MAX_KEPT_BYTES:
+        raise InputError(f"Your examples already take {used / 2**20:,.0f} MB, close to the limit of "
+                         f"{MAX_KEPT_BYTES // 2**20} MB per session: delete some, or use smaller images.")
 
 
 def decode_example(data: bytes) -> np.ndarray:
@@ -164,9 +173,11 @@ def read_examples_zip(data: bytes) -> dict[str, list[np.ndarray]]:
                 raise InputError(f"Folder {name!r} holds more than {MAX_EXAMPLES_PER_CLASS} images; the limit is "
                                  f"{MAX_EXAMPLES_PER_CLASS} per class.")
             try:
-                images.append(decode_example(read_member(archive, info)))
+                image = decode_example(read_member(archive, info))
+                check_room(examples, image)
             except InputError as error:
                 raise InputError(f"{path}: {error}") from None
+            images.append(image)
     if not examples:
         raise InputError("This zip has no images in class folders: put each class in its own folder "
                          "(circle/1.png, cross/1.png).")

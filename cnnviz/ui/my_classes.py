@@ -64,7 +64,9 @@ def add_example(name: str, image: np.ndarray) -> None:
     members = examples()[name]
     if len(members) >= limits.MAX_EXAMPLES_PER_CLASS:
         raise InputError(f"{name!r} already has {limits.MAX_EXAMPLES_PER_CLASS} examples, the most a class can hold.")
-    members.append(limits.keepable(image))
+    kept = limits.keepable(image)
+    limits.check_room(examples(), kept)
+    members.append(kept)
     _changed()
 
 

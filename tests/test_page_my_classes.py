@@ -114,7 +114,8 @@ def test_rename_and_a_closer_look_show_the_prepared_image(app: AppTest) -> None:
     assert sum("What the network sees: 28×28×1" in c for c in captions) == 1
     assert sum("As taken: 280×280×1" in c for c in captions) == 1
     assert len(images) == 12 + 2  # a thumbnail per example of the class, then the closer look
-    app.selectbox(key="mc_size").set_value(48).run()
+    app.selectbox(key="mc_size_widget").set_value(48).run()
+    assert app.session_state["mc_size"] == 48
     assert datasets.from_examples(collected(app), image_size=48, center=True).image_shape == (48, 48, 1)
     assert [m.value for m in app.metric][3] == "48 × 48 × 1"
 

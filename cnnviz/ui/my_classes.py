@@ -41,6 +41,12 @@ def settings() -> tuple[int, bool]:
     return st.session_state.get(SIZE, SIZES[0]), st.session_state.get(CENTER, True)
 
 
+def _store_settings() -> None:
+    st.session_state[SIZE] = st.session_state["mc_size_widget"]
+    st.session_state[CENTER] = st.session_state["mc_center_widget"]
+    _changed()
+
+
 def _changed() -> None:
     st.session_state[VERSION] = st.session_state.get(VERSION, 0) + 1
 
@@ -84,10 +90,13 @@ def my_classes_section() -> None:
         "*My classes* recipe on the Training page, which trains in seconds. Your examples stay in this browser "
         "session: download them as a zip to keep or share them."
     )
+    # The widgets have their own keys: Streamlit forgets a widget's value on pages that do not draw it,
+    # and the Training and Inside pages must still know how the examples were prepared.
+    st.session_state["mc_size_widget"], st.session_state["mc_center_widget"] = settings()
     left, right = st.columns(2)
-    left.selectbox("Prepared size (pixels)", SIZES, key=SIZE, on_change=_changed,
+    left.selectbox("Prepared size (pixels)", SIZES, key="mc_size_widget", on_change=_store_settings,
                    format_func=lambda s: f"{s} × {s}", help="Every example is resized to this square, in grayscale.")
-    right.toggle("Drawings: centre like MNIST", value=True, key=CENTER, on_change=_changed,
+    right.toggle("Drawings: centre like MNIST", key="mc_center_widget", on_change=_store_settings,
                  help="Crop to the strokes, fit into 20/28 of the square and centre by centre of mass (light "
                       "strokes on dark). Turn off for photos, where the background matters.")
     _manage_classes()

@@ -265,7 +265,7 @@ with input_column:
         raw = image_input("inside_image")
         centre = st.toggle(
             "Prepare like MNIST: crop to the strokes, fit in 20×20, centre by centre of mass",
-            value=dataset_name == "mnist" or (kind == "run" and is_my_classes(run) and centre_drawings()),
+            value=dataset_name == "mnist" or (kind == "run" and is_my_classes(run) and centre_drawings(run)),
             key=f"inside_centre_{choice}",
             help="MNIST digits were prepared this way; without it a drawing looks nothing like what the network saw.",
         )

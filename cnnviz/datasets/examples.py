@@ -32,6 +32,7 @@ KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing
 MAX_KEPT_BYTES = 64 * 2**20  # the kept examples of one session (a server holds one set per browser tab)
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
+CENTRED = "drawings centred like MNIST"  # in the source of a centred set: a run trained on it says so
 
 
 def check_class_name(name: str, existing: Sequence[str] = ()) -> str:
@@ -114,7 +115,7 @@ def from_examples(
               for name in names for image in examples[name]]
     labels = np.array([k for k, name in enumerate(names) for _ in examples[name]], np.int64)
     counts = ", ".join(f"{len(examples[name])} {name}" for name in names)
-    how = "drawings centred like MNIST" if center else "images"
+    how = CENTRED if center else "images"
     return split_labelled(
         np.stack(images)[..., 0], labels, names, seed=seed, test_fraction=test_fraction,
         source=f"My classes: {len(labels)} {how} you collected ({counts}), prepared at {image_size}×{image_size}.",

@@ -12,10 +12,10 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import inspect, plots
-from cnnviz.datasets.examples import NAME
+from cnnviz.datasets.examples import CENTRED, NAME
 from cnnviz.errors import InputError
 from cnnviz.training import TrainingPlan, TrainingRun
-from cnnviz.ui.my_classes import add_example, collected_dataset, examples, settings
+from cnnviz.ui.my_classes import add_example, collected_dataset, examples
 from cnnviz.ui.training_job import collect_runs, current_job, live_panel, start_training
 
 RETRAINING = "mc_retraining"  # set while a retraining started here runs
@@ -26,9 +26,9 @@ def is_my_classes(run: TrainingRun) -> bool:
     return run.dataset == NAME
 
 
-def centre_drawings() -> bool:
-    """Whether the collected examples are centred like MNIST (so a live drawing must be too)."""
-    return settings()[1]
+def centre_drawings(run: TrainingRun) -> bool:
+    """Whether ``run`` trained on examples centred like MNIST (so a live drawing must be too)."""
+    return CENTRED in run.source
 
 
 def retraining() -> int | None:

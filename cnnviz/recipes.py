@@ -60,6 +60,13 @@ _SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.
 #: The course's digit classifier (Conv32-Pool-Conv64-Pool-Dense128), the base of the quick experiments.
 COURSE_STACK: list[dict[str, Any]] = NOTEBOOK_PRESETS[MNIST][1]
 
+#: Training-time changes for a small collected set: tilted, zoomed and shifted a little every epoch.
+MY_CLASSES_AUGMENTATION = (
+    {"type": "RandomRotation", "factor": 0.05, "fill_mode": "constant"},
+    {"type": "RandomZoom", "height_factor": 0.15, "fill_mode": "constant"},
+    _SHIFTS,
+)
+
 RECIPES: dict[str, Recipe] = {
     "quick_mnist": Recipe(
         title="Quick demo: digits in about 20 seconds",
@@ -68,6 +75,22 @@ RECIPES: dict[str, Recipe] = {
         config=TrainConfig(epochs=3, batch_size=64, max_train_samples=3000),
         description="The course's Conv32-Pool-Conv64-Pool-Dense128 network on 3,000 digits for 3 epochs: "
         "enough to watch the curves move in a lesson.",
+    ),
+    "my_classes_tiny": Recipe(
+        title="My classes: a tiny CNN in seconds",
+        dataset="my_classes",
+        stack=[
+            _conv(8), _POOL, _conv(16), _POOL, {"type": "Flatten"}, {"type": "Dropout", "rate": 0.3},
+            {"type": "Dense", "units": 2, "activation": "softmax"},
+        ],
+        config=TrainConfig(epochs=40, batch_size=16, learning_rate=3e-3, validation_split=0.0,
+                           augmentation=MY_CLASSES_AUGMENTATION),
+        description="Two small convolutions (8 and 16 filters) for the classes you collected on the Datasets "
+        "page: with about 20 examples per class, every epoch shows each one slightly tilted, zoomed and shifted, "
+        "so the network learns the shapes rather than your exact strokes.",
+        measured="On generated drawings (scripts/measure_my_classes.py), 20 per class: circle vs cross 100 % of 200 "
+        "held-out drawings after 12–18 s of training; circle, cross, triangle, square 94–97 % of 400 after 22–27 s "
+        "(random starts 0–2; 2-core CPU shared at load 13–16, 2026-11-30; 10 s at load 5).",
     ),
     "fashion_mnist_3min": Recipe(
         title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",

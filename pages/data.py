@@ -1,6 +1,7 @@
 """Datasets: meet the images a CNN learns from — where they come from, classes, examples, mean images, pixels.
 
-Pick MNIST, Fashion-MNIST or NEU (at a chosen size), or upload a zip of your own labelled images.
+Pick MNIST, Fashion-MNIST or NEU (at a chosen size), upload a zip of your own labelled images, or collect
+"My classes" example by example (:mod:`cnnviz.ui.my_classes`, whose session keys start with ``mc_``).
 
 Session state written here:
 - ``"uploaded_dataset"``: the :class:`cnnviz.datasets.Dataset` built from the last zip that loaded
@@ -13,6 +14,7 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset
 
@@ -23,6 +25,7 @@ CHOICES = {
     "Fashion-MNIST clothes": "fashion_mnist",
     "NEU steel defects": "neu",
     "Your own zip": "upload",
+    "My classes": "mine",
 }
 NEU_SIZES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
 NEU_DEFAULT_SIZE = "64 × 64 (fast to train)"
@@ -108,13 +111,17 @@ name = CHOICES[choice]
 try:
     if name == "upload":
         dataset = load_upload()
+    elif name == "mine":
+        my_classes_section()
+        dataset = collected_dataset()
     elif name == "neu":
         size_label = st.segmented_control("Image size", list(NEU_SIZES), default=NEU_DEFAULT_SIZE, key="data_neu_size")
         dataset = get_dataset("neu", NEU_SIZES[size_label or NEU_DEFAULT_SIZE])
     else:
         dataset = get_dataset(name)
 except InputError as error:
-    st.error(str(error))
+    if name != "mine":  # the section has already said what is missing
+        st.error(str(error))
     st.stop()
 
 if dataset is None:

@@ -8,6 +8,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
 from cnnviz.ui.image_input import image_input
+from cnnviz.ui.my_classes_live import centre_drawings, is_my_classes, live_tryout, retraining
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset, get_pretrained
 
@@ -227,8 +228,11 @@ st.markdown(
 )
 
 handed = st.session_state.get("inspect_example")
+retrained = retraining()  # a "My classes" model retrained from the live try-out below
 runs = st.session_state.get("runs", [])
 options = model_options()
+if retrained is not None:
+    st.session_state["inside_model"] = next(label for label, option in options.items() if option == ("run", retrained))
 if st.session_state.get("inside_model") not in options:  # e.g. a run removed on the Training page
     st.session_state.pop("inside_model", None)
 latest = next(iter(options))
@@ -274,7 +278,8 @@ with input_column:
         raw = image_input("inside_image")
         centre = st.toggle(
             "Prepare like MNIST: crop to the strokes, fit in 20×20, centre by centre of mass",
-            value=dataset_name == "mnist", key=f"inside_centre_{choice}",
+            value=dataset_name == "mnist" or (kind == "run" and is_my_classes(run) and centre_drawings(run)),
+            key=f"inside_centre_{choice}",
             help="MNIST digits were prepared this way; without it a drawing looks nothing like what the network saw.",
         )
     elif source == TEST_EXAMPLE:
@@ -311,6 +316,8 @@ with model_column:  # next to the input, so the answer changes in view while you
                           caption=f"What the model gets: {height}×{width}×{channels}, values 0–1")
     st.plotly_chart(plots.probability_bars(probabilities, class_names, height=260), width="stretch",
                     key="inside_probabilities")
+    if kind == "run" and source == YOUR_IMAGE and is_my_classes(run):
+        live_tryout(run, raw, x, probabilities)
 
 st.divider()
 activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(

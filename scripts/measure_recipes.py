@@ -36,7 +36,9 @@ def _print_epoch(event: dict) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("names", nargs="*", default=sorted(RECIPES), help="recipe names (default: all)")
+    loadable = sorted(name for name, recipe in RECIPES.items() if recipe.dataset in datasets.NAMES)
+    parser.add_argument("names", nargs="*", default=loadable,
+                        help="recipe names (default: all but My classes, see scripts/measure_my_classes.py)")
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
     parser.add_argument("--train-samples", nargs="+", type=int, default=[None],

@@ -622,8 +622,8 @@ def test_a_zip_bomb_declaring_a_huge_size_is_refused(neu_members):
 
 def test_a_member_expanding_beyond_its_declared_size_is_never_expanded(neu_members, monkeypatch):
     reads = []
-    original = archive._read_member
-    monkeypatch.setattr(archive, "_read_member", lambda zf, info: reads.append(info.file_size) or original(zf, info))
+    original = archive.read_member
+    monkeypatch.setattr(archive, "read_member", lambda zf, info: reads.append(info.file_size) or original(zf, info))
     data = zip_bytes({**neu_members, "crazing_999.png": b"\0" * 20_000_000})  # 20 MB of zeros, ~20 kB zipped
     dataset = datasets.load_zip(declare_size(data, "crazing_999.png", 1000))
     assert dataset.skipped == {"could not be decoded": 1}

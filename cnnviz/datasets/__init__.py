@@ -3,6 +3,8 @@
 - :func:`load` ``(name, *, data_dir=None, image_size=None, seed=0)`` for ``"mnist"``, ``"fashion_mnist"``
   and ``"neu"`` (where each comes from: :mod:`cnnviz.datasets.api`);
 - :func:`load_zip` ``(data, *, image_size=None, seed=0)`` for a user's zip of labelled images;
+- :func:`prepare_example`, :func:`from_examples`, :func:`to_zip`, :func:`read_examples_zip`: a dataset a
+  student collects example by example ("My classes", :mod:`cnnviz.datasets.examples`);
 - :class:`Dataset`: ``uint8`` ``(N, H, W, 1)`` images, ``int64`` labels, ``class_names``, ``source``.
 
 Nothing here imports TensorFlow or Streamlit.
@@ -11,6 +13,10 @@ Nothing here imports TensorFlow or Streamlit.
 from cnnviz.datasets.api import DATA_DIR_ENV, NAMES, TITLES, canonical_name, load
 from cnnviz.datasets.archive import load_zip
 from cnnviz.datasets.dataset import Dataset
+from cnnviz.datasets.examples import from_examples, prepare_example, read_examples_zip, to_zip
 from cnnviz.datasets.labelled import NEU_CLASSES
 
-__all__ = ["DATA_DIR_ENV", "NAMES", "NEU_CLASSES", "TITLES", "Dataset", "canonical_name", "load", "load_zip"]
+__all__ = [
+    "DATA_DIR_ENV", "NAMES", "NEU_CLASSES", "TITLES", "Dataset", "canonical_name", "from_examples", "load", "load_zip",
+    "prepare_example", "read_examples_zip", "to_zip",
+]

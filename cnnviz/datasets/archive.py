@@ -54,25 +54,16 @@ def load_zip(
 
 def read_zip(data: bytes, image_size: int | None, *, on_progress: Progress | None = None) -> Labelled:
     """The labelled, decoded images of a zip, before the split (see :func:`load_zip`)."""
-    if not data:
-        raise InputError("The zip file is empty.")
-    if len(data) > MAX_ZIP_BYTES:
-        raise InputError(f"This zip is {len(data) / MB:,.0f} MB; the limit is {MAX_ZIP_BYTES // MB} MB.")
-    try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
-    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
-        raise InputError("This file is not a zip archive, or it is damaged: zip your images again.") from None
-    with archive:
+    with open_zip(data) as archive:
         members = archive.infolist()
-        _check_declared_sizes(members)
-        accepted, skipped = _screen(members)
+        accepted, skipped = screen(members)
         if not accepted:
             left_out = ", ".join(f"{count:,} {reason}" for reason, count in skipped.items())
             detail = f" (left out: {left_out})" if left_out else ""
             raise InputError(f"This zip holds no PNG, JPEG, BMP, WebP or GIF images{detail}.")
         found = label_and_decode(
             [path for _, path in accepted],
-            [partial(_read_member, archive, info) for info, _ in accepted],
+            [partial(read_member, archive, info) for info, _ in accepted],
             image_size,
             max_pixels=MAX_IMAGE_PIXELS,
             max_bytes=MAX_DATASET_BYTES,
@@ -81,7 +72,25 @@ def read_zip(data: bytes, image_size: int | None, *, on_progress: Progress | Non
     return replace(found, skipped=dict(skipped + Counter(found.skipped)))
 
 
-def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
+def open_zip(data: bytes) -> zipfile.ZipFile:
+    """The uploaded bytes as an open archive whose declared sizes are within the limits, or InputError."""
+    if not data:
+        raise InputError("The zip file is empty.")
+    if len(data) > MAX_ZIP_BYTES:
+        raise InputError(f"This zip is {len(data) / MB:,.0f} MB; the limit is {MAX_ZIP_BYTES // MB} MB.")
+    try:
+        archive = zipfile.ZipFile(io.BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError):
+        raise InputError("This file is not a zip archive, or it is damaged: zip your images again.") from None
+    try:
+        check_declared_sizes(archive.infolist())
+    except InputError:
+        archive.close()
+        raise
+    return archive
+
+
+def check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
     if not members:
         raise InputError("This zip is empty: it holds no files.")
     if len(members) > MAX_MEMBERS:
@@ -94,7 +103,7 @@ def _check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
         )
 
 
-def _screen(members: list[zipfile.ZipInfo]) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], Counter]:
+def screen(members: list[zipfile.ZipInfo]) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], Counter]:
     """The members worth decoding with their paths, and a count of the others by reason."""
     accepted, skipped = [], Counter()
     for info in members:
@@ -119,7 +128,7 @@ def _screen(members: list[zipfile.ZipInfo]) -> tuple[list[tuple[zipfile.ZipInfo,
     return accepted, skipped
 
 
-def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
+def read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo) -> bytes:
     """A member's bytes, never more than its declared size (a lying header raises InputError).
 
     A damaged member gives ``b""``, which the decoder then counts as undecodable.

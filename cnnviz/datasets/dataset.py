@@ -157,12 +157,13 @@ def split_labelled(
     source: str,
     name: str = "custom",
     skipped: dict[str, int] | None = None,
+    test_fraction: float = TEST_FRACTION,
 ) -> Dataset:
-    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified 80/20 split, seeded."""
-    train, test = stratified_split(labels, seed)
+    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified split (80/20 by default), seeded."""
+    train, test = stratified_split(labels, seed, test_fraction)
     labels = labels.astype(np.int64)
     split = (
-        f" Split {1 - TEST_FRACTION:.0%}/{TEST_FRACTION:.0%} within each class (seed {seed}): "
+        f" Split {1 - test_fraction:.0%}/{test_fraction:.0%} within each class (seed {seed}): "
         f"{len(train):,} training and {len(test):,} test images."
     )
     return Dataset(

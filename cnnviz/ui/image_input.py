@@ -113,30 +113,10 @@ def _accept_file(file, source: str) -> None:
 
 
 def _drawing_canvas(key: str) -> None:
-    # Imported here: the component can only be declared inside a running Streamlit script.
-    from streamlit_drawable_canvas import st_canvas
-
-    version = st.session_state.setdefault(f"{key}_canvas_version", 0)
-    brush, clear = st.columns([3, 1], vertical_alignment="bottom")
-    stroke = brush.slider("Brush size", 4, 40, 18, key=f"{key}_brush")
-    if clear.button("Clear", key=f"{key}_clear", width="stretch"):
-        st.session_state[f"{key}_canvas_version"] = version = version + 1
-    st.caption("Draw with the mouse: white strokes on black, like the MNIST digits.")
-    canvas_key = f"{key}_canvas_{version}"
     in_use = st.empty()  # filled once the canvas has answered, so it never describes the image before a stroke
-    result = st_canvas(
-        stroke_width=stroke,
-        stroke_color="#FFFFFF",
-        background_color="#000000",
-        height=CANVAS_SIZE,
-        width=CANVAS_SIZE,
-        drawing_mode="freedraw",
-        return_image_data=True,
-        key=canvas_key,
-    )
-    drawing = result.image_data
-    if drawing is not None and (result.json_data or {}).get("objects"):
-        gray = canvas_to_gray(np.asarray(drawing))
+    gray = drawing_canvas(key, caption="Draw with the mouse: white strokes on black, like the MNIST digits.")
+    canvas_key = _canvas_key(key)
+    if gray is not None:
         digest = hashlib.sha1(gray.tobytes()).hexdigest()
         if st.session_state.get("image_drawing_digest") != digest:
             st.session_state["image_drawing_digest"] = digest
@@ -151,3 +131,42 @@ def _drawing_canvas(key: str) -> None:
             earlier = " (made earlier, here or on another page)" if label == DRAWING else ""
             note.info(f"The image in use is **{label}**{earlier}, shown here. "
                       "The canvas below starts empty: draw on it to replace that image.")
+
+
+def _canvas_key(key: str) -> str:
+    """The widget key of the canvas shown now (a new one after each Clear: the component cannot be reset)."""
+    return f"{key}_canvas_{st.session_state.get(f'{key}_canvas_version', 0)}"
+
+
+def drawing_canvas(key: str, *, caption: str) -> np.ndarray | None:
+    """Brush size, a Clear button and the 280×280 canvas; the drawing as ``uint8`` ``(H, W, 1)``, None if blank.
+
+    :func:`clear_canvas` empties it from code (a new widget key: the component cannot be reset).
+    """
+    # Imported here: the component can only be declared inside a running Streamlit script.
+    from streamlit_drawable_canvas import st_canvas
+
+    brush, clear = st.columns([3, 1], vertical_alignment="bottom")
+    stroke = brush.slider("Brush size", 4, 40, 18, key=f"{key}_brush")
+    if clear.button("Clear", key=f"{key}_clear", width="stretch"):
+        clear_canvas(key)
+    st.caption(caption)
+    result = st_canvas(
+        stroke_width=stroke,
+        stroke_color="#FFFFFF",
+        background_color="#000000",
+        height=CANVAS_SIZE,
+        width=CANVAS_SIZE,
+        drawing_mode="freedraw",
+        return_image_data=True,
+        key=_canvas_key(key),
+    )
+    drawing = result.image_data
+    if drawing is None or not (result.json_data or {}).get("objects"):
+        return None
+    return canvas_to_gray(np.asarray(drawing))
+
+
+def clear_canvas(key: str) -> None:
+    """Make the next run of :func:`drawing_canvas` with ``key`` show an empty canvas."""
+    st.session_state[f"{key}_canvas_version"] = st.session_state.get(f"{key}_canvas_version", 0) + 1

@@ -20,11 +20,13 @@ from cnnviz.recipes import EXPERIMENT_BASE, RECIPES
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
+from cnnviz.ui.my_classes import collected_dataset
 from cnnviz.ui.resources import get_dataset
 from cnnviz.ui.training_job import duration_text
 
 BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
 UPLOADED = "uploaded"
+MINE = "my_classes"  # the classes collected on the Datasets page (cnnviz.ui.my_classes)
 NATIVE_SIZE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
 NEU_SIZES = (32, 48, 64, 96, 128, 200)
 RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -172,6 +174,7 @@ def _dataset_choice() -> tuple[str, str]:
     titles = dict(TITLES)
     if ss.get("uploaded_dataset") is not None:
         titles[UPLOADED] = f"Your uploaded images ({ss.get('uploaded_dataset_file', 'zip')})"
+    titles[MINE] = "My classes (collected on the Datasets page)"
     if ss.get("tr_dataset") not in titles:
         ss["tr_dataset"] = next(iter(titles))
     name = st.selectbox("Dataset", list(titles), key="tr_dataset", format_func=titles.get)
@@ -188,6 +191,15 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
         raise InputError(
             f"This network takes colour images ({height}×{width}×{channels}) but the datasets are grayscale "
             "(1 channel): set the input channels to 1 in the layer builder, or choose another network.")
+    if name == MINE:
+        if height != width:
+            raise InputError(f"Your classes are prepared as squares but the network expects {height}×{width} images: "
+                             "make the input height and width equal in the layer builder.")
+        try:
+            return collected_dataset(height)  # plain arrays: the training worker needs no session
+        except InputError as error:
+            raise InputError(f"My classes is not ready: {error} Collect examples on the Datasets page "
+                             "(choose “My classes”).") from None
     if name == UPLOADED:
         dataset = st.session_state["uploaded_dataset"]
         if dataset.image_shape[:2] != (height, width):

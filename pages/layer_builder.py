@@ -33,7 +33,9 @@ from cnnviz.architecture import (
     totals,
 )
 from cnnviz.errors import InputError
+from cnnviz.training import TrainConfig
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.notebook import notebook_button
 
 INPUT_SHAPES = {
     "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
@@ -547,6 +549,7 @@ with export:
                        key="builder_download_code", disabled=code is None, icon=":material/code:")
     st.download_button("Download stack (.json)", json_text or "", "cnn_explorer_stack.json", "application/json",
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
+    notebook_button(ss["stack"], input_shape, TrainConfig(), key="builder_download_notebook", label="my-stack")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
     st.markdown("Next: **5 · Training** trains exactly this stack on real data.")

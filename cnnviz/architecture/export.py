@@ -65,25 +65,37 @@ def _layer_call(layer: Mapping[str, Any]) -> str:
     return f"layers.{layer['type']}({', '.join(args)})"
 
 
-def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
-    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments)."""
+def model_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
+    """``model = keras.Sequential([...])`` as source lines, one layer per line with its output shape.
+
+    Needs ``import keras`` and ``from keras import layers``; shared by :func:`to_code` and the notebook export.
+    """
     summaries = summarize(stack, input_shape)
     shape = normalize_input_shape(input_shape)
     calls = [_layer_call(compact_layer(layer, position)) for position, layer in enumerate(stack, start=1)]
-    lines = [
-        f'"""A CNN built with CNN Explorer\'s layer builder: {n(totals(summaries).params)} parameters.',
-        "",
-        "Needs Keras 3 (pip install keras tensorflow). Run: python model.py",
-        '"""',
-        "import keras",
-        "from keras import layers",
-        "",
+    return [
         "model = keras.Sequential(",
         "    [",
         f"        keras.Input(shape={_python(shape)}),",
         *(f"        {call},  # -> {s.output_shape}" for call, s in zip(calls, summaries, strict=True)),
         "    ]",
         ")",
+    ]
+
+
+def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
+    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments)."""
+    shape = normalize_input_shape(input_shape)
+    lines = [
+        f'"""A CNN built with CNN Explorer\'s layer builder: {n(totals(summarize(stack, input_shape)).params)} '
+        "parameters.",
+        "",
+        "Needs Keras 3 (pip install keras tensorflow). Run: python model.py",
+        '"""',
+        "import keras",
+        "from keras import layers",
+        "",
+        *model_lines(stack, input_shape),
         'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
         "model.summary()",
         f"# x_train: (N, {shape[0]}, {shape[1]}, {shape[2]}) floats in [0, 1]; y_train: N class indices",

@@ -23,6 +23,7 @@ from cnnviz.training import (
     per_class_accuracy,
     run_zip,
 )
+from cnnviz.ui.notebook import notebook_button
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
          "mistakes": "Mistakes"}
@@ -102,6 +103,7 @@ def download(run: TrainingRun, index: int) -> None:
                        mime="application/zip", key=f"tr_download_{index}", on_click="ignore",
                        help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
                        "scores) and the test-set predictions.")
+    notebook_button(run.stack, run.input_shape, run.config, key=f"tr_notebook_{index}", dataset=run.dataset, label=name)
 
 
 def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:

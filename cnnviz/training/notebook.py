@@ -158,6 +158,7 @@ def to_notebook(stack: Sequence[Mapping[str, Any]], dataset_name: str, config: T
     config.validate()
     side = _side(name, image_size)
     shape = (side, side, 1)
+    architecture.summarize(stack, shape)  # a clear StackError for anything that is not a valid stack
     adapted, notes = adapt_output(stack, shape, len(CLASS_NAMES[name]))
     params = architecture.totals(architecture.summarize(adapted, shape)).params
     title = TITLES[name]

@@ -12,6 +12,7 @@ from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.kernel_editor import kernel_editor
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
@@ -372,6 +373,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
                     "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
                     "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else ""))
         activation_and_pooling_section(feature_map[:, :, 0])
+    share_link("convolution")  # in the fragment: a stride change updates the link too
 
 
 # ----------------------------------------------------------------------------------------------
@@ -380,6 +382,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
 
 require_app_navigation()
 st.title("🪟 Convolution: slide a kernel over your image")
+open_link("convolution")
 st.markdown(
     "A convolution layer slides a small grid of weights, the **kernel**, over the image. At every position "
     "it multiplies each weight by the pixel under it and **adds up the products**: that sum is one cell of "

@@ -7,7 +7,9 @@ from cnnviz import inspect, plots
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
+from cnnviz.links import INSIDE_TABS, demo_label
 from cnnviz.ui.image_input import image_input
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset, get_pretrained
 
@@ -33,8 +35,7 @@ def model_options() -> dict[str, tuple[str, object]]:
     """Menu label -> ("pretrained", name) or ("run", index into st.session_state["runs"])."""
     options = {}
     for name in inspect.PRETRAINED_NAMES:
-        card = inspect.pretrained_card(name)
-        options[f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"] = ("pretrained", name)
+        options[demo_label(name)] = ("pretrained", name)
     for index, run in enumerate(st.session_state.get("runs", [])):
         accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
         options[f"Your run {index + 1}: {run.label or run.dataset}{accuracy}"] = ("run", index)
@@ -212,6 +213,7 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
 
 require_app_navigation()
 st.title("🔬 Inside the network")
+link = open_link("inside")
 st.markdown(
     "A trained network is a pipeline of small computations you can watch. Give it an image, then "
     "follow it **layer by layer**: which filters fire, what the network finally believes, and "
@@ -301,7 +303,7 @@ with model_column:  # next to the input, so the answer changes in view while you
 
 st.divider()
 activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
-    ["🧅 Activations, layer by layer", "🪟 Learned filters", "🔥 Where did it look? (Grad-CAM)", "🎯 Receptive field"],
+    list(INSIDE_TABS.values()),
     key="inside_tab", on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
 )
 if activations_tab.open or field_tab.open:
@@ -319,3 +321,4 @@ if gradcam_tab.open:
 if field_tab.open:
     with field_tab:
         show_receptive_field(model, x, outputs, key=f"inside_field_{choice}")
+share_link("inside", link)

@@ -34,6 +34,7 @@ from cnnviz.architecture import (
 )
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook import notebook_button
 
@@ -419,8 +420,9 @@ def show_formulas(summaries: list) -> None:
 
 # ---------------------------------------------------------------- page
 require_app_navigation()
-init_state()
 st.title("🧱 Layer builder: shapes, parameters and costs, live")
+link = open_link("layer_builder")
+init_state()
 st.markdown(
     "Stack layers the way Keras does and watch every number change as you edit: each layer's **output "
     "shape**, its **parameters** (weights to learn), the **multiply-accumulates** (MACs) it costs per image, "
@@ -565,3 +567,4 @@ with load:
 if code is not None:
     with st.expander("See the Keras code", key="builder_code_box"):
         st.code(code, language="python")
+share_link("layer_builder", link)

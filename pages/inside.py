@@ -8,6 +8,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
 from cnnviz.links import INSIDE_TABS, demo_label
+from cnnviz.ui.epochs import epoch_model
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
@@ -247,6 +248,7 @@ with model_column:
     else:
         run = runs[ref]
         model, class_names, dataset_name = run.model, list(run.class_names), run.dataset
+        model = epoch_model(run, key=f"inside_epoch_{ref}")  # filters, activations, bars, Grad-CAM follow it
     height, width, channels = inspect.input_shape(model)
     st.caption(f"Takes a {height}×{width}×{channels} image · {len(model.layers)} layers · "
                f"{model.count_params():,} parameters · classes: {', '.join(class_names)}")

@@ -23,6 +23,7 @@ from cnnviz.training import (
     per_class_accuracy,
     run_zip,
 )
+from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
@@ -52,7 +53,7 @@ def stack_text(stack: Sequence[dict]) -> str:
 
 def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     """Everything about ``runs[index]``: scores and notes, then one chosen view (curves, matrix, ...)."""
-    run = runs[index]
+    run = at_epoch(runs[index], key=f"tr_epoch_{index}")  # the scores, matrix and mistakes after epoch k
     columns = st.columns(4)
     if run.test_accuracy is not None:
         columns[0].metric("Test accuracy", f"{run.test_accuracy:.2%}", help=f"{len(run.test_labels):,} test images "

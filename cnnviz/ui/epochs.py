@@ -26,7 +26,7 @@ def epoch_picker(run: TrainingRun, key: str) -> int | None:
     final = run.final_epoch if run.final_epoch is not None else last
     if st.session_state.get(key) is None or st.session_state[key] > last:
         st.session_state[key] = final
-    slider, play = st.columns([6, 1], vertical_alignment="bottom")
+    slider, play = st.columns([3, 1], vertical_alignment="bottom")
     epoch = slider.slider("Epoch", 0, last, key=key,
                           help="0 is the random start, before any training; each step is one more pass over the "
                                "training images.")

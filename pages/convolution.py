@@ -14,6 +14,7 @@ from cnnviz.ui import worked_examples
 from cnnviz.ui.conv_costs import costs_section
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.kernel_editor import kernel_editor
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.transposed_conv import transposed_section
 
@@ -402,6 +403,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
         activation_and_pooling_section(feature_map[:, :, 0])
         worked_examples.activation_curve_section()
         worked_examples.dropout_section()
+    share_link("convolution")  # in the fragment: a stride change updates the link too
 
 
 # ----------------------------------------------------------------------------------------------
@@ -410,6 +412,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
 
 require_app_navigation()
 st.title("🪟 Convolution: slide a kernel over your image")
+open_link("convolution")
 st.markdown(
     "A convolution layer slides a small grid of weights, the **kernel**, over the image. At every position "
     "it multiplies each weight by the pixel under it and **adds up the products**: that sum is one cell of "

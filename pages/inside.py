@@ -7,7 +7,10 @@ from cnnviz import inspect, plots
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
+from cnnviz.links import INSIDE_TABS, demo_label
+from cnnviz.ui.epochs import epoch_model
 from cnnviz.ui.image_input import image_input
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes_live import centre_drawings, is_my_classes, live_tryout, retraining
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.resources import get_dataset, get_pretrained
@@ -43,8 +46,7 @@ def model_options() -> dict[str, tuple[str, object]]:
         accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
         options[f"{run.label or f'Run {index + 1} on {run.dataset}'}{accuracy}"] = ("run", index)
     for name in inspect.PRETRAINED_NAMES:
-        card = inspect.pretrained_card(name)
-        options[f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"] = ("pretrained", name)
+        options[demo_label(name)] = ("pretrained", name)
     return options
 
 
@@ -221,6 +223,7 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
 
 require_app_navigation()
 st.title("🔬 Inside the network")
+link = open_link("inside")
 st.markdown(
     "A trained network is a pipeline of small computations you can watch. Give it an image, then "
     "follow it **layer by layer**: which filters fire, what the network finally believes, and "
@@ -262,6 +265,7 @@ with model_column:
     else:
         run = runs[ref]
         model, class_names, dataset_name = run.model, list(run.class_names), run.dataset
+        model = epoch_model(run, key=f"inside_epoch_{ref}")  # filters, activations, bars, Grad-CAM follow it
     height, width, channels = inspect.input_shape(model)
     st.caption(f"Takes a {height}×{width}×{channels} image · {len(model.layers)} layers · "
                f"{model.count_params():,} parameters · classes: {', '.join(class_names)}")
@@ -321,7 +325,7 @@ with model_column:  # next to the input, so the answer changes in view while you
 
 st.divider()
 activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
-    ["🧅 Activations, layer by layer", "🪟 Learned filters", "🔥 Where did it look? (Grad-CAM)", "🎯 Receptive field"],
+    list(INSIDE_TABS.values()),
     key="inside_tab", on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
 )
 if activations_tab.open or field_tab.open:
@@ -339,3 +343,4 @@ if gradcam_tab.open:
 if field_tab.open:
     with field_tab:
         show_receptive_field(model, x, outputs, key=f"inside_field_{choice}")
+share_link("inside", link)

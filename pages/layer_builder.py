@@ -33,7 +33,10 @@ from cnnviz.architecture import (
     totals,
 )
 from cnnviz.errors import InputError
+from cnnviz.training import TrainConfig
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.notebook import notebook_button
 
 INPUT_SHAPES = {
     "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
@@ -551,8 +554,9 @@ def show_formulas(summaries: list) -> None:
 
 # ---------------------------------------------------------------- page
 require_app_navigation()
-init_state()
 st.title("🧱 Layer builder: shapes, parameters and costs, live")
+link = open_link("layer_builder")
+init_state()
 st.markdown(
     "Stack layers the way Keras does and watch every number change as you edit: each layer's **output "
     "shape**, its **parameters** (weights to learn), the **multiply-accumulates** (MACs) it costs per image, "
@@ -681,6 +685,7 @@ with export:
                        key="builder_download_code", disabled=code is None, icon=":material/code:")
     st.download_button("Download stack (.json)", json_text or "", "cnn_explorer_stack.json", "application/json",
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
+    notebook_button(ss["stack"], input_shape, TrainConfig(), key="builder_download_notebook", label="my-stack")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
     st.markdown("Next: **6 · Training** trains exactly this stack on real data.")
@@ -696,3 +701,4 @@ with load:
 if code is not None:
     with st.expander("See the Keras code", key="builder_code_box"):
         st.code(code, language="python")
+share_link("layer_builder", link)

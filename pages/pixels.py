@@ -8,6 +8,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, normalize, ordinal, subsample_for_display, to_grayscale
 from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
 from cnnviz.ui.image_input import image_input, reset_on_new_image
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 
 require_app_navigation()
@@ -26,6 +27,7 @@ def swatch(rgb: tuple[int, int, int], label: str) -> str:
 
 
 st.title("🔢 Pixels: how a computer sees an image")
+link = open_link("pixels")
 st.markdown(
     "To a computer a **grayscale image is a 2-D matrix** of numbers from 0 (black) to 255 (white), "
     "one per pixel. A **colour image is three such matrices stacked**: red, green and blue channels, "
@@ -170,3 +172,5 @@ with value_col:
     else:
         st.markdown(swatch((values[0],) * 3, f"pixel ({row}, {col}) = {values[0]} → normalised "
                            f"{values[0] / 255:.3f}"), unsafe_allow_html=True)
+
+share_link("pixels", link)

@@ -5,6 +5,7 @@ import streamlit as st
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
@@ -15,6 +16,7 @@ ss = st.session_state
 
 require_app_navigation()
 st.title("📈 Training")
+link = open_link("training")
 st.markdown(
     "Training shows the network thousands of labelled images and nudges every weight to make its answers a "
     "little less wrong (**loss** down, **accuracy** up). Pick data and a network, press **Train** and watch both "
@@ -83,3 +85,4 @@ if runs:
     if len(runs) > 1:
         st.subheader("4 · Compare runs")
         comparison(runs)
+share_link("training", link)

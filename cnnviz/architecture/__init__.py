@@ -5,7 +5,7 @@ A stack is a list of dicts in Keras' vocabulary (``{"type": "Conv2D", "filters":
 Importing this package does not import TensorFlow; only :func:`to_keras` does.
 """
 
-from cnnviz.architecture.export import from_json, to_code, to_json, to_keras
+from cnnviz.architecture.export import from_json, model_lines, to_code, to_json, to_keras
 from cnnviz.architecture.layers import (
     ACTIVATIONS,
     LAYER_ARGS,
@@ -35,6 +35,6 @@ from cnnviz.architecture.summary import (
 __all__ = [
     "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_TYPES", "PRESETS", "PRESET_INFO", "SPATIAL_TYPES",
     "LayerSummary", "PresetInfo", "StackError", "Totals", "advice", "check_classifier", "compact_layer",
-    "default_layer", "format_bytes", "from_json", "layer_names", "normalize_input_shape", "normalize_layer",
-    "normalize_stack", "param_bytes", "summarize", "to_code", "to_json", "to_keras", "totals",
+    "default_layer", "format_bytes", "from_json", "layer_names", "model_lines", "normalize_input_shape",
+    "normalize_layer", "normalize_stack", "param_bytes", "summarize", "to_code", "to_json", "to_keras", "totals",
 ]

@@ -95,10 +95,11 @@ def _layer_call(layer: Mapping[str, Any]) -> str:
     return f"layers.{layer['type']}({', '.join(args)})"
 
 
-def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
-    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments).
+def model_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
+    """The source lines that build ``model``, one layer per line with its output shape.
 
     A plain stack is written as ``keras.Sequential``; one with Residual blocks with the functional API.
+    Needs ``import keras`` and ``from keras import layers``; shared by :func:`to_code` and the notebook export.
     """
     summaries = summarize(stack, input_shape)
     shape = normalize_input_shape(input_shape)
@@ -109,25 +110,30 @@ def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
             body += _residual_code(layer, s) if layer["type"] == RESIDUAL else [
                 f"x = {_layer_call(layer)}(x)  # -> {s.output_shape}"]
         body.append("model = keras.Model(inputs, x)")
-    else:
-        body = [
-            "model = keras.Sequential(",
-            "    [",
-            f"        keras.Input(shape={_python(shape)}),",
-            *(f"        {_layer_call(layer)},  # -> {s.output_shape}" for layer, s in zip(compact, summaries,
-                                                                                      strict=True)),
-            "    ]",
-            ")",
-        ]
+        return body
+    return [
+        "model = keras.Sequential(",
+        "    [",
+        f"        keras.Input(shape={_python(shape)}),",
+        *(f"        {_layer_call(layer)},  # -> {s.output_shape}" for layer, s in zip(compact, summaries, strict=True)),
+        "    ]",
+        ")",
+    ]
+
+
+def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
+    """Runnable, readable Keras 3 code that builds this stack as ``model`` (only non-default arguments)."""
+    shape = normalize_input_shape(input_shape)
     lines = [
-        f'"""A CNN built with CNN Explorer\'s layer builder: {n(totals(summaries).params)} parameters.',
+        f'"""A CNN built with CNN Explorer\'s layer builder: {n(totals(summarize(stack, input_shape)).params)} '
+        "parameters.",
         "",
         "Needs Keras 3 (pip install keras tensorflow). Run: python model.py",
         '"""',
         "import keras",
         "from keras import layers",
         "",
-        *body,
+        *model_lines(stack, input_shape),
         'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
         "model.summary()",
         f"# x_train: (N, {shape[0]}, {shape[1]}, {shape[2]}) floats in [0, 1]; y_train: N class indices",

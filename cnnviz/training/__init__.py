@@ -4,6 +4,7 @@
   → :class:`TrainingRun` (model, history, test metrics, wall time, notes, test predictions);
 - :class:`TrainConfig`: epochs, batch size, optimizer, learning rate, validation split, early
   stopping, training subset, seed, augmentation;
+- :func:`to_notebook`: the run as a Jupyter notebook in plain Keras that reproduces it;
 - :func:`save_run` / :func:`load_run` / :func:`run_zip`: a run as ``.keras`` + JSON (+ predictions);
 - :class:`TrainingJob`, :class:`TrainingPlan`, :class:`TrainingGate`: training in a background
   thread with stop, cancel, progress snapshots and a server-wide queue (no Streamlit here);
@@ -24,11 +25,12 @@ from cnnviz.training.evaluation import (
 )
 from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
 from cnnviz.training.job import JobSnapshot, TrainingCancelled, TrainingGate, TrainingJob, TrainingPlan
+from cnnviz.training.notebook import to_notebook
 from cnnviz.training.run import TrainingRun, load_run, run_zip, save_run
 
 __all__ = [
     "AUGMENTATION_TYPES", "OPTIMIZERS", "OPTIMIZER_TITLES", "PROGRESS_EVERY", "Example", "JobSnapshot",
     "TrainConfig", "TrainingCancelled", "TrainingGate", "TrainingJob", "TrainingPlan", "TrainingRun",
     "adapt_output", "cell_examples", "confusion_matrix", "load_run", "loss_and_accuracy", "misclassified",
-    "per_class_accuracy", "run_zip", "save_run", "subset_indices", "train", "validation_indices",
+    "per_class_accuracy", "run_zip", "save_run", "subset_indices", "to_notebook", "train", "validation_indices",
 ]

@@ -37,6 +37,8 @@ class TrainConfig:
       ``({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},)``; applied to
       training batches only (Keras turns them off for validation, test and prediction).
     - ``cosine_decay``: lower the learning rate along a cosine to 2 % of its start by the last epoch.
+    - ``keep_best``: the checkpoint of the course notebooks (``ModelCheckpoint(save_best_only=True)``):
+      the model ends with the weights of the epoch with the lowest validation loss, not the last one.
     """
 
     epochs: int = 5
@@ -49,6 +51,7 @@ class TrainConfig:
     seed: int = 0
     augmentation: tuple[Mapping[str, Any], ...] = field(default=())
     cosine_decay: bool = False
+    keep_best: bool = False
 
     def __post_init__(self) -> None:
         # Lists from JSON become tuples so the config stays hashable-looking and immutable.
@@ -72,6 +75,8 @@ class TrainConfig:
                 raise InputError(
                     "Early stopping watches the validation loss: set a validation split above 0 or turn it off"
                 )
+        if self.keep_best and split == 0:
+            raise InputError("Keeping the best epoch needs a validation split above 0 to tell which epoch is best")
         if self.max_train_samples is not None:
             _whole(self.max_train_samples, "The number of training images", MIN_TRAIN_SAMPLES, 10**9)
         _whole(self.seed, "The seed", 0, 2**31 - 1)
@@ -111,6 +116,8 @@ class TrainConfig:
             parts.append(f"{self.max_train_samples:,} images")
         if self.augmentation:
             parts.append("augmented")
+        if self.keep_best:
+            parts.append("best epoch kept")
         return " · ".join(parts)
 
 

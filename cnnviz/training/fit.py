@@ -21,6 +21,7 @@ from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.run import TrainingRun
+from cnnviz.training.snapshots import weight_recorder
 
 ProgressFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
@@ -147,7 +148,8 @@ def train(
         on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
         batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples,
     )
-    callbacks: list[Any] = [progress]
+    recorder = weight_recorder(model, keep_best=config.keep_best and validation is not None)  # the epoch scrubber
+    callbacks: list[Any] = [progress, recorder]
     stopper = None
     if config.early_stopping_patience and validation is not None:
         stopper = keras.callbacks.EarlyStopping(
@@ -196,6 +198,7 @@ def train(
         test_probabilities=probabilities,
         test_labels=labels if len(labels) else None,
         test_images=dataset.x_test if len(labels) else None,
+        **recorder.result(len(progress.history.get("loss", []))),
     )
 
 

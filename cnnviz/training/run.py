@@ -58,10 +58,31 @@ class TrainingRun:
     test_labels: np.ndarray | None = field(default=None, repr=False)
     test_images: np.ndarray | None = field(default=None, repr=False)
     label: str = ""
+    epoch_weights: list[list[np.ndarray]] = field(default_factory=list, repr=False)
+    final_epoch: int | None = None
+    weights_capped: bool = False
 
     @property
     def epochs_done(self) -> int:
         return len(self.history.get("loss", []))
+
+    @property
+    def epochs_recorded(self) -> int:
+        """The last epoch whose weights :meth:`weights_at` can give (0: only the initial weights, or none kept).
+
+        ``epoch_weights[k]`` holds ``model.get_weights()`` after epoch k (k = 0: before training), as plain
+        NumPy arrays; ``final_epoch`` is the recorded epoch the model's weights are (the best validation
+        epoch when ``config.keep_best`` or early stopping restored it); ``weights_capped`` is True when a
+        large network's copies reached the per-run budget and the later epochs were not kept.
+        """
+        return max(len(self.epoch_weights) - 1, 0)
+
+    def weights_at(self, epoch: int) -> list[np.ndarray]:
+        """The weights after ``epoch`` (0 = the initial weights), for ``model.set_weights``."""
+        if not 0 <= epoch < len(self.epoch_weights):
+            kept = f"epochs 0–{self.epochs_recorded}" if self.epoch_weights else "no epochs"
+            raise ValueError(f"Epoch {epoch} was not recorded: this run kept the weights of {kept}")
+        return self.epoch_weights[epoch]
 
     @property
     def best_epoch(self) -> int | None:
@@ -90,6 +111,7 @@ class TrainingRun:
             "val_samples": self.val_samples,
             "images_per_second": self.images_per_second,
             "notes": list(self.notes),
+            "final_epoch": self.final_epoch,
         }
 
 
@@ -145,6 +167,7 @@ def load_run(directory: str | Path) -> TrainingRun:
         test_probabilities=probabilities,
         test_labels=labels,
         label=record["label"],
+        final_epoch=record.get("final_epoch"),
     )
 
 

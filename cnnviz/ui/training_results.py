@@ -24,6 +24,8 @@ from cnnviz.training import (
     run_zip,
 )
 from cnnviz.training.advice import chance_level, did_not_learn, not_learning_advice
+from cnnviz.ui.epochs import at_epoch
+from cnnviz.ui.notebook import notebook_button
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
          "mistakes": "Mistakes"}
@@ -53,7 +55,7 @@ def stack_text(stack: Sequence[dict]) -> str:
 
 def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     """Everything about ``runs[index]``: scores and notes, then one chosen view (curves, matrix, ...)."""
-    run = runs[index]
+    run = at_epoch(runs[index], key=f"tr_epoch_{index}")  # the scores, matrix and mistakes after epoch k
     columns = st.columns(4)
     if run.test_accuracy is not None:
         columns[0].metric("Test accuracy", f"{run.test_accuracy:.2%}", help=f"{len(run.test_labels):,} test images "
@@ -108,6 +110,7 @@ def download(run: TrainingRun, index: int) -> None:
                        mime="application/zip", key=f"tr_download_{index}", on_click="ignore",
                        help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
                        "scores) and the test-set predictions.")
+    notebook_button(run.stack, run.input_shape, run.config, key=f"tr_notebook_{index}", dataset=run.dataset, label=name)
 
 
 def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:

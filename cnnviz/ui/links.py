@@ -1,0 +1,94 @@
+"""The link is the lesson: a page's state in the address bar, read back when a link is opened.
+
+A page calls :func:`open_link` at its top (applies the link's values before any widget is drawn and
+keeps a place for the share button) and :func:`share_link` at its end (writes the state to the address
+bar and shows "Copy link to this view" with a QR code for the projector). The encoding and the
+validation are in :mod:`cnnviz.links`.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+from urllib.parse import urlencode
+
+import streamlit as st
+
+from cnnviz import links
+from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+
+WRITTEN = "link_written"  # the query this session last wrote: not a new link to apply
+NOTICE = "link_notice"
+SAMPLE_PREFIX = "Sample: "
+
+
+def _apply(values: dict[str, Any]) -> None:
+    """Put decoded values into the session: plain widget keys, plus the image and the kernel editor."""
+    ss = st.session_state
+    for key, value in values.items():
+        if key == "image":
+            ss["image"], ss["image_label"] = load_sample(value), SAMPLE_PREFIX + value
+            ss["image_source"] = "Sample"
+        elif key == "conv_kernel_matrix":
+            ss["conv_kernel_matrix"] = ss["conv_kernel_base"] = value
+            ss["conv_kernel_version"] = ss.get("conv_kernel_version", 0) + 1
+            preset = links.KERNEL.write(value)
+            if preset in links.PRESETS:
+                ss["conv_kernel_preset"] = preset
+        else:
+            ss[key] = value
+
+
+def _state() -> dict[str, Any]:
+    """The session's values with the image as its sample name (uploads and drawings cannot travel)."""
+    state = {key: st.session_state[key] for key in st.session_state}
+    label = str(state.pop("image_label", ""))
+    state.pop("image", None)
+    if label.startswith(SAMPLE_PREFIX):
+        state["image"] = label.removeprefix(SAMPLE_PREFIX)
+    return state
+
+
+def open_link(page: str) -> Any:
+    """Apply a newly opened link's values for ``page`` (once) and return a place for :func:`share_link`."""
+    query = {key: st.query_params[key] for key in list(st.query_params)[: links.MAX_PARAMS]}
+    if query and query != st.session_state.get(WRITTEN):
+        values, problems = links.decode(page, query)
+        _apply(values)
+        st.session_state[WRITTEN] = query
+        if problems:
+            st.session_state[NOTICE] = problems
+    slot = st.container()
+    problems = st.session_state.pop(NOTICE, None)
+    if problems:
+        slot.warning("Part of this link could not be used and was left out: " + "; ".join(problems)
+                     + ". Everything else in the link was applied.", icon=":material/link_off:")
+    return slot
+
+
+def share_link(page: str, slot: Any = None) -> None:
+    """Write ``page``'s state to the address bar and show the link with a QR code (in ``slot`` if given)."""
+    state = _state()
+    query = links.encode(page, state)
+    if query != {key: st.query_params[key] for key in st.query_params}:
+        st.query_params.from_dict(query)
+    st.session_state[WRITTEN] = query
+    base = st.context.url or f"/{page}"
+    url = f"{base}?{urlencode(query)}" if query else base
+    with slot if slot is not None else st.container(), st.popover("Copy link to this view", icon=":material/link:"):
+        st.caption("Copy the link (the button at its right), or show the QR code to the class: it opens this "
+                   "page with the same settings.")
+        st.code(url, language=None, wrap_lines=True)
+        st.image(qr_png(url), width=260, caption="Scan to open this view")
+        if "image" not in state and "image" in links.SCHEMAS[page]:
+            st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
+
+
+@st.cache_data(max_entries=64, show_spinner=False)
+def qr_png(text: str) -> bytes:
+    """The text as a QR code PNG, large enough to scan from the back of a classroom."""
+    import segno
+
+    buffer = io.BytesIO()
+    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    return buffer.getvalue()

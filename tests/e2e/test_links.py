@@ -1,0 +1,51 @@
+"""The link is the lesson, in real Chromium: a view set up in one browser opens the same in another."""
+
+from __future__ import annotations
+
+from tests.e2e.browser import assert_no_exception, goto, wait_idle
+
+SIZE = '[data-testid="stMetric"]:has-text("Feature map size") [data-testid="stMetricValue"]'
+
+
+def copied_link(page) -> str:
+    """Open "Copy link to this view" and read the link it offers (the code block has the copy button)."""
+    page.get_by_role("button", name="Copy link to this view").first.click()
+    code = page.locator('[data-testid="stPopoverBody"] code').first
+    code.wait_for()
+    assert page.locator('[data-testid="stPopoverBody"] img').count() == 1  # the QR code
+    return code.inner_text().strip()
+
+
+def test_a_copied_convolution_link_opens_the_same_view_in_a_fresh_browser(browser, app_url):
+    teacher = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = teacher.new_page()
+    page.set_default_timeout(60_000)
+    goto(page, app_url, "convolution")
+    stride = page.get_by_role("spinbutton", name="Stride (step between windows)")
+    stride.fill("3")
+    stride.press("Enter")
+    wait_idle(page)
+    page.locator('[data-testid="stRadio"]').filter(has_text="Padding").get_by_text("same", exact=True).click()
+    wait_idle(page)
+    assert page.locator(SIZE).inner_text() == "10 × 10 × 1"
+    link = copied_link(page)
+    assert "stride=3" in link and "padding=same" in link and "image=mnist-digit-7" in link
+    assert "stride=3" in page.url  # the address bar itself holds the view
+    teacher.close()
+
+    student = browser.new_context(viewport={"width": 1400, "height": 1000})
+    fresh = student.new_page()
+    fresh.set_default_timeout(60_000)
+    fresh.goto(link)
+    wait_idle(fresh, settle_ms=1000)
+    assert_no_exception(fresh)
+    assert fresh.locator(SIZE).inner_text() == "10 × 10 × 1"
+    assert fresh.get_by_role("spinbutton", name="Stride (step between windows)").input_value() == "3"
+    student.close()
+
+
+def test_a_hostile_link_shows_one_notice_and_the_page_works(page, app_url):
+    goto(page, app_url, "convolution?stride=0&padding=same&nonsense=1&kernel=" + "9_" * 3000)
+    assert_no_exception(page)
+    assert page.get_by_text("Part of this link could not be used").count() == 1
+    assert page.locator(SIZE).inner_text() == "28 × 28 × 1"  # 'same' applied, stride 1 kept

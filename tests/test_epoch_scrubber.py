@@ -1,0 +1,74 @@
+"""The epoch scrubber's data: epoch 0 is the initial weights, the last epoch is the final model, the
+best-validation checkpoint is kept when asked, and a huge network's copies stop at the budget."""
+
+from __future__ import annotations
+
+import keras
+import numpy as np
+import pytest
+
+from cnnviz import architecture, datasets
+from cnnviz.training import TrainConfig, adapt_output, train
+from cnnviz.training.snapshots import model_at, weight_recorder
+
+TINY = [
+    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+
+
+@pytest.fixture(scope="module")
+def small() -> datasets.Dataset:
+    full = datasets.load("mnist")
+    return datasets.Dataset(
+        x_train=full.x_train[:300].copy(), y_train=full.y_train[:300].copy(),
+        x_test=full.x_test[:100].copy(), y_test=full.y_test[:100].copy(),
+        class_names=list(full.class_names), source="300/100 MNIST digits for tests", name="mnist",
+    )
+
+
+def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
+    assert len(a) == len(b)
+    for x, y in zip(a, b, strict=True):
+        np.testing.assert_array_equal(x, y)
+
+
+def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(small):
+    config = TrainConfig(epochs=3, batch_size=32, seed=3)
+    run = train(TINY, small, config)
+    assert run.epochs_recorded == 3 and run.final_epoch == 3 and not run.weights_capped
+    keras.utils.set_random_seed(config.seed)  # train() builds its model right after this call
+    initial = architecture.to_keras(adapt_output(TINY, (28, 28, 1), 10)[0], (28, 28, 1)).get_weights()
+    assert_same(run.weights_at(0), initial)
+    assert_same(run.weights_at(3), run.model.get_weights())
+    assert not all(np.array_equal(a, b) for a, b in zip(run.weights_at(1), run.weights_at(2), strict=True))
+    with pytest.raises(ValueError, match="not recorded"):
+        run.weights_at(4)
+    earlier = model_at(run, 1)  # a clone with epoch 1's weights; the run's model is untouched
+    assert earlier is not run.model and model_at(run, 3) is run.model
+    assert_same(earlier.get_weights(), run.weights_at(1))
+    assert_same(run.model.get_weights(), run.weights_at(3))
+
+
+def test_keep_best_ends_with_the_lowest_validation_loss_epoch(small):
+    run = train(TINY, small, TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2,
+                                         keep_best=True, seed=1))
+    best = int(np.argmin(run.history["val_loss"])) + 1
+    assert run.final_epoch == best
+    assert_same(run.model.get_weights(), run.weights_at(best))
+
+
+def test_a_network_over_the_budget_keeps_only_its_first_epochs():
+    model = architecture.to_keras(TINY, (28, 28, 1))
+    one_copy = sum(w.nbytes for w in model.get_weights())
+    recorder = weight_recorder(model, keep_best=False, budget_bytes=2 * one_copy)
+    recorder.set_model(model)
+    recorder.on_train_begin()
+    for epoch in range(3):
+        recorder.on_epoch_end(epoch, {})
+    recorder.on_train_end()
+    result = recorder.result(epochs_done=3)
+    assert len(result["epoch_weights"]) == 2 and result["weights_capped"]
+    assert result["final_epoch"] == 1  # weights never changed, so the last kept copy matches

@@ -1,0 +1,126 @@
+"""The link is the lesson: every page's state survives a trip through the address bar, and hostile
+query strings lose only their bad parts (AppTest, so the pages' own widgets are checked)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from cnnviz import links
+from cnnviz.architecture import PRESETS, compact_layer, summarize
+from cnnviz.errors import InputError
+from cnnviz.kernels import PRESETS as KERNELS
+from tests.conftest import page_path
+
+HOSTILE = {
+    "utm_source": "x", "kernel": " ".join(["_".join(["1"] * 50)] * 50), "stride": "0",
+    "junk": "%00<script>" * 1000, "stack": "conv-32-k.99 flatten",
+}
+
+
+def opened(page: str, query: dict[str, str]) -> AppTest:
+    app = AppTest.from_file(page_path(page), default_timeout=90)
+    app.query_params.update(query)
+    return app.run()
+
+
+def reopened(app: AppTest, page: str) -> AppTest:
+    """The same page opened in a fresh session from the link the first one wrote."""
+    assert not app.exception
+    return opened(page, {key: str(value) for key, value in app.query_params.items()})
+
+
+def notices(app: AppTest) -> list[str]:
+    return [w.value for w in app.warning if "link could not be used" in w.value]
+
+
+# ---------------------------------------------------------------- the codecs, no Streamlit
+def test_every_preset_stack_round_trips_and_a_15_layer_stack_fits_comfortably_in_a_url():
+    for _shape, stack in PRESETS.values():
+        text = links.write_stack(stack)
+        assert links.read_stack(text) == [compact_layer(layer, i) for i, layer in enumerate(stack, start=1)]
+    _, vgg = PRESETS["Small VGG"]
+    assert len(vgg) >= 15 and len(links.write_stack(vgg)) < 300  # browsers take 2,000+
+
+
+def test_hostile_parts_are_dropped_one_by_one_and_the_rest_is_applied():
+    values, problems = links.decode("convolution", {**HOSTILE, "padding": "same", "dilation": "2"})
+    assert values == {"conv_padding": "same", "conv_dilation": 2}
+    assert len(problems) == 3  # unknown names (once), the 50×50 kernel, stride 0
+    _, problems = links.decode("layer_builder", {"stack": HOSTILE["stack"], "input": "28x28x1"})
+    assert "larger" in problems[0] or "smaller" in problems[0]
+    with pytest.raises(InputError):
+        links.read_stack("conv-32 " * 100)
+    kernel, _ = links.decode("convolution", {"kernel": "-1_0_1 -2_0_2 -1_0_1"})
+    np.testing.assert_array_equal(kernel["conv_kernel_matrix"], KERNELS["sobel_x"].matrix)
+    assert links.encode("convolution", {"conv_kernel_matrix": KERNELS["sobel_x"].matrix}) == {"kernel": "sobel_x"}
+
+
+# ---------------------------------------------------------------- every page, through AppTest
+def test_convolution_link_round_trip():
+    query = {"image": "photo-stripes", "kernel": "1_2_1 0_0_0 -1_-2_-1", "stride": "2", "padding": "custom",
+             "p": "3", "dilation": "2", "flip": "1", "activation": "tanh", "pool": "avg", "pool_size": "3",
+             "pool_stride": "1"}
+    app = opened("convolution", query)
+    assert not app.exception and not notices(app)
+    assert app.number_input(key="conv_stride").value == 2 and app.number_input(key="conv_p").value == 3
+    assert app.toggle(key="conv_flip").value and app.selectbox(key="conv_activation").value == "tanh"
+    assert app.radio(key="conv_pool").value == "average"
+    assert app.session_state["image_label"] == "Sample: Photo: stripes and checks (generated)"
+    written = dict(app.query_params)
+    assert {**written, "kernel": ""} == {**query, "kernel": ""}
+    np.testing.assert_array_equal(links.KERNEL.read(written["kernel"]), [[1, 2, 1], [0, 0, 0], [-1, -2, -1]])
+    again = reopened(app, "convolution")
+    assert [m.value for m in again.metric] == [m.value for m in app.metric]
+
+
+def test_convolution_hostile_link_keeps_the_page_working():
+    app = opened("convolution", {**HOSTILE, "padding": "same"})
+    assert not app.exception
+    assert len(notices(app)) == 1 and "stride" in notices(app)[0] and "kernel" in notices(app)[0]
+    assert app.radio(key="conv_padding").value == "same" and app.number_input(key="conv_stride").value == 1
+
+
+def test_pixels_link_round_trip():
+    app = opened("pixels", {"image": "photo-sunset", "channel": "blue", "top": "5", "left": "7"})
+    assert not app.exception and not notices(app)
+    assert app.radio(key="pixels_channel").value == "blue" and app.number_input(key="pixels_top").value == 5
+    assert reopened(app, "pixels").number_input(key="pixels_left").value == 7
+
+
+def test_layer_builder_link_round_trip_and_a_stack_that_does_not_fit():
+    shape, stack = PRESETS["Small VGG"]
+    query = {"input": "32x32x3", "stack": links.write_stack(stack)}
+    app = opened("layer_builder", query)
+    assert not app.exception and not notices(app)
+    assert app.session_state["stack"] == [compact_layer(layer, i) for i, layer in enumerate(stack, start=1)]
+    assert dict(app.query_params) == query
+    assert reopened(app, "layer_builder").session_state["input_shape"] == (32, 32, 3)
+    broken = opened("layer_builder", {"input": "4x4x1", "stack": links.write_stack(stack)})
+    assert not broken.exception and len(notices(broken)) == 1
+    summarize(broken.session_state["stack"], broken.session_state["input_shape"])  # the page kept a valid stack
+
+
+def test_training_form_link_round_trip():
+    query = {"dataset": "neu", "neu_size": "32", "network": "preset", "preset": "NEU CNN 64x64 (fast)",
+             "optimizer": "sgd", "lr": "0.01", "batch": "32", "epochs": "7", "images": "500", "val": "0.2",
+             "early": "1", "patience": "3", "augment": "0", "cosine": "1", "start": "42"}
+    app = opened("training", query)
+    assert not app.exception and not notices(app)
+    assert app.session_state["tr_seed"] == 42 and app.session_state["tr_lr"] == 0.01
+    assert dict(app.query_params) == query
+    assert reopened(app, "training").session_state["tr_preset"] == "NEU CNN 64x64 (fast)"
+    hostile = opened("training", {**HOSTILE, "epochs": "100000", "optimizer": "adam"})
+    assert not hostile.exception and len(notices(hostile)) == 1
+
+
+def test_inside_link_round_trip():
+    app = opened("inside", {"model": "fashion_mnist", "tab": "filters", "image": "fashion-trouser"})
+    assert not app.exception and not notices(app)
+    assert app.session_state["inside_model"] == links.demo_label("fashion_mnist")
+    assert app.session_state["inside_tab"] == links.INSIDE_TABS["filters"]
+    assert dict(app.query_params)["tab"] == "filters"
+    assert reopened(app, "inside").session_state["inside_model"] == links.demo_label("fashion_mnist")
+    hostile = opened("inside", {**HOSTILE, "model": "resnet", "tab": "x" * 10_000})
+    assert not hostile.exception and len(notices(hostile)) == 1

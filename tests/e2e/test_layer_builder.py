@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from cnnviz.architecture import PRESETS, to_json
 from tests.e2e.browser import assert_no_exception, goto, wait_idle
 
@@ -31,8 +33,8 @@ def test_page_shows_the_mnist_model_with_keras_numbers(page, app_url):
     assert_no_exception(page)
     assert page.get_by_text("Layers (7)").count() == 1
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # the stack diagram and the bars
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # mounts after the script ends
+    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_attached()  # the diagram and the bars
 
 
 def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):

@@ -53,6 +53,17 @@ def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
 
 
+def test_a_kernel_size_above_the_maximum_is_put_back_and_explained(page, app_url):
+    """The box used to keep showing "40" while the stack silently kept 3×3."""
+    goto(page, app_url, PATH)
+    layer_box(page, "1 · Conv2D").locator("summary").click()
+    set_number(page, layer_box(page, "1 · Conv2D"), "Kernel rows", 40)
+    box = layer_box(page, "1 · Conv2D")
+    expect(box.get_by_text("Kernel rows: 40 is more than the maximum 15, so 3 was kept.")).to_be_visible()
+    expect(box.get_by_label("Kernel rows", exact=True)).to_have_value("3")
+    assert_no_exception(page)
+
+
 def test_add_then_remove_a_layer(page, app_url):
     goto(page, app_url, PATH)
     page.get_by_role("button", name="Add layer").click()

@@ -90,8 +90,8 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
     if values.ndim == 3:
         figure = plots.feature_maps(values)
         tall = figure.layout.height > MAPS_BOX_HEIGHT
-        st.caption(f"All {values.shape[2]} channels on one colour scale; hover a pixel for its value."
-                   + (" Scroll for more." if tall else ""))
+        st.caption(f"All {values.shape[2]} channels on one colour scale. {plots.colour_note(plots.is_signed(values))} "
+                   "Hover a pixel for its value." + (" Scroll for more." if tall else ""))
         with st.container(height=MAPS_BOX_HEIGHT if tall else "content", border=False):
             st.plotly_chart(figure, width="stretch", key="inside_maps")
     else:
@@ -116,7 +116,7 @@ def show_filters(model, key: str) -> None:
         faces = faces if fan_in == 1 else faces.mean(axis=-1)
         what = "Filter"
         st.markdown(f"The **{count} filters** of `{layer_name}`, each {kh}×{kw} weights learned from the data "
-                    "(blue positive, red negative, each scaled to its largest weight). Nobody designed them."
+                    f"({plots.SIGNED_NOTE[:-1].lower()}; each scaled to its largest weight). Nobody designed them."
                     + (" Colour filters are shown as the mean of their R, G and B weights." if fan_in == 3 else ""))
     else:
         index = st.number_input(f"Filter of {layer_name} (0–{count - 1})", 0, count - 1, key=f"{key}_{layer_name}")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from dataclasses import replace
@@ -102,6 +103,8 @@ def test_a_run_near_chance_level_is_flagged_and_runs_are_compared_at_once(traine
     assert any("The network did not learn" in w.value and "Try a larger learning rate: 0.1 suits SGD" in w.value
                for w in trained.warning)
     assert trained.multiselect(key="tr_compare").value == [first.label, stuck.label]  # both drawn from the start
+    table = trained.dataframe[-1].proto  # the comparison: scrolls sideways with the run's name kept in view
+    assert json.loads(table.columns)["run"]["pinned"] is True
     trained.selectbox(key="tr_selected").set_value(first.label).run()
     assert not any("did not learn" in w.value for w in trained.warning)
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from playwright.sync_api import expect
+
 from cnnviz.architecture import PRESETS, to_json
 from tests.e2e.browser import assert_no_exception, goto, wait_idle
 
@@ -31,8 +33,8 @@ def test_page_shows_the_mnist_model_with_keras_numbers(page, app_url):
     assert_no_exception(page)
     assert page.get_by_text("Layers (7)").count() == 1
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
-    assert page.locator('[data-testid="stDataFrame"]').count() == 1
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # the stack diagram and the bars
+    expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # mounts after the script ends
+    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_attached()  # the diagram and the bars
 
 
 def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
@@ -49,6 +51,17 @@ def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
     shows(page, "Activations per image")  # the totals are back
     assert page.get_by_text(message).count() == 0
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
+
+
+def test_a_kernel_size_above_the_maximum_is_put_back_and_explained(page, app_url):
+    """The box used to keep showing "40" while the stack silently kept 3×3."""
+    goto(page, app_url, PATH)
+    layer_box(page, "1 · Conv2D").locator("summary").click()
+    set_number(page, layer_box(page, "1 · Conv2D"), "Kernel rows", 40)
+    box = layer_box(page, "1 · Conv2D")
+    expect(box.get_by_text("Kernel rows: 40 is more than the maximum 15, so 3 was kept.")).to_be_visible()
+    expect(box.get_by_label("Kernel rows", exact=True)).to_have_value("3")
+    assert_no_exception(page)
 
 
 def test_add_then_remove_a_layer(page, app_url):

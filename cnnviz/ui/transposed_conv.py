@@ -83,8 +83,8 @@ def transposed_section(image: np.ndarray) -> None:
     row_column, col_column, back_column, next_column = st.columns([2, 2, 1, 1], vertical_alignment="bottom")
     i = int(row_column.number_input("Input row", 0, side - 1, key="tconv_i"))
     j = int(col_column.number_input("Input column", 0, side - 1, key="tconv_j"))
-    back_column.button("◀ Back", on_click=_move, args=(side * side, -1), key="tconv_back", width="stretch")
-    next_column.button("Step ▶", on_click=_move, args=(side * side, 1), key="tconv_next", width="stretch")
+    back_column.button("◀ Previous cell", on_click=_move, args=(side * side, -1), key="tconv_back", width="stretch")
+    next_column.button("Next cell ▶", on_click=_move, args=(side * side, 1), key="tconv_next", width="stretch")
 
     contribution, partial = ops.scatter_step(x, kernel, i, j, stride=stride, padding=padding, output_padding=extra)
     top, left = i * stride - padding, j * stride - padding
@@ -94,7 +94,7 @@ def transposed_section(image: np.ndarray) -> None:
                f"{top}…{top + k - 1} and columns {left}…{left + k - 1} (starting at {i}·{stride} − {padding} and "
                f"{j}·{stride} − {padding}). After {done} of {side * side} cells the sum so far is shown; "
                + ("it is now the whole transposed convolution." if done == side * side
-                  else "press Step ▶ to add more."))
+                  else "press Next cell ▶ to add more."))
     input_column, contribution_column, partial_column = st.columns(3)
     input_column.plotly_chart(outlined_map(x, (i, j, i, j), title="Input (your image, i×i)", height=300),
                               width="stretch", key="tconv_input")

@@ -1,4 +1,4 @@
-"""The transposed-convolution step-through in real Chromium: Step ▶ scatters the next cell, the formula follows."""
+"""The transposed-convolution step-through in real Chromium: Next cell ▶ scatters the next input cell."""
 
 from __future__ import annotations
 

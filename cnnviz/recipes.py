@@ -194,9 +194,10 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
 RECIPES.update(NOTEBOOK_RECIPES)
 
 
-def notebook_recipe(title: str) -> Recipe | None:
-    """The "Reproduce the notebook" recipe whose title is ``title`` (a run's label), if any."""
-    return next((recipe for recipe in NOTEBOOK_RECIPES.values() if recipe.title == title), None)
+def notebook_recipe(label: str) -> Recipe | None:
+    """The "Reproduce the notebook" recipe a run was trained with, from the run's label ("Run 2 · <title>")."""
+    return next((recipe for recipe in NOTEBOOK_RECIPES.values()
+                 if label == recipe.title or label.endswith(f" · {recipe.title}")), None)
 
 
 # ---------------------------------------------------------------- the MNIST notebook's six "tasks for the reader"

@@ -58,7 +58,7 @@ _POOL = {"type": "MaxPooling2D", "pool_size": 2}
 _SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"}
 
 #: The course's digit classifier (Conv32-Pool-Conv64-Pool-Dense128), the base of the quick experiments.
-COURSE_STACK: list[dict[str, Any]] = NOTEBOOK_PRESETS[MNIST][1]
+COURSE_STACK: list[dict[str, Any]] = [dict(layer) for layer in NOTEBOOK_PRESETS[MNIST][1]]
 
 RECIPES: dict[str, Recipe] = {
     "quick_mnist": Recipe(
@@ -136,7 +136,8 @@ RECIPES: dict[str, Recipe] = {
 def _notebook(preset: str, dataset: str, title: str, config: TrainConfig, description: str, notebook: str,
               image_size: int | None = None, measured: str = "") -> Recipe:
     """A recipe that trains a course notebook's exact model with the notebook's own settings."""
-    return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=NOTEBOOK_PRESETS[preset][1],
+    stack = [dict(layer) for layer in NOTEBOOK_PRESETS[preset][1]]  # a copy: the preset stays as the notebook has it
+    return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=stack,
                   config=config, description=description, image_size=image_size, notebook=notebook,
                   measured=measured)
 

@@ -40,7 +40,7 @@ from cnnviz import architecture, datasets  # noqa: E402
 from cnnviz.training import TrainConfig, train, validation_indices  # noqa: E402
 from cnnviz.training.estimate import SECONDS_PER_IMAGE, TRAIN_MACS_PER_SECOND, epoch_seconds  # noqa: E402
 
-STACK_NAME = "MNIST CNN"  # the seeds' Conv32-Pool-Conv64-Pool-Dense128 network
+STACK_NAME = "MNIST CNN"  # the course's Conv32-Pool-Conv64-Pool-Dense128 network
 CALIBRATION = ("LeNet-5", "MNIST CNN", "Fashion-MNIST CNN", "NEU CNN 64x64 (fast)")
 
 

@@ -58,7 +58,7 @@ _POOL = {"type": "MaxPooling2D", "pool_size": 2}
 _SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"}
 
 #: The course's digit classifier (Conv32-Pool-Conv64-Pool-Dense128), the base of the quick experiments.
-COURSE_STACK: list[dict[str, Any]] = NOTEBOOK_PRESETS[MNIST][1]
+COURSE_STACK: list[dict[str, Any]] = [dict(layer) for layer in NOTEBOOK_PRESETS[MNIST][1]]
 
 #: Training-time changes for a small collected set: tilted, zoomed and shifted a little every epoch.
 MY_CLASSES_AUGMENTATION = (
@@ -159,7 +159,8 @@ RECIPES: dict[str, Recipe] = {
 def _notebook(preset: str, dataset: str, title: str, config: TrainConfig, description: str, notebook: str,
               image_size: int | None = None, measured: str = "") -> Recipe:
     """A recipe that trains a course notebook's exact model with the notebook's own settings."""
-    return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=NOTEBOOK_PRESETS[preset][1],
+    stack = [dict(layer) for layer in NOTEBOOK_PRESETS[preset][1]]  # a copy: the preset stays as the notebook has it
+    return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=stack,
                   config=config, description=description, image_size=image_size, notebook=notebook,
                   measured=measured)
 
@@ -217,9 +218,10 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
 RECIPES.update(NOTEBOOK_RECIPES)
 
 
-def notebook_recipe(title: str) -> Recipe | None:
-    """The "Reproduce the notebook" recipe whose title is ``title`` (a run's label), if any."""
-    return next((recipe for recipe in NOTEBOOK_RECIPES.values() if recipe.title == title), None)
+def notebook_recipe(label: str) -> Recipe | None:
+    """The "Reproduce the notebook" recipe a run was trained with, from the run's label ("Run 2 · <title>")."""
+    return next((recipe for recipe in NOTEBOOK_RECIPES.values()
+                 if label == recipe.title or label.endswith(f" · {recipe.title}")), None)
 
 
 # ---------------------------------------------------------------- the MNIST notebook's six "tasks for the reader"

@@ -247,6 +247,7 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     st.latex(formula)
     st.caption(f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
                f"{pooled.shape[0]}×{pooled.shape[1]} after pooling.")
+    worked_examples.activation_curve_section()
 
     st.subheader("Does max pooling tolerate small shifts?")
     st.markdown("Move the input a few pixels to the right. A max-pooled cell keeps its value as long as the "
@@ -401,7 +402,6 @@ def kernel_and_maps(image: np.ndarray) -> None:
                     "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
                     "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else ""))
         activation_and_pooling_section(feature_map[:, :, 0])
-        worked_examples.activation_curve_section()
         worked_examples.dropout_section()
     share_link("convolution")  # in the fragment: a stride change updates the link too
 

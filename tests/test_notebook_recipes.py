@@ -29,6 +29,7 @@ def test_each_notebook_recipe_trains_the_notebooks_model_with_its_settings(key, 
     assert recipe.config.learning_rate == 1e-3  # the optimizers' Keras default, as the notebooks leave it
     assert batch in BATCHES and show_config(recipe.config)["tr_batch"] == batch
     assert recipe.notebook and notebook_recipe(recipe.title) is recipe
+    assert notebook_recipe(f"Run 12 · {recipe.title}") is recipe
     recipe.config.validate()
 
 
@@ -55,7 +56,8 @@ def _comparison_script() -> None:
     if "run" not in st.session_state:
         config = dataclasses.replace(recipe.config, epochs=1, max_train_samples=300)
         run = train(recipe.stack, datasets.load("mnist"), config)
-        st.session_state["run"] = dataclasses.replace(run, label=recipe.title)
+        # Labelled as the Training page's collect_runs labels a finished run.
+        st.session_state["run"] = dataclasses.replace(run, label=f"Run 1 · {recipe.title}")
     notebook_comparison(st.session_state["run"])
 
 

@@ -124,8 +124,8 @@ def activation_curve_section() -> None:
     st.subheader("The activation as a curve")
     x = np.linspace(-4, 4, 161)
     shown = ("relu", "leaky_relu", "tanh", "sigmoid")
-    lines = {name: ops.activation(x, name)}
-    lines.update({other: ops.activation(x, other) for other in shown if other != name})
+    lines = {other: ops.activation(x, other) for other in shown if other != name}
+    lines[name] = ops.activation(x, name)  # drawn last, on top of the others
     formula_column, plot_column = st.columns([2, 3])
     with formula_column:
         st.markdown(f"**{name}**, applied to every value of the feature map:")

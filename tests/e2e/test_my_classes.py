@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 import re
 
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
+from tests.e2e.browser import CANVAS, assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
 from tests.e2e.test_inside import prediction
 
 PER_CLASS = 6
@@ -16,12 +16,19 @@ def circle(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
             for k in range(29)]
 
 
+def in_view(page) -> None:
+    """Scroll the canvas into the window: the mouse draws only on what is on screen."""
+    page.locator(CANVAS).first.scroll_into_view_if_needed()
+
+
 def draw_circle(page, variant: int) -> None:
+    in_view(page)
     draw_stroke(page, circle(120 + 12 * (variant % 3), 130 + 10 * (variant % 2), 55 + 12 * (variant % 4)))
 
 
 def draw_cross(page, variant: int) -> None:
     half, cx, cy = 50 + 10 * (variant % 4), 135 + 10 * (variant % 3), 140 - 8 * (variant % 2)
+    in_view(page)
     draw_stroke(page, [(cx - half + 10 * t, cy - half + 10 * t) for t in range(int(2 * half / 10) + 1)])
     draw_stroke(page, [(cx + half - 10 * t, cy - half + 10 * t) for t in range(int(2 * half / 10) + 1)])
 
@@ -68,6 +75,7 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
     page.get_by_role("option", name=re.compile("^Your run 1")).click()
     wait_idle(page)
     choose_segment(page, "Draw")
+    in_view(page)
     draw_stroke(page, circle(150, 140, 70))  # a circle it never saw: bigger, elsewhere
     page.get_by_text("4 · Live try-out").wait_for(timeout=20_000)
     assert prediction(page) == "circle"

@@ -7,26 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import architecture, datasets
+from cnnviz import architecture
 from cnnviz.training import TrainConfig, adapt_output, train
 from cnnviz.training.snapshots import model_at, weight_recorder
-
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
-
-
-@pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        x_train=full.x_train[:300].copy(), y_train=full.y_train[:300].copy(),
-        x_test=full.x_test[:100].copy(), y_test=full.y_test[:100].copy(),
-        class_names=list(full.class_names), source="300/100 MNIST digits for tests", name="mnist",
-    )
+from tests.test_training import TINY, small  # noqa: F401 - registers its 600/300 MNIST digits fixture here
 
 
 def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
@@ -35,9 +19,9 @@ def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
         np.testing.assert_array_equal(x, y)
 
 
-def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(small):
+def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(request):
     config = TrainConfig(epochs=3, batch_size=32, seed=3)
-    run = train(TINY, small, config)
+    run = train(TINY, request.getfixturevalue("small"), config)
     assert run.epochs_recorded == 3 and run.final_epoch == 3 and not run.weights_capped
     keras.utils.set_random_seed(config.seed)  # train() builds its model right after this call
     initial = architecture.to_keras(adapt_output(TINY, (28, 28, 1), 10)[0], (28, 28, 1)).get_weights()
@@ -52,8 +36,8 @@ def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model
     assert_same(run.model.get_weights(), run.weights_at(3))
 
 
-def test_keep_best_ends_with_the_lowest_validation_loss_epoch(small):
-    run = train(TINY, small, TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2,
+def test_keep_best_ends_with_the_lowest_validation_loss_epoch(request):
+    run = train(TINY, request.getfixturevalue("small"), TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2,
                                          keep_best=True, seed=1))
     best = int(np.argmin(run.history["val_loss"])) + 1
     assert run.final_epoch == best

@@ -37,8 +37,8 @@ def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model
 
 
 def test_keep_best_ends_with_the_lowest_validation_loss_epoch(request):
-    run = train(TINY, request.getfixturevalue("small"), TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2,
-                                         keep_best=True, seed=1))
+    config = TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2, keep_best=True, seed=1)
+    run = train(TINY, request.getfixturevalue("small"), config)
     best = int(np.argmin(run.history["val_loss"])) + 1
     assert run.final_epoch == best
     assert_same(run.model.get_weights(), run.weights_at(best))

@@ -56,3 +56,17 @@ def test_a_network_over_the_budget_keeps_only_its_first_epochs():
     result = recorder.result(epochs_done=3)
     assert len(result["epoch_weights"]) == 2 and result["weights_capped"]
     assert result["final_epoch"] == 1  # weights never changed, so the last kept copy matches
+
+
+def test_keep_best_restores_the_best_epoch_even_when_a_later_one_is_worse():
+    model = architecture.to_keras(TINY, (28, 28, 1))
+    recorder = weight_recorder(model, keep_best=True)
+    recorder.set_model(model)
+    recorder.on_train_begin()
+    for epoch, val_loss in enumerate((0.5, 0.3, 0.4)):  # epoch 2 (1-based) is the best
+        model.set_weights([w + 1 for w in model.get_weights()])  # as if an epoch of training changed them
+        recorder.on_epoch_end(epoch, {"val_loss": val_loss})
+    recorder.on_train_end()
+    result = recorder.result(epochs_done=3)
+    assert result["final_epoch"] == 2
+    assert_same(model.get_weights(), result["epoch_weights"][2])

@@ -244,6 +244,7 @@ SCHEMAS: dict[str, Schema] = {
         "patience": ("tr_patience", whole(1, 20, "The patience")),
         "augment": ("tr_augment", FLAG),
         "cosine": ("tr_cosine", FLAG),
+        "best": ("tr_keep_best", FLAG),
         "start": ("tr_seed", whole(0, 2**31 - 1, "The random start")),
     },
     "inside": {

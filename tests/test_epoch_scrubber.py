@@ -70,3 +70,33 @@ def test_keep_best_restores_the_best_epoch_even_when_a_later_one_is_worse():
     result = recorder.result(epochs_done=3)
     assert result["final_epoch"] == 2
     assert_same(model.get_weights(), result["epoch_weights"][2])
+
+
+def test_the_inside_page_follows_the_chosen_epoch(request):
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz import inspect
+    from cnnviz.images import to_model_input
+    from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+    from tests.conftest import page_path
+
+    run = train(TINY, request.getfixturevalue("small"), TrainConfig(epochs=2, batch_size=32, seed=5))
+    run.label = "tiny"
+    app = AppTest.from_file(page_path("inside"), default_timeout=120)
+    app.session_state["runs"] = [run]
+    app.run()
+    box = app.selectbox(key="inside_model")
+    app = box.set_value(next(o for o in box.options if o.startswith("Your run 1"))).run()
+    slider = app.slider(key="inside_epoch_0")
+    assert (slider.min, slider.max, slider.value) == (0, 2, 2)
+    x = to_model_input(load_sample(DEFAULT_SAMPLE), (28, 28, 1), center=True)
+    shown = set()
+    for epoch in (0, 1, 2):
+        app = app.slider(key="inside_epoch_0").set_value(epoch).run()
+        assert not app.exception
+        probabilities = inspect.predict(model_at(run, epoch), x)
+        top = int(np.argmax(probabilities))
+        said = next(m.value for m in app.markdown if m.value.startswith("The network says"))
+        assert said.startswith(f"The network says **{top}** ({probabilities[top]:.1%} sure)"), (epoch, said)
+        shown.add(said)
+    assert len(shown) > 1  # the random start and the trained network do not agree on a 7

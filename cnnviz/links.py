@@ -153,6 +153,8 @@ def _value(text: str) -> Any:
 
 def write_stack(stack: Any) -> str:
     """The stack as space-separated layer tokens; InputError for a stack or value a link cannot hold."""
+    if len(stack) > MAX_LINK_LAYERS:
+        raise InputError(f"A link holds at most {MAX_LINK_LAYERS} layers")
     tokens = []
     for position, layer in enumerate(stack, start=1):
         compact = architecture.compact_layer(layer, position)

@@ -275,7 +275,7 @@ def _split_code(side: int) -> list[str]:
 
 def _network_text(notes: list[str]) -> str:
     adapted = "".join(f"\n- {note}" for note in notes)
-    changed = " The app changed the stack for this:" if notes else ""
+    changed = " The app changed the stack for this:\n" if notes else ""
     return f"""
 ## 4 · The network
 

@@ -153,6 +153,8 @@ def _value(text: str) -> Any:
 
 def write_stack(stack: Any) -> str:
     """The stack as space-separated layer tokens; InputError for a stack or value a link cannot hold."""
+    if len(stack) > MAX_LINK_LAYERS:
+        raise InputError(f"A link holds at most {MAX_LINK_LAYERS} layers")
     tokens = []
     for position, layer in enumerate(stack, start=1):
         compact = architecture.compact_layer(layer, position)
@@ -244,6 +246,7 @@ SCHEMAS: dict[str, Schema] = {
         "patience": ("tr_patience", whole(1, 20, "The patience")),
         "augment": ("tr_augment", FLAG),
         "cosine": ("tr_cosine", FLAG),
+        "best": ("tr_keep_best", FLAG),
         "start": ("tr_seed", whole(0, 2**31 - 1, "The random start")),
     },
     "inside": {

@@ -7,26 +7,10 @@ import keras
 import numpy as np
 import pytest
 
-from cnnviz import architecture, datasets
+from cnnviz import architecture
 from cnnviz.training import TrainConfig, adapt_output, train
 from cnnviz.training.snapshots import model_at, weight_recorder
-
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
-
-
-@pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        x_train=full.x_train[:300].copy(), y_train=full.y_train[:300].copy(),
-        x_test=full.x_test[:100].copy(), y_test=full.y_test[:100].copy(),
-        class_names=list(full.class_names), source="300/100 MNIST digits for tests", name="mnist",
-    )
+from tests.test_training import TINY, small  # noqa: F401 - registers its 600/300 MNIST digits fixture here
 
 
 def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
@@ -35,9 +19,9 @@ def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
         np.testing.assert_array_equal(x, y)
 
 
-def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(small):
+def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(request):
     config = TrainConfig(epochs=3, batch_size=32, seed=3)
-    run = train(TINY, small, config)
+    run = train(TINY, request.getfixturevalue("small"), config)
     assert run.epochs_recorded == 3 and run.final_epoch == 3 and not run.weights_capped
     keras.utils.set_random_seed(config.seed)  # train() builds its model right after this call
     initial = architecture.to_keras(adapt_output(TINY, (28, 28, 1), 10)[0], (28, 28, 1)).get_weights()
@@ -52,9 +36,9 @@ def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model
     assert_same(run.model.get_weights(), run.weights_at(3))
 
 
-def test_keep_best_ends_with_the_lowest_validation_loss_epoch(small):
-    run = train(TINY, small, TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2,
-                                         keep_best=True, seed=1))
+def test_keep_best_ends_with_the_lowest_validation_loss_epoch(request):
+    config = TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2, keep_best=True, seed=1)
+    run = train(TINY, request.getfixturevalue("small"), config)
     best = int(np.argmin(run.history["val_loss"])) + 1
     assert run.final_epoch == best
     assert_same(run.model.get_weights(), run.weights_at(best))
@@ -72,3 +56,47 @@ def test_a_network_over_the_budget_keeps_only_its_first_epochs():
     result = recorder.result(epochs_done=3)
     assert len(result["epoch_weights"]) == 2 and result["weights_capped"]
     assert result["final_epoch"] == 1  # weights never changed, so the last kept copy matches
+
+
+def test_keep_best_restores_the_best_epoch_even_when_a_later_one_is_worse():
+    model = architecture.to_keras(TINY, (28, 28, 1))
+    recorder = weight_recorder(model, keep_best=True)
+    recorder.set_model(model)
+    recorder.on_train_begin()
+    for epoch, val_loss in enumerate((0.5, 0.3, 0.4)):  # epoch 2 (1-based) is the best
+        model.set_weights([w + 1 for w in model.get_weights()])  # as if an epoch of training changed them
+        recorder.on_epoch_end(epoch, {"val_loss": val_loss})
+    recorder.on_train_end()
+    result = recorder.result(epochs_done=3)
+    assert result["final_epoch"] == 2
+    assert_same(model.get_weights(), result["epoch_weights"][2])
+
+
+def test_the_inside_page_follows_the_chosen_epoch(request):
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz import inspect
+    from cnnviz.images import to_model_input
+    from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+    from tests.conftest import page_path
+
+    run = train(TINY, request.getfixturevalue("small"), TrainConfig(epochs=2, batch_size=32, seed=5))
+    run.label = "tiny"
+    app = AppTest.from_file(page_path("inside"), default_timeout=120)
+    app.session_state["runs"] = [run]
+    app.run()
+    box = app.selectbox(key="inside_model")
+    app = box.set_value(next(o for o in box.options if o.startswith("Your run 1"))).run()
+    slider = app.slider(key="inside_epoch_0")
+    assert (slider.min, slider.max, slider.value) == (0, 2, 2)
+    x = to_model_input(load_sample(DEFAULT_SAMPLE), (28, 28, 1), center=True)
+    shown = set()
+    for epoch in (0, 1, 2):
+        app = app.slider(key="inside_epoch_0").set_value(epoch).run()
+        assert not app.exception
+        probabilities = inspect.predict(model_at(run, epoch), x)
+        top = int(np.argmax(probabilities))
+        said = next(m.value for m in app.markdown if m.value.startswith("The network says"))
+        assert said.startswith(f"The network says **{top}** ({probabilities[top]:.1%} sure)"), (epoch, said)
+        shown.add(said)
+    assert len(shown) > 1  # the random start and the trained network do not agree on a 7

@@ -105,7 +105,7 @@ def test_layer_builder_link_round_trip_and_a_stack_that_does_not_fit():
 def test_training_form_link_round_trip():
     query = {"dataset": "neu", "neu_size": "32", "network": "preset", "preset": "NEU CNN 64x64 (fast)",
              "optimizer": "sgd", "lr": "0.01", "batch": "32", "epochs": "7", "images": "500", "val": "0.2",
-             "early": "1", "patience": "3", "augment": "0", "cosine": "1", "start": "42"}
+             "early": "1", "patience": "3", "augment": "0", "cosine": "1", "best": "1", "start": "42"}
     app = opened("training", query)
     assert not app.exception and not notices(app)
     assert app.session_state["tr_seed"] == 42 and app.session_state["tr_lr"] == 0.01

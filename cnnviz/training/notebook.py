@@ -11,12 +11,14 @@ with ``repr()``.
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cnnviz import architecture
 from cnnviz.datasets import NEU_CLASSES, TITLES, canonical_name
+from cnnviz.datasets.dataset import TEST_FRACTION, stratified_split
 from cnnviz.datasets.digits import FASHION_MNIST, MNIST
 from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
 from cnnviz.errors import InputError
@@ -31,18 +33,8 @@ FOLDERS = {"mnist": list(MNIST.folders), "fashion_mnist": list(FASHION_MNIST.fol
 KERAS_LOADERS = {"mnist": "keras.datasets.mnist.load_data()",
                  "fashion_mnist": "keras.datasets.fashion_mnist.load_data()"}
 
-_SPLITS = '''\
-def stratified_split(labels, seed, test_fraction):
-    """Indices (train, test): test_fraction of every class goes to test; the same seed, the same split."""
-    rng = np.random.default_rng(seed)
-    train, test = [], []
-    for k in np.unique(labels):
-        members = rng.permutation(np.flatnonzero(labels == k))
-        n_test = int(round(len(members) * test_fraction)) if len(members) > 1 else 0
-        test.append(members[:n_test])
-        train.append(members[n_test:])
-    return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
-'''
+# The app's own split, copied into the notebook so it holds no cnnviz import: the same seed, the same images.
+_SPLITS = f"TEST_FRACTION = {TEST_FRACTION!r}\n\n\n" + inspect.getsource(stratified_split)
 
 _DIGITS = '''\
 def read_idx(path):
@@ -283,7 +275,7 @@ def _split_code(side: int) -> list[str]:
 
 def _network_text(notes: list[str]) -> str:
     adapted = "".join(f"\n- {note}" for note in notes)
-    changed = " The app changed the stack for this:" if notes else ""
+    changed = " The app changed the stack for this:\n" if notes else ""
     return f"""
 ## 4 · The network
 

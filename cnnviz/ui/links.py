@@ -82,6 +82,8 @@ def share_link(page: str, slot: Any = None) -> None:
         st.image(qr_png(url), width=260, caption="Scan to open this view")
         if "image" not in state and "image" in links.SCHEMAS[page]:
             st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
+        if "model" in links.SCHEMAS[page] and "model" not in query:
+            st.caption("Your own trained runs stay in this browser: the link opens a demo model.")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

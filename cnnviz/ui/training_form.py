@@ -63,7 +63,7 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
         "tr_patience": config.early_stopping_patience or 2,
         "tr_subset": _nearest(config.max_train_samples, SUBSETS) if config.max_train_samples else "all",
         "tr_augment": bool(config.augmentation), "tr_aug_spec": config.augmentation or SHIFTS,
-        "tr_cosine": config.cosine_decay, "tr_seed": config.seed,
+        "tr_cosine": config.cosine_decay, "tr_seed": config.seed, "tr_keep_best": config.keep_best,
     }
 
 
@@ -251,6 +251,9 @@ def _settings() -> TrainConfig:
             st.toggle("Early stopping", key="tr_early",
                       help="Stop when the validation loss has not improved for a few epochs; keep the best weights.")
             st.number_input("Patience (epochs)", 1, 20, key="tr_patience", disabled=not ss["tr_early"])
+            st.toggle("Keep the best epoch (checkpoint)", key="tr_keep_best", disabled=ss["tr_val"] == 0,
+                      help="As ModelCheckpoint in the course notebooks: the model ends with the weights of the epoch "
+                           "with the lowest validation loss, not the last epoch's.")
             st.toggle("Augment: random shifts while training", key="tr_augment",
                       help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).")
             st.number_input("Seed", 0, 2**31 - 1, key="tr_seed", help="Same seed and settings: the same run again.")
@@ -262,7 +265,7 @@ def _settings() -> TrainConfig:
         early_stopping_patience=int(ss["tr_patience"]) if ss["tr_early"] and ss["tr_val"] > 0 else None,
         max_train_samples=None if ss["tr_subset"] == "all" else int(ss["tr_subset"]),
         seed=int(ss["tr_seed"]), augmentation=ss["tr_aug_spec"] if ss["tr_augment"] else (),
-        cosine_decay=ss["tr_cosine"],
+        cosine_decay=ss["tr_cosine"], keep_best=ss["tr_keep_best"] and ss["tr_val"] > 0,
     )
 
 

@@ -151,8 +151,26 @@ def _value(text: str) -> Any:
     return {"true": True, "false": False, "none": None}.get(text, text)
 
 
+def _preset_slug(name: str) -> str:
+    """A preset's name as link text: "MobileNet v1 (224×224×3)" → "mobilenet_v1_224_224_3"."""
+    return re.sub(r"[^a-z0-9]+", "_", name.lower()).strip("_")
+
+
+def _compact(stack: Any) -> list[dict[str, Any]]:
+    return [architecture.compact_layer(layer, position) for position, layer in enumerate(stack, start=1)]
+
+
+PRESET_PREFIX = "preset."
+
+
 def write_stack(stack: Any) -> str:
-    """The stack as space-separated layer tokens; InputError for a stack or value a link cannot hold."""
+    """The stack as space-separated layer tokens, or ``preset.<name>`` for a preset as it is (so MobileNet's
+    86 layers and a residual network travel too); InputError for a stack or value a link cannot hold.
+    """
+    compact = _compact(stack)
+    for name, (_shape, preset) in architecture.PRESETS.items():
+        if _compact(preset) == compact:
+            return PRESET_PREFIX + _preset_slug(name)
     if len(stack) > MAX_LINK_LAYERS:
         raise InputError(f"A link holds at most {MAX_LINK_LAYERS} layers")
     tokens = []
@@ -171,6 +189,11 @@ def write_stack(stack: Any) -> str:
 
 def read_stack(text: str) -> list[dict[str, Any]]:
     """The inverse of :func:`write_stack`, every layer checked (StackError naming the layer)."""
+    if text.startswith(PRESET_PREFIX):
+        slugs = {_preset_slug(name): stack for name, (_shape, stack) in architecture.PRESETS.items()}
+        if text[len(PRESET_PREFIX):] not in slugs:
+            raise InputError(f"There is no preset network called {text[len(PRESET_PREFIX):][:40]!r}")
+        return _compact(slugs[text[len(PRESET_PREFIX):]])
     tokens = text.split()
     if len(tokens) > MAX_LINK_LAYERS:
         raise InputError(f"The stack has {len(tokens)} layers; a link holds at most {MAX_LINK_LAYERS}")

@@ -124,3 +124,16 @@ def test_inside_link_round_trip():
     assert reopened(app, "inside").session_state["inside_model"] == links.demo_label("fashion_mnist")
     hostile = opened("inside", {**HOSTILE, "model": "resnet", "tab": "x" * 10_000})
     assert not hostile.exception and len(notices(hostile)) == 1
+
+
+def test_a_preset_travels_by_name_and_a_custom_residual_stack_is_refused_with_a_message():
+    _, mobilenet = next(value for name, value in PRESETS.items() if name.startswith("MobileNet"))
+    text = links.write_stack(mobilenet)
+    assert text.startswith(links.PRESET_PREFIX) and len(text) < 60
+    assert links.read_stack(text) == [compact_layer(layer, i) for i, layer in enumerate(mobilenet, start=1)]
+    with pytest.raises(InputError, match="no preset network"):
+        links.read_stack("preset.no_such_network")
+    residual = [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"},
+                {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}]}]
+    with pytest.raises(InputError, match="cannot travel in a link"):
+        links.write_stack(residual)

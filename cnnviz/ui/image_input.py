@@ -33,11 +33,15 @@ def reset_on_new_image(group: str, defaults: dict[str, int]) -> None:
     """Set widget values (key → value) to ``defaults`` on a first visit and whenever the session's image
     changes (another label or size), so coordinates chosen on a 28×28 image never linger on a 280×280 one.
 
-    Draw those widgets with their key and without a ``value`` (the session state holds it).
+    Draw those widgets with their key and without a ``value`` (the session state holds it). On a first
+    visit a value already set (by a shared link) is kept.
     """
     seen = (st.session_state.get("image_label"), current_image().shape)
-    if st.session_state.get(f"{group}_image_seen") != seen:
-        st.session_state.update(defaults)
+    previous = st.session_state.get(f"{group}_image_seen")
+    if previous != seen:
+        for key, value in defaults.items():
+            if previous is not None or key not in st.session_state:
+                st.session_state[key] = value
         st.session_state[f"{group}_image_seen"] = seen
 
 

@@ -32,7 +32,7 @@ def test_page_shows_the_mnist_model_with_keras_numbers(page, app_url):
     assert page.get_by_text("Layers (7)").count() == 1
     assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
     assert page.locator('[data-testid="stDataFrame"]').count() == 1
-    assert page.locator('[data-testid="stPlotlyChart"]').count() >= 2  # the stack diagram and the bars
+    page.locator('[data-testid="stPlotlyChart"]').nth(1).wait_for()  # the stack diagram and the bars (drawn last)
 
 
 def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):

@@ -100,3 +100,29 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
         assert said.startswith(f"The network says **{top}** ({probabilities[top]:.1%} sure)"), (epoch, said)
         shown.add(said)
     assert len(shown) > 1  # the random start and the trained network do not agree on a 7
+
+
+def _scores_at_epoch_page() -> None:
+    import streamlit as st
+
+    from cnnviz.ui.epochs import at_epoch
+
+    run = at_epoch(st.session_state["run"], key="scores_epoch")
+    st.metric("accuracy", repr(run.test_accuracy))
+
+
+def test_the_training_results_score_the_test_set_at_the_chosen_epoch(request):
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.training import loss_and_accuracy
+
+    digits = request.getfixturevalue("small")
+    run = train(TINY, digits, TrainConfig(epochs=2, batch_size=32, seed=5))
+    app = AppTest.from_function(_scores_at_epoch_page, default_timeout=120)
+    app.session_state["run"] = run
+    app.run()
+    assert app.metric[0].value == repr(run.test_accuracy)  # the final epoch: the run's own scores
+    app = app.slider(key="scores_epoch").set_value(0).run()
+    probabilities = model_at(run, 0).predict(digits.x_test.astype(np.float32) / 255, verbose=0)
+    expected = loss_and_accuracy(probabilities, run.test_labels)[1]
+    assert float(app.metric[0].value) == pytest.approx(expected) and expected < run.test_accuracy

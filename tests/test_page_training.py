@@ -32,6 +32,11 @@ def _wait_for(app: AppTest, predicate, timeout: float = 120.0) -> None:
         app.run()
 
 
+def _fresh_seed() -> int:
+    """A random start no earlier test run can have stored (finished runs are reused across runs)."""
+    return int(time.time() * 1000) % 2**31
+
+
 def _job(app: AppTest) -> TrainingJob:
     return app.session_state[JOB_KEY]
 
@@ -87,7 +92,7 @@ def test_result_views_show_confusion_cells_and_mistakes(trained: AppTest) -> Non
 
 
 def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:
-    app = _page(tr_subset="all", tr_epochs=20)
+    app = _page(tr_subset="all", tr_epochs=20, tr_seed=_fresh_seed())
     _train_button(app).click().run()
     try:
         _wait_for(app, lambda a: "Epoch 1/20 · batch" in _progress_text(a))
@@ -121,7 +126,7 @@ def test_a_waiting_training_is_told_it_is_next() -> None:
     holder = object()
     assert gate.acquire(holder)
     try:
-        app = _page(**QUICK)
+        app = _page(**QUICK, tr_seed=_fresh_seed())  # a run the store cannot already hold
         _train_button(app).click().run()
         _wait_for(app, lambda a: any("yours is next" in i.value for i in a.info), timeout=30)
         assert "Waiting in line" in _progress_text(app)
@@ -129,7 +134,8 @@ def test_a_waiting_training_is_told_it_is_next() -> None:
         gate.release(holder)
     _wait_for(app, lambda a: _job(a).snapshot().state != "queued", timeout=30)  # starts once the slot is free
     _job(app).cancel()
-    assert _job(app).join(60) and gate.load() == (0, 0)
+    assert _job(app).join(60)
+    _wait_for(app, lambda a: gate.load() == (0, 0), timeout=60)  # the worker ends the cancelled task
 
 
 def test_a_new_training_cancels_the_old_one() -> None:

@@ -94,7 +94,9 @@ class TrainingCluster:
             if self.embedded:
                 # A worker that dies mid-training fails that training at once (the page offers a retry)
                 # instead of silently starting it again from epoch 1 on another worker.
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0}):
+                # No dashboard: the scheduler's HTTP port (Dask always opens one, on 127.0.0.1 here) serves nothing.
+                with dask.config.set({"distributed.scheduler.allowed-failures": 0,
+                                      "distributed.scheduler.http.routes": []}):
                     self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
                                                  dashboard_address=None)
                 address = self._cluster.scheduler_address

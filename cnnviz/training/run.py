@@ -84,11 +84,11 @@ class TrainingRun:
         return model
 
     @property
-    def parameters(self) -> int:
-        """Number of weights (Keras' ``count_params()``), without building the model."""
+    def parameters(self) -> int | None:
+        """Number of weights (Keras' ``count_params()``), without building the model; None without either."""
         if self.weights is not None:
             return int(sum(np.size(w) for w in self.weights))
-        return int(self.model.count_params())
+        return None if self.model is None else int(self.model.count_params())
 
     @property
     def epochs_done(self) -> int:

@@ -231,7 +231,7 @@ class TrainingService:
             position = self.gate.position(shared)
             if position:
                 shared.add_events([{"event": "queued", "position": position,
-                                    "wait_seconds": self.gate.wait_seconds(shared, lambda t: t.remaining_seconds())}])
+                                    "wait_seconds": self.gate.wait_seconds(shared, _remaining)}])
         return shared.abandoned
 
     def _scattered(self, client: Any, dataset: Any) -> Any:
@@ -297,6 +297,11 @@ class TrainingService:
     def running(self) -> int:
         with self._lock:
             return len(self._running)
+
+
+def _remaining(ticket: object) -> float:
+    """Seconds a gate ticket still needs (0 for a ticket that is not a shared training)."""
+    return ticket.remaining_seconds() if isinstance(ticket, SharedTraining) else 0.0
 
 
 def _weights(run: TrainingRun) -> list:

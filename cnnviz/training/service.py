@@ -10,7 +10,7 @@ job's thread with ``(stack, dataset, config, on_progress, should_stop)``, it ret
    the same live events (``"joined"``);
 3. otherwise a :class:`SharedTraining` waits for a free worker slot (the :class:`TrainingGate`:
    place and estimated wait are sent as ``"queued"`` events), submits
-   :func:`cnnviz.training.worker.train_task` under the key ``cnnviz-train-<hash>-<n>`` and pumps
+   :func:`cnnviz.training.worker.train_task` under the key ``cnnviz-train-<hash>-<random>`` and pumps
    its progress queue until the result (plain data) comes back.
 
 Stop: a training watched by one job stops after the current batch; when others watch it too,
@@ -25,6 +25,7 @@ from __future__ import annotations
 import itertools
 import threading
 import time
+import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
@@ -125,7 +126,6 @@ class TrainingService:
         self._datasets: OrderedDict[str, Any] = OrderedDict()
         self._lock = threading.Lock()
         self._watcher_ids = itertools.count(1)
-        self._submissions = itertools.count(1)
         self.tasks_submitted = 0
 
     # --- the job's side ---
@@ -200,7 +200,7 @@ class TrainingService:
                 raise TrainingUnavailable(str(error)) from None
             self.gate.capacity = self.cluster.slots()
             data = self._scattered(client, dataset)
-            shared.task_key = f"{shared.key}-{next(self._submissions)}"
+            shared.task_key = f"{shared.key}-{uuid.uuid4().hex[:8]}"  # unique: its queue and events are its own
             payload = self._run_task(client, shared, stack, data, config, start)
             if self.store is not None and not payload["stopped"]:
                 self.store.put(shared.key, payload)

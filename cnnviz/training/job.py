@@ -115,7 +115,8 @@ class TrainingGate:
             if ticket not in self._waiting:
                 return None
             ahead = list(itertools.takewhile(lambda t: t is not ticket, self._waiting))
-            slots = sorted([remaining(t) for t in self._holders.values()] + [0.0] * self.capacity)[: self.capacity]
+            busy = [remaining(t) for t in self._holders.values()]
+            slots = sorted(busy + [0.0] * max(0, self.capacity - len(busy)))
         for waiting in ahead:
             heapq.heapreplace(slots, slots[0] + remaining(waiting))
         return max(0.0, slots[0])

@@ -43,6 +43,9 @@ from cnnviz.training.store import RunStore
 POLL_SECONDS = 0.2
 QUEUED_EVERY = 1.0  # seconds between two "queued" events of a waiting training
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
+NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
+NO_WORKER = ("No computer is connected to train networks at the moment (the training cluster has no worker). "
+             "Try again in a minute, or ask whoever runs this server.")
 WORKER_LOST = ("The computer process that was training your network stopped unexpectedly (it may have run out "
                "of memory, or the server restarted it). Nothing is wrong with your settings: press Train to try "
                "again.")
@@ -263,9 +266,14 @@ class TrainingService:
                                max_seconds=self.budget.max_seconds, key=key, pure=False)
         self.tasks_submitted += 1
         sent: set[str] = set()
+        alone_since = None  # when the cluster was first seen without any worker
         try:
             while not future.done():
                 shared.add_events([e for batch in queue.get(batch=True) for e in batch])
+                if client.scheduler_info(n_workers=1)["workers"]:
+                    alone_since = None
+                elif time.monotonic() - (alone_since := alone_since or time.monotonic()) > NO_WORKER_SECONDS:
+                    raise TrainingUnavailable(NO_WORKER)
                 for name, wanted in (("stop", shared.stop_requested), ("cancel", shared.cancel_requested)):
                     if wanted and name not in sent:
                         events[name].set()

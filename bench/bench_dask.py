@@ -9,7 +9,7 @@ its own server(s) on free loopback ports (127.0.0.1 only) and a fresh run store,
   press Train on the same settings within 10 s. Reports the training tasks the scheduler ran for
   them, p95 click → first live point, and the slowest click → results against the reference.
 - ``--seeds N``: the embedded default; N sessions with N different random starts press Train (one
-  epoch on 500 images each), while 4 more sessions keep opening the light pages. Reports failures,
+  epoch on 3,000 images each), while 4 more sessions keep opening the light pages. Reports failures,
   how many waiting sessions were shown their place and a wait, and the light pages' p95.
 - ``--in-a-row N``: the embedded default; one session trains N times in a row (different random
   starts). Reports the web server's own RSS (not its workers) after the first and the last, and
@@ -38,7 +38,6 @@ from bench.bench_app import Server, free_port  # noqa: E402
 from bench.st_client import Session, SessionError  # noqa: E402
 
 LIGHT = ["", "pixels", "convolution", "layer_builder"]
-TINY_SUBSET_INDEX = 1.0  # "Training images" option 500
 
 
 def log(message: str) -> None:
@@ -80,7 +79,7 @@ class ExternalCluster:
 
 async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool = False,
                        timeout: float = 900) -> dict:
-    """One session: open Training, set the random start (and a tiny size), wait ``delay``, press Train,
+    """One session: open Training, set the random start (and 1 epoch if ``tiny``), wait ``delay``, press Train,
     follow the live panel until the results show. Returns the timings and what the page said."""
     out: dict = {"seed": seed, "first_point": None, "result": None, "waiting_texts": [], "error": None}
     try:
@@ -89,7 +88,6 @@ async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool =
             run = await session.set(run.widget("Seed"), float(seed))
             if tiny:
                 run = await session.set(run.widget("Epochs"), [1.0])
-                run = await session.set(run.widget("Training images"), [TINY_SUBSET_INDEX])
             await asyncio.sleep(delay)
             clicked = time.perf_counter()
             run = await session.set(run.widget("▶ Train", "button"), True)
@@ -214,7 +212,7 @@ def in_a_row(count: int) -> None:
                 log(f"training {i + 1}: server {rss[-1]:.0f} MB, worker (with its nanny) {workers[-1]:.0f} MB")
 
         asyncio.run(trainings())
-    print(f"\n## {count} trainings in a row (embedded default, 1 epoch on 500 images each)\n")
+    print(f"\n## {count} trainings in a row (embedded default, 1 epoch on 3,000 images each)\n")
     print(f"- web server RSS after training 1: {rss[0]:.0f} MB, after {count}: {rss[-1]:.0f} MB "
           f"(growth {rss[-1] - rss[0]:+.0f} MB, {(rss[-1] - rss[0]) / max(count - 1, 1):.2f} MB per training)")
     print(f"- largest worker RSS seen (nanny + worker): {max(workers):.0f} MB")

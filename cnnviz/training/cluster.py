@@ -62,7 +62,7 @@ class TrainingCluster:
         self._ready = threading.Event()
         self._error: BaseException | None = None
         self._lock = threading.Lock()
-        self._started = False
+        self._started = self._closed = False
 
     @classmethod
     def from_environment(cls) -> TrainingCluster:
@@ -113,6 +113,8 @@ class TrainingCluster:
         except BaseException as error:  # noqa: BLE001 - kept for the page, raised by client()
             self._error = error
         self._ready.set()
+        if self._closed:  # closed while starting: end what was started
+            self._shutdown()
 
     def client(self, timeout: float = 120) -> Any:
         """The connected ``distributed.Client``; waits up to ``timeout`` s for the start.
@@ -147,25 +149,35 @@ class TrainingCluster:
         return sorted(self._client.run(os.getpid).values())
 
     def close(self) -> None:
-        """Close the client, end the embedded workers and scheduler. Idempotent."""
-        self._ready.wait(180) if self._started else None
-        client, self._client = self._client, None
+        """Close the client, end the embedded workers and scheduler, within seconds. Idempotent.
+
+        Does not wait for a start still under way: that start shuts down what it made when it ends.
+        """
+        self._closed = True
+        if self._started:
+            self._ready.wait(5)
+        self._shutdown()
+
+    def _shutdown(self) -> None:
+        with self._lock:
+            client, self._client = self._client, None
+            processes, self._processes = list(self._processes), []
+            cluster, self._cluster = self._cluster, None
+            self._error = self._error or RuntimeError("the training cluster was closed")
+        for process in processes:
+            _signal_group(process, signal.SIGTERM)  # the nanny and the worker it started
         if client is not None:
             with contextlib.suppress(Exception):  # closing anyway
-                client.close(timeout=10)
-        for process in self._processes:
-            _signal_group(process, signal.SIGTERM)  # the nanny and the worker it started
-        for process in self._processes:
+                client.close(timeout=5)
+        for process in processes:
             try:
-                process.wait(20)
+                process.wait(5)
             except subprocess.TimeoutExpired:
                 _signal_group(process, signal.SIGKILL)
                 process.wait(5)
-        self._processes.clear()
-        cluster, self._cluster = self._cluster, None
         if cluster is not None:
-            cluster.close(timeout=10)
-        self._error = self._error or RuntimeError("the training cluster was closed")
+            with contextlib.suppress(Exception):
+                cluster.close(timeout=5)
 
 
 def _signal_group(process: subprocess.Popen, sig: int) -> None:

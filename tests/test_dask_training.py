@@ -233,6 +233,30 @@ def test_the_run_store_is_bounded_and_reads_only_its_own_files(tmp_path, service
         roomy.get(KEY_PREFIX + "../../etc")
 
 
+def _dask_processes() -> set[int]:
+    import psutil
+
+    found = set()
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "distributed.cli" in " ".join(child.cmdline()):
+                found.add(child.pid)
+        except psutil.Error:
+            continue
+    return found
+
+
+def test_closing_a_cluster_while_it_starts_leaves_no_process() -> None:
+    before = _dask_processes()
+    cluster = TrainingCluster(workers=1).start_in_background()
+    _wait(lambda: _dask_processes() - before)
+    started = _dask_processes() - before
+    cluster.close()
+    _wait(lambda: not (_dask_processes() & started), timeout=30)
+    with pytest.raises(RuntimeError):  # "closed", or "did not start in time" if it was still starting
+        cluster.client(timeout=5)
+
+
 def _free_port() -> int:
     import socket
 

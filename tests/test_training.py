@@ -343,9 +343,9 @@ def test_the_gate_estimates_each_waiting_tickets_wait() -> None:
     for holder in ("a", "b"):
         assert gate.acquire(holder)
     waiters = [threading.Thread(target=gate.acquire, args=(name,), daemon=True) for name in ("c", "d", "e")]
-    for thread in waiters:
+    for count, thread in enumerate(waiters, start=1):
         thread.start()
-        _wait(lambda: gate.load()[1] == waiters.index(thread) + 1)
+        _wait(lambda count=count: gate.load()[1] == count)
     waits = [gate.wait_seconds(name, seconds.get) for name in ("c", "d", "e")]
     assert waits == [30.0, 50.0, 50.0]  # c takes a's slot at 30; d b's at 50; e c's at 30 + 20
     assert gate.wait_seconds("a", seconds.get) is None

@@ -22,6 +22,7 @@ import signal
 import subprocess
 import sys
 import threading
+import warnings
 from pathlib import Path
 from typing import Any
 
@@ -96,7 +97,8 @@ class TrainingCluster:
                 # instead of silently starting it again from epoch 1 on another worker.
                 # No dashboard: the scheduler's HTTP port (Dask always opens one, on 127.0.0.1 here) serves nothing.
                 with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                                      "distributed.scheduler.http.routes": []}):
+                                      "distributed.scheduler.http.routes": []}), warnings.catch_warnings():
+                    warnings.filterwarnings("ignore", message="Port 8787 is already in use")  # it takes another
                     self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
                                                  dashboard_address=None)
                 address = self._cluster.scheduler_address

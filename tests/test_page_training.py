@@ -91,6 +91,35 @@ def test_result_views_show_confusion_cells_and_mistakes(trained: AppTest) -> Non
     assert not trained.exception and any("weakest class" in c.value for c in trained.caption)
 
 
+def test_a_run_continues_for_more_epochs_and_a_repeat_is_reused(trained: AppTest) -> None:
+    first = trained.session_state["runs"][-1]
+    trained.number_input(key="tr_more_epochs").set_value(2).run()
+    trained.button(key="tr_continue").click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 2)
+    more = trained.session_state["runs"][-1]
+    assert more.epochs_done == 3 and more.history["loss"][0] == first.history["loss"][0]
+    assert more.label.endswith("· continued") and more.worker  # trained by a Dask worker
+    # The same settings again: the finished run comes back from the store at once, and says so.
+    _train_button(trained).click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 3)
+    assert trained.session_state["runs"][-1].reused == "stored"
+    assert any("already trained on this server" in i.value for i in trained.info)
+    trained.button(key="tr_own_copy").click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 4)
+    own = trained.session_state["runs"][-1]
+    assert own.reused == "" and own.config.seed != first.config.seed
+
+
+def test_the_teachers_limit_is_shown_and_refuses_a_bigger_training(monkeypatch) -> None:
+    monkeypatch.setenv("CNNVIZ_MAX_EPOCH_IMAGES", "1000")
+    app = _page(**QUICK)  # 1 epoch × 500 images: allowed
+    assert any("at most 1,000 epochs × images" in c.value for c in app.caption)
+    assert not _train_button(app).disabled
+    app.session_state["tr_epochs"] = 3
+    app.run()
+    assert any("your teacher's limit" in e.value for e in app.error) and _train_button(app).disabled
+
+
 def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:
     app = _page(tr_subset="all", tr_epochs=20, tr_seed=_fresh_seed())
     _train_button(app).click().run()

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import os
 import random
 import statistics
@@ -189,14 +190,18 @@ def seeds(count: int) -> None:
 
 def in_a_row(count: int) -> None:
     """``--in-a-row``: the web server's RSS over N trainings."""
-    from bench.bench_app import _children, _status_kb
+    import psutil
 
     def own_rss(pid: int) -> float:
-        return int(next(line.split()[1] for line in Path(f"/proc/{pid}/status").read_text().splitlines()
-                        if line.startswith("VmRSS:"))) / 1024
+        return psutil.Process(pid).memory_info().rss / 2**20
 
     def worker_rss(pid: int) -> float:
-        return max([_status_kb(child, "VmRSS") / 1024 for child in _children(pid)] or [0.0])
+        """The largest process under the server: the worker (its nanny is a small parent process)."""
+        sizes = []
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                sizes.append(child.memory_info().rss / 2**20)
+        return max(sizes or [0.0])
 
     with tempfile.TemporaryDirectory() as store, _server(store) as server:
         pid = server.process.pid
@@ -209,13 +214,14 @@ def in_a_row(count: int) -> None:
                     raise RuntimeError(result["error"])
                 rss.append(own_rss(pid))
                 workers.append(worker_rss(pid))
-                log(f"training {i + 1}: server {rss[-1]:.0f} MB, worker (with its nanny) {workers[-1]:.0f} MB")
+                log(f"training {i + 1}: server {rss[-1]:.0f} MB, worker {workers[-1]:.0f} MB")
 
         asyncio.run(trainings())
     print(f"\n## {count} trainings in a row (embedded default, 1 epoch on 3,000 images each)\n")
     print(f"- web server RSS after training 1: {rss[0]:.0f} MB, after {count}: {rss[-1]:.0f} MB "
           f"(growth {rss[-1] - rss[0]:+.0f} MB, {(rss[-1] - rss[0]) / max(count - 1, 1):.2f} MB per training)")
-    print(f"- largest worker RSS seen (nanny + worker): {max(workers):.0f} MB")
+    print(f"- worker RSS after training 1: {workers[0]:.0f} MB, largest seen: {max(workers):.0f} MB "
+          "(a worker restarts between trainings above $CNNVIZ_WORKER_RECYCLE_MB, default 1500)")
 
 
 def external() -> None:

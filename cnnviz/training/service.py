@@ -235,7 +235,7 @@ class TrainingService:
             if position:
                 shared.add_events([{"event": "queued", "position": position,
                                     "wait_seconds": self.gate.wait_seconds(shared, _remaining)}])
-        return shared.abandoned
+        return shared.abandoned or shared.stop_requested  # stopped before it started: nothing to keep
 
     def _scattered(self, client: Any, dataset: Any) -> Any:
         """The dataset as a future on the cluster, sent once and reused while it stays in use."""

@@ -8,6 +8,9 @@
   :meth:`~TrainingJob.cancel` abandons the job (a new run replaces it, or its page is gone).
   An ``owner_alive`` check lets the job cancel itself when nobody watches it any more.
   Any exception inside the thread ends the job as ``"failed"`` with its message kept for the page.
+  Its ``train_fn`` is :func:`cnnviz.training.train` (in this thread) or, in the app, the Dask
+  :class:`~cnnviz.training.service.TrainingService`, which queues by itself and reports its place
+  with ``{"event": "queued", "position", "wait_seconds"}`` progress events.
 
 Nothing here imports Streamlit; the thread never touches the page.
 """

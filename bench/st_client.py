@@ -278,8 +278,10 @@ class Session:
             run.exceptions.append(text)
             if fragment or self._pending is None:
                 self.background_exceptions.append(f"{self._page or 'home'}: {text}")
-        elif kind == "alert" and body.format == Alert.ERROR:
-            run.errors.append(body.body)
+        elif kind == "alert":  # every alert's text; errors also apart
+            if body.format == Alert.ERROR:
+                run.errors.append(body.body)
+            run.texts.append(body.body)
         elif kind == "imgs":
             run.media += [img.url for img in body.imgs if img.url.startswith("/media/")]
         elif kind in ("markdown", "heading"):

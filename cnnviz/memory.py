@@ -6,8 +6,9 @@ server's resident memory crept up by ~20 MB with every training even after the r
 away. Two arenas, a full garbage collection and an explicit trim after each training bring that
 down to ~8-9 MB per ``model.fit``: what is left is a known TensorFlow/Keras leak of repeated
 ``fit`` calls (keras-team/keras#20552, tensorflow/tensorflow#80753) that ``clear_session`` does
-not cure either; only a training in a child process would. ``bench/bench_app.py`` measures RSS
-over five trainings in a row.
+not cure either; that is why trainings run in Dask worker processes that restart themselves
+(:mod:`cnnviz.training.worker`). ``bench/bench_dask.py --in-a-row N`` measures the server's RSS
+over N trainings in a row.
 """
 
 from __future__ import annotations

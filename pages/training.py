@@ -9,7 +9,17 @@ from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
-from cnnviz.ui.training_job import collect_runs, current_job, live_panel, session_runs, start_training
+from cnnviz.ui.training_job import (
+    budget_panel,
+    collect_runs,
+    continue_panel,
+    current_job,
+    live_panel,
+    reuse_notice,
+    session_runs,
+    start_training,
+    training_service,
+)
 from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_results
 
 ss = st.session_state
@@ -24,10 +34,15 @@ st.markdown(
     "validation does not, the network is memorising instead of learning (over-fitting)."
 )
 
+training_service()  # starts the training workers in the background while the form is filled in
 setup = setup_form()
+refused = None
+if setup.error is None:
+    images = min(setup.config.max_train_samples or len(setup.dataset.y_train), len(setup.dataset.y_train))
+    refused = budget_panel(setup.config.epochs, images)
 job = current_job()
 running = job is not None and not job.done
-if st.button("▶ Train", type="primary", disabled=setup.error is not None,
+if st.button("▶ Train", type="primary", disabled=setup.error is not None or refused is not None,
              help="Replaces your training that is still running, if any."):
     job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
     ss.pop("tr_experiment", None)
@@ -42,7 +57,7 @@ elif job is not None:
     if snapshot.state == "failed":
         st.error(snapshot.error)
     elif snapshot.state == "cancelled":
-        st.warning("The last training was cancelled before it finished.")
+        st.warning(snapshot.error or "The last training was cancelled before it finished.")
     for run in fresh:
         remember_speed(run)
     if fresh:
@@ -66,10 +81,14 @@ with st.expander("🧪 One-click experiments: the MNIST notebook's six tasks for
             except InputError as exc:
                 st.error(str(exc))
             else:
-                start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=v.label) for v in variants])
-                ss["tr_experiment"] = key
-                ss[PENDING] = show_config(variants[-1].config)
-                st.rerun()
+                try:
+                    start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=v.label) for v in variants])
+                except InputError as exc:
+                    st.error(str(exc))
+                else:
+                    ss["tr_experiment"] = key
+                    ss[PENDING] = show_config(variants[-1].config)
+                    st.rerun()
 
 # ---------------------------------------------------------------- results and comparison
 runs = session_runs()
@@ -79,8 +98,10 @@ if runs:
     if ss.get("tr_selected") not in labels:
         ss["tr_selected"] = labels[-1]
     index = labels.index(st.selectbox("Run", labels, key="tr_selected"))
+    reuse_notice(runs[index])
     run_results(runs, index)
     notebook_comparison(runs[index])
+    continue_panel(runs[index])
     download(runs[index], index)
     if len(runs) > 1:
         st.subheader("4 · Compare runs")

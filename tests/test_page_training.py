@@ -34,6 +34,11 @@ def _wait_for(app: AppTest, predicate, timeout: float = 120.0) -> None:
         app.run()
 
 
+def _fresh_seed() -> int:
+    """A random start no earlier test run can have stored (finished runs are reused across runs)."""
+    return int(time.time() * 1000) % 2**31
+
+
 def _job(app: AppTest) -> TrainingJob:
     return app.session_state[JOB_KEY]
 
@@ -120,8 +125,37 @@ def test_changing_the_optimizer_suggests_its_learning_rate() -> None:
     assert app.session_state["tr_lr"] == 0.001
 
 
+def test_a_run_continues_for_more_epochs_and_a_repeat_is_reused(trained: AppTest) -> None:
+    first = trained.session_state["runs"][-1]
+    trained.number_input(key="tr_more_epochs").set_value(2).run()
+    trained.button(key="tr_continue").click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 2)
+    more = trained.session_state["runs"][-1]
+    assert more.epochs_done == 3 and more.history["loss"][0] == first.history["loss"][0]
+    assert more.label.endswith("· continued") and more.worker  # trained by a Dask worker
+    # The same settings again: the finished run comes back from the store at once, and says so.
+    _train_button(trained).click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 3)
+    assert trained.session_state["runs"][-1].reused == "stored"
+    assert any("already trained on this server" in i.value for i in trained.info)
+    trained.button(key="tr_own_copy").click().run()
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 4)
+    own = trained.session_state["runs"][-1]
+    assert own.reused == "" and own.config.seed != first.config.seed
+
+
+def test_the_teachers_limit_is_shown_and_refuses_a_bigger_training(monkeypatch) -> None:
+    monkeypatch.setenv("CNNVIZ_MAX_EPOCH_IMAGES", "1000")
+    app = _page(**QUICK)  # 1 epoch × 500 images: allowed
+    assert any("at most 1,000 epochs × images" in c.value for c in app.caption)
+    assert not _train_button(app).disabled
+    app.session_state["tr_epochs"] = 3
+    app.run()
+    assert any("your teacher's limit" in e.value for e in app.error) and _train_button(app).disabled
+
+
 def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:
-    app = _page(tr_subset="all", tr_epochs=20)
+    app = _page(tr_subset="all", tr_epochs=20, tr_seed=_fresh_seed())
     _train_button(app).click().run()
     try:
         _wait_for(app, lambda a: "Epoch 1/20 · batch" in _progress_text(a))
@@ -155,7 +189,7 @@ def test_a_waiting_training_is_told_it_is_next() -> None:
     holder = object()
     assert gate.acquire(holder)
     try:
-        app = _page(**QUICK)
+        app = _page(**QUICK, tr_seed=_fresh_seed())  # a run the store cannot already hold
         _train_button(app).click().run()
         _wait_for(app, lambda a: any("yours is next" in i.value for i in a.info), timeout=30)
         assert "Waiting in line" in _progress_text(app)
@@ -163,7 +197,8 @@ def test_a_waiting_training_is_told_it_is_next() -> None:
         gate.release(holder)
     _wait_for(app, lambda a: _job(a).snapshot().state != "queued", timeout=30)  # starts once the slot is free
     _job(app).cancel()
-    assert _job(app).join(60) and gate.load() == (0, 0)
+    assert _job(app).join(60)
+    _wait_for(app, lambda a: gate.load() == (0, 0), timeout=60)  # the worker ends the cancelled task
 
 
 def test_a_new_training_cancels_the_old_one() -> None:

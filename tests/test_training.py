@@ -336,6 +336,27 @@ def test_gate_queues_jobs_first_come_first_served(small: datasets.Dataset) -> No
     assert gate.load() == (0, 0)
 
 
+def test_the_gate_estimates_each_waiting_tickets_wait() -> None:
+    """Two slots busy for 30 s and 50 s; waiting tickets of 20 s, 40 s and 10 s in that order."""
+    gate = TrainingGate(capacity=2)
+    seconds = {"a": 30.0, "b": 50.0, "c": 20.0, "d": 40.0, "e": 10.0}
+    for holder in ("a", "b"):
+        assert gate.acquire(holder)
+    waiters = [threading.Thread(target=gate.acquire, args=(name,), daemon=True) for name in ("c", "d", "e")]
+    for count, thread in enumerate(waiters, start=1):
+        thread.start()
+        _wait(lambda count=count: gate.load()[1] == count)
+    waits = [gate.wait_seconds(name, seconds.get) for name in ("c", "d", "e")]
+    assert waits == [30.0, 50.0, 50.0]  # c takes a's slot at 30; d b's at 50; e c's at 30 + 20
+    assert gate.wait_seconds("a", seconds.get) is None
+    for name in ("a", "b", "c", "d", "e"):
+        gate.release(name)
+        time.sleep(0.3)
+    for thread in waiters:
+        thread.join(5)
+    assert gate.load() == (0, 0)
+
+
 def test_a_queued_job_can_be_cancelled_before_it_starts(small: datasets.Dataset) -> None:
     gate = TrainingGate(capacity=1)
     started = threading.Event()

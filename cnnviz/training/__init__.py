@@ -24,13 +24,21 @@ from cnnviz.training.evaluation import (
     per_class_accuracy,
 )
 from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
-from cnnviz.training.job import JobSnapshot, TrainingCancelled, TrainingGate, TrainingJob, TrainingPlan
+from cnnviz.training.job import (
+    JobSnapshot,
+    TrainingCancelled,
+    TrainingGate,
+    TrainingJob,
+    TrainingPlan,
+    TrainingUnavailable,
+)
 from cnnviz.training.notebook import to_notebook
 from cnnviz.training.run import TrainingRun, load_run, run_zip, save_run
 
 __all__ = [
     "AUGMENTATION_TYPES", "OPTIMIZERS", "OPTIMIZER_TITLES", "PROGRESS_EVERY", "Example", "JobSnapshot",
     "TrainConfig", "TrainingCancelled", "TrainingGate", "TrainingJob", "TrainingPlan", "TrainingRun",
+    "TrainingUnavailable",
     "adapt_output", "cell_examples", "confusion_matrix", "load_run", "loss_and_accuracy", "misclassified",
     "per_class_accuracy", "run_zip", "save_run", "subset_indices", "to_notebook", "train", "validation_indices",
 ]

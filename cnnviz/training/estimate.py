@@ -10,6 +10,8 @@ or busy with other trainings. It is an estimate: expect the real figure within a
 
 from __future__ import annotations
 
+from typing import Any
+
 #: Training multiply-adds per second (3 × forward MACs per image × images per second) and the
 #: seconds per image that do not grow with the MACs (elementwise layers, optimizer, Keras' step
 #: overhead at batch 64). bench_training.py fitted them twice over four presets from 0.4 to 10 M
@@ -45,3 +47,18 @@ def observed_speed(macs_per_image: int, images_per_second: float) -> float | Non
         return None
     spare = 1 / images_per_second - SECONDS_PER_IMAGE
     return 3 * macs_per_image / spare if spare > 0 else None
+
+
+def training_seconds(stack: list, dataset: Any, config: Any, *,
+                     macs_per_second: float = TRAIN_MACS_PER_SECOND) -> float:
+    """Estimated wall time of a whole training of ``stack`` on ``dataset`` with ``config`` (a TrainConfig)."""
+    from cnnviz import architecture
+    from cnnviz.training.fit import adapt_output
+
+    shape = dataset.image_shape
+    adapted, _ = adapt_output(stack, shape, dataset.num_classes)
+    macs = architecture.totals(architecture.summarize(adapted, shape)).macs
+    images = min(config.max_train_samples or len(dataset.y_train), len(dataset.y_train))
+    validation = round(images * config.validation_split)
+    epoch = epoch_seconds(macs, images - validation, validation_images=validation, macs_per_second=macs_per_second)
+    return config.epochs * epoch + setup_seconds(macs, len(dataset.y_test), macs_per_second=macs_per_second)

@@ -108,6 +108,8 @@ def train(
     should_stop: StopFn | None = None,
     *,
     progress_every: int = PROGRESS_EVERY,
+    start_weights: Sequence[np.ndarray] | None = None,
+    start_history: Mapping[str, Sequence[float]] | None = None,
 ) -> TrainingRun:
     """Train ``stack`` on ``dataset`` (a :class:`cnnviz.datasets.Dataset`) and score its test set.
 
@@ -119,6 +121,10 @@ def train(
     ``should_stop()`` is called after every batch: when it returns True, training ends after that
     batch (an unfinished epoch is left out of the history) and the test set is still scored. It may
     also raise to abandon the run altogether; the exception propagates.
+
+    To continue a run for more epochs, pass its ``start_weights`` (``model.get_weights()``) and
+    ``start_history``: training resumes at epoch ``len(start_history["loss"]) + 1`` up to
+    ``config.epochs`` with a fresh optimizer, and the history continues the old one.
 
     Raises :class:`InputError` for an invalid config, stack or dataset.
     """
@@ -136,8 +142,19 @@ def train(
     notes += subset_note
     val_samples = 0 if validation is None else len(validation[1])
 
+    history = {key: [float(v) for v in values] for key, values in (start_history or {}).items()}
+    first_epoch = len(history.get("loss", []))
+    if first_epoch >= config.epochs:
+        raise InputError(f"This run already has {first_epoch} epochs: ask for more than {first_epoch} in all")
     keras.utils.set_random_seed(config.seed)
     model = architecture.to_keras(stack, input_shape)
+    if start_weights is not None:
+        try:
+            model.set_weights(list(start_weights))
+        except ValueError as error:
+            raise InputError(f"The weights to continue from do not fit this network: {error}") from None
+        notes.append(f"Continued from epoch {first_epoch} with the weights reached there (the optimizer starts "
+                     "afresh, so the first steps can move a little more than they would have).")
     fit_model = _with_augmentation(model, config, input_shape)
     steps = -(-len(x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
@@ -146,7 +163,7 @@ def train(
 
     progress = _progress_callback(keras)(
         on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
-        batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples,
+        batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples, history=history,
     )
     recorder = weight_recorder(model, keep_best=config.keep_best and validation is not None)  # the epoch scrubber
     callbacks: list[Any] = [progress, recorder]
@@ -161,7 +178,7 @@ def train(
         # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
         warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
         fit_model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
-                      shuffle=True, validation_data=validation, callbacks=callbacks)
+                      initial_epoch=first_epoch, shuffle=True, validation_data=validation, callbacks=callbacks)
     seconds = time.perf_counter() - started
     notes += progress.notes(stopper) + _batch_norm_notes(stack, progress.steps_done)
 
@@ -287,16 +304,18 @@ def _progress_callback(keras: Any) -> type:
         """Turns Keras' batch and epoch hooks into plain-dict progress events and a stop switch."""
 
         def __init__(self, on_progress: ProgressFn | None, should_stop: StopFn | None, *, every: int,
-                     epochs: int, steps: int, batch_size: int, samples: int, val_samples: int) -> None:
+                     epochs: int, steps: int, batch_size: int, samples: int, val_samples: int,
+                     history: dict[str, list[float]]) -> None:
             super().__init__()
             self.on_progress, self.should_stop, self.every = on_progress, should_stop, every
             self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
             self.samples, self.val_samples = samples, val_samples
-            self.history: dict[str, list[float]] = {}
+            self.history = history  # a continued run's epochs so far, then this training's
+            self._first_epoch = len(history.get("loss", []))
             self.stop_requested = False
             self.stopped_at: tuple[int, int] | None = None  # (epoch, batch), 1-based
             self.images_per_second = 0.0
-            self._epoch = 0
+            self._epoch = self._first_epoch
             self._train_seconds = 0.0  # time inside training batches of the finished epochs
             self._val_seconds = 0.0  # time of the last validation pass
             self.steps_done = 0
@@ -360,7 +379,7 @@ def _progress_callback(keras: Any) -> type:
                 per_step = (self._train_seconds + in_epoch - self._first_step) / (self.steps_done - 1)
             else:
                 per_step = self._first_step
-            if self._epoch == 0 and batch > 0:
+            if self._epoch == self._first_epoch and batch > 0:
                 seen, in_epoch = seen - self.batch_size, in_epoch - self._first_step
             self.images_per_second = min(seen, self.samples) / max(in_epoch, 1e-9)
             remaining_steps = self.epochs * self.steps - (self._epoch * self.steps + batch + 1)

@@ -8,12 +8,17 @@
   :meth:`~TrainingJob.cancel` abandons the job (a new run replaces it, or its page is gone).
   An ``owner_alive`` check lets the job cancel itself when nobody watches it any more.
   Any exception inside the thread ends the job as ``"failed"`` with its message kept for the page.
+  Its ``train_fn`` is :func:`cnnviz.training.train` (in this thread) or, in the app, the Dask
+  :class:`~cnnviz.training.service.TrainingService`, which queues by itself and reports its place
+  with ``{"event": "queued", "position", "wait_seconds"}`` progress events.
 
 Nothing here imports Streamlit; the thread never touches the page.
 """
 
 from __future__ import annotations
 
+import heapq
+import itertools
 import threading
 import time
 import traceback
@@ -34,17 +39,27 @@ MAX_TRACE_POINTS = 2000
 
 
 class TrainingCancelled(Exception):
-    """The job was abandoned (replaced by a new one, or its page closed); its results are dropped."""
+    """The job was abandoned (replaced by a new one, or its page closed); its results are dropped.
+
+    A message, if any, is shown on the page (e.g. "You left the shared training...").
+    """
+
+
+class TrainingUnavailable(RuntimeError):
+    """The training could not run for a reason outside the user's settings (a worker died, the
+    cluster is unreachable); the message says what to do and is shown as it is."""
 
 
 @dataclass(frozen=True)
 class TrainingPlan:
-    """One run to do: a stack, a dataset (see :func:`cnnviz.training.train`), a config, a label."""
+    """One run to do: a stack, a dataset (see :func:`cnnviz.training.train`), a config, a label;
+    ``start``: a finished :class:`TrainingRun` to continue up to ``config.epochs`` (its weights)."""
 
     stack: list[dict[str, Any]]
     dataset: Any
     config: TrainConfig = field(default_factory=TrainConfig)
     label: str = ""
+    start: Any = None
 
 
 class TrainingGate:
@@ -60,7 +75,7 @@ class TrainingGate:
         self.capacity = capacity
         self._changed = threading.Condition()
         self._waiting: deque[object] = deque()
-        self._holders: set[int] = set()
+        self._holders: dict[int, object] = {}
 
     def acquire(self, ticket: object, *, abandon: Callable[[], bool] = lambda: False, poll: float = 0.25) -> bool:
         """Wait for a free slot; True once admitted, False if ``abandon()`` became True first."""
@@ -69,7 +84,7 @@ class TrainingGate:
             try:
                 while True:
                     if self._waiting[0] is ticket and len(self._holders) < self.capacity:
-                        self._holders.add(id(ticket))
+                        self._holders[id(ticket)] = ticket
                         return True
                     if abandon():
                         return False
@@ -80,7 +95,7 @@ class TrainingGate:
 
     def release(self, ticket: object) -> None:
         with self._changed:
-            self._holders.discard(id(ticket))
+            self._holders.pop(id(ticket), None)
             self._changed.notify_all()
 
     def position(self, ticket: object) -> int | None:
@@ -93,6 +108,22 @@ class TrainingGate:
                     return index + 1
             return None
 
+    def wait_seconds(self, ticket: object, remaining: Callable[[Any], float]) -> float | None:
+        """Estimated seconds until ``ticket`` starts, given each ticket's ``remaining(ticket)`` seconds.
+
+        The running trainings free their slots as they end; each one waiting ahead takes the slot
+        freed first. None if the ticket is not waiting.
+        """
+        with self._changed:
+            if ticket not in self._waiting:
+                return None
+            ahead = list(itertools.takewhile(lambda t: t is not ticket, self._waiting))
+            busy = [remaining(t) for t in self._holders.values()]
+            slots = sorted(busy + [0.0] * max(0, self.capacity - len(busy)))
+        for waiting in ahead:
+            heapq.heapreplace(slots, slots[0] + remaining(waiting))
+        return max(0.0, slots[0])
+
     def load(self) -> tuple[int, int]:
         """``(running, waiting)`` trainings right now."""
         with self._changed:
@@ -104,7 +135,9 @@ class JobSnapshot:
     """A consistent copy of a job's state for one page refresh.
 
     ``state``: "new", "queued", "running", "evaluating", then "finished", "stopped" (by the user;
-    the run is kept), "cancelled" or "failed" (``error`` says why). ``progress`` is the last progress
+    the run is kept), "cancelled" (``error`` may say why) or "failed" (``error`` says why).
+    ``queue_wait`` estimates the seconds until a queued training starts; ``watchers`` counts the
+    people watching the same (shared) training. ``progress`` is the last progress
     event of the current run; ``trace`` its live points ``(epoch_float, loss, accuracy)``, each the
     mean of the batches since the previous point; ``history`` its per-epoch values so far; ``runs``
     the finished runs of the job.
@@ -121,6 +154,8 @@ class JobSnapshot:
     error: str | None
     queue_position: int | None
     started_at: float
+    queue_wait: float | None = None
+    watchers: int = 1
 
     @property
     def active(self) -> bool:
@@ -160,6 +195,8 @@ class TrainingJob:
         self._history: dict[str, list[float]] = {}
         self._runs: list[TrainingRun] = []
         self._error: str | None = None
+        self._queue: tuple[int | None, float | None] = (None, None)
+        self._watchers = 1
         self.error_traceback: str | None = None  # for logs; the page shows ``error``
         self.started_at = time.time()
         self._owner_checked = self._owner_seen = time.monotonic()
@@ -195,6 +232,9 @@ class TrainingJob:
         position = self.gate.position(self) if self.gate is not None else None
         with self._lock:
             plan = self.plans[self._plan_index]
+            wait = None
+            if self.gate is None and self._state == "queued":
+                position, wait = self._queue
             return JobSnapshot(
                 state=self._state,
                 plan_index=self._plan_index,
@@ -207,6 +247,8 @@ class TrainingJob:
                 error=self._error,
                 queue_position=position,
                 started_at=self.started_at,
+                queue_wait=wait,
+                watchers=self._watchers,
             )
 
     # --- the thread ---
@@ -221,7 +263,9 @@ class TrainingJob:
                     raise TrainingCancelled
                 try:
                     self._set(state="running")
-                    run = self._train(plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop)
+                    extra = {"start": plan.start} if plan.start is not None else {}
+                    run = self._train(plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop,
+                                      **extra)
                 finally:
                     if self.gate is not None:
                         self.gate.release(self)
@@ -232,9 +276,9 @@ class TrainingJob:
                 state = "cancelled"
             elif self._stop.is_set():
                 state = "stopped"
-        except TrainingCancelled:
-            state = "cancelled"
-        except InputError as exc:
+        except TrainingCancelled as exc:
+            state, error = "cancelled", str(exc) or None
+        except (InputError, TrainingUnavailable) as exc:
             state, error = "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
             state, error = "failed", f"Training failed: {type(exc).__name__}: {exc}"
@@ -250,6 +294,7 @@ class TrainingJob:
             self._plan_index, self._state = index, "queued"
             self._progress, self._trace, self._history = {}, [], {}
             self._last_running = (0, 0, 0.0, 0.0)
+            self._queue, self._watchers = (None, None), 1
 
     def _set(self, **values: Any) -> None:
         with self._lock:
@@ -258,9 +303,20 @@ class TrainingJob:
 
     def _on_progress(self, event: dict[str, Any]) -> None:
         with self._lock:
-            self._progress = event
             kind = event.get("event")
-            if kind == "evaluate":
+            if kind == "queued":  # from a trainer that queues on its own (the Dask service)
+                self._state, self._queue = "queued", (event["position"], event.get("wait_seconds"))
+                return
+            if kind == "joined":
+                self._watchers = event["watchers"]
+                return
+            if kind == "submitting":
+                self._state = "running"
+                return
+            self._progress = event
+            if kind == "start":
+                self._state = "running"
+            elif kind == "evaluate":
                 self._state = "evaluating"
             elif kind in ("batch", "epoch") and "loss" in event:
                 self._add_trace_point(event)

@@ -36,6 +36,12 @@ class TrainingRun:
     ``test_probabilities`` float32 ``(N, K)`` and ``test_labels`` int64 ``(N,)`` feed the confusion
     matrix and the gallery; ``test_images`` (uint8 ``(N, H, W, 1)``) is the dataset's own array,
     shared, not copied and not saved.
+
+    A run trained in a worker process arrives with ``model=None`` and its ``weights``: the Keras
+    model is rebuilt from them on the first access to ``model`` (:meth:`__getattr__`).
+    ``train_data`` is the dataset it trained on (to continue it; not saved), ``reused`` says
+    whether it was ``"joined"`` (an identical training was running) or ``"stored"`` (one had
+    finished before), ``worker`` which Dask worker trained it.
     """
 
     model: Any
@@ -61,6 +67,31 @@ class TrainingRun:
     epoch_weights: list[list[np.ndarray]] = field(default_factory=list, repr=False)
     final_epoch: int | None = None
     weights_capped: bool = False
+    weights: list[np.ndarray] | None = field(default=None, repr=False)
+    train_data: Any = field(default=None, repr=False)
+    reused: str = ""
+    worker: str = ""
+
+    def __post_init__(self) -> None:
+        if self.model is None and self.weights is not None:
+            del self.model  # built on first use by __getattr__
+
+    def __getattr__(self, name: str) -> Any:
+        if name != "model" or "weights" not in self.__dict__:
+            raise AttributeError(name)
+        from cnnviz import architecture
+
+        model = architecture.to_keras(self.stack, self.input_shape)
+        model.set_weights(self.weights)
+        self.model = model
+        return model
+
+    @property
+    def parameters(self) -> int | None:
+        """Number of weights (Keras' ``count_params()``), without building the model; None without either."""
+        if self.weights is not None:
+            return int(sum(np.size(w) for w in self.weights))
+        return None if self.model is None else int(self.model.count_params())
 
     @property
     def epochs_done(self) -> int:

@@ -1,35 +1,53 @@
-"""Background training for the pages: one server-wide queue, one job per browser session.
+"""Training for the pages: Dask workers train, one job per browser session watches and collects.
 
-- :func:`training_gate` is the server's single :class:`~cnnviz.training.TrainingGate`
-  (``st.cache_resource``): at most ``$CNNVIZ_MAX_TRAININGS`` (default 1) trainings run at once,
-  the others wait in line and are told their place.
+- :func:`training_service` is the server's one :class:`~cnnviz.training.service.TrainingService`
+  (``st.cache_resource``): the Dask cluster (embedded, started in the background the first time
+  the Training page opens, or ``$CNNVIZ_DASK_SCHEDULER``), the queue of trainings waiting for a
+  worker, identical trainings shared, finished ones kept in the run store under
+  ``$CNNVIZ_CACHE_DIR/runs``.
 - :func:`start_training` replaces the session's job: the old one is cancelled first, so a session
-  never has two trainings burning CPU. The job also cancels itself when the browser session is
-  gone for longer than a grace period (tab closed), see :func:`_owner_alive`.
+  never has two trainings queued. The job also cancels itself when the browser session is gone for
+  longer than a grace period (tab closed), see :func:`_owner_alive`.
 - :func:`collect_runs` moves finished runs into ``st.session_state["runs"]`` (the list other pages
-  read), :func:`live_panel` shows progress and live curves, polling with ``st.fragment(run_every=...)``.
+  read), :func:`live_panel` shows progress and live curves, polling with ``st.fragment(run_every=...)``,
+  :func:`budget_panel`, :func:`reuse_notice` and :func:`continue_panel` the teacher's limits, a
+  shared run's notice and the "train for more epochs" button.
 
-The worker thread never calls Streamlit; only the page's script and fragments read its snapshots.
+The job's thread never calls Streamlit; only the page's script and fragments read its snapshots.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
+import random
+import re
 import sys
 from collections.abc import Callable, Sequence
+from dataclasses import replace
+from pathlib import Path
 
 import streamlit as st
 
 from cnnviz import plots
+from cnnviz.errors import InputError
 from cnnviz.training import JobSnapshot, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
+from cnnviz.training.budget import Budget
+from cnnviz.training.cluster import TrainingCluster
+from cnnviz.training.estimate import training_seconds
+from cnnviz.training.service import TrainingService
+from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
 
 JOB_KEY = "training_job"
 RUNS_KEY = "runs"
 COLLECTED_KEY = "training_collected"  # how many of the current job's runs are already in "runs"
 NUMBER_KEY = "training_run_number"  # runs numbered across the session: "Run 1", "Run 2", ...
-MAX_TRAININGS_ENV = "CNNVIZ_MAX_TRAININGS"
+STORE_MB_ENV = "CNNVIZ_RUN_STORE_MB"
+RECYCLE_AFTER_ENV = "CNNVIZ_WORKER_RECYCLE_AFTER"  # trainings before a worker process is restarted
+RECYCLE_MB_ENV = "CNNVIZ_WORKER_RECYCLE_MB"  # resident memory (MB) above which it is restarted
+MORE_EPOCHS = 50  # most epochs one "continue" adds
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
-POLL_SECONDS = 1.5  # how often the live panel refreshes (each refresh is a fragment run on the server)
+POLL_SECONDS = 1.0  # how often the live panel refreshes (each refresh is a fragment run on the server; issue 13: ≥ 1/s)
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
 
 
@@ -60,9 +78,31 @@ keep_keras_state()
 
 
 @st.cache_resource(show_spinner=False)
+def training_service() -> TrainingService:
+    """The server's trainer (every session shares it); its cluster starts in the background now."""
+    cache = Path(os.environ.get("CNNVIZ_CACHE_DIR") or Path.home() / ".cache" / "cnnviz")
+    store = RunStore(cache / "runs", max_bytes=int(float(os.environ.get(STORE_MB_ENV) or DEFAULT_MAX_MB) * 2**20))
+    cluster = TrainingCluster.from_environment().start_in_background()
+    return TrainingService(cluster, store=store, budget=server_budget(), estimate=training_seconds,
+                           recycle_after=int(os.environ.get(RECYCLE_AFTER_ENV) or 50),
+                           recycle_mb=float(os.environ.get(RECYCLE_MB_ENV) or 1500))
+
+
 def training_gate() -> TrainingGate:
-    """The one queue of trainings for this server (every session shares it)."""
-    return TrainingGate(capacity=max(1, int(os.environ.get(MAX_TRAININGS_ENV, "1"))))
+    """The one queue of trainings waiting for a worker on this server."""
+    return training_service().gate
+
+
+def server_budget() -> Budget:
+    """The teacher's limits: root-level keys of ``.streamlit/secrets.toml``, else environment variables."""
+    settings = dict(os.environ)
+    with contextlib.suppress(Exception):  # no secrets file, or one Streamlit cannot parse: environment only
+        settings.update({key: value for key, value in st.secrets.items() if isinstance(value, (int, float, str))})
+    try:
+        return Budget.from_settings(settings)
+    except ValueError as error:
+        st.warning(f"The training limits are misconfigured and are ignored: {error}")
+        return Budget()
 
 
 def _owner_alive() -> Callable[[], bool] | None:
@@ -85,13 +125,19 @@ def current_job() -> TrainingJob | None:
 
 
 def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
-    """Cancel the session's previous job (if still going) and start one for ``plans``."""
+    """Cancel the session's previous job (if still going) and start one for ``plans``.
+
+    Raises :class:`InputError` if the teacher's budget does not allow that many trainings.
+    """
+    service = training_service()
+    service.budget = server_budget()
+    service.budget.check(0, 0, trainings=len(plans))
     old = current_job()
     if old is not None:
         collect_runs()
         if not old.done:
             old.cancel()
-    job = TrainingJob(plans, gate=training_gate(), owner_alive=_owner_alive(),
+    job = TrainingJob(plans, train_fn=service, owner_alive=_owner_alive(),
                       orphan_grace_seconds=ORPHAN_GRACE_SECONDS).start()
     st.session_state[JOB_KEY] = job
     st.session_state[COLLECTED_KEY] = 0
@@ -136,12 +182,14 @@ def collect_runs() -> list[TrainingRun]:
 
 
 def describe_wait(snapshot: JobSnapshot) -> str:
-    """The queue message: "Another training is running; you are next." and the like."""
+    """The queue message: "Another training is running; you are next." and the like, with the wait."""
     ahead = (snapshot.queue_position or 1) - 1
+    wait = "" if snapshot.queue_wait is None else f" (in about {duration_text(snapshot.queue_wait)})"
     if ahead <= 0:
-        return "Another training is running on this server; yours is next and starts as soon as it ends."
+        return f"Another training is running on this server; yours is next and starts as soon as it ends{wait}."
     waiting = f"{ahead} more {'is' if ahead == 1 else 'are'} waiting"
-    return f"Other trainings are running on this server; {waiting} ahead of yours. Yours starts by itself."
+    return (f"Other trainings are running on this server; {waiting} ahead of yours: you are number "
+            f"{ahead + 1} in line. Yours starts by itself{wait}.")
 
 
 def live_panel(job: TrainingJob) -> None:
@@ -161,6 +209,9 @@ def live_panel(job: TrainingJob) -> None:
         if snapshot.label:
             title += f": {snapshot.label}"
         st.subheader(title)
+        if snapshot.watchers > 1:
+            st.caption(f"👥 {snapshot.watchers} people asked for exactly this training on this server: you all "
+                       "watch the same one, which costs the server one training.")
         left, right = st.columns([4, 1])
         with left:
             _progress(snapshot, stopping=job.stopping)
@@ -180,7 +231,7 @@ def live_panel(job: TrainingJob) -> None:
 
 def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
     event = snapshot.progress
-    if snapshot.state in ("new", "queued") and snapshot.queue_position not in (None, 0):
+    if snapshot.state == "queued" or (snapshot.state == "new" and snapshot.queue_position):
         st.progress(0.0, text="⏳ Waiting in line")
         st.info(describe_wait(snapshot))
         return
@@ -188,7 +239,7 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
         st.progress(1.0, text=f"Testing the model on {event.get('test_samples', 0):,} test images…")
         return
     if "steps" not in event:
-        st.progress(0.0, text="Building the model and preparing the data…")
+        st.progress(0.0, text="Starting a training worker, building the model and preparing the data…")
         return
     done = event["step"] / event["steps"]
     text = (
@@ -206,3 +257,56 @@ def duration_text(seconds: float) -> str:
     """"42 s" or "3 min 05 s"."""
     seconds = max(0, round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def budget_panel(epochs: int, images: int) -> str | None:
+    """Show the teacher's limits (if any); return the reason a training of this size is refused, or None."""
+    budget = server_budget()
+    if not budget.limited:
+        return None
+    st.caption(f"🎓 Limits on this server: {budget.describe()}.")
+    try:
+        budget.check(epochs, images)
+    except InputError as error:
+        st.error(str(error))
+        return str(error)
+    return None
+
+
+def _plan_label(run: TrainingRun) -> str:
+    """The run's own label without the session's "Run N · " number."""
+    return re.sub(r"^Run \d+( · )?", "", run.label)
+
+
+def reuse_notice(run: TrainingRun) -> None:
+    """Say plainly when a run was shared or reused, with a one-click "train my own copy"."""
+    if not run.reused:
+        return
+    how = ("was already trained on this server with exactly these settings and the same random start, so you "
+           "got its result at once" if run.reused == "stored" else
+           "was the same as one another person had started, so you watched that one")
+    st.info(f"This run {how}: training again would give the same network.", icon="♻️")
+    if run.train_data is not None and st.button("🎲 Train my own copy with a new random start", key="tr_own_copy"):
+        config = replace(run.config, seed=random.randrange(2**31 - 1))
+        start_training([TrainingPlan(run.stack, run.train_data, config, label=_plan_label(run))])
+        st.rerun()
+
+
+def continue_panel(run: TrainingRun) -> None:
+    """"Continue for N more epochs" for a finished or stopped run, from its weights and epoch count."""
+    if run.train_data is None or not run.history:
+        return
+    left, right = st.columns([1, 3], vertical_alignment="bottom")
+    more = left.number_input("More epochs", 1, MORE_EPOCHS, 3, key="tr_more_epochs")
+    total = run.epochs_done + int(more)
+    if right.button(f"⏩ Continue this run to {total} epochs", key="tr_continue",
+                    help="Trains on from this run's weights (the optimizer starts afresh) on the same data."):
+        config = replace(run.config, epochs=total)
+        try:
+            server_budget().check(int(more), run.train_samples + run.val_samples)
+            start_training([TrainingPlan(run.stack, run.train_data, config,
+                                         label=f"{_plan_label(run)} · continued", start=run)])
+        except InputError as error:
+            st.error(str(error))
+        else:
+            st.rerun()

@@ -64,7 +64,7 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     best = f" (best {run.best_epoch})" if run.best_epoch and run.best_epoch != run.epochs_done else ""
     columns[2].metric("Epochs", f"{run.epochs_done}{best}", help="complete epochs; best = lowest validation loss")
     columns[3].metric("Training time", f"{run.seconds:.0f} s", help=f"{run.images_per_second:,.0f} images/s")
-    st.caption(f"{run.source}  \n{stack_text(run.stack)} · {run.model.count_params():,} parameters · "
+    st.caption(f"{run.source}  \n{stack_text(run.stack)} · {run.parameters or 0:,} parameters · "
                f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images")
     for note in run.notes:
         st.info(note, icon="ℹ️")
@@ -219,7 +219,7 @@ def _row(run: TrainingRun) -> dict:
         "training images": run.train_samples,
         "augmented": bool(run.config.augmentation),
         "layers": stack_text(run.stack),
-        "parameters": run.model.count_params() if run.model is not None else None,
+        "parameters": run.parameters,
         "dataset": run.dataset,
         "input": "×".join(map(str, run.input_shape)),
         "stopped": run.stopped,

@@ -1,0 +1,289 @@
+"""A class training at once on Dask (issue 13): shared runs, a queue with place and wait, flat memory.
+
+Run: ``python bench/bench_dask.py --shared 30 --seeds 30 --in-a-row 20 --external``. Each part starts
+its own server(s) on free loopback ports (127.0.0.1 only) and a fresh run store, and stops them.
+
+- ``--shared N``: a server on an external cluster the benchmark starts (``dask scheduler`` + one
+  ``dask worker``, so it can count the tasks on the scheduler); one session trains alone first (the
+  reference: one training, click → results), then N protocol-level sessions (:mod:`bench.st_client`)
+  press Train on the same settings within 10 s. Reports the training tasks the scheduler ran for
+  them, p95 click → first live point, and the slowest click → results against the reference.
+- ``--seeds N``: the embedded default; N sessions with N different random starts press Train (one
+  epoch on 3,000 images each), while 4 more sessions keep opening the light pages. Reports failures,
+  how many waiting sessions were shown their place and a wait, and the light pages' p95.
+- ``--in-a-row N``: the embedded default; one session trains N times in a row (different random
+  starts). Reports the web server's own RSS (not its workers) after the first and the last, and
+  the largest worker RSS seen (workers restart above ``$CNNVIZ_WORKER_RECYCLE_MB``).
+- ``--external``: a ``dask scheduler`` and 2 workers; 4 different trainings through the training
+  service: which worker ran each, and the same 4 on the embedded cluster give identical results.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import random
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from bench.bench_app import Server, free_port  # noqa: E402
+from bench.st_client import Session, SessionError  # noqa: E402
+
+LIGHT = ["", "pixels", "convolution", "layer_builder"]
+
+
+def log(message: str) -> None:
+    print(f"[bench_dask {time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def p95(values: list[float]) -> float:
+    return statistics.quantiles(values, n=20)[-1] if len(values) > 1 else (values[0] if values else float("nan"))
+
+
+class ExternalCluster:
+    """``dask scheduler`` + ``workers`` × ``dask worker`` on loopback, for as long as the ``with`` lasts."""
+
+    def __init__(self, workers: int) -> None:
+        from cnnviz.training.cluster import worker_command, worker_environment
+
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        env = worker_environment()
+        quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
+                                            "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
+                                            "--no-dashboard"], **quiet)]
+        self.processes += [subprocess.Popen(worker_command(self.address, name=f"bench-{i}"), **quiet)
+                           for i in range(workers)]
+        from distributed import Client
+
+        self.client = Client(self.address, set_as_default=False, timeout=60)
+        self.client.wait_for_workers(workers, timeout=180)
+
+    def __enter__(self) -> ExternalCluster:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.client.close()
+        for process in reversed(self.processes):
+            process.terminate()
+            process.wait(30)
+
+
+async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool = False,
+                       timeout: float = 900) -> dict:
+    """One session: open Training, set the random start (and 1 epoch if ``tiny``), wait ``delay``, press Train,
+    follow the live panel until the results show. Returns the timings and what the page said."""
+    out: dict = {"seed": seed, "first_point": None, "result": None, "waiting_texts": [], "error": None}
+    try:
+        async with Session(port, timeout=180) as session:
+            run = await session.open("training")
+            run = await session.set(run.widget("Seed"), float(seed))
+            if tiny:
+                run = await session.set(run.widget("Epochs"), [1.0])
+            await asyncio.sleep(delay)
+            clicked = time.perf_counter()
+            run = await session.set(run.widget("▶ Train", "button"), True)
+            deadline = clicked + timeout
+            while time.perf_counter() < deadline:
+                texts = session.last_fragment.texts + session.last_run.texts
+                if out["first_point"] is None and any("· batch" in t for t in texts):
+                    out["first_point"] = time.perf_counter() - clicked
+                out["waiting_texts"] += [t for t in texts if "in line" in t or "yours is next" in t]
+                if any(t.startswith("Test accuracy") for t in session.last_run.texts):
+                    out["result"] = time.perf_counter() - clicked
+                    out["reused"] = any("♻️" in t or "already trained" in t for t in session.last_run.texts)
+                    break
+                if session.last_run.errors:
+                    raise SessionError("; ".join(session.last_run.errors))
+                await asyncio.sleep(0.1)
+            else:
+                raise SessionError("no result in time")
+    except Exception as error:  # noqa: BLE001 - counted as a failure
+        out["error"] = f"{type(error).__name__}: {error}"
+    return out
+
+
+async def _light_pages(port: int, stop: asyncio.Event, times: list[float], failures: list[str]) -> None:
+    try:
+        async with Session(port, timeout=120, follow_auto_reruns=False) as session:
+            while not stop.is_set():
+                for page in LIGHT:
+                    run = await session.open(page)
+                    times.append(run.seconds)
+                    if run.exceptions:
+                        failures.append(run.exceptions[0])
+                    await asyncio.sleep(random.uniform(0.5, 1.5))
+    except Exception as error:  # noqa: BLE001
+        failures.append(f"{type(error).__name__}: {error}")
+
+
+def _server(store: str, **env: str) -> Server:
+    os.environ.update({"CNNVIZ_CACHE_DIR": store, **env})
+    return Server()
+
+
+def shared(count: int) -> None:
+    """``--shared``: N sessions, identical settings, one task."""
+    from distributed import get_task_stream
+
+    with tempfile.TemporaryDirectory() as store, ExternalCluster(1) as cluster, \
+            _server(store, CNNVIZ_DASK_SCHEDULER=cluster.address) as server:
+        with get_task_stream(cluster.client) as stream:
+            reference = asyncio.run(_press_train(server.port, seed=1))
+            log(f"one training alone: click → results {reference['result']:.1f} s")
+
+            async def crowd() -> list[dict]:
+                return await asyncio.gather(*(_press_train(server.port, seed=0, delay=random.uniform(0, 10))
+                                              for _ in range(count)))
+
+            started = time.perf_counter()
+            results = asyncio.run(crowd())
+            wall = time.perf_counter() - started
+        tasks = [t for t in stream.data if str(t["key"]).startswith("cnnviz-train-")]
+    failures = [r["error"] for r in results if r["error"]]
+    firsts = [r["first_point"] for r in results if r["first_point"] is not None]
+    ends = [r["result"] for r in results if r["result"] is not None]
+    print(f"\n## {count} sessions press Train on the same settings within 10 s (external scheduler, 1 worker)\n")
+    print(f"- training tasks run: {len(tasks)} (1 for the reference alone before, then the shared one)")
+    print(f"- failures: {len(failures)} {failures[:3]}")
+    print(f"- click → first live point: p50 {statistics.median(firsts):.1f} s, p95 {p95(firsts):.1f} s "
+          f"({len(firsts)} of {count} saw live points; the others got the stored result at once)")
+    print(f"- click → results: p50 {statistics.median(ends):.1f} s, worst {max(ends):.1f} s; one training alone "
+          f"{reference['result']:.1f} s → worst / alone = {max(ends) / reference['result']:.2f}× (wall {wall:.0f} s)")
+
+
+def seeds(count: int) -> None:
+    """``--seeds``: N different trainings queued on the embedded default, light pages meanwhile."""
+    with tempfile.TemporaryDirectory() as store, _server(store) as server:
+        async def run_all() -> tuple[list[dict], list[float], list[str]]:
+            stop, times, failures = asyncio.Event(), [], []
+            readers = [asyncio.create_task(_light_pages(server.port, stop, times, failures)) for _ in range(4)]
+            results = await asyncio.gather(*(_press_train(server.port, seed=100 + i, delay=random.uniform(0, 10),
+                                                          tiny=True, timeout=1800) for i in range(count)))
+            stop.set()
+            await asyncio.gather(*readers)
+            return results, times, failures
+
+        started = time.perf_counter()
+        results, times, light_failures = asyncio.run(run_all())
+        wall = time.perf_counter() - started
+    failures = [r["error"] for r in results if r["error"]]
+    waited = [r for r in results if r["waiting_texts"]]
+    with_wait = [r for r in waited if any("about" in t for t in r["waiting_texts"])]
+    print(f"\n## {count} sessions, {count} different random starts, embedded default (1 worker)\n")
+    print(f"- failures: {len(failures)} {failures[:3]}; wall {wall:.0f} s")
+    print(f"- sessions shown a place in line: {len(waited)}; of them with an estimated wait: {len(with_wait)}")
+    if with_wait:
+        print(f"  e.g. {with_wait[-1]['waiting_texts'][-1]!r}")
+    print(f"- light pages meanwhile: {len(times)} opens, p50 {statistics.median(times):.2f} s, p95 {p95(times):.2f} s, "
+          f"failures {len(light_failures)}")
+
+
+def in_a_row(count: int) -> None:
+    """``--in-a-row``: the web server's RSS over N trainings."""
+    import psutil
+
+    def own_rss(pid: int) -> float:
+        return psutil.Process(pid).memory_info().rss / 2**20
+
+    def worker_rss(pid: int) -> float:
+        """The largest process under the server: the worker (its nanny is a small parent process)."""
+        sizes = []
+        for child in psutil.Process(pid).children(recursive=True):
+            with contextlib.suppress(psutil.Error):
+                sizes.append(child.memory_info().rss / 2**20)
+        return max(sizes or [0.0])
+
+    with tempfile.TemporaryDirectory() as store, _server(store) as server:
+        pid = server.process.pid
+        rss, workers = [], []
+
+        async def trainings() -> None:
+            for i in range(count):
+                result = await _press_train(server.port, seed=1000 + i, tiny=True)
+                if result["error"]:
+                    raise RuntimeError(result["error"])
+                rss.append(own_rss(pid))
+                workers.append(worker_rss(pid))
+                log(f"training {i + 1}: server {rss[-1]:.0f} MB, worker {workers[-1]:.0f} MB")
+
+        asyncio.run(trainings())
+    print(f"\n## {count} trainings in a row (embedded default, 1 epoch on 3,000 images each)\n")
+    print(f"- web server RSS after training 1: {rss[0]:.0f} MB, after {count}: {rss[-1]:.0f} MB "
+          f"(growth {rss[-1] - rss[0]:+.0f} MB, {(rss[-1] - rss[0]) / max(count - 1, 1):.2f} MB per training)")
+    print(f"- worker RSS after training 1: {workers[0]:.0f} MB, largest seen: {max(workers):.0f} MB "
+          "(a worker restarts between trainings above $CNNVIZ_WORKER_RECYCLE_MB, default 1500)")
+
+
+def external() -> None:
+    """``--external``: 4 trainings over 2 workers, identical to the embedded default."""
+    from dataclasses import replace
+
+    import numpy as np
+
+    from cnnviz import datasets
+    from cnnviz.recipes import EXPERIMENT_BASE
+    from cnnviz.training import TrainingJob, TrainingPlan
+    from cnnviz.training.cluster import TrainingCluster
+    from cnnviz.training.service import TrainingService
+
+    digits = datasets.load("mnist")
+    stack = [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+             {"type": "MaxPooling2D", "pool_size": 2}, {"type": "Flatten"},
+             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    configs = [replace(EXPERIMENT_BASE, epochs=1, max_train_samples=1000, seed=seed) for seed in (1, 2, 3, 4)]
+
+    def train_all(cluster: TrainingCluster) -> tuple[list, float]:
+        service = TrainingService(cluster)
+        started = time.perf_counter()
+        jobs = [TrainingJob([TrainingPlan(stack, digits, c)], train_fn=service).start() for c in configs]
+        for job in jobs:
+            job.join(900)
+        return [job.snapshot().runs[0] for job in jobs], time.perf_counter() - started
+
+    with ExternalCluster(2) as lab:
+        cluster = TrainingCluster(lab.address).start()
+        outside, outside_s = train_all(cluster)
+        cluster.close()
+    embedded = TrainingCluster(workers=1).start()
+    inside, inside_s = train_all(embedded)
+    embedded.close()
+    same = [np.array_equal(a.test_probabilities, b.test_probabilities) and a.history == b.history
+            for a, b in zip(outside, inside, strict=True)]
+    print("\n## External cluster on loopback: scheduler + 2 workers, 4 different trainings\n")
+    print(f"- workers used: {sorted({run.worker for run in outside})} ({outside_s:.0f} s for all 4; "
+          f"embedded, 1 worker: {inside_s:.0f} s)")
+    print(f"- per training: {[run.worker.rsplit(':', 1)[1] for run in outside]}")
+    print(f"- identical to the embedded default (history and test probabilities): {same}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--shared", type=int, default=0)
+    parser.add_argument("--seeds", type=int, default=0)
+    parser.add_argument("--in-a-row", type=int, default=0)
+    parser.add_argument("--external", action="store_true")
+    args = parser.parse_args()
+    print(f"bench_dask on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    if args.shared:
+        shared(args.shared)
+    if args.seeds:
+        seeds(args.seeds)
+    if args.in_a_row:
+        in_a_row(args.in_a_row)
+    if args.external:
+        external()
+
+
+if __name__ == "__main__":
+    main()

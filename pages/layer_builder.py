@@ -34,6 +34,7 @@ from cnnviz.architecture import (
 )
 from cnnviz.errors import InputError
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 
 INPUT_SHAPES = {
     "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
@@ -396,7 +397,7 @@ def show_totals(summaries: list) -> None:
 
 
 def show_formulas(summaries: list) -> None:
-    with st.expander("🧮 The formula behind each number", key="builder_formulas_box"):
+    with st.expander(":material/function: The formula behind each number", key="builder_formulas_box"):
         labels = [f"{s.position} · {s.name} ({s.type})" for s in summaries]
         chosen = st.selectbox("Layer", range(len(labels)), format_func=labels.__getitem__, key="builder_formula_layer")
         s = summaries[chosen]
@@ -418,7 +419,7 @@ def show_formulas(summaries: list) -> None:
 # ---------------------------------------------------------------- page
 require_app_navigation()
 init_state()
-st.title("🧱 Layer builder: shapes, parameters and costs, live")
+st.title("Layer builder: shapes, parameters and costs, live")
 st.markdown(
     "Stack layers the way Keras does and watch every number change as you edit: each layer's **output "
     "shape**, its **parameters** (weights to learn), the **multiply-accumulates** (MACs) it costs per image, "
@@ -487,7 +488,7 @@ with results:
         show_formulas(summaries)
 
 bad = (error.position, error.layer_type or "?", str(error)) if error is not None and error.position else None
-st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
+show_figure(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
 st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
            "are flat vectors (height on a log scale). Hover a box for its numbers.")
 st.dataframe(summary_table(input_shape, summaries, error), hide_index=True,
@@ -530,7 +531,7 @@ with right:
         bars["Your whole stack"] = stack_params
     if conv_layers:
         bars["Its Conv2D layers"] = sum(s.params for s in conv_layers)
-    st.plotly_chart(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
+    show_figure(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
 
 st.header("Save, share, train")
 export, load = st.columns(2, gap="large")

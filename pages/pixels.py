@@ -9,6 +9,7 @@ from cnnviz.images import enlarge, normalize, subsample_for_display, to_grayscal
 from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 
 require_app_navigation()
 
@@ -25,7 +26,7 @@ def swatch(rgb: tuple[int, int, int], label: str) -> str:
     )
 
 
-st.title("🔢 Pixels: how a computer sees an image")
+st.title("Pixels: how a computer sees an image")
 st.markdown(
     "To a computer a **grayscale image is a 2-D matrix** of numbers from 0 (black) to 255 (white), "
     "one per pixel. A **colour image is three such matrices stacked**: red, green and blue channels, "
@@ -38,7 +39,8 @@ height, width, channels = image.shape
 
 picture, numbers = st.columns([1, 2])
 with picture:
-    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch")
+    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch",
+             alt=f"The current image, {height}×{width} pixels with {channels} channel(s)")
     st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
     st.markdown(
         f"**{image.size:,} numbers** in all, each an integer 0–255 (`uint8`).  \n"
@@ -54,20 +56,20 @@ with numbers:
     plane = image[:, :, channel]
     overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
     note = f" (every {step}th pixel shown)" if step > 1 else ""
-    st.plotly_chart(
+    show_figure(
         plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
         width="stretch",
     )
     if overview.size > plots.MAX_CELLS_WITH_TEXT:
         st.caption("Zoom in with the mouse, or read every value of one block below.")
 
-with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
+with st.expander(":material/search: Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)
     top_col, left_col = st.columns(2)
     top = top_col.number_input("Top row", 0, height - size, max(0, height // 2 - size // 2), key="pixels_top")
     left = left_col.number_input("Left column", 0, width - size, max(0, width // 2 - size // 2), key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
-    st.plotly_chart(
+    show_figure(
         plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),
                       title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}"),
         width="stretch",
@@ -78,10 +80,10 @@ if channels == 3:
     columns = st.columns(3)
     small, step = subsample_for_display(image, OVERVIEW_SIDE)
     for column, index, name, scale in zip(columns, range(3), CHANNEL_NAMES, ("Reds", "Greens", "Blues"), strict=True):
-        column.plotly_chart(
+        show_figure(
             plots.heatmap(small[:, :, index], colorscale=scale, zmin=0, zmax=255, step=step, height=300,
                           title=f"{name.title()} channel"),
-            width="stretch",
+            width="stretch", container=column,
         )
 else:
     st.info("This image has a single channel: it is grayscale. Pick a colour photo sample to see "
@@ -111,8 +113,8 @@ if channels == 3:
     row, col = height // 2, width // 2
     r, g, b = (int(v) for v in image[row, col])
     left_image, right_image = st.columns(2)
-    left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch")
-    right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch")
+    left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch", alt="The image in colour")
+    right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch", alt="The image in grayscale")
     weights = " + ".join(f"{w}·{name[0].upper()}" for w, name in zip(LUMA_WEIGHTS, CHANNEL_NAMES, strict=True))
     st.markdown(
         f"gray = {weights}. At the centre pixel (row {row}, column {col}): "
@@ -129,10 +131,12 @@ size_choice = st.select_slider(
 )
 loss = resize_loss(image, size_choice, size_choice)
 before, small_col, restored_col = st.columns(3)
-before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch")
-small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch")
+before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch",
+             alt=f"The original image, {height}×{width}")
+small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch",
+                alt=f"The image resized to {size_choice}×{size_choice}")
 restored_col.image(enlarge(loss.restored), caption="resized back up: the lost detail stays lost",
-                   width="stretch")
+                   width="stretch", alt=f"The small image resized back to {height}×{width}")
 st.markdown(
     f"{loss.values_before:,} numbers become **{loss.values_after:,}** "
     f"({100 * loss.values_after / loss.values_before:.1f} %). Sized back up, pixels differ from the "
@@ -146,9 +150,9 @@ st.markdown(
     f"1.0, 128 becomes {128 / 255:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
 )
 hist_raw, hist_scaled = st.columns(2)
-hist_raw.plotly_chart(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch")
-hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
-                         width="stretch")
+show_figure(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch", container=hist_raw)
+show_figure(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
+            width="stretch", container=hist_scaled)
 
 st.header("Pixel inspector")
 row_col, col_col, value_col = st.columns([1, 1, 2])

@@ -13,7 +13,7 @@ from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_resul
 ss = st.session_state
 
 require_app_navigation()
-st.title("📈 Training")
+st.title("Training")
 st.markdown(
     "Training shows the network thousands of labelled images and nudges every weight to make its answers a "
     "little less wrong (**loss** down, **accuracy** up). Pick data and a network, press **Train** and watch both "
@@ -24,7 +24,7 @@ st.markdown(
 setup = setup_form()
 job = current_job()
 running = job is not None and not job.done
-if st.button("▶ Train", type="primary", disabled=setup.error is not None,
+if st.button("▶ Train", type="primary", disabled=setup.error is not None, shortcut="Ctrl+Enter",
              help="Replaces your training that is still running, if any."):
     job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
     ss.pop("tr_experiment", None)
@@ -51,7 +51,7 @@ elif job is not None:
             st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
 
 # ---------------------------------------------------------------- the seeds' six tasks, one click each
-with st.expander("🧪 One-click experiments: the notebooks' six tasks for the reader",
+with st.expander(":material/science: One-click experiments: the notebooks' six tasks for the reader",
                  expanded=not ss.get("runs") and not running):
     st.caption("Each trains quick variants of the network above (3 epochs on 3,000 images, Adam) one after the "
                "other and then shows what to compare: about a minute per run on a 2-core CPU.")

@@ -99,6 +99,26 @@ def _accept_file(file, source: str) -> None:
         st.error(f"{file.name}: {seen[file.file_id]} The previous image is kept.")
 
 
+# Two fingers on the canvas mean "scroll", not "draw": while more than one finger touches the page, the
+# canvas (Fabric.js inside the drawable-canvas component) does not get the touch events. Our own fixed
+# script, installed once per browser tab; nothing from the user goes into it.
+_TWO_FINGER_GUARD = """<script>
+if (!window.cnnvizTwoFingerGuard) {
+  window.cnnvizTwoFingerGuard = true;
+  let multi = false;
+  const onCanvas = (event) => event.composedPath().some((node) => node.tagName === "CANVAS");
+  const guard = (event) => {
+    if (event.touches.length > 1) multi = true;
+    if (multi && onCanvas(event)) event.stopPropagation();
+    if (event.touches.length === 0) multi = false;
+  };
+  for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+    document.addEventListener(type, guard, {capture: true});
+  }
+}
+</script>"""
+
+
 def _drawing_canvas(key: str) -> None:
     # Imported here: the component can only be declared inside a running Streamlit script.
     from streamlit_drawable_canvas import st_canvas
@@ -108,7 +128,8 @@ def _drawing_canvas(key: str) -> None:
     stroke = brush.slider("Brush size", 4, 40, 18, key=f"{key}_brush")
     if clear.button("Clear", key=f"{key}_clear", width="stretch"):
         st.session_state[f"{key}_canvas_version"] = version = version + 1
-    st.caption("Draw with the mouse: white strokes on black, like the MNIST digits.")
+    st.caption("Draw with the mouse, a finger or a stylus: white strokes on black, like the MNIST digits.")
+    st.html(_TWO_FINGER_GUARD, unsafe_allow_javascript=True)
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",

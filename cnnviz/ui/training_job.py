@@ -22,6 +22,7 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.training import JobSnapshot, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
+from cnnviz.ui.presentation import show_figure
 
 JOB_KEY = "training_job"
 RUNS_KEY = "runs"
@@ -165,11 +166,12 @@ def live_panel(job: TrainingJob) -> None:
         with left:
             _progress(snapshot, stopping=job.stopping)
         with right:
-            st.button("⏹ Stop", key="training_stop", on_click=stop_training, disabled=job.stopping,
+            st.button("Stop", icon=":material/stop_circle:", key="training_stop", on_click=stop_training, shortcut="Esc",
+                      disabled=job.stopping,
                       help="Stops after the current batch; the model so far is still tested and kept.",
                       width="stretch")
         if snapshot.trace or snapshot.history:
-            st.plotly_chart(
+            show_figure(
                 plots.training_curves([{"name": "this run", "history": snapshot.history, "trace": snapshot.trace}],
                                       epochs=snapshot.progress.get("epochs")),
                 key="training_live_curves", config={"displayModeBar": False},
@@ -181,7 +183,7 @@ def live_panel(job: TrainingJob) -> None:
 def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
     event = snapshot.progress
     if snapshot.state in ("new", "queued") and snapshot.queue_position not in (None, 0):
-        st.progress(0.0, text="⏳ Waiting in line")
+        st.progress(0.0, text="Waiting in line")
         st.info(describe_wait(snapshot))
         return
     if snapshot.state == "evaluating":

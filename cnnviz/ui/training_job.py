@@ -166,8 +166,8 @@ def live_panel(job: TrainingJob) -> None:
         with left:
             _progress(snapshot, stopping=job.stopping)
         with right:
-            st.button("Stop", icon=":material/stop_circle:", key="training_stop", on_click=stop_training, shortcut="Esc",
-                      disabled=job.stopping,
+            st.button("Stop", icon=":material/stop_circle:", key="training_stop", on_click=stop_training,
+                      shortcut="Esc", disabled=job.stopping,
                       help="Stops after the current batch; the model so far is still tested and kept.",
                       width="stretch")
         if snapshot.trace or snapshot.history:

@@ -9,15 +9,19 @@ import streamlit as st
 from cnnviz.images import enlarge
 from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.presentation import page_style, presentation_toggle
 
 limit_malloc_arenas()  # once per server: keeps memory flat over many trainings (see cnnviz/memory.py)
-st.set_page_config(page_title="CNN Explorer", page_icon="🧠", layout="wide")
+st.set_page_config(page_title="CNN Explorer", page_icon=":material/psychology:", layout="wide")
 
-home = st.Page("pages/home.py", title="Home", icon="🏠", default=True)
+home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
 steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in STEPS]
 navigation = st.navigation([home, *steps])
 
 sidebar_image = st.sidebar.empty()
+with st.sidebar:
+    presentation_toggle()
+page_style()
 try:
     navigation.run()
 finally:
@@ -25,5 +29,5 @@ finally:
     if "image" in st.session_state:
         with sidebar_image.container():
             st.caption("Your image follows you from page to page:")
-            st.image(enlarge(st.session_state["image"], 120), caption=st.session_state.get("image_label"),
-                     width=120)
+            label = st.session_state.get("image_label")
+            st.image(enlarge(st.session_state["image"], 120), caption=label, width=120, alt=f"Your image: {label}")

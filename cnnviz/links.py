@@ -37,10 +37,10 @@ LAYER_CODES = {
 ARG_CODES = {"kernel_size": "k", "strides": "s", "padding": "p", "activation": "a", "pool_size": "size",
              "dilation_rate": "d", "use_bias": "bias"}
 INSIDE_TABS = {
-    "activations": "🧅 Activations, layer by layer",
-    "filters": "🪟 Learned filters",
-    "gradcam": "🔥 Where did it look? (Grad-CAM)",
-    "field": "🎯 Receptive field",
+    "activations": ":material/layers: Activations, layer by layer",
+    "filters": ":material/grid_view: Learned filters",
+    "gradcam": ":material/whatshot: Where did it look? (Grad-CAM)",
+    "field": ":material/center_focus_strong: Receptive field",
 }
 
 

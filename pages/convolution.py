@@ -16,6 +16,7 @@ from cnnviz.ui.image_input import image_input
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.transposed_conv import transposed_section
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
@@ -114,18 +115,19 @@ def output_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, s
     height, width, channels = x.shape
     out_h, out_w = feature_map.shape[:2]
     left, right = st.columns(2)
-    left.image(enlarge(x), width="stretch",
-               caption=f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else ""))
+    input_caption = f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else "")
+    left.image(enlarge(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}")
     if channels == 3:
         left.image(enlarge(np.clip(feature_map, 0, 255).astype(np.uint8)), width="stretch",
-                   caption="The three filtered channels together as a photo (values clipped to 0–255)")
+                   caption="The three filtered channels together as a photo (values clipped to 0–255)",
+                   alt=f"The filtered image in colour, {out_h}×{out_w}×3")
     with right:
         name, plane = "", feature_map[:, :, 0]
         if channels == 3:
             name = st.radio("Channel shown as numbers", CHANNEL_NAMES, horizontal=True, key="conv_map_channel")
             plane = feature_map[:, :, CHANNEL_NAMES.index(name)]
         signed = plots.is_signed(kernel)  # a kernel with a negative weight makes a map that can be negative
-        st.plotly_chart(map_figure(plane, signed=signed or None), width="stretch", key="conv_map")
+        show_figure(map_figure(plane, signed=signed or None), width="stretch", key="conv_map")
         note = plots.colour_note(signed or plots.is_signed(plane))
         st.caption(f"Feature map {name} ({drawn_note(plane)}). {note}".replace("  ", " "))
     st.metric("Feature map size", f"{out_h} × {out_w} × {channels}",
@@ -182,8 +184,8 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
         [2, 2, 1, 1, 2], vertical_alignment="bottom")
     i = int(row_column.number_input("Output row", 0, out_h - 1, key="conv_i"))
     j = int(col_column.number_input("Output column", 0, out_w - 1, key="conv_j"))
-    back_column.button("◀ Back", on_click=move, args=(-1,), key="conv_back", width="stretch")
-    next_column.button("Step ▶", on_click=move, args=(1,), key="conv_next", width="stretch")
+    back_column.button("◀ Back", on_click=move, args=(-1,), key="conv_back", width="stretch", shortcut="Left")
+    next_column.button("Step ▶", on_click=move, args=(1,), key="conv_next", width="stretch", shortcut="Right")
     channel = 0
     if channels == 3:
         channel = CHANNEL_NAMES.index(channel_column.selectbox("Channel", CHANNEL_NAMES, key="conv_step_channel"))
@@ -199,9 +201,9 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
     window_column, sum_column = st.columns(2, gap="large")
     with window_column:
         st.markdown(f"**The window of output ({i}, {j}) on the padded input**")
-        st.plotly_chart(plots.conv_window(crop, crop_padding, origin=(first_row, first_col), tap_rows=step.rows,
-                                          tap_cols=step.cols, colorscale="gray", zmin=0, zmax=255),
-                        width="stretch", key="conv_window")
+        show_figure(plots.conv_window(crop, crop_padding, origin=(first_row, first_col), tap_rows=step.rows,
+                                      tap_cols=step.cols, colorscale="gray", zmin=0, zmax=255),
+                    width="stretch", key="conv_window")
         st.caption("Green frame: the pixels under the kernel. Orange: padding zeros (rows/columns below 0 or "
                    "past the edge).")
     with sum_column:
@@ -229,8 +231,8 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
                                             disabled=kind == "global average"))
     activated = ops.activation(plane / 255.0, name)
     activated_column, pooled_column = st.columns(2)
-    activated_column.plotly_chart(map_figure(activated, f"After {name}: {out_h}×{out_w}", height=340),
-                                  width="stretch", key="conv_activated")
+    show_figure(map_figure(activated, f"After {name}: {out_h}×{out_w}", height=340),
+                width="stretch", key="conv_activated", container=activated_column)
     try:
         if kind == "global average":
             pooled = ops.global_pool(activated[:, :, None], "avg").reshape(1, 1)
@@ -242,8 +244,8 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     except InputError as error:
         pooled_column.error(f"Pooling: {error}")
         return
-    pooled_column.plotly_chart(map_figure(pooled, f"After {kind} pooling: {pooled.shape[0]}×{pooled.shape[1]}",
-                                          height=340), width="stretch", key="conv_pooled")
+    show_figure(map_figure(pooled, f"After {kind} pooling: {pooled.shape[0]}×{pooled.shape[1]}",
+                           height=340), width="stretch", key="conv_pooled", container=pooled_column)
     st.latex(formula)
     st.caption(f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
                f"{pooled.shape[0]}×{pooled.shape[1]} after pooling.")
@@ -314,7 +316,8 @@ def colour_section(image: np.ndarray) -> None:
     for column, name, partial in zip(st.columns(4), (*CHANNEL_NAMES, "sum"), (*partials, combined), strict=True):
         title = f"{name} channel ⋆ its slice" if name != "sum" else f"sum of the three + bias {bias:g}"
         column.markdown(f"**{title}**")
-        column.plotly_chart(map_figure(partial, height=240, bare=True), width="stretch", key=f"conv_partial_{name}")
+        show_figure(map_figure(partial, height=240, bare=True), width="stretch", key=f"conv_partial_{name}",
+                    container=column)
     st.caption(f"Input {rgb.shape[0]}×{rgb.shape[1]}×3 → one {combined.shape[0]}×{combined.shape[1]} map "
                f"({drawn_note(combined)}). Same numbers as a Conv2D layer with this one filter: largest "
                f"difference {float(np.abs(combined - as_layer).max()):.1g}. That filter has 3·3·3 weights + 1 bias "
@@ -325,7 +328,7 @@ def colour_section(image: np.ndarray) -> None:
     stack = ops.conv2d(rgb, stack_kernel)
     with st.expander(f"Several filters give a stack of maps: 4 filters → {stack.shape[0]}×{stack.shape[1]}×4"):
         shown, _ = subsample_for_display(stack, MAP_SIDE)
-        st.plotly_chart(plots.feature_maps(shown, columns=4, tile_pixels=70), width="stretch", key="conv_stack")
+        show_figure(plots.feature_maps(shown, columns=4, tile_pixels=70), width="stretch", key="conv_stack")
         st.caption("Your filter, then Sobel y, box blur and Laplacian (each averaged over R, G, B). A Conv2D layer "
                    "with these 4 filters has (3·3·3 + 1)·4 = 112 parameters and outputs 4 channels.")
 
@@ -360,8 +363,8 @@ def one_dimension_section() -> None:
     if len(output) > 1:
         position = st.slider("Window position (output index)", 0, len(output) - 1, 0, key="conv_position_1d")
     step = ops.window_step(signal[None, :], kernel[None, :], 0, position, stride=(1, stride), padding=(0, padding))
-    st.plotly_chart(plots.sliding_1d(signal, kernel, output, position=position, stride=stride, padding=padding),
-                    width="stretch", key="conv_1d")
+    show_figure(plots.sliding_1d(signal, kernel, output, position=position, stride=stride, padding=padding),
+                width="stretch", key="conv_1d")
     indices = ", ".join(str(c) for c in step.cols)
     st.markdown(f"output[{position}] uses x[{indices}]: {sum_text(step.patch, step.kernel, step.total)}.  \n"
                 f"Output length ⌊({len(signal)} + 2·{padding} − {len(kernel)}) / {stride}⌋ + 1 = **{len(output)}**.")
@@ -411,7 +414,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
 # ----------------------------------------------------------------------------------------------
 
 require_app_navigation()
-st.title("🪟 Convolution: slide a kernel over your image")
+st.title("Convolution: slide a kernel over your image")
 open_link("convolution")
 st.markdown(
     "A convolution layer slides a small grid of weights, the **kernel**, over the image. At every position "

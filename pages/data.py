@@ -16,6 +16,7 @@ from cnnviz import datasets, plots
 from cnnviz.errors import InputError
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.resources import get_dataset
 
 require_app_navigation()
@@ -98,7 +99,7 @@ def load_upload() -> datasets.Dataset | None:
     return dataset
 
 
-st.title("🗂️ Datasets: what a CNN learns from")
+st.title("Datasets: what a CNN learns from")
 st.markdown(
     "A CNN learns from **labelled examples**: thousands of small grayscale images, each with the class it "
     "belongs to. Before training, look at the data: how many examples each class has, what they look "
@@ -128,7 +129,7 @@ if dataset is None:
     st.stop()
 
 if dataset.is_sample:
-    st.info(dataset.source, icon="📦")
+    st.info(dataset.source, icon=":material/inventory_2:")
 else:
     st.caption(f"**Source:** {dataset.source}")
 
@@ -148,7 +149,7 @@ st.caption(
 counts, pixels = st.columns(2)
 with counts:
     st.subheader("Images per class")
-    st.plotly_chart(
+    show_figure(
         plots.class_counts(
             dataset.class_names, {"training": dataset.class_counts("train"), "test": dataset.class_counts("test")}
         ),
@@ -159,7 +160,7 @@ with pixels:
     st.subheader("Pixel values per class")
     # Photos of steel spread over all values; digits and clothes need a log axis to show anything but black.
     log_counts = st.toggle("Logarithmic scale", value=dataset.name != "neu", key=f"data_log_{dataset.name}")
-    st.plotly_chart(
+    show_figure(
         plots.intensity_lines(dataset.intensity_counts, dataset.class_names, log_counts=log_counts), width="stretch"
     )
     st.caption(
@@ -168,16 +169,16 @@ with pixels:
     )
 
 st.subheader("Random examples of each class")
-if st.button("🔀 Show other examples", key="data_shuffle"):
+if st.button("Show other examples", icon=":material/shuffle:", key="data_shuffle"):
     st.session_state["data_examples_seed"] = st.session_state.get("data_examples_seed", 0) + 1
 tiles = dataset.examples(EXAMPLES_PER_CLASS, seed=st.session_state.get("data_examples_seed", 0))
-st.plotly_chart(
+show_figure(
     plots.image_grid(tiles.reshape(-1, height, width), columns=EXAMPLES_PER_CLASS, row_labels=dataset.class_names),
     width="stretch",
 )
 
 st.subheader("Mean image of each class")
-st.plotly_chart(
+show_figure(
     plots.image_grid(
         dataset.class_means.round(), columns=dataset.num_classes, column_labels=dataset.class_names, tile_pixels=96
     ),

@@ -6,7 +6,7 @@ from cnnviz.ui.navigation import STEPS, require_app_navigation
 
 require_app_navigation()
 
-st.title("🧠 CNN Explorer")
+st.title("CNN Explorer")
 st.markdown(
     """
 A **convolutional neural network** (CNN) is the kind of network that recognises digits, clothes,

@@ -13,6 +13,7 @@ from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes_live import centre_drawings, is_my_classes, live_tryout, retraining
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.resources import get_dataset, get_pretrained
 
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
@@ -72,7 +73,7 @@ def pick_test_example(images: np.ndarray, labels: np.ndarray, class_names: list[
                       key: str) -> tuple[np.ndarray, int]:
     """A number input and a dice button over a test set; returns (image, true label)."""
     count = len(labels)
-    if st.button("🎲 Random test image", key=f"{key}_dice"):
+    if st.button("Random test image", icon=":material/casino:", key=f"{key}_dice"):
         st.session_state[key] = int(np.random.default_rng().integers(count))
     index = st.number_input(f"Test image number (0–{count - 1})", 0, count - 1, key=key)
     st.caption(f"This one is a **{class_names[labels[index]]}**.")
@@ -93,13 +94,13 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
         st.caption(f"All {values.shape[2]} channels on one colour scale. {plots.colour_note(plots.is_signed(values))} "
                    "Hover a pixel for its value." + (" Scroll for more." if tall else ""))
         with st.container(height=MAPS_BOX_HEIGHT if tall else "content", border=False):
-            st.plotly_chart(figure, width="stretch", key="inside_maps")
+            show_figure(figure, width="stretch", key="inside_maps")
     else:
         is_output = position == len(outputs) - 1 and len(values) == len(class_names)
         st.caption(f"{len(values):,} numbers" + (", one per class." if is_output else "; hover for each value."))
-        st.plotly_chart(plots.unit_strip(values, labels=class_names if is_output else None,
-                                         highlight=top if is_output else None),
-                        width="stretch", key="inside_units")
+        show_figure(plots.unit_strip(values, labels=class_names if is_output else None,
+                                     highlight=top if is_output else None),
+                    width="stretch", key="inside_units")
 
 
 def show_filters(model, key: str) -> None:
@@ -124,7 +125,7 @@ def show_filters(model, key: str) -> None:
         what = "Input channel"
         st.markdown(f"Filter {index} of `{layer_name}` has **one {kh}×{kw} kernel per input channel** "
                     f"({fan_in} of them): it adds up what it finds in every map of the layer before.")
-    st.plotly_chart(plots.filter_grid(faces), width="stretch", key="inside_filters")
+    show_figure(plots.filter_grid(faces), width="stretch", key="inside_filters")
     same_size = {name: preset for name, preset in PRESETS.items() if preset.matrix.shape == (kh, kw)}
     matches = [(k, inspect.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
     matches = sorted((m for m in matches if m[1] is not None), key=lambda m: -abs(m[1].similarity))
@@ -137,8 +138,8 @@ def show_filters(model, key: str) -> None:
     for k, match in matches[:4]:
         preset = PRESETS[match.name]
         pair, text = st.columns([3, 2], vertical_alignment="center")
-        pair.plotly_chart(plots.kernel_pair(faces[k], preset.matrix, (f"{what} {k} (learned)", preset.name)),
-                          width="stretch", key=f"inside_pair_{k}")
+        show_figure(plots.kernel_pair(faces[k], preset.matrix, (f"{what} {k} (learned)", preset.name)),
+                    width="stretch", key=f"inside_pair_{k}", container=pair)
         closeness = "looks like" if abs(match.similarity) >= CLOSE_MATCH else "only loosely resembles"
         flipped = ", with light and dark swapped" if match.inverted else ""
         text.markdown(f"{what} {k} {closeness} **{preset.name}**{flipped} (cosine {match.similarity:+.2f}).  \n"
@@ -158,7 +159,7 @@ def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: 
         st.info(str(error))
         return
     picture, text = st.columns([1, 1])
-    picture.plotly_chart(plots.image_overlay(x, heat=heat, height=400), width="stretch", key="inside_gradcam")
+    show_figure(plots.image_overlay(x, heat=heat, height=400), width="stretch", key="inside_gradcam", container=picture)
     with text:
         st.markdown(f"Red = evidence for **{class_names[target]}** (the network gives it "
                     f"{probabilities[target]:.1%}); see-through = no evidence. Pick another class to see what "
@@ -204,10 +205,10 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
                                         key=f"{key}_channel_{layer_name}")
     feature_map, input_view = st.columns(2)
     with feature_map:
-        st.plotly_chart(plots.image_overlay(maps[:, :, channel:channel + 1], box=(row, col, row, col), height=400,
-                                            value_range=None, colorscale="Viridis", value_label="value",
-                                            clickable=True),
-                        width="stretch", key=chart_key, on_select="rerun", selection_mode="points")
+        show_figure(plots.image_overlay(maps[:, :, channel:channel + 1], box=(row, col, row, col), height=400,
+                                        value_range=None, colorscale="Viridis", value_label="value",
+                                        clickable=True),
+                    width="stretch", key=chart_key, on_select="rerun", selection_mode="points")
         st.caption(f"`{layer_name}` channel {channel}, {rows}×{cols}: unit ({row}, {col}) = "
                    f"{maps[row, col, channel]:.3g}")
     try:
@@ -216,13 +217,13 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
         input_view.info(str(error))
         return
     with input_view:
-        st.plotly_chart(plots.image_overlay(x, box=field, height=400), width="stretch", key=f"{key}_input")
+        show_figure(plots.image_overlay(x, box=field, height=400), width="stretch", key=f"{key}_input")
         st.caption(f"It sees input rows {top}–{bottom} and columns {left}–{right}: "
                    f"{bottom - top + 1}×{right - left + 1} of the {x.shape[0]}×{x.shape[1]} pixels.")
 
 
 require_app_navigation()
-st.title("🔬 Inside the network")
+st.title("Inside the network")
 link = open_link("inside")
 st.markdown(
     "A trained network is a pipeline of small computations you can watch. Give it an image, then "
@@ -311,15 +312,18 @@ with model_column:  # next to the input, so the answer changes in view while you
     st.subheader("3 · The prediction")
     verdict = ""
     if true_label is not None:
-        verdict = " ✅ Right." if top == true_label else f" ❌ Wrong: it is a {class_names[true_label]}."
+        wrong = f" :material/cancel: Wrong: it is a {class_names[true_label]}."
+        verdict = " :material/check_circle: Right." if top == true_label else wrong
     st.markdown(f"The network says **{class_names[top]}** ({probabilities[top]:.1%} sure).{verdict}")
     raw_column, prepared_column = st.columns(2)
     raw_column.image(enlarge(raw, 160), width=160,
-                     caption=f"Your image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}")
+                     caption=f"Your image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
+                     alt=f"The input image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}")
     prepared_column.image(enlarge(np.round(x * 255).astype(np.uint8), 160), width=160,
-                          caption=f"What the model gets: {height}×{width}×{channels}, values 0–1")
-    st.plotly_chart(plots.probability_bars(probabilities, class_names, height=260), width="stretch",
-                    key="inside_probabilities")
+                          caption=f"What the model gets: {height}×{width}×{channels}, values 0–1",
+                          alt=f"The image as the model gets it, {height}×{width}×{channels}")
+    show_figure(plots.probability_bars(probabilities, class_names, height=260), width="stretch",
+                key="inside_probabilities")
     if kind == "run" and source == YOUR_IMAGE and is_my_classes(run):
         live_tryout(run, raw, x, probabilities)
 

@@ -37,6 +37,7 @@ from cnnviz.training import TrainConfig
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook import notebook_button
+from cnnviz.ui.presentation import show_figure
 
 INPUT_SHAPES = {
     "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
@@ -533,7 +534,7 @@ def show_totals(summaries: list) -> None:
 
 
 def show_formulas(summaries: list) -> None:
-    with st.expander("🧮 The formula behind each number", key="builder_formulas_box"):
+    with st.expander(":material/function: The formula behind each number", key="builder_formulas_box"):
         labels = [f"{s.position} · {s.name} ({s.type})" for s in summaries]
         chosen = st.selectbox("Layer", range(len(labels)), format_func=labels.__getitem__, key="builder_formula_layer")
         s = summaries[chosen]
@@ -554,7 +555,7 @@ def show_formulas(summaries: list) -> None:
 
 # ---------------------------------------------------------------- page
 require_app_navigation()
-st.title("🧱 Layer builder: shapes, parameters and costs, live")
+st.title("Layer builder: shapes, parameters and costs, live")
 link = open_link("layer_builder")
 init_state()
 st.markdown(
@@ -625,7 +626,7 @@ with results:
         show_formulas(summaries)
 
 bad = (error.position, error.layer_type or "?", str(error)) if error is not None and error.position else None
-st.plotly_chart(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
+show_figure(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
 st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
            "are flat vectors (height on a log scale). Hover a box for its numbers.")
 st.dataframe(summary_table(input_shape, summaries, error), hide_index=True,
@@ -668,7 +669,7 @@ with right:
         bars["Your whole stack"] = stack_params
     if conv_layers:
         bars["Its Conv2D layers"] = sum(s.params for s in conv_layers)
-    st.plotly_chart(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
+    show_figure(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
 
 st.header("Save, share, train")
 export, load = st.columns(2, gap="large")

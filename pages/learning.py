@@ -7,7 +7,7 @@ from cnnviz.ui import learning_sections as sections
 from cnnviz.ui.navigation import require_app_navigation
 
 require_app_navigation()
-st.title("🎯 How a network learns")
+st.title("How a network learns")
 st.markdown(
     "The convolution page follows an image forwards through the network. Training is the way back: the network "
     "turns its scores into probabilities, measures how wrong they are with a loss, and nudges every weight a "

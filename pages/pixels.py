@@ -10,6 +10,7 @@ from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize
 from cnnviz.ui.image_input import image_input, reset_on_new_image
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.presentation import show_figure
 
 require_app_navigation()
 
@@ -26,7 +27,7 @@ def swatch(rgb: tuple[int, int, int], label: str) -> str:
     )
 
 
-st.title("🔢 Pixels: how a computer sees an image")
+st.title("Pixels: how a computer sees an image")
 link = open_link("pixels")
 st.markdown(
     "To a computer a **grayscale image is a 2-D matrix** of numbers from 0 (black) to 255 (white), "
@@ -40,7 +41,8 @@ height, width, channels = image.shape
 
 picture, facts = st.columns([1, 2])
 with picture:
-    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch")
+    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch",
+             alt=f"The current image, {height}×{width} pixels with {channels} channel(s)")
 with facts:
     st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
     st.markdown(
@@ -57,14 +59,14 @@ if channels == 3:
 plane = image[:, :, channel]
 overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
 note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
-st.plotly_chart(
+show_figure(
     plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
     width="stretch",
 )
 if overview.size > plots.MAX_CELLS_WITH_TEXT:
     st.caption("Zoom in with the mouse, or read every value of one block below.")
 
-with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
+with st.expander(":material/search: Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)
     reset_on_new_image("pixels_block", {"pixels_top": max(0, height // 2 - size // 2),
                                         "pixels_left": max(0, width // 2 - size // 2)})
@@ -72,7 +74,7 @@ with st.expander("🔍 Read the numbers of one block", expanded=plane.size > plo
     top = top_col.number_input("Top row", 0, height - size, key="pixels_top")
     left = left_col.number_input("Left column", 0, width - size, key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
-    st.plotly_chart(
+    show_figure(
         plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),
                       title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}"),
         width="stretch",
@@ -83,10 +85,10 @@ if channels == 3:
     columns = st.columns(3)
     small, step = subsample_for_display(image, OVERVIEW_SIDE)
     for column, index, name in zip(columns, range(3), CHANNEL_NAMES, strict=True):
-        column.plotly_chart(
+        show_figure(
             plots.heatmap(small[:, :, index], colorscale=plots.CHANNEL_COLORSCALES[name], zmin=0, zmax=255,
                           step=step, height=300, title=f"{name.title()} channel"),
-            width="stretch",
+            width="stretch", container=column,
         )
     st.caption("Like the grayscale picture, each channel is black at 0 and brightest at 255.")
 else:
@@ -117,8 +119,8 @@ if channels == 3:
     row, col = height // 2, width // 2
     r, g, b = (int(v) for v in image[row, col])
     left_image, right_image = st.columns(2)
-    left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch")
-    right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch")
+    left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch", alt="The image in colour")
+    right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch", alt="The image in grayscale")
     weights = " + ".join(f"{w}·{name[0].upper()}" for w, name in zip(LUMA_WEIGHTS, CHANNEL_NAMES, strict=True))
     st.markdown(
         f"gray = {weights}. At the centre pixel (row {row}, column {col}): "
@@ -135,10 +137,12 @@ size_choice = st.select_slider(
 )
 loss = resize_loss(image, size_choice, size_choice)
 before, small_col, restored_col = st.columns(3)
-before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch")
-small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch")
+before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch",
+             alt=f"The original image, {height}×{width}")
+small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch",
+                alt=f"The image resized to {size_choice}×{size_choice}")
 restored_col.image(enlarge(loss.restored), caption="resized back up: the lost detail stays lost",
-                   width="stretch")
+                   width="stretch", alt=f"The small image resized back to {height}×{width}")
 if height != width:
     st.info(f"Your image is {height}×{width}, not square: squeezing it into {size_choice}×{size_choice} "
             "**stretches** it (circles become ovals). Crop or pad it to a square first to keep its proportions.")
@@ -155,9 +159,9 @@ st.markdown(
     f"1.0, 128 becomes {128 / 255:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
 )
 hist_raw, hist_scaled = st.columns(2)
-hist_raw.plotly_chart(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch")
-hist_scaled.plotly_chart(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
-                         width="stretch")
+show_figure(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch", container=hist_raw)
+show_figure(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
+            width="stretch", container=hist_scaled)
 
 st.header("Pixel inspector")
 reset_on_new_image("pixels_inspector", {"pixels_row": height // 2, "pixels_col": width // 2})

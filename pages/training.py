@@ -25,7 +25,7 @@ from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_resul
 ss = st.session_state
 
 require_app_navigation()
-st.title("📈 Training")
+st.title("Training")
 link = open_link("training")
 st.markdown(
     "Training shows the network thousands of labelled images and nudges every weight to make its answers a "
@@ -42,7 +42,7 @@ if setup.error is None:
     refused = budget_panel(setup.config.epochs, images)
 job = current_job()
 running = job is not None and not job.done
-if st.button("▶ Train", type="primary", disabled=setup.error is not None or refused is not None,
+if st.button("▶ Train", type="primary", disabled=setup.error is not None or refused is not None, shortcut="Ctrl+Enter",
              help="Replaces your training that is still running, if any."):
     job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
     ss.pop("tr_experiment", None)
@@ -69,7 +69,7 @@ elif job is not None:
             st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
 
 # ---------------------------------------------------------------- the course's six tasks, one click each
-with st.expander("🧪 One-click experiments: the MNIST notebook's six tasks for the reader",
+with st.expander(":material/science: One-click experiments: the MNIST notebook's six tasks for the reader",
                  expanded=not ss.get("runs") and not running):
     st.markdown(experiment_captions(setup.stack))
     columns = st.columns(3)

@@ -65,7 +65,7 @@ def upload(app: AppTest, data: bytes, name: str = "images.zip") -> AppTest:
 
 def test_the_page_opens_on_mnist_with_its_source_and_figures(app):
     assert not app.exception and not app.error
-    assert app.title[0].value.startswith("🗂️ Datasets")
+    assert app.title[0].value.startswith("Datasets")
     assert metrics(app) == ["10", "5,000", "10,000", "28 × 28 × 1"]
     assert any("train-5k" in caption.value for caption in app.caption)
     charts = app.get("plotly_chart")

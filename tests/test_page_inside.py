@@ -106,7 +106,7 @@ def test_a_test_set_example_is_predicted_like_the_library_does(app, prefix, name
     image, label = test_set.x_test[5], int(test_set.y_test[5])
     expected = inspect.predict(inspect.load_pretrained(name), to_model_input(image, tuple(card["input_shape"])))
     answer = card["class_names"][int(np.argmax(expected))]
-    verdict = "✅ Right." if answer == card["class_names"][label] else "❌ Wrong"
+    verdict = ":material/check_circle: Right." if answer == card["class_names"][label] else ":material/cancel: Wrong"
     assert said(app).startswith(f"The network says **{answer}**") and verdict in said(app)
 
 

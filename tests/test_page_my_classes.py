@@ -29,7 +29,7 @@ def app() -> AppTest:
 def add_class(app: AppTest, name: str) -> AppTest:
     field = next(t for t in app.text_input if t.label == "New class")
     field.set_value(name)
-    return next(b for b in app.button if b.label == "➕ Add class").click().run()
+    return next(b for b in app.button if b.label == "Add class").click().run()
 
 
 def upload(app: AppTest, images: list[np.ndarray], names: list[str] | None = None) -> AppTest:
@@ -124,7 +124,7 @@ def test_zip_round_trip_through_the_page(app: AppTest) -> None:
     app.button(key="mc_starter").click().run()
     before = {name: [image.copy() for image in images] for name, images in collected(app).items()}
     buttons = app.get("download_button")
-    assert buttons and buttons[0].proto.label.startswith("⬇ Download my classes (zip")
+    assert buttons and buttons[0].proto.label.startswith("Download my classes (zip")
     data = datasets.to_zip(collected(app))  # what the button serves (AppTest cannot click a download)
     fresh = AppTest.from_file(page_path("data"), default_timeout=60).run()
     fresh.segmented_control(key="data_choice").set_value("My classes").run()

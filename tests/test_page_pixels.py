@@ -29,7 +29,7 @@ def test_app_opens_on_the_home_page_with_every_step():
     assert "CNN Explorer" in app.title[0].value
     app.switch_page("pages/pixels.py").run()
     assert not app.exception
-    assert app.title[0].value.startswith("🔢 Pixels")
+    assert app.title[0].value.startswith("Pixels")
 
 
 def test_pixels_page_starts_with_a_sample_and_shows_its_shape(pixels):

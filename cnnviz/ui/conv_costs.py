@@ -12,6 +12,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import summarize
 from cnnviz.errors import InputError
+from cnnviz.ui.presentation import show_figure
 
 
 def layer_costs(shape: tuple[int, int, int], filters: int, kernel: int) -> dict[str, object]:
@@ -49,6 +50,6 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
         "A depthwise layer alone never mixes channels, so its output keeps C channels. MobileNet is built from "
         "such separable pairs."
     )
-    st.plotly_chart(plots.log_bars({f"{name} MACs": s.macs for name, s in costs.items()},
-                                   title="Multiply-accumulates for one image (log scale)"),
-                    width="stretch", key="costs_chart")
+    show_figure(plots.log_bars({f"{name} MACs": s.macs for name, s in costs.items()},
+                               title="Multiply-accumulates for one image (log scale)"),
+                width="stretch", key="costs_chart")

@@ -116,9 +116,30 @@ def _accept_file(file, source: str) -> None:
         st.error(f"{file.name}: {seen[file.file_id]} The previous image is kept.")
 
 
+# Two fingers on the canvas mean "scroll", not "draw": while more than one finger touches the page, the
+# canvas (Fabric.js inside the drawable-canvas component) does not get the touch events. Our own fixed
+# script, installed once per browser tab; nothing from the user goes into it.
+_TWO_FINGER_GUARD = """<script>
+if (!window.cnnvizTwoFingerGuard) {
+  window.cnnvizTwoFingerGuard = true;
+  let multi = false;
+  const onCanvas = (event) => event.composedPath().some((node) => node.tagName === "CANVAS");
+  const guard = (event) => {
+    if (event.touches.length > 1) multi = true;
+    if (multi && onCanvas(event)) event.stopPropagation();
+    if (event.touches.length === 0) multi = false;
+  };
+  for (const type of ["touchstart", "touchmove", "touchend", "touchcancel"]) {
+    document.addEventListener(type, guard, {capture: true});
+  }
+}
+</script>"""
+
+
 def _drawing_canvas(key: str) -> None:
     in_use = st.empty()  # filled once the canvas has answered, so it never describes the image before a stroke
-    gray = drawing_canvas(key, caption="Draw with the mouse: white strokes on black, like the MNIST digits.")
+    gray = drawing_canvas(key, caption="Draw with the mouse, a finger or a stylus: white strokes on black, "
+                          "like the MNIST digits.")
     canvas_key = _canvas_key(key)
     if gray is not None:
         digest = hashlib.sha1(gray.tobytes()).hexdigest()
@@ -131,7 +152,7 @@ def _drawing_canvas(key: str) -> None:
         # The canvas starts empty on each page: say which image is in use until this canvas replaces it.
         with in_use.container():
             thumbnail, note = st.columns([1, 6], vertical_alignment="center")
-            thumbnail.image(enlarge(st.session_state["image"], 64), width=64)
+            thumbnail.image(enlarge(st.session_state["image"], 64), width=64, alt=f"The image in use: {label}")
             earlier = " (made earlier, here or on another page)" if label == DRAWING else ""
             note.info(f"The image in use is **{label}**{earlier}, shown here. "
                       "The canvas below starts empty: draw on it to replace that image.")
@@ -155,6 +176,7 @@ def drawing_canvas(key: str, *, caption: str) -> np.ndarray | None:
     if clear.button("Clear", key=f"{key}_clear", width="stretch"):
         clear_canvas(key)
     st.caption(caption)
+    st.html(_TWO_FINGER_GUARD, unsafe_allow_javascript=True)
     result = st_canvas(
         stroke_width=stroke,
         stroke_color="#FFFFFF",

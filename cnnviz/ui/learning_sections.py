@@ -11,6 +11,7 @@ from cnnviz import learning
 from cnnviz.course_plots import curves, probability_stem
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
+from cnnviz.ui.presentation import show_figure
 
 DIGITS = [str(d) for d in range(10)]
 LOGITS = (1.0, 0.5, 3.0, 0.0, -1.0)  # five classes' scores for the softmax playground
@@ -29,7 +30,8 @@ def softmax_section() -> np.ndarray:
                        for i, (column, value) in enumerate(zip(columns, LOGITS, strict=True))])
     p = learning.softmax(logits)
     left, right = st.columns([3, 2])
-    left.plotly_chart(probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax")
+    show_figure(probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax",
+                container=left)
     exps = np.exp(logits - logits.max())
     right.dataframe(pd.DataFrame({"z": logits, "e^(z − max z)": exps.round(4), "p": p.round(4)},
                                  index=[f"class {i}" for i in range(len(p))]), width="stretch")
@@ -51,8 +53,8 @@ def cross_entropy_section(p: np.ndarray) -> None:
         "training pushes hardest exactly where the network is sure and wrong.")
     grid = np.linspace(0.001, 1, 400)
     points = {"your p(true)": (np.array([p[label]]), np.array([loss]))}
-    st.plotly_chart(curves(grid, {"−log p": -np.log(grid)}, x_title="probability given to the true class",
-                           y_title="loss", height=260, points=points), key="learn_ce_curve")
+    show_figure(curves(grid, {"−log p": -np.log(grid)}, x_title="probability given to the true class",
+                       y_title="loss", height=260, points=points), key="learn_ce_curve")
     hot = learning.one_hot(label, len(p))
     st.markdown(
         f"**Two ways to write the label.** `sparse_categorical_crossentropy` takes the class number (**{label}**, "
@@ -78,8 +80,8 @@ def gradient_descent_section() -> None:
     shown = weights[np.abs(weights - bowl.best) < 50]
     span = max(abs(start - bowl.best), float(np.max(np.abs(shown - bowl.best))) if shown.size else 0) + 1
     grid = np.linspace(bowl.best - span, bowl.best + span, 300)
-    st.plotly_chart(curves(grid, {"loss L(w)": bowl.loss(grid)}, x_title="weight w", y_title="loss", height=300,
-                           points={"steps": (shown, bowl.loss(shown))}), key="learn_gd")
+    show_figure(curves(grid, {"loss L(w)": bowl.loss(grid)}, x_title="weight w", y_title="loss", height=300,
+                       points={"steps": (shown, bowl.loss(shown))}), key="learn_gd")
     first = weights[1] if len(weights) > 1 else weights[0]
     st.markdown(f"First step: w₁ = {start:g} − {rate:g}·2·({start:g} − 3) = **{first:.4g}**. "
                 f"Each step multiplies the distance to 3 by 1 − 2η = {1 - 2 * rate:.2g}: **{verdict}**.")
@@ -159,8 +161,8 @@ def optimizers_section() -> None:
     with st.spinner("Running Keras' optimizers…"):
         paths = _paths(rate, steps)
     x = np.arange(steps + 1)
-    st.plotly_chart(curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step",
-                           y_title="loss", height=280), key="learn_opt_loss")
+    show_figure(curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step",
+                       y_title="loss", height=280), key="learn_opt_loss")
     st.dataframe(pd.DataFrame({name: {"final w₁": path[-1, 0], "final w₂": path[-1, 1], "final loss": path[-1, 2]}
                                for name, path in paths.items()}).T.round(4), width="stretch")
     st.caption("On the Training page, the one-click experiment “SGD vs RMSprop vs Adam” runs the same comparison "

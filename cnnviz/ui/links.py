@@ -79,7 +79,7 @@ def share_link(page: str, slot: Any = None) -> None:
         st.caption("Copy the link (the button at its right), or show the QR code to the class: it opens this "
                    "page with the same settings.")
         st.code(url, language=None, wrap_lines=True)
-        st.image(qr_png(url), width=260, caption="Scan to open this view")
+        st.image(qr_png(url), width=260, caption="Scan to open this view", alt="QR code of the link to this view")
         if "image" not in state and "image" in links.SCHEMAS[page]:
             st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
         if "model" in links.SCHEMAS[page] and "model" not in query:

@@ -23,6 +23,7 @@ from cnnviz.images import enlarge
 from cnnviz.recipes import MY_CLASSES_AUGMENTATION
 from cnnviz.shapes import example_set
 from cnnviz.ui.image_input import UPLOAD_TYPES, clear_canvas, drawing_canvas
+from cnnviz.ui.presentation import show_figure
 
 EXAMPLES, SIZE, CENTER, VERSION = "mc_examples", "mc_size", "mc_center", "mc_version"
 SIZES = (28, 32, 48, 64)
@@ -103,7 +104,8 @@ def my_classes_section() -> None:
     names = list(examples())
     if not names:
         st.info("Add a first class above, or start with generated circles and crosses.")
-        if st.button("✨ Start with 12 generated circles and 12 crosses", key="mc_starter"):
+        if st.button("Start with 12 generated circles and 12 crosses", icon=":material/auto_awesome:",
+                     key="mc_starter"):
             starter = example_set(("circle", "cross"), STARTER_PER_CLASS)
             st.session_state[EXAMPLES] = {name: [limits.keepable(image) for image in images]
                                           for name, images in starter.items()}
@@ -135,7 +137,7 @@ def _manage_classes() -> None:
     with st.form("mc_new_class", clear_on_submit=True, border=False):
         name_column, button_column = st.columns([3, 1], vertical_alignment="bottom")
         name = name_column.text_input("New class", placeholder="e.g. circle, thumbs up, scratch", max_chars=40)
-        if button_column.form_submit_button("➕ Add class", width="stretch"):
+        if button_column.form_submit_button("Add class", icon=":material/add:", width="stretch"):
             try:
                 if len(examples()) >= limits.MAX_CLASSES:
                     raise InputError(f"You already have {limits.MAX_CLASSES} classes, the most a dataset can hold.")
@@ -150,7 +152,8 @@ def _manage_classes() -> None:
 def _add_drawing(target: str) -> None:
     drawing = drawing_canvas("mc", caption=f"Draw one **{target}** in white on black, then add it: the canvas clears "
                              "for the next one.")
-    if st.button(f"➕ Add this drawing to “{target}”", key="mc_add_drawing", type="primary", disabled=drawing is None):
+    if st.button(f"Add this drawing to “{target}”", icon=":material/add:", key="mc_add_drawing", type="primary",
+                 disabled=drawing is None):
         _try_add(target, [drawing])
         clear_canvas("mc")
         st.rerun()
@@ -169,8 +172,8 @@ def _add_uploads(target: str) -> None:
     version = st.session_state.setdefault("mc_upload_version", 0)
     files = st.file_uploader(f"Images of a {target} (several at once)", type=UPLOAD_TYPES, accept_multiple_files=True,
                              key=f"mc_upload_{version}")
-    if files and st.button(f"➕ Add {len(files)} image{'s' if len(files) > 1 else ''} to “{target}”",
-                           key="mc_add_uploads", type="primary"):
+    if files and st.button(f"Add {len(files)} image{'s' if len(files) > 1 else ''} to “{target}”",
+                           key="mc_add_uploads", type="primary", icon=":material/add:"):
         _try_add(target, files)
         st.session_state["mc_upload_version"] = version + 1
         st.rerun()
@@ -194,7 +197,7 @@ def _overview() -> None:
     if notice:
         added, target, problems = notice
         if added:
-            st.toast(f"Added {added} example{'s' if added > 1 else ''} to {target}.", icon="✅")
+            st.toast(f"Added {added} example{'s' if added > 1 else ''} to {target}.", icon=":material/check_circle:")
         for problem in problems:
             st.error(problem)
     counts = {name: len(images) for name, images in examples().items()}
@@ -224,13 +227,14 @@ def _overview() -> None:
 def _class_gallery(target: str) -> None:
     images = examples()[target]
     st.markdown(f"**Examples of “{target}”**: what the network sees ({settings()[0]}×{settings()[0]}). "
-                "🗑 removes a bad one.")
+                "The bin button under an example removes it.")
     if images:
         with st.container(horizontal=True, gap="small"):
             for number, image in enumerate(images):
                 with st.container(width=THUMB + 8, gap=None):
-                    st.image(enlarge(prepared(image), THUMB), width=THUMB)
-                    st.button(f"🗑 {number + 1}", key=f"mc_del_{target}_{number}", on_click=_delete,
+                    st.image(enlarge(prepared(image), THUMB), width=THUMB, alt=f"Example {number + 1} of {target}")
+                    st.button(f"{number + 1}", icon=":material/delete:", key=f"mc_del_{target}_{number}",
+                              on_click=_delete,
                               args=(target, number), help=f"Delete example {number + 1}")
         _closer_look(target, images)
     with st.popover(f"Rename or delete “{target}”"):
@@ -265,21 +269,23 @@ def _rename(old: str) -> None:
 
 def _closer_look(target: str, images: list[np.ndarray]) -> None:
     """One example as taken and as prepared, and the random changes training applies to it."""
-    with st.expander("🔍 Look closer: prepared image and augmentation", expanded=False):
+    with st.expander(":material/search: Look closer: prepared image and augmentation", expanded=False):
         number = st.number_input(f"Example of “{target}” (1–{len(images)})", 1, len(images), len(images),
                                  key=f"mc_look_{target}")
         image, ready = images[number - 1], prepared(images[number - 1])
         original, network = st.columns(2)
         original.image(enlarge(image, 160), width=160,
-                       caption=f"As taken: {image.shape[0]}×{image.shape[1]}×{image.shape[2]}")
+                       caption=f"As taken: {image.shape[0]}×{image.shape[1]}×{image.shape[2]}",
+                       alt="The example as taken")
         network.image(enlarge(ready, 160), width=160,
-                      caption=f"What the network sees: {ready.shape[0]}×{ready.shape[1]}×1, values ÷ 255")
+                      caption=f"What the network sees: {ready.shape[0]}×{ready.shape[1]}×1, values ÷ 255",
+                      alt="The example as the network sees it")
         st.markdown("**Augmentation preview**: every epoch the *My classes* recipe shows each example tilted by up "
                     "to ±18° (rotation factor 0.05 of a turn), zoomed by up to ±15 % and shifted by up to 10 % of "
                     "the side, at random. Eight draws of those changes on this example:")
-        st.plotly_chart(plots.image_grid(augment_preview(ready, MY_CLASSES_AUGMENTATION, 8, seed=number)[..., 0],
-                                         columns=8, tile_pixels=72),
-                        width="stretch", key=f"mc_augment_{target}")
+        show_figure(plots.image_grid(augment_preview(ready, MY_CLASSES_AUGMENTATION, 8, seed=number)[..., 0],
+                                     columns=8, tile_pixels=72),
+                    width="stretch", key=f"mc_augment_{target}")
 
 
 def _zip_download() -> None:
@@ -288,8 +294,9 @@ def _zip_download() -> None:
     if cached is None or cached[0] != key:
         cached = (key, datasets.to_zip(examples()))
         st.session_state["mc_zip"] = cached
-    st.download_button(f"⬇ Download my classes (zip, {len(cached[1]) / 1024:,.0f} KB)", cached[1],
+    st.download_button(f"Download my classes (zip, {len(cached[1]) / 1024:,.0f} KB)", cached[1],
                        file_name="my-classes.zip", mime="application/zip", key="mc_download",
+                       icon=":material/download:",
                        help="One folder per class, one PNG per example: upload it here again later, or share it. "
                             "The “Your own zip” dataset reads it too.")
 

@@ -16,6 +16,7 @@ from cnnviz.datasets.examples import CENTRED, NAME
 from cnnviz.errors import InputError
 from cnnviz.training import TrainingPlan, TrainingRun
 from cnnviz.ui.my_classes import add_example, collected_dataset, examples
+from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.training_job import collect_runs, current_job, live_panel, start_training
 
 RETRAINING = "mc_retraining"  # set while a retraining started here runs
@@ -38,7 +39,7 @@ def retraining() -> int | None:
         return None
     if not job.done:
         st.info("Retraining with your new example. The model below is still the previous one until it finishes.",
-                icon="🔁")
+                icon=":material/autorenew:")
         live_panel(job)
         return None
     st.session_state.pop(RETRAINING)
@@ -63,7 +64,7 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
     except InputError as error:
         st.info(str(error))
     else:
-        st.plotly_chart(plots.image_overlay(x, heat=heat, height=300), width="stretch", key="mc_live_cam")
+        show_figure(plots.image_overlay(x, heat=heat, height=300), width="stretch", key="mc_live_cam")
         st.caption(f"Red: the parts of your image that pushed the score of **{names[top]}** up (Grad-CAM). "
                    "Draw again or take another photo: the answer and the map follow.")
     with st.container(border=True):
@@ -74,9 +75,9 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
                    + f"Adding it to “{names[truth]}” gives the network this example to learn from, and retraining "
                    "trains the same network again with the same settings: the loop that makes models better.")
         add, add_and_train = st.columns(2)
-        if add.button(f"➕ Add to “{names[truth]}”", key="mc_live_add", width="stretch"):
+        if add.button(f"Add to “{names[truth]}”", icon=":material/add:", key="mc_live_add", width="stretch"):
             _add(names[truth], raw)
-        retrain = add_and_train.button("🔁 Add and retrain", key="mc_live_retrain",
+        retrain = add_and_train.button("Add and retrain", icon=":material/autorenew:", key="mc_live_retrain",
                                        type="primary" if wrong else "secondary", width="stretch")
         if retrain and _add(names[truth], raw):
             _retrain(run)
@@ -91,7 +92,7 @@ def _add(name: str, raw: np.ndarray) -> bool:
     except InputError as error:
         st.error(str(error))
         return False
-    st.toast(f"Added to {name}: it now has {len(examples()[name])} examples.", icon="✅")
+    st.toast(f"Added to {name}: it now has {len(examples()[name])} examples.", icon=":material/check_circle:")
     return True
 
 

@@ -14,6 +14,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, describe_runs, notebook_recipe
 from cnnviz.training import TrainingRun
+from cnnviz.ui.presentation import show_figure
 
 WORKED_TEST_IMAGE = 1495  # the test digit the course's second MNIST notebook predicts
 
@@ -57,5 +58,7 @@ def worked_prediction(run: TrainingRun, probabilities: np.ndarray, truth: int, i
                 f"with probability {probabilities[predicted]:.4f}; the label says {run.class_names[truth]}.")
     image_column, plot_column = st.columns([1, 2])
     if run.test_images is not None:
-        image_column.image(enlarge(run.test_images[index, ..., 0], 224), caption=f"test image {index}")
-    plot_column.plotly_chart(probability_stem(probabilities, run.class_names), key=f"stem_{run.label}_{index}")
+        image_column.image(enlarge(run.test_images[index, ..., 0], 224), caption=f"test image {index}",
+                           alt=f"Test image {index}")
+    show_figure(probability_stem(probabilities, run.class_names), key=f"stem_{run.label}_{index}",
+                container=plot_column)

@@ -128,7 +128,7 @@ def setup_form() -> Setup:
         st.error(setup.error)
     else:
         for note in notes:
-            st.info(note, icon="🔧")
+            st.info(note, icon=":material/build:")
         with data_column:
             st.caption(f"{setup.dataset.source}  \nThe network on {shape[0]}×{shape[1]}×{shape[2]} input: "
                        f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image.")
@@ -280,7 +280,8 @@ def _estimate(setup: Setup) -> None:
     basis = ("the speed your last run reached here" if SPEED_KEY in st.session_state
              else "this app's speed measured on a 2-core CPU")
     st.markdown(
-        f"⏱️ **About {duration_text(epoch)} per epoch, {duration_text(epoch * setup.config.epochs + extra)} in all** "
+        f":material/timer: **About {duration_text(epoch)} per epoch, "
+        f"{duration_text(epoch * setup.config.epochs + extra)} in all** "
         f"(with {duration_text(extra)} to build the model and score the {len(setup.dataset.y_test):,} test images): "
         f"a rough estimate, easily off by 2×, from {setup.macs / 1e6:,.1f} M multiply-adds per image × "
         f"{images - validation:,} images and {basis}. Other trainings on the server slow it down; the progress bar "

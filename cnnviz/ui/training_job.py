@@ -37,6 +37,7 @@ from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
+from cnnviz.ui.presentation import show_figure
 
 JOB_KEY = "training_job"
 RUNS_KEY = "runs"
@@ -210,17 +211,18 @@ def live_panel(job: TrainingJob) -> None:
             title += f": {snapshot.label}"
         st.subheader(title)
         if snapshot.watchers > 1:
-            st.caption(f"👥 {snapshot.watchers} people asked for exactly this training on this server: you all "
-                       "watch the same one, which costs the server one training.")
+            st.caption(f":material/group: {snapshot.watchers} people asked for exactly this training on this server: "
+                       "you all watch the same one, which costs the server one training.")
         left, right = st.columns([4, 1])
         with left:
             _progress(snapshot, stopping=job.stopping)
         with right:
-            st.button("⏹ Stop", key="training_stop", on_click=stop_training, disabled=job.stopping,
+            st.button("Stop", icon=":material/stop_circle:", key="training_stop", on_click=stop_training,
+                      shortcut="Esc", disabled=job.stopping,
                       help="Stops after the current batch; the model so far is still tested and kept.",
                       width="stretch")
         if snapshot.trace or snapshot.history:
-            st.plotly_chart(
+            show_figure(
                 plots.training_curves([{"name": "this run", "history": snapshot.history, "trace": snapshot.trace}],
                                       epochs=snapshot.progress.get("epochs")),
                 key="training_live_curves", config={"displayModeBar": False},
@@ -232,7 +234,7 @@ def live_panel(job: TrainingJob) -> None:
 def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
     event = snapshot.progress
     if snapshot.state == "queued" or (snapshot.state == "new" and snapshot.queue_position):
-        st.progress(0.0, text="⏳ Waiting in line")
+        st.progress(0.0, text="Waiting in line")
         st.info(describe_wait(snapshot))
         return
     if snapshot.state == "evaluating":
@@ -264,7 +266,7 @@ def budget_panel(epochs: int, images: int) -> str | None:
     budget = server_budget()
     if not budget.limited:
         return None
-    st.caption(f"🎓 Limits on this server: {budget.describe()}.")
+    st.caption(f":material/school: Limits on this server: {budget.describe()}.")
     try:
         budget.check(epochs, images)
     except InputError as error:
@@ -285,8 +287,9 @@ def reuse_notice(run: TrainingRun) -> None:
     how = ("was already trained on this server with exactly these settings and the same random start, so you "
            "got its result at once" if run.reused == "stored" else
            "was the same as one another person had started, so you watched that one")
-    st.info(f"This run {how}: training again would give the same network.", icon="♻️")
-    if run.train_data is not None and st.button("🎲 Train my own copy with a new random start", key="tr_own_copy"):
+    st.info(f"This run {how}: training again would give the same network.", icon=":material/recycling:")
+    if run.train_data is not None and st.button("Train my own copy with a new random start",
+                                                   icon=":material/casino:", key="tr_own_copy"):
         config = replace(run.config, seed=random.randrange(2**31 - 1))
         start_training([TrainingPlan(run.stack, run.train_data, config, label=_plan_label(run))])
         st.rerun()
@@ -299,7 +302,7 @@ def continue_panel(run: TrainingRun) -> None:
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     more = left.number_input("More epochs", 1, MORE_EPOCHS, 3, key="tr_more_epochs")
     total = run.epochs_done + int(more)
-    if right.button(f"⏩ Continue this run to {total} epochs", key="tr_continue",
+    if right.button(f"Continue this run to {total} epochs", icon=":material/fast_forward:", key="tr_continue",
                     help="Trains on from this run's weights (the optimizer starts afresh) on the same data."):
         config = replace(run.config, epochs=total)
         try:

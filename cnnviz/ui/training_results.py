@@ -26,6 +26,7 @@ from cnnviz.training import (
 from cnnviz.training.advice import chance_level, did_not_learn, not_learning_advice
 from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
+from cnnviz.ui.presentation import show_figure
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
          "mistakes": "Mistakes"}
@@ -67,17 +68,18 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     st.caption(f"{run.source}  \n{stack_text(run.stack)} · {run.parameters or 0:,} parameters · "
                f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images")
     for note in run.notes:
-        st.info(note, icon="ℹ️")
+        st.info(note, icon=":material/info:")
     if did_not_learn(run.test_accuracy, len(run.class_names)):
         chance = chance_level(len(run.class_names))
         st.warning(f"**The network did not learn:** {run.test_accuracy:.1%} on the test set is close to guessing "
-                   f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}", icon="⚠️")
+                   f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}",
+                   icon=":material/warning:")
 
     view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key=VIEW_KEY) or "curves"
     if view == "curves":
         if run.history:
-            st.plotly_chart(plots.training_curves([{"name": run.label, "history": run.history}]),
-                            key=f"tr_curves_{index}")
+            show_figure(plots.training_curves([{"name": run.label, "history": run.history}]),
+                        key=f"tr_curves_{index}")
         else:
             st.info("The run stopped before its first epoch ended, so there are no epoch curves.")
         return
@@ -90,9 +92,9 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
         _confusion(run, index, matrix)
     elif view == "classes":
         accuracy = per_class_accuracy(matrix)
-        st.plotly_chart(plots.per_class_accuracy_figure(accuracy, run.class_names,
-                                                        height=max(240, 36 * len(run.class_names))),
-                        key=f"tr_classes_{index}")
+        show_figure(plots.per_class_accuracy_figure(accuracy, run.class_names,
+                                                    height=max(240, 36 * len(run.class_names))),
+                    key=f"tr_classes_{index}")
         weakest = int(np.nanargmin(accuracy))
         st.caption(f"The weakest class is **{run.class_names[weakest]}** ({accuracy[weakest]:.1%} right). "
                    "Open the confusion matrix to see what it is mistaken for.")
@@ -106,7 +108,8 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
 def download(run: TrainingRun, index: int) -> None:
     """A download button for the run as a zip (model.keras + run.json + predictions), built on click."""
     name = re.sub(r"[^A-Za-z0-9]+", "-", run.label or f"run-{index + 1}").strip("-").lower()
-    st.download_button("⬇️ Download the model (.zip)", data=lambda: run_zip(run), file_name=f"cnn-explorer-{name}.zip",
+    st.download_button("Download the model (.zip)", icon=":material/download:",
+                       data=lambda: run_zip(run), file_name=f"cnn-explorer-{name}.zip",
                        mime="application/zip", key=f"tr_download_{index}", on_click="ignore",
                        help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
                        "scores) and the test-set predictions.")
@@ -115,7 +118,7 @@ def download(run: TrainingRun, index: int) -> None:
 
 def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:
     names = [str(name) for name in run.class_names]
-    event = st.plotly_chart(
+    event = show_figure(
         plots.confusion_matrix_figure(matrix, names, height=max(320, 40 * len(names) + 120)),
         key=f"tr_confusion_{index}", on_select="rerun", selection_mode="points",
     )
@@ -167,11 +170,13 @@ def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: s
         for column, example in zip(st.columns(GALLERY_COLUMNS), shown[start: start + GALLERY_COLUMNS], strict=False):
             with column:
                 image = run.test_images[example.index][:, :, 0]
-                st.image(enlarge(image, 112), width=112)
+                st.image(enlarge(image, 112), width=112,
+                         alt=f"Test image {example.index}, predicted {names[example.predicted]}, "
+                             f"true class {names[example.true]}")
                 colour = "blue" if example.correct else "red"
                 st.markdown(f":{colour}[**{names[example.predicted]}**] {example.confidence:.0%}  \n"
                             f":blue[true: {names[example.true]}]")
-                if st.button("🔬 Inside", key=f"{key}_look_{example.index}",
+                if st.button("Inside", icon=":material/biotech:", key=f"{key}_look_{example.index}",
                              help="Open this image on the 'Inside the network' page with this model"):
                     st.session_state["inspect_example"] = {
                         "image": np.array(run.test_images[example.index]), "label": example.true,
@@ -194,8 +199,8 @@ def comparison(runs: Sequence[TrainingRun]) -> None:
                             help="Training solid, validation dashed, one colour per run.")
     picked = [run for run in runs if run.label in chosen and run.history]
     if picked:
-        st.plotly_chart(plots.training_curves([{"name": run.label, "history": run.history} for run in picked],
-                                              height=380), key="tr_compare_curves", width="stretch")
+        show_figure(plots.training_curves([{"name": run.label, "history": run.history} for run in picked],
+                                          height=380), key="tr_compare_curves", width="stretch")
     # As wide as its box; wider tables scroll sideways inside it, the run's name column stays in view.
     st.dataframe(pd.DataFrame([_row(run) for run in runs]), hide_index=True, width="stretch",
                  column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),

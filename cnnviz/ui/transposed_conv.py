@@ -17,6 +17,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import to_grayscale
 from cnnviz.kernels import PRESETS
 from cnnviz.transposed_plots import outlined_map
+from cnnviz.ui.presentation import show_figure
 
 ONES = "ones"  # the kernel choice that makes overlaps visible as counts
 KERNEL_CHOICES = (ONES, "box_blur", "sharpen", "vertical_edge", "gaussian_blur")
@@ -96,12 +97,12 @@ def transposed_section(image: np.ndarray) -> None:
                + ("it is now the whole transposed convolution." if done == side * side
                   else "press Next cell ▶ to add more."))
     input_column, contribution_column, partial_column = st.columns(3)
-    input_column.plotly_chart(outlined_map(x, (i, j, i, j), title="Input (your image, i×i)", height=300),
-                              width="stretch", key="tconv_input")
-    contribution_column.plotly_chart(outlined_map(contribution, box, title=f"This cell's share: {x[i, j]:.3g} × kernel",
-                                                  height=300), width="stretch", key="tconv_contribution")
-    partial_column.plotly_chart(outlined_map(partial, box, title=f"Sum of the first {done} shares", height=300),
-                                width="stretch", key="tconv_partial")
+    show_figure(outlined_map(x, (i, j, i, j), title="Input (your image, i×i)", height=300),
+                width="stretch", key="tconv_input", container=input_column)
+    show_figure(outlined_map(contribution, box, title=f"This cell's share: {x[i, j]:.3g} × kernel",
+                             height=300), width="stretch", key="tconv_contribution", container=contribution_column)
+    show_figure(outlined_map(partial, box, title=f"Sum of the first {done} shares", height=300),
+                width="stretch", key="tconv_partial", container=partial_column)
     kernel_slot, product_slot = st.columns(2)
     kernel_slot.html(plots.matrix_table(kernel, "Kernel"))
     product_slot.html(plots.matrix_table(x[i, j] * kernel, f"× {x[i, j]:.3g} = what cell ({i}, {j}) adds"))
@@ -119,5 +120,5 @@ def transposed_section(image: np.ndarray) -> None:
             f"inside the border), a regular pattern that shows as a **checkerboard** in generated images. "
             "Remedies: a kernel size divisible by the stride, or UpSampling2D followed by a Conv2D.")
     )
-    st.plotly_chart(outlined_map(counts, None, title="Kernels overlapping at each cell (before cropping p)",
-                                 value_format=".0f", height=320), width="stretch", key="tconv_overlaps")
+    show_figure(outlined_map(counts, None, title="Kernels overlapping at each cell (before cropping p)",
+                             value_format=".0f", height=320), width="stretch", key="tconv_overlaps")

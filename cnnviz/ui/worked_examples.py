@@ -13,6 +13,7 @@ from cnnviz import learning, ops, worked
 from cnnviz.course_plots import curves
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
+from cnnviz.ui.presentation import show_figure
 
 FORMULAS = {
     "relu": r"\mathrm{ReLU}(x) = \max(0, x)",
@@ -133,8 +134,8 @@ def activation_curve_section() -> None:
         if name == "leaky_relu":
             st.caption(f"Slope {ops.LEAKY_RELU_SLOPE:g} below 0, as the function keras.activations.leaky_relu; "
                        "the LeakyReLU layer's default is 0.3.")
-    plot_column.plotly_chart(curves(x, lines, x_title="input x", y_title="output f(x)", height=260),
-                             key="worked_activation_curve")
+    show_figure(curves(x, lines, x_title="input x", y_title="output f(x)", height=260),
+                key="worked_activation_curve", container=plot_column)
 
 
 @st.cache_data(show_spinner=False, max_entries=8)

@@ -35,7 +35,7 @@ def draw_cross(page, variant: int) -> None:
 
 def add_class(page, name: str) -> None:
     page.get_by_role("textbox", name="New class").fill(name)
-    page.get_by_role("button", name="➕ Add class").click()
+    page.get_by_role("button", name="Add class").click()
     wait_idle(page)
 
 
@@ -54,7 +54,7 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
         choose_segment(page, name)
         for variant in range(PER_CLASS):
             draw(page, variant)
-            page.get_by_role("button", name=f"➕ Add this drawing to “{name}”").click()
+            page.get_by_role("button", name=f"Add this drawing to “{name}”").click()
             wait_idle(page)
         page.get_by_text(re.compile(rf"{name}: {PER_CLASS}\b")).first.wait_for(timeout=10_000)
     assert_no_exception(page)

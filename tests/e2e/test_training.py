@@ -50,7 +50,7 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     page.locator('[data-testid="stSidebarNav"]').get_by_text("6 · Training", exact=True).click()
     wait_idle(page)
     _wait_until(page, lambda: "/60 · batch" in page.evaluate(PROGRESS), timeout=30, what="the running training")
-    page.get_by_role("button", name="⏹ Stop").click()
+    page.get_by_role("button", name="Stop", exact=True).click()
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
     wait_idle(page)
     alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
@@ -77,15 +77,15 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
             break
     chosen = choice.input_value()
     assert chosen != before and chosen.startswith(f"{true} predicted as {predicted}")
-    assert page.get_by_role("button", name="🔬 Inside").count() >= 1
+    assert page.get_by_role("button", name="Inside", exact=True).count() >= 1
     with page.expect_download() as download:
-        page.get_by_role("button", name="⬇️ Download the model (.zip)").click()
+        page.get_by_role("button", name="Download the model (.zip)").click()
     path = download.value.path()
     with zipfile.ZipFile(path) as archive:
         assert sorted(archive.namelist()) == ["model.keras", "run.json", "test_predictions.npz"]
         assert json.loads(archive.read("run.json"))["config"]["max_train_samples"] == 3000
     # "Inside" hands that test image and this model to the inside page.
-    page.get_by_role("button", name="🔬 Inside").first.click()
+    page.get_by_role("button", name="Inside", exact=True).first.click()
     wait_idle(page)
     page.wait_for_selector("h1:has-text('Inside the network')")
     assert page.get_by_role("radio", name="The example from the training page").is_checked()

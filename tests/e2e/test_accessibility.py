@@ -1,0 +1,72 @@
+"""Accessibility in real Chromium: axe-core (WCAG 2.1 A/AA rules) on every page, in normal and
+presentation mode, with no serious or critical violation; every figure and image has a text alternative.
+
+axe-core comes from npm (`npm ci` in the project folder installs the version pinned in package.json).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from cnnviz.ui.navigation import STEPS
+from tests.e2e.browser import assert_no_exception, goto
+
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
+WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
+BLOCKING = ("serious", "critical")
+PAGES = ["", *(step.url_path for step in STEPS)]
+
+RUN_AXE = """async (tags) => {
+  const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
+  return result.violations.map(v => ({id: v.id, impact: v.impact, help: v.help,
+                                      where: v.nodes.slice(0, 3).map(n => n.target.join(' '))}));
+}"""
+
+
+@pytest.fixture(scope="module")
+def axe_source() -> str:
+    if not AXE.exists():
+        pytest.fail(f"axe-core is missing at {AXE}: run `npm ci` in the project folder")
+    return AXE.read_text()
+
+
+def audit(page, axe_source: str) -> list[dict]:
+    page.add_script_tag(content=axe_source)
+    return page.evaluate(RUN_AXE, WCAG_TAGS)
+
+
+@pytest.mark.parametrize("mode", ["normal", "presentation"])
+@pytest.mark.parametrize("url_path", PAGES)
+def test_no_serious_or_critical_accessibility_violations(page, app_url, axe_source, url_path, mode):
+    goto(page, app_url, url_path + ("?present=1" if mode == "presentation" else ""))
+    assert_no_exception(page)
+    if mode == "presentation":
+        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+    violations = audit(page, axe_source)
+    blocking = [v for v in violations if v["impact"] in BLOCKING]
+    assert not blocking, "\n".join(f"{v['impact']} {v['id']}: {v['help']} at {v['where']}" for v in blocking)
+
+
+@pytest.mark.parametrize("url_path", PAGES)
+def test_every_figure_and_image_has_a_text_alternative(page, app_url, url_path):
+    goto(page, app_url, url_path)
+    figures = page.locator('[data-testid="stPlotlyChart"]')
+    for index in range(figures.count()):
+        label = figures.nth(index).get_attribute("aria-label") or ""
+        assert len(label) > 10, f"figure {index} on /{url_path} has no description: {label!r}"
+    images = page.locator('[data-testid="stImage"] img')
+    for index in range(images.count()):
+        assert (images.nth(index).get_attribute("alt") or "").strip(), f"image {index} on /{url_path} has no alt"
+
+
+def test_presentation_mode_is_remembered_in_the_link_and_enlarges_the_type(page, app_url):
+    goto(page, app_url, "convolution")
+    size = 'getComputedStyle(document.querySelector("[data-testid=stMainBlockContainer] p")).fontSize'
+    normal = float(page.evaluate(size).removesuffix("px"))
+    page.locator('[data-testid="stSidebar"]').get_by_text("Presentation mode").click()
+    page.wait_for_url("**present=1**")
+    page.wait_for_function(f"parseFloat({size}) > {normal}")
+    figure = page.locator('[data-testid="stPlotlyChart"]').first
+    assert "heat map" in (figure.get_attribute("aria-label") or "")

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 from scipy.signal import convolve2d
 
-from cnnviz import ops
+from cnnviz import conv_engine, ops
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
 from tests.conftest import ROOT
@@ -237,7 +237,7 @@ def test_both_strided_photo_filter_strategies_agree(monkeypatch, stride, padding
         k = rng.standard_normal((size, size - 1)).astype(np.float32)
         results = []
         for split in (False, True):
-            monkeypatch.setattr(ops, "_split_pays", lambda kernel, strides, split=split: split)
+            monkeypatch.setattr(conv_engine, "_split_pays", lambda kernel, strides, split=split: split)
             results.append(ops.conv2d(x, k, stride=stride, padding=padding, dilation=(1, 2)))
         np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
 

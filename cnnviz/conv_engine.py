@@ -166,13 +166,18 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
         most = min(rows_per_block, last - first)
         rows = np.zeros((channels, (most - 1) * sh + reach, width), x.dtype)  # padding columns stay 0
         buffer = np.empty(taps * most * ow, x.dtype)
+        views: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # by block height: made once
         for r in range(first, last, rows_per_block):
             n = min(rows_per_block, last - r)
-            block = _fill_rows(rows[:, : (n - 1) * sh + reach], x, r * sh - top, left)
-            cs, rs, es = block.strides
-            cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
-            np.copyto(cols, as_strided(block, (kh, kw, channels, n, ow), (dh * rs, dw * es, cs, sh * rs, sw * es),
-                                       writeable=False))
+            if n not in views:
+                block = rows[:, : (n - 1) * sh + reach]
+                cs, rs, es = block.strides
+                source = as_strided(block, (kh, kw, channels, n, ow), (dh * rs, dw * es, cs, sh * rs, sw * es),
+                                    writeable=False)
+                views[n] = block, source, buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
+            block, source, cols = views[n]
+            _fill_rows(block, x, r * sh - top, left)
+            np.copyto(cols, source)
             # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
             np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
 

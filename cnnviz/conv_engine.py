@@ -8,11 +8,13 @@ allow on a small shared machine (``bench/bench_conv.py`` times it against ``cv2.
 
 from __future__ import annotations
 
+import math
 import os
 import threading
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
+from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
 from typing import TYPE_CHECKING
@@ -160,26 +162,36 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     out = np.empty((oh * ow, filters), x.dtype)
     rows_per_block = max(1, _BLOCK_BYTES // (taps * ow * x.itemsize))
     reach = dh * (kh - 1) + 1
-    width = (ow - 1) * sw + dw * (kw - 1) + 1  # padded columns the windows reach
+    groups = _column_groups(kw, dw, sw)
+    width = ow + max(group.reach for group in groups)  # columns of one phase the windows reach
+    phases = sorted({group.phase for group in groups})
 
     def run(first: int, last: int) -> None:
         most = min(rows_per_block, last - first)
-        rows = np.zeros((channels, (most - 1) * sh + reach, width), x.dtype)  # padding columns stay 0
+        # Padded input rows, channel-first, columns split by stride phase: rows[c, i, q, j] is
+        # padded column q + j·sw. Zeros first: the padding columns are never written afterwards.
+        rows = np.zeros((channels, (most - 1) * sh + reach, sw, width), x.dtype)
         buffer = np.empty(taps * most * ow, x.dtype)
-        views: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray]] = {}  # by block height: made once
+        views: dict[int, tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]] = {}  # by block height
         for r in range(first, last, rows_per_block):
             n = min(rows_per_block, last - r)
             if n not in views:
                 block = rows[:, : (n - 1) * sh + reach]
-                cs, rs, es = block.strides
-                source = as_strided(block, (kh, kw, channels, n, ow), (dh * rs, dw * es, cs, sh * rs, sw * es),
-                                    writeable=False)
-                views[n] = block, source, buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
-            block, source, cols = views[n]
-            _fill_rows(block, x, r * sh - top, left)
-            np.copyto(cols, source)
+                cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
+                cs, rs, _, es = block.strides
+                views[n] = block, [
+                    (cols[:, group.taps], as_strided(
+                        block[:, :, group.phase, group.offset :], (kh, group.count, channels, n, ow),
+                        (dh * rs, group.offset_step * es, cs, sh * rs, es), writeable=False))
+                    for group in groups
+                ], cols.reshape(taps, n * ow).T
+            block, copies, matrix = views[n]
+            for phase in phases:
+                _fill_rows(block[:, :, phase], x, r * sh - top, phase - left, sw)
+            for target, source in copies:
+                np.copyto(target, source)
             # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
-            np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
+            np.matmul(matrix, weights, out=out[r * ow : (r + n) * ow])
 
     parallel = oh * ow * taps * filters >= _PARALLEL_MACS
     blocks = -(-oh // rows_per_block)
@@ -194,18 +206,59 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     return out.reshape(oh, ow, filters)
 
 
-def _fill_rows(rows: np.ndarray, x: np.ndarray, start: int, left: int) -> np.ndarray:
+@dataclass(frozen=True)
+class _ColumnGroup:
+    """The kernel columns that read one stride phase of the padded input.
+
+    Kernel column ``b`` reads padded column ``j·sw + b·dw`` for output column ``j``: phase
+    ``(b·dw) mod sw``, cell ``j + (b·dw) div sw`` of that phase. The kernel columns of one phase
+    are ``taps`` (every ``sw / gcd(dw, sw)``-th); their cells start at ``offset`` and step by
+    ``offset_step``, so one strided view holds them all.
+    """
+
+    phase: int
+    taps: slice
+    count: int
+    offset: int
+    offset_step: int
+
+    @property
+    def reach(self) -> int:
+        """Phase cells beyond the output's that the group's last kernel column reads."""
+        return self.offset + self.offset_step * (self.count - 1)
+
+
+def _column_groups(kernel: int, dilation: int, stride: int) -> list[_ColumnGroup]:
+    """The kernel columns grouped by the stride phase they read (one group when the stride is 1)."""
+    common = math.gcd(dilation, stride)
+    tap_step, offset_step = stride // common, dilation // common
+    groups = []
+    for first in range(min(tap_step, kernel)):
+        offset, phase = divmod(first * dilation, stride)
+        groups.append(_ColumnGroup(phase, slice(first, None, tap_step), len(range(first, kernel, tap_step)),
+                                   offset, offset_step))
+    return groups
+
+
+def _fill_rows(rows: np.ndarray, x: np.ndarray, start: int, column: int, step: int) -> np.ndarray:
     """Write input rows ``start, start + 1, …`` of ``x`` (H, W, C) into ``rows`` (C, n, width), channel-first.
 
-    Rows above or below the image (``start`` may be negative) become zeros; input column ``j``
-    goes to column ``left + j``. Columns outside the image are never written, so a buffer that
-    starts as zeros keeps its padding.
+    ``rows[c, i, j]`` is ``x[start + i, column + step·j, c]``. Rows above or below the image
+    (``start`` may be negative) become zeros; columns outside it are never written, so a buffer
+    that starts as zeros keeps its padding.
     """
     height, count = x.shape[0], rows.shape[1]
     first, last = min(max(-start, 0), count), max(min(height - start, count), 0)
-    columns = max(min(x.shape[1], rows.shape[2] - left), 0)
+    inside = _inside(column, step, x.shape[1], rows.shape[2])
     rows[:, :first] = 0
     rows[:, max(last, first) :] = 0
-    if first < last:
-        rows[:, first:last, left : left + columns] = x[start + first : start + last, :columns].transpose(2, 0, 1)
+    if first < last and inside:
+        picked = x[start + first : start + last, column + step * inside.start : column + step * inside[-1] + 1 : step]
+        rows[:, first:last, inside.start : inside.stop] = picked.transpose(2, 0, 1)
     return rows
+
+
+def _inside(start: int, step: int, length: int, count: int) -> range:
+    """The ``j`` in ``0 … count-1`` with ``0 ≤ start + step·j < length`` (empty when there are none)."""
+    first = min(max(-(start // step), 0), count)
+    return range(first, max(min(-((start - length) // step), count), first))

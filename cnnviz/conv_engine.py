@@ -148,10 +148,11 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     """A convolution layer ``(H, W, C) ⋆ (kh, kw, C, F) -> (H', W', F)`` by im2col and matrix products.
 
     The output is made a few rows at a time (cache-sized blocks): the input rows those windows
-    reach are copied channel-first with their padding zeros (:func:`_fill_rows`), one strided
-    copy turns them into the im2col columns (tap, channel) × position, and one
-    ``(rows·W', K) @ (K, F)`` product writes the block's output. Only the kept output positions are
-    computed, whatever the stride and dilation. Blocks run as several tasks on a few threads
+    reach are copied channel-first with their padding zeros and their columns split by stride
+    phase (:func:`_fill_rows`); one strided copy per phase (:class:`_ColumnGroup`) turns them into
+    the im2col columns (tap, channel) × position, and one ``(rows·W', K) @ (K, F)`` product writes
+    the block's output. Only the kept output positions are computed, whatever the stride and
+    dilation. The views are made once per task; blocks run as several tasks on a few threads
     (NumPy releases the GIL), with BLAS itself on one thread.
     """
     kh, kw, channels, filters = k.shape

@@ -31,8 +31,6 @@ if TYPE_CHECKING:
 _BLOCK_BYTES = 256 * 1024
 # Multiply-accumulates below which threads cost more than they save.
 _PARALLEL_MACS = 4_000_000
-# Tasks per worker thread: a thread slowed down by another process leaves its share to the others.
-_TASKS_PER_WORKER = 4
 
 # ---------------------------------------------------------------------------------------------
 # Photo filters: one 2-D kernel on every channel
@@ -152,7 +150,7 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     phase (:func:`_fill_rows`); one strided copy per phase (:class:`_ColumnGroup`) turns them into
     the im2col columns (tap, channel) × position, and one ``(rows·W', K) @ (K, F)`` product writes
     the block's output. Only the kept output positions are computed, whatever the stride and
-    dilation. The views are made once per task; blocks run as several tasks on a few threads
+    dilation. The views are made once per task; the blocks are shared out as one task per thread
     (NumPy releases the GIL), with BLAS itself on one thread.
     """
     kh, kw, channels, filters = k.shape
@@ -196,7 +194,7 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
 
     parallel = oh * ow * taps * filters >= _PARALLEL_MACS
     blocks = -(-oh // rows_per_block)
-    tasks = min(blocks, _pool()._max_workers * _TASKS_PER_WORKER) if parallel else 1
+    tasks = min(blocks, _pool()._max_workers) if parallel else 1  # more tasks measured slower (buffers)
     starts = [min(oh, rows_per_block * round(blocks * t / tasks)) for t in range(tasks + 1)]
     with _single_threaded_blas():
         if tasks == 1:

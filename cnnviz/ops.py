@@ -1,7 +1,9 @@
 """Convolution arithmetic: output sizes, conv2d, pooling, activations and one window's multiply-and-sum.
 
-NumPy and OpenCV only (no TensorFlow), so the Convolution page starts instantly. Every function
-follows TensorFlow's conventions, and the tests check the results against ``tf.nn``:
+NumPy only (no TensorFlow), so the Convolution page starts instantly. This module is the readable
+API: it checks the arguments and works out where the windows go; :mod:`cnnviz.conv_engine` does the
+fast arithmetic of :func:`conv2d` (OpenCV and im2col matrix products). Every function follows
+TensorFlow's conventions, and the tests check the results against ``tf.nn``:
 
 * images are ``(H, W)`` or ``(H, W, C)`` (rows, columns, channels), any real dtype; results are
   float64 for float64 input and float32 otherwise;
@@ -16,28 +18,16 @@ follows TensorFlow's conventions, and the tests check the results against ``tf.n
 from __future__ import annotations
 
 import math
-import os
-import threading
-from collections.abc import Callable, Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor
-from contextlib import contextmanager
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from functools import cache
 
-import cv2
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
+from cnnviz import conv_engine
 from cnnviz.errors import InputError
 
 Pair = tuple[int, int]
 Padding = str | int | tuple[int, int]
-
-# Bytes of im2col columns built at once by the layer convolution: small enough to stay in cache.
-_BLOCK_BYTES = 256 * 1024
-# Multiply-accumulates below which threads cost more than they save.
-_PARALLEL_MACS = 4_000_000
-
 
 # ---------------------------------------------------------------------------------------------
 # Sizes and padding
@@ -211,7 +201,7 @@ def conv2d(
         k = k[::-1, ::-1]
     geo = geometry(x.shape, k.shape, stride, padding, dilation)
     if k.ndim == 2:
-        return _filter_channels(x, np.ascontiguousarray(k), geo)
+        return conv_engine.filter_channels(x, np.ascontiguousarray(dilate_kernel(k, geo.dilation)), geo)
     channels = x.shape[2] if x.ndim == 3 else 1
     groups = _positive_int(groups, "Groups")
     if channels % groups or k.shape[3] % groups:
@@ -222,173 +212,13 @@ def conv2d(
         raise InputError(f"The kernel has {k.shape[2]} input channels{per_group} but the image has {channels}")
     x = x.reshape(*x.shape[:2], channels)
     if groups == 1:
-        return _layer(x, k, geo)
+        return conv_engine.layer(x, k, geo)
     width, filters = channels // groups, k.shape[3] // groups
     return np.concatenate([
-        _layer(np.ascontiguousarray(x[:, :, g * width : (g + 1) * width]), k[..., g * filters : (g + 1) * filters], geo)
+        conv_engine.layer(np.ascontiguousarray(x[:, :, g * width : (g + 1) * width]),
+                          k[..., g * filters : (g + 1) * filters], geo)
         for g in range(groups)
     ], axis=2)
-
-
-def _pad(x: np.ndarray, pads: tuple[Pair, Pair], rows: int, cols: int) -> np.ndarray:
-    """Zero-pad ``x`` by ``pads``, then keep the first ``rows`` × ``cols`` (what the windows reach)."""
-    (top, bottom), (left, right) = pads
-    if top or bottom or left or right:
-        x = cv2.copyMakeBorder(x, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0).reshape(
-            x.shape[0] + top + bottom, x.shape[1] + left + right, *x.shape[2:])
-    return x[:rows, :cols]
-
-
-def _filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
-    """Cross-correlate every channel with the 2-D kernel ``k`` using OpenCV's ``filter2D``.
-
-    Either one ``filter2D`` at full resolution, keeping every stride-th cell (its zero border does
-    the padding when the padding fits inside the kernel's anchor), or, when the thrown-away work
-    would cost more than splitting the input (:func:`_split_pays`), the polyphase sum
-    ``out = Σ_{p,q} valid(x[p::sh, q::sw] ⋆ k[p::sh, q::sw])`` that computes only the kept cells.
-    """
-    k = dilate_kernel(k, geo.dilation)
-    kh, kw = k.shape
-    (top, _), (left, _) = geo.pads
-    (oh, ow), (sh, sw) = geo.out, geo.stride
-    height, width = x.shape[:2]
-    split = _split_pays(k, geo.stride)
-    if not split and top < kh and left < kw and (oh - 1) * sh < height and (ow - 1) * sw < width:
-        full = cv2.filter2D(x, -1, k, anchor=(left, top), borderType=cv2.BORDER_CONSTANT)
-        return np.ascontiguousarray(full[: (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]).reshape(
-            oh, ow, *x.shape[2:])
-    xp = _pad(x, geo.pads, (oh - 1) * sh + kh, (ow - 1) * sw + kw)
-    if not split:
-        full = cv2.filter2D(xp, -1, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
-        return np.ascontiguousarray(full[::sh, ::sw][:oh, :ow]).reshape(oh, ow, *x.shape[2:])
-    planar = xp.reshape(*xp.shape[:2], -1).transpose(2, 0, 1)  # (C, rows, cols)
-    result = np.zeros((planar.shape[0], oh, ow), x.dtype)
-    for p in range(min(sh, kh)):
-        for q in range(min(sw, kw)):
-            part = np.ascontiguousarray(k[p::sh, q::sw])
-            if not part.any():
-                continue
-            phase = np.ascontiguousarray(planar[:, p::sh, q::sw][:, : oh + part.shape[0] - 1, : ow + part.shape[1] - 1])
-            channels, rows, cols = phase.shape
-            # The channels stacked as one tall image: rows that mix two channels fall outside [:oh].
-            filtered = cv2.filter2D(phase.reshape(channels * rows, cols), -1, part, anchor=(0, 0),
-                                    borderType=cv2.BORDER_CONSTANT)
-            result += filtered.reshape(channels, rows, cols)[:, :oh, :ow]
-    return np.ascontiguousarray(result.transpose(1, 2, 0)).reshape(oh, ow, *x.shape[2:])
-
-
-# Cost of splitting an image into stride phases, in kernel taps per pixel of a filter2D call
-# (copies to and from channel-first order). Measured on 512×512 RGB: splitting wins from about
-# 7×7 at stride 2 on (bench/bench_conv.py times the 3×3 and 7×7 stride-2 cases).
-_SPLIT_COST_TAPS = 35
-
-
-def _split_pays(k: np.ndarray, stride: Pair) -> bool:
-    """Whether the polyphase split beats filtering at full resolution and keeping 1/(sh·sw) of it.
-
-    Full resolution wastes ``taps·(1 - 1/(sh·sw))`` multiply-adds per pixel; OpenCV switches to a
-    DFT (cost independent of the kernel) from 11×11 on, which caps the waste.
-    """
-    taps = min(k.size, 11 * 11)
-    return taps * (1 - 1 / (stride[0] * stride[1])) > _SPLIT_COST_TAPS
-
-
-@cache
-def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="cnnviz-conv")
-
-
-_blas_lock = threading.Lock()
-_blas_users = 0  # layer convolutions running now
-_blas_limiter = None  # their shared threadpoolctl limit while _blas_users > 0
-
-
-@contextmanager
-def _single_threaded_blas() -> Iterator[None]:
-    """Keep NumPy's BLAS on one thread while our own block threads run (shared by concurrent callers).
-
-    OpenBLAS's own threads busy-wait between calls; next to our worker threads on a busy machine
-    that turned 6 ms convolutions into 300 ms ones. The first caller sets the limit, the last
-    one restores it.
-    """
-    global _blas_users, _blas_limiter
-    with _blas_lock:
-        if _blas_users == 0:
-            _blas_limiter = _blas_controller().limit(limits=1, user_api="blas")
-        _blas_users += 1
-    try:
-        yield
-    finally:
-        with _blas_lock:
-            _blas_users -= 1
-            if _blas_users == 0:
-                _blas_limiter.restore_original_limits()
-                _blas_limiter = None
-
-
-@cache
-def _blas_controller() -> ThreadpoolController:
-    return ThreadpoolController()
-
-
-def _layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
-    """A convolution layer ``(H, W, C) ⋆ (kh, kw, C, F) -> (H', W', F)`` by im2col and matrix products.
-
-    The padded input is stored channel-first and split into its stride phases
-    (``x[:, p::sh, q::sw]``), so every tap's rows copy as contiguous runs; the columns are built a
-    few output rows at a time (cache-sized blocks) and each block becomes one ``(rows·W', K) @ (K, F)``
-    product written straight into the output. Blocks run on a few threads (NumPy releases the GIL).
-    Only the kept output positions are computed, whatever the stride and dilation.
-    """
-    kh, kw, channels, filters = k.shape
-    (sh, sw), (dh, dw) = geo.stride, geo.dilation
-    oh, ow = geo.out
-    phases = _planar_phases(x, geo, (dh * (kh - 1) + 1, dw * (kw - 1) + 1))
-    weights = np.ascontiguousarray(k.reshape(-1, filters))  # (K, F), K = (a, b, c)
-    taps = kh * kw * channels
-    out = np.empty((oh * ow, filters), x.dtype)
-    rows_per_block = max(1, _BLOCK_BYTES // (taps * ow * x.itemsize))
-
-    def run(first: int, last: int) -> None:
-        buffer = np.empty(taps * rows_per_block * ow, x.dtype)
-        for r in range(first, last, rows_per_block):
-            n = min(rows_per_block, last - r)
-            cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
-            for a in range(kh):
-                row_phase, row = divmod(a * dh, sh)[::-1]
-                for b in range(kw):
-                    col_phase, col = divmod(b * dw, sw)[::-1]
-                    cols[a, b] = phases[row_phase, col_phase][:, r + row : r + row + n, col : col + ow]
-            # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
-            np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
-
-    workers = _pool()._max_workers if oh * ow * taps * filters >= _PARALLEL_MACS else 1
-    bounds = np.linspace(0, oh, min(workers, oh) + 1).round().astype(int)
-    spans = [(int(first), int(last)) for first, last in zip(bounds[:-1], bounds[1:], strict=True)]
-    with _single_threaded_blas():
-        if len(spans) == 1:
-            run(*spans[0])
-        else:
-            for future in [_pool().submit(run, first, last) for first, last in spans]:
-                future.result()
-    return out.reshape(oh, ow, filters)
-
-
-def _planar_phases(x: np.ndarray, geo: Geometry, reach: Pair) -> dict[Pair, np.ndarray]:
-    """The zero-padded ``(H, W, C)`` input as ``(C, H, W)``, split by stride phase.
-
-    ``phases[p, q][c, i, j]`` is padded input ``[p + i·sh, q + j·sw, c]``: with it a window tap at
-    padded offset ``(a, b)`` reads unit-stride rows of phase ``(a % sh, b % sw)``.
-    """
-    (top, bottom), (left, right) = geo.pads
-    (sh, sw), (oh, ow) = geo.stride, geo.out
-    height, width, channels = x.shape
-    padded = np.zeros((channels, height + top + bottom, width + left + right), x.dtype)
-    padded[:, top : top + height, left : left + width] = x.transpose(2, 0, 1)
-    padded = padded[:, : (oh - 1) * sh + reach[0], : (ow - 1) * sw + reach[1]]
-    if (sh, sw) == (1, 1):
-        return {(0, 0): padded}
-    return {(p, q): np.ascontiguousarray(padded[:, p::sh, q::sw]) for p in range(sh) for q in range(sw)}
 
 
 def conv1d(

@@ -15,7 +15,7 @@ import pytest
 import tensorflow as tf
 from scipy.signal import convolve2d
 
-from cnnviz import ops
+from cnnviz import conv_engine, ops
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
 from tests.conftest import ROOT
@@ -228,6 +228,35 @@ def test_large_layer_uses_several_blocks_and_threads_and_matches_tf():
         np.testing.assert_allclose(ops.conv2d(x, k, stride=stride, padding="same"), expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("stride", [(1, 1), (2, 2), (3, 1), (2, 3)])
+@pytest.mark.parametrize("padding", ["same", "valid", 2, (0, 3), (4, 1)])
+def test_layer_blocks_and_tasks_match_the_definition(monkeypatch, stride, padding):
+    """Cache blocks of one or two output rows on several threads: every block edge (rows in the top or
+    bottom padding, columns cut by 'valid', windows that see only padding) gives the definition's sums."""
+    monkeypatch.setattr(conv_engine, "_BLOCK_BYTES", 3 * 3 * 6 * 8 * 11)  # a row or two of columns per block
+    monkeypatch.setattr(conv_engine, "_PARALLEL_MACS", 0)  # always several tasks on the thread pool
+    rng = np.random.default_rng(sum(stride) * 10 + len(str(padding)))
+    x = rng.standard_normal((17, 14, 6))
+    for dilation, groups in [((1, 1), 1), ((2, 1), 1), ((1, 3), 3), ((2, 2), 2)]:
+        k = rng.standard_normal((3, 2, 6 // groups, 6))
+        pads = tuple(
+            tf_same_pads(x.shape[axis], k.shape[axis], stride[axis], dilation[axis]) if padding == "same"
+            else (0, 0) if padding == "valid"
+            else (padding[axis],) * 2 if isinstance(padding, tuple) else (padding, padding)
+            for axis in (0, 1)
+        )
+        per = 6 // groups
+        expected = np.concatenate([
+            naive_conv(x[:, :, g * per : (g + 1) * per], k[..., g * per : (g + 1) * per], stride, pads, dilation)
+            for g in range(groups)
+        ], axis=2)
+        ours = ops.conv2d(x, k, stride=stride, padding=padding, dilation=dilation, groups=groups)
+        np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-10)
+        single = ops.conv2d(x.astype(np.float32), k.astype(np.float32), stride=stride, padding=padding,
+                            dilation=dilation, groups=groups)
+        np.testing.assert_allclose(single, expected, rtol=1e-4, atol=1e-4)
+
+
 @pytest.mark.parametrize("stride, padding", [((2, 2), "same"), ((3, 2), "valid"), ((2, 4), 3), ((1, 3), (0, 5))])
 def test_both_strided_photo_filter_strategies_agree(monkeypatch, stride, padding):
     """Full resolution then every stride-th cell, and the polyphase split, give the same numbers."""
@@ -237,7 +266,7 @@ def test_both_strided_photo_filter_strategies_agree(monkeypatch, stride, padding
         k = rng.standard_normal((size, size - 1)).astype(np.float32)
         results = []
         for split in (False, True):
-            monkeypatch.setattr(ops, "_split_pays", lambda kernel, strides, split=split: split)
+            monkeypatch.setattr(conv_engine, "_split_pays", lambda kernel, strides, split=split: split)
             results.append(ops.conv2d(x, k, stride=stride, padding=padding, dilation=(1, 2)))
         np.testing.assert_allclose(results[0], results[1], rtol=1e-5, atol=1e-5)
 

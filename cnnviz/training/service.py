@@ -245,7 +245,9 @@ class TrainingService:
             if future is not None and future.status == "finished":
                 self._datasets.move_to_end(fingerprint)
                 return future
-        key = f"cnnviz-data-{fingerprint[:32]}"
+        # A fresh key each time: re-sending under a key the scheduler is still releasing (a finished
+        # service's copy, or one evicted here) raced inside the scheduler and took the worker down.
+        key = f"cnnviz-data-{fingerprint[:16]}-{uuid.uuid4().hex[:8]}"
         future = client.scatter({key: dataset}, hash=False)[key]
         with self._lock:
             self._datasets[fingerprint] = future

@@ -125,9 +125,11 @@ try:
 except InputError as error:
     if name != "mine":  # the section has already said what is missing
         st.error(str(error))
+    share_link("data", link)
     st.stop()
 
 if dataset is None:
+    share_link("data", link)
     st.stop()
 
 if dataset.is_sample:

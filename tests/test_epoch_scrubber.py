@@ -86,7 +86,7 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
     app.session_state["runs"] = [run]
     app.run()
     box = app.selectbox(key="inside_model")
-    app = box.set_value(next(o for o in box.options if o.startswith("Your run 1"))).run()
+    app = box.set_value(next(o for o in box.options if o.startswith("tiny · "))).run()
     slider = app.slider(key="inside_epoch_0")
     assert (slider.min, slider.max, slider.value) == (0, 2, 2)
     x = to_model_input(load_sample(DEFAULT_SAMPLE), (28, 28, 1), center=True)
@@ -102,7 +102,7 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
     assert len(shown) > 1  # the random start and the trained network do not agree on a 7
     said = " ".join(caption.value for caption in app.caption)  # the share popover: the run stays here
     assert "model" not in app.query_params and "Your own trained run can't travel in a link" in said
-    assert "the link opens the demo model “MNIST digits” instead" in said
+    assert "the link opens the demo model “Handwritten digits (MNIST)” instead" in said
 
 
 def _scores_at_epoch_page() -> None:

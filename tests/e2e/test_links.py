@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.e2e.browser import assert_no_exception, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, goto, wait_idle
 
 SIZE = '[data-testid="stMetric"]:has-text("Feature map size") [data-testid="stMetricValue"]'
 
@@ -49,3 +49,31 @@ def test_a_hostile_link_shows_one_notice_and_the_page_works(page, app_url):
     assert_no_exception(page)
     assert page.get_by_text("Part of this link could not be used").count() == 1
     assert page.locator(SIZE).inner_text() == "28 × 28 × 1"  # 'same' applied, stride 1 kept
+
+
+def test_a_datasets_link_in_presentation_mode_opens_the_same_view_and_keeps_presenting(browser, app_url, tmp_path):
+    teacher = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = teacher.new_page()
+    page.set_default_timeout(60_000)
+    goto(page, app_url, "data?present=1")
+    assert page.get_by_role("switch", name="Presentation mode").is_checked()
+    choose_segment(page, "Fashion-MNIST clothes")
+    wait_idle(page)
+    link = copied_link(page)
+    assert "dataset=fashion_mnist" in link and "present=1" in link
+    page.screenshot(path=str(tmp_path / "datasets-share.png"))
+    page.keyboard.press("Escape")
+    page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+    wait_idle(page)
+    assert "present=1" in page.url  # the app-wide part follows the teacher to the next page
+    teacher.close()
+
+    student = browser.new_context(viewport={"width": 1400, "height": 1000})
+    fresh = student.new_page()
+    fresh.set_default_timeout(60_000)
+    fresh.goto(link)
+    wait_idle(fresh, settle_ms=1000)
+    assert_no_exception(fresh)
+    assert fresh.get_by_role("switch", name="Presentation mode").is_checked()
+    assert fresh.get_by_role("radio", name="Fashion-MNIST clothes", exact=True).is_checked()
+    student.close()

@@ -65,7 +65,7 @@ def _finished(job: TrainingJob, timeout: float = 120):
     return snapshot
 
 
-def _wait(predicate, timeout: float = 60.0) -> None:
+def _wait(predicate, timeout: float = 180.0) -> None:  # a loaded 2-core CI machine starts workers slowly
     deadline = time.monotonic() + timeout
     while not predicate():
         assert time.monotonic() < deadline, "timed out"

@@ -15,7 +15,7 @@ from cnnviz.images import encode_png, to_model_input
 from cnnviz.recipes import RECIPES
 from cnnviz.shapes import draw_shape, example_set
 from cnnviz.training import train
-from cnnviz.ui.training_job import JOB_KEY
+from cnnviz.ui.training_job import JOB_KEY, NUMBER_KEY
 from tests.conftest import page_path
 from tests.test_page_training import _train_button, _wait_for
 
@@ -175,11 +175,12 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     drawing = draw_shape("circle", np.random.default_rng(99))
     app = AppTest.from_file(page_path("inside"), default_timeout=120)
     for key, value in {"runs": [run], "mc_examples": {k: list(v) for k, v in collection.items()},
-                       "image": drawing, "image_label": "Your drawing", "image_source": "Draw"}.items():
+                       "image": drawing, "image_label": "Your drawing", "image_source": "Draw",
+                       NUMBER_KEY: 1}.items():  # as if "Run 1" had come from the Training page
         app.session_state[key] = value
     app.run()
     box = app.selectbox(key="inside_model")
-    box.set_value(next(option for option in box.options if not option.startswith("Demo: "))).run()
+    box.set_value(next(option for option in box.options if option.startswith("Run 1 · "))).run()
     assert not app.exception and app.toggle(key=f"inside_centre_{box.value}").value  # centred like the examples
     assert "4 · Live try-out: where it looked, and teach it" in [s.value for s in app.subheader]
     probabilities = inspect.predict(run.model, to_model_input(drawing, (28, 28, 1), center=True))
@@ -195,7 +196,6 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     _wait_for(app, lambda a: "mc_retraining" not in a.session_state)
     assert not app.exception and len(app.session_state["runs"]) == 2
     retrained = app.session_state["runs"][-1]
-    assert retrained.label == "Run 1 · My classes: a tiny CNN in seconds + your examples"
+    assert retrained.label == "Run 2 · My classes: a tiny CNN in seconds + your examples"
     assert retrained.train_samples == 13  # 8 + 9 examples, 2 of each held out for the test
-    box = app.selectbox(key="inside_model")
-    assert box.value == box.options[0] and box.value.startswith(retrained.label)  # the new run, offered first
+    assert app.selectbox(key="inside_model").value.startswith("Run 2 · ")  # the retrained model is selected

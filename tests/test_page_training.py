@@ -25,7 +25,7 @@ def _page(**state) -> AppTest:
     return app.run()
 
 
-def _wait_for(app: AppTest, predicate, timeout: float = 120.0) -> None:
+def _wait_for(app: AppTest, predicate, timeout: float = 300.0) -> None:
     """Rerun the page (as the polling fragment would) until ``predicate(app)`` holds."""
     deadline = time.monotonic() + timeout
     while not predicate(app):

@@ -16,7 +16,7 @@ def test_stepping_through_the_transposed_convolution(page, app_url):
     wait_idle(page)
     assert "Input cell (2, 3)" in page.locator(STEP).inner_text()
     assert "After 12 of 16 cells" in page.locator(STEP).inner_text()
-    stride = page.get_by_role("spinbutton", name="Stride s")
+    stride = page.get_by_role("spinbutton", name="Stride s", exact=True)
     stride.fill("3")
     stride.press("Enter")
     wait_idle(page)

@@ -60,7 +60,7 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
     assert_no_exception(page)
     page.get_by_text("Ready: 10 training and 2 test images").wait_for()
 
-    nav(page, "5 · Training")
+    nav(page, "6 · Training")
     page.get_by_role("combobox", name="Recipe").click()
     page.get_by_role("option", name="My classes: a tiny CNN in seconds").click()
     wait_idle(page)
@@ -70,9 +70,9 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
     wait_idle(page)
     assert_no_exception(page)
 
-    nav(page, "6 · Inside the network")
+    nav(page, "7 · Inside the network")
     page.get_by_role("combobox", name="Model").click()
-    page.get_by_role("option", name=re.compile("^Your run 1")).click()
+    page.get_by_role("option", name=re.compile("^Run 1 · ")).click()
     wait_idle(page)
     choose_segment(page, "Draw")
     in_view(page)

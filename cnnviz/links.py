@@ -17,6 +17,7 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 from cnnviz import architecture
@@ -27,6 +28,9 @@ from cnnviz.samples import SAMPLES
 MAX_VALUE_CHARS = 2000  # longest query value read (a 40-layer stack is ~600 characters)
 MAX_PARAMS = 40  # query names looked at; the rest of a flooded link is ignored
 MAX_LINK_LAYERS = 60
+#: Query names the whole app owns (the sidebar's presentation mode): every page keeps them and never
+#: calls them unknown.
+APP_PARAMS = frozenset({"present"})
 DEMO_MODELS = ("mnist", "fashion_mnist", "neu")
 SAMPLE_SLUGS = {file.removesuffix(".png"): name for name, file in SAMPLES.items()}
 LAYER_CODES = {
@@ -106,11 +110,23 @@ def _read_kernel(text: str) -> Any:
     return parse_kernel("\n".join(row.replace("_", " ") for row in text.split()))
 
 
+def exact_text(value: float) -> str:
+    """The shortest text that reads back as exactly ``value``: ``2``, ``-1/9`` for a simple fraction, else ``repr``."""
+    value = float(value)
+    if value.is_integer():
+        return str(int(value))
+    fraction = Fraction(value).limit_denominator(1000)
+    texts = [repr(value)]
+    if fraction.numerator / fraction.denominator == value:
+        texts.append(f"{fraction.numerator}/{fraction.denominator}")
+    return min(texts, key=len)
+
+
 def _write_kernel(matrix: Any) -> str:
     for name, preset in PRESETS.items():
         if preset.matrix.shape == matrix.shape and (preset.matrix == matrix).all():
             return name
-    return " ".join("_".join(f"{float(v):.6g}" for v in row) for row in matrix)
+    return " ".join("_".join(exact_text(v) for v in row) for row in matrix)
 
 
 KERNEL = Codec(_read_kernel, _write_kernel)
@@ -221,6 +237,11 @@ STACK = Codec(read_stack, write_stack)
 
 Schema = dict[str, tuple[str, Codec]]
 
+#: The Datasets page's choices that travel (its own zips and "My classes" stay in the browser).
+DATA_CHOICES = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes", "neu": "NEU steel defects"}
+NEU_SIZES = {"32": "32 × 32", "64": "64 × 64 (fast to train)", "128": "128 × 128", "200": "200 × 200 (full size)"}
+#: What a page shows when its link leaves a part out (fills the ``{name}`` of a templated state key).
+DEFAULT_TEXT = {"dataset": "mnist"}
 _CONVOLUTION_PADDING = {"valid": "valid", "same": "same", "custom": "custom P"}
 SCHEMAS: dict[str, Schema] = {
     "pixels": {
@@ -272,6 +293,13 @@ SCHEMAS: dict[str, Schema] = {
         "best": ("tr_keep_best", FLAG),
         "start": ("tr_seed", whole(0, 2**31 - 1, "The random start")),
     },
+    "data": {
+        "dataset": ("data_choice", choice(DATA_CHOICES, "The dataset")),
+        "size": ("data_neu_size", choice(NEU_SIZES, "The NEU image size")),
+        "log": ("data_log_{dataset}", FLAG),  # the page keeps one switch per dataset
+        "examples": ("data_examples_seed", whole(0, 10**6, "The example set")),
+    },
+    "home": {},
     "inside": {
         "model": ("inside_model", Codec(lambda text: demo_label(_known(text, "demo models")),
                                         lambda label: next(n for n in DEMO_MODELS if demo_label(n) == label))),
@@ -302,6 +330,7 @@ def _prune(page: str, query: dict[str, str]) -> dict[str, str]:
     """Leave out what the rest of the query makes irrelevant (a recipe name when the network is a preset, ...)."""
     needs = {
         "convolution": {"p": ("padding", "custom")},
+        "data": {"size": ("dataset", "neu")},
         "training": {"recipe": ("network", "recipe"), "preset": ("network", "preset"),
                      "stack": ("network", "stack"), "input": ("network", "stack"), "neu_size": ("dataset", "neu"),
                      "patience": ("early", "1")},
@@ -324,8 +353,9 @@ def _check_fit(values: dict[str, Any], problems: list[str]) -> None:
 
 def encode(page: str, state: Mapping[str, Any]) -> dict[str, str]:
     """The query values for ``page`` from ``state`` (state keys that are missing or cannot travel are left out)."""
-    query = {}
+    query: dict[str, str] = {}
     for name, (key, codec) in SCHEMAS[page].items():
+        key = key.format_map(DEFAULT_TEXT | query)
         if key not in state or state[key] is None:
             continue
         try:
@@ -340,10 +370,11 @@ def decode(page: str, query: Mapping[str, str]) -> tuple[dict[str, Any], list[st
     schema = SCHEMAS[page]
     values: dict[str, Any] = {}
     problems = []
-    unknown = [name for name in list(query)[:MAX_PARAMS] if name not in schema]
+    unknown = [name for name in list(query)[:MAX_PARAMS] if name not in schema and name not in APP_PARAMS]
     if unknown:
         shown = ", ".join(repr(name[:20]) for name in unknown[:5]) + (" …" if len(unknown) > 5 else "")
         problems.append(f"unknown part{'s' if len(unknown) > 1 else ''} {shown} ignored")
+    read: dict[str, str] = {}  # the link text of every part read well
     for name, (key, codec) in schema.items():
         if name not in query:
             continue
@@ -352,7 +383,8 @@ def decode(page: str, query: Mapping[str, str]) -> tuple[dict[str, Any], list[st
             problems.append(f"{name}: too long ({len(text):,} characters)")
             continue
         try:
-            values[key] = codec.read(text.strip())
+            values[key.format_map(DEFAULT_TEXT | read)] = codec.read(text.strip())
+            read[name] = text.strip()
         except InputError as error:
             problems.append(f"{name}: {error}")
     _check_fit(values, problems)

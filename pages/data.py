@@ -14,6 +14,7 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
@@ -100,6 +101,7 @@ def load_upload() -> datasets.Dataset | None:
 
 
 st.title("Datasets: what a CNN learns from")
+link = open_link("data")
 st.markdown(
     "A CNN learns from **labelled examples**: thousands of small grayscale images, each with the class it "
     "belongs to. Before training, look at the data: how many examples each class has, what they look "
@@ -123,9 +125,11 @@ try:
 except InputError as error:
     if name != "mine":  # the section has already said what is missing
         st.error(str(error))
+    share_link("data", link)
     st.stop()
 
 if dataset is None:
+    share_link("data", link)
     st.stop()
 
 if dataset.is_sample:
@@ -189,3 +193,5 @@ st.caption(
     "prototype of their shape; NEU defects differ more in texture than in shape, so their means look alike "
     "and a network must learn texture filters to tell them apart."
 )
+
+share_link("data", link)

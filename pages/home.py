@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import STEPS, require_app_navigation
 
 require_app_navigation()
 
 st.title("CNN Explorer")
+link = open_link("home")
 st.markdown(
     """
 A **convolutional neural network** (CNN) is the kind of network that recognises digits, clothes,
@@ -27,3 +29,5 @@ st.info(
     "For teachers: everything runs on this computer, without internet. The image chosen on one "
     "page follows you to the next, and a trained network stays available until the tab is closed."
 )
+
+share_link("home", link)

@@ -100,6 +100,9 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
         assert said.startswith(f"The network says **{top}** ({probabilities[top]:.1%} sure)"), (epoch, said)
         shown.add(said)
     assert len(shown) > 1  # the random start and the trained network do not agree on a 7
+    said = " ".join(caption.value for caption in app.caption)  # the share popover: the run stays here
+    assert "model" not in app.query_params and "Your own trained run can't travel in a link" in said
+    assert "the link opens the demo model “Handwritten digits (MNIST)” instead" in said
 
 
 def _scores_at_epoch_page() -> None:
@@ -126,3 +129,25 @@ def test_the_training_results_score_the_test_set_at_the_chosen_epoch(request):
     probabilities = model_at(run, 0).predict(digits.x_test.astype(np.float32) / 255, verbose=0)
     expected = loss_and_accuracy(probabilities, run.test_labels)[1]
     assert float(app.metric[0].value) == pytest.approx(expected) and expected < run.test_accuracy
+
+
+def test_a_downloaded_run_zip_reloads_with_its_scrubber(request, tmp_path):
+    import dataclasses
+    import io
+    import zipfile
+
+    from cnnviz.training import load_run, run_zip
+
+    config = TrainConfig(epochs=2, batch_size=32, validation_split=0.2, keep_best=True, seed=5)
+    trained = train(TINY, request.getfixturevalue("small"), config)
+    run = dataclasses.replace(trained, weights_capped=True, final_epoch=1)  # both must travel as they are
+    with zipfile.ZipFile(io.BytesIO(run_zip(run))) as archive:
+        assert "epoch_weights.npz" in archive.namelist()
+        archive.extractall(tmp_path)
+    again = load_run(tmp_path)
+    assert again.epochs_recorded == 2 and again.final_epoch == 1 and again.weights_capped
+    for epoch in range(3):
+        assert_same(again.weights_at(epoch), run.weights_at(epoch))
+    assert_same(again.model.get_weights(), run.model.get_weights())
+    earlier = model_at(again, 0)  # the scrubber's clone works on the reloaded run
+    assert_same(earlier.get_weights(), run.weights_at(0))

@@ -11,7 +11,7 @@ from cnnviz import links
 from cnnviz.architecture import PRESETS, compact_layer, summarize
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS as KERNELS
-from tests.conftest import page_path
+from tests.conftest import ROOT, page_path
 
 HOSTILE = {
     "utm_source": "x", "kernel": " ".join(["_".join(["1"] * 50)] * 50), "stride": "0",
@@ -137,3 +137,96 @@ def test_a_preset_travels_by_name_and_a_custom_residual_stack_is_refused_with_a_
                 {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}]}]
     with pytest.raises(InputError, match="cannot travel in a link"):
         links.write_stack(residual)
+
+
+def test_typed_kernels_travel_exactly():
+    kernel = np.array([[1 / 9, -1 / 16, 0.1], [1e-7, 2.0, -0.333333], [float(np.float32(0.1)), 3 / 7, -1 / 3]])
+    text = links.KERNEL.write(kernel)
+    assert "1/9" in text and "-1/16" in text and "3/7" in text  # simple fractions stay readable
+    np.testing.assert_array_equal(links.KERNEL.read(text), kernel)
+    for value in (1 / 3, -2.5, 1e-12, 123456.789, np.nextafter(0.5, 1)):
+        assert float(links.exact_text(value).split("/")[0]) / float((links.exact_text(value) + "/1").split("/")[1]) \
+            == value
+
+
+def test_a_typed_kernel_survives_a_link_round_trip_through_the_page():
+    thirds = "1/3_-1/9_0.1 1/7_2_-1/16 0_0_1e-05"
+    app = opened("convolution", {"kernel": thirds})
+    assert not app.exception and not notices(app)
+    kernel = app.session_state["conv_kernel_matrix"]
+    again = reopened(app, "convolution")
+    np.testing.assert_array_equal(again.session_state["conv_kernel_matrix"], kernel)
+    np.testing.assert_array_equal(kernel, [[1 / 3, -1 / 9, 0.1], [1 / 7, 2, -1 / 16], [0, 0, 1e-05]])
+
+
+def test_datasets_link_round_trip():
+    query = {"dataset": "neu", "size": "32", "log": "1", "examples": "3"}
+    app = opened("data", query)
+    assert not app.exception and not notices(app)
+    assert app.session_state["data_choice"] == "NEU steel defects"
+    assert app.session_state["data_neu_size"] == "32 × 32" and app.toggle(key="data_log_neu").value
+    assert [m.value for m in app.metric][-1] == "32 × 32 × 1"
+    assert dict(app.query_params) == query
+    again = reopened(app, "data")
+    assert [m.value for m in again.metric] == [m.value for m in app.metric]
+    fashion = opened("data", {"dataset": "fashion_mnist", "log": "0", "size": "128"})  # a size only NEU uses
+    assert fashion.session_state["data_choice"] == "Fashion-MNIST clothes"
+    assert not fashion.toggle(key="data_log_fashion_mnist").value
+    assert dict(fashion.query_params) == {"dataset": "fashion_mnist", "log": "0"}
+
+
+def test_datasets_link_says_my_classes_cannot_travel():
+    app = opened("data", {"dataset": "mnist"})
+    app.segmented_control(key="data_choice").set_value("Your own zip").run()
+    assert not app.exception and "dataset" not in dict(app.query_params)
+    said = " ".join(c.value for c in app.caption)
+    assert "“My classes” can't travel in a link" in said and "opens “MNIST digits”" in said
+
+
+def test_datasets_hostile_link_keeps_the_page_working():
+    app = opened("data", {**HOSTILE, "dataset": "x" * 10_000, "log": "maybe", "examples": "-1", "size": "64"})
+    assert not app.exception
+    assert len(notices(app)) == 1
+    for part in ("unknown parts", "dataset: too long", "log:", "examples:"):
+        assert part in notices(app)[0]
+    assert app.session_state["data_choice"] == "MNIST digits" and [m.value for m in app.metric][0] == "10"
+
+
+def in_the_app(query: dict[str, str]) -> AppTest:
+    """app.py (navigation, sidebar, Home first) opened on a link."""
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
+    app.query_params.update(query)
+    return app.run()
+
+
+def test_home_link_round_trip_keeps_presentation_mode():
+    app = in_the_app({"present": "1"})
+    assert not app.exception and not notices(app) and app.toggle(key="presentation").value
+    assert dict(app.query_params) == {"present": "1"}
+    assert any(code.value.endswith("?present=1") for code in app.code)  # the link in "Copy link to this view"
+    again = in_the_app(dict(app.query_params))
+    assert again.toggle(key="presentation").value and dict(again.query_params) == {"present": "1"}
+    app.toggle(key="presentation").set_value(False).run()
+    assert "present" not in dict(app.query_params) and not any("present=1" in c.value for c in app.code)
+    hostile = in_the_app({"junk": "%00" * 3000, "present": "1"})
+    assert not hostile.exception and len(notices(hostile)) == 1 and hostile.toggle(key="presentation").value
+
+
+def test_presentation_mode_follows_to_the_next_page_link():
+    app = in_the_app({"present": "1"})
+    app.switch_page("pages/data.py").run()
+    assert not app.exception and app.toggle(key="presentation").value
+    assert dict(app.query_params) == {"dataset": "mnist", "log": "1", "present": "1"}
+
+
+@pytest.mark.parametrize(("page", "query"), [
+    ("pixels", {"channel": "green"}), ("convolution", {"stride": "2"}), ("layer_builder", {"input": "32x32x3"}),
+    ("training", {"epochs": "3"}), ("inside", {"tab": "filters"}), ("data", {"dataset": "fashion_mnist"}),
+])
+def test_presentation_mode_survives_every_pages_link(page, query):
+    app = opened(page, {**query, "present": "1"})
+    assert not app.exception and not notices(app)  # `present` is the app's own part, not an unknown one
+    written = dict(app.query_params)
+    assert written["present"] == "1" and query.items() <= written.items()
+    assert reopened(app, page).query_params["present"] == "1"
+

@@ -23,6 +23,7 @@ RUN_VERSION = 1
 MODEL_FILE = "model.keras"
 RECORD_FILE = "run.json"
 PREDICTIONS_FILE = "test_predictions.npz"
+EPOCHS_FILE = "epoch_weights.npz"  # the epoch scrubber's copies, arrays ``e<epoch>_<i>``
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
 
 
@@ -143,7 +144,20 @@ class TrainingRun:
             "images_per_second": self.images_per_second,
             "notes": list(self.notes),
             "final_epoch": self.final_epoch,
+            "weights_capped": self.weights_capped,
+            "epoch_weight_counts": [len(weights) for weights in self.epoch_weights],
         }
+
+
+def epoch_arrays(epoch_weights: list[list[np.ndarray]]) -> dict[str, np.ndarray]:
+    """Each epoch's weights as flat ``.npz`` entries ``e<epoch>_<i>`` (read back by :func:`read_epoch_arrays`)."""
+    return {f"e{epoch}_{i}": np.asarray(w)
+            for epoch, weights in enumerate(epoch_weights) for i, w in enumerate(weights)}
+
+
+def read_epoch_arrays(arrays: Any, counts: list[int]) -> list[list[np.ndarray]]:
+    """The inverse of :func:`epoch_arrays`, given how many arrays each epoch has (KeyError if one is missing)."""
+    return [[arrays[f"e{epoch}_{i}"] for i in range(int(count))] for epoch, count in enumerate(counts)]
 
 
 def save_run(run: TrainingRun, directory: str | Path) -> Path:
@@ -158,14 +172,17 @@ def save_run(run: TrainingRun, directory: str | Path) -> Path:
             probabilities=run.test_probabilities.astype(np.float32),
             labels=np.asarray(run.test_labels, dtype=np.int64),
         )
+    if run.epoch_weights:
+        np.savez(directory / EPOCHS_FILE, **epoch_arrays(run.epoch_weights))
     return directory
 
 
 def load_run(directory: str | Path) -> TrainingRun:
-    """Reload a run written by :func:`save_run` (model, history, config, predictions; no images).
+    """Reload a run written by :func:`save_run` (model, history, config, predictions, each epoch's weights;
+    no images).
 
-    Only for directories the app itself wrote: the file must carry our format marker, and the
-    model is loaded with Keras' ``safe_mode`` on.
+    Only for directories the app itself wrote: the file must carry our format marker, the model is
+    loaded with Keras' ``safe_mode`` on, and arrays are read without unpickling anything.
     """
     import keras
 
@@ -176,8 +193,12 @@ def load_run(directory: str | Path) -> TrainingRun:
     model = keras.saving.load_model(directory / MODEL_FILE, safe_mode=True)
     probabilities = labels = None
     if (directory / PREDICTIONS_FILE).exists():
-        with np.load(directory / PREDICTIONS_FILE) as arrays:
+        with np.load(directory / PREDICTIONS_FILE, allow_pickle=False) as arrays:
             probabilities, labels = arrays["probabilities"], arrays["labels"]
+    epoch_weights = []
+    if (directory / EPOCHS_FILE).exists():  # runs saved before the scrubber have none
+        with np.load(directory / EPOCHS_FILE, allow_pickle=False) as arrays:
+            epoch_weights = read_epoch_arrays(arrays, record.get("epoch_weight_counts", []))
     return TrainingRun(
         model=model,
         history={k: list(v) for k, v in record["history"].items()},
@@ -199,11 +220,14 @@ def load_run(directory: str | Path) -> TrainingRun:
         test_labels=labels,
         label=record["label"],
         final_epoch=record.get("final_epoch"),
+        epoch_weights=epoch_weights,
+        weights_capped=bool(record.get("weights_capped", False)),
     )
 
 
 def run_zip(run: TrainingRun) -> bytes:
-    """The saved run as one zip (``model.keras``, ``run.json``, ``test_predictions.npz``) for download."""
+    """The saved run as one zip (``model.keras``, ``run.json``, ``test_predictions.npz``, ``epoch_weights.npz``)
+    for download."""
     buffer = io.BytesIO()
     with tempfile.TemporaryDirectory(prefix="cnnviz-run-") as tmp:
         save_run(run, tmp)

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz.training.run import epoch_arrays, read_epoch_arrays
 from cnnviz.training.sharing import KEY_PREFIX
 
 RECORD, ARRAYS = "run.json", "arrays.npz"
@@ -46,8 +47,7 @@ class RunStore:
             with np.load(path / ARRAYS, allow_pickle=False) as arrays:
                 count = record.pop("weight_count")
                 record["weights"] = [arrays[f"w{i}"] for i in range(count)]
-                record["epoch_weights"] = [[arrays[f"e{epoch}_{i}"] for i in range(n)]
-                                           for epoch, n in enumerate(record.pop("epoch_weight_counts", []))]
+                record["epoch_weights"] = read_epoch_arrays(arrays, record.pop("epoch_weight_counts", []))
                 for name in ("test_probabilities", "test_labels"):
                     record[name] = arrays[name] if name in arrays.files else None
         except (OSError, ValueError, KeyError):
@@ -61,7 +61,7 @@ class RunStore:
         self.directory.mkdir(parents=True, exist_ok=True)
         arrays = {f"w{i}": np.asarray(w) for i, w in enumerate(payload["weights"])}
         epochs = payload.get("epoch_weights", [])
-        arrays.update({f"e{epoch}_{i}": np.asarray(w) for epoch, ws in enumerate(epochs) for i, w in enumerate(ws)})
+        arrays.update(epoch_arrays(epochs))
         for name in ("test_probabilities", "test_labels"):
             if payload.get(name) is not None:
                 arrays[name] = np.asarray(payload[name])

@@ -48,6 +48,16 @@ def _remember_in_link() -> None:
         st.query_params.pop(PRESENT_PARAM, None)
 
 
+def link_params() -> dict[str, str]:
+    """The app-wide part of every page's link: ``{"present": "1"}`` in presentation mode, else nothing.
+
+    Before the sidebar's switch has run (a page opened on its own), the link's own ``present`` decides.
+    """
+    on_switch = PRESENT_KEY in st.session_state
+    presenting = is_presenting() if on_switch else st.query_params.get(PRESENT_PARAM) == "1"
+    return {PRESENT_PARAM: "1"} if presenting else {}
+
+
 def presentation_toggle() -> None:
     """The sidebar switch; a link with ``?present=1`` opens the app in presentation mode."""
     if PRESENT_KEY not in st.session_state:

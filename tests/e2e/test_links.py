@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from tests.e2e.browser import assert_no_exception, goto, wait_idle
+import contextlib
+from collections.abc import Iterator
+
+from tests.e2e.browser import assert_no_exception, choose_segment, goto, wait_idle
 
 SIZE = '[data-testid="stMetric"]:has-text("Feature map size") [data-testid="stMetricValue"]'
 
@@ -16,32 +19,39 @@ def copied_link(page) -> str:
     return code.inner_text().strip()
 
 
-def test_a_copied_convolution_link_opens_the_same_view_in_a_fresh_browser(browser, app_url):
-    teacher = browser.new_context(viewport={"width": 1400, "height": 1000})
-    page = teacher.new_page()
+@contextlib.contextmanager
+def new_browser(browser, link: str | None = None) -> Iterator:
+    """A page in a browser context of its own (another person's browser), opened on ``link`` if given."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    page = context.new_page()
     page.set_default_timeout(60_000)
-    goto(page, app_url, "convolution")
-    stride = page.get_by_role("spinbutton", name="Stride (step between windows)")
-    stride.fill("3")
-    stride.press("Enter")
-    wait_idle(page)
-    page.locator('[data-testid="stRadio"]').filter(has_text="Padding").get_by_text("same", exact=True).click()
-    wait_idle(page)
-    assert page.locator(SIZE).inner_text() == "10 × 10 × 1"
-    link = copied_link(page)
-    assert "stride=3" in link and "padding=same" in link and "image=mnist-digit-7" in link
-    assert "stride=3" in page.url  # the address bar itself holds the view
-    teacher.close()
+    try:
+        if link is not None:
+            page.goto(link)
+            wait_idle(page, settle_ms=1000)
+            assert_no_exception(page)
+        yield page
+    finally:
+        context.close()
 
-    student = browser.new_context(viewport={"width": 1400, "height": 1000})
-    fresh = student.new_page()
-    fresh.set_default_timeout(60_000)
-    fresh.goto(link)
-    wait_idle(fresh, settle_ms=1000)
-    assert_no_exception(fresh)
-    assert fresh.locator(SIZE).inner_text() == "10 × 10 × 1"
-    assert fresh.get_by_role("spinbutton", name="Stride (step between windows)").input_value() == "3"
-    student.close()
+
+def test_a_copied_convolution_link_opens_the_same_view_in_a_fresh_browser(browser, app_url):
+    with new_browser(browser) as page:
+        goto(page, app_url, "convolution")
+        stride = page.get_by_role("spinbutton", name="Stride (step between windows)")
+        stride.fill("3")
+        stride.press("Enter")
+        wait_idle(page)
+        page.locator('[data-testid="stRadio"]').filter(has_text="Padding").get_by_text("same", exact=True).click()
+        wait_idle(page)
+        assert page.locator(SIZE).inner_text() == "10 × 10 × 1"
+        link = copied_link(page)
+        assert "stride=3" in link and "padding=same" in link and "image=mnist-digit-7" in link
+        assert "stride=3" in page.url  # the address bar itself holds the view
+
+    with new_browser(browser, link) as fresh:
+        assert fresh.locator(SIZE).inner_text() == "10 × 10 × 1"
+        assert fresh.get_by_role("spinbutton", name="Stride (step between windows)").input_value() == "3"
 
 
 def test_a_hostile_link_shows_one_notice_and_the_page_works(page, app_url):
@@ -49,3 +59,22 @@ def test_a_hostile_link_shows_one_notice_and_the_page_works(page, app_url):
     assert_no_exception(page)
     assert page.get_by_text("Part of this link could not be used").count() == 1
     assert page.locator(SIZE).inner_text() == "28 × 28 × 1"  # 'same' applied, stride 1 kept
+
+
+def test_a_datasets_link_in_presentation_mode_opens_the_same_view_and_keeps_presenting(browser, app_url, tmp_path):
+    with new_browser(browser) as page:
+        goto(page, app_url, "data?present=1")
+        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+        choose_segment(page, "Fashion-MNIST clothes")
+        wait_idle(page)
+        link = copied_link(page)
+        assert "dataset=fashion_mnist" in link and "present=1" in link
+        page.screenshot(path=str(tmp_path / "datasets-share.png"))
+        page.keyboard.press("Escape")
+        page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).click()
+        wait_idle(page)
+        assert "present=1" in page.url  # the app-wide part follows the teacher to the next page
+
+    with new_browser(browser, link) as fresh:
+        assert fresh.get_by_role("switch", name="Presentation mode").is_checked()
+        assert fresh.get_by_role("radio", name="Fashion-MNIST clothes", exact=True).is_checked()

@@ -58,7 +58,8 @@ def input_shape(model) -> tuple[int, int, int]:
     shape = tuple(model.inputs[0].shape[1:])
     if len(shape) != 3 or not all(shape):
         raise InputError(f"Only models that take one (H, W, C) image can be inspected; this one takes {shape}.")
-    return tuple(int(size) for size in shape)
+    height, width, channels = (int(size) for size in shape)
+    return height, width, channels
 
 
 def _batch(model, image: np.ndarray) -> np.ndarray:

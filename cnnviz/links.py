@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -183,9 +183,9 @@ def write_stack(stack: Any) -> str:
     """The stack as space-separated layer tokens, or ``preset.<name>`` for a preset as it is (so MobileNet's
     86 layers and a residual network travel too); InputError for a stack or value a link cannot hold.
     """
-    compact = _compact(stack)
+    wanted = _compact(stack)
     for name, (_shape, preset) in architecture.PRESETS.items():
-        if _compact(preset) == compact:
+        if _compact(preset) == wanted:
             return PRESET_PREFIX + _preset_slug(name)
     if len(stack) > MAX_LINK_LAYERS:
         raise InputError(f"A link holds at most {MAX_LINK_LAYERS} layers")
@@ -312,7 +312,9 @@ SCHEMAS: dict[str, Schema] = {
 def _known(text: str, kind: str) -> str:
     from cnnviz.recipes import RECIPES
 
-    names = {"recipes": RECIPES, "presets": architecture.PRESETS, "demo models": DEMO_MODELS}[kind]
+    known: dict[str, Collection[str]] = {"recipes": RECIPES, "presets": architecture.PRESETS,
+                                         "demo models": DEMO_MODELS}
+    names = known[kind]
     if text not in names:
         raise InputError(f"There is no {kind[:-1]} called {text[:30]!r}: choose one of {', '.join(names)}")
     return text

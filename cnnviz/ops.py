@@ -20,6 +20,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -90,6 +91,7 @@ def pad_amounts(n: int, kernel: int, stride: int = 1, padding: str | int = 0, di
         reach = dilation * (kernel - 1) + 1
         total = max((math.ceil(n / stride) - 1) * stride + reach - n, 0)
         return total // 2, total - total // 2
+    assert isinstance(mode, int)  # _axis_padding gives "valid", "same" or a number of zeros
     return mode, mode
 
 
@@ -346,6 +348,7 @@ def pool2d(
         for b in range(pw):
             window = xp[a : a + (oh - 1) * sh + 1 : sh, b : b + (ow - 1) * sw + 1 : sw]
             result = window.copy() if result is None else combine(result, window, out=result)
+    assert result is not None  # the pool has at least one cell (size ≥ 1)
     if kind == "avg":
         counts = np.outer(_real_cells(x.shape[0], ph, sh, top, oh), _real_cells(x.shape[1], pw, sw, left, ow))
         result /= counts.reshape(oh, ow, *([1] * (x.ndim - 2))).astype(x.dtype)
@@ -418,7 +421,7 @@ _VARIANTS = frozenset({
 })
 
 
-def __getattr__(name: str) -> object:
+def __getattr__(name: str) -> Any:
     if name in _VARIANTS:
         from cnnviz import conv_variants
 

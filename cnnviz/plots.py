@@ -93,7 +93,7 @@ def heatmap(
         height = max(height, min(1240, VALUE_CELL * values.shape[0] + 100))  # cells big enough for their numbers
     # One constructor call with plain dicts: the same figure as go.Heatmap + update_xaxes/yaxes/layout,
     # built 5× faster (~1 ms instead of ~5 ms), and pages draw a dozen of these on every rerun.
-    layout = {
+    layout: dict[str, Any] = {
         # The title sits at the very top, above the column numbers and the "column" label of the top axis.
         "title": {"text": title, "y": 1, "yref": "container", "yanchor": "top", "pad": {"t": 8}} if title else None,
         "height": height,
@@ -345,7 +345,7 @@ def _mosaic(tiles: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     rows = -(-count // columns)
     grid = np.full((rows * (tile_h + 1) - 1, columns * (tile_w + 1) - 1), np.nan)
     where = np.full((*grid.shape, 3), -1)
-    local = np.stack(np.indices((tile_h, tile_w)), axis=-1)
+    local = np.stack(list(np.indices((tile_h, tile_w))), axis=-1)
     for k in range(count):
         top, left = (k // columns) * (tile_h + 1), (k % columns) * (tile_w + 1)
         grid[top: top + tile_h, left: left + tile_w] = tiles[k]

@@ -15,7 +15,7 @@ import math
 import numbers
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, SupportsInt
 
 from cnnviz.errors import InputError
 
@@ -78,7 +78,7 @@ class Arg:
 
 def whole(value: Any, low: int, high: int) -> int:
     """``value`` as an int in ``[low, high]`` (bools and fractional numbers are refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not isinstance(value, SupportsInt):
         raise _Bad(f"must be a whole number, got {value!r}")
     if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and value == int(value)):
         raise _Bad(f"must be a whole number, got {value!r}")

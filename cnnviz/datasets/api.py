@@ -102,8 +102,8 @@ def _from_keras_or_sample(key: str, image_size: int | None, seed: int) -> Datase
         found, _ = digits.find(spec, root)
         if found:
             return _digits(key, found, f"found in {found.location}", image_size, seed)
-    root, why = digits.download(spec)
-    found = digits.find(spec, root)[0] if root else None
+    folder, why = digits.download(spec)
+    found = digits.find(spec, folder)[0] if folder else None
     if found:
         return _digits(key, found, f"downloaded with Keras' URLs to {found.location}", image_size, seed)
     return _sample(

@@ -105,7 +105,7 @@ def check_declared_sizes(members: list[zipfile.ZipInfo]) -> None:
 
 def screen(members: list[zipfile.ZipInfo]) -> tuple[list[tuple[zipfile.ZipInfo, PurePosixPath]], Counter]:
     """The members worth decoding with their paths, and a count of the others by reason."""
-    accepted, skipped = [], Counter()
+    accepted, skipped = [], Counter[str]()
     for info in members:
         name = info.filename.replace("\\", "/")
         parts = [part for part in name.split("/") if part]

@@ -62,7 +62,7 @@ def _store(path: Path, arrays: Arrays) -> None:
         return
     try:
         with os.fdopen(handle, "wb") as stream:
-            np.savez(stream, **arrays)
+            np.savez(stream, allow_pickle=False, **arrays)  # read back with allow_pickle=False
         os.replace(temporary, path)
     except OSError:
         Path(temporary).unlink(missing_ok=True)

@@ -50,7 +50,7 @@ class Dataset:
     @property
     def image_shape(self) -> tuple[int, int, int]:
         """``(H, W, 1)``: the input shape a model for this dataset needs."""
-        return tuple(self.x_train.shape[1:])  # type: ignore[return-value]
+        return tuple(self.x_train.shape[1:])
 
     @property
     def num_classes(self) -> int:

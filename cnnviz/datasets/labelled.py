@@ -80,10 +80,10 @@ def assign_labels(paths: Sequence[PurePosixPath]) -> tuple[list[int | None], lis
     else:
         raw, how = prefixes, BY_FILE_NAMES
     names = sorted({label for label in raw if label}, key=_natural_key)
-    neu = {name: neu_class(name) for name in names}
-    if names and None not in neu.values() and len(set(neu.values())) == len(names):
-        class_names = [NEU_CLASSES[i] for i in sorted(neu.values())]  # type: ignore[index]
-        index = {name: class_names.index(NEU_CLASSES[neu[name]]) for name in names}  # type: ignore[index]
+    neu = {name: code for name in names if (code := neu_class(name)) is not None}
+    if names and len(neu) == len(names) and len(set(neu.values())) == len(names):
+        class_names = [NEU_CLASSES[i] for i in sorted(neu.values())]
+        index = {name: class_names.index(NEU_CLASSES[neu[name]]) for name in names}
     else:
         class_names = names
         index = {name: i for i, name in enumerate(names)}

@@ -43,11 +43,11 @@ def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
 
     Raises :class:`InputError` (naming the layer) if the stack itself is invalid.
     """
-    stack = [dict(layer) for layer in stack]
-    summaries = architecture.summarize(stack, input_shape)
+    layers = [dict(layer) for layer in stack]
+    summaries = architecture.summarize(layers, input_shape)
     notes: list[str] = []
     head = {"type": "Dense", "units": num_classes, "activation": "softmax"}
-    last = stack[-1] if stack else None
+    last = layers[-1] if layers else None
     flat_output = bool(summaries) and len(summaries[-1].output_shape) == 1
     if last is not None and last["type"] == "Dense" and flat_output:
         activation = last.get("activation") or "linear"
@@ -59,13 +59,13 @@ def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
                 )
             if activation == "linear":
                 notes.append("The last Dense layer had no activation: softmax added, so it outputs probabilities.")
-            stack[-1] = {**last, "units": num_classes, "activation": "softmax"}
+            layers[-1] = {**last, "units": num_classes, "activation": "softmax"}
         else:
             notes.append(
                 f"The last Dense layer uses {activation}, which cannot give class probabilities: "
                 f"added Dense({num_classes}, softmax) after it."
             )
-            stack.append(head)
+            layers.append(head)
     else:
         added = ([] if flat_output else ["Flatten"]) + [f"Dense({num_classes}, softmax)"]
         notes.append(
@@ -73,10 +73,10 @@ def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
             f"for the {num_classes} classes."
         )
         if not flat_output:
-            stack.append({"type": "Flatten"})
-        stack.append(head)
-    architecture.check_classifier(stack, input_shape, num_classes)
-    return stack, notes
+            layers.append({"type": "Flatten"})
+        layers.append(head)
+    architecture.check_classifier(layers, input_shape, num_classes)
+    return layers, notes
 
 
 def subset_indices(labels: np.ndarray, size: int | None, seed: int) -> np.ndarray:
@@ -134,7 +134,8 @@ def train(
     x_all, y_all = np.asarray(dataset.x_train), np.asarray(dataset.y_train)
     if x_all.dtype != np.uint8 or x_all.ndim != 4 or len(x_all) == 0:
         raise InputError("The dataset must hold uint8 images of shape (N, H, W, C); this one is empty or not images")
-    input_shape = tuple(int(s) for s in x_all.shape[1:])
+    height, width, channels = (int(s) for s in x_all.shape[1:])
+    input_shape = (height, width, channels)
     class_names = list(dataset.class_names)
     stack, notes = adapt_output(stack, input_shape, len(class_names))
 

@@ -173,7 +173,7 @@ def save_run(run: TrainingRun, directory: str | Path) -> Path:
             labels=np.asarray(run.test_labels, dtype=np.int64),
         )
     if run.epoch_weights:
-        np.savez(directory / EPOCHS_FILE, **epoch_arrays(run.epoch_weights))
+        np.savez(directory / EPOCHS_FILE, allow_pickle=False, **epoch_arrays(run.epoch_weights))
     return directory
 
 

@@ -138,7 +138,7 @@ class TrainingService:
         config.validate()
         images = min(config.max_train_samples or len(dataset.y_train), len(dataset.y_train))
         self.budget.check(config.epochs - (start.epochs_done if start else 0), images)
-        start_data = None
+        start_data: dict[str, Any] | None = None
         start_id = ""
         if start is not None:
             start_data = {"weights": [w for w in _weights(start)], "history": start.history}
@@ -173,6 +173,7 @@ class TrainingService:
             raise
         if shared.error is not None:
             raise shared.error
+        assert shared.payload is not None  # a job ends with its payload or its error
         return from_payload(shared.payload, dataset, reused="joined" if joined else "")
 
     def _join(self, key: str, stack: Any, dataset: Any, config: TrainConfig, start: Any,

@@ -29,7 +29,7 @@ def _digest(*arrays: np.ndarray, text: str = "") -> str:
     for array in arrays:
         array = np.ascontiguousarray(array)
         hasher.update(f"{array.dtype.str}{array.shape}".encode())
-        hasher.update(memoryview(array).cast("B"))
+        hasher.update(array.data.cast("B"))
     return hasher.hexdigest()
 
 

@@ -71,7 +71,7 @@ class RunStore:
                       epoch_weight_counts=[len(ws) for ws in epochs])
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory))
         try:
-            np.savez(tmp / ARRAYS, **arrays)
+            np.savez(tmp / ARRAYS, allow_pickle=False, **arrays)  # read back with allow_pickle=False
             (tmp / RECORD).write_text(json.dumps(record, default=float))
             shutil.rmtree(path, ignore_errors=True)
             tmp.rename(path)

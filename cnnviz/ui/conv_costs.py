@@ -10,12 +10,12 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import plots
-from cnnviz.architecture import summarize
+from cnnviz.architecture import LayerSummary, summarize
 from cnnviz.errors import InputError
 from cnnviz.ui.presentation import show_figure
 
 
-def layer_costs(shape: tuple[int, int, int], filters: int, kernel: int) -> dict[str, object]:
+def layer_costs(shape: tuple[int, int, int], filters: int, kernel: int) -> dict[str, LayerSummary]:
     """Summaries of a 'same' standard, depthwise and separable convolution with ``filters`` outputs."""
     common = {"kernel_size": kernel, "padding": "same"}
     layers = {

@@ -62,7 +62,7 @@ def epoch_model(run: TrainingRun, key: str) -> Any:
 def at_epoch(run: TrainingRun, key: str) -> TrainingRun:
     """The Epoch slider, and ``run`` with its test-set scores as they were after the chosen epoch."""
     epoch = epoch_picker(run, key)
-    if epoch is None or epoch == run.final_epoch or run.test_images is None:
+    if epoch is None or epoch == run.final_epoch or run.test_images is None or run.test_labels is None:
         return run
     cache = st.session_state.setdefault("epoch_predictions", {})
     slot = (id(run), run.seconds, epoch)  # seconds: a new run at a recycled id is not mistaken for an old one

@@ -28,6 +28,6 @@ def notebook_button(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[in
             why = f"No notebook: {error}"
     name = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "cnn-explorer"
     help_text = (f"A Jupyter notebook that loads {TITLES[choice[0]]}, builds this network in plain Keras, trains "
-                 f"it ({config.describe()}), evaluates it and plots the curves." if text else why)
+                 f"it ({config.describe()}), evaluates it and plots the curves." if text and choice else why)
     st.download_button("Download as a notebook (.ipynb)", text or "", f"{name}.ipynb", "application/x-ipynb+json",
                        key=key, disabled=text is None, icon=":material/menu_book:", help=help_text, on_click="ignore")

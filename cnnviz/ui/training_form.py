@@ -114,8 +114,8 @@ def setup_form() -> Setup:
         stack, stack_shape, network = _network()
     with data_column:
         dataset_name, dataset_title = _dataset_choice()
-    recipe = RECIPES.get(st.session_state.get("tr_recipe"))
-    same = network == getattr(recipe, "title", None) and dataset_name == recipe.dataset
+    recipe = RECIPES.get(st.session_state.get("tr_recipe", ""))
+    same = recipe is not None and network == recipe.title and dataset_name == recipe.dataset
     setup = Setup(stack=stack, config=EXPERIMENT_BASE)
     try:
         setup.dataset = _load(dataset_name, stack_shape)
@@ -136,7 +136,7 @@ def setup_form() -> Setup:
     setup.config = _settings()
     # The run's name says what was changed from the settings the form started with (a recipe's own).
     setup.label = run_name(network if same else f"{network} on {dataset_title}", setup.config,
-                           _as_shown(recipe.config if same else EXPERIMENT_BASE))
+                           _as_shown(recipe.config if recipe is not None and same else EXPERIMENT_BASE))
     if setup.error is None:
         _estimate(setup)
     return setup
@@ -177,7 +177,7 @@ def _dataset_choice() -> tuple[str, str]:
     titles[MINE] = "My classes (collected on the Datasets page)"
     if ss.get("tr_dataset") not in titles:
         ss["tr_dataset"] = next(iter(titles))
-    name = st.selectbox("Dataset", list(titles), key="tr_dataset", format_func=titles.get)
+    name = st.selectbox("Dataset", list(titles), key="tr_dataset", format_func=titles.__getitem__)
     if name == "neu":
         st.selectbox("NEU image size (pixels)", NEU_SIZES, key="tr_neu_size",
                      help="NEU images are 200×200; smaller trains much faster and still shows the defects.")
@@ -229,7 +229,7 @@ def _settings() -> TrainConfig:
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.get, key="tr_optimizer",
+            st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.__getitem__, key="tr_optimizer",
                          on_change=_optimizer_changed,
                          help="Adam and RMSprop adapt each weight's step; plain SGD needs a larger learning rate.")
             st.select_slider("Learning rate", RATES, key="tr_lr", format_func=lambda r: f"{r:g}",
@@ -271,6 +271,7 @@ def _settings() -> TrainConfig:
 
 def _estimate(setup: Setup) -> None:
     """The estimated time per epoch and in all, with what it is based on."""
+    assert setup.dataset is not None  # estimated only when the set-up has no error, so its data loaded
     available = len(setup.dataset.y_train)
     images = min(setup.config.max_train_samples or available, available)
     validation = round(images * setup.config.validation_split)

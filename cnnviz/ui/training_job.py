@@ -96,7 +96,7 @@ def training_gate() -> TrainingGate:
 
 def server_budget() -> Budget:
     """The teacher's limits: root-level keys of ``.streamlit/secrets.toml``, else environment variables."""
-    settings = dict(os.environ)
+    settings: dict[str, object] = dict(os.environ)
     with contextlib.suppress(Exception):  # no secrets file, or one Streamlit cannot parse: environment only
         settings.update({key: value for key, value in st.secrets.items() if isinstance(value, (int, float, str))})
     try:

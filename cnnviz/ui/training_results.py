@@ -58,7 +58,7 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     """Everything about ``runs[index]``: scores and notes, then one chosen view (curves, matrix, ...)."""
     run = at_epoch(runs[index], key=f"tr_epoch_{index}")  # the scores, matrix and mistakes after epoch k
     columns = st.columns(4)
-    if run.test_accuracy is not None:
+    if run.test_accuracy is not None and run.test_labels is not None:
         columns[0].metric("Test accuracy", f"{run.test_accuracy:.2%}", help=f"{len(run.test_labels):,} test images "
                           "the network never saw while training")
         columns[1].metric("Test loss", f"{run.test_loss:.4f}")
@@ -75,7 +75,7 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
                    f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}",
                    icon=":material/warning:")
 
-    view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.get, key=VIEW_KEY) or "curves"
+    view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.__getitem__, key=VIEW_KEY) or "curves"
     if view == "curves":
         if run.history:
             show_figure(plots.training_curves([{"name": run.label, "history": run.history}]),
@@ -83,7 +83,7 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
         else:
             st.info("The run stopped before its first epoch ended, so there are no epoch curves.")
         return
-    if run.test_probabilities is None:
+    if run.test_probabilities is None or run.test_labels is None:
         st.info("This run has no test images to score.")
         return
     predicted = run.test_probabilities.argmax(axis=1)
@@ -134,6 +134,7 @@ def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:
             st.info(f"No test image of class {names[clicked[0]]} was predicted as {names[clicked[1]]}.")
     if not cells:
         return
+    assert run.test_probabilities is not None and run.test_labels is not None  # run_results checked both
     true, guess = st.selectbox(
         "Click a cell above, or choose one here, to see its images", cells, key=choice_key,
         format_func=lambda c: (f"{names[c[0]]} predicted as {names[c[1]]}" if c[0] != c[1]

@@ -292,7 +292,7 @@ def _known(text: str, kind: str) -> str:
 
 def demo_label(name: str) -> str:
     """The Inside page's menu label of a demo model ("Demo: MNIST digits · 99.2% on its test set")."""
-    from cnnviz.inspect import pretrained_card
+    from cnnviz.inspection import pretrained_card
 
     card = pretrained_card(name)
     return f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"

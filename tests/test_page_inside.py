@@ -53,7 +53,7 @@ def test_the_mnist_demo_reads_the_default_sample_digit(app):
     assert said(app).startswith("The network says **7**")
     assert len(app.get("plotly_chart")) >= 2  # probability bars and the first layer's maps
     card = next(e for e in app.expander if e.label.startswith("Model card"))
-    assert "python -m cnnviz.pretrain mnist" in card.markdown[0].value
+    assert "python -m scripts.pretrain mnist" in card.markdown[0].value
 
 
 def test_walking_through_every_layer_shows_its_shape(app):

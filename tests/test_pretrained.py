@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from cnnviz import datasets, inspection, pretrain
+from cnnviz import datasets, inspection
 from cnnviz.errors import InputError
+from scripts import pretrain
 
 TARGETS = {"mnist": 0.98, "fashion_mnist": 0.91, "neu": 0.97}
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -48,7 +49,7 @@ def test_each_model_fits_its_card_and_its_data(scored):
     assert [layer.name for layer in scored.model.layers] == [layer["name"] for layer in scored.card["layers"]]
     for key in ("source", "train_images", "validation_images"):
         assert scored.card["data"][key]
-    assert scored.card["recipe"]["command"] == f"python -m cnnviz.pretrain {scored.name}"
+    assert scored.card["recipe"]["command"] == f"python -m scripts.pretrain {scored.name}"
     assert scored.card["date"]
     assert (inspection.PRETRAINED_DIR / f"{scored.name}.keras").stat().st_size < MAX_FILE_BYTES
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz import architecture
+from cnnviz.datasets.api import NEU_SIZES
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS, parse_kernel
 from cnnviz.samples import SAMPLES
@@ -249,7 +250,7 @@ SCHEMAS: dict[str, Schema] = {
     },
     "training": {
         "dataset": ("tr_dataset", choice(_same(("mnist", "fashion_mnist", "neu")), "The dataset")),
-        "neu_size": ("tr_neu_size", choice({str(s): s for s in (32, 48, 64, 96, 128, 200)}, "The NEU image size")),
+        "neu_size": ("tr_neu_size", choice({str(s): s for s in NEU_SIZES}, "The NEU image size")),
         "network": ("tr_source", choice({"stack": "Your stack from the layer builder", "recipe": "A recipe",
                                          "preset": "A preset"}, "The network")),
         "recipe": ("tr_recipe", Codec(lambda text: _known(text, "recipes"), str)),

@@ -4,6 +4,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import inspection, plots
+from cnnviz.architecture import layer_note
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
@@ -19,19 +20,6 @@ from cnnviz.ui.resources import get_dataset, get_pretrained
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
 CLOSE_MATCH = 0.7  # |cosine| from which a learned filter "looks like" a hand-made kernel
 YOUR_IMAGE, TEST_EXAMPLE, HANDED_OVER = "Your image", "A test-set example", "The example from the training page"
-LAYER_NOTES = {
-    "Conv2D": "Each channel is one learned filter slid over the previous layer: bright where its pattern is.",
-    "MaxPooling2D": "Each value is the largest in a small window: the map shrinks, strong responses survive.",
-    "AveragePooling2D": "Each value is the mean of a small window: the map shrinks and smooths.",
-    "BatchNormalization": "Every channel re-centred and re-scaled with statistics learned during training.",
-    "Activation": "The non-linearity: ReLU keeps positive values and zeroes the rest.",
-    "Dropout": "Dropout only acts while training; here it passes values through unchanged.",
-    "Flatten": "The maps unrolled into one long vector, ready for the dense layers.",
-    "GlobalAveragePooling2D": "One number per channel: the mean of its whole map.",
-    "GlobalMaxPooling2D": "One number per channel: the largest value of its map.",
-    "Dense": "Every unit weighs all values of the previous layer; the last one gives the class probabilities.",
-    "ZeroPadding2D": "A frame of zeros around every map.",
-}
 
 
 def model_options() -> dict[str, tuple[str, object]]:
@@ -87,7 +75,7 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
     name, values = outputs[position]
     shape = "×".join(map(str, values.shape))
     st.markdown(f"**{name}** ({layer_types[name]}) · output {shape} · values from {values.min():.3g} to "
-                f"{values.max():.3g}  \n{LAYER_NOTES.get(layer_types[name], '')}")
+                f"{values.max():.3g}  \n{layer_note(layer_types[name])}")
     if values.ndim == 3:
         figure = plots.feature_maps(values)
         tall = figure.layout.height > MAPS_BOX_HEIGHT

@@ -7,26 +7,13 @@ from typing import Any
 import numpy as np
 import plotly.graph_objects as go
 
+from cnnviz.architecture.layer_facts import layer_colour, short_name
 from cnnviz.plots.annotations import note
 from cnnviz.plots.colours import BAR_COLOURS
 
-#: Okabe-Ito colours (colour-blind safe) per layer family; shape-keeping layers are grey.
-LAYER_COLOURS = {
-    "Input": "#56B4E9", "Conv2D": "#0072B2", "MaxPooling2D": "#009E73", "AveragePooling2D": "#009E73",
-    "GlobalAveragePooling2D": "#CC79A7", "GlobalMaxPooling2D": "#CC79A7", "Flatten": "#CC79A7",
-    "Dense": "#E69F00", "ZeroPadding2D": "#999999", "BatchNormalization": "#999999",
-    "Activation": "#999999", "Dropout": "#999999", "DepthwiseConv2D": "#0072B2", "SeparableConv2D": "#0072B2",
-    "Conv2DTranspose": "#56B4E9", "UpSampling2D": "#009E73", "Reshape": "#CC79A7", "ReLU": "#999999",
-    "Residual": "#0072B2",
-}
+INPUT_COLOUR = "#56B4E9"  # the input's box; each layer's colour is in its LAYER_FACTS
 SKIP_COLOUR = "#D55E00"  # the shortcut of a residual block
 ERROR_COLOUR = "#D55E00"
-SHORT_LAYER_NAMES = {
-    "Conv2D": "Conv", "MaxPooling2D": "MaxPool", "AveragePooling2D": "AvgPool",
-    "GlobalAveragePooling2D": "GAP", "GlobalMaxPooling2D": "GMP", "ZeroPadding2D": "Pad",
-    "BatchNormalization": "BN", "Activation": "Act", "DepthwiseConv2D": "DWConv", "SeparableConv2D": "SepConv",
-    "Conv2DTranspose": "ConvT", "UpSampling2D": "Up", "Residual": "ResBlock",
-}
 
 
 def _box_size(shape: tuple[int, ...], tallest: int, widest: int, longest: int) -> tuple[float, float]:
@@ -67,8 +54,9 @@ def stack_diagram(
     for x, (kind, name, shape, extra) in enumerate(stages):
         width, box_height = _box_size(shape, tallest, widest, longest)
         shape_text = "×".join(str(v) for v in shape)
-        label = "Input" if kind == "Input" else f"{x}·{SHORT_LAYER_NAMES.get(kind, kind)}"
-        traces.append(_box_trace(x, width, box_height, fillcolor=LAYER_COLOURS.get(kind, "#999999"), opacity=0.85,
+        label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
+        colour = INPUT_COLOUR if kind == "Input" else layer_colour(kind)
+        traces.append(_box_trace(x, width, box_height, fillcolor=colour, opacity=0.85,
                                  line={"color": "#333333", "width": 1},
                                  text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}", name=name))
         notes.append(note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30,
@@ -87,7 +75,7 @@ def stack_diagram(
         x = len(stages)
         traces.append(_box_trace(x, 0.6, 0.6, fillcolor="rgba(213, 94, 0, 0.15)", text=message,
                                  line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"}))
-        notes.append(note(x, 0.56, f"{position}·{SHORT_LAYER_NAMES.get(kind, kind)}", size=11, color=ERROR_COLOUR,
+        notes.append(note(x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR,
                            textangle=-30, yanchor="bottom"))
         notes.append(note(x, 0, "⚠", size=22, color=ERROR_COLOUR))
         notes.append(note(x, -0.56, "invalid", size=10, color=ERROR_COLOUR, yanchor="top"))

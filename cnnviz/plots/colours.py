@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import numpy as np
 
+from cnnviz.images import CHANNEL_NAMES
+
 SIGNED_COLORSCALE = "RdBu"  # low (negative) red, high (positive) blue
 MAGNITUDE_COLORSCALE = "Viridis"
 SIGNED_NOTE = "Blue is positive, red negative, white zero."
 MAGNITUDE_NOTE = "Dark purple is the lowest value, yellow the highest."
 #: Each colour channel from black (0) to its full colour (255), the direction of the gray scale.
 CHANNEL_COLORSCALES = {name: [[0.0, "rgb(0, 0, 0)"], [1.0, colour]] for name, colour in
-                       (("red", "rgb(255, 0, 0)"), ("green", "rgb(0, 255, 0)"), ("blue", "rgb(0, 0, 255)"))}
+                       zip(CHANNEL_NAMES, ("rgb(255, 0, 0)", "rgb(0, 255, 0)", "rgb(0, 0, 255)"), strict=True)}
 HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange: the predicted / chosen class, the receptive field
 PLAIN_BAR_COLOUR = "#56B4E9"
 BAR_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00")  # Okabe-Ito

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.colors import get_colorscale, sample_colorscale
 
+from cnnviz.images import LUMA_WEIGHTS
 from cnnviz.plots.colours import SIGNED_COLORSCALE, value_scale
 
 MAX_CELLS_WITH_TEXT = 40 * 40
@@ -104,7 +105,7 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
 
     def cell(value: float, colour: str) -> str:
         red, green, blue = (int(c) for c in colour[4:-1].split(","))
-        ink = "#000" if 0.299 * red + 0.587 * green + 0.114 * blue > 140 else "#fff"  # readable on the fill
+        ink = "#000" if np.dot(LUMA_WEIGHTS, (red, green, blue)) > 140 else "#fff"  # readable on the fill
         return (f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;text-align:center;'
                 f'font-size:{font}px;border:1px solid #fff;padding:0">{format(value + 0.0, value_format)}</td>')
 

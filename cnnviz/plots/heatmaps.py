@@ -105,7 +105,8 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
 
     def cell(value: float, colour: str) -> str:
         red, green, blue = (int(c) for c in colour[4:-1].split(","))
-        ink = "#000" if np.dot(LUMA_WEIGHTS, (red, green, blue)) > 140 else "#fff"  # readable on the fill
+        gray = sum(w * c for w, c in zip(LUMA_WEIGHTS, (red, green, blue), strict=True))
+        ink = "#000" if gray > 140 else "#fff"  # readable on the fill
         return (f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;text-align:center;'
                 f'font-size:{font}px;border:1px solid #fff;padding:0">{format(value + 0.0, value_format)}</td>')
 

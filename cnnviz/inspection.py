@@ -31,7 +31,6 @@ MODEL_LOCK = threading.RLock()
 _FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
-
 def load_pretrained(name: str):
     """The shipped demo model ``name`` ("mnist", "fashion_mnist" or "neu"), uncompiled, ready to predict."""
     import keras

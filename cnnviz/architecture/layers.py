@@ -297,7 +297,6 @@ LAYER_ARGS: dict[str, dict[str, Arg]] = {
 LAYER_TYPES: tuple[str, ...] = tuple(LAYER_ARGS)
 
 
-
 def _suggest(word: str, choices: Sequence[str]) -> str:
     lower = {choice.lower(): choice for choice in choices}
     match = difflib.get_close_matches(word.lower(), list(lower), n=1, cutoff=0.6)

@@ -19,6 +19,8 @@ from cnnviz.errors import InputError
 DEFAULT_MAX_PIXELS = 25_000_000
 READABLE_FORMATS = {"PNG", "JPEG", "BMP", "WEBP", "GIF"}
 FORMAT_LIST = "PNG, JPEG, BMP, WebP or GIF"
+LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # gray from R, G, B: ITU-R BT.601, what OpenCV and Pillow use
+CHANNEL_NAMES = ("red", "green", "blue")
 
 # A truncated file must be refused, not silently padded with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
@@ -130,7 +132,7 @@ def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
     """Turn the canvas' RGBA pixels into a uint8 (H, W, 1) image of white strokes on black."""
     rgb = rgba[:, :, :3].astype(np.float32)
     alpha = rgba[:, :, 3:4].astype(np.float32) / 255.0 if rgba.shape[2] == 4 else 1.0
-    luma = (rgb * alpha) @ np.array([0.299, 0.587, 0.114], dtype=np.float32)
+    luma = (rgb * alpha) @ np.array(LUMA_WEIGHTS, dtype=np.float32)
     return np.clip(np.round(luma), 0, 255).astype(np.uint8)[:, :, None]
 
 

@@ -21,6 +21,7 @@ from fractions import Fraction
 from typing import Any
 
 from cnnviz import architecture
+from cnnviz.datasets.api import NATIVE_SIZE, NEU_SIZE_CHOICES, NEU_SIZES
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS, parse_kernel
 from cnnviz.samples import SAMPLES
@@ -239,7 +240,8 @@ Schema = dict[str, tuple[str, Codec]]
 
 #: The Datasets page's choices that travel (its own zips and "My classes" stay in the browser).
 DATA_CHOICES = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes", "neu": "NEU steel defects"}
-NEU_SIZES = {"32": "32 × 32", "64": "64 × 64 (fast to train)", "128": "128 × 128", "200": "200 × 200 (full size)"}
+#: The Datasets page's NEU sizes as link text ("64") → its size label.
+NEU_SIZE_LINKS = {str(size or NATIVE_SIZE["neu"]): label for label, size in NEU_SIZE_CHOICES.items()}
 #: What a page shows when its link leaves a part out (fills the ``{name}`` of a templated state key).
 DEFAULT_TEXT = {"dataset": "mnist"}
 _CONVOLUTION_PADDING = {"valid": "valid", "same": "same", "custom": "custom P"}
@@ -270,7 +272,7 @@ SCHEMAS: dict[str, Schema] = {
     },
     "training": {
         "dataset": ("tr_dataset", choice(_same(("mnist", "fashion_mnist", "neu")), "The dataset")),
-        "neu_size": ("tr_neu_size", choice({str(s): s for s in (32, 48, 64, 96, 128, 200)}, "The NEU image size")),
+        "neu_size": ("tr_neu_size", choice({str(s): s for s in NEU_SIZES}, "The NEU image size")),
         "network": ("tr_source", choice({"stack": "Your stack from the layer builder", "recipe": "A recipe",
                                          "preset": "A preset"}, "The network")),
         "recipe": ("tr_recipe", Codec(lambda text: _known(text, "recipes"), str)),
@@ -295,7 +297,7 @@ SCHEMAS: dict[str, Schema] = {
     },
     "data": {
         "dataset": ("data_choice", choice(DATA_CHOICES, "The dataset")),
-        "size": ("data_neu_size", choice(NEU_SIZES, "The NEU image size")),
+        "size": ("data_neu_size", choice(NEU_SIZE_LINKS, "The NEU image size")),
         "log": ("data_log_{dataset}", FLAG),  # the page keeps one switch per dataset
         "examples": ("data_examples_seed", whole(0, 10**6, "The example set")),
     },
@@ -322,7 +324,7 @@ def _known(text: str, kind: str) -> str:
 
 def demo_label(name: str) -> str:
     """The Inside page's menu label of a demo model ("Demo: MNIST digits · 99.2% on its test set")."""
-    from cnnviz.inspect import pretrained_card
+    from cnnviz.inspection import pretrained_card
 
     card = pretrained_card(name)
     return f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"

@@ -7,9 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.images import resize
-
-LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # ITU-R BT.601, what OpenCV and Pillow use
+from cnnviz.images import LUMA_WEIGHTS, resize
 
 WORKED_COLOURS = {
     "red": (255, 0, 0),
@@ -41,6 +39,11 @@ def rgb_to_hex(rgb: tuple[int, int, int]) -> str:
 def luma(rgb: tuple[int, int, int]) -> float:
     """Gray value of one RGB pixel: 0.299·R + 0.587·G + 0.114·B (not rounded)."""
     return float(np.dot(LUMA_WEIGHTS, rgb))
+
+
+def luma_terms(rgb: tuple[int, int, int]) -> str:
+    """The luma sum written out with this pixel's values, ``"0.299·200 + 0.587·30 + 0.114·90"``."""
+    return " + ".join(f"{weight}·{value}" for weight, value in zip(LUMA_WEIGHTS, rgb, strict=True))
 
 
 def window(image: np.ndarray, top: int, left: int, size: int) -> np.ndarray:

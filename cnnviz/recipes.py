@@ -55,7 +55,7 @@ def _conv_bn(filters: int) -> list[dict[str, Any]]:
 
 
 _POOL = {"type": "MaxPooling2D", "pool_size": 2}
-_SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"}
+SHIFTS = {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"}
 
 #: The course's digit classifier (Conv32-Pool-Conv64-Pool-Dense128), the base of the quick experiments.
 COURSE_STACK: list[dict[str, Any]] = [dict(layer) for layer in NOTEBOOK_PRESETS[MNIST][1]]
@@ -64,7 +64,7 @@ COURSE_STACK: list[dict[str, Any]] = [dict(layer) for layer in NOTEBOOK_PRESETS[
 MY_CLASSES_AUGMENTATION = (
     {"type": "RandomRotation", "factor": 0.05, "fill_mode": "constant"},
     {"type": "RandomZoom", "height_factor": 0.15, "fill_mode": "constant"},
-    _SHIFTS,
+    SHIFTS,
 )
 
 RECIPES: dict[str, Recipe] = {
@@ -121,7 +121,7 @@ RECIPES: dict[str, Recipe] = {
             augmentation=(
                 {"type": "RandomRotation", "factor": 0.03, "fill_mode": "constant"},
                 {"type": "RandomZoom", "height_factor": 0.1, "fill_mode": "constant"},
-                _SHIFTS,
+                SHIFTS,
             ),
         ),
         description="With few examples, show the network each digit slightly rotated, zoomed and shifted "

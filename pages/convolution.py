@@ -7,7 +7,7 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
-from cnnviz.images import enlarge, subsample_for_display, to_grayscale
+from cnnviz.images import CHANNEL_NAMES, enlarge, subsample_for_display, to_grayscale
 from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
 from cnnviz.ui import worked_examples
@@ -23,7 +23,6 @@ MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the mat
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
 WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
 TERMS_SHOWN = 12  # products written out in a sum before "…"
-CHANNEL_NAMES = ("red", "green", "blue")
 COLOUR_SAMPLE = "Photo: coloured shapes (generated)"
 PADDINGS = ("valid", "same", "custom P")
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")

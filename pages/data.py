@@ -29,7 +29,6 @@ CHOICES = {
     "Your own zip": "upload",
     "My classes": "mine",
 }
-NEU_SIZES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
 NEU_DEFAULT_SIZE = "64 × 64 (fast to train)"
 UPLOAD_SIZES = {"Keep (longer side at most 256)": None, "28 × 28": 28, "32 × 32": 32, "64 × 64": 64, "128 × 128": 128}
 EXAMPLES_PER_CLASS = 8
@@ -118,8 +117,9 @@ try:
         my_classes_section()
         dataset = collected_dataset()
     elif name == "neu":
-        size_label = st.segmented_control("Image size", list(NEU_SIZES), default=NEU_DEFAULT_SIZE, key="data_neu_size")
-        dataset = get_dataset("neu", NEU_SIZES[size_label or NEU_DEFAULT_SIZE])
+        size_label = st.segmented_control("Image size", list(datasets.NEU_SIZE_CHOICES), default=NEU_DEFAULT_SIZE,
+                                          key="data_neu_size")
+        dataset = get_dataset("neu", datasets.NEU_SIZE_CHOICES[size_label or NEU_DEFAULT_SIZE])
     else:
         dataset = get_dataset(name)
 except InputError as error:

@@ -3,7 +3,8 @@
 import numpy as np
 import streamlit as st
 
-from cnnviz import inspect, plots
+from cnnviz import inspection, plots
+from cnnviz.architecture import layer_note
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.kernels import PRESETS
@@ -19,19 +20,6 @@ from cnnviz.ui.resources import get_dataset, get_pretrained
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
 CLOSE_MATCH = 0.7  # |cosine| from which a learned filter "looks like" a hand-made kernel
 YOUR_IMAGE, TEST_EXAMPLE, HANDED_OVER = "Your image", "A test-set example", "The example from the training page"
-LAYER_NOTES = {
-    "Conv2D": "Each channel is one learned filter slid over the previous layer: bright where its pattern is.",
-    "MaxPooling2D": "Each value is the largest in a small window: the map shrinks, strong responses survive.",
-    "AveragePooling2D": "Each value is the mean of a small window: the map shrinks and smooths.",
-    "BatchNormalization": "Every channel re-centred and re-scaled with statistics learned during training.",
-    "Activation": "The non-linearity: ReLU keeps positive values and zeroes the rest.",
-    "Dropout": "Dropout only acts while training; here it passes values through unchanged.",
-    "Flatten": "The maps unrolled into one long vector, ready for the dense layers.",
-    "GlobalAveragePooling2D": "One number per channel: the mean of its whole map.",
-    "GlobalMaxPooling2D": "One number per channel: the largest value of its map.",
-    "Dense": "Every unit weighs all values of the previous layer; the last one gives the class probabilities.",
-    "ZeroPadding2D": "A frame of zeros around every map.",
-}
 
 
 def model_options() -> dict[str, tuple[str, object]]:
@@ -46,7 +34,7 @@ def model_options() -> dict[str, tuple[str, object]]:
         run = runs[index]
         accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
         options[f"{run.label or f'Run {index + 1} on {run.dataset}'}{accuracy}"] = ("run", index)
-    for name in inspect.PRETRAINED_NAMES:
+    for name in inspection.PRETRAINED_NAMES:
         options[demo_label(name)] = ("pretrained", name)
     return options
 
@@ -87,7 +75,7 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
     name, values = outputs[position]
     shape = "×".join(map(str, values.shape))
     st.markdown(f"**{name}** ({layer_types[name]}) · output {shape} · values from {values.min():.3g} to "
-                f"{values.max():.3g}  \n{LAYER_NOTES.get(layer_types[name], '')}")
+                f"{values.max():.3g}  \n{layer_note(layer_types[name])}")
     if values.ndim == 3:
         figure = plots.feature_maps(values)
         tall = figure.layout.height > MAPS_BOX_HEIGHT
@@ -104,16 +92,16 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
 
 
 def show_filters(model, key: str) -> None:
-    conv_names = inspect.conv_layer_names(model)
+    conv_names = inspection.conv_layer_names(model)
     if not conv_names:
         st.info("This model has no Conv2D layer, so it has no learned filters to show.")
         return
     layer_name = st.selectbox("Convolution layer", conv_names, key=key,
                               help="The first layer looks at pixels; deeper layers look at the maps before them.")
-    kernel = inspect.conv_filters(model, layer_name)
+    kernel = inspection.conv_filters(model, layer_name)
     kh, kw, fan_in, count = kernel.shape
     if fan_in <= 3:
-        faces = inspect.filter_images(kernel)
+        faces = inspection.filter_images(kernel)
         faces = faces if fan_in == 1 else faces.mean(axis=-1)
         what = "Filter"
         st.markdown(f"The **{count} filters** of `{layer_name}`, each {kh}×{kw} weights learned from the data "
@@ -121,13 +109,13 @@ def show_filters(model, key: str) -> None:
                     + (" Colour filters are shown as the mean of their R, G and B weights." if fan_in == 3 else ""))
     else:
         index = st.number_input(f"Filter of {layer_name} (0–{count - 1})", 0, count - 1, key=f"{key}_{layer_name}")
-        faces = inspect.filter_slices(kernel, index)
+        faces = inspection.filter_slices(kernel, index)
         what = "Input channel"
         st.markdown(f"Filter {index} of `{layer_name}` has **one {kh}×{kw} kernel per input channel** "
                     f"({fan_in} of them): it adds up what it finds in every map of the layer before.")
     show_figure(plots.filter_grid(faces), width="stretch", key="inside_filters")
     same_size = {name: preset for name, preset in PRESETS.items() if preset.matrix.shape == (kh, kw)}
-    matches = [(k, inspect.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
+    matches = [(k, inspection.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
     matches = sorted((m for m in matches if m[1] is not None), key=lambda m: -abs(m[1].similarity))
     if not matches:
         st.caption(f"The Convolution page has no hand-made {kh}×{kw} kernel to compare with.")
@@ -154,7 +142,7 @@ def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: 
     target = st.selectbox("Explain the class", range(len(class_names)), index=top, key=key,
                           format_func=lambda k: f"{class_names[k]}{' (predicted)' if k == top else ''}")
     try:
-        heat = inspect.grad_cam(model, x, target)
+        heat = inspection.grad_cam(model, x, target)
     except InputError as error:  # a model without convolutions
         st.info(str(error))
         return
@@ -164,7 +152,7 @@ def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: 
         st.markdown(f"Red = evidence for **{class_names[target]}** (the network gives it "
                     f"{probabilities[target]:.1%}); see-through = no evidence. Pick another class to see what "
                     "would speak for it.")
-        layer = inspect.grad_cam_layer(model)
+        layer = inspection.grad_cam_layer(model)
         grid = "×".join(map(str, model.get_layer(layer).output.shape[1:3]))
         st.caption(f"Computed on layer `{layer}`, a {grid} grid, so the map is coarse and smoothed up to the input.")
         if not heat.any():
@@ -212,7 +200,7 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
         st.caption(f"`{layer_name}` channel {channel}, {rows}×{cols}: unit ({row}, {col}) = "
                    f"{maps[row, col, channel]:.3g}")
     try:
-        top, left, bottom, right = field = inspect.receptive_field(model, layer_name, row, col)
+        top, left, bottom, right = field = inspection.receptive_field(model, layer_name, row, col)
     except InputError as error:
         input_view.info(str(error))
         return
@@ -260,14 +248,14 @@ with model_column:
     kind, ref = options[choice]
     if kind == "pretrained":
         model = get_pretrained(ref)
-        card = inspect.pretrained_card(ref)
+        card = inspection.pretrained_card(ref)
         class_names, dataset_name = card["class_names"], ref
         show_model_card(card)
     else:
         run = runs[ref]
         model, class_names, dataset_name = run.model, list(run.class_names), run.dataset
         model = epoch_model(run, key=f"inside_epoch_{ref}")  # filters, activations, bars, Grad-CAM follow it
-    height, width, channels = inspect.input_shape(model)
+    height, width, channels = inspection.input_shape(model)
     st.caption(f"Takes a {height}×{width}×{channels} image · {len(model.layers)} layers · "
                f"{model.count_params():,} parameters · classes: {', '.join(class_names)}")
 
@@ -302,7 +290,7 @@ with input_column:
 
 try:
     x = to_model_input(raw, (height, width, channels), center=centre)
-    probabilities = inspect.predict(model, x)
+    probabilities = inspection.predict(model, x)
 except InputError as error:
     st.error(str(error))
     st.stop()
@@ -333,7 +321,7 @@ activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
     key="inside_tab", on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
 )
 if activations_tab.open or field_tab.open:
-    outputs = inspect.activations(model, x)
+    outputs = inspection.activations(model, x)
 if activations_tab.open:
     with activations_tab:
         show_activations(outputs, {layer.name: type(layer).__name__ for layer in model.layers}, class_names, top,

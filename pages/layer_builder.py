@@ -16,6 +16,7 @@ from cnnviz import plots
 from cnnviz.architecture import (
     ACTIVATIONS,
     BYTES_PER_VALUE,
+    LAYER_FACTS,
     LAYER_TYPES,
     PRESET_INFO,
     PRESETS,
@@ -51,26 +52,6 @@ CUSTOM = "Custom…"
 EMPTY = "Empty stack"
 DEFAULT_PRESET = "MNIST CNN"
 MENU_ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "elu", "selu", "leaky_relu", "gelu", "swish")
-LAYER_HELP = {  # one line per type, shown in the menu and in each layer's box
-    "Conv2D": "slides learned filters over the map",
-    "MaxPooling2D": "keeps the largest value of each window",
-    "AveragePooling2D": "keeps the average of each window",
-    "GlobalAveragePooling2D": "one average per channel",
-    "GlobalMaxPooling2D": "one maximum per channel",
-    "Flatten": "turns the map into one long vector",
-    "Dense": "every input connected to every neuron",
-    "Dropout": "randomly zeroes values while training",
-    "BatchNormalization": "re-centres and re-scales each channel",
-    "Activation": "applies a function to each value",
-    "ZeroPadding2D": "adds a border of zeros",
-    "DepthwiseConv2D": "one filter per channel, no mixing (MobileNet)",
-    "SeparableConv2D": "depthwise filter, then a 1×1 convolution mixing channels",
-    "Conv2DTranspose": "scatters a learned kernel per input cell: grows the map",
-    "UpSampling2D": "enlarges the map by repeating or blending values",
-    "Reshape": "rearranges the same values into a new shape",
-    "ReLU": "max(x, 0), optionally capped (ReLU6)",
-    "Residual": "a branch of layers whose output is added to its input (ResNet)",
-}
 ss = st.session_state
 
 
@@ -412,7 +393,7 @@ def branch_form(c: dict, uid: int, summary) -> None:
                         draw(field, uid, inner, position)
     pick, add = st.columns([3, 1], vertical_alignment="bottom")
     pick.selectbox("Add to the branch", BRANCH_TYPES, key=f"{widget_key(uid)}_branch_add",
-                   format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
+                   format_func=lambda t: f"{t}: {LAYER_FACTS[t].help}")
     add.button("Add", key=f"{widget_key(uid)}_branch_add_button", on_click=edit_branch, args=(uid, "add"),
                icon=":material/add:")
 
@@ -475,7 +456,7 @@ def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | No
         if canonical is None:
             st.code(repr(layer))
             return
-        st.caption(LAYER_HELP[canonical["type"]])
+        st.caption(LAYER_FACTS[canonical["type"]].help)
         layer_form(canonical, uid, summary)
         if summary is not None:
             st.caption(f"Parameters: {summary.formulas['params']}")
@@ -603,7 +584,8 @@ with editor:
     if not ss["stack"]:
         st.info("The stack is empty: add a first layer, e.g. Conv2D.")
     with st.container(border=True):
-        st.selectbox("New layer", LAYER_TYPES, key="builder_add_type", format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
+        st.selectbox("New layer", LAYER_TYPES, key="builder_add_type",
+                     format_func=lambda t: f"{t}: {LAYER_FACTS[t].help}")
         where, add = st.columns(2, vertical_alignment="bottom")
         if ss.get("builder_add_len") != len(ss["stack"]):  # the stack grew or shrank: add at the end again
             ss["builder_add_at"], ss["builder_add_len"] = len(ss["stack"]) + 1, len(ss["stack"])

@@ -5,8 +5,8 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.errors import InputError
-from cnnviz.images import enlarge, normalize, ordinal, subsample_for_display, to_grayscale
-from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, resize_loss, rgb_to_hex, window
+from cnnviz.images import CHANNEL_NAMES, enlarge, normalize, ordinal, subsample_for_display, to_grayscale
+from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, luma_terms, resize_loss, rgb_to_hex, window
 from cnnviz.ui.image_input import image_input, reset_on_new_image
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import require_app_navigation
@@ -15,7 +15,6 @@ from cnnviz.ui.presentation import show_figure
 require_app_navigation()
 
 OVERVIEW_SIDE = 160  # largest heat map drawn for a whole image (rows/columns)
-CHANNEL_NAMES = ("red", "green", "blue")
 
 
 def swatch(rgb: tuple[int, int, int], label: str) -> str:
@@ -110,7 +109,7 @@ with picker:
         st.markdown(
             f"{code.upper()} = R **{red}**, G **{green}**, B **{blue}**: two hexadecimal digits per "
             f"channel ({code[1:3].upper()} = {red}, {code[3:5].upper()} = {green}, {code[5:7].upper()} = {blue}).  \n"
-            f"As gray it would be 0.299·{red} + 0.587·{green} + 0.114·{blue} = **{luma((red, green, blue)):.1f}**."
+            f"As gray it would be {luma_terms((red, green, blue))} = **{luma((red, green, blue)):.1f}**."
         )
 
 st.header("From colour to grayscale")
@@ -124,7 +123,7 @@ if channels == 3:
     weights = " + ".join(f"{w}·{name[0].upper()}" for w, name in zip(LUMA_WEIGHTS, CHANNEL_NAMES, strict=True))
     st.markdown(
         f"gray = {weights}. At the centre pixel (row {row}, column {col}): "
-        f"0.299·{r} + 0.587·{g} + 0.114·{b} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "
+        f"{luma_terms((r, g, b))} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "
         "Green counts most because our eyes are most sensitive to it."
     )
 else:

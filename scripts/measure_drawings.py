@@ -19,7 +19,7 @@ import cv2
 import numpy as np
 
 from cnnviz.images import encode_png, to_model_input
-from cnnviz.inspect import load_pretrained, predict
+from cnnviz.inspection import load_pretrained, predict
 
 CANVAS = 280
 FONTS = {

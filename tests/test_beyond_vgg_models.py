@@ -8,10 +8,10 @@ import dataclasses
 import numpy as np
 import pytest
 
-from cnnviz import architecture, datasets, inspect
+from cnnviz import architecture, datasets, inspection
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig, load_run, save_run, train
-from tests.test_inspect import _gradient_support
+from tests.test_inspection import _gradient_support
 
 keras = pytest.importorskip("keras")
 
@@ -45,23 +45,23 @@ def test_the_small_resnet_trains_and_inside_shows_its_blocks(resnet_run, small, 
     assert not isinstance(model, keras.Sequential)
     assert 0 <= resnet_run.test_accuracy <= 1 and np.isfinite(resnet_run.history["loss"][0])
     image = small.x_test[0].astype("float32") / 255
-    outputs = dict(inspect.activations(model, image))
+    outputs = dict(inspection.activations(model, image))
     shape, stack = architecture.PRESETS[RESNET]
     for summary in architecture.summarize(stack, shape):
         assert outputs[summary.name].shape == summary.output_shape  # a block's output is its own entry
-    assert inspect.grad_cam_layer(model) == "residual_2"
-    heat = inspect.grad_cam(model, image)
+    assert inspection.grad_cam_layer(model) == "residual_2"
+    heat = inspection.grad_cam(model, image)
     assert heat.shape == (28, 28) and heat.min() >= 0 and heat.max() <= 1
-    np.testing.assert_allclose(inspect.predict(model, image), model.predict(image[None], verbose=0)[0], rtol=1e-5)
+    np.testing.assert_allclose(inspection.predict(model, image), model.predict(image[None], verbose=0)[0], rtol=1e-5)
     save_run(resnet_run, tmp_path / "run")
     again = load_run(tmp_path / "run")
-    np.testing.assert_allclose(inspect.predict(again.model, image), inspect.predict(model, image), rtol=1e-5)
+    np.testing.assert_allclose(inspection.predict(again.model, image), inspection.predict(model, image), rtol=1e-5)
 
 
 def test_a_mobilenet_style_stack_trains_and_grad_cam_watches_its_separable_convolution(small):
     run = train(MOBILE, small, TrainConfig(epochs=1, batch_size=32))
-    assert inspect.grad_cam_layer(run.model) == "re_lu_2"  # the separable convolution and its ReLU6
-    assert inspect.grad_cam(run.model, small.x_test[1].astype("float32") / 255).shape == (28, 28)
+    assert inspection.grad_cam_layer(run.model) == "re_lu_2"  # the separable convolution and its ReLU6
+    assert inspection.grad_cam(run.model, small.x_test[1].astype("float32") / 255).shape == (28, 28)
 
 
 def test_receptive_field_through_residual_blocks_is_the_gradient_footprint():
@@ -72,15 +72,15 @@ def test_receptive_field_through_residual_blocks_is_the_gradient_footprint():
     model = architecture.to_keras(stack, (21, 19, 1))
     for name, rows, cols in (("residual_1", 21, 19), ("residual_2", 11, 10)):
         for row, col in {(0, 0), (rows // 2, cols // 2), (rows - 1, cols - 1)}:
-            assert inspect.receptive_field(model, name, row, col) == _gradient_support(model, name, row, col)
+            assert inspection.receptive_field(model, name, row, col) == _gradient_support(model, name, row, col)
 
 
 def test_inside_refuses_what_it_cannot_explain_with_a_message():
     shape, stack = architecture.PRESETS["Convolutional autoencoder (28×28)"]
     model = architecture.to_keras(stack, shape)
     image = np.zeros((28, 28, 1), np.float32)
-    assert [name for name, _ in inspect.activations(model, image)][-1] == "conv2d_3"
+    assert [name for name, _ in inspection.activations(model, image)][-1] == "conv2d_3"
     with pytest.raises(InputError, match="classifier"):
-        inspect.grad_cam(model, image)
+        inspection.grad_cam(model, image)
     with pytest.raises(InputError, match="transposed convolution"):
-        inspect.receptive_field(model, "conv2d_3", 0, 0)
+        inspection.receptive_field(model, "conv2d_3", 0, 0)

@@ -75,7 +75,7 @@ def test_keep_best_restores_the_best_epoch_even_when_a_later_one_is_worse():
 def test_the_inside_page_follows_the_chosen_epoch(request):
     from streamlit.testing.v1 import AppTest
 
-    from cnnviz import inspect
+    from cnnviz import inspection
     from cnnviz.images import to_model_input
     from cnnviz.samples import DEFAULT_SAMPLE, load_sample
     from tests.conftest import page_path
@@ -94,7 +94,7 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
     for epoch in (0, 1, 2):
         app = app.slider(key="inside_epoch_0").set_value(epoch).run()
         assert not app.exception
-        probabilities = inspect.predict(model_at(run, epoch), x)
+        probabilities = inspection.predict(model_at(run, epoch), x)
         top = int(np.argmax(probabilities))
         said = next(m.value for m in app.markdown if m.value.startswith("The network says"))
         assert said.startswith(f"The network says **{top}** ({probabilities[top]:.1%} sure)"), (epoch, said)

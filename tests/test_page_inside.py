@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import architecture, inspect
+from cnnviz import architecture, inspection
 from cnnviz.images import to_model_input
 from cnnviz.training import TrainConfig, TrainingRun
 from cnnviz.ui.resources import get_dataset
@@ -53,12 +53,12 @@ def test_the_mnist_demo_reads_the_default_sample_digit(app):
     assert said(app).startswith("The network says **7**")
     assert len(app.get("plotly_chart")) >= 2  # probability bars and the first layer's maps
     card = next(e for e in app.expander if e.label.startswith("Model card"))
-    assert "python -m cnnviz.pretrain mnist" in card.markdown[0].value
+    assert "python -m scripts.pretrain mnist" in card.markdown[0].value
 
 
 def test_walking_through_every_layer_shows_its_shape(app):
     slider = widget(app.select_slider, "Walk through the network")
-    model = inspect.load_pretrained("mnist")
+    model = inspection.load_pretrained("mnist")
     for option, layer in zip(slider.options, model.layers, strict=True):
         app = slider.set_value(option).run()
         assert not app.exception, option
@@ -90,7 +90,7 @@ def test_filters_grad_cam_and_receptive_field_react_to_their_controls(app):
     app = widget(app.slider, "Row").set_value(0).run()
     app = widget(app.slider, "Column").set_value(0).run()
     assert not app.exception
-    top, left, bottom, right = inspect.receptive_field(inspect.load_pretrained("mnist"), layer, 0, 0)
+    top, left, bottom, right = inspection.receptive_field(inspection.load_pretrained("mnist"), layer, 0, 0)
     assert any(f"rows {top}–{bottom} and columns {left}–{right}" in c.value for c in app.caption)
 
 
@@ -100,11 +100,11 @@ def test_a_test_set_example_is_predicted_like_the_library_does(app, prefix, name
     app = app.radio(key="inside_input_kind").set_value("A test-set example").run()
     app = widget(app.number_input, "Test image number").set_value(5).run()
     assert not app.exception
-    card = inspect.pretrained_card(name)
+    card = inspection.pretrained_card(name)
     height = card["input_shape"][0]
     test_set = get_dataset(name, image_size=height if name == "neu" else None)
     image, label = test_set.x_test[5], int(test_set.y_test[5])
-    expected = inspect.predict(inspect.load_pretrained(name), to_model_input(image, tuple(card["input_shape"])))
+    expected = inspection.predict(inspection.load_pretrained(name), to_model_input(image, tuple(card["input_shape"])))
     answer = card["class_names"][int(np.argmax(expected))]
     verdict = ":material/check_circle: Right." if answer == card["class_names"][label] else ":material/cancel: Wrong"
     assert said(app).startswith(f"The network says **{answer}**") and verdict in said(app)

@@ -10,7 +10,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets, inspect
+from cnnviz import datasets, inspection
 from cnnviz.images import encode_png, to_model_input
 from cnnviz.recipes import RECIPES
 from cnnviz.shapes import draw_shape, example_set
@@ -183,7 +183,7 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     box.set_value(next(option for option in box.options if option.startswith("Run 1 · "))).run()
     assert not app.exception and app.toggle(key=f"inside_centre_{box.value}").value  # centred like the examples
     assert "4 · Live try-out: where it looked, and teach it" in [s.value for s in app.subheader]
-    probabilities = inspect.predict(run.model, to_model_input(drawing, (28, 28, 1), center=True))
+    probabilities = inspection.predict(run.model, to_model_input(drawing, (28, 28, 1), center=True))
     top = int(np.argmax(probabilities))
     assert app.get("plotly_chart")  # the probability bars and the Grad-CAM map
     assert any(f"score of **{run.class_names[top]}** up" in c.value for c in app.caption)

@@ -1,10 +1,12 @@
 """cnnviz.pixels: the seeds' colour examples and what resizing loses."""
 
+import cv2
 import numpy as np
 import pytest
 
 from cnnviz.errors import InputError
-from cnnviz.pixels import hex_to_rgb, luma, resize_loss, rgb_to_hex, window
+from cnnviz.images import LUMA_WEIGHTS, canvas_to_gray
+from cnnviz.pixels import hex_to_rgb, luma, luma_terms, resize_loss, rgb_to_hex, window
 
 
 def test_forest_green_is_11_102_35():
@@ -22,6 +24,15 @@ def test_bad_colour_codes(bad):
 def test_luma_weights():
     assert luma((255, 255, 255)) == pytest.approx(255)
     assert luma((11, 102, 35)) == pytest.approx(0.299 * 11 + 0.587 * 102 + 0.114 * 35)
+
+
+def test_the_one_luma_rule_is_opencvs_and_is_written_out_with_the_pixels_values():
+    pixel = np.array([[[200, 30, 90]]], dtype=np.uint8)
+    opencv = int(cv2.cvtColor(pixel, cv2.COLOR_RGB2GRAY)[0, 0])
+    assert round(luma((200, 30, 90))) == opencv == int(canvas_to_gray(pixel)[0, 0, 0])
+    assert luma_terms((200, 30, 90)) == "0.299·200 + 0.587·30 + 0.114·90"
+    terms = [term.split("·") for term in luma_terms((200, 30, 90)).split(" + ")]
+    assert sum(float(w) * float(v) for w, v in terms) == pytest.approx(np.dot(LUMA_WEIGHTS, (200, 30, 90)))
 
 
 def test_window_is_clipped_to_the_image():

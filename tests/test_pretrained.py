@@ -12,8 +12,9 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from cnnviz import datasets, inspect, pretrain
+from cnnviz import datasets, inspection
 from cnnviz.errors import InputError
+from scripts import pretrain
 
 TARGETS = {"mnist": 0.98, "fashion_mnist": 0.91, "neu": 0.97}
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -23,8 +24,8 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 def scored(request):
     """(name, model, card, dataset, test accuracy measured here) for each shipped model."""
     name = request.param
-    card = inspect.pretrained_card(name)
-    model = inspect.load_pretrained(name)
+    card = inspection.pretrained_card(name)
+    model = inspection.load_pretrained(name)
     image_size = card["input_shape"][0] if name == "neu" else None
     dataset = datasets.load(name, image_size=image_size)
     probabilities = model.predict(dataset.x_test.astype(np.float32) / 255, batch_size=500, verbose=0)
@@ -43,24 +44,24 @@ def test_each_card_reports_the_accuracy_measured_here(scored):
 
 def test_each_model_fits_its_card_and_its_data(scored):
     assert scored.card["class_names"] == scored.dataset.class_names
-    assert inspect.input_shape(scored.model) == tuple(scored.card["input_shape"])
+    assert inspection.input_shape(scored.model) == tuple(scored.card["input_shape"])
     assert scored.model.count_params() == scored.card["params"]
     assert [layer.name for layer in scored.model.layers] == [layer["name"] for layer in scored.card["layers"]]
     for key in ("source", "train_images", "validation_images"):
         assert scored.card["data"][key]
-    assert scored.card["recipe"]["command"] == f"python -m cnnviz.pretrain {scored.name}"
+    assert scored.card["recipe"]["command"] == f"python -m scripts.pretrain {scored.name}"
     assert scored.card["date"]
-    assert (inspect.PRETRAINED_DIR / f"{scored.name}.keras").stat().st_size < MAX_FILE_BYTES
+    assert (inspection.PRETRAINED_DIR / f"{scored.name}.keras").stat().st_size < MAX_FILE_BYTES
 
 
 def test_mnist_was_trained_on_the_offline_5k_subset_only():
-    card = inspect.pretrained_card("mnist")
+    card = inspection.pretrained_card("mnist")
     assert card["data"]["train_images"] + card["data"]["validation_images"] == 5000
 
 
 def test_an_unknown_model_name_is_refused():
     with pytest.raises(InputError, match="mnist"):
-        inspect.load_pretrained("imagenet")
+        inspection.load_pretrained("imagenet")
 
 
 def test_the_recipe_trains_saves_and_reloads_a_model(tmp_path):

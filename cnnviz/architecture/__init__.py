@@ -6,6 +6,7 @@ Importing this package does not import TensorFlow; only :func:`to_keras` does.
 """
 
 from cnnviz.architecture.export import from_json, model_lines, to_code, to_json, to_keras
+from cnnviz.architecture.layer_facts import LAYER_FACTS, LayerFacts, layer_note, short_name
 from cnnviz.architecture.layers import (
     ACTIVATIONS,
     LAYER_ARGS,
@@ -33,8 +34,9 @@ from cnnviz.architecture.summary import (
 )
 
 __all__ = [
-    "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_TYPES", "PRESETS", "PRESET_INFO", "SPATIAL_TYPES",
-    "LayerSummary", "PresetInfo", "StackError", "Totals", "advice", "check_classifier", "compact_layer",
-    "default_layer", "format_bytes", "from_json", "layer_names", "model_lines", "normalize_input_shape",
-    "normalize_layer", "normalize_stack", "param_bytes", "summarize", "to_code", "to_json", "to_keras", "totals",
+    "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_FACTS", "LAYER_TYPES", "PRESETS", "PRESET_INFO",
+    "SPATIAL_TYPES", "LayerFacts", "LayerSummary", "PresetInfo", "StackError", "Totals", "advice",
+    "check_classifier", "compact_layer", "default_layer", "format_bytes", "from_json", "layer_names", "layer_note",
+    "model_lines", "normalize_input_shape", "normalize_layer", "normalize_stack", "param_bytes", "short_name",
+    "summarize", "to_code", "to_json", "to_keras", "totals",
 ]

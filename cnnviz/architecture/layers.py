@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, SupportsInt
 
+from cnnviz.architecture.layer_facts import LAYER_FACTS
 from cnnviz.errors import InputError
 
 MAX_LAYERS = 200
@@ -295,17 +296,6 @@ LAYER_ARGS: dict[str, dict[str, Arg]] = {
 }
 LAYER_TYPES: tuple[str, ...] = tuple(LAYER_ARGS)
 
-#: Keras' snake-case base name of each type, used for explicit layer names ("conv2d_1").
-KERAS_NAMES = {
-    "Conv2D": "conv2d", "MaxPooling2D": "max_pooling2d", "AveragePooling2D": "average_pooling2d",
-    "GlobalAveragePooling2D": "global_average_pooling2d", "GlobalMaxPooling2D": "global_max_pooling2d",
-    "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
-    "BatchNormalization": "batch_normalization", "Activation": "activation",
-    "ZeroPadding2D": "zero_padding2d", "DepthwiseConv2D": "depthwise_conv2d",
-    "SeparableConv2D": "separable_conv2d", "Conv2DTranspose": "conv2d_transpose", "UpSampling2D": "up_sampling2d",
-    "Reshape": "reshape", "ReLU": "re_lu", RESIDUAL: "residual",
-}
-
 
 def _suggest(word: str, choices: Sequence[str]) -> str:
     lower = {choice.lower(): choice for choice in choices}
@@ -427,7 +417,7 @@ def compact_layer(layer: Mapping[str, Any], position: int = 1) -> dict[str, Any]
 def layer_names(stack: Sequence[Mapping[str, Any]]) -> list[str]:
     """Explicit Keras names numbered per type from 1: conv2d_1, max_pooling2d_1, conv2d_2, ..."""
     types = [layer["type"] for layer in stack]
-    return [f"{KERAS_NAMES[kind]}_{types[: index + 1].count(kind)}" for index, kind in enumerate(types)]
+    return [f"{LAYER_FACTS[kind].keras_name}_{types[: index + 1].count(kind)}" for index, kind in enumerate(types)]
 
 
 def default_layer(layer_type: str) -> dict[str, Any]:

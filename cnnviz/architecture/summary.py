@@ -31,6 +31,7 @@ from cnnviz.architecture.layers import (
     normalize_layer,
     where,
 )
+from cnnviz.ops import output_size
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -124,12 +125,10 @@ def format_bytes(size: int) -> str:
 
 
 def _window_axis(size: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, str]:
-    """Output length along one axis and its formula, as Keras computes it."""
+    """Output length along one axis (:func:`cnnviz.ops.output_size`, Keras' rule) and its formula."""
+    out = output_size(size, kernel, stride, padding, dilation)
     if padding == "same":
-        out = -(-size // stride)
         return out, f"⌈{size}/{stride}⌉ = {out}"
-    span = dilation * (kernel - 1) + 1
-    out = (size - span) // stride + 1
     spanned = f"{dilation}·({kernel}−1)+1" if dilation > 1 else str(kernel)
     return out, f"⌊({size} − {spanned})/{stride}⌋ + 1 = {out}"
 

@@ -10,13 +10,23 @@
 Nothing here imports TensorFlow or Streamlit.
 """
 
-from cnnviz.datasets.api import DATA_DIR_ENV, NAMES, TITLES, canonical_name, load
+from cnnviz.datasets.api import (
+    DATA_DIR_ENV,
+    NAMES,
+    NATIVE_SIZE,
+    NEU_SIZE_CHOICES,
+    NEU_SIZES,
+    TITLES,
+    canonical_name,
+    load,
+)
 from cnnviz.datasets.archive import load_zip
 from cnnviz.datasets.dataset import Dataset
 from cnnviz.datasets.examples import from_examples, prepare_example, read_examples_zip, to_zip
 from cnnviz.datasets.labelled import NEU_CLASSES
 
 __all__ = [
-    "DATA_DIR_ENV", "NAMES", "NEU_CLASSES", "TITLES", "Dataset", "canonical_name", "from_examples", "load", "load_zip",
-    "prepare_example", "read_examples_zip", "to_zip",
+    "DATA_DIR_ENV", "NAMES", "NATIVE_SIZE", "NEU_CLASSES", "NEU_SIZE_CHOICES", "NEU_SIZES", "TITLES", "Dataset",
+    "canonical_name",
+    "from_examples", "load", "load_zip", "prepare_example", "read_examples_zip", "to_zip",
 ]

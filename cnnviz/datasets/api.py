@@ -28,6 +28,12 @@ from cnnviz.errors import InputError
 DATA_DIR_ENV = "CNNVIZ_DATA_DIR"
 TITLES = {"mnist": "MNIST", "fashion_mnist": "Fashion-MNIST", "neu": "NEU surface defects"}
 NAMES = tuple(TITLES)
+#: Side in pixels of each dataset's own square images.
+NATIVE_SIZE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
+#: Sides NEU's 200×200 images can be shrunk to for training (smaller trains much faster).
+NEU_SIZES = (32, 48, 64, 96, 128, 200)
+#: A labelled few of them to browse on the Datasets page (None: the native size, no resizing).
+NEU_SIZE_CHOICES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 SAMPLE_FILES = {"mnist": "mnist.npz", "fashion_mnist": "fashion_mnist.npz", "neu": "neu-64.zip"}
 _SPECS = {"mnist": digits.MNIST, "fashion_mnist": digits.FASHION_MNIST}

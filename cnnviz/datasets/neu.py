@@ -19,13 +19,13 @@ from cnnviz.datasets.cache import Arrays, cached, fingerprint
 from cnnviz.datasets.dataset import Dataset, resize_all, shuffled, with_channel
 from cnnviz.datasets.labelled import Labelled, is_image_name, label_and_decode
 from cnnviz.errors import InputError
-from cnnviz.images import DEFAULT_MAX_PIXELS
+from cnnviz.images import DEFAULT_MAX_PIXELS, LUMA_WEIGHTS
 
 TITLE = "NEU surface defects"
 QUARTET = ("x_train", "y_train", "x_test", "y_test")
 #: What label 0…5 of the ``.npy`` files means: the names the course's NEU notebook gives its indices.
 NPY_CLASSES = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing")
-_LUMA = np.array([0.299, 0.587, 0.114], np.float32)
+_LUMA = np.array(LUMA_WEIGHTS, np.float32)
 
 
 def candidate_folders(root: Path) -> list[Path]:

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import time
 import warnings
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,8 +23,8 @@ from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
 
-ProgressFn = Callable[[dict[str, Any]], None]
-StopFn = Callable[[], bool]
+if TYPE_CHECKING:
+    from cnnviz.training.progress import ProgressFn, StopFn
 
 #: ``on_progress`` gets a "batch" event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
@@ -130,6 +130,8 @@ def train(
     """
     import keras
 
+    from cnnviz.training.progress import TrainingProgress
+
     config.validate()
     x_all, y_all = np.asarray(dataset.x_train), np.asarray(dataset.y_train)
     if x_all.dtype != np.uint8 or x_all.ndim != 4 or len(x_all) == 0:
@@ -162,7 +164,7 @@ def train(
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
         _compile(model, config, steps)
 
-    progress = _progress_callback(keras)(
+    progress = TrainingProgress(
         on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
         batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples, history=history,
     )
@@ -296,131 +298,3 @@ def _with_augmentation(model: Any, config: TrainConfig, input_shape: tuple[int, 
             raise InputError(f"Augmentation {position} ({spec['type']}): {error}") from None
         x = layer(x)
     return keras.Model(inputs, model(x), name="augmented_training")
-
-
-def _progress_callback(keras: Any) -> type:
-    """The Keras callback class (defined lazily: subclassing needs Keras imported)."""
-
-    class Progress(keras.callbacks.Callback):
-        """Turns Keras' batch and epoch hooks into plain-dict progress events and a stop switch."""
-
-        def __init__(self, on_progress: ProgressFn | None, should_stop: StopFn | None, *, every: int,
-                     epochs: int, steps: int, batch_size: int, samples: int, val_samples: int,
-                     history: dict[str, list[float]]) -> None:
-            super().__init__()
-            self.on_progress, self.should_stop, self.every = on_progress, should_stop, every
-            self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
-            self.samples, self.val_samples = samples, val_samples
-            self.history = history  # a continued run's epochs so far, then this training's
-            self._first_epoch = len(history.get("loss", []))
-            self.stop_requested = False
-            self.stopped_at: tuple[int, int] | None = None  # (epoch, batch), 1-based
-            self.images_per_second = 0.0
-            self._epoch = self._first_epoch
-            self._train_seconds = 0.0  # time inside training batches of the finished epochs
-            self._val_seconds = 0.0  # time of the last validation pass
-            self.steps_done = 0
-            self._first_step = 0.0  # seconds of the first batch (includes building the graph)
-
-        # --- training ---
-        def on_train_begin(self, logs: dict | None = None) -> None:
-            self._started = time.perf_counter()
-            self._emit({"event": "start", "epochs": self.epochs, "batches": self.steps,
-                        "train_samples": self.samples, "val_samples": self.val_samples})
-
-        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self._epoch = epoch
-            self._epoch_started = self._last_batch_end = time.perf_counter()
-
-        def on_train_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            self.steps_done += 1
-            self._last_batch_end = time.perf_counter()
-            if self.steps_done == 1:
-                self._first_step = self._last_batch_end - self._epoch_started
-            if self.should_stop is not None and not self.stop_requested and self.should_stop():
-                self.stop_requested = True
-                self.stopped_at = (self._epoch + 1, batch + 1)
-                self.model.stop_training = True
-            if (batch + 1) % self.every == 0 or self.stop_requested:
-                self._emit({"event": "batch", **self._position(batch), **_floats(logs, ("loss", "accuracy"))})
-
-        def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
-            logs = logs if logs is not None else {}
-            in_epoch = self._last_batch_end - self._epoch_started
-            if self.stop_requested and self.stopped_at and self.stopped_at[1] < self.steps:
-                for key in [k for k in logs if k.startswith("val_")]:
-                    del logs[key]  # half an epoch's numbers would mislead EarlyStopping and the curves
-            else:
-                for key, value in _floats(logs, ("loss", "accuracy", "val_loss", "val_accuracy")).items():
-                    self.history.setdefault(key, []).append(value)
-                self._emit({"event": "epoch", **self._position(self.steps - 1, validated=True),
-                            **{key: values[-1] for key, values in self.history.items()}})
-            self._train_seconds += in_epoch
-
-        # --- validation inside fit, and the final prediction ---
-        def on_test_begin(self, logs: dict | None = None) -> None:
-            self._val_started = time.perf_counter()
-
-        def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-            if self.stop_requested:
-                self.model.stop_evaluating = True  # a stopped run need not validate a half epoch
-
-        def on_test_end(self, logs: dict | None = None) -> None:
-            self._val_seconds = time.perf_counter() - self._val_started
-
-        def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
-            if self.should_stop is not None:
-                self.should_stop()  # only so that an abandoning should_stop can raise here too
-
-        # --- helpers ---
-        def _position(self, batch: int, *, validated: bool = False) -> dict[str, Any]:
-            in_epoch = self._last_batch_end - self._epoch_started
-            seen = (batch + 1) * self.batch_size
-            if self.steps_done > 1:  # the first step also traces the graph: leave it out of the pace
-                per_step = (self._train_seconds + in_epoch - self._first_step) / (self.steps_done - 1)
-            else:
-                per_step = self._first_step
-            if self._epoch == self._first_epoch and batch > 0:
-                seen, in_epoch = seen - self.batch_size, in_epoch - self._first_step
-            self.images_per_second = min(seen, self.samples) / max(in_epoch, 1e-9)
-            remaining_steps = self.epochs * self.steps - (self._epoch * self.steps + batch + 1)
-            remaining_vals = (self.epochs - self._epoch - validated) if self.val_samples else 0
-            val_guess = self._val_seconds or self.val_samples / max(3 * self.images_per_second, 1e-9)
-            return {
-                "epoch": self._epoch + 1, "epochs": self.epochs, "batch": batch + 1, "batches": self.steps,
-                "step": self._epoch * self.steps + batch + 1, "steps": self.epochs * self.steps,
-                "images_per_second": self.images_per_second,
-                "eta_seconds": remaining_steps * per_step + remaining_vals * val_guess,
-                "elapsed_seconds": time.perf_counter() - self._started,
-            }
-
-        def _emit(self, event: dict[str, Any]) -> None:
-            if self.on_progress is not None:
-                self.on_progress(event)
-
-        def notes(self, stopper: Any) -> list[str]:
-            """Plain-words notes on how training ended."""
-            out = []
-            if self.stopped_at:
-                epoch, batch = self.stopped_at
-                kept = len(self.history.get("loss", []))
-                out.append(
-                    f"Stopped by you after batch {batch} of {self.steps} in epoch {epoch}; the history "
-                    f"holds the {kept} complete epoch{'s' if kept != 1 else ''}."
-                )
-            if stopper is not None and stopper.stopped_epoch > 0 and not self.stopped_at:
-                out.append(
-                    f"Early stopping: the validation loss had not improved for {stopper.patience} epochs, "
-                    f"so training stopped after epoch {stopper.stopped_epoch + 1}."
-                )
-            if stopper is not None and stopper.best_weights is not None and self.history.get("val_loss"):
-                best = int(np.argmin(self.history["val_loss"])) + 1
-                out.append(f"The model keeps the weights of epoch {best}, the lowest validation loss.")
-            return out
-
-    return Progress
-
-
-def _floats(logs: Mapping[str, Any] | None, keys: Sequence[str]) -> dict[str, float]:
-    """The named Keras log values as plain Python floats (logs may hold NumPy or tensor scalars)."""
-    return {key: float(logs[key]) for key in keys if logs and key in logs}

@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cnnviz import architecture
-from cnnviz.datasets import NEU_CLASSES, TITLES, canonical_name
+from cnnviz.datasets import NATIVE_SIZE, NEU_CLASSES, TITLES, canonical_name
 from cnnviz.datasets.dataset import TEST_FRACTION, stratified_split
 from cnnviz.datasets.digits import FASHION_MNIST, MNIST
 from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
@@ -25,7 +25,6 @@ from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import adapt_output
 
-NATIVE_SIDE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
 CLASS_NAMES = {"mnist": list(MNIST.class_names), "fashion_mnist": list(FASHION_MNIST.class_names),
                "neu": list(NEU_CLASSES)}
@@ -132,7 +131,7 @@ def _markdown(text: str) -> dict[str, Any]:
 
 def _side(name: str, image_size: int | None) -> int:
     if image_size is None:
-        return min(NATIVE_SIDE[name], MAX_DEFAULT_SIDE)
+        return min(NATIVE_SIZE[name], MAX_DEFAULT_SIDE)
     if isinstance(image_size, bool) or not isinstance(image_size, int) or not 8 <= image_size <= MAX_DEFAULT_SIDE:
         raise InputError(f"The image size must be a whole number from 8 to {MAX_DEFAULT_SIDE}, not {image_size!r}")
     return image_size
@@ -363,6 +362,6 @@ def notebook_dataset(input_shape: Sequence[int], dataset: str | None = None) -> 
     if channels != 1 or height != width or not 8 <= height <= MAX_DEFAULT_SIDE:
         return None
     name = dataset or ("mnist" if height <= 32 else "neu")
-    if name not in NATIVE_SIDE:
+    if name not in NATIVE_SIZE:
         return None
-    return name, None if height == NATIVE_SIDE[name] else height
+    return name, None if height == NATIVE_SIZE[name] else height

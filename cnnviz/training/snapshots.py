@@ -85,7 +85,7 @@ def model_at(run: Any, epoch: int) -> Any:
     weights = run.weights_at(epoch)
     import keras
 
-    from cnnviz.inspect import MODEL_LOCK
+    from cnnviz.inspection import MODEL_LOCK
 
     with _LOCK:
         clone = _EPOCH_MODELS.get(run)

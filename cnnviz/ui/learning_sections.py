@@ -8,9 +8,9 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import learning
-from cnnviz.course_plots import curves, probability_stem
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
+from cnnviz.plots.course import curves, probability_stem
 from cnnviz.ui.presentation import show_figure
 
 DIGITS = [str(d) for d in range(10)]

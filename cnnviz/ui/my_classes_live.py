@@ -11,7 +11,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
-from cnnviz import inspect, plots
+from cnnviz import inspection, plots
 from cnnviz.datasets.examples import CENTRED, NAME
 from cnnviz.errors import InputError
 from cnnviz.training import TrainingPlan, TrainingRun
@@ -60,7 +60,7 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
     top = int(np.argmax(probabilities))
     st.subheader("4 · Live try-out: where it looked, and teach it")
     try:
-        heat = inspect.grad_cam(run.model, x, top)
+        heat = inspection.grad_cam(run.model, x, top)
     except InputError as error:
         st.info(str(error))
     else:

@@ -9,9 +9,9 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
-from cnnviz.course_plots import probability_stem
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge
+from cnnviz.plots.course import probability_stem
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, describe_runs, notebook_recipe
 from cnnviz.training import TrainingRun
 from cnnviz.ui.presentation import show_figure

@@ -33,9 +33,9 @@ def get_dataset(name: str, image_size: int | None = None) -> datasets.Dataset:
 def get_pretrained(name: str):
     """The shipped demo model ``name`` ("mnist", "fashion_mnist", "neu"), loaded once per server.
 
-    One Keras model is shared by every session; :mod:`cnnviz.inspect` calls it behind its
+    One Keras model is shared by every session; :mod:`cnnviz.inspection` calls it behind its
     ``MODEL_LOCK`` as ``model(x, training=False)``, so concurrent sessions are safe.
     """
-    from cnnviz import inspect
+    from cnnviz import inspection
 
-    return inspect.load_pretrained(name)
+    return inspection.load_pretrained(name)

@@ -14,9 +14,9 @@ from typing import Any
 import streamlit as st
 
 from cnnviz import architecture
-from cnnviz.datasets import TITLES, Dataset
+from cnnviz.datasets import NATIVE_SIZE, NEU_SIZES, TITLES, Dataset
 from cnnviz.errors import InputError
-from cnnviz.recipes import EXPERIMENT_BASE, RECIPES
+from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
@@ -27,12 +27,9 @@ from cnnviz.ui.training_job import duration_text
 BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
 UPLOADED = "uploaded"
 MINE = "my_classes"  # the classes collected on the Datasets page (cnnviz.ui.my_classes)
-NATIVE_SIZE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
-NEU_SIZES = (32, 48, 64, 96, 128, 200)
 RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
 BATCHES = (16, 32, 50, 64, 128, 256)
 SUBSETS = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
-SHIFTS = ({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "constant"},)
 PENDING = "tr_pending_form"  # form values to apply before the widgets are drawn (set by experiments)
 SPEED_KEY = "tr_speed"  # training MACs/s measured by this session's last run
 
@@ -62,7 +59,7 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
         "tr_val": config.validation_split, "tr_early": config.early_stopping_patience is not None,
         "tr_patience": config.early_stopping_patience or 2,
         "tr_subset": _nearest(config.max_train_samples, SUBSETS) if config.max_train_samples else "all",
-        "tr_augment": bool(config.augmentation), "tr_aug_spec": config.augmentation or SHIFTS,
+        "tr_augment": bool(config.augmentation), "tr_aug_spec": config.augmentation or (SHIFTS,),
         "tr_cosine": config.cosine_decay, "tr_seed": config.seed, "tr_keep_best": config.keep_best,
     }
 

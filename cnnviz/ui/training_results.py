@@ -12,6 +12,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import plots
+from cnnviz.architecture import short_name
 from cnnviz.images import enlarge
 from cnnviz.training import (
     OPTIMIZER_TITLES,
@@ -35,9 +36,6 @@ OVERLAID_AT_FIRST = 6  # newest runs drawn on the comparison chart before the st
 GALLERY_COLUMNS = 6
 GALLERY_PAGE = 18
 INSIDE_PAGE = "pages/inside.py"
-SHORT_NAMES = {"MaxPooling2D": "MaxPool", "AveragePooling2D": "AvgPool", "GlobalAveragePooling2D": "GAP",
-               "GlobalMaxPooling2D": "GMP", "BatchNormalization": "BN", "Flatten": "Flatten",
-               "ZeroPadding2D": "Pad", "Dropout": "Drop"}
 
 
 def stack_text(stack: Sequence[dict]) -> str:
@@ -50,7 +48,7 @@ def stack_text(stack: Sequence[dict]) -> str:
         elif kind == "Dense":
             parts.append(f"Dense{layer['units']}")
         elif kind != "Activation":
-            parts.append(SHORT_NAMES.get(kind, kind))
+            parts.append(short_name(kind))
     return "-".join(parts) or "(empty)"
 
 

@@ -16,7 +16,7 @@ from cnnviz import ops, plots
 from cnnviz.errors import InputError
 from cnnviz.images import to_grayscale
 from cnnviz.kernels import PRESETS
-from cnnviz.transposed_plots import outlined_map
+from cnnviz.plots.conv import outlined_map
 from cnnviz.ui.presentation import show_figure
 
 ONES = "ones"  # the kernel choice that makes overlaps visible as counts

@@ -10,9 +10,9 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz import learning, ops, worked
-from cnnviz.course_plots import curves
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
+from cnnviz.plots.course import curves
 from cnnviz.ui.presentation import show_figure
 
 FORMULAS = {

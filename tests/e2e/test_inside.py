@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from cnnviz import inspect
+from cnnviz import inspection
 from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
 
 PREDICTION = re.compile(r"The network says (\S+) \(")
@@ -43,5 +43,5 @@ def test_clicking_a_unit_of_a_feature_map_moves_its_receptive_field(page, app_ur
     caption = page.get_by_text(re.compile(r"channel \d+, 7×7: unit \(1, 5\)"))
     caption.wait_for(timeout=20_000)
     layer = caption.inner_text().split()[0]
-    top, left, bottom, right = inspect.receptive_field(inspect.load_pretrained("mnist"), layer, 1, 5)
+    top, left, bottom, right = inspection.receptive_field(inspection.load_pretrained("mnist"), layer, 1, 5)
     page.get_by_text(f"It sees input rows {top}–{bottom} and columns {left}–{right}").wait_for()

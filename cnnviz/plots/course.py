@@ -1,8 +1,8 @@
 """Plotly figures for the course's worked examples and the "How a network learns" page.
 
-Kept apart from :mod:`cnnviz.plots` (the shared builders) so each figure here stays next to the
-lesson it draws: a stem plot of probabilities, curves of activation functions, a loss curve with the
-steps of gradient descent.
+Grouped by lesson rather than by kind of chart, so each figure stays next to the lesson it draws: a
+stem plot of probabilities, curves of activation functions, a loss curve with the steps of gradient
+descent.
 """
 
 from __future__ import annotations

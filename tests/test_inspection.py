@@ -1,4 +1,4 @@
-"""cnnviz.inspect against Keras/TensorFlow themselves: layer outputs, probabilities, Grad-CAM, receptive fields."""
+"""cnnviz.inspection against Keras/TensorFlow themselves: layer outputs, probabilities, Grad-CAM, receptive fields."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from scipy import ndimage
 
-from cnnviz import datasets, inspect
+from cnnviz import datasets, inspection
 from cnnviz.errors import InputError
 
 keras = pytest.importorskip("keras")
@@ -35,7 +35,7 @@ def small_model():
 
 @pytest.fixture(scope="module")
 def mnist_model():
-    return inspect.load_pretrained("mnist")
+    return inspection.load_pretrained("mnist")
 
 
 @pytest.fixture(scope="module")
@@ -44,14 +44,14 @@ def image():
 
 
 def test_activations_have_one_output_per_layer_with_its_shape(small_model, image):
-    outputs = inspect.activations(small_model, image)
+    outputs = inspection.activations(small_model, image)
     assert [name for name, _ in outputs] == [layer.name for layer in small_model.layers]
     for (_, values), layer in zip(outputs, small_model.layers, strict=True):
         assert values.shape == tuple(layer.output.shape[1:])
 
 
 def test_activations_are_the_values_keras_computes(small_model, image):
-    outputs = dict(inspect.activations(small_model, image))
+    outputs = dict(inspection.activations(small_model, image))
     kernel, bias = small_model.get_layer("conv1").get_weights()
     conv = tf.nn.relu(tf.nn.conv2d(image[None], kernel, 1, "SAME") + bias).numpy()[0]
     np.testing.assert_allclose(outputs["conv1"], conv, rtol=1e-5, atol=1e-6)
@@ -59,7 +59,7 @@ def test_activations_are_the_values_keras_computes(small_model, image):
 
 
 def test_predict_gives_probabilities(small_model, image):
-    probabilities = inspect.predict(small_model, image)
+    probabilities = inspection.predict(small_model, image)
     assert probabilities.shape == (5,)
     assert probabilities.sum() == pytest.approx(1.0)
     np.testing.assert_allclose(probabilities, small_model.predict(image[None], verbose=0)[0], rtol=1e-5)
@@ -68,20 +68,20 @@ def test_predict_gives_probabilities(small_model, image):
 def test_predict_turns_logits_into_probabilities(image):
     logits_model = keras.Sequential([keras.Input((20, 20, 1)), layers.Flatten(), layers.Dense(3)])
     logits = logits_model.predict(image[None], verbose=0)[0]
-    np.testing.assert_allclose(inspect.predict(logits_model, image), tf.nn.softmax(logits).numpy(), rtol=1e-5)
+    np.testing.assert_allclose(inspection.predict(logits_model, image), tf.nn.softmax(logits).numpy(), rtol=1e-5)
 
 
 def test_a_wrongly_shaped_image_is_refused(small_model):
     with pytest.raises(InputError, match="20×20×1"):
-        inspect.predict(small_model, np.zeros((28, 28, 1)))
+        inspection.predict(small_model, np.zeros((28, 28, 1)))
 
 
 def test_grad_cam_is_a_unit_range_map_at_the_input_size(small_model, image):
-    heat = inspect.grad_cam(small_model, image, class_index=2)
+    heat = inspection.grad_cam(small_model, image, class_index=2)
     assert heat.shape == (20, 20) and heat.dtype == np.float32
     assert heat.min() >= 0 and heat.max() <= 1
     with pytest.raises(InputError):
-        inspect.grad_cam(small_model, image, class_index=5)
+        inspection.grad_cam(small_model, image, class_index=5)
 
 
 def test_grad_cam_looks_at_the_digit_not_the_border(mnist_model):
@@ -90,7 +90,7 @@ def test_grad_cam_looks_at_the_digit_not_the_border(mnist_model):
     enrichment, frame_ratio = [], []
     for digit in test_digits:
         image = digit.astype(np.float32) / 255
-        heat = inspect.grad_cam(mnist_model, image)
+        heat = inspection.grad_cam(mnist_model, image)
         assert heat.shape == (28, 28) and heat.max() == pytest.approx(1.0)
         near_ink = ndimage.distance_transform_edt(image[:, :, 0] <= 0.5) <= 2
         frame = np.ones((28, 28), bool)
@@ -108,21 +108,21 @@ def test_grad_cam_uses_the_last_convolution_and_its_activation():
         layers.BatchNormalization(name="c2_bn"), layers.Activation("relu", name="c2_relu"),
         layers.MaxPooling2D(name="p"), layers.Flatten(), layers.Dense(2, activation="softmax"),
     ])
-    assert inspect.grad_cam_layer(model) == "c2_relu"
+    assert inspection.grad_cam_layer(model) == "c2_relu"
 
 
 def test_first_layer_filters_are_the_conv_kernels(small_model):
-    kernel = inspect.conv_filters(small_model)
+    kernel = inspection.conv_filters(small_model)
     np.testing.assert_array_equal(kernel, small_model.get_layer("conv1").get_weights()[0])
-    images = inspect.filter_images(kernel)
+    images = inspection.filter_images(kernel)
     assert images.shape == (4, 3, 3)
     np.testing.assert_array_equal(images[2], kernel[:, :, 0, 2])
-    deeper = inspect.conv_filters(small_model, "conv2")
+    deeper = inspection.conv_filters(small_model, "conv2")
     assert deeper.shape == (3, 3, 4, 6)
-    np.testing.assert_array_equal(inspect.filter_slices(deeper, 5)[1], deeper[:, :, 1, 5])
-    assert inspect.conv_layer_names(small_model) == ["conv1", "conv2"]
+    np.testing.assert_array_equal(inspection.filter_slices(deeper, 5)[1], deeper[:, :, 1, 5])
+    assert inspection.conv_layer_names(small_model) == ["conv1", "conv2"]
     with pytest.raises(InputError):
-        inspect.conv_filters(small_model, "pool")
+        inspection.conv_filters(small_model, "pool")
 
 
 class Preset:
@@ -138,10 +138,10 @@ def test_a_learned_filter_is_matched_to_the_hand_made_kernel_it_resembles():
         "big blur": Preset(np.full((5, 5), 1 / 25)),
     }
     noise = np.random.default_rng(3).normal(0, 0.05, (3, 3))
-    match = inspect.closest_kernel(-0.3 * presets["vertical edges"].matrix + noise, presets)
+    match = inspection.closest_kernel(-0.3 * presets["vertical edges"].matrix + noise, presets)
     assert match.name == "vertical edges" and match.inverted and match.similarity < -0.9
-    assert inspect.closest_kernel(np.full((3, 3), 0.2) + noise, presets).name == "box blur"
-    assert inspect.closest_kernel(np.ones((7, 7)), presets) is None
+    assert inspection.closest_kernel(np.full((3, 3), 0.2) + noise, presets).name == "box blur"
+    assert inspection.closest_kernel(np.ones((7, 7)), presets) is None
 
 
 def _gradient_support(model, layer_name: str, row: int, col: int) -> tuple[int, int, int, int]:
@@ -174,12 +174,12 @@ def test_receptive_fields_match_the_pixels_that_move_a_unit():
             expected = _gradient_support(model, layer_name, row, col)
             if expected is None:  # a unit of pure zero padding
                 with pytest.raises(InputError, match="padding"):
-                    inspect.receptive_field(model, layer_name, row, col)
+                    inspection.receptive_field(model, layer_name, row, col)
             else:
-                assert inspect.receptive_field(model, layer_name, row, col) == expected, (layer_name, row, col)
-    assert inspect.receptive_field(model, "dense", 0, 0) == (0, 0, 22, 20)
+                assert inspection.receptive_field(model, layer_name, row, col) == expected, (layer_name, row, col)
+    assert inspection.receptive_field(model, "dense", 0, 0) == (0, 0, 22, 20)
     with pytest.raises(InputError):
-        inspect.receptive_field(model, "c1", 23, 0)
+        inspection.receptive_field(model, "c1", 23, 0)
 
 
 def test_sessions_sharing_one_model_get_the_same_answers_from_threads(small_model):
@@ -187,9 +187,11 @@ def test_sessions_sharing_one_model_get_the_same_answers_from_threads(small_mode
     from concurrent.futures import ThreadPoolExecutor
 
     images = np.random.default_rng(7).random((12, 20, 20, 1), dtype=np.float32)
-    expected = [(inspect.predict(small_model, x), inspect.grad_cam(small_model, x)) for x in images]
+    expected = [(inspection.predict(small_model, x), inspection.grad_cam(small_model, x)) for x in images]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        results = list(pool.map(lambda x: (inspect.predict(small_model, x), inspect.grad_cam(small_model, x)), images))
+        results = list(
+            pool.map(lambda x: (inspection.predict(small_model, x), inspection.grad_cam(small_model, x)), images)
+        )
     for (probabilities, heat), (want_probabilities, want_heat) in zip(results, expected, strict=True):
         np.testing.assert_allclose(probabilities, want_probabilities, rtol=1e-6)
         np.testing.assert_allclose(heat, want_heat, rtol=1e-5, atol=1e-6)

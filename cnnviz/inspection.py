@@ -19,7 +19,9 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cnnviz.architecture.layer_facts import ELEMENTWISE
 from cnnviz.errors import InputError
+from cnnviz.ops import pad_amounts
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 PRETRAINED_NAMES = ("mnist", "fashion_mnist", "neu")
@@ -27,12 +29,6 @@ MODEL_LOCK = threading.RLock()
 
 # Per model, a Keras model returning every layer's output: built once, dropped with its model.
 _FEATURE_MODELS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-
-# Layers that keep every value where it is: they do not change what a unit sees.
-_ELEMENTWISE = {
-    "Activation", "BatchNormalization", "Dropout", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax",
-    "LayerNormalization", "GaussianNoise", "GaussianDropout", "SpatialDropout2D", "Rescaling",
-}
 
 
 def load_pretrained(name: str):
@@ -140,7 +136,7 @@ def grad_cam_layer(model) -> str:
     if not convs:
         raise InputError("Grad-CAM needs a model with at least one convolution layer.")
     index = convs[-1]
-    while index + 1 < len(layers) and type(layers[index + 1]).__name__ in (_ELEMENTWISE - {"Dropout"}) | {"Add"}:
+    while index + 1 < len(layers) and type(layers[index + 1]).__name__ in (ELEMENTWISE - {"Dropout"}) | {"Add"}:
         index += 1
     return layers[index].name
 
@@ -301,7 +297,7 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, in
                              "each of its outputs mixes a varying number of input cells.")
         if len(layer.output.shape) != 4:
             return 0, 0, height - 1, width - 1
-        window = None if kind in _ELEMENTWISE else _window(layer)
+        window = None if kind in ELEMENTWISE else _window(layer)
         if window is None:  # per-position layers (activations, Dense on the channels) keep the field
             if tuple(layer.output.shape[1:3]) != tuple(extent):
                 raise InputError(f"The receptive field cannot be followed through a {kind} layer.")
@@ -347,7 +343,8 @@ def _padded(window, extent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     kernel, stride, dilation, padding = window
     if isinstance(padding, np.ndarray):
         return kernel, stride, dilation, padding
-    if padding == "same":  # TensorFlow's rule: the odd extra pixel goes at the bottom/right
-        needed = (-(-extent // stride) - 1) * stride + dilation * (kernel - 1) + 1 - extent
-        return kernel, stride, dilation, np.maximum(needed, 0) // 2
+    if padding == "same":  # TensorFlow's rule (cnnviz.ops): the odd extra pixel goes at the bottom/right
+        before = [pad_amounts(int(n), int(k), int(s), "same", int(d))[0]
+                  for n, k, s, d in zip(extent, kernel, stride, dilation, strict=True)]
+        return kernel, stride, dilation, np.array(before)
     return kernel, stride, dilation, np.array([0, 0])

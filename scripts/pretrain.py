@@ -1,8 +1,11 @@
 """Train the small demo models shipped in ``cnnviz/pretrained/`` and write their model cards.
 
-    CNNVIZ_DATA_DIR=../shared/datasets python -m cnnviz.pretrain mnist
-    CNNVIZ_DATA_DIR=../shared/datasets python -m cnnviz.pretrain fashion_mnist
-    CNNVIZ_DATA_DIR=../shared/datasets python -m cnnviz.pretrain neu
+A build script, run from the repository root (the app only loads the results, through
+:func:`cnnviz.inspection.load_pretrained` and :func:`cnnviz.inspection.pretrained_card`):
+
+    CNNVIZ_DATA_DIR=../shared/datasets python -m scripts.pretrain mnist
+    CNNVIZ_DATA_DIR=../shared/datasets python -m scripts.pretrain fashion_mnist
+    CNNVIZ_DATA_DIR=../shared/datasets python -m scripts.pretrain neu
 
 Each recipe is a small Keras CNN in a few readable lines. It trains on the training split only, with
 on-the-fly augmentation (shifts, rotations, zoom, flips, stroke thickness); a validation split carved
@@ -26,8 +29,7 @@ from typing import Any
 import numpy as np
 
 from cnnviz.datasets.dataset import stratified_split
-
-PRETRAINED_DIR = Path(__file__).parent / "pretrained"
+from cnnviz.inspection import PRETRAINED_DIR
 
 
 @dataclass(frozen=True)
@@ -276,7 +278,7 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
             "augmentation": asdict(recipe.augmentation),
             "validation": f"{recipe.validation_fraction:.0%} of every class, carved from train",
             "seed": recipe.seed,
-            "command": f"python -m cnnviz.pretrain {name}",
+            "command": f"python -m scripts.pretrain {name}",
         },
         "layers": [
             {"name": layer.name, "type": type(layer).__name__,

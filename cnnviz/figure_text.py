@@ -91,8 +91,12 @@ _DESCRIBERS = {
 def describe_figure(figure: go.Figure) -> str:
     """What the figure shows, in words, from its own data: "Feature map: a 26×26 heat map, values …".
 
-    Lists at most ``MAX_SERIES_DESCRIBED`` traces (a chart of many series names how many more).
+    Lists at most ``MAX_SERIES_DESCRIBED`` traces (a chart of many series names how many more). A figure
+    whose builder knows better (a picture made of many images) says so in ``layout.meta["description"]``.
     """
+    meta = figure.layout.meta
+    if isinstance(meta, dict) and meta.get("description"):
+        return str(meta["description"])
     parts: list[str] = []
     traces: Sequence[Any] = figure.data
     for trace in traces[:MAX_SERIES_DESCRIBED]:

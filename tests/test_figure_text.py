@@ -39,3 +39,9 @@ def test_projector_style_enlarges_type_and_cell_numbers_without_touching_the_ori
     assert styled.data[0].textfont.size >= PROJECTOR_CELL_FONT
     assert figure.layout.font.size is None  # the page's own figure is unchanged
     assert styled.data[0].colorscale == figure.data[0].colorscale  # same colour-blind-safe map
+
+
+def test_an_image_grid_says_how_many_images_and_which_classes():
+    tiles = np.zeros((6, 28, 28), dtype=np.uint8)
+    text = describe_figure(plots.image_grid(tiles, columns=3, row_labels=["cat", "dog"]))
+    assert text == "A grid of 6 images, 2 rows of 3; rows: cat, dog."

@@ -196,6 +196,10 @@ def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None 
                         visible=row_labels is not None, **axis)
     figure.update_xaxes(tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)], ticktext=column_text,
                         visible=column_labels is not None, tickangle=0, **axis)
+    labels = "".join(f"; {what}: {', '.join(names)}" for what, names in (("rows", row_labels),
+                                                                         ("columns", column_labels)) if names)
+    description = f"A grid of {len(tiles)} images, {rows} row{'s' if rows > 1 else ''} of {columns}{labels}."
     figure.update_layout(height=rows * (tile_pixels + 1) + (60 if column_labels else 20),
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white")
+                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
+                         meta={"description": description})  # read by cnnviz.figure_text.describe_figure
     return figure

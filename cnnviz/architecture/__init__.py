@@ -26,7 +26,9 @@ from cnnviz.architecture.summary import (
     Totals,
     advice,
     check_classifier,
+    dense_on_pixels,
     format_bytes,
+    largest_layer,
     param_bytes,
     summarize,
     totals,
@@ -35,6 +37,7 @@ from cnnviz.architecture.summary import (
 __all__ = [
     "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_TYPES", "PRESETS", "PRESET_INFO", "SPATIAL_TYPES",
     "LayerSummary", "PresetInfo", "StackError", "Totals", "advice", "check_classifier", "compact_layer",
-    "default_layer", "format_bytes", "from_json", "layer_names", "model_lines", "normalize_input_shape",
-    "normalize_layer", "normalize_stack", "param_bytes", "summarize", "to_code", "to_json", "to_keras", "totals",
+    "default_layer", "dense_on_pixels", "format_bytes", "from_json", "largest_layer", "layer_names",
+    "model_lines", "normalize_input_shape", "normalize_layer", "normalize_stack", "param_bytes", "summarize",
+    "to_code", "to_json", "to_keras", "totals",
 ]

@@ -8,7 +8,7 @@ from cnnviz.ui.conv_costs import costs_section
 from cnnviz.ui.conv_sections import kernel_and_maps
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link
-from cnnviz.ui.navigation import require_app_navigation
+from cnnviz.ui.streamlit_patches import require_app_navigation
 from cnnviz.ui.transposed_conv import transposed_section
 
 require_app_navigation()

@@ -15,9 +15,9 @@ import streamlit as st
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.resources import get_dataset
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 

@@ -2,7 +2,8 @@
 
 import streamlit as st
 
-from cnnviz.ui.navigation import STEPS, require_app_navigation
+from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 

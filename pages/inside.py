@@ -12,9 +12,9 @@ from cnnviz.ui.image_input import image_input
 from cnnviz.ui.inside_sections import show_activations, show_filters, show_grad_cam, show_receptive_field
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes_live import centre_drawings, is_my_classes, live_tryout, retraining
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.resources import get_dataset, get_pretrained
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 YOUR_IMAGE, TEST_EXAMPLE, HANDED_OVER = "Your image", "A test-set example", "The example from the training page"
 

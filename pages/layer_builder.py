@@ -38,10 +38,10 @@ from cnnviz.ui.layer_editor import (
     remember_rendered_stack,
 )
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.stack_summary import shape_text, show_formulas, show_totals, summary_table
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 ss = st.session_state
 

@@ -18,8 +18,8 @@ from cnnviz.pixels import (
 )
 from cnnviz.ui.image_input import image_input, reset_on_new_image
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 

@@ -6,8 +6,8 @@ from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
+from cnnviz.ui.streamlit_patches import require_app_navigation
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
 from cnnviz.ui.training_job import (
     budget_panel,

@@ -22,7 +22,6 @@ import contextlib
 import os
 import random
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -38,6 +37,7 @@ from cnnviz.training.estimate import training_seconds
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
 from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.streamlit_patches import keep_keras_state
 
 JOB_KEY = "training_job"
 RUNS_KEY = "runs"
@@ -50,29 +50,6 @@ MORE_EPOCHS = 50  # most epochs one "continue" adds
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
 POLL_SECONDS = 1.0  # how often the live panel refreshes (each refresh is a fragment run on the server; issue 13: ≥ 1/s)
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
-
-
-def keep_keras_state() -> None:
-    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
-
-    Streamlit's script runner (``_clean_problem_modules``) clears Keras' global state after each
-    script and fragment run. With a training thread building and fitting a model meanwhile, that
-    throws away the thread's Keras state, TensorFlow's default graph and kernel cache once per
-    page refresh: the model is traced again and again and a 10-second training did not finish in
-    minutes. Models are shared by the server's sessions anyway, so nothing here wants the global
-    state cleared (see DESIGN.md). Streamlit's matplotlib clean-up is kept. Idempotent.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    if getattr(script_runner._clean_problem_modules, "keeps_keras_state", False):
-        return
-
-    def clean_problem_modules_but_keras() -> None:
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-
-    clean_problem_modules_but_keras.keeps_keras_state = True  # type: ignore[attr-defined]
-    script_runner._clean_problem_modules = clean_problem_modules_but_keras
 
 
 keep_keras_state()

@@ -7,6 +7,7 @@ from cnnviz import inspect, plots
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input
 from cnnviz.links import INSIDE_TABS, demo_label
+from cnnviz.ui import state
 from cnnviz.ui.epochs import epoch_model
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.inside_sections import show_activations, show_filters, show_grad_cam, show_receptive_field
@@ -20,13 +21,13 @@ YOUR_IMAGE, TEST_EXAMPLE, HANDED_OVER = "Your image", "A test-set example", "The
 
 
 def model_options() -> dict[str, tuple[str, object]]:
-    """Menu label -> ("run", index into st.session_state["runs"]) or ("pretrained", name).
+    """Menu label -> ("run", index into cnnviz.ui.state.runs()) or ("pretrained", name).
 
     The session's runs come first, the latest at the top, each under its full name ("Run 3 · SGD lr
     0.01 · 8 epochs"), so the run just trained is the one offered; the demo models follow.
     """
     options = {}
-    runs = st.session_state.get("runs", [])
+    runs = state.runs()
     for index in reversed(range(len(runs))):
         run = runs[index]
         accuracy = f" · {run.test_accuracy:.1%} on test" if run.test_accuracy is not None else ""
@@ -74,9 +75,9 @@ st.markdown(
     "**where it looked** to decide. Draw a digit and everything below updates as you draw."
 )
 
-handed = st.session_state.get("inspect_example")
+handed = state.inspect_example()
 retrained = retraining()  # a "My classes" model retrained from the live try-out below
-runs = st.session_state.get("runs", [])
+runs = state.runs()
 options = model_options()
 if retrained is not None:
     st.session_state["inside_model"] = next(label for label, option in options.items() if option == ("run", retrained))

@@ -1,6 +1,6 @@
 """Layer builder: stack layers and see every shape, parameter, cost and receptive field, live and exact.
 
-The stack lives in ``st.session_state["stack"]`` and ``st.session_state["input_shape"]`` so the
+The stack and its input shape live in :mod:`cnnviz.ui.state` so the
 training page trains exactly this stack; the editor of each layer is :mod:`cnnviz.ui.layer_editor`.
 All numbers come from ``cnnviz.architecture`` (pure Python: this page never imports TensorFlow).
 """
@@ -23,6 +23,7 @@ from cnnviz.architecture import (
 )
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
+from cnnviz.ui import state
 from cnnviz.ui.layer_editor import (
     CUSTOM,
     DEFAULT_PRESET,
@@ -70,36 +71,36 @@ with shape_box:
                                 key="builder_shape")
     if shape_choice == CUSTOM:
         h, w, c = st.columns(3)
-        ss["input_shape"] = (
+        state.set_input_shape((
             h.number_input("Height", 1, 1024, key="builder_h"),
             w.number_input("Width", 1, 1024, key="builder_w"),
             c.number_input("Channels", 1, 64, key="builder_c", help="1 grayscale, 3 colour"),
-        )
+        ))
     else:  # the custom fields start from the last chosen shape
-        ss["input_shape"] = INPUT_SHAPES[shape_choice]
-        ss["builder_h"], ss["builder_w"], ss["builder_c"] = ss["input_shape"]
-    ss["builder_shape_seen"] = ss["input_shape"]
-input_shape = ss["input_shape"]
+        state.set_input_shape(INPUT_SHAPES[shape_choice])
+        ss["builder_h"], ss["builder_w"], ss["builder_c"] = state.input_shape()
+    ss["builder_shape_seen"] = state.input_shape()
+input_shape = state.input_shape()
 
 try:
-    summaries, error = summarize(ss["stack"], input_shape), None
+    summaries, error = summarize(state.stack(), input_shape), None
 except StackError as problem:
     error = problem
-    summaries = summarize(ss["stack"][: problem.position - 1], input_shape) if problem.position else []
+    summaries = summarize(state.stack()[: problem.position - 1], input_shape) if problem.position else []
 
 editor, results = st.columns([6, 5], gap="large")
 with editor:
     st.subheader(f"Layers ({len(ss['stack'])})")
-    for index, (layer, uid) in enumerate(zip(ss["stack"], ss["builder_ids"], strict=True)):
+    for index, (layer, uid) in enumerate(zip(state.stack(), ss["builder_ids"], strict=True)):
         layer_row(index, layer, uid, summaries[index] if index < len(summaries) else None, error)
-    if not ss["stack"]:
+    if not state.stack():
         st.info("The stack is empty: add a first layer, e.g. Conv2D.")
     with st.container(border=True):
         st.selectbox("New layer", LAYER_TYPES, key="builder_add_type", format_func=lambda t: f"{t}: {LAYER_HELP[t]}")
         where, add = st.columns(2, vertical_alignment="bottom")
-        if ss.get("builder_add_len") != len(ss["stack"]):  # the stack grew or shrank: add at the end again
-            ss["builder_add_at"], ss["builder_add_len"] = len(ss["stack"]) + 1, len(ss["stack"])
-        where.number_input("At position", 1, len(ss["stack"]) + 1, key="builder_add_at")
+        if ss.get("builder_add_len") != len(state.stack()):  # the stack grew or shrank: add at the end again
+            ss["builder_add_at"], ss["builder_add_len"] = len(state.stack()) + 1, len(state.stack())
+        where.number_input("At position", 1, len(state.stack()) + 1, key="builder_add_at")
         add.button("Add layer", key="builder_add", on_click=add_layer, icon=":material/add:", type="primary",
                    width="stretch")
 
@@ -121,8 +122,8 @@ bad = (error.position, error.layer_type or "?", str(error)) if error is not None
 show_figure(plots.stack_diagram(input_shape, summaries, bad=bad), key="builder_diagram")
 st.caption("Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
            "are flat vectors (height on a log scale). Hover a box for its numbers.")
-st.dataframe(summary_table(input_shape, summaries, error, ss["stack"]), hide_index=True,
-             height=min(35 * (len(ss["stack"]) + 2) + 3, 900))  # every row: header, input, layers
+st.dataframe(summary_table(input_shape, summaries, error, state.stack()), hide_index=True,
+             height=min(35 * (len(state.stack()) + 2) + 3, 900))  # every row: header, input, layers
 remember_rendered_stack()
 
 st.header("Why convolutions?")
@@ -166,18 +167,18 @@ st.header("Save, share, train")
 export, load = st.columns(2, gap="large")
 with export:
     try:
-        code = to_code(ss["stack"], input_shape)
+        code = to_code(state.stack(), input_shape)
     except InputError:
         code = None
     try:
-        json_text = to_json(ss["stack"], input_shape)
+        json_text = to_json(state.stack(), input_shape)
     except InputError:
         json_text = None
     st.download_button("Download Keras code (.py)", code or "", "cnn_explorer_model.py", "text/x-python",
                        key="builder_download_code", disabled=code is None, icon=":material/code:")
     st.download_button("Download stack (.json)", json_text or "", "cnn_explorer_stack.json", "application/json",
                        key="builder_download_json", disabled=json_text is None, icon=":material/download:")
-    notebook_button(ss["stack"], input_shape, TrainConfig(), key="builder_download_notebook", label="my-stack")
+    notebook_button(state.stack(), input_shape, TrainConfig(), key="builder_download_notebook", label="my-stack")
     if code is None:
         st.caption("Fix the invalid layer to export runnable code (the JSON keeps an unfinished stack).")
     st.markdown("Next: **6 · Training** trains exactly this stack on real data.")

@@ -12,7 +12,7 @@ import streamlit as st
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_grayscale
-from cnnviz.ui import worked_examples
+from cnnviz.ui import state, worked_examples
 from cnnviz.ui.conv_display import CHANNEL_NAMES, drawn_note, map_figure, sum_text
 from cnnviz.ui.conv_pooling import activation_and_pooling_section
 from cnnviz.ui.kernel_editor import kernel_editor
@@ -132,7 +132,7 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
         index = (st.session_state["conv_i"] * out_w + st.session_state["conv_j"] + step) % (out_h * out_w)
         st.session_state["conv_i"], st.session_state["conv_j"] = divmod(index, out_w)
 
-    image_seen = (st.session_state.get("image_label"), x.shape)
+    image_seen = (state.image_label(), x.shape)
     if "conv_i" not in st.session_state or st.session_state.get("conv_step_image") != image_seen:
         # A new image: start where the kernel responds most strongly.
         strongest = np.unravel_index(np.argmax(np.abs(feature_map[:, :, 0])), (out_h, out_w))

@@ -1,8 +1,8 @@
 """The layer builder's editor: one collapsible form per layer, kept in step with the stack.
 
 A self-contained widget like :mod:`cnnviz.ui.kernel_editor`. The stack lives in
-``st.session_state["stack"]`` (a list of dicts in Keras' vocabulary) and
-``st.session_state["input_shape"]``; every widget has a key derived from its layer's id
+:func:`cnnviz.ui.state.stack` (a list of dicts in Keras' vocabulary) and
+:func:`cnnviz.ui.state.input_shape`; every widget has a key derived from its layer's id
 (``builder_ids``), so a widget follows its layer when the layer moves. Each argument is a
 :class:`Field` that both draws its widget and, in the :func:`sync` callback, reads it back, so
 the stack is updated before the script reruns and every label and number is fresh.
@@ -25,6 +25,7 @@ from cnnviz.architecture import (
     normalize_layer,
 )
 from cnnviz.errors import InputError
+from cnnviz.ui import state
 
 INPUT_SHAPES = {
     "MNIST / Fashion-MNIST 28×28×1": (28, 28, 1),
@@ -78,7 +79,8 @@ def show_shape_in_widgets(shape: tuple[int, int, int]) -> None:
 
 def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
     ss.pop("builder_import_status", None)  # an import's message belongs to the stack it was about
-    ss["stack"], ss["input_shape"] = stack, tuple(shape)
+    state.set_stack(stack)
+    state.set_input_shape(tuple(shape))
     ss["builder_ids"] = fresh_ids(len(stack))
     ss["builder_seen"] = copy.deepcopy(stack)
     show_shape_in_widgets(tuple(shape))
@@ -86,33 +88,33 @@ def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
 
 def init_state() -> None:
     """Defaults on first visit; fresh widgets when another page changed the stack or the shape."""
-    if "stack" not in ss:
+    if not state.has_stack():
         shape, stack = PRESETS[DEFAULT_PRESET]
-        ss["stack"] = copy.deepcopy(stack)
-        ss.setdefault("input_shape", shape)
-    ss.setdefault("input_shape", (28, 28, 1))
-    if not isinstance(ss["stack"], list):
-        ss["stack"] = []
+        state.set_stack(copy.deepcopy(stack))
+        if not state.has_input_shape():
+            state.set_input_shape(shape)
+    if not isinstance(state.stack(), list):
+        state.set_stack([])
     try:
-        ss["input_shape"] = normalize_input_shape(ss["input_shape"])
+        state.set_input_shape(normalize_input_shape(state.input_shape()))
     except InputError as error:
         st.error(f"{error}. Using 28×28×1 instead.")
-        ss["input_shape"] = (28, 28, 1)
-    if ss.get("builder_seen") != ss["stack"] or len(ss.get("builder_ids", [])) != len(ss["stack"]):
-        ss["builder_ids"] = fresh_ids(len(ss["stack"]))
-    if ss.get("builder_shape_seen") != ss["input_shape"] or "builder_shape" not in ss:
-        show_shape_in_widgets(ss["input_shape"])
+        state.set_input_shape((28, 28, 1))
+    if ss.get("builder_seen") != state.stack() or len(ss.get("builder_ids", [])) != len(state.stack()):
+        ss["builder_ids"] = fresh_ids(len(state.stack()))
+    if ss.get("builder_shape_seen") != state.input_shape() or "builder_shape" not in ss:
+        show_shape_in_widgets(state.input_shape())
 
 
 def remember_rendered_stack() -> None:
-    ss["builder_seen"] = copy.deepcopy(ss["stack"])
+    ss["builder_seen"] = copy.deepcopy(state.stack())
 
 
 # ---------------------------------------------------------------- callbacks (run before the script)
 def load_start() -> None:
     choice = ss["builder_start"]
     if choice == EMPTY:
-        replace_stack([], ss["input_shape"])
+        replace_stack([], state.input_shape())
     else:
         shape, stack = PRESETS[choice]
         replace_stack(copy.deepcopy(stack), shape)
@@ -120,25 +122,25 @@ def load_start() -> None:
 
 def move(index: int, delta: int) -> None:
     other = index + delta
-    for key in ("stack", "builder_ids"):
-        ss[key][index], ss[key][other] = ss[key][other], ss[key][index]
+    for items in (state.stack(), ss["builder_ids"]):
+        items[index], items[other] = items[other], items[index]
     remember_rendered_stack()
 
 
 def remove(index: int) -> None:
-    del ss["stack"][index], ss["builder_ids"][index]
+    del state.stack()[index], ss["builder_ids"][index]
     remember_rendered_stack()
 
 
 def duplicate(index: int) -> None:
-    ss["stack"].insert(index + 1, copy.deepcopy(ss["stack"][index]))
+    state.stack().insert(index + 1, copy.deepcopy(state.stack()[index]))
     ss["builder_ids"].insert(index + 1, fresh_ids(1)[0])
     remember_rendered_stack()
 
 
 def add_layer() -> None:
-    position = min(int(ss.get("builder_add_at", len(ss["stack"]) + 1)), len(ss["stack"]) + 1)
-    ss["stack"].insert(position - 1, default_layer(ss["builder_add_type"]))
+    position = min(int(ss.get("builder_add_at", len(state.stack()) + 1)), len(state.stack()) + 1)
+    state.stack().insert(position - 1, default_layer(ss["builder_add_type"]))
     ss["builder_ids"].insert(position - 1, fresh_ids(1)[0])
     remember_rendered_stack()
 
@@ -335,15 +337,15 @@ def sync(uid: int, branch: int | None = None) -> None:
         return
     index = ss["builder_ids"].index(uid)
     if branch is None:
-        c = normalize_layer(ss["stack"][index], index + 1)
+        c = normalize_layer(state.stack()[index], index + 1)
     else:
-        inner = ss["stack"][index]["layers"]
+        inner = state.stack()[index]["layers"]
         c = normalize_layer(inner[branch], branch + 1)
     key = widget_key(uid, branch)
     ss[f"{key}_kept"] = [note for row in FORMS[c["type"]] for field in row for note in keep_in_range(field, key, c)]
     edited = {**c, **{field.arg: read(field, key, c) for row in FORMS[c["type"]] for field in row}}
     if branch is None:
-        ss["stack"][index] = compact_layer(edited, index + 1)
+        state.stack()[index] = compact_layer(edited, index + 1)
     else:
         inner[branch] = compact_layer(edited, branch + 1)
     remember_rendered_stack()
@@ -351,7 +353,7 @@ def sync(uid: int, branch: int | None = None) -> None:
 
 def edit_branch(uid: int, action: str, position: int = 0) -> None:
     """Callback: add a layer to a Residual block's branch, or remove or move one of its layers."""
-    inner = ss["stack"][ss["builder_ids"].index(uid)]["layers"]
+    inner = state.stack()[ss["builder_ids"].index(uid)]["layers"]
     if action == "add":
         inner.append(default_layer(ss[f"{widget_key(uid)}_branch_add"]))
     elif action == "remove":
@@ -436,7 +438,7 @@ def type_of(layer) -> str:
 
 def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | None) -> None:
     """One layer: a collapsible editor, with move / duplicate / remove buttons beside it."""
-    count = len(ss["stack"])
+    count = len(state.stack())
     key = f"layer{uid}"
     bad = error is not None and error.position == index + 1
     try:

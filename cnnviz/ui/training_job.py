@@ -8,7 +8,7 @@
 - :func:`start_training` replaces the session's job: the old one is cancelled first, so a session
   never has two trainings queued. The job also cancels itself when the browser session is gone for
   longer than a grace period (tab closed), see :func:`_owner_alive`.
-- :func:`collect_runs` moves finished runs into ``st.session_state["runs"]`` (the list other pages
+- :func:`collect_runs` moves finished runs into :func:`cnnviz.ui.state.runs` (the list other pages
   read), :func:`live_panel` shows progress and live curves, polling with ``st.fragment(run_every=...)``,
   :func:`budget_panel`, :func:`reuse_notice` and :func:`continue_panel` the teacher's limits, a
   shared run's notice and the "train for more epochs" button.
@@ -36,11 +36,11 @@ from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
+from cnnviz.ui import state
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.streamlit_patches import keep_keras_state
 
 JOB_KEY = "training_job"
-RUNS_KEY = "runs"
 COLLECTED_KEY = "training_collected"  # how many of the current job's runs are already in "runs"
 NUMBER_KEY = "training_run_number"  # runs numbered across the session: "Run 1", "Run 2", ...
 STORE_MB_ENV = "CNNVIZ_RUN_STORE_MB"
@@ -130,19 +130,19 @@ def stop_training() -> None:
 
 
 def session_runs() -> list[TrainingRun]:
-    """Every finished run of this session, oldest first (``st.session_state["runs"]``)."""
+    """Every finished run of this session, oldest first (:func:`cnnviz.ui.state.runs`)."""
     collect_runs()
-    return st.session_state.setdefault(RUNS_KEY, [])
+    return state.runs()
 
 
 def collect_runs() -> list[TrainingRun]:
-    """Append the current job's newly finished runs to ``st.session_state["runs"]``; return them.
+    """Append the current job's newly finished runs to :func:`cnnviz.ui.state.runs`; return them.
 
     Each gets a label "Run N · ..." numbered across the session, so tables and the inside page can
     name it.
     """
     job = current_job()
-    runs = st.session_state.setdefault(RUNS_KEY, [])
+    runs = state.runs()
     if job is None:
         return []
     finished = job.snapshot().runs

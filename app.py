@@ -8,6 +8,7 @@ import streamlit as st
 
 from cnnviz.images import enlarge
 from cnnviz.memory import limit_malloc_arenas
+from cnnviz.ui import state
 from cnnviz.ui.navigation import STEPS
 from cnnviz.ui.presentation import page_style, presentation_toggle
 
@@ -26,8 +27,8 @@ try:
     navigation.run()
 finally:
     # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
-    if "image" in st.session_state:
+    if state.has_image():
         with sidebar_image.container():
             st.caption("Your image follows you from page to page:")
-            label = st.session_state.get("image_label")
-            st.image(enlarge(st.session_state["image"], 120), caption=label, width=120, alt=f"Your image: {label}")
+            label = state.image_label()
+            st.image(enlarge(state.image(), 120), caption=label, width=120, alt=f"Your image: {label}")

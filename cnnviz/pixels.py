@@ -41,9 +41,15 @@ def luma(rgb: tuple[int, int, int]) -> float:
     return float(np.dot(LUMA_WEIGHTS, rgb))
 
 
-def luma_terms(rgb: tuple[int, int, int]) -> str:
-    """The luma sum written out with this pixel's values, ``"0.299·200 + 0.587·30 + 0.114·90"``."""
-    return " + ".join(f"{weight}·{value}" for weight, value in zip(LUMA_WEIGHTS, rgb, strict=True))
+def luma_formula(rgb: tuple[int, int, int] | None = None) -> str:
+    """The luma weights written out: ``0.299·R + 0.587·G + 0.114·B``, or with a pixel's values in place of R, G, B."""
+    values = ("R", "G", "B") if rgb is None else tuple(int(v) for v in rgb)
+    return " + ".join(f"{weight}·{value}" for weight, value in zip(LUMA_WEIGHTS, values, strict=True))
+
+
+def unit_values(values: list[int]) -> list[float]:
+    """0–255 pixel values scaled to [0, 1] (value / 255), as networks get them."""
+    return [value / 255 for value in values]
 
 
 def window(image: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
@@ -62,6 +68,11 @@ class ResizeLoss:
     values_before: int
     values_after: int
     mean_abs_error: float  # average |original - restored| in 0–255 units
+
+    @property
+    def kept_percent(self) -> float:
+        """The numbers kept, as a percentage of the original's."""
+        return 100 * self.values_after / self.values_before
 
 
 def resize_loss(image: np.ndarray, height: int, width: int) -> ResizeLoss:

@@ -3,22 +3,22 @@
 Pick MNIST, Fashion-MNIST or NEU (at a chosen size), upload a zip of your own labelled images, or collect
 "My classes" example by example (:mod:`cnnviz.ui.my_classes`, whose session keys start with ``mc_``).
 
-Session state written here:
-- ``"uploaded_dataset"``: the :class:`cnnviz.datasets.Dataset` built from the last zip that loaded
-  well. The training page offers it as a dataset; it stays until a new zip loads well or the
-  session ends (a bad zip shows an error and keeps the previous one).
-- ``"uploaded_dataset_file"``: the file name of that upload.
+Session state written here (through :mod:`cnnviz.ui.state`): the uploaded dataset, the
+:class:`cnnviz.datasets.Dataset` built from the last zip that loaded well, and its file name. The
+training page offers it as a dataset; it stays until a new zip loads well or the session ends (a bad
+zip shows an error and keeps the previous one).
 """
 
 import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.resources import get_dataset
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 
@@ -74,20 +74,19 @@ def load_upload() -> datasets.Dataset | None:
             error = previous[1]
         else:
             try:
-                st.session_state["uploaded_dataset"] = decode_upload(upload.getvalue(), UPLOAD_SIZES[size_label])
-                st.session_state["uploaded_dataset_file"] = upload.name
+                state.set_uploaded_dataset(decode_upload(upload.getvalue(), UPLOAD_SIZES[size_label]), upload.name)
             except InputError as problem:
                 error = str(problem)
             st.session_state["data_upload_attempt"] = (attempt, error)
     if error:
         st.error(f"{upload.name}: {error}")
-    dataset = st.session_state.get("uploaded_dataset")
+    dataset = state.uploaded_dataset()
     if dataset is not None:
         accepted = len(dataset.y_train) + len(dataset.y_test)
         still = "Still using your previous upload. " if error else ""
         st.success(
             f"{still}Accepted {accepted:,} images in {dataset.num_classes} classes from "
-            f"{st.session_state['uploaded_dataset_file']}. The Training page can now train on them."
+            f"{state.uploaded_file_name()}. The Training page can now train on them."
         )
         if dataset.skipped:
             st.warning("Left out: " + "; ".join(f"{count:,} × {reason}" for reason, count in dataset.skipped.items()))

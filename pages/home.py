@@ -3,7 +3,8 @@
 import streamlit as st
 
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import STEPS, require_app_navigation
+from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 

@@ -6,11 +6,20 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, enlarge, normalize, ordinal, subsample_for_display, to_grayscale
-from cnnviz.pixels import LUMA_WEIGHTS, WORKED_COLOURS, hex_to_rgb, luma, luma_terms, resize_loss, rgb_to_hex, window
+from cnnviz.pixels import (
+    WORKED_COLOURS,
+    hex_to_rgb,
+    luma,
+    luma_formula,
+    resize_loss,
+    rgb_to_hex,
+    unit_values,
+    window,
+)
 from cnnviz.ui.image_input import image_input, reset_on_new_image
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 
@@ -109,7 +118,7 @@ with picker:
         st.markdown(
             f"{code.upper()} = R **{red}**, G **{green}**, B **{blue}**: two hexadecimal digits per "
             f"channel ({code[1:3].upper()} = {red}, {code[3:5].upper()} = {green}, {code[5:7].upper()} = {blue}).  \n"
-            f"As gray it would be {luma_terms((red, green, blue))} = **{luma((red, green, blue)):.1f}**."
+            f"As gray it would be {luma_formula((red, green, blue))} = **{luma((red, green, blue)):.1f}**."
         )
 
 st.header("From colour to grayscale")
@@ -120,10 +129,9 @@ if channels == 3:
     left_image, right_image = st.columns(2)
     left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch", alt="The image in colour")
     right_image.image(enlarge(gray), caption="grayscale (1 channel)", width="stretch", alt="The image in grayscale")
-    weights = " + ".join(f"{w}·{name[0].upper()}" for w, name in zip(LUMA_WEIGHTS, CHANNEL_NAMES, strict=True))
     st.markdown(
-        f"gray = {weights}. At the centre pixel (row {row}, column {col}): "
-        f"{luma_terms((r, g, b))} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "
+        f"gray = {luma_formula()}. At the centre pixel (row {row}, column {col}): "
+        f"{luma_formula((r, g, b))} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "
         "Green counts most because our eyes are most sensitive to it."
     )
 else:
@@ -147,7 +155,7 @@ if height != width:
             "**stretches** it (circles become ovals). Crop or pad it to a square first to keep its proportions.")
 st.markdown(
     f"{loss.values_before:,} numbers become **{loss.values_after:,}** "
-    f"({100 * loss.values_after / loss.values_before:.1f} %). Sized back up, pixels differ from the "
+    f"({loss.kept_percent:.1f} %). Sized back up, pixels differ from the "
     f"original by **{loss.mean_abs_error:.1f}** on average (out of 255)."
 )
 
@@ -155,7 +163,7 @@ st.header("Normalisation to [0, 1]")
 scaled = normalize(image)
 st.markdown(
     "Networks learn best from small numbers, so every value is divided by 255: 0 stays 0, 255 becomes "
-    f"1.0, 128 becomes {128 / 255:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
+    f"1.0, 128 becomes {unit_values([128])[0]:.3f}. Range here: {float(scaled.min()):.3f} – {float(scaled.max()):.3f}."
 )
 hist_raw, hist_scaled = st.columns(2)
 show_figure(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch", container=hist_raw)
@@ -171,9 +179,9 @@ values = [int(v) for v in image[int(row), int(col)]]
 with value_col:
     if channels == 3:
         st.markdown(swatch(tuple(values), f"pixel ({row}, {col}) = [R, G, B] = {values} → normalised "
-                           f"{np.round(np.array(values) / 255, 3).tolist()}"), unsafe_allow_html=True)
+                           f"{np.round(unit_values(values), 3).tolist()}"), unsafe_allow_html=True)
     else:
         st.markdown(swatch((values[0],) * 3, f"pixel ({row}, {col}) = {values[0]} → normalised "
-                           f"{values[0] / 255:.3f}"), unsafe_allow_html=True)
+                           f"{unit_values(values)[0]:.3f}"), unsafe_allow_html=True)
 
 share_link("pixels", link)

@@ -5,9 +5,10 @@ import streamlit as st
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
+from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.navigation import require_app_navigation
 from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
+from cnnviz.ui.streamlit_patches import require_app_navigation
 from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
 from cnnviz.ui.training_job import (
     budget_panel,
@@ -70,7 +71,7 @@ elif job is not None:
 
 # ---------------------------------------------------------------- the course's six tasks, one click each
 with st.expander(":material/science: One-click experiments: the MNIST notebook's six tasks for the reader",
-                 expanded=not ss.get("runs") and not running):
+                 expanded=not state.has_runs() and not running):
     st.markdown(experiment_captions(setup.stack))
     columns = st.columns(3)
     for position, (key, experiment) in enumerate(EXPERIMENTS.items()):

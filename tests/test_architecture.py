@@ -655,3 +655,20 @@ def test_generated_code_runs_and_builds_the_same_model(capsys):
     code = to_code(*reversed(PRESETS["MNIST CNN"]))
     assert 'layers.Conv2D(32, kernel_size=3, activation="relu"),  # -> (26, 26, 32)' in code
     assert "layers.MaxPooling2D(pool_size=2)" in code
+
+
+def test_dense_on_pixels_matches_keras_and_the_largest_layer_share():
+    """The "why convolutions" numbers: a Dense layer on the raw pixels, and the largest layer's share."""
+    from cnnviz.architecture import dense_on_pixels, largest_layer
+
+    values, params = dense_on_pixels((28, 28, 1), 1000)
+    model = keras.Sequential([keras.Input((values,)), keras.layers.Dense(1000)])
+    assert (values, params) == (784, model.count_params())
+    assert dense_on_pixels((224, 224, 3), 1000) == (150_528, 150_529_000)
+    shape, stack = PRESETS["MNIST CNN"]
+    summaries = summarize(stack, shape)
+    largest, share = largest_layer(summaries)
+    assert largest.params == max(s.params for s in summaries)
+    assert share == pytest.approx(largest.params / to_keras(stack, shape).count_params())
+    flat = summarize([{"type": "Flatten"}], (4, 4, 1))
+    assert largest_layer(flat) == (flat[0], 0.0)

@@ -6,7 +6,7 @@ import pytest
 
 from cnnviz.errors import InputError
 from cnnviz.images import LUMA_WEIGHTS, canvas_to_gray
-from cnnviz.pixels import hex_to_rgb, luma, luma_terms, resize_loss, rgb_to_hex, window
+from cnnviz.pixels import hex_to_rgb, luma, luma_formula, resize_loss, rgb_to_hex, window
 
 
 def test_forest_green_is_11_102_35():
@@ -30,8 +30,8 @@ def test_the_one_luma_rule_is_opencvs_and_is_written_out_with_the_pixels_values(
     pixel = np.array([[[200, 30, 90]]], dtype=np.uint8)
     opencv = int(cv2.cvtColor(pixel, cv2.COLOR_RGB2GRAY)[0, 0])
     assert round(luma((200, 30, 90))) == opencv == int(canvas_to_gray(pixel)[0, 0, 0])
-    assert luma_terms((200, 30, 90)) == "0.299·200 + 0.587·30 + 0.114·90"
-    terms = [term.split("·") for term in luma_terms((200, 30, 90)).split(" + ")]
+    assert luma_formula((200, 30, 90)) == "0.299·200 + 0.587·30 + 0.114·90"
+    terms = [term.split("·") for term in luma_formula((200, 30, 90)).split(" + ")]
     assert sum(float(w) * float(v) for w, v in terms) == pytest.approx(np.dot(LUMA_WEIGHTS, (200, 30, 90)))
 
 
@@ -49,3 +49,24 @@ def test_resize_loss_counts_values_and_error():
     noisy = np.random.default_rng(1).integers(0, 256, (56, 56, 1), dtype=np.uint8)
     assert resize_loss(noisy, 8, 8).mean_abs_error > 20
     assert resize_loss(noisy, 8, 8).restored.shape == noisy.shape
+
+
+def test_luma_formula_written_out_computes_luma():
+    from cnnviz.pixels import luma_formula
+
+    assert luma_formula() == "0.299·R + 0.587·G + 0.114·B"
+    for rgb in ((11, 102, 35), (255, 0, 0), (0, 0, 0), (200, 150, 99)):
+        text = luma_formula(rgb)
+        assert sum(float(a) * float(b) for a, b in (term.split("·") for term in text.split(" + "))) == pytest.approx(
+            luma(rgb))
+
+
+def test_unit_values_and_the_share_a_resize_keeps():
+    from cnnviz.images import normalize
+    from cnnviz.pixels import unit_values
+
+    values = [0, 128, 255]
+    assert unit_values(values) == pytest.approx(normalize(np.array(values, dtype=np.uint8)).tolist())
+    image = np.zeros((28, 28, 1), dtype=np.uint8)
+    assert resize_loss(image, 14, 14).kept_percent == pytest.approx(25.0)
+    assert resize_loss(image, 56, 56).kept_percent == pytest.approx(400.0)

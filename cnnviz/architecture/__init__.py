@@ -27,7 +27,9 @@ from cnnviz.architecture.summary import (
     Totals,
     advice,
     check_classifier,
+    dense_on_pixels,
     format_bytes,
+    largest_layer,
     param_bytes,
     summarize,
     totals,
@@ -36,7 +38,7 @@ from cnnviz.architecture.summary import (
 __all__ = [
     "ACTIVATIONS", "BYTES_PER_VALUE", "LAYER_ARGS", "LAYER_FACTS", "LAYER_TYPES", "PRESETS", "PRESET_INFO",
     "SPATIAL_TYPES", "LayerFacts", "LayerSummary", "PresetInfo", "StackError", "Totals", "advice",
-    "check_classifier", "compact_layer", "default_layer", "format_bytes", "from_json", "layer_names", "layer_note",
-    "model_lines", "normalize_input_shape", "normalize_layer", "normalize_stack", "param_bytes", "short_name",
-    "summarize", "to_code", "to_json", "to_keras", "totals",
+    "check_classifier", "compact_layer", "default_layer", "dense_on_pixels", "format_bytes", "from_json",
+    "largest_layer", "layer_names", "layer_note", "model_lines", "normalize_input_shape", "normalize_layer",
+    "normalize_stack", "param_bytes", "short_name", "summarize", "to_code", "to_json", "to_keras", "totals",
 ]

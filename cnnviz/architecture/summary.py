@@ -620,6 +620,22 @@ def _residual(
     )
 
 
+def dense_on_pixels(input_shape: Sequence[int], units: int) -> tuple[int, int]:
+    """(values, parameters) of one Dense layer of ``units`` neurons fed with the raw input: ``(values + 1)·units``.
+
+    The "why convolutions" comparison: a Dense layer's size grows with the image, a filter's does not.
+    """
+    values = math.prod(input_shape)
+    return values, (values + 1) * units
+
+
+def largest_layer(summaries: Sequence[LayerSummary]) -> tuple[LayerSummary, float]:
+    """The layer with the most parameters and its share of the stack's total (0 when the stack has none)."""
+    largest = max(summaries, key=lambda s: s.params)
+    total = totals(summaries).params
+    return largest, largest.params / total if total else 0.0
+
+
 def totals(summaries: Sequence[LayerSummary]) -> Totals:
     """Parameters, MACs and activation memory summed over all layers (one image, float32)."""
     params = sum(s.params for s in summaries)

@@ -1,7 +1,7 @@
 """The one image-input widget every page uses: draw, upload, take a photo, or pick a sample.
 
-The chosen image lives in ``st.session_state["image"]`` (uint8 ``(H, W, C)``, ``C`` 1 or 3) with a
-human label in ``st.session_state["image_label"]``, so it survives moving between pages. A bad
+The chosen image lives in :func:`cnnviz.ui.state.image` (uint8 ``(H, W, C)``, ``C`` 1 or 3) with a
+human label, :func:`cnnviz.ui.state.image_label`, so it survives moving between pages. A bad
 upload shows an error and keeps the previous image.
 """
 
@@ -15,6 +15,7 @@ import streamlit as st
 from cnnviz.errors import InputError
 from cnnviz.images import canvas_to_gray, enlarge, load_image
 from cnnviz.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
+from cnnviz.ui import state
 
 SOURCES = ("Sample", "Draw", "Upload", "Camera")
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "gif"]
@@ -24,9 +25,9 @@ DRAWING = "Your drawing"  # the image label of a drawing made on a canvas
 
 def current_image() -> np.ndarray:
     """The session's image, starting with the default sample on a first visit."""
-    if "image" not in st.session_state:
-        _set_image(load_sample(DEFAULT_SAMPLE), f"Sample: {DEFAULT_SAMPLE}")
-    return st.session_state["image"]
+    if not state.has_image():
+        state.set_image(load_sample(DEFAULT_SAMPLE), f"Sample: {DEFAULT_SAMPLE}")
+    return state.image()
 
 
 def reset_on_new_image(group: str, defaults: dict[str, int]) -> None:
@@ -36,18 +37,13 @@ def reset_on_new_image(group: str, defaults: dict[str, int]) -> None:
     Draw those widgets with their key and without a ``value`` (the session state holds it). On a first
     visit a value already set (by a shared link) is kept.
     """
-    seen = (st.session_state.get("image_label"), current_image().shape)
+    seen = (state.image_label(), current_image().shape)
     previous = st.session_state.get(f"{group}_image_seen")
     if previous != seen:
         for key, value in defaults.items():
             if previous is not None or key not in st.session_state:
                 st.session_state[key] = value
         st.session_state[f"{group}_image_seen"] = seen
-
-
-def _set_image(image: np.ndarray, label: str) -> None:
-    st.session_state["image"] = image
-    st.session_state["image_label"] = label
 
 
 def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np.ndarray:
@@ -57,7 +53,7 @@ def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np
     is remembered across pages.
     """
     current_image()
-    remembered = st.session_state.get("image_source", sources[0])
+    remembered = state.image_source(sources[0])
     source = st.segmented_control(
         "Image source",
         sources,
@@ -66,7 +62,7 @@ def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np
         help="Pick a bundled sample, draw with the mouse, upload a file, or use your camera.",
     )
     source = source or remembered
-    st.session_state["image_source"] = source
+    state.set_image_source(source)
     if source == "Sample":
         _sample_picker(key)
     elif source == "Draw":
@@ -75,21 +71,21 @@ def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np
         _accept_file(st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"{key}_upload"), "Upload")
     elif source == "Camera":
         _accept_file(st.camera_input("Take a photo", key=f"{key}_camera"), "Camera")
-    image = st.session_state["image"]
+    image = state.image()
     height, width, channels = image.shape
     kind = "grayscale" if channels == 1 else "colour (RGB)"
-    st.caption(f"Current image: **{st.session_state['image_label']}**, {height}×{width}×{channels}, {kind}")
+    st.caption(f"Current image: **{state.image_label()}**, {height}×{width}×{channels}, {kind}")
     return image
 
 
 def _sample_picker(key: str) -> None:
     names = list(SAMPLES)
-    label = st.session_state["image_label"]
+    label = state.image_label()
     chosen = label.removeprefix("Sample: ") if label.startswith("Sample: ") else None
 
     def pick() -> None:
         name = st.session_state[f"{key}_sample"]
-        _set_image(load_sample(name), f"Sample: {name}")
+        state.set_image(load_sample(name), f"Sample: {name}")
 
     st.selectbox(
         "Sample image",
@@ -108,7 +104,7 @@ def _accept_file(file, source: str) -> None:
     seen = st.session_state.setdefault("image_files_seen", {})
     if file.file_id not in seen:
         try:
-            _set_image(load_image(file.getvalue()), f"{source}: {file.name}")
+            state.set_image(load_image(file.getvalue()), f"{source}: {file.name}")
             seen[file.file_id] = None
         except InputError as error:
             seen[file.file_id] = str(error)
@@ -145,14 +141,14 @@ def _drawing_canvas(key: str) -> None:
         digest = hashlib.sha1(gray.tobytes()).hexdigest()
         if st.session_state.get("image_drawing_digest") != digest:
             st.session_state["image_drawing_digest"] = digest
-            _set_image(gray, DRAWING)
+            state.set_image(gray, DRAWING)
             st.session_state["image_drawn_on"] = canvas_key
-    label = st.session_state["image_label"]
+    label = state.image_label()
     if st.session_state.get("image_drawn_on") != canvas_key or label != DRAWING:
         # The canvas starts empty on each page: say which image is in use until this canvas replaces it.
         with in_use.container():
             thumbnail, note = st.columns([1, 6], vertical_alignment="center")
-            thumbnail.image(enlarge(st.session_state["image"], 64), width=64, alt=f"The image in use: {label}")
+            thumbnail.image(enlarge(state.image(), 64), width=64, alt=f"The image in use: {label}")
             earlier = " (made earlier, here or on another page)" if label == DRAWING else ""
             note.info(f"The image in use is **{label}**{earlier}, shown here. "
                       "The canvas below starts empty: draw on it to replace that image.")

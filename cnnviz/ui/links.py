@@ -17,6 +17,7 @@ import streamlit as st
 from cnnviz import links
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui.presentation import link_params
+from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source
 
 WRITTEN = "link_written"  # the query this session last wrote: not a new link to apply
 NOTICE = "link_notice"
@@ -28,8 +29,8 @@ def _apply(values: dict[str, Any]) -> None:
     ss = st.session_state
     for key, value in values.items():
         if key == "image":
-            ss["image"], ss["image_label"] = load_sample(value), SAMPLE_PREFIX + value
-            ss["image_source"] = "Sample"
+            set_image(load_sample(value), SAMPLE_PREFIX + value)
+            set_image_source("Sample")
         elif key == "conv_kernel_matrix":
             ss["conv_kernel_matrix"] = ss["conv_kernel_base"] = value
             ss["conv_kernel_version"] = ss.get("conv_kernel_version", 0) + 1
@@ -43,8 +44,8 @@ def _apply(values: dict[str, Any]) -> None:
 def _state() -> dict[str, Any]:
     """The session's values with the image as its sample name (uploads and drawings cannot travel)."""
     state = {key: st.session_state[key] for key in st.session_state}
-    label = str(state.pop("image_label", ""))
-    state.pop("image", None)
+    label = str(state.pop(IMAGE_LABEL, ""))
+    state.pop(IMAGE, None)
     if label.startswith(SAMPLE_PREFIX):
         state["image"] = label.removeprefix(SAMPLE_PREFIX)
     return state

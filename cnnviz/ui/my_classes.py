@@ -2,7 +2,8 @@
 
 Session state (keys start with ``mc_``):
 
-- ``"mc_examples"``: ``{class name: [uint8 (H, W, C) images]}`` in the order the classes were made;
+- ``"mc_examples"`` (:func:`cnnviz.ui.state.my_classes_examples`): ``{class name: [uint8 (H, W, C)
+  images]}`` in the order the classes were made;
 - ``"mc_size"``, ``"mc_center"``: how examples are prepared (side in pixels; MNIST-style centring);
 - ``"mc_version"``: bumped on every change, so the zip and the dataset are rebuilt only when needed.
 
@@ -22,10 +23,11 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge
 from cnnviz.recipes import MY_CLASSES_AUGMENTATION
 from cnnviz.shapes import example_set
+from cnnviz.ui import state
 from cnnviz.ui.image_input import UPLOAD_TYPES, clear_canvas, drawing_canvas
 from cnnviz.ui.presentation import show_figure
 
-EXAMPLES, SIZE, CENTER, VERSION = "mc_examples", "mc_size", "mc_center", "mc_version"
+SIZE, CENTER, VERSION = "mc_size", "mc_center", "mc_version"
 SIZES = (28, 32, 48, 64)
 SOURCES = ("Draw", "Camera", "Upload")
 THUMB = 72
@@ -34,7 +36,7 @@ STARTER_PER_CLASS = 12
 
 def examples() -> dict[str, list[np.ndarray]]:
     """This session's classes and their kept examples (see the module doc)."""
-    return st.session_state.setdefault(EXAMPLES, {})
+    return state.my_classes_examples()
 
 
 def settings() -> tuple[int, bool]:
@@ -107,8 +109,8 @@ def my_classes_section() -> None:
         if st.button("Start with 12 generated circles and 12 crosses", icon=":material/auto_awesome:",
                      key="mc_starter"):
             starter = example_set(("circle", "cross"), STARTER_PER_CLASS)
-            st.session_state[EXAMPLES] = {name: [limits.keepable(image) for image in images]
-                                          for name, images in starter.items()}
+            state.set_my_classes_examples({name: [limits.keepable(image) for image in images]
+                                           for name, images in starter.items()})
             _changed()
             st.rerun()
         _zip_upload()
@@ -262,7 +264,8 @@ def _rename(old: str) -> None:
     except InputError as error:
         st.session_state["mc_notice"] = (0, old, [str(error)])
         return
-    st.session_state[EXAMPLES] = {cleaned if name == old else name: images for name, images in examples().items()}
+    state.set_my_classes_examples({cleaned if name == old else name: images
+                                   for name, images in examples().items()})
     st.session_state["mc_target"] = cleaned
     _changed()
 
@@ -314,7 +317,7 @@ def _zip_upload() -> None:
             loaded, error = None, str(problem)
         st.session_state["mc_zip_seen"] = seen = (upload.file_id, error)
         if loaded is not None:
-            st.session_state[EXAMPLES] = loaded
+            state.set_my_classes_examples(loaded)
             st.session_state.pop("mc_target", None)
             _changed()
             st.rerun()

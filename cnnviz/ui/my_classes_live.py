@@ -15,6 +15,7 @@ from cnnviz import inspection, plots
 from cnnviz.datasets.examples import CENTRED, NAME
 from cnnviz.errors import InputError
 from cnnviz.training import TrainingPlan, TrainingRun
+from cnnviz.ui import state
 from cnnviz.ui.my_classes import add_example, collected_dataset, examples
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.training_job import collect_runs, current_job, live_panel, start_training
@@ -51,7 +52,7 @@ def retraining() -> int | None:
         return None
     st.success(f"Retrained: {fresh[-1].label}, {fresh[-1].test_accuracy or 0:.0%} on its test images. "
                "It is now the model below: try your example again.")
-    return len(st.session_state["runs"]) - 1
+    return len(state.runs()) - 1
 
 
 def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities: np.ndarray) -> None:

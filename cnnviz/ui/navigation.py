@@ -35,17 +35,3 @@ STEPS = [
          "predictions and Grad-CAM."),
 ]
 
-
-def require_app_navigation() -> None:
-    """Make a deep link on a freshly started server go through app.py's navigation.
-
-    With a ``pages/`` folder, Streamlit starts in its legacy multipage mode until ``st.navigation``
-    has run once, so the first visitor of ``/pixels`` would get the bare page without our
-    navigation and layout. Switching the flag off and rerunning sends that visit through app.py.
-    """
-    import streamlit as st
-    from streamlit.runtime.pages_manager import PagesManager
-
-    if PagesManager.uses_pages_directory:
-        PagesManager.uses_pages_directory = False
-        st.rerun()

@@ -20,6 +20,7 @@ from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
+from cnnviz.ui import state
 from cnnviz.ui.my_classes import collected_dataset
 from cnnviz.ui.resources import get_dataset
 from cnnviz.ui.training_job import duration_text
@@ -141,9 +142,9 @@ def setup_form() -> Setup:
 
 def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     ss = st.session_state
-    sources = ([BUILDER] if ss.get("stack") else []) + [RECIPE, PRESET]
-    built = repr((ss.get("stack"), ss.get("input_shape")))
-    if ss.get("stack") and ss.get("tr_builder_seen") != built:
+    sources = ([BUILDER] if state.stack() else []) + [RECIPE, PRESET]
+    built = repr((state.stack(), state.input_shape()))
+    if state.stack() and ss.get("tr_builder_seen") != built:
         ss["tr_source"] = BUILDER  # a new or changed stack from the layer builder: train that one
     ss["tr_builder_seen"] = built
     if ss.get("tr_source") not in sources:
@@ -153,7 +154,7 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     source = st.radio("Network", sources, key="tr_source", on_change=_source_changed)
     if source == BUILDER:
         st.caption("The stack you built on the layer-builder page.")
-        return list(ss["stack"]), tuple(ss.get("input_shape", (28, 28, 1))), "your stack"
+        return list(state.stack()), tuple(state.input_shape()), "your stack"
     if source == RECIPE:
         name = st.selectbox("Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe",
                             on_change=_apply_recipe)
@@ -169,8 +170,8 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
 def _dataset_choice() -> tuple[str, str]:
     ss = st.session_state
     titles = dict(TITLES)
-    if ss.get("uploaded_dataset") is not None:
-        titles[UPLOADED] = f"Your uploaded images ({ss.get('uploaded_dataset_file', 'zip')})"
+    if state.uploaded_dataset() is not None:
+        titles[UPLOADED] = f"Your uploaded images ({state.uploaded_file_name()})"
     titles[MINE] = "My classes (collected on the Datasets page)"
     if ss.get("tr_dataset") not in titles:
         ss["tr_dataset"] = next(iter(titles))
@@ -198,7 +199,7 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
             raise InputError(f"My classes is not ready: {error} Collect examples on the Datasets page "
                              "(choose “My classes”).") from None
     if name == UPLOADED:
-        dataset = st.session_state["uploaded_dataset"]
+        dataset = state.uploaded_dataset()
         if dataset.image_shape[:2] != (height, width):
             raise InputError(
                 f"Your uploaded images are {dataset.image_shape[0]}×{dataset.image_shape[1]} but the network "

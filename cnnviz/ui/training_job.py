@@ -8,7 +8,7 @@
 - :func:`start_training` replaces the session's job: the old one is cancelled first, so a session
   never has two trainings queued. The job also cancels itself when the browser session is gone for
   longer than a grace period (tab closed), see :func:`_owner_alive`.
-- :func:`collect_runs` moves finished runs into ``st.session_state["runs"]`` (the list other pages
+- :func:`collect_runs` moves finished runs into :func:`cnnviz.ui.state.runs` (the list other pages
   read), :func:`live_panel` shows progress and live curves, polling with ``st.fragment(run_every=...)``,
   :func:`budget_panel`, :func:`reuse_notice` and :func:`continue_panel` the teacher's limits, a
   shared run's notice and the "train for more epochs" button.
@@ -22,7 +22,6 @@ import contextlib
 import os
 import random
 import re
-import sys
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
@@ -37,10 +36,11 @@ from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
+from cnnviz.ui import state
 from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.streamlit_patches import keep_keras_state
 
 JOB_KEY = "training_job"
-RUNS_KEY = "runs"
 COLLECTED_KEY = "training_collected"  # how many of the current job's runs are already in "runs"
 NUMBER_KEY = "training_run_number"  # runs numbered across the session: "Run 1", "Run 2", ...
 STORE_MB_ENV = "CNNVIZ_RUN_STORE_MB"
@@ -50,29 +50,6 @@ MORE_EPOCHS = 50  # most epochs one "continue" adds
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
 POLL_SECONDS = 1.0  # how often the live panel refreshes (each refresh is a fragment run on the server; issue 13: ≥ 1/s)
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
-
-
-def keep_keras_state() -> None:
-    """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
-
-    Streamlit's script runner (``_clean_problem_modules``) clears Keras' global state after each
-    script and fragment run. With a training thread building and fitting a model meanwhile, that
-    throws away the thread's Keras state, TensorFlow's default graph and kernel cache once per
-    page refresh: the model is traced again and again and a 10-second training did not finish in
-    minutes. Models are shared by the server's sessions anyway, so nothing here wants the global
-    state cleared (see DESIGN.md). Streamlit's matplotlib clean-up is kept. Idempotent.
-    """
-    from streamlit.runtime.scriptrunner import script_runner
-
-    if getattr(script_runner._clean_problem_modules, "keeps_keras_state", False):
-        return
-
-    def clean_problem_modules_but_keras() -> None:
-        if "matplotlib.pyplot" in sys.modules:
-            sys.modules["matplotlib.pyplot"].close("all")
-
-    clean_problem_modules_but_keras.keeps_keras_state = True  # type: ignore[attr-defined]
-    script_runner._clean_problem_modules = clean_problem_modules_but_keras
 
 
 keep_keras_state()
@@ -153,19 +130,19 @@ def stop_training() -> None:
 
 
 def session_runs() -> list[TrainingRun]:
-    """Every finished run of this session, oldest first (``st.session_state["runs"]``)."""
+    """Every finished run of this session, oldest first (:func:`cnnviz.ui.state.runs`)."""
     collect_runs()
-    return st.session_state.setdefault(RUNS_KEY, [])
+    return state.runs()
 
 
 def collect_runs() -> list[TrainingRun]:
-    """Append the current job's newly finished runs to ``st.session_state["runs"]``; return them.
+    """Append the current job's newly finished runs to :func:`cnnviz.ui.state.runs`; return them.
 
     Each gets a label "Run N · ..." numbered across the session, so tables and the inside page can
     name it.
     """
     job = current_job()
-    runs = st.session_state.setdefault(RUNS_KEY, [])
+    runs = state.runs()
     if job is None:
         return []
     finished = job.snapshot().runs

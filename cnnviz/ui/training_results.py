@@ -25,6 +25,7 @@ from cnnviz.training import (
     run_zip,
 )
 from cnnviz.training.advice import chance_level, did_not_learn, not_learning_advice
+from cnnviz.ui import state
 from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
@@ -177,10 +178,10 @@ def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: s
                             f":blue[true: {names[example.true]}]")
                 if st.button("Inside", icon=":material/biotech:", key=f"{key}_look_{example.index}",
                              help="Open this image on the 'Inside the network' page with this model"):
-                    st.session_state["inspect_example"] = {
+                    state.send_to_inside({
                         "image": np.array(run.test_images[example.index]), "label": example.true,
                         "run_index": index, "predicted": example.predicted, "test_index": example.index,
-                    }
+                    })
                     st.switch_page(INSIDE_PAGE)
 
 

@@ -1,0 +1,140 @@
+"""Session state shared between pages, in one typed place.
+
+A page reads and writes what another page made (the layer builder's stack, the session's training
+runs, the current image, the example the training page hands to the Inside page, the uploaded
+dataset, My classes' examples) through these functions instead of raw ``st.session_state`` keys.
+Page-local widget keys stay with their page. The keys themselves do not change: tests and shared
+links address them by name.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, TypedDict
+
+import numpy as np
+import streamlit as st
+
+if TYPE_CHECKING:
+    from cnnviz.datasets import Dataset
+    from cnnviz.training import TrainingRun
+
+STACK, INPUT_SHAPE = "stack", "input_shape"
+RUNS = "runs"
+IMAGE, IMAGE_LABEL, IMAGE_SOURCE = "image", "image_label", "image_source"
+INSPECT_EXAMPLE = "inspect_example"
+UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
+MY_CLASSES_EXAMPLES = "mc_examples"
+DEFAULT_INPUT_SHAPE = (28, 28, 1)
+
+
+class InspectExample(TypedDict):
+    """A test image the training page's gallery sends to the Inside page, with the run it belongs to."""
+
+    image: np.ndarray
+    label: int
+    run_index: int
+    predicted: int
+    test_index: int
+
+
+# ---------------------------------------------------------------- the layer builder's stack
+def has_stack() -> bool:
+    """Whether the session has a stack yet (the layer builder makes one on its first visit)."""
+    return STACK in st.session_state
+
+
+def stack() -> list[dict]:
+    """The layer builder's stack: a list of layer dicts in Keras' vocabulary (empty before the first visit)."""
+    return st.session_state.get(STACK, [])
+
+
+def set_stack(layers: Any) -> None:
+    st.session_state[STACK] = layers
+
+
+def input_shape() -> tuple[int, int, int]:
+    """The stack's input shape ``(height, width, channels)``."""
+    return tuple(st.session_state.get(INPUT_SHAPE, DEFAULT_INPUT_SHAPE))
+
+
+def has_input_shape() -> bool:
+    return INPUT_SHAPE in st.session_state
+
+
+def set_input_shape(shape: Any) -> None:
+    st.session_state[INPUT_SHAPE] = shape
+
+
+# ---------------------------------------------------------------- training runs
+def runs() -> list[TrainingRun]:
+    """This session's finished training runs, oldest first (the list itself: appending keeps them)."""
+    return st.session_state.setdefault(RUNS, [])
+
+
+def has_runs() -> bool:
+    return bool(st.session_state.get(RUNS))
+
+
+# ---------------------------------------------------------------- the current image
+def has_image() -> bool:
+    return IMAGE in st.session_state
+
+
+def image() -> np.ndarray:
+    """The current image, uint8 ``(H, W, C)`` (call :func:`cnnviz.ui.image_input.current_image` for a default)."""
+    return st.session_state[IMAGE]
+
+
+def image_label() -> str | None:
+    """The current image's human label ("Sample: …", "Your drawing", an upload's name)."""
+    return st.session_state.get(IMAGE_LABEL)
+
+
+def set_image(picture: np.ndarray, label: str) -> None:
+    st.session_state[IMAGE] = picture
+    st.session_state[IMAGE_LABEL] = label
+
+
+def image_source(default: str) -> str:
+    """Where the current image came from (Sample, Draw, Upload…), remembered across pages."""
+    return st.session_state.get(IMAGE_SOURCE, default)
+
+
+def set_image_source(source: str) -> None:
+    st.session_state[IMAGE_SOURCE] = source
+
+
+# ---------------------------------------------------------------- the example sent to Inside
+def inspect_example() -> InspectExample | None:
+    return st.session_state.get(INSPECT_EXAMPLE)
+
+
+def send_to_inside(example: InspectExample) -> None:
+    """Hand a test example to the Inside page (a fresh dict each time: Inside notices a new click by identity)."""
+    st.session_state[INSPECT_EXAMPLE] = example
+
+
+# ---------------------------------------------------------------- the uploaded dataset
+def uploaded_dataset() -> Dataset | None:
+    """The dataset built from the last zip that loaded on the Datasets page, if any."""
+    return st.session_state.get(UPLOADED_DATASET)
+
+
+def uploaded_file_name(default: str = "zip") -> str:
+    """The file name of the upload :func:`uploaded_dataset` was built from."""
+    return st.session_state.get(UPLOADED_FILE, default)
+
+
+def set_uploaded_dataset(dataset: Dataset, file_name: str) -> None:
+    st.session_state[UPLOADED_DATASET] = dataset
+    st.session_state[UPLOADED_FILE] = file_name
+
+
+# ---------------------------------------------------------------- My classes
+def my_classes_examples() -> dict[str, list[np.ndarray]]:
+    """This session's own classes and their kept examples, in the order the classes were made."""
+    return st.session_state.setdefault(MY_CLASSES_EXAMPLES, {})
+
+
+def set_my_classes_examples(examples: dict[str, list[np.ndarray]]) -> None:
+    st.session_state[MY_CLASSES_EXAMPLES] = examples

@@ -11,9 +11,9 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
-from cnnviz.images import enlarge, to_grayscale
+from cnnviz.images import CHANNEL_NAMES, enlarge, to_grayscale
 from cnnviz.ui import state, worked_examples
-from cnnviz.ui.conv_display import CHANNEL_NAMES, drawn_note, map_figure, sum_text
+from cnnviz.ui.conv_display import drawn_note, map_figure, sum_text
 from cnnviz.ui.conv_pooling import activation_and_pooling_section
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import share_link

@@ -4,6 +4,7 @@ worker, the teacher's budget, continuing a run; and a real ``dask scheduler`` wi
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -172,7 +173,8 @@ def test_stopping_a_shared_training_leaves_it_to_the_others(service, small) -> N
     assert _finished(first, 60).runs[0].stopped
 
 
-def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small, cluster) -> None:
+def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small, cluster, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="cnnviz.training.service")
     job = _train(service, small, LONG)
     _wait(lambda: _running_batches(job))
     (pid,) = cluster.worker_pids()
@@ -180,6 +182,8 @@ def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small,
     assert job.join(60)
     snapshot = job.snapshot()
     assert snapshot.state == "failed" and snapshot.error == WORKER_LOST
+    [lost] = [r for r in caplog.records if "lost its worker" in r.getMessage()]  # Dask's own error, for the log
+    assert lost.exc_info is not None and lost.exc_info[1] is not None
     cluster.client().wait_for_workers(1, timeout=120)  # the nanny starts a new worker process
     retry = _finished(_train(service, small, replace(QUICK, seed=3)))
     assert retry.runs[0].test_accuracy is not None and cluster.worker_pids() != [pid]

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -25,6 +26,8 @@ import threading
 import warnings
 from pathlib import Path
 from typing import Any
+
+logger = logging.getLogger(__name__)
 
 SCHEDULER_ENV = "CNNVIZ_DASK_SCHEDULER"
 WORKERS_ENV = "CNNVIZ_TRAINING_WORKERS"
@@ -113,6 +116,7 @@ class TrainingCluster:
             self._client = Client(address, set_as_default=False, timeout=60)
             self._client.wait_for_workers(1, timeout=120)
         except BaseException as error:  # noqa: BLE001 - kept for the page, raised by client()
+            logger.exception("Could not start or reach the training cluster")
             self._error = error
         self._ready.set()
         if self._closed:  # closed while starting: end what was started

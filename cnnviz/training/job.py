@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +32,8 @@ from cnnviz.memory import release_free_memory
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import train
 from cnnviz.training.run import TrainingRun
+
+logger = logging.getLogger(__name__)  # unexpected failures, with their traceback, for the operator
 
 ACTIVE_STATES = ("new", "queued", "running", "evaluating")
 #: Live curve points kept per run; older points are thinned out beyond this.
@@ -197,7 +199,6 @@ class TrainingJob:
         self._error: str | None = None
         self._queue: tuple[int | None, float | None] = (None, None)
         self._watchers = 1
-        self.error_traceback: str | None = None  # for logs; the page shows ``error``
         self.started_at = time.time()
         self._owner_checked = self._owner_seen = time.monotonic()
 
@@ -282,7 +283,7 @@ class TrainingJob:
             state, error = "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
             state, error = "failed", f"Training failed: {type(exc).__name__}: {exc}"
-            self.error_traceback = traceback.format_exc()
+            logger.exception("Training job failed unexpectedly (the page shows: %s)", error)
         with self._lock:
             if state == "cancelled":
                 self._runs.clear()

@@ -36,7 +36,7 @@ LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: o
 
 
 @pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
+def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """400 training and 200 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
     return datasets.Dataset(full.x_train[:400].copy(), full.y_train[:400].copy(), full.x_test[:200].copy(),

@@ -41,7 +41,7 @@ TINY = [
 
 
 @pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
+def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """600 training and 300 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
     return datasets.Dataset(

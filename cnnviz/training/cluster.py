@@ -36,14 +36,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEATH_TIMEOUT = 30
 
 
-def worker_command(address: str, *, name: str = "", nanny: bool = True) -> list[str]:
+def worker_command(address: str, *, name: str = "") -> list[str]:
     """The command line of one training worker process (also used by the tests and benchmarks)."""
     command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
                "--host", "127.0.0.1", "--no-dashboard", "--death-timeout", str(DEATH_TIMEOUT),
                "--memory-limit", "0", "--preload", "cnnviz.training.worker"]
     if name:
         command += ["--name", name]
-    return command + ([] if nanny else ["--no-nanny"])
+    return command
 
 
 def worker_environment() -> dict[str, str]:

@@ -20,7 +20,7 @@ from cnnviz.datasets.dataset import stratified_split
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.evaluation import loss_and_accuracy
-from cnnviz.training.run import TrainingRun
+from cnnviz.training.run import HISTORY_KEYS, TrainingRun
 from cnnviz.training.snapshots import weight_recorder
 
 ProgressFn = Callable[[dict[str, Any]], None]
@@ -350,7 +350,7 @@ def _progress_callback(keras: Any) -> type:
                 for key in [k for k in logs if k.startswith("val_")]:
                     del logs[key]  # half an epoch's numbers would mislead EarlyStopping and the curves
             else:
-                for key, value in _floats(logs, ("loss", "accuracy", "val_loss", "val_accuracy")).items():
+                for key, value in _floats(logs, HISTORY_KEYS).items():
                     self.history.setdefault(key, []).append(value)
                 self._emit({"event": "epoch", **self._position(self.steps - 1, validated=True),
                             **{key: values[-1] for key, values in self.history.items()}})

@@ -37,11 +37,10 @@ from pathlib import Path
 
 import cv2
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cnnviz.samples import load_sample
+from cnnviz.ui.navigation import STEPS
 
-from cnnviz.samples import load_sample  # noqa: E402
-from cnnviz.ui.navigation import STEPS  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]

@@ -11,19 +11,16 @@ bare ``cv2.filter2D`` and ≥ 10× faster than ``scipy.signal.convolve2d``; 3→
 from __future__ import annotations
 
 import os
-import sys
 import timeit
 from collections.abc import Callable
 from dataclasses import dataclass
-from pathlib import Path
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-from cnnviz.ops import conv2d  # noqa: E402
+from cnnviz.ops import conv2d
 
 SIZE = 512
 

@@ -30,13 +30,9 @@ import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
-
-from bench.bench_app import Server, free_port  # noqa: E402
-from bench.st_client import Session, SessionError  # noqa: E402
+from bench_app import Server, free_port
+from st_client import Session, SessionError
 
 LIGHT = ["", "pixels", "convolution", "layer_builder"]
 

@@ -7,7 +7,7 @@ JPEG in one thread, `zipfile` + `cv2.imdecode` of the built-in NEU sample. The o
 file cache is warm for every row (the files are read once before timing).
 
     python bench/bench_datasets.py             # prints the table (needs $CNNVIZ_DATA_DIR or ../shared/datasets)
-    from bench.bench_datasets import run       # rows as dicts, for a collected report
+    from bench_datasets import run       # rows as dicts, for a collected report
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ import contextlib
 import gzip
 import os
 import statistics
-import sys
 import tempfile
 import time
 import zipfile
@@ -28,12 +27,11 @@ from unittest import mock
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from cnnviz import datasets
+from cnnviz.datasets import digits
+from cnnviz.datasets.api import SAMPLE_DIR
 
-from cnnviz import datasets  # noqa: E402
-from cnnviz.datasets import digits  # noqa: E402
-from cnnviz.datasets.api import SAMPLE_DIR  # noqa: E402
+ROOT = Path(__file__).resolve().parents[1]
 
 
 def _seconds(action: Callable[[], object]) -> float:

@@ -6,20 +6,16 @@ same run, is what Keras needs to infer the same shapes and parameter counts: bui
 model with `to_keras` (TensorFlow's import time excluded).
 
     python bench/bench_summarize.py            # prints the table
-    from bench.bench_summarize import run      # rows as dicts, for a collected report
+    from bench_summarize import run      # rows as dicts, for a collected report
 """
 
 from __future__ import annotations
 
 import statistics
-import sys
 import time
-from pathlib import Path
 from typing import Any
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnviz.architecture import summarize, to_keras  # noqa: E402
+from cnnviz.architecture import summarize, to_keras
 
 INPUT_SHAPE = (224, 224, 3)
 _BLOCK = [

@@ -16,7 +16,7 @@ Two more tables choose the defaults and calibrate the time estimate the page sho
 
     python bench/bench_training.py              # ~4 min on an idle 2-core CPU
     python bench/bench_training.py --quick      # fewer images and repeats
-    from bench.bench_training import run        # rows as dicts, for bench/run_all.py
+    from bench_training import run        # rows as dicts, for bench/run_all.py
 """
 
 from __future__ import annotations
@@ -24,7 +24,6 @@ from __future__ import annotations
 import argparse
 import os
 import statistics
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -32,11 +31,10 @@ from typing import Any
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
 
-from cnnviz import architecture, datasets  # noqa: E402
+from cnnviz import architecture, datasets  # noqa: E402 - after the environment defaults
 from cnnviz.training import TrainConfig, train, validation_indices  # noqa: E402
 from cnnviz.training.estimate import SECONDS_PER_IMAGE, TRAIN_MACS_PER_SECOND, epoch_seconds  # noqa: E402
 

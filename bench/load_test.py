@@ -39,21 +39,17 @@ import os
 import random
 import re
 import statistics
-import sys
 import time
 from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
+from bench_app import Server, cpu_seconds, rss_mb
+from st_client import Run, Session, SessionError
 
-from bench.bench_app import Server, cpu_seconds, rss_mb  # noqa: E402
-from bench.st_client import Run, Session, SessionError  # noqa: E402
-from cnnviz.ui.navigation import STEPS  # noqa: E402
-from cnnviz.ui.training_job import ORPHAN_GRACE_SECONDS  # noqa: E402
+from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.training_job import ORPHAN_GRACE_SECONDS
 
 PAGES = ["", *(step.url_path for step in STEPS)]
 LIGHT_PAGES = {"", "pixels", "convolution", "layer_builder"}

@@ -27,7 +27,6 @@ from datetime import datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
 
@@ -89,7 +88,7 @@ def _ratio_target_met(ratio: float, target: str) -> bool | None:
 # ---- sections: each adapter calls one benchmark module and turns its rows into Rows ----------------
 
 def imports_section() -> Section:
-    from bench import bench_imports
+    import bench_imports
 
     rows = bench_imports.measure()
     ours, floor, tensorflow = rows
@@ -102,7 +101,7 @@ def imports_section() -> Section:
 
 
 def conv_section() -> Section:
-    from bench import bench_conv
+    import bench_conv
 
     rows = [Row(f"{r.case}", f"{r.ours_ms:.2f} ms", f"{r.reference_ms:.2f} ms ({r.reference})", f"{r.ratio:.2f}×",
                 r.target, _ratio_target_met(r.ratio, r.target)) for r in bench_conv.benchmark()]
@@ -110,7 +109,7 @@ def conv_section() -> Section:
 
 
 def summarize_section() -> Section:
-    from bench import bench_summarize
+    import bench_summarize
 
     rows = [Row(f"`summarize`, {r['layers']}-layer stack on 224×224×3", f"{r['summarize_ms']:.3f} ms",
                 f"{r['keras_build_ms']:.1f} ms (Keras: build the same model)",
@@ -120,7 +119,7 @@ def summarize_section() -> Section:
 
 
 def datasets_section() -> Section:
-    from bench import bench_datasets
+    import bench_datasets
 
     rows = []
     for r in bench_datasets.run():
@@ -134,7 +133,7 @@ def datasets_section() -> Section:
 
 
 def app_section(trainings: int) -> Section:
-    from bench import bench_app
+    import bench_app
 
     rows = []
     for m in bench_app.measure(trainings=trainings):
@@ -156,7 +155,7 @@ def _app_target_met(m) -> bool | None:
 
 
 def training_section() -> Section:
-    from bench import bench_training
+    import bench_training
 
     rows = []
     for r in bench_training.run():
@@ -190,7 +189,7 @@ def _measure_recipe(name: str) -> dict:
 
 
 def load_section() -> Section:
-    from bench import load_test
+    import load_test
 
     return Section("Classroom load: 8 and 16 sessions with a training running (issue 9)",
                    "python bench/load_test.py --sessions 8 16 --rounds 2 --training",

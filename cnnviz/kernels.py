@@ -15,6 +15,7 @@ import numpy as np
 from cnnviz.errors import InputError
 
 MAX_KERNEL_SIDE = 15
+MAX_SIGNAL_LENGTH = 64  # numbers in a typed 1-D signal
 
 
 @dataclass(frozen=True, eq=False)
@@ -100,11 +101,11 @@ def parse_kernel(text: str) -> np.ndarray:
     return np.array(rows, dtype=np.float64)
 
 
-def parse_signal(text: str, max_length: int = 64) -> np.ndarray:
+def parse_signal(text: str) -> np.ndarray:
     """Read a 1-D signal (numbers separated by spaces, commas or new lines) into a float64 ``(n,)`` array."""
     values = [value for row in _parse_rows(text, "signal") for value in row]
-    if len(values) > max_length:
-        raise InputError(f"The signal has {len(values)} numbers; at most {max_length} are allowed here.")
+    if len(values) > MAX_SIGNAL_LENGTH:
+        raise InputError(f"The signal has {len(values)} numbers; at most {MAX_SIGNAL_LENGTH} are allowed here.")
     return np.array(values, dtype=np.float64)
 
 

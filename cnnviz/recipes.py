@@ -240,7 +240,7 @@ class Experiment:
 
     title: str
     question: str
-    look_at: str  # "compare", "curves" or "mistakes": the result the page should show first
+    look_at: str  # "curves" or "mistakes": the result the page should show first
     make: Any  # (stack, config) -> list[Variant]; raises InputError if the stack does not allow it
 
     def variants(self, stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
@@ -311,14 +311,14 @@ def describe_runs(variants: list[Variant]) -> str:
 
 EXPERIMENTS: dict[str, Experiment] = {
     "filters": Experiment(
-        "Number of filters", "Do more filters learn better features, and what do they cost in time?", "compare",
+        "Number of filters", "Do more filters learn better features, and what do they cost in time?", "curves",
         _filters),
     "epochs": Experiment(
         "Number of epochs", "Does training longer keep helping, or does validation stop improving?", "curves",
         _epochs),
     "pooling": Experiment(
         "Max vs average pooling", "Keep the strongest response or the average one: which classifies better?",
-        "compare", _pooling),
+        "curves", _pooling),
     "mistakes": Experiment(
         "Find wrong predictions", "Which test images does the network get wrong, and are they hard for you too?",
         "mistakes", _one_run(3, 0.1)),

@@ -13,21 +13,19 @@ from __future__ import annotations
 import argparse
 import io
 import os
-import sys
 import zipfile
 from pathlib import Path
 
 import cv2
 import numpy as np
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
+from cnnviz.datasets import digits, neu
+from cnnviz.datasets.api import DATA_DIR_ENV, SAMPLE_DIR, SAMPLE_FILES
+from cnnviz.datasets.dataset import resize_gray
+from cnnviz.datasets.labelled import decode_gray
+from cnnviz.images import DEFAULT_MAX_PIXELS
 
-from cnnviz.datasets import digits, neu  # noqa: E402
-from cnnviz.datasets.api import DATA_DIR_ENV, SAMPLE_DIR, SAMPLE_FILES  # noqa: E402
-from cnnviz.datasets.dataset import resize_gray  # noqa: E402
-from cnnviz.datasets.labelled import decode_gray  # noqa: E402
-from cnnviz.images import DEFAULT_MAX_PIXELS  # noqa: E402
+ROOT = Path(__file__).resolve().parent.parent
 
 TRAIN_PER_CLASS = {"mnist": 400, "fashion_mnist": 300}
 TEST_IMAGES = 1000

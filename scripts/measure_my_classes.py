@@ -16,16 +16,12 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnviz.datasets import from_examples  # noqa: E402
-from cnnviz.recipes import RECIPES  # noqa: E402
-from cnnviz.shapes import SHAPES, example_set  # noqa: E402
-from cnnviz.training import train  # noqa: E402
+from cnnviz.datasets import from_examples
+from cnnviz.recipes import RECIPES
+from cnnviz.shapes import SHAPES, example_set
+from cnnviz.training import train
 
 
 def main(argv: list[str] | None = None) -> None:

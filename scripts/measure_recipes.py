@@ -16,15 +16,11 @@ import argparse
 import dataclasses
 import json
 import os
-import sys
 import time
-from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-
-from cnnviz import datasets  # noqa: E402
-from cnnviz.recipes import RECIPES  # noqa: E402
-from cnnviz.training import train  # noqa: E402
+from cnnviz import datasets
+from cnnviz.recipes import RECIPES
+from cnnviz.training import train
 
 
 def _print_epoch(event: dict) -> None:

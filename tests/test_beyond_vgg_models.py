@@ -27,7 +27,7 @@ MOBILE = [
 
 
 @pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
+def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """600 training and 200 test digits of the real MNIST: enough for one quick epoch."""
     full = datasets.load("mnist")
     return dataclasses.replace(full, x_train=full.x_train[:600], y_train=full.y_train[:600],

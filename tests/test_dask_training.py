@@ -4,6 +4,7 @@ worker, the teacher's budget, continuing a run; and a real ``dask scheduler`` wi
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -35,7 +36,7 @@ LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: o
 
 
 @pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
+def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """400 training and 200 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
     return datasets.Dataset(full.x_train[:400].copy(), full.y_train[:400].copy(), full.x_test[:200].copy(),
@@ -172,7 +173,8 @@ def test_stopping_a_shared_training_leaves_it_to_the_others(service, small) -> N
     assert _finished(first, 60).runs[0].stopped
 
 
-def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small, cluster) -> None:
+def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small, cluster, caplog) -> None:
+    caplog.set_level(logging.WARNING, logger="cnnviz.training.service")
     job = _train(service, small, LONG)
     _wait(lambda: _running_batches(job))
     (pid,) = cluster.worker_pids()
@@ -180,6 +182,8 @@ def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small,
     assert job.join(60)
     snapshot = job.snapshot()
     assert snapshot.state == "failed" and snapshot.error == WORKER_LOST
+    [lost] = [r for r in caplog.records if "lost its worker" in r.getMessage()]  # Dask's own error, for the log
+    assert lost.exc_info is not None and lost.exc_info[1] is not None
     cluster.client().wait_for_workers(1, timeout=120)  # the nanny starts a new worker process
     retry = _finished(_train(service, small, replace(QUICK, seed=3)))
     assert retry.runs[0].test_accuracy is not None and cluster.worker_pids() != [pid]

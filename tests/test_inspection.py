@@ -84,6 +84,7 @@ def test_grad_cam_is_a_unit_range_map_at_the_input_size(small_model, image):
         inspection.grad_cam(small_model, image, class_index=5)
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_grad_cam_looks_at_the_digit_not_the_border(mnist_model):
     """On real test digits, the heat sits on and around the strokes, not spread out or on the frame."""
     test_digits = datasets.load("mnist").x_test[:30]

@@ -61,6 +61,7 @@ def _comparison_script() -> None:
     notebook_comparison(st.session_state["run"])
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_a_reproduced_notebook_shows_its_figure_beside_ours_and_test_image_1495():
     app = AppTest.from_function(_comparison_script, default_timeout=180)
     app.run()

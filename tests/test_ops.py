@@ -469,11 +469,6 @@ def test_unknown_activation_names_the_choices():
         ops.activation(np.zeros(3), "swishy")
 
 
-def test_importing_the_maths_does_not_import_tensorflow():
-    code = "import sys, cnnviz.ops, cnnviz.kernels; sys.exit('tensorflow' in sys.modules)"
-    assert subprocess.run([sys.executable, "-c", code], cwd=ROOT).returncode == 0
-
-
 def test_tensorflow_references_hold_without_onednn():
     """AMD CPUs run TensorFlow's plain Eigen kernels, not Intel's oneDNN ones: the references above must
     work there too (``tf.nn.depthwise_conv2d`` with unequal strides did not). ``TF_ENABLE_ONEDNN_OPTS=0``

@@ -3,9 +3,6 @@
 from __future__ import annotations
 
 import io
-import os
-import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import datasets
 from cnnviz.datasets import digits
-from tests.conftest import ROOT, page_path
+from tests.conftest import page_path
 
 NEU_CLASSES = ["crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches"]
 
@@ -174,16 +171,3 @@ def test_a_data_folder_without_the_data_is_an_error_not_a_traceback(monkeypatch,
     assert str(tmp_path) in app.error[0].value and "looked in" in app.error[0].value
 
 
-def test_the_page_never_imports_tensorflow(data_dir):
-    """Run in a fresh interpreter: other tests in this process may have imported TensorFlow already."""
-    script = (
-        "import sys\n"
-        "from streamlit.testing.v1 import AppTest\n"
-        f"app = AppTest.from_file({page_path('data')!r}, default_timeout=60).run()\n"
-        "assert not app.exception\n"
-        "assert 'tensorflow' not in sys.modules and 'keras' not in sys.modules, 'TensorFlow was imported'\n"
-    )
-    env = {**os.environ, "CNNVIZ_DATA_DIR": str(data_dir)}
-    command = [sys.executable, "-c", script]
-    result = subprocess.run(command, env=env, cwd=ROOT, capture_output=True, text=True, timeout=120)
-    assert result.returncode == 0, result.stderr[-2000:]

@@ -246,6 +246,7 @@ def test_an_experiment_sets_up_the_form_and_queues_its_runs() -> None:
         job.join(60)
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_an_uploaded_dataset_can_be_trained_on() -> None:
     from cnnviz import datasets
 

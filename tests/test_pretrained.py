@@ -21,7 +21,7 @@ MAX_FILE_BYTES = 5 * 1024 * 1024
 
 
 @pytest.fixture(scope="module", params=sorted(TARGETS))
-def scored(request):
+def scored(request, data_dir):  # data_dir: skipped without the offline data
     """(name, model, card, dataset, test accuracy measured here) for each shipped model."""
     name = request.param
     card = inspection.pretrained_card(name)
@@ -64,6 +64,7 @@ def test_an_unknown_model_name_is_refused():
         inspection.load_pretrained("imagenet")
 
 
+@pytest.mark.usefixtures("data_dir")
 def test_the_recipe_trains_saves_and_reloads_a_model(tmp_path):
     """The pretraining pipeline end to end on 400 images and one epoch (the real runs take an hour)."""
     full = datasets.load("mnist")

@@ -3,6 +3,7 @@ output-layer adaptation, the background job and its queue, and the NumPy scores 
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 
@@ -40,7 +41,7 @@ TINY = [
 
 
 @pytest.fixture(scope="module")
-def small() -> datasets.Dataset:
+def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """600 training and 300 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
     return datasets.Dataset(
@@ -304,19 +305,25 @@ def test_job_trains_and_stop_keeps_the_scored_run(small: datasets.Dataset) -> No
     assert snap.trace and snap.progress["event"] == "evaluate"
 
 
-def test_an_exception_in_the_thread_reaches_the_snapshot(small: datasets.Dataset) -> None:
+def test_an_exception_in_the_thread_reaches_the_snapshot(small: datasets.Dataset, caplog) -> None:
     def broken(*args):
         raise RuntimeError("out of cheese")
 
+    caplog.set_level(logging.ERROR, logger="cnnviz.training.job")
     job = TrainingJob([TrainingPlan(TINY, small)], train_fn=broken).start()
     assert job.join(10)
     snap = job.snapshot()
     assert snap.state == "failed" and "RuntimeError: out of cheese" in snap.error
-    assert "out of cheese" in job.error_traceback
+    assert "\n" not in snap.error  # the student sees one line; the log has the traceback
+    [record] = [r for r in caplog.records if r.name == "cnnviz.training.job"]
+    assert record.levelno == logging.ERROR and "RuntimeError: out of cheese" in record.getMessage()
+    assert record.exc_info[0] is RuntimeError and "in broken" in caplog.text  # the traceback's frame
 
+    caplog.clear()
     bad = TrainingJob([TrainingPlan([{"type": "Dense", "units": 0}], small)]).start()
     assert bad.join(30)
     assert bad.snapshot().state == "failed" and bad.snapshot().error.startswith("Layer 1")
+    assert not caplog.records  # bad input is the student's to fix, not an error for the log
 
 
 def test_gate_queues_jobs_first_come_first_served(small: datasets.Dataset) -> None:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import atexit
 import contextlib
+import logging
 import os
 import signal
 import subprocess
@@ -26,6 +27,8 @@ import warnings
 from pathlib import Path
 from typing import Any
 
+logger = logging.getLogger(__name__)
+
 SCHEDULER_ENV = "CNNVIZ_DASK_SCHEDULER"
 WORKERS_ENV = "CNNVIZ_TRAINING_WORKERS"
 ROOT = Path(__file__).resolve().parents[2]
@@ -33,14 +36,14 @@ ROOT = Path(__file__).resolve().parents[2]
 DEATH_TIMEOUT = 30
 
 
-def worker_command(address: str, *, name: str = "", nanny: bool = True) -> list[str]:
+def worker_command(address: str, *, name: str = "") -> list[str]:
     """The command line of one training worker process (also used by the tests and benchmarks)."""
     command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
                "--host", "127.0.0.1", "--no-dashboard", "--death-timeout", str(DEATH_TIMEOUT),
                "--memory-limit", "0", "--preload", "cnnviz.training.worker"]
     if name:
         command += ["--name", name]
-    return command + ([] if nanny else ["--no-nanny"])
+    return command
 
 
 def worker_environment() -> dict[str, str]:
@@ -113,6 +116,7 @@ class TrainingCluster:
             self._client = Client(address, set_as_default=False, timeout=60)
             self._client.wait_for_workers(1, timeout=120)
         except BaseException as error:  # noqa: BLE001 - kept for the page, raised by client()
+            logger.exception("Could not start or reach the training cluster")
             self._error = error
         self._ready.set()
         if self._closed:  # closed while starting: end what was started

@@ -19,9 +19,9 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
-import traceback
 from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -31,11 +31,14 @@ from cnnviz.errors import InputError
 from cnnviz.memory import release_free_memory
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import train
-from cnnviz.training.run import TrainingRun
+from cnnviz.training.run import HISTORY_KEYS, TrainingRun
+
+logger = logging.getLogger(__name__)  # unexpected failures, with their traceback, for the operator
 
 ACTIVE_STATES = ("new", "queued", "running", "evaluating")
 #: Live curve points kept per run; older points are thinned out beyond this.
 MAX_TRACE_POINTS = 2000
+GATE_POLL_SECONDS = 0.25
 
 
 class TrainingCancelled(Exception):
@@ -77,7 +80,7 @@ class TrainingGate:
         self._waiting: deque[object] = deque()
         self._holders: dict[int, object] = {}
 
-    def acquire(self, ticket: object, *, abandon: Callable[[], bool] = lambda: False, poll: float = 0.25) -> bool:
+    def acquire(self, ticket: object, *, abandon: Callable[[], bool] = lambda: False) -> bool:
         """Wait for a free slot; True once admitted, False if ``abandon()`` became True first."""
         with self._changed:
             self._waiting.append(ticket)
@@ -88,7 +91,7 @@ class TrainingGate:
                         return True
                     if abandon():
                         return False
-                    self._changed.wait(poll)
+                    self._changed.wait(GATE_POLL_SECONDS)  # abandon() is checked this often
             finally:
                 self._waiting.remove(ticket)
                 self._changed.notify_all()
@@ -153,7 +156,6 @@ class JobSnapshot:
     runs: tuple[TrainingRun, ...]
     error: str | None
     queue_position: int | None
-    started_at: float
     queue_wait: float | None = None
     watchers: int = 1
 
@@ -197,8 +199,6 @@ class TrainingJob:
         self._error: str | None = None
         self._queue: tuple[int | None, float | None] = (None, None)
         self._watchers = 1
-        self.error_traceback: str | None = None  # for logs; the page shows ``error``
-        self.started_at = time.time()
         self._owner_checked = self._owner_seen = time.monotonic()
 
     # --- control (any thread) ---
@@ -246,7 +246,6 @@ class TrainingJob:
                 runs=tuple(self._runs),
                 error=self._error,
                 queue_position=position,
-                started_at=self.started_at,
                 queue_wait=wait,
                 watchers=self._watchers,
             )
@@ -282,7 +281,7 @@ class TrainingJob:
             state, error = "failed", str(exc)
         except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
             state, error = "failed", f"Training failed: {type(exc).__name__}: {exc}"
-            self.error_traceback = traceback.format_exc()
+            logger.exception("Training job failed unexpectedly (the page shows: %s)", error)
         with self._lock:
             if state == "cancelled":
                 self._runs.clear()
@@ -321,7 +320,7 @@ class TrainingJob:
             elif kind in ("batch", "epoch") and "loss" in event:
                 self._add_trace_point(event)
                 if kind == "epoch":
-                    for key in ("loss", "accuracy", "val_loss", "val_accuracy"):
+                    for key in HISTORY_KEYS:
                         if key in event:
                             self._history.setdefault(key, []).append(event[key])
 

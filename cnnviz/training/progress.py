@@ -13,6 +13,8 @@ from typing import Any
 import keras
 import numpy as np
 
+from cnnviz.training.run import HISTORY_KEYS
+
 ProgressFn = Callable[[dict[str, Any]], None]
 StopFn = Callable[[], bool]
 
@@ -67,7 +69,7 @@ class TrainingProgress(keras.callbacks.Callback):
             for key in [k for k in logs if k.startswith("val_")]:
                 del logs[key]  # half an epoch's numbers would mislead EarlyStopping and the curves
         else:
-            for key, value in _floats(logs, ("loss", "accuracy", "val_loss", "val_accuracy")).items():
+            for key, value in _floats(logs, HISTORY_KEYS).items():
                 self.history.setdefault(key, []).append(value)
             self._emit({"event": "epoch", **self._position(self.steps - 1, validated=True),
                         **{key: values[-1] for key, values in self.history.items()}})

@@ -23,6 +23,7 @@ that trained ``recycle_after`` times or uses ``recycle_mb`` MB is restarted.
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 import uuid
@@ -39,6 +40,8 @@ from cnnviz.training.payload import from_payload
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.sharing import dataset_fingerprint, training_key, weights_fingerprint
 from cnnviz.training.store import RunStore
+
+logger = logging.getLogger(__name__)  # what the student sees as a plain message, with its traceback
 
 POLL_SECONDS = 0.2
 QUEUED_EVERY = 1.0  # seconds between two "queued" events of a waiting training
@@ -216,6 +219,8 @@ class TrainingService:
             shared.error = error
         except Exception as error:  # noqa: BLE001 - every failure must reach the watchers
             shared.error = _explain(error)
+            if shared.error is not error:  # the plain message replaces the worker's error: keep it in the log
+                logger.warning("Training %s lost its worker: %s", shared.key, shared.error, exc_info=error)
             if isinstance(shared.error, TrainingUnavailable):
                 with self._lock:
                     self._datasets.clear()  # what a dead worker held is gone
@@ -303,7 +308,7 @@ class TrainingService:
                     self._datasets.clear()
                 client.restart_workers([worker], timeout=120, raise_for_error=False)
         except Exception:  # noqa: BLE001 - recycling is housekeeping: the training result is already safe
-            pass
+            logger.warning("Could not recycle the training worker %s", worker, exc_info=True)
 
     def running(self) -> int:
         with self._lock:

@@ -13,7 +13,6 @@ from cnnviz.plots import matrix_table
 from cnnviz.plots.course import curves, probability_stem
 from cnnviz.ui.presentation import show_figure
 
-DIGITS = [str(d) for d in range(10)]
 LOGITS = (1.0, 0.5, 3.0, 0.0, -1.0)  # five classes' scores for the softmax playground
 RATES = (0.01, 0.1, 0.45, 0.9, 1.0, 1.1)
 

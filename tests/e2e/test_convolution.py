@@ -21,7 +21,7 @@ def test_stride_and_padding_change_the_output_size(page, app_url):
     page.locator('[data-testid="stRadio"]').filter(has_text="Padding").get_by_text("same", exact=True).click()
     wait_idle(page)
     assert page.locator(SIZE).inner_text() == "14 × 14 × 1"
-    assert page.get_by_text("asymmetric").count() >= 1
+    expect(page.get_by_text("asymmetric").first).to_be_visible()
     page.get_by_role("button", name="Step ▶").click()
     wait_idle(page)
     assert_no_exception(page)
@@ -52,9 +52,9 @@ def test_editing_a_grid_cell_changes_the_kernel(page, app_url):
     page.wait_for_timeout(500)  # the grid canvas settles its layout after it scrolls into view
     box = grid.bounding_box()
     page.mouse.click(box["x"] + box["width"] / 6, box["y"] + 46)  # select the first cell, under the header
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # the grid (a third-party canvas) draws its selection before it takes keys
     page.keyboard.type("5")  # typing on a selected cell opens its editor with that text
-    page.wait_for_timeout(300)
+    page.wait_for_timeout(300)  # and opens that editor before Enter can commit it
     page.keyboard.press("Enter")
     page.mouse.click(box["x"] + box["width"] + 40, box["y"] - 30)  # leave the grid: the edit is sent
     expect(products).to_contain_text("·5 +", timeout=20_000)

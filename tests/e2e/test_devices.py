@@ -63,7 +63,7 @@ def touch_stroke(page, points: list[tuple[float, float]], *, fingers: int = 1) -
     for x, y in points[1:]:
         session.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": touches(x, y)})
     session.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
-    page.wait_for_timeout(1500)
+    page.wait_for_timeout(1500)  # the drawing canvas (a third-party component) sends its strokes after a pause
     wait_idle(page)
 
 

@@ -15,14 +15,14 @@ def test_home_page_shows_every_step(page, app_url):
     assert_no_exception(page)
     assert "CNN Explorer" in page.locator("h1").first.inner_text()
     for step in STEPS:
-        assert page.get_by_text(step.title).count() >= 1
+        expect(page.get_by_text(step.title).first).to_be_visible()
 
 
 def test_every_page_renders_without_an_exception(page, app_url):
     for step in STEPS:
         goto(page, app_url, step.url_path)
         assert_no_exception(page)
-        assert page.locator("h1").count() >= 1, step.url_path
+        expect(page.locator("h1").first, step.url_path).to_be_visible()
 
 
 def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
@@ -31,7 +31,7 @@ def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
     draw_stroke(page, [(140, 50 + 10 * step) for step in range(19)])
     assert_no_exception(page)
     page.get_by_text(re.compile(r"Current image: Your drawing, 280×280×1")).wait_for(timeout=20_000)
-    assert page.get_by_text("280 × 280 × 1").count() >= 1
+    expect(page.get_by_text("280 × 280 × 1").first).to_be_visible()
     # The sidebar's picture is drawn after the page, so it names the drawing, not the sample it replaced.
     expect(page.locator('[data-testid="stSidebar"]').get_by_text("Your drawing", exact=True)).to_be_visible()
     assert page.locator('[data-testid="stSidebar"]').get_by_text("Sample:").count() == 0

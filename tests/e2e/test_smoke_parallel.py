@@ -8,6 +8,8 @@ the sidebar (the session and its image live on from page to page, as for a real 
 
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from cnnviz.ui.navigation import STEPS
 from tests.e2e.browser import assert_no_exception, wait_idle
 
@@ -36,7 +38,8 @@ def test_four_sessions_at_once_open_every_page_without_an_exception(browser, app
                     assert_no_exception(tab)
                 except AssertionError as error:
                     raise AssertionError(f"{where}: {error}") from None
-                assert tab.locator('[data-testid="stMainBlockContainer"] h1').count() >= 1, f"{where}: no title"
+                title = tab.locator('[data-testid="stMainBlockContainer"] h1').first
+                expect(title, f"{where}: no title").to_be_visible()
     finally:
         for context in contexts:
             context.close()

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import json
 import re
-import time
 import zipfile
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.browser import assert_no_exception, choose_segment, open_page, wait_idle
 
@@ -28,21 +28,14 @@ def training_page(page, app_url):
     return page
 
 
-def _wait_until(page, predicate, timeout: float = 240.0, what: str = "") -> None:
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        page.wait_for_timeout(500)
-
-
 def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     page = training_page
     page.get_by_role("slider", name="Epochs").press("End")  # 60 epochs of the quick digits recipe: long enough
     wait_idle(page)
     page.get_by_role("button", name="▶ Train").click()
-    _wait_until(page, lambda: page.evaluate(LIVE_POINTS) >= 2, what="the first live points")
+    page.wait_for_function(f"() => ({LIVE_POINTS})() >= 2", timeout=240_000)  # the first live points
     first = page.evaluate(LIVE_POINTS)
-    _wait_until(page, lambda: page.evaluate(LIVE_POINTS) >= first + 2, what="the chart to update")
+    page.wait_for_function(f"() => ({LIVE_POINTS})() >= {first + 2}", timeout=240_000)  # the chart updates
     progress = page.evaluate(PROGRESS)
     assert "/60 · batch" in progress and "images/s" in progress and "left" in progress
     # Away to another page and back: the training is still going, the live panel comes back.
@@ -50,7 +43,7 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     wait_idle(page)
     page.locator('[data-testid="stSidebarNav"]').get_by_text("6 · Training", exact=True).click()
     wait_idle(page)
-    _wait_until(page, lambda: "/60 · batch" in page.evaluate(PROGRESS), timeout=30, what="the running training")
+    expect(page.locator('[data-testid="stProgress"]')).to_contain_text("/60 · batch", timeout=30_000)
     page.get_by_role("button", name=re.compile(r"^Stop\b")).click()  # its name ends with the shortcut, Esc
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
     wait_idle(page)
@@ -72,13 +65,14 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
     box = plot.bounding_box()
     for true, predicted in ((4, 9), (7, 2), (3, 5)):  # cells that hold mistakes after any decent training
         page.mouse.click(box["x"] + box["width"] * (predicted + 0.5) / 10, box["y"] + box["height"] * (true + 0.5) / 10)
-        page.wait_for_timeout(1000)
-        wait_idle(page)
-        if choice.input_value() != before:
+        try:
+            expect(choice).not_to_have_value(before, timeout=10_000)  # the click's rerun picked that cell
             break
+        except AssertionError:  # a cell without mistakes: the choice stays, try the next one
+            wait_idle(page)
     chosen = choice.input_value()
     assert chosen != before and chosen.startswith(f"{true} predicted as {predicted}")
-    assert page.get_by_role("button", name="Inside", exact=True).count() >= 1
+    expect(page.get_by_role("button", name="Inside", exact=True).first).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the model (.zip)").click()
     path = download.value.path()

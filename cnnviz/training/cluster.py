@@ -1,7 +1,7 @@
 """The Dask cluster that trains: embedded in the web server by default, or an existing one.
 
 - Embedded (nothing configured): an in-process scheduler on 127.0.0.1 without a dashboard
-  (``LocalCluster(n_workers=0, processes=False, ...)``, see DESIGN.md "Dask inside Streamlit")
+  (``LocalCluster(n_workers=0, processes=False, ...)``, see docs/architecture.md, "Where trainings run")
   and ``$CNNVIZ_TRAINING_WORKERS`` (default 1) worker processes of one thread started as clean
   subprocesses (``python -m distributed.cli.dask_worker``, each with a nanny that restarts it),
   TensorFlow preloaded. They are ended by :meth:`TrainingCluster.close`, at interpreter exit,

@@ -38,7 +38,7 @@ def keep_keras_state() -> None:
     throws away the thread's Keras state, TensorFlow's default graph and kernel cache once per
     page refresh: the model is traced again and again and a 10-second training did not finish in
     minutes. Models are shared by the server's sessions anyway, so nothing here wants the global
-    state cleared (see DESIGN.md). Streamlit's matplotlib clean-up is kept. Idempotent.
+    state cleared (see docs/architecture.md). Streamlit's matplotlib clean-up is kept. Idempotent.
     """
     from streamlit.runtime.scriptrunner import script_runner
 

@@ -126,20 +126,22 @@ def test_changing_the_optimizer_suggests_its_learning_rate() -> None:
 
 
 def test_a_run_continues_for_more_epochs_and_a_repeat_is_reused(trained: AppTest) -> None:
-    first = trained.session_state["runs"][-1]
+    # The module's page is shared: earlier tests may have added runs. Continue the one really trained.
+    first, count = trained.session_state["runs"][0], len(trained.session_state["runs"])
+    trained.selectbox(key="tr_selected").set_value(first.label).run()
     trained.number_input(key="tr_more_epochs").set_value(2).run()
     trained.button(key="tr_continue").click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 2)
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 1)
     more = trained.session_state["runs"][-1]
     assert more.epochs_done == 3 and more.history["loss"][0] == first.history["loss"][0]
     assert more.label.endswith("· continued") and more.worker  # trained by a Dask worker
     # The same settings again: the finished run comes back from the store at once, and says so.
     _train_button(trained).click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 3)
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 2)
     assert trained.session_state["runs"][-1].reused == "stored"
     assert any("already trained on this server" in i.value for i in trained.info)
     trained.button(key="tr_own_copy").click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == 4)
+    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 3)
     own = trained.session_state["runs"][-1]
     assert own.reused == "" and own.config.seed != first.config.seed
 

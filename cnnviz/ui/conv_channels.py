@@ -1,5 +1,7 @@
 """The convolution page's last hands-on sections: one 3×3×3 filter on a colour image, and a 1-D convolution."""
 
+from typing import cast
+
 import numpy as np
 import streamlit as st
 
@@ -32,7 +34,7 @@ def colour_section(image: np.ndarray) -> None:
     bias = float(columns[3].number_input("Bias", -255.0, 255.0, 0.0, 1.0, key="conv_bias"))
     weights = np.stack(slices, axis=2)  # (3, 3, 3): rows, columns, input channel
     partials = [ops.conv2d(rgb[:, :, c], weights[:, :, c]) for c in range(3)]
-    combined = sum(partials) + bias
+    combined = cast(np.ndarray, sum(partials)) + bias
     as_layer = ops.conv2d(rgb, weights[:, :, :, None])[:, :, 0] + bias
     for column, name, partial in zip(st.columns(4), (*CHANNEL_NAMES, "sum"), (*partials, combined), strict=True):
         title = f"{name} channel ⋆ its slice" if name != "sum" else f"sum of the three + bias {bias:g}"

@@ -204,7 +204,7 @@ def kernel_and_maps(image: np.ndarray) -> None:
         except InputError as error:
             st.error(str(error))
 
-    if feature_map is not None:
+    if kernel is not None and feature_map is not None:
         st.header("2 · Input and feature map")
         output_section(x, kernel, feature_map, sliding, converted=x.shape[2] != image.shape[2])
         st.header("3 · One window, step by step")

@@ -81,6 +81,7 @@ def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np
 def _sample_picker(key: str) -> None:
     names = list(SAMPLES)
     label = state.image_label()
+    assert label is not None  # image_input() made sure there is an image, and set_image always labels it
     chosen = label.removeprefix("Sample: ") if label.startswith("Sample: ") else None
 
     def pick() -> None:

@@ -63,8 +63,8 @@ def show_filters(model, key: str) -> None:
                     f"({fan_in} of them): it adds up what it finds in every map of the layer before.")
     show_figure(plots.filter_grid(faces), width="stretch", key="inside_filters")
     same_size = {name: preset for name, preset in PRESETS.items() if preset.matrix.shape == (kh, kw)}
-    matches = [(k, inspection.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
-    matches = sorted((m for m in matches if m[1] is not None), key=lambda m: -abs(m[1].similarity))
+    found = [(k, inspection.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
+    matches = sorted(((k, m) for k, m in found if m is not None), key=lambda pair: -abs(pair[1].similarity))
     if not matches:
         st.caption(f"The Convolution page has no hand-made {kh}×{kw} kernel to compare with.")
         return

@@ -9,7 +9,9 @@ the stack is updated before the script reruns and every label and number is fres
 """
 
 import copy
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import TypedDict
 
 import streamlit as st
 
@@ -64,7 +66,7 @@ def replace_stack(stack: list[dict], shape: tuple[int, int, int]) -> None:
     state.set_input_shape(tuple(shape))
     ss["builder_ids"] = fresh_ids(len(stack))
     ss["builder_seen"] = copy.deepcopy(stack)
-    show_shape_in_widgets(tuple(shape))
+    show_shape_in_widgets(shape)
 
 
 def init_state() -> None:
@@ -221,13 +223,21 @@ def read(field: Field, key: str, c: dict):
     return ss.get(name, c[field.arg])
 
 
+class WidgetCallback(TypedDict):
+    """The keyword arguments every field widget shares: sync this layer on change, with the field's help."""
+
+    on_change: Callable[[int, int | None], None]
+    args: tuple[int, int | None]
+    help: str | None
+
+
 def draw(field: Field, uid: int, c: dict, branch: int | None = None) -> None:
     """The field's widget(s), showing the layer's value; any change calls :func:`sync` for this layer.
 
     ``branch`` is the index of a layer inside a Residual block's branch (its widgets sync into it).
     """
     name, value = f"{widget_key(uid, branch)}_{field.arg}", c[field.arg]
-    common = {"on_change": sync, "args": (uid, branch), "help": field.help}
+    common: WidgetCallback = {"on_change": sync, "args": (uid, branch), "help": field.help}
     if field.kind == "count":
         st.number_input(field.label, 1, None, value, key=name, **common)
     elif field.kind in ("pair", "stride"):

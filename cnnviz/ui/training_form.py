@@ -154,7 +154,7 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     source = st.radio("Network", sources, key="tr_source", on_change=_source_changed)
     if source == BUILDER:
         st.caption("The stack you built on the layer-builder page.")
-        return list(state.stack()), tuple(state.input_shape()), "your stack"
+        return list(state.stack()), state.input_shape(), "your stack"
     if source == RECIPE:
         name = st.selectbox("Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe",
                             on_change=_apply_recipe)
@@ -200,6 +200,7 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
                              "(choose “My classes”).") from None
     if name == UPLOADED:
         dataset = state.uploaded_dataset()
+        assert dataset is not None  # offered by _dataset_choice only while one is loaded
         if dataset.image_shape[:2] != (height, width):
             raise InputError(
                 f"Your uploaded images are {dataset.image_shape[0]}×{dataset.image_shape[1]} but the network "

@@ -77,7 +77,7 @@ CHANGED_JS = f"""([key, before]) => {{
 }}"""
 
 # The floor: a bare Streamlit page with the same kind of control and heat map as the convolution page.
-FLOOR_APP = f'''
+FLOOR_APP = f"""
 import numpy as np
 import plotly.graph_objects as go
 import streamlit as st
@@ -89,7 +89,7 @@ shown = image[::stride, ::stride]
 step = max(1, -(-shown.shape[0] // 160))
 cells = step * np.arange(-(-shown.shape[0] // step))
 st.plotly_chart(go.Figure(go.Heatmap(z=shown[::step, ::step], x=cells, y=cells)), key="conv_map")
-'''
+"""
 
 
 @dataclass(frozen=True)
@@ -153,10 +153,27 @@ class Server:
         data_dir = os.environ.get("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
         env = {**os.environ, "CNNVIZ_DATA_DIR": data_dir, "TF_CPP_MIN_LOG_LEVEL": "3"}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", self.script, "--server.port", str(self.port),
-             "--server.address", "127.0.0.1", "--server.headless", "true", "--server.fileWatcherType", "none",
-             "--browser.gatherUsageStats", "false"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                sys.executable,
+                "-m",
+                "streamlit",
+                "run",
+                self.script,
+                "--server.port",
+                str(self.port),
+                "--server.address",
+                "127.0.0.1",
+                "--server.headless",
+                "true",
+                "--server.fileWatcherType",
+                "none",
+                "--browser.gatherUsageStats",
+                "false",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
@@ -221,8 +238,11 @@ class Changes:
         return {f"{what}_median": statistics.median(values), f"{what}_worst": max(values)}
 
     def summary(self) -> dict[str, float]:
-        return {**self.row("change", self.latency), **self.row("server_cpu", self.server_cpu),
-                **self.row("browser_busy", self.browser_busy)}
+        return {
+            **self.row("change", self.latency),
+            **self.row("server_cpu", self.server_cpu),
+            **self.row("browser_busy", self.browser_busy),
+        }
 
 
 def cpu_seconds(pid: int) -> float:
@@ -261,8 +281,9 @@ def _stride_changes(page, server: Server, changes: int) -> Changes:
 
 def _photo_png() -> bytes:
     """A 512×512 RGB photo (the sunset sample, enlarged), PNG-encoded."""
-    photo = cv2.resize(load_sample("Photo: sunset (generated)"), (PHOTO_SIDE, PHOTO_SIDE),
-                       interpolation=cv2.INTER_CUBIC)
+    photo = cv2.resize(
+        load_sample("Photo: sunset (generated)"), (PHOTO_SIDE, PHOTO_SIDE), interpolation=cv2.INTER_CUBIC
+    )
     return cv2.imencode(".png", cv2.cvtColor(photo, cv2.COLOR_RGB2BGR))[1].tobytes()
 
 
@@ -270,7 +291,8 @@ def _upload_photo(page) -> None:
     page.get_by_role("radio", name="Upload", exact=True).first.click()
     wait_drawn(page)
     page.locator('[data-testid="stFileUploaderDropzoneInput"]').set_input_files(
-        {"name": "photo-512.png", "mimeType": "image/png", "buffer": _photo_png()})
+        {"name": "photo-512.png", "mimeType": "image/png", "buffer": _photo_png()}
+    )
     page.get_by_text(f"{PHOTO_SIDE}×{PHOTO_SIDE}×3").first.wait_for(timeout=60_000)
     wait_drawn(page)
 
@@ -326,16 +348,33 @@ def measure(changes: int = 8, trainings: int = 5, training_timeout_s: float = 60
     return results
 
 
-def _measure_app(page, server: Server, floor: dict[str, float], changes: int, trainings: int,
-                 training_timeout_s: float) -> list[Measure]:
+def _measure_app(
+    page, server: Server, floor: dict[str, float], changes: int, trainings: int, training_timeout_s: float
+) -> list[Measure]:
     bare = "bare Streamlit page"
     log("CNN Explorer: home, then every page")
-    results = [Measure("home: server answering → content on screen", _first_content(page, server), "s",
-                       HOME_TARGET, bare, floor["first"])]
+    results = [
+        Measure(
+            "home: server answering → content on screen",
+            _first_content(page, server),
+            "s",
+            HOME_TARGET,
+            bare,
+            floor["first"],
+        )
+    ]
     wait_drawn(page)
     for step in STEPS:
-        results.append(Measure(f"page {step.url_path}: navigation → drawn (first visit)",
-                               _visit(page, f"{server.url}/{step.url_path}"), "s", PAGE_TARGET, bare, floor["visit"]))
+        results.append(
+            Measure(
+                f"page {step.url_path}: navigation → drawn (first visit)",
+                _visit(page, f"{server.url}/{step.url_path}"),
+                "s",
+                PAGE_TARGET,
+                bare,
+                floor["visit"],
+            )
+        )
     results.append(Measure("server RSS after visiting every page", server.rss, "MB", RSS_TARGET, bare, floor["rss"]))
     pages_peak = server.peak_rss
     results.append(Measure("server peak RSS after visiting every page", pages_peak, "MB", RSS_TARGET))
@@ -345,12 +384,22 @@ def _measure_app(page, server: Server, floor: dict[str, float], changes: int, tr
     _upload_photo(page)
     change = _stride_changes(page, server, changes).summary()
     what = f"convolution {PHOTO_SIDE}×{PHOTO_SIDE}, stride click"
-    for key, label, target in (("change", "→ new feature map drawn", CHANGE_TARGET),
-                               ("server_cpu", ": server CPU for the rerun", ""),
-                               ("browser_busy", ": browser main-thread work until drawn", "")):
+    for key, label, target in (
+        ("change", "→ new feature map drawn", CHANGE_TARGET),
+        ("server_cpu", ": server CPU for the rerun", ""),
+        ("browser_busy", ": browser main-thread work until drawn", ""),
+    ):
         for kind in ("median", "worst"):
-            results.append(Measure(f"{what}{label} ({kind} of {changes})", change[f"{key}_{kind}"], "ms", target,
-                                   bare, floor[f"{key}_{kind}"]))
+            results.append(
+                Measure(
+                    f"{what}{label} ({kind} of {changes})",
+                    change[f"{key}_{kind}"],
+                    "ms",
+                    target,
+                    bare,
+                    floor[f"{key}_{kind}"],
+                )
+            )
     if trainings:
         results += _measure_trainings(page, server, trainings, training_timeout_s, pages_peak)
     return results
@@ -366,14 +415,27 @@ def _measure_trainings(page, server: Server, trainings: int, timeout_s: float, b
         _train_once(page, timeout_s)
         after.append((server.rss, server.peak_rss))
     label = "peak RSS before training (every page visited)"
-    results = [Measure("server peak RSS after every page and one training", after[0][1], "MB", RSS_TARGET,
-                       label, before)]
+    results = [
+        Measure("server peak RSS after every page and one training", after[0][1], "MB", RSS_TARGET, label, before)
+    ]
     if trainings > 1:
         results += [
-            Measure(f"server peak RSS after {trainings} trainings in a row", after[-1][1], "MB",
-                    "no growth beyond noise", "after one training", after[0][1]),
-            Measure(f"server RSS after {trainings} trainings in a row", after[-1][0], "MB",
-                    "no growth beyond noise", "after one training", after[0][0]),
+            Measure(
+                f"server peak RSS after {trainings} trainings in a row",
+                after[-1][1],
+                "MB",
+                "no growth beyond noise",
+                "after one training",
+                after[0][1],
+            ),
+            Measure(
+                f"server RSS after {trainings} trainings in a row",
+                after[-1][0],
+                "MB",
+                "no growth beyond noise",
+                "after one training",
+                after[0][0],
+            ),
         ]
     return results
 

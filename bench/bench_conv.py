@@ -39,8 +39,9 @@ class Row:
         return self.ours_ms / self.reference_ms
 
 
-def compare_ms(ours: Callable[[], object], reference: Callable[[], object], *, rounds: int = 15,
-               budget_s: float = 0.05) -> tuple[float, float]:
+def compare_ms(
+    ours: Callable[[], object], reference: Callable[[], object], *, rounds: int = 15, budget_s: float = 0.05
+) -> tuple[float, float]:
     """Best mean times (ms) of ``ours`` and ``reference``, timed in alternating rounds.
 
     Alternating means that a load spike from another process hits both sides alike.
@@ -82,16 +83,35 @@ def benchmark(rounds: int = 15) -> list[Row]:
     layer_strided = f"3→16 layer 3×3, {SIZE}×{SIZE}×3, stride 2"
     cases = [
         (photo, lambda: conv2d(image, blur, padding="same"), "cv2.filter2D", filter2d, "≤ 3×"),
-        (photo, lambda: conv2d(image, blur, padding="same"), "scipy.signal.convolve2d", scipy_per_channel,
-         "≤ 0.1×"),
-        (strided, lambda: conv2d(image, blur, stride=2, padding="same"), "cv2.filter2D full size, then every 2nd",
-         lambda: filter2d()[::2, ::2].copy(), "-"),
-        (wide_strided, lambda: conv2d(image, wide, stride=2, padding="same"), "cv2.filter2D full size, then every 2nd",
-         lambda: cv2.filter2D(image, -1, wide, borderType=cv2.BORDER_CONSTANT)[::2, ::2].copy(), "-"),
-        (layer_case, lambda: conv2d(image, layer, padding="same"), "tf.nn.conv2d (eager)",
-         lambda: tf.nn.conv2d(batch, layer_tf, 1, "SAME").numpy(), "≤ 1.5×"),
-        (layer_strided, lambda: conv2d(image, layer, stride=2, padding="same"), "tf.nn.conv2d (eager)",
-         lambda: tf.nn.conv2d(batch, layer_tf, 2, "SAME").numpy(), "-"),
+        (photo, lambda: conv2d(image, blur, padding="same"), "scipy.signal.convolve2d", scipy_per_channel, "≤ 0.1×"),
+        (
+            strided,
+            lambda: conv2d(image, blur, stride=2, padding="same"),
+            "cv2.filter2D full size, then every 2nd",
+            lambda: filter2d()[::2, ::2].copy(),
+            "-",
+        ),
+        (
+            wide_strided,
+            lambda: conv2d(image, wide, stride=2, padding="same"),
+            "cv2.filter2D full size, then every 2nd",
+            lambda: cv2.filter2D(image, -1, wide, borderType=cv2.BORDER_CONSTANT)[::2, ::2].copy(),
+            "-",
+        ),
+        (
+            layer_case,
+            lambda: conv2d(image, layer, padding="same"),
+            "tf.nn.conv2d (eager)",
+            lambda: tf.nn.conv2d(batch, layer_tf, 1, "SAME").numpy(),
+            "≤ 1.5×",
+        ),
+        (
+            layer_strided,
+            lambda: conv2d(image, layer, stride=2, padding="same"),
+            "tf.nn.conv2d (eager)",
+            lambda: tf.nn.conv2d(batch, layer_tf, 2, "SAME").numpy(),
+            "-",
+        ),
     ]
     rows = []
     for case, ours, name, reference, target in cases:

@@ -54,11 +54,24 @@ class ExternalCluster:
         self.address = f"tcp://127.0.0.1:{free_port()}"
         env = worker_environment()
         quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.processes = [subprocess.Popen([sys.executable, "-m", "distributed.cli.dask_scheduler", "--host",
-                                            "127.0.0.1", "--port", self.address.rsplit(":", 1)[1],
-                                            "--no-dashboard"], **quiet)]
-        self.processes += [subprocess.Popen(worker_command(self.address, name=f"bench-{i}"), **quiet)
-                           for i in range(workers)]
+        self.processes = [
+            subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "distributed.cli.dask_scheduler",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    self.address.rsplit(":", 1)[1],
+                    "--no-dashboard",
+                ],
+                **quiet,
+            )
+        ]
+        self.processes += [
+            subprocess.Popen(worker_command(self.address, name=f"bench-{i}"), **quiet) for i in range(workers)
+        ]
         from distributed import Client
 
         self.client = Client(self.address, set_as_default=False, timeout=60)
@@ -74,8 +87,7 @@ class ExternalCluster:
             process.wait(30)
 
 
-async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool = False,
-                       timeout: float = 900) -> dict:
+async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool = False, timeout: float = 900) -> dict:
     """One session: open Training, set the random start (and 1 epoch if ``tiny``), wait ``delay``, press Train,
     follow the live panel until the results show. Returns the timings and what the page said."""
     out: dict = {"seed": seed, "first_point": None, "result": None, "waiting_texts": [], "error": None}
@@ -131,15 +143,19 @@ def shared(count: int) -> None:
     """``--shared``: N sessions, identical settings, one task."""
     from distributed import get_task_stream
 
-    with tempfile.TemporaryDirectory() as store, ExternalCluster(1) as cluster, \
-            _server(store, CNNVIZ_DASK_SCHEDULER=cluster.address) as server:
+    with (
+        tempfile.TemporaryDirectory() as store,
+        ExternalCluster(1) as cluster,
+        _server(store, CNNVIZ_DASK_SCHEDULER=cluster.address) as server,
+    ):
         with get_task_stream(cluster.client) as stream:
             reference = asyncio.run(_press_train(server.port, seed=1))
             log(f"one training alone: click → results {reference['result']:.1f} s")
 
             async def crowd() -> list[dict]:
-                return await asyncio.gather(*(_press_train(server.port, seed=0, delay=random.uniform(0, 10))
-                                              for _ in range(count)))
+                return await asyncio.gather(
+                    *(_press_train(server.port, seed=0, delay=random.uniform(0, 10)) for _ in range(count))
+                )
 
             started = time.perf_counter()
             results = asyncio.run(crowd())
@@ -151,20 +167,29 @@ def shared(count: int) -> None:
     print(f"\n## {count} sessions press Train on the same settings within 10 s (external scheduler, 1 worker)\n")
     print(f"- training tasks run: {len(tasks)} (1 for the reference alone before, then the shared one)")
     print(f"- failures: {len(failures)} {failures[:3]}")
-    print(f"- click → first live point: p50 {statistics.median(firsts):.1f} s, p95 {p95(firsts):.1f} s "
-          f"({len(firsts)} of {count} saw live points; the others got the stored result at once)")
-    print(f"- click → results: p50 {statistics.median(ends):.1f} s, worst {max(ends):.1f} s; one training alone "
-          f"{reference['result']:.1f} s → worst / alone = {max(ends) / reference['result']:.2f}× (wall {wall:.0f} s)")
+    print(
+        f"- click → first live point: p50 {statistics.median(firsts):.1f} s, p95 {p95(firsts):.1f} s "
+        f"({len(firsts)} of {count} saw live points; the others got the stored result at once)"
+    )
+    print(
+        f"- click → results: p50 {statistics.median(ends):.1f} s, worst {max(ends):.1f} s; one training alone "
+        f"{reference['result']:.1f} s → worst / alone = {max(ends) / reference['result']:.2f}× (wall {wall:.0f} s)"
+    )
 
 
 def seeds(count: int) -> None:
     """``--seeds``: N different trainings queued on the embedded default, light pages meanwhile."""
     with tempfile.TemporaryDirectory() as store, _server(store) as server:
+
         async def run_all() -> tuple[list[dict], list[float], list[str]]:
             stop, times, failures = asyncio.Event(), [], []
             readers = [asyncio.create_task(_light_pages(server.port, stop, times, failures)) for _ in range(4)]
-            results = await asyncio.gather(*(_press_train(server.port, seed=100 + i, delay=random.uniform(0, 10),
-                                                          tiny=True, timeout=1800) for i in range(count)))
+            results = await asyncio.gather(
+                *(
+                    _press_train(server.port, seed=100 + i, delay=random.uniform(0, 10), tiny=True, timeout=1800)
+                    for i in range(count)
+                )
+            )
             stop.set()
             await asyncio.gather(*readers)
             return results, times, failures
@@ -180,8 +205,10 @@ def seeds(count: int) -> None:
     print(f"- sessions shown a place in line: {len(waited)}; of them with an estimated wait: {len(with_wait)}")
     if with_wait:
         print(f"  e.g. {with_wait[-1]['waiting_texts'][-1]!r}")
-    print(f"- light pages meanwhile: {len(times)} opens, p50 {statistics.median(times):.2f} s, p95 {p95(times):.2f} s, "
-          f"failures {len(light_failures)}")
+    print(
+        f"- light pages meanwhile: {len(times)} opens, p50 {statistics.median(times):.2f} s, p95 {p95(times):.2f} s, "
+        f"failures {len(light_failures)}"
+    )
 
 
 def in_a_row(count: int) -> None:
@@ -214,10 +241,14 @@ def in_a_row(count: int) -> None:
 
         asyncio.run(trainings())
     print(f"\n## {count} trainings in a row (embedded default, 1 epoch on 3,000 images each)\n")
-    print(f"- web server RSS after training 1: {rss[0]:.0f} MB, after {count}: {rss[-1]:.0f} MB "
-          f"(growth {rss[-1] - rss[0]:+.0f} MB, {(rss[-1] - rss[0]) / max(count - 1, 1):.2f} MB per training)")
-    print(f"- worker RSS after training 1: {workers[0]:.0f} MB, largest seen: {max(workers):.0f} MB "
-          "(a worker restarts between trainings above $CNNVIZ_WORKER_RECYCLE_MB, default 1500)")
+    print(
+        f"- web server RSS after training 1: {rss[0]:.0f} MB, after {count}: {rss[-1]:.0f} MB "
+        f"(growth {rss[-1] - rss[0]:+.0f} MB, {(rss[-1] - rss[0]) / max(count - 1, 1):.2f} MB per training)"
+    )
+    print(
+        f"- worker RSS after training 1: {workers[0]:.0f} MB, largest seen: {max(workers):.0f} MB "
+        "(a worker restarts between trainings above $CNNVIZ_WORKER_RECYCLE_MB, default 1500)"
+    )
 
 
 def external() -> None:
@@ -233,9 +264,12 @@ def external() -> None:
     from cnnviz.training.service import TrainingService
 
     digits = datasets.load("mnist")
-    stack = [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
-             {"type": "MaxPooling2D", "pool_size": 2}, {"type": "Flatten"},
-             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    stack = [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+        {"type": "MaxPooling2D", "pool_size": 2},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
     configs = [replace(EXPERIMENT_BASE, epochs=1, max_train_samples=1000, seed=seed) for seed in (1, 2, 3, 4)]
 
     def train_all(cluster: TrainingCluster) -> tuple[list, float]:
@@ -253,11 +287,15 @@ def external() -> None:
     embedded = TrainingCluster(workers=1).start()
     inside, inside_s = train_all(embedded)
     embedded.close()
-    same = [np.array_equal(a.test_probabilities, b.test_probabilities) and a.history == b.history
-            for a, b in zip(outside, inside, strict=True)]
+    same = [
+        np.array_equal(a.test_probabilities, b.test_probabilities) and a.history == b.history
+        for a, b in zip(outside, inside, strict=True)
+    ]
     print("\n## External cluster on loopback: scheduler + 2 workers, 4 different trainings\n")
-    print(f"- workers used: {sorted({run.worker for run in outside})} ({outside_s:.0f} s for all 4; "
-          f"embedded, 1 worker: {inside_s:.0f} s)")
+    print(
+        f"- workers used: {sorted({run.worker for run in outside})} ({outside_s:.0f} s for all 4; "
+        f"embedded, 1 worker: {inside_s:.0f} s)"
+    )
     print(f"- per training: {[run.worker.rsplit(':', 1)[1] for run in outside]}")
     print(f"- identical to the embedded default (history and test probabilities): {same}")
 
@@ -269,8 +307,10 @@ def main() -> None:
     parser.add_argument("--in-a-row", type=int, default=0)
     parser.add_argument("--external", action="store_true")
     args = parser.parse_args()
-    print(f"bench_dask on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
-          f"{time.strftime('%Y-%m-%d %H:%M')}")
+    print(
+        f"bench_dask on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
+        f"{time.strftime('%Y-%m-%d %H:%M')}"
+    )
     if args.shared:
         shared(args.shared)
     if args.seeds:

@@ -94,14 +94,16 @@ def run(data_dir: Path | None = None, cached_repeats: int = 3) -> list[dict[str,
                     _seconds(lambda name=name, options=options: datasets.load(name, **options))
                     for _ in range(cached_repeats)
                 )
-                rows.append({
-                    "benchmark": "dataset load",
-                    "dataset": label,
-                    "first_s": round(first, 3),
-                    "cached_s": round(cached, 3),
-                    "speedup": round(first / cached, 1),
-                    "bare_reference_s": round(_seconds(reference), 3) if reference else None,
-                })
+                rows.append(
+                    {
+                        "benchmark": "dataset load",
+                        "dataset": label,
+                        "first_s": round(first, 3),
+                        "cached_s": round(cached, 3),
+                        "speedup": round(first / cached, 1),
+                        "bare_reference_s": round(_seconds(reference), 3) if reference else None,
+                    }
+                )
     finally:
         for key, value in saved.items():
             if value is None:
@@ -116,8 +118,10 @@ def main() -> None:
     print(f"{'dataset':<38} {'first load (s)':>15} {'cached (s)':>11} {'speed-up':>9} {'bare read (s)':>14}")
     for row in rows:
         reference = f"{row['bare_reference_s']:.3f}" if row["bare_reference_s"] is not None else "–"
-        print(f"{row['dataset']:<38} {row['first_s']:>15.3f} {row['cached_s']:>11.3f} {row['speedup']:>8.1f}× "
-              f"{reference:>14}")
+        print(
+            f"{row['dataset']:<38} {row['first_s']:>15.3f} {row['cached_s']:>11.3f} {row['speedup']:>8.1f}× "
+            f"{reference:>14}"
+        )
 
 
 if __name__ == "__main__":

@@ -35,15 +35,19 @@ class ImportTime:
 def _run(statement: str) -> tuple[float, list[str]]:
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "PYTHONDONTWRITEBYTECODE": "1"}
     start = time.perf_counter()
-    result = subprocess.run([sys.executable, "-c", f"{statement}\n{REPORT}"], cwd=ROOT, env=env,
-                            capture_output=True, text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", f"{statement}\n{REPORT}"], cwd=ROOT, env=env, capture_output=True, text=True, check=True
+    )
     return time.perf_counter() - start, json.loads(result.stdout.strip().splitlines()[-1])
 
 
 def measure(rounds: int = 5) -> list[ImportTime]:
     """Median import seconds of our modules, NumPy + OpenCV and TensorFlow, start-up subtracted."""
-    statements = {OURS: f"import {OURS}", "numpy, cv2 (reference: the floor)": "import numpy, cv2",
-                  "tensorflow (reference)": "import tensorflow"}
+    statements = {
+        OURS: f"import {OURS}",
+        "numpy, cv2 (reference: the floor)": "import numpy, cv2",
+        "tensorflow (reference)": "import tensorflow",
+    }
     times: dict[str, list[float]] = {name: [] for name in ["", *statements]}
     heavy: dict[str, list[str]] = {}
     for statement in statements.values():
@@ -54,8 +58,9 @@ def measure(rounds: int = 5) -> list[ImportTime]:
             seconds, heavy[name] = _run(statement)
             times[name].append(seconds)
     startup = statistics.median(times.pop(""))
-    return [ImportTime(name, max(statistics.median(values) - startup, 0.0), heavy[name])
-            for name, values in times.items()]
+    return [
+        ImportTime(name, max(statistics.median(values) - startup, 0.0), heavy[name]) for name, values in times.items()
+    ]
 
 
 def format_table(rows: list[ImportTime]) -> str:

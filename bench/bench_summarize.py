@@ -57,13 +57,15 @@ def run(sizes: tuple[int, ...] = (8, 32), repeats: int = 300, keras_repeats: int
         to_keras(stack, INPUT_SHAPE)  # warm-up: TensorFlow import and first-call tracing
         summarize_ms = _median_ms(lambda stack=stack: summarize(stack, INPUT_SHAPE), repeats)
         keras_ms = _median_ms(lambda stack=stack: to_keras(stack, INPUT_SHAPE).count_params(), keras_repeats)
-        rows.append({
-            "benchmark": "summarize",
-            "layers": size,
-            "summarize_ms": round(summarize_ms, 3),
-            "keras_build_ms": round(keras_ms, 1),
-            "keras_over_summarize": round(keras_ms / summarize_ms),
-        })
+        rows.append(
+            {
+                "benchmark": "summarize",
+                "layers": size,
+                "summarize_ms": round(summarize_ms, 3),
+                "keras_build_ms": round(keras_ms, 1),
+                "keras_over_summarize": round(keras_ms / summarize_ms),
+            }
+        )
     return rows
 
 
@@ -71,8 +73,10 @@ def main() -> None:
     rows = run()
     print(f"{'layers':>6} {'summarize (ms, median)':>24} {'Keras build (ms, median)':>26} {'ratio':>7}")
     for row in rows:
-        print(f"{row['layers']:>6} {row['summarize_ms']:>24.3f} {row['keras_build_ms']:>26.1f} "
-              f"{row['keras_over_summarize']:>6}×")
+        print(
+            f"{row['layers']:>6} {row['summarize_ms']:>24.3f} {row['keras_build_ms']:>26.1f} "
+            f"{row['keras_over_summarize']:>6}×"
+        )
 
 
 if __name__ == "__main__":

@@ -44,8 +44,15 @@ CALIBRATION = ("LeNet-5", "MNIST CNN", "Fashion-MNIST CNN", "NEU CNN 64x64 (fast
 
 def _subset(images: int) -> datasets.Dataset:
     full = datasets.load("fashion_mnist")
-    return datasets.Dataset(full.x_train[:images], full.y_train[:images], full.x_test[:2000], full.y_test[:2000],
-                            list(full.class_names), source=f"{images:,} Fashion-MNIST images", name="fashion_mnist")
+    return datasets.Dataset(
+        full.x_train[:images],
+        full.y_train[:images],
+        full.x_test[:2000],
+        full.y_test[:2000],
+        list(full.class_names),
+        source=f"{images:,} Fashion-MNIST images",
+        name="fashion_mnist",
+    )
 
 
 def _bare(stack: list, data: datasets.Dataset, config: TrainConfig) -> tuple[float, float]:
@@ -57,11 +64,21 @@ def _bare(stack: list, data: datasets.Dataset, config: TrainConfig) -> tuple[flo
     x = data.x_train.astype(np.float32) / 255
     keras.utils.set_random_seed(config.seed)
     model = architecture.to_keras(stack, data.image_shape)
-    model.compile(optimizer=keras.optimizers.Adam(config.learning_rate), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=keras.optimizers.Adam(config.learning_rate),
+        loss="sparse_categorical_crossentropy",
+        metrics=["accuracy"],
+    )
     fit_started = time.perf_counter()
-    model.fit(x[fit_idx], data.y_train[fit_idx], batch_size=config.batch_size, epochs=config.epochs, verbose=0,
-              shuffle=True, validation_data=(x[val_idx], data.y_train[val_idx]))
+    model.fit(
+        x[fit_idx],
+        data.y_train[fit_idx],
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        verbose=0,
+        shuffle=True,
+        validation_data=(x[val_idx], data.y_train[val_idx]),
+    )
     fit_seconds = time.perf_counter() - fit_started
     model.predict(data.x_test.astype(np.float32) / 255, batch_size=500, verbose=0)
     return fit_seconds, time.perf_counter() - started
@@ -90,11 +107,15 @@ def overhead(images: int, epochs: int, repeats: int, batch_size: int) -> list[di
     for what, column in (("fit", 0), ("end to end", 1)):
         ours = statistics.median(t[column] for t in times["ours"])
         bare = statistics.median(t[column] for t in times["bare"])
-        rows.append({
-            "measure": f"{what}: {STACK_NAME}, {images:,} images × {epochs} epochs, batch {batch_size}",
-            "ours (img/s)": f"{trained / ours:,.0f}", "bare keras (img/s)": f"{trained / bare:,.0f}",
-            "ours / bare": f"{bare / ours:.3f}×", "repeats": repeats,
-        })
+        rows.append(
+            {
+                "measure": f"{what}: {STACK_NAME}, {images:,} images × {epochs} epochs, batch {batch_size}",
+                "ours (img/s)": f"{trained / ours:,.0f}",
+                "bare keras (img/s)": f"{trained / bare:,.0f}",
+                "ours / bare": f"{bare / ours:.3f}×",
+                "repeats": repeats,
+            }
+        )
     return rows
 
 
@@ -115,8 +136,13 @@ def defaults(images: int) -> list[dict[str, Any]]:
             inputs: dict[str, Any] = {"x": x, "y": data.y_train, "batch_size": batch, "shuffle": True}
         else:
             scale = lambda images, labels: (tf.cast(images, tf.float32) / 255.0, labels)  # noqa: E731
-            inputs = {"x": tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
-                      .shuffle(len(data.y_train), seed=0).batch(batch).map(scale).prefetch(2)}
+            inputs = {
+                "x": tf.data.Dataset.from_tensor_slices((data.x_train, data.y_train))
+                .shuffle(len(data.y_train), seed=0)
+                .batch(batch)
+                .map(scale)
+                .prefetch(2)
+            }
         model.fit(epochs=1, verbose=0, **inputs)  # traces the graph
         started = time.perf_counter()
         model.fit(epochs=1, verbose=0, **inputs)
@@ -124,10 +150,24 @@ def defaults(images: int) -> list[dict[str, Any]]:
 
     rows = []
     for batch in (32, 64, 128, 256):
-        rows.append({"measure": f"bare fit, batch {batch}, NumPy float32", "ours (img/s)": "",
-                     "bare keras (img/s)": f"{speed(batch, 'numpy'):,.0f}", "ours / bare": "", "repeats": 1})
-    rows.append({"measure": "bare fit, batch 64, tf.data uint8 → float32 map", "ours (img/s)": "",
-                 "bare keras (img/s)": f"{speed(64, 'tf.data'):,.0f}", "ours / bare": "", "repeats": 1})
+        rows.append(
+            {
+                "measure": f"bare fit, batch {batch}, NumPy float32",
+                "ours (img/s)": "",
+                "bare keras (img/s)": f"{speed(batch, 'numpy'):,.0f}",
+                "ours / bare": "",
+                "repeats": 1,
+            }
+        )
+    rows.append(
+        {
+            "measure": "bare fit, batch 64, tf.data uint8 → float32 map",
+            "ours (img/s)": "",
+            "bare keras (img/s)": f"{speed(64, 'tf.data'):,.0f}",
+            "ours / bare": "",
+            "repeats": 1,
+        }
+    )
     return rows
 
 
@@ -154,16 +194,27 @@ def calibration(images: int) -> list[dict[str, Any]]:
     # seconds per image = 3 × MACs / speed + fixed  →  least squares for (1 / speed, fixed)
     design = np.array([[3 * macs, 1.0] for _, macs, _ in measured])
     (inverse_speed, fixed), *_ = np.linalg.lstsq(design, np.array([p for *_, p in measured]), rcond=None)
-    rows = [{
-        "measure": f"estimate check: {name} ({macs / 1e6:.1f} M MACs)", "ours (img/s)": "",
-        "bare keras (img/s)": f"{1 / per_image:,.0f}",
-        "ours / bare": f"estimate {1 / epoch_seconds(macs, 1):,.0f} img/s", "repeats": 1,
-    } for name, macs, per_image in measured]
-    rows.append({"measure": "fitted estimate constants", "ours (img/s)": "",
-                 "bare keras (img/s)": f"{1 / inverse_speed / 1e9:.1f} G training MACs/s, {fixed * 1e6:.0f} µs/image"
-                 if inverse_speed > 0 else "fit failed (noisy machine)",
-                 "ours / bare": f"in use: {TRAIN_MACS_PER_SECOND / 1e9:.0f} G, {SECONDS_PER_IMAGE * 1e6:.0f} µs",
-                 "repeats": 1})
+    rows = [
+        {
+            "measure": f"estimate check: {name} ({macs / 1e6:.1f} M MACs)",
+            "ours (img/s)": "",
+            "bare keras (img/s)": f"{1 / per_image:,.0f}",
+            "ours / bare": f"estimate {1 / epoch_seconds(macs, 1):,.0f} img/s",
+            "repeats": 1,
+        }
+        for name, macs, per_image in measured
+    ]
+    rows.append(
+        {
+            "measure": "fitted estimate constants",
+            "ours (img/s)": "",
+            "bare keras (img/s)": f"{1 / inverse_speed / 1e9:.1f} G training MACs/s, {fixed * 1e6:.0f} µs/image"
+            if inverse_speed > 0
+            else "fit failed (noisy machine)",
+            "ours / bare": f"in use: {TRAIN_MACS_PER_SECOND / 1e9:.0f} G, {SECONDS_PER_IMAGE * 1e6:.0f} µs",
+            "repeats": 1,
+        }
+    )
     return rows
 
 
@@ -174,8 +225,15 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     rows = overhead(images, epochs=2, repeats=repeats, batch_size=64)
     rows += defaults(images)
     rows += calibration(images)
-    rows.append({"measure": "1-minute load average before → after", "ours (img/s)": "", "bare keras (img/s)": "",
-                 "ours / bare": f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs", "repeats": ""})
+    rows.append(
+        {
+            "measure": "1-minute load average before → after",
+            "ours (img/s)": "",
+            "bare keras (img/s)": "",
+            "ours / bare": f"{load:.1f} → {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs",
+            "repeats": "",
+        }
+    )
     return rows
 
 

@@ -126,8 +126,9 @@ class Recorder:
         self.failed[action] += 1
         self.failures.append(f"{who} · {action}: {reason}")
 
-    async def act(self, who: str, action: str, do: Callable[[], Awaitable[Run]], session: Session,
-                  *, fetch_media: bool) -> Run:
+    async def act(
+        self, who: str, action: str, do: Callable[[], Awaitable[Run]], session: Session, *, fetch_media: bool
+    ) -> Run:
         """Run one action; a page exception or a broken image counts as a failure, a SessionError is re-raised."""
         cpu_before = cpu_seconds(self.server_pid) if self.server_pid else 0.0
         try:
@@ -155,8 +156,19 @@ class Recorder:
             page = action.split(":")[0]
             p95 = statistics.quantiles(times, n=20, method="inclusive")[-1] if len(times) > 1 else times[0]
             cpu = statistics.median(self.cpu[action]) if self.cpu[action] else None
-            rows.append(Row(sessions, action, len(times), statistics.median(times), p95, max(times),
-                            self.failed[action], _page_of(page) in LIGHT_PAGES, cpu))
+            rows.append(
+                Row(
+                    sessions,
+                    action,
+                    len(times),
+                    statistics.median(times),
+                    p95,
+                    max(times),
+                    self.failed[action],
+                    _page_of(page) in LIGHT_PAGES,
+                    cpu,
+                )
+            )
         return rows
 
 
@@ -171,15 +183,29 @@ def _label(page: str) -> str:
 # ---- what one student does -----------------------------------------------------------------
 
 CHANGES = {  # page -> (action name, widget label, kind, value for round r)
-    "convolution": [("stride", "Stride (step between windows)", "number_input", lambda r: 2 + r % 2),
-                    ("dilation", "Dilation", "number_input", lambda r: 2)],
-    "layer_builder": [("filters", "Filters", "number_input", lambda r: 16 + 8 * r),
-                      ("units", "Units (neurons)", "number_input", lambda r: 32 + 16 * r)],
+    "convolution": [
+        ("stride", "Stride (step between windows)", "number_input", lambda r: 2 + r % 2),
+        ("dilation", "Dilation", "number_input", lambda r: 2),
+    ],
+    "layer_builder": [
+        ("filters", "Filters", "number_input", lambda r: 16 + 8 * r),
+        ("units", "Units (neurons)", "number_input", lambda r: 32 + 16 * r),
+    ],
 }
 
 
-async def student(port: int, index: int, pages: list[str], rounds: int, think: float, recorder: Recorder,
-                  *, timeout: float, fetch_media: bool, start_delay: float) -> None:
+async def student(
+    port: int,
+    index: int,
+    pages: list[str],
+    rounds: int,
+    think: float,
+    recorder: Recorder,
+    *,
+    timeout: float,
+    fetch_media: bool,
+    start_delay: float,
+) -> None:
     """One session: every page ``rounds`` times, changing controls on the convolution and builder pages."""
     rng = random.Random(index)
     who = f"session {index}"
@@ -189,17 +215,22 @@ async def student(port: int, index: int, pages: list[str], rounds: int, think: f
             for round_ in range(rounds):
                 for page in pages:
                     await asyncio.sleep(think * rng.uniform(0.5, 1.5))
-                    run = await recorder.act(who, f"{_label(page)}: open", partial(session.open, page),
-                                             session, fetch_media=fetch_media)
+                    run = await recorder.act(
+                        who, f"{_label(page)}: open", partial(session.open, page), session, fetch_media=fetch_media
+                    )
                     for name, label, kind, value in CHANGES.get(page, []):
                         if not run.has_widget(label, kind):
                             recorder.fail(who, f"{_label(page)}: {name}", f"no {kind} labelled {label!r}")
                             continue
                         await asyncio.sleep(think * rng.uniform(0.5, 1.5))
                         widget = run.widget(label, kind)
-                        run = await recorder.act(who, f"{_label(page)}: {name}",
-                                                 partial(session.set, widget, value(round_)),
-                                                 session, fetch_media=fetch_media)
+                        run = await recorder.act(
+                            who,
+                            f"{_label(page)}: {name}",
+                            partial(session.set, widget, value(round_)),
+                            session,
+                            fetch_media=fetch_media,
+                        )
             if session.background_exceptions:
                 recorder.fail(who, "background runs", "; ".join(session.background_exceptions))
     except SessionError:
@@ -210,6 +241,7 @@ async def student(port: int, index: int, pages: list[str], rounds: int, think: f
 
 # ---- the one training that runs meanwhile ---------------------------------------------------
 
+
 async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout: float) -> str:
     """Open the training page and click its start button; keep the tab open (answering the progress
     polls) until ``stop``, clicking again whenever a training ends, so one always runs meanwhile."""
@@ -217,17 +249,22 @@ async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout
     started, finished = 0, 0
     try:
         async with Session(port, timeout=timeout) as session:
-            run = await recorder.act(who, "training: open (trainer)", partial(session.open, "training"),
-                                     session, fetch_media=False)
+            run = await recorder.act(
+                who, "training: open (trainer)", partial(session.open, "training"), session, fetch_media=False
+            )
             estimate = next((found[0] for text in run.texts if (found := ESTIMATE.search(text))), "no estimate shown")
             while not stop.is_set():
-                buttons = [w for w in session.last_run.widgets if w.kind == "button"
-                           and START_BUTTON.search(w.label) and "stop" not in w.label.lower()]
+                buttons = [
+                    w
+                    for w in session.last_run.widgets
+                    if w.kind == "button" and START_BUTTON.search(w.label) and "stop" not in w.label.lower()
+                ]
                 if not buttons:
                     recorder.fail(who, "training: start", "no start/train button on the training page")
                     break
-                await recorder.act(who, "training: start", partial(session.set, buttons[0], True), session,
-                                   fetch_media=False)
+                await recorder.act(
+                    who, "training: start", partial(session.set, buttons[0], True), session, fetch_media=False
+                )
                 started += 1
                 if not session.polling:
                     recorder.fail(who, "training: start", "the page does not poll any progress after the click")
@@ -243,12 +280,14 @@ async def trainer(port: int, recorder: Recorder, stop: asyncio.Event, *, timeout
                 recorder.fail(who, "training: progress", "; ".join(session.background_exceptions))
     except SessionError as error:
         return f"broken: {error}"
-    return (f"{started} started ({finished} finished; the page estimated {estimate.lower()}); "
-            f"{session.fragment_runs} progress polls"
-            + (f"; last: {progress!r}" if progress else ""))
+    return (
+        f"{started} started ({finished} finished; the page estimated {estimate.lower()}); "
+        f"{session.fragment_runs} progress polls" + (f"; last: {progress!r}" if progress else "")
+    )
 
 
 # ---- one session count ------------------------------------------------------------------------
+
 
 class ServerSampler:
     """Samples the server's resident memory every ``period`` seconds (``peak``, MB) and its CPU use."""
@@ -289,8 +328,19 @@ async def warm_up(port: int, timeout: float) -> tuple[float, list[str]]:
     return time.perf_counter() - start, [p for p in PAGES if p not in present]
 
 
-async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training: bool, think: float,
-                    timeout: float, max_seconds: float, fetch_media: bool, ramp: float) -> Level:
+async def run_level(
+    port: int,
+    pid: int,
+    sessions: int,
+    *,
+    rounds: int,
+    training: bool,
+    think: float,
+    timeout: float,
+    max_seconds: float,
+    fetch_media: bool,
+    ramp: float,
+) -> Level:
     """Warm up, then ``sessions`` students (and the trainer) at once on the server at ``port``."""
     level = Level(sessions)
     recorder = Recorder(server_pid=pid if sessions == 1 and not training else None)
@@ -304,8 +354,20 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
         elif training:
             level.training = "skipped: the app has no training page yet"
         start, cpu_start = time.perf_counter(), cpu_seconds(pid)
-        students = [student(port, i, pages, rounds, think, recorder, timeout=timeout, fetch_media=fetch_media,
-                            start_delay=ramp * i / sessions) for i in range(sessions)]
+        students = [
+            student(
+                port,
+                i,
+                pages,
+                rounds,
+                think,
+                recorder,
+                timeout=timeout,
+                fetch_media=fetch_media,
+                start_delay=ramp * i / sessions,
+            )
+            for i in range(sessions)
+        ]
         try:
             await asyncio.wait_for(asyncio.gather(*students), max_seconds)
         except TimeoutError:
@@ -328,9 +390,18 @@ async def run_level(port: int, pid: int, sessions: int, *, rounds: int, training
     return level
 
 
-def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, training: bool = True,
-            think: float = 1.0, timeout: float = 60.0, max_seconds: float = 600.0,
-            fetch_media: bool = True, ramp: float = 3.0, baseline: bool = True) -> list[Level]:
+def measure(
+    session_counts: tuple[int, ...] = (8, 16),
+    *,
+    rounds: int = 2,
+    training: bool = True,
+    think: float = 1.0,
+    timeout: float = 60.0,
+    max_seconds: float = 600.0,
+    fetch_media: bool = True,
+    ramp: float = 3.0,
+    baseline: bool = True,
+) -> list[Level]:
     """Run the load test at each session count, each on a fresh server; returns what it measured.
 
     ``baseline`` first runs one session alone without training: the reference for the same
@@ -343,9 +414,20 @@ def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, train
     levels = []
     for sessions, with_training, is_baseline in plan:
         with Server() as server:
-            level = asyncio.run(run_level(
-                server.port, server.process.pid, sessions, rounds=rounds, training=with_training, think=think,
-                timeout=timeout, max_seconds=max_seconds, fetch_media=fetch_media, ramp=ramp))
+            level = asyncio.run(
+                run_level(
+                    server.port,
+                    server.process.pid,
+                    sessions,
+                    rounds=rounds,
+                    training=with_training,
+                    think=think,
+                    timeout=timeout,
+                    max_seconds=max_seconds,
+                    fetch_media=fetch_media,
+                    ramp=ramp,
+                )
+            )
         level.baseline = is_baseline
         levels.append(level)
     return levels
@@ -353,35 +435,48 @@ def measure(session_counts: tuple[int, ...] = (8, 16), *, rounds: int = 2, train
 
 # ---- report -------------------------------------------------------------------------------------
 
+
 def format_table(levels: list[Level]) -> str:
     """Markdown: one row per session count and page/action, then one summary row per session count."""
     order = {name: i for i, name in enumerate(_action_order())}
-    lines = ["| sessions | page: action | runs | p50 s | p95 s | worst s | failures | target | server CPU s/run |",
-             "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |"]
+    lines = [
+        "| sessions | page: action | runs | p50 s | p95 s | worst s | failures | target | server CPU s/run |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: |",
+    ]
     for level in levels:
         for row in sorted(level.rows, key=lambda r: order.get(r.name, len(order))):
             cpu = "" if row.cpu is None else f"{row.cpu:.2f}"
-            lines.append(f"| {level.name} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
-                         f"{row.worst:.2f} | {row.failures} | {row.target} | {cpu} |")
-    lines += ["", "| sessions | failures | server peak RSS | wall time | server CPU during load | "
-                  f"server CPU {IDLE_GRACE_S:g}–{IDLE_GRACE_S + IDLE_WINDOW_S:g} s after every tab closed | "
-                  "warm-up (1 session, every page) | machine load average | goals met |",
-              "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |"]
+            lines.append(
+                f"| {level.name} | {row.name} | {row.runs} | {row.p50:.2f} | {row.p95:.2f} | "
+                f"{row.worst:.2f} | {row.failures} | {row.target} | {cpu} |"
+            )
+    lines += [
+        "",
+        "| sessions | failures | server peak RSS | wall time | server CPU during load | "
+        f"server CPU {IDLE_GRACE_S:g}–{IDLE_GRACE_S + IDLE_WINDOW_S:g} s after every tab closed | "
+        "warm-up (1 session, every page) | machine load average | goals met |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- |",
+    ]
     for level in levels:
-        lines.append(f"| {level.name} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | {level.seconds:.0f} s | "
-                     f"{level.cores_busy:.2f} cores | {_cores(level.cores_after_close)} | "
-                     f"{level.warmup_seconds:.1f} s | {level.load_average:.1f} | {'yes' if level.ok else 'NO'} |")
+        lines.append(
+            f"| {level.name} | {len(level.failures)} | {level.peak_rss_mb:,.0f} MB | {level.seconds:.0f} s | "
+            f"{level.cores_busy:.2f} cores | {_cores(level.cores_after_close)} | "
+            f"{level.warmup_seconds:.1f} s | {level.load_average:.1f} | {'yes' if level.ok else 'NO'} |"
+        )
     lines.append("")
     for level in levels:
         if level.baseline:
             pass_cpu = sum(row.cpu or 0.0 for row in level.rows)
-            lines.append(f"- {level.name}: one pass of a student (every page once, 4 control changes) costs "
-                         f"{pass_cpu:.1f} s of server CPU; N students doing one pass every T seconds keep "
-                         f"N × {pass_cpu:.1f} / T cores busy (2 on Community Cloud)")
+            lines.append(
+                f"- {level.name}: one pass of a student (every page once, 4 control changes) costs "
+                f"{pass_cpu:.1f} s of server CPU; N students doing one pass every T seconds keep "
+                f"N × {pass_cpu:.1f} / T cores busy (2 on Community Cloud)"
+            )
         lines.append(f"- {level.name}: training meanwhile: {level.training}")
         if level.missing_pages:
-            lines.append(f"- {level.name}: pages not in the app (not visited): "
-                         f"{', '.join(map(_label, level.missing_pages))}")
+            lines.append(
+                f"- {level.name}: pages not in the app (not visited): {', '.join(map(_label, level.missing_pages))}"
+            )
         lines += [f"- {level.name}: FAILED {failure}" for failure in level.failures[:20]]
         if len(level.failures) > 20:
             lines.append(f"- {level.name}: … and {len(level.failures) - 20} more failures")
@@ -404,22 +499,39 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--sessions", type=int, nargs="+", default=[8, 16], help="concurrent sessions (≤ 32)")
     parser.add_argument("--rounds", type=int, default=2, help="times each session visits every page")
-    parser.add_argument("--training", action=argparse.BooleanOptionalAction, default=True,
-                        help="one extra session starts a training on the training page meanwhile")
+    parser.add_argument(
+        "--training",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="one extra session starts a training on the training page meanwhile",
+    )
     parser.add_argument("--think", type=float, default=1.0, help="mean pause between actions, seconds")
     parser.add_argument("--timeout", type=float, default=60.0, help="longest acceptable script run, seconds")
     parser.add_argument("--max-seconds", type=float, default=600.0, help="time limit per session count")
     parser.add_argument("--no-media", action="store_true", help="do not fetch the pages' images")
-    parser.add_argument("--baseline", action=argparse.BooleanOptionalAction, default=True,
-                        help="first measure one session alone, without training (the same-run reference)")
+    parser.add_argument(
+        "--baseline",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="first measure one session alone, without training (the same-run reference)",
+    )
     args = parser.parse_args(argv)
     started = time.perf_counter()
-    levels = measure(tuple(args.sessions), rounds=args.rounds, training=args.training, think=args.think,
-                     timeout=args.timeout, max_seconds=args.max_seconds, fetch_media=not args.no_media,
-                     baseline=args.baseline)
+    levels = measure(
+        tuple(args.sessions),
+        rounds=args.rounds,
+        training=args.training,
+        think=args.think,
+        timeout=args.timeout,
+        max_seconds=args.max_seconds,
+        fetch_media=not args.no_media,
+        baseline=args.baseline,
+    )
     print(format_table(levels))
-    print(f"\n{os.cpu_count()} CPU cores; think time {args.think:g} s (0.5–1.5×); {args.rounds} rounds; "
-          f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end")
+    print(
+        f"\n{os.cpu_count()} CPU cores; think time {args.think:g} s (0.5–1.5×); {args.rounds} rounds; "
+        f"total {time.perf_counter() - started:.0f} s; load average {os.getloadavg()[0]:.1f} at the end"
+    )
 
 
 if __name__ == "__main__":

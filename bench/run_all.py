@@ -66,10 +66,14 @@ class Section:
         if self.error:
             lines.append(f"**Not measured:** {self.error}")
         if self.rows:
-            lines += ["| measure | ours | reference (same run) | ours / reference | target | met |",
-                      "| --- | ---: | --- | ---: | --- | :---: |"]
-            lines += [f"| {r.measure} | {r.ours} | {r.reference} | {r.ratio} | {r.target} | {_mark(r.met)} |"
-                      for r in self.rows]
+            lines += [
+                "| measure | ours | reference (same run) | ours / reference | target | met |",
+                "| --- | ---: | --- | ---: | --- | :---: |",
+            ]
+            lines += [
+                f"| {r.measure} | {r.ours} | {r.reference} | {r.ratio} | {r.target} | {_mark(r.met)} |"
+                for r in self.rows
+            ]
         if self.text:
             lines.append(self.text)
         return "\n".join(lines)
@@ -87,34 +91,61 @@ def _ratio_target_met(ratio: float, target: str) -> bool | None:
 
 # ---- sections: each adapter calls one benchmark module and turns its rows into Rows ----------------
 
+
 def imports_section() -> Section:
     import bench_imports
 
     rows = bench_imports.measure()
     ours, floor, tensorflow = rows
     reference = f"{floor.seconds:.2f} s ({floor.modules.split(' (')[0]}); {tensorflow.seconds:.2f} s (tensorflow)"
-    return Section("Imports: the maths of the light pages", "python bench/bench_imports.py", [
-        Row(f"`import {ours.modules}` (fresh interpreter)", f"{ours.seconds:.2f} s", reference,
-            f"{ours.seconds / floor.seconds:.2f}× numpy+cv2", "< 1 s", ours.seconds < 1),
-        Row("…imports TensorFlow or Keras", ", ".join(ours.heavy) or "no", "", "", "no", not ours.heavy),
-    ])
+    return Section(
+        "Imports: the maths of the light pages",
+        "python bench/bench_imports.py",
+        [
+            Row(
+                f"`import {ours.modules}` (fresh interpreter)",
+                f"{ours.seconds:.2f} s",
+                reference,
+                f"{ours.seconds / floor.seconds:.2f}× numpy+cv2",
+                "< 1 s",
+                ours.seconds < 1,
+            ),
+            Row("…imports TensorFlow or Keras", ", ".join(ours.heavy) or "no", "", "", "no", not ours.heavy),
+        ],
+    )
 
 
 def conv_section() -> Section:
     import bench_conv
 
-    rows = [Row(f"{r.case}", f"{r.ours_ms:.2f} ms", f"{r.reference_ms:.2f} ms ({r.reference})", f"{r.ratio:.2f}×",
-                r.target, _ratio_target_met(r.ratio, r.target)) for r in bench_conv.benchmark()]
+    rows = [
+        Row(
+            f"{r.case}",
+            f"{r.ours_ms:.2f} ms",
+            f"{r.reference_ms:.2f} ms ({r.reference})",
+            f"{r.ratio:.2f}×",
+            r.target,
+            _ratio_target_met(r.ratio, r.target),
+        )
+        for r in bench_conv.benchmark()
+    ]
     return Section("Convolution: `cnnviz.ops.conv2d`", "python bench/bench_conv.py", rows)
 
 
 def summarize_section() -> Section:
     import bench_summarize
 
-    rows = [Row(f"`summarize`, {r['layers']}-layer stack on 224×224×3", f"{r['summarize_ms']:.3f} ms",
-                f"{r['keras_build_ms']:.1f} ms (Keras: build the same model)",
-                f"{r['summarize_ms'] / r['keras_build_ms']:.4f}×", "≪ 20 ms", r["summarize_ms"] < 20)
-            for r in bench_summarize.run()]
+    rows = [
+        Row(
+            f"`summarize`, {r['layers']}-layer stack on 224×224×3",
+            f"{r['summarize_ms']:.3f} ms",
+            f"{r['keras_build_ms']:.1f} ms (Keras: build the same model)",
+            f"{r['summarize_ms'] / r['keras_build_ms']:.4f}×",
+            "≪ 20 ms",
+            r["summarize_ms"] < 20,
+        )
+        for r in bench_summarize.run()
+    ]
     return Section("Layer builder: `summarize`", "python bench/bench_summarize.py", rows)
 
 
@@ -124,12 +155,21 @@ def datasets_section() -> Section:
     rows = []
     for r in bench_datasets.run():
         reference = f"{r['bare_reference_s']:.3f} s (bare read)" if r["bare_reference_s"] is not None else ""
-        rows.append(Row(f"load {r['dataset']}: first / from the disk cache",
-                        f"{r['first_s']:.3f} s / {r['cached_s']:.3f} s", reference,
-                        f"{r['cached_s'] / r['bare_reference_s']:.2f}× (disk cache)" if reference else ""))
-    return Section("Datasets: `cnnviz.datasets.load`", "python bench/bench_datasets.py", rows,
-                   text="\nIn the app a loaded dataset is then shared by every session (`st.cache_resource`, keyed by "
-                        "name and size), so only the first visitor pays even the disk-cache time.")
+        rows.append(
+            Row(
+                f"load {r['dataset']}: first / from the disk cache",
+                f"{r['first_s']:.3f} s / {r['cached_s']:.3f} s",
+                reference,
+                f"{r['cached_s'] / r['bare_reference_s']:.2f}× (disk cache)" if reference else "",
+            )
+        )
+    return Section(
+        "Datasets: `cnnviz.datasets.load`",
+        "python bench/bench_datasets.py",
+        rows,
+        text="\nIn the app a loaded dataset is then shared by every session (`st.cache_resource`, keyed by "
+        "name and size), so only the first visitor pays even the disk-cache time.",
+    )
 
 
 def app_section(trainings: int) -> Section:
@@ -140,8 +180,9 @@ def app_section(trainings: int) -> Section:
         reference = f"{m.reference_value:,.2f} {m.unit} ({m.reference})" if m.reference_value is not None else ""
         ratio = f"{m.value / m.reference_value:.2f}×" if m.reference_value else ""
         rows.append(Row(m.name, f"{m.value:,.2f} {m.unit}", reference, ratio, m.target, _app_target_met(m)))
-    return Section("The app in Chromium: speed and server memory", f"python bench/bench_app.py --trainings {trainings}",
-                   rows)
+    return Section(
+        "The app in Chromium: speed and server memory", f"python bench/bench_app.py --trainings {trainings}", rows
+    )
 
 
 def _app_target_met(m) -> bool | None:
@@ -161,11 +202,19 @@ def training_section() -> Section:
     for r in bench_training.run():
         compared = bool(r["ours (img/s)"])  # train() vs bare fit; the other rows size the defaults and estimate
         ratio = float(r["ours / bare"].rstrip("×")) if compared else None
-        rows.append(Row(r["measure"], f"{r['ours (img/s)']} img/s" if compared else "",
-                        f"{r['bare keras (img/s)']}" + (" img/s (bare `keras.fit`)" if compared else ""),
-                        r["ours / bare"], "≥ 0.95×" if compared else "", ratio >= 0.95 if compared else None))
-    return Section("Training throughput: `cnnviz.training.train` vs bare `keras.fit`", "python bench/bench_training.py",
-                   rows)
+        rows.append(
+            Row(
+                r["measure"],
+                f"{r['ours (img/s)']} img/s" if compared else "",
+                f"{r['bare keras (img/s)']}" + (" img/s (bare `keras.fit`)" if compared else ""),
+                r["ours / bare"],
+                "≥ 0.95×" if compared else "",
+                ratio >= 0.95 if compared else None,
+            )
+        )
+    return Section(
+        "Training throughput: `cnnviz.training.train` vs bare `keras.fit`", "python bench/bench_training.py", rows
+    )
 
 
 def recipes_section() -> Section:
@@ -175,25 +224,35 @@ def recipes_section() -> Section:
         result = _measure_recipe(name)
         target = f"≥ {accuracy:.1%}" + (f" in ≤ {seconds:.0f} s" if seconds else "")
         met = result["test_accuracy"] >= accuracy and (seconds is None or result["fit_seconds"] <= seconds)
-        rows.append(Row(f"recipe `{name}`: test accuracy, training time",
-                        f"{result['test_accuracy']:.2%} in {result['fit_seconds']:.0f} s "
-                        f"({result['epochs']} epochs, {result['images_per_second']:,} img/s)",
-                        f"load {result['load_before']:.1f} → {result['load_after']:.1f}", "", target, met))
+        rows.append(
+            Row(
+                f"recipe `{name}`: test accuracy, training time",
+                f"{result['test_accuracy']:.2%} in {result['fit_seconds']:.0f} s "
+                f"({result['epochs']} epochs, {result['images_per_second']:,} img/s)",
+                f"load {result['load_before']:.1f} → {result['load_after']:.1f}",
+                "",
+                target,
+                met,
+            )
+        )
     return Section("Default recipes: accuracy and time to reach it", "python scripts/measure_recipes.py", rows)
 
 
 def _measure_recipe(name: str) -> dict:
-    output = subprocess.run([sys.executable, "scripts/measure_recipes.py", name], cwd=ROOT, capture_output=True,
-                            text=True, check=True).stdout
-    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT "):])
+    output = subprocess.run(
+        [sys.executable, "scripts/measure_recipes.py", name], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout
+    return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
 
 
 def load_section() -> Section:
     import load_test
 
-    return Section("Classroom load: 8 and 16 sessions with a training running (issue 9)",
-                   "python bench/load_test.py --sessions 8 16 --rounds 2 --training",
-                   text=load_test.format_table(load_test.measure((8, 16))))
+    return Section(
+        "Classroom load: 8 and 16 sessions with a training running (issue 9)",
+        "python bench/load_test.py --sessions 8 16 --rounds 2 --training",
+        text=load_test.format_table(load_test.measure((8, 16))),
+    )
 
 
 QUICK = {
@@ -212,6 +271,7 @@ SLOW = {
 
 # ---- the run --------------------------------------------------------------------------------------
 
+
 def run_section(title: str, command: str, build: Callable[[], Section]) -> Section:
     """Run one benchmark, timing it and noting the load average; a failure is reported, not raised."""
     print(f"… {title}", file=sys.stderr, flush=True)
@@ -227,30 +287,41 @@ def run_section(title: str, command: str, build: Callable[[], Section]) -> Secti
 
 
 def header(sections: list[Section], full: bool) -> str:
-    commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
-                            text=True).stdout.strip()
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
+    ).stdout.strip()
     busiest = max((max(s.load) for s in sections), default=0.0)
     failed = [f"{s.title}: {r.measure}" for s in sections for r in s.rows if r.met is False]
     lines = [
-        "# CNN Explorer benchmarks", "",
+        "# CNN Explorer benchmarks",
+        "",
         f"Generated by `python bench/run_all.py{' --full' if full else ''}` on {datetime.now():%Y-%m-%d %H:%M}, "
         f"commit `{commit}`, {os.cpu_count()} CPU cores, Python {platform.python_version()}, {platform.machine()}.",
         "",
         "Each figure stands next to a reference measured in the same run; ✅/❌ say whether its target is met.",
     ]
     if busiest > BUSY_LOAD:
-        lines += ["", f"⚠️ **Measured under load**: the 1-minute load average reached {busiest:.1f} on "
-                      f"{os.cpu_count()} cores (sections marked below); absolute times are inflated."]
-    lines += ["", f"**Targets missed: {len(failed)}**" + "".join(f"\n- {f}" for f in failed) if failed
-              else "**Every checked target is met.**"]
+        lines += [
+            "",
+            f"⚠️ **Measured under load**: the 1-minute load average reached {busiest:.1f} on "
+            f"{os.cpu_count()} cores (sections marked below); absolute times are inflated.",
+        ]
+    lines += [
+        "",
+        f"**Targets missed: {len(failed)}**" + "".join(f"\n- {f}" for f in failed)
+        if failed
+        else "**Every checked target is met.**",
+    ]
     return "\n".join(lines)
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--full", action="store_true",
-                        help="also training throughput, the recipes' time to target and the classroom load test "
-                             "(tens of minutes)")
+    parser.add_argument(
+        "--full",
+        action="store_true",
+        help="also training throughput, the recipes' time to target and the classroom load test (tens of minutes)",
+    )
     parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row in the app benchmark")
     parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report (default: %(default)s)")

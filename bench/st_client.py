@@ -96,8 +96,9 @@ class Session:
     while no other run is pending, as the browser does.
     """
 
-    def __init__(self, port: int, *, host: str = "127.0.0.1", timeout: float = 60.0,
-                 follow_auto_reruns: bool = True) -> None:
+    def __init__(
+        self, port: int, *, host: str = "127.0.0.1", timeout: float = 60.0, follow_auto_reruns: bool = True
+    ) -> None:
         self.base = f"{host}:{port}"
         self.timeout = timeout
         self.follow_auto_reruns = follow_auto_reruns
@@ -120,8 +121,9 @@ class Session:
         self._closed_reason: str | None = None
 
     async def __aenter__(self) -> Session:
-        self._ws = await connect(f"ws://{self.base}/_stcore/stream", subprotocols=["streamlit"],
-                                 max_size=None, open_timeout=self.timeout)
+        self._ws = await connect(
+            f"ws://{self.base}/_stcore/stream", subprotocols=["streamlit"], max_size=None, open_timeout=self.timeout
+        )
         self._reader = asyncio.create_task(self._read())
         return self
 
@@ -169,6 +171,7 @@ class Session:
 
     async def fetch_media(self, run: Run) -> int:
         """GET the run's images the way the browser would; returns bytes read (raises on HTTP errors)."""
+
         def get(url: str) -> int:
             with urllib.request.urlopen(f"http://{self.base}{url}", timeout=self.timeout) as answer:
                 return len(answer.read())
@@ -179,8 +182,13 @@ class Session:
     # ---- the protocol -----------------------------------------------------------------------
 
     def _client_state(self, fragment_id: str = "", *, auto: bool = False) -> ClientState:
-        state = ClientState(query_string="", page_script_hash=self._page_hash, page_name=self._page,
-                            fragment_id=fragment_id, is_auto_rerun=auto)
+        state = ClientState(
+            query_string="",
+            page_script_hash=self._page_hash,
+            page_name=self._page,
+            fragment_id=fragment_id,
+            is_auto_rerun=auto,
+        )
         state.widget_states.widgets.extend(self._states.values())
         return state
 

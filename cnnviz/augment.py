@@ -25,8 +25,9 @@ def _range(value: Any) -> tuple[float, float]:
     return float(low), float(high)
 
 
-def augment_preview(image: np.ndarray, augmentation: Sequence[Mapping[str, Any]], count: int = 8,
-                    seed: int = 0) -> np.ndarray:
+def augment_preview(
+    image: np.ndarray, augmentation: Sequence[Mapping[str, Any]], count: int = 8, seed: int = 0
+) -> np.ndarray:
     """``count`` random variants of a ``uint8`` ``(H, W, 1)`` image, ``uint8`` ``(count, H, W, 1)``.
 
     Rotation ``factor`` is a fraction of a full turn; zoom factors above 0 zoom out (the content
@@ -55,13 +56,15 @@ def augment_preview(image: np.ndarray, augmentation: Sequence[Mapping[str, Any]]
             elif kind == "RandomContrast":
                 low, high = _range(spec["factor"])
                 contrast = 1.0 + rng.uniform(low, high)
-        out[i, :, :, 0] = _warp(image[:, :, 0], angle, (scale_y * flip_y, scale_x * flip_x), (shift_y, shift_x),
-                                contrast)
+        out[i, :, :, 0] = _warp(
+            image[:, :, 0], angle, (scale_y * flip_y, scale_x * flip_x), (shift_y, shift_x), contrast
+        )
     return out
 
 
-def _warp(gray: np.ndarray, angle: float, scale: tuple[float, float], shift: tuple[float, float],
-          contrast: float) -> np.ndarray:
+def _warp(
+    gray: np.ndarray, angle: float, scale: tuple[float, float], shift: tuple[float, float], contrast: float
+) -> np.ndarray:
     """Scale (and flip), rotate by ``angle`` degrees about the centre, shift; black outside; contrast about the mean."""
     height, width = gray.shape
     centre = np.array([(width - 1) / 2, (height - 1) / 2])
@@ -70,8 +73,14 @@ def _warp(gray: np.ndarray, angle: float, scale: tuple[float, float], shift: tup
     rotation = np.array([[math.cos(turn), math.sin(turn)], [-math.sin(turn), math.cos(turn)]])
     linear = rotation @ np.diag([scale[1], scale[0]])
     offset = centre - linear @ centre + np.array([shift[1], shift[0]])
-    warped = cv2.warpAffine(gray, np.hstack([linear, offset[:, None]]).astype(np.float32), (width, height),
-                            flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    warped = cv2.warpAffine(
+        gray,
+        np.hstack([linear, offset[:, None]]).astype(np.float32),
+        (width, height),
+        flags=cv2.INTER_LINEAR,
+        borderMode=cv2.BORDER_CONSTANT,
+        borderValue=0,
+    )
     if contrast != 1.0:
         mean = float(warped.mean())
         warped = np.clip(np.round((warped.astype(np.float32) - mean) * contrast + mean), 0, 255).astype(np.uint8)

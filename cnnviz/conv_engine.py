@@ -42,7 +42,8 @@ def _pad(x: np.ndarray, pads: tuple[Pair, Pair], rows: int, cols: int) -> np.nda
     (top, bottom), (left, right) = pads
     if top or bottom or left or right:
         x = cv2.copyMakeBorder(x, top, bottom, left, right, cv2.BORDER_CONSTANT, value=0).reshape(
-            x.shape[0] + top + bottom, x.shape[1] + left + right, *x.shape[2:])
+            x.shape[0] + top + bottom, x.shape[1] + left + right, *x.shape[2:]
+        )
     return x[:rows, :cols]
 
 
@@ -62,7 +63,8 @@ def filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     if not split and top < kh and left < kw and (oh - 1) * sh < height and (ow - 1) * sw < width:
         full = cv2.filter2D(x, -1, k, anchor=(left, top), borderType=cv2.BORDER_CONSTANT)
         return np.ascontiguousarray(full[: (oh - 1) * sh + 1 : sh, : (ow - 1) * sw + 1 : sw]).reshape(
-            oh, ow, *x.shape[2:])
+            oh, ow, *x.shape[2:]
+        )
     xp = _pad(x, geo.pads, (oh - 1) * sh + kh, (ow - 1) * sw + kw)
     if not split:
         full = cv2.filter2D(xp, -1, k, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT)
@@ -77,8 +79,9 @@ def filter_channels(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
             phase = np.ascontiguousarray(planar[:, p::sh, q::sw][:, : oh + part.shape[0] - 1, : ow + part.shape[1] - 1])
             channels, rows, cols = phase.shape
             # The channels stacked as one tall image: rows that mix two channels fall outside [:oh].
-            filtered = cv2.filter2D(phase.reshape(channels * rows, cols), -1, part, anchor=(0, 0),
-                                    borderType=cv2.BORDER_CONSTANT)
+            filtered = cv2.filter2D(
+                phase.reshape(channels * rows, cols), -1, part, anchor=(0, 0), borderType=cv2.BORDER_CONSTANT
+            )
             result += filtered.reshape(channels, rows, cols)[:, :oh, :ow]
     return np.ascontiguousarray(result.transpose(1, 2, 0)).reshape(oh, ow, *x.shape[2:])
 
@@ -178,12 +181,22 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
                 block = rows[:, : (n - 1) * sh + reach]
                 cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
                 cs, rs, _, es = block.strides
-                views[n] = block, [
-                    (cols[:, group.taps], as_strided(
-                        block[:, :, group.phase, group.offset :], (kh, group.count, channels, n, ow),
-                        (dh * rs, group.offset_step * es, cs, sh * rs, es), writeable=False))
-                    for group in groups
-                ], cols.reshape(taps, n * ow).T
+                views[n] = (
+                    block,
+                    [
+                        (
+                            cols[:, group.taps],
+                            as_strided(
+                                block[:, :, group.phase, group.offset :],
+                                (kh, group.count, channels, n, ow),
+                                (dh * rs, group.offset_step * es, cs, sh * rs, es),
+                                writeable=False,
+                            ),
+                        )
+                        for group in groups
+                    ],
+                    cols.reshape(taps, n * ow).T,
+                )
             block, copies, matrix = views[n]
             for phase in phases:
                 _fill_rows(block[:, :, phase], x, r * sh - top, phase - left, sw)
@@ -234,8 +247,9 @@ def _column_groups(kernel: int, dilation: int, stride: int) -> list[_ColumnGroup
     groups = []
     for first in range(min(tap_step, kernel)):
         offset, phase = divmod(first * dilation, stride)
-        groups.append(_ColumnGroup(phase, slice(first, None, tap_step), len(range(first, kernel, tap_step)),
-                                   offset, offset_step))
+        groups.append(
+            _ColumnGroup(phase, slice(first, None, tap_step), len(range(first, kernel, tap_step)), offset, offset_step)
+        )
     return groups
 
 

@@ -31,7 +31,12 @@ def _image(x: np.ndarray) -> np.ndarray:
 
 
 def depthwise_conv2d(
-    x: np.ndarray, kernel: np.ndarray, *, stride: int | Pair = 1, padding: Padding = "valid", dilation: int | Pair = 1,
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
 ) -> np.ndarray:
     """Filter each channel with its own ``M`` kernels, like ``tf.nn.depthwise_conv2d``: ``(H', W', C·M)``.
 
@@ -42,13 +47,24 @@ def depthwise_conv2d(
     kh, kw, channels, multiplier = k.shape
     if channels != x.shape[2]:
         raise InputError(f"The depthwise kernel has {channels} channels but the image has {x.shape[2]}")
-    return conv2d(x, k.reshape(kh, kw, 1, channels * multiplier), stride=stride, padding=padding,
-                  dilation=dilation, groups=channels)
+    return conv2d(
+        x,
+        k.reshape(kh, kw, 1, channels * multiplier),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=channels,
+    )
 
 
 def separable_conv2d(
-    x: np.ndarray, depthwise_kernel: np.ndarray, pointwise_kernel: np.ndarray, *, stride: int | Pair = 1,
-    padding: Padding = "valid", dilation: int | Pair = 1,
+    x: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
 ) -> np.ndarray:
     """Depthwise ``(kh, kw, C, M)`` then pointwise ``(1, 1, C·M, F)``, like ``tf.nn.separable_conv2d``."""
     spatial = depthwise_conv2d(x, depthwise_kernel, stride=stride, padding=padding, dilation=dilation)
@@ -56,7 +72,11 @@ def separable_conv2d(
 
 
 def transpose_output_size(
-    n: int, kernel: int, stride: int = 1, padding: str | int = "valid", output_padding: int | None = None,
+    n: int,
+    kernel: int,
+    stride: int = 1,
+    padding: str | int = "valid",
+    output_padding: int | None = None,
     dilation: int = 1,
 ) -> int:
     """Length of one axis after a transposed convolution, as Keras computes it.
@@ -94,8 +114,12 @@ class TransposeGeometry:
 
 
 def transpose_geometry(
-    shape: tuple[int, ...], kernel_shape: tuple[int, ...], stride: int | Pair = 1, padding: Padding = "valid",
-    output_padding: int | Pair | None = None, dilation: int | Pair = 1,
+    shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    output_padding: int | Pair | None = None,
+    dilation: int | Pair = 1,
 ) -> TransposeGeometry:
     """The geometry of ``conv_transpose2d``: the gradient of a forward convolution whose input has the output's size.
 
@@ -103,8 +127,11 @@ def transpose_geometry(
     full scatter loses at the top/left.
     """
     strides, dilations = _pair(stride, "Stride"), _pair(dilation, "Dilation")
-    extra = (None, None) if output_padding is None else (
-        (output_padding, output_padding) if isinstance(output_padding, int) else tuple(output_padding))
+    extra = (
+        (None, None)
+        if output_padding is None
+        else ((output_padding, output_padding) if isinstance(output_padding, int) else tuple(output_padding))
+    )
     out, crop, full = [], [], []
     for axis in (0, 1):
         n, k, s, d = shape[axis], kernel_shape[axis], strides[axis], dilations[axis]
@@ -118,8 +145,13 @@ def transpose_geometry(
 
 
 def conv_transpose2d(
-    x: np.ndarray, kernel: np.ndarray, *, stride: int | Pair = 1, padding: Padding = "valid",
-    output_padding: int | Pair | None = None, dilation: int | Pair = 1,
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    output_padding: int | Pair | None = None,
+    dilation: int | Pair = 1,
 ) -> np.ndarray:
     """Each input cell scatters its values times the kernel into the output; overlaps add.
 
@@ -135,8 +167,9 @@ def conv_transpose2d(
     geo = transpose_geometry(x.shape, k.shape, stride, padding, output_padding, dilation)
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
     height, width = x.shape[:2]
-    full = np.zeros((max(geo.full[0], geo.crop[0] + geo.out[0]), max(geo.full[1], geo.crop[1] + geo.out[1]), filters),
-                    x.dtype)
+    full = np.zeros(
+        (max(geo.full[0], geo.crop[0] + geo.out[0]), max(geo.full[1], geo.crop[1] + geo.out[1]), filters), x.dtype
+    )
     flat = x.reshape(-1, channels)
     for a in range(kh):
         for b in range(kw):
@@ -148,7 +181,13 @@ def conv_transpose2d(
 
 
 def scatter_step(
-    x: np.ndarray, kernel: np.ndarray, i: int, j: int, *, stride: int | Pair = 1, padding: Padding = "valid",
+    x: np.ndarray,
+    kernel: np.ndarray,
+    i: int,
+    j: int,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
     output_padding: int | Pair | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """What input cell ``(i, j)`` of a 2-D ``x`` adds to ``conv_transpose2d(x, kernel)`` and the sum so far.
@@ -169,8 +208,9 @@ def scatter_step(
     contribution = conv_transpose2d(single, layer, stride=stride, padding=padding, output_padding=output_padding)
     done = np.zeros_like(x).ravel()
     done[: i * x.shape[1] + j + 1] = x.ravel()[: i * x.shape[1] + j + 1]
-    partial = conv_transpose2d(done.reshape(x.shape), layer, stride=stride, padding=padding,
-                               output_padding=output_padding)
+    partial = conv_transpose2d(
+        done.reshape(x.shape), layer, stride=stride, padding=padding, output_padding=output_padding
+    )
     return contribution[:, :, 0], partial[:, :, 0]
 
 

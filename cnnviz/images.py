@@ -50,17 +50,13 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarr
     except Image.DecompressionBombError:
         raise InputError(_too_large_message(None, max_pixels)) from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
-        raise InputError(
-            f"This image could not be decoded; the file may be truncated or damaged ({error})."
-        ) from None
+        raise InputError(f"This image could not be decoded; the file may be truncated or damaged ({error}).") from None
     return _to_uint8_array(picture)
 
 
 def _check_header(picture: Image.Image, max_pixels: int) -> None:
     if picture.format not in READABLE_FORMATS:
-        raise InputError(
-            f"{picture.format or 'This'} files are not supported: use {FORMAT_LIST}."
-        )
+        raise InputError(f"{picture.format or 'This'} files are not supported: use {FORMAT_LIST}.")
     width, height = picture.size
     if width < 1 or height < 1:
         raise InputError("This image has no pixels.")
@@ -212,7 +208,7 @@ def _center_like_mnist(gray: np.ndarray, height: int, width: int) -> np.ndarray:
         return output
     strokes /= strokes.max()
     rows, cols = np.nonzero(strokes > 0.1)
-    strokes = strokes[rows.min(): rows.max() + 1, cols.min(): cols.max() + 1]
+    strokes = strokes[rows.min() : rows.max() + 1, cols.min() : cols.max() + 1]
     box = max(1, round(20 * min(height, width) / 28))
     scale = box / max(strokes.shape)
     new_h, new_w = max(1, round(strokes.shape[0] * scale)), max(1, round(strokes.shape[1] * scale))
@@ -223,5 +219,5 @@ def _center_like_mnist(gray: np.ndarray, height: int, width: int) -> np.ndarray:
     mass = small.sum()
     top = int(np.clip(round((height - 1) / 2 - (ys * small).sum() / mass), 0, height - new_h))
     left = int(np.clip(round((width - 1) / 2 - (xs * small).sum() / mass), 0, width - new_w))
-    output[top: top + new_h, left: left + new_w, 0] = small
+    output[top : top + new_h, left : left + new_w, 0] = small
     return output

@@ -161,8 +161,10 @@ def grad_cam(model, image: np.ndarray, class_index: int | None = None) -> np.nda
             outputs = _feature_model(model)(x, training=False)
             conv_output, scores = outputs[watched], _class_scores(model, outputs)
             if len(scores.shape) != 2:
-                raise InputError("Grad-CAM needs a classifier (one score per class); this model outputs "
-                                 f"{tuple(scores.shape[1:])} maps.")
+                raise InputError(
+                    "Grad-CAM needs a classifier (one score per class); this model outputs "
+                    f"{tuple(scores.shape[1:])} maps."
+                )
             classes = scores.shape[-1]
             if class_index is None:
                 class_index = int(tf.argmax(scores[0]))
@@ -293,8 +295,10 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, in
         if layer.name.endswith("_projection") and layer.name != layer_name:
             continue  # a residual shortcut: the branch beside it sees at least as much
         if kind == "Conv2DTranspose":
-            raise InputError("The receptive field cannot be followed back through a transposed convolution: "
-                             "each of its outputs mixes a varying number of input cells.")
+            raise InputError(
+                "The receptive field cannot be followed back through a transposed convolution: "
+                "each of its outputs mixes a varying number of input cells."
+            )
         if len(layer.output.shape) != 4:
             return 0, 0, height - 1, width - 1
         window = None if kind in ELEMENTWISE else _window(layer)
@@ -313,7 +317,8 @@ def receptive_field(model, layer_name: str, row: int, col: int) -> tuple[int, in
             seen[axis] = np.unique(taps[(taps >= 0) & (taps < size[axis])])
             if seen[axis].size == 0:
                 raise InputError(
-                    f"Unit ({row}, {col}) of layer {layer_name} lies in the zero padding: it sees no input pixel.")
+                    f"Unit ({row}, {col}) of layer {layer_name} lies in the zero padding: it sees no input pixel."
+                )
     return int(seen[0][0]), int(seen[1][0]), int(seen[0][-1]), int(seen[1][-1])
 
 
@@ -344,7 +349,9 @@ def _padded(window, extent: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndar
     if isinstance(padding, np.ndarray):
         return kernel, stride, dilation, padding
     if padding == "same":  # TensorFlow's rule (cnnviz.ops): the odd extra pixel goes at the bottom/right
-        before = [pad_amounts(int(n), int(k), int(s), "same", int(d))[0]
-                  for n, k, s, d in zip(extent, kernel, stride, dilation, strict=True)]
+        before = [
+            pad_amounts(int(n), int(k), int(s), "same", int(d))[0]
+            for n, k, s, d in zip(extent, kernel, stride, dilation, strict=True)
+        ]
         return kernel, stride, dilation, np.array(before)
     return kernel, stride, dilation, np.array([0, 0])

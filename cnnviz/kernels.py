@@ -36,46 +36,90 @@ def _kernel(name: str, rows: list[list[float]], explanation: str, scale: float =
 _GAUSS_5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]).tolist()
 
 PRESETS: dict[str, Kernel] = {
-    "identity": _kernel("Identity", [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
-                        "Copies each pixel unchanged: the centre weight is 1, all others 0."),
-    "box_blur": _kernel("Box blur", [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
-                        "Each output is the plain average of the 3×3 neighbourhood, so detail is smoothed away.",
-                        1 / 9),
-    "gaussian_blur": _kernel("Gaussian blur 3×3", [[1, 2, 1], [2, 4, 2], [1, 2, 1]],
-                             "A weighted average that trusts the centre most: a softer, more natural blur.", 1 / 16),
-    "gaussian_blur_5x5": _kernel("Gaussian blur 5×5", _GAUSS_5,
-                                 "A wider Gaussian: the weights fall off with distance over a 5×5 area.", 1 / 256),
-    "sharpen": _kernel("Sharpen", [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
-                       "Adds the difference to the neighbours back onto the pixel, so edges stand out more."),
-    "sobel_x": _kernel("Sobel x (vertical edges)", [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
-                       "Right minus left with the middle row counted twice: large where brightness changes "
-                       "from left to right, i.e. on vertical edges."),
-    "sobel_y": _kernel("Sobel y (horizontal edges)", [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
-                       "Bottom minus top with the middle column counted twice: lights up horizontal edges."),
-    "prewitt_x": _kernel("Prewitt x (vertical edges)", [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
-                         "Right column minus left column, all rows equal: a plainer vertical-edge detector."),
-    "prewitt_y": _kernel("Prewitt y (horizontal edges)", [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
-                         "Bottom row minus top row: a plainer horizontal-edge detector."),
-    "laplacian": _kernel("Laplacian", [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
-                         "Neighbours minus 4× the centre: zero on flat areas and smooth ramps, large at edges "
-                         "in every direction."),
-    "emboss": _kernel("Emboss", [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
-                      "Bottom-right minus top-left plus the pixel: edges look raised, as if lit from one side."),
-    "outline": _kernel("Outline", [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
-                       "8× the centre minus its 8 neighbours: flat areas go to 0, only outlines remain."),
-    "vertical_edge": _kernel("Vertical edge detector (course example)", [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
-                             "Left column minus right column: positive where bright turns dark from left to right "
-                             "(the 6×6 10/0 example gives 0 30 30 0). About the name: the edges it finds run up and "
-                             "down (vertical edges), while the change it measures runs across (a horizontal "
-                             "gradient), so texts call it either; and scipy.signal.convolve2d flips a kernel "
-                             "before sliding it, which turns this one into its negative (−30 instead of 30)."),
-    "horizontal_edge": _kernel("Horizontal edge detector (course example)", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
-                               "Top row minus bottom row: positive where bright turns dark from top to bottom. The "
-                               "edges it finds lie flat (horizontal), the change it measures runs downwards "
-                               "(a vertical gradient), hence both names; scipy.signal.convolve2d flips it, "
-                               "which swaps its sign."),
-    "motion_blur": _kernel("Horizontal motion blur 1×9", [[1] * 9],
-                           "Averages 9 pixels along the row only: a rectangular kernel that smears sideways.", 1 / 9),
+    "identity": _kernel(
+        "Identity",
+        [[0, 0, 0], [0, 1, 0], [0, 0, 0]],
+        "Copies each pixel unchanged: the centre weight is 1, all others 0.",
+    ),
+    "box_blur": _kernel(
+        "Box blur",
+        [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
+        "Each output is the plain average of the 3×3 neighbourhood, so detail is smoothed away.",
+        1 / 9,
+    ),
+    "gaussian_blur": _kernel(
+        "Gaussian blur 3×3",
+        [[1, 2, 1], [2, 4, 2], [1, 2, 1]],
+        "A weighted average that trusts the centre most: a softer, more natural blur.",
+        1 / 16,
+    ),
+    "gaussian_blur_5x5": _kernel(
+        "Gaussian blur 5×5", _GAUSS_5, "A wider Gaussian: the weights fall off with distance over a 5×5 area.", 1 / 256
+    ),
+    "sharpen": _kernel(
+        "Sharpen",
+        [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
+        "Adds the difference to the neighbours back onto the pixel, so edges stand out more.",
+    ),
+    "sobel_x": _kernel(
+        "Sobel x (vertical edges)",
+        [[-1, 0, 1], [-2, 0, 2], [-1, 0, 1]],
+        "Right minus left with the middle row counted twice: large where brightness changes "
+        "from left to right, i.e. on vertical edges.",
+    ),
+    "sobel_y": _kernel(
+        "Sobel y (horizontal edges)",
+        [[-1, -2, -1], [0, 0, 0], [1, 2, 1]],
+        "Bottom minus top with the middle column counted twice: lights up horizontal edges.",
+    ),
+    "prewitt_x": _kernel(
+        "Prewitt x (vertical edges)",
+        [[-1, 0, 1], [-1, 0, 1], [-1, 0, 1]],
+        "Right column minus left column, all rows equal: a plainer vertical-edge detector.",
+    ),
+    "prewitt_y": _kernel(
+        "Prewitt y (horizontal edges)",
+        [[-1, -1, -1], [0, 0, 0], [1, 1, 1]],
+        "Bottom row minus top row: a plainer horizontal-edge detector.",
+    ),
+    "laplacian": _kernel(
+        "Laplacian",
+        [[0, 1, 0], [1, -4, 1], [0, 1, 0]],
+        "Neighbours minus 4× the centre: zero on flat areas and smooth ramps, large at edges in every direction.",
+    ),
+    "emboss": _kernel(
+        "Emboss",
+        [[-2, -1, 0], [-1, 1, 1], [0, 1, 2]],
+        "Bottom-right minus top-left plus the pixel: edges look raised, as if lit from one side.",
+    ),
+    "outline": _kernel(
+        "Outline",
+        [[-1, -1, -1], [-1, 8, -1], [-1, -1, -1]],
+        "8× the centre minus its 8 neighbours: flat areas go to 0, only outlines remain.",
+    ),
+    "vertical_edge": _kernel(
+        "Vertical edge detector (course example)",
+        [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
+        "Left column minus right column: positive where bright turns dark from left to right "
+        "(the 6×6 10/0 example gives 0 30 30 0). About the name: the edges it finds run up and "
+        "down (vertical edges), while the change it measures runs across (a horizontal "
+        "gradient), so texts call it either; and scipy.signal.convolve2d flips a kernel "
+        "before sliding it, which turns this one into its negative (−30 instead of 30).",
+    ),
+    "horizontal_edge": _kernel(
+        "Horizontal edge detector (course example)",
+        [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
+        "Top row minus bottom row: positive where bright turns dark from top to bottom. The "
+        "edges it finds lie flat (horizontal), the change it measures runs downwards "
+        "(a vertical gradient), hence both names; scipy.signal.convolve2d flips it, "
+        "which swaps its sign.",
+    ),
+    "motion_blur": _kernel(
+        "Horizontal motion blur 1×9",
+        [[1] * 9],
+        "Averages 9 pixels along the row only: a rectangular kernel that smears sideways.",
+        1 / 9,
+    ),
 }
 
 _NUMBER = r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?"
@@ -93,11 +137,14 @@ def parse_kernel(text: str) -> np.ndarray:
     rows = _parse_rows(text, "kernel")
     for r, row in enumerate(rows[1:], 2):
         if len(row) != len(rows[0]):
-            raise InputError(f"Row {r} has {_count(len(row))} but row 1 has {_count(len(rows[0]))}; "
-                             "every row needs the same number of values.")
+            raise InputError(
+                f"Row {r} has {_count(len(row))} but row 1 has {_count(len(rows[0]))}; "
+                "every row needs the same number of values."
+            )
     if len(rows) > MAX_KERNEL_SIDE or len(rows[0]) > MAX_KERNEL_SIDE:
-        raise InputError(f"The kernel is {len(rows)}×{len(rows[0])}; at most "
-                         f"{MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} is allowed.")
+        raise InputError(
+            f"The kernel is {len(rows)}×{len(rows[0])}; at most {MAX_KERNEL_SIDE}×{MAX_KERNEL_SIDE} is allowed."
+        )
     return np.array(rows, dtype=np.float64)
 
 
@@ -115,8 +162,9 @@ def _parse_rows(text: str, what: str) -> list[list[float]]:
     lines = [line for line in re.split(r"[;\n]", text) if line.strip(" \t\r,")]
     if not lines:
         raise InputError(f"The {what} is empty: type numbers separated by spaces, e.g. '1 0 -1'.")
-    return [[_number(token, r) for token in re.split(r"[\s,]+", line.strip(" \t\r,"))]
-            for r, line in enumerate(lines, 1)]
+    return [
+        [_number(token, r) for token in re.split(r"[\s,]+", line.strip(" \t\r,"))] for r, line in enumerate(lines, 1)
+    ]
 
 
 def _count(n: int) -> str:

@@ -110,8 +110,9 @@ class BackpropStep:
     label: int
 
 
-def backprop_step(image: np.ndarray = EDGE_IMAGE, label: int = 1, learning_rate: float = 0.05,
-                  seed: int = 0) -> BackpropStep:
+def backprop_step(
+    image: np.ndarray = EDGE_IMAGE, label: int = 1, learning_rate: float = 0.05, seed: int = 0
+) -> BackpropStep:
     """One real SGD step of Conv2D(1, 3×3) → Flatten → Dense(2, softmax) on one image (pixels / 10).
 
     The gradient comes from ``tf.GradientTape`` and the update from ``keras.optimizers.SGD``: exactly
@@ -122,12 +123,14 @@ def backprop_step(image: np.ndarray = EDGE_IMAGE, label: int = 1, learning_rate:
 
     keras.utils.set_random_seed(seed)
     x = np.asarray(image, np.float32)[None, :, :, None] / 10.0
-    model = keras.Sequential([
-        keras.Input(x.shape[1:]),
-        keras.layers.Conv2D(1, 3, name="conv"),  # no ReLU: a fresh filter could output only zeros and not learn
-        keras.layers.Flatten(),
-        keras.layers.Dense(2, activation="softmax", name="out"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input(x.shape[1:]),
+            keras.layers.Conv2D(1, 3, name="conv"),  # no ReLU: a fresh filter could output only zeros and not learn
+            keras.layers.Flatten(),
+            keras.layers.Dense(2, activation="softmax", name="out"),
+        ]
+    )
     loss_fn = keras.losses.SparseCategoricalCrossentropy()
     optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
     y = np.array([label])
@@ -141,14 +144,21 @@ def backprop_step(image: np.ndarray = EDGE_IMAGE, label: int = 1, learning_rate:
     kernel_grad = grads[[v is kernel for v in model.trainable_variables].index(True)]
     p_after = model(x, training=False)
     return BackpropStep(
-        before=before, gradient=np.asarray(kernel_grad)[:, :, 0, 0], after=kernel.numpy()[:, :, 0, 0].copy(),
-        probabilities_before=np.asarray(p_before)[0], probabilities_after=np.asarray(p_after)[0],
-        loss_before=float(loss), loss_after=float(loss_fn(y, p_after)), learning_rate=learning_rate, label=label,
+        before=before,
+        gradient=np.asarray(kernel_grad)[:, :, 0, 0],
+        after=kernel.numpy()[:, :, 0, 0].copy(),
+        probabilities_before=np.asarray(p_before)[0],
+        probabilities_after=np.asarray(p_after)[0],
+        loss_before=float(loss),
+        loss_after=float(loss_fn(y, p_after)),
+        learning_rate=learning_rate,
+        label=label,
     )
 
 
-def optimizer_paths(steps: int = 40, learning_rate: float = 0.1,
-                    start: tuple[float, float] = (-4.0, 2.0)) -> dict[str, np.ndarray]:
+def optimizer_paths(
+    steps: int = 40, learning_rate: float = 0.1, start: tuple[float, float] = (-4.0, 2.0)
+) -> dict[str, np.ndarray]:
     """The path each Keras optimizer takes on the long narrow valley L(w₁, w₂) = w₁²/10 + 2·w₂².
 
     Returns ``{name: (steps + 1, 3) array of w₁, w₂, loss}``. Plain SGD zig-zags across the steep

@@ -35,12 +35,27 @@ APP_PARAMS = frozenset({"present"})
 DEMO_MODELS = ("mnist", "fashion_mnist", "neu")
 SAMPLE_SLUGS = {file.removesuffix(".png"): name for name, file in SAMPLES.items()}
 LAYER_CODES = {
-    "Conv2D": "conv", "MaxPooling2D": "maxpool", "AveragePooling2D": "avgpool", "GlobalAveragePooling2D": "gap",
-    "GlobalMaxPooling2D": "gmp", "Flatten": "flatten", "Dense": "dense", "Dropout": "dropout",
-    "BatchNormalization": "bn", "Activation": "act", "ZeroPadding2D": "zeropad",
+    "Conv2D": "conv",
+    "MaxPooling2D": "maxpool",
+    "AveragePooling2D": "avgpool",
+    "GlobalAveragePooling2D": "gap",
+    "GlobalMaxPooling2D": "gmp",
+    "Flatten": "flatten",
+    "Dense": "dense",
+    "Dropout": "dropout",
+    "BatchNormalization": "bn",
+    "Activation": "act",
+    "ZeroPadding2D": "zeropad",
 }
-ARG_CODES = {"kernel_size": "k", "strides": "s", "padding": "p", "activation": "a", "pool_size": "size",
-             "dilation_rate": "d", "use_bias": "bias"}
+ARG_CODES = {
+    "kernel_size": "k",
+    "strides": "s",
+    "padding": "p",
+    "activation": "a",
+    "pool_size": "size",
+    "dilation_rate": "d",
+    "use_bias": "bias",
+}
 INSIDE_TABS = {
     "activations": ":material/layers: Activations, layer by layer",
     "filters": ":material/grid_view: Learned filters",
@@ -208,9 +223,9 @@ def read_stack(text: str) -> list[dict[str, Any]]:
     """The inverse of :func:`write_stack`, every layer checked (StackError naming the layer)."""
     if text.startswith(PRESET_PREFIX):
         slugs = {_preset_slug(name): stack for name, (_shape, stack) in architecture.PRESETS.items()}
-        if text[len(PRESET_PREFIX):] not in slugs:
-            raise InputError(f"There is no preset network called {text[len(PRESET_PREFIX):][:40]!r}")
-        return _compact(slugs[text[len(PRESET_PREFIX):]])
+        if text[len(PRESET_PREFIX) :] not in slugs:
+            raise InputError(f"There is no preset network called {text[len(PRESET_PREFIX) :][:40]!r}")
+        return _compact(slugs[text[len(PRESET_PREFIX) :]])
     tokens = text.split()
     if len(tokens) > MAX_LINK_LAYERS:
         raise InputError(f"The stack has {len(tokens)} layers; a link holds at most {MAX_LINK_LAYERS}")
@@ -260,8 +275,10 @@ SCHEMAS: dict[str, Schema] = {
         "p": ("conv_p", whole(0, 32, "The padding P")),
         "dilation": ("conv_dilation", whole(1, 8, "The dilation")),
         "flip": ("conv_flip", FLAG),
-        "activation": ("conv_activation", choice(_same(("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")),
-                                                 "The activation")),
+        "activation": (
+            "conv_activation",
+            choice(_same(("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")), "The activation"),
+        ),
         "pool": ("conv_pool", choice({"max": "max", "avg": "average", "global": "global average"}, "The pooling")),
         "pool_size": ("conv_pool_size", whole(1, 8, "The pool size")),
         "pool_stride": ("conv_pool_stride", whole(1, 8, "The pool stride")),
@@ -273,21 +290,37 @@ SCHEMAS: dict[str, Schema] = {
     "training": {
         "dataset": ("tr_dataset", choice(_same(("mnist", "fashion_mnist", "neu")), "The dataset")),
         "neu_size": ("tr_neu_size", choice({str(s): s for s in NEU_SIZES}, "The NEU image size")),
-        "network": ("tr_source", choice({"stack": "Your stack from the layer builder", "recipe": "A recipe",
-                                         "preset": "A preset"}, "The network")),
+        "network": (
+            "tr_source",
+            choice(
+                {"stack": "Your stack from the layer builder", "recipe": "A recipe", "preset": "A preset"},
+                "The network",
+            ),
+        ),
         "recipe": ("tr_recipe", Codec(lambda text: _known(text, "recipes"), str)),
         "preset": ("tr_preset", Codec(lambda text: _known(text, "presets"), str)),
         "input": ("input_shape", SHAPE),
         "stack": ("stack", STACK),
         "optimizer": ("tr_optimizer", choice(_same(("adam", "sgd", "rmsprop")), "The optimizer")),
-        "lr": ("tr_lr", choice({f"{r:g}": r for r in (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)},
-                               "The learning rate")),
+        "lr": (
+            "tr_lr",
+            choice({f"{r:g}": r for r in (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)}, "The learning rate"),
+        ),
         "batch": ("tr_batch", choice({str(b): b for b in (16, 32, 64, 128, 256)}, "The batch size")),
         "epochs": ("tr_epochs", whole(1, 60, "The number of epochs")),
-        "images": ("tr_subset", choice({str(n): n for n in ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)},
-                                       "The number of training images")),
-        "val": ("tr_val", Codec(lambda text: round(number(0, 0.3, "The validation split").read(text) * 20) / 20,
-                                lambda value: f"{round(value, 2):g}")),
+        "images": (
+            "tr_subset",
+            choice(
+                {str(n): n for n in ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)}, "The number of training images"
+            ),
+        ),
+        "val": (
+            "tr_val",
+            Codec(
+                lambda text: round(number(0, 0.3, "The validation split").read(text) * 20) / 20,
+                lambda value: f"{round(value, 2):g}",
+            ),
+        ),
         "early": ("tr_early", FLAG),
         "patience": ("tr_patience", whole(1, 20, "The patience")),
         "augment": ("tr_augment", FLAG),
@@ -303,8 +336,13 @@ SCHEMAS: dict[str, Schema] = {
     },
     "home": {},
     "inside": {
-        "model": ("inside_model", Codec(lambda text: demo_label(_known(text, "demo models")),
-                                        lambda label: next(n for n in DEMO_MODELS if demo_label(n) == label))),
+        "model": (
+            "inside_model",
+            Codec(
+                lambda text: demo_label(_known(text, "demo models")),
+                lambda label: next(n for n in DEMO_MODELS if demo_label(n) == label),
+            ),
+        ),
         "tab": ("inside_tab", choice({code: label for code, label in INSIDE_TABS.items()}, "The tab")),
         "image": ("image", IMAGE),
     },
@@ -314,8 +352,11 @@ SCHEMAS: dict[str, Schema] = {
 def _known(text: str, kind: str) -> str:
     from cnnviz.recipes import RECIPES
 
-    known: dict[str, Collection[str]] = {"recipes": RECIPES, "presets": architecture.PRESETS,
-                                         "demo models": DEMO_MODELS}
+    known: dict[str, Collection[str]] = {
+        "recipes": RECIPES,
+        "presets": architecture.PRESETS,
+        "demo models": DEMO_MODELS,
+    }
     names = known[kind]
     if text not in names:
         raise InputError(f"There is no {kind[:-1]} called {text[:30]!r}: choose one of {', '.join(names)}")
@@ -335,12 +376,18 @@ def _prune(page: str, query: dict[str, str]) -> dict[str, str]:
     needs = {
         "convolution": {"p": ("padding", "custom")},
         "data": {"size": ("dataset", "neu")},
-        "training": {"recipe": ("network", "recipe"), "preset": ("network", "preset"),
-                     "stack": ("network", "stack"), "input": ("network", "stack"), "neu_size": ("dataset", "neu"),
-                     "patience": ("early", "1")},
+        "training": {
+            "recipe": ("network", "recipe"),
+            "preset": ("network", "preset"),
+            "stack": ("network", "stack"),
+            "input": ("network", "stack"),
+            "neu_size": ("dataset", "neu"),
+            "patience": ("early", "1"),
+        },
     }.get(page, {})
-    return {name: text for name, text in query.items()
-            if name not in needs or query.get(needs[name][0]) == needs[name][1]}
+    return {
+        name: text for name, text in query.items() if name not in needs or query.get(needs[name][0]) == needs[name][1]
+    }
 
 
 def _check_fit(values: dict[str, Any], problems: list[str]) -> None:

@@ -129,8 +129,11 @@ class Geometry:
 
 
 def geometry(
-    shape: tuple[int, ...], kernel_shape: tuple[int, ...], stride: int | Pair = 1,
-    padding: Padding = "valid", dilation: int | Pair = 1,
+    shape: tuple[int, ...],
+    kernel_shape: tuple[int, ...],
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
 ) -> Geometry:
     """The sliding geometry of a ``kernel_shape[:2]`` window over an input of ``shape[:2]``."""
     strides = _pair(stride, "Stride")
@@ -182,8 +185,14 @@ _SHAPES = {2: "(kh, kw)", 3: "(kh, kw, C)", 4: "(kh, kw, C, F)"}
 
 
 def conv2d(
-    x: np.ndarray, kernel: np.ndarray, *, stride: int | Pair = 1, padding: Padding = "valid",
-    dilation: int | Pair = 1, flip: bool = False, groups: int = 1,
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
+    flip: bool = False,
+    groups: int = 1,
 ) -> np.ndarray:
     """Slide ``kernel`` over ``x`` and sum the products in each window, like ``tf.nn.conv2d``.
 
@@ -207,8 +216,9 @@ def conv2d(
     channels = x.shape[2] if x.ndim == 3 else 1
     groups = _positive_int(groups, "Groups")
     if channels % groups or k.shape[3] % groups:
-        raise InputError(f"Groups ({groups}) must divide both the input channels ({channels}) "
-                         f"and the filters ({k.shape[3]})")
+        raise InputError(
+            f"Groups ({groups}) must divide both the input channels ({channels}) and the filters ({k.shape[3]})"
+        )
     if k.shape[2] * groups != channels:
         per_group = f" per group ({groups} groups)" if groups > 1 else ""
         raise InputError(f"The kernel has {k.shape[2]} input channels{per_group} but the image has {channels}")
@@ -216,24 +226,34 @@ def conv2d(
     if groups == 1:
         return conv_engine.layer(x, k, geo)
     width, filters = channels // groups, k.shape[3] // groups
-    return np.concatenate([
-        conv_engine.layer(np.ascontiguousarray(x[:, :, g * width : (g + 1) * width]),
-                          k[..., g * filters : (g + 1) * filters], geo)
-        for g in range(groups)
-    ], axis=2)
+    return np.concatenate(
+        [
+            conv_engine.layer(
+                np.ascontiguousarray(x[:, :, g * width : (g + 1) * width]), k[..., g * filters : (g + 1) * filters], geo
+            )
+            for g in range(groups)
+        ],
+        axis=2,
+    )
 
 
 def conv1d(
-    signal: np.ndarray, kernel: np.ndarray, *, stride: int = 1, padding: str | int = "valid",
-    dilation: int = 1, flip: bool = False,
+    signal: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int = 1,
+    padding: str | int = "valid",
+    dilation: int = 1,
+    flip: bool = False,
 ) -> np.ndarray:
     """1-D version of :func:`conv2d` for a ``(n,)`` signal and a ``(k,)`` kernel; returns ``(n',)``."""
     signal, kernel = np.asarray(signal), np.asarray(kernel)
     if signal.ndim != 1 or kernel.ndim != 1:
         raise InputError("A 1-D convolution needs a 1-D signal and a 1-D kernel")
     pads = padding if isinstance(padding, str) else (0, padding)
-    return conv2d(signal[None, :], kernel[None, :], stride=(1, stride), padding=pads,
-                  dilation=(1, dilation), flip=flip)[0]
+    return conv2d(
+        signal[None, :], kernel[None, :], stride=(1, stride), padding=pads, dilation=(1, dilation), flip=flip
+    )[0]
 
 
 # ---------------------------------------------------------------------------------------------
@@ -264,8 +284,15 @@ class WindowStep:
 
 
 def window_step(
-    x: np.ndarray, kernel: np.ndarray, i: int, j: int, *, stride: int | Pair = 1, padding: Padding = "valid",
-    dilation: int | Pair = 1, flip: bool = False,
+    x: np.ndarray,
+    kernel: np.ndarray,
+    i: int,
+    j: int,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
+    flip: bool = False,
 ) -> WindowStep:
     """The window of output cell ``(i, j)`` of ``conv2d(x, kernel, ...)``, with its products and sum.
 
@@ -323,7 +350,10 @@ POOL_KINDS = ("max", "avg")
 
 
 def pool2d(
-    x: np.ndarray, size: int | Pair = 2, stride: int | Pair | None = None, padding: Padding = "valid",
+    x: np.ndarray,
+    size: int | Pair = 2,
+    stride: int | Pair | None = None,
+    padding: Padding = "valid",
     kind: str = "max",
 ) -> np.ndarray:
     """Max or average pooling of ``(H, W)`` or ``(H, W, C)``, like ``tf.nn.max_pool2d`` / ``avg_pool2d``.
@@ -412,13 +442,21 @@ def output_size_formula(n: int, kernel: int, stride: int = 1, padding: str | int
     return rf"\left\lfloor \frac{{{n} + 2\cdot{zeros} - {span}}}{{{stride}}} \right\rfloor + 1 = {result}"
 
 
-
 # The convolutions beyond the plain layer live in cnnviz.conv_variants (which builds on this module);
 # their names are part of ``ops`` too, resolved on first use so neither module imports the other at load.
-_VARIANTS = frozenset({
-    "INTERPOLATIONS", "conv_transpose2d", "depthwise_conv2d", "overlap_counts", "scatter_step",
-    "separable_conv2d", "transpose_geometry", "transpose_output_size", "upsample2d",
-})
+_VARIANTS = frozenset(
+    {
+        "INTERPOLATIONS",
+        "conv_transpose2d",
+        "depthwise_conv2d",
+        "overlap_counts",
+        "scatter_step",
+        "separable_conv2d",
+        "transpose_geometry",
+        "transpose_output_size",
+        "upsample2d",
+    }
+)
 
 
 def __getattr__(name: str) -> Any:

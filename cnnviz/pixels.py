@@ -25,7 +25,7 @@ def hex_to_rgb(code: str) -> tuple[int, int, int]:
     if len(digits) != 6:
         raise InputError(f"{code!r} is not a colour code like #0B6623.")
     try:
-        red, green, blue = (int(digits[i:i + 2], 16) for i in (0, 2, 4))
+        red, green, blue = (int(digits[i : i + 2], 16) for i in (0, 2, 4))
     except ValueError:
         raise InputError(f"{code!r} is not a colour code like #0B6623.") from None
     return red, green, blue
@@ -56,7 +56,7 @@ def window(image: np.ndarray, top: int, left: int, size: int) -> np.ndarray:
     """The ``size``×``size`` block of an (H, W, C) image starting at (top, left), clipped to the image."""
     top = int(np.clip(top, 0, image.shape[0] - 1))
     left = int(np.clip(left, 0, image.shape[1] - 1))
-    return image[top:top + size, left:left + size]
+    return image[top : top + size, left : left + size]
 
 
 @dataclass(frozen=True)

@@ -80,11 +80,17 @@ RECIPES: dict[str, Recipe] = {
         title="My classes: a tiny CNN in seconds",
         dataset="my_classes",
         stack=[
-            _conv(8), _POOL, _conv(16), _POOL, {"type": "Flatten"}, {"type": "Dropout", "rate": 0.3},
+            _conv(8),
+            _POOL,
+            _conv(16),
+            _POOL,
+            {"type": "Flatten"},
+            {"type": "Dropout", "rate": 0.3},
             {"type": "Dense", "units": 2, "activation": "softmax"},
         ],
-        config=TrainConfig(epochs=40, batch_size=16, learning_rate=3e-3, validation_split=0.0,
-                           augmentation=MY_CLASSES_AUGMENTATION),
+        config=TrainConfig(
+            epochs=40, batch_size=16, learning_rate=3e-3, validation_split=0.0, augmentation=MY_CLASSES_AUGMENTATION
+        ),
         description="Two small convolutions (8 and 16 filters) for the classes you collected on the Datasets "
         "page: with about 20 examples per class, every epoch shows each one slightly tilted, zoomed and shifted, "
         "so the network learns the shapes rather than your exact strokes.",
@@ -96,9 +102,16 @@ RECIPES: dict[str, Recipe] = {
         title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",
         dataset="fashion_mnist",
         stack=[
-            *_conv_bn(16), _POOL, *_conv_bn(32), _POOL, *_conv_bn(64), _POOL,
-            {"type": "Flatten"}, {"type": "Dense", "units": 128, "activation": "relu"},
-            {"type": "Dropout", "rate": 0.3}, {"type": "Dense", "units": 10, "activation": "softmax"},
+            *_conv_bn(16),
+            _POOL,
+            *_conv_bn(32),
+            _POOL,
+            *_conv_bn(64),
+            _POOL,
+            {"type": "Flatten"},
+            {"type": "Dense", "units": 128, "activation": "relu"},
+            {"type": "Dropout", "rate": 0.3},
+            {"type": "Dense", "units": 10, "activation": "softmax"},
         ],
         config=TrainConfig(epochs=8, batch_size=128, learning_rate=2e-3, validation_split=0.05, cosine_decay=True),
         description="Three small convolution blocks with batch normalisation (16, 32, 64 filters: few "
@@ -111,13 +124,24 @@ RECIPES: dict[str, Recipe] = {
         title="MNIST from only 5,000 digits ≥ 98 % (augmented)",
         dataset="mnist",
         stack=[
-            _conv(32), _conv(32), _POOL, _conv(64), _conv(64), _POOL,
-            {"type": "Flatten"}, {"type": "Dropout", "rate": 0.4},
-            {"type": "Dense", "units": 128, "activation": "relu"}, {"type": "Dropout", "rate": 0.4},
+            _conv(32),
+            _conv(32),
+            _POOL,
+            _conv(64),
+            _conv(64),
+            _POOL,
+            {"type": "Flatten"},
+            {"type": "Dropout", "rate": 0.4},
+            {"type": "Dense", "units": 128, "activation": "relu"},
+            {"type": "Dropout", "rate": 0.4},
             {"type": "Dense", "units": 10, "activation": "softmax"},
         ],
         config=TrainConfig(
-            epochs=30, batch_size=64, learning_rate=2e-3, validation_split=0.1, cosine_decay=True,
+            epochs=30,
+            batch_size=64,
+            learning_rate=2e-3,
+            validation_split=0.1,
+            cosine_decay=True,
             augmentation=(
                 {"type": "RandomRotation", "factor": 0.03, "fill_mode": "constant"},
                 {"type": "RandomZoom", "height_factor": 0.1, "fill_mode": "constant"},
@@ -135,12 +159,24 @@ RECIPES: dict[str, Recipe] = {
         dataset="neu",
         image_size=64,
         stack=[
-            *_conv_bn(16), _POOL, *_conv_bn(32), _POOL, *_conv_bn(64), _POOL, *_conv_bn(96), _POOL,
-            {"type": "GlobalAveragePooling2D"}, {"type": "Dropout", "rate": 0.3},
+            *_conv_bn(16),
+            _POOL,
+            *_conv_bn(32),
+            _POOL,
+            *_conv_bn(64),
+            _POOL,
+            *_conv_bn(96),
+            _POOL,
+            {"type": "GlobalAveragePooling2D"},
+            {"type": "Dropout", "rate": 0.3},
             {"type": "Dense", "units": 6, "activation": "softmax"},
         ],
         config=TrainConfig(
-            epochs=60, batch_size=32, learning_rate=3e-3, validation_split=0.1, cosine_decay=True,
+            epochs=60,
+            batch_size=32,
+            learning_rate=3e-3,
+            validation_split=0.1,
+            cosine_decay=True,
             augmentation=(
                 {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
                 {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "reflect"},
@@ -154,65 +190,91 @@ RECIPES: dict[str, Recipe] = {
 }
 
 
-
-
-def _notebook(preset: str, dataset: str, title: str, config: TrainConfig, description: str, notebook: str,
-              image_size: int | None = None, measured: str = "") -> Recipe:
+def _notebook(
+    preset: str,
+    dataset: str,
+    title: str,
+    config: TrainConfig,
+    description: str,
+    notebook: str,
+    image_size: int | None = None,
+    measured: str = "",
+) -> Recipe:
     """A recipe that trains a course notebook's exact model with the notebook's own settings."""
     stack = [dict(layer) for layer in NOTEBOOK_PRESETS[preset][1]]  # a copy: the preset stays as the notebook has it
-    return Recipe(title=f"Reproduce the notebook: {title}", dataset=dataset, stack=stack,
-                  config=config, description=description, image_size=image_size, notebook=notebook,
-                  measured=measured)
+    return Recipe(
+        title=f"Reproduce the notebook: {title}",
+        dataset=dataset,
+        stack=stack,
+        config=config,
+        description=description,
+        image_size=image_size,
+        notebook=notebook,
+        measured=measured,
+    )
 
 
 def _adam(epochs: int, batch_size: int) -> TrainConfig:
     """``model.compile(optimizer='adam')`` then ``fit`` without validation data, as the MNIST and NEU notebooks."""
-    return TrainConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", learning_rate=1e-3,
-                       validation_split=0.0)
+    return TrainConfig(epochs=epochs, batch_size=batch_size, optimizer="adam", learning_rate=1e-3, validation_split=0.0)
 
 
 #: The notebooks' trainings: their optimizer (Keras' default learning rate), batch size and epochs.
 NOTEBOOK_RECIPES: dict[str, Recipe] = {
     "notebook_mnist": _notebook(
-        MNIST, "mnist", "MNIST digits",
+        MNIST,
+        "mnist",
+        "MNIST digits",
         _adam(epochs=5, batch_size=32),
         "The course's MNIST network, Adam, batch 32, 5 epochs, every training image, scored on the 10,000 test "
         "digits (the notebook used them as its validation data too).",
         "99.01 % test accuracy (test loss 0.0305) after 5 epochs on all 60,000 training digits.",
         measured="97.0 % test accuracy (loss 0.099) on the 5,000-digit offline subset after 11 s of training "
-                "(5 epochs, seed 0; 2-core CPU at load 3, 2026-11-30). With 12× fewer digits than the notebook.",
+        "(5 epochs, seed 0; 2-core CPU at load 3, 2026-11-30). With 12× fewer digits than the notebook.",
     ),
     "notebook_mnist_same": _notebook(
-        MNIST_SAME, "mnist", "MNIST with 'same' padding",
+        MNIST_SAME,
+        "mnist",
+        "MNIST with 'same' padding",
         _adam(epochs=3, batch_size=50),
         "The course's second MNIST network ('same' padding), Adam, batch 50, 3 epochs; then, as in the "
         "notebook, the prediction for test image 1495 with its ten probabilities.",
         "no accuracy printed; the notebook shows test image 1495 and its probability stem plot.",
         measured="96.5 % test accuracy on the 5,000-digit offline subset after 7 s (3 epochs, seed 0; 2-core CPU at "
-                "load 3, 2026-11-30).",
+        "load 3, 2026-11-30).",
     ),
     "notebook_fashion": _notebook(
-        FASHION_MNIST, "fashion_mnist", "Fashion-MNIST",
-        TrainConfig(epochs=10, batch_size=32, optimizer="rmsprop", learning_rate=1e-3, validation_split=0.1,
-                    early_stopping_patience=10),
+        FASHION_MNIST,
+        "fashion_mnist",
+        "Fashion-MNIST",
+        TrainConfig(
+            epochs=10,
+            batch_size=32,
+            optimizer="rmsprop",
+            learning_rate=1e-3,
+            validation_split=0.1,
+            early_stopping_patience=10,
+        ),
         "The course's Fashion-MNIST network, RMSprop, batch 32, 10 epochs, with early stopping on the "
         "validation loss (patience 10) that keeps the best epoch's weights. The notebook held out 5,000 "
         "training images for validation; here 10 % of each class (6,000).",
         "best validation accuracy 90.54 % (epoch 7); it kept epoch 4 (lowest validation loss 0.286, "
         "validation accuracy 90.40 %).",
         measured="best validation accuracy 89.60 % (epoch 4), 89.2 % on the 10,000 test images, after 364 s "
-                "(10 epochs, seed 0; 2-core CPU at load 3–12, 2026-11-30).",
+        "(10 epochs, seed 0; 2-core CPU at load 3–12, 2026-11-30).",
     ),
     "notebook_neu": _notebook(
-        NEU, "neu", "NEU steel defects at 200×200",
+        NEU,
+        "neu",
+        "NEU steel defects at 200×200",
         _adam(epochs=10, batch_size=50),
         "The course's steel-defect network on full 200×200 images, Adam, batch 50, 10 epochs. Slow on a "
         "CPU: 10.3 million parameters and about 0.39 G multiply-adds per image.",
         "no accuracy printed; the notebook shows one random test image and its six probabilities.",
         image_size=200,
         measured="not trained to the end here: one epoch on the 1,416 training images took 265 s (6 images/s, "
-                 "2-core CPU at load 12–16, 2026-11-30) and scored 32.5 % on the 354 test images, so the 10 epochs "
-                 "take about 45 minutes on such a machine.",
+        "2-core CPU at load 12–16, 2026-11-30) and scored 32.5 % on the 354 test images, so the 10 epochs "
+        "take about 45 minutes on such a machine.",
     ),
 }
 RECIPES.update(NOTEBOOK_RECIPES)
@@ -220,8 +282,14 @@ RECIPES.update(NOTEBOOK_RECIPES)
 
 def notebook_recipe(label: str) -> Recipe | None:
     """The "Reproduce the notebook" recipe a run was trained with, from the run's label ("Run 2 · <title>")."""
-    return next((recipe for recipe in NOTEBOOK_RECIPES.values()
-                 if label == recipe.title or label.endswith(f" · {recipe.title}")), None)
+    return next(
+        (
+            recipe
+            for recipe in NOTEBOOK_RECIPES.values()
+            if label == recipe.title or label.endswith(f" · {recipe.title}")
+        ),
+        None,
+    )
 
 
 # ---------------------------------------------------------------- the MNIST notebook's six "tasks for the reader"
@@ -249,8 +317,10 @@ class Experiment:
 
 def scale_filters(stack: list[dict[str, Any]], factor: float) -> list[dict[str, Any]]:
     """The stack with every Conv2D's ``filters`` multiplied by ``factor`` (at least 1)."""
-    return [{**layer, "filters": max(1, round(layer["filters"] * factor))} if layer["type"] == "Conv2D" else dict(layer)
-            for layer in stack]
+    return [
+        {**layer, "filters": max(1, round(layer["filters"] * factor))} if layer["type"] == "Conv2D" else dict(layer)
+        for layer in stack
+    ]
 
 
 def swap_pooling(stack: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]:
@@ -262,8 +332,10 @@ def swap_pooling(stack: list[dict[str, Any]], kind: str) -> list[dict[str, Any]]
 def _filters(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
     if not any(layer["type"] == "Conv2D" for layer in stack):
         raise InputError("This stack has no Conv2D layer whose filters could change: add one in the layer builder")
-    return [Variant(f"filters ×{name}", scale_filters(stack, factor), config)
-            for name, factor in (("¼", 0.25), ("1", 1.0), ("2", 2.0))]
+    return [
+        Variant(f"filters ×{name}", scale_filters(stack, factor), config)
+        for name, factor in (("¼", 0.25), ("1", 1.0), ("2", 2.0))
+    ]
 
 
 def _epochs(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
@@ -273,26 +345,31 @@ def _epochs(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
 def _pooling(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
     if not any(layer["type"] in ("MaxPooling2D", "AveragePooling2D") for layer in stack):
         raise InputError("This stack has no pooling layer to switch: add MaxPooling2D in the layer builder")
-    return [Variant("max pooling", swap_pooling(stack, "MaxPooling2D"), config),
-            Variant("average pooling", swap_pooling(stack, "AveragePooling2D"), config)]
+    return [
+        Variant("max pooling", swap_pooling(stack, "MaxPooling2D"), config),
+        Variant("average pooling", swap_pooling(stack, "AveragePooling2D"), config),
+    ]
 
 
 def _optimizers(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
     # Each with its usual learning rate: SGD needs a larger step than the adaptive optimizers.
     usual = (("sgd", "SGD", 0.01), ("rmsprop", "RMSprop", 1e-3), ("adam", "Adam", 1e-3))
-    return [Variant(f"{title} lr {rate:g}", stack,
-                    replace(config, optimizer=name, learning_rate=rate, cosine_decay=False))
-            for name, title, rate in usual]
+    return [
+        Variant(f"{title} lr {rate:g}", stack, replace(config, optimizer=name, learning_rate=rate, cosine_decay=False))
+        for name, title, rate in usual
+    ]
 
 
 def _one_run(epochs: int, validation: float):
     def make(stack: list[dict[str, Any]], config: TrainConfig) -> list[Variant]:
         return [Variant("baseline", stack, replace(config, epochs=epochs, validation_split=validation))]
+
     return make
 
 
 #: Quick settings the experiments start from, so each finishes in a lesson (about a minute on 2 cores).
 EXPERIMENT_BASE = TrainConfig(epochs=3, batch_size=64, max_train_samples=3000, validation_split=0.1)
+
 
 def describe_runs(variants: list[Variant]) -> str:
     """What an experiment trains, read from its variants: "2 runs (2 epochs, 8 epochs), each on 3,000 images…"."""
@@ -301,8 +378,9 @@ def describe_runs(variants: list[Variant]) -> str:
     if len({c.epochs for c in configs}) == 1:
         common.append(f"{configs[0].epochs} epochs")
     samples = {c.max_train_samples for c in configs}
-    common.append(f"on {next(iter(samples)):,} images" if len(samples) == 1 and None not in samples
-                  else "on the training images")
+    common.append(
+        f"on {next(iter(samples)):,} images" if len(samples) == 1 and None not in samples else "on the training images"
+    )
     if len({(c.optimizer, c.learning_rate) for c in configs}) == 1:
         common.append(f"with {OPTIMIZER_TITLES[configs[0].optimizer]} (learning rate {configs[0].learning_rate:g})")
     runs = f"{len(variants)} runs ({', '.join(v.label for v in variants)}), each" if len(variants) > 1 else "1 run,"
@@ -311,20 +389,30 @@ def describe_runs(variants: list[Variant]) -> str:
 
 EXPERIMENTS: dict[str, Experiment] = {
     "filters": Experiment(
-        "Number of filters", "Do more filters learn better features, and what do they cost in time?", "curves",
-        _filters),
+        "Number of filters", "Do more filters learn better features, and what do they cost in time?", "curves", _filters
+    ),
     "epochs": Experiment(
-        "Number of epochs", "Does training longer keep helping, or does validation stop improving?", "curves",
-        _epochs),
+        "Number of epochs", "Does training longer keep helping, or does validation stop improving?", "curves", _epochs
+    ),
     "pooling": Experiment(
-        "Max vs average pooling", "Keep the strongest response or the average one: which classifies better?",
-        "curves", _pooling),
+        "Max vs average pooling",
+        "Keep the strongest response or the average one: which classifies better?",
+        "curves",
+        _pooling,
+    ),
     "mistakes": Experiment(
-        "Find wrong predictions", "Which test images does the network get wrong, and are they hard for you too?",
-        "mistakes", _one_run(3, 0.1)),
+        "Find wrong predictions",
+        "Which test images does the network get wrong, and are they hard for you too?",
+        "mistakes",
+        _one_run(3, 0.1),
+    ),
     "optimizers": Experiment(
-        "SGD vs RMSprop vs Adam", "Which optimizer brings the loss down fastest?", "curves", _optimizers),
+        "SGD vs RMSprop vs Adam", "Which optimizer brings the loss down fastest?", "curves", _optimizers
+    ),
     "curves": Experiment(
-        "Plot the learning curves", "When do training and validation curves part ways (over-fitting)?", "curves",
-        _one_run(8, 0.2)),
+        "Plot the learning curves",
+        "When do training and validation curves part ways (over-fitting)?",
+        "curves",
+        _one_run(8, 0.2),
+    ),
 }

@@ -42,8 +42,9 @@ def draw_shape(kind: str, rng: np.random.Generator) -> np.ndarray:
     canvas = np.zeros((CANVAS, CANVAS), np.uint8)
     stroke = int(rng.integers(8, 28))
     for line in _outline(kind, rng):
-        dense = np.concatenate([np.linspace(a, b, 12, endpoint=False) for a, b in zip(line[:-1], line[1:], strict=True)]
-                               + [line[-1:]])
+        dense = np.concatenate(
+            [np.linspace(a, b, 12, endpoint=False) for a, b in zip(line[:-1], line[1:], strict=True)] + [line[-1:]]
+        )
         wobble = np.cumsum(rng.normal(0, 0.012, dense.shape), axis=0)
         points = (dense + wobble) @ rotation.T * radius + centre
         cv2.polylines(canvas, [np.round(points).astype(np.int32)], False, 255, stroke, cv2.LINE_AA)

@@ -34,20 +34,31 @@ def _edge_image() -> np.ndarray:
 EXAMPLES: dict[str, WorkedExample] = {
     "edge_6x6": WorkedExample(
         "6×6 image, bright left half (10) and dark right half (0), with the [1, 0, −1] edge kernel",
-        _edge_image(), "convolution", np.array([[1, 0, -1]] * 3, dtype=float),
+        _edge_image(),
+        "convolution",
+        np.array([[1, 0, -1]] * 3, dtype=float),
         "Every row of the 4×4 result reads 0 30 30 0: the kernel answers only where its window straddles the "
         "boundary between 10s and 0s.",
     ),
     "image_5x5": WorkedExample(
         "5×5 image with a 3×3 kernel (no padding): a 3×3 feature map",
         np.array([[1, 1, 1, 0, 0], [0, 1, 1, 1, 0], [0, 0, 1, 1, 1], [0, 0, 1, 1, 0], [0, 1, 1, 0, 0]], dtype=float),
-        "convolution", np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float),
+        "convolution",
+        np.array([[1, 0, 1], [0, 1, 0], [1, 0, 1]], dtype=float),
         "5 − 3 + 1 = 3 positions fit across and down, so the output is 3×3.",
     ),
-    "max_pool": WorkedExample("2×2 max pooling of [[1, 3], [2, 4]]", np.array([[1, 3], [2, 4]], dtype=float),
-                              "max pooling", note="The window keeps its largest value: 4."),
-    "avg_pool": WorkedExample("2×2 average pooling of [[1, 3], [2, 4]]", np.array([[1, 3], [2, 4]], dtype=float),
-                              "average pooling", note="The window keeps its mean: (1 + 2 + 3 + 4) / 4 = 2.5."),
+    "max_pool": WorkedExample(
+        "2×2 max pooling of [[1, 3], [2, 4]]",
+        np.array([[1, 3], [2, 4]], dtype=float),
+        "max pooling",
+        note="The window keeps its largest value: 4.",
+    ),
+    "avg_pool": WorkedExample(
+        "2×2 average pooling of [[1, 3], [2, 4]]",
+        np.array([[1, 3], [2, 4]], dtype=float),
+        "average pooling",
+        note="The window keeps its mean: (1 + 2 + 3 + 4) / 4 = 2.5.",
+    ),
 }
 
 #: The course's 1-D example: the kernel [1, 3, 0, −1] over a signal that starts 1, 3, 2, 3, 0.
@@ -68,8 +79,9 @@ def check_grid(values: np.ndarray, what: str) -> np.ndarray:
     return grid
 
 
-def apply(example: WorkedExample, image: np.ndarray, kernel: np.ndarray | None = None, *, stride: int = 1,
-          padding: int = 0) -> np.ndarray:
+def apply(
+    example: WorkedExample, image: np.ndarray, kernel: np.ndarray | None = None, *, stride: int = 1, padding: int = 0
+) -> np.ndarray:
     """The example's operation on an edited ``image`` (and ``kernel``): a 2-D output grid."""
     image = check_grid(image, "input")
     if example.operation == "convolution":

@@ -41,8 +41,10 @@ st.header("7 · Worked examples of the course: type your own numbers")
 worked_examples.worked_examples_section()
 
 st.header("8 · Transposed convolution: growing a map")
-st.markdown("Decoders (autoencoders, U-Nets) grow small maps back: every input cell **scatters** the kernel, "
-            "scaled by its value, into the output; where scattered kernels overlap, they add up.")
+st.markdown(
+    "Decoders (autoencoders, U-Nets) grow small maps back: every input cell **scatters** the kernel, "
+    "scaled by its value, into the output; where scattered kernels overlap, they add up."
+)
 transposed_section(image)
 
 st.header("9 · Depthwise, separable or standard?")

@@ -116,8 +116,9 @@ try:
         my_classes_section()
         dataset = collected_dataset()
     elif name == "neu":
-        size_label = st.segmented_control("Image size", list(datasets.NEU_SIZE_CHOICES), default=NEU_DEFAULT_SIZE,
-                                          key="data_neu_size")
+        size_label = st.segmented_control(
+            "Image size", list(datasets.NEU_SIZE_CHOICES), default=NEU_DEFAULT_SIZE, key="data_neu_size"
+        )
         dataset = get_dataset("neu", datasets.NEU_SIZE_CHOICES[size_label or NEU_DEFAULT_SIZE])
     else:
         dataset = get_dataset(name)

@@ -40,8 +40,9 @@ def model_options() -> dict[str, tuple[str, object]]:
 def show_model_card(card: dict) -> None:
     with st.expander("Model card: how this demo model was trained"):
         data, recipe = card["data"], card["recipe"]
-        changes = ", ".join(f"{key} {value}" for key, value in recipe["augmentation"].items()
-                            if value and key != "fill_mode")
+        changes = ", ".join(
+            f"{key} {value}" for key, value in recipe["augmentation"].items() if value and key != "fill_mode"
+        )
         st.markdown(
             f"**Data:** {data['source']}  \n"
             f"Trained on {data['train_images']:,} images, {data['validation_images']:,} held out to pick the best "
@@ -55,8 +56,9 @@ def show_model_card(card: dict) -> None:
         )
 
 
-def pick_test_example(images: np.ndarray, labels: np.ndarray, class_names: list[str],
-                      key: str) -> tuple[np.ndarray, int]:
+def pick_test_example(
+    images: np.ndarray, labels: np.ndarray, class_names: list[str], key: str
+) -> tuple[np.ndarray, int]:
     """A number input and a dice button over a test set; returns (image, true label)."""
     count = len(labels)
     if st.button("Random test image", icon=":material/casino:", key=f"{key}_dice"):
@@ -98,8 +100,12 @@ if handed is not None and st.session_state.get("inside_handed_seen") is not hand
 model_column, input_column = st.columns([1, 1], gap="large")
 with model_column:
     st.subheader("1 · The model")
-    choice = st.selectbox("Model", list(options), key="inside_model",
-                          help="A run you trained on the Training page (the latest first), or a demo model.")
+    choice = st.selectbox(
+        "Model",
+        list(options),
+        key="inside_model",
+        help="A run you trained on the Training page (the latest first), or a demo model.",
+    )
     st.caption(f"**{choice}**")  # the full name, which a narrow menu may cut short
     kind, ref = options[choice]
     if kind == "pretrained":
@@ -112,8 +118,10 @@ with model_column:
         model, class_names, dataset_name = run.model, list(run.class_names), run.dataset
         model = epoch_model(run, key=f"inside_epoch_{ref}")  # filters, activations, bars, Grad-CAM follow it
     height, width, channels = inspection.input_shape(model)
-    st.caption(f"Takes a {height}×{width}×{channels} image · {len(model.layers)} layers · "
-               f"{model.count_params():,} parameters · classes: {', '.join(class_names)}")
+    st.caption(
+        f"Takes a {height}×{width}×{channels} image · {len(model.layers)} layers · "
+        f"{model.count_params():,} parameters · classes: {', '.join(class_names)}"
+    )
 
 with input_column:
     st.subheader("2 · The input")
@@ -160,28 +168,41 @@ with model_column:  # next to the input, so the answer changes in view while you
         verdict = " :material/check_circle: Right." if top == true_label else wrong
     st.markdown(f"The network says **{class_names[top]}** ({probabilities[top]:.1%} sure).{verdict}")
     raw_column, prepared_column = st.columns(2)
-    raw_column.image(enlarge(raw, 160), width=160,
-                     caption=f"Your image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
-                     alt=f"The input image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}")
-    prepared_column.image(enlarge(np.round(x * 255).astype(np.uint8), 160), width=160,
-                          caption=f"What the model gets: {height}×{width}×{channels}, values 0–1",
-                          alt=f"The image as the model gets it, {height}×{width}×{channels}")
-    show_figure(plots.probability_bars(probabilities, class_names, height=260), width="stretch",
-                key="inside_probabilities")
+    raw_column.image(
+        enlarge(raw, 160),
+        width=160,
+        caption=f"Your image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
+        alt=f"The input image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
+    )
+    prepared_column.image(
+        enlarge(np.round(x * 255).astype(np.uint8), 160),
+        width=160,
+        caption=f"What the model gets: {height}×{width}×{channels}, values 0–1",
+        alt=f"The image as the model gets it, {height}×{width}×{channels}",
+    )
+    show_figure(
+        plots.probability_bars(probabilities, class_names, height=260), width="stretch", key="inside_probabilities"
+    )
     if kind == "run" and source == YOUR_IMAGE and is_my_classes(run):
         live_tryout(run, raw, x, probabilities)
 
 st.divider()
 activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
     list(INSIDE_TABS.values()),
-    key="inside_tab", on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
+    key="inside_tab",
+    on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
 )
 if activations_tab.open or field_tab.open:
     outputs = inspection.activations(model, x)
 if activations_tab.open:
     with activations_tab:
-        show_activations(outputs, {layer.name: type(layer).__name__ for layer in model.layers}, class_names, top,
-                         key=f"inside_layer_{choice}")
+        show_activations(
+            outputs,
+            {layer.name: type(layer).__name__ for layer in model.layers},
+            class_names,
+            top,
+            key=f"inside_layer_{choice}",
+        )
 if filters_tab.open:
     with filters_tab:
         show_filters(model, key=f"inside_filter_layer_{choice}")

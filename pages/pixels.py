@@ -49,8 +49,12 @@ height, width, channels = image.shape
 
 picture, facts = st.columns([1, 2])
 with picture:
-    st.image(enlarge(image), caption=f"{height}×{width}×{channels}", width="stretch",
-             alt=f"The current image, {height}×{width} pixels with {channels} channel(s)")
+    st.image(
+        enlarge(image),
+        caption=f"{height}×{width}×{channels}",
+        width="stretch",
+        alt=f"The current image, {height}×{width} pixels with {channels} channel(s)",
+    )
 with facts:
     st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
     st.markdown(
@@ -76,15 +80,23 @@ if overview.size > plots.MAX_CELLS_WITH_TEXT:
 
 with st.expander(":material/search: Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
     size = min(16, height, width)
-    reset_on_new_image("pixels_block", {"pixels_top": max(0, height // 2 - size // 2),
-                                        "pixels_left": max(0, width // 2 - size // 2)})
+    reset_on_new_image(
+        "pixels_block", {"pixels_top": max(0, height // 2 - size // 2), "pixels_left": max(0, width // 2 - size // 2)}
+    )
     top_col, left_col = st.columns(2)
     top = top_col.number_input("Top row", 0, height - size, key="pixels_top")
     left = left_col.number_input("Left column", 0, width - size, key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
     show_figure(
-        plots.heatmap(block, colorscale="gray", zmin=0, zmax=255, show_values=True, origin=(top, left),
-                      title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}"),
+        plots.heatmap(
+            block,
+            colorscale="gray",
+            zmin=0,
+            zmax=255,
+            show_values=True,
+            origin=(top, left),
+            title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}",
+        ),
         width="stretch",
     )
 
@@ -94,20 +106,31 @@ if channels == 3:
     small, step = subsample_for_display(image, OVERVIEW_SIDE)
     for column, index, name in zip(columns, range(3), CHANNEL_NAMES, strict=True):
         show_figure(
-            plots.heatmap(small[:, :, index], colorscale=plots.CHANNEL_COLORSCALES[name], zmin=0, zmax=255,
-                          step=step, height=300, title=f"{name.title()} channel"),
-            width="stretch", container=column,
+            plots.heatmap(
+                small[:, :, index],
+                colorscale=plots.CHANNEL_COLORSCALES[name],
+                zmin=0,
+                zmax=255,
+                step=step,
+                height=300,
+                title=f"{name.title()} channel",
+            ),
+            width="stretch",
+            container=column,
         )
     st.caption("Like the grayscale picture, each channel is black at 0 and brightest at 255.")
 else:
-    st.info("This image has a single channel: it is grayscale. Pick a colour photo sample to see "
-            "its red, green and blue channels side by side.")
+    st.info(
+        "This image has a single channel: it is grayscale. Pick a colour photo sample to see "
+        "its red, green and blue channels side by side."
+    )
 
 examples, picker = st.columns(2)
 with examples:
     st.markdown("**Worked examples:** a pixel's colour is its three numbers [R, G, B].")
-    st.markdown("".join(swatch(rgb, f"{list(rgb)} is {name}") for name, rgb in WORKED_COLOURS.items()),
-                unsafe_allow_html=True)
+    st.markdown(
+        "".join(swatch(rgb, f"{list(rgb)} is {name}") for name, rgb in WORKED_COLOURS.items()), unsafe_allow_html=True
+    )
 with picker:
     code = st.color_picker("Pick any colour", "#0B6623", key="pixels_colour")
     try:
@@ -144,15 +167,26 @@ size_choice = st.select_slider(
 )
 loss = resize_loss(image, size_choice, size_choice)
 before, small_col, restored_col = st.columns(3)
-before.image(enlarge(image), caption=f"original {height}×{width}", width="stretch",
-             alt=f"The original image, {height}×{width}")
-small_col.image(enlarge(loss.small), caption=f"resized to {size_choice}×{size_choice}", width="stretch",
-                alt=f"The image resized to {size_choice}×{size_choice}")
-restored_col.image(enlarge(loss.restored), caption="resized back up: the lost detail stays lost",
-                   width="stretch", alt=f"The small image resized back to {height}×{width}")
+before.image(
+    enlarge(image), caption=f"original {height}×{width}", width="stretch", alt=f"The original image, {height}×{width}"
+)
+small_col.image(
+    enlarge(loss.small),
+    caption=f"resized to {size_choice}×{size_choice}",
+    width="stretch",
+    alt=f"The image resized to {size_choice}×{size_choice}",
+)
+restored_col.image(
+    enlarge(loss.restored),
+    caption="resized back up: the lost detail stays lost",
+    width="stretch",
+    alt=f"The small image resized back to {height}×{width}",
+)
 if height != width:
-    st.info(f"Your image is {height}×{width}, not square: squeezing it into {size_choice}×{size_choice} "
-            "**stretches** it (circles become ovals). Crop or pad it to a square first to keep its proportions.")
+    st.info(
+        f"Your image is {height}×{width}, not square: squeezing it into {size_choice}×{size_choice} "
+        "**stretches** it (circles become ovals). Crop or pad it to a square first to keep its proportions."
+    )
 st.markdown(
     f"{loss.values_before:,} numbers become **{loss.values_after:,}** "
     f"({loss.kept_percent:.1f} %). Sized back up, pixels differ from the "
@@ -167,8 +201,11 @@ st.markdown(
 )
 hist_raw, hist_scaled = st.columns(2)
 show_figure(plots.histogram(image, title="Before: 0–255", log_counts=True), width="stretch", container=hist_raw)
-show_figure(plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
-            width="stretch", container=hist_scaled)
+show_figure(
+    plots.histogram(scaled, title="After: 0–1", range_=(0.0, 1.0), log_counts=True),
+    width="stretch",
+    container=hist_scaled,
+)
 
 st.header("Pixel inspector")
 reset_on_new_image("pixels_inspector", {"pixels_row": height // 2, "pixels_col": width // 2})
@@ -178,10 +215,17 @@ col = col_col.number_input("Column", 0, width - 1, key="pixels_col")
 values = [int(v) for v in image[int(row), int(col)]]
 with value_col:
     if channels == 3:
-        st.markdown(swatch(tuple(values), f"pixel ({row}, {col}) = [R, G, B] = {values} → normalised "
-                           f"{np.round(unit_values(values), 3).tolist()}"), unsafe_allow_html=True)
+        st.markdown(
+            swatch(
+                tuple(values),
+                f"pixel ({row}, {col}) = [R, G, B] = {values} → normalised {np.round(unit_values(values), 3).tolist()}",
+            ),
+            unsafe_allow_html=True,
+        )
     else:
-        st.markdown(swatch((values[0],) * 3, f"pixel ({row}, {col}) = {values[0]} → normalised "
-                           f"{unit_values(values)[0]:.3f}"), unsafe_allow_html=True)
+        st.markdown(
+            swatch((values[0],) * 3, f"pixel ({row}, {col}) = {values[0]} → normalised {unit_values(values)[0]:.3f}"),
+            unsafe_allow_html=True,
+        )
 
 share_link("pixels", link)

@@ -43,8 +43,13 @@ if setup.error is None:
     refused = budget_panel(setup.config.epochs, images)
 job = current_job()
 running = job is not None and not job.done
-if st.button("▶ Train", type="primary", disabled=setup.error is not None or refused is not None, shortcut="Ctrl+Enter",
-             help="Replaces your training that is still running, if any."):
+if st.button(
+    "▶ Train",
+    type="primary",
+    disabled=setup.error is not None or refused is not None,
+    shortcut="Ctrl+Enter",
+    help="Replaces your training that is still running, if any.",
+):
     job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
     ss.pop("tr_experiment", None)
     running = True
@@ -70,13 +75,20 @@ elif job is not None:
             st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
 
 # ---------------------------------------------------------------- the course's six tasks, one click each
-with st.expander(":material/science: One-click experiments: the MNIST notebook's six tasks for the reader",
-                 expanded=not state.has_runs() and not running):
+with st.expander(
+    ":material/science: One-click experiments: the MNIST notebook's six tasks for the reader",
+    expanded=not state.has_runs() and not running,
+):
     st.markdown(experiment_captions(setup.stack))
     columns = st.columns(3)
     for position, (key, experiment) in enumerate(EXPERIMENTS.items()):
-        if columns[position % 3].button(experiment.title, key=f"tr_exp_{key}", disabled=setup.error is not None,
-                                        help=experiment.question, width="stretch"):
+        if columns[position % 3].button(
+            experiment.title,
+            key=f"tr_exp_{key}",
+            disabled=setup.error is not None,
+            help=experiment.question,
+            width="stretch",
+        ):
             try:
                 variants = experiment.variants(setup.stack, EXPERIMENT_BASE)
             except InputError as exc:

@@ -29,8 +29,12 @@ def png_chunk(kind: bytes, body: bytes) -> bytes:
 
 def png_claiming(width: int, height: int) -> bytes:
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
-    return (b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", header)
-            + png_chunk(b"IDAT", zlib.compress(b"\0" * 64)) + png_chunk(b"IEND", b""))
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + png_chunk(b"IHDR", header)
+        + png_chunk(b"IDAT", zlib.compress(b"\0" * 64))
+        + png_chunk(b"IEND", b"")
+    )
 
 
 def encoded(array: np.ndarray, fmt: str, **options) -> bytes:
@@ -48,7 +52,7 @@ def animated_gif() -> bytes:
 
 def digit_png(value: int) -> bytes:
     image = np.zeros((28, 28), np.uint8)
-    image[6:22, 12 + value % 4:16 + value % 4] = 255
+    image[6:22, 12 + value % 4 : 16 + value % 4] = 255
     return encoded(image, "PNG")
 
 
@@ -95,33 +99,51 @@ IMAGES: dict[str, tuple[bytes, str, str]] = {
     "empty.png": (b"", "error", "empty"),
     "random-bytes.jpg": (RNG.integers(0, 256, 4096, dtype=np.uint8).tobytes(), "error", "not an image"),
     "text.png": (b"This is a text file pretending to be a picture.\n" * 20, "error", "not an image"),
-    "document.pdf": (b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
-                     "error", "not an image"),
-    "drawing.svg": (b"<svg xmlns='http://www.w3.org/2000/svg' width='100' height='100'>"
-                    b"<circle cx='50' cy='50' r='40'/></svg>", "error", "not an image"),
-    "truncated.png": (encoded(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8), "PNG")[:3000],
-                      "error", "truncated"),
-    "truncated.jpg": (encoded(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8), "JPEG")[:1500],
-                      "error", "truncated"),
+    "document.pdf": (
+        b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n",
+        "error",
+        "not an image",
+    ),
+    "drawing.svg": (
+        b"<svg xmlns='http://www.w3.org/2000/svg' width='100' height='100'><circle cx='50' cy='50' r='40'/></svg>",
+        "error",
+        "not an image",
+    ),
+    "truncated.png": (encoded(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8), "PNG")[:3000], "error", "truncated"),
+    "truncated.jpg": (encoded(RNG.integers(0, 256, (64, 64, 3), dtype=np.uint8), "JPEG")[:1500], "error", "truncated"),
     "huge-header-100000x100000.png": (png_claiming(100_000, 100_000), "error", "too large"),
     "huge-header-20000x20000.png": (png_claiming(20_000, 20_000), "error", "too large"),
     "sixteen-bit.png": (encoded((np.arange(64 * 64, dtype=np.uint16).reshape(64, 64) * 16), "PNG"), "ok", "64x64x1"),
-    "rgba.png": (encoded(np.dstack([RNG.integers(0, 256, (40, 50, 3), dtype=np.uint8),
-                                    np.full((40, 50), 128, np.uint8)]), "PNG"), "ok", "40x50x3"),
+    "rgba.png": (
+        encoded(
+            np.dstack([RNG.integers(0, 256, (40, 50, 3), dtype=np.uint8), np.full((40, 50), 128, np.uint8)]), "PNG"
+        ),
+        "ok",
+        "40x50x3",
+    ),
     "one-pixel.png": (encoded(np.full((1, 1, 3), (200, 10, 10), np.uint8), "PNG"), "ok", "1x1x3"),
-    "wide-10000x10.png": (encoded(np.tile(np.arange(10_000, dtype=np.uint16) % 256, (10, 1)).astype(np.uint8), "PNG"),
-                          "ok", "10x10000x1"),
+    "wide-10000x10.png": (
+        encoded(np.tile(np.arange(10_000, dtype=np.uint16) % 256, (10, 1)).astype(np.uint8), "PNG"),
+        "ok",
+        "10x10000x1",
+    ),
     "animated.gif": (animated_gif(), "ok", "32x32x1"),
 }
 
 ZIPS: dict[str, tuple[bytes, str, str]] = {
-        # "ok" zips: the 6 good images load; the detail is how many members were skipped.
-    "dot-dot-paths.zip": (zip_of([*good_members(), ("../escape/evil.png", digit_png(0)),
-                                  ("cats/../../evil.png", digit_png(0))]), "ok", "2"),
+    # "ok" zips: the 6 good images load; the detail is how many members were skipped.
+    "dot-dot-paths.zip": (
+        zip_of([*good_members(), ("../escape/evil.png", digit_png(0)), ("cats/../../evil.png", digit_png(0))]),
+        "ok",
+        "2",
+    ),
     "absolute-paths.zip": (zip_of([*good_members(), ("/etc/evil.png", digit_png(0))]), "ok", "1"),
     "symlink.zip": (zip_of(good_members(), symlinks={"cats/link.png": "/etc/passwd"}), "ok", "1"),
-    "non-images.zip": (zip_of([*good_members(), ("cats/readme.txt", b"hello"), ("dogs/x.pdf", b"%PDF-1.4")]),
-                       "ok", "2"),
+    "non-images.zip": (
+        zip_of([*good_members(), ("cats/readme.txt", b"hello"), ("dogs/x.pdf", b"%PDF-1.4")]),
+        "ok",
+        "2",
+    ),
     "zip-bomb.zip": (zip_bomb(), "ok", "1"),
     "declared-4gb.zip": (lying_zip(), "error", "limit"),
     "one-class.zip": (zip_of([(f"cats/{index}.png", digit_png(index)) for index in range(4)]), "error", "at least two"),
@@ -146,22 +168,51 @@ KERNELS: dict[str, tuple[str, str]] = {
 }
 
 STACKS: dict[str, tuple[str, str]] = {
-    "shrinks below 1x1": (json.dumps({"input_shape": [8, 8, 1], "layers": [
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3},
-        {"type": "MaxPooling2D", "pool_size": 2},
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3},
-        {"type": "Conv2D", "filters": 4, "kernel_size": 3}]}), "Layer 4"),
-    "zero filters": (json.dumps({"input_shape": [28, 28, 1], "layers": [
-        {"type": "Conv2D", "filters": 0, "kernel_size": 3}]}), "Layer 1"),
-    "stride 0": (json.dumps({"input_shape": [28, 28, 1], "layers": [
-        {"type": "Conv2D", "filters": 8, "kernel_size": 3},
-        {"type": "MaxPooling2D", "pool_size": 2, "strides": 0}]}), "Layer 2"),
-    "unknown layer type": (json.dumps({"input_shape": [28, 28, 1], "layers": [
-        {"type": "Conv2D", "filters": 8, "kernel_size": 3}, {"type": "Transformer"}]}), "Layer 2"),
+    "shrinks below 1x1": (
+        json.dumps(
+            {
+                "input_shape": [8, 8, 1],
+                "layers": [
+                    {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+                    {"type": "MaxPooling2D", "pool_size": 2},
+                    {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+                    {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+                ],
+            }
+        ),
+        "Layer 4",
+    ),
+    "zero filters": (
+        json.dumps({"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", "filters": 0, "kernel_size": 3}]}),
+        "Layer 1",
+    ),
+    "stride 0": (
+        json.dumps(
+            {
+                "input_shape": [28, 28, 1],
+                "layers": [
+                    {"type": "Conv2D", "filters": 8, "kernel_size": 3},
+                    {"type": "MaxPooling2D", "pool_size": 2, "strides": 0},
+                ],
+            }
+        ),
+        "Layer 2",
+    ),
+    "unknown layer type": (
+        json.dumps(
+            {
+                "input_shape": [28, 28, 1],
+                "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}, {"type": "Transformer"}],
+            }
+        ),
+        "Layer 2",
+    ),
     "malformed JSON": ('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", ', "JSON"),
     "not a stack": ('"just a string"', "must be an object"),
-    "negative units": (json.dumps({"input_shape": [28, 28, 1], "layers": [
-        {"type": "Flatten"}, {"type": "Dense", "units": -5}]}), "Layer 2"),
+    "negative units": (
+        json.dumps({"input_shape": [28, 28, 1], "layers": [{"type": "Flatten"}, {"type": "Dense", "units": -5}]}),
+        "Layer 2",
+    ),
 }
 
 
@@ -176,8 +227,9 @@ def main() -> None:
         (CORPUS / "zips" / name).write_bytes(data)
         manifest["zips"][name] = {"expect": expect, "detail": detail}
     manifest["kernels"] = {name: {"text": text, "expect": expect} for name, (text, expect) in KERNELS.items()}
-    manifest["stacks"] = {name: {"json": text, "expect": "error", "detail": detail}
-                          for name, (text, detail) in STACKS.items()}
+    manifest["stacks"] = {
+        name: {"json": text, "expect": "error", "detail": detail} for name, (text, detail) in STACKS.items()
+    }
     (CORPUS / "MANIFEST.json").write_text(json.dumps(manifest, indent=2, ensure_ascii=False) + "\n")
 
 

@@ -16,13 +16,12 @@ import cv2
 import numpy as np
 
 OUT = Path(__file__).resolve().parents[1] / "cnnviz" / "sample_images"
-FASHION_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat",
-                 "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
+FASHION_NAMES = ["t-shirt", "trouser", "pullover", "dress", "coat", "sandal", "shirt", "sneaker", "bag", "ankle-boot"]
 
 
 def idx_images(path: Path) -> np.ndarray:
     data = gzip.decompress(path.read_bytes())
-    count, rows, cols = (int.from_bytes(data[i:i + 4], "big") for i in (4, 8, 12))
+    count, rows, cols = (int.from_bytes(data[i : i + 4], "big") for i in (4, 8, 12))
     return np.frombuffer(data, np.uint8, offset=16).reshape(count, rows, cols)
 
 
@@ -82,7 +81,7 @@ def stripes_and_checks(size: int = 256) -> np.ndarray:
     columns = (np.arange(half) // 8) % 2 * 255
     image[:half, :half] = columns[None, :, None]
     image[:half, half:] = columns[:, None, None]
-    checks = ((np.arange(half)[:, None] // 16 + np.arange(size)[None, :] // 16) % 2 * 255)
+    checks = (np.arange(half)[:, None] // 16 + np.arange(size)[None, :] // 16) % 2 * 255
     image[half:, :] = checks[:, :, None]
     image[half:, :, 0] = np.maximum(image[half:, :, 0], 90)
     return image

@@ -80,8 +80,10 @@ def main() -> None:
                 name = f"{digit}-read-as-{guess}-{font_name.replace(' ', '_')}-w{stroke}-{index}.png"
                 (args.save_examples / name).write_bytes(encode_png(canvas))
 
-    print(f"{len(centred)} drawings; recognised with to_model_input(center=True): {np.mean(centred):.1%}; "
-          f"with a plain resize instead: {np.mean(plain):.1%}")
+    print(
+        f"{len(centred)} drawings; recognised with to_model_input(center=True): {np.mean(centred):.1%}; "
+        f"with a plain resize instead: {np.mean(plain):.1%}"
+    )
     for group, table in hits.items():
         print(f"\nby {group}:")
         for key, values in sorted(table.items()):

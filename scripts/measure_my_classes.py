@@ -40,12 +40,23 @@ def main(argv: list[str] | None = None) -> None:
         load_before = os.getloadavg()[0]
         started = time.perf_counter()
         run = train(recipe.stack, dataset, dataclasses.replace(recipe.config, seed=seed))
-        print("RESULT " + json.dumps({
-            "shapes": kinds, "seed": seed, "train_images": run.train_samples, "held_out_images": len(held_out.y_train),
-            "held_out_accuracy": round(run.test_accuracy, 4), "fit_seconds": round(run.seconds, 1),
-            "total_seconds": round(time.perf_counter() - started, 1),
-            "load_before": round(load_before, 2), "load_after": round(os.getloadavg()[0], 2),
-        }), flush=True)
+        print(
+            "RESULT "
+            + json.dumps(
+                {
+                    "shapes": kinds,
+                    "seed": seed,
+                    "train_images": run.train_samples,
+                    "held_out_images": len(held_out.y_train),
+                    "held_out_accuracy": round(run.test_accuracy, 4),
+                    "fit_seconds": round(run.seconds, 1),
+                    "total_seconds": round(time.perf_counter() - started, 1),
+                    "load_before": round(load_before, 2),
+                    "load_after": round(os.getloadavg()[0], 2),
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -26,38 +26,67 @@ from cnnviz.training import train
 def _print_epoch(event: dict) -> None:
     if event["event"] == "epoch":
         val = f" val_acc {event['val_accuracy']:.4f}" if "val_accuracy" in event else ""
-        print(f"  epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f} acc {event['accuracy']:.4f}{val}"
-              f" · {event['images_per_second']:.0f} img/s · {event['elapsed_seconds']:.0f} s", flush=True)
+        print(
+            f"  epoch {event['epoch']}/{event['epochs']} loss {event['loss']:.4f} acc {event['accuracy']:.4f}{val}"
+            f" · {event['images_per_second']:.0f} img/s · {event['elapsed_seconds']:.0f} s",
+            flush=True,
+        )
 
 
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     loadable = sorted(name for name, recipe in RECIPES.items() if recipe.dataset in datasets.NAMES)
-    parser.add_argument("names", nargs="*", default=loadable,
-                        help="recipe names (default: all but My classes, see scripts/measure_my_classes.py)")
+    parser.add_argument(
+        "names",
+        nargs="*",
+        default=loadable,
+        help="recipe names (default: all but My classes, see scripts/measure_my_classes.py)",
+    )
     parser.add_argument("--seeds", nargs="+", type=int, default=[0])
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe's epochs")
-    parser.add_argument("--train-samples", nargs="+", type=int, default=[None],
-                        help="train on at most this many images (one run per value): a learning curve")
+    parser.add_argument(
+        "--train-samples",
+        nargs="+",
+        type=int,
+        default=[None],
+        help="train on at most this many images (one run per value): a learning curve",
+    )
     args = parser.parse_args(argv)
     for name in args.names:
         recipe = RECIPES[name]
         dataset = datasets.load(recipe.dataset, image_size=recipe.image_size)
         for seed, samples in ((seed, samples) for seed in args.seeds for samples in args.train_samples):
-            config = dataclasses.replace(recipe.config, seed=seed, epochs=args.epochs or recipe.config.epochs,
-                                         max_train_samples=samples or recipe.config.max_train_samples)
+            config = dataclasses.replace(
+                recipe.config,
+                seed=seed,
+                epochs=args.epochs or recipe.config.epochs,
+                max_train_samples=samples or recipe.config.max_train_samples,
+            )
             load_before = os.getloadavg()[0]
             print(f"{name} seed {seed}: {dataset.source}", flush=True)
             started = time.perf_counter()
             run = train(recipe.stack, dataset, config, on_progress=_print_epoch)
             total = time.perf_counter() - started
-            print("RESULT " + json.dumps({
-                "recipe": name, "seed": seed, "epochs": run.epochs_done,
-                "test_accuracy": run.test_accuracy, "test_loss": run.test_loss,
-                "fit_seconds": round(run.seconds, 1), "total_seconds": round(total, 1),
-                "images_per_second": round(run.images_per_second), "train_samples": run.train_samples,
-                "load_before": load_before, "load_after": os.getloadavg()[0], "cpus": os.cpu_count(),
-            }), flush=True)
+            print(
+                "RESULT "
+                + json.dumps(
+                    {
+                        "recipe": name,
+                        "seed": seed,
+                        "epochs": run.epochs_done,
+                        "test_accuracy": run.test_accuracy,
+                        "test_loss": run.test_loss,
+                        "fit_seconds": round(run.seconds, 1),
+                        "total_seconds": round(total, 1),
+                        "images_per_second": round(run.images_per_second),
+                        "train_samples": run.train_samples,
+                        "load_before": load_before,
+                        "load_after": os.getloadavg()[0],
+                        "cpus": os.cpu_count(),
+                    }
+                ),
+                flush=True,
+            )
 
 
 if __name__ == "__main__":

@@ -168,7 +168,11 @@ RECIPES: dict[str, Recipe] = {
         batch_size=32,
         learning_rate=2e-3,
         augmentation=Augmentation(
-            rotation_degrees=10, shift=0.1, zoom=0.1, flip="horizontal_and_vertical", contrast=0.2,
+            rotation_degrees=10,
+            shift=0.1,
+            zoom=0.1,
+            flip="horizontal_and_vertical",
+            contrast=0.2,
             fill_mode="reflect",
         ),
         image_size=64,
@@ -185,14 +189,19 @@ def _augmenter(augmentation: Augmentation, seed: int):
     if augmentation.flip:
         steps.append(keras.layers.RandomFlip(augmentation.flip, seed=seed))
     if augmentation.rotation_degrees:
-        steps.append(keras.layers.RandomRotation(
-            augmentation.rotation_degrees / 360, fill_mode=augmentation.fill_mode, seed=seed + 1))
+        steps.append(
+            keras.layers.RandomRotation(
+                augmentation.rotation_degrees / 360, fill_mode=augmentation.fill_mode, seed=seed + 1
+            )
+        )
     if augmentation.zoom:
-        steps.append(keras.layers.RandomZoom(
-            augmentation.zoom, fill_mode=augmentation.fill_mode, seed=seed + 2))
+        steps.append(keras.layers.RandomZoom(augmentation.zoom, fill_mode=augmentation.fill_mode, seed=seed + 2))
     if augmentation.shift:
-        steps.append(keras.layers.RandomTranslation(
-            augmentation.shift, augmentation.shift, fill_mode=augmentation.fill_mode, seed=seed + 3))
+        steps.append(
+            keras.layers.RandomTranslation(
+                augmentation.shift, augmentation.shift, fill_mode=augmentation.fill_mode, seed=seed + 3
+            )
+        )
     if augmentation.contrast:
         steps.append(keras.layers.RandomContrast(augmentation.contrast, value_range=(0, 1), seed=seed + 5))
         steps.append(keras.layers.RandomBrightness(augmentation.contrast, value_range=(0, 1), seed=seed + 6))
@@ -247,12 +256,15 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
         loss="sparse_categorical_crossentropy",
         metrics=["accuracy"],
     )
-    best = keras.callbacks.EarlyStopping(
-        monitor="val_loss", patience=epochs, restore_best_weights=True)
+    best = keras.callbacks.EarlyStopping(monitor="val_loss", patience=epochs, restore_best_weights=True)
     started = time.perf_counter()
     history = model.fit(
-        train_data, validation_data=(x[val_idx], y[val_idx]), epochs=epochs,
-        callbacks=[best], verbose=verbose, shuffle=False,  # the tf.data pipeline shuffles
+        train_data,
+        validation_data=(x[val_idx], y[val_idx]),
+        epochs=epochs,
+        callbacks=[best],
+        verbose=verbose,
+        shuffle=False,  # the tf.data pipeline shuffles
     )
     seconds = time.perf_counter() - started
     x_test = dataset.x_test.astype(np.float32) / 255.0
@@ -281,8 +293,12 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
             "command": f"python -m scripts.pretrain {name}",
         },
         "layers": [
-            {"name": layer.name, "type": type(layer).__name__,
-             "output_shape": list(layer.output.shape[1:]), "params": int(layer.count_params())}
+            {
+                "name": layer.name,
+                "type": type(layer).__name__,
+                "output_shape": list(layer.output.shape[1:]),
+                "params": int(layer.count_params()),
+            }
             for layer in model.layers
         ],
         "params": int(model.count_params()),

@@ -12,8 +12,10 @@ DEFAULT_DATA_DIR = ROOT.parent / "shared" / "datasets"
 
 #: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it).
 DATA_DIR = Path(os.environ.setdefault("CNNVIZ_DATA_DIR", str(DEFAULT_DATA_DIR)))
-NO_DATA = (f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
-           "does not exist (see README, 'Offline use')")
+NO_DATA = (
+    f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
+    "does not exist (see README, 'Offline use')"
+)
 #: Pages that read the offline datasets as soon as they open (through cnnviz.ui.resources.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.

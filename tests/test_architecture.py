@@ -128,10 +128,24 @@ def _random_layer(rng: random.Random, layer_type: str) -> dict:
 
 
 _WEIGHTS = {
-    "Conv2D": 6, "MaxPooling2D": 2, "AveragePooling2D": 2, "GlobalAveragePooling2D": 1,
-    "GlobalMaxPooling2D": 1, "Flatten": 1, "Dense": 2, "Dropout": 1, "BatchNormalization": 2,
-    "Activation": 1, "ZeroPadding2D": 1, "DepthwiseConv2D": 2, "SeparableConv2D": 2, "Conv2DTranspose": 2,
-    "UpSampling2D": 1, "Reshape": 1, "ReLU": 1, "Residual": 3,
+    "Conv2D": 6,
+    "MaxPooling2D": 2,
+    "AveragePooling2D": 2,
+    "GlobalAveragePooling2D": 1,
+    "GlobalMaxPooling2D": 1,
+    "Flatten": 1,
+    "Dense": 2,
+    "Dropout": 1,
+    "BatchNormalization": 2,
+    "Activation": 1,
+    "ZeroPadding2D": 1,
+    "DepthwiseConv2D": 2,
+    "SeparableConv2D": 2,
+    "Conv2DTranspose": 2,
+    "UpSampling2D": 1,
+    "Reshape": 1,
+    "ReLU": 1,
+    "Residual": 3,
 }
 
 
@@ -249,15 +263,18 @@ def test_random_stacks_cover_every_layer_type_and_argument_form():
     assert any(c.get("use_bias") is False for c in canonical)
     assert any(c.get("center") is False for c in canonical)
     assert any(c["type"] == "Conv2D" and c["groups"] > 1 for c in canonical)
-    assert any(c["type"] == "Conv2DTranspose" and c["output_padding"] and max(c["output_padding"]) > 0
-               for c in canonical)
+    assert any(
+        c["type"] == "Conv2DTranspose" and c["output_padding"] and max(c["output_padding"]) > 0 for c in canonical
+    )
     assert any(c["type"] == "UpSampling2D" and c["interpolation"] == "bilinear" for c in canonical)
     assert any(c["type"] == "ReLU" and c["max_value"] == 6 for c in canonical)
     assert any(c["type"] == "Residual" and c["shortcut"] == "projection" for c in canonical)
     assert any(c["type"] == "Residual" and c["shortcut"] == "identity" for c in canonical)
     assert any(c.get("depth_multiplier", 1) > 1 for c in canonical)
-    assert any(c["type"].endswith("Pooling2D") and not c["type"].startswith("Global") and c["strides"] is not None
-               for c in canonical)
+    assert any(
+        c["type"].endswith("Pooling2D") and not c["type"].startswith("Global") and c["strides"] is not None
+        for c in canonical
+    )
     summaries = [s for shape, stack in RANDOM_STACKS for s in summarize(stack, shape)]
     assert any(s.type == "Dense" and len(s.input_shape) == 3 for s in summaries)
     assert any(s.type == "BatchNormalization" and len(s.input_shape) == 1 for s in summaries)
@@ -275,7 +292,14 @@ def test_mnist_model_numbers_by_hand():
     input_shape, stack = PRESETS["MNIST CNN"]
     summaries = summarize(stack, input_shape)
     assert [s.output_shape for s in summaries] == [
-        (26, 26, 32), (13, 13, 32), (11, 11, 64), (5, 5, 64), (1600,), (128,), (10,)]
+        (26, 26, 32),
+        (13, 13, 32),
+        (11, 11, 64),
+        (5, 5, 64),
+        (1600,),
+        (128,),
+        (10,),
+    ]
     assert [s.params for s in summaries] == [320, 0, 18_496, 0, 0, 204_928, 1_290]
     # MACs: H'·W'·F·kh·kw·C for Conv2D, inputs·units for Dense.
     assert [s.macs for s in summaries] == [26 * 26 * 32 * 9, 0, 11 * 11 * 64 * 9 * 32, 0, 0, 1600 * 128, 128 * 10]
@@ -306,29 +330,68 @@ def _notebook_model(name: str):
     L = keras.layers
     conv = {"kernel_size": (3, 3), "activation": "relu"}
     models = {
-        "MNIST CNN": [keras.Input((28, 28, 1)), L.Conv2D(32, (3, 3)), L.Activation("relu"), L.MaxPooling2D((2, 2)),
-                      L.Conv2D(64, (3, 3)), L.Activation("relu"), L.MaxPooling2D((2, 2)), L.Flatten(),
-                      L.Dense(128), L.Activation("relu"), L.Dense(10), L.Activation("softmax")],
+        "MNIST CNN": [
+            keras.Input((28, 28, 1)),
+            L.Conv2D(32, (3, 3)),
+            L.Activation("relu"),
+            L.MaxPooling2D((2, 2)),
+            L.Conv2D(64, (3, 3)),
+            L.Activation("relu"),
+            L.MaxPooling2D((2, 2)),
+            L.Flatten(),
+            L.Dense(128),
+            L.Activation("relu"),
+            L.Dense(10),
+            L.Activation("softmax"),
+        ],
         "MNIST CNN ('same' padding)": [
-            keras.Input((28, 28, 1)), L.Conv2D(32, padding="same", **conv), L.MaxPool2D((2, 2)),
-            L.Conv2D(64, padding="same", **conv), L.MaxPool2D((2, 2)), L.Flatten(),
-            L.Dense(128, activation="relu"), L.Dense(10, activation="softmax")],
+            keras.Input((28, 28, 1)),
+            L.Conv2D(32, padding="same", **conv),
+            L.MaxPool2D((2, 2)),
+            L.Conv2D(64, padding="same", **conv),
+            L.MaxPool2D((2, 2)),
+            L.Flatten(),
+            L.Dense(128, activation="relu"),
+            L.Dense(10, activation="softmax"),
+        ],
         "Fashion-MNIST CNN": [
-            keras.Input((28, 28, 1)), L.Conv2D(32, **conv), L.MaxPooling2D((2, 2)), L.Conv2D(64, **conv),
-            L.MaxPooling2D((2, 2)), L.Conv2D(64, **conv), L.Dropout(0.3), L.Flatten(),
-            L.Dense(64, activation="relu"), L.Dropout(0.3), L.Dense(10, activation="softmax")],
+            keras.Input((28, 28, 1)),
+            L.Conv2D(32, **conv),
+            L.MaxPooling2D((2, 2)),
+            L.Conv2D(64, **conv),
+            L.MaxPooling2D((2, 2)),
+            L.Conv2D(64, **conv),
+            L.Dropout(0.3),
+            L.Flatten(),
+            L.Dense(64, activation="relu"),
+            L.Dropout(0.3),
+            L.Dense(10, activation="softmax"),
+        ],
         "NEU CNN": [
-            keras.Input((200, 200, 1)), L.Conv2D(32, padding="same", **conv), L.MaxPool2D((2, 2)),
-            L.Conv2D(64, padding="same", **conv), L.MaxPool2D((2, 2)), L.Conv2D(128, padding="same", **conv),
-            L.MaxPool2D((2, 2)), L.Flatten(), L.Dense(128, activation="relu"), L.Dense(6, activation="softmax")],
+            keras.Input((200, 200, 1)),
+            L.Conv2D(32, padding="same", **conv),
+            L.MaxPool2D((2, 2)),
+            L.Conv2D(64, padding="same", **conv),
+            L.MaxPool2D((2, 2)),
+            L.Conv2D(128, padding="same", **conv),
+            L.MaxPool2D((2, 2)),
+            L.Flatten(),
+            L.Dense(128, activation="relu"),
+            L.Dense(6, activation="softmax"),
+        ],
     }
     return keras.Sequential(models[name])
 
 
-@pytest.mark.parametrize("name, params", [
-    ("MNIST CNN", 225_034), ("MNIST CNN ('same' padding)", 421_642),
-    ("Fashion-MNIST CNN", 93_322), ("NEU CNN", 10_333_574),
-])
+@pytest.mark.parametrize(
+    "name, params",
+    [
+        ("MNIST CNN", 225_034),
+        ("MNIST CNN ('same' padding)", 421_642),
+        ("Fashion-MNIST CNN", 93_322),
+        ("NEU CNN", 10_333_574),
+    ],
+)
 def test_each_notebook_preset_is_the_notebooks_model(name, params):
     input_shape, stack = PRESETS[name]
     assert name in NOTEBOOK_PRESETS
@@ -338,7 +401,8 @@ def test_each_notebook_preset_is_the_notebooks_model(name, params):
     assert summarize(stack, input_shape)[-1].output_shape == tuple(reference.layers[-1].output.shape[1:])
     kinds = [type(layer).__name__ for layer in reference.layers if type(layer).__name__ != "Activation"]
     assert [layer["type"].replace("MaxPooling2D", "MaxPool2D") for layer in stack] == [
-        kind.replace("MaxPooling2D", "MaxPool2D") for kind in kinds]
+        kind.replace("MaxPooling2D", "MaxPool2D") for kind in kinds
+    ]
 
 
 def test_fashion_preset_flattens_three_by_three_by_sixty_four():
@@ -359,9 +423,11 @@ def test_neu_presets_end_in_six_classes():
 
 def test_strided_and_dense_on_map_costs_by_hand():
     summaries = summarize(
-        [{"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2},
-         {"type": "BatchNormalization"},
-         {"type": "Dense", "units": 5, "use_bias": False}],
+        [
+            {"type": "Conv2D", "filters": 4, "kernel_size": 3, "strides": 2},
+            {"type": "BatchNormalization"},
+            {"type": "Dense", "units": 5, "use_bias": False},
+        ],
         (10, 10, 3),
     )
     assert summaries[0].output_shape == (4, 4, 4)
@@ -373,11 +439,13 @@ def test_strided_and_dense_on_map_costs_by_hand():
 
 def test_receptive_field_recurrence_with_dilation_and_rectangles():
     summaries = summarize(
-        [{"type": "Conv2D", "filters": 2, "kernel_size": 3, "dilation_rate": 2},  # 1 + (5−1)·1 = 5
-         {"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2},         # 5 + 2·1 = 7, j = 2
-         {"type": "ZeroPadding2D", "padding": 1},                                   # unchanged
-         {"type": "AveragePooling2D", "pool_size": 2},                              # 7 + 1·2 = 9, j = 4
-         {"type": "Conv2D", "filters": 2, "kernel_size": (3, 1)}],                  # rows 9 + 2·4 = 17
+        [
+            {"type": "Conv2D", "filters": 2, "kernel_size": 3, "dilation_rate": 2},  # 1 + (5−1)·1 = 5
+            {"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2},  # 5 + 2·1 = 7, j = 2
+            {"type": "ZeroPadding2D", "padding": 1},  # unchanged
+            {"type": "AveragePooling2D", "pool_size": 2},  # 7 + 1·2 = 9, j = 4
+            {"type": "Conv2D", "filters": 2, "kernel_size": (3, 1)},
+        ],  # rows 9 + 2·4 = 17
         (40, 40, 1),
     )
     assert [s.receptive_field for s in summaries] == [(5, 5), (7, 7), (7, 7), (9, 9), (17, 9)]
@@ -391,19 +459,33 @@ def test_receptive_field_equals_the_gradient_footprint_in_tensorflow():
     import tensorflow as tf
 
     stacks = [
-        [{"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": 2},
-         {"type": "AveragePooling2D", "pool_size": 2},
-         {"type": "Conv2D", "filters": 1, "kernel_size": (3, 5), "strides": 2},
-         {"type": "AveragePooling2D", "pool_size": 3, "strides": 1}],
-        [{"type": "Conv2D", "filters": 1, "kernel_size": 5, "strides": (2, 1)},
-         {"type": "Conv2D", "filters": 1, "kernel_size": 2, "strides": 2},
-         {"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": (1, 3)}],
-        [{"type": "Residual", "layers": [{"type": "Conv2D", "filters": 1, "kernel_size": 3, "padding": "same"},
-                                         {"type": "Conv2D", "filters": 1, "kernel_size": 3, "padding": "same"}]},
-         {"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2},
-         {"type": "SeparableConv2D", "filters": 1, "kernel_size": (3, 2), "dilation_rate": 2},
-         {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2,
-                                          "padding": "same"}], "shortcut": "projection"}],
+        [
+            {"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": 2},
+            {"type": "AveragePooling2D", "pool_size": 2},
+            {"type": "Conv2D", "filters": 1, "kernel_size": (3, 5), "strides": 2},
+            {"type": "AveragePooling2D", "pool_size": 3, "strides": 1},
+        ],
+        [
+            {"type": "Conv2D", "filters": 1, "kernel_size": 5, "strides": (2, 1)},
+            {"type": "Conv2D", "filters": 1, "kernel_size": 2, "strides": 2},
+            {"type": "Conv2D", "filters": 1, "kernel_size": 3, "dilation_rate": (1, 3)},
+        ],
+        [
+            {
+                "type": "Residual",
+                "layers": [
+                    {"type": "Conv2D", "filters": 1, "kernel_size": 3, "padding": "same"},
+                    {"type": "Conv2D", "filters": 1, "kernel_size": 3, "padding": "same"},
+                ],
+            },
+            {"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2},
+            {"type": "SeparableConv2D", "filters": 1, "kernel_size": (3, 2), "dilation_rate": 2},
+            {
+                "type": "Residual",
+                "layers": [{"type": "Conv2D", "filters": 2, "kernel_size": 3, "strides": 2, "padding": "same"}],
+                "shortcut": "projection",
+            },
+        ],
     ]
     for stack in stacks:
         model = to_keras(stack, (48, 48, 1))
@@ -421,11 +503,13 @@ def test_receptive_field_equals_the_gradient_footprint_in_tensorflow():
 
 def test_new_layer_numbers_by_hand():
     grouped, depthwise, separable, transposed, upsampled = summarize(
-        [{"type": "Conv2D", "filters": 6, "kernel_size": 3, "groups": 2, "padding": "same"},
-         {"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 2, "use_bias": False},
-         {"type": "SeparableConv2D", "filters": 8, "kernel_size": 3},
-         {"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 1},
-         {"type": "UpSampling2D", "size": (2, 3), "interpolation": "bilinear"}],
+        [
+            {"type": "Conv2D", "filters": 6, "kernel_size": 3, "groups": 2, "padding": "same"},
+            {"type": "DepthwiseConv2D", "kernel_size": 3, "depth_multiplier": 2, "use_bias": False},
+            {"type": "SeparableConv2D", "filters": 8, "kernel_size": 3},
+            {"type": "Conv2DTranspose", "filters": 4, "kernel_size": 3, "strides": 2, "output_padding": 1},
+            {"type": "UpSampling2D", "size": (2, 3), "interpolation": "bilinear"},
+        ],
         (10, 10, 4),
     )
     assert (grouped.params, grouped.macs) == (3 * 3 * 2 * 6 + 6, 10 * 10 * 6 * 3 * 3 * 2)
@@ -438,24 +522,46 @@ def test_new_layer_numbers_by_hand():
     assert upsampled.output_shape == (28, 42, 4) and upsampled.params == 0
 
 
-@pytest.mark.parametrize(("layer", "input_shape", "words"), [
-    ({"type": "Conv2D", "filters": 6, "kernel_size": 3, "groups": 4}, (8, 8, 6), ["groups=4", "divide"]),
-    ({"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}]}, (8, 8, 3),
-     ["Layer 1 (Residual)", "(8, 8, 3) into (6, 6, 8)", "projection"]),
-    ({"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}], "shortcut": "projection"},
-     (8, 8, 3), ["whole strides", "6×6"]),
-    ({"type": "Residual", "layers": [{"type": "Conv2D", "filters": 0, "kernel_size": 3}]}, (8, 8, 3),
-     ["Layer 1 (Residual)", "branch layer 1 (Conv2D)", "filters"]),
-    ({"type": "Residual", "layers": [{"type": "Residual", "layers": [{"type": "ReLU"}]}]}, (8, 8, 3),
-     ["itself a Residual"]),
-    ({"type": "Residual", "layers": []}, (8, 8, 3), ["empty"]),
-    ({"type": "Conv2DTranspose", "filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2}, (8, 8, 3),
-     ["output_padding 2", "smaller than the stride 2"]),
-    ({"type": "Reshape", "target_shape": [5, -1]}, (8, 8, 3), ["192 values", "divides"]),
-    ({"type": "Reshape", "target_shape": [7, 7]}, (8, 8, 3), ["192 values", "49"]),
-    ({"type": "UpSampling2D", "interpolation": "bicubic"}, (8, 8, 3), ["'nearest' or 'bilinear'"]),
-    ({"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (8, 8, 3), ["dilation"]),
-])
+@pytest.mark.parametrize(
+    ("layer", "input_shape", "words"),
+    [
+        ({"type": "Conv2D", "filters": 6, "kernel_size": 3, "groups": 4}, (8, 8, 6), ["groups=4", "divide"]),
+        (
+            {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}]},
+            (8, 8, 3),
+            ["Layer 1 (Residual)", "(8, 8, 3) into (6, 6, 8)", "projection"],
+        ),
+        (
+            {
+                "type": "Residual",
+                "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3}],
+                "shortcut": "projection",
+            },
+            (8, 8, 3),
+            ["whole strides", "6×6"],
+        ),
+        (
+            {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 0, "kernel_size": 3}]},
+            (8, 8, 3),
+            ["Layer 1 (Residual)", "branch layer 1 (Conv2D)", "filters"],
+        ),
+        (
+            {"type": "Residual", "layers": [{"type": "Residual", "layers": [{"type": "ReLU"}]}]},
+            (8, 8, 3),
+            ["itself a Residual"],
+        ),
+        ({"type": "Residual", "layers": []}, (8, 8, 3), ["empty"]),
+        (
+            {"type": "Conv2DTranspose", "filters": 2, "kernel_size": 3, "strides": 2, "output_padding": 2},
+            (8, 8, 3),
+            ["output_padding 2", "smaller than the stride 2"],
+        ),
+        ({"type": "Reshape", "target_shape": [5, -1]}, (8, 8, 3), ["192 values", "divides"]),
+        ({"type": "Reshape", "target_shape": [7, 7]}, (8, 8, 3), ["192 values", "49"]),
+        ({"type": "UpSampling2D", "interpolation": "bicubic"}, (8, 8, 3), ["'nearest' or 'bilinear'"]),
+        ({"type": "DepthwiseConv2D", "kernel_size": 3, "strides": 2, "dilation_rate": 2}, (8, 8, 3), ["dilation"]),
+    ],
+)
 def test_invalid_new_layers_name_the_layer_and_the_fix(layer, input_shape, words):
     with pytest.raises(StackError) as caught:
         summarize([layer], input_shape)
@@ -466,7 +572,12 @@ def test_invalid_new_layers_name_the_layer_and_the_fix(layer, input_shape, words
 
 def test_format_bytes():
     assert [format_bytes(v) for v in (0, 1023, 147_456, 11 * 2**20, 3 * 2**40)] == [
-        "0 bytes", "1023 bytes", "144 KiB", "11 MiB", "3.07e+03 GiB"]
+        "0 bytes",
+        "1023 bytes",
+        "144 KiB",
+        "11 MiB",
+        "3.07e+03 GiB",
+    ]
 
 
 # ---------------------------------------------------------------- invalid stacks
@@ -497,8 +608,12 @@ SHAPE_PROBLEMS = [  # Keras refuses these too
     ([{**CONV, "kernel_size": 3, "dilation_rate": 3}], (6, 6, 1), 1, ["dilation 3×3 spreads it over 7×7"]),
     ([POOL, POOL, POOL], (4, 4, 1), 3, ["1×1 input is smaller than the 2×2 pooling window", "1×1"]),
     ([CONV, {"type": "Flatten"}, CONV], (28, 28, 1), 3, ["flat vector (5408,)", "layer 2 (Flatten)"]),
-    ([{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 4}, POOL], (9, 9, 2), 3,
-     ["layer 1 (GlobalAveragePooling2D)"]),
+    (
+        [{"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 4}, POOL],
+        (9, 9, 2),
+        3,
+        ["layer 1 (GlobalAveragePooling2D)"],
+    ),
     ([{"type": "Flatten"}, {"type": "ZeroPadding2D"}], (9, 9, 2), 2, ["(height, width, channels)"]),
 ]
 INVALID = ARGUMENT_PROBLEMS + SHAPE_PROBLEMS
@@ -532,10 +647,13 @@ def test_random_stacks_broken_on_purpose_report_the_inserted_layer():
         for index, summary in enumerate(summaries):
             out = summary.output_shape
             if len(out) == 1:  # a Conv2D after a flat output
-                bad = [*stack[: index + 1], CONV, *stack[index + 1:]]
+                bad = [*stack[: index + 1], CONV, *stack[index + 1 :]]
             else:  # a pooling window one larger than the map
-                bad = [*stack[: index + 1], {"type": "AveragePooling2D", "pool_size": max(out[:2]) + 1},
-                       *stack[index + 1:]]
+                bad = [
+                    *stack[: index + 1],
+                    {"type": "AveragePooling2D", "pool_size": max(out[:2]) + 1},
+                    *stack[index + 1 :],
+                ]
             with pytest.raises(StackError) as caught:
                 summarize(bad, input_shape)
             assert caught.value.position == index + 2
@@ -578,9 +696,13 @@ def test_default_layers_are_valid_and_compact_forms_are_keras_equivalent():
     with pytest.raises(InputError):
         default_layer("Conv3D")
     assert compact_layer({"type": "ZeroPadding2D", "padding": ((1, 1), (2, 2))}) == {
-        "type": "ZeroPadding2D", "padding": [1, 2]}
+        "type": "ZeroPadding2D",
+        "padding": [1, 2],
+    }
     assert compact_layer({"type": "ZeroPadding2D", "padding": ((1, 0), (2, 2))}) == {
-        "type": "ZeroPadding2D", "padding": [[1, 0], [2, 2]]}
+        "type": "ZeroPadding2D",
+        "padding": [[1, 0], [2, 2]],
+    }
     assert compact_layer({**CONV, "strides": (1, 1), "activation": None}) == CONV
 
 
@@ -609,22 +731,25 @@ def test_json_may_hold_an_unfinished_stack_for_the_builder_to_show():
     assert caught.value.position == 3
 
 
-@pytest.mark.parametrize(("text", "words"), [
-    ("", "empty"),
-    ("{", "not valid JSON"),
-    ('{"input_shape": [28, 28, 1], "layers": [}', "line 1"),
-    ("[1, 2]", "'input_shape' and 'layers'"),
-    ('{"layers": []}', "'input_shape' and 'layers'"),
-    ('{"input_shape": [28, 28, 1], "layers": {}}', "must be a list"),
-    ('{"input_shape": [28, 28], "layers": []}', "input shape"),
-    ('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv3D"}]}', "Layer 1"),
-    ('{"input_shape": [28, 28, 1], "layers": [{"type": "Dense", "units": "ten"}]}', "Layer 1 (Dense): units"),
-    ('{"format": "keras", "input_shape": [28, 28, 1], "layers": []}', "format"),
-    ('{"input_shape": [28, 28, 1], "layers": [], "optimizer": "adam"}', "Unknown key"),
-    (b"\xff\xfe\x00junk", "UTF-8"),
-    ("[" * 100_000 + "]" * 100_000, "JSON"),
-    (" " * 1_000_001, "too long"),
-])
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("", "empty"),
+        ("{", "not valid JSON"),
+        ('{"input_shape": [28, 28, 1], "layers": [}', "line 1"),
+        ("[1, 2]", "'input_shape' and 'layers'"),
+        ('{"layers": []}', "'input_shape' and 'layers'"),
+        ('{"input_shape": [28, 28, 1], "layers": {}}', "must be a list"),
+        ('{"input_shape": [28, 28], "layers": []}', "input shape"),
+        ('{"input_shape": [28, 28, 1], "layers": [{"type": "Conv3D"}]}', "Layer 1"),
+        ('{"input_shape": [28, 28, 1], "layers": [{"type": "Dense", "units": "ten"}]}', "Layer 1 (Dense): units"),
+        ('{"format": "keras", "input_shape": [28, 28, 1], "layers": []}', "format"),
+        ('{"input_shape": [28, 28, 1], "layers": [], "optimizer": "adam"}', "Unknown key"),
+        (b"\xff\xfe\x00junk", "UTF-8"),
+        ("[" * 100_000 + "]" * 100_000, "JSON"),
+        (" " * 1_000_001, "too long"),
+    ],
+)
 def test_malformed_json_is_an_input_error(text, words):
     with pytest.raises(InputError) as caught:
         from_json(text)
@@ -643,7 +768,8 @@ def test_generated_code_runs_and_builds_the_same_model(capsys):
         reference = to_keras(stack, input_shape)
         assert model.count_params() == reference.count_params()
         assert [tuple(layer.output.shape) for layer in model.layers] == [
-            tuple(layer.output.shape) for layer in reference.layers]
+            tuple(layer.output.shape) for layer in reference.layers
+        ]
     assert "Total params" in capsys.readouterr().out
     code = to_code(*reversed(PRESETS["MNIST CNN"]))
     assert 'layers.Conv2D(32, kernel_size=3, activation="relu"),  # -> (26, 26, 32)' in code

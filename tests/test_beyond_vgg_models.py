@@ -18,11 +18,13 @@ keras = pytest.importorskip("keras")
 RESNET = "Small ResNet (28×28)"
 MOBILE = [
     {"type": "Conv2D", "filters": 8, "kernel_size": 3, "strides": 2, "padding": "same", "use_bias": False},
-    {"type": "BatchNormalization"}, {"type": "ReLU", "max_value": 6.0},
+    {"type": "BatchNormalization"},
+    {"type": "ReLU", "max_value": 6.0},
     {"type": "DepthwiseConv2D", "kernel_size": 3, "padding": "same", "use_bias": False},
     {"type": "SeparableConv2D", "filters": 16, "kernel_size": 3, "strides": 2, "padding": "same"},
     {"type": "ReLU", "max_value": 6.0},
-    {"type": "GlobalAveragePooling2D"}, {"type": "Dense", "units": 10, "activation": "softmax"},
+    {"type": "GlobalAveragePooling2D"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
 ]
 
 
@@ -30,8 +32,9 @@ MOBILE = [
 def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """600 training and 200 test digits of the real MNIST: enough for one quick epoch."""
     full = datasets.load("mnist")
-    return dataclasses.replace(full, x_train=full.x_train[:600], y_train=full.y_train[:600],
-                               x_test=full.x_test[:200], y_test=full.y_test[:200])
+    return dataclasses.replace(
+        full, x_train=full.x_train[:600], y_train=full.y_train[:600], x_test=full.x_test[:200], y_test=full.y_test[:200]
+    )
 
 
 @pytest.fixture(scope="module")
@@ -67,8 +70,11 @@ def test_a_mobilenet_style_stack_trains_and_grad_cam_watches_its_separable_convo
 def test_receptive_field_through_residual_blocks_is_the_gradient_footprint():
     keras.utils.set_random_seed(4)
     conv = {"type": "Conv2D", "filters": 2, "kernel_size": 3, "padding": "same"}
-    stack = [conv, {"type": "Residual", "layers": [conv, conv]},
-             {"type": "Residual", "layers": [{**conv, "strides": 2}, conv], "shortcut": "projection"}]
+    stack = [
+        conv,
+        {"type": "Residual", "layers": [conv, conv]},
+        {"type": "Residual", "layers": [{**conv, "strides": 2}, conv], "shortcut": "projection"},
+    ]
     model = architecture.to_keras(stack, (21, 19, 1))
     for name, rows, cols in (("residual_1", 21, 19), ("residual_2", 11, 10)):
         for row, col in {(0, 0), (rows // 2, cols // 2), (rows - 1, cols - 1)}:

@@ -41,12 +41,19 @@ def test_grouped_conv2d_matches_one_tf_conv2d_per_group(seed):
     height, width = _fits(height, width, kh, kw, dilation)
     x = rng.standard_normal((height, width, groups * per_group)).astype(np.float32)
     k = rng.standard_normal((kh, kw, per_group, groups * filters_per_group)).astype(np.float32)
-    expected = np.concatenate([
-        tf.nn.conv2d(x[None, :, :, g * per_group : (g + 1) * per_group],
-                     k[..., g * filters_per_group : (g + 1) * filters_per_group],
-                     stride, padding, dilations=dilation).numpy()[0]
-        for g in range(groups)
-    ], axis=2)
+    expected = np.concatenate(
+        [
+            tf.nn.conv2d(
+                x[None, :, :, g * per_group : (g + 1) * per_group],
+                k[..., g * filters_per_group : (g + 1) * filters_per_group],
+                stride,
+                padding,
+                dilations=dilation,
+            ).numpy()[0]
+            for g in range(groups)
+        ],
+        axis=2,
+    )
     ours = ops.conv2d(x, k, stride=stride, padding=padding.lower(), dilation=dilation, groups=groups)
     assert ours.shape == expected.shape
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
@@ -74,10 +81,15 @@ def test_depthwise_conv2d_matches_one_tf_conv2d_per_channel(seed):
     height, width = _fits(height, width, kh, kw, dilation)
     x = rng.standard_normal((height, width, channels)).astype(np.float32)
     k = rng.standard_normal((kh, kw, channels, multiplier)).astype(np.float32)
-    expected = np.concatenate([
-        tf.nn.conv2d(x[None, :, :, c : c + 1], k[:, :, c : c + 1, :], stride, padding, dilations=dilation).numpy()[0]
-        for c in range(channels)
-    ], axis=2)  # channel c·M + m, as tf.nn.depthwise_conv2d orders them
+    expected = np.concatenate(
+        [
+            tf.nn.conv2d(x[None, :, :, c : c + 1], k[:, :, c : c + 1, :], stride, padding, dilations=dilation).numpy()[
+                0
+            ]
+            for c in range(channels)
+        ],
+        axis=2,
+    )  # channel c·M + m, as tf.nn.depthwise_conv2d orders them
     ours = ops.depthwise_conv2d(x, k, stride=stride, padding=padding.lower(), dilation=dilation)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
 
@@ -95,10 +107,16 @@ def test_depthwise_and_separable_match_tf_with_equal_strides(seed):
     strides = [1, step, step, 1]
     np.testing.assert_allclose(
         ops.depthwise_conv2d(x[0], depthwise, stride=step, padding=padding.lower()),
-        tf.nn.depthwise_conv2d(x, depthwise, strides, padding).numpy()[0], rtol=1e-4, atol=1e-4)
+        tf.nn.depthwise_conv2d(x, depthwise, strides, padding).numpy()[0],
+        rtol=1e-4,
+        atol=1e-4,
+    )
     np.testing.assert_allclose(
         ops.separable_conv2d(x[0], depthwise, pointwise, stride=step, padding=padding.lower()),
-        tf.nn.separable_conv2d(x, depthwise, pointwise, strides, padding).numpy()[0], rtol=1e-4, atol=1e-4)
+        tf.nn.separable_conv2d(x, depthwise, pointwise, strides, padding).numpy()[0],
+        rtol=1e-4,
+        atol=1e-4,
+    )
 
 
 def scatter_reference(x, k, stride, padding, out_shape, dilation=(1, 1)):
@@ -115,10 +133,18 @@ def scatter_reference(x, k, stride, padding, out_shape, dilation=(1, 1)):
     spread[::sh, ::sw] = x
     padded = np.pad(spread, ((span[0] - 1,) * 2, (span[1] - 1,) * 2, (0, 0)))
     full = tf.nn.conv2d(padded[None], k[::-1, ::-1].copy(), 1, "VALID", dilations=dilation).numpy()[0]
-    crop = [tf_same_pads(out_shape[axis], k.shape[axis], stride[axis], dilation[axis])[0]
-            if padding == "same" else 0 for axis in (0, 1)]
-    full = np.pad(full, ((0, max(0, crop[0] + out_shape[0] - full.shape[0])),
-                         (0, max(0, crop[1] + out_shape[1] - full.shape[1])), (0, 0)))
+    crop = [
+        tf_same_pads(out_shape[axis], k.shape[axis], stride[axis], dilation[axis])[0] if padding == "same" else 0
+        for axis in (0, 1)
+    ]
+    full = np.pad(
+        full,
+        (
+            (0, max(0, crop[0] + out_shape[0] - full.shape[0])),
+            (0, max(0, crop[1] + out_shape[1] - full.shape[1])),
+            (0, 0),
+        ),
+    )
     return full[crop[0] : crop[0] + out_shape[0], crop[1] : crop[1] + out_shape[1]]
 
 
@@ -139,8 +165,9 @@ def test_conv_transpose2d_matches_the_zero_insertion_reference_and_keras_shapes(
     except InputError:  # "same" with a large kernel and no room: Keras leaves no output either
         assert padding == "same"
         return
-    layer = keras.layers.Conv2DTranspose(filters, (kh, kw), strides=stride, padding=padding, output_padding=extra,
-                                         dilation_rate=dilation, use_bias=False)
+    layer = keras.layers.Conv2DTranspose(
+        filters, (kh, kw), strides=stride, padding=padding, output_padding=extra, dilation_rate=dilation, use_bias=False
+    )
     assert (1, *ours.shape) == tuple(layer.compute_output_shape((1, height, width, channels)))
     expected = scatter_reference(x, k, stride, padding, ours.shape[:2], dilation)
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
@@ -155,8 +182,9 @@ def test_conv_transpose2d_matches_tf_conv2d_transpose_with_equal_strides(seed):
     x = rng.standard_normal((height, width, channels)).astype(np.float32)
     k = rng.standard_normal((kh, kw, channels, filters)).astype(np.float32)
     ours = ops.conv_transpose2d(x, k, stride=step, padding=padding)
-    expected = tf.nn.conv2d_transpose(x[None], k.transpose(0, 1, 3, 2), (1, *ours.shape), step,
-                                      padding.upper()).numpy()[0]
+    expected = tf.nn.conv2d_transpose(
+        x[None], k.transpose(0, 1, 3, 2), (1, *ours.shape), step, padding.upper()
+    ).numpy()[0]
     np.testing.assert_allclose(ours, expected, rtol=1e-4, atol=1e-4)
 
 

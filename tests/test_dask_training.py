@@ -39,8 +39,14 @@ LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: o
 def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
     """400 training and 200 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
-    return datasets.Dataset(full.x_train[:400].copy(), full.y_train[:400].copy(), full.x_test[:200].copy(),
-                            full.y_test[:200].copy(), list(full.class_names), source="400/200 MNIST digits")
+    return datasets.Dataset(
+        full.x_train[:400].copy(),
+        full.y_train[:400].copy(),
+        full.x_test[:200].copy(),
+        full.y_test[:200].copy(),
+        list(full.class_names),
+        source="400/200 MNIST digits",
+    )
 
 
 @pytest.fixture(scope="module")
@@ -101,8 +107,9 @@ def test_the_key_names_stack_dataset_settings_and_random_start(small) -> None:
     assert key.startswith(KEY_PREFIX) and key == training_key(TINY, data, QUICK.to_dict())
     assert key != training_key(TINY, data, replace(QUICK, seed=1).to_dict())
     assert key != training_key(TINY[1:], data, QUICK.to_dict())
-    other = datasets.Dataset(small.x_train[:-1], small.y_train[:-1], small.x_test, small.y_test,
-                             small.class_names, source="one image less")
+    other = datasets.Dataset(
+        small.x_train[:-1], small.y_train[:-1], small.x_test, small.y_test, small.class_names, source="one image less"
+    )
     assert dataset_fingerprint(other) != data
 
 
@@ -118,10 +125,12 @@ def test_an_identical_training_joins_the_running_one_then_is_reused_from_the_sto
 
     third = _finished(_train(service, small, config)).runs[0]
     assert third.reused == "stored" and service.tasks_submitted == 1
-    assert third.history == one.runs[0].history and np.array_equal(third.test_probabilities,
-                                                                   one.runs[0].test_probabilities)
+    assert third.history == one.runs[0].history and np.array_equal(
+        third.test_probabilities, one.runs[0].test_probabilities
+    )
     assert third.epochs_recorded == 2 and all(  # the scrubber's epochs come back from the store
-        np.array_equal(a, b) for a, b in zip(third.weights_at(1), one.runs[0].weights_at(1), strict=True))
+        np.array_equal(a, b) for a, b in zip(third.weights_at(1), one.runs[0].weights_at(1), strict=True)
+    )
     restarted = TrainingService(service.cluster, store=RunStore(tmp_path / "runs"))  # a new server, same disk
     assert _finished(_train(restarted, small, config)).runs[0].reused == "stored"
     assert restarted.tasks_submitted == 0
@@ -150,8 +159,13 @@ def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
 
     alive = threading.Event()
     alive.set()
-    orphan = TrainingJob([TrainingPlan(TINY, small, LONG)], train_fn=service, owner_alive=alive.is_set,
-                         orphan_grace_seconds=0.2, check_owner_every=0.05).start()
+    orphan = TrainingJob(
+        [TrainingPlan(TINY, small, LONG)],
+        train_fn=service,
+        owner_alive=alive.is_set,
+        orphan_grace_seconds=0.2,
+        check_owner_every=0.05,
+    ).start()
     _wait(lambda: _running_batches(orphan))
     alive.clear()
     assert orphan.join(30) and orphan.snapshot().state == "cancelled"
@@ -206,8 +220,9 @@ def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
     assert service.tasks_submitted == 0
     with pytest.raises(InputError, match="queue at most 2 trainings"):
         Budget(max_queued=2).check(1, 100, trainings=3)
-    assert Budget.from_settings({"CNNVIZ_MAX_TRAINING_SECONDS": "90", "CNNVIZ_MAX_EPOCH_IMAGES": ""}) == \
-        Budget(max_seconds=90.0)
+    assert Budget.from_settings({"CNNVIZ_MAX_TRAINING_SECONDS": "90", "CNNVIZ_MAX_EPOCH_IMAGES": ""}) == Budget(
+        max_seconds=90.0
+    )
     with pytest.raises(ValueError, match="CNNVIZ_MAX_EPOCH_IMAGES must be a number"):
         Budget.from_settings({"CNNVIZ_MAX_EPOCH_IMAGES": "lots"})
 
@@ -283,11 +298,26 @@ def test_an_external_scheduler_with_two_workers_trains_on_both(small, tmp_path) 
     address = f"tcp://127.0.0.1:{_free_port()}"
     env = worker_environment()
     scheduler = subprocess.Popen(
-        [sys.executable, "-m", "distributed.cli.dask_scheduler", "--host", "127.0.0.1", "--port",
-         address.rsplit(":", 1)[1], "--no-dashboard"], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL)
-    workers = [subprocess.Popen(worker_command(address, name=f"lab-{i}"), env=env, stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL) for i in range(2)]
+        [
+            sys.executable,
+            "-m",
+            "distributed.cli.dask_scheduler",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            address.rsplit(":", 1)[1],
+            "--no-dashboard",
+        ],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    workers = [
+        subprocess.Popen(
+            worker_command(address, name=f"lab-{i}"), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+        )
+        for i in range(2)
+    ]
     cluster = TrainingCluster(address)
     try:
         client = cluster.start().client()

@@ -581,17 +581,23 @@ def test_a_zip_of_numbered_files_takes_classes_from_the_names():
 
 def test_class_folders_win_over_file_names_that_look_like_neu_names():
     """cats/crazing_1.png is a cat: the person who made the folders named the classes."""
-    members = {f"{animal}/{defect}_{i}.png": png(np.full((8, 8), 9 * i, np.uint8))
-               for animal, defects in (("cats", ("crazing", "patches")), ("dogs", ("scratches", "inclusion")))
-               for defect in defects for i in range(3)}
+    members = {
+        f"{animal}/{defect}_{i}.png": png(np.full((8, 8), 9 * i, np.uint8))
+        for animal, defects in (("cats", ("crazing", "patches")), ("dogs", ("scratches", "inclusion")))
+        for defect in defects
+        for i in range(3)
+    }
     dataset = datasets.load_zip(zip_bytes(members))
     assert dataset.class_names == ["cats", "dogs"] and dataset.name == "custom"
     assert f"labelled by their {BY_FOLDERS}" in dataset.source
 
 
 def test_train_and_test_folders_are_a_split_not_classes(neu_members):
-    members = {f"{split}/{name.rsplit('/', 1)[1]}": data for k, (name, data) in enumerate(neu_members.items())
-               for split in (("train", "test")[k % 2],)}
+    members = {
+        f"{split}/{name.rsplit('/', 1)[1]}": data
+        for k, (name, data) in enumerate(neu_members.items())
+        for split in (("train", "test")[k % 2],)
+    }
     dataset = datasets.load_zip(zip_bytes(members))
     assert dataset.class_names == NEU_CLASSES and f"labelled by their {BY_NEU_NAMES}" in dataset.source
 

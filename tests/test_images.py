@@ -34,8 +34,10 @@ def encode(array: np.ndarray, fmt: str, **options) -> bytes:
 
 def png_claiming(width: int, height: int) -> bytes:
     """A valid PNG header that claims a huge size, followed by almost no data."""
+
     def chunk(kind: bytes, body: bytes) -> bytes:
         return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
     header = struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0)
     body = chunk(b"IHDR", header) + chunk(b"IDAT", zlib.compress(b"\0" * 64)) + chunk(b"IEND", b"")
     return b"\x89PNG\r\n\x1a\n" + body
@@ -177,7 +179,21 @@ def test_encode_png_round_trips():
     np.testing.assert_array_equal(load_image(encode_png(colour)), colour)
 
 
-@pytest.mark.parametrize("n, text", [(1, "1st"), (2, "2nd"), (3, "3rd"), (4, "4th"), (11, "11th"), (12, "12th"),
-                                     (13, "13th"), (21, "21st"), (22, "22nd"), (102, "102nd"), (111, "111th")])
+@pytest.mark.parametrize(
+    "n, text",
+    [
+        (1, "1st"),
+        (2, "2nd"),
+        (3, "3rd"),
+        (4, "4th"),
+        (11, "11th"),
+        (12, "12th"),
+        (13, "13th"),
+        (21, "21st"),
+        (22, "22nd"),
+        (102, "102nd"),
+        (111, "111th"),
+    ],
+)
 def test_ordinals_read_as_english(n, text):
     assert ordinal(n) == text

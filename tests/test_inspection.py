@@ -104,11 +104,18 @@ def test_grad_cam_looks_at_the_digit_not_the_border(mnist_model):
 
 
 def test_grad_cam_uses_the_last_convolution_and_its_activation():
-    model = keras.Sequential([
-        keras.Input((12, 12, 1)), layers.Conv2D(2, 3, name="c1"), layers.Conv2D(2, 3, use_bias=False, name="c2"),
-        layers.BatchNormalization(name="c2_bn"), layers.Activation("relu", name="c2_relu"),
-        layers.MaxPooling2D(name="p"), layers.Flatten(), layers.Dense(2, activation="softmax"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((12, 12, 1)),
+            layers.Conv2D(2, 3, name="c1"),
+            layers.Conv2D(2, 3, use_bias=False, name="c2"),
+            layers.BatchNormalization(name="c2_bn"),
+            layers.Activation("relu", name="c2_relu"),
+            layers.MaxPooling2D(name="p"),
+            layers.Flatten(),
+            layers.Dense(2, activation="softmax"),
+        ]
+    )
     assert inspection.grad_cam_layer(model) == "c2_relu"
 
 
@@ -158,17 +165,19 @@ def _gradient_support(model, layer_name: str, row: int, col: int) -> tuple[int, 
 
 def test_receptive_fields_match_the_pixels_that_move_a_unit():
     keras.utils.set_random_seed(2)
-    model = keras.Sequential([
-        keras.Input((23, 21, 2)),
-        layers.Conv2D(3, 3, padding="same", name="c1"),
-        layers.AveragePooling2D(2, name="p1"),
-        layers.ZeroPadding2D(((1, 0), (2, 1)), name="zp"),
-        layers.Conv2D(3, (3, 2), strides=2, padding="same", dilation_rate=1, name="c2"),
-        layers.Activation("tanh", name="act"),
-        layers.Conv2D(2, 3, dilation_rate=2, padding="same", name="c3"),
-        layers.Flatten(name="flat"),
-        layers.Dense(2, name="dense"),
-    ])
+    model = keras.Sequential(
+        [
+            keras.Input((23, 21, 2)),
+            layers.Conv2D(3, 3, padding="same", name="c1"),
+            layers.AveragePooling2D(2, name="p1"),
+            layers.ZeroPadding2D(((1, 0), (2, 1)), name="zp"),
+            layers.Conv2D(3, (3, 2), strides=2, padding="same", dilation_rate=1, name="c2"),
+            layers.Activation("tanh", name="act"),
+            layers.Conv2D(2, 3, dilation_rate=2, padding="same", name="c3"),
+            layers.Flatten(name="flat"),
+            layers.Dense(2, name="dense"),
+        ]
+    )
     for layer_name in ("c1", "p1", "zp", "c2", "act", "c3"):
         rows, cols = model.get_layer(layer_name).output.shape[1:3]
         for row, col in {(0, 0), (rows // 2, cols // 2), (rows - 1, cols - 1), (1, cols - 2)}:

@@ -11,22 +11,37 @@ from cnnviz.kernels import MAX_KERNEL_SIDE, PRESETS, fit_to_size, format_kernel,
 
 
 def test_presets_cover_the_course_kernels_with_explanations():
-    for key in ("identity", "box_blur", "gaussian_blur", "sharpen", "sobel_x", "sobel_y", "prewitt_x", "prewitt_y",
-                "laplacian", "emboss", "outline", "vertical_edge", "horizontal_edge"):
+    for key in (
+        "identity",
+        "box_blur",
+        "gaussian_blur",
+        "sharpen",
+        "sobel_x",
+        "sobel_y",
+        "prewitt_x",
+        "prewitt_y",
+        "laplacian",
+        "emboss",
+        "outline",
+        "vertical_edge",
+        "horizontal_edge",
+    ):
         kernel = PRESETS[key]
         assert kernel.name and kernel.explanation.endswith(".")
         assert kernel.matrix.dtype == np.float64 and kernel.matrix.ndim == 2
         assert np.isfinite(kernel.matrix).all()
 
 
-@pytest.mark.parametrize("key", ["identity", "box_blur", "gaussian_blur", "gaussian_blur_5x5", "sharpen",
-                                 "motion_blur"])
+@pytest.mark.parametrize(
+    "key", ["identity", "box_blur", "gaussian_blur", "gaussian_blur_5x5", "sharpen", "motion_blur"]
+)
 def test_smoothing_and_sharpening_keep_flat_areas_unchanged(key):
     assert PRESETS[key].matrix.sum() == pytest.approx(1)
 
 
-@pytest.mark.parametrize("key", ["sobel_x", "sobel_y", "prewitt_x", "prewitt_y", "laplacian", "outline",
-                                 "vertical_edge", "horizontal_edge"])
+@pytest.mark.parametrize(
+    "key", ["sobel_x", "sobel_y", "prewitt_x", "prewitt_y", "laplacian", "outline", "vertical_edge", "horizontal_edge"]
+)
 def test_edge_detectors_give_zero_on_flat_areas(key):
     flat = np.full((6, 6), 7.0)
     assert np.allclose(correlate2d(flat, PRESETS[key].matrix, mode="valid"), 0)

@@ -19,8 +19,13 @@ def test_every_builder_layer_type_has_its_facts_and_distinct_short_names() -> No
 
 
 def test_diagram_names_and_one_line_architecture_come_from_the_table() -> None:
-    stack = [{"type": "Conv2D", "filters": 8, "kernel_size": 3}, {"type": "MaxPooling2D"},
-             {"type": "Dropout", "rate": 0.5}, {"type": "Flatten"}, {"type": "Dense", "units": 10}]
+    stack = [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3},
+        {"type": "MaxPooling2D"},
+        {"type": "Dropout", "rate": 0.5},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10},
+    ]
     figure = plots.stack_diagram((28, 28, 1), summarize(stack, (28, 28, 1)))
     labels = [note.text for note in figure.layout.annotations if "·" in note.text]
     assert labels == ["1·Conv", "2·MaxPool", "3·Drop", "4·Flatten", "5·Dense"]

@@ -39,8 +39,9 @@ print(visited)
 
 def test_the_light_pages_never_import_tensorflow():
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3"}
-    result = subprocess.run([sys.executable, "-c", SESSION], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=180)
+    result = subprocess.run(
+        [sys.executable, "-c", SESSION], cwd=ROOT, env=env, capture_output=True, text=True, timeout=180
+    )
     assert result.returncode == 0, result.stderr[-3000:]
     titles = result.stdout
     for word in ("CNN Explorer", "Pixels", "Convolution", "Layer", "Dataset"):

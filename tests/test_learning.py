@@ -49,7 +49,12 @@ def test_gradient_descent_is_keras_sgd_and_the_verdicts_follow_the_step_size():
         keras_path.append(float(w.numpy()))
     np.testing.assert_allclose(learning.gradient_descent(bowl, -2.0, 0.1, 5), keras_path, rtol=1e-5)
     assert [learning.step_verdict(bowl, r) for r in (0.01, 0.1, 0.9, 1.0, 1.1)] == [
-        "too small", "good", "overshooting", "bouncing", "diverging"]
+        "too small",
+        "good",
+        "overshooting",
+        "bouncing",
+        "diverging",
+    ]
     exploding = learning.gradient_descent(bowl, -2.0, 1.1, 200)
     assert abs(exploding[-1]) > 1e6 and len(exploding) < 201
 

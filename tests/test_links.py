@@ -14,8 +14,11 @@ from cnnviz.kernels import PRESETS as KERNELS
 from tests.conftest import ROOT, page_path
 
 HOSTILE = {
-    "utm_source": "x", "kernel": " ".join(["_".join(["1"] * 50)] * 50), "stride": "0",
-    "junk": "%00<script>" * 1000, "stack": "conv-32-k.99 flatten",
+    "utm_source": "x",
+    "kernel": " ".join(["_".join(["1"] * 50)] * 50),
+    "stride": "0",
+    "junk": "%00<script>" * 1000,
+    "stack": "conv-32-k.99 flatten",
 }
 
 
@@ -59,9 +62,19 @@ def test_hostile_parts_are_dropped_one_by_one_and_the_rest_is_applied():
 
 # ---------------------------------------------------------------- every page, through AppTest
 def test_convolution_link_round_trip():
-    query = {"image": "photo-stripes", "kernel": "1_2_1 0_0_0 -1_-2_-1", "stride": "2", "padding": "custom",
-             "p": "3", "dilation": "2", "flip": "1", "activation": "tanh", "pool": "avg", "pool_size": "3",
-             "pool_stride": "1"}
+    query = {
+        "image": "photo-stripes",
+        "kernel": "1_2_1 0_0_0 -1_-2_-1",
+        "stride": "2",
+        "padding": "custom",
+        "p": "3",
+        "dilation": "2",
+        "flip": "1",
+        "activation": "tanh",
+        "pool": "avg",
+        "pool_size": "3",
+        "pool_stride": "1",
+    }
     app = opened("convolution", query)
     assert not app.exception and not notices(app)
     assert app.number_input(key="conv_stride").value == 2 and app.number_input(key="conv_p").value == 3
@@ -103,9 +116,24 @@ def test_layer_builder_link_round_trip_and_a_stack_that_does_not_fit():
 
 
 def test_training_form_link_round_trip():
-    query = {"dataset": "neu", "neu_size": "32", "network": "preset", "preset": "NEU CNN 64x64 (fast)",
-             "optimizer": "sgd", "lr": "0.01", "batch": "32", "epochs": "7", "images": "500", "val": "0.2",
-             "early": "1", "patience": "3", "augment": "0", "cosine": "1", "best": "1", "start": "42"}
+    query = {
+        "dataset": "neu",
+        "neu_size": "32",
+        "network": "preset",
+        "preset": "NEU CNN 64x64 (fast)",
+        "optimizer": "sgd",
+        "lr": "0.01",
+        "batch": "32",
+        "epochs": "7",
+        "images": "500",
+        "val": "0.2",
+        "early": "1",
+        "patience": "3",
+        "augment": "0",
+        "cosine": "1",
+        "best": "1",
+        "start": "42",
+    }
     app = opened("training", query)
     assert not app.exception and not notices(app)
     assert app.session_state["tr_seed"] == 42 and app.session_state["tr_lr"] == 0.01
@@ -133,8 +161,10 @@ def test_a_preset_travels_by_name_and_a_custom_residual_stack_is_refused_with_a_
     assert links.read_stack(text) == [compact_layer(layer, i) for i, layer in enumerate(mobilenet, start=1)]
     with pytest.raises(InputError, match="no preset network"):
         links.read_stack("preset.no_such_network")
-    residual = [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"},
-                {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}]}]
+    residual = [
+        {"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"},
+        {"type": "Residual", "layers": [{"type": "Conv2D", "filters": 8, "kernel_size": 3, "padding": "same"}]},
+    ]
     with pytest.raises(InputError, match="cannot travel in a link"):
         links.write_stack(residual)
 
@@ -145,8 +175,10 @@ def test_typed_kernels_travel_exactly():
     assert "1/9" in text and "-1/16" in text and "3/7" in text  # simple fractions stay readable
     np.testing.assert_array_equal(links.KERNEL.read(text), kernel)
     for value in (1 / 3, -2.5, 1e-12, 123456.789, np.nextafter(0.5, 1)):
-        assert float(links.exact_text(value).split("/")[0]) / float((links.exact_text(value) + "/1").split("/")[1]) \
+        assert (
+            float(links.exact_text(value).split("/")[0]) / float((links.exact_text(value) + "/1").split("/")[1])
             == value
+        )
 
 
 def test_a_typed_kernel_survives_a_link_round_trip_through_the_page():
@@ -219,14 +251,20 @@ def test_presentation_mode_follows_to_the_next_page_link():
     assert dict(app.query_params) == {"dataset": "mnist", "log": "1", "present": "1"}
 
 
-@pytest.mark.parametrize(("page", "query"), [
-    ("pixels", {"channel": "green"}), ("convolution", {"stride": "2"}), ("layer_builder", {"input": "32x32x3"}),
-    ("training", {"epochs": "3"}), ("inside", {"tab": "filters"}), ("data", {"dataset": "fashion_mnist"}),
-])
+@pytest.mark.parametrize(
+    ("page", "query"),
+    [
+        ("pixels", {"channel": "green"}),
+        ("convolution", {"stride": "2"}),
+        ("layer_builder", {"input": "32x32x3"}),
+        ("training", {"epochs": "3"}),
+        ("inside", {"tab": "filters"}),
+        ("data", {"dataset": "fashion_mnist"}),
+    ],
+)
 def test_presentation_mode_survives_every_pages_link(page, query):
     app = opened(page, {**query, "present": "1"})
     assert not app.exception and not notices(app)  # `present` is the app's own part, not an unknown one
     written = dict(app.query_params)
     assert written["present"] == "1" and query.items() <= written.items()
     assert reopened(app, page).query_params["present"] == "1"
-

@@ -19,8 +19,9 @@ from tests.test_page_data import zip_of
 
 def _set(per_class: dict[str, int], seed: int = 0) -> dict[str, list[np.ndarray]]:
     rng = np.random.default_rng(seed)
-    return {name: [rng.integers(0, 256, (40 + i, 30, 3), dtype=np.uint8) for i in range(n)]
-            for name, n in per_class.items()}
+    return {
+        name: [rng.integers(0, 256, (40 + i, 30, 3), dtype=np.uint8) for i in range(n)] for name, n in per_class.items()
+    }
 
 
 def test_prepare_example_is_what_the_inside_page_feeds_the_network() -> None:
@@ -53,15 +54,18 @@ def test_from_examples_keeps_class_order_and_splits_every_class() -> None:
     assert not np.array_equal(datasets.from_examples(examples, image_size=24, seed=4).y_train, dataset.y_train)
 
 
-@pytest.mark.parametrize(("examples", "message"), [
-    (_set({"only": 5}), "2 to 10 classes"),
-    (_set({f"c{i}": 2 for i in range(11)}), "2 to 10 classes"),
-    (_set({"a": 5, "b": 1}), "add at least 2"),
-    (_set({"a": 5, "b": 201}), "limit is 200"),
-    (_set({"a": 3, "A": 3}), "already a class"),
-    (_set({"a/b": 3, "c": 3}), "cannot name a class"),
-    (_set({"   ": 3, "c": 3}), "Give the class a name"),
-])
+@pytest.mark.parametrize(
+    ("examples", "message"),
+    [
+        (_set({"only": 5}), "2 to 10 classes"),
+        (_set({f"c{i}": 2 for i in range(11)}), "2 to 10 classes"),
+        (_set({"a": 5, "b": 1}), "add at least 2"),
+        (_set({"a": 5, "b": 201}), "limit is 200"),
+        (_set({"a": 3, "A": 3}), "already a class"),
+        (_set({"a/b": 3, "c": 3}), "cannot name a class"),
+        (_set({"   ": 3, "c": 3}), "Give the class a name"),
+    ],
+)
 def test_from_examples_refuses_what_cannot_train(examples, message: str) -> None:
     with pytest.raises(InputError, match=message):
         datasets.from_examples(examples)
@@ -80,8 +84,10 @@ def test_bad_settings_are_input_errors() -> None:
 
 
 def test_zip_round_trip_keeps_classes_order_and_pixels() -> None:
-    examples = {"zebra": [np.full((20, 30, 1), v, np.uint8) for v in (10, 200)],
-                "apple": [np.random.default_rng(0).integers(0, 256, (300, 150, 3), dtype=np.uint8)] * 3}
+    examples = {
+        "zebra": [np.full((20, 30, 1), v, np.uint8) for v in (10, 200)],
+        "apple": [np.random.default_rng(0).integers(0, 256, (300, 150, 3), dtype=np.uint8)] * 3,
+    }
     data = datasets.to_zip(examples)
     names = zipfile.ZipFile(io.BytesIO(data)).namelist()
     assert "zebra/001.png" in names and "apple/003.png" in names
@@ -97,8 +103,11 @@ def test_zip_round_trip_keeps_classes_order_and_pixels() -> None:
 
 def test_read_examples_zip_skips_unsafe_members_and_refuses_bad_content() -> None:
     png = encode_png(np.zeros((8, 8, 1), np.uint8))
-    back = datasets.read_examples_zip(zip_of({"a/1.png": png, "../b/1.png": png, "loose.png": png, "b/x.txt": b"x",
-                                            "b/2.png": png, ".hidden/1.png": png}))
+    back = datasets.read_examples_zip(
+        zip_of(
+            {"a/1.png": png, "../b/1.png": png, "loose.png": png, "b/x.txt": b"x", "b/2.png": png, ".hidden/1.png": png}
+        )
+    )
     assert {name: len(images) for name, images in back.items()} == {"a": 1, "b": 1}
     with pytest.raises(InputError, match="not a zip"):
         datasets.read_examples_zip(b"PK not really")
@@ -121,8 +130,9 @@ def test_a_session_keeps_at_most_64_mb_of_examples(monkeypatch: pytest.MonkeyPat
 def test_augment_preview_moves_the_strokes_within_the_ranges() -> None:
     image = datasets.prepare_example(draw_shape("cross", np.random.default_rng(0)), center=True)
     np.testing.assert_array_equal(augment_preview(image, (), count=2), np.stack([image, image]))
-    shifted = augment_preview(image, [{"type": "RandomTranslation", "height_factor": (0.2, 0.2),
-                                       "width_factor": (0.0, 0.0)}], count=1)[0]
+    shifted = augment_preview(
+        image, [{"type": "RandomTranslation", "height_factor": (0.2, 0.2), "width_factor": (0.0, 0.0)}], count=1
+    )[0]
     # A fixed shift of 20 % of 28 rows (5.6) moves the centre of mass down by about that much.
     rows = np.arange(28)[:, None]
     moved = (rows * shifted[:, :, 0]).sum() / shifted.sum() - (rows * image[:, :, 0]).sum() / image.sum()

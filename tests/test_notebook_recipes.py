@@ -15,12 +15,15 @@ from cnnviz.ui.training_form import BATCHES, show_config
 from tests.conftest import page_path
 
 
-@pytest.mark.parametrize("key, preset, optimizer, batch, epochs", [
-    ("notebook_mnist", "MNIST CNN", "adam", 32, 5),
-    ("notebook_mnist_same", "MNIST CNN ('same' padding)", "adam", 50, 3),
-    ("notebook_fashion", "Fashion-MNIST CNN", "rmsprop", 32, 10),
-    ("notebook_neu", "NEU CNN", "adam", 50, 10),
-])
+@pytest.mark.parametrize(
+    "key, preset, optimizer, batch, epochs",
+    [
+        ("notebook_mnist", "MNIST CNN", "adam", 32, 5),
+        ("notebook_mnist_same", "MNIST CNN ('same' padding)", "adam", 50, 3),
+        ("notebook_fashion", "Fashion-MNIST CNN", "rmsprop", 32, 10),
+        ("notebook_neu", "NEU CNN", "adam", 50, 10),
+    ],
+)
 def test_each_notebook_recipe_trains_the_notebooks_model_with_its_settings(key, preset, optimizer, batch, epochs):
     recipe = RECIPES[key]
     shape, stack = PRESETS[preset]

@@ -206,8 +206,11 @@ def test_same_padding_with_stride_and_dilation_matches_the_definition():
     k = rng.standard_normal((3, 2, 2, 3))
     stride, dilation = (2, 3), (2, 2)
     pads = (tf_same_pads(13, 3, 2, 2), tf_same_pads(10, 2, 3, 2))
-    np.testing.assert_allclose(ops.conv2d(x, k, stride=stride, padding="same", dilation=dilation),
-                               naive_conv(x, k, stride, pads, dilation), atol=1e-10)
+    np.testing.assert_allclose(
+        ops.conv2d(x, k, stride=stride, padding="same", dilation=dilation),
+        naive_conv(x, k, stride, pads, dilation),
+        atol=1e-10,
+    )
 
 
 def test_float64_input_keeps_float64_and_matches_tf():
@@ -240,20 +243,28 @@ def test_layer_blocks_and_tasks_match_the_definition(monkeypatch, stride, paddin
     for dilation, groups in [((1, 1), 1), ((2, 1), 1), ((1, 3), 3), ((2, 2), 2)]:
         k = rng.standard_normal((3, 2, 6 // groups, 6))
         pads = tuple(
-            tf_same_pads(x.shape[axis], k.shape[axis], stride[axis], dilation[axis]) if padding == "same"
-            else (0, 0) if padding == "valid"
-            else (padding[axis],) * 2 if isinstance(padding, tuple) else (padding, padding)
+            tf_same_pads(x.shape[axis], k.shape[axis], stride[axis], dilation[axis])
+            if padding == "same"
+            else (0, 0)
+            if padding == "valid"
+            else (padding[axis],) * 2
+            if isinstance(padding, tuple)
+            else (padding, padding)
             for axis in (0, 1)
         )
         per = 6 // groups
-        expected = np.concatenate([
-            naive_conv(x[:, :, g * per : (g + 1) * per], k[..., g * per : (g + 1) * per], stride, pads, dilation)
-            for g in range(groups)
-        ], axis=2)
+        expected = np.concatenate(
+            [
+                naive_conv(x[:, :, g * per : (g + 1) * per], k[..., g * per : (g + 1) * per], stride, pads, dilation)
+                for g in range(groups)
+            ],
+            axis=2,
+        )
         ours = ops.conv2d(x, k, stride=stride, padding=padding, dilation=dilation, groups=groups)
         np.testing.assert_allclose(ours, expected, rtol=1e-10, atol=1e-10)
-        single = ops.conv2d(x.astype(np.float32), k.astype(np.float32), stride=stride, padding=padding,
-                            dilation=dilation, groups=groups)
+        single = ops.conv2d(
+            x.astype(np.float32), k.astype(np.float32), stride=stride, padding=padding, dilation=dilation, groups=groups
+        )
         np.testing.assert_allclose(single, expected, rtol=1e-4, atol=1e-4)
 
 
@@ -284,11 +295,13 @@ def test_flip_true_is_scipy_convolve2d(seed):
     x = rng.standard_normal((height, width))
     k = rng.standard_normal((kh, kw))
     np.testing.assert_allclose(ops.conv2d(x, k, flip=True), convolve2d(x, k, mode="valid"), atol=1e-10)
-    np.testing.assert_allclose(ops.conv2d(x, k, flip=True, padding=(kh - 1, kw - 1)), convolve2d(x, k, mode="full"),
-                               atol=1e-10)
+    np.testing.assert_allclose(
+        ops.conv2d(x, k, flip=True, padding=(kh - 1, kw - 1)), convolve2d(x, k, mode="full"), atol=1e-10
+    )
     if kh % 2 and kw % 2:  # scipy centres "same" differently from TensorFlow for even kernels
-        np.testing.assert_allclose(ops.conv2d(x, k, flip=True, padding="same"), convolve2d(x, k, mode="same"),
-                                   atol=1e-10)
+        np.testing.assert_allclose(
+            ops.conv2d(x, k, flip=True, padding="same"), convolve2d(x, k, mode="same"), atol=1e-10
+        )
 
 
 def test_flip_false_differs_from_convolution_for_an_asymmetric_kernel():
@@ -335,8 +348,9 @@ def test_window_step_sum_is_the_conv2d_output(seed):
         outside = ((step.rows < 0) | (step.rows >= height))[:, None] | ((step.cols < 0) | (step.cols >= width))[None]
         assert np.array_equal(step.is_padding[:, :, 0], outside)
         assert np.all(step.patch[step.is_padding] == 0)
-        one = ops.window_step(x[:, :, 0], k[:, :, 0], i, j, stride=stride, padding=padding, dilation=dilation,
-                              flip=flip)
+        one = ops.window_step(
+            x[:, :, 0], k[:, :, 0], i, j, stride=stride, padding=padding, dilation=dilation, flip=flip
+        )
         assert one.total == pytest.approx(plane[i, j], abs=1e-9)
 
 
@@ -475,7 +489,22 @@ def test_tensorflow_references_hold_without_onednn():
     gives those kernels on any x86-64 CPU, so this reruns the TensorFlow comparisons with it."""
     selection = "tf_per_channel or tf_conv2d or match_tf or matches_tf"
     env = {**os.environ, "TF_ENABLE_ONEDNN_OPTS": "0"}
-    result = subprocess.run([sys.executable, "-m", "pytest", __file__, "-q", "-x", "-p", "no:cacheprovider",
-                             "-k", f"({selection}) and not without_onednn"], cwd=ROOT, env=env,
-                            capture_output=True, text=True)
+    result = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "pytest",
+            __file__,
+            "-q",
+            "-x",
+            "-p",
+            "no:cacheprovider",
+            "-k",
+            f"({selection}) and not without_onednn",
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     assert result.returncode == 0, result.stdout[-3000:]

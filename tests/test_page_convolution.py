@@ -53,8 +53,12 @@ def test_changing_the_preset_changes_kernel_size_output_and_window_sum(app):
 
 @pytest.mark.parametrize(
     "stride, padding, zeros, expected",
-    [(2, "valid", None, "13 × 13 × 1"), (2, "same", None, "14 × 14 × 1"), (1, "custom P", 2, "30 × 30 × 1"),
-     (3, "custom P", 1, "10 × 10 × 1")],
+    [
+        (2, "valid", None, "13 × 13 × 1"),
+        (2, "same", None, "14 × 14 × 1"),
+        (1, "custom P", 2, "30 × 30 × 1"),
+        (3, "custom P", 1, "10 × 10 × 1"),
+    ],
 )
 def test_stride_and_padding_change_the_output_size_and_formula(app, stride, padding, zeros, expected):
     app.number_input(key="conv_stride").set_value(stride).run()
@@ -108,7 +112,7 @@ def test_step_button_moves_the_window_and_the_sum_follows(app):
     assert (new_row, new_col) == divmod(row * 26 + col + 1, 26)
     digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
     assert value == pytest.approx(ops.conv2d(digit, PRESETS["vertical_edge"].matrix)[new_row, new_col], abs=1e-3)
-    window = digit[new_row:new_row + 3, new_col:new_col + 3]  # stride 1, no padding
+    window = digit[new_row : new_row + 3, new_col : new_col + 3]  # stride 1, no padding
     np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), window)
     np.testing.assert_array_equal(table_numbers(app, "× kernel"), PRESETS["vertical_edge"].matrix)
     products = table_numbers(app, "= products, then add them all")
@@ -171,9 +175,9 @@ def test_a_large_typed_kernel_gets_its_whole_window_written_out(app):
     assert size_shown(app) == "20 × 20 × 1"
     row, col, value = shown_cell(app)
     digit = load_sample(DEFAULT_SAMPLE)[:, :, 0].astype(float)
-    np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), digit[row:row + 9, col:col + 9])
+    np.testing.assert_array_equal(table_numbers(app, "window (pixels)"), digit[row : row + 9, col : col + 9])
     assert table_numbers(app, "= products, then add them all").shape == (9, 9)
-    assert value == pytest.approx(digit[row:row + 9, col:col + 9].mean(), abs=1e-2)
+    assert value == pytest.approx(digit[row : row + 9, col : col + 9].mean(), abs=1e-2)
 
 
 def test_same_padding_at_a_large_stride_says_why_it_equals_valid(app):
@@ -209,10 +213,15 @@ def test_the_shift_change_is_defined_on_screen(app):
     assert any("Σ |after − before| ÷ Σ |before|" in c.value for c in app.caption)
 
 
-@pytest.mark.parametrize("signal, kernel, message", [
-    ("1 two 3", "1 0 -1", "Signal: "), ("1 2 3", "1 x", "Kernel: "), ("1 2 3", "1 2\n3 4", "Kernel: a 1-D kernel"),
-    ("1 2", "1 2 3 4", "Kernel: its 4 numbers are longer than the padded signal"),
-])
+@pytest.mark.parametrize(
+    "signal, kernel, message",
+    [
+        ("1 two 3", "1 0 -1", "Signal: "),
+        ("1 2 3", "1 x", "Kernel: "),
+        ("1 2 3", "1 2\n3 4", "Kernel: a 1-D kernel"),
+        ("1 2", "1 2 3 4", "Kernel: its 4 numbers are longer than the padded signal"),
+    ],
+)
 def test_the_1d_demo_says_whether_the_signal_or_the_kernel_is_wrong(app, signal, kernel, message):
     app.text_input(key="conv_signal").set_value(signal)
     app.text_input(key="conv_kernel_1d").set_value(kernel).run()

@@ -169,5 +169,3 @@ def test_a_data_folder_without_the_data_is_an_error_not_a_traceback(monkeypatch,
     app = AppTest.from_file(page_path("data"), default_timeout=60).run()
     assert not app.exception
     assert str(tmp_path) in app.error[0].value and "looked in" in app.error[0].value
-
-

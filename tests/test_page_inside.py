@@ -119,9 +119,21 @@ def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
     ]
     model = architecture.to_keras(stack, (12, 12, 1))
     images = np.random.default_rng(0).integers(0, 256, (6, 12, 12, 1), dtype=np.uint8)
-    run = TrainingRun(model=model, history={"loss": [1.0]}, test_loss=1.0, test_accuracy=0.5, seconds=1.0,
-                      config=TrainConfig(), stack=stack, input_shape=(12, 12, 1), class_names=["a", "b", "c"],
-                      dataset="toy", label="tiny net", test_images=images, test_labels=np.array([0, 1, 2, 0, 1, 2]))
+    run = TrainingRun(
+        model=model,
+        history={"loss": [1.0]},
+        test_loss=1.0,
+        test_accuracy=0.5,
+        seconds=1.0,
+        config=TrainConfig(),
+        stack=stack,
+        input_shape=(12, 12, 1),
+        class_names=["a", "b", "c"],
+        dataset="toy",
+        label="tiny net",
+        test_images=images,
+        test_labels=np.array([0, 1, 2, 0, 1, 2]),
+    )
     app = start(runs=[run], inspect_example={"image": images[4], "label": 1, "run_index": 0})
     assert not app.exception
     assert app.selectbox(key="inside_model").value.startswith("tiny net")
@@ -139,17 +151,32 @@ def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
 
 
 def test_a_run_without_convolutions_still_shows_everything_it_has():
-    stack = [{"type": "Flatten"}, {"type": "Dense", "units": 16, "activation": "relu"},
-             {"type": "Dense", "units": 10, "activation": "softmax"}]
-    run = TrainingRun(model=architecture.to_keras(stack, (28, 28, 1)), history={"loss": [1.0]}, test_loss=None,
-                      test_accuracy=None, seconds=1.0, config=TrainConfig(), stack=stack, input_shape=(28, 28, 1),
-                      class_names=[str(k) for k in range(10)], dataset="mnist", label="dense only")
+    stack = [
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 16, "activation": "relu"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+    run = TrainingRun(
+        model=architecture.to_keras(stack, (28, 28, 1)),
+        history={"loss": [1.0]},
+        test_loss=None,
+        test_accuracy=None,
+        seconds=1.0,
+        config=TrainConfig(),
+        stack=stack,
+        input_shape=(28, 28, 1),
+        class_names=[str(k) for k in range(10)],
+        dataset="mnist",
+        label="dense only",
+    )
     app = start(runs=[run])
     app = choose_model(app, "dense only")
     assert not app.exception
-    for tab, message in (("Learned filters", "no Conv2D layer"),
-                         ("Grad-CAM", "Grad-CAM needs a model with at least one convolution"),
-                         ("Receptive field", "no feature maps")):
+    for tab, message in (
+        ("Learned filters", "no Conv2D layer"),
+        ("Grad-CAM", "Grad-CAM needs a model with at least one convolution"),
+        ("Receptive field", "no feature maps"),
+    ):
         app = open_tab(app, tab)
         assert not app.exception
         assert any(message in i.value for i in app.info), tab
@@ -159,9 +186,19 @@ def test_the_latest_run_is_offered_first_under_its_full_name():
     stack = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
 
     def run(label: str) -> TrainingRun:
-        return TrainingRun(model=architecture.to_keras(stack, (28, 28, 1)), history={"loss": [1.0]}, test_loss=1.0,
-                           test_accuracy=0.9, seconds=1.0, config=TrainConfig(), stack=stack, input_shape=(28, 28, 1),
-                           class_names=[str(k) for k in range(10)], dataset="mnist", label=label)
+        return TrainingRun(
+            model=architecture.to_keras(stack, (28, 28, 1)),
+            history={"loss": [1.0]},
+            test_loss=1.0,
+            test_accuracy=0.9,
+            seconds=1.0,
+            config=TrainConfig(),
+            stack=stack,
+            input_shape=(28, 28, 1),
+            class_names=[str(k) for k in range(10)],
+            dataset="mnist",
+            label=label,
+        )
 
     first, second = run("Run 1 · Quick demo: digits in about 20 seconds"), run("Run 2 · SGD lr 0.03 · 8 epochs")
     app = start(runs=[first])
@@ -171,8 +208,10 @@ def test_the_latest_run_is_offered_first_under_its_full_name():
     app = app.run()
     assert not app.exception
     options = app.selectbox(key="inside_model").options
-    assert options[:2] == ["Run 2 · SGD lr 0.03 · 8 epochs · 90.0% on test",
-                           "Run 1 · Quick demo: digits in about 20 seconds · 90.0% on test"]
+    assert options[:2] == [
+        "Run 2 · SGD lr 0.03 · 8 epochs · 90.0% on test",
+        "Run 1 · Quick demo: digits in about 20 seconds · 90.0% on test",
+    ]
     assert all(option.startswith("Demo: ") for option in options[2:])
     assert app.selectbox(key="inside_model").value == options[0]
     assert any(c.value == f"**{options[0]}**" for c in app.caption)

@@ -118,8 +118,13 @@ def test_editing_a_layer_updates_stack_labels_and_numbers_in_the_same_run(builde
     builder.selectbox(key=f"layer{conv}_padding").set_value("same").run()
     builder.number_input(key=f"layer{conv}_strides_rows").set_value(2).run()
     assert builder.session_state["stack"][0] == {
-        "type": "Conv2D", "filters": 16, "kernel_size": [3, 5], "strides": [2, 1], "padding": "same",
-        "activation": "relu"}
+        "type": "Conv2D",
+        "filters": 16,
+        "kernel_size": [3, 5],
+        "strides": [2, 1],
+        "padding": "same",
+        "activation": "relu",
+    }
     assert table(builder)["Output shape"][1] == "14×28×16"
     pool = ids(builder)[1]
     builder.checkbox(key=f"layer{pool}_strides_auto").uncheck().run()

@@ -36,8 +36,12 @@ def upload(app: AppTest, images: list[np.ndarray], names: list[str] | None = Non
     app.segmented_control(key="mc_source").set_value("Upload").run()
     uploader = next(u for u in app.file_uploader if u.key.startswith("mc_upload_"))
     names = names or [f"{i}.png" for i in range(len(images))]
-    uploader.set_value([(name, encode_png(image) if isinstance(image, np.ndarray) else image, "image/png")
-                        for name, image in zip(names, images, strict=True)]).run()
+    uploader.set_value(
+        [
+            (name, encode_png(image) if isinstance(image, np.ndarray) else image, "image/png")
+            for name, image in zip(names, images, strict=True)
+        ]
+    ).run()
     return app.button(key="mc_add_uploads").click().run()
 
 
@@ -174,9 +178,14 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     run, collection = shapes_run
     drawing = draw_shape("circle", np.random.default_rng(99))
     app = AppTest.from_file(page_path("inside"), default_timeout=120)
-    for key, value in {"runs": [run], "mc_examples": {k: list(v) for k, v in collection.items()},
-                       "image": drawing, "image_label": "Your drawing", "image_source": "Draw",
-                       NUMBER_KEY: 1}.items():  # as if "Run 1" had come from the Training page
+    for key, value in {
+        "runs": [run],
+        "mc_examples": {k: list(v) for k, v in collection.items()},
+        "image": drawing,
+        "image_label": "Your drawing",
+        "image_source": "Draw",
+        NUMBER_KEY: 1,
+    }.items():  # as if "Run 1" had come from the Training page
         app.session_state[key] = value
     app.run()
     box = app.selectbox(key="inside_model")

@@ -99,14 +99,20 @@ def test_a_run_is_named_by_what_changed_from_its_recipe(trained: AppTest) -> Non
 
 def test_a_run_near_chance_level_is_flagged_and_runs_are_compared_at_once(trained: AppTest) -> None:
     first = trained.session_state["runs"][0]
-    stuck = replace(first, test_accuracy=0.135, label="Run 2 · SGD lr 0.001 · 8 epochs",
-                    config=replace(first.config, optimizer="sgd", learning_rate=0.001))
+    stuck = replace(
+        first,
+        test_accuracy=0.135,
+        label="Run 2 · SGD lr 0.001 · 8 epochs",
+        config=replace(first.config, optimizer="sgd", learning_rate=0.001),
+    )
     trained.session_state["runs"] = [first, stuck]
     trained.run()
     trained.selectbox(key="tr_selected").set_value(stuck.label).run()
     assert not trained.exception
-    assert any("The network did not learn" in w.value and "Try a larger learning rate: 0.1 suits SGD" in w.value
-               for w in trained.warning)
+    assert any(
+        "The network did not learn" in w.value and "Try a larger learning rate: 0.1 suits SGD" in w.value
+        for w in trained.warning
+    )
     assert trained.multiselect(key="tr_compare").value == [first.label, stuck.label]  # both drawn from the start
     table = trained.dataframe[-1].proto  # the comparison: scrolls sideways with the run's name kept in view
     assert json.loads(table.columns)["run"]["pinned"] is True
@@ -219,8 +225,11 @@ def test_a_new_training_cancels_the_old_one() -> None:
 
 
 def test_a_colour_network_is_refused_with_an_explanation() -> None:
-    stack = [{"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "Flatten"},
-             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    stack = [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
     app = _page(stack=stack, input_shape=(32, 32, 3))
     assert not app.exception
     assert any("colour images" in e.value for e in app.error)
@@ -228,8 +237,11 @@ def test_a_colour_network_is_refused_with_an_explanation() -> None:
 
 
 def test_a_builder_stack_of_another_size_trains_on_resized_images() -> None:
-    stack = [{"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "Flatten"},
-             {"type": "Dense", "units": 10, "activation": "softmax"}]
+    stack = [
+        {"type": "Conv2D", "filters": 4, "kernel_size": 3},
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
     app = _page(stack=stack, input_shape=(32, 32, 1))
     assert not app.exception and not app.error
     assert any("resized to 32×32" in i.value for i in app.info)
@@ -254,8 +266,14 @@ def test_an_uploaded_dataset_can_be_trained_on() -> None:
 
     digits = datasets.load("mnist")
     keep, keep_test = digits.y_train < 3, digits.y_test < 3
-    uploaded = datasets.Dataset(digits.x_train[keep][:300], digits.y_train[keep][:300], digits.x_test[keep_test][:90],
-                                digits.y_test[keep_test][:90], ["zero", "one", "two"], source="a test zip")
+    uploaded = datasets.Dataset(
+        digits.x_train[keep][:300],
+        digits.y_train[keep][:300],
+        digits.x_test[keep_test][:90],
+        digits.y_test[keep_test][:90],
+        ["zero", "one", "two"],
+        source="a test zip",
+    )
     app = _page(uploaded_dataset=uploaded, uploaded_dataset_file="digits.zip")
     choice = app.selectbox(key="tr_dataset")
     assert choice.format_func("uploaded") == "Your uploaded images (digits.zip)"

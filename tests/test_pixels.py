@@ -58,7 +58,8 @@ def test_luma_formula_written_out_computes_luma():
     for rgb in ((11, 102, 35), (255, 0, 0), (0, 0, 0), (200, 150, 99)):
         text = luma_formula(rgb)
         assert sum(float(a) * float(b) for a, b in (term.split("·") for term in text.split(" + "))) == pytest.approx(
-            luma(rgb))
+            luma(rgb)
+        )
 
 
 def test_unit_values_and_the_share_a_resize_keeps():

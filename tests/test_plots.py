@@ -102,5 +102,6 @@ def test_padding_zeros_of_the_1d_demo_can_be_seen():
     markers = [trace for trace in figure.data if trace.type == "scatter"]
     assert len(markers) == 1 and list(markers[0].x) == [-1, 3] and markers[0].marker.size >= 10
     assert [(shape.x0, shape.x1) for shape in figure.layout.shapes] == [(-1.5, -0.5), (2.5, 3.5)]
-    assert not [t for t in plots.sliding_1d(signal, kernel, np.array([3.0, 5.0]), position=0).data
-                if t.type == "scatter"]
+    assert not [
+        t for t in plots.sliding_1d(signal, kernel, np.array([3.0, 5.0]), position=0).data if t.type == "scatter"
+    ]

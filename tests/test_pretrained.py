@@ -68,8 +68,14 @@ def test_an_unknown_model_name_is_refused():
 def test_the_recipe_trains_saves_and_reloads_a_model(tmp_path):
     """The pretraining pipeline end to end on 400 images and one epoch (the real runs take an hour)."""
     full = datasets.load("mnist")
-    small = SimpleNamespace(x_train=full.x_train[:400], y_train=full.y_train[:400], x_test=full.x_test[:200],
-                            y_test=full.y_test[:200], class_names=full.class_names, source=full.source)
+    small = SimpleNamespace(
+        x_train=full.x_train[:400],
+        y_train=full.y_train[:400],
+        x_test=full.x_test[:200],
+        y_test=full.y_test[:200],
+        class_names=full.class_names,
+        source=full.source,
+    )
     model, card = pretrain.train_recipe("mnist", small, epochs=1, verbose=0)
     path = pretrain.save(model, card, tmp_path)
     assert path.stat().st_size < MAX_FILE_BYTES

@@ -13,7 +13,7 @@ def section(title: str) -> str:
     """The README text from the heading ``## title`` to the next ``## `` heading."""
     start = README.index(f"## {title}\n")
     end = README.find("\n## ", start + 1)
-    return README[start:end if end > 0 else None]
+    return README[start : end if end > 0 else None]
 
 
 def test_the_browser_opens_as_the_readme_says():

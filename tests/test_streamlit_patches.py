@@ -14,8 +14,10 @@ PATCHES = "cnnviz/ui/streamlit_patches.py"
 
 
 def broken(patch: str, what: str) -> str:
-    return (f"Streamlit {streamlit.__version__} changed what the patch {patch!r} in {PATCHES} relies on: {what}. "
-            "Rework or remove the patch.")
+    return (
+        f"Streamlit {streamlit.__version__} changed what the patch {patch!r} in {PATCHES} relies on: {what}. "
+        "Rework or remove the patch."
+    )
 
 
 def test_deep_link_patch_require_app_navigation_still_has_its_flag():
@@ -26,11 +28,19 @@ def test_deep_link_patch_require_app_navigation_still_has_its_flag():
 
     manager = getattr(pages_manager, "PagesManager", None)
     if manager is None or "uses_pages_directory" not in vars(manager):
-        pytest.fail(broken(require_app_navigation.__name__,
-                           "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory is gone"))
+        pytest.fail(
+            broken(
+                require_app_navigation.__name__,
+                "streamlit.runtime.pages_manager.PagesManager.uses_pages_directory is gone",
+            )
+        )
     if "uses_pages_directory" not in inspect.getsource(manager.__init__):
-        pytest.fail(broken(require_app_navigation.__name__,
-                           "PagesManager no longer decides the legacy pages mode from uses_pages_directory"))
+        pytest.fail(
+            broken(
+                require_app_navigation.__name__,
+                "PagesManager no longer decides the legacy pages mode from uses_pages_directory",
+            )
+        )
 
 
 def test_keras_patch_keep_keras_state_replaces_the_runners_clean_up(monkeypatch):

@@ -25,8 +25,9 @@ def ink_box(prepared: np.ndarray, level: float = 0.1) -> tuple[int, int]:
     return rows.max() - rows.min() + 1, cols.max() - cols.min() + 1
 
 
-OFF_CENTRE_SEVEN = canvas_with(lambda c: (cv2.line(c, (20, 20), (120, 20), 255, 14),
-                                          cv2.line(c, (120, 20), (60, 190), 255, 14)))
+OFF_CENTRE_SEVEN = canvas_with(
+    lambda c: (cv2.line(c, (20, 20), (120, 20), 255, 14), cv2.line(c, (120, 20), (60, 190), 255, 14))
+)
 
 
 def test_centred_drawing_has_its_centre_of_mass_in_the_middle():
@@ -58,7 +59,9 @@ def test_dark_ink_on_light_paper_is_inverted():
     paper = 255 - OFF_CENTRE_SEVEN
     np.testing.assert_allclose(
         to_model_input(paper, (28, 28, 1), center=True),
-        to_model_input(OFF_CENTRE_SEVEN, (28, 28, 1), center=True), atol=1e-5)
+        to_model_input(OFF_CENTRE_SEVEN, (28, 28, 1), center=True),
+        atol=1e-5,
+    )
 
 
 def test_a_grey_background_and_an_rgb_photo_give_the_same_digit():

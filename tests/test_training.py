@@ -45,9 +45,13 @@ def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offlin
     """600 training and 300 test digits of the real (offline) MNIST."""
     full = datasets.load("mnist")
     return datasets.Dataset(
-        x_train=full.x_train[:600].copy(), y_train=full.y_train[:600].copy(),
-        x_test=full.x_test[:300].copy(), y_test=full.y_test[:300].copy(),
-        class_names=list(full.class_names), source="600/300 MNIST digits for tests", name="mnist",
+        x_train=full.x_train[:600].copy(),
+        y_train=full.y_train[:600].copy(),
+        x_test=full.x_test[:300].copy(),
+        y_test=full.y_test[:300].copy(),
+        class_names=list(full.class_names),
+        source="600/300 MNIST digits for tests",
+        name="mnist",
     )
 
 
@@ -56,17 +60,26 @@ def three_classes(small: datasets.Dataset) -> datasets.Dataset:
     """Only the digits 0, 1 and 2, so a 10-unit output layer does not fit."""
     train_keep, test_keep = small.y_train < 3, small.y_test < 3
     return datasets.Dataset(
-        x_train=small.x_train[train_keep], y_train=small.y_train[train_keep],
-        x_test=small.x_test[test_keep], y_test=small.y_test[test_keep],
-        class_names=["0", "1", "2"], source="digits 0-2", name="digits012",
+        x_train=small.x_train[train_keep],
+        y_train=small.y_train[train_keep],
+        x_test=small.x_test[test_keep],
+        y_test=small.y_test[test_keep],
+        class_names=["0", "1", "2"],
+        source="digits 0-2",
+        name="digits012",
     )
 
 
 @pytest.fixture(scope="module")
 def run_and_events(small: datasets.Dataset):
     events: list[dict] = []
-    run = train(TINY, small, TrainConfig(epochs=3, batch_size=32, validation_split=0.2), on_progress=events.append,
-                progress_every=5)
+    run = train(
+        TINY,
+        small,
+        TrainConfig(epochs=3, batch_size=32, validation_split=0.2),
+        on_progress=events.append,
+        progress_every=5,
+    )
     return run, events
 
 
@@ -91,8 +104,9 @@ def test_test_metrics_equal_keras_evaluate(run_and_events, small: datasets.Datas
     assert run.test_probabilities.shape == (300, 10)
 
 
-def test_a_finished_run_keeps_its_weights_but_not_the_traced_training_graph(run_and_events,
-                                                                            small: datasets.Dataset) -> None:
+def test_a_finished_run_keeps_its_weights_but_not_the_traced_training_graph(
+    run_and_events, small: datasets.Dataset
+) -> None:
     run, _ = run_and_events
     assert run.model.train_function is None  # released: kept runs would otherwise pile up graphs
     again = run.model.predict(small.x_test[:20].astype("float32") / 255, verbose=0)  # retraced on demand
@@ -122,8 +136,14 @@ def test_should_stop_stops_within_one_batch(small: datasets.Dataset) -> None:
         return len(calls) >= 4
 
     events: list[dict] = []
-    run = train(TINY, small, TrainConfig(epochs=2, batch_size=32), on_progress=events.append,
-                should_stop=should_stop, progress_every=1)
+    run = train(
+        TINY,
+        small,
+        TrainConfig(epochs=2, batch_size=32),
+        on_progress=events.append,
+        should_stop=should_stop,
+        progress_every=1,
+    )
     assert int(run.model.optimizer.iterations.numpy()) == 4  # exactly four gradient steps were taken
     assert [e["batch"] for e in events if e["event"] == "batch"] == [1, 2, 3, 4]
     assert run.stopped and run.history == {}
@@ -133,10 +153,19 @@ def test_should_stop_stops_within_one_batch(small: datasets.Dataset) -> None:
 
 def test_early_stopping_restores_the_best_weights(small: datasets.Dataset) -> None:
     # A big dense layer on 150 images over-fits fast: the validation loss soon rises again.
-    stack = [{"type": "Flatten"}, {"type": "Dense", "units": 256, "activation": "relu"},
-             {"type": "Dense", "units": 10, "activation": "softmax"}]
-    config = TrainConfig(epochs=15, batch_size=16, learning_rate=0.01, validation_split=0.3,
-                         early_stopping_patience=2, max_train_samples=150)
+    stack = [
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 256, "activation": "relu"},
+        {"type": "Dense", "units": 10, "activation": "softmax"},
+    ]
+    config = TrainConfig(
+        epochs=15,
+        batch_size=16,
+        learning_rate=0.01,
+        validation_split=0.3,
+        early_stopping_patience=2,
+        max_train_samples=150,
+    )
     run = train(stack, small, config)
     val_loss = run.history["val_loss"]
     best = int(np.argmin(val_loss))
@@ -179,18 +208,29 @@ def test_output_layer_is_adapted_to_the_class_count(three_classes: datasets.Data
 SOFTMAX_3 = {"type": "Dense", "units": 3, "activation": "softmax"}
 
 
-@pytest.mark.parametrize(("stack", "expected_tail", "note"), [
-    (TINY[:-1] + [{"type": "Dense", "units": 5}], [{"type": "Dense", "units": 3, "activation": "softmax"}],
-     "no activation"),
-    (TINY[:-1] + [{"type": "Dense", "units": 3, "activation": "relu"}],
-     [{"type": "Dense", "units": 3, "activation": "relu"}, {"type": "Dense", "units": 3, "activation": "softmax"}],
-     "cannot give class probabilities"),
-    (TINY[:2], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten and Dense"),
-    ([], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten"),
-])
+@pytest.mark.parametrize(
+    ("stack", "expected_tail", "note"),
+    [
+        (
+            TINY[:-1] + [{"type": "Dense", "units": 5}],
+            [{"type": "Dense", "units": 3, "activation": "softmax"}],
+            "no activation",
+        ),
+        (
+            TINY[:-1] + [{"type": "Dense", "units": 3, "activation": "relu"}],
+            [
+                {"type": "Dense", "units": 3, "activation": "relu"},
+                {"type": "Dense", "units": 3, "activation": "softmax"},
+            ],
+            "cannot give class probabilities",
+        ),
+        (TINY[:2], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten and Dense"),
+        ([], [{"type": "Flatten"}, SOFTMAX_3], "added Flatten"),
+    ],
+)
 def test_adapt_output_cases(stack, expected_tail, note) -> None:
     adapted, notes = adapt_output(stack, (28, 28, 1), 3)
-    assert adapted[-len(expected_tail):] == expected_tail
+    assert adapted[-len(expected_tail) :] == expected_tail
     assert any(note in n for n in notes)
 
 
@@ -212,8 +252,9 @@ def test_invalid_stack_and_config_raise_input_error(small: datasets.Dataset) -> 
 
 
 def test_augmentation_is_used_for_training_only(small: datasets.Dataset) -> None:
-    config = TrainConfig(epochs=1, augmentation=({"type": "RandomTranslation", "height_factor": 0.1,
-                                                  "width_factor": 0.1},))
+    config = TrainConfig(
+        epochs=1, augmentation=({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},)
+    )
     run = train(TINY, small, config)
     assert [type(layer).__name__ for layer in run.model.layers] == ["Conv2D", "MaxPooling2D", "Flatten", "Dense"]
     x = small.x_test[:20].astype("float32") / 255
@@ -235,6 +276,7 @@ def test_splits_are_stratified_and_seeded() -> None:
 
 # --- NumPy scores ---
 
+
 def test_loss_and_accuracy_match_keras() -> None:
     import keras
 
@@ -250,8 +292,9 @@ def test_loss_and_accuracy_match_keras() -> None:
 
 
 def test_confusion_matrix_per_class_accuracy_and_examples() -> None:
-    probabilities = np.array([[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0], [0.1, 0.2, 0.7],
-                              [0.55, 0.45, 0.0], [0.3, 0.7, 0.0]])
+    probabilities = np.array(
+        [[0.9, 0.1, 0.0], [0.2, 0.8, 0.0], [0.6, 0.4, 0.0], [0.1, 0.2, 0.7], [0.55, 0.45, 0.0], [0.3, 0.7, 0.0]]
+    )
     labels = np.array([0, 1, 1, 2, 1, 0])
     matrix = confusion_matrix(labels, probabilities.argmax(1), 3)
     expected = np.zeros((3, 3), int)
@@ -268,6 +311,7 @@ def test_confusion_matrix_per_class_accuracy_and_examples() -> None:
 
 
 # --- the background job ---
+
 
 def _wait(predicate, timeout: float = 30.0) -> None:
     deadline = time.monotonic() + timeout
@@ -288,8 +332,17 @@ def _looping_train(started: threading.Event):
             if should_stop():
                 break
             time.sleep(0.002)
-        return TrainingRun(model=None, history={}, test_loss=None, test_accuracy=None, seconds=0.0,
-                           config=config, stack=stack, input_shape=(28, 28, 1), class_names=[])
+        return TrainingRun(
+            model=None,
+            history={},
+            test_loss=None,
+            test_accuracy=None,
+            seconds=0.0,
+            config=config,
+            stack=stack,
+            input_shape=(28, 28, 1),
+            class_names=[],
+        )
 
     return fake
 
@@ -381,8 +434,13 @@ def test_an_orphaned_job_cancels_itself(small: datasets.Dataset) -> None:
     alive = threading.Event()
     alive.set()
     started = threading.Event()
-    job = TrainingJob([TrainingPlan(TINY, small)], owner_alive=alive.is_set, orphan_grace_seconds=0.3,
-                      check_owner_every=0.05, train_fn=_looping_train(started)).start()
+    job = TrainingJob(
+        [TrainingPlan(TINY, small)],
+        owner_alive=alive.is_set,
+        orphan_grace_seconds=0.3,
+        check_owner_every=0.05,
+        train_fn=_looping_train(started),
+    ).start()
     assert started.wait(10)
     time.sleep(0.5)
     assert job.snapshot().state == "running"  # watched: keeps going
@@ -392,8 +450,10 @@ def test_an_orphaned_job_cancels_itself(small: datasets.Dataset) -> None:
 
 
 def test_a_multi_run_job_trains_each_plan_in_turn(small: datasets.Dataset) -> None:
-    plans = [TrainingPlan(TINY, small, TrainConfig(epochs=1, optimizer=name, max_train_samples=200), label=name)
-             for name in ("sgd", "adam")]
+    plans = [
+        TrainingPlan(TINY, small, TrainConfig(epochs=1, optimizer=name, max_train_samples=200), label=name)
+        for name in ("sgd", "adam")
+    ]
     job = TrainingJob(plans).start()
     assert job.join(60)
     snap = job.snapshot()
@@ -407,15 +467,41 @@ def test_live_trace_undoes_keras_running_means() -> None:
 
     def fake(stack, dataset, config, on_progress, should_stop):
         for epoch in range(2):
-            seen = losses[3 * epoch: 3 * epoch + 3]
+            seen = losses[3 * epoch : 3 * epoch + 3]
             for batch in range(3):
                 running = sum(seen[: batch + 1]) / (batch + 1)
-                on_progress({"event": "batch", "epoch": epoch + 1, "batch": batch + 1, "batches": 3,
-                             "loss": running, "accuracy": 0.5})
-            on_progress({"event": "epoch", "epoch": epoch + 1, "batch": 3, "batches": 3, "loss": running,
-                         "accuracy": 0.5, "val_loss": 9.0})
-        return TrainingRun(model=None, history={}, test_loss=None, test_accuracy=None, seconds=0.0,
-                           config=config, stack=stack, input_shape=(28, 28, 1), class_names=[])
+                on_progress(
+                    {
+                        "event": "batch",
+                        "epoch": epoch + 1,
+                        "batch": batch + 1,
+                        "batches": 3,
+                        "loss": running,
+                        "accuracy": 0.5,
+                    }
+                )
+            on_progress(
+                {
+                    "event": "epoch",
+                    "epoch": epoch + 1,
+                    "batch": 3,
+                    "batches": 3,
+                    "loss": running,
+                    "accuracy": 0.5,
+                    "val_loss": 9.0,
+                }
+            )
+        return TrainingRun(
+            model=None,
+            history={},
+            test_loss=None,
+            test_accuracy=None,
+            seconds=0.0,
+            config=config,
+            stack=stack,
+            input_shape=(28, 28, 1),
+            class_names=[],
+        )
 
     job = TrainingJob([TrainingPlan(TINY, None)], train_fn=fake).start()
     assert job.join(10)

@@ -34,10 +34,18 @@ def test_an_unchanged_recipe_keeps_its_title_and_a_changed_one_says_what_changed
     assert run_name(title, others, BASE) == "batch 128 · all images · augmented · random start 7"
 
 
-@pytest.mark.parametrize("accuracy, classes, expected", [
-    (0.135, 10, True), (0.185, 10, True), (0.20, 10, False), (0.97, 10, False),
-    (0.52, 2, True), (0.60, 2, False), (None, 10, False),
-])
+@pytest.mark.parametrize(
+    "accuracy, classes, expected",
+    [
+        (0.135, 10, True),
+        (0.185, 10, True),
+        (0.20, 10, False),
+        (0.97, 10, False),
+        (0.52, 2, True),
+        (0.60, 2, False),
+        (None, 10, False),
+    ],
+)
 def test_a_run_near_chance_level_did_not_learn(accuracy, classes, expected):
     assert did_not_learn(accuracy, classes) is expected
 

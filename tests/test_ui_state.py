@@ -16,19 +16,21 @@ def _script() -> None:
     state.set_image_source("Draw")
     state.runs().append("a run")
     state.my_classes_examples().setdefault("cat", []).append(np.ones((2, 2, 1), dtype=np.uint8))
-    state.send_to_inside({"image": np.zeros((2, 2, 1)), "label": 3, "run_index": 0, "predicted": 1,
-                          "test_index": 7})
-    st.write(f"after: {state.stack()} {state.input_shape()} {state.image_label()} {state.image_source('Sample')} "
-             f"{state.runs()} {list(state.my_classes_examples())} {state.inspect_example()['label']} "
-             f"{state.uploaded_dataset()} {state.uploaded_file_name()}")
+    state.send_to_inside({"image": np.zeros((2, 2, 1)), "label": 3, "run_index": 0, "predicted": 1, "test_index": 7})
+    st.write(
+        f"after: {state.stack()} {state.input_shape()} {state.image_label()} {state.image_source('Sample')} "
+        f"{state.runs()} {list(state.my_classes_examples())} {state.inspect_example()['label']} "
+        f"{state.uploaded_dataset()} {state.uploaded_file_name()}"
+    )
 
 
 def test_state_round_trips_under_the_keys_other_code_reads():
     app = AppTest.from_function(_script).run()
     assert not app.exception
     assert app.markdown[0].value == "before: False False False (28, 28, 1)"
-    assert app.markdown[1].value == ("after: [{'type': 'Flatten'}] (32, 32, 3) Your drawing Draw ['a run'] ['cat'] 3 "
-                                     "None zip")
+    assert app.markdown[1].value == (
+        "after: [{'type': 'Flatten'}] (32, 32, 3) Your drawing Draw ['a run'] ['cat'] 3 None zip"
+    )
     ss = app.session_state
     assert ss["stack"] == [{"type": "Flatten"}] and ss["input_shape"] == (32, 32, 3)
     assert ss["image"].shape == (4, 4, 1) and ss["image_label"] == "Your drawing" and ss["image_source"] == "Draw"

@@ -14,8 +14,12 @@ def test_the_six_by_six_edge_example_gives_0_30_30_0_like_tensorflow():
     example = worked.EXAMPLES["edge_6x6"]
     out = worked.apply(example, example.image)
     assert out.tolist() == [[0, 30, 30, 0]] * 4
-    reference = tf.nn.conv2d(example.image[None, :, :, None].astype(np.float32),
-                             example.kernel[:, :, None, None].astype(np.float32), 1, "VALID")
+    reference = tf.nn.conv2d(
+        example.image[None, :, :, None].astype(np.float32),
+        example.kernel[:, :, None, None].astype(np.float32),
+        1,
+        "VALID",
+    )
     np.testing.assert_allclose(out, reference.numpy()[0, :, :, 0])
 
 

@@ -43,13 +43,17 @@ def to_keras(stack: Stack, input_shape: Sequence[int], *, name: str = "cnn_explo
     inputs = keras.Input(shape=normalize_input_shape(input_shape))
     canonical = normalize_stack(stack)
     if all(cfg["type"] != RESIDUAL for cfg in canonical):
-        return keras.Sequential([inputs, *(_keras_layer(keras, cfg, s.name) for cfg, s in zip(canonical, summaries,
-                                                                                                 strict=True))],
-                                name=name)
+        return keras.Sequential(
+            [inputs, *(_keras_layer(keras, cfg, s.name) for cfg, s in zip(canonical, summaries, strict=True))],
+            name=name,
+        )
     x = inputs
     for cfg, summary in zip(canonical, summaries, strict=True):
-        x = _residual_graph(keras, cfg, summary, x) if cfg["type"] == RESIDUAL else _keras_layer(keras, cfg,
-                                                                                                   summary.name)(x)
+        x = (
+            _residual_graph(keras, cfg, summary, x)
+            if cfg["type"] == RESIDUAL
+            else _keras_layer(keras, cfg, summary.name)(x)
+        )
     return keras.Model(inputs, x, name=name)
 
 
@@ -66,8 +70,9 @@ def _residual_graph(keras: Any, cfg: Mapping[str, Any], summary: LayerSummary, x
     shortcut = x
     if cfg["shortcut"] == "projection":
         strides = projection_strides(summary.input_shape, summary.output_shape)
-        shortcut = keras.layers.Conv2D(summary.output_shape[2], 1, strides=strides, padding="same",
-                                       name=f"{summary.name}_projection")(x)
+        shortcut = keras.layers.Conv2D(
+            summary.output_shape[2], 1, strides=strides, padding="same", name=f"{summary.name}_projection"
+        )(x)
     if cfg["activation"] == "linear":
         return keras.layers.Add(name=summary.name)([y, shortcut])
     added = keras.layers.Add(name=f"{summary.name}_add")([y, shortcut])
@@ -107,8 +112,11 @@ def model_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
     if any(layer["type"] == RESIDUAL for layer in compact):
         body = ["inputs = keras.Input(shape=" + _python(shape) + ")", "x = inputs"]
         for layer, s in zip(compact, summaries, strict=True):
-            body += _residual_code(layer, s) if layer["type"] == RESIDUAL else [
-                f"x = {_layer_call(layer)}(x)  # -> {s.output_shape}"]
+            body += (
+                _residual_code(layer, s)
+                if layer["type"] == RESIDUAL
+                else [f"x = {_layer_call(layer)}(x)  # -> {s.output_shape}"]
+            )
         body.append("model = keras.Model(inputs, x)")
         return body
     return [
@@ -146,8 +154,10 @@ def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
 def _residual_code(layer: Mapping[str, Any], summary: LayerSummary) -> list[str]:
     """The lines of one Residual block: the branch on ``y``, the shortcut, the sum back into ``x``."""
     lines = [f"# Residual block {summary.name}: a branch plus a shortcut, added", "y = x"]
-    lines += [f"y = {_layer_call(inner)}(y)  # -> {s.output_shape}"
-              for inner, s in zip(layer["layers"], summary.branch, strict=True)]
+    lines += [
+        f"y = {_layer_call(inner)}(y)  # -> {s.output_shape}"
+        for inner, s in zip(layer["layers"], summary.branch, strict=True)
+    ]
     shortcut = "x"
     if layer.get("shortcut") == "projection":
         strides = _python(projection_strides(summary.input_shape, summary.output_shape))

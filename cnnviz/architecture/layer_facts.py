@@ -26,58 +26,113 @@ GREY = "#999999"
 
 LAYER_FACTS: dict[str, LayerFacts] = {
     "Conv2D": LayerFacts(
-        "slides learned filters over the map", "conv2d", "#0072B2", "Conv",
-        "Each channel is one learned filter slid over the previous layer: bright where its pattern is."),
+        "slides learned filters over the map",
+        "conv2d",
+        "#0072B2",
+        "Conv",
+        "Each channel is one learned filter slid over the previous layer: bright where its pattern is.",
+    ),
     "MaxPooling2D": LayerFacts(
-        "keeps the largest value of each window", "max_pooling2d", "#009E73", "MaxPool",
-        "Each value is the largest in a small window: the map shrinks, strong responses survive."),
+        "keeps the largest value of each window",
+        "max_pooling2d",
+        "#009E73",
+        "MaxPool",
+        "Each value is the largest in a small window: the map shrinks, strong responses survive.",
+    ),
     "AveragePooling2D": LayerFacts(
-        "keeps the average of each window", "average_pooling2d", "#009E73", "AvgPool",
-        "Each value is the mean of a small window: the map shrinks and smooths."),
+        "keeps the average of each window",
+        "average_pooling2d",
+        "#009E73",
+        "AvgPool",
+        "Each value is the mean of a small window: the map shrinks and smooths.",
+    ),
     "GlobalAveragePooling2D": LayerFacts(
-        "one average per channel", "global_average_pooling2d", "#CC79A7", "GAP",
-        "One number per channel: the mean of its whole map."),
+        "one average per channel",
+        "global_average_pooling2d",
+        "#CC79A7",
+        "GAP",
+        "One number per channel: the mean of its whole map.",
+    ),
     "GlobalMaxPooling2D": LayerFacts(
-        "one maximum per channel", "global_max_pooling2d", "#CC79A7", "GMP",
-        "One number per channel: the largest value of its map."),
+        "one maximum per channel",
+        "global_max_pooling2d",
+        "#CC79A7",
+        "GMP",
+        "One number per channel: the largest value of its map.",
+    ),
     "Flatten": LayerFacts(
-        "turns the map into one long vector", "flatten", "#CC79A7",
-        note="The maps unrolled into one long vector, ready for the dense layers."),
+        "turns the map into one long vector",
+        "flatten",
+        "#CC79A7",
+        note="The maps unrolled into one long vector, ready for the dense layers.",
+    ),
     "Dense": LayerFacts(
-        "every input connected to every neuron", "dense", "#E69F00",
-        note="Every unit weighs all values of the previous layer; the last one gives the class probabilities."),
+        "every input connected to every neuron",
+        "dense",
+        "#E69F00",
+        note="Every unit weighs all values of the previous layer; the last one gives the class probabilities.",
+    ),
     "Dropout": LayerFacts(
-        "randomly zeroes values while training", "dropout", GREY, "Drop",
-        "Dropout only acts while training; here it passes values through unchanged.", elementwise=True),
+        "randomly zeroes values while training",
+        "dropout",
+        GREY,
+        "Drop",
+        "Dropout only acts while training; here it passes values through unchanged.",
+        elementwise=True,
+    ),
     "BatchNormalization": LayerFacts(
-        "re-centres and re-scales each channel", "batch_normalization", GREY, "BN",
-        "Every channel re-centred and re-scaled with statistics learned during training.", elementwise=True),
+        "re-centres and re-scales each channel",
+        "batch_normalization",
+        GREY,
+        "BN",
+        "Every channel re-centred and re-scaled with statistics learned during training.",
+        elementwise=True,
+    ),
     "Activation": LayerFacts(
-        "applies a function to each value", "activation", GREY, "Act",
-        "The non-linearity: ReLU keeps positive values and zeroes the rest.", elementwise=True),
+        "applies a function to each value",
+        "activation",
+        GREY,
+        "Act",
+        "The non-linearity: ReLU keeps positive values and zeroes the rest.",
+        elementwise=True,
+    ),
     "ZeroPadding2D": LayerFacts(
-        "adds a border of zeros", "zero_padding2d", GREY, "Pad", "A frame of zeros around every map."),
+        "adds a border of zeros", "zero_padding2d", GREY, "Pad", "A frame of zeros around every map."
+    ),
     "DepthwiseConv2D": LayerFacts(
-        "one filter per channel, no mixing (MobileNet)", "depthwise_conv2d", "#0072B2", "DWConv"),
+        "one filter per channel, no mixing (MobileNet)", "depthwise_conv2d", "#0072B2", "DWConv"
+    ),
     "SeparableConv2D": LayerFacts(
-        "depthwise filter, then a 1×1 convolution mixing channels", "separable_conv2d", "#0072B2", "SepConv"),
+        "depthwise filter, then a 1×1 convolution mixing channels", "separable_conv2d", "#0072B2", "SepConv"
+    ),
     "Conv2DTranspose": LayerFacts(
-        "scatters a learned kernel per input cell: grows the map", "conv2d_transpose", "#56B4E9", "ConvT"),
-    "UpSampling2D": LayerFacts(
-        "enlarges the map by repeating or blending values", "up_sampling2d", "#009E73", "Up"),
+        "scatters a learned kernel per input cell: grows the map", "conv2d_transpose", "#56B4E9", "ConvT"
+    ),
+    "UpSampling2D": LayerFacts("enlarges the map by repeating or blending values", "up_sampling2d", "#009E73", "Up"),
     "Reshape": LayerFacts("rearranges the same values into a new shape", "reshape", "#CC79A7"),
     "ReLU": LayerFacts("max(x, 0), optionally capped (ReLU6)", "re_lu", GREY, elementwise=True),
     "Residual": LayerFacts(
-        "a branch of layers whose output is added to its input (ResNet)", "residual", "#0072B2", "ResBlock"),
+        "a branch of layers whose output is added to its input (ResNet)", "residual", "#0072B2", "ResBlock"
+    ),
 }
 
 #: Keras layer types, beyond the builder's, that keep every value where it is (in models trained elsewhere).
-_OTHER_ELEMENTWISE = frozenset({
-    "LeakyReLU", "ELU", "PReLU", "Softmax", "LayerNormalization", "GaussianNoise", "GaussianDropout",
-    "SpatialDropout2D", "Rescaling",
-})
+_OTHER_ELEMENTWISE = frozenset(
+    {
+        "LeakyReLU",
+        "ELU",
+        "PReLU",
+        "Softmax",
+        "LayerNormalization",
+        "GaussianNoise",
+        "GaussianDropout",
+        "SpatialDropout2D",
+        "Rescaling",
+    }
+)
 ELEMENTWISE: frozenset[str] = frozenset(kind for kind, facts in LAYER_FACTS.items() if facts.elementwise) | (
-    _OTHER_ELEMENTWISE)
+    _OTHER_ELEMENTWISE
+)
 
 
 def short_name(kind: str) -> str:

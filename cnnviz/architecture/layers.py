@@ -28,15 +28,40 @@ MAX_WINDOW = 1024  # kernel, pool, stride, dilation and zero-padding sizes
 
 #: Activation names accepted by Keras 3 (``keras.activations.get``) that keep the shape.
 ACTIVATIONS: tuple[str, ...] = (
-    "relu", "sigmoid", "tanh", "softmax", "linear", "elu", "selu", "leaky_relu", "gelu",
-    "swish", "silu", "softplus", "softsign", "relu6", "hard_sigmoid", "mish", "exponential",
+    "relu",
+    "sigmoid",
+    "tanh",
+    "softmax",
+    "linear",
+    "elu",
+    "selu",
+    "leaky_relu",
+    "gelu",
+    "swish",
+    "silu",
+    "softplus",
+    "softsign",
+    "relu6",
+    "hard_sigmoid",
+    "mish",
+    "exponential",
 )
 #: Layers that need an (height, width, channels) input.
-SPATIAL_TYPES = frozenset({
-    "Conv2D", "MaxPooling2D", "AveragePooling2D", "GlobalAveragePooling2D",
-    "GlobalMaxPooling2D", "ZeroPadding2D", "DepthwiseConv2D", "SeparableConv2D", "Conv2DTranspose",
-    "UpSampling2D", "Residual",
-})
+SPATIAL_TYPES = frozenset(
+    {
+        "Conv2D",
+        "MaxPooling2D",
+        "AveragePooling2D",
+        "GlobalAveragePooling2D",
+        "GlobalMaxPooling2D",
+        "ZeroPadding2D",
+        "DepthwiseConv2D",
+        "SeparableConv2D",
+        "Conv2DTranspose",
+        "UpSampling2D",
+        "Residual",
+    }
+)
 #: The block type whose "layers" argument is a nested stack (exported as a Keras sub-graph with Add).
 RESIDUAL = "Residual"
 SHORTCUTS = ("identity", "projection")
@@ -238,18 +263,32 @@ _MULTIPLIER = Arg(_count(1, MAX_UNITS), 1, "filters per input channel, e.g. 1")
 LAYER_ARGS: dict[str, dict[str, Arg]] = {
     "Conv2D": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many filters to learn, e.g. 32"),
-        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
+        "kernel_size": _KERNEL,
+        "strides": _STRIDES,
+        "padding": _PADDING,
+        "dilation_rate": _DILATION,
         "groups": Arg(_count(1, MAX_UNITS), 1, "channel groups; channels and filters must both divide by it"),
-        "activation": _ACTIVATION, "use_bias": _BIAS,
+        "activation": _ACTIVATION,
+        "use_bias": _BIAS,
     },
     "DepthwiseConv2D": {
-        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "depth_multiplier": _MULTIPLIER,
-        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
+        "kernel_size": _KERNEL,
+        "strides": _STRIDES,
+        "padding": _PADDING,
+        "depth_multiplier": _MULTIPLIER,
+        "dilation_rate": _DILATION,
+        "activation": _ACTIVATION,
+        "use_bias": _BIAS,
     },
     "SeparableConv2D": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many 1×1 pointwise filters, e.g. 64"),
-        "kernel_size": _KERNEL, "strides": _STRIDES, "padding": _PADDING, "dilation_rate": _DILATION,
-        "depth_multiplier": _MULTIPLIER, "activation": _ACTIVATION, "use_bias": _BIAS,
+        "kernel_size": _KERNEL,
+        "strides": _STRIDES,
+        "padding": _PADDING,
+        "dilation_rate": _DILATION,
+        "depth_multiplier": _MULTIPLIER,
+        "activation": _ACTIVATION,
+        "use_bias": _BIAS,
     },
     "Conv2DTranspose": {
         "filters": Arg(_count(1, MAX_UNITS), hint="how many filters (output channels), e.g. 32"),
@@ -257,7 +296,9 @@ LAYER_ARGS: dict[str, dict[str, Arg]] = {
         "strides": Arg(_pair(1, MAX_WINDOW), (1, 1), "2 doubles the map's size"),
         "padding": _PADDING,
         "output_padding": Arg(_output_padding, None, "extra rows/columns at the bottom/right, below the stride"),
-        "dilation_rate": _DILATION, "activation": _ACTIVATION, "use_bias": _BIAS,
+        "dilation_rate": _DILATION,
+        "activation": _ACTIVATION,
+        "use_bias": _BIAS,
     },
     "UpSampling2D": {
         "size": Arg(_pair(1, MAX_WINDOW), (2, 2), "how many times larger, e.g. 2", shown=True),
@@ -270,8 +311,11 @@ LAYER_ARGS: dict[str, dict[str, Arg]] = {
     },
     RESIDUAL: {
         "layers": Arg(_branch, hint="the branch, e.g. [Conv2D(16, 3, padding='same'), ...]"),
-        "shortcut": Arg(_choice(SHORTCUTS, "identity adds the input as it is; projection adds a 1×1 convolution "
-                                "of it"), "identity", shown=True),
+        "shortcut": Arg(
+            _choice(SHORTCUTS, "identity adds the input as it is; projection adds a 1×1 convolution of it"),
+            "identity",
+            shown=True,
+        ),
         "activation": Arg(_activation, "linear", "applied after the sum, e.g. 'relu' as in ResNet"),
     },
     "MaxPooling2D": _POOL_ARGS,
@@ -433,10 +477,14 @@ def default_layer(layer_type: str) -> dict[str, Any]:
         "UpSampling2D": {"size": 2},
         "Reshape": {"target_shape": [-1]},
         "ReLU": {"max_value": 6.0},
-        RESIDUAL: {"layers": [{"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same",
-                               "activation": "relu"},
-                              {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same"}],
-                   "shortcut": "projection", "activation": "relu"},
+        RESIDUAL: {
+            "layers": [
+                {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"},
+                {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same"},
+            ],
+            "shortcut": "projection",
+            "activation": "relu",
+        },
     }
     if layer_type not in LAYER_ARGS:
         raise InputError(f"Unknown layer type {layer_type!r}; use one of {', '.join(LAYER_TYPES)}")

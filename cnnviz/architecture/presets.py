@@ -20,8 +20,13 @@ class PresetInfo:
 
 
 def _conv(filters: int, activation: str = "relu", **more: Any) -> dict[str, Any]:
-    return {"type": "Conv2D", "filters": filters, "kernel_size": more.pop("kernel_size", 3),
-            "activation": activation, **more}
+    return {
+        "type": "Conv2D",
+        "filters": filters,
+        "kernel_size": more.pop("kernel_size", 3),
+        "activation": activation,
+        **more,
+    }
 
 
 def _maxpool() -> dict[str, Any]:
@@ -47,49 +52,112 @@ VGG = "Small VGG"
 # ---------------------------------------------------------------- the course notebooks' models, layer for layer
 #: Each is the exact network of one course notebook (tests pin the parameter counts against Keras).
 NOTEBOOK_PRESETS: dict[str, tuple[tuple[int, int, int], list[dict[str, Any]]]] = {
-    MNIST: ((28, 28, 1), [
-        _conv(32), _maxpool(), _conv(64), _maxpool(), _flatten(), _dense(128, "relu"), _dense(10, "softmax"),
-    ]),
-    MNIST_SAME: ((28, 28, 1), [
-        _conv(32, padding="same"), _maxpool(), _conv(64, padding="same"), _maxpool(),  # → (7, 7, 64)
-        _flatten(), _dense(128, "relu"), _dense(10, "softmax"),
-    ]),
-    FASHION_MNIST: ((28, 28, 1), [
-        _conv(32), _maxpool(), _conv(64), _maxpool(), _conv(64),  # 26 → 13 → 11 → 5 → 3
-        {"type": "Dropout", "rate": 0.3}, _flatten(), _dense(64, "relu"), {"type": "Dropout", "rate": 0.3},
-        _dense(10, "softmax"),
-    ]),
-    NEU: ((200, 200, 1), [
-        _conv(32, padding="same"), _maxpool(), _conv(64, padding="same"), _maxpool(),
-        _conv(128, padding="same"), _maxpool(),  # → (25, 25, 128)
-        _flatten(), _dense(128, "relu"), _dense(6, "softmax"),
-    ]),
+    MNIST: (
+        (28, 28, 1),
+        [
+            _conv(32),
+            _maxpool(),
+            _conv(64),
+            _maxpool(),
+            _flatten(),
+            _dense(128, "relu"),
+            _dense(10, "softmax"),
+        ],
+    ),
+    MNIST_SAME: (
+        (28, 28, 1),
+        [
+            _conv(32, padding="same"),
+            _maxpool(),
+            _conv(64, padding="same"),
+            _maxpool(),  # → (7, 7, 64)
+            _flatten(),
+            _dense(128, "relu"),
+            _dense(10, "softmax"),
+        ],
+    ),
+    FASHION_MNIST: (
+        (28, 28, 1),
+        [
+            _conv(32),
+            _maxpool(),
+            _conv(64),
+            _maxpool(),
+            _conv(64),  # 26 → 13 → 11 → 5 → 3
+            {"type": "Dropout", "rate": 0.3},
+            _flatten(),
+            _dense(64, "relu"),
+            {"type": "Dropout", "rate": 0.3},
+            _dense(10, "softmax"),
+        ],
+    ),
+    NEU: (
+        (200, 200, 1),
+        [
+            _conv(32, padding="same"),
+            _maxpool(),
+            _conv(64, padding="same"),
+            _maxpool(),
+            _conv(128, padding="same"),
+            _maxpool(),  # → (25, 25, 128)
+            _flatten(),
+            _dense(128, "relu"),
+            _dense(6, "softmax"),
+        ],
+    ),
 }
 
 PRESETS: dict[str, tuple[tuple[int, int, int], list[dict[str, Any]]]] = {
-    LENET5: ((32, 32, 1), [
-        _conv(6, "tanh", kernel_size=5),                # C1: 6@28×28
-        {"type": "AveragePooling2D", "pool_size": 2},  # S2: 6@14×14
-        _conv(16, "tanh", kernel_size=5),               # C3: 16@10×10
-        {"type": "AveragePooling2D", "pool_size": 2},  # S4: 16@5×5
-        _conv(120, "tanh", kernel_size=5),              # C5: 120@1×1
-        _flatten(),
-        _dense(84, "tanh"),                             # F6
-        _dense(10, "softmax"),                          # output
-    ]),
+    LENET5: (
+        (32, 32, 1),
+        [
+            _conv(6, "tanh", kernel_size=5),  # C1: 6@28×28
+            {"type": "AveragePooling2D", "pool_size": 2},  # S2: 6@14×14
+            _conv(16, "tanh", kernel_size=5),  # C3: 16@10×10
+            {"type": "AveragePooling2D", "pool_size": 2},  # S4: 16@5×5
+            _conv(120, "tanh", kernel_size=5),  # C5: 120@1×1
+            _flatten(),
+            _dense(84, "tanh"),  # F6
+            _dense(10, "softmax"),  # output
+        ],
+    ),
     **NOTEBOOK_PRESETS,
-    NEU_FAST: ((64, 64, 1), [
-        _conv(16, padding="same"), _maxpool(), _conv(32, padding="same"), _maxpool(),
-        _conv(64, padding="same"), _maxpool(),  # → (8, 8, 64)
-        {"type": "GlobalAveragePooling2D"}, _dense(64, "relu"), {"type": "Dropout", "rate": 0.3},
-        _dense(6, "softmax"),
-    ]),
-VGG: ((32, 32, 3), [
-        _conv(32, padding="same"), _conv(32, padding="same"), {"type": "BatchNormalization"}, _maxpool(),
-        _conv(64, padding="same"), _conv(64, padding="same"), {"type": "BatchNormalization"}, _maxpool(),
-        _conv(128, padding="same"), _conv(128, padding="same"), {"type": "BatchNormalization"}, _maxpool(),
-        _flatten(), _dense(128, "relu"), {"type": "Dropout", "rate": 0.5}, _dense(10, "softmax"),
-    ]),
+    NEU_FAST: (
+        (64, 64, 1),
+        [
+            _conv(16, padding="same"),
+            _maxpool(),
+            _conv(32, padding="same"),
+            _maxpool(),
+            _conv(64, padding="same"),
+            _maxpool(),  # → (8, 8, 64)
+            {"type": "GlobalAveragePooling2D"},
+            _dense(64, "relu"),
+            {"type": "Dropout", "rate": 0.3},
+            _dense(6, "softmax"),
+        ],
+    ),
+    VGG: (
+        (32, 32, 3),
+        [
+            _conv(32, padding="same"),
+            _conv(32, padding="same"),
+            {"type": "BatchNormalization"},
+            _maxpool(),
+            _conv(64, padding="same"),
+            _conv(64, padding="same"),
+            {"type": "BatchNormalization"},
+            _maxpool(),
+            _conv(128, padding="same"),
+            _conv(128, padding="same"),
+            {"type": "BatchNormalization"},
+            _maxpool(),
+            _flatten(),
+            _dense(128, "relu"),
+            {"type": "Dropout", "rate": 0.5},
+            _dense(10, "softmax"),
+        ],
+    ),
 }
 
 PRESET_INFO: dict[str, PresetInfo] = {
@@ -181,47 +249,71 @@ def _vgg16() -> list[dict[str, Any]]:
 
 
 def _residual(filters: int, strides: int = 1) -> dict[str, Any]:
-    return {"type": "Residual", "shortcut": "identity" if strides == 1 else "projection", "activation": "relu",
-            "layers": [_conv(filters, strides=strides, padding="same"), _conv(filters, "linear", padding="same")]}
+    return {
+        "type": "Residual",
+        "shortcut": "identity" if strides == 1 else "projection",
+        "activation": "relu",
+        "layers": [_conv(filters, strides=strides, padding="same"), _conv(filters, "linear", padding="same")],
+    }
 
 
-PRESETS.update({
-    MOBILENET: ((224, 224, 3), _mobilenet()),
-    VGG16: ((224, 224, 3), _vgg16()),
-    SMALL_RESNET: ((28, 28, 1), [
-        _conv(16, padding="same"), _residual(16), _residual(32, strides=2),  # → (14, 14, 32)
-        {"type": "GlobalAveragePooling2D"}, _dense(10, "softmax"),
-    ]),
-    AUTOENCODER: ((28, 28, 1), [
-        _conv(16, strides=2, padding="same"), _conv(8, strides=2, padding="same"),  # encoder → (7, 7, 8)
-        {"type": "Conv2DTranspose", "filters": 8, "kernel_size": 3, "strides": 2, "padding": "same",
-         "activation": "relu"},                                                    # → (14, 14, 8)
-        {"type": "UpSampling2D", "size": 2},                                       # → (28, 28, 8)
-        _conv(1, "sigmoid", padding="same"),                                       # → (28, 28, 1)
-    ]),
-})
+PRESETS.update(
+    {
+        MOBILENET: ((224, 224, 3), _mobilenet()),
+        VGG16: ((224, 224, 3), _vgg16()),
+        SMALL_RESNET: (
+            (28, 28, 1),
+            [
+                _conv(16, padding="same"),
+                _residual(16),
+                _residual(32, strides=2),  # → (14, 14, 32)
+                {"type": "GlobalAveragePooling2D"},
+                _dense(10, "softmax"),
+            ],
+        ),
+        AUTOENCODER: (
+            (28, 28, 1),
+            [
+                _conv(16, strides=2, padding="same"),
+                _conv(8, strides=2, padding="same"),  # encoder → (7, 7, 8)
+                {
+                    "type": "Conv2DTranspose",
+                    "filters": 8,
+                    "kernel_size": 3,
+                    "strides": 2,
+                    "padding": "same",
+                    "activation": "relu",
+                },  # → (14, 14, 8)
+                {"type": "UpSampling2D", "size": 2},  # → (28, 28, 8)
+                _conv(1, "sigmoid", padding="same"),  # → (28, 28, 1)
+            ],
+        ),
+    }
+)
 
-PRESET_INFO.update({
-    MOBILENET: PresetInfo(
-        "Howard et al. (2017) as in Keras Applications: a strided 3×3 convolution, then 13 depthwise 3×3 + "
-        "pointwise 1×1 pairs with batch normalization and ReLU6, 4,253,864 parameters, about 8 times fewer "
-        "multiply-adds than standard 3×3 convolutions of the same widths.",
-        None,
-    ),
-    VGG16: PresetInfo(
-        "Simonyan & Zisserman (2014), configuration D: 13 3×3 convolutions in five stages and three dense "
-        "layers, 138,357,544 parameters, 102 million of them in the first dense layer.",
-        None,
-    ),
-    SMALL_RESNET: PresetInfo(
-        "He et al. (2015) in miniature: two residual blocks (the second halves the map and adds a 1×1 "
-        "projection of its input), global average pooling and 10 outputs; trains on MNIST in a minute.",
-        "mnist",
-    ),
-    AUTOENCODER: PresetInfo(
-        "An encoder–decoder: two strided convolutions squeeze 28×28 into 7×7×8, a transposed convolution and "
-        "an upsampling grow it back, and the output has the input's shape (not a classifier: its target is "
-        "the image itself).",
-        None,
-    ),
-})
+PRESET_INFO.update(
+    {
+        MOBILENET: PresetInfo(
+            "Howard et al. (2017) as in Keras Applications: a strided 3×3 convolution, then 13 depthwise 3×3 + "
+            "pointwise 1×1 pairs with batch normalization and ReLU6, 4,253,864 parameters, about 8 times fewer "
+            "multiply-adds than standard 3×3 convolutions of the same widths.",
+            None,
+        ),
+        VGG16: PresetInfo(
+            "Simonyan & Zisserman (2014), configuration D: 13 3×3 convolutions in five stages and three dense "
+            "layers, 138,357,544 parameters, 102 million of them in the first dense layer.",
+            None,
+        ),
+        SMALL_RESNET: PresetInfo(
+            "He et al. (2015) in miniature: two residual blocks (the second halves the map and adds a 1×1 "
+            "projection of its input), global average pooling and 10 outputs; trains on MNIST in a minute.",
+            "mnist",
+        ),
+        AUTOENCODER: PresetInfo(
+            "An encoder–decoder: two strided convolutions squeeze 28×28 into 7×7×8, a transposed convolution and "
+            "an upsampling grow it back, and the output has the input's shape (not a classifier: its target is "
+            "the image itself).",
+            None,
+        ),
+    }
+)

@@ -147,14 +147,18 @@ def _windowed(
     dilation = cfg.get("dilation_rate", (1, 1))
     spans = tuple(d * (k - 1) + 1 for k, d in zip(kernel, dilation, strict=True))
     if cfg["padding"] == "valid" and (spans[0] > height or spans[1] > width):
-        dilated = (f" (dilation {dilation[0]}×{dilation[1]} spreads it over {spans[0]}×{spans[1]})"
-                   if max(dilation) > 1 else "")
-        fix = "use padding='same', a smaller kernel or remove a pooling layer" if what == "kernel" else (
-            "use padding='same' or remove this pooling layer; a map cannot shrink below 1×1"
+        dilated = (
+            f" (dilation {dilation[0]}×{dilation[1]} spreads it over {spans[0]}×{spans[1]})"
+            if max(dilation) > 1
+            else ""
+        )
+        fix = (
+            "use padding='same', a smaller kernel or remove a pooling layer"
+            if what == "kernel"
+            else ("use padding='same' or remove this pooling layer; a map cannot shrink below 1×1")
         )
         raise StackError(
-            f"{prefix}: the {height}×{width} input is smaller than the {kernel[0]}×{kernel[1]} {what}"
-            f"{dilated}; {fix}",
+            f"{prefix}: the {height}×{width} input is smaller than the {kernel[0]}×{kernel[1]} {what}{dilated}; {fix}",
         )
     out_h, text_h = _window_axis(height, kernel[0], strides[0], dilation[0], cfg["padding"])
     out_w, text_w = _window_axis(width, kernel[1], strides[1], dilation[1], cfg["padding"])
@@ -175,8 +179,10 @@ def _grow_field(
     r = tuple(r + (s - 1) * j for r, s, j in zip(field_.r, spans, field_.j, strict=True))
     j = tuple(j / s if upsampling else j * s for j, s in zip(field_.j, strides, strict=True))
     step = "/" if upsampling else "·"
-    texts = [f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}{step}{st} = {j1}"
-             for r0, s, j0, r1, st, j1 in zip(field_.r, spans, field_.j, r, strides, j, strict=True)]
+    texts = [
+        f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}{step}{st} = {j1}"
+        for r0, s, j0, r1, st, j1 in zip(field_.r, spans, field_.j, r, strides, j, strict=True)
+    ]
     return _Field(r, j), _axes_text(*texts)  # type: ignore[arg-type]
 
 
@@ -210,15 +216,23 @@ def _conv2d(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -
     weights = kh * kw * seen * filters
     bias = filters if cfg["use_bias"] else 0
     grouped = f" ({n(channels)}/{groups} channels per group)" if groups > 1 else ""
-    params_text = (f"({kh}·{kw}·{n(seen)} + 1)·{n(filters)} = {n(weights + bias)}" if bias
-                   else f"{kh}·{kw}·{n(seen)}·{n(filters)} = {n(weights)} (no bias)")
+    params_text = (
+        f"({kh}·{kw}·{n(seen)} + 1)·{n(filters)} = {n(weights + bias)}"
+        if bias
+        else f"{kh}·{kw}·{n(seen)}·{n(filters)} = {n(weights)} (no bias)"
+    )
     macs = height_out * width_out * filters * kh * kw * seen
     return _Step(
-        (height_out, width_out, filters), weights + bias, 0, macs, new_field,
+        (height_out, width_out, filters),
+        weights + bias,
+        0,
+        macs,
+        new_field,
         {
             "output_shape": f"{size_text}; {n(filters)} filters give {n(filters)} channels",
             "params": params_text + f": a {kh}×{kw}×{n(seen)} kernel{grouped} plus 1 bias per filter"
-            if bias else params_text + grouped,
+            if bias
+            else params_text + grouped,
             "macs": f"{height_out}·{width_out}·{n(filters)} outputs × {kh}·{kw}·{n(seen)} each = {n(macs)}",
             "receptive_field": rf_text,
         },
@@ -237,10 +251,15 @@ def _depthwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str
     if cfg["type"] == "DepthwiseConv2D":
         bias = depth if cfg["use_bias"] else 0
         return _Step(
-            (height_out, width_out, depth), spatial + bias, 0, spatial_macs, new_field,
+            (height_out, width_out, depth),
+            spatial + bias,
+            0,
+            spatial_macs,
+            new_field,
             {
                 "output_shape": f"{size_text}; {n(channels)} channels × depth multiplier {multiplier} = {n(depth)}",
-                "params": f"{kh}·{kw}·{n(channels)}·{multiplier}" + (f" + {n(bias)} biases" if bias else "")
+                "params": f"{kh}·{kw}·{n(channels)}·{multiplier}"
+                + (f" + {n(bias)} biases" if bias else "")
                 + f" = {n(spatial + bias)}: one {kh}×{kw} filter per channel (and multiplier), no mixing of channels",
                 "macs": f"{height_out}·{width_out}·{n(depth)} outputs × {kh}·{kw} each = {n(spatial_macs)}",
                 "receptive_field": rf_text,
@@ -251,11 +270,16 @@ def _depthwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str
     pointwise = depth * filters
     pointwise_macs = height_out * width_out * depth * filters
     return _Step(
-        (height_out, width_out, filters), spatial + pointwise + bias, 0, spatial_macs + pointwise_macs, new_field,
+        (height_out, width_out, filters),
+        spatial + pointwise + bias,
+        0,
+        spatial_macs + pointwise_macs,
+        new_field,
         {
             "output_shape": f"{size_text}; the 1×1 step gives {n(filters)} channels",
             "params": f"depthwise {kh}·{kw}·{n(channels)}·{multiplier} + pointwise {n(depth)}·{n(filters)}"
-            + (f" + {n(bias)} biases" if bias else "") + f" = {n(spatial + pointwise + bias)}",
+            + (f" + {n(bias)} biases" if bias else "")
+            + f" = {n(spatial + pointwise + bias)}",
             "macs": f"depthwise {height_out}·{width_out}·{n(depth)}·{kh}·{kw} + pointwise "
             f"{height_out}·{width_out}·{n(depth)}·{n(filters)} = {n(spatial_macs + pointwise_macs)}",
             "receptive_field": rf_text,
@@ -263,12 +287,15 @@ def _depthwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str
     )
 
 
-def _transpose_axis(size: int, kernel: int, stride: int, dilation: int, padding: str, extra: int | None,
-                    prefix: str) -> tuple[int, str]:
+def _transpose_axis(
+    size: int, kernel: int, stride: int, dilation: int, padding: str, extra: int | None, prefix: str
+) -> tuple[int, str]:
     span = dilation * (kernel - 1) + 1
     if extra is not None and extra >= stride:
-        raise StackError(f"{prefix}: output_padding {extra} must be smaller than the stride {stride}; "
-                         f"use 0 to {stride - 1} or leave it at None")
+        raise StackError(
+            f"{prefix}: output_padding {extra} must be smaller than the stride {stride}; "
+            f"use 0 to {stride - 1} or leave it at None"
+        )
     if extra is None:
         if padding == "same":
             return size * stride, f"{size}·{stride} = {size * stride}"
@@ -284,8 +311,18 @@ def _transpose_axis(size: int, kernel: int, stride: int, dilation: int, padding:
 def _conv_transpose(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     _no_stride_with_dilation(cfg, prefix)
     extra = cfg["output_padding"] or (None, None)
-    sizes = [_transpose_axis(shape[axis], cfg["kernel_size"][axis], cfg["strides"][axis], cfg["dilation_rate"][axis],
-                             cfg["padding"], extra[axis], prefix) for axis in (0, 1)]
+    sizes = [
+        _transpose_axis(
+            shape[axis],
+            cfg["kernel_size"][axis],
+            cfg["strides"][axis],
+            cfg["dilation_rate"][axis],
+            cfg["padding"],
+            extra[axis],
+            prefix,
+        )
+        for axis in (0, 1)
+    ]
     (height_out, text_h), (width_out, text_w) = sizes
     channels, filters = shape[2], cfg["filters"]
     kh, kw = cfg["kernel_size"]
@@ -296,10 +333,15 @@ def _conv_transpose(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix
     bias = filters if cfg["use_bias"] else 0
     macs = shape[0] * shape[1] * channels * kh * kw * filters
     return _Step(
-        (height_out, width_out, filters), weights + bias, 0, macs, new_field,
+        (height_out, width_out, filters),
+        weights + bias,
+        0,
+        macs,
+        new_field,
         {
             "output_shape": _axes_text(text_h, text_w) + f"; {n(filters)} filters give {n(filters)} channels",
-            "params": f"{kh}·{kw}·{n(channels)}·{n(filters)}" + (f" + {n(bias)}" if bias else " (no bias)")
+            "params": f"{kh}·{kw}·{n(channels)}·{n(filters)}"
+            + (f" + {n(bias)}" if bias else " (no bias)")
             + f" = {n(weights + bias)}: the same kernel shape as a Conv2D from {n(filters)} to {n(channels)} channels",
             "macs": f"each of the {shape[0]}·{shape[1]}·{n(channels)} input values scatters {kh}·{kw}·{n(filters)} "
             f"products = {n(macs)}",
@@ -315,7 +357,8 @@ def _upsampling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: st
     new_field, rf_text = _grow_field(field_, (cells, cells), (sh, sw), upsampling=True)
     how = "repeats each value" if cells == 1 else "blends the 2×2 nearest values of"
     return _Step(
-        out, new_field=new_field,
+        out,
+        new_field=new_field,
         formulas={
             "output_shape": _axes_text(f"{shape[0]}·{sh} = {out[0]}", f"{shape[1]}·{sw} = {out[1]}")
             + f"; channels unchanged ({shape[2]})",
@@ -331,31 +374,37 @@ def _reshape(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) 
     known = math.prod(v for v in target if v != -1)
     if -1 in target:
         if size % known:
-            raise StackError(f"{prefix}: {n(size)} values cannot fill {target} (−1 must be a whole number); "
-                             f"choose sizes whose product divides {n(size)}")
+            raise StackError(
+                f"{prefix}: {n(size)} values cannot fill {target} (−1 must be a whole number); "
+                f"choose sizes whose product divides {n(size)}"
+            )
         target[target.index(-1)] = size // known
     elif known != size:
-        raise StackError(f"{prefix}: the input {_shape_text(shape)} holds {n(size)} values but "
-                         f"{_shape_text(tuple(target))} holds {n(known)}; the product of the sizes must be "
-                         f"{n(size)} (or use -1 for one size)")
+        raise StackError(
+            f"{prefix}: the input {_shape_text(shape)} holds {n(size)} values but "
+            f"{_shape_text(tuple(target))} holds {n(known)}; the product of the sizes must be "
+            f"{n(size)} (or use -1 for one size)"
+        )
     out = tuple(target)
     keeps_map = len(out) == 3 and len(shape) == 3 and out[:2] == shape[:2]
     return _Step(
-        out, new_field=None if keeps_map else _Field(field_.r, field_.j, whole=True),
+        out,
+        new_field=None if keeps_map else _Field(field_.r, field_.j, whole=True),
         formulas={
             "output_shape": f"the same {n(size)} values arranged as {_shape_text(out)}",
-            "params": "0: only a reshape", "macs": "0: only a reshape",
+            "params": "0: only a reshape",
+            "macs": "0: only a reshape",
             "receptive_field": "unchanged" if keeps_map else "values change place, so count the whole input",
         },
     )
-
 
 
 def _pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     height_out, width_out, size_text, new_field, rf_text = _windowed(cfg, shape, field_, prefix, "pooling window")
     kind = "largest value" if cfg["type"] == "MaxPooling2D" else "average"
     return _Step(
-        (height_out, width_out, shape[2]), new_field=new_field,
+        (height_out, width_out, shape[2]),
+        new_field=new_field,
         formulas={
             "output_shape": f"{size_text}; channels unchanged ({shape[2]})",
             "params": f"0: the {kind} of each window needs no weights",
@@ -370,7 +419,8 @@ def _global_pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix
     out = (1, 1, channels) if cfg["keepdims"] else (channels,)
     kind = "average" if cfg["type"] == "GlobalAveragePooling2D" else "maximum"
     return _Step(
-        out, new_field=_Field(field_.r, field_.j, whole=True),
+        out,
+        new_field=_Field(field_.r, field_.j, whole=True),
         formulas={
             "output_shape": f"one {kind} per channel over the {shape[0]}×{shape[1]} map: {_shape_text(out)}",
             "params": "0: no weights",
@@ -383,9 +433,11 @@ def _global_pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix
 def _flatten(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
     size = math.prod(shape)
     return _Step(
-        (size,), new_field=_Field(field_.r, field_.j, whole=True),
+        (size,),
+        new_field=_Field(field_.r, field_.j, whole=True),
         formulas={
-            "output_shape": f"{_product(shape)} = {n(size)} values in one row" if len(shape) > 1
+            "output_shape": f"{_product(shape)} = {n(size)} values in one row"
+            if len(shape) > 1
             else "already flat: unchanged",
             "params": "0: only a reshape",
             "macs": "0: only a reshape",
@@ -399,19 +451,24 @@ def _dense(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) ->
     positions = math.prod(shape[:-1])
     bias = units if cfg["use_bias"] else 0
     weights = inputs * units
-    params_text = (f"({n(inputs)} + 1)·{n(units)} = {n(weights + bias)}: one weight per input and 1 bias, per unit"
-                   if bias else f"{n(inputs)}·{n(units)} = {n(weights)} (no bias)")
+    params_text = (
+        f"({n(inputs)} + 1)·{n(units)} = {n(weights + bias)}: one weight per input and 1 bias, per unit"
+        if bias
+        else f"{n(inputs)}·{n(units)} = {n(weights)} (no bias)"
+    )
     macs = positions * inputs * units
     out = shape[:-1] + (units,)
     if positions > 1:
-        output_text = (f"Dense acts on the last axis at each of the {_product(shape[:-1])} positions: "
-                       f"{_shape_text(out)}")
+        output_text = f"Dense acts on the last axis at each of the {_product(shape[:-1])} positions: {_shape_text(out)}"
         macs_text = f"{_product(shape[:-1])} positions × {n(inputs)}·{n(units)} = {n(macs)}"
     else:
         output_text = f"{n(units)} units: {_shape_text(out)}"
         macs_text = f"{n(inputs)}·{n(units)} = {n(macs)}"
     return _Step(
-        out, weights + bias, 0, macs,
+        out,
+        weights + bias,
+        0,
+        macs,
         formulas={
             "output_shape": output_text,
             "params": params_text,
@@ -427,7 +484,10 @@ def _batch_norm(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: st
     learned = " and ".join(name for name, on in (("γ", cfg["scale"]), ("β", cfg["center"])) if on) or "nothing"
     size = math.prod(shape)
     return _Step(
-        shape, trainable, 2 * channels, size,
+        shape,
+        trainable,
+        2 * channels,
+        size,
         formulas={
             "output_shape": "unchanged",
             "params": f"{int(cfg['center']) + int(cfg['scale']) + 2}·{n(channels)} = {n(trainable + 2 * channels)}: "
@@ -440,13 +500,19 @@ def _batch_norm(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: st
 
 
 def _elementwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) -> _Step:
-    what = {"Dropout": f"zeroes a fraction {cfg.get('rate')} of the values while training only",
-            "Activation": f"applies {cfg.get('activation')} to each value",
-            "ReLU": _relu_text(cfg)}[cfg["type"]]
+    what = {
+        "Dropout": f"zeroes a fraction {cfg.get('rate')} of the values while training only",
+        "Activation": f"applies {cfg.get('activation')} to each value",
+        "ReLU": _relu_text(cfg),
+    }[cfg["type"]]
     return _Step(
         shape,
-        formulas={"output_shape": f"unchanged: it {what}", "params": "0: no weights",
-                  "macs": "0: no multiplications by weights", "receptive_field": "unchanged"},
+        formulas={
+            "output_shape": f"unchanged: it {what}",
+            "params": "0: no weights",
+            "macs": "0: no multiplications by weights",
+            "receptive_field": "unchanged",
+        },
     )
 
 
@@ -463,9 +529,11 @@ def _zero_padding(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: 
     return _Step(
         out,
         formulas={
-            "output_shape": _axes_text(f"{shape[0]} + {top} + {bottom} = {out[0]}",
-                                       f"{shape[1]} + {left} + {right} = {out[1]}"),
-            "params": "0: no weights", "macs": "0: only copies values",
+            "output_shape": _axes_text(
+                f"{shape[0]} + {top} + {bottom} = {out[0]}", f"{shape[1]} + {left} + {right} = {out[1]}"
+            ),
+            "params": "0: no weights",
+            "macs": "0: only copies values",
             "receptive_field": "unchanged: the added zeros carry no input",
         },
     )
@@ -498,8 +566,9 @@ def _visible_field(field_: _Field, input_shape: Shape) -> tuple[tuple[int, int],
         return (height, width), ""
     rows, cols = min(math.ceil(field_.r[0]), height), min(math.ceil(field_.r[1]), width)
     capped = field_.r != (rows, cols)
-    return (rows, cols), (f" (the recurrence gives {field_.r[0]}×{field_.r[1]}, capped at the "
-                          f"{height}×{width} input)" if capped else "")
+    return (rows, cols), (
+        f" (the recurrence gives {field_.r[0]}×{field_.r[1]}, capped at the {height}×{width} input)" if capped else ""
+    )
 
 
 def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) -> list[LayerSummary]:
@@ -543,17 +612,29 @@ def _walk(
         inner_bytes = sum(s.activation_bytes for s in step.branch)
         formulas = dict(step.formulas)
         formulas["receptive_field"] = f"{visible[0]}×{visible[1]} input pixels: {formulas['receptive_field']}{capped}"
-        formulas["memory"] = (f"{_product(step.output_shape)} values × {BYTES_PER_VALUE} bytes = "
-                              f"{n(values * BYTES_PER_VALUE)} bytes"
-                              + (f", plus {n(inner_bytes)} bytes inside the block" if step.branch else ""))
+        formulas["memory"] = (
+            f"{_product(step.output_shape)} values × {BYTES_PER_VALUE} bytes = "
+            f"{n(values * BYTES_PER_VALUE)} bytes"
+            + (f", plus {n(inner_bytes)} bytes inside the block" if step.branch else "")
+        )
         layers.append(cfg)
-        rows.append(dict(
-            position=position, type=layer_type, name=name, input_shape=shape,
-            output_shape=step.output_shape, params=step.trainable + step.non_trainable,
-            trainable_params=step.trainable, non_trainable_params=step.non_trainable, macs=step.macs,
-            receptive_field=visible, activation_bytes=values * BYTES_PER_VALUE + inner_bytes, formulas=formulas,
-            branch=step.branch,
-        ))
+        rows.append(
+            dict(
+                position=position,
+                type=layer_type,
+                name=name,
+                input_shape=shape,
+                output_shape=step.output_shape,
+                params=step.trainable + step.non_trainable,
+                trainable_params=step.trainable,
+                non_trainable_params=step.non_trainable,
+                macs=step.macs,
+                receptive_field=visible,
+                activation_bytes=values * BYTES_PER_VALUE + inner_bytes,
+                formulas=formulas,
+                branch=step.branch,
+            )
+        )
         shape = step.output_shape
     return [LayerSummary(**row) for row in rows], field_
 
@@ -580,8 +661,10 @@ def _residual(
         raise StackError(f"{prefix}, branch {text[0].lower()}{text[1:]}") from None
     out = branch[-1].output_shape
     if len(out) != 3:
-        raise StackError(f"{prefix}: the branch ends with the flat vector {_shape_text(out)}, but the sum needs a "
-                         f"(height, width, channels) map; take Flatten/Dense out of the block")
+        raise StackError(
+            f"{prefix}: the branch ends with the flat vector {_shape_text(out)}, but the sum needs a "
+            f"(height, width, channels) map; take Flatten/Dense out of the block"
+        )
     trainable = sum(s.trainable_params for s in branch)
     frozen = sum(s.non_trainable_params for s in branch)
     macs = sum(s.macs for s in branch)
@@ -591,23 +674,31 @@ def _residual(
             raise StackError(
                 f"{prefix}: {changed}, so the input cannot be added to it; use shortcut 'projection' (a 1×1 "
                 f"convolution that matches the shape) or make the branch keep the shape (padding='same', strides 1, "
-                f"{shape[2]} filters in its last convolution)")
+                f"{shape[2]} filters in its last convolution)"
+            )
         shortcut_text, params_text = "adds the block's input as it is", "no weights in the shortcut"
     else:
         strides = projection_strides(shape, out)
         if strides is None:
-            raise StackError(f"{prefix}: {changed}; no 1×1 convolution with whole strides maps "
-                             f"{shape[0]}×{shape[1]} onto {out[0]}×{out[1]}; make the branch shrink the map by a "
-                             "whole factor (e.g. strides 2 with padding='same')")
+            raise StackError(
+                f"{prefix}: {changed}; no 1×1 convolution with whole strides maps "
+                f"{shape[0]}×{shape[1]} onto {out[0]}×{out[1]}; make the branch shrink the map by a "
+                "whole factor (e.g. strides 2 with padding='same')"
+            )
         projection = shape[2] * out[2] + out[2]
         trainable += projection
         macs += out[0] * out[1] * shape[2] * out[2]
-        shortcut_text = (f"adds a 1×1 convolution of the input (strides {strides[0]}×{strides[1]}, 'same', "
-                         f"{out[2]} filters)")
+        shortcut_text = (
+            f"adds a 1×1 convolution of the input (strides {strides[0]}×{strides[1]}, 'same', {out[2]} filters)"
+        )
         params_text = f"projection ({n(shape[2])} + 1)·{n(out[2])} = {n(projection)}"
     after = f", then {cfg['activation']}" if cfg["activation"] != "linear" else ""
     return _Step(
-        out, trainable, frozen, macs, end_field,
+        out,
+        trainable,
+        frozen,
+        macs,
+        end_field,
         {
             "output_shape": f"{changed}; the block {shortcut_text}{after}: {_shape_text(out)}",
             "params": f"branch {n(sum(s.params for s in branch))} + {params_text} = {n(trainable + frozen)}",

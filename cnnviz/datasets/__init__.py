@@ -26,7 +26,19 @@ from cnnviz.datasets.examples import from_examples, prepare_example, read_exampl
 from cnnviz.datasets.labelled import NEU_CLASSES
 
 __all__ = [
-    "DATA_DIR_ENV", "NAMES", "NATIVE_SIZE", "NEU_CLASSES", "NEU_SIZE_CHOICES", "NEU_SIZES", "TITLES", "Dataset",
+    "DATA_DIR_ENV",
+    "NAMES",
+    "NATIVE_SIZE",
+    "NEU_CLASSES",
+    "NEU_SIZE_CHOICES",
+    "NEU_SIZES",
+    "TITLES",
+    "Dataset",
     "canonical_name",
-    "from_examples", "load", "load_zip", "prepare_example", "read_examples_zip", "to_zip",
+    "from_examples",
+    "load",
+    "load_zip",
+    "prepare_example",
+    "read_examples_zip",
+    "to_zip",
 ]

@@ -66,8 +66,10 @@ def check_room(examples: Mapping[str, Sequence[np.ndarray]], image: np.ndarray) 
     """:class:`InputError` if keeping ``image`` too would take the examples past :data:`MAX_KEPT_BYTES`."""
     used = sum(kept.nbytes for images in examples.values() for kept in images)
     if used + image.nbytes > MAX_KEPT_BYTES:
-        raise InputError(f"Your examples already take {used / 2**20:,.0f} MB, close to the limit of "
-                         f"{MAX_KEPT_BYTES // 2**20} MB per session: delete some, or use smaller images.")
+        raise InputError(
+            f"Your examples already take {used / 2**20:,.0f} MB, close to the limit of "
+            f"{MAX_KEPT_BYTES // 2**20} MB per session: delete some, or use smaller images."
+        )
 
 
 def decode_example(data: bytes) -> np.ndarray:
@@ -75,8 +77,9 @@ def decode_example(data: bytes) -> np.ndarray:
     return keepable(load_image(data, max_pixels=MAX_UPLOAD_PIXELS))
 
 
-def prepare_example(image: np.ndarray, *, image_size: int = 28, grayscale: bool = True,
-                    center: bool = False) -> np.ndarray:
+def prepare_example(
+    image: np.ndarray, *, image_size: int = 28, grayscale: bool = True, center: bool = False
+) -> np.ndarray:
     """What the network sees of one example: ``uint8`` ``(image_size, image_size, 1 or 3)``.
 
     The same preparation as the built-in data and the Inside page (:func:`cnnviz.images.to_model_input`):
@@ -111,13 +114,18 @@ def from_examples(
     if not 0 <= test_fraction < 1:
         raise InputError(f"The test share must be from 0 up to (not including) 1, not {test_fraction!r}.")
     names = list(examples)
-    images = [prepare_example(image, image_size=image_size, center=center)
-              for name in names for image in examples[name]]
+    images = [
+        prepare_example(image, image_size=image_size, center=center) for name in names for image in examples[name]
+    ]
     labels = np.array([k for k, name in enumerate(names) for _ in examples[name]], np.int64)
     counts = ", ".join(f"{len(examples[name])} {name}" for name in names)
     how = CENTRED if center else "images"
     return split_labelled(
-        np.stack(images)[..., 0], labels, names, seed=seed, test_fraction=test_fraction,
+        np.stack(images)[..., 0],
+        labels,
+        names,
+        seed=seed,
+        test_fraction=test_fraction,
         source=f"My classes: {len(labels)} {how} you collected ({counts}), prepared at {image_size}×{image_size}.",
         name=NAME,
     )
@@ -132,8 +140,10 @@ def check_examples(examples: Mapping[str, Sequence[np.ndarray]]) -> None:
         check_class_name(name, names[:position])
         count = len(examples[name])
         if count < 2:
-            raise InputError(f"Class {name!r} has {count} example{'s' if count != 1 else ''}: add at least 2 "
-                             "(about 20 per class train well).")
+            raise InputError(
+                f"Class {name!r} has {count} example{'s' if count != 1 else ''}: add at least 2 "
+                "(about 20 per class train well)."
+            )
         if count > MAX_EXAMPLES_PER_CLASS:
             raise InputError(f"Class {name!r} has {count} examples; the limit is {MAX_EXAMPLES_PER_CLASS} per class.")
 
@@ -171,8 +181,10 @@ def read_examples_zip(data: bytes) -> dict[str, list[np.ndarray]]:
                 raise InputError(f"This zip holds more than {MAX_CLASSES} class folders; the limit is {MAX_CLASSES}.")
             images = examples.setdefault(name, [])
             if len(images) == MAX_EXAMPLES_PER_CLASS:
-                raise InputError(f"Folder {name!r} holds more than {MAX_EXAMPLES_PER_CLASS} images; the limit is "
-                                 f"{MAX_EXAMPLES_PER_CLASS} per class.")
+                raise InputError(
+                    f"Folder {name!r} holds more than {MAX_EXAMPLES_PER_CLASS} images; the limit is "
+                    f"{MAX_EXAMPLES_PER_CLASS} per class."
+                )
             try:
                 image = decode_example(read_member(archive, info))
                 check_room(examples, image)
@@ -180,8 +192,9 @@ def read_examples_zip(data: bytes) -> dict[str, list[np.ndarray]]:
                 raise InputError(f"{path}: {error}") from None
             images.append(image)
     if not examples:
-        raise InputError("This zip has no images in class folders: put each class in its own folder "
-                         "(circle/1.png, cross/1.png).")
+        raise InputError(
+            "This zip has no images in class folders: put each class in its own folder (circle/1.png, cross/1.png)."
+        )
     return examples
 
 

@@ -56,32 +56,64 @@ def stack_diagram(
         shape_text = "×".join(str(v) for v in shape)
         label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
         colour = INPUT_COLOUR if kind == "Input" else layer_colour(kind)
-        traces.append(_box_trace(x, width, box_height, fillcolor=colour, opacity=0.85,
-                                 line={"color": "#333333", "width": 1},
-                                 text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}", name=name))
-        notes.append(note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30,
-                           yanchor="bottom"))
+        traces.append(
+            _box_trace(
+                x,
+                width,
+                box_height,
+                fillcolor=colour,
+                opacity=0.85,
+                line={"color": "#333333", "width": 1},
+                text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}",
+                name=name,
+            )
+        )
+        notes.append(
+            note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30, yanchor="bottom")
+        )
         notes.append(note(x, -0.56, shape_text, size=10, textangle=-60 if crowded else 0, yanchor="top"))
         if kind == "Residual":
             skip = summaries[x - 1].formulas["output_shape"].split("; the block ")[-1]
             # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
-            traces.append({"type": "scatter", "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
-                           "y": [0.5, 0.55, 0.55, 0.5],
-                           "mode": "lines", "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
-                           "hoverinfo": "text", "text": f"skip connection: the block {skip}", "name": "skip"})
+            traces.append(
+                {
+                    "type": "scatter",
+                    "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
+                    "y": [0.5, 0.55, 0.55, 0.5],
+                    "mode": "lines",
+                    "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
+                    "hoverinfo": "text",
+                    "text": f"skip connection: the block {skip}",
+                    "name": "skip",
+                }
+            )
             notes.append(note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
     if bad is not None:
         position, kind, message = bad
         x = len(stages)
-        traces.append(_box_trace(x, 0.6, 0.6, fillcolor="rgba(213, 94, 0, 0.15)", text=message,
-                                 line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"}))
-        notes.append(note(x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR,
-                           textangle=-30, yanchor="bottom"))
+        traces.append(
+            _box_trace(
+                x,
+                0.6,
+                0.6,
+                fillcolor="rgba(213, 94, 0, 0.15)",
+                text=message,
+                line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"},
+            )
+        )
+        notes.append(
+            note(
+                x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR, textangle=-30, yanchor="bottom"
+            )
+        )
         notes.append(note(x, 0, "⚠", size=22, color=ERROR_COLOUR))
         notes.append(note(x, -0.56, "invalid", size=10, color=ERROR_COLOUR, yanchor="top"))
     count = len(stages) + (bad is not None)
     layout = {
-        "height": height, "showlegend": False, "plot_bgcolor": "rgba(0,0,0,0)", "annotations": notes,
+        "height": height,
+        "showlegend": False,
+        "plot_bgcolor": "rgba(0,0,0,0)",
+        "annotations": notes,
         "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
         "xaxis": {"visible": False, "range": [-0.7, max(count, 4) - 0.3], "fixedrange": True},
         "yaxis": {"visible": False, "range": [-0.95 if crowded else -0.7, 0.8], "fixedrange": True},
@@ -91,15 +123,25 @@ def stack_diagram(
 
 def _branch_text(summary: Any) -> str:
     """Hover lines listing a residual block's branch (empty for other layers)."""
-    return "".join(f"<br>  branch: {inner.name} → {'×'.join(map(str, inner.output_shape))}"
-                   for inner in getattr(summary, "branch", ()))
+    return "".join(
+        f"<br>  branch: {inner.name} → {'×'.join(map(str, inner.output_shape))}"
+        for inner in getattr(summary, "branch", ())
+    )
 
 
 def _box_trace(x: float, width: float, height: float, **style: object) -> dict:
     """A filled rectangle centred on (x, 0) that shows its ``text`` on hover."""
     left, right, low, high = x - width / 2, x + width / 2, -height / 2, height / 2
-    return {"type": "scatter", "x": [left, right, right, left, left], "y": [low, low, high, high, low],
-            "fill": "toself", "mode": "lines", "hoveron": "fills", "hoverinfo": "text", **style}
+    return {
+        "type": "scatter",
+        "x": [left, right, right, left, left],
+        "y": [low, low, high, high, low],
+        "fill": "toself",
+        "mode": "lines",
+        "hoveron": "fills",
+        "hoverinfo": "text",
+        **style,
+    }
 
 
 def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> go.Figure:
@@ -110,13 +152,21 @@ def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> g
     """
     shown = {name: int(v) for name, v in values.items() if v >= 1}
     names, counts = list(shown), list(shown.values())
-    figure = go.Figure(go.Bar(
-        x=counts, y=names, orientation="h", text=[f"{v:,}" for v in counts], textposition="auto",
-        marker_color=[BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(counts))],
-        hovertemplate="%{y}: %{x:,}<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=counts,
+            y=names,
+            orientation="h",
+            text=[f"{v:,}" for v in counts],
+            textposition="auto",
+            marker_color=[BAR_COLOURS[i % len(BAR_COLOURS)] for i in range(len(counts))],
+            hovertemplate="%{y}: %{x:,}<extra></extra>",
+        )
+    )
     figure.update_layout(
-        title=title or None, height=height, yaxis={"autorange": "reversed"},
+        title=title or None,
+        height=height,
+        yaxis={"autorange": "reversed"},
         xaxis={"type": "log", "dtick": 1, "exponentformat": "SI"},
         margin={"l": 10, "r": 10, "t": 40 if title else 10, "b": 10},
     )

@@ -18,8 +18,10 @@ MAGNITUDE_COLORSCALE = "Viridis"
 SIGNED_NOTE = "Blue is positive, red negative, white zero."
 MAGNITUDE_NOTE = "Dark purple is the lowest value, yellow the highest."
 #: Each colour channel from black (0) to its full colour (255), the direction of the gray scale.
-CHANNEL_COLORSCALES = {name: [[0.0, "rgb(0, 0, 0)"], [1.0, colour]] for name, colour in
-                       zip(CHANNEL_NAMES, ("rgb(255, 0, 0)", "rgb(0, 255, 0)", "rgb(0, 0, 255)"), strict=True)}
+CHANNEL_COLORSCALES = {
+    name: [[0.0, "rgb(0, 0, 0)"], [1.0, colour]]
+    for name, colour in zip(CHANNEL_NAMES, ("rgb(255, 0, 0)", "rgb(0, 255, 0)", "rgb(0, 0, 255)"), strict=True)
+}
 HIGHLIGHT_COLOUR = "#E69F00"  # Okabe-Ito orange: the predicted / chosen class, the receptive field
 PLAIN_BAR_COLOUR = "#56B4E9"
 BAR_COLOURS = ("#D55E00", "#0072B2", "#009E73", "#E69F00")  # Okabe-Ito

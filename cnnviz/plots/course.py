@@ -22,30 +22,61 @@ def probability_stem(probabilities: np.ndarray, class_names: Sequence[str], *, h
     x = np.arange(len(p))
     stems_x = np.repeat(x, 3).astype(float)
     stems_y = np.column_stack([np.zeros_like(p), p, np.full_like(p, np.nan)]).ravel()
-    figure = go.Figure([
-        go.Scatter(x=stems_x, y=stems_y, mode="lines", line={"color": STEM_COLOUR}, hoverinfo="skip"),
-        go.Scatter(x=x, y=p, mode="markers", marker={"size": 10, "color": [HIGHLIGHT if i == top else STEM_COLOUR
-                                                                           for i in x]},
-                   customdata=list(class_names), hovertemplate="%{customdata}: %{y:.4f}<extra></extra>"),
-    ])
-    figure.update_layout(height=height, showlegend=False, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         xaxis={"tickvals": x, "ticktext": [str(n) for n in class_names]},
-                         yaxis={"title": "probability", "range": [-0.03, 1.05]})
+    figure = go.Figure(
+        [
+            go.Scatter(x=stems_x, y=stems_y, mode="lines", line={"color": STEM_COLOUR}, hoverinfo="skip"),
+            go.Scatter(
+                x=x,
+                y=p,
+                mode="markers",
+                marker={"size": 10, "color": [HIGHLIGHT if i == top else STEM_COLOUR for i in x]},
+                customdata=list(class_names),
+                hovertemplate="%{customdata}: %{y:.4f}<extra></extra>",
+            ),
+        ]
+    )
+    figure.update_layout(
+        height=height,
+        showlegend=False,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"tickvals": x, "ticktext": [str(n) for n in class_names]},
+        yaxis={"title": "probability", "range": [-0.03, 1.05]},
+    )
     return figure
 
 
-def curves(x: np.ndarray, lines: dict[str, np.ndarray], *, x_title: str, y_title: str, height: int = 300,
-           points: dict[str, tuple[np.ndarray, np.ndarray]] | None = None) -> go.Figure:
+def curves(
+    x: np.ndarray,
+    lines: dict[str, np.ndarray],
+    *,
+    x_title: str,
+    y_title: str,
+    height: int = 300,
+    points: dict[str, tuple[np.ndarray, np.ndarray]] | None = None,
+) -> go.Figure:
     """Named curves over one x axis, with optional named point sequences drawn as markers joined by lines."""
     palette = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9")
-    data = [go.Scatter(x=x, y=y, mode="lines", name=name, line={"color": palette[i % len(palette)]})
-            for i, (name, y) in enumerate(lines.items())]
+    data = [
+        go.Scatter(x=x, y=y, mode="lines", name=name, line={"color": palette[i % len(palette)]})
+        for i, (name, y) in enumerate(lines.items())
+    ]
     for i, (name, (px, py)) in enumerate((points or {}).items()):
-        data.append(go.Scatter(x=px, y=py, mode="lines+markers", name=name,
-                               line={"color": palette[(i + 1) % len(palette)], "dash": "dot"},
-                               marker={"size": 8}))
+        data.append(
+            go.Scatter(
+                x=px,
+                y=py,
+                mode="lines+markers",
+                name=name,
+                line={"color": palette[(i + 1) % len(palette)], "dash": "dot"},
+                marker={"size": 8},
+            )
+        )
     figure = go.Figure(data)
-    figure.update_layout(height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-                         xaxis={"title": x_title}, yaxis={"title": y_title},
-                         legend={"orientation": "h", "y": -0.25})
+    figure.update_layout(
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={"title": x_title},
+        yaxis={"title": y_title},
+        legend={"orientation": "h", "y": -0.25},
+    )
     return figure

@@ -83,8 +83,15 @@ def heatmap(
     return go.Figure({"data": [trace], "layout": layout})
 
 
-def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None = None, zmin: float | None = None,
-                 zmax: float | None = None, value_format: str = ".4g") -> str:
+def matrix_table(
+    values: np.ndarray,
+    title: str = "",
+    *,
+    colorscale: str | None = None,
+    zmin: float | None = None,
+    zmax: float | None = None,
+    value_format: str = ".4g",
+) -> str:
     """A small matrix as an HTML table: every number written in a cell coloured like :func:`heatmap`.
 
     For the few-by-few matrices of a worked example (a kernel, a window, its products). The
@@ -108,17 +115,25 @@ def matrix_table(values: np.ndarray, title: str = "", *, colorscale: str | None 
         red, green, blue = (int(c) for c in colour[4:-1].split(","))
         gray = sum(w * c for w, c in zip(LUMA_WEIGHTS, (red, green, blue), strict=True))
         ink = "#000" if gray > 140 else "#fff"  # readable on the fill
-        return (f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;text-align:center;'
-                f'font-size:{font}px;border:1px solid #fff;padding:0">{format(value + 0.0, value_format)}</td>')
+        return (
+            f'<td style="background:{colour};color:{ink};width:{side}px;height:{side}px;text-align:center;'
+            f'font-size:{font}px;border:1px solid #fff;padding:0">{format(value + 0.0, value_format)}</td>'
+        )
 
     columns = values.shape[1]
-    rows = ["<tr>" + "".join(cell(v, c) for v, c in zip(row, colours[r * columns:(r + 1) * columns], strict=True))
-            + "</tr>" for r, row in enumerate(values)]
+    rows = [
+        "<tr>"
+        + "".join(cell(v, c) for v, c in zip(row, colours[r * columns : (r + 1) * columns], strict=True))
+        + "</tr>"
+        for r, row in enumerate(values)
+    ]
     caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
     caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
     # Automatic layout: in a narrow column the cells shrink below ``side``; a wide number widens its column.
-    return (f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
-            f"{caption}{''.join(rows)}</table>")
+    return (
+        f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
+        f"{caption}{''.join(rows)}</table>"
+    )
 
 
 def _text_size(shape: tuple[int, int]) -> int:
@@ -166,11 +181,20 @@ def kernel_pair(learned: np.ndarray, preset: np.ndarray, titles: tuple[str, str]
     for column, matrix in enumerate((learned, preset), start=1):
         matrix = np.asarray(matrix, dtype=np.float64)
         bound = float(np.abs(matrix).max()) or 1.0
-        figure.add_trace(go.Heatmap(
-            z=matrix, colorscale=SIGNED_COLORSCALE, zmin=-bound, zmax=bound, showscale=False,
-            texttemplate="%{z:.2g}", textfont={"size": _text_size(matrix.shape)},
-            hovertemplate="row %{y}, column %{x}<br>weight %{z:.3g}<extra></extra>",
-        ), row=1, col=column)
+        figure.add_trace(
+            go.Heatmap(
+                z=matrix,
+                colorscale=SIGNED_COLORSCALE,
+                zmin=-bound,
+                zmax=bound,
+                showscale=False,
+                texttemplate="%{z:.2g}",
+                textfont={"size": _text_size(matrix.shape)},
+                hovertemplate="row %{y}, column %{x}<br>weight %{z:.3g}<extra></extra>",
+            ),
+            row=1,
+            col=column,
+        )
         figure.update_yaxes(autorange="reversed", scaleanchor=f"x{column}", visible=False, row=1, col=column)
         figure.update_xaxes(visible=False, row=1, col=column)
     figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 30, "b": 0}, plot_bgcolor="white")

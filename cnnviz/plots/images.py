@@ -13,8 +13,11 @@ from cnnviz.plots.colours import HIGHLIGHT_COLOUR, SIGNED_COLORSCALE, value_scal
 
 #: Grad-CAM overlay: transparent at 0, through yellow and orange to opaque dark red at 1 (YlOrRd).
 HEAT_OVERLAY_COLORSCALE = [
-    [0.0, "rgba(255,255,204,0)"], [0.25, "rgba(254,217,118,0.35)"], [0.5, "rgba(253,141,60,0.6)"],
-    [0.75, "rgba(227,26,28,0.8)"], [1.0, "rgba(128,0,38,0.9)"],
+    [0.0, "rgba(255,255,204,0)"],
+    [0.25, "rgba(254,217,118,0.35)"],
+    [0.5, "rgba(253,141,60,0.6)"],
+    [0.75, "rgba(227,26,28,0.8)"],
+    [1.0, "rgba(128,0,38,0.9)"],
 ]
 
 
@@ -30,18 +33,25 @@ def _mosaic(tiles: np.ndarray, columns: int) -> tuple[np.ndarray, np.ndarray]:
     local = np.stack(list(np.indices((tile_h, tile_w))), axis=-1)
     for k in range(count):
         top, left = (k // columns) * (tile_h + 1), (k % columns) * (tile_w + 1)
-        grid[top: top + tile_h, left: left + tile_w] = tiles[k]
-        where[top: top + tile_h, left: left + tile_w, 0] = k
-        where[top: top + tile_h, left: left + tile_w, 1:] = local
+        grid[top : top + tile_h, left : left + tile_w] = tiles[k]
+        where[top : top + tile_h, left : left + tile_w, 0] = k
+        where[top : top + tile_h, left : left + tile_w, 1:] = local
     return grid, where
 
 
-def _mosaic_figure(grid: np.ndarray, customdata: np.ndarray, hovertemplate: str, *, height: int,
-                   colorbar_title: str = "", **scale) -> go.Figure:
-    figure = go.Figure(go.Heatmap(
-        z=grid, customdata=customdata, hovertemplate=hovertemplate + "<extra></extra>", hoverongaps=False,
-        colorbar={"thickness": 12, "title": colorbar_title}, **scale,
-    ))
+def _mosaic_figure(
+    grid: np.ndarray, customdata: np.ndarray, hovertemplate: str, *, height: int, colorbar_title: str = "", **scale
+) -> go.Figure:
+    figure = go.Figure(
+        go.Heatmap(
+            z=grid,
+            customdata=customdata,
+            hovertemplate=hovertemplate + "<extra></extra>",
+            hoverongaps=False,
+            colorbar={"thickness": 12, "title": colorbar_title},
+            **scale,
+        )
+    )
     figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", visible=False)
     figure.update_xaxes(constrain="domain", visible=False)
     figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 10, "b": 0}, plot_bgcolor="white")
@@ -65,8 +75,11 @@ def feature_maps(maps: np.ndarray, *, columns: int = 8, tile_pixels: int = 90) -
     columns = min(columns, len(tiles))
     grid, where = _mosaic(tiles, columns)
     return _mosaic_figure(
-        grid, where, "channel %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>value %{z:.3g}",
-        height=_mosaic_height(grid, tiles.shape[1], columns, tile_pixels), **value_scale(tiles),
+        grid,
+        where,
+        "channel %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>value %{z:.3g}",
+        height=_mosaic_height(grid, tiles.shape[1], columns, tile_pixels),
+        **value_scale(tiles),
     )
 
 
@@ -84,32 +97,48 @@ def filter_grid(filters: np.ndarray, *, columns: int = 8, tile_pixels: int = 70)
     raw, _ = _mosaic(filters, columns)
     customdata = np.concatenate([where, np.nan_to_num(raw)[..., None]], axis=-1)
     return _mosaic_figure(
-        grid, customdata,
+        grid,
+        customdata,
         "filter %{customdata[0]}, row %{customdata[1]}, column %{customdata[2]}<br>weight %{customdata[3]:.3g}",
-        height=_mosaic_height(grid, filters.shape[1], columns, tile_pixels), colorbar_title="weight / max",
-        colorscale=SIGNED_COLORSCALE, zmin=-1, zmax=1,
+        height=_mosaic_height(grid, filters.shape[1], columns, tile_pixels),
+        colorbar_title="weight / max",
+        colorscale=SIGNED_COLORSCALE,
+        zmin=-1,
+        zmax=1,
     )
 
 
-def unit_strip(values: np.ndarray, *, labels: list[str] | None = None, highlight: int | None = None,
-               wrap: int = 64) -> go.Figure:
+def unit_strip(
+    values: np.ndarray, *, labels: list[str] | None = None, highlight: int | None = None, wrap: int = 64
+) -> go.Figure:
     """A flat layer's outputs: one bar per unit (named by ``labels`` if given) up to 128 units,
     else a heat strip wrapped into rows of ``wrap`` units (hover for the unit number and value)."""
     values = np.asarray(values, dtype=np.float64).ravel()
     if len(values) <= 128:
         names = labels if labels is not None else [str(i) for i in range(len(values))]
         colours = [HIGHLIGHT_COLOUR if i == highlight else "#0072B2" for i in range(len(values))]
-        figure = go.Figure(go.Bar(x=names, y=values, marker_color=colours,
-                                  hovertemplate="unit %{x}: %{y:.4g}<extra></extra>"))
-        figure.update_layout(height=260, xaxis={"type": "category", "title": "unit"}, yaxis_title="value",
-                             margin={"l": 10, "r": 10, "t": 10, "b": 10}, bargap=0.1)
+        figure = go.Figure(
+            go.Bar(x=names, y=values, marker_color=colours, hovertemplate="unit %{x}: %{y:.4g}<extra></extra>")
+        )
+        figure.update_layout(
+            height=260,
+            xaxis={"type": "category", "title": "unit"},
+            yaxis_title="value",
+            margin={"l": 10, "r": 10, "t": 10, "b": 10},
+            bargap=0.1,
+        )
         return figure
     rows = -(-len(values) // wrap)
     grid = np.full(rows * wrap, np.nan)
     grid[: len(values)] = values
     units = np.arange(rows * wrap).reshape(rows, wrap)
-    return _mosaic_figure(grid.reshape(rows, wrap), units, "unit %{customdata}<br>value %{z:.3g}",
-                          height=int(min(900, 40 + rows * 16)), **value_scale(values))
+    return _mosaic_figure(
+        grid.reshape(rows, wrap),
+        units,
+        "unit %{customdata}<br>value %{z:.3g}",
+        height=int(min(900, 40 + rows * 16)),
+        **value_scale(values),
+    )
 
 
 def image_overlay(
@@ -138,38 +167,81 @@ def image_overlay(
         figure = go.Figure(go.Image(z=np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), hoverinfo="skip"))
     else:
         low, high = value_range or (float(image.min()), float(image.max()))
-        figure = go.Figure(go.Heatmap(
-            z=image[:, :, 0], colorscale=colorscale, zmin=low, zmax=max(high, low + 1e-9), showscale=False,
-            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.3g}}<extra></extra>",
-        ))
+        figure = go.Figure(
+            go.Heatmap(
+                z=image[:, :, 0],
+                colorscale=colorscale,
+                zmin=low,
+                zmax=max(high, low + 1e-9),
+                showscale=False,
+                hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{z:.3g}}<extra></extra>",
+            )
+        )
     if heat is not None:
-        figure.add_trace(go.Heatmap(z=heat, colorscale=HEAT_OVERLAY_COLORSCALE, zmin=0, zmax=1,
-                                    colorbar={"thickness": 12, "title": "importance"},
-                                    hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>"))
+        figure.add_trace(
+            go.Heatmap(
+                z=heat,
+                colorscale=HEAT_OVERLAY_COLORSCALE,
+                zmin=0,
+                zmax=1,
+                colorbar={"thickness": 12, "title": "importance"},
+                hovertemplate="row %{y}, column %{x}<br>importance %{z:.2f}<extra></extra>",
+            )
+        )
     if clickable:  # the markers take over the hover text, so that a click on a pixel selects its marker
         rows, cols = np.indices(image.shape[:2])
         figure.update_traces(hoverinfo="skip", hovertemplate=None, selector={"type": "heatmap"})
-        figure.add_trace(go.Scatter(
-            x=cols.ravel(), y=rows.ravel(), customdata=image[:, :, 0].ravel(), mode="markers", showlegend=False,
-            hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{customdata:.3g}}<extra>click</extra>",
-            marker={"size": max(4, 300 // max(image.shape[:2])), "color": "rgba(0,0,0,0)", "symbol": "square"},
-            selected={"marker": {"opacity": 1}}, unselected={"marker": {"opacity": 1}},
-        ))
+        figure.add_trace(
+            go.Scatter(
+                x=cols.ravel(),
+                y=rows.ravel(),
+                customdata=image[:, :, 0].ravel(),
+                mode="markers",
+                showlegend=False,
+                hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{customdata:.3g}}<extra>click</extra>",
+                marker={"size": max(4, 300 // max(image.shape[:2])), "color": "rgba(0,0,0,0)", "symbol": "square"},
+                selected={"marker": {"opacity": 1}},
+                unselected={"marker": {"opacity": 1}},
+            )
+        )
         figure.update_layout(clickmode="event+select", dragmode=False)
     if box is not None:
         top, left, bottom, right = box
-        figure.add_shape(type="rect", x0=left - 0.5, x1=right + 0.5, y0=top - 0.5, y1=bottom + 0.5,
-                         line={"color": HIGHLIGHT_COLOUR, "width": 3})
-    figure.update_yaxes(autorange="reversed", scaleanchor="x", constrain="domain", showticklabels=False,
-                        showgrid=False, zeroline=False, ticks="")
+        figure.add_shape(
+            type="rect",
+            x0=left - 0.5,
+            x1=right + 0.5,
+            y0=top - 0.5,
+            y1=bottom + 0.5,
+            line={"color": HIGHLIGHT_COLOUR, "width": 3},
+        )
+    figure.update_yaxes(
+        autorange="reversed",
+        scaleanchor="x",
+        constrain="domain",
+        showticklabels=False,
+        showgrid=False,
+        zeroline=False,
+        ticks="",
+    )
     figure.update_xaxes(constrain="domain", showticklabels=False, showgrid=False, zeroline=False, ticks="")
-    figure.update_layout(height=height, title=title or None, plot_bgcolor="white",
-                         margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0})
+    figure.update_layout(
+        height=height,
+        title=title or None,
+        plot_bgcolor="white",
+        margin={"l": 0, "r": 0, "t": 40 if title else 10, "b": 0},
+    )
     return figure
 
 
-def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None = None,
-               column_labels: list[str] | None = None, tile_pixels: int = 64) -> go.Figure:
+def image_grid(
+    tiles: np.ndarray,
+    *,
+    columns: int,
+    row_labels: list[str] | None = None,
+    column_labels: list[str] | None = None,
+    tile_pixels: int = 64,
+) -> go.Figure:
     """uint8 grayscale tiles (N, h, w) in rows of ``columns`` with white gaps, as one PNG picture.
 
     Each tile is shown about ``tile_pixels`` tall. Rows and columns can be labelled (e.g. one row per
@@ -192,14 +264,27 @@ def image_grid(tiles: np.ndarray, *, columns: int, row_labels: list[str] | None 
     rows = -(-len(tiles) // columns)
     column_text = [label.replace(" ", "<br>") for label in column_labels] if column_labels else None
     axis = {"ticks": "", "tickfont": {"size": 13}, "showgrid": False, "zeroline": False}
-    figure.update_yaxes(tickvals=[r * (tile_h + 1) + tile_h / 2 for r in range(rows)], ticktext=row_labels,
-                        visible=row_labels is not None, **axis)
-    figure.update_xaxes(tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)], ticktext=column_text,
-                        visible=column_labels is not None, tickangle=0, **axis)
-    labels = "".join(f"; {what}: {', '.join(names)}" for what, names in (("rows", row_labels),
-                                                                         ("columns", column_labels)) if names)
+    figure.update_yaxes(
+        tickvals=[r * (tile_h + 1) + tile_h / 2 for r in range(rows)],
+        ticktext=row_labels,
+        visible=row_labels is not None,
+        **axis,
+    )
+    figure.update_xaxes(
+        tickvals=[c * (tile_w + 1) + tile_w / 2 for c in range(columns)],
+        ticktext=column_text,
+        visible=column_labels is not None,
+        tickangle=0,
+        **axis,
+    )
+    labels = "".join(
+        f"; {what}: {', '.join(names)}" for what, names in (("rows", row_labels), ("columns", column_labels)) if names
+    )
     description = f"A grid of {len(tiles)} images, {rows} row{'s' if rows > 1 else ''} of {columns}{labels}."
-    figure.update_layout(height=rows * (tile_pixels + 1) + (60 if column_labels else 20),
-                         margin={"l": 10, "r": 10, "t": 10, "b": 10}, plot_bgcolor="white",
-                         meta={"description": description})  # read by cnnviz.figure_text.describe_figure
+    figure.update_layout(
+        height=rows * (tile_pixels + 1) + (60 if column_labels else 20),
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        plot_bgcolor="white",
+        meta={"description": description},
+    )  # read by cnnviz.figure_text.describe_figure
     return figure

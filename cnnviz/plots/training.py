@@ -32,25 +32,40 @@ def training_curves(series: list[dict], *, height: int = 340, epochs: int | None
         for column, metric in enumerate(("loss", "accuracy"), start=1):
             axes = {"xaxis": "x" if column == 1 else "x2", "yaxis": "y" if column == 1 else "y2"}
             if trace:
-                traces.append({
-                    "type": "scatter", "x": [p[0] for p in trace], "y": [p[column] for p in trace], "mode": "lines",
-                    "name": "training, last batches" if single else f"{name} · last batches",
-                    "line": {"width": 1.5, "color": colour or BAR_COLOURS[1]}, "opacity": 0.5 if history else 0.9,
-                    "legendgroup": f"{index}-live", "showlegend": column == 1, **axes,
-                    "hovertemplate": f"epoch %{{x:.2f}}: {metric} %{{y:.4f}}<extra></extra>",
-                })
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "x": [p[0] for p in trace],
+                        "y": [p[column] for p in trace],
+                        "mode": "lines",
+                        "name": "training, last batches" if single else f"{name} · last batches",
+                        "line": {"width": 1.5, "color": colour or BAR_COLOURS[1]},
+                        "opacity": 0.5 if history else 0.9,
+                        "legendgroup": f"{index}-live",
+                        "showlegend": column == 1,
+                        **axes,
+                        "hovertemplate": f"epoch %{{x:.2f}}: {metric} %{{y:.4f}}<extra></extra>",
+                    }
+                )
             for prefix, dash, label in (("", TRAIN_DASH, "training"), ("val_", VAL_DASH, "validation")):
                 values = history.get(prefix + metric) or []
                 if not values:
                     continue
                 default = BAR_COLOURS[1] if prefix == "" else BAR_COLOURS[0]
-                traces.append({
-                    "type": "scatter", "x": list(range(1, len(values) + 1)), "y": values, "mode": "lines+markers",
-                    "name": label if single else f"{name} · {label}",
-                    "line": {"dash": dash, "color": colour or default, "width": 2},
-                    "legendgroup": f"{index}-{prefix}", "showlegend": column == 1, **axes,
-                    "hovertemplate": f"{name}<br>epoch %{{x}}: {label} {metric} %{{y:.4f}}<extra></extra>",
-                })
+                traces.append(
+                    {
+                        "type": "scatter",
+                        "x": list(range(1, len(values) + 1)),
+                        "y": values,
+                        "mode": "lines+markers",
+                        "name": label if single else f"{name} · {label}",
+                        "line": {"dash": dash, "color": colour or default, "width": 2},
+                        "legendgroup": f"{index}-{prefix}",
+                        "showlegend": column == 1,
+                        **axes,
+                        "hovertemplate": f"{name}<br>epoch %{{x}}: {label} {metric} %{{y:.4f}}<extra></extra>",
+                    }
+                )
     # Two side-by-side plots as plain dicts in one Figure call: the live panel redraws this every second.
     epoch_axis = {"title": {"text": "epoch"}, "rangemode": "tozero", **({"range": [0, epochs + 0.1]} if epochs else {})}
     titles = [panel_title(text, x, 1.0) for text, x in (("loss (lower is better)", 0.23), ("accuracy", 0.77))]
@@ -59,8 +74,11 @@ def training_curves(series: list[dict], *, height: int = 340, epochs: int | None
         "xaxis2": {"domain": [0.54, 1], "anchor": "y2", **epoch_axis},
         "yaxis": {"anchor": "x", "rangemode": "tozero"},
         "yaxis2": {"anchor": "x2", "tickformat": ".0%"},
-        "annotations": titles, "height": height, "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "legend": {"orientation": "h", "y": -0.22}, "hovermode": "closest",
+        "annotations": titles,
+        "height": height,
+        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
+        "legend": {"orientation": "h", "y": -0.22},
+        "hovermode": "closest",
     }
     return go.Figure({"data": traces, "layout": layout})
 
@@ -81,24 +99,48 @@ def confusion_matrix_figure(matrix: np.ndarray, class_names: list[str], *, heigh
     count_text = np.array([f"{c:,}" for c in matrix.ravel()], dtype=object)
     counts = {}
     if k <= MAX_CONFUSION_TEXT:  # every count written in; Plotly picks dark or light ink for each cell's colour
-        counts = {"text": count_text.reshape(k, k).tolist(), "texttemplate": "%{text}",
-                  "textfont": {"size": 12 if k <= 12 else 9}}
-    figure = go.Figure(go.Heatmap(
-        z=shares, x=names, y=names, colorscale=MAGNITUDE_COLORSCALE, zmin=0, zmax=1, xgap=1, ygap=1,
-        colorbar={"title": "share of<br>true class", "tickformat": ".0%"}, hoverinfo="skip", **counts,
-    ))
+        counts = {
+            "text": count_text.reshape(k, k).tolist(),
+            "texttemplate": "%{text}",
+            "textfont": {"size": 12 if k <= 12 else 9},
+        }
+    figure = go.Figure(
+        go.Heatmap(
+            z=shares,
+            x=names,
+            y=names,
+            colorscale=MAGNITUDE_COLORSCALE,
+            zmin=0,
+            zmax=1,
+            xgap=1,
+            ygap=1,
+            colorbar={"title": "share of<br>true class", "tickformat": ".0%"},
+            hoverinfo="skip",
+            **counts,
+        )
+    )
     # Invisible points on the cells: Plotly reports clicks on points (not on heat-map cells), so a
     # click on a cell selects its point and the page can show that cell's images.
     figure.add_scatter(
-        x=[names[p] for p in cells[..., 1].ravel()], y=[names[t] for t in cells[..., 0].ravel()], mode="markers",
-        marker={"symbol": "square", "size": 28, "opacity": 0}, customdata=cells.reshape(-1, 2),
-        text=count_text.tolist(), hovertext=[f"{s:.1%}" for s in shares.ravel()], showlegend=False,
+        x=[names[p] for p in cells[..., 1].ravel()],
+        y=[names[t] for t in cells[..., 0].ravel()],
+        mode="markers",
+        marker={"symbol": "square", "size": 28, "opacity": 0},
+        customdata=cells.reshape(-1, 2),
+        text=count_text.tolist(),
+        hovertext=[f"{s:.1%}" for s in shares.ravel()],
+        showlegend=False,
         hovertemplate="true %{y}, predicted %{x}: %{text} images (%{hovertext} of the class)<extra></extra>",
     )
     figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
-        xaxis={"title": "predicted class", "type": "category", "side": "top",
-               "tickangle": -30 if k > 6 and max(map(len, names)) > 3 else 0},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        xaxis={
+            "title": "predicted class",
+            "type": "category",
+            "side": "top",
+            "tickangle": -30 if k > 6 and max(map(len, names)) > 3 else 0,
+        },
         yaxis={"title": "true class", "type": "category", "autorange": "reversed"},
     )
     return figure
@@ -109,13 +151,20 @@ def per_class_accuracy_figure(accuracy: np.ndarray, class_names: list[str], *, h
     accuracy = np.asarray(accuracy, dtype=np.float64)
     weakest = int(np.nanargmin(accuracy)) if np.isfinite(accuracy).any() else -1
     colours = [HIGHLIGHT_COLOUR if i == weakest else PLAIN_BAR_COLOUR for i in range(len(accuracy))]
-    figure = go.Figure(go.Bar(
-        x=np.nan_to_num(accuracy) * 100, y=[str(name) for name in class_names], orientation="h",
-        marker_color=colours, text=[f"{100 * a:.1f}%" if np.isfinite(a) else "no images" for a in accuracy],
-        textposition="auto", hovertemplate="%{y}: %{x:.1f}% right<extra></extra>",
-    ))
+    figure = go.Figure(
+        go.Bar(
+            x=np.nan_to_num(accuracy) * 100,
+            y=[str(name) for name in class_names],
+            orientation="h",
+            marker_color=colours,
+            text=[f"{100 * a:.1f}%" if np.isfinite(a) else "no images" for a in accuracy],
+            textposition="auto",
+            hovertemplate="%{y}: %{x:.1f}% right<extra></extra>",
+        )
+    )
     figure.update_layout(
-        height=height, margin={"l": 10, "r": 10, "t": 10, "b": 10},
+        height=height,
+        margin={"l": 10, "r": 10, "t": 10, "b": 10},
         xaxis={"title": "test images classified right (%)", "range": [0, 100]},
         yaxis={"type": "category", "autorange": "reversed"},
     )

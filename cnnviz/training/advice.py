@@ -30,9 +30,14 @@ def run_name(network: str, config: TrainConfig, base: TrainConfig) -> str:
     """
     changes = []
     if (config.optimizer, config.learning_rate, config.cosine_decay) != (
-            base.optimizer, base.learning_rate, base.cosine_decay):
-        changes.append(f"{OPTIMIZER_TITLES[config.optimizer]} lr {config.learning_rate:g}"
-                       + (" (cosine)" if config.cosine_decay else ""))
+        base.optimizer,
+        base.learning_rate,
+        base.cosine_decay,
+    ):
+        changes.append(
+            f"{OPTIMIZER_TITLES[config.optimizer]} lr {config.learning_rate:g}"
+            + (" (cosine)" if config.cosine_decay else "")
+        )
     if config.epochs != base.epochs:
         changes.append(f"{config.epochs} epoch{'s' if config.epochs != 1 else ''}")
     if config.batch_size != base.batch_size:
@@ -71,6 +76,8 @@ def not_learning_advice(config: TrainConfig) -> str:
     if config.learning_rate < suggestion:
         return f"Try a larger learning rate: {suggestion:g} suits {title} (this run used {config.learning_rate:g})."
     if config.learning_rate > 10 * suggestion:
-        return (f"Try a smaller learning rate: {suggestion:g} suits {title}; steps of {config.learning_rate:g} "
-                "jump over the good weights.")
+        return (
+            f"Try a smaller learning rate: {suggestion:g} suits {title}; steps of {config.learning_rate:g} "
+            "jump over the good weights."
+        )
     return "Train for more epochs or on more images, or check that the network ends with one unit per class."

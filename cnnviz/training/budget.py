@@ -33,6 +33,7 @@ class Budget:
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Budget:
         """Read the limits from secrets or ``os.environ``; a bad value raises a :class:`ValueError` naming it."""
+
         def number(key: str, kind: type) -> Any:
             value = settings.get(key)
             if value in (None, ""):
@@ -54,14 +55,17 @@ class Budget:
     def check(self, epochs: int, images: int, trainings: int = 1) -> None:
         """Raise :class:`InputError` saying what to change if a request is over the budget."""
         if self.max_queued is not None and trainings > self.max_queued:
-            raise InputError(f"This server lets one person queue at most {self.max_queued} training"
-                             f"{'s' if self.max_queued != 1 else ''} at once (your teacher's limit); "
-                             f"this asks for {trainings}.")
+            raise InputError(
+                f"This server lets one person queue at most {self.max_queued} training"
+                f"{'s' if self.max_queued != 1 else ''} at once (your teacher's limit); "
+                f"this asks for {trainings}."
+            )
         if self.max_epoch_images is not None and epochs * images > self.max_epoch_images:
             raise InputError(
                 f"This server allows at most {self.max_epoch_images:,} epochs × training images per training "
                 f"(your teacher's limit); {epochs} epoch{'s' if epochs != 1 else ''} × {images:,} images = "
-                f"{epochs * images:,}. Use fewer epochs or fewer training images.")
+                f"{epochs * images:,}. Use fewer epochs or fewer training images."
+            )
 
     def describe(self) -> str:
         """One line for the form, e.g. "at most 300,000 epochs × images and 2 min per training"."""
@@ -72,6 +76,7 @@ class Budget:
             parts.append(f"{self.max_seconds:g} s of training (then it stops and is tested)")
         text = "at most " + " and ".join(parts) + " per training" if parts else ""
         if self.max_queued is not None:
-            text += ("; " if text else "") + f"{self.max_queued} training{'s' if self.max_queued != 1 else ''} " \
-                "queued per person"
+            text += (
+                "; " if text else ""
+            ) + f"{self.max_queued} training{'s' if self.max_queued != 1 else ''} queued per person"
         return text

@@ -38,9 +38,23 @@ DEATH_TIMEOUT = 30
 
 def worker_command(address: str, *, name: str = "") -> list[str]:
     """The command line of one training worker process (also used by the tests and benchmarks)."""
-    command = [sys.executable, "-m", "distributed.cli.dask_worker", address, "--nthreads", "1",
-               "--host", "127.0.0.1", "--no-dashboard", "--death-timeout", str(DEATH_TIMEOUT),
-               "--memory-limit", "0", "--preload", "cnnviz.training.worker"]
+    command = [
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_worker",
+        address,
+        "--nthreads",
+        "1",
+        "--host",
+        "127.0.0.1",
+        "--no-dashboard",
+        "--death-timeout",
+        str(DEATH_TIMEOUT),
+        "--memory-limit",
+        "0",
+        "--preload",
+        "cnnviz.training.worker",
+    ]
     if name:
         command += ["--name", name]
     return command
@@ -99,17 +113,29 @@ class TrainingCluster:
                 # A worker that dies mid-training fails that training at once (the page offers a retry)
                 # instead of silently starting it again from epoch 1 on another worker.
                 # No dashboard: the scheduler's HTTP port (Dask always opens one, on 127.0.0.1 here) serves nothing.
-                with dask.config.set({"distributed.scheduler.allowed-failures": 0,
-                                      "distributed.scheduler.http.routes": []}), warnings.catch_warnings():
+                with (
+                    dask.config.set(
+                        {"distributed.scheduler.allowed-failures": 0, "distributed.scheduler.http.routes": []}
+                    ),
+                    warnings.catch_warnings(),
+                ):
                     warnings.filterwarnings("ignore", message="Port 8787 is already in use")  # it takes another
-                    self._cluster = LocalCluster(n_workers=0, processes=False, protocol="tcp", host="127.0.0.1",
-                                                 dashboard_address=None)
+                    self._cluster = LocalCluster(
+                        n_workers=0, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+                    )
                 address = self._cluster.scheduler_address
                 env = worker_environment()
                 for index in range(self.workers):
-                    self._processes.append(subprocess.Popen(
-                        worker_command(address, name=f"cnnviz-worker-{index}"), env=env, cwd=ROOT,
-                        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True))
+                    self._processes.append(
+                        subprocess.Popen(
+                            worker_command(address, name=f"cnnviz-worker-{index}"),
+                            env=env,
+                            cwd=ROOT,
+                            stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL,
+                            start_new_session=True,
+                        )
+                    )
                 atexit.register(self.close)
             else:
                 address = self.address

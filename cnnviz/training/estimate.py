@@ -24,15 +24,15 @@ SECONDS_PER_IMAGE = 100e-6
 SETUP_SECONDS = 3.0
 
 
-def epoch_seconds(macs_per_image: int, images: int, *, macs_per_second: float = TRAIN_MACS_PER_SECOND,
-                  validation_images: int = 0) -> float:
+def epoch_seconds(
+    macs_per_image: int, images: int, *, macs_per_second: float = TRAIN_MACS_PER_SECOND, validation_images: int = 0
+) -> float:
     """Estimated wall time of one epoch: training ``images`` plus one forward pass over the validation set."""
     per_image = 3 * macs_per_image / macs_per_second + SECONDS_PER_IMAGE
     return images * per_image + validation_images * per_image / 3
 
 
-def setup_seconds(macs_per_image: int, test_images: int, *,
-                  macs_per_second: float = TRAIN_MACS_PER_SECOND) -> float:
+def setup_seconds(macs_per_image: int, test_images: int, *, macs_per_second: float = TRAIN_MACS_PER_SECOND) -> float:
     """Estimated time outside the epochs: building and tracing the model, then scoring the test set."""
     return SETUP_SECONDS + test_images * (macs_per_image / macs_per_second + SECONDS_PER_IMAGE / 3)
 
@@ -49,8 +49,9 @@ def observed_speed(macs_per_image: int, images_per_second: float) -> float | Non
     return 3 * macs_per_image / spare if spare > 0 else None
 
 
-def training_seconds(stack: list, dataset: Any, config: Any, *,
-                     macs_per_second: float = TRAIN_MACS_PER_SECOND) -> float:
+def training_seconds(
+    stack: list, dataset: Any, config: Any, *, macs_per_second: float = TRAIN_MACS_PER_SECOND
+) -> float:
     """Estimated wall time of a whole training of ``stack`` on ``dataset`` with ``config`` (a TrainConfig)."""
     from cnnviz import architecture
     from cnnviz.training.fit import adapt_output

@@ -73,14 +73,20 @@ def cell_examples(probabilities: np.ndarray, labels: np.ndarray, true: int, pred
     return _examples(probabilities, labels, np.flatnonzero(in_cell), most_confident_first=true != predicted)
 
 
-def _examples(probabilities: np.ndarray, labels: np.ndarray, indices: np.ndarray, *,
-              most_confident_first: bool) -> list[Example]:
+def _examples(
+    probabilities: np.ndarray, labels: np.ndarray, indices: np.ndarray, *, most_confident_first: bool
+) -> list[Example]:
     labels = np.asarray(labels).astype(np.int64)
     guess = probabilities[indices].argmax(axis=1)
     confidence = probabilities[indices, guess]
     order = np.argsort(-confidence if most_confident_first else confidence, kind="stable")
     return [
-        Example(int(indices[i]), int(guess[i]), int(labels[indices[i]]), float(confidence[i]),
-                float(probabilities[indices[i], labels[indices[i]]]))
+        Example(
+            int(indices[i]),
+            int(guess[i]),
+            int(labels[indices[i]]),
+            float(confidence[i]),
+            float(probabilities[indices[i], labels[indices[i]]]),
+        )
         for i in order
     ]

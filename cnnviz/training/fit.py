@@ -31,8 +31,9 @@ PROGRESS_EVERY = 10
 PREDICT_BATCH = 500
 
 
-def adapt_output(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int],
-                 num_classes: int) -> tuple[list[dict[str, Any]], list[str]]:
+def adapt_output(
+    stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int], num_classes: int
+) -> tuple[list[dict[str, Any]], list[str]]:
     """The stack changed, if needed, to end in ``Dense(num_classes, activation="softmax")``; and notes.
 
     - a last Dense on flat input keeps its place: its ``units`` become the class count and a
@@ -156,8 +157,10 @@ def train(
             model.set_weights(list(start_weights))
         except ValueError as error:
             raise InputError(f"The weights to continue from do not fit this network: {error}") from None
-        notes.append(f"Continued from epoch {first_epoch} with the weights reached there (the optimizer starts "
-                     "afresh, so the first steps can move a little more than they would have).")
+        notes.append(
+            f"Continued from epoch {first_epoch} with the weights reached there (the optimizer starts "
+            "afresh, so the first steps can move a little more than they would have)."
+        )
     fit_model = _with_augmentation(model, config, input_shape)
     steps = -(-len(x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
@@ -165,23 +168,40 @@ def train(
         _compile(model, config, steps)
 
     progress = TrainingProgress(
-        on_progress, should_stop, every=max(1, progress_every), epochs=config.epochs, steps=steps,
-        batch_size=config.batch_size, samples=len(x_fit), val_samples=val_samples, history=history,
+        on_progress,
+        should_stop,
+        every=max(1, progress_every),
+        epochs=config.epochs,
+        steps=steps,
+        batch_size=config.batch_size,
+        samples=len(x_fit),
+        val_samples=val_samples,
+        history=history,
     )
     recorder = weight_recorder(model, keep_best=config.keep_best and validation is not None)  # the epoch scrubber
     callbacks: list[Any] = [progress, recorder]
     stopper = None
     if config.early_stopping_patience and validation is not None:
         stopper = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True)
+            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True
+        )
         callbacks.append(stopper)
 
     started = time.perf_counter()
     with warnings.catch_warnings():
         # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
         warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
-        fit_model.fit(x_fit, y_fit, batch_size=config.batch_size, epochs=config.epochs, verbose=0,
-                      initial_epoch=first_epoch, shuffle=True, validation_data=validation, callbacks=callbacks)
+        fit_model.fit(
+            x_fit,
+            y_fit,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            verbose=0,
+            initial_epoch=first_epoch,
+            shuffle=True,
+            validation_data=validation,
+            callbacks=callbacks,
+        )
     seconds = time.perf_counter() - started
     notes += progress.notes(stopper) + _batch_norm_notes(stack, progress.steps_done)
 
@@ -190,8 +210,9 @@ def train(
     if len(labels):
         if on_progress:
             on_progress({"event": "evaluate", "test_samples": len(labels)})
-        probabilities = model.predict(_scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0,
-                                      callbacks=[progress]).astype(np.float32)
+        probabilities = model.predict(
+            _scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0, callbacks=[progress]
+        ).astype(np.float32)
         test_loss, test_accuracy = loss_and_accuracy(probabilities, labels)
     for trained in (fit_model, model):  # the same model twice without augmentation: harmless
         # Drop the traced training, test and predict graphs: a kept run needs only its weights, and the
@@ -250,14 +271,17 @@ def _training_data(x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig) ->
         validation = (_scaled(x_all[chosen[val_part]]), y_all[chosen[val_part]].astype(np.int64))
     notes = []
     if len(chosen) < len(y_all):
-        notes.append(f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
-                     "(the same share of every class).")
+        notes.append(
+            f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
+            "(the same share of every class)."
+        )
     return fit, validation, notes
 
 
 def _compile(model: Any, config: TrainConfig, steps_per_epoch: int) -> None:
-    model.compile(optimizer=_optimizer(config, steps_per_epoch), loss="sparse_categorical_crossentropy",
-                  metrics=["accuracy"])
+    model.compile(
+        optimizer=_optimizer(config, steps_per_epoch), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
+    )
 
 
 def _scaled(images: np.ndarray) -> np.ndarray:
@@ -293,7 +317,8 @@ def _with_augmentation(model: Any, config: TrainConfig, input_shape: tuple[int, 
         kwargs = {k: v for k, v in spec.items() if k != "type"}
         try:
             layer = getattr(keras.layers, spec["type"])(
-                seed=config.seed + position, name=f"augment_{position}", **kwargs)
+                seed=config.seed + position, name=f"augment_{position}", **kwargs
+            )
         except (TypeError, ValueError) as error:
             raise InputError(f"Augmentation {position} ({spec['type']}): {error}") from None
         x = layer(x)

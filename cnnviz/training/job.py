@@ -263,8 +263,9 @@ class TrainingJob:
                 try:
                     self._set(state="running")
                     extra = {"start": plan.start} if plan.start is not None else {}
-                    run = self._train(plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop,
-                                      **extra)
+                    run = self._train(
+                        plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop, **extra
+                    )
                 finally:
                     if self.gate is not None:
                         self.gate.release(self)
@@ -339,11 +340,13 @@ class TrainingJob:
         if batch <= last_batch:
             return  # the epoch-end event repeats the last batch event
         span = batch - last_batch
-        self._trace.append((
-            epoch - 1 + batch / event["batches"],
-            (loss * batch - last_loss * last_batch) / span,
-            min(max((accuracy * batch - last_accuracy * last_batch) / span, 0.0), 1.0),
-        ))
+        self._trace.append(
+            (
+                epoch - 1 + batch / event["batches"],
+                (loss * batch - last_loss * last_batch) / span,
+                min(max((accuracy * batch - last_accuracy * last_batch) / span, 0.0), 1.0),
+            )
+        )
         if len(self._trace) > MAX_TRACE_POINTS:
             self._trace = self._trace[::2]
 

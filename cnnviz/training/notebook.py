@@ -26,11 +26,16 @@ from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import adapt_output
 
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
-CLASS_NAMES = {"mnist": list(MNIST.class_names), "fashion_mnist": list(FASHION_MNIST.class_names),
-               "neu": list(NEU_CLASSES)}
+CLASS_NAMES = {
+    "mnist": list(MNIST.class_names),
+    "fashion_mnist": list(FASHION_MNIST.class_names),
+    "neu": list(NEU_CLASSES),
+}
 FOLDERS = {"mnist": list(MNIST.folders), "fashion_mnist": list(FASHION_MNIST.folders), "neu": ["neu"]}
-KERAS_LOADERS = {"mnist": "keras.datasets.mnist.load_data()",
-                 "fashion_mnist": "keras.datasets.fashion_mnist.load_data()"}
+KERAS_LOADERS = {
+    "mnist": "keras.datasets.mnist.load_data()",
+    "fashion_mnist": "keras.datasets.fashion_mnist.load_data()",
+}
 
 # The app's own split, copied into the notebook so it holds no cnnviz import: the same seed, the same images.
 _SPLITS = f"TEST_FRACTION = {TEST_FRACTION!r}\n\n\n" + inspect.getsource(stratified_split)
@@ -121,8 +126,13 @@ if x_train.shape[1] != SIDE:
 
 def _code(lines: str | Sequence[str]) -> dict[str, Any]:
     text = lines if isinstance(lines, str) else "\n".join(lines)
-    return {"cell_type": "code", "execution_count": None, "metadata": {}, "outputs": [],
-            "source": text.rstrip("\n").splitlines(keepends=True)}
+    return {
+        "cell_type": "code",
+        "execution_count": None,
+        "metadata": {},
+        "outputs": [],
+        "source": text.rstrip("\n").splitlines(keepends=True),
+    }
 
 
 def _markdown(text: str) -> dict[str, Any]:
@@ -137,8 +147,9 @@ def _side(name: str, image_size: int | None) -> int:
     return image_size
 
 
-def to_notebook(stack: Sequence[Mapping[str, Any]], dataset_name: str, config: TrainConfig, *,
-                image_size: int | None = None) -> str:
+def to_notebook(
+    stack: Sequence[Mapping[str, Any]], dataset_name: str, config: TrainConfig, *, image_size: int | None = None
+) -> str:
     """The notebook (nbformat 4 JSON) that trains ``stack`` on ``dataset_name`` with ``config`` in plain Keras.
 
     ``image_size`` resizes the images to that many pixels squared, as on the Training page (``None``:
@@ -161,9 +172,21 @@ This notebook repeats a training run of CNN Explorer in plain Keras: the same da
 ({params:,} parameters), the same settings and the same random start. Run the cells from top to bottom
 (*Run All*). It needs `pip install keras tensorflow numpy plotly`.
 """),
-        _code(["import gzip", "import os", "import re", "from pathlib import Path", "", "import keras",
-               "import numpy as np", "from keras import layers", "", f"keras.utils.set_random_seed({config.seed!r})",
-               'print("Keras", keras.__version__)']),
+        _code(
+            [
+                "import gzip",
+                "import os",
+                "import re",
+                "from pathlib import Path",
+                "",
+                "import keras",
+                "import numpy as np",
+                "from keras import layers",
+                "",
+                f"keras.utils.set_random_seed({config.seed!r})",
+                'print("Keras", keras.__version__)',
+            ]
+        ),
         _markdown("""
 ## 1 · The settings
 
@@ -190,9 +213,13 @@ scaled from 0–255 to 0–1.
 
 Images that played no part in training or in choosing the epoch.
 """),
-        _code(['# fit_model is model itself, or model behind augmentation layers that are off outside training',
-               'test_loss, test_accuracy = fit_model.evaluate(x_test, y_test, batch_size=500, verbose=0)',
-               'print(f"Test accuracy: {test_accuracy:.4f}   test loss: {test_loss:.4f}")']),
+        _code(
+            [
+                "# fit_model is model itself, or model behind augmentation layers that are off outside training",
+                "test_loss, test_accuracy = fit_model.evaluate(x_test, y_test, batch_size=500, verbose=0)",
+                'print(f"Test accuracy: {test_accuracy:.4f}   test loss: {test_loss:.4f}")',
+            ]
+        ),
         _markdown("""
 ## 7 · The learning curves
 
@@ -201,9 +228,15 @@ keeps falling, the network has started to memorise its training images.
 """),
         _code(_PLOT),
     ]
-    notebook = {"cells": cells, "metadata": {
-        "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
-        "language_info": {"name": "python"}}, "nbformat": 4, "nbformat_minor": 5}
+    notebook = {
+        "cells": cells,
+        "metadata": {
+            "kernelspec": {"display_name": "Python 3", "language": "python", "name": "python3"},
+            "language_info": {"name": "python"},
+        },
+        "nbformat": 4,
+        "nbformat_minor": 5,
+    }
     for number, cell in enumerate(cells):
         cell["id"] = f"cell-{number}"
     return json.dumps(notebook, indent=1) + "\n"
@@ -228,11 +261,13 @@ def _settings(config: TrainConfig, side: int, name: str) -> list[str]:
 
 
 def _data_text(name: str, title: str) -> str:
-    where = ("the four IDX files (`train-images-idx3-ubyte.gz` …, or a subset such as `train-5k-…`) in "
-             f"`$CNNVIZ_DATA_DIR/{FOLDERS[name][0]}/`; without that folder Keras downloads them once"
-             if name != "neu" else
-             "the images in `$CNNVIZ_DATA_DIR/neu/` (`crazing_1.jpg` …, `Cr_1.bmp` … or one sub-folder per "
-             f"class); the NEU database is not in Keras, download it from [Northeastern University]({NEU_URL})")
+    where = (
+        "the four IDX files (`train-images-idx3-ubyte.gz` …, or a subset such as `train-5k-…`) in "
+        f"`$CNNVIZ_DATA_DIR/{FOLDERS[name][0]}/`; without that folder Keras downloads them once"
+        if name != "neu"
+        else "the images in `$CNNVIZ_DATA_DIR/neu/` (`crazing_1.jpg` …, `Cr_1.bmp` … or one sub-folder per "
+        f"class); the NEU database is not in Keras, download it from [Northeastern University]({NEU_URL})"
+    )
     return f"""
 ## 2 · Load {title}
 
@@ -288,11 +323,15 @@ def _training_text(config: TrainConfig) -> str:
     if config.augmentation:
         parts.append("training batches pass through random augmentation layers first (not validation or test)")
     if config.keep_best:
-        parts.append("after every epoch the weights with the lowest validation loss so far are kept "
-                     "(the checkpoint), and the model ends with them")
+        parts.append(
+            "after every epoch the weights with the lowest validation loss so far are kept "
+            "(the checkpoint), and the model ends with them"
+        )
     if config.early_stopping_patience:
-        parts.append(f"training stops when the validation loss has not improved for {config.early_stopping_patience} "
-                     "epochs, and the model goes back to its best epoch")
+        parts.append(
+            f"training stops when the validation loss has not improved for {config.early_stopping_patience} "
+            "epochs, and the model goes back to its best epoch"
+        )
     return "\n## 5 · Train\n\n" + "; ".join(parts).capitalize() + ".\n"
 
 
@@ -313,8 +352,10 @@ def _training_code(config: TrainConfig) -> list[str]:
             "# Augmentation layers act on training batches only; fit_model shares model's weights.",
             "inputs = keras.Input((SIDE, SIDE, 1))",
             "x = inputs",
-            *(f"x = layers.{spec['type']}(seed=RANDOM_START + {position}, **{kwargs!r})(x)"
-              for position, (spec, kwargs) in enumerate(zip(config.augmentation, layers, strict=True), start=1)),
+            *(
+                f"x = layers.{spec['type']}(seed=RANDOM_START + {position}, **{kwargs!r})(x)"
+                for position, (spec, kwargs) in enumerate(zip(config.augmentation, layers, strict=True), start=1)
+            ),
             "fit_model = keras.Model(inputs, model(x))",
         ]
     lines += [
@@ -333,12 +374,12 @@ def _training_code(config: TrainConfig) -> list[str]:
         "    if KEEP_BEST:",
         '        fit_model.load_weights("best.weights.h5")  # model shares these weights',
         '    best = int(np.argmin(history["val_loss"])) + 1',
-        '    print(f"The model keeps epoch {best} of {len(history[\'loss\'])}, the lowest validation loss.")',
+        "    print(f\"The model keeps epoch {best} of {len(history['loss'])}, the lowest validation loss.\")",
     ]
     return lines
 
 
-_PLOT = '''\
+_PLOT = """\
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -351,7 +392,7 @@ for column, metric in enumerate(("loss", "accuracy"), start=1):
                                     line={"dash": "dash"}), row=1, col=column)
 figure.update_xaxes(title_text="epoch")
 figure.show()
-'''
+"""
 
 
 def notebook_dataset(input_shape: Sequence[int], dataset: str | None = None) -> tuple[str, int | None] | None:

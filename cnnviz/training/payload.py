@@ -16,9 +16,24 @@ from cnnviz.training.run import TrainingRun
 
 #: The plain (JSON-ready) fields of a payload; ``weights``, ``epoch_weights`` (the epoch scrubber's
 #: copies: one list of arrays per recorded epoch), ``test_probabilities`` and ``test_labels`` are its arrays.
-PLAIN_FIELDS = ("history", "test_loss", "test_accuracy", "seconds", "stack", "input_shape", "class_names", "notes",
-                "dataset", "source", "stopped", "train_samples", "val_samples", "images_per_second", "final_epoch",
-                "weights_capped")
+PLAIN_FIELDS = (
+    "history",
+    "test_loss",
+    "test_accuracy",
+    "seconds",
+    "stack",
+    "input_shape",
+    "class_names",
+    "notes",
+    "dataset",
+    "source",
+    "stopped",
+    "train_samples",
+    "val_samples",
+    "images_per_second",
+    "final_epoch",
+    "weights_capped",
+)
 
 
 def to_payload(run: TrainingRun) -> dict[str, Any]:
@@ -39,10 +54,15 @@ def from_payload(payload: dict[str, Any], dataset: Any = None, *, reused: str = 
     values["input_shape"] = tuple(values["input_shape"])
     has_test = payload.get("test_labels") is not None
     return TrainingRun(
-        model=None, **values, config=TrainConfig.from_dict(payload["config"]),
-        weights=list(payload["weights"]), epoch_weights=[list(epoch) for epoch in payload.get("epoch_weights", [])],
+        model=None,
+        **values,
+        config=TrainConfig.from_dict(payload["config"]),
+        weights=list(payload["weights"]),
+        epoch_weights=[list(epoch) for epoch in payload.get("epoch_weights", [])],
         test_probabilities=payload.get("test_probabilities"),
         test_labels=payload.get("test_labels"),
         test_images=dataset.x_test if has_test and dataset is not None else None,
-        train_data=dataset, reused=reused, worker=str(payload.get("worker", "")),
+        train_data=dataset,
+        reused=reused,
+        worker=str(payload.get("worker", "")),
     )

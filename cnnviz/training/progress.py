@@ -22,9 +22,19 @@ StopFn = Callable[[], bool]
 class TrainingProgress(keras.callbacks.Callback):
     """Turns Keras' batch and epoch hooks into plain-dict progress events and a stop switch."""
 
-    def __init__(self, on_progress: ProgressFn | None, should_stop: StopFn | None, *, every: int,
-                 epochs: int, steps: int, batch_size: int, samples: int, val_samples: int,
-                 history: dict[str, list[float]]) -> None:
+    def __init__(
+        self,
+        on_progress: ProgressFn | None,
+        should_stop: StopFn | None,
+        *,
+        every: int,
+        epochs: int,
+        steps: int,
+        batch_size: int,
+        samples: int,
+        val_samples: int,
+        history: dict[str, list[float]],
+    ) -> None:
         super().__init__()
         self.on_progress, self.should_stop, self.every = on_progress, should_stop, every
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
@@ -43,8 +53,15 @@ class TrainingProgress(keras.callbacks.Callback):
     # --- training ---
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._started = time.perf_counter()
-        self._emit({"event": "start", "epochs": self.epochs, "batches": self.steps,
-                    "train_samples": self.samples, "val_samples": self.val_samples})
+        self._emit(
+            {
+                "event": "start",
+                "epochs": self.epochs,
+                "batches": self.steps,
+                "train_samples": self.samples,
+                "val_samples": self.val_samples,
+            }
+        )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
         self._epoch = epoch
@@ -71,8 +88,13 @@ class TrainingProgress(keras.callbacks.Callback):
         else:
             for key, value in _floats(logs, HISTORY_KEYS).items():
                 self.history.setdefault(key, []).append(value)
-            self._emit({"event": "epoch", **self._position(self.steps - 1, validated=True),
-                        **{key: values[-1] for key, values in self.history.items()}})
+            self._emit(
+                {
+                    "event": "epoch",
+                    **self._position(self.steps - 1, validated=True),
+                    **{key: values[-1] for key, values in self.history.items()},
+                }
+            )
         self._train_seconds += in_epoch
 
     # --- validation inside fit, and the final prediction ---
@@ -105,8 +127,12 @@ class TrainingProgress(keras.callbacks.Callback):
         remaining_vals = (self.epochs - self._epoch - validated) if self.val_samples else 0
         val_guess = self._val_seconds or self.val_samples / max(3 * self.images_per_second, 1e-9)
         return {
-            "epoch": self._epoch + 1, "epochs": self.epochs, "batch": batch + 1, "batches": self.steps,
-            "step": self._epoch * self.steps + batch + 1, "steps": self.epochs * self.steps,
+            "epoch": self._epoch + 1,
+            "epochs": self.epochs,
+            "batch": batch + 1,
+            "batches": self.steps,
+            "step": self._epoch * self.steps + batch + 1,
+            "steps": self.epochs * self.steps,
             "images_per_second": self.images_per_second,
             "eta_seconds": remaining_steps * per_step + remaining_vals * val_guess,
             "elapsed_seconds": time.perf_counter() - self._started,

@@ -151,8 +151,9 @@ class TrainingRun:
 
 def epoch_arrays(epoch_weights: list[list[np.ndarray]]) -> dict[str, np.ndarray]:
     """Each epoch's weights as flat ``.npz`` entries ``e<epoch>_<i>`` (read back by :func:`read_epoch_arrays`)."""
-    return {f"e{epoch}_{i}": np.asarray(w)
-            for epoch, weights in enumerate(epoch_weights) for i, w in enumerate(weights)}
+    return {
+        f"e{epoch}_{i}": np.asarray(w) for epoch, weights in enumerate(epoch_weights) for i, w in enumerate(weights)
+    }
 
 
 def read_epoch_arrays(arrays: Any, counts: list[int]) -> list[list[np.ndarray]]:

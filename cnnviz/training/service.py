@@ -47,11 +47,15 @@ POLL_SECONDS = 0.2
 QUEUED_EVERY = 1.0  # seconds between two "queued" events of a waiting training
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
 NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
-NO_WORKER = ("No computer is connected to train networks at the moment (the training cluster has no worker). "
-             "Try again in a minute, or ask whoever runs this server.")
-WORKER_LOST = ("The computer process that was training your network stopped unexpectedly (it may have run out "
-               "of memory, or the server restarted it). Nothing is wrong with your settings: press Train to try "
-               "again.")
+NO_WORKER = (
+    "No computer is connected to train networks at the moment (the training cluster has no worker). "
+    "Try again in a minute, or ask whoever runs this server."
+)
+WORKER_LOST = (
+    "The computer process that was training your network stopped unexpectedly (it may have run out "
+    "of memory, or the server restarted it). Nothing is wrong with your settings: press Train to try "
+    "again."
+)
 
 
 class TrainingDetached(TrainingCancelled):
@@ -121,9 +125,16 @@ class SharedTraining:
 class TrainingService:
     """The pages' ``train_fn`` (see the module docstring)."""
 
-    def __init__(self, cluster: TrainingCluster, *, store: RunStore | None = None, budget: Budget | None = None,
-                 recycle_after: int = 50, recycle_mb: float = 1500.0,
-                 estimate: Callable[[Any, Any, TrainConfig], float] | None = None) -> None:
+    def __init__(
+        self,
+        cluster: TrainingCluster,
+        *,
+        store: RunStore | None = None,
+        budget: Budget | None = None,
+        recycle_after: int = 50,
+        recycle_mb: float = 1500.0,
+        estimate: Callable[[Any, Any, TrainConfig], float] | None = None,
+    ) -> None:
         self.cluster, self.store, self.budget = cluster, store, budget or Budget()
         self.recycle_after, self.recycle_mb = recycle_after, recycle_mb
         self.estimate = estimate or (lambda stack, dataset, config: 60.0)
@@ -135,9 +146,16 @@ class TrainingService:
         self.tasks_submitted = 0
 
     # --- the job's side ---
-    def __call__(self, stack: Sequence[Mapping[str, Any]], dataset: Any, config: TrainConfig,
-                 on_progress: Callable[[dict[str, Any]], None], should_stop: Callable[[], bool], *,
-                 start: TrainingRun | None = None) -> TrainingRun:
+    def __call__(
+        self,
+        stack: Sequence[Mapping[str, Any]],
+        dataset: Any,
+        config: TrainConfig,
+        on_progress: Callable[[dict[str, Any]], None],
+        should_stop: Callable[[], bool],
+        *,
+        start: TrainingRun | None = None,
+    ) -> TrainingRun:
         config.validate()
         images = min(config.max_train_samples or len(dataset.y_train), len(dataset.y_train))
         self.budget.check(config.epochs - (start.epochs_done if start else 0), images)
@@ -168,7 +186,8 @@ class TrainingService:
                     if not shared.leave(watcher, stop=True):
                         raise TrainingDetached(
                             f"You left the shared training; it goes on for the {len(shared.watchers)} other "
-                            f"{'person' if len(shared.watchers) == 1 else 'people'} who asked for the same one.")
+                            f"{'person' if len(shared.watchers) == 1 else 'people'} who asked for the same one."
+                        )
                     watcher = 0  # left already
         except TrainingCancelled:
             if watcher:
@@ -179,8 +198,9 @@ class TrainingService:
         assert shared.payload is not None  # a job ends with its payload or its error
         return from_payload(shared.payload, dataset, reused="joined" if joined else "")
 
-    def _join(self, key: str, stack: Any, dataset: Any, config: TrainConfig, start: Any,
-              watcher: int) -> tuple[SharedTraining, bool]:
+    def _join(
+        self, key: str, stack: Any, dataset: Any, config: TrainConfig, start: Any, watcher: int
+    ) -> tuple[SharedTraining, bool]:
         with self._lock:
             shared = self._running.get(key)
             if shared is not None and shared.joinable:
@@ -189,8 +209,9 @@ class TrainingService:
             shared = SharedTraining(key, self.estimate(stack, dataset, config))
             shared.join(watcher)
             self._running[key] = shared
-        threading.Thread(target=self._pump, args=(shared, list(stack), dataset, config, start),
-                         name="cnnviz-pump", daemon=True).start()
+        threading.Thread(
+            target=self._pump, args=(shared, list(stack), dataset, config, start), name="cnnviz-pump", daemon=True
+        ).start()
         return shared, False
 
     # --- the server's side: one thread per shared training ---
@@ -239,8 +260,15 @@ class TrainingService:
             shared._queued_sent = now  # type: ignore[attr-defined]
             position = self.gate.position(shared)
             if position:
-                shared.add_events([{"event": "queued", "position": position,
-                                    "wait_seconds": self.gate.wait_seconds(shared, _remaining)}])
+                shared.add_events(
+                    [
+                        {
+                            "event": "queued",
+                            "position": position,
+                            "wait_seconds": self.gate.wait_seconds(shared, _remaining),
+                        }
+                    ]
+                )
         return shared.abandoned or shared.stop_requested  # stopped before it started: nothing to keep
 
     def _scattered(self, client: Any, dataset: Any) -> Any:
@@ -261,8 +289,9 @@ class TrainingService:
                 self._datasets.popitem(last=False)
         return future
 
-    def _run_task(self, client: Any, shared: SharedTraining, stack: list, data: Any, config: TrainConfig,
-                  start: Any) -> dict[str, Any]:
+    def _run_task(
+        self, client: Any, shared: SharedTraining, stack: list, data: Any, config: TrainConfig, start: Any
+    ) -> dict[str, Any]:
         from distributed import Event, Queue
 
         from cnnviz.training.worker import train_task
@@ -270,8 +299,17 @@ class TrainingService:
         key = shared.task_key
         queue = Queue(f"progress-{key}", client=client)
         events = {name: Event(f"{name}-{key}", client=client) for name in ("stop", "cancel")}
-        future = client.submit(train_task, stack, data, config.to_dict(), key, start=start,
-                               max_seconds=self.budget.max_seconds, key=key, pure=False)
+        future = client.submit(
+            train_task,
+            stack,
+            data,
+            config.to_dict(),
+            key,
+            start=start,
+            max_seconds=self.budget.max_seconds,
+            key=key,
+            pure=False,
+        )
         self.tasks_submitted += 1
         sent: set[str] = set()
         alone_since = None  # when the cluster was first seen without any worker
@@ -301,8 +339,9 @@ class TrainingService:
         if not worker:
             return
         try:
-            due = client.run(recycle_due, max_trainings=self.recycle_after, max_rss_mb=self.recycle_mb,
-                             workers=[worker]).get(worker)
+            due = client.run(
+                recycle_due, max_trainings=self.recycle_after, max_rss_mb=self.recycle_mb, workers=[worker]
+            ).get(worker)
             if due:
                 with self._lock:
                     self._datasets.clear()

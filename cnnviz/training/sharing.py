@@ -39,8 +39,13 @@ def dataset_fingerprint(dataset: Any) -> str:
         return _fingerprints[dataset]
     except (KeyError, TypeError):
         pass
-    fingerprint = _digest(dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test,
-                          text=json.dumps([str(name) for name in dataset.class_names]))
+    fingerprint = _digest(
+        dataset.x_train,
+        dataset.y_train,
+        dataset.x_test,
+        dataset.y_test,
+        text=json.dumps([str(name) for name in dataset.class_names]),
+    )
     with contextlib.suppress(TypeError):  # not weak-referenceable: fine, just not remembered
         _fingerprints[dataset] = fingerprint
     return fingerprint
@@ -51,9 +56,19 @@ def weights_fingerprint(weights: Sequence[np.ndarray], history: Mapping[str, Seq
     return _digest(*weights, text=json.dumps({k: list(map(float, v)) for k, v in sorted(history.items())}))
 
 
-def training_key(stack: Sequence[Mapping[str, Any]], dataset_id: str, config: Mapping[str, Any],
-                 start_id: str = "") -> str:
+def training_key(
+    stack: Sequence[Mapping[str, Any]], dataset_id: str, config: Mapping[str, Any], start_id: str = ""
+) -> str:
     """``cnnviz-train-<hash>``: equal for equal stack, dataset, settings (random start included) and start."""
-    text = json.dumps({"version": KEY_VERSION, "stack": list(stack), "dataset": dataset_id,
-                       "config": dict(config), "start": start_id}, sort_keys=True, default=str)
+    text = json.dumps(
+        {
+            "version": KEY_VERSION,
+            "stack": list(stack),
+            "dataset": dataset_id,
+            "config": dict(config),
+            "start": start_id,
+        },
+        sort_keys=True,
+        default=str,
+    )
     return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]

@@ -65,15 +65,23 @@ def weight_recorder(model: Any, *, keep_best: bool, budget_bytes: int = BUDGET_B
                 model.set_weights(self._best[1])
             final = model.get_weights()
             self.final_epoch = next(
-                (epoch for epoch in range(len(self.weights) - 1, -1, -1)
-                 if all(np.array_equal(a, b) for a, b in zip(self.weights[epoch], final, strict=True))), None)
+                (
+                    epoch
+                    for epoch in range(len(self.weights) - 1, -1, -1)
+                    if all(np.array_equal(a, b) for a, b in zip(self.weights[epoch], final, strict=True))
+                ),
+                None,
+            )
 
         def result(self, epochs_done: int) -> dict[str, Any]:
             """:class:`TrainingRun` fields: epoch 0 and the complete epochs (not a half epoch the user stopped),
             the epoch the final model is, and whether the budget cut the recording short."""
             final = self.final_epoch if self.final_epoch is not None and self.final_epoch <= epochs_done else None
-            return {"epoch_weights": self.weights[: epochs_done + 1], "final_epoch": final,
-                    "weights_capped": self.capped}
+            return {
+                "epoch_weights": self.weights[: epochs_done + 1],
+                "final_epoch": final,
+                "weights_capped": self.capped,
+            }
 
     return WeightRecorder()
 

@@ -33,7 +33,7 @@ class RunStore:
         self.max_bytes = max_bytes
 
     def _path(self, key: str) -> Path:
-        if not key.startswith(KEY_PREFIX) or not key[len(KEY_PREFIX):].isalnum():
+        if not key.startswith(KEY_PREFIX) or not key[len(KEY_PREFIX) :].isalnum():
             raise ValueError(f"not a training key: {key!r}")
         return self.directory / key
 
@@ -67,8 +67,9 @@ class RunStore:
                 arrays[name] = np.asarray(payload[name])
         arrays_only = ("weights", "epoch_weights", "test_probabilities", "test_labels")
         record = {k: v for k, v in payload.items() if k not in arrays_only}
-        record.update(format=STORE_FORMAT, weight_count=len(payload["weights"]),
-                      epoch_weight_counts=[len(ws) for ws in epochs])
+        record.update(
+            format=STORE_FORMAT, weight_count=len(payload["weights"]), epoch_weight_counts=[len(ws) for ws in epochs]
+        )
         tmp = Path(tempfile.mkdtemp(prefix=".tmp-", dir=self.directory))
         try:
             np.savez(tmp / ARRAYS, allow_pickle=False, **arrays)  # read back with allow_pickle=False
@@ -100,5 +101,3 @@ class RunStore:
         """Stored keys, least recently used first."""
         paths = [p for p in self.directory.glob(KEY_PREFIX + "*") if (p / RECORD).exists()]
         return [p.name for p in sorted(paths, key=lambda p: p.stat().st_mtime)]
-
-

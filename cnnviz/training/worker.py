@@ -74,8 +74,15 @@ def _watch(event: Any, flag: threading.Event, finished: threading.Event) -> thre
     return thread
 
 
-def train_task(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Mapping[str, Any], key: str, *,
-               start: Mapping[str, Any] | None = None, max_seconds: float | None = None) -> dict[str, Any]:
+def train_task(
+    stack: Sequence[Mapping[str, Any]],
+    dataset: Any,
+    config: Mapping[str, Any],
+    key: str,
+    *,
+    start: Mapping[str, Any] | None = None,
+    max_seconds: float | None = None,
+) -> dict[str, Any]:
     """Train in this worker and return the run as plain data (see the module docstring).
 
     ``start`` (``{"weights": [...], "history": {...}}``) continues a run for more epochs;
@@ -105,13 +112,22 @@ def train_task(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Mapping
         return stop.is_set() or timed_out.is_set()
 
     try:
-        run = train(stack, dataset, TrainConfig.from_dict(config), forward, should_stop, progress_every=1,
-                    start_weights=start["weights"] if start else None,
-                    start_history=start["history"] if start else None)
+        run = train(
+            stack,
+            dataset,
+            TrainConfig.from_dict(config),
+            forward,
+            should_stop,
+            progress_every=1,
+            start_weights=start["weights"] if start else None,
+            start_history=start["history"] if start else None,
+        )
         forward.flush()
         if timed_out.is_set():
-            run.notes = [note.replace("Stopped by you", f"Stopped at this server's limit of {max_seconds:g} s "
-                                      "per training") for note in run.notes]
+            run.notes = [
+                note.replace("Stopped by you", f"Stopped at this server's limit of {max_seconds:g} s per training")
+                for note in run.notes
+            ]
         payload = to_payload(run)
         payload["worker"] = get_worker().address
         payload["worker_pid"] = os.getpid()

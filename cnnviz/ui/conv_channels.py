@@ -28,8 +28,13 @@ def colour_section(image: np.ndarray) -> None:
     columns = st.columns(4)
     slices = []
     for column, name, default in zip(columns[:3], CHANNEL_NAMES, ("sobel_x", "sobel_x", "sharpen"), strict=True):
-        choice = column.selectbox(f"Slice for {name}", SQUARE_PRESETS, index=SQUARE_PRESETS.index(default),
-                                  format_func=lambda key: PRESETS[key].name, key=f"conv_rgb_{name}")
+        choice = column.selectbox(
+            f"Slice for {name}",
+            SQUARE_PRESETS,
+            index=SQUARE_PRESETS.index(default),
+            format_func=lambda key: PRESETS[key].name,
+            key=f"conv_rgb_{name}",
+        )
         slices.append(PRESETS[choice].matrix)
     bias = float(columns[3].number_input("Bias", -255.0, 255.0, 0.0, 1.0, key="conv_bias"))
     weights = np.stack(slices, axis=2)  # (3, 3, 3): rows, columns, input channel
@@ -39,21 +44,27 @@ def colour_section(image: np.ndarray) -> None:
     for column, name, partial in zip(st.columns(4), (*CHANNEL_NAMES, "sum"), (*partials, combined), strict=True):
         title = f"{name} channel ⋆ its slice" if name != "sum" else f"sum of the three + bias {bias:g}"
         column.markdown(f"**{title}**")
-        show_figure(map_figure(partial, height=240, bare=True), width="stretch", key=f"conv_partial_{name}",
-                    container=column)
-    st.caption(f"Input {rgb.shape[0]}×{rgb.shape[1]}×3 → one {combined.shape[0]}×{combined.shape[1]} map "
-               f"({drawn_note(combined)}). Same numbers as a Conv2D layer with this one filter: largest "
-               f"difference {float(np.abs(combined - as_layer).max()):.1g}. That filter has 3·3·3 weights + 1 bias "
-               "= 28 parameters.")
+        show_figure(
+            map_figure(partial, height=240, bare=True), width="stretch", key=f"conv_partial_{name}", container=column
+        )
+    st.caption(
+        f"Input {rgb.shape[0]}×{rgb.shape[1]}×3 → one {combined.shape[0]}×{combined.shape[1]} map "
+        f"({drawn_note(combined)}). Same numbers as a Conv2D layer with this one filter: largest "
+        f"difference {float(np.abs(combined - as_layer).max()):.1g}. That filter has 3·3·3 weights + 1 bias "
+        "= 28 parameters."
+    )
     extra = ("sobel_y", "box_blur", "laplacian")
-    stack_kernel = np.stack([weights] + [np.repeat(PRESETS[key].matrix[:, :, None], 3, axis=2) / 3 for key in extra],
-                            axis=3)
+    stack_kernel = np.stack(
+        [weights] + [np.repeat(PRESETS[key].matrix[:, :, None], 3, axis=2) / 3 for key in extra], axis=3
+    )
     stack = ops.conv2d(rgb, stack_kernel)
     with st.expander(f"Several filters give a stack of maps: 4 filters → {stack.shape[0]}×{stack.shape[1]}×4"):
         shown, _ = subsample_for_display(stack, MAP_SIDE)
         show_figure(plots.feature_maps(shown, columns=4, tile_pixels=70), width="stretch", key="conv_stack")
-        st.caption("Your filter, then Sobel y, box blur and Laplacian (each averaged over R, G, B). A Conv2D layer "
-                   "with these 4 filters has (3·3·3 + 1)·4 = 112 parameters and outputs 4 channels.")
+        st.caption(
+            "Your filter, then Sobel y, box blur and Laplacian (each averaged over R, G, B). A Conv2D layer "
+            "with these 4 filters has (3·3·3 + 1)·4 = 112 parameters and outputs 4 channels."
+        )
 
 
 @st.fragment
@@ -78,16 +89,23 @@ def one_dimension_section() -> None:
         return
     kernel = kernel[0]
     if len(kernel) > len(signal) + 2 * padding:
-        st.error(f"Kernel: its {len(kernel)} numbers are longer than the padded signal ({len(signal)} + 2·{padding} "
-                 f"= {len(signal) + 2 * padding}); shorten the kernel, lengthen the signal or add padding.")
+        st.error(
+            f"Kernel: its {len(kernel)} numbers are longer than the padded signal ({len(signal)} + 2·{padding} "
+            f"= {len(signal) + 2 * padding}); shorten the kernel, lengthen the signal or add padding."
+        )
         return
     output = ops.conv1d(signal, kernel, stride=stride, padding=padding)
     position = 0
     if len(output) > 1:
         position = st.slider("Window position (output index)", 0, len(output) - 1, 0, key="conv_position_1d")
     step = ops.window_step(signal[None, :], kernel[None, :], 0, position, stride=(1, stride), padding=(0, padding))
-    show_figure(plots.sliding_1d(signal, kernel, output, position=position, stride=stride, padding=padding),
-                width="stretch", key="conv_1d")
+    show_figure(
+        plots.sliding_1d(signal, kernel, output, position=position, stride=stride, padding=padding),
+        width="stretch",
+        key="conv_1d",
+    )
     indices = ", ".join(str(c) for c in step.cols)
-    st.markdown(f"output[{position}] uses x[{indices}]: {sum_text(step.patch, step.kernel, step.total)}.  \n"
-                f"Output length ⌊({len(signal)} + 2·{padding} − {len(kernel)}) / {stride}⌋ + 1 = **{len(output)}**.")
+    st.markdown(
+        f"output[{position}] uses x[{indices}]: {sum_text(step.patch, step.kernel, step.total)}.  \n"
+        f"Output length ⌊({len(signal)} + 2·{padding} − {len(kernel)}) / {stride}⌋ + 1 = **{len(output)}**."
+    )

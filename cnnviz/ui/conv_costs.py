@@ -37,8 +37,16 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
     except InputError as error:  # e.g. a side beyond what the layer builder accepts
         st.error(f"{error}. Choose a smaller image to compare the layers' costs.")
         return
-    rows = [{"Layer": name, "Output": "×".join(map(str, s.output_shape)), "Parameters": f"{s.params:,}",
-             "How": s.formulas["params"], "MACs": f"{s.macs:,}"} for name, s in costs.items()]
+    rows = [
+        {
+            "Layer": name,
+            "Output": "×".join(map(str, s.output_shape)),
+            "Parameters": f"{s.params:,}",
+            "How": s.formulas["params"],
+            "MACs": f"{s.macs:,}",
+        }
+        for name, s in costs.items()
+    ]
     st.dataframe(pd.DataFrame(rows), hide_index=True)
     standard, separable = costs["Standard Conv2D"], costs["Depthwise separable"]
     ratio = standard.macs / separable.macs
@@ -46,10 +54,15 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
         f"On your {height}×{width}×{channels} image: a standard convolution mixes space and channels at once, "
         f"k·k·C·F = {kernel}·{kernel}·{channels}·{filters} multiply-adds per position. The separable one filters "
         f"each channel on its own (k·k·C) and then mixes channels with 1×1 filters (C·F): "
-        f"**{ratio:.1f}× fewer MACs**, close to 1/(1/F + 1/k²) = {1 / (1 / filters + 1 / kernel ** 2):.1f}. "
+        f"**{ratio:.1f}× fewer MACs**, close to 1/(1/F + 1/k²) = {1 / (1 / filters + 1 / kernel**2):.1f}. "
         "A depthwise layer alone never mixes channels, so its output keeps C channels. MobileNet is built from "
         "such separable pairs."
     )
-    show_figure(plots.log_bars({f"{name} MACs": s.macs for name, s in costs.items()},
-                               title="Multiply-accumulates for one image (log scale)"),
-                width="stretch", key="costs_chart")
+    show_figure(
+        plots.log_bars(
+            {f"{name} MACs": s.macs for name, s in costs.items()},
+            title="Multiply-accumulates for one image (log scale)",
+        ),
+        width="stretch",
+        key="costs_chart",
+    )

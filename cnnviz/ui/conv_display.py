@@ -11,12 +11,21 @@ WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row
 TERMS_SHOWN = 12  # products written out in a sum before "…"
 
 
-def map_figure(values: np.ndarray, title: str = "", *, height: int = 380, bare: bool = False,
-               signed: bool | None = None):
+def map_figure(
+    values: np.ndarray, title: str = "", *, height: int = 380, bare: bool = False, signed: bool | None = None
+):
     """Heat map of a whole 2-D map, every k-th cell when it is large (colours by the rule of cnnviz.plots)."""
     shown, step = subsample_for_display(values, MAP_SIDE)
-    return plots.heatmap(shown, title=title, step=step, value_format=".3~g", height=height, bare=bare,
-                         show_values=max(shown.shape) <= NUMBERS_SIDE, signed=signed)
+    return plots.heatmap(
+        shown,
+        title=title,
+        step=step,
+        value_format=".3~g",
+        height=height,
+        bare=bare,
+        show_values=max(shown.shape) <= NUMBERS_SIDE,
+        signed=signed,
+    )
 
 
 def drawn_note(values: np.ndarray) -> str:
@@ -27,7 +36,9 @@ def drawn_note(values: np.ndarray) -> str:
 
 def sum_text(patch: np.ndarray, weights: np.ndarray, total: float) -> str:
     """'a·w + b·v + … = total' with the first few terms written out."""
-    terms = [f"{p:.4g}·{w:.4g}" if w >= 0 else f"{p:.4g}·({w:.4g})"
-             for p, w in zip(patch.ravel(), weights.ravel(), strict=True)]
+    terms = [
+        f"{p:.4g}·{w:.4g}" if w >= 0 else f"{p:.4g}·({w:.4g})"
+        for p, w in zip(patch.ravel(), weights.ravel(), strict=True)
+    ]
     more = f" + … ({len(terms) - TERMS_SHOWN} more)" if len(terms) > TERMS_SHOWN else ""
     return f"{' + '.join(terms[:TERMS_SHOWN])}{more} = **{total:.4g}**"

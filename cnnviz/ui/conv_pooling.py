@@ -20,41 +20,58 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     name = act_column.selectbox("Activation", ACTIVATION_CHOICES, key="conv_activation")
     kind = pool_column.radio("Pooling", ("max", "average", "global average"), key="conv_pool")
     size = int(size_column.number_input("Pool size", 1, 8, 2, key="conv_pool_size", disabled=kind == "global average"))
-    stride = int(stride_column.number_input("Pool stride", 1, 8, 2, key="conv_pool_stride",
-                                            disabled=kind == "global average"))
+    stride = int(
+        stride_column.number_input("Pool stride", 1, 8, 2, key="conv_pool_stride", disabled=kind == "global average")
+    )
     activated = ops.activation(plane / 255.0, name)
     activated_column, pooled_column = st.columns(2)
-    show_figure(map_figure(activated, f"After {name}: {out_h}×{out_w}", height=340),
-                width="stretch", key="conv_activated", container=activated_column)
+    show_figure(
+        map_figure(activated, f"After {name}: {out_h}×{out_w}", height=340),
+        width="stretch",
+        key="conv_activated",
+        container=activated_column,
+    )
     try:
         if kind == "global average":
             pooled = ops.global_pool(activated[:, :, None], "avg").reshape(1, 1)
             formula = rf"{out_h}\times{out_w} \to 1\times 1"
         else:
             pooled = ops.pool2d(activated, size, stride, "valid", "max" if kind == "max" else "avg")
-            formula = (rf"H'' = {ops.output_size_formula(out_h, size, stride, 0)} \qquad "
-                       rf"W'' = {ops.output_size_formula(out_w, size, stride, 0)}")
+            formula = (
+                rf"H'' = {ops.output_size_formula(out_h, size, stride, 0)} \qquad "
+                rf"W'' = {ops.output_size_formula(out_w, size, stride, 0)}"
+            )
     except InputError as error:
         pooled_column.error(f"Pooling: {error}")
         return
-    show_figure(map_figure(pooled, f"After {kind} pooling: {pooled.shape[0]}×{pooled.shape[1]}",
-                           height=340), width="stretch", key="conv_pooled", container=pooled_column)
+    show_figure(
+        map_figure(pooled, f"After {kind} pooling: {pooled.shape[0]}×{pooled.shape[1]}", height=340),
+        width="stretch",
+        key="conv_pooled",
+        container=pooled_column,
+    )
     st.latex(formula)
-    st.caption(f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
-               f"{pooled.shape[0]}×{pooled.shape[1]} after pooling.")
+    st.caption(
+        f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
+        f"{pooled.shape[0]}×{pooled.shape[1]} after pooling."
+    )
     worked_examples.activation_curve_section()
 
     st.subheader("Does max pooling tolerate small shifts?")
-    st.markdown("Move the input a few pixels to the right. A max-pooled cell keeps its value as long as the "
-                "largest value of its window stays inside that window, so a shift smaller than the pool "
-                "often changes little; a larger shift moves features into other windows.")
+    st.markdown(
+        "Move the input a few pixels to the right. A max-pooled cell keeps its value as long as the "
+        "largest value of its window stays inside that window, so a shift smaller than the pool "
+        "often changes little; a larger shift moves features into other windows."
+    )
     shift = st.slider("Shift right by (pixels)", 0, 4, 1, key="conv_shift")
     toy = toy_map()
     toy_shifted = shift_right(toy, shift)
-    for column, values, title in zip(st.columns(4), (toy, toy_shifted, ops.pool2d(toy, 2),
-                                                     ops.pool2d(toy_shifted, 2)),
-                                     ("toy map", f"shifted by {shift}", "max-pooled 2×2", "shifted, max-pooled"),
-                                     strict=True):
+    for column, values, title in zip(
+        st.columns(4),
+        (toy, toy_shifted, ops.pool2d(toy, 2), ops.pool2d(toy_shifted, 2)),
+        ("toy map", f"shifted by {shift}", "max-pooled 2×2", "shifted, max-pooled"),
+        strict=True,
+    ):
         column.html(plots.matrix_table(values, title, colorscale="Viridis", zmin=0, zmax=9))
     window = max(2, size) if kind != "global average" else 2
     try:
@@ -62,13 +79,21 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     except InputError as error:
         st.error(f"Pooling: {error}")
         return
-    labels = ("the feature map", f"the max-pooled map ({window}×{window})",
-              f"the average-pooled map ({window}×{window})")
+    labels = (
+        "the feature map",
+        f"the max-pooled map ({window}×{window})",
+        f"the average-pooled map ({window}×{window})",
+    )
     st.markdown("On your feature map (after the activation):")
     for column, label, change in zip(st.columns(3), labels, changes, strict=True):
-        column.metric(f"Change in {label}", f"{100 * change:.0f} %",
-                      help="Sum of the absolute differences divided by the sum of the absolute values.")
-    st.caption("**Change** = Σ |after − before| ÷ Σ |before| over every cell: 0 % means nothing moved, 100 % "
-               "that the differences add up to as much as the map itself (above 100 % when values move into "
-               "cells that were empty). Thin strokes and edges usually change much less after max pooling; "
-               "flat areas hardly change either way.")
+        column.metric(
+            f"Change in {label}",
+            f"{100 * change:.0f} %",
+            help="Sum of the absolute differences divided by the sum of the absolute values.",
+        )
+    st.caption(
+        "**Change** = Σ |after − before| ÷ Σ |before| over every cell: 0 % means nothing moved, 100 % "
+        "that the differences add up to as much as the map itself (above 100 % when values move into "
+        "cells that were empty). Thin strokes and edges usually change much less after max pooling; "
+        "flat areas hardly change either way."
+    )

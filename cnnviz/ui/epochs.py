@@ -27,15 +27,21 @@ def epoch_picker(run: TrainingRun, key: str) -> int | None:
     if st.session_state.get(key) is None or st.session_state[key] > last:
         st.session_state[key] = final
     slider, play = st.columns([3, 1], vertical_alignment="bottom")
-    epoch = slider.slider("Epoch", 0, last, key=key,
-                          help="0 is the random start, before any training; each step is one more pass over the "
-                               "training images.")
+    epoch = slider.slider(
+        "Epoch",
+        0,
+        last,
+        key=key,
+        help="0 is the random start, before any training; each step is one more pass over the training images.",
+    )
     playing = play.toggle("▶ Play", key=f"{key}_play", help="Step through the epochs, one every 1.5 s.")
     which = "the last one" if final == run.epochs_done else "the epoch with the lowest validation loss"
     note = f"The final model is epoch {final}, {which}."
     if run.weights_capped:
-        note += (f" This network is large: only epochs 0–{last} fit in the {BUDGET_BYTES // 2**20} MB kept per run, "
-                 "so later epochs cannot be shown.")
+        note += (
+            f" This network is large: only epochs 0–{last} fit in the {BUDGET_BYTES // 2**20} MB kept per run, "
+            "so later epochs cannot be shown."
+        )
     st.caption(f"Showing the weights after epoch {epoch} of {run.epochs_done}. {note}")
     if playing:
         _tick(key, last)

@@ -135,8 +135,9 @@ if (!window.cnnvizTwoFingerGuard) {
 
 def _drawing_canvas(key: str) -> None:
     in_use = st.empty()  # filled once the canvas has answered, so it never describes the image before a stroke
-    gray = drawing_canvas(key, caption="Draw with the mouse, a finger or a stylus: white strokes on black, "
-                          "like the MNIST digits.")
+    gray = drawing_canvas(
+        key, caption="Draw with the mouse, a finger or a stylus: white strokes on black, like the MNIST digits."
+    )
     canvas_key = _canvas_key(key)
     if gray is not None:
         digest = hashlib.sha1(gray.tobytes()).hexdigest()
@@ -151,8 +152,10 @@ def _drawing_canvas(key: str) -> None:
             thumbnail, note = st.columns([1, 6], vertical_alignment="center")
             thumbnail.image(enlarge(state.image(), 64), width=64, alt=f"The image in use: {label}")
             earlier = " (made earlier, here or on another page)" if label == DRAWING else ""
-            note.info(f"The image in use is **{label}**{earlier}, shown here. "
-                      "The canvas below starts empty: draw on it to replace that image.")
+            note.info(
+                f"The image in use is **{label}**{earlier}, shown here. "
+                "The canvas below starts empty: draw on it to replace that image."
+            )
 
 
 def _canvas_key(key: str) -> str:

@@ -22,21 +22,27 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
     position = steps.index(step)
     name, values = outputs[position]
     shape = "×".join(map(str, values.shape))
-    st.markdown(f"**{name}** ({layer_types[name]}) · output {shape} · values from {values.min():.3g} to "
-                f"{values.max():.3g}  \n{layer_note(layer_types[name])}")
+    st.markdown(
+        f"**{name}** ({layer_types[name]}) · output {shape} · values from {values.min():.3g} to "
+        f"{values.max():.3g}  \n{layer_note(layer_types[name])}"
+    )
     if values.ndim == 3:
         figure = plots.feature_maps(values)
         tall = figure.layout.height > MAPS_BOX_HEIGHT
-        st.caption(f"All {values.shape[2]} channels on one colour scale. {plots.colour_note(plots.is_signed(values))} "
-                   "Hover a pixel for its value." + (" Scroll for more." if tall else ""))
+        st.caption(
+            f"All {values.shape[2]} channels on one colour scale. {plots.colour_note(plots.is_signed(values))} "
+            "Hover a pixel for its value." + (" Scroll for more." if tall else "")
+        )
         with st.container(height=MAPS_BOX_HEIGHT if tall else "content", border=False):
             show_figure(figure, width="stretch", key="inside_maps")
     else:
         is_output = position == len(outputs) - 1 and len(values) == len(class_names)
         st.caption(f"{len(values):,} numbers" + (", one per class." if is_output else "; hover for each value."))
-        show_figure(plots.unit_strip(values, labels=class_names if is_output else None,
-                                     highlight=top if is_output else None),
-                    width="stretch", key="inside_units")
+        show_figure(
+            plots.unit_strip(values, labels=class_names if is_output else None, highlight=top if is_output else None),
+            width="stretch",
+            key="inside_units",
+        )
 
 
 def show_filters(model, key: str) -> None:
@@ -44,23 +50,31 @@ def show_filters(model, key: str) -> None:
     if not conv_names:
         st.info("This model has no Conv2D layer, so it has no learned filters to show.")
         return
-    layer_name = st.selectbox("Convolution layer", conv_names, key=key,
-                              help="The first layer looks at pixels; deeper layers look at the maps before them.")
+    layer_name = st.selectbox(
+        "Convolution layer",
+        conv_names,
+        key=key,
+        help="The first layer looks at pixels; deeper layers look at the maps before them.",
+    )
     kernel = inspection.conv_filters(model, layer_name)
     kh, kw, fan_in, count = kernel.shape
     if fan_in <= 3:
         faces = inspection.filter_images(kernel)
         faces = faces if fan_in == 1 else faces.mean(axis=-1)
         what = "Filter"
-        st.markdown(f"The **{count} filters** of `{layer_name}`, each {kh}×{kw} weights learned from the data "
-                    f"({plots.SIGNED_NOTE[:-1].lower()}; each scaled to its largest weight). Nobody designed them."
-                    + (" Colour filters are shown as the mean of their R, G and B weights." if fan_in == 3 else ""))
+        st.markdown(
+            f"The **{count} filters** of `{layer_name}`, each {kh}×{kw} weights learned from the data "
+            f"({plots.SIGNED_NOTE[:-1].lower()}; each scaled to its largest weight). Nobody designed them."
+            + (" Colour filters are shown as the mean of their R, G and B weights." if fan_in == 3 else "")
+        )
     else:
         index = st.number_input(f"Filter of {layer_name} (0–{count - 1})", 0, count - 1, key=f"{key}_{layer_name}")
         faces = inspection.filter_slices(kernel, index)
         what = "Input channel"
-        st.markdown(f"Filter {index} of `{layer_name}` has **one {kh}×{kw} kernel per input channel** "
-                    f"({fan_in} of them): it adds up what it finds in every map of the layer before.")
+        st.markdown(
+            f"Filter {index} of `{layer_name}` has **one {kh}×{kw} kernel per input channel** "
+            f"({fan_in} of them): it adds up what it finds in every map of the layer before."
+        )
     show_figure(plots.filter_grid(faces), width="stretch", key="inside_filters")
     same_size = {name: preset for name, preset in PRESETS.items() if preset.matrix.shape == (kh, kw)}
     found = [(k, inspection.closest_kernel(face, same_size)) for k, face in enumerate(faces)]
@@ -68,27 +82,42 @@ def show_filters(model, key: str) -> None:
     if not matches:
         st.caption(f"The Convolution page has no hand-made {kh}×{kw} kernel to compare with.")
         return
-    st.markdown("**Which hand-made kernels of the Convolution page do they resemble?** Likeness is the cosine "
-                "of the two weight patterns: +1 identical up to scale, −1 the same pattern with light and dark "
-                "swapped, 0 unrelated. The closest four:")
+    st.markdown(
+        "**Which hand-made kernels of the Convolution page do they resemble?** Likeness is the cosine "
+        "of the two weight patterns: +1 identical up to scale, −1 the same pattern with light and dark "
+        "swapped, 0 unrelated. The closest four:"
+    )
     for k, match in matches[:4]:
         preset = PRESETS[match.name]
         pair, text = st.columns([3, 2], vertical_alignment="center")
-        show_figure(plots.kernel_pair(faces[k], preset.matrix, (f"{what} {k} (learned)", preset.name)),
-                    width="stretch", key=f"inside_pair_{k}", container=pair)
+        show_figure(
+            plots.kernel_pair(faces[k], preset.matrix, (f"{what} {k} (learned)", preset.name)),
+            width="stretch",
+            key=f"inside_pair_{k}",
+            container=pair,
+        )
         closeness = "looks like" if abs(match.similarity) >= CLOSE_MATCH else "only loosely resembles"
         flipped = ", with light and dark swapped" if match.inverted else ""
-        text.markdown(f"{what} {k} {closeness} **{preset.name}**{flipped} (cosine {match.similarity:+.2f}).  \n"
-                      f"_{preset.explanation}_")
+        text.markdown(
+            f"{what} {k} {closeness} **{preset.name}**{flipped} (cosine {match.similarity:+.2f}).  \n"
+            f"_{preset.explanation}_"
+        )
 
 
 def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: list[str], key: str) -> None:
-    st.markdown("Grad-CAM asks: **which parts of the image pushed the score of a class up?** It weighs the maps "
-                "of the last convolution by how much each raises that class's score, and paints the sum over "
-                "the input.")
+    st.markdown(
+        "Grad-CAM asks: **which parts of the image pushed the score of a class up?** It weighs the maps "
+        "of the last convolution by how much each raises that class's score, and paints the sum over "
+        "the input."
+    )
     top = int(np.argmax(probabilities))
-    target = st.selectbox("Explain the class", range(len(class_names)), index=top, key=key,
-                          format_func=lambda k: f"{class_names[k]}{' (predicted)' if k == top else ''}")
+    target = st.selectbox(
+        "Explain the class",
+        range(len(class_names)),
+        index=top,
+        key=key,
+        format_func=lambda k: f"{class_names[k]}{' (predicted)' if k == top else ''}",
+    )
     try:
         heat = inspection.grad_cam(model, x, target)
     except InputError as error:  # a model without convolutions
@@ -97,9 +126,11 @@ def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: 
     picture, text = st.columns([1, 1])
     show_figure(plots.image_overlay(x, heat=heat, height=400), width="stretch", key="inside_gradcam", container=picture)
     with text:
-        st.markdown(f"Red = evidence for **{class_names[target]}** (the network gives it "
-                    f"{probabilities[target]:.1%}); see-through = no evidence. Pick another class to see what "
-                    "would speak for it.")
+        st.markdown(
+            f"Red = evidence for **{class_names[target]}** (the network gives it "
+            f"{probabilities[target]:.1%}); see-through = no evidence. Pick another class to see what "
+            "would speak for it."
+        )
         layer = inspection.grad_cam_layer(model)
         grid = "×".join(map(str, model.get_layer(layer).output.shape[1:3]))
         st.caption(f"Computed on layer `{layer}`, a {grid} grid, so the map is coarse and smoothed up to the input.")
@@ -120,9 +151,11 @@ def picked_unit(chart_key: str, row_key: str, col_key: str) -> None:
 
 
 def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
-    st.markdown("A unit of a feature map sees only part of the input: its **receptive field**. It grows with "
-                "every convolution and pooling layer. **Click a unit** on the map (or use the sliders) and see "
-                "the input pixels it depends on.")
+    st.markdown(
+        "A unit of a feature map sees only part of the input: its **receptive field**. It grows with "
+        "every convolution and pooling layer. **Click a unit** on the map (or use the sliders) and see "
+        "the input pixels it depends on."
+    )
     spatial = {name: values for name, values in outputs if values.ndim == 3}
     if not spatial:
         st.info("This model has no feature maps: it flattens the image at once, so every unit sees all of it.")
@@ -137,16 +170,29 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
     row = pick_row.slider("Row", 0, rows - 1, rows // 2, key=row_key)
     col = pick_col.slider("Column", 0, cols - 1, cols // 2, key=col_key)
     strongest = int(np.argmax(maps[row, col]))
-    channel = pick_channel.number_input(f"Channel shown (0–{depth - 1})", 0, depth - 1, strongest,
-                                        key=f"{key}_channel_{layer_name}")
+    channel = pick_channel.number_input(
+        f"Channel shown (0–{depth - 1})", 0, depth - 1, strongest, key=f"{key}_channel_{layer_name}"
+    )
     feature_map, input_view = st.columns(2)
     with feature_map:
-        show_figure(plots.image_overlay(maps[:, :, channel:channel + 1], box=(row, col, row, col), height=400,
-                                        value_range=None, colorscale="Viridis", value_label="value",
-                                        clickable=True),
-                    width="stretch", key=chart_key, on_select="rerun", selection_mode="points")
-        st.caption(f"`{layer_name}` channel {channel}, {rows}×{cols}: unit ({row}, {col}) = "
-                   f"{maps[row, col, channel]:.3g}")
+        show_figure(
+            plots.image_overlay(
+                maps[:, :, channel : channel + 1],
+                box=(row, col, row, col),
+                height=400,
+                value_range=None,
+                colorscale="Viridis",
+                value_label="value",
+                clickable=True,
+            ),
+            width="stretch",
+            key=chart_key,
+            on_select="rerun",
+            selection_mode="points",
+        )
+        st.caption(
+            f"`{layer_name}` channel {channel}, {rows}×{cols}: unit ({row}, {col}) = {maps[row, col, channel]:.3g}"
+        )
     try:
         top, left, bottom, right = field = inspection.receptive_field(model, layer_name, row, col)
     except InputError as error:
@@ -154,5 +200,7 @@ def show_receptive_field(model, x: np.ndarray, outputs: list, key: str) -> None:
         return
     with input_view:
         show_figure(plots.image_overlay(x, box=field, height=400), width="stretch", key=f"{key}_input")
-        st.caption(f"It sees input rows {top}–{bottom} and columns {left}–{right}: "
-                   f"{bottom - top + 1}×{right - left + 1} of the {x.shape[0]}×{x.shape[1]} pixels.")
+        st.caption(
+            f"It sees input rows {top}–{bottom} and columns {left}–{right}: "
+            f"{bottom - top + 1}×{right - left + 1} of the {x.shape[0]}×{x.shape[1]} pixels."
+        )

@@ -41,17 +41,33 @@ def kernel_editor(key: str, *, default: str = "vertical_edge") -> np.ndarray | N
     if f"{key}_matrix" not in st.session_state:
         _restart(key, PRESETS[default].matrix.copy())
     names = list(PRESETS)
-    preset = st.selectbox("Start from a preset", names, index=names.index(default), key=f"{key}_preset",
-                          format_func=lambda name: PRESETS[name].name, on_change=_load_preset, args=(key,))
+    preset = st.selectbox(
+        "Start from a preset",
+        names,
+        index=names.index(default),
+        key=f"{key}_preset",
+        format_func=lambda name: PRESETS[name].name,
+        on_change=_load_preset,
+        args=(key,),
+    )
     st.caption(PRESETS[preset].explanation)
     mode_column, size_column = st.columns(2)
-    mode = mode_column.segmented_control("Edit as", MODES, default=MODES[0], key=f"{key}_mode",
-                                         on_change=lambda: _restart(key, st.session_state[f"{key}_matrix"]))
+    mode = mode_column.segmented_control(
+        "Edit as",
+        MODES,
+        default=MODES[0],
+        key=f"{key}_mode",
+        on_change=lambda: _restart(key, st.session_state[f"{key}_matrix"]),
+    )
     version = st.session_state[f"{key}_version"]
     base = st.session_state[f"{key}_base"]  # what this version of the editors started from
     if mode == "Text":
-        text = st.text_area("Kernel (one row per line; 1/9 style fractions allowed)", format_kernel(base),
-                            height=68 + 24 * min(base.shape[0], 7), key=f"{key}_text_{version}")
+        text = st.text_area(
+            "Kernel (one row per line; 1/9 style fractions allowed)",
+            format_kernel(base),
+            height=68 + 24 * min(base.shape[0], 7),
+            key=f"{key}_text_{version}",
+        )
         try:
             matrix = parse_kernel(text)
         except InputError as error:
@@ -60,12 +76,22 @@ def kernel_editor(key: str, *, default: str = "vertical_edge") -> np.ndarray | N
     else:
         rows, cols = base.shape
         side = rows if rows == cols and rows in GRID_SIDES else None
-        size_column.selectbox("Grid size", GRID_SIDES, index=None if side is None else GRID_SIDES.index(side),
-                              format_func=lambda n: f"{n}×{n}", placeholder=f"{rows}×{cols}",
-                              key=f"{key}_side_{version}", on_change=_resize, args=(key, f"{key}_side_{version}"))
+        size_column.selectbox(
+            "Grid size",
+            GRID_SIDES,
+            index=None if side is None else GRID_SIDES.index(side),
+            format_func=lambda n: f"{n}×{n}",
+            placeholder=f"{rows}×{cols}",
+            key=f"{key}_side_{version}",
+            on_change=_resize,
+            args=(key, f"{key}_side_{version}"),
+        )
         names = [str(c) for c in range(cols)]
         edited = st.data_editor(
-            pd.DataFrame(base, columns=names), key=f"{key}_grid_{version}", hide_index=True, width="content",
+            pd.DataFrame(base, columns=names),
+            key=f"{key}_grid_{version}",
+            hide_index=True,
+            width="content",
             column_config={name: st.column_config.NumberColumn(name, format="%.4g", required=True) for name in names},
         )
         matrix = edited.to_numpy(dtype=np.float64, na_value=np.nan)
@@ -74,4 +100,3 @@ def kernel_editor(key: str, *, default: str = "vertical_edge") -> np.ndarray | N
             return None
     st.session_state[f"{key}_matrix"] = matrix
     return matrix
-

@@ -135,8 +135,10 @@ def import_json(text: str | bytes, source: str) -> None:
         ss["builder_import_status"] = ("error", f"Could not import {source}: {error}")
         return
     replace_stack(stack, shape)
-    ss["builder_import_status"] = ("success", f"Imported {len(stack)} layers on a {'×'.join(map(str, shape))} "
-                                              f"input from {source}.")
+    ss["builder_import_status"] = (
+        "success",
+        f"Imported {len(stack)} layers on a {'×'.join(map(str, shape))} input from {source}.",
+    )
 
 
 def import_upload() -> None:
@@ -198,8 +200,9 @@ def keep_in_range(field: Field, key: str, c: dict) -> list[str]:
         typed = ss.get(name, kept)
         if typed is not None and typed > bounded(kept, field.high):
             ss[name] = kept
-            notes.append(f"{label}: {typed:g} is more than the maximum {bounded(kept, field.high):g}, so {kept:g} "
-                         "was kept.")
+            notes.append(
+                f"{label}: {typed:g} is more than the maximum {bounded(kept, field.high):g}, so {kept:g} was kept."
+            )
     return notes
 
 
@@ -264,16 +267,23 @@ def draw(field: Field, uid: int, c: dict, branch: int | None = None) -> None:
 
 
 ACTIVATION = Field("activation", "Activation", "activation", options=MENU_ACTIVATIONS)
-PADDING = Field("padding", "Padding", "choice", options=("valid", "same"),
-                help="valid: no padding, the map shrinks; same: zeros around, so the size becomes ⌈size/stride⌉.")
+PADDING = Field(
+    "padding",
+    "Padding",
+    "choice",
+    options=("valid", "same"),
+    help="valid: no padding, the map shrinks; same: zeros around, so the size becomes ⌈size/stride⌉.",
+)
 BIAS = Field("use_bias", "Use bias", "flag")
 POOL_FORM = [[Field("pool_size", "Pool", "pair", 8)], [Field("strides", "Stride", "stride", 8)], [PADDING]]
 GLOBAL_FORM = [[Field("keepdims", "Keep a 1×1 map (keepdims)", "flag")]]
 #: Rows of fields per layer type; ranges are the sensible ones for teaching.
 FORMS: dict[str, list[list[Field]]] = {
     "Conv2D": [
-        [Field("filters", "Filters", "count", 1024, help="How many filters it learns: the output's channels."),
-         ACTIVATION],
+        [
+            Field("filters", "Filters", "count", 1024, help="How many filters it learns: the output's channels."),
+            ACTIVATION,
+        ],
         [Field("kernel_size", "Kernel", "pair", 15)],
         [Field("strides", "Stride", "pair", 8)],
         [Field("dilation_rate", "Dilation", "pair", 8, help="Gaps between kernel taps; 1 = an ordinary kernel.")],
@@ -291,29 +301,59 @@ FORMS: dict[str, list[list[Field]]] = {
     "ZeroPadding2D": [[Field("padding", "Zeros", "sides", 16)]],
     "DepthwiseConv2D": [
         [Field("depth_multiplier", "Depth multiplier", "count", 16, help="Filters per input channel."), ACTIVATION],
-        [Field("kernel_size", "Kernel", "pair", 15)], [Field("strides", "Stride", "pair", 8)], [PADDING, BIAS],
+        [Field("kernel_size", "Kernel", "pair", 15)],
+        [Field("strides", "Stride", "pair", 8)],
+        [PADDING, BIAS],
     ],
     "SeparableConv2D": [
-        [Field("filters", "Filters", "count", 1024, help="1×1 filters mixing the channels: the output's channels."),
-         ACTIVATION],
-        [Field("kernel_size", "Kernel", "pair", 15)], [Field("strides", "Stride", "pair", 8)],
-        [Field("depth_multiplier", "Depth multiplier", "count", 16), PADDING], [BIAS],
+        [
+            Field("filters", "Filters", "count", 1024, help="1×1 filters mixing the channels: the output's channels."),
+            ACTIVATION,
+        ],
+        [Field("kernel_size", "Kernel", "pair", 15)],
+        [Field("strides", "Stride", "pair", 8)],
+        [Field("depth_multiplier", "Depth multiplier", "count", 16), PADDING],
+        [BIAS],
     ],
     "Conv2DTranspose": [
         [Field("filters", "Filters", "count", 1024, help="The output's channels."), ACTIVATION],
         [Field("kernel_size", "Kernel", "pair", 15)],
-        [Field("strides", "Stride", "pair", 8, help="2 roughly doubles the map's size.")], [PADDING, BIAS],
+        [Field("strides", "Stride", "pair", 8, help="2 roughly doubles the map's size.")],
+        [PADDING, BIAS],
     ],
-    "UpSampling2D": [[Field("size", "Factor", "pair", 8)],
-                     [Field("interpolation", "Interpolation", "choice", options=("nearest", "bilinear"),
-                            help="nearest repeats each value; bilinear blends neighbours.")]],
+    "UpSampling2D": [
+        [Field("size", "Factor", "pair", 8)],
+        [
+            Field(
+                "interpolation",
+                "Interpolation",
+                "choice",
+                options=("nearest", "bilinear"),
+                help="nearest repeats each value; bilinear blends neighbours.",
+            )
+        ],
+    ],
     "Reshape": [],
-    "ReLU": [[Field("max_value", "Cap (6 = ReLU6)", "choice", options=(None, 6.0),
-                    help="The largest output; None = no cap.")]],
-    "Residual": [[Field("shortcut", "Shortcut", "choice", options=("identity", "projection"),
-                        help="identity adds the input as it is (the branch must keep the shape); projection adds "
-                             "a 1×1 convolution of it that matches the branch's shape."),
-                  Field("activation", "After the sum", "activation", options=MENU_ACTIVATIONS)]],
+    "ReLU": [
+        [
+            Field(
+                "max_value", "Cap (6 = ReLU6)", "choice", options=(None, 6.0), help="The largest output; None = no cap."
+            )
+        ]
+    ],
+    "Residual": [
+        [
+            Field(
+                "shortcut",
+                "Shortcut",
+                "choice",
+                options=("identity", "projection"),
+                help="identity adds the input as it is (the branch must keep the shape); projection adds "
+                "a 1×1 convolution of it that matches the branch's shape.",
+            ),
+            Field("activation", "After the sum", "activation", options=MENU_ACTIVATIONS),
+        ]
+    ],
 }
 BRANCH_TYPES = [t for t in LAYER_TYPES if t != "Residual"]
 
@@ -378,41 +418,73 @@ def branch_form(c: dict, uid: int, summary) -> None:
     for position, inner in enumerate(c["layers"]):
         with st.container(border=True):
             head, up, remove_button = st.columns([8, 1, 1], vertical_alignment="center")
-            shape = (f"  →  {'×'.join(map(str, inner_summaries[position].output_shape))}"
-                     if position < len(inner_summaries) else "")
+            shape = (
+                f"  →  {'×'.join(map(str, inner_summaries[position].output_shape))}"
+                if position < len(inner_summaries)
+                else ""
+            )
             head.markdown(f"{position + 1} · {describe(inner)}{shape}")
-            up.button("", icon=":material/arrow_upward:", key=f"{widget_key(uid, position)}_up", help="Move up",
-                      on_click=edit_branch, args=(uid, "up", position), disabled=position == 0, type="tertiary")
-            remove_button.button("", icon=":material/delete:", key=f"{widget_key(uid, position)}_remove",
-                                 help="Remove from the branch", on_click=edit_branch, args=(uid, "remove", position),
-                                 disabled=len(c["layers"]) == 1, type="tertiary")
+            up.button(
+                "",
+                icon=":material/arrow_upward:",
+                key=f"{widget_key(uid, position)}_up",
+                help="Move up",
+                on_click=edit_branch,
+                args=(uid, "up", position),
+                disabled=position == 0,
+                type="tertiary",
+            )
+            remove_button.button(
+                "",
+                icon=":material/delete:",
+                key=f"{widget_key(uid, position)}_remove",
+                help="Remove from the branch",
+                on_click=edit_branch,
+                args=(uid, "remove", position),
+                disabled=len(c["layers"]) == 1,
+                type="tertiary",
+            )
             for row in FORMS[inner["type"]]:
                 for column, field in zip(st.columns(len(row)), row, strict=True):
                     with column:
                         draw(field, uid, inner, position)
     pick, add = st.columns([3, 1], vertical_alignment="bottom")
-    pick.selectbox("Add to the branch", BRANCH_TYPES, key=f"{widget_key(uid)}_branch_add",
-                   format_func=lambda t: f"{t}: {LAYER_FACTS[t].help}")
-    add.button("Add", key=f"{widget_key(uid)}_branch_add_button", on_click=edit_branch, args=(uid, "add"),
-               icon=":material/add:")
+    pick.selectbox(
+        "Add to the branch",
+        BRANCH_TYPES,
+        key=f"{widget_key(uid)}_branch_add",
+        format_func=lambda t: f"{t}: {LAYER_FACTS[t].help}",
+    )
+    add.button(
+        "Add",
+        key=f"{widget_key(uid)}_branch_add_button",
+        on_click=edit_branch,
+        args=(uid, "add"),
+        icon=":material/add:",
+    )
 
 
 def describe(c: dict) -> str:
     """A short label: "Conv2D 32 · 3×3 · relu"."""
+
     def size(pair):
         return f"{pair[0]}×{pair[1]}"
 
     details = {
-        "Conv2D": lambda: [str(c["filters"]), size(c["kernel_size"])]
-        + ([f"stride {size(c['strides'])}"] if max(c["strides"]) > 1 else [])
-        + ([c["padding"]] if c["padding"] == "same" else []) + [c["activation"]],
+        "Conv2D": lambda: (
+            [str(c["filters"]), size(c["kernel_size"])]
+            + ([f"stride {size(c['strides'])}"] if max(c["strides"]) > 1 else [])
+            + ([c["padding"]] if c["padding"] == "same" else [])
+            + [c["activation"]]
+        ),
         "MaxPooling2D": lambda: [size(c["pool_size"])],
         "AveragePooling2D": lambda: [size(c["pool_size"])],
         "Dense": lambda: [str(c["units"]), c["activation"]],
         "Dropout": lambda: [f"{c['rate']:g}"],
         "Activation": lambda: [c["activation"]],
-        "DepthwiseConv2D": lambda: [size(c["kernel_size"])] + ([f"stride {size(c['strides'])}"]
-                                                               if max(c["strides"]) > 1 else []),
+        "DepthwiseConv2D": lambda: (
+            [size(c["kernel_size"])] + ([f"stride {size(c['strides'])}"] if max(c["strides"]) > 1 else [])
+        ),
         "SeparableConv2D": lambda: [str(c["filters"]), size(c["kernel_size"])],
         "Conv2DTranspose": lambda: [str(c["filters"]), size(c["kernel_size"]), f"stride {size(c['strides'])}"],
         "UpSampling2D": lambda: [f"×{size(c['size'])}", c["interpolation"]],
@@ -442,13 +514,16 @@ def layer_row(index: int, layer: dict, uid: int, summary, error: StackError | No
         title += f"  →  {'×'.join(map(str, summary.output_shape))}"
     row = st.container(horizontal=True, gap="small", vertical_alignment="top")
     box = row.expander(title, expanded=bad, key=f"{key}_box")
-    buttons = (("up", ":material/arrow_upward:", "Move up", move, (index, -1), index == 0),
-               ("down", ":material/arrow_downward:", "Move down", move, (index, 1), index == count - 1),
-               ("duplicate", ":material/content_copy:", "Duplicate", duplicate, (index,), False),
-               ("remove", ":material/delete:", "Remove", remove, (index,), False))
+    buttons = (
+        ("up", ":material/arrow_upward:", "Move up", move, (index, -1), index == 0),
+        ("down", ":material/arrow_downward:", "Move down", move, (index, 1), index == count - 1),
+        ("duplicate", ":material/content_copy:", "Duplicate", duplicate, (index,), False),
+        ("remove", ":material/delete:", "Remove", remove, (index,), False),
+    )
     for name, icon, tip, action, args, disabled in buttons:
-        row.button("", icon=icon, key=f"{key}_{name}", help=tip, on_click=action, args=args, disabled=disabled,
-                   type="tertiary")
+        row.button(
+            "", icon=icon, key=f"{key}_{name}", help=tip, on_click=action, args=args, disabled=disabled, type="tertiary"
+        )
     with box:
         if bad:
             st.error(str(error))

@@ -23,43 +23,67 @@ def softmax_section() -> np.ndarray:
     st.markdown(
         "The last Dense layer gives one raw score (a **logit** zᵢ) per class, any real number. Softmax turns them "
         "into probabilities: $p_i = e^{z_i} / \\sum_j e^{z_j}$. Every pᵢ is positive, they add up to 1, "
-        "and the largest score keeps the largest share. Move a score and watch all the probabilities move.")
+        "and the largest score keeps the largest share. Move a score and watch all the probabilities move."
+    )
     columns = st.columns(len(LOGITS))
-    logits = np.array([column.slider(f"z{i} (class {i})", -5.0, 8.0, value, 0.5, key=f"learn_z{i}")
-                       for i, (column, value) in enumerate(zip(columns, LOGITS, strict=True))])
+    logits = np.array(
+        [
+            column.slider(f"z{i} (class {i})", -5.0, 8.0, value, 0.5, key=f"learn_z{i}")
+            for i, (column, value) in enumerate(zip(columns, LOGITS, strict=True))
+        ]
+    )
     p = learning.softmax(logits)
     left, right = st.columns([3, 2])
-    show_figure(probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax",
-                container=left)
+    show_figure(
+        probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax", container=left
+    )
     exps = np.exp(logits - logits.max())
-    right.dataframe(pd.DataFrame({"z": logits, "e^(z − max z)": exps.round(4), "p": p.round(4)},
-                                 index=[f"class {i}" for i in range(len(p))]), width="stretch")
+    right.dataframe(
+        pd.DataFrame(
+            {"z": logits, "e^(z − max z)": exps.round(4), "p": p.round(4)}, index=[f"class {i}" for i in range(len(p))]
+        ),
+        width="stretch",
+    )
     right.markdown(f"Σ p = {' + '.join(f'{v:.3f}' for v in p)} = **{p.sum():.3f}**")
-    st.caption("Subtracting the largest score before e^z changes nothing (it cancels above and below the line) "
-               "but keeps e^z from overflowing: Keras does the same.")
+    st.caption(
+        "Subtracting the largest score before e^z changes nothing (it cancels above and below the line) "
+        "but keeps e^z from overflowing: Keras does the same."
+    )
     return p
 
 
 def cross_entropy_section(p: np.ndarray) -> None:
     """The loss of the probabilities above for a chosen true class, and how it grows as p(true) shrinks."""
     st.subheader("2 · Cross-entropy: how wrong is the answer?")
-    label = st.radio("The true class is", list(range(len(p))), horizontal=True, key="learn_label",
-                     format_func=lambda i: f"class {i}")
+    label = st.radio(
+        "The true class is", list(range(len(p))), horizontal=True, key="learn_label", format_func=lambda i: f"class {i}"
+    )
     loss = learning.cross_entropy(p, label)
     st.markdown(
         f"Loss = −log p(true class) = −log {p[label]:.4f} = **{loss:.4f}**. Only the probability given to the true "
         "class counts. Near 1 the loss is near 0; a confident mistake (p(true) close to 0) costs without bound, so "
-        "training pushes hardest exactly where the network is sure and wrong.")
+        "training pushes hardest exactly where the network is sure and wrong."
+    )
     grid = np.linspace(0.001, 1, 400)
     points = {"your p(true)": (np.array([p[label]]), np.array([loss]))}
-    show_figure(curves(grid, {"−log p": -np.log(grid)}, x_title="probability given to the true class",
-                       y_title="loss", height=260, points=points), key="learn_ce_curve")
+    show_figure(
+        curves(
+            grid,
+            {"−log p": -np.log(grid)},
+            x_title="probability given to the true class",
+            y_title="loss",
+            height=260,
+            points=points,
+        ),
+        key="learn_ce_curve",
+    )
     hot = learning.one_hot(label, len(p))
     st.markdown(
         f"**Two ways to write the label.** `sparse_categorical_crossentropy` takes the class number (**{label}**, "
         "as the MNIST and NEU notebooks do); `categorical_crossentropy` takes the one-hot vector "
         f"**[{', '.join(str(int(v)) for v in hot)}]** (as the Fashion-MNIST notebook does). Σ yᵢ·(−log pᵢ) with the "
-        f"one-hot y keeps one term, so both give {loss:.4f}.")
+        f"one-hot y keeps one term, so both give {loss:.4f}."
+    )
 
 
 def gradient_descent_section() -> None:
@@ -69,7 +93,8 @@ def gradient_descent_section() -> None:
     st.markdown(
         f"Pretend the network has one weight w and its loss is L(w) = (w − {bowl.best:g})². The gradient "
         "dL/dw = 2(w − 3) says which way is uphill; each step goes the other way, scaled by the **learning rate** "
-        "η: $w \\leftarrow w - \\eta \\cdot \\frac{dL}{dw}$.")
+        "η: $w \\leftarrow w - \\eta \\cdot \\frac{dL}{dw}$."
+    )
     c1, c2, c3 = st.columns(3)
     rate = c1.select_slider("Learning rate η", RATES, value=0.1, key="learn_rate")
     start = c2.slider("Start weight w₀", -4.0, 10.0, -2.0, 0.5, key="learn_start")
@@ -79,16 +104,29 @@ def gradient_descent_section() -> None:
     shown = weights[np.abs(weights - bowl.best) < 50]
     span = max(abs(start - bowl.best), float(np.max(np.abs(shown - bowl.best))) if shown.size else 0) + 1
     grid = np.linspace(bowl.best - span, bowl.best + span, 300)
-    show_figure(curves(grid, {"loss L(w)": bowl.loss(grid)}, x_title="weight w", y_title="loss", height=300,
-                       points={"steps": (shown, bowl.loss(shown))}), key="learn_gd")
+    show_figure(
+        curves(
+            grid,
+            {"loss L(w)": bowl.loss(grid)},
+            x_title="weight w",
+            y_title="loss",
+            height=300,
+            points={"steps": (shown, bowl.loss(shown))},
+        ),
+        key="learn_gd",
+    )
     first = weights[1] if len(weights) > 1 else weights[0]
-    st.markdown(f"First step: w₁ = {start:g} − {rate:g}·2·({start:g} − 3) = **{first:.4g}**. "
-                f"Each step multiplies the distance to 3 by 1 − 2η = {1 - 2 * rate:.2g}: **{verdict}**.")
-    advice = {"too small": "the loss goes down, but so slowly that training would need many more epochs.",
-              "good": "a few steps reach the bottom.",
-              "overshooting": "each step jumps past the bottom and back, yet still closes in.",
-              "bouncing": "the steps jump from side to side forever at the same height.",
-              "diverging": "each jump lands higher than the last: the loss explodes (you see NaN in training)."}
+    st.markdown(
+        f"First step: w₁ = {start:g} − {rate:g}·2·({start:g} − 3) = **{first:.4g}**. "
+        f"Each step multiplies the distance to 3 by 1 − 2η = {1 - 2 * rate:.2g}: **{verdict}**."
+    )
+    advice = {
+        "too small": "the loss goes down, but so slowly that training would need many more epochs.",
+        "good": "a few steps reach the bottom.",
+        "overshooting": "each step jumps past the bottom and back, yet still closes in.",
+        "bouncing": "the steps jump from side to side forever at the same height.",
+        "diverging": "each jump lands higher than the last: the loss explodes (you see NaN in training).",
+    }
     (st.error if verdict == "diverging" else st.info)(f"η = {rate:g}: {advice[verdict]}")
 
 
@@ -104,19 +142,24 @@ def backprop_section() -> None:
         "A tiny network — Conv2D with one 3×3 filter, Flatten, Dense with 2 softmax outputs — sees the course's "
         "6×6 image (a bright left half, a dark right half; pixels ÷ 10) labelled class 1. TensorFlow computes the "
         "loss, then backpropagation gives every weight its gradient ∂loss/∂w, and one SGD step sets "
-        "w ← w − η·∂loss/∂w. This is exactly one batch of `model.fit`.")
+        "w ← w − η·∂loss/∂w. This is exactly one batch of `model.fit`."
+    )
     rate = st.select_slider("Learning rate η", (0.01, 0.05, 0.1, 0.2), value=0.05, key="learn_bp_rate")
     with st.spinner("One training step with TensorFlow…"):
         step = _backprop(rate)
     columns = st.columns(3)
-    for column, values, title in zip(columns, (step.before, step.gradient, step.after),
-                                     ("filter before", "gradient ∂loss/∂w", f"after: before − {rate:g}·gradient"),
-                                     strict=True):
+    for column, values, title in zip(
+        columns,
+        (step.before, step.gradient, step.after),
+        ("filter before", "gradient ∂loss/∂w", f"after: before − {rate:g}·gradient"),
+        strict=True,
+    ):
         column.html(matrix_table(np.round(values, 3), title))
     st.markdown(
         f"p(class 1): {step.probabilities_before[1]:.3f} → **{step.probabilities_after[1]:.3f}**; loss "
         f"{step.loss_before:.4f} → **{step.loss_after:.4f}**. Every row of the gradient is the same because the "
-        "image is the same in every row; the left column moves most because it sits on the bright pixels.")
+        "image is the same in every row; the left column moves most because it sits on the bright pixels."
+    )
 
 
 def batches_section() -> None:
@@ -125,7 +168,8 @@ def batches_section() -> None:
     st.markdown(
         "Computing the gradient on all 60,000 images before each step would be slow; one image is too noisy. "
         "Training takes a **mini-batch** (32 or 50 images in the course's notebooks), averages their gradients "
-        "and makes one step. One pass over all training images is an **epoch**.")
+        "and makes one step. One pass over all training images is an **epoch**."
+    )
     c1, c2, c3 = st.columns(3)
     images = c1.number_input("Training images", 1, 1_000_000, 60_000, key="learn_images")
     batch = c2.select_slider("Batch size", (1, 16, 32, 50, 64, 128, 256), value=32, key="learn_batch")
@@ -135,10 +179,12 @@ def batches_section() -> None:
     except InputError as exc:
         st.error(str(exc))
         return
-    st.markdown(f"Steps per epoch = ⌈{int(images):,} / {batch}⌉ = **{per_epoch:,}**; in all "
-                f"{per_epoch:,} × {epochs} = **{per_epoch * epochs:,} weight updates**. "
-                "(Keras prints this count per epoch: 1875 for 60,000 digits in batches of 32, 1719 for 55,000 "
-                "clothes.)")
+    st.markdown(
+        f"Steps per epoch = ⌈{int(images):,} / {batch}⌉ = **{per_epoch:,}**; in all "
+        f"{per_epoch:,} × {epochs} = **{per_epoch * epochs:,} weight updates**. "
+        "(Keras prints this count per epoch: 1875 for 60,000 digits in batches of 32, 1719 for 55,000 "
+        "clothes.)"
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -153,16 +199,28 @@ def optimizers_section() -> None:
         "All three follow the gradient; they differ in the step. **SGD** steps η × gradient. **RMSprop** divides "
         "each weight's step by the recent size of its gradients, so steep and flat directions advance alike. "
         "**Adam** does that too and adds momentum (an average of recent gradients), which carries it through "
-        "flat stretches. Here each runs on the valley L = w₁²/10 + 2·w₂², flat along w₁, steep along w₂.")
+        "flat stretches. Here each runs on the valley L = w₁²/10 + 2·w₂², flat along w₁, steep along w₂."
+    )
     c1, c2 = st.columns(2)
     rate = c1.select_slider("Learning rate η (all three)", (0.01, 0.05, 0.1, 0.3), value=0.1, key="learn_opt_rate")
     steps = c2.slider("Steps", 5, 100, 40, 5, key="learn_opt_steps")
     with st.spinner("Running Keras' optimizers…"):
         paths = _paths(rate, steps)
     x = np.arange(steps + 1)
-    show_figure(curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step",
-                       y_title="loss", height=280), key="learn_opt_loss")
-    st.dataframe(pd.DataFrame({name: {"final w₁": path[-1, 0], "final w₂": path[-1, 1], "final loss": path[-1, 2]}
-                               for name, path in paths.items()}).T.round(4), width="stretch")
-    st.caption("On the Training page, the one-click experiment “SGD vs RMSprop vs Adam” runs the same comparison "
-               "on real images.")
+    show_figure(
+        curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step", y_title="loss", height=280),
+        key="learn_opt_loss",
+    )
+    st.dataframe(
+        pd.DataFrame(
+            {
+                name: {"final w₁": path[-1, 0], "final w₂": path[-1, 1], "final loss": path[-1, 2]}
+                for name, path in paths.items()
+            }
+        ).T.round(4),
+        width="stretch",
+    )
+    st.caption(
+        "On the Training page, the one-click experiment “SGD vs RMSprop vs Adam” runs the same comparison "
+        "on real images."
+    )

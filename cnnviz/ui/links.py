@@ -63,8 +63,12 @@ def open_link(page: str) -> Any:
     slot = st.container()
     problems = st.session_state.pop(NOTICE, None)
     if problems:
-        slot.warning("Part of this link could not be used and was left out: " + "; ".join(problems)
-                     + ". Everything else in the link was applied.", icon=":material/link_off:")
+        slot.warning(
+            "Part of this link could not be used and was left out: "
+            + "; ".join(problems)
+            + ". Everything else in the link was applied.",
+            icon=":material/link_off:",
+        )
     return slot
 
 
@@ -81,8 +85,10 @@ def share_link(page: str, slot: Any = None) -> None:
     base = st.context.url or f"/{page}"
     url = f"{base}?{urlencode(query)}" if query else base
     with slot if slot is not None else st.container(), st.popover("Copy link to this view", icon=":material/link:"):
-        st.caption("Copy the link (the button at its right), or show the QR code to the class: it opens this "
-                   "page with the same settings.")
+        st.caption(
+            "Copy the link (the button at its right), or show the QR code to the class: it opens this "
+            "page with the same settings."
+        )
         st.code(url, language=None, wrap_lines=True)
         st.image(qr_png(url), width=260, caption="Scan to open this view", alt="QR code of the link to this view")
         for note in _left_out(page, state, query):
@@ -96,11 +102,15 @@ def _left_out(page: str, state: dict[str, Any], query: dict[str, str]) -> list[s
         notes.append(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
     if "model" in links.SCHEMAS[page] and "model" not in query:
         demo = links.demo_label(links.DEMO_MODELS[0]).split(" · ")[0].removeprefix("Demo: ")
-        notes.append("Your own trained run can't travel in a link (it lives in this browser session only): "
-                     f"the link opens the demo model “{demo}” instead.")
+        notes.append(
+            "Your own trained run can't travel in a link (it lives in this browser session only): "
+            f"the link opens the demo model “{demo}” instead."
+        )
     if page == "data" and "dataset" not in query:
-        notes.append("Your own zip and “My classes” can't travel in a link (they stay in this browser session): "
-                     f"the link opens “{links.DATA_CHOICES[links.DEFAULT_TEXT['dataset']]}”.")
+        notes.append(
+            "Your own zip and “My classes” can't travel in a link (they stay in this browser session): "
+            f"the link opens “{links.DATA_CHOICES[links.DEFAULT_TEXT['dataset']]}”."
+        )
     return notes
 
 

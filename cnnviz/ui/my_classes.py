@@ -97,20 +97,32 @@ def my_classes_section() -> None:
     # and the Training and Inside pages must still know how the examples were prepared.
     st.session_state["mc_size_widget"], st.session_state["mc_center_widget"] = settings()
     left, right = st.columns(2)
-    left.selectbox("Prepared size (pixels)", SIZES, key="mc_size_widget", on_change=_store_settings,
-                   format_func=lambda s: f"{s} × {s}", help="Every example is resized to this square, in grayscale.")
-    right.toggle("Drawings: centre like MNIST", key="mc_center_widget", on_change=_store_settings,
-                 help="Crop to the strokes, fit into 20/28 of the square and centre by centre of mass (light "
-                      "strokes on dark). Turn off for photos, where the background matters.")
+    left.selectbox(
+        "Prepared size (pixels)",
+        SIZES,
+        key="mc_size_widget",
+        on_change=_store_settings,
+        format_func=lambda s: f"{s} × {s}",
+        help="Every example is resized to this square, in grayscale.",
+    )
+    right.toggle(
+        "Drawings: centre like MNIST",
+        key="mc_center_widget",
+        on_change=_store_settings,
+        help="Crop to the strokes, fit into 20/28 of the square and centre by centre of mass (light "
+        "strokes on dark). Turn off for photos, where the background matters.",
+    )
     _manage_classes()
     names = list(examples())
     if not names:
         st.info("Add a first class above, or start with generated circles and crosses.")
-        if st.button("Start with 12 generated circles and 12 crosses", icon=":material/auto_awesome:",
-                     key="mc_starter"):
+        if st.button(
+            "Start with 12 generated circles and 12 crosses", icon=":material/auto_awesome:", key="mc_starter"
+        ):
             starter = example_set(("circle", "cross"), STARTER_PER_CLASS)
-            state.set_my_classes_examples({name: [limits.keepable(image) for image in images]
-                                           for name, images in starter.items()})
+            state.set_my_classes_examples(
+                {name: [limits.keepable(image) for image in images] for name, images in starter.items()}
+            )
             _changed()
             st.rerun()
         _zip_upload()
@@ -152,10 +164,16 @@ def _manage_classes() -> None:
 
 
 def _add_drawing(target: str) -> None:
-    drawing = drawing_canvas("mc", caption=f"Draw one **{target}** in white on black, then add it: the canvas clears "
-                             "for the next one.")
-    if st.button(f"Add this drawing to “{target}”", icon=":material/add:", key="mc_add_drawing", type="primary",
-                 disabled=drawing is None):
+    drawing = drawing_canvas(
+        "mc", caption=f"Draw one **{target}** in white on black, then add it: the canvas clears for the next one."
+    )
+    if st.button(
+        f"Add this drawing to “{target}”",
+        icon=":material/add:",
+        key="mc_add_drawing",
+        type="primary",
+        disabled=drawing is None,
+    ):
         _try_add(target, [drawing])
         clear_canvas("mc")
         st.rerun()
@@ -172,10 +190,18 @@ def _add_photo(target: str) -> None:
 
 def _add_uploads(target: str) -> None:
     version = st.session_state.setdefault("mc_upload_version", 0)
-    files = st.file_uploader(f"Images of a {target} (several at once)", type=UPLOAD_TYPES, accept_multiple_files=True,
-                             key=f"mc_upload_{version}")
-    if files and st.button(f"Add {len(files)} image{'s' if len(files) > 1 else ''} to “{target}”",
-                           key="mc_add_uploads", type="primary", icon=":material/add:"):
+    files = st.file_uploader(
+        f"Images of a {target} (several at once)",
+        type=UPLOAD_TYPES,
+        accept_multiple_files=True,
+        key=f"mc_upload_{version}",
+    )
+    if files and st.button(
+        f"Add {len(files)} image{'s' if len(files) > 1 else ''} to “{target}”",
+        key="mc_add_uploads",
+        type="primary",
+        icon=":material/add:",
+    ):
         _try_add(target, files)
         st.session_state["mc_upload_version"] = version + 1
         st.rerun()
@@ -207,7 +233,7 @@ def _overview() -> None:
     if max(counts.values()) > 0:
         low, high = min(counts.values()), max(counts.values())
         balance = low / high
-        text = (f"Balance: the smallest class has {low} and the largest {high} examples ({balance:.0%}). ")
+        text = f"Balance: the smallest class has {low} and the largest {high} examples ({balance:.0%}). "
         if len(counts) < 2:
             st.warning(text + "Add a second class: a classifier chooses between at least two.")
         elif low < 2:
@@ -221,29 +247,39 @@ def _overview() -> None:
     except InputError as error:
         st.caption(f"Not ready to train yet: {error}")
     else:
-        st.success(f"Ready: {len(dataset.y_train)} training and {len(dataset.y_test)} test images. On the **Training** "
-                   "page choose the recipe *My classes: a tiny CNN in seconds* (or any network) and the dataset "
-                   "*My classes*.")
+        st.success(
+            f"Ready: {len(dataset.y_train)} training and {len(dataset.y_test)} test images. On the **Training** "
+            "page choose the recipe *My classes: a tiny CNN in seconds* (or any network) and the dataset "
+            "*My classes*."
+        )
 
 
 def _class_gallery(target: str) -> None:
     images = examples()[target]
-    st.markdown(f"**Examples of “{target}”**: what the network sees ({settings()[0]}×{settings()[0]}). "
-                "The bin button under an example removes it.")
+    st.markdown(
+        f"**Examples of “{target}”**: what the network sees ({settings()[0]}×{settings()[0]}). "
+        "The bin button under an example removes it."
+    )
     if images:
         with st.container(horizontal=True, gap="small"):
             for number, image in enumerate(images):
                 with st.container(width=THUMB + 8, gap=None):
                     st.image(enlarge(prepared(image), THUMB), width=THUMB, alt=f"Example {number + 1} of {target}")
-                    st.button(f"{number + 1}", icon=":material/delete:", key=f"mc_del_{target}_{number}",
-                              on_click=_delete,
-                              args=(target, number), help=f"Delete example {number + 1}")
+                    st.button(
+                        f"{number + 1}",
+                        icon=":material/delete:",
+                        key=f"mc_del_{target}_{number}",
+                        on_click=_delete,
+                        args=(target, number),
+                        help=f"Delete example {number + 1}",
+                    )
         _closer_look(target, images)
     with st.popover(f"Rename or delete “{target}”"):
         st.text_input("New name", value=target, key=f"mc_rename_{target}", max_chars=40)
         st.button("Rename", key=f"mc_rename_go_{target}", on_click=_rename, args=(target,))
-        st.button(f"Delete “{target}” and its {len(images)} examples", key=f"mc_drop_{target}",
-                  on_click=_drop, args=(target,))
+        st.button(
+            f"Delete “{target}” and its {len(images)} examples", key=f"mc_drop_{target}", on_click=_drop, args=(target,)
+        )
 
 
 def _delete(name: str, number: int) -> None:
@@ -259,13 +295,13 @@ def _drop(name: str) -> None:
 
 def _rename(old: str) -> None:
     try:
-        cleaned = limits.check_class_name(st.session_state[f"mc_rename_{old}"],
-                                          [name for name in examples() if name != old])
+        cleaned = limits.check_class_name(
+            st.session_state[f"mc_rename_{old}"], [name for name in examples() if name != old]
+        )
     except InputError as error:
         st.session_state["mc_notice"] = (0, old, [str(error)])
         return
-    state.set_my_classes_examples({cleaned if name == old else name: images
-                                   for name, images in examples().items()})
+    state.set_my_classes_examples({cleaned if name == old else name: images for name, images in examples().items()})
     st.session_state["mc_target"] = cleaned
     _changed()
 
@@ -273,22 +309,35 @@ def _rename(old: str) -> None:
 def _closer_look(target: str, images: list[np.ndarray]) -> None:
     """One example as taken and as prepared, and the random changes training applies to it."""
     with st.expander(":material/search: Look closer: prepared image and augmentation", expanded=False):
-        number = st.number_input(f"Example of “{target}” (1–{len(images)})", 1, len(images), len(images),
-                                 key=f"mc_look_{target}")
+        number = st.number_input(
+            f"Example of “{target}” (1–{len(images)})", 1, len(images), len(images), key=f"mc_look_{target}"
+        )
         image, ready = images[number - 1], prepared(images[number - 1])
         original, network = st.columns(2)
-        original.image(enlarge(image, 160), width=160,
-                       caption=f"As taken: {image.shape[0]}×{image.shape[1]}×{image.shape[2]}",
-                       alt="The example as taken")
-        network.image(enlarge(ready, 160), width=160,
-                      caption=f"What the network sees: {ready.shape[0]}×{ready.shape[1]}×1, values ÷ 255",
-                      alt="The example as the network sees it")
-        st.markdown("**Augmentation preview**: every epoch the *My classes* recipe shows each example tilted by up "
-                    "to ±18° (rotation factor 0.05 of a turn), zoomed by up to ±15 % and shifted by up to 10 % of "
-                    "the side, at random. Eight draws of those changes on this example:")
-        show_figure(plots.image_grid(augment_preview(ready, MY_CLASSES_AUGMENTATION, 8, seed=number)[..., 0],
-                                     columns=8, tile_pixels=72),
-                    width="stretch", key=f"mc_augment_{target}")
+        original.image(
+            enlarge(image, 160),
+            width=160,
+            caption=f"As taken: {image.shape[0]}×{image.shape[1]}×{image.shape[2]}",
+            alt="The example as taken",
+        )
+        network.image(
+            enlarge(ready, 160),
+            width=160,
+            caption=f"What the network sees: {ready.shape[0]}×{ready.shape[1]}×1, values ÷ 255",
+            alt="The example as the network sees it",
+        )
+        st.markdown(
+            "**Augmentation preview**: every epoch the *My classes* recipe shows each example tilted by up "
+            "to ±18° (rotation factor 0.05 of a turn), zoomed by up to ±15 % and shifted by up to 10 % of "
+            "the side, at random. Eight draws of those changes on this example:"
+        )
+        show_figure(
+            plots.image_grid(
+                augment_preview(ready, MY_CLASSES_AUGMENTATION, 8, seed=number)[..., 0], columns=8, tile_pixels=72
+            ),
+            width="stretch",
+            key=f"mc_augment_{target}",
+        )
 
 
 def _zip_download() -> None:
@@ -297,16 +346,25 @@ def _zip_download() -> None:
     if cached is None or cached[0] != key:
         cached = (key, datasets.to_zip(examples()))
         st.session_state["mc_zip"] = cached
-    st.download_button(f"Download my classes (zip, {len(cached[1]) / 1024:,.0f} KB)", cached[1],
-                       file_name="my-classes.zip", mime="application/zip", key="mc_download",
-                       icon=":material/download:",
-                       help="One folder per class, one PNG per example: upload it here again later, or share it. "
-                            "The “Your own zip” dataset reads it too.")
+    st.download_button(
+        f"Download my classes (zip, {len(cached[1]) / 1024:,.0f} KB)",
+        cached[1],
+        file_name="my-classes.zip",
+        mime="application/zip",
+        key="mc_download",
+        icon=":material/download:",
+        help="One folder per class, one PNG per example: upload it here again later, or share it. "
+        "The “Your own zip” dataset reads it too.",
+    )
 
 
 def _zip_upload() -> None:
-    upload = st.file_uploader("Load classes from a zip (replaces the classes above)", type=["zip"],
-                              key="mc_zip_upload", help="One folder per class, like the zip you can download here.")
+    upload = st.file_uploader(
+        "Load classes from a zip (replaces the classes above)",
+        type=["zip"],
+        key="mc_zip_upload",
+        help="One folder per class, like the zip you can download here.",
+    )
     if upload is None:
         return
     seen = st.session_state.get("mc_zip_seen")

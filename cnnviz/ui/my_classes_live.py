@@ -39,8 +39,10 @@ def retraining() -> int | None:
     if not st.session_state.get(RETRAINING) or job is None:
         return None
     if not job.done:
-        st.info("Retraining with your new example. The model below is still the previous one until it finishes.",
-                icon=":material/autorenew:")
+        st.info(
+            "Retraining with your new example. The model below is still the previous one until it finishes.",
+            icon=":material/autorenew:",
+        )
         live_panel(job)
         return None
     st.session_state.pop(RETRAINING)
@@ -50,8 +52,10 @@ def retraining() -> int | None:
         st.error(snapshot.error)
     if not fresh:
         return None
-    st.success(f"Retrained: {fresh[-1].label}, {fresh[-1].test_accuracy or 0:.0%} on its test images. "
-               "It is now the model below: try your example again.")
+    st.success(
+        f"Retrained: {fresh[-1].label}, {fresh[-1].test_accuracy or 0:.0%} on its test images. "
+        "It is now the model below: try your example again."
+    )
     return len(state.runs()) - 1
 
 
@@ -66,20 +70,34 @@ def live_tryout(run: TrainingRun, raw: np.ndarray, x: np.ndarray, probabilities:
         st.info(str(error))
     else:
         show_figure(plots.image_overlay(x, heat=heat, height=300), width="stretch", key="mc_live_cam")
-        st.caption(f"Red: the parts of your image that pushed the score of **{names[top]}** up (Grad-CAM). "
-                   "Draw again or take another photo: the answer and the map follow.")
+        st.caption(
+            f"Red: the parts of your image that pushed the score of **{names[top]}** up (Grad-CAM). "
+            "Draw again or take another photo: the answer and the map follow."
+        )
     with st.container(border=True):
-        truth = st.selectbox("What is it really?", range(len(names)), index=top, format_func=names.__getitem__,
-                             key=f"mc_live_truth_{top}")  # a new answer starts from it
+        truth = st.selectbox(
+            "What is it really?",
+            range(len(names)),
+            index=top,
+            format_func=names.__getitem__,
+            key=f"mc_live_truth_{top}",
+        )  # a new answer starts from it
         wrong = truth != top
-        st.caption(("The network got this one wrong. " if wrong else "")
-                   + f"Adding it to “{names[truth]}” gives the network this example to learn from, and retraining "
-                   "trains the same network again with the same settings: the loop that makes models better.")
+        st.caption(
+            ("The network got this one wrong. " if wrong else "")
+            + f"Adding it to “{names[truth]}” gives the network this example to learn from, and retraining "
+            "trains the same network again with the same settings: the loop that makes models better."
+        )
         add, add_and_train = st.columns(2)
         if add.button(f"Add to “{names[truth]}”", icon=":material/add:", key="mc_live_add", width="stretch"):
             _add(names[truth], raw)
-        retrain = add_and_train.button("Add and retrain", icon=":material/autorenew:", key="mc_live_retrain",
-                                       type="primary" if wrong else "secondary", width="stretch")
+        retrain = add_and_train.button(
+            "Add and retrain",
+            icon=":material/autorenew:",
+            key="mc_live_retrain",
+            type="primary" if wrong else "secondary",
+            width="stretch",
+        )
         if retrain and _add(names[truth], raw):
             _retrain(run)
 

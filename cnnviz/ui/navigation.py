@@ -15,23 +15,56 @@ class Step:
 
 
 STEPS = [
-    Step("pages/pixels.py", "1 · Pixels", ":material/grid_on:", "pixels",
-         "How a computer sees an image: a matrix of 0–255 values, three stacked channels for colour."),
-    Step("pages/convolution.py", "2 · Convolution", ":material/filter_center_focus:", "convolution",
-         "Slide a kernel over your image: stride, padding, dilation, one window's multiply-and-sum, "
-         "pooling and activations."),
-    Step("pages/layer_builder.py", "3 · Layer builder", ":material/stacks:", "layer_builder",
-         "Stack layers and see every output shape, parameter count, cost and receptive field, "
-         "exactly as Keras computes them."),
-    Step("pages/data.py", "4 · Datasets", ":material/dataset:", "data",
-         "Meet MNIST digits, Fashion-MNIST clothes and NEU steel defects: counts, examples, mean images."),
-    Step("pages/learning.py", "5 · How a network learns", ":material/school:", "learning",
-         "Softmax, cross-entropy, gradient descent and one real backpropagation step: the training loop "
-         "in numbers you can change."),
-    Step("pages/training.py", "6 · Training", ":material/monitoring:", "training",
-         "Train your stack on real data and watch accuracy and loss curves move; stop it, compare runs."),
-    Step("pages/inside.py", "7 · Inside the network", ":material/biotech:", "inside",
-         "Draw a digit and watch it flow through a trained network: activations, filters, "
-         "predictions and Grad-CAM."),
+    Step(
+        "pages/pixels.py",
+        "1 · Pixels",
+        ":material/grid_on:",
+        "pixels",
+        "How a computer sees an image: a matrix of 0–255 values, three stacked channels for colour.",
+    ),
+    Step(
+        "pages/convolution.py",
+        "2 · Convolution",
+        ":material/filter_center_focus:",
+        "convolution",
+        "Slide a kernel over your image: stride, padding, dilation, one window's multiply-and-sum, "
+        "pooling and activations.",
+    ),
+    Step(
+        "pages/layer_builder.py",
+        "3 · Layer builder",
+        ":material/stacks:",
+        "layer_builder",
+        "Stack layers and see every output shape, parameter count, cost and receptive field, "
+        "exactly as Keras computes them.",
+    ),
+    Step(
+        "pages/data.py",
+        "4 · Datasets",
+        ":material/dataset:",
+        "data",
+        "Meet MNIST digits, Fashion-MNIST clothes and NEU steel defects: counts, examples, mean images.",
+    ),
+    Step(
+        "pages/learning.py",
+        "5 · How a network learns",
+        ":material/school:",
+        "learning",
+        "Softmax, cross-entropy, gradient descent and one real backpropagation step: the training loop "
+        "in numbers you can change.",
+    ),
+    Step(
+        "pages/training.py",
+        "6 · Training",
+        ":material/monitoring:",
+        "training",
+        "Train your stack on real data and watch accuracy and loss curves move; stop it, compare runs.",
+    ),
+    Step(
+        "pages/inside.py",
+        "7 · Inside the network",
+        ":material/biotech:",
+        "inside",
+        "Draw a digit and watch it flow through a trained network: activations, filters, predictions and Grad-CAM.",
+    ),
 ]
-

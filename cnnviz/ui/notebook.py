@@ -14,8 +14,15 @@ from cnnviz.training import TrainConfig, to_notebook
 from cnnviz.training.notebook import notebook_dataset
 
 
-def notebook_button(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int], config: TrainConfig, *,
-                    key: str, dataset: str | None = None, label: str = "cnn-explorer") -> None:
+def notebook_button(
+    stack: Sequence[Mapping[str, Any]],
+    input_shape: Sequence[int],
+    config: TrainConfig,
+    *,
+    key: str,
+    dataset: str | None = None,
+    label: str = "cnn-explorer",
+) -> None:
     """A download button for the Jupyter notebook that trains ``stack`` in plain Keras, or why there is none."""
     choice = notebook_dataset(input_shape, dataset)
     text = why = None
@@ -27,7 +34,20 @@ def notebook_button(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[in
         except InputError as error:
             why = f"No notebook: {error}"
     name = re.sub(r"[^A-Za-z0-9]+", "-", label).strip("-").lower() or "cnn-explorer"
-    help_text = (f"A Jupyter notebook that loads {TITLES[choice[0]]}, builds this network in plain Keras, trains "
-                 f"it ({config.describe()}), evaluates it and plots the curves." if text and choice else why)
-    st.download_button("Download as a notebook (.ipynb)", text or "", f"{name}.ipynb", "application/x-ipynb+json",
-                       key=key, disabled=text is None, icon=":material/menu_book:", help=help_text, on_click="ignore")
+    help_text = (
+        f"A Jupyter notebook that loads {TITLES[choice[0]]}, builds this network in plain Keras, trains "
+        f"it ({config.describe()}), evaluates it and plots the curves."
+        if text and choice
+        else why
+    )
+    st.download_button(
+        "Download as a notebook (.ipynb)",
+        text or "",
+        f"{name}.ipynb",
+        "application/x-ipynb+json",
+        key=key,
+        disabled=text is None,
+        icon=":material/menu_book:",
+        help=help_text,
+        on_click="ignore",
+    )

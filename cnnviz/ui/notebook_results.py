@@ -28,8 +28,10 @@ def experiment_captions(stack: list[dict[str, Any]]) -> str:
         except InputError as exc:
             what = str(exc)
         lines.append(f"- **{experiment.title}**: {what}.")
-    return ("Each button trains variants of the network above one after the other (about a minute per run on "
-            "a 2-core CPU) and then shows what to compare:\n" + "\n".join(lines))
+    return (
+        "Each button trains variants of the network above one after the other (about a minute per run on "
+        "a 2-core CPU) and then shows what to compare:\n" + "\n".join(lines)
+    )
 
 
 def notebook_comparison(run: TrainingRun) -> None:
@@ -46,19 +48,27 @@ def notebook_comparison(run: TrainingRun) -> None:
     left.markdown(f"**The notebook:** {recipe.notebook}")
     right.markdown(f"**This run:** {'; '.join(ours)}.")
     probabilities, labels = run.test_probabilities, run.test_labels
-    if run.dataset == "mnist" and probabilities is not None and labels is not None \
-            and len(probabilities) > WORKED_TEST_IMAGE:
+    if (
+        run.dataset == "mnist"
+        and probabilities is not None
+        and labels is not None
+        and len(probabilities) > WORKED_TEST_IMAGE
+    ):
         worked_prediction(run, probabilities[WORKED_TEST_IMAGE], int(labels[WORKED_TEST_IMAGE]), WORKED_TEST_IMAGE)
 
 
 def worked_prediction(run: TrainingRun, probabilities: np.ndarray, truth: int, index: int) -> None:
     """Test image ``index`` beside the network's ``probabilities`` for it as a stem plot, as the notebook draws it."""
     predicted = int(np.argmax(probabilities))
-    st.markdown(f"**Test image {index}** (the notebook's worked example): predicted **{run.class_names[predicted]}** "
-                f"with probability {probabilities[predicted]:.4f}; the label says {run.class_names[truth]}.")
+    st.markdown(
+        f"**Test image {index}** (the notebook's worked example): predicted **{run.class_names[predicted]}** "
+        f"with probability {probabilities[predicted]:.4f}; the label says {run.class_names[truth]}."
+    )
     image_column, plot_column = st.columns([1, 2])
     if run.test_images is not None:
-        image_column.image(enlarge(run.test_images[index, ..., 0], 224), caption=f"test image {index}",
-                           alt=f"Test image {index}")
-    show_figure(probability_stem(probabilities, run.class_names), key=f"stem_{run.label}_{index}",
-                container=plot_column)
+        image_column.image(
+            enlarge(run.test_images[index, ..., 0], 224), caption=f"test image {index}", alt=f"Test image {index}"
+        )
+    show_figure(
+        probability_stem(probabilities, run.class_names), key=f"stem_{run.label}_{index}", container=plot_column
+    )

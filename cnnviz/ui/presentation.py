@@ -66,8 +66,7 @@ def presentation_toggle() -> None:
         "Presentation mode",
         key=PRESENT_KEY,
         on_change=_remember_in_link,
-        help="For a projector: larger type, thicker lines, bold numbers and fewer captions. "
-        "The link remembers it.",
+        help="For a projector: larger type, thicker lines, bold numbers and fewer captions. The link remembers it.",
     )
 
 

@@ -24,20 +24,46 @@ def shape_text(shape: tuple[int, ...]) -> str:
 
 def summary_table(shape: tuple, summaries: list, error: StackError | None, stack: list):
     """The per-layer table; from an invalid layer on, its rows say so (the invalid one highlighted)."""
-    rows = [{"#": 0, "Layer": "Input", "Output shape": shape_text(shape), "Parameters": "", "MACs": "",
-             "Activation memory": format_bytes(BYTES_PER_VALUE * math.prod(shape)), "Receptive field": "1×1"}]
+    rows = [
+        {
+            "#": 0,
+            "Layer": "Input",
+            "Output shape": shape_text(shape),
+            "Parameters": "",
+            "MACs": "",
+            "Activation memory": format_bytes(BYTES_PER_VALUE * math.prod(shape)),
+            "Receptive field": "1×1",
+        }
+    ]
     for s in summaries:
         params = f"{s.params:,}" + (f" ({s.non_trainable_params:,} frozen)" if s.non_trainable_params else "")
-        rows.append({"#": s.position, "Layer": s.name, "Output shape": shape_text(s.output_shape),
-                     "Parameters": params, "MACs": f"{s.macs:,}", "Activation memory": format_bytes(s.activation_bytes),
-                     "Receptive field": shape_text(s.receptive_field)})
+        rows.append(
+            {
+                "#": s.position,
+                "Layer": s.name,
+                "Output shape": shape_text(s.output_shape),
+                "Parameters": params,
+                "MACs": f"{s.macs:,}",
+                "Activation memory": format_bytes(s.activation_bytes),
+                "Receptive field": shape_text(s.receptive_field),
+            }
+        )
     bad_position = error.position if error is not None and error.position else None
     if bad_position:
         for position in range(bad_position, len(stack) + 1):
             kind = type_of(stack[position - 1])
             first = position == bad_position
-            rows.append({"#": position, "Layer": kind, "Output shape": "⚠ invalid" if first else "—",
-                         "Parameters": "—", "MACs": "—", "Activation memory": "—", "Receptive field": "—"})
+            rows.append(
+                {
+                    "#": position,
+                    "Layer": kind,
+                    "Output shape": "⚠ invalid" if first else "—",
+                    "Parameters": "—",
+                    "MACs": "—",
+                    "Activation memory": "—",
+                    "Receptive field": "—",
+                }
+            )
     table = pd.DataFrame(rows)
     if not bad_position:
         return table  # a Styler costs ~10 ms per rerun: only when there is a row to colour
@@ -53,13 +79,19 @@ def show_totals(summaries: list) -> None:
     total = totals(summaries)
     cards = st.container(horizontal=True, gap="medium")
     params, size, macs, memory = (cards.container(width="content") for _ in range(4))
-    params.metric("Parameters", f"{total.params:,}",
-                  help=f"{total.trainable_params:,} trainable, {total.non_trainable_params:,} not trainable "
-                  "(BatchNormalization's moving mean and variance)")
+    params.metric(
+        "Parameters",
+        f"{total.params:,}",
+        help=f"{total.trainable_params:,} trainable, {total.non_trainable_params:,} not trainable "
+        "(BatchNormalization's moving mean and variance)",
+    )
     size.metric("Weights (float32)", format_bytes(total.param_bytes), help="4 bytes per parameter")
     macs.metric("MACs per image", short(total.macs), help=f"{total.macs:,} multiply-accumulates for one image")
-    memory.metric("Activations per image", format_bytes(total.activation_bytes),
-                  help="All layer outputs for one image in float32; training keeps them for every image of a batch.")
+    memory.metric(
+        "Activations per image",
+        format_bytes(total.activation_bytes),
+        help="All layer outputs for one image in float32; training keeps them for every image of a batch.",
+    )
 
 
 def show_formulas(summaries: list) -> None:

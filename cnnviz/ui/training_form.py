@@ -55,21 +55,31 @@ def _nearest(value: float, options: tuple) -> Any:
 def show_config(config: TrainConfig) -> dict[str, Any]:
     """Widget values that show ``config`` in the settings form."""
     return {
-        "tr_optimizer": config.optimizer, "tr_lr": _nearest(config.learning_rate, RATES),
-        "tr_batch": _nearest(config.batch_size, BATCHES), "tr_epochs": config.epochs,
-        "tr_val": config.validation_split, "tr_early": config.early_stopping_patience is not None,
+        "tr_optimizer": config.optimizer,
+        "tr_lr": _nearest(config.learning_rate, RATES),
+        "tr_batch": _nearest(config.batch_size, BATCHES),
+        "tr_epochs": config.epochs,
+        "tr_val": config.validation_split,
+        "tr_early": config.early_stopping_patience is not None,
         "tr_patience": config.early_stopping_patience or 2,
         "tr_subset": _nearest(config.max_train_samples, SUBSETS) if config.max_train_samples else "all",
-        "tr_augment": bool(config.augmentation), "tr_aug_spec": config.augmentation or (SHIFTS,),
-        "tr_cosine": config.cosine_decay, "tr_seed": config.seed, "tr_keep_best": config.keep_best,
+        "tr_augment": bool(config.augmentation),
+        "tr_aug_spec": config.augmentation or (SHIFTS,),
+        "tr_cosine": config.cosine_decay,
+        "tr_seed": config.seed,
+        "tr_keep_best": config.keep_best,
     }
 
 
 def _as_shown(config: TrainConfig) -> TrainConfig:
     """``config`` as the form shows it (rates, batches and subsets rounded to the sliders' options)."""
     shown = show_config(config)
-    return replace(config, learning_rate=shown["tr_lr"], batch_size=shown["tr_batch"],
-                   max_train_samples=None if shown["tr_subset"] == "all" else shown["tr_subset"])
+    return replace(
+        config,
+        learning_rate=shown["tr_lr"],
+        batch_size=shown["tr_batch"],
+        max_train_samples=None if shown["tr_subset"] == "all" else shown["tr_subset"],
+    )
 
 
 def _apply_recipe() -> None:
@@ -128,13 +138,18 @@ def setup_form() -> Setup:
         for note in notes:
             st.info(note, icon=":material/build:")
         with data_column:
-            st.caption(f"{setup.dataset.source}  \nThe network on {shape[0]}×{shape[1]}×{shape[2]} input: "
-                       f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image.")
+            st.caption(
+                f"{setup.dataset.source}  \nThe network on {shape[0]}×{shape[1]}×{shape[2]} input: "
+                f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image."
+            )
     st.subheader("2 · Training settings")
     setup.config = _settings()
     # The run's name says what was changed from the settings the form started with (a recipe's own).
-    setup.label = run_name(network if same else f"{network} on {dataset_title}", setup.config,
-                           _as_shown(recipe.config if recipe is not None and same else EXPERIMENT_BASE))
+    setup.label = run_name(
+        network if same else f"{network} on {dataset_title}",
+        setup.config,
+        _as_shown(recipe.config if recipe is not None and same else EXPERIMENT_BASE),
+    )
     if setup.error is None:
         _estimate(setup)
     return setup
@@ -156,8 +171,9 @@ def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
         st.caption("The stack you built on the layer-builder page.")
         return list(state.stack()), state.input_shape(), "your stack"
     if source == RECIPE:
-        name = st.selectbox("Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe",
-                            on_change=_apply_recipe)
+        name = st.selectbox(
+            "Recipe", list(RECIPES), format_func=lambda k: RECIPES[k].title, key="tr_recipe", on_change=_apply_recipe
+        )
         recipe = RECIPES[name]
         st.caption(recipe.description + (f"  \n*Measured:* {recipe.measured}" if recipe.measured else ""))
         return recipe.stack, recipe.input_shape, recipe.title
@@ -177,8 +193,12 @@ def _dataset_choice() -> tuple[str, str]:
         ss["tr_dataset"] = next(iter(titles))
     name = st.selectbox("Dataset", list(titles), key="tr_dataset", format_func=titles.__getitem__)
     if name == "neu":
-        st.selectbox("NEU image size (pixels)", NEU_SIZES, key="tr_neu_size",
-                     help="NEU images are 200×200; smaller trains much faster and still shows the defects.")
+        st.selectbox(
+            "NEU image size (pixels)",
+            NEU_SIZES,
+            key="tr_neu_size",
+            help="NEU images are 200×200; smaller trains much faster and still shows the defects.",
+        )
     return name, ("uploaded images" if name == UPLOADED else titles[name])
 
 
@@ -188,16 +208,20 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
     if channels != 1:
         raise InputError(
             f"This network takes colour images ({height}×{width}×{channels}) but the datasets are grayscale "
-            "(1 channel): set the input channels to 1 in the layer builder, or choose another network.")
+            "(1 channel): set the input channels to 1 in the layer builder, or choose another network."
+        )
     if name == MINE:
         if height != width:
-            raise InputError(f"Your classes are prepared as squares but the network expects {height}×{width} images: "
-                             "make the input height and width equal in the layer builder.")
+            raise InputError(
+                f"Your classes are prepared as squares but the network expects {height}×{width} images: "
+                "make the input height and width equal in the layer builder."
+            )
         try:
             return collected_dataset(height)  # plain arrays: the training worker needs no session
         except InputError as error:
-            raise InputError(f"My classes is not ready: {error} Collect examples on the Datasets page "
-                             "(choose “My classes”).") from None
+            raise InputError(
+                f"My classes is not ready: {error} Collect examples on the Datasets page (choose “My classes”)."
+            ) from None
     if name == UPLOADED:
         dataset = state.uploaded_dataset()
         assert dataset is not None  # offered by _dataset_choice only while one is loaded
@@ -205,21 +229,28 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
             raise InputError(
                 f"Your uploaded images are {dataset.image_shape[0]}×{dataset.image_shape[1]} but the network "
                 f"expects {height}×{width}: set the input size in the layer builder to match, or upload again at "
-                "that size on the Datasets page.")
+                "that size on the Datasets page."
+            )
         return dataset
     if name == "neu":
         size = st.session_state["tr_neu_size"]
         if size != height:
-            st.info(f"The network was drawn for {height}×{width} images; here it trains on {size}×{size} NEU "
-                    "images (the same layers, another input size).")
+            st.info(
+                f"The network was drawn for {height}×{width} images; here it trains on {size}×{size} NEU "
+                "images (the same layers, another input size)."
+            )
     elif height != width:
-        raise InputError(f"The network expects {height}×{width} images but the datasets' images are square: "
-                         "make the input height and width equal in the layer builder.")
+        raise InputError(
+            f"The network expects {height}×{width} images but the datasets' images are square: "
+            "make the input height and width equal in the layer builder."
+        )
     else:
         size = height
         if size != NATIVE_SIZE[name]:
-            st.info(f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: resized to "
-                    f"{size}×{size} to fit the network.")
+            st.info(
+                f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: resized to "
+                f"{size}×{size} to fit the network."
+            )
     return get_dataset(name, image_size=None if size == NATIVE_SIZE[name] else size)
 
 
@@ -228,43 +259,82 @@ def _settings() -> TrainConfig:
     with st.container(border=True):
         c1, c2, c3 = st.columns(3)
         with c1:
-            st.selectbox("Optimizer", OPTIMIZERS, format_func=OPTIMIZER_TITLES.__getitem__, key="tr_optimizer",
-                         on_change=_optimizer_changed,
-                         help="Adam and RMSprop adapt each weight's step; plain SGD needs a larger learning rate.")
-            st.select_slider("Learning rate", RATES, key="tr_lr", format_func=lambda r: f"{r:g}",
-                             help="The size of each weight update: too small learns slowly, too large jumps around.")
+            st.selectbox(
+                "Optimizer",
+                OPTIMIZERS,
+                format_func=OPTIMIZER_TITLES.__getitem__,
+                key="tr_optimizer",
+                on_change=_optimizer_changed,
+                help="Adam and RMSprop adapt each weight's step; plain SGD needs a larger learning rate.",
+            )
+            st.select_slider(
+                "Learning rate",
+                RATES,
+                key="tr_lr",
+                format_func=lambda r: f"{r:g}",
+                help="The size of each weight update: too small learns slowly, too large jumps around.",
+            )
             suggestion = _nearest(suggested_rate(ss["tr_optimizer"]), RATES)
             if ss["tr_lr"] != suggestion:
                 st.caption(f"Suggested for {OPTIMIZER_TITLES[ss['tr_optimizer']]}: **{suggestion:g}**.")
-            st.toggle("Shrink the learning rate along a cosine", key="tr_cosine",
-                      help="Large steps first, fine steps at the end: usually a better final accuracy.")
+            st.toggle(
+                "Shrink the learning rate along a cosine",
+                key="tr_cosine",
+                help="Large steps first, fine steps at the end: usually a better final accuracy.",
+            )
         with c2:
             st.select_slider("Batch size", BATCHES, key="tr_batch", help="Images per weight update.")
             st.slider("Epochs", 1, 60, key="tr_epochs", help="Passes over all training images.")
-            st.select_slider("Training images", SUBSETS, key="tr_subset",
-                             format_func=lambda n: "all" if n == "all" else f"{n:,}",
-                             help="A quick random subset (the same share of every class) for fast class demos.")
+            st.select_slider(
+                "Training images",
+                SUBSETS,
+                key="tr_subset",
+                format_func=lambda n: "all" if n == "all" else f"{n:,}",
+                help="A quick random subset (the same share of every class) for fast class demos.",
+            )
         with c3:
-            st.slider("Validation split", 0.0, 0.3, step=0.05, key="tr_val", format="%.2f",
-                      help="Share of the training images held back to check for over-fitting (never trained on).")
-            st.toggle("Early stopping", key="tr_early",
-                      help="Stop when the validation loss has not improved for a few epochs; keep the best weights.")
+            st.slider(
+                "Validation split",
+                0.0,
+                0.3,
+                step=0.05,
+                key="tr_val",
+                format="%.2f",
+                help="Share of the training images held back to check for over-fitting (never trained on).",
+            )
+            st.toggle(
+                "Early stopping",
+                key="tr_early",
+                help="Stop when the validation loss has not improved for a few epochs; keep the best weights.",
+            )
             st.number_input("Patience (epochs)", 1, 20, key="tr_patience", disabled=not ss["tr_early"])
-            st.toggle("Keep the best epoch (checkpoint)", key="tr_keep_best", disabled=ss["tr_val"] == 0,
-                      help="As ModelCheckpoint in the course notebooks: the model ends with the weights of the epoch "
-                           "with the lowest validation loss, not the last epoch's.")
-            st.toggle("Augment: random shifts while training", key="tr_augment",
-                      help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).")
+            st.toggle(
+                "Keep the best epoch (checkpoint)",
+                key="tr_keep_best",
+                disabled=ss["tr_val"] == 0,
+                help="As ModelCheckpoint in the course notebooks: the model ends with the weights of the epoch "
+                "with the lowest validation loss, not the last epoch's.",
+            )
+            st.toggle(
+                "Augment: random shifts while training",
+                key="tr_augment",
+                help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).",
+            )
             st.number_input("Seed", 0, 2**31 - 1, key="tr_seed", help="Same seed and settings: the same run again.")
     if ss["tr_early"] and ss["tr_val"] == 0:
         st.warning("Early stopping needs a validation split above 0; it is off for now.")
     return TrainConfig(
-        epochs=ss["tr_epochs"], batch_size=ss["tr_batch"], optimizer=ss["tr_optimizer"], learning_rate=ss["tr_lr"],
+        epochs=ss["tr_epochs"],
+        batch_size=ss["tr_batch"],
+        optimizer=ss["tr_optimizer"],
+        learning_rate=ss["tr_lr"],
         validation_split=round(ss["tr_val"], 2),
         early_stopping_patience=int(ss["tr_patience"]) if ss["tr_early"] and ss["tr_val"] > 0 else None,
         max_train_samples=None if ss["tr_subset"] == "all" else int(ss["tr_subset"]),
-        seed=int(ss["tr_seed"]), augmentation=ss["tr_aug_spec"] if ss["tr_augment"] else (),
-        cosine_decay=ss["tr_cosine"], keep_best=ss["tr_keep_best"] and ss["tr_val"] > 0,
+        seed=int(ss["tr_seed"]),
+        augmentation=ss["tr_aug_spec"] if ss["tr_augment"] else (),
+        cosine_decay=ss["tr_cosine"],
+        keep_best=ss["tr_keep_best"] and ss["tr_val"] > 0,
     )
 
 
@@ -277,8 +347,11 @@ def _estimate(setup: Setup) -> None:
     speed = st.session_state.get(SPEED_KEY) or TRAIN_MACS_PER_SECOND
     epoch = epoch_seconds(setup.macs, images - validation, validation_images=validation, macs_per_second=speed)
     extra = setup_seconds(setup.macs, len(setup.dataset.y_test), macs_per_second=speed)
-    basis = ("the speed your last run reached here" if SPEED_KEY in st.session_state
-             else "this app's speed measured on a 2-core CPU")
+    basis = (
+        "the speed your last run reached here"
+        if SPEED_KEY in st.session_state
+        else "this app's speed measured on a 2-core CPU"
+    )
     st.markdown(
         f":material/timer: **About {duration_text(epoch)} per epoch, "
         f"{duration_text(epoch * setup.config.epochs + extra)} in all** "

@@ -61,9 +61,14 @@ def training_service() -> TrainingService:
     cache = Path(os.environ.get("CNNVIZ_CACHE_DIR") or Path.home() / ".cache" / "cnnviz")
     store = RunStore(cache / "runs", max_bytes=int(float(os.environ.get(STORE_MB_ENV) or DEFAULT_MAX_MB) * 2**20))
     cluster = TrainingCluster.from_environment().start_in_background()
-    return TrainingService(cluster, store=store, budget=server_budget(), estimate=training_seconds,
-                           recycle_after=int(os.environ.get(RECYCLE_AFTER_ENV) or 50),
-                           recycle_mb=float(os.environ.get(RECYCLE_MB_ENV) or 1500))
+    return TrainingService(
+        cluster,
+        store=store,
+        budget=server_budget(),
+        estimate=training_seconds,
+        recycle_after=int(os.environ.get(RECYCLE_AFTER_ENV) or 50),
+        recycle_mb=float(os.environ.get(RECYCLE_MB_ENV) or 1500),
+    )
 
 
 def training_gate() -> TrainingGate:
@@ -115,8 +120,9 @@ def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
         collect_runs()
         if not old.done:
             old.cancel()
-    job = TrainingJob(plans, train_fn=service, owner_alive=_owner_alive(),
-                      orphan_grace_seconds=ORPHAN_GRACE_SECONDS).start()
+    job = TrainingJob(
+        plans, train_fn=service, owner_alive=_owner_alive(), orphan_grace_seconds=ORPHAN_GRACE_SECONDS
+    ).start()
     st.session_state[JOB_KEY] = job
     st.session_state[COLLECTED_KEY] = 0
     return job
@@ -166,8 +172,10 @@ def describe_wait(snapshot: JobSnapshot) -> str:
     if ahead <= 0:
         return f"Another training is running on this server; yours is next and starts as soon as it ends{wait}."
     waiting = f"{ahead} more {'is' if ahead == 1 else 'are'} waiting"
-    return (f"Other trainings are running on this server; {waiting} ahead of yours: you are number "
-            f"{ahead + 1} in line. Yours starts by itself{wait}.")
+    return (
+        f"Other trainings are running on this server; {waiting} ahead of yours: you are number "
+        f"{ahead + 1} in line. Yours starts by itself{wait}."
+    )
 
 
 def live_panel(job: TrainingJob) -> None:
@@ -188,21 +196,32 @@ def live_panel(job: TrainingJob) -> None:
             title += f": {snapshot.label}"
         st.subheader(title)
         if snapshot.watchers > 1:
-            st.caption(f":material/group: {snapshot.watchers} people asked for exactly this training on this server: "
-                       "you all watch the same one, which costs the server one training.")
+            st.caption(
+                f":material/group: {snapshot.watchers} people asked for exactly this training on this server: "
+                "you all watch the same one, which costs the server one training."
+            )
         left, right = st.columns([4, 1])
         with left:
             _progress(snapshot, stopping=job.stopping)
         with right:
-            st.button("Stop", icon=":material/stop_circle:", key="training_stop", on_click=stop_training,
-                      shortcut="Esc", disabled=job.stopping,
-                      help="Stops after the current batch; the model so far is still tested and kept.",
-                      width="stretch")
+            st.button(
+                "Stop",
+                icon=":material/stop_circle:",
+                key="training_stop",
+                on_click=stop_training,
+                shortcut="Esc",
+                disabled=job.stopping,
+                help="Stops after the current batch; the model so far is still tested and kept.",
+                width="stretch",
+            )
         if snapshot.trace or snapshot.history:
             show_figure(
-                plots.training_curves([{"name": "this run", "history": snapshot.history, "trace": snapshot.trace}],
-                                      epochs=snapshot.progress.get("epochs")),
-                key="training_live_curves", config={"displayModeBar": False},
+                plots.training_curves(
+                    [{"name": "this run", "history": snapshot.history, "trace": snapshot.trace}],
+                    epochs=snapshot.progress.get("epochs"),
+                ),
+                key="training_live_curves",
+                config={"displayModeBar": False},
             )
 
     panel()
@@ -233,7 +252,7 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
 
 
 def duration_text(seconds: float) -> str:
-    """"42 s" or "3 min 05 s"."""
+    """ "42 s" or "3 min 05 s"."""
     seconds = max(0, round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
@@ -261,31 +280,40 @@ def reuse_notice(run: TrainingRun) -> None:
     """Say plainly when a run was shared or reused, with a one-click "train my own copy"."""
     if not run.reused:
         return
-    how = ("was already trained on this server with exactly these settings and the same random start, so you "
-           "got its result at once" if run.reused == "stored" else
-           "was the same as one another person had started, so you watched that one")
+    how = (
+        "was already trained on this server with exactly these settings and the same random start, so you "
+        "got its result at once"
+        if run.reused == "stored"
+        else "was the same as one another person had started, so you watched that one"
+    )
     st.info(f"This run {how}: training again would give the same network.", icon=":material/recycling:")
-    if run.train_data is not None and st.button("Train my own copy with a new random start",
-                                                   icon=":material/casino:", key="tr_own_copy"):
+    if run.train_data is not None and st.button(
+        "Train my own copy with a new random start", icon=":material/casino:", key="tr_own_copy"
+    ):
         config = replace(run.config, seed=random.randrange(2**31 - 1))
         start_training([TrainingPlan(run.stack, run.train_data, config, label=_plan_label(run))])
         st.rerun()
 
 
 def continue_panel(run: TrainingRun) -> None:
-    """"Continue for N more epochs" for a finished or stopped run, from its weights and epoch count."""
+    """ "Continue for N more epochs" for a finished or stopped run, from its weights and epoch count."""
     if run.train_data is None or not run.history:
         return
     left, right = st.columns([1, 3], vertical_alignment="bottom")
     more = left.number_input("More epochs", 1, MORE_EPOCHS, 3, key="tr_more_epochs")
     total = run.epochs_done + int(more)
-    if right.button(f"Continue this run to {total} epochs", icon=":material/fast_forward:", key="tr_continue",
-                    help="Trains on from this run's weights (the optimizer starts afresh) on the same data."):
+    if right.button(
+        f"Continue this run to {total} epochs",
+        icon=":material/fast_forward:",
+        key="tr_continue",
+        help="Trains on from this run's weights (the optimizer starts afresh) on the same data.",
+    ):
         config = replace(run.config, epochs=total)
         try:
             server_budget().check(int(more), run.train_samples + run.val_samples)
-            start_training([TrainingPlan(run.stack, run.train_data, config,
-                                         label=f"{_plan_label(run)} · continued", start=run)])
+            start_training(
+                [TrainingPlan(run.stack, run.train_data, config, label=f"{_plan_label(run)} · continued", start=run)]
+            )
         except InputError as error:
             st.error(str(error))
         else:

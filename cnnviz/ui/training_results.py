@@ -30,8 +30,7 @@ from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
 
-VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy",
-         "mistakes": "Mistakes"}
+VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy", "mistakes": "Mistakes"}
 VIEW_KEY = "tr_view"
 OVERLAID_AT_FIRST = 6  # newest runs drawn on the comparison chart before the student picks
 GALLERY_COLUMNS = 6
@@ -58,27 +57,33 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
     run = at_epoch(runs[index], key=f"tr_epoch_{index}")  # the scores, matrix and mistakes after epoch k
     columns = st.columns(4)
     if run.test_accuracy is not None and run.test_labels is not None:
-        columns[0].metric("Test accuracy", f"{run.test_accuracy:.2%}", help=f"{len(run.test_labels):,} test images "
-                          "the network never saw while training")
+        columns[0].metric(
+            "Test accuracy",
+            f"{run.test_accuracy:.2%}",
+            help=f"{len(run.test_labels):,} test images the network never saw while training",
+        )
         columns[1].metric("Test loss", f"{run.test_loss:.4f}")
     best = f" (best {run.best_epoch})" if run.best_epoch and run.best_epoch != run.epochs_done else ""
     columns[2].metric("Epochs", f"{run.epochs_done}{best}", help="complete epochs; best = lowest validation loss")
     columns[3].metric("Training time", f"{run.seconds:.0f} s", help=f"{run.images_per_second:,.0f} images/s")
-    st.caption(f"{run.source}  \n{stack_text(run.stack)} · {run.parameters or 0:,} parameters · "
-               f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images")
+    st.caption(
+        f"{run.source}  \n{stack_text(run.stack)} · {run.parameters or 0:,} parameters · "
+        f"{run.config.describe()} · {run.train_samples:,} training / {run.val_samples:,} validation images"
+    )
     for note in run.notes:
         st.info(note, icon=":material/info:")
     if did_not_learn(run.test_accuracy, len(run.class_names)):
         chance = chance_level(len(run.class_names))
-        st.warning(f"**The network did not learn:** {run.test_accuracy:.1%} on the test set is close to guessing "
-                   f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}",
-                   icon=":material/warning:")
+        st.warning(
+            f"**The network did not learn:** {run.test_accuracy:.1%} on the test set is close to guessing "
+            f"({chance:.0%} with {len(run.class_names)} classes). {not_learning_advice(run.config)}",
+            icon=":material/warning:",
+        )
 
     view = st.segmented_control("Show", list(VIEWS), format_func=VIEWS.__getitem__, key=VIEW_KEY) or "curves"
     if view == "curves":
         if run.history:
-            show_figure(plots.training_curves([{"name": run.label, "history": run.history}]),
-                        key=f"tr_curves_{index}")
+            show_figure(plots.training_curves([{"name": run.label, "history": run.history}]), key=f"tr_curves_{index}")
         else:
             st.info("The run stopped before its first epoch ended, so there are no epoch curves.")
         return
@@ -91,27 +96,38 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
         _confusion(run, index, matrix)
     elif view == "classes":
         accuracy = per_class_accuracy(matrix)
-        show_figure(plots.per_class_accuracy_figure(accuracy, run.class_names,
-                                                    height=max(240, 36 * len(run.class_names))),
-                    key=f"tr_classes_{index}")
+        show_figure(
+            plots.per_class_accuracy_figure(accuracy, run.class_names, height=max(240, 36 * len(run.class_names))),
+            key=f"tr_classes_{index}",
+        )
         weakest = int(np.nanargmin(accuracy))
-        st.caption(f"The weakest class is **{run.class_names[weakest]}** ({accuracy[weakest]:.1%} right). "
-                   "Open the confusion matrix to see what it is mistaken for.")
+        st.caption(
+            f"The weakest class is **{run.class_names[weakest]}** ({accuracy[weakest]:.1%} right). "
+            "Open the confusion matrix to see what it is mistaken for."
+        )
     else:
         wrong = misclassified(run.test_probabilities, run.test_labels)
-        st.markdown(f"**{len(wrong):,} of {len(run.test_labels):,} test images are misclassified**, the most "
-                    "confident mistakes first: :red[predicted] vs :blue[true] class, with the network's confidence.")
+        st.markdown(
+            f"**{len(wrong):,} of {len(run.test_labels):,} test images are misclassified**, the most "
+            "confident mistakes first: :red[predicted] vs :blue[true] class, with the network's confidence."
+        )
         gallery(run, index, wrong, key=f"mistakes_{index}")
 
 
 def download(run: TrainingRun, index: int) -> None:
     """A download button for the run as a zip (model.keras + run.json + predictions), built on click."""
     name = re.sub(r"[^A-Za-z0-9]+", "-", run.label or f"run-{index + 1}").strip("-").lower()
-    st.download_button("Download the model (.zip)", icon=":material/download:",
-                       data=lambda: run_zip(run), file_name=f"cnn-explorer-{name}.zip",
-                       mime="application/zip", key=f"tr_download_{index}", on_click="ignore",
-                       help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
-                       "scores) and the test-set predictions.")
+    st.download_button(
+        "Download the model (.zip)",
+        icon=":material/download:",
+        data=lambda: run_zip(run),
+        file_name=f"cnn-explorer-{name}.zip",
+        mime="application/zip",
+        key=f"tr_download_{index}",
+        on_click="ignore",
+        help="model.keras (load it with keras.saving.load_model), run.json (settings, history, "
+        "scores) and the test-set predictions.",
+    )
     notebook_button(run.stack, run.input_shape, run.config, key=f"tr_notebook_{index}", dataset=run.dataset, label=name)
 
 
@@ -119,7 +135,9 @@ def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:
     names = [str(name) for name in run.class_names]
     event = show_figure(
         plots.confusion_matrix_figure(matrix, names, height=max(320, 40 * len(names) + 120)),
-        key=f"tr_confusion_{index}", on_select="rerun", selection_mode="points",
+        key=f"tr_confusion_{index}",
+        on_select="rerun",
+        selection_mode="points",
     )
     cells = [(int(t), int(p)) for t, p in zip(*np.nonzero(matrix), strict=True)]
     cells.sort(key=lambda cell: (cell[0] == cell[1], -matrix[cell]))  # mistakes first, most frequent first
@@ -135,9 +153,13 @@ def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:
         return
     assert run.test_probabilities is not None and run.test_labels is not None  # run_results checked both
     true, guess = st.selectbox(
-        "Click a cell above, or choose one here, to see its images", cells, key=choice_key,
-        format_func=lambda c: (f"{names[c[0]]} predicted as {names[c[1]]}" if c[0] != c[1]
-                               else f"{names[c[0]]} right") + f" · {matrix[c]:,} images",
+        "Click a cell above, or choose one here, to see its images",
+        cells,
+        key=choice_key,
+        format_func=lambda c: (
+            (f"{names[c[0]]} predicted as {names[c[1]]}" if c[0] != c[1] else f"{names[c[0]]} right")
+            + f" · {matrix[c]:,} images"
+        ),
     )
     examples = cell_examples(run.test_probabilities, run.test_labels, int(true), int(guess))
     gallery(run, index, examples, key=f"cell_{index}_{true}_{guess}")
@@ -164,24 +186,38 @@ def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: s
     page = 1
     if pages > 1:
         page = st.number_input(f"Page (of {pages}, {GALLERY_PAGE} images each)", 1, pages, key=f"{key}_page")
-    shown = examples[(page - 1) * GALLERY_PAGE: page * GALLERY_PAGE]
+    shown = examples[(page - 1) * GALLERY_PAGE : page * GALLERY_PAGE]
     names = run.class_names
     for start in range(0, len(shown), GALLERY_COLUMNS):
-        for column, example in zip(st.columns(GALLERY_COLUMNS), shown[start: start + GALLERY_COLUMNS], strict=False):
+        for column, example in zip(st.columns(GALLERY_COLUMNS), shown[start : start + GALLERY_COLUMNS], strict=False):
             with column:
                 image = run.test_images[example.index][:, :, 0]
-                st.image(enlarge(image, 112), width=112,
-                         alt=f"Test image {example.index}, predicted {names[example.predicted]}, "
-                             f"true class {names[example.true]}")
+                st.image(
+                    enlarge(image, 112),
+                    width=112,
+                    alt=f"Test image {example.index}, predicted {names[example.predicted]}, "
+                    f"true class {names[example.true]}",
+                )
                 colour = "blue" if example.correct else "red"
-                st.markdown(f":{colour}[**{names[example.predicted]}**] {example.confidence:.0%}  \n"
-                            f":blue[true: {names[example.true]}]")
-                if st.button("Inside", icon=":material/biotech:", key=f"{key}_look_{example.index}",
-                             help="Open this image on the 'Inside the network' page with this model"):
-                    state.send_to_inside({
-                        "image": np.array(run.test_images[example.index]), "label": example.true,
-                        "run_index": index, "predicted": example.predicted, "test_index": example.index,
-                    })
+                st.markdown(
+                    f":{colour}[**{names[example.predicted]}**] {example.confidence:.0%}  \n"
+                    f":blue[true: {names[example.true]}]"
+                )
+                if st.button(
+                    "Inside",
+                    icon=":material/biotech:",
+                    key=f"{key}_look_{example.index}",
+                    help="Open this image on the 'Inside the network' page with this model",
+                ):
+                    state.send_to_inside(
+                        {
+                            "image": np.array(run.test_images[example.index]),
+                            "label": example.true,
+                            "run_index": index,
+                            "predicted": example.predicted,
+                            "test_index": example.index,
+                        }
+                    )
                     st.switch_page(INSIDE_PAGE)
 
 
@@ -195,17 +231,27 @@ def comparison(runs: Sequence[TrainingRun]) -> None:
     st.session_state[f"{key}_seen"] = labels
     if any(label not in labels for label in st.session_state[key]):
         st.session_state[key] = [label for label in st.session_state[key] if label in labels]
-    chosen = st.multiselect("Runs to overlay", labels, key=key,
-                            help="Training solid, validation dashed, one colour per run.")
+    chosen = st.multiselect(
+        "Runs to overlay", labels, key=key, help="Training solid, validation dashed, one colour per run."
+    )
     picked = [run for run in runs if run.label in chosen and run.history]
     if picked:
-        show_figure(plots.training_curves([{"name": run.label, "history": run.history} for run in picked],
-                                          height=380), key="tr_compare_curves", width="stretch")
+        show_figure(
+            plots.training_curves([{"name": run.label, "history": run.history} for run in picked], height=380),
+            key="tr_compare_curves",
+            width="stretch",
+        )
     # As wide as its box; wider tables scroll sideways inside it, the run's name column stays in view.
-    st.dataframe(pd.DataFrame([_row(run) for run in runs]), hide_index=True, width="stretch",
-                 column_config={"test accuracy": st.column_config.NumberColumn(format="percent"),
-                                "best val accuracy": st.column_config.NumberColumn(format="percent"),
-                                "run": st.column_config.TextColumn(pinned=True)})
+    st.dataframe(
+        pd.DataFrame([_row(run) for run in runs]),
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "test accuracy": st.column_config.NumberColumn(format="percent"),
+            "best val accuracy": st.column_config.NumberColumn(format="percent"),
+            "run": st.column_config.TextColumn(pinned=True),
+        },
+    )
 
 
 def _row(run: TrainingRun) -> dict:

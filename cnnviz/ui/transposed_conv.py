@@ -43,10 +43,22 @@ def transposed_section(image: np.ndarray) -> None:
     """Controls, the size formula, the scatter step-through and the checkerboard explanation."""
     ss = st.session_state
     side_column, kernel_column, size_column, stride_column, pad_column, extra_column = st.columns(6)
-    side = int(side_column.number_input("Input side i", 2, 10, 4, key="tconv_side",
-                                        help="Your image, shrunk to i×i and scaled to [0, 1], so every cell shows."))
-    choice = kernel_column.selectbox("Kernel", KERNEL_CHOICES, key="tconv_kernel",
-                                     format_func=lambda name: "all ones (k×k)" if name == ONES else PRESETS[name].name)
+    side = int(
+        side_column.number_input(
+            "Input side i",
+            2,
+            10,
+            4,
+            key="tconv_side",
+            help="Your image, shrunk to i×i and scaled to [0, 1], so every cell shows.",
+        )
+    )
+    choice = kernel_column.selectbox(
+        "Kernel",
+        KERNEL_CHOICES,
+        key="tconv_kernel",
+        format_func=lambda name: "all ones (k×k)" if name == ONES else PRESETS[name].name,
+    )
     size = int(size_column.number_input("k (all ones)", 1, 6, 3, key="tconv_k", disabled=choice != ONES))
     kernel = _kernel(choice, size)
     k = kernel.shape[0]
@@ -54,10 +66,24 @@ def transposed_section(image: np.ndarray) -> None:
     # A smaller kernel or stride lowers the other inputs' bounds: keep their values inside.
     for key, high in (("tconv_padding", k - 1), ("tconv_output_padding", stride - 1)):
         ss[key] = min(ss.get(key, 0), high)
-    padding = int(pad_column.number_input("Padding p", 0, k - 1, key="tconv_padding",
-                                          help="Rows/columns cropped from each border of the full scatter."))
-    extra = int(extra_column.number_input("Output padding", 0, stride - 1, key="tconv_output_padding",
-                                          help="Extra rows/columns at the bottom/right; below the stride."))
+    padding = int(
+        pad_column.number_input(
+            "Padding p",
+            0,
+            k - 1,
+            key="tconv_padding",
+            help="Rows/columns cropped from each border of the full scatter.",
+        )
+    )
+    extra = int(
+        extra_column.number_input(
+            "Output padding",
+            0,
+            stride - 1,
+            key="tconv_output_padding",
+            help="Extra rows/columns at the bottom/right; below the stride.",
+        )
+    )
     x = small_input(image, side)
     try:
         out = ops.transpose_output_size(side, k, stride, padding, extra)
@@ -91,18 +117,31 @@ def transposed_section(image: np.ndarray) -> None:
     top, left = i * stride - padding, j * stride - padding
     box = (top, left, top + k - 1, left + k - 1)
     done = i * side + j + 1
-    st.success(f"Input cell ({i}, {j}) = {x[i, j]:.3g} scatters {x[i, j]:.3g} × kernel into output rows "
-               f"{top}…{top + k - 1} and columns {left}…{left + k - 1} (starting at {i}·{stride} − {padding} and "
-               f"{j}·{stride} − {padding}). After {done} of {side * side} cells the sum so far is shown; "
-               + ("it is now the whole transposed convolution." if done == side * side
-                  else "press Next cell ▶ to add more."))
+    st.success(
+        f"Input cell ({i}, {j}) = {x[i, j]:.3g} scatters {x[i, j]:.3g} × kernel into output rows "
+        f"{top}…{top + k - 1} and columns {left}…{left + k - 1} (starting at {i}·{stride} − {padding} and "
+        f"{j}·{stride} − {padding}). After {done} of {side * side} cells the sum so far is shown; "
+        + ("it is now the whole transposed convolution." if done == side * side else "press Next cell ▶ to add more.")
+    )
     input_column, contribution_column, partial_column = st.columns(3)
-    show_figure(outlined_map(x, (i, j, i, j), title="Input (your image, i×i)", height=300),
-                width="stretch", key="tconv_input", container=input_column)
-    show_figure(outlined_map(contribution, box, title=f"This cell's share: {x[i, j]:.3g} × kernel",
-                             height=300), width="stretch", key="tconv_contribution", container=contribution_column)
-    show_figure(outlined_map(partial, box, title=f"Sum of the first {done} shares", height=300),
-                width="stretch", key="tconv_partial", container=partial_column)
+    show_figure(
+        outlined_map(x, (i, j, i, j), title="Input (your image, i×i)", height=300),
+        width="stretch",
+        key="tconv_input",
+        container=input_column,
+    )
+    show_figure(
+        outlined_map(contribution, box, title=f"This cell's share: {x[i, j]:.3g} × kernel", height=300),
+        width="stretch",
+        key="tconv_contribution",
+        container=contribution_column,
+    )
+    show_figure(
+        outlined_map(partial, box, title=f"Sum of the first {done} shares", height=300),
+        width="stretch",
+        key="tconv_partial",
+        container=partial_column,
+    )
     kernel_slot, product_slot = st.columns(2)
     kernel_slot.html(plots.matrix_table(kernel, "Kernel"))
     product_slot.html(plots.matrix_table(x[i, j] * kernel, f"× {x[i, j]:.3g} = what cell ({i}, {j}) adds"))
@@ -112,13 +151,21 @@ def transposed_section(image: np.ndarray) -> None:
     even = k % stride == 0
     st.markdown(
         f"Count how many scattered kernels reach each output cell (an all-ones input and kernel). With k = {k} and "
-        f"s = {stride}, " + (
+        f"s = {stride}, "
+        + (
             f"{k} is divisible by {stride}: away from the border every cell gets the same {k // stride}² = "
-            f"{(k // stride) ** 2} overlaps, so the output is even." if even else
-            f"{k} is not divisible by {stride}: neighbouring cells get different numbers of overlaps "
-            f"({', '.join(str(int(v)) for v in np.unique(counts[stride:-stride or None, stride:-stride or None]))} "
+            f"{(k // stride) ** 2} overlaps, so the output is even."
+            if even
+            else f"{k} is not divisible by {stride}: neighbouring cells get different numbers of overlaps "
+            f"({', '.join(str(int(v)) for v in np.unique(counts[stride : -stride or None, stride : -stride or None]))} "
             f"inside the border), a regular pattern that shows as a **checkerboard** in generated images. "
-            "Remedies: a kernel size divisible by the stride, or UpSampling2D followed by a Conv2D.")
+            "Remedies: a kernel size divisible by the stride, or UpSampling2D followed by a Conv2D."
+        )
     )
-    show_figure(outlined_map(counts, None, title="Kernels overlapping at each cell (before cropping p)",
-                             value_format=".0f", height=320), width="stretch", key="tconv_overlaps")
+    show_figure(
+        outlined_map(
+            counts, None, title="Kernels overlapping at each cell (before cropping p)", value_format=".0f", height=320
+        ),
+        width="stretch",
+        key="tconv_overlaps",
+    )

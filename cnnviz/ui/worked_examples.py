@@ -28,21 +28,28 @@ FORMULAS = {
 def _grid_editor(values: np.ndarray, key: str) -> np.ndarray:
     """An editable grid of numbers (one column per matrix column); returns what the student typed."""
     frame = pd.DataFrame(values, columns=[str(c) for c in range(values.shape[1])])
-    edited = st.data_editor(frame, key=key, hide_index=True, width="content",
-                            column_config={c: st.column_config.NumberColumn(c, width="small") for c in frame})
+    edited = st.data_editor(
+        frame,
+        key=key,
+        hide_index=True,
+        width="content",
+        column_config={c: st.column_config.NumberColumn(c, width="small") for c in frame},
+    )
     return edited.to_numpy(dtype=float)
 
 
 def _products(values: np.ndarray, weights: np.ndarray) -> str:
     """'a·w + b·(−v) + …': each product written out, negative factors in brackets."""
-    return " + ".join(f"{p:g}·{k:g}" if k >= 0 else f"{p:g}·({k:g})"
-                      for p, k in zip(np.ravel(values), np.ravel(weights), strict=True))
+    return " + ".join(
+        f"{p:g}·{k:g}" if k >= 0 else f"{p:g}·({k:g})" for p, k in zip(np.ravel(values), np.ravel(weights), strict=True)
+    )
 
 
 def worked_examples_section() -> None:
     """Type your own input: a named example of the course, editable, with its output and formula."""
-    name = st.selectbox("Worked example", list(worked.EXAMPLES), key="worked_example",
-                        format_func=lambda k: worked.EXAMPLES[k].title)
+    name = st.selectbox(
+        "Worked example", list(worked.EXAMPLES), key="worked_example", format_func=lambda k: worked.EXAMPLES[k].title
+    )
     example = worked.EXAMPLES[name]
     version = st.session_state.setdefault("worked_version", 0)
     if st.button("↺ Reset to the example's numbers", key="worked_reset"):
@@ -77,8 +84,11 @@ def worked_examples_section() -> None:
     else:
         window = image[:2, :2].ravel()
         listed = ", ".join(f"{v:g}" for v in window)
-        st.latex(rf"\max({listed}) = {window.max():g}" if example.operation == "max pooling"
-                 else rf"\frac{{{' + '.join(f'{v:g}' for v in window)}}}{{{window.size}}} = {window.mean():g}")
+        st.latex(
+            rf"\max({listed}) = {window.max():g}"
+            if example.operation == "max pooling"
+            else rf"\frac{{{' + '.join(f'{v:g}' for v in window)}}}{{{window.size}}} = {window.mean():g}"
+        )
     st.caption(example.note)
 
 
@@ -91,8 +101,7 @@ def _predicted(n: int, k: int, stride: int, padding: int, size: int) -> bool:
         st.info("Type how many rows the output has, then press Check.")
         return False
     formula = f"⌊({n} + 2·{padding} − {k}) / {stride}⌋ + 1 = {size}"
-    (st.success if guess == size else st.warning)(
-        ("Right: " if guess == size else f"Not {guess}: ") + formula)
+    (st.success if guess == size else st.warning)(("Right: " if guess == size else f"Not {guess}: ") + formula)
     return True
 
 
@@ -102,21 +111,28 @@ def flip_1d_section() -> None:
     correlation, convolution = worked.convolution_and_correlation(signal, kernel)
     st.markdown(
         f"The course slides the kernel g = [{', '.join(f'{v:g}' for v in kernel)}] along a signal that starts "
-        f"x = [{', '.join(f'{v:g}' for v in signal)}]. Two operations are called convolution:")
+        f"x = [{', '.join(f'{v:g}' for v in signal)}]. Two operations are called convolution:"
+    )
     left, right = st.columns(2)
     with left:
         st.markdown("**Cross-correlation** (what Conv1D/Conv2D layers compute): the kernel as written.")
         st.latex(r"y[n] = \sum_{k} x[n + k]\; g[k]")
-        st.markdown(f"y[0] = {_products(signal[:4], kernel)} = **{correlation[0]:g}**; "
-                    f"y = [{', '.join(f'{v:g}' for v in correlation)}]")
+        st.markdown(
+            f"y[0] = {_products(signal[:4], kernel)} = **{correlation[0]:g}**; "
+            f"y = [{', '.join(f'{v:g}' for v in correlation)}]"
+        )
     with right:
         st.markdown("**Convolution** (signal processing): the kernel flipped first, g reversed.")
         st.latex(r"y[n] = \sum_{k} x[n + k]\; g[K - 1 - k]")
-        st.markdown(f"y[0] = {_products(signal[:4], kernel[::-1])} = **{convolution[0]:g}**; "
-                    f"y = [{', '.join(f'{v:g}' for v in convolution)}]")
-    st.caption("A network learns its kernels, so whether they are flipped makes no difference to what it can "
-               "learn; it matters only when you copy a kernel from a signal-processing text, or use "
-               "scipy.signal.convolve2d, which flips.")
+        st.markdown(
+            f"y[0] = {_products(signal[:4], kernel[::-1])} = **{convolution[0]:g}**; "
+            f"y = [{', '.join(f'{v:g}' for v in convolution)}]"
+        )
+    st.caption(
+        "A network learns its kernels, so whether they are flipped makes no difference to what it can "
+        "learn; it matters only when you copy a kernel from a signal-processing text, or use "
+        "scipy.signal.convolve2d, which flips."
+    )
 
 
 def activation_curve_section() -> None:
@@ -132,10 +148,15 @@ def activation_curve_section() -> None:
         st.markdown(f"**{name}**, applied to every value of the feature map:")
         st.latex(FORMULAS.get(name, "f(x)"))
         if name == "leaky_relu":
-            st.caption(f"Slope {ops.LEAKY_RELU_SLOPE:g} below 0, as the function keras.activations.leaky_relu; "
-                       "the LeakyReLU layer's default is 0.3.")
-    show_figure(curves(x, lines, x_title="input x", y_title="output f(x)", height=260),
-                key="worked_activation_curve", container=plot_column)
+            st.caption(
+                f"Slope {ops.LEAKY_RELU_SLOPE:g} below 0, as the function keras.activations.leaky_relu; "
+                "the LeakyReLU layer's default is 0.3."
+            )
+    show_figure(
+        curves(x, lines, x_title="input x", y_title="output f(x)", height=260),
+        key="worked_activation_curve",
+        container=plot_column,
+    )
 
 
 @st.cache_data(show_spinner=False, max_entries=8)
@@ -146,14 +167,21 @@ def _dropped(rate: float, seed: int) -> np.ndarray:
 def dropout_section() -> None:
     """Which units Dropout zeroes on one batch (4 images × 12 units), and how it scales the rest."""
     st.subheader("Dropout: switching units off while training")
-    st.markdown("Dropout(p) sets a random share p of a layer's values to 0 on each training batch, so the network "
-                "cannot lean on any single unit; the course's Fashion-MNIST model uses Dropout(0.3) twice.")
+    st.markdown(
+        "Dropout(p) sets a random share p of a layer's values to 0 on each training batch, so the network "
+        "cannot lean on any single unit; the course's Fashion-MNIST model uses Dropout(0.3) twice."
+    )
     rate_column, batch_column = st.columns(2)
     rate = rate_column.select_slider("Dropout rate p", (0.1, 0.3, 0.5, 0.7), value=0.3, key="worked_dropout")
     batch = int(batch_column.number_input("Training batch number", 0, 99, 0, key="worked_dropout_batch"))
     out = _dropped(rate, batch)
-    st.html(matrix_table(out, f"Dropout({rate:g}) on 4 images × 12 units, all equal to 1 (batch {batch})",
-                         value_format=".3g"))
-    st.markdown(f"{int((out == 0).sum())} of {out.size} units are 0 on this batch; the others become "
-                f"1 / (1 − {rate:g}) = **{1 / (1 - rate):.3g}**, so the layer's average output stays the same. "
-                "Another batch zeroes other units; at test time Dropout does nothing.")
+    st.html(
+        matrix_table(
+            out, f"Dropout({rate:g}) on 4 images × 12 units, all equal to 1 (batch {batch})", value_format=".3g"
+        )
+    )
+    st.markdown(
+        f"{int((out == 0).sum())} of {out.size} units are 0 on this batch; the others become "
+        f"1 / (1 − {rate:g}) = **{1 / (1 - rate):.3g}**, so the layer's average output stays the same. "
+        "Another batch zeroes other units; at test time Dropout does nothing."
+    )

@@ -105,8 +105,14 @@ def test_the_convolution_step_through_works_from_the_keyboard(page, app_url):
     page.locator("h1").first.click()  # focus on the page, not in a field
     page.keyboard.press("ArrowRight")
     wait_idle(page)
-    expect(page.get_by_text(re.compile(rf"The window of output \({row}, {column + 1}\)|"
-                                       rf"The window of output \({row + 1}, 0\)"))).to_be_visible(timeout=30_000)
+    expect(
+        page.get_by_text(
+            re.compile(
+                rf"The window of output \({row}, {column + 1}\)|"
+                rf"The window of output \({row + 1}, 0\)"
+            )
+        )
+    ).to_be_visible(timeout=30_000)
     page.keyboard.press("ArrowLeft")
     wait_idle(page)
     back = page.get_by_text(f"The window of output ({row}, {column}) on the padded input")

@@ -12,8 +12,9 @@ PER_CLASS = 6
 
 
 def circle(cx: float, cy: float, radius: float) -> list[tuple[float, float]]:
-    return [(cx + radius * math.cos(2 * math.pi * k / 28), cy + radius * math.sin(2 * math.pi * k / 28))
-            for k in range(29)]
+    return [
+        (cx + radius * math.cos(2 * math.pi * k / 28), cy + radius * math.sin(2 * math.pi * k / 28)) for k in range(29)
+    ]
 
 
 def in_view(page) -> None:

@@ -89,6 +89,10 @@ def test_the_inside_page_follows_the_chosen_epoch(request):
     app = box.set_value(next(o for o in box.options if o.startswith("tiny"))).run()
     slider = app.slider(key="inside_epoch_0")
     assert (slider.min, slider.max, slider.value) == (0, 2, 2)
+    app = app.button(key="inside_epoch_0_back").click().run()  # ◀ (the ← key): one epoch back
+    assert app.slider(key="inside_epoch_0").value == 1
+    app = app.button(key="inside_epoch_0_next").click().run().button(key="inside_epoch_0_next").click().run()
+    assert app.slider(key="inside_epoch_0").value == 2  # ▶ (the → key) stops at the last epoch
     x = to_model_input(load_sample(DEFAULT_SAMPLE), (28, 28, 1), center=True)
     shown = set()
     for epoch in (0, 1, 2):

@@ -26,7 +26,10 @@ def epoch_picker(run: TrainingRun, key: str) -> int | None:
     final = run.final_epoch if run.final_epoch is not None else last
     if st.session_state.get(key) is None or st.session_state[key] > last:
         st.session_state[key] = final
-    slider, play = st.columns([3, 1], vertical_alignment="bottom")
+    slider, back, forward, play = st.columns([6, 2, 2, 2], vertical_alignment="bottom")
+    # Keyboard for a teacher at the projector: ← and → step one epoch (the shortcut shows on the button).
+    back.button("◀ Epoch", key=f"{key}_back", on_click=_step, args=(key, -1, last), shortcut="Left", width="stretch")
+    forward.button("Epoch ▶", key=f"{key}_next", on_click=_step, args=(key, 1, last), shortcut="Right", width="stretch")
     epoch = slider.slider(
         "Epoch",
         0,
@@ -46,6 +49,11 @@ def epoch_picker(run: TrainingRun, key: str) -> int | None:
     if playing:
         _tick(key, last)
     return epoch
+
+
+def _step(key: str, delta: int, last: int) -> None:
+    """Callback of the ◀/▶ buttons (and the ←/→ keys): one epoch back or on, within 0..last."""
+    st.session_state[key] = min(max(int(st.session_state[key]) + delta, 0), last)
 
 
 @st.fragment(run_every=PLAY_SECONDS)

@@ -23,6 +23,7 @@ from cnnviz.architecture import (
     totals,
 )
 from cnnviz.errors import InputError
+from cnnviz.text import shape_text
 from cnnviz.training import TrainConfig
 from cnnviz.ui import state
 from cnnviz.ui.layer_editor import (
@@ -41,7 +42,7 @@ from cnnviz.ui.layer_editor import (
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
-from cnnviz.ui.stack_summary import shape_text, show_formulas, show_totals, summary_table
+from cnnviz.ui.stack_summary import show_formulas, show_totals, summary_table
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 ss = st.session_state

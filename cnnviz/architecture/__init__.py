@@ -28,12 +28,12 @@ from cnnviz.architecture.summary import (
     advice,
     check_classifier,
     dense_on_pixels,
-    format_bytes,
     largest_layer,
     param_bytes,
     summarize,
     totals,
 )
+from cnnviz.text import format_bytes
 
 __all__ = [
     "ACTIVATIONS",

@@ -32,6 +32,7 @@ from cnnviz.architecture.layers import (
     where,
 )
 from cnnviz.ops import output_size
+from cnnviz.text import n
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -96,11 +97,6 @@ class _Step:
     branch: tuple[LayerSummary, ...] = ()  # a Residual block's inner layers
 
 
-def n(value: int) -> str:
-    """An int with thousands separators: 18496 → "18,496"."""
-    return f"{value:,}"
-
-
 def _product(values: Sequence[int]) -> str:
     return "·".join(n(v) for v in values)
 
@@ -112,16 +108,6 @@ def _shape_text(shape: Shape) -> str:
 def param_bytes(params: int) -> int:
     """The weights' size in bytes when stored as float32."""
     return params * BYTES_PER_VALUE
-
-
-def format_bytes(size: int) -> str:
-    """A byte count for people: 147456 → "144 KiB" (binary units, 3 significant digits)."""
-    value = float(size)
-    for unit in ("bytes", "KiB", "MiB", "GiB"):
-        if value < 1024 or unit == "GiB":
-            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.3g} {unit}"
-        value /= 1024
-    raise AssertionError("unreachable")
 
 
 def _window_axis(size: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, str]:

@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 from cnnviz.architecture.layer_facts import layer_colour, short_name
 from cnnviz.plots.annotations import note
 from cnnviz.plots.colours import BAR_COLOURS
+from cnnviz.text import shape_text
 
 INPUT_COLOUR = "#56B4E9"  # the input's box; each layer's colour is in its LAYER_FACTS
 SKIP_COLOUR = "#D55E00"  # the shortcut of a residual block
@@ -53,7 +54,7 @@ def stack_diagram(
     traces, notes = [], []
     for x, (kind, name, shape, extra) in enumerate(stages):
         width, box_height = _box_size(shape, tallest, widest, longest)
-        shape_text = "×".join(str(v) for v in shape)
+        shape_label = shape_text(shape)
         label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
         colour = INPUT_COLOUR if kind == "Input" else layer_colour(kind)
         traces.append(
@@ -64,14 +65,14 @@ def stack_diagram(
                 fillcolor=colour,
                 opacity=0.85,
                 line={"color": "#333333", "width": 1},
-                text=f"<b>{name}</b> ({kind})<br>output {shape_text}{extra}",
+                text=f"<b>{name}</b> ({kind})<br>output {shape_label}{extra}",
                 name=name,
             )
         )
         notes.append(
             note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30, yanchor="bottom")
         )
-        notes.append(note(x, -0.56, shape_text, size=10, textangle=-60 if crowded else 0, yanchor="top"))
+        notes.append(note(x, -0.56, shape_label, size=10, textangle=-60 if crowded else 0, yanchor="top"))
         if kind == "Residual":
             skip = summaries[x - 1].formulas["output_shape"].split("; the block ")[-1]
             # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.

@@ -5,21 +5,9 @@ import math
 import pandas as pd
 import streamlit as st
 
-from cnnviz.architecture import BYTES_PER_VALUE, StackError, format_bytes, totals
+from cnnviz.architecture import BYTES_PER_VALUE, StackError, totals
+from cnnviz.text import format_bytes, shape_text, short
 from cnnviz.ui.layer_editor import type_of
-
-
-def short(count: int) -> str:
-    """18,496 / 2.63 M / 1.2 G: big counts that fit in a metric."""
-    for limit, unit in ((1e9, "G"), (1e6, "M")):
-        if count >= limit:
-            return f"{count / limit:.3g} {unit}"
-    return f"{count:,}"
-
-
-def shape_text(shape: tuple[int, ...]) -> str:
-    """28×28×1."""
-    return "×".join(map(str, shape))
 
 
 def summary_table(shape: tuple, summaries: list, error: StackError | None, stack: list):

@@ -17,13 +17,13 @@ from cnnviz import architecture
 from cnnviz.datasets import NATIVE_SIZE, NEU_SIZES, TITLES, Dataset
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
+from cnnviz.text import duration_text
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui import state
 from cnnviz.ui.my_classes import collected_dataset
 from cnnviz.ui.resources import get_dataset
-from cnnviz.ui.training_job import duration_text
 
 BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
 UPLOADED = "uploaded"

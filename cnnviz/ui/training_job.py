@@ -30,6 +30,7 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.errors import InputError
+from cnnviz.text import duration_text
 from cnnviz.training import JobSnapshot, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
 from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster
@@ -249,12 +250,6 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
     if stopping:
         text = "Stopping after this batch… " + text
     st.progress(min(done, 1.0), text=text)
-
-
-def duration_text(seconds: float) -> str:
-    """ "42 s" or "3 min 05 s"."""
-    seconds = max(0, round(seconds))
-    return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
 
 
 def budget_panel(epochs: int, images: int) -> str | None:

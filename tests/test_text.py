@@ -1,0 +1,21 @@
+"""The shared number, shape and duration texts every page shows."""
+
+from cnnviz.text import duration_text, format_bytes, n, shape_text, short
+
+
+def test_counts_keep_their_digits_or_their_scale():
+    assert n(18496) == "18,496"
+    assert [short(v) for v in (18_496, 2_630_000, 1_200_000_000)] == ["18,496", "2.63 M", "1.2 G"]
+
+
+def test_shapes_read_as_a_product():
+    assert shape_text((28, 28, 1)) == "28×28×1"
+    assert shape_text((10,)) == "10"
+
+
+def test_durations_switch_to_minutes_at_one_minute():
+    assert [duration_text(s) for s in (-3, 0.4, 42, 59.6, 185)] == ["0 s", "0 s", "42 s", "1 min 00 s", "3 min 05 s"]
+
+
+def test_byte_sizes_use_binary_units():
+    assert format_bytes(147_456) == "144 KiB"

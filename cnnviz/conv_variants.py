@@ -17,16 +17,14 @@ from dataclasses import dataclass
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.ops import Padding, Pair, _as_float, _axis_padding, _check_kernel, _pair, conv2d, pad_amounts
+from cnnviz.ops import Padding, Pair, _as_image, _axis_padding, _check_kernel, _pair, conv2d, pad_amounts
 
 INTERPOLATIONS = ("nearest", "bilinear")
 
 
 def _image(x: np.ndarray) -> np.ndarray:
     """``x`` as a float ``(H, W, C)`` array (a 2-D image gets one channel)."""
-    x = _as_float(x)
-    if x.ndim not in (2, 3):
-        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
+    x = _as_image(x)
     return x.reshape(*x.shape[:2], -1)
 
 
@@ -226,9 +224,7 @@ def upsample2d(x: np.ndarray, size: int | Pair = 2, interpolation: str = "neares
     ``"nearest"`` repeats every cell ``size`` times; ``"bilinear"`` samples at half-pixel centres
     (``src = (o + ½)/s − ½``, clamped to the edges), as ``tf.image.resize`` does.
     """
-    x = _as_float(x)
-    if x.ndim not in (2, 3):
-        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
+    x = _as_image(x)
     if interpolation not in INTERPOLATIONS:
         raise InputError(f"Interpolation must be one of {', '.join(INTERPOLATIONS)}, not {interpolation!r}")
     sh, sw = _pair(size, "Upsampling size")

@@ -173,6 +173,14 @@ def _as_float(x: np.ndarray) -> np.ndarray:
     return x if x.dtype == np.float64 else x.astype(np.float32, copy=False)
 
 
+def _as_image(x: np.ndarray) -> np.ndarray:
+    """``x`` as a float ``(H, W)`` or ``(H, W, C)`` array (see :func:`_as_float`), or a clear error."""
+    x = _as_float(x)
+    if x.ndim not in (2, 3):
+        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
+    return x
+
+
 def _check_kernel(kernel: np.ndarray, ndims: tuple[int, ...]) -> np.ndarray:
     if kernel.ndim not in ndims or kernel.size == 0:
         raise InputError(f"The kernel must have shape {' or '.join(_SHAPES[n] for n in ndims)}, not {kernel.shape}")
@@ -204,9 +212,7 @@ def conv2d(
     ``groups=g`` (Keras' ``Conv2D(groups=g)``) splits the channels into ``g`` groups: the kernel is
     ``(kh, kw, C/g, F)`` and filters ``f·F/g … (f+1)·F/g − 1`` see only the channels of group ``f``.
     """
-    x = _as_float(x)
-    if x.ndim not in (2, 3):
-        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
+    x = _as_image(x)
     k = _check_kernel(np.asarray(kernel, dtype=x.dtype), (2, 4))
     if flip:
         k = k[::-1, ::-1]
@@ -363,9 +369,7 @@ def pool2d(
     """
     if kind not in POOL_KINDS:
         raise InputError(f"Pooling must be one of {', '.join(POOL_KINDS)}, not {kind!r}")
-    x = _as_float(x)
-    if x.ndim not in (2, 3):
-        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
+    x = _as_image(x)
     ph, pw = _pair(size, "Pool size")
     geo = geometry(x.shape, (ph, pw), (ph, pw) if stride is None else stride, padding, 1)
     (oh, ow), (sh, sw) = geo.out, geo.stride

@@ -6,8 +6,7 @@ from __future__ import annotations
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.plots.annotations import panel_title
-from cnnviz.plots.colours import HIGHLIGHT_COLOUR
+from cnnviz.plots.annotations import frame_cells, panel_title
 from cnnviz.plots.heatmaps import heatmap
 
 PADDING_FILL = "rgba(230, 159, 0, 0.45)"  # Okabe-Ito orange: padding zeros
@@ -198,12 +197,5 @@ def outlined_map(
         rows, cols = values.shape
         top, left, bottom, right = max(top, 0), max(left, 0), min(bottom, rows - 1), min(right, cols - 1)
         if top <= bottom and left <= right:
-            figure.add_shape(
-                type="rect",
-                x0=left - 0.5,
-                x1=right + 0.5,
-                y0=top - 0.5,
-                y1=bottom + 0.5,
-                line={"color": HIGHLIGHT_COLOUR, "width": 4},
-            )
+            frame_cells(figure, (top, left, bottom, right), width=4)
     return figure

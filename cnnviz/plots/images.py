@@ -9,6 +9,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.images import encode_png
+from cnnviz.plots.annotations import frame_cells
 from cnnviz.plots.colours import HIGHLIGHT_COLOUR, SIGNED_COLORSCALE, value_scale
 
 #: Grad-CAM overlay: transparent at 0, through yellow and orange to opaque dark red at 1 (YlOrRd).
@@ -206,15 +207,7 @@ def image_overlay(
         )
         figure.update_layout(clickmode="event+select", dragmode=False)
     if box is not None:
-        top, left, bottom, right = box
-        figure.add_shape(
-            type="rect",
-            x0=left - 0.5,
-            x1=right + 0.5,
-            y0=top - 0.5,
-            y1=bottom + 0.5,
-            line={"color": HIGHLIGHT_COLOUR, "width": 3},
-        )
+        frame_cells(figure, box, width=3)
     figure.update_yaxes(
         autorange="reversed",
         scaleanchor="x",

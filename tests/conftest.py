@@ -11,7 +11,9 @@ ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_DATA_DIR = ROOT.parent / "shared" / "datasets"
 
 #: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it).
-DATA_DIR = Path(os.environ.setdefault("CNNVIZ_DATA_DIR", str(DEFAULT_DATA_DIR)))
+# Absolute, so processes started elsewhere (a notebook kernel, a worker) find it too.
+DATA_DIR = Path(os.environ.get("CNNVIZ_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+os.environ["CNNVIZ_DATA_DIR"] = str(DATA_DIR)
 NO_DATA = (
     f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
     "does not exist (see README, 'Offline use')"

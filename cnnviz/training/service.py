@@ -282,7 +282,8 @@ class TrainingService:
         # A fresh key each time: re-sending under a key the scheduler is still releasing (a finished
         # service's copy, or one evicted here) raced inside the scheduler and took the worker down.
         key = f"cnnviz-data-{fingerprint[:16]}-{uuid.uuid4().hex[:8]}"
-        future = client.scatter({key: dataset}, hash=False)[key]
+        # On every worker: data locality would otherwise pull every training onto the one that holds it.
+        future = client.scatter({key: dataset}, hash=False, broadcast=True)[key]
         with self._lock:
             self._datasets[fingerprint] = future
             while len(self._datasets) > KEPT_DATASETS:

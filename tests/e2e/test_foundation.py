@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto
+from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto, wait_idle
 
 
 def test_home_page_shows_every_step(page, app_url):
@@ -39,7 +39,10 @@ def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
 
 def test_heat_map_titles_do_not_cover_the_column_axis_label(page, app_url):
     goto(page, app_url, "pixels")
-    chart = page.locator('[data-testid="stPlotlyChart"]').first
+    wait_idle(page)
+    chart = page.locator('[data-testid="stPlotlyChart"]').filter(
+        has=page.locator("text.gtitle", has_text="Whole image")
+    )
     title, axis_label = chart.locator("text.gtitle"), chart.locator("text.xtitle")
     expect(title).to_be_visible()
     top, bottom = title.bounding_box(), axis_label.bounding_box()

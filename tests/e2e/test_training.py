@@ -77,7 +77,7 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
         page.get_by_role("button", name="Download the model (.zip)").click()
     path = download.value.path()
     with zipfile.ZipFile(path) as archive:
-        assert sorted(archive.namelist()) == ["model.keras", "run.json", "test_predictions.npz"]
+        assert sorted(archive.namelist()) == ["epoch_weights.npz", "model.keras", "run.json", "test_predictions.npz"]
         assert json.loads(archive.read("run.json"))["config"]["max_train_samples"] == 3000
     # "Inside" hands that test image and this model to the inside page.
     page.get_by_role("button", name="Inside", exact=True).first.click()

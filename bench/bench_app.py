@@ -421,21 +421,14 @@ def _measure_trainings(page, server: Server, trainings: int, timeout_s: float, b
     if trainings > 1:
         results += [
             Measure(
-                f"server peak RSS after {trainings} trainings in a row",
-                after[-1][1],
+                f"{what} after {trainings} trainings in a row",
+                after[-1][i],
                 "MB",
                 "no growth beyond noise",
                 "after one training",
-                after[0][1],
-            ),
-            Measure(
-                f"server RSS after {trainings} trainings in a row",
-                after[-1][0],
-                "MB",
-                "no growth beyond noise",
-                "after one training",
-                after[0][0],
-            ),
+                after[0][i],
+            )
+            for what, i in (("server peak RSS", 1), ("server RSS", 0))
         ]
     return results
 

@@ -67,6 +67,31 @@ MY_CLASSES_AUGMENTATION = (
     SHIFTS,
 )
 
+#: Few digits: each shown slightly rotated, zoomed and shifted every epoch.
+DIGIT_AUGMENTATION = (
+    {"type": "RandomRotation", "factor": 0.03, "fill_mode": "constant"},
+    {"type": "RandomZoom", "height_factor": 0.1, "fill_mode": "constant"},
+    SHIFTS,
+)
+#: Steel textures look the same flipped or shifted (reflected at the border, not padded with black).
+TEXTURE_AUGMENTATION = (
+    {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
+    {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "reflect"},
+)
+
+
+def _long_schedule(epochs: int, batch_size: int, learning_rate: float, augmentation: tuple) -> TrainConfig:
+    """The long recipes' schedule: 10 % of the images held out, a cosine-decaying learning rate, augmentation."""
+    return TrainConfig(
+        epochs=epochs,
+        batch_size=batch_size,
+        learning_rate=learning_rate,
+        validation_split=0.1,
+        cosine_decay=True,
+        augmentation=augmentation,
+    )
+
+
 RECIPES: dict[str, Recipe] = {
     "quick_mnist": Recipe(
         title="Quick demo: digits in about 20 seconds",
@@ -117,7 +142,7 @@ RECIPES: dict[str, Recipe] = {
         description="Three small convolution blocks with batch normalisation (16, 32, 64 filters: few "
         "multiply-adds, so an epoch of all 60,000 clothes takes 12 to 20 s on 2 cores), dropout before the "
         "output against over-fitting and a learning rate that shrinks along a cosine; 8 epochs.",
-        measured="91.8 % test accuracy after 133 s of training (8 epochs, seed 0; 2-core CPU at load 0.8–2, "
+        measured="91.8 % test accuracy after 133 s of training (8 epochs, random start 0; 2-core CPU at load 0.8–2, "
         "2026-11-21).",
     ),
     "mnist_5k_augmented": Recipe(
@@ -136,21 +161,10 @@ RECIPES: dict[str, Recipe] = {
             {"type": "Dropout", "rate": 0.4},
             {"type": "Dense", "units": 10, "activation": "softmax"},
         ],
-        config=TrainConfig(
-            epochs=30,
-            batch_size=64,
-            learning_rate=2e-3,
-            validation_split=0.1,
-            cosine_decay=True,
-            augmentation=(
-                {"type": "RandomRotation", "factor": 0.03, "fill_mode": "constant"},
-                {"type": "RandomZoom", "height_factor": 0.1, "fill_mode": "constant"},
-                SHIFTS,
-            ),
-        ),
+        config=_long_schedule(epochs=30, batch_size=64, learning_rate=2e-3, augmentation=DIGIT_AUGMENTATION),
         description="With few examples, show the network each digit slightly rotated, zoomed and shifted "
         "every epoch (augmentation): it learns shapes, not pixel positions.",
-        measured="99.0 % test accuracy on the 10,000 test digits after 146 s (30 epochs, seed 0; 2-core CPU at "
+        measured="99.0 % test accuracy on the 10,000 test digits after 146 s (30 epochs, random start 0; 2-core CPU at "
         "load 2, 2026-11-21). On all 60,000 training digits it should reach about 99.6 %: a power law fitted to "
         "runs on 900, 1,800, 2,700 and 4,500 digits (97.5, 98.5, 98.8, 99.0 %) extrapolates to 99.6–99.8 %.",
     ),
@@ -171,20 +185,10 @@ RECIPES: dict[str, Recipe] = {
             {"type": "Dropout", "rate": 0.3},
             {"type": "Dense", "units": 6, "activation": "softmax"},
         ],
-        config=TrainConfig(
-            epochs=60,
-            batch_size=32,
-            learning_rate=3e-3,
-            validation_split=0.1,
-            cosine_decay=True,
-            augmentation=(
-                {"type": "RandomFlip", "mode": "horizontal_and_vertical"},
-                {"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1, "fill_mode": "reflect"},
-            ),
-        ),
+        config=_long_schedule(epochs=60, batch_size=32, learning_rate=3e-3, augmentation=TEXTURE_AUGMENTATION),
         description="Steel textures look the same flipped or shifted, so flips and shifts multiply the "
         "1,400 training images; four conv/BN blocks and global average pooling keep it small.",
-        measured="99.4 % on the stratified test split (354 images) after 128 s (60 epochs, seed 0; 2-core CPU "
+        measured="99.4 % on the stratified test split (354 images) after 128 s (60 epochs, random start 0; 2-core CPU "
         "at load 2, 2026-11-21).",
     ),
 }
@@ -230,7 +234,7 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "digits (the notebook used them as its validation data too).",
         "99.01 % test accuracy (test loss 0.0305) after 5 epochs on all 60,000 training digits.",
         measured="97.0 % test accuracy (loss 0.099) on the 5,000-digit offline subset after 11 s of training "
-        "(5 epochs, seed 0; 2-core CPU at load 3, 2026-11-30). With 12× fewer digits than the notebook.",
+        "(5 epochs, random start 0; 2-core CPU at load 3, 2026-11-30). With 12× fewer digits than the notebook.",
     ),
     "notebook_mnist_same": _notebook(
         MNIST_SAME,
@@ -240,8 +244,8 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "The course's second MNIST network ('same' padding), Adam, batch 50, 3 epochs; then, as in the "
         "notebook, the prediction for test image 1495 with its ten probabilities.",
         "no accuracy printed; the notebook shows test image 1495 and its probability stem plot.",
-        measured="96.5 % test accuracy on the 5,000-digit offline subset after 7 s (3 epochs, seed 0; 2-core CPU at "
-        "load 3, 2026-11-30).",
+        measured="96.5 % test accuracy on the 5,000-digit offline subset after 7 s (3 epochs, random start 0; "
+        "2-core CPU at load 3, 2026-11-30).",
     ),
     "notebook_fashion": _notebook(
         FASHION_MNIST,
@@ -261,7 +265,7 @@ NOTEBOOK_RECIPES: dict[str, Recipe] = {
         "best validation accuracy 90.54 % (epoch 7); it kept epoch 4 (lowest validation loss 0.286, "
         "validation accuracy 90.40 %).",
         measured="best validation accuracy 89.60 % (epoch 4), 89.2 % on the 10,000 test images, after 364 s "
-        "(10 epochs, seed 0; 2-core CPU at load 3–12, 2026-11-30).",
+        "(10 epochs, random start 0; 2-core CPU at load 3–12, 2026-11-30).",
     ),
     "notebook_neu": _notebook(
         NEU,

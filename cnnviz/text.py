@@ -1,7 +1,11 @@
-"""Numbers, sizes, shapes and durations as the app writes them for people (one place, so every page agrees).
+"""Numbers, sizes, shapes, durations and layer labels as the app writes them for people.
 
-Plain functions, no Streamlit and no TensorFlow: the library, the pages and the tests share them.
+One place, so every page agrees. Plain functions, no Streamlit and no TensorFlow: the library, the
+pages and the tests share them.
 """
+
+from collections.abc import Callable, Mapping
+from typing import Any
 
 
 def n(value: int) -> str:
@@ -20,6 +24,39 @@ def short(count: int) -> str:
 def shape_text(shape: tuple[int, ...]) -> str:
     """28×28×1."""
     return "×".join(map(str, shape))
+
+
+def layer_label(layer: Mapping[str, Any]) -> str:
+    """A normalized layer's one-line label, as the builder lists it: "Conv2D · 32 · 3×3 · relu"."""
+    return " · ".join([layer["type"], *_LAYER_DETAILS.get(layer["type"], lambda _: [])(layer)])
+
+
+def _stride(layer: Mapping[str, Any]) -> list[str]:
+    return [f"stride {shape_text(layer['strides'])}"] if max(layer["strides"]) > 1 else []
+
+
+_LAYER_DETAILS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
+    "Conv2D": lambda c: (
+        [str(c["filters"]), shape_text(c["kernel_size"]), *_stride(c)]
+        + ([c["padding"]] if c["padding"] == "same" else [])
+        + [c["activation"]]
+    ),
+    "MaxPooling2D": lambda c: [shape_text(c["pool_size"])],
+    "AveragePooling2D": lambda c: [shape_text(c["pool_size"])],
+    "Dense": lambda c: [str(c["units"]), c["activation"]],
+    "Dropout": lambda c: [f"{c['rate']:g}"],
+    "Activation": lambda c: [c["activation"]],
+    "DepthwiseConv2D": lambda c: [shape_text(c["kernel_size"]), *_stride(c)],
+    "SeparableConv2D": lambda c: [str(c["filters"]), shape_text(c["kernel_size"])],
+    "Conv2DTranspose": lambda c: [
+        str(c["filters"]),
+        shape_text(c["kernel_size"]),
+        f"stride {shape_text(c['strides'])}",
+    ],
+    "UpSampling2D": lambda c: [f"×{shape_text(c['size'])}", c["interpolation"]],
+    "ReLU": lambda c: [f"max {c['max_value']:g}"] if c["max_value"] is not None else [],
+    "Residual": lambda c: [f"{len(c['layers'])} layers", c["shortcut"]],
+}
 
 
 def format_bytes(size: int) -> str:

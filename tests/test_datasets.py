@@ -27,12 +27,8 @@ from cnnviz.errors import InputError
 MNIST_FIRST_TEST_LABELS = [7, 2, 1, 0, 4, 1, 4, 9, 5, 9]
 MNIST_TEST_COUNTS = [980, 1135, 1032, 1010, 982, 892, 958, 1028, 974, 1009]  # the official test set
 FASHION_FIRST_TEST_LABELS = [9, 2, 1, 1, 6, 1, 4, 6, 5, 7]
-FASHION_CLASSES = [
-    "T-shirt/top",
-    "Trouser",
-    "Pullover",
-    "Dress",
-    "Coat",
+# Keras docs
+FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat"] + [
     "Sandal",
     "Shirt",
     "Sneaker",

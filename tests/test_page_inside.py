@@ -110,6 +110,21 @@ def test_a_test_set_example_is_predicted_like_the_library_does(app, prefix, name
     assert said(app).startswith(f"The network says **{answer}**") and verdict in said(app)
 
 
+def _run(stack: list[dict], input_shape: tuple, class_names: list[str], **extra) -> TrainingRun:
+    """A finished run of ``stack`` (fresh weights) as the Training page hands it over."""
+    scores = {"test_loss": 1.0, "test_accuracy": 0.9, "dataset": "mnist", **extra}
+    return TrainingRun(
+        model=architecture.to_keras(stack, input_shape),
+        history={"loss": [1.0]},
+        seconds=1.0,
+        config=TrainConfig(),
+        stack=stack,
+        input_shape=input_shape,
+        class_names=class_names,
+        **scores,
+    )
+
+
 def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
     stack = [
         {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
@@ -117,18 +132,12 @@ def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
         {"type": "Flatten"},
         {"type": "Dense", "units": 3, "activation": "softmax"},
     ]
-    model = architecture.to_keras(stack, (12, 12, 1))
     images = np.random.default_rng(0).integers(0, 256, (6, 12, 12, 1), dtype=np.uint8)
-    run = TrainingRun(
-        model=model,
-        history={"loss": [1.0]},
-        test_loss=1.0,
+    run = _run(
+        stack,
+        (12, 12, 1),
+        ["a", "b", "c"],
         test_accuracy=0.5,
-        seconds=1.0,
-        config=TrainConfig(),
-        stack=stack,
-        input_shape=(12, 12, 1),
-        class_names=["a", "b", "c"],
         dataset="toy",
         label="tiny net",
         test_images=images,
@@ -156,19 +165,7 @@ def test_a_run_without_convolutions_still_shows_everything_it_has():
         {"type": "Dense", "units": 16, "activation": "relu"},
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ]
-    run = TrainingRun(
-        model=architecture.to_keras(stack, (28, 28, 1)),
-        history={"loss": [1.0]},
-        test_loss=None,
-        test_accuracy=None,
-        seconds=1.0,
-        config=TrainConfig(),
-        stack=stack,
-        input_shape=(28, 28, 1),
-        class_names=[str(k) for k in range(10)],
-        dataset="mnist",
-        label="dense only",
-    )
+    run = _run(stack, (28, 28, 1), [str(k) for k in range(10)], test_loss=None, test_accuracy=None, label="dense only")
     app = start(runs=[run])
     app = choose_model(app, "dense only")
     assert not app.exception
@@ -186,19 +183,7 @@ def test_the_latest_run_is_offered_first_under_its_full_name():
     stack = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
 
     def run(label: str) -> TrainingRun:
-        return TrainingRun(
-            model=architecture.to_keras(stack, (28, 28, 1)),
-            history={"loss": [1.0]},
-            test_loss=1.0,
-            test_accuracy=0.9,
-            seconds=1.0,
-            config=TrainConfig(),
-            stack=stack,
-            input_shape=(28, 28, 1),
-            class_names=[str(k) for k in range(10)],
-            dataset="mnist",
-            label=label,
-        )
+        return _run(stack, (28, 28, 1), [str(k) for k in range(10)], label=label)
 
     first, second = run("Run 1 · Quick demo: digits in about 20 seconds"), run("Run 2 · SGD lr 0.03 · 8 epochs")
     app = start(runs=[first])

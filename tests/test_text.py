@@ -1,6 +1,6 @@
 """The shared number, shape and duration texts every page shows."""
 
-from cnnviz.text import duration_text, format_bytes, n, shape_text, short
+from cnnviz.text import duration_text, format_bytes, layer_label, n, shape_text, short
 
 
 def test_counts_keep_their_digits_or_their_scale():
@@ -19,3 +19,22 @@ def test_durations_switch_to_minutes_at_one_minute():
 
 def test_byte_sizes_use_binary_units():
     assert format_bytes(147_456) == "144 KiB"
+
+
+def test_layer_labels_name_the_arguments_that_matter():
+    from cnnviz.architecture import normalize_layer
+
+    def label(layer: dict) -> str:
+        return layer_label(normalize_layer(layer, 1))
+
+    assert (
+        label({"type": "Conv2D", "filters": 32, "kernel_size": 3, "activation": "relu"}) == "Conv2D · 32 · 3×3 · relu"
+    )
+    assert (
+        label({"type": "Conv2D", "filters": 8, "kernel_size": [5, 3], "strides": 2, "padding": "same"})
+        == "Conv2D · 8 · 5×3 · stride 2×2 · same · linear"
+    )
+    assert label({"type": "MaxPooling2D"}) == "MaxPooling2D · 2×2"
+    assert label({"type": "Flatten"}) == "Flatten"
+    assert label({"type": "ReLU", "max_value": 6}) == "ReLU · max 6"
+    assert label({"type": "UpSampling2D", "size": 2}) == "UpSampling2D · ×2×2 · nearest"

@@ -321,6 +321,21 @@ def _wait(predicate, timeout: float = 30.0) -> None:
         time.sleep(0.02)
 
 
+def _placeholder_run(stack, config) -> TrainingRun:
+    """What a stand-in for ``train`` returns: a run with no model and no scores."""
+    return TrainingRun(
+        model=None,
+        history={},
+        test_loss=None,
+        test_accuracy=None,
+        seconds=0.0,
+        config=config,
+        stack=stack,
+        input_shape=(28, 28, 1),
+        class_names=[],
+    )
+
+
 def _looping_train(started: threading.Event):
     """A stand-in for ``train`` that only loops over 'batches' asking should_stop, like the real one;
     returns a placeholder run."""
@@ -332,17 +347,7 @@ def _looping_train(started: threading.Event):
             if should_stop():
                 break
             time.sleep(0.002)
-        return TrainingRun(
-            model=None,
-            history={},
-            test_loss=None,
-            test_accuracy=None,
-            seconds=0.0,
-            config=config,
-            stack=stack,
-            input_shape=(28, 28, 1),
-            class_names=[],
-        )
+        return _placeholder_run(stack, config)
 
     return fake
 
@@ -491,17 +496,7 @@ def test_live_trace_undoes_keras_running_means() -> None:
                     "val_loss": 9.0,
                 }
             )
-        return TrainingRun(
-            model=None,
-            history={},
-            test_loss=None,
-            test_accuracy=None,
-            seconds=0.0,
-            config=config,
-            stack=stack,
-            input_shape=(28, 28, 1),
-            class_names=[],
-        )
+        return _placeholder_run(stack, config)
 
     job = TrainingJob([TrainingPlan(TINY, None)], train_fn=fake).start()
     assert job.join(10)

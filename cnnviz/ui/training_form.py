@@ -320,7 +320,13 @@ def _settings() -> TrainConfig:
                 key="tr_augment",
                 help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).",
             )
-            st.number_input("Seed", 0, 2**31 - 1, key="tr_seed", help="Same seed and settings: the same run again.")
+            st.number_input(
+                "Random start",
+                0,
+                2**31 - 1,
+                key="tr_seed",
+                help="Which random first weights, shuffle and split: the same number and settings give the same run.",
+            )
     if ss["tr_early"] and ss["tr_val"] == 0:
         st.warning("Early stopping needs a validation split above 0; it is off for now.")
     return TrainConfig(

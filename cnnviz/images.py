@@ -124,6 +124,11 @@ def normalize(image: np.ndarray) -> np.ndarray:
     return image.astype(np.float32) / 255.0
 
 
+def to_uint8(values: np.ndarray) -> np.ndarray:
+    """The inverse of :func:`normalize`: values in [0, 1] back to uint8 0–255 (rounded; outside values clipped)."""
+    return np.round(np.clip(values, 0, 1) * 255).astype(np.uint8)
+
+
 def canvas_to_gray(rgba: np.ndarray) -> np.ndarray:
     """Turn the canvas' RGBA pixels into a uint8 (H, W, 1) image of white strokes on black."""
     rgb = rgba[:, :, :3].astype(np.float32)

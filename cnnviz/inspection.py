@@ -22,6 +22,7 @@ import numpy as np
 from cnnviz.architecture.layer_facts import ELEMENTWISE
 from cnnviz.errors import InputError
 from cnnviz.ops import pad_amounts
+from cnnviz.text import shape_text
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 PRETRAINED_NAMES = ("mnist", "fashion_mnist", "neu")
@@ -66,8 +67,8 @@ def _batch(model, image: np.ndarray) -> np.ndarray:
     expected = input_shape(model)
     if image.shape != expected:
         raise InputError(
-            f"The model expects a {expected[0]}×{expected[1]}×{expected[2]} input but got "
-            f"{'×'.join(map(str, image.shape))}; prepare it with to_model_input first."
+            f"The model expects a {shape_text(expected)} input but got "
+            f"{shape_text(image.shape)}; prepare it with to_model_input first."
         )
     return image[None]
 

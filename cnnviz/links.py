@@ -395,7 +395,7 @@ def _check_fit(values: dict[str, Any], problems: list[str]) -> None:
     if "stack" not in values:
         return
     try:
-        architecture.summarize(values["stack"], values.get("input_shape", (28, 28, 1)))
+        architecture.summarize(values["stack"], values.get("input_shape", architecture.DEFAULT_INPUT_SHAPE))
     except InputError as error:
         problems.append(f"stack: {error}")
         del values["stack"]

@@ -1,4 +1,4 @@
-"""Small calculations behind the Pixels page: colours as numbers, what resizing loses."""
+"""Small calculations behind the Pixels page: an image's numbers, colours as numbers, what resizing loses."""
 
 from __future__ import annotations
 
@@ -50,6 +50,32 @@ def luma_formula(rgb: tuple[int, int, int] | None = None) -> str:
 def unit_values(values: list[int]) -> list[float]:
     """0–255 pixel values scaled to [0, 1] (value / 255), as networks get them."""
     return [value / 255 for value in values]
+
+
+@dataclass(frozen=True)
+class ImageStats:
+    """An image's numbers at a glance: how many, the smallest, the largest and their mean."""
+
+    count: int
+    low: int
+    high: int
+    mean: float
+
+
+def image_stats(image: np.ndarray) -> ImageStats:
+    """How many numbers a uint8 image holds (every channel counts), and their range and mean."""
+    return ImageStats(int(image.size), int(image.min()), int(image.max()), float(image.mean()))
+
+
+def centre_pixel(image: np.ndarray) -> tuple[int, int]:
+    """``(row, column)`` of an image's centre pixel (the lower-right one of the middle four when a side is even)."""
+    return image.shape[0] // 2, image.shape[1] // 2
+
+
+def centred_block(height: int, width: int, largest: int = 16) -> tuple[int, int, int]:
+    """``(top, left, size)`` of the largest square block up to ``largest`` wide, centred in a height × width image."""
+    size = min(largest, height, width)
+    return max(0, height // 2 - size // 2), max(0, width // 2 - size // 2), size
 
 
 def window(image: np.ndarray, top: int, left: int, size: int) -> np.ndarray:

@@ -32,8 +32,10 @@ class Recipe:
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
-        """The ``(H, W, 1)`` images this recipe trains on (MNIST-like data is 28×28)."""
-        side = self.image_size or (200 if self.dataset == "neu" else 28)
+        """The ``(H, W, 1)`` images this recipe trains on (its dataset's own size unless resized)."""
+        from cnnviz.datasets import NATIVE_SIZE, examples  # here: cnnviz.datasets imports OpenCV, recipes need not
+
+        side = self.image_size or {**NATIVE_SIZE, examples.NAME: examples.DEFAULT_SIZE}[self.dataset]
         return (side, side, 1)
 
 

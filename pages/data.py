@@ -13,6 +13,7 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.text import format_bytes
 from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
@@ -29,7 +30,6 @@ CHOICES = {
     "Your own zip": "upload",
     "My classes": "mine",
 }
-NEU_DEFAULT_SIZE = "64 × 64 (fast to train)"
 UPLOAD_SIZES = {"Keep (longer side at most 256)": None, "28 × 28": 28, "32 × 32": 32, "64 × 64": 64, "128 × 128": 128}
 EXAMPLES_PER_CLASS = 8
 
@@ -117,9 +117,9 @@ try:
         dataset = collected_dataset()
     elif name == "neu":
         size_label = st.segmented_control(
-            "Image size", list(datasets.NEU_SIZE_CHOICES), default=NEU_DEFAULT_SIZE, key="data_neu_size"
+            "Image size", list(datasets.NEU_SIZE_CHOICES), default=datasets.NEU_DEFAULT_CHOICE, key="data_neu_size"
         )
-        dataset = get_dataset("neu", datasets.NEU_SIZE_CHOICES[size_label or NEU_DEFAULT_SIZE])
+        dataset = get_dataset("neu", datasets.NEU_SIZE_CHOICES[size_label or datasets.NEU_DEFAULT_CHOICE])
     else:
         dataset = get_dataset(name)
 except InputError as error:
@@ -144,9 +144,9 @@ columns[0].metric("Classes", dataset.num_classes)
 columns[1].metric("Training images", f"{n_train:,}")
 columns[2].metric("Test images", f"{n_test:,}")
 columns[3].metric("Image shape (H × W × C)", f"{height} × {width} × {channels}")
-megabytes = (n_train + n_test) * height * width / 2**20
 st.caption(
-    f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {megabytes:,.1f} MB for the whole set."
+    f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {format_bytes(dataset.nbytes)} for the "
+    "whole set."
     " The network trains on the training images and is graded on test images it never saw."
 )
 

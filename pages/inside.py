@@ -4,8 +4,9 @@ import numpy as np
 import streamlit as st
 
 from cnnviz import inspection, plots
+from cnnviz.datasets import load_size
 from cnnviz.errors import InputError
-from cnnviz.images import enlarge, to_model_input
+from cnnviz.images import enlarge, to_model_input, to_uint8
 from cnnviz.links import INSIDE_TABS, demo_label
 from cnnviz.ui import state
 from cnnviz.ui.epochs import epoch_model
@@ -141,7 +142,7 @@ with input_column:
         )
     elif source == TEST_EXAMPLE:
         if kind == "pretrained":
-            test_set = get_dataset(ref, image_size=height if ref == "neu" else None)
+            test_set = get_dataset(ref, image_size=load_size(ref, height))
             raw, true_label = pick_test_example(test_set.x_test, test_set.y_test, class_names, f"inside_test_{ref}")
         elif run.test_images is not None:
             raw, true_label = pick_test_example(run.test_images, run.test_labels, class_names, f"inside_test_{ref}")
@@ -175,7 +176,7 @@ with model_column:  # next to the input, so the answer changes in view while you
         alt=f"The input image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
     )
     prepared_column.image(
-        enlarge(np.round(x * 255).astype(np.uint8), 160),
+        enlarge(to_uint8(x), 160),
         width=160,
         caption=f"What the model gets: {height}×{width}×{channels}, values 0–1",
         alt=f"The image as the model gets it, {height}×{width}×{channels}",

@@ -8,7 +8,10 @@ from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, enlarge, normalize, ordinal, subsample_for_display, to_grayscale
 from cnnviz.pixels import (
     WORKED_COLOURS,
+    centre_pixel,
+    centred_block,
     hex_to_rgb,
+    image_stats,
     luma,
     luma_formula,
     resize_loss,
@@ -56,10 +59,11 @@ with picture:
         alt=f"The current image, {height}×{width} pixels with {channels} channel(s)",
     )
 with facts:
+    stats = image_stats(image)
     st.metric("Shape (height × width × channels)", f"{height} × {width} × {channels}")
     st.markdown(
-        f"**{image.size:,} numbers** in all, each an integer 0–255 (`uint8`).  \n"
-        f"Smallest {int(image.min())}, largest {int(image.max())}, mean {image.mean():.1f}."
+        f"**{stats.count:,} numbers** in all, each an integer 0–255 (`uint8`).  \n"
+        f"Smallest {stats.low}, largest {stats.high}, mean {stats.mean:.1f}."
     )
 
 # Full width: 28 columns of three-digit numbers need the whole page to stay readable on a projector.
@@ -79,10 +83,8 @@ if overview.size > plots.MAX_CELLS_WITH_TEXT:
     st.caption("Zoom in with the mouse, or read every value of one block below.")
 
 with st.expander(":material/search: Read the numbers of one block", expanded=plane.size > plots.MAX_CELLS_WITH_TEXT):
-    size = min(16, height, width)
-    reset_on_new_image(
-        "pixels_block", {"pixels_top": max(0, height // 2 - size // 2), "pixels_left": max(0, width // 2 - size // 2)}
-    )
+    centre_top, centre_left, size = centred_block(height, width)
+    reset_on_new_image("pixels_block", {"pixels_top": centre_top, "pixels_left": centre_left})
     top_col, left_col = st.columns(2)
     top = top_col.number_input("Top row", 0, height - size, key="pixels_top")
     left = left_col.number_input("Left column", 0, width - size, key="pixels_left")
@@ -147,7 +149,7 @@ with picker:
 st.header("From colour to grayscale")
 if channels == 3:
     gray = to_grayscale(image)
-    row, col = height // 2, width // 2
+    row, col = centre_pixel(image)
     r, g, b = (int(v) for v in image[row, col])
     left_image, right_image = st.columns(2)
     left_image.image(enlarge(image), caption="colour (3 channels)", width="stretch", alt="The image in colour")
@@ -208,7 +210,8 @@ show_figure(
 )
 
 st.header("Pixel inspector")
-reset_on_new_image("pixels_inspector", {"pixels_row": height // 2, "pixels_col": width // 2})
+centre_row, centre_col = centre_pixel(image)
+reset_on_new_image("pixels_inspector", {"pixels_row": centre_row, "pixels_col": centre_col})
 row_col, col_col, value_col = st.columns([1, 1, 2])
 row = row_col.number_input("Row", 0, height - 1, key="pixels_row")
 col = col_col.number_input("Column", 0, width - 1, key="pixels_col")

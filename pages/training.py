@@ -9,7 +9,7 @@ from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
 from cnnviz.ui.streamlit_patches import require_app_navigation
-from cnnviz.ui.training_form import PENDING, remember_speed, setup_form, show_config
+from cnnviz.ui.training_form import queue_settings, remember_speed, setup_form
 from cnnviz.ui.training_job import (
     budget_panel,
     collect_runs,
@@ -21,7 +21,7 @@ from cnnviz.ui.training_job import (
     start_training,
     training_service,
 )
-from cnnviz.ui.training_results import VIEW_KEY, comparison, download, run_results
+from cnnviz.ui.training_results import comparison, download, run_results, show_first
 
 ss = st.session_state
 
@@ -39,8 +39,7 @@ training_service()  # starts the training workers in the background while the fo
 setup = setup_form()
 refused = None
 if setup.error is None:
-    images = min(setup.config.max_train_samples or len(setup.dataset.y_train), len(setup.dataset.y_train))
-    refused = budget_panel(setup.config.epochs, images)
+    refused = budget_panel(setup.config.epochs, setup.config.train_count(len(setup.dataset.y_train)))
 job = current_job()
 running = job is not None and not job.done
 if st.button(
@@ -70,8 +69,7 @@ elif job is not None:
         ss["tr_selected"] = fresh[-1].label
         experiment = EXPERIMENTS.get(ss.pop("tr_experiment", ""))
         if experiment is not None:
-            ss["tr_compare"] = [run.label for run in snapshot.runs]  # labelled by collect_runs
-            ss[VIEW_KEY] = "mistakes" if experiment.look_at == "mistakes" else "curves"
+            show_first(snapshot.runs, experiment.look_at)  # the runs are labelled by collect_runs
             st.success(f"**{experiment.title}**: {experiment.question} The runs are compared at the bottom.")
 
 # ---------------------------------------------------------------- the course's six tasks, one click each
@@ -100,7 +98,7 @@ with st.expander(
                     st.error(str(exc))
                 else:
                     ss["tr_experiment"] = key
-                    ss[PENDING] = show_config(variants[-1].config)
+                    queue_settings(variants[-1].config)
                     st.rerun()
 
 # ---------------------------------------------------------------- results and comparison

@@ -1,7 +1,7 @@
 """Build the bundled sample images offered by the image-input widget (cnnviz/sample_images/*.png).
 
-Dataset samples come from the offline data directory ($CNNVIZ_DATA_DIR, see shared/datasets/README.md);
-the three "photos" are generated here, so they are ours to redistribute. Run once:
+Dataset samples come from the offline data directory ($CNNVIZ_DATA_DIR, laid out as README.md's
+"Offline use" describes); the three "photos" are generated here, so they are ours to redistribute. Run once:
 
     CNNVIZ_DATA_DIR=../shared/datasets python scripts/build_widget_samples.py
 """

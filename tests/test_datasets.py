@@ -313,6 +313,20 @@ def test_neu_resizes_to_the_requested_size(neu_layouts):
     assert "resized to 64×64" in small.source
 
 
+def test_load_size_resizes_only_away_from_the_native_size(neu_layouts, mnist):
+    """``load_size`` asks ``load`` for the side wanted, and for nothing (no resizing) at the data's own side."""
+    native = datasets.load("neu", data_dir=neu_layouts["det"], image_size=datasets.load_size("neu", 200))
+    assert native.image_shape == (200, 200, 1) and "resized" not in native.source
+    assert datasets.load_size("neu", 200) is None and datasets.load_size("Fashion-MNIST", 28) is None
+    assert mnist.image_shape[0] == datasets.NATIVE_SIZE["mnist"] and datasets.load_size("mnist", 28) is None
+    small = datasets.load("neu", data_dir=neu_layouts["det"], image_size=datasets.load_size("neu", 64))
+    assert small.image_shape == (64, 64, 1)
+
+
+def test_the_default_neu_choice_is_the_default_neu_size():
+    assert datasets.NEU_SIZE_CHOICES[datasets.NEU_DEFAULT_CHOICE] == datasets.NEU_DEFAULT_SIZE
+
+
 def test_neu_second_load_reads_the_cache_instead_of_decoding(neu_layouts, tmp_path, monkeypatch):
     monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path / "cache"))
     decoded = []
@@ -567,6 +581,7 @@ def test_a_zip_of_class_folders_makes_a_custom_dataset(tmp_path):
     assert means[0] < 80 < 150 < means[1]
     resized = datasets.load_zip(zip_bytes(members), image_size=16)
     assert resized.image_shape == (16, 16, 1)
+    assert dataset.nbytes == 13 * 30 * 20 and resized.nbytes == 13 * 16 * 16  # one byte per pixel, both splits
 
 
 def test_a_zip_of_numbered_files_takes_classes_from_the_names():

@@ -21,6 +21,7 @@ from cnnviz.images import (
     resize,
     subsample_for_display,
     to_grayscale,
+    to_uint8,
 )
 
 RNG = np.random.default_rng(0)
@@ -153,6 +154,13 @@ def test_normalize_maps_0_255_to_0_1():
     scaled = normalize(np.array([[[0], [128], [255]]], np.uint8))
     assert scaled.dtype == np.float32
     np.testing.assert_allclose(scaled.ravel(), [0.0, 128 / 255, 1.0])
+
+
+def test_to_uint8_undoes_normalize_and_clips():
+    every_value = np.arange(256, dtype=np.uint8).reshape(16, 16, 1)
+    back = to_uint8(normalize(every_value))
+    assert back.dtype == np.uint8 and np.array_equal(back, every_value)
+    assert to_uint8(np.array([-0.5, 0.499 / 255, 0.501 / 255, 1.7])).tolist() == [0, 0, 1, 255]
 
 
 def test_canvas_to_gray_reads_white_strokes_on_black():

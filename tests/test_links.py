@@ -88,6 +88,13 @@ def test_convolution_link_round_trip():
     assert [m.value for m in again.metric] == [m.value for m in app.metric]
 
 
+def test_a_linked_preset_kernel_shows_in_the_kernel_editor():
+    app = opened("convolution", {"kernel": "sobel_x"})
+    assert not app.exception and not notices(app)
+    assert app.selectbox(key="conv_kernel_preset").value == "sobel_x"
+    np.testing.assert_array_equal(app.session_state["conv_kernel_matrix"], KERNELS["sobel_x"].matrix)
+
+
 def test_convolution_hostile_link_keeps_the_page_working():
     app = opened("convolution", {**HOSTILE, "padding": "same"})
     assert not app.exception

@@ -247,6 +247,13 @@ def test_a_builder_stack_of_another_size_trains_on_resized_images() -> None:
     assert any("resized to 32×32" in i.value for i in app.info)
 
 
+def test_every_experiment_opens_on_a_view_the_results_have() -> None:
+    from cnnviz.recipes import EXPERIMENTS
+    from cnnviz.ui.training_results import VIEWS
+
+    assert {experiment.look_at for experiment in EXPERIMENTS.values()} <= set(VIEWS)
+
+
 def test_an_experiment_sets_up_the_form_and_queues_its_runs() -> None:
     app = _page()
     app.button(key="tr_exp_optimizers").click().run()

@@ -274,6 +274,14 @@ def test_splits_are_stratified_and_seeded() -> None:
     assert len(subset_indices(np.arange(50), 10, seed=0)) == 10  # 50 classes of one image: no stratum left
 
 
+@pytest.mark.parametrize("limit", [None, 10, 100, 499, 500, 5000])
+def test_train_count_is_the_number_of_images_a_run_takes(limit) -> None:
+    """The count the budget and the time estimate use is the size of the subset training really draws."""
+    labels = np.repeat(np.arange(10), 50)
+    config = TrainConfig(max_train_samples=limit)
+    assert config.train_count(len(labels)) == len(subset_indices(labels, limit, seed=0))
+
+
 # --- NumPy scores ---
 
 

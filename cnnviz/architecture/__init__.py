@@ -9,6 +9,7 @@ from cnnviz.architecture.export import from_json, model_lines, to_code, to_json,
 from cnnviz.architecture.layer_facts import LAYER_FACTS, LayerFacts, layer_note, short_name
 from cnnviz.architecture.layers import (
     ACTIVATIONS,
+    DEFAULT_INPUT_SHAPE,
     LAYER_ARGS,
     LAYER_TYPES,
     SPATIAL_TYPES,
@@ -38,6 +39,7 @@ from cnnviz.text import format_bytes
 __all__ = [
     "ACTIVATIONS",
     "BYTES_PER_VALUE",
+    "DEFAULT_INPUT_SHAPE",
     "LAYER_ARGS",
     "LAYER_FACTS",
     "LAYER_TYPES",

@@ -21,6 +21,7 @@ from cnnviz.architecture.layer_facts import LAYER_FACTS
 from cnnviz.errors import InputError
 
 MAX_LAYERS = 200
+DEFAULT_INPUT_SHAPE = (28, 28, 1)  # a stack's input until a student chooses another: an MNIST digit
 MAX_SIDE = 4096  # input height/width
 MAX_CHANNELS = 512  # input channels
 MAX_UNITS = 16384  # filters of a Conv2D, units of a Dense layer

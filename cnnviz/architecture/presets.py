@@ -203,7 +203,7 @@ PRESET_INFO: dict[str, PresetInfo] = {
 
 
 # ---------------------------------------------------------------------------------------------
-# Beyond VGG (issue 16): depthwise/separable, residual and encoder-decoder networks, and VGG-16's scale
+# Beyond VGG: depthwise/separable, residual and encoder-decoder networks, and VGG-16's scale
 # ---------------------------------------------------------------------------------------------
 
 MOBILENET = "MobileNet v1 (224×224 colour)"

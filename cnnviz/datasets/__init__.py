@@ -14,11 +14,14 @@ from cnnviz.datasets.api import (
     DATA_DIR_ENV,
     NAMES,
     NATIVE_SIZE,
+    NEU_DEFAULT_CHOICE,
+    NEU_DEFAULT_SIZE,
     NEU_SIZE_CHOICES,
     NEU_SIZES,
     TITLES,
     canonical_name,
     load,
+    load_size,
 )
 from cnnviz.datasets.archive import load_zip
 from cnnviz.datasets.dataset import Dataset
@@ -30,6 +33,8 @@ __all__ = [
     "NAMES",
     "NATIVE_SIZE",
     "NEU_CLASSES",
+    "NEU_DEFAULT_CHOICE",
+    "NEU_DEFAULT_SIZE",
     "NEU_SIZE_CHOICES",
     "NEU_SIZES",
     "TITLES",
@@ -37,6 +42,7 @@ __all__ = [
     "canonical_name",
     "from_examples",
     "load",
+    "load_size",
     "load_zip",
     "prepare_example",
     "read_examples_zip",

@@ -32,8 +32,12 @@ NAMES = tuple(TITLES)
 NATIVE_SIZE = {"mnist": 28, "fashion_mnist": 28, "neu": 200}
 #: Sides NEU's 200×200 images can be shrunk to for training (smaller trains much faster).
 NEU_SIZES = (32, 48, 64, 96, 128, 200)
+#: The side NEU is shown and trained at until a student picks another (fast to train on a CPU).
+NEU_DEFAULT_SIZE = 64
 #: A labelled few of them to browse on the Datasets page (None: the native size, no resizing).
 NEU_SIZE_CHOICES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
+#: The label of :data:`NEU_DEFAULT_SIZE` among :data:`NEU_SIZE_CHOICES`.
+NEU_DEFAULT_CHOICE = next(label for label, side in NEU_SIZE_CHOICES.items() if side == NEU_DEFAULT_SIZE)
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 SAMPLE_FILES = {"mnist": "mnist.npz", "fashion_mnist": "fashion_mnist.npz", "neu": "neu-64.zip"}
 _SPECS = {"mnist": digits.MNIST, "fashion_mnist": digits.FASHION_MNIST}
@@ -51,6 +55,11 @@ _FULL_DATA = {
     "neu": "For all NEU images at 200×200, set CNNVIZ_DATA_DIR to a folder holding neu/ (see the README) "
     "or upload a zip of the NEU images on the Datasets page.",
 }
+
+
+def load_size(name: str, side: int) -> int | None:
+    """The ``image_size`` to :func:`load` dataset ``name`` with for ``side``×``side`` images (None: its own size)."""
+    return None if side == NATIVE_SIZE[canonical_name(name)] else side
 
 
 def canonical_name(name: str) -> str:

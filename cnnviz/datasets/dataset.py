@@ -53,6 +53,11 @@ class Dataset:
         return tuple(self.x_train.shape[1:])
 
     @property
+    def nbytes(self) -> int:
+        """Memory the images take, training and test sets together (one byte per pixel and channel)."""
+        return self.x_train.nbytes + self.x_test.nbytes
+
+    @property
     def num_classes(self) -> int:
         return len(self.class_names)
 

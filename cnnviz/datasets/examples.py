@@ -22,7 +22,7 @@ import numpy as np
 from cnnviz.datasets.archive import open_zip, read_member, screen
 from cnnviz.datasets.dataset import Dataset, check_image_size, split_labelled
 from cnnviz.errors import InputError
-from cnnviz.images import encode_png, load_image, resize, to_model_input
+from cnnviz.images import encode_png, load_image, resize, to_model_input, to_uint8
 
 MIN_CLASSES, MAX_CLASSES = 2, 10
 MAX_EXAMPLES_PER_CLASS = 200
@@ -32,6 +32,7 @@ KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing
 MAX_KEPT_BYTES = 64 * 2**20  # the kept examples of one session (a server holds one set per browser tab)
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
+DEFAULT_SIZE = 28  # side of the prepared images until the student picks another: MNIST's, like a drawn digit
 CENTRED = "drawings centred like MNIST"  # in the source of a centred set: a run trained on it says so
 
 
@@ -78,7 +79,7 @@ def decode_example(data: bytes) -> np.ndarray:
 
 
 def prepare_example(
-    image: np.ndarray, *, image_size: int = 28, grayscale: bool = True, center: bool = False
+    image: np.ndarray, *, image_size: int = DEFAULT_SIZE, grayscale: bool = True, center: bool = False
 ) -> np.ndarray:
     """What the network sees of one example: ``uint8`` ``(image_size, image_size, 1 or 3)``.
 
@@ -89,13 +90,13 @@ def prepare_example(
     """
     size = _check_size(image_size)
     values = to_model_input(image, (size, size, 1 if grayscale else 3), center=center)
-    return np.round(values * 255).astype(np.uint8)
+    return to_uint8(values)
 
 
 def from_examples(
     examples: Mapping[str, Sequence[np.ndarray]],
     *,
-    image_size: int = 28,
+    image_size: int = DEFAULT_SIZE,
     grayscale: bool = True,
     center: bool = False,
     test_fraction: float = 0.2,

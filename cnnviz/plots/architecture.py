@@ -125,8 +125,7 @@ def stack_diagram(
 def _branch_text(summary: Any) -> str:
     """Hover lines listing a residual block's branch (empty for other layers)."""
     return "".join(
-        f"<br>  branch: {inner.name} → {'×'.join(map(str, inner.output_shape))}"
-        for inner in getattr(summary, "branch", ())
+        f"<br>  branch: {inner.name} → {shape_text(inner.output_shape)}" for inner in getattr(summary, "branch", ())
     )
 
 

@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import plotly.graph_objects as go
 
-from cnnviz.images import encode_png
+from cnnviz.images import encode_png, to_uint8
 from cnnviz.plots.annotations import frame_cells
 from cnnviz.plots.colours import HIGHLIGHT_COLOUR, SIGNED_COLORSCALE, value_scale
 
@@ -165,7 +165,7 @@ def image_overlay(
     """
     image = np.asarray(image, dtype=np.float64)
     if image.shape[2] == 3:
-        figure = go.Figure(go.Image(z=np.round(np.clip(image, 0, 1) * 255).astype(np.uint8), hoverinfo="skip"))
+        figure = go.Figure(go.Image(z=to_uint8(image), hoverinfo="skip"))
     else:
         low, high = value_range or (float(image.min()), float(image.max()))
         figure = go.Figure(

@@ -89,6 +89,10 @@ class TrainConfig:
                 )
         return self
 
+    def train_count(self, available: int) -> int:
+        """How many of ``available`` training images a run uses: all, or ``max_train_samples`` if fewer."""
+        return min(self.max_train_samples or available, available)
+
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
         values = asdict(self)

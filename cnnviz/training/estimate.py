@@ -59,7 +59,7 @@ def training_seconds(
     shape = dataset.image_shape
     adapted, _ = adapt_output(stack, shape, dataset.num_classes)
     macs = architecture.totals(architecture.summarize(adapted, shape)).macs
-    images = min(config.max_train_samples or len(dataset.y_train), len(dataset.y_train))
+    images = config.train_count(len(dataset.y_train))
     validation = round(images * config.validation_split)
     epoch = epoch_seconds(macs, images - validation, validation_images=validation, macs_per_second=macs_per_second)
     return config.epochs * epoch + setup_seconds(macs, len(dataset.y_test), macs_per_second=macs_per_second)

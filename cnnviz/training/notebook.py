@@ -17,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cnnviz import architecture
-from cnnviz.datasets import NATIVE_SIZE, NEU_CLASSES, TITLES, canonical_name
+from cnnviz.datasets import NATIVE_SIZE, NEU_CLASSES, TITLES, canonical_name, load_size
 from cnnviz.datasets.dataset import TEST_FRACTION, stratified_split
 from cnnviz.datasets.digits import FASHION_MNIST, MNIST
 from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
@@ -405,4 +405,4 @@ def notebook_dataset(input_shape: Sequence[int], dataset: str | None = None) -> 
     name = dataset or ("mnist" if height <= 32 else "neu")
     if name not in NATIVE_SIZE:
         return None
-    return name, None if height == NATIVE_SIZE[name] else height
+    return name, load_size(name, height)

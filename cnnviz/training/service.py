@@ -157,7 +157,7 @@ class TrainingService:
         start: TrainingRun | None = None,
     ) -> TrainingRun:
         config.validate()
-        images = min(config.max_train_samples or len(dataset.y_train), len(dataset.y_train))
+        images = config.train_count(len(dataset.y_train))
         self.budget.check(config.epochs - (start.epochs_done if start else 0), images)
         start_data: dict[str, Any] | None = None
         start_id = ""

@@ -12,6 +12,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import LayerSummary, summarize
 from cnnviz.errors import InputError
+from cnnviz.text import shape_text
 from cnnviz.ui.presentation import show_figure
 
 
@@ -40,7 +41,7 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
     rows = [
         {
             "Layer": name,
-            "Output": "×".join(map(str, s.output_shape)),
+            "Output": shape_text(s.output_shape),
             "Parameters": f"{s.params:,}",
             "How": s.formulas["params"],
             "MACs": f"{s.macs:,}",

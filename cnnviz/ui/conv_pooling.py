@@ -55,7 +55,7 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
         f"Shapes: {out_h}×{out_w} feature map → {out_h}×{out_w} after {name} (element by element) → "
         f"{pooled.shape[0]}×{pooled.shape[1]} after pooling."
     )
-    worked_examples.activation_curve_section()
+    worked_examples.activation_curve_section(name)
 
     st.subheader("Does max pooling tolerate small shifts?")
     st.markdown(

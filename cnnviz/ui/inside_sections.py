@@ -10,6 +10,7 @@ from cnnviz import inspection, plots
 from cnnviz.architecture import layer_note
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
+from cnnviz.text import shape_text
 from cnnviz.ui.presentation import show_figure
 
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
@@ -21,7 +22,7 @@ def show_activations(outputs: list, layer_types: dict[str, str], class_names: li
     step = st.select_slider("Walk through the network: layer", steps, key=key)
     position = steps.index(step)
     name, values = outputs[position]
-    shape = "×".join(map(str, values.shape))
+    shape = shape_text(values.shape)
     st.markdown(
         f"**{name}** ({layer_types[name]}) · output {shape} · values from {values.min():.3g} to "
         f"{values.max():.3g}  \n{layer_note(layer_types[name])}"
@@ -132,7 +133,7 @@ def show_grad_cam(model, x: np.ndarray, probabilities: np.ndarray, class_names: 
             "would speak for it."
         )
         layer = inspection.grad_cam_layer(model)
-        grid = "×".join(map(str, model.get_layer(layer).output.shape[1:3]))
+        grid = shape_text(model.get_layer(layer).output.shape[1:3])
         st.caption(f"Computed on layer `{layer}`, a {grid} grid, so the map is coarse and smoothed up to the input.")
         if not heat.any():
             st.info(f"Nothing in this image speaks for {class_names[target]}: every part lowers its score.")

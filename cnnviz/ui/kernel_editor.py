@@ -24,6 +24,16 @@ def _restart(key: str, matrix: np.ndarray) -> None:
     st.session_state[f"{key}_version"] = st.session_state.get(f"{key}_version", 0) + 1
 
 
+def set_kernel(key: str, matrix: np.ndarray, *, preset: str | None = None) -> None:
+    """Put ``matrix`` into the editor ``key`` from outside it (a shared link), before the editor is drawn.
+
+    ``preset`` names the preset the picker then shows; None or an unknown name leaves the picker as it was.
+    """
+    _restart(key, matrix)
+    if preset in PRESETS:
+        st.session_state[f"{key}_preset"] = preset
+
+
 def _load_preset(key: str) -> None:
     _restart(key, PRESETS[st.session_state[f"{key}_preset"]].matrix.copy())
 

@@ -16,29 +16,31 @@ import streamlit as st
 
 from cnnviz import links
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+from cnnviz.ui import state
+from cnnviz.ui.kernel_editor import set_kernel
 from cnnviz.ui.presentation import link_params
 from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source
 
 WRITTEN = "link_written"  # the query this session last wrote: not a new link to apply
 NOTICE = "link_notice"
 SAMPLE_PREFIX = "Sample: "
+KERNEL_EDITOR = "conv_kernel"  # the Convolution page's kernel editor (cnnviz.ui.kernel_editor)
 
 
 def _apply(values: dict[str, Any]) -> None:
-    """Put decoded values into the session: plain widget keys, plus the image and the kernel editor."""
-    ss = st.session_state
+    """Put decoded values into the session: plain widget keys, plus the shared state and the kernel editor."""
     for key, value in values.items():
         if key == "image":
             set_image(load_sample(value), SAMPLE_PREFIX + value)
             set_image_source("Sample")
-        elif key == "conv_kernel_matrix":
-            ss["conv_kernel_matrix"] = ss["conv_kernel_base"] = value
-            ss["conv_kernel_version"] = ss.get("conv_kernel_version", 0) + 1
-            preset = links.KERNEL.write(value)
-            if preset in links.PRESETS:
-                ss["conv_kernel_preset"] = preset
+        elif key == state.STACK:
+            state.set_stack(value)
+        elif key == state.INPUT_SHAPE:
+            state.set_input_shape(value)
+        elif key == f"{KERNEL_EDITOR}_matrix":
+            set_kernel(KERNEL_EDITOR, value, preset=links.KERNEL.write(value))
         else:
-            ss[key] = value
+            st.session_state[key] = value
 
 
 def _state() -> dict[str, Any]:

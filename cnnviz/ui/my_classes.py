@@ -23,12 +23,13 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge
 from cnnviz.recipes import MY_CLASSES_AUGMENTATION
 from cnnviz.shapes import example_set
+from cnnviz.text import format_bytes
 from cnnviz.ui import state
 from cnnviz.ui.image_input import UPLOAD_TYPES, clear_canvas, drawing_canvas
 from cnnviz.ui.presentation import show_figure
 
 SIZE, CENTER, VERSION = "mc_size", "mc_center", "mc_version"
-SIZES = (28, 32, 48, 64)
+SIZES = (limits.DEFAULT_SIZE, 32, 48, 64)
 SOURCES = ("Draw", "Camera", "Upload")
 THUMB = 72
 STARTER_PER_CLASS = 12
@@ -347,7 +348,7 @@ def _zip_download() -> None:
         cached = (key, datasets.to_zip(examples()))
         st.session_state["mc_zip"] = cached
     st.download_button(
-        f"Download my classes (zip, {len(cached[1]) / 1024:,.0f} KB)",
+        f"Download my classes (zip, {format_bytes(len(cached[1]))})",
         cached[1],
         file_name="my-classes.zip",
         mime="application/zip",

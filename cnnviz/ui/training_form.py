@@ -14,10 +14,10 @@ from typing import Any
 import streamlit as st
 
 from cnnviz import architecture
-from cnnviz.datasets import NATIVE_SIZE, NEU_SIZES, TITLES, Dataset
+from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, load_size
 from cnnviz.errors import InputError
 from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
-from cnnviz.text import duration_text
+from cnnviz.text import duration_text, short
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
@@ -71,6 +71,11 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
     }
 
 
+def queue_settings(config: TrainConfig) -> None:
+    """Show ``config`` in the form on the next run of the page (an experiment's settings, once it started)."""
+    st.session_state[PENDING] = show_config(config)
+
+
 def _as_shown(config: TrainConfig) -> TrainConfig:
     """``config`` as the form shows it (rates, batches and subsets rounded to the sliders' options)."""
     shown = show_config(config)
@@ -107,7 +112,8 @@ def _apply_preset() -> None:
 
 def _init_state() -> None:
     ss = st.session_state
-    for key, value in {**show_config(EXPERIMENT_BASE), "tr_neu_size": 64, "tr_recipe": "quick_mnist"}.items():
+    defaults = {**show_config(EXPERIMENT_BASE), "tr_neu_size": NEU_DEFAULT_SIZE, "tr_recipe": "quick_mnist"}
+    for key, value in defaults.items():
         ss.setdefault(key, value)
     if PENDING in ss:
         ss.update(ss.pop(PENDING))
@@ -140,7 +146,7 @@ def setup_form() -> Setup:
         with data_column:
             st.caption(
                 f"{setup.dataset.source}  \nThe network on {shape[0]}×{shape[1]}×{shape[2]} input: "
-                f"{totals.params:,} parameters, {totals.macs / 1e6:,.1f} M multiply-adds per image."
+                f"{totals.params:,} parameters, {short(totals.macs)} multiply-adds per image."
             )
     st.subheader("2 · Training settings")
     setup.config = _settings()
@@ -251,7 +257,7 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
                 f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: resized to "
                 f"{size}×{size} to fit the network."
             )
-    return get_dataset(name, image_size=None if size == NATIVE_SIZE[name] else size)
+    return get_dataset(name, image_size=load_size(name, size))
 
 
 def _settings() -> TrainConfig:
@@ -347,8 +353,7 @@ def _settings() -> TrainConfig:
 def _estimate(setup: Setup) -> None:
     """The estimated time per epoch and in all, with what it is based on."""
     assert setup.dataset is not None  # estimated only when the set-up has no error, so its data loaded
-    available = len(setup.dataset.y_train)
-    images = min(setup.config.max_train_samples or available, available)
+    images = setup.config.train_count(len(setup.dataset.y_train))
     validation = round(images * setup.config.validation_split)
     speed = st.session_state.get(SPEED_KEY) or TRAIN_MACS_PER_SECOND
     epoch = epoch_seconds(setup.macs, images - validation, validation_images=validation, macs_per_second=speed)
@@ -362,7 +367,7 @@ def _estimate(setup: Setup) -> None:
         f":material/timer: **About {duration_text(epoch)} per epoch, "
         f"{duration_text(epoch * setup.config.epochs + extra)} in all** "
         f"(with {duration_text(extra)} to build the model and score the {len(setup.dataset.y_test):,} test images): "
-        f"a rough estimate, easily off by 2×, from {setup.macs / 1e6:,.1f} M multiply-adds per image × "
+        f"a rough estimate, easily off by 2×, from {short(setup.macs)} multiply-adds per image × "
         f"{images - validation:,} images and {basis}. Other trainings on the server slow it down; the progress bar "
         "measures the real speed."
     )

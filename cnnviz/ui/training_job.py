@@ -49,7 +49,7 @@ RECYCLE_AFTER_ENV = "CNNVIZ_WORKER_RECYCLE_AFTER"  # trainings before a worker p
 RECYCLE_MB_ENV = "CNNVIZ_WORKER_RECYCLE_MB"  # resident memory (MB) above which it is restarted
 MORE_EPOCHS = 50  # most epochs one "continue" adds
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
-POLL_SECONDS = 1.0  # how often the live panel refreshes (each refresh is a fragment run on the server; issue 13: ≥ 1/s)
+POLL_SECONDS = 1.0  # live panel refresh (a fragment run on the server each time): at least 1/s, so it looks live
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
 
 

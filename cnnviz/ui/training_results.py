@@ -14,6 +14,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import short_name
 from cnnviz.images import enlarge
+from cnnviz.text import shape_text
 from cnnviz.training import (
     OPTIMIZER_TITLES,
     Example,
@@ -32,6 +33,7 @@ from cnnviz.ui.presentation import show_figure
 
 VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy", "mistakes": "Mistakes"}
 VIEW_KEY = "tr_view"
+COMPARE_KEY = "tr_compare"  # the runs overlaid on the comparison chart
 OVERLAID_AT_FIRST = 6  # newest runs drawn on the comparison chart before the student picks
 GALLERY_COLUMNS = 6
 GALLERY_PAGE = 18
@@ -221,10 +223,19 @@ def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: s
                     st.switch_page(INSIDE_PAGE)
 
 
+def show_first(runs: Sequence[TrainingRun], view: str) -> None:
+    """Open the results on ``view`` (a key of :data:`VIEWS`) with ``runs`` overlaid in the comparison.
+
+    An experiment calls this when its runs come in, to show the result its question is about.
+    """
+    st.session_state[COMPARE_KEY] = [run.label for run in runs]
+    st.session_state[VIEW_KEY] = view
+
+
 def comparison(runs: Sequence[TrainingRun]) -> None:
     """Overlay the curves of chosen runs and tabulate every run's settings and results."""
     labels = [run.label for run in runs]
-    key = "tr_compare"
+    key = COMPARE_KEY
     seen = st.session_state.get(f"{key}_seen", [])
     new = [label for label in labels if label not in seen]  # a run finished since: draw it too
     st.session_state[key] = list(dict.fromkeys(st.session_state.get(key, []) + new))[-OVERLAID_AT_FIRST:]
@@ -272,6 +283,6 @@ def _row(run: TrainingRun) -> dict:
         "layers": stack_text(run.stack),
         "parameters": run.parameters,
         "dataset": run.dataset,
-        "input": "×".join(map(str, run.input_shape)),
+        "input": shape_text(run.input_shape),
         "stopped": run.stopped,
     }

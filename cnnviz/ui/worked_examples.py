@@ -135,9 +135,8 @@ def flip_1d_section() -> None:
     )
 
 
-def activation_curve_section() -> None:
-    """The activation chosen on the page, drawn as a curve with its formula (the others in light lines)."""
-    name = st.session_state.get("conv_activation", "relu")
+def activation_curve_section(name: str) -> None:
+    """The activation ``name`` chosen on the page, drawn as a curve with its formula (the others in light lines)."""
     st.subheader("The activation as a curve")
     x = np.linspace(-4, 4, 161)
     shown = ("relu", "leaky_relu", "tanh", "sigmoid")

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from cnnviz.architecture.presets import FASHION_MNIST, MNIST, MNIST_SAME, NEU, NOTEBOOK_PRESETS
+from cnnviz.datasets import NATIVE_SIZE, examples
 from cnnviz.errors import InputError
 from cnnviz.training.config import OPTIMIZER_TITLES, TrainConfig
 
@@ -33,8 +34,6 @@ class Recipe:
     @property
     def input_shape(self) -> tuple[int, int, int]:
         """The ``(H, W, 1)`` images this recipe trains on (its dataset's own size unless resized)."""
-        from cnnviz.datasets import NATIVE_SIZE, examples  # here: cnnviz.datasets imports OpenCV, recipes need not
-
         side = self.image_size or {**NATIVE_SIZE, examples.NAME: examples.DEFAULT_SIZE}[self.dataset]
         return (side, side, 1)
 

@@ -146,8 +146,7 @@ columns[2].metric("Test images", f"{n_test:,}")
 columns[3].metric("Image shape (H × W × C)", f"{height} × {width} × {channels}")
 st.caption(
     f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {format_bytes(dataset.nbytes)} for the "
-    "whole set."
-    " The network trains on the training images and is graded on test images it never saw."
+    "whole set. The network trains on the training images and is graded on test images it never saw."
 )
 
 counts, pixels = st.columns(2)

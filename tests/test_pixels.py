@@ -4,19 +4,10 @@ import cv2
 import numpy as np
 import pytest
 
+from cnnviz import pixels
 from cnnviz.errors import InputError
 from cnnviz.images import LUMA_WEIGHTS, canvas_to_gray
-from cnnviz.pixels import (
-    centre_pixel,
-    centred_block,
-    hex_to_rgb,
-    image_stats,
-    luma,
-    luma_formula,
-    resize_loss,
-    rgb_to_hex,
-    window,
-)
+from cnnviz.pixels import hex_to_rgb, luma, luma_formula, resize_loss, rgb_to_hex, window
 
 
 def test_forest_green_is_11_102_35():
@@ -86,7 +77,7 @@ def test_unit_values_and_the_share_a_resize_keeps():
 def test_image_stats_count_every_channel():
     image = np.zeros((4, 5, 3), np.uint8)
     image[0, 0] = (10, 200, 30)
-    stats = image_stats(image)
+    stats = pixels.image_stats(image)
     assert (stats.count, stats.low, stats.high) == (60, 0, 200)
     assert stats.mean == pytest.approx(240 / 60)
     assert isinstance(stats.low, int) and isinstance(stats.mean, float)
@@ -94,7 +85,7 @@ def test_image_stats_count_every_channel():
 
 @pytest.mark.parametrize(("shape", "centre"), [((28, 28, 1), (14, 14)), ((5, 3, 3), (2, 1)), ((1, 1, 1), (0, 0))])
 def test_centre_pixel(shape, centre):
-    assert centre_pixel(np.zeros(shape, np.uint8)) == centre
+    assert pixels.centre_pixel(np.zeros(shape, np.uint8)) == centre
 
 
 @pytest.mark.parametrize(
@@ -102,7 +93,7 @@ def test_centre_pixel(shape, centre):
     [(28, 28, (6, 6, 16)), (200, 100, (92, 42, 16)), (10, 40, (0, 15, 10)), (3, 3, (0, 0, 3))],
 )
 def test_centred_block_fits_and_sits_in_the_middle(height, width, block):
-    top, left, size = centred_block(height, width)
+    top, left, size = pixels.centred_block(height, width)
     assert (top, left, size) == block
     assert top + size <= height and left + size <= width
     assert abs((height - size) - 2 * top) <= 1 and abs((width - size) - 2 * left) <= 1  # equal margins, ±1

@@ -3,7 +3,7 @@
 :func:`setup_form` draws the widgets (keys start with ``tr_``) and returns a :class:`Setup` with
 the stack, the loaded dataset and the :class:`~cnnviz.training.TrainConfig`, or the message that
 explains why they do not fit together (e.g. colour network, grayscale data). Recipes and the
-one-click experiments fill the form through :func:`show_config` / :data:`PENDING`.
+one-click experiments fill the form through :func:`show_config` / :func:`queue_settings`.
 """
 
 from __future__ import annotations

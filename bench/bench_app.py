@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import statistics
@@ -297,12 +298,14 @@ def _upload_photo(page) -> None:
     wait_drawn(page)
 
 
-def _train_once(page, timeout_s: float) -> None:
-    """Press Train with the quick recipe and wait until the training ended and its results are shown."""
-    page.get_by_role("button", name="▶ Train").click()
-    stop = page.get_by_role("button", name="⏹ Stop")
-    stop.wait_for(timeout=60_000)
-    stop.wait_for(state="detached", timeout=timeout_s * 1000)
+def _train_once(page, timeout_s: float, number: int) -> None:
+    """Press Train with the quick recipe and wait until run ``number``'s results are shown.
+
+    The quick recipe can end before a Stop button is ever seen, so the wait is on the result: the
+    run selector naming "Run <number>" and its Training time metric.
+    """
+    page.get_by_role("button", name=re.compile(r"^▶ Train")).click()
+    page.locator('[data-testid="stSelectbox"]').filter(has_text=f"Run {number} ·").wait_for(timeout=timeout_s * 1000)
     page.locator('[data-testid="stMetric"]').filter(has_text="Training time").wait_for(timeout=60_000)
     wait_drawn(page)
 
@@ -412,7 +415,7 @@ def _measure_trainings(page, server: Server, trainings: int, timeout_s: float, b
     after: list[tuple[float, float]] = []
     for number in range(1, trainings + 1):
         log(f"training {number} of {trainings}")
-        _train_once(page, timeout_s)
+        _train_once(page, timeout_s, number)
         after.append((server.rss, server.peak_rss))
     label = "peak RSS before training (every page visited)"
     results = [

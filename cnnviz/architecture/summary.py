@@ -773,3 +773,27 @@ def check_classifier(
             f"end the stack with {flat}{end}"
         )
     return summaries
+
+
+@dataclass(frozen=True)
+class CheckedStack:
+    """The stack as one run shows it: the summaries of its layers up to the first invalid one, and its error."""
+
+    layers: list[Any]
+    input_shape: tuple[int, int, int]
+    summaries: list[LayerSummary]
+    error: StackError | None
+
+    @property
+    def bad_position(self) -> int | None:
+        """The 1-based position of the invalid layer (None when the stack is valid or the container is bad)."""
+        return self.error.position if self.error is not None and self.error.position else None
+
+
+def check_stack(layers: list[Any], input_shape: tuple[int, int, int]) -> CheckedStack:
+    """Summarize ``layers`` on ``input_shape``; an invalid stack keeps the summaries of the layers before the error."""
+    try:
+        return CheckedStack(layers, input_shape, summarize(layers, input_shape), None)
+    except StackError as problem:
+        valid = summarize(layers[: problem.position - 1], input_shape) if problem.position else []
+        return CheckedStack(layers, input_shape, valid, problem)

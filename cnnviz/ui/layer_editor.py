@@ -15,7 +15,16 @@ from typing import Any
 
 import streamlit as st
 
-from cnnviz.architecture import LAYER_FACTS, LAYER_TYPES, PRESET_INFO, PRESETS, LayerSummary, normalize_layer
+from cnnviz.architecture import (
+    LAYER_FACTS,
+    LAYER_TYPES,
+    PRESET_INFO,
+    PRESETS,
+    CheckedStack,
+    LayerSummary,
+    check_stack,
+    normalize_layer,
+)
 from cnnviz.errors import InputError
 from cnnviz.text import layer_label, shape_text
 from cnnviz.ui import state
@@ -25,10 +34,8 @@ from cnnviz.ui.stack_edits import (
     DEFAULT_PRESET,
     EMPTY,
     INPUT_SHAPES,
-    CheckedStack,
     add_at_the_end_when_resized,
     add_layer,
-    check_stack,
     duplicate,
     edit_branch,
     import_paste,
@@ -46,7 +53,7 @@ from cnnviz.ui.stack_edits import (
     widget_key,
 )
 
-__all__ = ["CheckedStack", "import_box", "layer_list", "prepare_editor", "stack_chooser"]
+__all__ = ["import_box", "layer_list", "prepare_editor", "stack_chooser"]
 
 BRANCH_TYPES = [t for t in LAYER_TYPES if t != "Residual"]
 

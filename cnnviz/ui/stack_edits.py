@@ -10,21 +10,17 @@ Every ``builder_*`` key is the editor's own.
 from __future__ import annotations
 
 import copy
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from cnnviz.architecture import (
     PRESETS,
-    LayerSummary,
-    StackError,
     compact_layer,
     default_layer,
     from_json,
     normalize_input_shape,
     normalize_layer,
-    summarize,
 )
 from cnnviz.datasets import NATIVE_SIZE
 from cnnviz.errors import InputError
@@ -53,30 +49,6 @@ CUSTOM = "Custom…"
 EMPTY = "Empty stack"
 DEFAULT_PRESET = "MNIST CNN"
 ss = st.session_state
-
-
-@dataclass(frozen=True)
-class CheckedStack:
-    """The stack as one run shows it: the summaries of its layers up to the first invalid one, and its error."""
-
-    layers: list
-    input_shape: tuple[int, int, int]
-    summaries: list[LayerSummary]
-    error: StackError | None
-
-    @property
-    def bad_position(self) -> int | None:
-        """The 1-based position of the invalid layer (None when the stack is valid or the container is bad)."""
-        return self.error.position if self.error is not None and self.error.position else None
-
-
-def check_stack(layers: list, input_shape: tuple[int, int, int]) -> CheckedStack:
-    """Summarize ``layers`` on ``input_shape``; an invalid stack keeps the summaries of the layers before the error."""
-    try:
-        return CheckedStack(layers, input_shape, summarize(layers, input_shape), None)
-    except StackError as problem:
-        valid = summarize(layers[: problem.position - 1], input_shape) if problem.position else []
-        return CheckedStack(layers, input_shape, valid, problem)
 
 
 def type_of(layer: Any) -> str:

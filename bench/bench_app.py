@@ -299,14 +299,22 @@ def _upload_photo(page) -> None:
 
 
 def _train_once(page, timeout_s: float, number: int) -> None:
-    """Press Train with the quick recipe and wait until run ``number``'s results are shown.
+    """Train the quick recipe from random start ``number`` and wait until run ``number``'s results are shown.
 
-    The quick recipe can end before a Stop button is ever seen, so the wait is on the result: the
-    run selector naming "Run <number>" and its Training time metric.
+    A new random start each time: the server would otherwise hand back the stored identical run at
+    once. The wait is on the result (the Run menu showing "Run <number> · …"), since a quick training
+    can end before its Stop button is ever seen.
     """
-    page.get_by_role("button", name=re.compile(r"^▶ Train")).click()
-    page.locator('[data-testid="stSelectbox"]').filter(has_text=f"Run {number} ·").wait_for(timeout=timeout_s * 1000)
-    page.locator('[data-testid="stMetric"]').filter(has_text="Training time").wait_for(timeout=60_000)
+    from playwright.sync_api import expect
+
+    start = page.get_by_role("spinbutton", name="Random start")
+    start.fill(str(number))
+    start.press("Enter")
+    wait_drawn(page)
+    page.get_by_role("button", name="▶ Train").click()
+    expect(page.get_by_role("combobox", name="Run")).to_have_value(
+        re.compile(f"^Run {number} · "), timeout=timeout_s * 1000
+    )
     wait_drawn(page)
 
 

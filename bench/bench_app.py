@@ -312,7 +312,7 @@ def _train_once(page, timeout_s: float, number: int) -> None:
     start.press("Enter")
     wait_drawn(page)
     page.get_by_role("button", name="▶ Train").click()
-    expect(page.get_by_role("combobox", name="Run")).to_have_value(
+    expect(page.get_by_role("combobox", name="Run", exact=True)).to_have_value(
         re.compile(f"^Run {number} · "), timeout=timeout_s * 1000
     )
     wait_drawn(page)

@@ -10,6 +10,7 @@ from cnnviz.images import enlarge
 from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui import state
 from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.page_errors import run_guarded
 from cnnviz.ui.presentation import page_style, presentation_toggle
 
 limit_malloc_arenas()  # once per server: keeps memory flat over many trainings (see cnnviz/memory.py)
@@ -24,7 +25,7 @@ with st.sidebar:
     presentation_toggle()
 page_style()
 try:
-    navigation.run()
+    run_guarded(navigation.run, navigation.url_path or "home")
 finally:
     # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
     if state.has_image():

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import signal
 import socket
 import statistics
@@ -297,13 +298,23 @@ def _upload_photo(page) -> None:
     wait_drawn(page)
 
 
-def _train_once(page, timeout_s: float) -> None:
-    """Press Train with the quick recipe and wait until the training ended and its results are shown."""
+def _train_once(page, timeout_s: float, number: int) -> None:
+    """Train the quick recipe from random start ``number`` and wait until run ``number``'s results are shown.
+
+    A new random start each time: the server would otherwise hand back the stored identical run at
+    once. The wait is on the result (the Run menu showing "Run <number> · …"), since a quick training
+    can end before its Stop button is ever seen.
+    """
+    from playwright.sync_api import expect
+
+    start = page.get_by_role("spinbutton", name="Random start")
+    start.fill(str(number))
+    start.press("Enter")
+    wait_drawn(page)
     page.get_by_role("button", name="▶ Train").click()
-    stop = page.get_by_role("button", name="⏹ Stop")
-    stop.wait_for(timeout=60_000)
-    stop.wait_for(state="detached", timeout=timeout_s * 1000)
-    page.locator('[data-testid="stMetric"]').filter(has_text="Training time").wait_for(timeout=60_000)
+    expect(page.get_by_role("combobox", name="Run", exact=True)).to_have_value(
+        re.compile(f"^Run {number} · "), timeout=timeout_s * 1000
+    )
     wait_drawn(page)
 
 
@@ -412,7 +423,7 @@ def _measure_trainings(page, server: Server, trainings: int, timeout_s: float, b
     after: list[tuple[float, float]] = []
     for number in range(1, trainings + 1):
         log(f"training {number} of {trainings}")
-        _train_once(page, timeout_s)
+        _train_once(page, timeout_s, number)
         after.append((server.rss, server.peak_rss))
     label = "peak RSS before training (every page visited)"
     results = [

@@ -93,8 +93,8 @@ def transpose_output_size(
         output_padding = 0
     if output_padding < 0 or output_padding >= stride:
         raise InputError(f"Output padding must be at least 0 and below the stride ({stride}), not {output_padding}")
-    pad = {"valid": 0, "same": span // 2}.get(mode, mode)  # type: ignore[arg-type]
-    size = (n - 1) * stride - 2 * int(pad) + span + output_padding
+    pad = mode if isinstance(mode, int) else (span // 2 if mode == "same" else 0)
+    size = (n - 1) * stride - 2 * pad + span + output_padding
     if size < 1:
         raise InputError(f"A transposed convolution of {n} cells with {pad} padding on each side leaves no output")
     return size
@@ -139,7 +139,7 @@ def transpose_geometry(
         out.append(size)
         crop.append(before)
         full.append((n - 1) * s + d * (k - 1) + 1)
-    return TransposeGeometry(tuple(out), tuple(crop), tuple(full), strides, dilations)  # type: ignore[arg-type]
+    return TransposeGeometry((out[0], out[1]), (crop[0], crop[1]), (full[0], full[1]), strides, dilations)
 
 
 def conv_transpose2d(

@@ -196,27 +196,14 @@ RECIPES: dict[str, Recipe] = {
 
 
 def _notebook(
-    preset: str,
-    dataset: str,
-    title: str,
-    config: TrainConfig,
-    description: str,
-    notebook: str,
-    image_size: int | None = None,
-    measured: str = "",
+    preset: str, dataset: str, title: str, config: TrainConfig, description: str, notebook: str, **more: Any
 ) -> Recipe:
-    """A recipe that trains a course notebook's exact model with the notebook's own settings."""
+    """A recipe that trains a course notebook's exact model with the notebook's own settings.
+
+    ``notebook`` is what the notebook itself reported; ``more`` are further :class:`Recipe` fields.
+    """
     stack = [dict(layer) for layer in NOTEBOOK_PRESETS[preset][1]]  # a copy: the preset stays as the notebook has it
-    return Recipe(
-        title=f"Reproduce the notebook: {title}",
-        dataset=dataset,
-        stack=stack,
-        config=config,
-        description=description,
-        image_size=image_size,
-        notebook=notebook,
-        measured=measured,
-    )
+    return Recipe(f"Reproduce the notebook: {title}", dataset, stack, config, description, notebook=notebook, **more)
 
 
 def _adam(epochs: int, batch_size: int) -> TrainConfig:

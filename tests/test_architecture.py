@@ -791,3 +791,17 @@ def test_dense_on_pixels_matches_keras_and_the_largest_layer_share():
     assert share == pytest.approx(largest.params / to_keras(stack, shape).count_params())
     flat = summarize([{"type": "Flatten"}], (4, 4, 1))
     assert largest_layer(flat) == (flat[0], 0.0)
+
+
+def test_a_checked_stack_keeps_the_layers_before_the_first_invalid_one():
+    from cnnviz.architecture import check_stack
+
+    good = [{"type": "Conv2D", "filters": 4, "kernel_size": 3}, {"type": "MaxPooling2D"}]
+    checked = check_stack(good, (8, 8, 1))
+    assert checked.error is None and checked.bad_position is None
+    assert [s.output_shape for s in checked.summaries] == [(6, 6, 4), (3, 3, 4)]
+    shrunk = [*good, {"type": "Conv2D", "filters": 4, "kernel_size": 5}, {"type": "Flatten"}]  # 5×5 on 3×3
+    checked = check_stack(shrunk, (8, 8, 1))
+    assert checked.bad_position == 3 and "smaller than the 5×5 kernel" in str(checked.error)
+    assert [s.output_shape for s in checked.summaries] == [(6, 6, 4), (3, 3, 4)]
+    assert check_stack("not a stack", (8, 8, 1)).summaries == []  # type: ignore[arg-type]

@@ -291,3 +291,17 @@ def test_an_empty_stack_draws_no_bar_for_it(builder):
     builder.button(key="builder_load").click().run()
     chart = json.loads(builder.get("plotly_chart")[-1].proto.spec)
     assert chart["data"][0]["y"] == ["One Dense layer of 1,000"]
+
+
+def test_the_input_shape_menu_offers_the_datasets_at_their_native_sizes(builder):
+    from cnnviz.datasets import NATIVE_SIZE
+
+    options = builder.selectbox(key="builder_shape").options
+    assert options[:2] == ["MNIST / Fashion-MNIST 28×28×1", "CIFAR-like 32×32×3"]
+    assert options[-1] == "Custom…" and "NEU 200×200×1" in options and "NEU small 64×64×1" in options
+    builder.selectbox(key="builder_shape").set_value("NEU 200×200×1").run()
+    assert builder.session_state["input_shape"] == (NATIVE_SIZE["neu"], NATIVE_SIZE["neu"], 1)
+    assert table(builder)["Output shape"][1] == "198×198×32"  # the MNIST CNN's first 3×3 convolution
+    builder.selectbox(key="builder_shape").set_value("Custom…").run()
+    assert [builder.number_input(key=k).value for k in ("builder_h", "builder_w", "builder_c")] == [200, 200, 1]
+    assert not builder.exception

@@ -24,10 +24,12 @@ from cnnviz.architecture.layers import (
 from cnnviz.architecture.presets import PRESET_INFO, PRESETS, PresetInfo
 from cnnviz.architecture.summary import (
     BYTES_PER_VALUE,
+    CheckedStack,
     LayerSummary,
     Totals,
     advice,
     check_classifier,
+    check_stack,
     dense_on_pixels,
     largest_layer,
     param_bytes,
@@ -39,6 +41,7 @@ from cnnviz.text import format_bytes
 __all__ = [
     "ACTIVATIONS",
     "BYTES_PER_VALUE",
+    "CheckedStack",
     "DEFAULT_INPUT_SHAPE",
     "LAYER_ARGS",
     "LAYER_FACTS",
@@ -53,6 +56,7 @@ __all__ = [
     "Totals",
     "advice",
     "check_classifier",
+    "check_stack",
     "compact_layer",
     "default_layer",
     "dense_on_pixels",

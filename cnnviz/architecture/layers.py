@@ -13,9 +13,10 @@ from __future__ import annotations
 import difflib
 import math
 import numbers
+from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, SupportsInt
+from typing import Any
 
 from cnnviz.architecture.layer_facts import LAYER_FACTS
 from cnnviz.errors import InputError
@@ -105,11 +106,14 @@ class Arg:
 
 def whole(value: Any, low: int, high: int) -> int:
     """``value`` as an int in ``[low, high]`` (bools and fractional numbers are refused)."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not isinstance(value, SupportsInt):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise _Bad(f"must be a whole number, got {value!r}")
-    if not isinstance(value, numbers.Integral) and not (math.isfinite(value) and value == int(value)):
+    if isinstance(value, numbers.Integral):
+        value = int(value)
+    elif math.isfinite(number := float(value)) and number.is_integer():
+        value = int(number)
+    else:
         raise _Bad(f"must be a whole number, got {value!r}")
-    value = int(value)
     if value < low:
         raise _Bad(f"must be at least {low}, got {value}")
     if value > high:
@@ -461,8 +465,17 @@ def compact_layer(layer: Mapping[str, Any], position: int = 1) -> dict[str, Any]
 
 def layer_names(stack: Sequence[Mapping[str, Any]]) -> list[str]:
     """Explicit Keras names numbered per type from 1: conv2d_1, max_pooling2d_1, conv2d_2, ..."""
-    types = [layer["type"] for layer in stack]
-    return [f"{LAYER_FACTS[kind].keras_name}_{types[: index + 1].count(kind)}" for index, kind in enumerate(types)]
+    seen: Counter[str] = Counter()
+    names = []
+    for layer in stack:
+        seen[layer["type"]] += 1
+        names.append(keras_layer_name(layer["type"], seen[layer["type"]]))
+    return names
+
+
+def keras_layer_name(layer_type: str, number: int) -> str:
+    """The ``number``-th layer of ``layer_type`` (from 1) in Keras' naming: conv2d_2."""
+    return f"{LAYER_FACTS[layer_type].keras_name}_{number}"
 
 
 def default_layer(layer_type: str) -> dict[str, Any]:

@@ -16,6 +16,7 @@ Keras reports for the same stack. Costs are for one image:
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -26,11 +27,13 @@ from cnnviz.architecture.layers import (
     SPATIAL_TYPES,
     StackError,
     check_container,
-    layer_names,
+    keras_layer_name,
     normalize_input_shape,
     normalize_layer,
     where,
 )
+from cnnviz.conv_variants import transpose_output_size
+from cnnviz.errors import InputError
 from cnnviz.ops import output_size
 from cnnviz.text import n
 
@@ -74,15 +77,19 @@ class Totals:
     param_bytes: int
 
 
+_Length = int | Fraction  # a receptive-field size or jump, in input pixels
+
+
 @dataclass(frozen=True)
 class _Field:
     """Receptive-field state per axis (rows, cols): size ``r`` and jump ``j``; ``whole`` once global.
 
-    Upsampling layers make the jump a fraction (neighbouring outputs are 1/s input pixels apart).
+    Upsampling layers make the jump a fraction (neighbouring outputs are 1/s input pixels apart);
+    until one does, plain ints keep the arithmetic fast (the builder recomputes it on every edit).
     """
 
-    r: tuple[Fraction, Fraction] = (Fraction(1), Fraction(1))
-    j: tuple[Fraction, Fraction] = (Fraction(1), Fraction(1))
+    r: tuple[_Length, _Length] = (1, 1)
+    j: tuple[_Length, _Length] = (1, 1)
     whole: bool = False
 
 
@@ -163,7 +170,7 @@ def _grow_field(
     if field_.whole:
         return field_, "already the whole input"
     r = tuple(r + (s - 1) * j for r, s, j in zip(field_.r, spans, field_.j, strict=True))
-    j = tuple(j / s if upsampling else j * s for j, s in zip(field_.j, strides, strict=True))
+    j = tuple(Fraction(j) / s if upsampling else j * s for j, s in zip(field_.j, strides, strict=True))
     step = "/" if upsampling else "·"
     texts = [
         f"{r0} + ({s}−1)·{j0} = {r1}, jump {j0}{step}{st} = {j1}"
@@ -276,21 +283,22 @@ def _depthwise(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str
 def _transpose_axis(
     size: int, kernel: int, stride: int, dilation: int, padding: str, extra: int | None, prefix: str
 ) -> tuple[int, str]:
+    """One axis of a Conv2DTranspose: the size from :func:`cnnviz.conv_variants.transpose_output_size`, and its sum."""
     span = dilation * (kernel - 1) + 1
     if extra is not None and extra >= stride:
         raise StackError(
             f"{prefix}: output_padding {extra} must be smaller than the stride {stride}; "
             f"use 0 to {stride - 1} or leave it at None"
         )
+    try:
+        out = transpose_output_size(size, kernel, stride, padding, extra, dilation)
+    except InputError as error:
+        raise StackError(f"{prefix}: {error}; use padding='valid'") from None
     if extra is None:
         if padding == "same":
-            return size * stride, f"{size}·{stride} = {size * stride}"
-        out = size * stride + max(span - stride, 0)
+            return out, f"{size}·{stride} = {out}"
         return out, f"{size}·{stride} + max({span} − {stride}, 0) = {out}"
     pad = span // 2 if padding == "same" else 0
-    out = (size - 1) * stride - 2 * pad + span + extra
-    if out < 1:
-        raise StackError(f"{prefix}: no output is left ({out} rows or columns); use padding='valid'")
     return out, f"({size}−1)·{stride} − 2·{pad} + {span} + {extra} = {out}"
 
 
@@ -313,7 +321,7 @@ def _conv_transpose(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix
     channels, filters = shape[2], cfg["filters"]
     kh, kw = cfg["kernel_size"]
     spans = tuple(d * (k - 1) + 1 for k, d in zip(cfg["kernel_size"], cfg["dilation_rate"], strict=True))
-    cells = tuple(-(-span // s) for span, s in zip(spans, cfg["strides"], strict=True))
+    cells = tuple(math.ceil(span / s) for span, s in zip(spans, cfg["strides"], strict=True))
     new_field, rf_text = _grow_field(field_, cells, cfg["strides"], upsampling=True)
     weights = kh * kw * channels * filters
     bias = filters if cfg["use_bias"] else 0
@@ -574,13 +582,14 @@ def _walk(
 ) -> tuple[list[LayerSummary], _Field]:
     """Summaries of ``stack`` starting from ``shape`` and receptive field ``field_``, and the field at its end."""
     rows: list[dict[str, Any]] = []
-    layers: list[dict[str, Any]] = []
+    seen: Counter[str] = Counter()  # layers of each type so far, for Keras' names
     flat_by: str | None = None
     for position, layer in enumerate(stack, start=1):
         cfg = normalize_layer(layer, position)  # problems are reported in stack order
         layer_type = cfg["type"]
         prefix = where(position, layer_type)
-        name = names_prefix + layer_names([*layers, cfg])[-1]
+        seen[layer_type] += 1
+        name = names_prefix + keras_layer_name(layer_type, seen[layer_type])
         try:
             if layer_type in SPATIAL_TYPES:
                 _need_map(shape, prefix, layer_type, flat_by)
@@ -603,7 +612,6 @@ def _walk(
             f"{n(values * BYTES_PER_VALUE)} bytes"
             + (f", plus {n(inner_bytes)} bytes inside the block" if step.branch else "")
         )
-        layers.append(cfg)
         rows.append(
             dict(
                 position=position,
@@ -629,8 +637,8 @@ def projection_strides(shape: Shape, branch_shape: Shape) -> tuple[int, int] | N
     """Strides of the 1×1 'same' convolution that maps ``shape`` onto ``branch_shape``'s size; None if none does."""
     strides = []
     for size, out in zip(shape[:2], branch_shape[:2], strict=True):
-        stride = -(-size // out)
-        if out > size or -(-size // stride) != out:
+        stride = math.ceil(size / out)
+        if out > size or output_size(size, 1, stride, "same") != out:
             return None
         strides.append(stride)
     return strides[0], strides[1]
@@ -765,3 +773,27 @@ def check_classifier(
             f"end the stack with {flat}{end}"
         )
     return summaries
+
+
+@dataclass(frozen=True)
+class CheckedStack:
+    """The stack as one run shows it: the summaries of its layers up to the first invalid one, and its error."""
+
+    layers: list[Any]
+    input_shape: tuple[int, int, int]
+    summaries: list[LayerSummary]
+    error: StackError | None
+
+    @property
+    def bad_position(self) -> int | None:
+        """The 1-based position of the invalid layer (None when the stack is valid or the container is bad)."""
+        return self.error.position if self.error is not None and self.error.position else None
+
+
+def check_stack(layers: list[Any], input_shape: tuple[int, int, int]) -> CheckedStack:
+    """Summarize ``layers`` on ``input_shape``; an invalid stack keeps the summaries of the layers before the error."""
+    try:
+        return CheckedStack(layers, input_shape, summarize(layers, input_shape), None)
+    except StackError as problem:
+        valid = summarize(layers[: problem.position - 1], input_shape) if problem.position else []
+        return CheckedStack(layers, input_shape, valid, problem)

@@ -75,6 +75,7 @@ class SharedTraining:
         self.payload: dict[str, Any] | None = None
         self.error: BaseException | None = None
         self.running_since: float | None = None
+        self.queued_sent = 0.0  # when a waiting training last told its watchers their place (monotonic)
         self._lock = threading.Lock()
 
     def add_events(self, events: Sequence[dict[str, Any]]) -> None:
@@ -256,8 +257,8 @@ class TrainingService:
     def _waiting(self, shared: SharedTraining) -> bool:
         """The gate's poll while ``shared`` waits: send its place and wait, and say if it was abandoned."""
         now = time.monotonic()
-        if now - getattr(shared, "_queued_sent", 0.0) >= QUEUED_EVERY:
-            shared._queued_sent = now  # type: ignore[attr-defined]
+        if now - shared.queued_sent >= QUEUED_EVERY:
+            shared.queued_sent = now
             position = self.gate.position(shared)
             if position:
                 shared.add_events(

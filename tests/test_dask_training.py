@@ -116,7 +116,7 @@ def test_the_key_names_stack_dataset_settings_and_random_start(small) -> None:
 def test_an_identical_training_joins_the_running_one_then_is_reused_from_the_store(service, small, tmp_path) -> None:
     config = replace(QUICK, epochs=2)
     first = _train(service, small, config)
-    _wait(lambda: first.snapshot().state == "running")
+    _wait(lambda: service.running() == 1)  # the first job's training is registered: the second can only join it
     second = _train(service, small, config)
     one, two = _finished(first), _finished(second)
     assert service.tasks_submitted == 1

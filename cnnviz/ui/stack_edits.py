@@ -15,6 +15,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.architecture import (
+    DEFAULT_INPUT_SHAPE,
     PRESETS,
     compact_layer,
     default_layer,
@@ -100,8 +101,8 @@ def prepare_editor() -> None:
     try:
         state.set_input_shape(normalize_input_shape(state.input_shape()))
     except InputError as error:
-        st.error(f"{error}. Using {shape_text(state.DEFAULT_INPUT_SHAPE)} instead.")
-        state.set_input_shape(state.DEFAULT_INPUT_SHAPE)
+        st.error(f"{error}. Using {shape_text(DEFAULT_INPUT_SHAPE)} instead.")
+        state.set_input_shape(DEFAULT_INPUT_SHAPE)
     if ss.get("builder_seen") != state.stack() or len(ss.get("builder_ids", [])) != len(state.stack()):
         ss["builder_ids"] = fresh_ids(len(state.stack()))
     remember_stack()

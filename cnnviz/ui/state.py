@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING, Any, TypedDict
 import numpy as np
 import streamlit as st
 
+from cnnviz.architecture import DEFAULT_INPUT_SHAPE
+
 if TYPE_CHECKING:
     from cnnviz.datasets import Dataset
     from cnnviz.training import TrainingRun
@@ -24,7 +26,6 @@ IMAGE, IMAGE_LABEL, IMAGE_SOURCE = "image", "image_label", "image_source"
 INSPECT_EXAMPLE = "inspect_example"
 UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
 MY_CLASSES_EXAMPLES = "mc_examples"
-DEFAULT_INPUT_SHAPE = (28, 28, 1)
 
 
 class InspectExample(TypedDict):

@@ -44,6 +44,7 @@ from collections import defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from functools import partial
+from typing import Any
 
 from bench_app import Server, cpu_seconds, rss_mb
 from st_client import Run, Session, SessionError
@@ -333,15 +334,15 @@ async def run_level(
     pid: int,
     sessions: int,
     *,
-    rounds: int,
-    training: bool,
-    think: float,
-    timeout: float,
-    max_seconds: float,
-    fetch_media: bool,
-    ramp: float,
+    rounds: int = 2,
+    training: bool = True,
+    think: float = 1.0,
+    timeout: float = 60.0,
+    max_seconds: float = 600.0,
+    fetch_media: bool = True,
+    ramp: float = 3.0,
 ) -> Level:
-    """Warm up, then ``sessions`` students (and the trainer) at once on the server at ``port``."""
+    """Warm up, then ``sessions`` students (and the trainer, with ``training``) at once on the server at ``port``."""
     level = Level(sessions)
     recorder = Recorder(server_pid=pid if sessions == 1 and not training else None)
     with ServerSampler(pid) as sampler:
@@ -391,21 +392,13 @@ async def run_level(
 
 
 def measure(
-    session_counts: tuple[int, ...] = (8, 16),
-    *,
-    rounds: int = 2,
-    training: bool = True,
-    think: float = 1.0,
-    timeout: float = 60.0,
-    max_seconds: float = 600.0,
-    fetch_media: bool = True,
-    ramp: float = 3.0,
-    baseline: bool = True,
+    session_counts: tuple[int, ...] = (8, 16), *, training: bool = True, baseline: bool = True, **settings: Any
 ) -> list[Level]:
     """Run the load test at each session count, each on a fresh server; returns what it measured.
 
     ``baseline`` first runs one session alone without training: the reference for the same
     machine at the same time (other programs on the cores slow every figure down alike).
+    ``settings`` are :func:`run_level`'s (rounds, think, timeout, max_seconds, fetch_media, ramp).
     """
     if not all(1 <= sessions <= MAX_SESSIONS for sessions in session_counts):
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
@@ -415,18 +408,7 @@ def measure(
     for sessions, with_training, is_baseline in plan:
         with Server() as server:
             level = asyncio.run(
-                run_level(
-                    server.port,
-                    server.process.pid,
-                    sessions,
-                    rounds=rounds,
-                    training=with_training,
-                    think=think,
-                    timeout=timeout,
-                    max_seconds=max_seconds,
-                    fetch_media=fetch_media,
-                    ramp=ramp,
-                )
+                run_level(server.port, server.process.pid, sessions, training=with_training, **settings)
             )
         level.baseline = is_baseline
         levels.append(level)

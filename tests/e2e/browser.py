@@ -1,17 +1,88 @@
-"""Helpers for the real-browser tests: open a page, wait for the script to finish, look for tracebacks."""
+"""Helpers for the real-browser tests: open a page, wait for the script to finish, look for tracebacks.
+
+Waiting is by condition, never by a fixed sleep: every tab carries a run tracker (run_tracker.js) that
+reads Streamlit's own websocket messages, so :func:`wait_idle` knows when every script run the tab asked
+for has finished. Streamlit's "running" marker alone cannot tell: it turns on only once the server has
+started the run, so just after a click it still reads "not running".
+"""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
+from playwright.sync_api import expect
+from streamlit.proto.BackMsg_pb2 import BackMsg
+from streamlit.proto.ClientState_pb2 import ClientState
+from streamlit.proto.ForwardMsg_pb2 import ForwardMsg, ForwardMsgMetadata
+
 from tests.conftest import DATA_PAGES, skip_without_data
 
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+DEFAULT_TIMEOUT_MS = 60_000
+VIEWPORT = {"width": 1400, "height": 1000}
+CANVAS = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
 
 
-def wait_idle(page, *, settle_ms: int = 300, timeout_ms: int = 60_000) -> None:
-    """Wait until the script has finished running (after giving a just-triggered rerun time to start)."""
-    page.wait_for_timeout(settle_ms)
-    page.wait_for_selector(IDLE, timeout=timeout_ms)
-    page.wait_for_selector('[data-testid="stMainBlockContainer"] h1', timeout=timeout_ms)
+_RUN_IDENTITY = ForwardMsgMetadata.DESCRIPTOR.fields_by_name["run"].message_type
+
+
+def _number(descriptor, name: str) -> int:
+    return descriptor.fields_by_name[name].number
+
+
+# Protobuf field numbers, read from Streamlit's own message definitions (not copied by hand).
+_FIELDS = {
+    "rerun": _number(BackMsg.DESCRIPTOR, "rerun_script"),
+    "fragment": _number(ClientState.DESCRIPTOR, "fragment_id"),
+    "auto": _number(ClientState.DESCRIPTOR, "is_auto_rerun"),
+    "metadata": _number(ForwardMsg.DESCRIPTOR, "metadata"),
+    "newSession": _number(ForwardMsg.DESCRIPTOR, "new_session"),
+    "finished": _number(ForwardMsg.DESCRIPTOR, "script_finished"),
+    "early": ForwardMsg.FINISHED_EARLY_FOR_RERUN,
+    "run": _number(ForwardMsgMetadata.DESCRIPTOR, "run"),
+    "runId": _number(_RUN_IDENTITY, "script_run_id"),
+    "runFragments": _number(_RUN_IDENTITY, "fragment_ids"),
+}
+
+# Installed in every tab before the app's code: follows run requests and finished runs (see the file).
+RUN_TRACKER = Path(__file__).with_name("run_tracker.js").read_text().replace("__FIELDS__", json.dumps(_FIELDS))
+
+# The page shows a finished run: a run was asked for since the last wait (when ``rerun``), every asked-for
+# run is done, Streamlit reads "not running", no element is faded as stale, the running indicator is gone
+# and the page has its title. Then the asked-for runs count as waited for.
+SETTLED = """(rerun) => {
+  const runs = window.__cnnvizRuns;
+  if (!runs) throw new Error('no run tracker in this tab: open it with tests.e2e.browser.new_page');
+  const settled = (!rerun || runs.requests > runs.waited) && runs.pending.length === 0
+    && !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
+    && !document.querySelector('[data-stale="true"]')
+    && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
+    && !!document.querySelector('[data-testid="stMainBlockContainer"] h1');
+  if (settled) runs.waited = runs.requests;
+  return settled;
+}"""
+
+
+def new_page(browser, **context_options):
+    """A tab in a fresh browser context (a fresh Streamlit session) with the run tracker installed.
+
+    Close it with ``page.context.close()``.
+    """
+    context = browser.new_context(**({"viewport": VIEWPORT} | context_options))
+    context.add_init_script(RUN_TRACKER)
+    page = context.new_page()
+    page.set_default_timeout(DEFAULT_TIMEOUT_MS)
+    return page
+
+
+def wait_idle(page, *, rerun: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS) -> None:
+    """Wait until the script run the last action asked for has finished and the page shows its result.
+
+    The browser sends that request a little after the action (a click's rerun some tens of milliseconds
+    later, the drawing canvas' stroke after a pause), so with ``rerun`` this first waits for a request
+    made since the previous wait; ``rerun=False`` only lets any run in progress finish.
+    """
+    page.wait_for_function(SETTLED, arg=rerun, timeout=timeout_ms)
 
 
 def goto(page, app_url: str, url_path: str = "") -> None:
@@ -22,9 +93,9 @@ def goto(page, app_url: str, url_path: str = "") -> None:
     if url_path.split("?")[0] in DATA_PAGES:
         skip_without_data()
     page.goto(f"{app_url}/{url_path}")
-    wait_idle(page, settle_ms=500)
+    wait_idle(page)
     # app.py's navigation ran (not Streamlit's legacy pages/ mode): its "Home" entry is in the sidebar.
-    page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True).wait_for(timeout=10_000)
+    expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True)).to_be_visible()
 
 
 def open_page(page, app_url: str, url_path: str) -> None:
@@ -35,9 +106,12 @@ def open_page(page, app_url: str, url_path: str) -> None:
 
 
 def assert_no_exception(page) -> None:
-    """Fail if the page shows a Streamlit exception box (a traceback)."""
+    """Fail if the page shows a Streamlit exception box (a traceback), with the traceback as the message."""
     exceptions = page.locator('[data-testid="stException"]')
-    assert exceptions.count() == 0, exceptions.first.inner_text()
+    try:
+        expect(exceptions).to_have_count(0)
+    except AssertionError:
+        raise AssertionError(exceptions.first.inner_text()) from None
 
 
 def choose_segment(page, label: str) -> None:
@@ -46,18 +120,14 @@ def choose_segment(page, label: str) -> None:
     wait_idle(page)
 
 
-CANVAS = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
-
-
 def draw_stroke(page, points: list[tuple[float, float]]) -> None:
-    """Drag the mouse through canvas-relative points on the drawing canvas, then wait for the app."""
+    """Drag the mouse through canvas-relative points on the drawing canvas, then wait for the app's run."""
     canvas = page.locator(CANVAS).first
-    canvas.wait_for()
+    expect(canvas).to_be_visible()
     box = canvas.bounding_box()
     page.mouse.move(box["x"] + points[0][0], box["y"] + points[0][1])
     page.mouse.down()
     for x, y in points[1:]:
         page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
     page.mouse.up()
-    page.wait_for_timeout(1500)  # the drawing canvas (a third-party component) sends its strokes after a pause
-    wait_idle(page)
+    wait_idle(page)  # for the run the stroke asks for: the canvas sends it after a pause

@@ -9,6 +9,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
 from tests.e2e.browser import assert_no_exception, goto
@@ -43,7 +44,7 @@ def test_no_serious_or_critical_accessibility_violations(page, app_url, axe_sour
     goto(page, app_url, url_path + ("?present=1" if mode == "presentation" else ""))
     assert_no_exception(page)
     if mode == "presentation":
-        assert page.get_by_role("switch", name="Presentation mode").is_checked()
+        expect(page.get_by_role("switch", name="Presentation mode")).to_be_checked()
     violations = audit(page, axe_source)
     blocking = [v for v in violations if v["impact"] in BLOCKING]
     assert not blocking, "\n".join(f"{v['impact']} {v['id']}: {v['help']} at {v['where']}" for v in blocking)

@@ -67,14 +67,14 @@ def test_uploading_good_and_bad_zips(data_page, neu_zip):
     page = data_page
     choose_segment(page, "Your own zip")
     upload(page, "defects.zip", neu_zip)
-    page.get_by_text("Accepted 30 images in 6 classes").wait_for(timeout=30_000)
+    expect(page.get_by_text("Accepted 30 images in 6 classes")).to_be_visible()
     wait_idle(page)
     assert_no_exception(page)
     expect(page.locator('[data-testid="stAlert"]').filter(has_text="1 × not an image")).to_have_count(1)
     expect_metrics(page, ["6", "24", "6", "200 × 200 × 1"])
     expect(page.get_by_text("labelled by their NEU file-name prefixes")).to_be_visible()  # which rule labelled it
     upload(page, "bad.zip", b"nope")
-    page.get_by_text("bad.zip: This file is not a zip archive").wait_for(timeout=30_000)
+    expect(page.get_by_text("bad.zip: This file is not a zip archive")).to_be_visible()
     wait_idle(page)
     assert_no_exception(page)
-    assert page.get_by_text("Still using your previous upload").count() == 1
+    expect(page.get_by_text("Still using your previous upload")).to_have_count(1)

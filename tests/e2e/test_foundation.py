@@ -7,13 +7,13 @@ import re
 from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto
 
 
 def test_home_page_shows_every_step(page, app_url):
     goto(page, app_url)
     assert_no_exception(page)
-    assert "CNN Explorer" in page.locator("h1").first.inner_text()
+    expect(page.locator("h1").first).to_contain_text("CNN Explorer")
     for step in STEPS:
         expect(page.get_by_text(step.title).first).to_be_visible()
 
@@ -30,16 +30,15 @@ def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
     choose_segment(page, "Draw")
     draw_stroke(page, [(140, 50 + 10 * step) for step in range(19)])
     assert_no_exception(page)
-    page.get_by_text(re.compile(r"Current image: Your drawing, 280×280×1")).wait_for(timeout=20_000)
+    expect(page.get_by_text(re.compile(r"Current image: Your drawing, 280×280×1"))).to_be_visible()
     expect(page.get_by_text("280 × 280 × 1").first).to_be_visible()
     # The sidebar's picture is drawn after the page, so it names the drawing, not the sample it replaced.
     expect(page.locator('[data-testid="stSidebar"]').get_by_text("Your drawing", exact=True)).to_be_visible()
-    assert page.locator('[data-testid="stSidebar"]').get_by_text("Sample:").count() == 0
+    expect(page.locator('[data-testid="stSidebar"]').get_by_text("Sample:")).to_have_count(0)
 
 
 def test_heat_map_titles_do_not_cover_the_column_axis_label(page, app_url):
     goto(page, app_url, "pixels")
-    wait_idle(page)
     chart = page.locator('[data-testid="stPlotlyChart"]').filter(
         has=page.locator("text.gtitle", has_text="Whole image")
     )

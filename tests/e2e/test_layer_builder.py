@@ -18,7 +18,7 @@ def layer_box(page, title_start: str):
 
 def shows(page, text: str) -> None:
     """Wait until ``text`` is on the page (a rerun may still be on its way under load)."""
-    page.get_by_text(text).first.wait_for()
+    expect(page.get_by_text(text).first).to_be_visible()
 
 
 def set_number(page, scope, label: str, value: int) -> None:
@@ -31,8 +31,8 @@ def set_number(page, scope, label: str, value: int) -> None:
 def test_page_shows_the_mnist_model_with_keras_numbers(page, app_url):
     goto(page, app_url, PATH)
     assert_no_exception(page)
-    assert page.get_by_text("Layers (7)").count() == 1
-    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
+    expect(page.get_by_text("Layers (7)")).to_have_count(1)
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("225,034")
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # mounts after the script ends
     expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_attached()  # the diagram and the bars
 
@@ -45,12 +45,12 @@ def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
     message = "Layer 3 (Conv2D): the 13×13 input is smaller than the 15×3 kernel"
     shows(page, message)
     assert_no_exception(page)
-    assert page.locator('[data-testid="stExpander"]').filter(has_text="⚠ 3 · Conv2D").count() == 1
+    expect(page.locator('[data-testid="stExpander"]').filter(has_text="⚠ 3 · Conv2D")).to_have_count(1)
     box = layer_box(page, "3 · Conv2D")
     set_number(page, box, "Kernel rows", 3)
     shows(page, "Activations per image")  # the totals are back
-    assert page.get_by_text(message).count() == 0
-    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "225,034"
+    expect(page.get_by_text(message)).to_have_count(0)
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("225,034")
 
 
 def test_a_kernel_size_above_the_maximum_is_put_back_and_explained(page, app_url):
@@ -73,7 +73,7 @@ def test_add_then_remove_a_layer(page, app_url):
     page.locator('[class*="st-key-layer"][class*="_remove"] button:visible').last.click()  # the last layer's
     wait_idle(page)
     shows(page, "Layers (7)")
-    assert page.get_by_text("This stack is invalid").count() == 0
+    expect(page.get_by_text("This stack is invalid")).to_have_count(0)
     assert_no_exception(page)
 
 
@@ -84,7 +84,7 @@ def test_import_pasted_json_and_download_runnable_code(page, app_url):
     page.get_by_role("button", name="Load pasted JSON").click()
     wait_idle(page)
     shows(page, "Imported 8 layers on a 32×32×1 input")
-    assert page.locator('[data-testid="stMetricValue"]').first.inner_text() == "61,706"
+    expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("61,706")
     with page.expect_download() as download:
         page.get_by_role("button", name="Download Keras code (.py)").click()
     code = Path(download.value.path()).read_text(encoding="utf-8")

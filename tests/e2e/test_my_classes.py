@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 import re
 
+from playwright.sync_api import expect
+
 from tests.e2e.browser import CANVAS, assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
-from tests.e2e.test_inside import prediction
+from tests.e2e.test_inside import expect_prediction
 
 PER_CLASS = 6
 
@@ -43,7 +45,8 @@ def add_class(page, name: str) -> None:
 def nav(page, title: str) -> None:
     """Move to another page through the sidebar, keeping the browser session (and its classes)."""
     page.locator('[data-testid="stSidebarNav"]').get_by_text(title, exact=True).click()
-    wait_idle(page, settle_ms=800)
+    wait_idle(page)
+    expect(page.locator("h1").first).to_contain_text(title.split(" · ")[-1])
 
 
 def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
@@ -57,16 +60,16 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
             draw(page, variant)
             page.get_by_role("button", name=f"Add this drawing to “{name}”").click()
             wait_idle(page)
-        page.get_by_text(re.compile(rf"{name}: {PER_CLASS}\b")).first.wait_for(timeout=10_000)
+        expect(page.get_by_text(re.compile(rf"{name}: {PER_CLASS}\b")).first).to_be_visible()
     assert_no_exception(page)
-    page.get_by_text("Ready: 10 training and 2 test images").wait_for()
+    expect(page.get_by_text("Ready: 10 training and 2 test images")).to_be_visible()
 
     nav(page, "6 · Training")
     page.get_by_role("combobox", name="Recipe").click()
     page.keyboard.type("My classes")  # the list is long and virtual: filter it to the recipe
     page.get_by_role("option", name="My classes: a tiny CNN in seconds").click()
     wait_idle(page)
-    assert "My classes" in page.get_by_role("combobox", name="Dataset").input_value()
+    expect(page.get_by_role("combobox", name="Dataset")).to_have_value(re.compile("My classes"))
     page.get_by_role("button", name="▶ Train").click()
     page.wait_for_selector('[data-testid="stMetric"]', timeout=240_000)
     wait_idle(page)
@@ -75,10 +78,11 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
     nav(page, "7 · Inside the network")
     page.get_by_role("combobox", name="Model").click()
     page.get_by_role("option", name=re.compile("^Run 1 · ")).click()
-    wait_idle(page)
+    wait_idle(page, rerun=False)  # the new run may be chosen already: then choosing it again asks for no run
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile("^Run 1 · "))
     choose_segment(page, "Draw")
     in_view(page)
     draw_stroke(page, circle(150, 140, 70))  # a circle it never saw: bigger, elsewhere
-    page.get_by_text("4 · Live try-out").wait_for(timeout=20_000)
-    assert prediction(page) == "circle"
+    expect(page.get_by_text("4 · Live try-out")).to_be_visible()
+    expect_prediction(page, "circle")
     assert_no_exception(page)

@@ -13,28 +13,27 @@ import re
 from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
-from tests.e2e.browser import assert_no_exception, wait_idle
+from tests.e2e.browser import assert_no_exception, new_page, wait_idle
 
 SESSIONS = 4
 TIMEOUT_MS = 120_000  # a cold TensorFlow import while three other sessions run scripts on 2 cores
 
 
 def test_four_sessions_at_once_open_every_page_without_an_exception(browser, app_url):
-    contexts = [browser.new_context(viewport={"width": 1400, "height": 1000}) for _ in range(SESSIONS)]
+    tabs = [new_page(browser) for _ in range(SESSIONS)]
     try:
-        tabs = [context.new_page() for context in contexts]
         for tab in tabs:
             tab.set_default_timeout(TIMEOUT_MS)
             tab.goto(app_url, wait_until="commit")
         for tab in tabs:
-            wait_idle(tab, settle_ms=500, timeout_ms=TIMEOUT_MS)
+            wait_idle(tab, timeout_ms=TIMEOUT_MS)
             assert_no_exception(tab)
         for step in STEPS:
             for tab in tabs:
                 tab.locator(f'[data-testid="stSidebarNav"] a[href$="/{step.url_path}"]').click()
             for number, tab in enumerate(tabs):
                 tab.wait_for_url(re.compile(rf"/{step.url_path}(\?|$)"))  # a page writes its state into the query
-                wait_idle(tab, settle_ms=300, timeout_ms=TIMEOUT_MS)
+                wait_idle(tab, timeout_ms=TIMEOUT_MS)
                 where = f"session {number} on /{step.url_path}"
                 try:
                     assert_no_exception(tab)
@@ -43,5 +42,5 @@ def test_four_sessions_at_once_open_every_page_without_an_exception(browser, app
                 title = tab.locator('[data-testid="stMainBlockContainer"] h1').first
                 expect(title, f"{where}: no title").to_be_visible()
     finally:
-        for context in contexts:
-            context.close()
+        for tab in tabs:
+            tab.context.close()

@@ -47,9 +47,8 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     page.get_by_role("button", name=re.compile(r"^Stop\b")).click()  # its name ends with the shortcut, Esc
     page.wait_for_selector('[data-testid="stMetric"]', timeout=120_000)
     wait_idle(page)
-    alerts = page.locator('[data-testid="stAlert"]').all_inner_texts()
-    assert any("Stopped by you after batch" in text for text in alerts)
-    assert page.locator('[data-testid="stProgress"]').count() == 0
+    expect(page.locator('[data-testid="stAlert"]').filter(has_text="Stopped by you after batch").first).to_be_visible()
+    expect(page.locator('[data-testid="stProgress"]')).to_have_count(0)
     assert_no_exception(page)
 
 
@@ -69,9 +68,9 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
             expect(choice).not_to_have_value(before, timeout=10_000)  # the click's rerun picked that cell
             break
         except AssertionError:  # a cell without mistakes: the choice stays, try the next one
-            wait_idle(page)
-    chosen = choice.input_value()
-    assert chosen != before and chosen.startswith(f"{true} predicted as {predicted}")
+            wait_idle(page, rerun=False)
+    expect(choice).not_to_have_value(before)
+    expect(choice).to_have_value(re.compile(rf"^{true} predicted as {predicted}"))
     expect(page.get_by_role("button", name="Inside", exact=True).first).to_be_visible()
     with page.expect_download() as download:
         page.get_by_role("button", name="Download the model (.zip)").click()
@@ -82,7 +81,7 @@ def test_clicking_a_confusion_cell_shows_its_images(training_page):
     # "Inside" hands that test image and this model to the inside page.
     page.get_by_role("button", name="Inside", exact=True).first.click()
     wait_idle(page)
-    page.wait_for_selector("h1:has-text('Inside the network')")
-    assert page.get_by_role("radio", name="The example from the training page").is_checked()
-    assert page.get_by_role("combobox", name="Model").input_value().startswith("Run 1 · ")
+    expect(page.locator("h1").filter(has_text="Inside the network")).to_be_visible()
+    expect(page.get_by_role("radio", name="The example from the training page")).to_be_checked()
+    expect(page.get_by_role("combobox", name="Model")).to_have_value(re.compile(r"^Run 1 · "))
     assert_no_exception(page)

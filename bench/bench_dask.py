@@ -94,7 +94,7 @@ async def _press_train(port: int, seed: int, *, delay: float = 0.0, tiny: bool =
     try:
         async with Session(port, timeout=180) as session:
             run = await session.open("training")
-            run = await session.set(run.widget("Seed"), float(seed))
+            run = await session.set(run.widget("Random start"), float(seed))
             if tiny:
                 run = await session.set(run.widget("Epochs"), [1.0])
             await asyncio.sleep(delay)

@@ -49,26 +49,12 @@ class ExternalCluster:
     """``dask scheduler`` + ``workers`` × ``dask worker`` on loopback, for as long as the ``with`` lasts."""
 
     def __init__(self, workers: int) -> None:
-        from cnnviz.training.cluster import worker_command, worker_environment
+        from cnnviz.training.cluster import scheduler_command, worker_command, worker_environment
 
         self.address = f"tcp://127.0.0.1:{free_port()}"
         env = worker_environment()
         quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.processes = [
-            subprocess.Popen(
-                [
-                    sys.executable,
-                    "-m",
-                    "distributed.cli.dask_scheduler",
-                    "--host",
-                    "127.0.0.1",
-                    "--port",
-                    self.address.rsplit(":", 1)[1],
-                    "--no-dashboard",
-                ],
-                **quiet,
-            )
-        ]
+        self.processes = [subprocess.Popen(scheduler_command(self.address), **quiet)]
         self.processes += [
             subprocess.Popen(worker_command(self.address, name=f"bench-{i}"), **quiet) for i in range(workers)
         ]

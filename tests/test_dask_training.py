@@ -8,7 +8,6 @@ import logging
 import os
 import signal
 import subprocess
-import sys
 import threading
 import time
 from dataclasses import replace
@@ -20,7 +19,7 @@ from cnnviz import datasets
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.budget import Budget
-from cnnviz.training.cluster import TrainingCluster, worker_command, worker_environment
+from cnnviz.training.cluster import TrainingCluster, scheduler_command, worker_command, worker_environment
 from cnnviz.training.service import WORKER_LOST, TrainingService
 from cnnviz.training.sharing import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.store import RunStore
@@ -298,19 +297,7 @@ def test_an_external_scheduler_with_two_workers_trains_on_both(small, tmp_path) 
     address = f"tcp://127.0.0.1:{_free_port()}"
     env = worker_environment()
     scheduler = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "distributed.cli.dask_scheduler",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            address.rsplit(":", 1)[1],
-            "--no-dashboard",
-        ],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        scheduler_command(address), env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     workers = [
         subprocess.Popen(

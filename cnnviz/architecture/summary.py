@@ -292,7 +292,7 @@ def _transpose_axis(
         )
     try:
         out = transpose_output_size(size, kernel, stride, padding, extra, dilation)
-    except InputError as error:
+    except InputError as error:  # e.g. 'same' with output_padding on a 1-cell map and an even kernel
         raise StackError(f"{prefix}: {error}; use padding='valid'") from None
     if extra is None:
         if padding == "same":

@@ -36,6 +36,21 @@ ROOT = Path(__file__).resolve().parents[2]
 DEATH_TIMEOUT = 30
 
 
+def scheduler_command(address: str) -> list[str]:
+    """The command line of a scheduler on loopback at ``address``'s port, without a dashboard: the external
+    cluster the tests and benchmarks start beside :func:`worker_command` (an operator's runs on its LAN address)."""
+    return [
+        sys.executable,
+        "-m",
+        "distributed.cli.dask_scheduler",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        address.rsplit(":", 1)[1],
+        "--no-dashboard",
+    ]
+
+
 def worker_command(address: str, *, name: str = "") -> list[str]:
     """The command line of one training worker process (also used by the tests and benchmarks)."""
     command = [

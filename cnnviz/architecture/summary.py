@@ -32,9 +32,9 @@ from cnnviz.architecture.layers import (
     normalize_layer,
     where,
 )
+from cnnviz.conv_geometry import output_size
 from cnnviz.conv_variants import transpose_output_size
 from cnnviz.errors import InputError
-from cnnviz.ops import output_size
 from cnnviz.text import n
 
 BYTES_PER_VALUE = 4  # float32

@@ -4,7 +4,7 @@
 job's thread with ``(stack, dataset, config, on_progress, should_stop)``, it returns a
 :class:`TrainingRun` like :func:`cnnviz.training.train`, but the web server never trains:
 
-1. a run with the same :func:`~cnnviz.training.sharing.training_key` already in the
+1. a run with the same :func:`~cnnviz.training.keys.training_key` already in the
    :class:`~cnnviz.training.store.RunStore` is returned at once (``run.reused == "stored"``);
 2. one running on this server is joined: the caller replays its progress so far and then sees
    the same live events (``"joined"``);
@@ -36,9 +36,9 @@ from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.job import TrainingCancelled, TrainingGate, TrainingUnavailable
+from cnnviz.training.keys import dataset_fingerprint, training_key, weights_fingerprint
 from cnnviz.training.payload import from_payload
 from cnnviz.training.run import TrainingRun
-from cnnviz.training.sharing import dataset_fingerprint, training_key, weights_fingerprint
 from cnnviz.training.store import RunStore
 
 logger = logging.getLogger(__name__)  # what the student sees as a plain message, with its traceback

@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz.training.keys import KEY_PREFIX
 from cnnviz.training.run import epoch_arrays, read_epoch_arrays
-from cnnviz.training.sharing import KEY_PREFIX
 
 RECORD, ARRAYS = "run.json", "arrays.npz"
 STORE_FORMAT = "cnn-explorer-run-store"

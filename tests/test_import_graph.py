@@ -78,3 +78,19 @@ def test_the_convolution_modules_import_one_way():
     assert {"cnnviz.conv_geometry", "cnnviz.conv_variants", "cnnviz.conv_engine"} <= graph["cnnviz.ops"]
     assert "cnnviz.ops" not in graph["cnnviz.conv_variants"] | graph["cnnviz.conv_engine"]
     assert graph["cnnviz.conv_geometry"] == {"cnnviz.errors"}
+
+
+def reachable(graph: dict[str, set[str]], start: str) -> set[str]:
+    seen, todo = set(), [start]
+    while todo:
+        for name in graph[todo.pop()] - seen:
+            seen.add(name)
+            todo.append(name)
+    return seen
+
+
+def test_the_training_worker_does_not_reach_the_pages_job_module():
+    """The Dask worker's code (and what it imports) never needs the web server's per-session job."""
+    graph = import_graph()
+    assert "cnnviz.training.errors" in graph["cnnviz.training.worker"]
+    assert "cnnviz.training.job" not in reachable(graph, "cnnviz.training.worker")

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -20,13 +20,11 @@ from cnnviz.datasets.dataset import stratified_split
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.evaluation import loss_and_accuracy
+from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
 
-if TYPE_CHECKING:
-    from cnnviz.training.progress import ProgressFn, StopFn
-
-#: ``on_progress`` gets a "batch" event every this many batches (and always at the end of an epoch).
+#: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
 PREDICT_BATCH = 500
 
@@ -115,10 +113,10 @@ def train(
     """Train ``stack`` on ``dataset`` (a :class:`cnnviz.datasets.Dataset`) and score its test set.
 
     Images (uint8 ``(N, H, W, 1)``) are scaled to float32 in [0, 1]; the model's input shape is the
-    dataset's. ``on_progress(event)`` receives plain dicts: ``{"event": "start", ...}``, a
-    ``"batch"`` event every ``progress_every`` batches (epoch, batch, loss, accuracy,
-    images_per_second, eta_seconds, ...), an ``"epoch"`` event at every epoch end (adds
-    ``val_loss``/``val_accuracy``) and ``"evaluate"`` before the test set is scored.
+    dataset's. ``on_progress(event)`` receives plain dicts (:mod:`cnnviz.training.events`): ``START``,
+    a ``BATCH`` event every ``progress_every`` batches (epoch, batch, loss, accuracy,
+    images_per_second, eta_seconds, ...), an ``EPOCH`` event at every epoch end (adds
+    ``val_loss``/``val_accuracy``) and ``EVALUATE`` before the test set is scored.
     ``should_stop()`` is called after every batch: when it returns True, training ends after that
     batch (an unfinished epoch is left out of the history) and the test set is still scored. It may
     also raise to abandon the run altogether; the exception propagates.
@@ -209,7 +207,7 @@ def train(
     labels = np.asarray(dataset.y_test).astype(np.int64)
     if len(labels):
         if on_progress:
-            on_progress({"event": "evaluate", "test_samples": len(labels)})
+            on_progress(EvaluateEvent(event=Event.EVALUATE, test_samples=len(labels)))
         probabilities = model.predict(
             _scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0, callbacks=[progress]
         ).astype(np.float32)

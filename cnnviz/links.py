@@ -30,9 +30,8 @@ from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES
 from cnnviz.inspection import PRETRAINED_NAMES, pretrained_card
 from cnnviz.kernels import PRESETS, parse_kernel
-from cnnviz.options import Span
+from cnnviz.options import OPTIMIZERS, Span
 from cnnviz.samples import SAMPLES
-from cnnviz.training.config import OPTIMIZERS
 
 MAX_VALUE_CHARS = 2000  # longest query value read (a 40-layer stack is ~600 characters)
 MAX_PARAMS = 40  # query names looked at; the rest of a flooded link is ignored

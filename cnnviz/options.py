@@ -3,7 +3,7 @@
 A widget in :mod:`cnnviz.ui` reads its options and bounds here, and :mod:`cnnviz.links` carries and
 validates the same constants, so a value a page can show is a value a link can carry (and the other
 way round). Option sets that belong to a library object live next to it and are read from there by
-both sides: optimizers (:data:`cnnviz.training.config.OPTIMIZERS`), datasets and NEU sizes
+both sides: datasets and NEU sizes
 (:mod:`cnnviz.datasets.api`), channels (:data:`cnnviz.images.CHANNEL_NAMES`), kernels, samples,
 preset networks, recipes and demo models (:data:`cnnviz.inspection.PRETRAINED_NAMES`).
 """
@@ -67,6 +67,9 @@ POOL_SIZES = Span(1, 8)
 POOL_STRIDES = Span(1, 8)
 
 # --- the Training page -----------------------------------------------------------------------
+#: The optimizers (what :class:`cnnviz.training.TrainConfig` accepts) and their names on the page.
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 #: Where the trained network comes from: link code → the radio's label.
 NETWORK_SOURCES = {"stack": "Your stack from the layer builder", "recipe": "A recipe", "preset": "A preset"}
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
@@ -77,7 +80,8 @@ EPOCHS = Span(1, 60)
 TRAINING_IMAGES = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
 VALIDATION_SPLITS = Span(0.0, 0.3, 0.05)
 PATIENCES = Span(1, 20)
-#: The random start of a training (also what :class:`cnnviz.training.TrainConfig` accepts).
+#: The random start of a training (also what :class:`cnnviz.training.TrainConfig` accepts; its other bounds are
+#: wider than the page's: a script may train 200 epochs).
 RANDOM_STARTS = Span(0, 2**31 - 1)
 
 # --- the Datasets page -----------------------------------------------------------------------

@@ -16,7 +16,8 @@
 TensorFlow is imported only when a model is built, trained, saved or loaded.
 """
 
-from cnnviz.training.config import AUGMENTATION_TYPES, OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig
+from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS
+from cnnviz.training.config import AUGMENTATION_TYPES, TrainConfig
 from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
 from cnnviz.training.evaluation import (
     Example,

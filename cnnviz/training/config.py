@@ -8,10 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from cnnviz.errors import InputError
-from cnnviz.options import RANDOM_STARTS
+from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
 MIN_TRAIN_SAMPLES = 10

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import multiprocessing
 
-import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
@@ -152,7 +151,9 @@ def _write_a_lot(url: str, code: str, barrier, results) -> None:
         for step in range(40):
             for key in keys:
                 room.touch(key, "training", running=step % 2)
-            room.record_run(keys[step % 5], {"label": f"Run {step}", "params": step, "test_accuracy": 0.5, "seconds": 1})
+            room.record_run(
+                keys[step % 5], {"label": f"Run {step}", "params": step, "test_accuracy": 0.5, "seconds": 1}
+            )
         results.put("done")
     except Exception as error:  # reported to the test, which shows it
         results.put(repr(error))

@@ -178,7 +178,7 @@ HOSTILE = [
     '"; DELETE FROM classroom_class; --',
     "<script>alert(1)</script>",
     "**bold** [link](javascript:alert(1))",
-    "=HYPERLINK(\"http://x\")",
+    '=HYPERLINK("http://x")',
     "😀 Zoë 李",
 ]
 

@@ -8,7 +8,7 @@ from collections import Counter
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Row, func, insert, select, update
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from cnnviz.classroom.base import ClassroomBase, guarded
@@ -41,7 +41,7 @@ def _number_text(value: float) -> str:
     return f"{value:g}"
 
 
-def _check(row: Row[Any]) -> Check:
+def _check(row: Any) -> Check:
     return Check(
         id=row.id,
         question=row.question,
@@ -94,8 +94,10 @@ class Checks(ClassroomBase):
         with self._write() as connection:
             class_id = self._class_id(connection, teacher_key)
             check_id = connection.execute(
-                insert(QuickCheck).values(class_id=class_id, asked_at=now, closed=False, **values)
-            ).inserted_primary_key[0]
+                insert(QuickCheck)
+                .values(class_id=class_id, asked_at=now, closed=False, **values)
+                .returning(QuickCheck.id)
+            ).scalar_one()
             row = connection.execute(select(*_CHECK_COLUMNS).where(QuickCheck.id == check_id)).one()
         return _check(row)
 
@@ -179,13 +181,13 @@ class Checks(ClassroomBase):
                 .where(QuickCheck.class_id == class_id)
             ).all()
             students = connection.scalar(select(func.count()).where(Student.class_id == class_id)) or 0
-        by_check: dict[int, list[Row[Any]]] = {}
+        by_check: dict[int, list[Any]] = {}
         for row in answers:
             by_check.setdefault(row.check_id, []).append(row)
         return [self._result(check, by_check.get(check.id, []), students) for check in checks]
 
     @staticmethod
-    def _result(check: Row[Any], rows: list[Row[Any]], students: int) -> CheckResult:
+    def _result(check: Any, rows: list[Any], students: int) -> CheckResult:
         if check.choices is not None:
             chosen = Counter(row.choice for row in rows)
             counts = {choice: chosen[i] for i, choice in enumerate(check.choices)}

@@ -7,7 +7,7 @@ import io
 import zipfile
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeGuard
 
 from sqlalchemy import select
 
@@ -72,9 +72,22 @@ def csv_row(run: ClassRun, student: str) -> list[Any]:
     return [spreadsheet_safe(value) for value in values]
 
 
-def is_run_key(key: object) -> bool:
+def is_run_key(key: object) -> TypeGuard[str]:
     """Whether ``key`` has the run store's form (so it names a folder inside the store, nothing else)."""
     return isinstance(key, str) and key.startswith(KEY_PREFIX) and key[len(KEY_PREFIX) :].isalnum()
+
+
+def _report(runs: list[ClassRun], hide_names: bool) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    for run in runs:
+        writer.writerow(csv_row(run, f"Student {run.number}" if hide_names else run.name))
+    return out.getvalue()
+
+
+def _keys(runs: list[ClassRun]) -> list[str]:
+    return list(dict.fromkeys(key for key in (run.summary.get("key") for run in runs) if is_run_key(key)))
 
 
 class Export(ClassroomBase):
@@ -101,10 +114,13 @@ class Export(ClassroomBase):
                 .where(Run.class_id == cls.id)
                 .order_by(Run.id)
             ).all()
+            joined = connection.scalars(select(Student.id).where(Student.class_id == cls.id).order_by(Student.id))
+            numbers = {student_id: number for number, student_id in enumerate(joined, start=1)}
         return [
             ClassRun(
                 run_id=row.id,
                 student_id=row.student_id,
+                number=numbers[row.student_id],
                 name=row.name,
                 group=group_label(cls.group_labels, row.group_index),
                 label=row.label,
@@ -119,30 +135,28 @@ class Export(ClassroomBase):
 
     def export_csv(self, teacher_key: str, *, hide_names: bool = False) -> str:
         """The class report: one row per run (:data:`CSV_COLUMNS`); ``hide_names`` writes "Student N"."""
-        runs = self.class_runs(teacher_key)
-        numbers = {sid: n for n, sid in enumerate(sorted({run.student_id for run in runs}), start=1)}
-        out = io.StringIO()
-        writer = csv.writer(out)
-        writer.writerow(CSV_COLUMNS)
-        for run in runs:
-            writer.writerow(csv_row(run, f"Student {numbers[run.student_id]}" if hide_names else run.name))
-        return out.getvalue()
+        return _report(self.class_runs(teacher_key), hide_names)
 
     def run_keys(self, teacher_key: str) -> list[str]:
         """The run store keys of the class's runs (each once, oldest first): what the zip holds."""
-        keys = (run.summary.get("key") for run in self.class_runs(teacher_key))
-        return list(dict.fromkeys(key for key in keys if is_run_key(key)))
+        return _keys(self.class_runs(teacher_key))
 
     def export_zip(
-        self, teacher_key: str, store_dir: str | Path, *, hide_names: bool = False, max_bytes: int = DEFAULT_ZIP_MB << 20
+        self,
+        teacher_key: str,
+        store_dir: str | Path,
+        *,
+        hide_names: bool = False,
+        max_bytes: int = DEFAULT_ZIP_MB << 20,
     ) -> bytes:
         """A zip of the class report (``class.csv``) and each run's files from the run store folder
         (``runs/<key>/run.json`` + ``arrays.npz``; runs the store has dropped are left out).
         :class:`ClassroomError` before reading anything if the files exceed ``max_bytes``."""
-        report = self.export_csv(teacher_key, hide_names=hide_names)
+        runs = self.class_runs(teacher_key)
+        report = _report(runs, hide_names)
         files = [
             path
-            for key in self.run_keys(teacher_key)
+            for key in _keys(runs)
             for path in (Path(store_dir) / key / name for name in RUN_FILES)
             if path.is_file()
         ]

@@ -137,9 +137,9 @@ class Leading(ClassroomBase):
             if students:
                 connection.execute(
                     update(Student).where(Student.id == bindparam("sid")).values(group_index=bindparam("group")),
-                    [{"sid": sid, "group": group} for sid, group in zip(students, groups)],
+                    [{"sid": sid, "group": group} for sid, group in zip(students, groups, strict=True)],
                 )
-        return {sid: cleaned[group] for sid, group in zip(students, groups)}
+        return {sid: cleaned[group] for sid, group in zip(students, groups, strict=True)}
 
     @guarded
     def clear_groups(self, teacher_key: str) -> None:

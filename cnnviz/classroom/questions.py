@@ -22,41 +22,51 @@ from cnnviz.text import layer_label, shape_text
 
 @dataclass(frozen=True)
 class Question:
-    """A question, its correct ``answer`` (a choice's text, or a number), and how it is worked out."""
+    """A question, its correct ``answer`` (a choice's text, or a number), and how it is worked out
+    (``explanation`` in plain text; ``latex``, when there is one, for ``st.latex``)."""
 
     text: str
     answer: str | float
     explanation: str
     choices: tuple[str, ...] | None = None
     tolerance: float = 0.0
+    latex: str = ""
 
 
 def output_size_question(n: int, kernel: int, stride: int = 1, padding: str | int = 0, dilation: int = 1) -> Question:
-    """"What output size will this stride give?" for an ``n``-pixel side (the Convolution page's settings)."""
+    """ "What output size will this stride give?" for an ``n``-pixel side (the Convolution page's settings)."""
     size = ops.output_size(n, kernel, stride, padding, dilation)
     pad = {"valid": "no padding ('valid')", "same": "padding 'same'"}.get(str(padding), f"padding {padding}")
     dilated = f", dilation {dilation}" if dilation != 1 else ""
+    if padding == "same":
+        worked = f"with 'same' padding the output is ⌈{n} / {stride}⌉ = {size}"
+    else:
+        zeros, span = 0 if padding == "valid" else int(padding), dilation * (kernel - 1) + 1
+        worked = f"⌊({n} + 2·{zeros} − {span}) / {stride}⌋ + 1 = {size}"
     return Question(
         text=f"A {n}×{n} image, a {kernel}×{kernel} kernel, stride {stride}, {pad}{dilated}: "
         "how many pixels wide is the output?",
         answer=size,
-        explanation=ops.output_size_formula(n, kernel, stride, padding, dilation),
+        explanation=worked,
+        latex=ops.output_size_formula(n, kernel, stride, padding, dilation),
     )
 
 
-def parameter_question(layer: Mapping[str, Any], input_shape: Sequence[int]) -> Question:
-    """"How many parameters does this layer have?" for ``layer`` on an ``input_shape`` (H, W, C) input."""
-    summary = summarize([layer], input_shape)[0]
+def parameter_question(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int], position: int) -> Question:
+    """ "How many parameters does this layer have?" for the layer at 1-based ``position`` of ``stack``
+    (the Layer builder's stack on its ``input_shape`` (H, W, C) input)."""
+    summary = summarize(stack, input_shape)[position - 1]
     return Question(
-        text=f"How many parameters (weights and biases) does the layer {layer_label(normalize_layer(layer, 1))} "
-        f"have on a {shape_text(summary.input_shape)} input?",
+        text=f"How many parameters does layer {position}, "
+        f"{layer_label(normalize_layer(stack[position - 1], position))}, have on its "
+        f"{shape_text(summary.input_shape)} input?",
         answer=summary.params,
         explanation=summary.formulas.get("params", f"{summary.params:,} parameters"),
     )
 
 
 def kernel_question(kernel: str, *, choices: int = 4, seed: int = 0) -> Question:
-    """"Which kernel made this map?" with the preset ``kernel`` (a key of ``kernels.PRESETS``) among
+    """ "Which kernel made this map?" with the preset ``kernel`` (a key of ``kernels.PRESETS``) among
     ``choices`` preset names, picked and ordered by ``seed``."""
     right = PRESETS[kernel]
     others = [preset.name for key, preset in PRESETS.items() if key != kernel and preset.name != right.name]

@@ -103,6 +103,7 @@ class ClassRun:
 
     run_id: int
     student_id: int
+    number: int  # the student's number in joining order, as on the roster ("Student 7" with names hidden)
     name: str
     group: str | None
     label: str

@@ -198,8 +198,9 @@ class Classroom(Presence, Leading, Checks, Export):
             runs = connection.scalar(select(func.count()).where(Run.student_id == student.id)) or 0
             if runs >= MAX_RUNS_PER_STUDENT:
                 raise ClassroomError(f"A class keeps at most {MAX_RUNS_PER_STUDENT} runs per student")
-            result = connection.execute(insert(Run).values(class_id=student.class_id, student_id=student.id, **values))
-            return int(result.inserted_primary_key[0])  # type: ignore[index]
+            return connection.execute(
+                insert(Run).values(class_id=student.class_id, student_id=student.id, **values).returning(Run.id)
+            ).scalar_one()
 
     # ------------------------------------------------------------------ the teacher's side
     @guarded

@@ -169,7 +169,6 @@ def upgrade() -> None:
         batch_op.create_index("uq_classroom_run_student_key", ["student_id", "run_key"], unique=True)
 
 
-
 def downgrade() -> None:
     """Downgrade schema."""
     with op.batch_alter_table("classroom_run", schema=None) as batch_op:

@@ -136,7 +136,7 @@ class Classroom(Presence, Leading, Checks, Export):
     def rejoin(self, code: str, student_key: str) -> Membership:
         """The same student again (a reopened link or a reload): their membership, if ``student_key``
         belongs to the class with ``code``."""
-        with self._read() as connection:
+        with self._one_statement() as connection:
             row = self._student_row(connection, student_key, Student.name, ClassRoom.title, ClassRoom.code)
         if read_code(code) != row.code:
             raise ClassroomError("This link is for another class: open the join link your teacher gave")
@@ -145,7 +145,7 @@ class Classroom(Presence, Leading, Checks, Export):
     @guarded
     def student(self, student_key: str) -> StudentState:
         """What the student's pages show and obey: class, pause, budget, group (one query)."""
-        with self._read() as connection:
+        with self._one_statement() as connection:
             row = self._student_row(
                 connection,
                 student_key,

@@ -81,3 +81,18 @@ def database(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
     return request.getfixturevalue("postgres").new_database()
+
+
+class Clock:
+    """A clock a test moves by hand (``clock.now += 60``): retention, last activity, rate-limit windows."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -16,21 +16,6 @@ from cnnviz.classroom.room import MAX_RUNS_PER_STUDENT
 DAY = 86400.0
 
 
-class Clock:
-    """A clock the test moves by hand (retention, last activity, rate-limit windows)."""
-
-    def __init__(self, now: float = 1_800_000_000.0) -> None:
-        self.now = now
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def room(database, clock):
     classroom = Classroom(database, days=30, clock=clock)

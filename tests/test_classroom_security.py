@@ -19,19 +19,6 @@ from cnnviz.classroom.models import NAME_CHARS, TITLE_CHARS, ClassRoom, Student
 from cnnviz.classroom.ratelimit import CODE_LIMIT, SESSION_LIMIT, WINDOW_SECONDS
 
 
-class Clock:
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture
-def clock() -> Clock:
-    return Clock()
-
-
 @pytest.fixture
 def room(database, clock):
     classroom = Classroom(database, clock=clock)

@@ -138,42 +138,42 @@ class ClassroomBase:
         return self._clock()
 
     # ------------------------------------------------------------------ keys
-    def _class_row(self, connection: Connection, teacher_key: object, *columns: Any) -> Row[Any]:
-        """The teacher's class (``id`` and ``columns``); :class:`ClassroomError` for any other key."""
-        kind = key_kind(teacher_key)
-        if kind == STUDENT:
-            raise ClassroomError(STUDENT_KEY)
-        if kind != TEACHER:
+    @staticmethod
+    def _key_row(connection: Connection, key: object, kind: str, query: Any, stored_hash: str) -> Row[Any]:
+        """The row ``query`` (filtered by the key's selector) finds, if ``key`` is a valid ``kind`` key
+        whose hash matches the row's ``stored_hash`` column; :class:`ClassroomError` otherwise."""
+        found = key_kind(key)
+        if found is not None and found != kind:
+            raise ClassroomError(STUDENT_KEY if found == STUDENT else TEACHER_KEY)
+        if found is None or not isinstance(key, str):
             raise ClassroomError(NO_CLASS)
-        assert isinstance(teacher_key, str)
-        row = connection.execute(
-            select(ClassRoom.id, ClassRoom.teacher_hash, *columns).where(
-                ClassRoom.teacher_selector == selector_of(teacher_key)
-            )
-        ).first()
-        if row is None or not matches(teacher_key, row.teacher_hash):
+        row = connection.execute(query(selector_of(key))).first()
+        if row is None or not matches(key, row._mapping[stored_hash]):
             raise ClassroomError(NO_CLASS)
         return row
+
+    def _class_row(self, connection: Connection, teacher_key: object, *columns: Any) -> Row[Any]:
+        """The teacher's class (``id`` and ``columns``); :class:`ClassroomError` for any other key."""
+        query = select(ClassRoom.id, ClassRoom.teacher_hash, *columns)
+        return self._key_row(
+            connection,
+            teacher_key,
+            TEACHER,
+            lambda selector: query.where(ClassRoom.teacher_selector == selector),
+            "teacher_hash",
+        )
 
     def _class_id(self, connection: Connection, teacher_key: object) -> int:
         return int(self._class_row(connection, teacher_key).id)
 
     def _student_row(self, connection: Connection, student_key: object, *columns: Any) -> Row[Any]:
         """The key's student (``id``, ``class_id`` and ``columns``, which may be the class's)."""
-        kind = key_kind(student_key)
-        if kind == TEACHER:
-            raise ClassroomError(TEACHER_KEY)
-        if kind != STUDENT:
-            raise ClassroomError(NO_CLASS)
-        assert isinstance(student_key, str)
-        row = connection.execute(
-            select(Student.id, Student.class_id, Student.key_hash, *columns)
-            .join(ClassRoom, ClassRoom.id == Student.class_id)
-            .where(Student.selector == selector_of(student_key))
-        ).first()
-        if row is None or not matches(student_key, row.key_hash):
-            raise ClassroomError(NO_CLASS)
-        return row
+        query = select(Student.id, Student.class_id, Student.key_hash, *columns).join(
+            ClassRoom, ClassRoom.id == Student.class_id
+        )
+        return self._key_row(
+            connection, student_key, STUDENT, lambda selector: query.where(Student.selector == selector), "key_hash"
+        )
 
     def _update_student(self, student_key: str, values: dict[str, Any], *conditions: Any) -> None:
         """One ``UPDATE`` of the key's student row (the light calls): checks the key once per process."""

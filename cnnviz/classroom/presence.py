@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from typing import Any
+
+from sqlalchemy import Connection, Row, func, select
 
 from cnnviz.classroom.base import ClassroomBase, guarded
 from cnnviz.classroom.models import ClassRoom, Run, Student
@@ -36,25 +38,38 @@ class Presence(ClassroomBase):
     def roster(self, teacher_key: str) -> list[RosterEntry]:
         """Every student in joining order: page, last activity, trainings running/queued, runs recorded."""
         with self._read() as connection:
-            labels = self._class_row(connection, teacher_key, ClassRoom.group_labels)
-            runs = (
-                select(Run.student_id, func.count().label("runs"))
-                .where(Run.class_id == labels.id)
-                .group_by(Run.student_id)
-                .subquery()
+            return self._roster(connection, self._class_row(connection, teacher_key, ClassRoom.group_labels))
+
+    @staticmethod
+    def _roster(connection: Connection, cls: Row[Any]) -> list[RosterEntry]:
+        """The roster of class ``cls`` (a row with ``id`` and ``group_labels``)."""
+        runs = (
+            select(Run.student_id, func.count().label("runs"))
+            .where(Run.class_id == cls.id)
+            .group_by(Run.student_id)
+            .subquery()
+        )
+        rows = connection.execute(
+            select(
+                Student.id,
+                Student.name,
+                Student.group_index,
+                Student.page,
+                Student.last_seen,
+                Student.running,
+                Student.queued,
+                func.coalesce(runs.c.runs, 0).label("runs"),
             )
-            rows = connection.execute(
-                select(Student, func.coalesce(runs.c.runs, 0).label("runs"))
-                .outerjoin(runs, runs.c.student_id == Student.id)
-                .where(Student.class_id == labels.id)
-                .order_by(Student.id)
-            ).all()
+            .outerjoin(runs, runs.c.student_id == Student.id)
+            .where(Student.class_id == cls.id)
+            .order_by(Student.id)
+        ).all()
         return [
             RosterEntry(
                 student_id=row.id,
                 number=number,
                 name=row.name,
-                group=group_label(labels.group_labels, row.group_index),
+                group=group_label(cls.group_labels, row.group_index),
                 page=row.page,
                 last_seen=row.last_seen,
                 running=row.running,

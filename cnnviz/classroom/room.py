@@ -210,38 +210,26 @@ class Classroom(Presence, Leading, Checks, Export):
         self._maybe_purge()
         with self._read() as connection:
             cls = self._class_row(connection, teacher_key, ClassRoom.group_labels)
-            students = connection.execute(
-                select(
-                    Student.id,
-                    Student.name,
-                    Student.group_index,
-                    Student.page,
-                    Student.last_seen,
-                    Student.running,
-                    Student.queued,
-                )
-                .where(Student.class_id == cls.id)
-                .order_by(Student.id)
-            ).all()
+            roster = self._roster(connection, cls)
             runs = connection.execute(
                 select(Run.student_id, Run.summary).where(Run.class_id == cls.id).order_by(Run.id)
             ).all()
-        by_student: dict[int, list[dict[str, Any]]] = {row.id: [] for row in students}
+        by_student: dict[int, list[dict[str, Any]]] = {entry.student_id: [] for entry in roster}
         for run in runs:
             by_student[run.student_id].append(run.summary)
         return [
             {
-                "id": row.id,
-                "number": number,
-                "name": row.name,
-                "group": group_label(cls.group_labels, row.group_index),
-                "page": row.page,
-                "last_seen": row.last_seen,
-                "running": row.running,
-                "queued": row.queued,
-                "runs": by_student[row.id],
+                "id": entry.student_id,
+                "number": entry.number,
+                "name": entry.name,
+                "group": entry.group,
+                "page": entry.page,
+                "last_seen": entry.last_seen,
+                "running": entry.running,
+                "queued": entry.queued,
+                "runs": by_student[entry.student_id],
             }
-            for number, row in enumerate(students, start=1)
+            for entry in roster
         ]
 
     @guarded

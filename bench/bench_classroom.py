@@ -130,31 +130,37 @@ def _print(title: str, rows: list[dict[str, Any]]) -> None:
         )
 
 
+def measure(repeats: int = 200, postgres_url: str | None = None, postgres: bool = True) -> dict[str, list]:
+    """Rows per database: SQLite, then PostgreSQL (``postgres_url``, else a throwaway server)."""
+    results: dict[str, list] = {}
+    with tempfile.TemporaryDirectory() as folder:
+        results["SQLite (WAL, a local file)"] = run(f"sqlite:///{folder}/bench.sqlite3", repeats)
+    if not postgres:
+        return results
+    if postgres_url:
+        results[f"PostgreSQL at {safe_url(postgres_url)}"] = run(postgres_url, repeats)
+        return results
+    from tests.postgres_server import PostgresServer, find_binaries
+
+    binaries, reason = find_binaries()
+    if binaries is None:
+        raise RuntimeError(f"PostgreSQL not measured: {reason}")
+    server = PostgresServer(binaries).start()
+    try:
+        results["PostgreSQL 15 (loopback, psycopg 3)"] = run(server.new_database(), repeats)
+    finally:
+        server.stop()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--repeats", type=int, default=200)
     parser.add_argument("--postgres-url", help="an existing PostgreSQL database (default: a throwaway server)")
     parser.add_argument("--no-postgres", action="store_true")
     args = parser.parse_args()
-
-    with tempfile.TemporaryDirectory() as folder:
-        _print("SQLite (WAL, a file in a temporary folder)", run(f"sqlite:///{folder}/bench.sqlite3", args.repeats))
-    if args.no_postgres:
-        return
-    if args.postgres_url:
-        _print(f"PostgreSQL at {safe_url(args.postgres_url)}", run(args.postgres_url, args.repeats))
-        return
-    from tests.postgres_server import PostgresServer, find_binaries
-
-    binaries, reason = find_binaries()
-    if binaries is None:
-        print(f"\nPostgreSQL skipped: {reason}")
-        return
-    server = PostgresServer(binaries).start()
-    try:
-        _print("PostgreSQL 15 (throwaway server on loopback, psycopg 3)", run(server.new_database(), args.repeats))
-    finally:
-        server.stop()
+    for title, rows in measure(args.repeats, args.postgres_url, not args.no_postgres).items():
+        _print(title, rows)
 
 
 if __name__ == "__main__":

@@ -170,3 +170,13 @@ def test_processes_writing_at_once_wait_for_each_other_instead_of_failing(databa
         assert len(board) == 15 and sum(len(student["runs"]) for student in board) == 3 * 40
     finally:
         room.close()
+
+
+def test_without_postgresql_binaries_the_reason_is_given(monkeypatch):
+    import tests.postgres_server as server
+
+    monkeypatch.setattr(server.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(server.shutil, "which", lambda name: None)
+    monkeypatch.delenv("CNNVIZ_PG_BIN", raising=False)
+    binaries, reason = server.find_binaries()
+    assert binaries is None and "initdb was not found" in reason and "CNNVIZ_PG_BIN" in reason

@@ -27,7 +27,7 @@ from typing import Any, ParamSpec, TypeVar
 from sqlalchemy import URL, Connection, Row, delete, select, update
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
-from cnnviz.classroom.database import WRITE, database_url, make_engine, migrate, safe_url
+from cnnviz.classroom.database import WRITE, database_url, make_engine, migrate, safe_url, single_statements
 from cnnviz.classroom.errors import ClassroomError, ClassroomUnavailable
 from cnnviz.classroom.keys import STUDENT, TEACHER, key_hash, key_kind, matches, selector_of
 from cnnviz.classroom.models import ClassRoom, JoinAttempt, Student
@@ -98,7 +98,7 @@ class ClassroomBase:
         self.days = class_days() if days is None else float(days)
         self._clock = clock
         self._engine = make_engine(self.url)
-        self._light = self._engine.execution_options(isolation_level="AUTOCOMMIT")
+        self._light = single_statements(self._engine)
         self._verified: OrderedDict[str, str] = OrderedDict()
         self._verified_lock = threading.Lock()
         self._next_purge = 0.0

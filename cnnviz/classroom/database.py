@@ -34,6 +34,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 VERSION_TABLE = "classroom_alembic_version"
 BUSY_SECONDS = 30.0  # how long a SQLite writer waits for another before giving up
 WRITE = "classroom_write"  # execution option: this transaction writes (SQLite: BEGIN IMMEDIATE)
+SINGLE = "classroom_single"  # execution option (SQLite): no BEGIN, each statement commits on its own
 _MIGRATION_LOCK = 0x636E6E76  # PostgreSQL advisory lock id ("cnnv")
 
 
@@ -91,9 +92,18 @@ def _sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def _begin(connection: Connection) -> None:
         options = connection.get_execution_options()
-        if options.get("isolation_level") == "AUTOCOMMIT":
-            return  # one statement, committed on its own
+        if options.get(SINGLE):
+            return  # one statement, committed on its own (sqlite3 adds no BEGIN either)
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE) else "BEGIN")
+
+
+def single_statements(engine: Engine) -> Engine:
+    """``engine`` whose statements each commit on their own: one round trip for a one-statement call.
+    (PostgreSQL: autocommit; SQLite: no BEGIN, rather than SQLAlchemy's AUTOCOMMIT level, whose reset
+    on check-in would undo the transaction handling above.)"""
+    if engine.dialect.name == "sqlite":
+        return engine.execution_options(**{SINGLE: True})
+    return engine.execution_options(isolation_level="AUTOCOMMIT")
 
 
 def alembic_config(connection: Connection | None = None) -> Config:

@@ -8,6 +8,7 @@
 - :func:`bundle` ``(model, fmt, class_names, ...) -> bytes``: a zip with the model, ``README.md``
   (:func:`readme_text`) and ``predict.py`` (:func:`example_code`).
 - :func:`prepare_downloads` / :func:`prepare_download`: export, check and bundle, as one Dask task.
+- :func:`phone_manifest`: the JSON the phone page (``static/phone/index.html``) reads to run an ONNX export.
 
 Nothing here imports TensorFlow or a runtime until a function needs it. The phone's runtime
 (onnxruntime-web) is vendored under ``static/ort`` (see ``scripts/vendor_onnxruntime_web.py``).
@@ -18,6 +19,7 @@ from cnnviz.deploy.check import CHECK_IMAGES, MAX_CHECK_IMAGES, ExportCheck, che
 from cnnviz.deploy.downloads import Download, prepare_download, prepare_downloads
 from cnnviz.deploy.export import CALIBRATION_IMAGES, INPUT_NAME, OUTPUT_NAME, CannotHold, export_model
 from cnnviz.deploy.formats import FORMATS, MAX_FLOAT_DIFFERENCE, MIN_INT8_AGREEMENT, ExportFormat, export_format
+from cnnviz.deploy.phone import phone_manifest
 from cnnviz.deploy.runtimes import predict_exported
 
 __all__ = [
@@ -39,6 +41,7 @@ __all__ = [
     "example_code",
     "export_format",
     "export_model",
+    "phone_manifest",
     "predict_exported",
     "prepare_download",
     "prepare_downloads",

@@ -140,7 +140,7 @@ def readme_text(
     )
     outputs = (
         "probabilities (softmax): they add up to 1"
-        if _ends_in_softmax(model)
+        if ends_in_softmax(model)
         else "raw scores (no softmax): the largest one wins"
     )
     lines = [
@@ -230,7 +230,7 @@ def _note(text: str, what: str) -> str:
     return text.strip()
 
 
-def _ends_in_softmax(model: Any) -> bool:
+def ends_in_softmax(model: Any) -> bool:
     """Whether the last layer turns scores into probabilities (a softmax activation or layer)."""
     last = model.layers[-1]
     return type(last).__name__ == "Softmax" or last.get_config().get("activation") == "softmax"

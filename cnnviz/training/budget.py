@@ -1,12 +1,14 @@
-"""A teacher's budget for one server: what one training may cost, and how many a session may queue.
+"""A teacher's budget for one server: what one training may cost, and how many a person may queue.
 
 Set in ``.streamlit/secrets.toml`` (root-level keys) or environment variables, e.g.::
 
-    CNNVIZ_MAX_EPOCH_IMAGES = 300000     # epochs × training images per training
-    CNNVIZ_MAX_TRAINING_SECONDS = 120    # training stops (and is still scored) after this long
-    CNNVIZ_MAX_QUEUED_TRAININGS = 6      # trainings one session may ask for at once (experiments)
+    CNNVIZ_MAX_EPOCH_IMAGES = 300000     # epochs × training images per training (continued runs count together)
+    CNNVIZ_MAX_TRAINING_SECONDS = 120    # the whole task (build, training, testing) ends within a few s of this
+    CNNVIZ_MAX_QUEUED_TRAININGS = 6      # trainings one person may have asked this server for at once
 
-Unset or empty means no limit.
+Unset or empty means no limit. A value that is not a number above 0 fails *closed*: that setting gets
+its :data:`SAFE_DEFAULTS` value (never "no limit") and the log says which setting was bad, once.
+A class's budget (:mod:`cnnviz.classroom`) combines with the server's through :func:`effective_budget`.
 """
 
 from __future__ import annotations
@@ -16,15 +18,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.errors import InputError
+from cnnviz.settings import setting_number
+from cnnviz.text import duration_text
 
 EPOCH_IMAGES_KEY = "CNNVIZ_MAX_EPOCH_IMAGES"
 SECONDS_KEY = "CNNVIZ_MAX_TRAINING_SECONDS"
 QUEUED_KEY = "CNNVIZ_MAX_QUEUED_TRAININGS"
+#: What a malformed setting means instead (bounded, generous enough for the course's notebooks).
+SAFE_DEFAULTS: dict[str, int | float] = {EPOCH_IMAGES_KEY: 600_000, SECONDS_KEY: 600.0, QUEUED_KEY: 6}
 
 
 @dataclass(frozen=True)
 class Budget:
-    """Limits per training (``None`` = none): epochs × images, seconds of training, trainings queued."""
+    """Limits per training (``None`` = none): epochs × images, seconds of the whole task, trainings queued."""
 
     max_epoch_images: int | None = None
     max_seconds: float | None = None
@@ -32,40 +38,51 @@ class Budget:
 
     @classmethod
     def from_settings(cls, settings: Mapping[str, Any]) -> Budget:
-        """Read the limits from secrets or ``os.environ``; a bad value raises a :class:`ValueError` naming it."""
-
-        def number(key: str, kind: type) -> Any:
-            value = settings.get(key)
-            if value in (None, ""):
-                return None
-            try:
-                parsed = kind(value)
-            except (TypeError, ValueError):
-                raise ValueError(f"{key} must be a number, not {value!r}") from None
-            if parsed <= 0:
-                raise ValueError(f"{key} must be above 0, not {value!r}")
-            return parsed
-
-        return cls(number(EPOCH_IMAGES_KEY, int), number(SECONDS_KEY, float), number(QUEUED_KEY, int))
+        """Read the limits from secrets or ``os.environ``; a malformed value gets its safe default (logged)."""
+        return cls(
+            setting_number(settings, EPOCH_IMAGES_KEY, int, SAFE_DEFAULTS[EPOCH_IMAGES_KEY]),
+            setting_number(settings, SECONDS_KEY, float, SAFE_DEFAULTS[SECONDS_KEY]),
+            setting_number(settings, QUEUED_KEY, int, SAFE_DEFAULTS[QUEUED_KEY]),
+        )
 
     @property
     def limited(self) -> bool:
         return any(v is not None for v in (self.max_epoch_images, self.max_seconds, self.max_queued))
 
     def check(self, epochs: int, images: int, trainings: int = 1) -> None:
-        """Raise :class:`InputError` saying what to change if a request is over the budget."""
+        """Raise :class:`InputError` saying what to change if a request is over the budget.
+
+        ``epochs`` counts every epoch of the run, those of the runs it continues included, so "Continue"
+        cannot add epochs without end; ``trainings`` is how many the person would have queued in all.
+        """
         if self.max_queued is not None and trainings > self.max_queued:
             raise InputError(
                 f"This server lets one person queue at most {self.max_queued} training"
-                f"{'s' if self.max_queued != 1 else ''} at once (your teacher's limit); "
-                f"this asks for {trainings}."
+                f"{'s' if self.max_queued != 1 else ''} at once (your teacher's limit, counting every tab); "
+                f"this asks for {trainings}. Wait for yours to finish, or stop one."
             )
         if self.max_epoch_images is not None and epochs * images > self.max_epoch_images:
             raise InputError(
                 f"This server allows at most {self.max_epoch_images:,} epochs × training images per training "
-                f"(your teacher's limit); {epochs} epoch{'s' if epochs != 1 else ''} × {images:,} images = "
-                f"{epochs * images:,}. Use fewer epochs or fewer training images."
+                f"(your teacher's limit; a continued run counts with the run it continues); {epochs} "
+                f"epoch{'s' if epochs != 1 else ''} × {images:,} images = {epochs * images:,}. "
+                "Use fewer epochs or fewer training images."
             )
+
+    def seconds_left(self, spent: float) -> float | None:
+        """The time limit for a task that continues runs which already used ``spent`` seconds (None: no limit).
+
+        Raises :class:`InputError` when nothing is left, so continuing cannot train without end.
+        """
+        if self.max_seconds is None:
+            return None
+        left = self.max_seconds - spent
+        if left < 1:
+            raise InputError(
+                f"This run has used the {duration_text(self.max_seconds)} this server allows for one training "
+                "(your teacher's limit; a continued run counts with the run it continues). Start a new run instead."
+            )
+        return left
 
     def describe(self) -> str:
         """One line for the form, e.g. "at most 300,000 epochs × images and 2 min per training"."""

@@ -20,6 +20,7 @@ from cnnviz import architecture
 from cnnviz.datasets.dataset import stratified_split
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
+from cnnviz.training.deadline import Deadline
 from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.run import TrainingRun
@@ -110,6 +111,7 @@ def train(
     progress_every: int = PROGRESS_EVERY,
     start_weights: Sequence[np.ndarray] | None = None,
     start_history: Mapping[str, Sequence[float]] | None = None,
+    time_limit: float | None = None,
 ) -> TrainingRun:
     """Train ``stack`` on ``dataset`` (a :class:`cnnviz.datasets.Dataset`) and score its test set.
 
@@ -126,6 +128,10 @@ def train(
     ``start_history``: training resumes at epoch ``len(start_history["loss"]) + 1`` up to
     ``config.epochs`` with a fresh optimizer, and the history continues the old one.
 
+    ``time_limit`` (seconds from the call) bounds the whole call (:class:`~cnnviz.training.deadline.Deadline`):
+    training stops in time for the test set to be scored, validation and the test prediction stop at the
+    limit (the test set is then scored on the images predicted so far), and the notes say so.
+
     Raises :class:`InputError` for an invalid config, stack or dataset.
     """
     import keras
@@ -133,11 +139,16 @@ def train(
     from cnnviz.training.progress import TrainingProgress
 
     config.validate()
+    started = time.monotonic()
     data = _prepare(stack, dataset, config)
     history = {key: [float(v) for v in values] for key, values in (start_history or {}).items()}
     first_epoch = len(history.get("loss", []))
     if first_epoch >= config.epochs:
         raise InputError(f"This run already has {first_epoch} epochs: ask for more than {first_epoch} in all")
+    deadline = None
+    if time_limit is not None:
+        macs = architecture.totals(architecture.summarize(data.stack, data.input_shape)).macs
+        deadline = Deadline(time_limit, test_images=len(dataset.y_test), macs=macs, started=started)
     keras.utils.set_random_seed(config.seed)
     model = _build(data, start_weights, first_epoch)
     fit_model = _with_augmentation(model, config, data.input_shape)
@@ -156,12 +167,15 @@ def train(
         samples=len(data.x_fit),
         val_samples=data.val_samples,
         history=history,
+        deadline=deadline,
     )
     recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
     stopper = _early_stopping(config, data)
     seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
     data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
-    probabilities, labels = _predict_test_set(model, dataset, on_progress, progress)
+    probabilities, labels = _predict_test_set(model, dataset, on_progress, progress, deadline)
+    test_cut = len(labels) < len(dataset.y_test)
+    data.notes += _cut_test_notes(len(labels), len(dataset.y_test))
     for trained in (fit_model, model):  # the same model twice without augmentation: harmless
         # Drop the traced training, test and predict graphs: a kept run needs only its weights, and the
         # graphs of every run of every session would otherwise stay in memory. They are retraced if used.
@@ -181,7 +195,7 @@ def train(
         notes=data.notes,
         dataset=str(getattr(dataset, "name", "")),
         source=str(getattr(dataset, "source", "")),
-        stopped=progress.stop_requested,
+        stopped=progress.stop_requested or test_cut,
         train_samples=len(data.x_fit),
         val_samples=data.val_samples,
         images_per_second=progress.images_per_second,
@@ -268,18 +282,37 @@ def _fit(fit_model: Any, data: _Prepared, config: TrainConfig, first_epoch: int,
 
 
 def _predict_test_set(
-    model: Any, dataset: Any, on_progress: ProgressFn | None, progress: Any
+    model: Any, dataset: Any, on_progress: ProgressFn | None, progress: Any, deadline: Deadline | None
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``(probabilities, labels)`` of the test set (both empty without test images), after an EVALUATE event."""
+    """``(probabilities, labels)`` of the test set (both empty without test images), after an EVALUATE event.
+
+    With a ``deadline``, batches of about half a second each until it passes: the labels are cut to the
+    images predicted (none if it passed before the first batch).
+    """
     labels = np.asarray(dataset.y_test).astype(np.int64)
-    if not len(labels):
-        return np.zeros((0, 0), np.float32), labels
+    if not len(labels) or (deadline is not None and deadline.passed()):
+        return np.zeros((0, 0), np.float32), labels[:0]
     if on_progress:
         on_progress(EvaluateEvent(event=Event.EVALUATE, test_samples=len(labels)))
+    batch = PREDICT_BATCH
+    if deadline is not None:
+        batch = int(min(PREDICT_BATCH, max(8, 0.5 / max(deadline.seconds_per_test_image, 1e-9))))
     probabilities = model.predict(
-        _scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0, callbacks=[progress]
+        _scaled(np.asarray(dataset.x_test)), batch_size=batch, verbose=0, callbacks=[progress]
     )
-    return probabilities.astype(np.float32), labels
+    return probabilities.astype(np.float32), labels[: len(probabilities)]
+
+
+def _cut_test_notes(tested: int, total: int) -> list[str]:
+    """What the run says when the time limit cut its test (nothing when all ``total`` images were tested)."""
+    if tested == total:
+        return []
+    if not tested:
+        return ["Not tested: this server's time limit for one training came before the test."]
+    return [
+        f"Tested on the first {tested:,} of the {total:,} test images: this server's time limit for one training "
+        "came first."
+    ]
 
 
 def _batch_norm_notes(stack: Sequence[Mapping[str, Any]], steps: int) -> list[str]:

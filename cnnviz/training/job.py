@@ -26,7 +26,7 @@ from typing import Any
 from cnnviz.errors import InputError
 from cnnviz.memory import release_free_memory
 from cnnviz.training.config import TrainConfig
-from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
+from cnnviz.training.errors import UNEXPECTED, TrainingCancelled, TrainingUnavailable
 from cnnviz.training.events import ACTIVE_STATES, Event, JobState, PositionEvent, ProgressEvent
 from cnnviz.training.fit import train
 from cnnviz.training.run import HISTORY_KEYS, TrainingRun
@@ -40,13 +40,16 @@ MAX_TRACE_POINTS = 2000
 @dataclass(frozen=True)
 class TrainingPlan:
     """One run to do: a stack, a dataset (see :func:`cnnviz.training.train`), a config, a label;
-    ``start``: a finished :class:`TrainingRun` to continue up to ``config.epochs`` (its weights)."""
+    ``start``: a finished :class:`TrainingRun` to continue up to ``config.epochs`` (its weights);
+    ``budget``: the limits this person's training obeys (a :class:`~cnnviz.training.budget.Budget`, e.g. a
+    class's, combined with the server's), passed to a ``train_fn`` that takes one (the Dask service)."""
 
     stack: list[dict[str, Any]]
     dataset: Any
     config: TrainConfig = field(default_factory=TrainConfig)
     label: str = ""
     start: Any = None
+    budget: Any = None
 
 
 @dataclass(frozen=True)
@@ -135,6 +138,14 @@ class TrainingJob:
         return not self._thread.is_alive()
 
     @property
+    def pending(self) -> int:
+        """Trainings of this job not finished yet: 0 once it has ended or been cancelled."""
+        with self._lock:
+            if self._state not in ACTIVE_STATES or self._cancel.is_set():
+                return 0
+            return len(self.plans) - len(self._runs)
+
+    @property
     def stopping(self) -> bool:
         return self._stop.is_set()
 
@@ -170,6 +181,8 @@ class TrainingJob:
                     break
                 self._begin_plan(index)
                 extra = {"start": plan.start} if plan.start is not None else {}
+                if plan.budget is not None:
+                    extra["budget"] = plan.budget
                 run = self._train(plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop, **extra)
                 run.label = plan.label
                 with self._lock:
@@ -182,9 +195,9 @@ class TrainingJob:
             state, error = JobState.CANCELLED, str(exc) or None
         except (InputError, TrainingUnavailable) as exc:
             state, error = JobState.FAILED, str(exc)
-        except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
-            state, error = JobState.FAILED, f"Training failed: {type(exc).__name__}: {exc}"
-            logger.exception("Training job failed unexpectedly (the page shows: %s)", error)
+        except Exception:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
+            state, error = JobState.FAILED, UNEXPECTED  # the student never sees an internal error's text
+            logger.exception("Training job failed unexpectedly (the page shows a plain message)")
         with self._lock:
             if state == JobState.CANCELLED:
                 self._runs.clear()

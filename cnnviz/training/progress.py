@@ -13,6 +13,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from cnnviz.training.deadline import Deadline
 from cnnviz.training.events import (
     BatchEvent,
     EpochEvent,
@@ -43,14 +44,18 @@ class TrainingProgress(keras.callbacks.Callback):
         samples: int,
         val_samples: int,
         history: dict[str, list[float]],
+        deadline: Deadline | None = None,
     ) -> None:
         super().__init__()
         self.on_progress, self.should_stop, self.every = on_progress, should_stop, every
+        self.deadline = deadline
         self.epochs, self.steps, self.batch_size = epochs, steps, batch_size
         self.samples, self.val_samples = samples, val_samples
         self.history = history  # a continued run's epochs so far, then this training's
         self._first_epoch = len(history.get("loss", []))
         self.stop_requested = False
+        self.time_limited = False  # the stop came from the server's time limit, not from the user
+        self.validation_cut = False  # the last epoch's validation ended early: that epoch is left out
         self.stopped_at: tuple[int, int] | None = None  # (epoch, batch), 1-based
         self.images_per_second = 0.0
         self._epoch = self._first_epoch
@@ -81,10 +86,13 @@ class TrainingProgress(keras.callbacks.Callback):
         self._last_batch_end = time.perf_counter()
         if self.steps_done == 1:
             self._first_step = self._last_batch_end - self._epoch_started
-        if self.should_stop is not None and not self.stop_requested and self.should_stop():
-            self.stop_requested = True
-            self.stopped_at = (self._epoch + 1, batch + 1)
-            self.model.stop_training = True
+        if not self.stop_requested:
+            asked = self.should_stop is not None and self.should_stop()
+            late = not asked and self.deadline is not None and self.deadline.training_over()
+            if asked or late:
+                self.stop_requested, self.time_limited = True, late
+                self.stopped_at = (self._epoch + 1, batch + 1)
+                self.model.stop_training = True
         if (batch + 1) % self.every == 0 or self.stop_requested:
             event = BatchEvent(event=Event.BATCH, **self._position(batch))
             event.update(_scores(logs))
@@ -93,7 +101,7 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
         in_epoch = self._last_batch_end - self._epoch_started
-        if self.stop_requested and self.stopped_at and self.stopped_at[1] < self.steps:
+        if self.stop_requested and self.stopped_at and (self.stopped_at[1] < self.steps or self.validation_cut):
             for key in [k for k in logs if k.startswith("val_")]:
                 del logs[key]  # half an epoch's numbers would mislead EarlyStopping and the curves
         else:
@@ -111,8 +119,15 @@ class TrainingProgress(keras.callbacks.Callback):
         self._val_started = time.perf_counter()
 
     def on_test_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-        if self.stop_requested:
-            self.model.stop_evaluating = True  # a stopped run need not validate a half epoch
+        # A run stopped by the user need not validate; one stopped by the time limit validates while time is left.
+        late = self.deadline is not None and self.deadline.passed()
+        if (self.stop_requested and not self.time_limited) or late:
+            self.model.stop_evaluating = True
+            self.validation_cut = True
+            if not self.stop_requested:
+                self.stop_requested, self.time_limited = True, True
+                self.stopped_at = (self._epoch + 1, self.steps)
+                self.model.stop_training = True
 
     def on_test_end(self, logs: dict | None = None) -> None:
         self._val_seconds = time.perf_counter() - self._val_started
@@ -120,6 +135,8 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_predict_batch_end(self, batch: int, logs: dict | None = None) -> None:
         if self.should_stop is not None:
             self.should_stop()  # only so that an abandoning should_stop can raise here too
+        if self.deadline is not None and self.deadline.passed():
+            self.model.stop_predicting = True  # the test set is scored on the images predicted so far
 
     # --- helpers ---
     def _position(self, batch: int, *, validated: bool = False) -> PositionEvent:
@@ -148,6 +165,8 @@ class TrainingProgress(keras.callbacks.Callback):
         )
 
     def _emit(self, event: ProgressEvent) -> None:
+        if self.deadline is not None:
+            self.deadline.observe(event)
         if self.on_progress is not None:
             self.on_progress(event)
 
@@ -157,8 +176,9 @@ class TrainingProgress(keras.callbacks.Callback):
         if self.stopped_at:
             epoch, batch = self.stopped_at
             kept = len(self.history.get("loss", []))
+            who = "at this server's time limit for one training" if self.time_limited else "by you"
             out.append(
-                f"Stopped by you after batch {batch} of {self.steps} in epoch {epoch}; the history "
+                f"Stopped {who} after batch {batch} of {self.steps} in epoch {epoch}; the history "
                 f"holds the {kept} complete epoch{'s' if kept != 1 else ''}."
             )
         if stopper is not None and stopper.stopped_epoch > 0 and not self.stopped_at:

@@ -46,7 +46,9 @@ class TrainingRun:
     model is rebuilt from them on the first access to ``model`` (:meth:`__getattr__`).
     ``train_data`` is the dataset it trained on (to continue it; not saved), ``reused`` says
     whether it was ``"joined"`` (an identical training was running) or ``"stored"`` (one had
-    finished before), ``worker`` which Dask worker trained it.
+    finished before), ``worker`` which Dask worker trained it. ``task_seconds`` is the wall time of the
+    whole worker task (build, training, testing) added up over the runs it continues: what the
+    server's time limit counts (0 for a run trained outside a worker).
     """
 
     model: Any
@@ -73,6 +75,7 @@ class TrainingRun:
     final_epoch: int | None = field(default=None, metadata=PLAIN)
     weights_capped: bool = field(default=False, metadata=PLAIN)
     weights: list[np.ndarray] | None = field(default=None, repr=False, metadata=ARRAYS)
+    task_seconds: float = field(default=0.0, metadata=PLAIN)
     train_data: Any = field(default=None, repr=False)
     reused: str = ""
     worker: str = ""
@@ -97,6 +100,16 @@ class TrainingRun:
         if self.weights is not None:
             return int(sum(np.size(w) for w in self.weights))
         return None if self.model is None else int(self.model.count_params())
+
+    @property
+    def held_bytes(self) -> int:
+        """Memory this run holds beyond its dataset: its weights (twice once the model is built), each
+        recorded epoch's copy and the test predictions (what a session's runs count against the server)."""
+        weights = 4 * (self.parameters or 0)
+        built = weights if self.__dict__.get("model") is not None else 0
+        from cnnviz.session_memory import array_bytes
+
+        return weights + built + array_bytes([self.epoch_weights, self.test_probabilities, self.test_labels])
 
     @property
     def epochs_done(self) -> int:
@@ -134,6 +147,15 @@ class TrainingRun:
             **plain_values(self),
             "epoch_weight_counts": [len(weights) for weights in self.epoch_weights],
         }
+
+
+def expected_run_bytes(params: int, epochs: int, test_images: int, classes: int) -> int:
+    """An upper bound of :attr:`TrainingRun.held_bytes` before training: weights twice, the epoch copies (capped
+    per run by :data:`cnnviz.training.snapshots.BUDGET_BYTES`) and the test probabilities and labels."""
+    from cnnviz.training.snapshots import BUDGET_BYTES
+
+    weights = 4 * params
+    return 2 * weights + min(BUDGET_BYTES, weights * (epochs + 1)) + test_images * (4 * classes + 8)
 
 
 #: The fields of :data:`PLAIN` values and of :data:`ARRAYS`, from the dataclass itself.

@@ -1,23 +1,33 @@
-"""Trainings sent to the Dask cluster, shared between identical requests, reused from the run store.
+"""Trainings sent to the Dask cluster, shared between identical requests, across web servers, and reused.
 
 :class:`TrainingService` is a ``train_fn`` for :class:`cnnviz.training.TrainingJob`: called in a
 job's thread with ``(stack, dataset, config, on_progress, should_stop)``, it returns a
 :class:`TrainingRun` like :func:`cnnviz.training.train`, but the web server never trains:
 
+0. the request is checked before any work: the budget (:mod:`.budget`: epochs × images of the whole
+   run, continued runs included; the time left) and the ceilings (:mod:`.ceilings`: parameters,
+   multiply-adds, a batch's layer outputs, the worker's memory);
 1. a run with the same :func:`~cnnviz.training.keys.training_key` already in the
    :class:`~cnnviz.training.store.RunStore` is returned at once (``run.reused == "stored"``);
-2. one running on this server is joined: the caller replays its progress so far and then sees
-   the same live events (a ``JOINED`` event first);
-3. otherwise a :class:`SharedTraining` waits for a free worker slot (the :class:`TrainingGate`:
+2. one this server already watches is joined in memory: the caller replays its progress so far and
+   then sees the same live events (a ``JOINED`` event first);
+3. one running on the cluster for another web server (the same scheduler) is attached to: the task key
+   is the training key itself (plus the time limit, when there is one), so the scheduler says which
+   trainings run, and the submitting server publishes the task's future under that name
+   (``Client.publish_dataset``) for others to hold too;
+4. otherwise a :class:`SharedTraining` waits for a free worker slot (the :class:`TrainingGate`:
    place and estimated wait are sent as ``QUEUED`` events), submits
-   :func:`cnnviz.training.worker.train_task` under the key ``cnnviz-train-<hash>-<random>`` and pumps
-   its progress queue until the result (plain data) comes back.
+   :func:`cnnviz.training.worker.train_task` under that key and reads its progress from the scheduler's
+   event log (:mod:`.channel`: every server watching reads it, a late one replays it) until the result
+   (plain data) comes back.
 
-Stop: a training watched by one job stops after the current batch; when others watch it too,
-the one who pressed Stop leaves it (:class:`TrainingDetached`). Cancel (new run, closed tab)
-cancels the task when nobody watches it any more. A worker that dies mid-training fails the
-training with a message to try again (the nanny restarts the worker). Between tasks, a worker
-that trained ``recycle_after`` times or uses ``recycle_mb`` MB is restarted.
+Stop: a training watched by one job stops after the current batch; when others watch it too (here or on
+another server), the one who pressed Stop leaves it (:class:`TrainingDetached`). Cancel (new run, closed
+tab) cancels the task when nobody watches it any more. A worker that dies mid-training fails the
+training with a message to try again (the nanny restarts the worker); a cluster that cannot be reached
+gives the one message :data:`~cnnviz.training.cluster.UNREACHABLE` (the cluster heals on a later
+training). Anything unexpected reaches the student as a plain message and the log with its traceback.
+Between tasks, a worker that trained ``recycle_after`` times or uses ``recycle_mb`` MB is restarted.
 """
 
 from __future__ import annotations
@@ -33,9 +43,11 @@ from typing import Any
 
 from cnnviz.errors import InputError
 from cnnviz.training.budget import Budget
-from cnnviz.training.cluster import TrainingCluster
+from cnnviz.training.ceilings import check_training_cost, training_cost
+from cnnviz.training.channel import CANCEL, STOP, ProgressLog, forget, published_name, switch
+from cnnviz.training.cluster import UNREACHABLE, TrainingCluster
 from cnnviz.training.config import TrainConfig
-from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
+from cnnviz.training.errors import UNEXPECTED, TrainingCancelled, TrainingUnavailable
 from cnnviz.training.events import Event, JoinedEvent, ProgressEvent, ProgressFn, QueuedEvent, SubmittingEvent
 from cnnviz.training.gate import TrainingGate
 from cnnviz.training.keys import dataset_fingerprint, training_key, weights_fingerprint
@@ -46,17 +58,24 @@ from cnnviz.training.store import RunStore
 logger = logging.getLogger(__name__)  # what the student sees as a plain message, with its traceback
 
 POLL_SECONDS = 0.2
-QUEUED_EVERY = 1.0  # seconds between two QUEUED events of a waiting training
+QUEUED_EVERY = 1.0  # seconds between two QUEUED events of a waiting training (and looks at the scheduler)
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
 NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
-NO_WORKER = (
-    "No computer is connected to train networks at the moment (the training cluster has no worker). "
-    "Try again in a minute, or ask whoever runs this server."
-)
+BUSY_KEY_SECONDS = 60  # a key still ending after this long is left alone: this training gets a private key
+RUNNING_STATES = frozenset({"waiting", "no-worker", "queued", "processing", "memory"})
+FREE_STATES = frozenset({None, "released", "forgotten"})
 WORKER_LOST = (
     "The computer process that was training your network stopped unexpectedly (it may have run out "
     "of memory, or the server restarted it). Nothing is wrong with your settings: press Train to try "
     "again."
+)
+EXPIRED = (
+    "This training did not end within this server's time limit for one training, even after stopping "
+    "early: one step of it takes too long here. Use a smaller network, a smaller batch or fewer test images."
+)
+OTHERS_STOPPED = (
+    "The identical training you were watching was stopped by the person who started it. Press Train to "
+    "train it again for you."
 )
 
 
@@ -67,12 +86,13 @@ class TrainingDetached(TrainingCancelled):
 class SharedTraining:
     """One training on the cluster and the jobs of this server watching it (thread-safe)."""
 
-    def __init__(self, key: str, estimate_seconds: float) -> None:
-        self.key, self.estimate_seconds = key, estimate_seconds
-        self.task_key = ""
+    def __init__(self, key: str, task_key: str, estimate_seconds: float) -> None:
+        self.key, self.task_key, self.estimate_seconds = key, task_key, estimate_seconds
         self.events: list[ProgressEvent] = []
         self.watchers: set[int] = set()
         self.stop_requested = self.cancel_requested = False
+        self.remote = False  # attached to a task another web server started
+        self.reused = ""  # "joined" (another server's task) or "stored" (it finished meanwhile) for the run
         self.done = threading.Event()
         self.payload: dict[str, Any] | None = None
         self.error: BaseException | None = None
@@ -112,6 +132,12 @@ class SharedTraining:
     def abandoned(self) -> bool:
         with self._lock:
             return self.cancel_requested
+
+    @property
+    def left(self) -> bool:
+        """Every watcher on this server has stopped or cancelled."""
+        with self._lock:
+            return self.stop_requested or self.cancel_requested
 
     @property
     def joinable(self) -> bool:
@@ -158,21 +184,26 @@ class TrainingService:
         should_stop: Callable[[], bool],
         *,
         start: TrainingRun | None = None,
+        budget: Budget | None = None,
     ) -> TrainingRun:
+        budget = budget or self.budget
         config.validate()
-        images = config.train_count(len(dataset.y_train))
-        self.budget.check(config.epochs - (start.epochs_done if start else 0), images)
+        budget.check(config.epochs, config.train_count(len(dataset.y_train)))  # continued epochs count too
+        max_seconds = budget.seconds_left(start.task_seconds if start is not None else 0.0)
+        check_training_cost(training_cost(stack, dataset, config), self.cluster.worker_memory())
         start_data: dict[str, Any] | None = None
         start_id = ""
         if start is not None:
-            start_data = {"weights": [w for w in _weights(start)], "history": start.history}
+            start_data = {"weights": _weights(start), "history": start.history, "task_seconds": start.task_seconds}
             start_id = weights_fingerprint(start_data["weights"], start.history)
         key = training_key(list(stack), dataset_fingerprint(dataset), config.to_dict(), start_id)
         if self.store is not None and (stored := self.store.get(key)) is not None:
             return from_payload(stored, dataset, reused="stored")
+        # A time-limited run is shared only with requests under the same limit (it may end stopped).
+        task_key = key if max_seconds is None else f"{key}-t{round(max_seconds)}"
 
         watcher = next(self._watcher_ids)
-        shared, joined = self._join(key, stack, dataset, config, start_data, watcher)
+        shared, joined = self._join(key, task_key, stack, dataset, config, start_data, max_seconds, watcher)
         if joined:
             on_progress(JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers)))
         cursor = 0
@@ -187,11 +218,8 @@ class TrainingService:
                     break
                 if should_stop():  # raises TrainingCancelled when the job is abandoned
                     if not shared.leave(watcher, stop=True):
-                        raise TrainingDetached(
-                            f"You left the shared training; it goes on for the {len(shared.watchers)} other "
-                            f"{'person' if len(shared.watchers) == 1 else 'people'} who asked for the same one."
-                        )
-                    watcher = 0  # left already
+                        raise TrainingDetached(_detached_message(len(shared.watchers)))
+                    watcher = 0  # left already; the pump stops the task, or leaves it to other servers
         except TrainingCancelled:
             if watcher:
                 shared.leave(watcher, stop=False)
@@ -199,65 +227,105 @@ class TrainingService:
         if shared.error is not None:
             raise shared.error
         assert shared.payload is not None  # a job ends with its payload or its error
-        return from_payload(shared.payload, dataset, reused="joined" if joined else "")
+        return from_payload(shared.payload, dataset, reused="joined" if joined else shared.reused)
 
     def _join(
-        self, key: str, stack: Any, dataset: Any, config: TrainConfig, start: Any, watcher: int
+        self,
+        key: str,
+        task_key: str,
+        stack: Any,
+        dataset: Any,
+        config: TrainConfig,
+        start: Any,
+        max_seconds: float | None,
+        watcher: int,
     ) -> tuple[SharedTraining, bool]:
         with self._lock:
-            shared = self._running.get(key)
+            shared = self._running.get(task_key)
             if shared is not None and shared.joinable:
                 shared.join(watcher)
                 return shared, True
-            shared = SharedTraining(key, self.estimate(stack, dataset, config))
+            shared = SharedTraining(key, task_key, self.estimate(stack, dataset, config))
             shared.join(watcher)
-            self._running[key] = shared
+            self._running[task_key] = shared
         threading.Thread(
-            target=self._pump, args=(shared, list(stack), dataset, config, start), name="cnnviz-pump", daemon=True
+            target=self._pump,
+            args=(shared, list(stack), dataset, config, start, max_seconds),
+            name="cnnviz-pump",
+            daemon=True,
         ).start()
         return shared, False
 
     # --- the server's side: one thread per shared training ---
-    def _pump(self, shared: SharedTraining, stack: list, dataset: Any, config: TrainConfig, start: Any) -> None:
+    def _pump(
+        self,
+        shared: SharedTraining,
+        stack: list,
+        dataset: Any,
+        config: TrainConfig,
+        start: Any,
+        max_seconds: float | None,
+    ) -> None:
         admitted = False
         try:
-            admitted = self.gate.acquire(shared, abandon=lambda: self._waiting(shared))
-            if not admitted:
-                raise TrainingCancelled
-            shared.add_events([SubmittingEvent(event=Event.SUBMITTING)])
-            try:
-                client = self.cluster.client()
-            except RuntimeError as error:
-                raise TrainingUnavailable(str(error)) from None
-            self.gate.capacity = self.cluster.slots()
-            data = self._scattered(client, dataset)
-            shared.task_key = f"{shared.key}-{uuid.uuid4().hex[:8]}"  # unique: its queue and events are its own
-            payload = self._run_task(client, shared, stack, data, config, start)
+            client = self.cluster.client()
+            future, admitted = self._obtain(client, shared, dataset)
+            if isinstance(future, dict):  # another server finished it meanwhile: from the store
+                shared.payload = future
+                return
+            if future is None:
+                future = self._submit(client, shared, stack, dataset, config, start, max_seconds)
+            payload = self._follow(client, shared, future)
             if self.store is not None and not payload["stopped"]:
                 self.store.put(shared.key, payload)
             shared.payload = payload
             self._recycle(client, payload.get("worker", ""))
-        except TrainingCancelled as error:
+        except (TrainingCancelled, InputError, TrainingUnavailable) as error:
             shared.error = error
-        except InputError as error:
-            shared.error = error
-        except Exception as error:  # noqa: BLE001 - every failure must reach the watchers
-            shared.error = _explain(error)
-            if shared.error is not error:  # the plain message replaces the worker's error: keep it in the log
-                logger.warning("Training %s lost its worker: %s", shared.key, shared.error, exc_info=error)
-            if isinstance(shared.error, TrainingUnavailable):
-                with self._lock:
-                    self._datasets.clear()  # what a dead worker held is gone
+        except Exception as error:  # noqa: BLE001 - every failure must reach the watchers, as a plain message
+            shared.error = self._explain(error)
+            logger.warning("Training %s failed (the student reads: %s)", shared.task_key, shared.error, exc_info=error)
         finally:
             if admitted:
                 self.gate.release(shared)
             with self._lock:
-                if self._running.get(shared.key) is shared:
-                    del self._running[shared.key]
+                if self._running.get(shared.task_key) is shared:
+                    del self._running[shared.task_key]
+                if isinstance(shared.error, TrainingUnavailable):
+                    self._datasets.clear()  # what a dead worker or a lost scheduler held is gone
             shared.done.set()
 
-    def _waiting(self, shared: SharedTraining) -> bool:
-        """The gate's poll while ``shared`` waits: send its place and wait, and say if it was abandoned."""
+    def _obtain(self, client: Any, shared: SharedTraining, dataset: Any) -> tuple[Any, bool]:
+        """``(what to follow, admitted)``: a future attached to the task another server runs, a stored payload
+        (dict) it finished meanwhile, or None once this server may submit it (``admitted`` by the gate)."""
+        admitted, busy_since = False, time.monotonic()
+        while True:
+            state = _task_state(client, shared.task_key)
+            if state in RUNNING_STATES and not _ending(client, shared.task_key):
+                future = client.get_dataset(published_name(shared.task_key), default=None)
+                if future is not None:
+                    shared.remote, shared.reused = True, "joined"
+                    shared.add_events([JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers) + 1)])
+                    return future, admitted
+            if self.store is not None and (stored := self.store.get(shared.key)) is not None:
+                shared.reused = "stored"
+                return stored, admitted
+            if state in FREE_STATES:
+                if admitted:
+                    return None, admitted
+                admitted = self.gate.acquire(shared, abandon=lambda: self._waiting(shared, client))
+                if not admitted and shared.left:
+                    raise TrainingCancelled  # stopped or abandoned before it started: nothing to keep
+                continue  # admitted, or the gate was left because another server started it: look again
+            if shared.left:
+                raise TrainingCancelled
+            if time.monotonic() - busy_since > BUSY_KEY_SECONDS:  # held ending, or erred, by someone else
+                shared.task_key = f"{shared.task_key}-{uuid.uuid4().hex[:8]}"
+            time.sleep(POLL_SECONDS)
+
+    def _waiting(self, shared: SharedTraining, client: Any) -> bool:
+        """The gate's poll while ``shared`` waits: send its place, and say whether to leave the line (abandoned,
+        or another server started the same training meanwhile)."""
         now = time.monotonic()
         if now - shared.queued_sent >= QUEUED_EVERY:
             shared.queued_sent = now
@@ -265,7 +333,87 @@ class TrainingService:
             if position:
                 wait = self.gate.wait_seconds(shared, _remaining)
                 shared.add_events([QueuedEvent(event=Event.QUEUED, position=position, wait_seconds=wait)])
-        return shared.abandoned or shared.stop_requested  # stopped before it started: nothing to keep
+            if _task_state(client, shared.task_key) in RUNNING_STATES:
+                return True
+        return shared.left
+
+    def _submit(
+        self,
+        client: Any,
+        shared: SharedTraining,
+        stack: list,
+        dataset: Any,
+        config: TrainConfig,
+        start: Any,
+        max_seconds: float | None,
+    ) -> Any:
+        """Submit the task under its key (fresh switches and progress log) and publish it for other servers."""
+        from distributed import Event as DaskEvent
+
+        from cnnviz.training.worker import train_task
+
+        shared.add_events([SubmittingEvent(event=Event.SUBMITTING)])
+        self.gate.capacity = self.cluster.slots()
+        data = self._scattered(client, dataset)
+        key = shared.task_key
+        for kind in (STOP, CANCEL):
+            DaskEvent(switch(kind, key), client=client).clear()
+        forget(client, key)
+        future = client.submit(
+            train_task,
+            stack,
+            data,
+            config.to_dict(),
+            key,
+            start=start,
+            max_seconds=max_seconds,
+            key=key,
+            pure=False,
+        )
+        self.tasks_submitted += 1
+        client.publish_dataset(future, name=published_name(key), override=True)
+        return future
+
+    def _follow(self, client: Any, shared: SharedTraining, future: Any) -> dict[str, Any]:
+        """Relay the task's progress until its result; stop, cancel or leave it when this server's watchers do."""
+        from distributed import Event as DaskEvent
+
+        log = ProgressLog(client, shared.task_key)
+        alone_since = None  # when the cluster was first seen without any worker
+        switched = ""  # the switch this server set, if any
+        try:
+            while not future.done():
+                shared.add_events(log.new_events())
+                if log.expired:
+                    raise TrainingUnavailable(EXPIRED)
+                if client.scheduler_info(n_workers=1)["workers"]:
+                    alone_since = None
+                elif time.monotonic() - (alone_since := alone_since or time.monotonic()) > NO_WORKER_SECONDS:
+                    raise TrainingUnavailable(UNREACHABLE)
+                if shared.left and not switched:
+                    if _watched_elsewhere(client, shared.task_key):
+                        if shared.stop_requested:
+                            raise TrainingDetached(_detached_message(0))
+                        raise TrainingCancelled
+                    switched = STOP if shared.stop_requested and not shared.cancel_requested else CANCEL
+                    DaskEvent(switch(switched, shared.task_key), client=client).set()
+                time.sleep(POLL_SECONDS)
+            shared.add_events(log.new_events())
+            if log.expired:
+                raise TrainingUnavailable(EXPIRED)
+            try:
+                payload = future.result()
+            except TrainingCancelled:
+                if not switched:  # a race: joined just as its last watcher (on another server) cancelled it
+                    raise TrainingUnavailable(OTHERS_STOPPED) from None
+                raise
+            if payload["stopped"] and payload.get("stopped_by_switch") and switched != STOP:
+                raise TrainingUnavailable(OTHERS_STOPPED)  # the same race, with a stop
+            return payload
+        finally:
+            if future.done():
+                client.unpublish_dataset(published_name(shared.task_key))
+            future.release()
 
     def _scattered(self, client: Any, dataset: Any) -> Any:
         """The dataset as a future on the cluster, sent once and reused while it stays in use."""
@@ -286,49 +434,6 @@ class TrainingService:
                 self._datasets.popitem(last=False)
         return future
 
-    def _run_task(
-        self, client: Any, shared: SharedTraining, stack: list, data: Any, config: TrainConfig, start: Any
-    ) -> dict[str, Any]:
-        from distributed import Event, Queue
-
-        from cnnviz.training.worker import train_task
-
-        key = shared.task_key
-        queue = Queue(f"progress-{key}", client=client)
-        events = {name: Event(f"{name}-{key}", client=client) for name in ("stop", "cancel")}
-        future = client.submit(
-            train_task,
-            stack,
-            data,
-            config.to_dict(),
-            key,
-            start=start,
-            max_seconds=self.budget.max_seconds,
-            key=key,
-            pure=False,
-        )
-        self.tasks_submitted += 1
-        sent: set[str] = set()
-        alone_since = None  # when the cluster was first seen without any worker
-        try:
-            while not future.done():
-                shared.add_events([e for batch in queue.get(batch=True) for e in batch])
-                if client.scheduler_info(n_workers=1)["workers"]:
-                    alone_since = None
-                elif time.monotonic() - (alone_since := alone_since or time.monotonic()) > NO_WORKER_SECONDS:
-                    raise TrainingUnavailable(NO_WORKER)
-                for name, wanted in (("stop", shared.stop_requested), ("cancel", shared.cancel_requested)):
-                    if wanted and name not in sent:
-                        events[name].set()
-                        sent.add(name)
-                time.sleep(POLL_SECONDS)
-            shared.add_events([e for batch in queue.get(batch=True) for e in batch])
-            return future.result()
-        finally:
-            future.release()
-            for event in events.values():
-                event.clear()
-
     def _recycle(self, client: Any, worker: str) -> None:
         """Restart ``worker`` if it is idle and has trained enough or grown too big (between tasks)."""
         from cnnviz.training.worker import recycle_due
@@ -346,9 +451,53 @@ class TrainingService:
         except Exception:  # noqa: BLE001 - recycling is housekeeping: the training result is already safe
             logger.warning("Could not recycle the training worker %s", worker, exc_info=True)
 
+    def _explain(self, error: BaseException) -> BaseException:
+        """A plain message for what went wrong outside the user's settings: a lost worker, a lost cluster, or
+        anything unexpected (logged by the caller with its traceback)."""
+        from distributed.client import FutureCancelledError
+        from distributed.scheduler import KilledWorker
+
+        if not self.cluster.ready or isinstance(error, (OSError, TimeoutError)):
+            return TrainingUnavailable(UNREACHABLE)
+        if isinstance(error, (KilledWorker, FutureCancelledError)):
+            return TrainingUnavailable(WORKER_LOST)
+        return TrainingUnavailable(UNEXPECTED)
+
     def running(self) -> int:
         with self._lock:
             return len(self._running)
+
+
+def _detached_message(others: int) -> str:
+    if others:
+        return (
+            f"You left the shared training; it goes on for the {others} other "
+            f"{'person' if others == 1 else 'people'} who asked for the same one."
+        )
+    return "You left the shared training; it goes on for the people on other servers who asked for the same one."
+
+
+def _task_state(client: Any, key: str) -> str | None:
+    """The scheduler's state of the task ``key`` (None if it does not know it)."""
+    return client.sync(client.scheduler.get_task_status, keys=[key]).get(key)
+
+
+def _ending(client: Any, key: str) -> bool:
+    """The task's last watcher stopped or cancelled it: it is ending, so it cannot be joined."""
+    from distributed import Event as DaskEvent
+
+    return any(DaskEvent(switch(kind, key), client=client).is_set() for kind in (STOP, CANCEL))
+
+
+def _watched_elsewhere(client: Any, key: str) -> bool:
+    """Whether another web server's client holds the task ``key`` (asked of the scheduler)."""
+
+    def others(key: str, me: str, dask_scheduler: Any = None) -> int:  # runs on the scheduler, pickled by value
+        task = dask_scheduler.tasks.get(key)
+        holders = [c.client_key for c in (task.who_wants or ())] if task is not None else []
+        return sum(1 for c in holders if c != me and not c.startswith(("published-", "fire-and-forget")))
+
+    return client.run_on_scheduler(others, key, client.id) > 0
 
 
 def _remaining(ticket: object) -> float:
@@ -358,13 +507,3 @@ def _remaining(ticket: object) -> float:
 
 def _weights(run: TrainingRun) -> list:
     return list(run.weights) if run.weights is not None else run.model.get_weights()
-
-
-def _explain(error: BaseException) -> BaseException:
-    """A worker's death (or the loss of the data it held) as a plain message; other errors as they are."""
-    from distributed.client import FutureCancelledError
-    from distributed.scheduler import KilledWorker
-
-    if isinstance(error, (KilledWorker, FutureCancelledError)):
-        return TrainingUnavailable(WORKER_LOST)
-    return error

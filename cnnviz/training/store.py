@@ -3,12 +3,17 @@
 Each run is a directory ``<store>/<key>/`` with ``run.json`` (plain values) and ``arrays.npz``
 (weights, each epoch's weights, test probabilities and labels), written to a temporary directory and renamed into place,
 so a reader never sees half a run. Nothing is pickled: arrays are read with ``allow_pickle=False``.
-The store is bounded: beyond ``max_bytes`` the least recently used runs are deleted.
+The store is bounded: beyond ``max_bytes`` the least recently used runs are deleted. An entry that
+cannot be read (a truncated ``.npz``, bad JSON, a missing array) counts as a miss and is removed, so
+the training runs again and stores a good copy. Several servers may share one store on a shared folder
+(``$CNNVIZ_RUN_STORE``, see :func:`store_directory`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import shutil
 import tempfile
@@ -18,9 +23,12 @@ from typing import Any
 import numpy as np
 
 from cnnviz.training.keys import KEY_PREFIX
-from cnnviz.training.run import ARRAY_FIELDS, epoch_arrays, read_epoch_arrays
+from cnnviz.training.run import ARRAY_FIELDS, epoch_arrays, from_plain, read_epoch_arrays
+
+logger = logging.getLogger(__name__)
 
 RECORD, ARRAYS = "run.json", "arrays.npz"
+STORE_ENV = "CNNVIZ_RUN_STORE"
 STORE_FORMAT = "cnn-explorer-run-store"
 DEFAULT_MAX_MB = 200
 
@@ -38,22 +46,40 @@ class RunStore:
         return self.directory / key
 
     def get(self, key: str) -> dict[str, Any] | None:
-        """The payload stored under ``key`` (see :mod:`cnnviz.training.payload`), or None."""
+        """The payload stored under ``key`` (see :mod:`cnnviz.training.payload`), or None (a corrupt entry is
+        removed)."""
         path = self._path(key)
         try:
             record = json.loads((path / RECORD).read_text())
+        except FileNotFoundError:
+            return None  # not stored (or half deleted by another server)
+        except (OSError, ValueError):
+            self._discard(path)
+            return None
+        try:
             if record.pop("format", None) != STORE_FORMAT:
-                return None
+                self._discard(path)
+            return None
             with np.load(path / ARRAYS, allow_pickle=False) as arrays:
                 count = record.pop("weight_count")
                 record["weights"] = [arrays[f"w{i}"] for i in range(count)]
                 record["epoch_weights"] = read_epoch_arrays(arrays, record.pop("epoch_weight_counts", []))
                 for name in ("test_probabilities", "test_labels"):
                     record[name] = arrays[name] if name in arrays.files else None
-        except (OSError, ValueError, KeyError):
-            return None  # missing, half deleted by another server, or not ours
-        os.utime(path)  # recently used: evicted last
+            from_plain(record)  # every plain field a run needs is there and readable
+        except FileNotFoundError:
+            return None
+        except Exception:  # noqa: BLE001 - any unreadable entry (truncated zip, bad JSON, missing array) is a miss
+            self._discard(path)
+            return None
+        with contextlib.suppress(OSError):
+            os.utime(path)  # recently used: evicted last
         return record
+
+    def _discard(self, path: Path) -> None:
+        """Remove a corrupt entry (it counts as a miss)."""
+        logger.warning("Removing the unreadable run-store entry %s", path.name)
+        shutil.rmtree(path, ignore_errors=True)
 
     def put(self, key: str, payload: dict[str, Any]) -> None:
         """Store ``payload`` under ``key`` (replacing an older copy), then evict beyond the size bound."""
@@ -100,3 +126,10 @@ class RunStore:
         """Stored keys, least recently used first."""
         paths = [p for p in self.directory.glob(KEY_PREFIX + "*") if (p / RECORD).exists()]
         return [p.name for p in sorted(paths, key=lambda p: p.stat().st_mtime)]
+
+
+def store_directory(cache_dir: str | Path) -> Path:
+    """Where finished runs are kept: ``$CNNVIZ_RUN_STORE`` (a folder several web servers share), else
+    ``<cache_dir>/runs``."""
+    shared = os.environ.get(STORE_ENV, "").strip()
+    return Path(shared) if shared else Path(cache_dir) / "runs"

@@ -76,6 +76,7 @@ def add_example(name: str, image: np.ndarray) -> None:
         raise InputError(f"{name!r} already has {limits.MAX_EXAMPLES_PER_CLASS} examples, the most a class can hold.")
     kept = limits.keepable(image)
     limits.check_room(examples(), kept)
+    state.hold_my_classes(examples(), extra=kept.nbytes)  # the server's memory for all sessions too
     members.append(kept)
     _changed()
 
@@ -121,11 +122,15 @@ def my_classes_section() -> None:
             "Start with 12 generated circles and 12 crosses", icon=":material/auto_awesome:", key="mc_starter"
         ):
             starter = example_set(("circle", "cross"), STARTER_PER_CLASS)
-            state.set_my_classes_examples(
-                {name: [limits.keepable(image) for image in images] for name, images in starter.items()}
-            )
-            _changed()
-            st.rerun()
+            try:
+                state.set_my_classes_examples(
+                    {name: [limits.keepable(image) for image in images] for name, images in starter.items()}
+                )
+            except InputError as error:  # the server's memory for sessions is full
+                st.error(str(error))
+            else:
+                _changed()
+                st.rerun()
         _zip_upload()
         return
     if st.session_state.get("mc_target") not in names:
@@ -372,11 +377,11 @@ def _zip_upload() -> None:
     if seen is None or seen[0] != upload.file_id:
         try:
             loaded, error = datasets.read_examples_zip(upload.getvalue()), None
+            state.set_my_classes_examples(loaded)
         except InputError as problem:
             loaded, error = None, str(problem)
         st.session_state["mc_zip_seen"] = seen = (upload.file_id, error)
         if loaded is not None:
-            state.set_my_classes_examples(loaded)
             st.session_state.pop("mc_target", None)
             _changed()
             st.rerun()

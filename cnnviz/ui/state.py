@@ -5,6 +5,11 @@ runs, the current image, the example the training page hands to the Inside page,
 dataset, My classes' examples) through these functions instead of raw ``st.session_state`` keys.
 Page-local widget keys stay with their page. The keys themselves do not change: tests and shared
 links address them by name.
+
+What a session holds that grows with its user's actions (the uploaded dataset, My classes' examples,
+the runs) is counted against the server's memory for all sessions (:mod:`cnnviz.session_memory`)
+where it is stored here: a setter raises :class:`~cnnviz.session_memory.ServerMemoryFull` (an
+``InputError``) instead of storing what the server cannot hold.
 """
 
 from __future__ import annotations
@@ -15,6 +20,7 @@ import numpy as np
 import streamlit as st
 
 from cnnviz.architecture import DEFAULT_INPUT_SHAPE
+from cnnviz.session_memory import SessionMemory, array_bytes, server_memory_limit
 
 if TYPE_CHECKING:
     from cnnviz.datasets import Dataset
@@ -26,6 +32,8 @@ IMAGE, IMAGE_LABEL, IMAGE_SOURCE = "image", "image_label", "image_source"
 INSPECT_EXAMPLE = "inspect_example"
 UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
 MY_CLASSES_EXAMPLES = "mc_examples"
+MEMORY_OWNER = "memory_owner"
+CLASS_STUDENT_KEY = "class_student_key"  # the Class page stores a student's key here when they join a class
 
 
 class InspectExample(TypedDict):
@@ -36,6 +44,34 @@ class InspectExample(TypedDict):
     run_index: int
     predicted: int
     test_index: int
+
+
+# ---------------------------------------------------------------- the server's memory for sessions
+class _SessionOwner:
+    """Lives exactly as long as the session's state: what the session held is released with it."""
+
+
+@st.cache_resource(show_spinner=False)
+def server_memory() -> SessionMemory:
+    """The server's one budget for what every session holds (``$CNNVIZ_SESSION_MEMORY_MB``)."""
+    return SessionMemory(server_memory_limit())
+
+
+def hold_memory(slot: str, nbytes: int, what: str, *, force: bool = False) -> None:
+    """This session now holds ``nbytes`` in ``slot``; ServerMemoryFull (naming ``what``) if the server cannot."""
+    owner = st.session_state.setdefault(MEMORY_OWNER, _SessionOwner())
+    server_memory().hold(owner, slot, nbytes, what, force=force)
+
+
+def hold_runs(extra: int = 0, *, what: str = "your runs", force: bool = False) -> None:
+    """Count this session's runs (and ``extra`` bytes reserved for runs still training) against the server."""
+    hold_memory("runs", sum(run.held_bytes for run in runs()) + extra, what, force=force)
+
+
+# ---------------------------------------------------------------- the class this session is a student of
+def class_student_key() -> str | None:
+    """The student key of the class this session joined (None outside a class)."""
+    return st.session_state.get(CLASS_STUDENT_KEY)
 
 
 # ---------------------------------------------------------------- the layer builder's stack
@@ -127,6 +163,9 @@ def uploaded_file_name(default: str = "zip") -> str:
 
 
 def set_uploaded_dataset(dataset: Dataset, file_name: str) -> None:
+    """Keep ``dataset`` for this session (it replaces the previous upload); ServerMemoryFull if the server cannot."""
+    arrays = [dataset.x_train, dataset.y_train, dataset.x_test, dataset.y_test]
+    hold_memory("uploaded dataset", array_bytes(arrays), "this dataset")
     st.session_state[UPLOADED_DATASET] = dataset
     st.session_state[UPLOADED_FILE] = file_name
 
@@ -138,4 +177,11 @@ def my_classes_examples() -> dict[str, list[np.ndarray]]:
 
 
 def set_my_classes_examples(examples: dict[str, list[np.ndarray]]) -> None:
+    """Keep ``examples`` as this session's classes; ServerMemoryFull if the server cannot hold them."""
+    hold_my_classes(examples)
     st.session_state[MY_CLASSES_EXAMPLES] = examples
+
+
+def hold_my_classes(examples: dict[str, list[np.ndarray]], extra: int = 0) -> None:
+    """Count My classes' ``examples`` (plus ``extra`` bytes about to be added) against the server's memory."""
+    hold_memory("my classes", array_bytes([examples]) + extra, "these examples")

@@ -7,7 +7,11 @@
   ``$CNNVIZ_CACHE_DIR/runs``.
 - :func:`start_training` replaces the session's job: the old one is cancelled first, so a session
   never has two trainings queued. The job also cancels itself when the browser session is gone for
-  longer than a grace period (tab closed), see :func:`_owner_alive`.
+  longer than a grace period (tab closed), see :func:`_owner_alive`. Before it starts, the request is
+  checked against the person's budget (the server's, tightened by their class's: :func:`person_budget`),
+  the trainings they already queued in any tab (:class:`~cnnviz.training.queues.PersonQueues`), the
+  training ceilings and the server's memory for sessions (:mod:`cnnviz.session_memory`); a refused
+  request becomes a job that fails at once with the plain message, so every page shows it the same way.
 - :func:`collect_runs` moves finished runs into :func:`cnnviz.ui.state.runs` (the list other pages
   read), :func:`live_panel` shows progress and live curves, polling with ``st.fragment(run_every=...)``,
   :func:`budget_panel`, :func:`reuse_notice` and :func:`continue_panel` the teacher's limits, a
@@ -19,24 +23,30 @@ The job's thread never calls Streamlit; only the page's script and fragments rea
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import os
 import random
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import streamlit as st
 
 from cnnviz import plots
 from cnnviz.errors import InputError
+from cnnviz.settings import setting_number
 from cnnviz.text import duration_text
 from cnnviz.training import JobSnapshot, JobState, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
-from cnnviz.training.budget import Budget
+from cnnviz.training.budget import Budget, effective_budget
+from cnnviz.training.ceilings import check_training_cost, training_cost
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
+from cnnviz.training.queues import DEFAULT_SERVER_QUEUE, SERVER_QUEUE_ENV, PersonQueues
+from cnnviz.training.run import expected_run_bytes
 from cnnviz.training.service import TrainingService
-from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
+from cnnviz.training.store import DEFAULT_MAX_MB, RunStore, store_directory
 from cnnviz.ui import state
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.streamlit_patches import keep_keras_state
@@ -51,6 +61,8 @@ MORE_EPOCHS = 50  # most epochs one "continue" adds
 MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the oldest is dropped beyond
 POLL_SECONDS = 1.0  # live panel refresh (a fragment run on the server each time): at least 1/s, so it looks live
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
+BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit once per browser, sent by every tab of it
+PAUSED = "Your teacher has paused the class's trainings for now: you can train again when they resume them."
 
 
 keep_keras_state()
@@ -60,16 +72,32 @@ keep_keras_state()
 def training_service() -> TrainingService:
     """The server's trainer (every session shares it); its cluster starts in the background now."""
     cache = Path(os.environ.get("CNNVIZ_CACHE_DIR") or Path.home() / ".cache" / "cnnviz")
-    store = RunStore(cache / "runs", max_bytes=int(float(os.environ.get(STORE_MB_ENV) or DEFAULT_MAX_MB) * 2**20))
+    store_mb = setting_number(os.environ, STORE_MB_ENV, float, DEFAULT_MAX_MB) or DEFAULT_MAX_MB
+    store = RunStore(store_directory(cache), max_bytes=int(store_mb * 2**20))
     cluster = TrainingCluster.from_environment().start_in_background()
     return TrainingService(
         cluster,
         store=store,
         budget=server_budget(),
         estimate=training_seconds,
-        recycle_after=int(os.environ.get(RECYCLE_AFTER_ENV) or 50),
-        recycle_mb=float(os.environ.get(RECYCLE_MB_ENV) or 1500),
+        recycle_after=setting_number(os.environ, RECYCLE_AFTER_ENV, int, 50) or 50,
+        recycle_mb=setting_number(os.environ, RECYCLE_MB_ENV, float, 1500) or 1500,
     )
+
+
+@st.cache_resource(show_spinner=False)
+def person_queues() -> PersonQueues:
+    """The trainings each person has asked this server for, over all their tabs."""
+    limit = setting_number(os.environ, SERVER_QUEUE_ENV, int, DEFAULT_SERVER_QUEUE) or DEFAULT_SERVER_QUEUE
+    return PersonQueues(limit)
+
+
+@st.cache_resource(show_spinner=False)
+def _classroom() -> Any:
+    """The class database (only opened once a student in a class trains)."""
+    from cnnviz.classroom import Classroom
+
+    return Classroom()
 
 
 def training_gate() -> TrainingGate:
@@ -82,11 +110,39 @@ def server_budget() -> Budget:
     settings: dict[str, object] = dict(os.environ)
     with contextlib.suppress(Exception):  # no secrets file, or one Streamlit cannot parse: environment only
         settings.update({key: value for key, value in st.secrets.items() if isinstance(value, (int, float, str))})
+    return Budget.from_settings(settings)  # a malformed value gets its safe default, and the log says which
+
+
+def person_budget() -> tuple[Budget, bool]:
+    """``(budget, paused)`` for this session's trainings: the server's budget, tightened by the class's when
+    the session is a student of one (``effective_budget``), and whether the teacher paused the class."""
+    budget = server_budget()
+    student_key = state.class_student_key()
+    if not student_key:
+        return budget, False
+    from cnnviz.classroom import ClassroomError
+
     try:
-        return Budget.from_settings(settings)
-    except ValueError as error:
-        st.warning(f"The training limits are misconfigured and are ignored: {error}")
-        return Budget()
+        student = _classroom().student(student_key)
+    except ClassroomError:  # a deleted class, or the database is unreachable: the server's budget still holds
+        return budget, False
+    return effective_budget(budget, student.budget), student.paused
+
+
+def _person() -> str:
+    """Who asks, for the per-person queue: the class's student, else the browser (every tab of it sends
+    Streamlit's XSRF cookie), else this session. Hashed: the keys themselves never leave this function."""
+    student_key = state.class_student_key()
+    if student_key:
+        return "student:" + hashlib.sha256(student_key.encode()).hexdigest()[:16]
+    with contextlib.suppress(Exception):  # no cookies outside a browser (AppTest, scripts)
+        cookie = st.context.cookies.get(BROWSER_COOKIE)
+        if cookie:
+            return "browser:" + hashlib.sha256(cookie.encode()).hexdigest()[:16]
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    ctx = get_script_run_ctx()
+    return "session:" + (ctx.session_id if ctx is not None else "local")
 
 
 def _owner_alive() -> Callable[[], bool] | None:
@@ -111,22 +167,51 @@ def current_job() -> TrainingJob | None:
 def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
     """Cancel the session's previous job (if still going) and start one for ``plans``.
 
-    Raises :class:`InputError` if the teacher's budget does not allow that many trainings.
+    A request over a limit (see the module docstring) is not raised: it becomes a job that fails at once
+    with the plain message, which the page shows as it shows any failed training.
     """
     service = training_service()
-    service.budget = server_budget()
-    service.budget.check(0, 0, trainings=len(plans))
     old = current_job()
     if old is not None:
         collect_runs()
         if not old.done:
             old.cancel()
-    job = TrainingJob(
-        plans, train_fn=service, owner_alive=_owner_alive(), orphan_grace_seconds=ORPHAN_GRACE_SECONDS
-    ).start()
+    owner_alive = _owner_alive()
+    try:
+        budget, paused = person_budget()
+        if paused:
+            raise InputError(PAUSED)
+        plans = [replace(plan, budget=budget) for plan in plans]
+        _reserve(plans, service)
+        job = TrainingJob(plans, train_fn=service, owner_alive=owner_alive, orphan_grace_seconds=ORPHAN_GRACE_SECONDS)
+        person_queues().admit(_person(), len(plans), budget, job, replacing=old)
+    except InputError as error:
+        job = TrainingJob(plans, train_fn=_refused(str(error)))
+    job.start()
     st.session_state[JOB_KEY] = job
     st.session_state[COLLECTED_KEY] = 0
     return job
+
+
+def _reserve(plans: Sequence[TrainingPlan], service: TrainingService) -> None:
+    """Check each plan against the training ceilings, then reserve the memory its run will hold in this session
+    (:class:`InputError` when a ceiling or the server's memory for sessions refuses it)."""
+    expected = 0
+    for plan in plans:
+        cost = training_cost(plan.stack, plan.dataset, plan.config)
+        check_training_cost(cost, service.cluster.worker_memory())
+        classes = len(plan.dataset.class_names)
+        expected += expected_run_bytes(cost.params, plan.config.epochs, len(plan.dataset.y_test), classes)
+    state.hold_runs(extra=expected, what="the runs this training would keep")
+
+
+def _refused(message: str) -> Callable[..., TrainingRun]:
+    """A ``train_fn`` that refuses at once with ``message`` (a request over a limit)."""
+
+    def refuse(*args: Any, **kwargs: Any) -> TrainingRun:
+        raise InputError(message)
+
+    return refuse
 
 
 def stop_training() -> None:
@@ -161,6 +246,7 @@ def collect_runs() -> list[TrainingRun]:
         run.label = f"Run {number}" + (f" · {run.label}" if run.label else "")
         runs.append(run)
     del runs[:-MAX_RUNS]
+    state.hold_runs(force=True)  # reserved when the training started; now what the runs really hold
     st.session_state[NUMBER_KEY] = number
     st.session_state[COLLECTED_KEY] = done + len(fresh)
     return fresh
@@ -254,7 +340,10 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
 
 def budget_panel(epochs: int, images: int) -> str | None:
     """Show the teacher's limits (if any); return the reason a training of this size is refused, or None."""
-    budget = server_budget()
+    budget, paused = person_budget()
+    if paused:
+        st.warning(PAUSED, icon=":material/pause_circle:")
+        return PAUSED
     if not budget.limited:
         return None
     st.caption(f":material/school: Limits on this server: {budget.describe()}.")
@@ -305,7 +394,9 @@ def continue_panel(run: TrainingRun) -> None:
     ):
         config = replace(run.config, epochs=total)
         try:
-            server_budget().check(int(more), run.train_samples + run.val_samples)
+            budget, _ = person_budget()
+            budget.check(total, run.train_samples + run.val_samples)  # the run's epochs so far count too
+            budget.seconds_left(run.task_seconds)  # and so does the time it already used
             start_training(
                 [TrainingPlan(run.stack, run.train_data, config, label=f"{_plan_label(run)} · continued", start=run)]
             )

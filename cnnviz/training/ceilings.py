@@ -1,0 +1,103 @@
+"""The most one training may cost on a training worker, checked on the web server before it is queued.
+
+A network's parameters, its multiply-adds per image and the memory of its layer outputs come from the
+architecture summary (the numbers the Layer builder shows, after the output layer is fitted to the
+data); the worker's memory is estimated from them and the data (:func:`training_cost`). A training over
+a ceiling is refused with a message saying what is too big and what is allowed, before any worker
+spends a second on it (:func:`check_training_cost`). The course's networks, the NEU notebook's
+10-million-parameter one included, stay within them; VGG-16 (138 M parameters) does not.
+
+These ceilings belong with the other request limits of ``cnnviz.limits`` (issue 25's bounds) once that
+module is on main; they live here until then.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from cnnviz.errors import InputError
+from cnnviz.text import format_bytes
+
+MiB = 2**20
+#: Parameters of one network trained here (its weights, gradients and Adam's two moments: 16 bytes each).
+TRAINING_PARAMS = 20_000_000
+#: Multiply-adds of one image's forward pass (a training step costs about three of them).
+TRAINING_MACS = 1_000_000_000
+#: The layer outputs of one batch in float32 (what backpropagation keeps: about twice this in memory).
+TRAINING_BATCH_ACTIVATIONS = 1024 * MiB
+#: A worker's resident memory with TensorFlow loaded, before a training (measured: 390-450 MiB).
+WORKER_BASE_BYTES = 450 * MiB
+#: Layer outputs kept for backpropagation plus the gradients flowing back through them, per value.
+ACTIVATION_COPIES = 2
+#: Weights, their gradients and the optimizer's two moments (Adam), per parameter, in float32.
+PARAMETER_COPIES = 4
+EPOCH_COPIES_BYTES = 48 * MiB  # the epoch scrubber's weight copies, per run (cnnviz.training.snapshots)
+
+
+@dataclass(frozen=True)
+class TrainingCost:
+    """What a training asks of a worker: per image, per batch, and the estimated peak memory."""
+
+    params: int
+    macs: int  # forward multiply-adds per image
+    activation_bytes: int  # layer outputs of one image, float32
+    batch_size: int
+    memory_bytes: int  # estimated peak resident memory of the worker while it trains
+
+    @property
+    def batch_activation_bytes(self) -> int:
+        return self.activation_bytes * self.batch_size
+
+
+def training_cost(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Any) -> TrainingCost:
+    """The cost of training ``stack`` on ``dataset`` with ``config`` (a TrainConfig), from the summary.
+
+    Raises :class:`InputError` (naming the layer) for a stack that does not fit the data.
+    """
+    from cnnviz import architecture
+    from cnnviz.training.fit import adapt_output
+
+    shape = tuple(int(s) for s in dataset.x_train.shape[1:])
+    adapted, _ = adapt_output(stack, shape, len(dataset.class_names))
+    totals = architecture.totals(architecture.summarize(adapted, shape))
+    pixels = math.prod(shape)
+    used = config.train_count(len(dataset.y_train))
+    data = dataset.x_train.nbytes + dataset.x_test.nbytes + 4 * pixels * (used + len(dataset.y_test))
+    weights = 4 * totals.params * (PARAMETER_COPIES + 1) + min(EPOCH_COPIES_BYTES, 4 * totals.params * config.epochs)
+    activations = ACTIVATION_COPIES * totals.activation_bytes * config.batch_size
+    return TrainingCost(
+        params=totals.params,
+        macs=totals.macs,
+        activation_bytes=totals.activation_bytes,
+        batch_size=config.batch_size,
+        memory_bytes=WORKER_BASE_BYTES + data + weights + activations,
+    )
+
+
+def check_training_cost(cost: TrainingCost, worker_memory: int | None = None) -> None:
+    """Raise :class:`InputError` if ``cost`` passes a ceiling, or (when known) the workers' memory limit."""
+    if cost.params > TRAINING_PARAMS:
+        raise InputError(
+            f"This network is too big to train here: {cost.params:,} parameters; the most allowed is "
+            f"{TRAINING_PARAMS:,}. Use fewer filters or units (a Dense layer after Flatten usually holds most)."
+        )
+    if cost.macs > TRAINING_MACS:
+        raise InputError(
+            f"This network needs too much computing to train here: {cost.macs:,} multiply-adds per image; the "
+            f"most allowed is {TRAINING_MACS:,}. Use a smaller input, fewer filters or more pooling."
+        )
+    if cost.batch_activation_bytes > TRAINING_BATCH_ACTIVATIONS:
+        raise InputError(
+            f"This network's layer outputs for a batch of {cost.batch_size} take too much memory: "
+            f"{format_bytes(cost.batch_activation_bytes)}; the most allowed is "
+            f"{format_bytes(TRAINING_BATCH_ACTIVATIONS)}. Use a smaller batch, a smaller input or fewer filters."
+        )
+    if worker_memory and cost.memory_bytes > worker_memory:
+        raise InputError(
+            f"This training would need about {format_bytes(cost.memory_bytes)} of memory on the training computer "
+            f"(the images as numbers, the network's weights and a batch's layer outputs); a training may use at "
+            f"most {format_bytes(worker_memory)} here. Use fewer training images, a smaller batch or a smaller network."
+        )

@@ -6,7 +6,7 @@
   subprocesses (``python -m distributed.cli.dask_worker``, each with a nanny that restarts it),
   TensorFlow preloaded, each with a memory limit (``$CNNVIZ_WORKER_MEMORY_MB``, :func:`worker_memory_limit`)
   and every listener on 127.0.0.1. They are ended by :meth:`TrainingCluster.close`, at interpreter
-  exit, and by themselves 30 s after their scheduler is gone (``--death-timeout``).
+  exit, and by themselves 90 s after their scheduler is gone (``--death-timeout``).
 - Scale-out: ``$CNNVIZ_DASK_SCHEDULER=tcp://host:8786`` (or ``tls://``) connects to a running
   cluster instead; its workers need this package and the same requirements.
 
@@ -42,14 +42,15 @@ SCHEDULER_ENV = "CNNVIZ_DASK_SCHEDULER"
 WORKERS_ENV = "CNNVIZ_TRAINING_WORKERS"
 WORKER_MEMORY_ENV = "CNNVIZ_WORKER_MEMORY_MB"
 ROOT = Path(__file__).resolve().parents[2]
-#: A worker with no scheduler for this long exits (so a killed server leaves no orphans behind).
-DEATH_TIMEOUT = 30
+#: A worker with no scheduler for this long exits (so a killed server leaves no orphans behind). It is also how
+#: long a starting worker may take to import TensorFlow and reach its scheduler: 30 s was too short on a busy CPU.
+DEATH_TIMEOUT = 90
 #: What a student sees when the training workers cannot be reached, whatever the reason.
 UNREACHABLE = "The training workers are not reachable, try again in a minute."
 RETRY_FIRST_SECONDS, RETRY_MAX_SECONDS = 2.0, 60.0  # backoff after a failed start
 CONNECT_SECONDS = 15  # a client's connection (and reconnection) timeout
-#: The default worker memory limit: this share of the machine's memory, split between the workers, at most 4 GiB.
-WORKER_MEMORY_SHARE, WORKER_MEMORY_MAX = 0.6, 4 * 2**30
+#: The default worker memory limit: this share of the machine's memory, split between the workers, at most 8 GiB.
+WORKER_MEMORY_SHARE, WORKER_MEMORY_MAX = 0.6, 8 * 2**30
 
 
 def worker_memory_limit(workers: int = 1) -> int:
@@ -314,7 +315,10 @@ class TrainingCluster:
         """Process ids of the workers (for the embedded cluster, the nannies' children: the real workers)."""
         if not self.ready:
             return []
-        return sorted(self._client.run(os.getpid).values())
+        try:
+            return sorted(self._client.run(os.getpid).values())
+        except Exception:  # noqa: BLE001 - a worker going away right now: ask again later
+            return []
 
     def close(self) -> None:
         """Close the client, end the embedded workers and scheduler, within seconds. Idempotent.

@@ -353,6 +353,7 @@ class TrainingService:
         from cnnviz.training.worker import train_task
 
         shared.add_events([SubmittingEvent(event=Event.SUBMITTING)])
+        client.wait_for_workers(1, timeout=NO_WORKER_SECONDS)  # a (re)started cluster's workers are starting
         self.gate.capacity = self.cluster.slots()
         data = self._scattered(client, dataset)
         key = shared.task_key

@@ -82,25 +82,35 @@ class _Watchdog(threading.Thread):
     """Watches one task from beside it: the stop and cancel switches, whether the scheduler still wants
     the task, the process's memory and the hard end of its time limit."""
 
-    def __init__(self, worker: Any, key: str, publisher: Publisher, hard_end: float | None) -> None:
+    def __init__(
+        self,
+        worker: Any,
+        key: str,
+        publisher: Publisher,
+        hard_end: float | None,
+        *,
+        rss: Callable[[], int] | None = None,
+        end_process: Callable[[int], Any] = os._exit,
+    ) -> None:
         super().__init__(name="cnnviz-watchdog", daemon=True)
+        import psutil
         from distributed import Event
 
         self.worker, self.key, self.publisher, self.hard_end = worker, key, publisher, hard_end
+        process = psutil.Process()
+        self.rss = rss or (lambda: process.memory_info().rss)
+        self.end_process = end_process
         self.switches = {kind: Event(switch(kind, key), client=worker.client) for kind in (STOP, CANCEL)}
         self.stop, self.cancel, self.finished = threading.Event(), threading.Event(), threading.Event()
         self.memory_limit = int(getattr(getattr(worker, "memory_manager", None), "memory_limit", 0) or 0)
         self.memory_used = 0
 
     def run(self) -> None:
-        import psutil
-
-        process = psutil.Process()
         while not self.finished.wait(WATCH_SECONDS):
             if self.hard_end is not None and time.monotonic() > self.hard_end:
-                self._end_process()
+                self._expire()
             if self.memory_limit:
-                rss = process.memory_info().rss
+                rss = self.rss()
                 if rss > MEMORY_GUARD * self.memory_limit:
                     self.memory_used = rss
             if not self.stop.is_set() and self._switched(STOP):
@@ -119,7 +129,7 @@ class _Watchdog(threading.Thread):
         task = self.worker.state.tasks.get(self.key)
         return task is not None and task.state != "cancelled"
 
-    def _end_process(self) -> None:
+    def _expire(self) -> None:
         """The task outlived its time limit by the grace period inside one step nothing can interrupt: say so
         to the watchers, then end this worker process (its nanny starts a fresh one)."""
         logger.warning(
@@ -129,7 +139,8 @@ class _Watchdog(threading.Thread):
             self.publisher.expired()
             time.sleep(1.0)  # the message leaves on the worker's batched stream first
         finally:
-            os._exit(1)
+            self.finished.set()
+            self.end_process(1)
 
     def should_stop(self) -> bool:
         """The training's ``should_stop``: raises to abandon the run, True to stop after this batch."""

@@ -1,0 +1,106 @@
+"""What the training tests share: a tiny stack, 400 real digits, a real ``dask scheduler`` + workers on
+loopback that a test can kill and restart, and helpers to run and wait for jobs."""
+
+from __future__ import annotations
+
+import subprocess
+import time
+from collections.abc import Callable
+
+from cnnviz import datasets
+from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
+from cnnviz.training.cluster import scheduler_command, worker_command, worker_environment
+from tests.postgres_server import free_port
+
+TINY = [
+    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+QUICK = TrainConfig(epochs=1, batch_size=32, validation_split=0.1)
+LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: only ever stopped or cancelled
+
+
+def small_digits() -> datasets.Dataset:
+    """400 training and 200 test digits of the real (offline) MNIST."""
+    full = datasets.load("mnist")
+    return datasets.Dataset(
+        full.x_train[:400].copy(),
+        full.y_train[:400].copy(),
+        full.x_test[:200].copy(),
+        full.y_test[:200].copy(),
+        list(full.class_names),
+        source="400/200 MNIST digits",
+    )
+
+
+def start_job(train_fn, dataset, config=QUICK, stack=TINY, **plan) -> TrainingJob:
+    return TrainingJob([TrainingPlan(stack, dataset, config, **plan)], train_fn=train_fn).start()
+
+
+def finished(job: TrainingJob, timeout: float = 180):
+    assert job.join(timeout), "the training did not end"
+    snapshot = job.snapshot()
+    assert snapshot.state in ("finished", "stopped"), snapshot.error
+    return snapshot
+
+
+def wait_until(predicate: Callable[[], bool], timeout: float = 180.0) -> None:
+    """Poll ``predicate`` until it holds (a loaded 2-core machine starts workers slowly)."""
+    deadline = time.monotonic() + timeout
+    while not predicate():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def running_batches(job: TrainingJob) -> bool:
+    return job.snapshot().progress.get("event") == "batch"
+
+
+class ExternalCluster:
+    """``dask scheduler`` + ``workers`` × ``dask worker`` on a free loopback port, as an operator runs them;
+    the scheduler can be killed and started again on the same address. Ends everything on ``close``."""
+
+    def __init__(self, workers: int = 1, *, memory_limit: int = 0) -> None:
+        self.address = f"tcp://127.0.0.1:{free_port()}"
+        self._quiet = {"env": worker_environment(), "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.scheduler: subprocess.Popen | None = None
+        self.start_scheduler()
+        self.workers: list[subprocess.Popen] = []
+        for _ in range(workers):
+            self.add_worker(memory_limit=memory_limit)
+
+    def add_worker(self, *, memory_limit: int = 0) -> None:
+        name = f"lab-{len(self.workers)}"
+        self.workers.append(
+            subprocess.Popen(worker_command(self.address, name=name, memory_limit=memory_limit), **self._quiet)
+        )
+
+    def supervise(self) -> None:
+        """Start again every worker whose process ended, as an operator's supervisor does (a ``dask worker``
+        exits when its scheduler goes away: ``worker-handle-scheduler-connection-broken``)."""
+        for index, process in enumerate(self.workers):
+            if process.poll() is not None:
+                self.workers[index] = subprocess.Popen(worker_command(self.address, name=f"lab-{index}"), **self._quiet)
+
+    def start_scheduler(self) -> None:
+        self.scheduler = subprocess.Popen(scheduler_command(self.address), **self._quiet)
+
+    def kill_scheduler(self) -> None:
+        assert self.scheduler is not None
+        self.scheduler.kill()
+        self.scheduler.wait(30)
+
+    def processes(self) -> list[subprocess.Popen]:
+        return [*self.workers, *([self.scheduler] if self.scheduler else [])]
+
+    def close(self) -> None:
+        for process in self.processes():
+            process.terminate()
+        for process in self.processes():
+            try:
+                process.wait(30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait(30)

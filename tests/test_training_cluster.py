@@ -118,14 +118,14 @@ def test_the_task_stops_itself_near_its_workers_memory_limit(embedded) -> None:
 
 
 def test_a_task_stuck_past_its_time_limit_is_ended_within_seconds_and_the_cluster_goes_on(embedded, tmp_path) -> None:
-    """One training step far longer than the limit: the worker's watchdog ends it at limit + 5 s."""
+    """One training step far longer than the limit: the worker's watchdog ends it at limit + 8 s."""
     rng = np.random.default_rng(0)
     images = datasets.Dataset(
         rng.integers(0, 255, (512, 32, 32, 1), dtype=np.uint8), np.arange(512) % 10,
         rng.integers(0, 255, (64, 32, 32, 1), dtype=np.uint8), np.arange(64) % 10,
         [str(k) for k in range(10)], source="random 32×32 images",
     )  # fmt: skip
-    heavy = [  # ~0.6 G multiply-adds per image: one step of 256 images takes far more than 6 s on a CPU
+    heavy = [  # ~0.6 G multiply-adds per image: one step of 256 images takes far more than 9 s on a CPU
         {"type": "Conv2D", "filters": 256, "kernel_size": 3, "padding": "same", "activation": "relu"},
         {"type": "Conv2D", "filters": 256, "kernel_size": 3, "padding": "same", "activation": "relu"},
         {"type": "GlobalAveragePooling2D"},
@@ -138,7 +138,7 @@ def test_a_task_stuck_past_its_time_limit_is_ended_within_seconds_and_the_cluste
     started = time.monotonic()
     assert job.join(120)
     assert job.snapshot().state == "failed" and job.snapshot().error == EXPIRED
-    assert time.monotonic() - started < 1.0 + 5 + 30  # limit + grace, with room for a loaded machine
+    assert time.monotonic() - started < 1.0 + 8 + 30  # limit + grace, with room for a loaded machine
     embedded.client().wait_for_workers(1, timeout=180)  # the nanny started a fresh worker process
     wait_until(lambda: embedded.worker_pids() not in ([], [before]), timeout=180)
     generous = TrainingService(embedded, store=RunStore(tmp_path / "generous"), budget=Budget(max_seconds=600.0))

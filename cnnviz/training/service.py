@@ -32,13 +32,15 @@ Between tasks, a worker that trained ``recycle_after`` times or uses ``recycle_m
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import itertools
 import logging
 import threading
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from cnnviz.errors import InputError
@@ -62,6 +64,7 @@ QUEUED_EVERY = 1.0  # seconds between two QUEUED events of a waiting training (a
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
 NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
 BUSY_KEY_SECONDS = 60  # a key still ending after this long is left alone: this training gets a private key
+START_LOCKS, START_LOCK_SECONDS = 64, 30
 RUNNING_STATES = frozenset({"waiting", "no-worker", "queued", "processing", "memory"})
 FREE_STATES = frozenset({None, "released", "forgotten"})
 WORKER_LOST = (
@@ -300,13 +303,9 @@ class TrainingService:
         (dict) it finished meanwhile, or None once this server may submit it (``admitted`` by the gate)."""
         admitted, busy_since = False, time.monotonic()
         while True:
-            state = _task_state(client, shared.task_key)
-            if state in RUNNING_STATES and not _ending(client, shared.task_key):
-                future = client.get_dataset(published_name(shared.task_key), default=None)
-                if future is not None:
-                    shared.remote, shared.reused = True, "joined"
-                    shared.add_events([JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers) + 1)])
-                    return future, admitted
+            state, future = self._attach(client, shared)
+            if future is not None:
+                return future, admitted
             if self.store is not None and (stored := self.store.get(shared.key)) is not None:
                 shared.reused = "stored"
                 return stored, admitted
@@ -322,6 +321,18 @@ class TrainingService:
             if time.monotonic() - busy_since > BUSY_KEY_SECONDS:  # held ending, or erred, by someone else
                 shared.task_key = f"{shared.task_key}-{uuid.uuid4().hex[:8]}"
             time.sleep(POLL_SECONDS)
+
+    def _attach(self, client: Any, shared: SharedTraining) -> tuple[str | None, Any]:
+        """``(the task's state on the scheduler, a future attached to it or None)``: attached when another server
+        runs it (and its last watcher is not ending it), through the future that server published."""
+        state = _task_state(client, shared.task_key)
+        if state not in RUNNING_STATES or _ending(client, shared.task_key):
+            return state, None
+        future = client.get_dataset(published_name(shared.task_key), default=None)
+        if future is not None:
+            shared.remote, shared.reused = True, "joined"
+            shared.add_events([JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers) + 1)])
+        return state, future
 
     def _waiting(self, shared: SharedTraining, client: Any) -> bool:
         """The gate's poll while ``shared`` waits: send its place, and say whether to leave the line (abandoned,
@@ -347,7 +358,8 @@ class TrainingService:
         start: Any,
         max_seconds: float | None,
     ) -> Any:
-        """Submit the task under its key (fresh switches and progress log) and publish it for other servers."""
+        """Submit the task under its key (fresh switches and progress log) and publish it for other servers; or
+        attach to it, if another server submitted it meanwhile (checked under a scheduler-side lock)."""
         from distributed import Event as DaskEvent
 
         from cnnviz.training.worker import train_task
@@ -357,22 +369,27 @@ class TrainingService:
         self.gate.capacity = self.cluster.slots()
         data = self._scattered(client, dataset)
         key = shared.task_key
-        for kind in (STOP, CANCEL):
-            DaskEvent(switch(kind, key), client=client).clear()
-        forget(client, key)
-        future = client.submit(
-            train_task,
-            stack,
-            data,
-            config.to_dict(),
-            key,
-            start=start,
-            max_seconds=max_seconds,
-            key=key,
-            pure=False,
-        )
-        self.tasks_submitted += 1
-        client.publish_dataset(future, name=published_name(key), override=True)
+        with _start_lock(client, key):
+            _, future = self._attach(client, shared)
+            if future is not None:
+                return future
+            for kind in (STOP, CANCEL):
+                DaskEvent(switch(kind, key), client=client).clear()
+            forget(client, key)
+            future = client.submit(
+                train_task,
+                stack,
+                data,
+                config.to_dict(),
+                key,
+                start=start,
+                max_seconds=max_seconds,
+                key=key,
+                pure=False,
+            )
+            self.tasks_submitted += 1
+            # Published before the lock is released: the scheduler then knows the task (publishing waits for it).
+            client.publish_dataset(future, name=published_name(key), override=True)
         return future
 
     def _follow(self, client: Any, shared: SharedTraining, future: Any) -> dict[str, Any]:
@@ -476,6 +493,29 @@ def _detached_message(others: int) -> str:
             f"{'person' if others == 1 else 'people'} who asked for the same one."
         )
     return "You left the shared training; it goes on for the people on other servers who asked for the same one."
+
+
+@contextlib.contextmanager
+def _start_lock(client: Any, key: str) -> Iterator[None]:
+    """A scheduler-side lock around "does the task run? else submit it", so identical requests from two servers
+    at once make one submission: one of :data:`START_LOCKS` locks, chosen by the key (a lock per key would stay
+    on the scheduler forever). Without it in time, go on: the scheduler still runs one task per key."""
+    from distributed import Lock
+
+    number = int(hashlib.sha256(key.encode()).hexdigest()[:8], 16) % START_LOCKS
+    lock = Lock(f"cnnviz-start-{number}", scheduler_rpc=client.scheduler, loop=client.loop)
+    try:
+        held = lock.acquire(timeout=START_LOCK_SECONDS)
+    except Exception:  # noqa: BLE001 - the lock is an optimisation; the key is what guarantees one task
+        held = False
+    try:
+        yield
+    finally:
+        if held:
+            with contextlib.suppress(Exception):
+                lock.release()
+        if getattr(lock, "refresh_callback", None) is not None:
+            lock.refresh_callback.stop()
 
 
 def _task_state(client: Any, key: str) -> str | None:

@@ -59,7 +59,7 @@ class RunStore:
         try:
             if record.pop("format", None) != STORE_FORMAT:
                 self._discard(path)
-            return None
+                return None
             with np.load(path / ARRAYS, allow_pickle=False) as arrays:
                 count = record.pop("weight_count")
                 record["weights"] = [arrays[f"w{i}"] for i in range(count)]
@@ -67,8 +67,6 @@ class RunStore:
                 for name in ("test_probabilities", "test_labels"):
                     record[name] = arrays[name] if name in arrays.files else None
             from_plain(record)  # every plain field a run needs is there and readable
-        except FileNotFoundError:
-            return None
         except Exception:  # noqa: BLE001 - any unreadable entry (truncated zip, bad JSON, missing array) is a miss
             self._discard(path)
             return None

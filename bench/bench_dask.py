@@ -16,6 +16,15 @@ its own server(s) on free loopback ports (127.0.0.1 only) and a fresh run store,
   the largest worker RSS seen (workers restart above ``$CNNVIZ_WORKER_RECYCLE_MB``).
 - ``--external``: a ``dask scheduler`` and 2 workers; 4 different trainings through the training
   service: which worker ran each, and the same 4 on the embedded cluster give identical results.
+- ``--replicas N``: two web servers (replicas) on one external cluster (``dask scheduler`` + one
+  ``dask worker``) and one shared run store; N sessions per replica press Train on the same settings
+  within 5 s. Reports the training tasks the scheduler ran and the submissions it got (1 each is the
+  target), failures, and click → results on each replica.
+- ``--reconnect [--down S]``: one web server on an external cluster; one training, then the scheduler
+  is killed and, S seconds later (default 75: longer than a Dask client waits to reconnect by itself),
+  started again on the same address with its worker (as a supervisor would). Reports what a student
+  reads meanwhile, and the seconds from the scheduler's return to the first training that works
+  through the same web server (no server restart).
 """
 
 from __future__ import annotations
@@ -49,19 +58,43 @@ class ExternalCluster:
     """``dask scheduler`` + ``workers`` × ``dask worker`` on loopback, for as long as the ``with`` lasts."""
 
     def __init__(self, workers: int) -> None:
-        from cnnviz.training.cluster import scheduler_command, worker_command, worker_environment
+        from cnnviz.training.cluster import worker_environment
 
         self.address = f"tcp://127.0.0.1:{free_port()}"
-        env = worker_environment()
-        quiet = {"env": env, "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
-        self.processes = [subprocess.Popen(scheduler_command(self.address), **quiet)]
-        self.processes += [
-            subprocess.Popen(worker_command(self.address, name=f"bench-{i}"), **quiet) for i in range(workers)
-        ]
+        self.quiet = {"env": worker_environment(), "stdout": subprocess.DEVNULL, "stderr": subprocess.DEVNULL}
+        self.processes = [self._scheduler()] + [self._worker(i) for i in range(workers)]
         from distributed import Client
 
         self.client = Client(self.address, set_as_default=False, timeout=60)
-        self.client.wait_for_workers(workers, timeout=180)
+        self.client.wait_for_workers(workers, timeout=300)
+
+    def _scheduler(self) -> subprocess.Popen:
+        from cnnviz.training.cluster import scheduler_command
+
+        return subprocess.Popen(scheduler_command(self.address), **self.quiet)
+
+    def _worker(self, index: int) -> subprocess.Popen:
+        from cnnviz.training.cluster import worker_command
+
+        return subprocess.Popen(worker_command(self.address, name=f"bench-{index}"), **self.quiet)
+
+    def stop_scheduler(self) -> None:
+        """Kill the scheduler; its workers notice and exit (a ``dask worker`` leaves with its scheduler)."""
+        scheduler, workers = self.processes[0], self.processes[1:]
+        scheduler.kill()
+        scheduler.wait(30)
+        self.client.close()
+        for worker in workers:
+            with contextlib.suppress(subprocess.TimeoutExpired):
+                worker.wait(120)
+
+    def start_scheduler(self) -> None:
+        """The scheduler again on the same address, and the workers again (as a supervisor would)."""
+        from distributed import Client
+
+        workers = len(self.processes) - 1
+        self.processes = [self._scheduler()] + [self._worker(i) for i in range(workers)]
+        self.client = Client(self.address, set_as_default=False, timeout=60)
 
     def __enter__(self) -> ExternalCluster:
         return self
@@ -123,6 +156,75 @@ async def _light_pages(port: int, stop: asyncio.Event, times: list[float], failu
 def _server(store: str, **env: str) -> Server:
     os.environ.update({"CNNVIZ_CACHE_DIR": store, **env})
     return Server()
+
+
+def replicas(count: int) -> None:
+    """``--replicas``: two web servers, one scheduler, one run store, the same training pressed on both."""
+    from distributed import get_task_stream
+
+    with tempfile.TemporaryDirectory() as folder, ExternalCluster(1) as cluster:
+        shared = {"CNNVIZ_DASK_SCHEDULER": cluster.address, "CNNVIZ_RUN_STORE": os.path.join(folder, "runs")}
+        servers = [Server(env={**shared, "CNNVIZ_CACHE_DIR": os.path.join(folder, name)}) for name in "ab"]
+        with servers[0], servers[1], get_task_stream(cluster.client) as stream:
+
+            async def crowd() -> list[dict]:
+                return await asyncio.gather(
+                    *(
+                        _press_train(server.port, seed=7, delay=random.uniform(0, 5), tiny=True)
+                        for server in servers
+                        for _ in range(count)
+                    )
+                )
+
+            results = asyncio.run(crowd())
+            tasks = {t["key"] for t in stream.data if str(t["key"]).startswith("cnnviz-train-")}
+    failures = [r["error"] for r in results if r["error"]]
+    ends = {
+        name: [r["result"] for r in results[i * count : (i + 1) * count] if r["result"]] for i, name in enumerate("ab")
+    }
+    print(f"\n## Two replicas, one scheduler and run store: {count} sessions on each press the same training\n")
+    print(f"- training tasks the scheduler ran: {len(tasks)}; failures: {len(failures)} {failures[:2]}")
+    for name, times in ends.items():
+        if times:
+            print(f"- replica {name}: click → results p50 {statistics.median(times):.1f} s, worst {max(times):.1f} s")
+
+
+def reconnect(down: float) -> None:
+    """``--reconnect``: the scheduler goes away for ``down`` seconds under a running web server, then comes back."""
+    with (
+        tempfile.TemporaryDirectory() as store,
+        ExternalCluster(1) as cluster,
+        _server(store, CNNVIZ_DASK_SCHEDULER=cluster.address) as server,
+    ):
+        first = asyncio.run(_press_train(server.port, seed=20, tiny=True))
+        log(f"before the restart: {first['error'] or 'trained'}")
+        cluster.stop_scheduler()
+        gone = time.perf_counter()
+        during = asyncio.run(_press_train(server.port, seed=21, tiny=True, timeout=300))
+        time.sleep(max(0.0, down - (time.perf_counter() - gone)))
+        cluster.start_scheduler()
+        back = time.perf_counter()
+        cluster.client.wait_for_workers(1, timeout=300)
+        workers_back = time.perf_counter() - back
+        attempts, messages, recovered = 0, [], None
+        while time.perf_counter() - back < 600:
+            attempts += 1
+            result = asyncio.run(_press_train(server.port, seed=21 + attempts, tiny=True, timeout=300))
+            if not result["error"]:
+                recovered = time.perf_counter() - back
+                break
+            messages.append(result["error"].split(": ", 1)[-1][:100])
+            time.sleep(5)
+    print(f"\n## The scheduler is away {down:.0f} s under a running web server (external cluster, 1 worker)\n")
+    print(f"- a training pressed while it is away: {(during['error'] or 'trained')[:160]}")
+    print(f"- the worker was back {workers_back:.0f} s after the scheduler (it imports TensorFlow)")
+    if recovered is None:
+        print(f"- no training worked within 10 minutes ({attempts} attempts); the page said: {sorted(set(messages))}")
+    else:
+        print(
+            f"- first training that worked: attempt {attempts}, {recovered:.0f} s after the scheduler came back "
+            f"(the page said meanwhile: {sorted(set(messages)) or 'nothing: the first attempt worked'})"
+        )
 
 
 def shared(count: int) -> None:
@@ -292,6 +394,9 @@ def main() -> None:
     parser.add_argument("--seeds", type=int, default=0)
     parser.add_argument("--in-a-row", type=int, default=0)
     parser.add_argument("--external", action="store_true")
+    parser.add_argument("--replicas", type=int, default=0)
+    parser.add_argument("--reconnect", action="store_true")
+    parser.add_argument("--down", type=float, default=75.0, help="seconds the scheduler stays away (--reconnect)")
     args = parser.parse_args()
     print(
         f"bench_dask on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
@@ -305,6 +410,10 @@ def main() -> None:
         in_a_row(args.in_a_row)
     if args.external:
         external()
+    if args.replicas:
+        replicas(args.replicas)
+    if args.reconnect:
+        reconnect(args.down)
 
 
 if __name__ == "__main__":

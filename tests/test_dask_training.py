@@ -17,35 +17,18 @@ import pytest
 
 from cnnviz import datasets
 from cnnviz.errors import InputError
-from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
+from cnnviz.training import TrainingJob, TrainingPlan
 from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster, scheduler_command, worker_command, worker_environment
 from cnnviz.training.keys import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.service import WORKER_LOST, TrainingService
 from cnnviz.training.store import RunStore
-
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
-QUICK = TrainConfig(epochs=1, batch_size=32, validation_split=0.1)
-LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: only ever stopped or cancelled
+from tests.training_helpers import LONG, QUICK, TINY, finished, running_batches, small_digits, start_job, wait_until
 
 
 @pytest.fixture(scope="module")
 def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    """400 training and 200 test digits of the real (offline) MNIST."""
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:400].copy(),
-        full.y_train[:400].copy(),
-        full.x_test[:200].copy(),
-        full.y_test[:200].copy(),
-        list(full.class_names),
-        source="400/200 MNIST digits",
-    )
+    return small_digits()
 
 
 @pytest.fixture(scope="module")
@@ -60,30 +43,8 @@ def service(cluster, tmp_path) -> TrainingService:
     return TrainingService(cluster, store=RunStore(tmp_path / "runs"))
 
 
-def _train(service, dataset, config=QUICK, **plan) -> TrainingJob:
-    return TrainingJob([TrainingPlan(TINY, dataset, config, **plan)], train_fn=service).start()
-
-
-def _finished(job: TrainingJob, timeout: float = 120):
-    assert job.join(timeout), "the training did not end"
-    snapshot = job.snapshot()
-    assert snapshot.state in ("finished", "stopped"), snapshot.error
-    return snapshot
-
-
-def _wait(predicate, timeout: float = 180.0) -> None:  # a loaded 2-core CI machine starts workers slowly
-    deadline = time.monotonic() + timeout
-    while not predicate():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.05)
-
-
-def _running_batches(job: TrainingJob) -> bool:
-    return job.snapshot().progress.get("event") == "batch"
-
-
 def test_a_worker_process_trains_and_the_server_gets_plain_data(service, small, cluster) -> None:
-    snapshot = _finished(_train(service, small))
+    snapshot = finished(start_job(service, small))
     run = snapshot.runs[0]
     assert run.worker in cluster.client().scheduler_info()["workers"]
     assert cluster.worker_pids() and os.getpid() not in cluster.worker_pids()
@@ -114,15 +75,15 @@ def test_the_key_names_stack_dataset_settings_and_random_start(small) -> None:
 
 def test_an_identical_training_joins_the_running_one_then_is_reused_from_the_store(service, small, tmp_path) -> None:
     config = replace(QUICK, epochs=2)
-    first = _train(service, small, config)
-    _wait(lambda: service.running() == 1)  # the first job's training is registered: the second can only join it
-    second = _train(service, small, config)
-    one, two = _finished(first), _finished(second)
+    first = start_job(service, small, config)
+    wait_until(lambda: service.running() == 1)  # the first job's training is registered: the second can only join it
+    second = start_job(service, small, config)
+    one, two = finished(first), finished(second)
     assert service.tasks_submitted == 1
     assert (one.runs[0].reused, two.runs[0].reused) == ("", "joined") and two.watchers == 2
     assert two.trace == one.trace and two.runs[0].history == one.runs[0].history  # the same live curves
 
-    third = _finished(_train(service, small, config)).runs[0]
+    third = finished(start_job(service, small, config)).runs[0]
     assert third.reused == "stored" and service.tasks_submitted == 1
     assert third.history == one.runs[0].history and np.array_equal(
         third.test_probabilities, one.runs[0].test_probabilities
@@ -131,18 +92,18 @@ def test_an_identical_training_joins_the_running_one_then_is_reused_from_the_sto
         np.array_equal(a, b) for a, b in zip(third.weights_at(1), one.runs[0].weights_at(1), strict=True)
     )
     restarted = TrainingService(service.cluster, store=RunStore(tmp_path / "runs"))  # a new server, same disk
-    assert _finished(_train(restarted, small, config)).runs[0].reused == "stored"
+    assert finished(start_job(restarted, small, config)).runs[0].reused == "stored"
     assert restarted.tasks_submitted == 0
 
-    fresh = _finished(_train(service, small, replace(config, seed=7))).runs[0]
+    fresh = finished(start_job(service, small, replace(config, seed=7))).runs[0]
     assert fresh.reused == "" and service.tasks_submitted == 2
 
 
 def test_stop_crosses_the_process_boundary_and_keeps_the_scored_run(service, small) -> None:
-    job = _train(service, small, LONG)
-    _wait(lambda: _running_batches(job))
+    job = start_job(service, small, LONG)
+    wait_until(lambda: running_batches(job))
     job.stop()
-    run = _finished(job, 60).runs[0]
+    run = finished(job, 60).runs[0]
     assert job.snapshot().state == "stopped" and run.stopped and run.epochs_done < LONG.epochs
     assert any(note.startswith("Stopped by you after batch") for note in run.notes)
     assert run.test_accuracy is not None
@@ -150,11 +111,11 @@ def test_stop_crosses_the_process_boundary_and_keeps_the_scored_run(service, sma
 
 
 def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
-    job = _train(service, small, LONG)
-    _wait(lambda: _running_batches(job))
+    job = start_job(service, small, LONG)
+    wait_until(lambda: running_batches(job))
     job.cancel()
     assert job.join(30) and job.snapshot().state == "cancelled"
-    _wait(lambda: service.gate.load() == (0, 0) and service.running() == 0)
+    wait_until(lambda: service.gate.load() == (0, 0) and service.running() == 0)
 
     alive = threading.Event()
     alive.set()
@@ -165,31 +126,31 @@ def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
         orphan_grace_seconds=0.2,
         check_owner_every=0.05,
     ).start()
-    _wait(lambda: _running_batches(orphan))
+    wait_until(lambda: running_batches(orphan))
     alive.clear()
     assert orphan.join(30) and orphan.snapshot().state == "cancelled"
-    _wait(lambda: service.gate.load() == (0, 0) and service.running() == 0)
+    wait_until(lambda: service.gate.load() == (0, 0) and service.running() == 0)
     assert not any(service.cluster.client().processing().values())
 
 
 def test_stopping_a_shared_training_leaves_it_to_the_others(service, small) -> None:
-    first = _train(service, small, LONG)
-    _wait(lambda: _running_batches(first))
-    second = _train(service, small, LONG)
-    _wait(lambda: second.snapshot().watchers == 2)
+    first = start_job(service, small, LONG)
+    wait_until(lambda: running_batches(first))
+    second = start_job(service, small, LONG)
+    wait_until(lambda: second.snapshot().watchers == 2)
     second.stop()
     assert second.join(30) and second.snapshot().state == "cancelled"
     assert "goes on for the 1 other person" in second.snapshot().error
     time.sleep(1)
     assert first.snapshot().state == "running"
     first.stop()
-    assert _finished(first, 60).runs[0].stopped
+    assert finished(first, 60).runs[0].stopped
 
 
 def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small, cluster, caplog) -> None:
     caplog.set_level(logging.WARNING, logger="cnnviz.training.service")
-    job = _train(service, small, LONG)
-    _wait(lambda: _running_batches(job))
+    job = start_job(service, small, LONG)
+    wait_until(lambda: running_batches(job))
     (pid,) = cluster.worker_pids()
     os.kill(pid, signal.SIGKILL)
     assert job.join(60)
@@ -198,22 +159,22 @@ def test_a_killed_worker_gives_a_clear_message_and_a_retry_works(service, small,
     [lost] = [r for r in caplog.records if r.name == "cnnviz.training.service"]  # Dask's own error, for the log
     assert lost.exc_info is not None and lost.exc_info[1] is not None
     cluster.client().wait_for_workers(1, timeout=120)  # the nanny starts a new worker process
-    retry = _finished(_train(service, small, replace(QUICK, seed=3)))
+    retry = finished(start_job(service, small, replace(QUICK, seed=3)))
     assert retry.runs[0].test_accuracy is not None and cluster.worker_pids() != [pid]
 
 
 def test_a_worker_is_recycled_between_trainings(cluster, small, tmp_path) -> None:
     service = TrainingService(cluster, store=RunStore(tmp_path / "runs"), recycle_after=1)
     (before,) = cluster.worker_pids()
-    _finished(_train(service, small, replace(QUICK, seed=11)))
+    finished(start_job(service, small, replace(QUICK, seed=11)))
     cluster.client().wait_for_workers(1, timeout=120)
-    _wait(lambda: cluster.worker_pids() not in ([], [before]), timeout=120)
-    assert _finished(_train(service, small, replace(QUICK, seed=12))).runs[0].test_accuracy is not None
+    wait_until(lambda: cluster.worker_pids() not in ([], [before]), timeout=120)
+    assert finished(start_job(service, small, replace(QUICK, seed=12))).runs[0].test_accuracy is not None
 
 
 def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
     service = TrainingService(cluster, budget=Budget(max_epoch_images=500))
-    job = _train(service, small, replace(QUICK, epochs=2))  # 2 epochs × 400 images
+    job = start_job(service, small, replace(QUICK, epochs=2))  # 2 epochs × 400 images
     assert job.join(30)
     assert job.snapshot().state == "failed" and "at most 500 epochs × training images" in job.snapshot().error
     assert service.tasks_submitted == 0
@@ -226,20 +187,20 @@ def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
 
 def test_the_time_limit_stops_a_training_and_says_so(cluster, small) -> None:
     service = TrainingService(cluster, budget=Budget(max_seconds=3))
-    run = _finished(_train(service, small, replace(LONG, seed=5)), 90).runs[0]
+    run = finished(start_job(service, small, replace(LONG, seed=5)), 90).runs[0]
     assert run.stopped and any("at this server's time limit for one training" in note for note in run.notes)
 
 
 def test_a_finished_run_continues_for_more_epochs(service, small) -> None:
-    first = _finished(_train(service, small, replace(QUICK, epochs=2, seed=21))).runs[0]
-    more = _finished(_train(service, small, replace(first.config, epochs=4), start=first)).runs[0]
+    first = finished(start_job(service, small, replace(QUICK, epochs=2, seed=21))).runs[0]
+    more = finished(start_job(service, small, replace(first.config, epochs=4), start=first)).runs[0]
     assert more.epochs_done == 4 and more.history["loss"][:2] == first.history["loss"]
     assert more.history["loss"][-1] < first.history["loss"][-1]
     assert any("Continued from epoch 2" in note for note in more.notes)
 
 
 def test_the_run_store_is_bounded_and_reads_only_its_own_files(tmp_path, service, small) -> None:
-    run = _finished(_train(service, small, replace(QUICK, seed=31))).runs[0]
+    run = finished(start_job(service, small, replace(QUICK, seed=31))).runs[0]
     from cnnviz.training.payload import to_payload
 
     payload = to_payload(run)
@@ -272,10 +233,10 @@ def _dask_processes() -> set[int]:
 def test_closing_a_cluster_while_it_starts_leaves_no_process() -> None:
     before = _dask_processes()
     cluster = TrainingCluster(workers=1).start_in_background()
-    _wait(lambda: _dask_processes() - before)
+    wait_until(lambda: _dask_processes() - before)
     started = _dask_processes() - before
     cluster.close()
-    _wait(lambda: not (_dask_processes() & started), timeout=30)
+    wait_until(lambda: not (_dask_processes() & started), timeout=30)
     with pytest.raises(RuntimeError):  # "closed", or "did not start in time" if it was still starting
         cluster.client(timeout=5)
 
@@ -309,8 +270,8 @@ def test_an_external_scheduler_with_two_workers_trains_on_both(small, tmp_path) 
         client.wait_for_workers(2, timeout=120)
         service = TrainingService(cluster, store=RunStore(tmp_path / "runs"))
         with get_task_stream(client) as stream:
-            jobs = [_train(service, small, replace(QUICK, seed=seed)) for seed in (41, 42)]
-            runs = [_finished(job).runs[0] for job in jobs]
+            jobs = [start_job(service, small, replace(QUICK, seed=seed)) for seed in (41, 42)]
+            runs = [finished(job).runs[0] for job in jobs]
         tasks = {t["key"]: t["worker"] for t in stream.data if str(t["key"]).startswith(KEY_PREFIX)}
         assert len(tasks) == 2 and set(tasks.values()) == {run.worker for run in runs}
         assert len({run.worker for run in runs}) == 2  # spread over both workers

@@ -32,13 +32,7 @@ from cnnviz.training.payload import to_payload
 from cnnviz.training.queues import PersonQueues
 from cnnviz.training.run import expected_run_bytes
 from cnnviz.training.store import ARRAYS, RECORD, RunStore, store_directory
-
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
+from tests.training_helpers import TINY, small_digits
 
 
 class Shaped:
@@ -53,11 +47,7 @@ class Shaped:
 
 @pytest.fixture(scope="module")
 def small(data_dir) -> datasets.Dataset:
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:400].copy(), full.y_train[:400].copy(), full.x_test[:200].copy(), full.y_test[:200].copy(),
-        list(full.class_names), source="400/200 MNIST digits",
-    )  # fmt: skip
+    return small_digits()
 
 
 # ---------------------------------------------------------------- settings fail closed

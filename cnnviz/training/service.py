@@ -41,6 +41,7 @@ import time
 import uuid
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from cnnviz.errors import InputError
@@ -60,6 +61,7 @@ from cnnviz.training.store import RunStore
 logger = logging.getLogger(__name__)  # what the student sees as a plain message, with its traceback
 
 POLL_SECONDS = 0.2
+READ_EVERY = 0.5  # seconds between two reads of a task's progress log (the worker writes at most every 0.5 s)
 QUEUED_EVERY = 1.0  # seconds between two QUEUED events of a waiting training (and looks at the scheduler)
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
 NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
@@ -80,6 +82,17 @@ OTHERS_STOPPED = (
     "The identical training you were watching was stopped by the person who started it. Press Train to "
     "train it again for you."
 )
+
+
+@dataclass(frozen=True)
+class _Request:
+    """What one training is asked to do (on every server alike): the task's arguments."""
+
+    stack: list
+    dataset: Any
+    config: TrainConfig
+    start: dict[str, Any] | None
+    max_seconds: float | None
 
 
 class TrainingDetached(TrainingCancelled):
@@ -206,7 +219,8 @@ class TrainingService:
         task_key = key if max_seconds is None else f"{key}-t{round(max_seconds)}"
 
         watcher = next(self._watcher_ids)
-        shared, joined = self._join(key, task_key, stack, dataset, config, start_data, max_seconds, watcher)
+        request = _Request(list(stack), dataset, config, start_data, max_seconds)
+        shared, joined = self._join(key, task_key, request, watcher)
         if joined:
             on_progress(JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers)))
         cursor = 0
@@ -232,52 +246,29 @@ class TrainingService:
         assert shared.payload is not None  # a job ends with its payload or its error
         return from_payload(shared.payload, dataset, reused="joined" if joined else shared.reused)
 
-    def _join(
-        self,
-        key: str,
-        task_key: str,
-        stack: Any,
-        dataset: Any,
-        config: TrainConfig,
-        start: Any,
-        max_seconds: float | None,
-        watcher: int,
-    ) -> tuple[SharedTraining, bool]:
+    def _join(self, key: str, task_key: str, request: _Request, watcher: int) -> tuple[SharedTraining, bool]:
         with self._lock:
             shared = self._running.get(task_key)
             if shared is not None and shared.joinable:
                 shared.join(watcher)
                 return shared, True
-            shared = SharedTraining(key, task_key, self.estimate(stack, dataset, config))
+            shared = SharedTraining(key, task_key, self.estimate(request.stack, request.dataset, request.config))
             shared.join(watcher)
             self._running[task_key] = shared
-        threading.Thread(
-            target=self._pump,
-            args=(shared, list(stack), dataset, config, start, max_seconds),
-            name="cnnviz-pump",
-            daemon=True,
-        ).start()
+        threading.Thread(target=self._pump, args=(shared, request), name="cnnviz-pump", daemon=True).start()
         return shared, False
 
     # --- the server's side: one thread per shared training ---
-    def _pump(
-        self,
-        shared: SharedTraining,
-        stack: list,
-        dataset: Any,
-        config: TrainConfig,
-        start: Any,
-        max_seconds: float | None,
-    ) -> None:
+    def _pump(self, shared: SharedTraining, request: _Request) -> None:
         admitted = False
         try:
             client = self.cluster.client()
-            future, admitted = self._obtain(client, shared, dataset)
+            future, admitted = self._obtain(client, shared)
             if isinstance(future, dict):  # another server finished it meanwhile: from the store
                 shared.payload = future
                 return
             if future is None:
-                future = self._submit(client, shared, stack, dataset, config, start, max_seconds)
+                future = self._submit(client, shared, request)
             payload = self._follow(client, shared, future)
             if self.store is not None and not payload["stopped"]:
                 self.store.put(shared.key, payload)
@@ -298,7 +289,7 @@ class TrainingService:
                     self._datasets.clear()  # what a dead worker or a lost scheduler held is gone
             shared.done.set()
 
-    def _obtain(self, client: Any, shared: SharedTraining, dataset: Any) -> tuple[Any, bool]:
+    def _obtain(self, client: Any, shared: SharedTraining) -> tuple[Any, bool]:
         """``(what to follow, admitted)``: a future attached to the task another server runs, a stored payload
         (dict) it finished meanwhile, or None once this server may submit it (``admitted`` by the gate)."""
         admitted, busy_since = False, time.monotonic()
@@ -348,16 +339,7 @@ class TrainingService:
                 return True
         return shared.left
 
-    def _submit(
-        self,
-        client: Any,
-        shared: SharedTraining,
-        stack: list,
-        dataset: Any,
-        config: TrainConfig,
-        start: Any,
-        max_seconds: float | None,
-    ) -> Any:
+    def _submit(self, client: Any, shared: SharedTraining, request: _Request) -> Any:
         """Submit the task under its key (fresh switches and progress log) and publish it for other servers; or
         attach to it, if another server submitted it meanwhile (checked under a scheduler-side lock)."""
         from distributed import Event as DaskEvent
@@ -367,7 +349,7 @@ class TrainingService:
         shared.add_events([SubmittingEvent(event=Event.SUBMITTING)])
         client.wait_for_workers(1, timeout=NO_WORKER_SECONDS)  # a (re)started cluster's workers are starting
         self.gate.capacity = self.cluster.slots()
-        data = self._scattered(client, dataset)
+        data = self._scattered(client, request.dataset)
         key = shared.task_key
         with _start_lock(client, key):
             _, future = self._attach(client, shared)
@@ -378,12 +360,12 @@ class TrainingService:
             forget(client, key)
             future = client.submit(
                 train_task,
-                stack,
+                request.stack,
                 data,
-                config.to_dict(),
+                request.config.to_dict(),
                 key,
-                start=start,
-                max_seconds=max_seconds,
+                start=request.start,
+                max_seconds=request.max_seconds,
                 key=key,
                 pure=False,
             )
@@ -398,10 +380,13 @@ class TrainingService:
 
         log = ProgressLog(client, shared.task_key)
         alone_since = None  # when the cluster was first seen without any worker
+        read_at = 0.0  # the log is read as often as the worker writes it: each read returns the whole topic
         switched = ""  # the switch this server set, if any
         try:
             while not future.done():
-                shared.add_events(log.new_events())
+                if time.monotonic() - read_at >= READ_EVERY:
+                    read_at = time.monotonic()
+                    shared.add_events(log.new_events())
                 if log.expired:
                     raise TrainingUnavailable(EXPIRED)
                 if client.scheduler_info(n_workers=1)["workers"]:

@@ -186,9 +186,11 @@ def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
 
 
 def test_the_time_limit_stops_a_training_and_says_so(cluster, small) -> None:
-    service = TrainingService(cluster, budget=Budget(max_seconds=3))
-    run = finished(start_job(service, small, replace(LONG, seed=5)), 90).runs[0]
+    service = TrainingService(cluster, budget=Budget(max_seconds=20))
+    run = finished(start_job(service, small, replace(LONG, seed=5)), 120).runs[0]
     assert run.stopped and any("at this server's time limit for one training" in note for note in run.notes)
+    assert run.test_accuracy is not None and len(run.test_labels) == len(small.y_test)  # still tested in time
+    assert run.task_seconds < 20 + 3 + 1  # the whole task: the limit and the scoring's grace
 
 
 def test_a_finished_run_continues_for_more_epochs(service, small) -> None:
@@ -197,6 +199,18 @@ def test_a_finished_run_continues_for_more_epochs(service, small) -> None:
     assert more.epochs_done == 4 and more.history["loss"][:2] == first.history["loss"]
     assert more.history["loss"][-1] < first.history["loss"][-1]
     assert any("Continued from epoch 2" in note for note in more.notes)
+
+
+def test_a_continued_run_counts_toward_the_budget_of_the_run_it_continues(cluster, small) -> None:
+    service = TrainingService(cluster, budget=Budget(max_epoch_images=3 * 400))
+    first = finished(start_job(service, small, replace(QUICK, epochs=2, seed=22))).runs[0]
+    more = finished(start_job(service, small, replace(first.config, epochs=3), start=first)).runs[0]
+    assert more.epochs_done == 3 and more.task_seconds > first.task_seconds > 0  # 3 epochs in all: allowed
+    refused = start_job(service, small, replace(first.config, epochs=4), start=more)  # a 4th, one at a time
+    assert refused.join(30) and "a continued run counts with the run it continues" in refused.snapshot().error
+    used_up = TrainingService(cluster, budget=Budget(max_seconds=more.task_seconds))  # its time is all used
+    late = start_job(used_up, small, replace(first.config, epochs=4), start=more)
+    assert late.join(30) and "has used the" in late.snapshot().error and used_up.tasks_submitted == 0
 
 
 def test_the_run_store_is_bounded_and_reads_only_its_own_files(tmp_path, service, small) -> None:

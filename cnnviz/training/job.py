@@ -195,9 +195,11 @@ class TrainingJob:
             state, error = JobState.CANCELLED, str(exc) or None
         except (InputError, TrainingUnavailable) as exc:
             state, error = JobState.FAILED, str(exc)
-        except Exception:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
+        except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
             state, error = JobState.FAILED, UNEXPECTED  # the student never sees an internal error's text
-            logger.exception("Training job failed unexpectedly (the page shows a plain message)")
+            logger.exception(
+                "Training job failed unexpectedly: %s: %s (the page shows a plain message)", type(exc).__name__, exc
+            )
         with self._lock:
             if state == JobState.CANCELLED:
                 self._runs.clear()

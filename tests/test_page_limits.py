@@ -43,13 +43,17 @@ def _shown_after(app: AppTest, job: TrainingJob) -> list[str]:
 
 
 def test_a_network_over_a_ceiling_is_refused_with_the_maximum_and_no_worker_time() -> None:
-    huge = [{"type": "Flatten"}, {"type": "Dense", "units": 30_000, "activation": "relu"}]
+    huge = [  # every layer within the builder's limits; 28.6 M parameters in all
+        {"type": "Flatten"},
+        {"type": "Dense", "units": 16_000, "activation": "relu"},
+        {"type": "Dense", "units": 1_000, "activation": "relu"},
+    ]
     service = training_job.training_service()
     submitted = service.tasks_submitted
     app = _training_page(stack=huge, input_shape=(28, 28, 1), **QUICK)
     job = _press_train(app)
     errors = _shown_after(app, job)
-    assert any("too big to train here: 23,850,010 parameters; the most allowed is 20,000,000" in e for e in errors)
+    assert any("too big to train here: 28,571,010 parameters; the most allowed is 20,000,000" in e for e in errors)
     assert job.snapshot().state == "failed" and service.tasks_submitted == submitted
 
 
@@ -146,12 +150,12 @@ def _upload(app: AppTest, data: bytes) -> AppTest:
 
 
 def test_the_newest_upload_past_the_servers_memory_is_refused_and_the_server_goes_on(server_memory) -> None:
-    server_memory("0.02")  # 20 KiB for every session together: the shapes zip (24 images of 28×28) does not fit
+    server_memory("1")  # 1 MiB for every session together: the shapes zip's 1.5 MiB of images do not fit
     full = _upload(AppTest.from_file(page_path("data"), default_timeout=60).run(), _shapes_zip())
     assert not full.exception
     assert any("holding as much as it can for everyone's work" in e.value for e in full.error)
     assert state_value(app=full, key="uploaded_dataset") is None  # nothing kept that the server cannot hold
-    server_memory("1")  # room for it
+    server_memory("16")  # room for it
     fits = _upload(AppTest.from_file(page_path("data"), default_timeout=60).run(), _shapes_zip())
     assert not fits.exception and not fits.error
     assert fits.session_state["uploaded_dataset"].num_classes == 2
@@ -165,6 +169,6 @@ def test_my_classes_stop_growing_at_the_servers_memory_with_a_message(server_mem
     app.button(key="mc_starter").click().run()
     assert not app.exception and any("does not fit" in e.value for e in app.error)
     assert not state_value(app, "mc_examples")
-    server_memory("1")
+    server_memory("16")
     app.button(key="mc_starter").click().run()
     assert not app.exception and len(app.session_state["mc_examples"]) == 2

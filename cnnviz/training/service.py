@@ -104,6 +104,7 @@ class SharedTraining:
 
     def __init__(self, key: str, task_key: str, estimate_seconds: float) -> None:
         self.key, self.task_key, self.estimate_seconds = key, task_key, estimate_seconds
+        self.registered_as = task_key  # its name among this server's trainings (task_key may turn private)
         self.events: list[ProgressEvent] = []
         self.watchers: set[int] = set()
         self.stop_requested = self.cancel_requested = False
@@ -283,8 +284,8 @@ class TrainingService:
             if admitted:
                 self.gate.release(shared)
             with self._lock:
-                if self._running.get(shared.task_key) is shared:
-                    del self._running[shared.task_key]
+                if self._running.get(shared.registered_as) is shared:
+                    del self._running[shared.registered_as]
                 if isinstance(shared.error, TrainingUnavailable):
                     self._datasets.clear()  # what a dead worker or a lost scheduler held is gone
             shared.done.set()

@@ -91,6 +91,7 @@ def test_continuing_counts_the_epochs_and_seconds_of_the_run_it_continues() -> N
     with pytest.raises(InputError, match="has used the 1 min 00 s"):
         budget.seconds_left(59.5)
     assert Budget().seconds_left(10**6) is None
+    assert Budget(max_seconds=0.5).seconds_left(0.0) == 0.5  # a new run gets the whole limit, however short
 
 
 def test_a_class_budget_tightens_the_server_budget_never_loosens_it() -> None:

@@ -72,12 +72,13 @@ class Budget:
     def seconds_left(self, spent: float) -> float | None:
         """The time limit for a task that continues runs which already used ``spent`` seconds (None: no limit).
 
-        Raises :class:`InputError` when nothing is left, so continuing cannot train without end.
+        Raises :class:`InputError` when a continued run has (almost) nothing left, so continuing cannot train
+        without end; a new run (``spent`` 0) gets the whole limit, however short.
         """
         if self.max_seconds is None:
             return None
         left = self.max_seconds - spent
-        if left < 1:
+        if spent > 0 and left < 1:
             raise InputError(
                 f"This run has used the {duration_text(self.max_seconds)} this server allows for one training "
                 "(your teacher's limit; a continued run counts with the run it continues). Start a new run instead."

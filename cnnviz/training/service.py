@@ -389,7 +389,7 @@ class TrainingService:
                     read_at = time.monotonic()
                     shared.add_events(log.new_events())
                 if log.expired:
-                    raise TrainingUnavailable(EXPIRED)
+                    raise _expired(client, log.worker)
                 if client.scheduler_info(n_workers=1)["workers"]:
                     alone_since = None
                 elif time.monotonic() - (alone_since := alone_since or time.monotonic()) > NO_WORKER_SECONDS:
@@ -404,7 +404,7 @@ class TrainingService:
                 time.sleep(POLL_SECONDS)
             shared.add_events(log.new_events())
             if log.expired:
-                raise TrainingUnavailable(EXPIRED)
+                raise _expired(client, log.worker)
             try:
                 payload = future.result()
             except TrainingCancelled:
@@ -470,6 +470,20 @@ class TrainingService:
     def running(self) -> int:
         with self._lock:
             return len(self._running)
+
+
+def _expired(client: Any, worker: str, timeout: float = 30.0) -> TrainingUnavailable:
+    """The error for a task its worker ended at the time limit's hard end, once that worker has left the scheduler
+    (it says so a moment before it exits: a training sent meanwhile would land on a dying worker)."""
+    deadline = time.monotonic() + timeout
+    while worker and time.monotonic() < deadline:
+        try:
+            if worker not in client.scheduler_info(n_workers=-1)["workers"]:
+                break
+        except Exception:  # noqa: BLE001 - the answer is the same plain message either way
+            break
+        time.sleep(POLL_SECONDS)
+    return TrainingUnavailable(EXPIRED)
 
 
 def _detached_message(others: int) -> str:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 CORPUS = Path(__file__).parent / "corpus"
 MANIFEST = json.loads((CORPUS / "MANIFEST.json").read_text())
@@ -19,9 +19,7 @@ MIME = {"png": "image/png", "jpg": "image/jpeg", "gif": "image/gif", "zip": "app
 
 
 def page(name: str) -> AppTest:
-    app = AppTest.from_file(page_path(name), default_timeout=120).run()
-    assert not app.exception
-    return app
+    return run_page(name, timeout=120)
 
 
 def upload(app: AppTest, key: str, folder: str, name: str) -> None:

@@ -42,14 +42,6 @@ NPY_ORDER = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclu
 PER_CLASS = 10  # images per class in the temporary NEU layouts
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """One cache folder for this module's tests, never the user's ~/.cache."""
-    folder = tmp_path_factory.getbasetemp() / "dataset-cache"
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(folder))
-    return folder
-
-
 @pytest.fixture
 def offline(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     """No data folder, no system copy, an empty Keras cache and no network."""

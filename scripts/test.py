@@ -117,7 +117,7 @@ def install_axe_core() -> str | None:
         return None
     if shutil.which("npm"):
         print("   npm ci (axe-core, pinned in package-lock.json)", flush=True)
-        run("npm", "ci", "--no-audit", "--no-fund")
+        run("npm", "ci", "--no-audit", "--no-fund", "--no-update-notifier")
     return prerequisites.axe_core_missing()
 
 
@@ -148,6 +148,7 @@ def main(argv: list[str]) -> int:
     missing |= {"browser tests": prerequisites.chromium_missing(), "dataset tests": prerequisites.data_missing()}
     report(missing)
     if options.require_all and any(missing.values()):
+        print("   --require-all: stopping, every piece above must be ready")
         return 1
 
     if options.no_checks:

@@ -16,7 +16,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
@@ -28,6 +28,12 @@ if TYPE_CHECKING:
     from cnnviz.datasets import Dataset
 
 ROOT = prerequisites.ROOT
+
+#: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it), found before HOME changes.
+# Absolute, so processes started elsewhere (a notebook kernel, a worker) find it too.
+DATA_DIR = prerequisites.data_dir()
+os.environ["CNNVIZ_DATA_DIR"] = str(DATA_DIR)
+NO_DATA = prerequisites.data_missing()
 
 #: This session's own folder: cache, database and home. Removed when the session ends.
 SESSION_DIR = Path(tempfile.mkdtemp(prefix="cnnviz-tests-")).resolve()
@@ -43,11 +49,6 @@ os.environ.update(
 for inherited in ("XDG_CACHE_HOME", "KERAS_HOME"):  # other ways to the user's caches
     os.environ.pop(inherited, None)
 
-#: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it).
-# Absolute, so processes started elsewhere (a notebook kernel, a worker) find it too.
-DATA_DIR = prerequisites.data_dir()
-os.environ["CNNVIZ_DATA_DIR"] = str(DATA_DIR)
-NO_DATA = prerequisites.data_missing()
 #: Pages that read the offline datasets as soon as they open (through cnnviz.ui.resources.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
@@ -66,7 +67,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 
 
-def unavailable(reason: str) -> None:
+def unavailable(reason: str) -> NoReturn:
     """Skip the calling test for a missing prerequisite (fail instead when CI requires them all)."""
     if prerequisites.required_all():
         pytest.fail(f"{reason} ({prerequisites.REQUIRE_ALL_ENV} is set)")

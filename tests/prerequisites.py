@@ -33,7 +33,7 @@ CHROMIUM_INSTALL = {
 
 def data_dir() -> Path:
     """The offline datasets folder: ``$CNNVIZ_DATA_DIR``, else ``../shared/datasets`` beside this folder."""
-    return Path(os.environ.get(DATA_DIR_ENV) or ROOT.parent / "shared" / "datasets").resolve()
+    return Path(os.environ.get(DATA_DIR_ENV) or ROOT.parent / "shared" / "datasets").expanduser().resolve()
 
 
 def data_missing() -> str | None:

@@ -1,0 +1,92 @@
+"""What the suite says when a piece it needs is missing: the reason names the fix, and CI's
+``CNNVIZ_TESTS_REQUIRE_ALL`` turns the skip into a failure. Also the test command's argument split."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import pytest
+
+from tests import prerequisites
+from tests.conftest import ROOT, unavailable
+
+
+def _test_command():
+    spec = importlib.util.spec_from_file_location("test_command", ROOT / "scripts" / "test.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def test_a_missing_datasets_folder_is_named(monkeypatch, tmp_path):
+    monkeypatch.setenv(prerequisites.DATA_DIR_ENV, str(tmp_path / "nowhere"))
+    assert prerequisites.data_dir() == tmp_path / "nowhere"
+    assert f"CNNVIZ_DATA_DIR={tmp_path / 'nowhere'} does not exist" in prerequisites.data_missing()
+    monkeypatch.setenv(prerequisites.DATA_DIR_ENV, str(tmp_path))
+    assert prerequisites.data_missing() is None
+
+
+def test_a_missing_chromium_is_named_with_the_install_line(monkeypatch, tmp_path):
+    monkeypatch.setenv(prerequisites.CHROMIUM_ENV, str(tmp_path / "chromium"))
+    assert prerequisites.chromium() is None
+    reason = prerequisites.chromium_missing()
+    assert f"CNNVIZ_CHROMIUM={tmp_path / 'chromium'} is not a file" in reason
+    assert f"`{prerequisites.chromium_install_line()}`" in reason
+    monkeypatch.delenv(prerequisites.CHROMIUM_ENV)
+    monkeypatch.setenv("PATH", str(tmp_path))
+    assert "none of chromium, chromium-browser, google-chrome" in prerequisites.chromium_missing()
+    (tmp_path / "chromium").write_text("#!/bin/sh\n")
+    (tmp_path / "chromium").chmod(0o755)
+    assert prerequisites.chromium() == tmp_path / "chromium" and prerequisites.chromium_missing() is None
+
+
+def test_the_install_line_follows_the_distribution(monkeypatch):
+    for release, line in (
+        ({"ID": "debian"}, "sudo apt-get install chromium fonts-noto-color-emoji"),
+        ({"ID": "linuxmint", "ID_LIKE": "ubuntu debian"}, "sudo snap install chromium"),
+        ({"ID": "fedora"}, "sudo dnf install chromium"),
+        ({"ID": "plan9"}, "install Chromium or Google Chrome"),
+    ):
+        monkeypatch.setattr(prerequisites.platform, "freedesktop_os_release", lambda release=release: release)
+        assert prerequisites.chromium_install_line() == line
+
+
+def test_without_axe_core_the_reason_says_whether_node_is_there(monkeypatch, tmp_path):
+    monkeypatch.setattr(prerequisites, "AXE", tmp_path / "node_modules" / "axe-core" / "axe.min.js")
+    monkeypatch.setattr(prerequisites.shutil, "which", lambda name: f"/usr/bin/{name}")
+    assert "run `npm ci`" in prerequisites.axe_core_missing() and not prerequisites.axe_core_current()
+    monkeypatch.setattr(prerequisites.shutil, "which", lambda name: None)
+    assert "Node.js (npm) is absent: `sudo apt-get install npm`" in prerequisites.axe_core_missing()
+    prerequisites.AXE.parent.mkdir(parents=True)
+    prerequisites.AXE.write_text("window.axe = {};")
+    (prerequisites.AXE.parent / "package.json").write_text('{"version": "0.0.1"}')
+    assert prerequisites.axe_core_missing() is None and not prerequisites.axe_core_current()  # not the pinned one
+
+
+def test_a_missing_piece_skips_locally_and_fails_when_all_are_required(monkeypatch):
+    monkeypatch.delenv(prerequisites.REQUIRE_ALL_ENV, raising=False)
+    with pytest.raises(pytest.skip.Exception, match="needs a thing"):
+        unavailable("needs a thing")
+    monkeypatch.setenv(prerequisites.REQUIRE_ALL_ENV, "1")
+    with pytest.raises(pytest.fail.Exception, match="needs a thing .CNNVIZ_TESTS_REQUIRE_ALL is set"):
+        unavailable("needs a thing")
+
+
+def test_the_test_command_passes_other_arguments_to_pytest_in_order():
+    command = _test_command()
+    options, forwarded = command.parse_arguments(["-x", "--require-all", "-k", "not slow", "tests/test_ops.py"])
+    assert options.require_all and not options.no_checks and options.venv == ROOT / ".venv"
+    assert forwarded == ["-x", "-k", "not slow", "tests/test_ops.py"]
+    options, forwarded = command.parse_arguments(["--no-checks", "--", "--venv", "-q"])
+    assert options.no_checks and forwarded == ["--venv", "-q"]
+
+
+def test_the_requirements_stamp_changes_with_a_requirements_file(monkeypatch, tmp_path):
+    command = _test_command()
+    for name in command.REQUIREMENTS:
+        (tmp_path / name).write_text(name)
+    monkeypatch.setattr(command, "ROOT", tmp_path)
+    before = command.requirements_stamp()
+    assert command.requirements_stamp() == before
+    (tmp_path / "requirements-dev.txt").write_text("pytest==9.2.0\n")
+    assert command.requirements_stamp() != before

@@ -7,11 +7,12 @@
    requirements file changed;
 3. axe-core for the accessibility audit: ``npm ci`` when the pinned version is not installed (without
    Node.js the audit is skipped, and this says so);
-4. Chromium for the browser tests and the offline datasets folder: found, or the reason their tests skip;
+4. Chromium for the browser tests, the offline datasets folder and PostgreSQL's binaries (classroom
+   tests): found, or the reason their tests skip;
 5. ``ruff check``, ``ruff format --check`` and ``mypy`` (``--no-checks`` leaves them out);
 6. ``python -m pytest`` with the remaining arguments (after ``--``, all of them go to pytest).
 
-``--require-all`` (CI) makes a missing Chromium, axe-core or datasets folder an error instead of a skip.
+``--require-all`` (CI) makes any of these missing an error instead of a skip.
 Standard library only: it runs with the system's Python 3.10-3.12 before anything is installed.
 """
 
@@ -48,7 +49,7 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--require-all",
         action="store_true",
-        help="fail, not skip, when Chromium, axe-core or the datasets folder is missing (CI)",
+        help="fail, not skip, when Chromium, axe-core, the datasets folder or PostgreSQL is missing (CI)",
     )
     parser.add_argument("--no-checks", action="store_true", help="leave out ruff and mypy")
     ours, forwarded = argv, []
@@ -142,10 +143,14 @@ def main(argv: list[str]) -> int:
     missing = {"accessibility audit": install_axe_core()}
     done(started)
 
-    started = step(4, "Chromium and the offline datasets")
+    started = step(4, "Chromium, the offline datasets and PostgreSQL")
     chromium = prerequisites.chromium()
     print(f"   Chromium: {chromium or 'not found'}; datasets: {prerequisites.data_dir()}")
-    missing |= {"browser tests": prerequisites.chromium_missing(), "dataset tests": prerequisites.data_missing()}
+    missing |= {
+        "browser tests": prerequisites.chromium_missing(),
+        "dataset tests": prerequisites.data_missing(),
+        "classroom tests on PostgreSQL": prerequisites.postgres_missing(),
+    }
     report(missing)
     if options.require_all and any(missing.values()):
         print("   --require-all: stopping, every piece above must be ready")

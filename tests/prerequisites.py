@@ -1,8 +1,9 @@
 """What the test suite needs beyond its Python packages, and what to do when a piece is missing.
 
-Three optional pieces: the offline datasets folder, a Chromium for the browser tests and axe-core (from
-npm) for the accessibility audit. Without one, the tests that need it are skipped with the reason below;
-with ``CNNVIZ_TESTS_REQUIRE_ALL=1`` (CI: ``scripts/test.py --require-all``) they fail with it instead.
+Four optional pieces: the offline datasets folder, a Chromium for the browser tests, axe-core (from npm)
+for the accessibility audit and PostgreSQL's binaries for the classroom tests' PostgreSQL half. Without
+one, the tests that need it are skipped with the reason below; with ``CNNVIZ_TESTS_REQUIRE_ALL=1`` (CI:
+``scripts/test.py --require-all``) they fail with it instead.
 Standard library only: ``scripts/test.py`` reports the same reasons before it starts pytest.
 """
 
@@ -112,6 +113,14 @@ def axe_core_missing() -> str | None:
         "needs axe-core for the accessibility audit, which npm installs, and Node.js (npm) is absent: "
         "`sudo apt-get install npm` (or install Node.js), then `npm ci` in this folder"
     )
+
+
+def postgres_missing() -> str | None:
+    """Why the classroom tests' PostgreSQL half cannot run, or None when PostgreSQL's binaries are there."""
+    from tests.postgres_server import find_binaries  # standard library only, like this module
+
+    binaries, reason = find_binaries()
+    return None if binaries else f"needs PostgreSQL: {reason}"
 
 
 def required_all() -> bool:

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from cnnviz.classroom.database import database_url
 from cnnviz.datasets.cache import cache_dir
 from cnnviz.training.cluster import worker_environment
 from tests.conftest import SESSION_DIR, SESSION_HOME
@@ -16,6 +17,7 @@ from tests.conftest import SESSION_DIR, SESSION_HOME
 # What a fresh interpreter sees: where cnnviz caches, which database it would open, and its home.
 PROBE = """
 import json, os, pathlib
+from cnnviz.classroom.database import database_url
 from cnnviz.datasets.cache import cache_dir
 print(json.dumps([str(cache_dir()), os.environ.get("CNNVIZ_DATABASE_URL"), str(pathlib.Path.home())]))
 """
@@ -24,6 +26,7 @@ print(json.dumps([str(cache_dir()), os.environ.get("CNNVIZ_DATABASE_URL"), str(p
 def test_the_session_has_its_own_cache_database_and_empty_home():
     assert cache_dir().is_relative_to(SESSION_DIR) and cache_dir() != Path("~/.cache/cnnviz").expanduser()
     assert os.environ["CNNVIZ_DATABASE_URL"] == f"sqlite:///{SESSION_DIR / 'classroom.sqlite3'}"
+    assert database_url().database == str(SESSION_DIR / "classroom.sqlite3")  # what the classroom opens
     assert Path.home() == SESSION_HOME and "XDG_CACHE_HOME" not in os.environ and "KERAS_HOME" not in os.environ
     assert not (SESSION_HOME / ".cache" / "cnnviz").exists()  # nothing fell back to a cache in the home folder
 

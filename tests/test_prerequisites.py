@@ -63,6 +63,15 @@ def test_without_axe_core_the_reason_says_whether_node_is_there(monkeypatch, tmp
     assert prerequisites.axe_core_missing() is None and not prerequisites.axe_core_current()  # not the pinned one
 
 
+def test_missing_postgresql_binaries_are_named(monkeypatch):
+    import tests.postgres_server as server
+
+    monkeypatch.setattr(server.glob, "glob", lambda pattern: [])
+    monkeypatch.setattr(server.shutil, "which", lambda name: None)
+    monkeypatch.setenv("CNNVIZ_PG_BIN", "/nowhere")
+    assert prerequisites.postgres_missing().startswith("needs PostgreSQL: PostgreSQL's initdb was not found")
+
+
 def test_a_missing_piece_skips_locally_and_fails_when_all_are_required(monkeypatch):
     monkeypatch.delenv(prerequisites.REQUIRE_ALL_ENV, raising=False)
     with pytest.raises(pytest.skip.Exception, match="needs a thing"):

@@ -26,7 +26,10 @@ def test_the_browser_opens_as_the_readme_says():
 def test_the_test_instructions_name_every_variable_the_tests_read_and_how_long_they_take():
     text = section("The two commands")
     named = set()
-    for setup in [*ROOT.glob("tests/**/conftest.py"), ROOT / "tests" / "prerequisites.py"]:
+    for setup in [
+        *ROOT.glob("tests/**/conftest.py"),
+        *(ROOT / "tests" / f for f in ("prerequisites.py", "postgres_server.py")),
+    ]:
         named |= set(re.findall(r"\"(CNNVIZ_\w+)\"", setup.read_text()))
     assert {"CNNVIZ_DATA_DIR", "CNNVIZ_CHROMIUM", "CNNVIZ_CACHE_DIR", "CNNVIZ_TESTS_REQUIRE_ALL"} <= named
     for name in named:

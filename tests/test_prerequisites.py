@@ -72,6 +72,21 @@ def test_missing_postgresql_binaries_are_named(monkeypatch):
     assert prerequisites.postgres_missing().startswith("needs PostgreSQL: PostgreSQL's initdb was not found")
 
 
+def test_as_root_without_runuser_postgresql_is_named_missing(monkeypatch, tmp_path):
+    """The server runs as the postgres user through runuser: a PATH without /usr/sbin skips, saying so."""
+    import tests.postgres_server as server
+
+    for tool in ("initdb", "pg_ctl"):
+        (tmp_path / tool).write_text("#!/bin/sh\n")
+    monkeypatch.setenv("CNNVIZ_PG_BIN", str(tmp_path))
+    monkeypatch.setattr(server.os, "geteuid", lambda: 0)
+    monkeypatch.setattr(server, "_user_exists", lambda name: True)
+    monkeypatch.setattr(server.shutil, "which", lambda name: None)
+    assert "runuser (util-linux, in /usr/sbin) is not on PATH" in prerequisites.postgres_missing()
+    monkeypatch.setattr(server.shutil, "which", lambda name: f"/usr/sbin/{name}")
+    assert prerequisites.postgres_missing() is None
+
+
 def test_a_missing_piece_skips_locally_and_fails_when_all_are_required(monkeypatch):
     monkeypatch.delenv(prerequisites.REQUIRE_ALL_ENV, raising=False)
     with pytest.raises(pytest.skip.Exception, match="needs a thing"):

@@ -4,7 +4,7 @@ Images are float32 ``(H, W, C)`` in [0, 1] with the model's input shape (uint8 i
 ``model`` is a Keras classifier (the demo models, a student's run, My classes); ``class_index=None``
 means the predicted class. Every function checks its request's cost before working
 (:class:`cnnviz.errors.InputError` beyond the limits: image side, steps, samples, images,
-multiply-adds, see :mod:`cnnviz.explain.network`). TensorFlow and scikit-learn are imported inside
+multiply-adds, see :mod:`cnnviz.explain.classifier`). TensorFlow and scikit-learn are imported inside
 the functions only; nothing here imports Streamlit.
 
 Which pixels made it say this class (:mod:`~cnnviz.explain.attribution`)
@@ -32,8 +32,8 @@ from cnnviz.explain.attribution import (
     occlusion,
     saliency,
 )
+from cnnviz.explain.classifier import MAX_MACS, network
 from cnnviz.explain.embedding import EMBED_METHODS, embed, features, neighbour_purity, reduce
-from cnnviz.explain.network import MAX_MACS, network
 from cnnviz.explain.sanity import cascade_layers, randomized, rank_correlation
 from cnnviz.explain.visualization import feature_visualization
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.network import GRADIENT_PASSES, network
+from cnnviz.explain.classifier import GRADIENT_PASSES, network
 
 MAX_ATTACK_IMAGES = 10_000
 MAX_EPSILONS = 32

@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.network import GRADIENT_PASSES, check_count, network
+from cnnviz.explain.classifier import GRADIENT_PASSES, check_count, network
 
 SALIENCY_METHODS = ("gradient", "gradient_x_input", "smoothgrad")
 BASELINES = ("black", "blurred", "noise")
@@ -46,7 +46,8 @@ def saliency(
     ``"gradient"`` and ``"smoothgrad"`` are ≥ 0; ``"gradient_x_input"`` is signed (positive: the pixel
     speaks for the class). SmoothGrad averages the gradients of ``samples`` copies of the image with
     Gaussian noise of standard deviation ``noise`` (a share of the [0, 1] pixel range), drawn from the
-    random start ``seed``; ``samples``, ``noise`` and ``seed`` are used by SmoothGrad only.
+    random start ``seed`` (``np.random.default_rng(seed).normal(0, noise, (samples, H, W, C))``);
+    ``samples``, ``noise`` and ``seed`` are used by SmoothGrad only.
     """
     if method not in SALIENCY_METHODS:
         raise InputError(f"Unknown saliency method {method!r}; choose one of {', '.join(SALIENCY_METHODS)}.")

@@ -13,7 +13,7 @@ from typing import Any
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.network import network
+from cnnviz.explain.classifier import network
 
 EMBED_METHODS = ("pca", "tsne")
 MAX_EMBED_IMAGES = {"pca": 20_000, "tsne": 5_000}

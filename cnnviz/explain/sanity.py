@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.network import leaf_layers
+from cnnviz.explain.classifier import leaf_layers
 
 
 def cascade_layers(model: Any) -> list[str]:

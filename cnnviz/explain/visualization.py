@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from cnnviz.explain.network import GRADIENT_PASSES, check_count, network
+from cnnviz.explain.classifier import GRADIENT_PASSES, check_count, network
 from cnnviz.inspection import MODEL_LOCK
 
 MAX_FEATURE_STEPS = 2048

@@ -57,7 +57,7 @@ def internals_recorder(
     """
     import keras
 
-    from cnnviz.explain.network import network
+    from cnnviz.explain.classifier import network
 
     if len(probe_images) == 0 or len(probe_images) != len(probe_labels):
         raise InputError("The probe batch needs images, one label each.")

@@ -8,10 +8,12 @@ Tolerances, never exact equality between TensorFlow computations: oneDNN may ord
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import subprocess
 import sys
+import weakref
 
 import numpy as np
 import pytest
@@ -400,6 +402,10 @@ def test_bad_requests_get_a_clear_message(tiny, tiny_image):
         (lambda: explain.embed(tiny, np.zeros((6000, 12, 12, 3), np.uint8), method="tsne"), "at most 5,000"),
         (lambda: explain.embed(tiny, tiny_image[None], method="umap"), "Unknown map method"),
         (lambda: explain.features(tiny, tiny_image[None], layer="nope"), "no layer"),
+        (lambda: explain.neighbour_purity(np.zeros((20_001, 2)), np.zeros(20_001, int)), "at most 20,000"),
+        (lambda: explain.neighbour_purity(np.zeros((5, 2)), np.zeros(4, int)), "one label per point"),
+        (lambda: explain.rank_correlation(np.zeros((600, 600, 3)), np.zeros((600, 600, 3))), "up to"),
+        (lambda: explain.rank_correlation(np.zeros((6, 6)), np.zeros((5, 5))), "same shape"),
     ]
     for call, message in cases:
         with pytest.raises(InputError, match=message):
@@ -425,6 +431,17 @@ def test_models_that_are_not_image_classifiers_are_refused():
     segmenter = keras.Sequential([keras.Input((4, 4, 1)), layers.Conv2D(3, 1, activation="softmax")])
     with pytest.raises(InputError, match="one score per class"):
         explain.saliency(segmenter, np.zeros((4, 4, 1)))
+
+
+def test_a_model_is_freed_once_nobody_holds_it(tiny_image):
+    """The compiled functions kept per model must not keep the model (every student's runs) alive."""
+    model = keras.Sequential([keras.Input((12, 12, 3)), layers.Flatten(), layers.Dense(3, activation="softmax")])
+    explain.saliency(model, tiny_image)
+    explain.occlusion(model, tiny_image)
+    watcher = weakref.ref(model)
+    del model
+    gc.collect()
+    assert watcher() is None
 
 
 def test_importing_the_library_loads_neither_tensorflow_nor_streamlit():

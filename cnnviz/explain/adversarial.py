@@ -26,6 +26,7 @@ def fgsm(model: Any, image: Any, label: int, epsilon: float) -> np.ndarray:
     true class ``label``; ``‖x_adv − x‖∞ ≤ ε``."""
     net = network(model)
     x = net.image(image)
+    net.check_cost(GRADIENT_PASSES, "An attacked image")
     return _attacked(net, x[None], net.labels([label], 1), [_epsilon(epsilon)])[0][0]
 
 

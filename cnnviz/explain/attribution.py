@@ -22,7 +22,7 @@ import cv2
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.classifier import GRADIENT_PASSES, check_count, network
+from cnnviz.explain.classifier import GRADIENT_PASSES, MAX_SIDE, check_count, network
 
 SALIENCY_METHODS = ("gradient", "gradient_x_input", "smoothgrad")
 BASELINES = ("black", "blurred", "noise")
@@ -62,6 +62,7 @@ def saliency(
         noisy = x + np.random.default_rng(seed).normal(0.0, noise, (samples, *x.shape)).astype(np.float32)
         _, gradients = net.class_gradients(noisy, c)
         return np.abs(gradients.mean(axis=0)).max(axis=-1)
+    net.check_cost(1 + GRADIENT_PASSES, "A gradient map")
     c = net.class_index(class_index, x)
     _, gradients = net.class_gradients(x[None], c)
     if method == "gradient":
@@ -97,8 +98,8 @@ def make_baseline(image: Any, kind: str = "black", *, seed: int = 0) -> np.ndarr
     baseline", so each baseline asks a different question.
     """
     x = np.asarray(image, dtype=np.float32)
-    if x.ndim != 3:
-        raise InputError(f"A baseline is made for one (H, W, C) image, not an array of shape {x.shape}.")
+    if x.ndim != 3 or max(x.shape[:2]) > MAX_SIDE:
+        raise InputError(f"A baseline is made for one (H, W, C) image up to {MAX_SIDE}×{MAX_SIDE}, not {x.shape}.")
     if kind == "black":
         return np.zeros_like(x)
     if kind == "blurred":
@@ -144,6 +145,7 @@ def completeness(
     total = np.asarray(attributions, dtype=np.float64)
     if total.shape != x.shape:
         raise InputError(f"The attributions must have the image's shape {x.shape}, not {total.shape}.")
+    net.check_cost(3, "The completeness check")
     c = net.class_index(class_index, x)
     probabilities = net.probabilities(np.stack([x, reference]))[:, c]
     return Completeness(float(total.sum()), float(probabilities[0]), float(probabilities[1]))

@@ -145,14 +145,16 @@ class Network:
     def layer_values(self, name: str, images: np.ndarray) -> np.ndarray:
         """Outputs ``(N, ...)`` float32 of the top-level layer ``name`` for prepared images, in batches."""
         key = f"layer/{name}"
-        if key not in self.compiled:
-            import tensorflow as tf
+        with MODEL_LOCK:
+            if key not in self.compiled:
+                import tensorflow as tf
 
-            layer_model = self.layer_outputs([name])
-            self.compiled[key] = tf.function(
-                lambda x: tf.cast(layer_model(x, training=False), tf.float32),
-                input_signature=[tf.TensorSpec([None, *self.input_shape], tf.float32)],
-            )
+                layer_model = self.layer_outputs([name])
+                self.compiled[key] = tf.function(
+                    lambda x: tf.cast(layer_model(x, training=False), tf.float32),
+                    input_signature=[tf.TensorSpec([None, *self.input_shape], tf.float32)],
+                    autograph=False,
+                )
         return self._map(key, images)[0]
 
     def _map(self, name: str, images: np.ndarray, *per_image: np.ndarray) -> tuple[np.ndarray, ...]:
@@ -167,9 +169,10 @@ class Network:
         return tuple(np.concatenate(column) for column in zip(*parts, strict=True))
 
     def _function(self, name: str) -> Callable:
-        if name not in self.compiled:
-            self.compiled.update(_compile(self.logits, self.input_shape))
-        return self.compiled[name]
+        with MODEL_LOCK:
+            if name not in self.compiled:
+                self.compiled.update(_compile(self.logits, self.input_shape))
+            return self.compiled[name]
 
     def layer(self, name: str) -> Any:
         """The top-level layer called ``name``."""
@@ -191,9 +194,10 @@ class Network:
     def _tensor_model(self, key: str, tensors: list) -> Any:
         import keras
 
-        if f"model/{key}" not in self.compiled:
-            self.compiled[f"model/{key}"] = keras.Model(self._inputs, tensors, name="explained_layers")
-        return self.compiled[f"model/{key}"]
+        with MODEL_LOCK:
+            if f"model/{key}" not in self.compiled:
+                self.compiled[f"model/{key}"] = keras.Model(self._inputs, tensors, name="explained_layers")
+            return self.compiled[f"model/{key}"]
 
 
 def check_count(value: Any, limit: int, what: str, *, low: int = 1) -> int:
@@ -208,10 +212,11 @@ def network(model: Any) -> Network:
 
     Raises InputError for a model that does not take one image or does not output one score per class.
     """
-    found = _NETWORKS.get(model)
-    if found is None:
-        found = _NETWORKS[model] = Network(model)
-    return found
+    with MODEL_LOCK:  # building traces the model's layers, which other sessions may be calling
+        found = _NETWORKS.get(model)
+        if found is None:
+            found = _NETWORKS[model] = Network(model)
+        return found
 
 
 def leaf_layers(model: Any) -> list:
@@ -302,24 +307,28 @@ def _ends_in_softmax(layer: Any) -> bool:
 
 
 def _compile(logits: Callable, shape: tuple[int, int, int]) -> dict[str, Callable]:
-    """The three compiled functions, each traced once for any batch size (fixed input signature)."""
+    """The three compiled functions, each traced once for any batch size (fixed input signature).
+
+    None has Python control flow on tensors, so AutoGraph's source rewrite (half a second per
+    function on first use) is switched off, here and in the other ``tf.function`` of this package.
+    """
     import tensorflow as tf
 
     images = tf.TensorSpec([None, *shape], tf.float32)
     indices = tf.TensorSpec([None], tf.int32)
 
-    @tf.function(input_signature=[images])
+    @tf.function(input_signature=[images], autograph=False)
     def probabilities(x):
         return tf.nn.softmax(tf.cast(logits(x), tf.float32))
 
-    @tf.function(input_signature=[images, indices])
+    @tf.function(input_signature=[images, indices], autograph=False)
     def class_gradients(x, classes):
         with tf.GradientTape() as tape:
             tape.watch(x)
             chosen = tf.gather(tf.nn.softmax(tf.cast(logits(x), tf.float32)), classes, batch_dims=1)
         return chosen, tape.gradient(chosen, x)  # the images are independent: d(sum)/dx is per image
 
-    @tf.function(input_signature=[images, indices])
+    @tf.function(input_signature=[images, indices], autograph=False)
     def loss_gradients(x, labels):
         with tf.GradientTape() as tape:
             tape.watch(x)

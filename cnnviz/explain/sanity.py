@@ -14,7 +14,9 @@ from typing import Any
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.explain.classifier import leaf_layers
+from cnnviz.explain.classifier import MAX_SIDE, leaf_layers
+
+MAX_MAP_VALUES = MAX_SIDE * MAX_SIDE * 3
 
 
 def cascade_layers(model: Any) -> list[str]:
@@ -76,6 +78,8 @@ def rank_correlation(map_a: Any, map_b: Any, *, absolute: bool = True) -> float:
     a, b = np.asarray(map_a, dtype=np.float64).ravel(), np.asarray(map_b, dtype=np.float64).ravel()
     if a.shape != b.shape:
         raise InputError(f"The maps must have the same shape to be compared ({np.shape(map_a)} vs {np.shape(map_b)}).")
+    if a.size > MAX_MAP_VALUES:
+        raise InputError(f"Maps of up to {MAX_MAP_VALUES:,} values can be compared; these have {a.size:,}.")
     if absolute:
         a, b = np.abs(a), np.abs(b)
     if np.ptp(a) == 0 or np.ptp(b) == 0:

@@ -72,7 +72,7 @@ def _ascent_step(net: Any, layer_name: str) -> tuple[Callable, Callable[[], None
     height, width, _ = net.input_shape
     jitter = max(1, round(max(height, width) / 14))  # 2 pixels on a 28×28 digit, 5 on a 64×64 photo
 
-    @tf.function(reduce_retracing=True)
+    @tf.function(reduce_retracing=True, autograph=False)
     def step(params, first, second, channel, seed):
         with tf.GradientTape() as tape:
             image = _image(params, net.input_shape)[None]

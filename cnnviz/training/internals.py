@@ -25,7 +25,7 @@ documented there. TensorFlow is imported inside the functions only.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
@@ -63,8 +63,10 @@ def internals_recorder(
         raise InputError("The probe batch needs images, one label each.")
     layers = _recorded_layers(model)
     relu_names = [layer.name for layer in layers if _ends_in_relu(layer)]
-    probe_model = network(model).layer_outputs([*relu_names, model.layers[-1].name])
-    probe_x, probe_y = np.asarray(probe_images, np.float32), np.asarray(probe_labels)
+    probe_model = network(model).layer_outputs([*relu_names, model.layers[-1].name])  # ReLU outputs, then p
+    probe = _probe_function(
+        layers, relu_names, probe_model, np.asarray(probe_images, np.float32), np.asarray(probe_labels)
+    )
 
     class InternalsRecorder(keras.callbacks.Callback):
         def __init__(self) -> None:
@@ -87,7 +89,7 @@ def internals_recorder(
 
         def _record(self, epoch: int) -> None:
             kernels = _kernels(layers)
-            gradients, dead = _probe(model, layers, probe_model, relu_names, probe_x, probe_y)
+            gradients, dead = probe()
             before_last_step = self._before_last_step or {}
             for layer in layers:
                 name, record = layer.name, self.records[layer.name]
@@ -139,7 +141,7 @@ def internals_recorder(
             return {
                 "format": FORMAT,
                 "bins": bins,
-                "probe_images": len(probe_y),
+                "probe_images": len(probe_labels),
                 "epochs": self.epochs[:keep],
                 "layers": out_layers,
             }
@@ -182,36 +184,45 @@ def _kernels(layers: Sequence[Any]) -> dict[str, np.ndarray]:
     }
 
 
-def _probe(
-    model: Any, layers: Sequence[Any], probe_model: Any, relu_names: list[str], x: np.ndarray, y: np.ndarray
-) -> tuple[dict[str, np.ndarray], dict[str, float]]:
-    """Gradients of the training loss per layer (flattened) and dead-ReLU shares, on the probe batch."""
+def _probe_function(
+    layers: Sequence[Any], relu_names: list[str], probe_model: Any, x: np.ndarray, y: np.ndarray
+) -> Callable[[], tuple[dict[str, np.ndarray], dict[str, float]]]:
+    """A function giving the training loss's gradients per layer (flattened) and the dead-ReLU share per
+    ReLU layer on the probe batch, at the model's current weights.
+
+    The pass is one ``tf.function`` traced on first use (without AutoGraph, whose source rewrite alone
+    took half a second): each later pass is several times cheaper than an eager one.
+    """
     import keras
     import tensorflow as tf
 
     variables = {layer.name: tracked_variables(layer) for layer in layers if layer.trainable_weights}
     flat = [v for values in variables.values() for v in values]
-    with tf.GradientTape() as tape:
-        outputs = probe_model(x, training=False)
-        outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]  # one output comes unwrapped
-        loss = keras.losses.SparseCategoricalCrossentropy()(y, outputs[-1])
-    gradients = tape.gradient(loss, flat)
-    by_layer, position = {}, 0
-    for name, values in variables.items():
-        parts = gradients[position : position + len(values)]
-        position += len(values)
-        by_layer[name] = np.concatenate(
-            [
-                np.zeros(int(np.prod(v.shape)), np.float32) if g is None else np.asarray(g, np.float32).ravel()
-                for v, g in zip(values, parts, strict=True)
-            ]
-        )
-    dead = {}
-    for name, output in zip(relu_names, outputs[:-1], strict=True):
-        activations = np.asarray(output)
-        fired = activations.reshape(-1, activations.shape[-1]).max(axis=0) > 0  # per channel: any image, any position
-        dead[name] = float(1 - fired.mean())
-    return by_layer, dead
+    images, labels = tf.constant(x), tf.constant(y)
+    loss_function = keras.losses.SparseCategoricalCrossentropy()
+
+    @tf.function(autograph=False)  # no tensor-dependent Python control flow: skip the slow AutoGraph rewrite
+    def probe_pass():
+        with tf.GradientTape() as tape:
+            outputs = probe_model(images, training=False)
+            outputs = list(outputs) if isinstance(outputs, (list, tuple)) else [outputs]  # one comes unwrapped
+            loss = loss_function(labels, outputs[-1])
+        gradients = [tf.zeros_like(v) if g is None else g for v, g in zip(flat, tape.gradient(loss, flat), strict=True)]
+        # A channel fired if it is above 0 for any probe image at any position.
+        fired = [tf.reduce_max(tf.reshape(o, [-1, o.shape[-1]]), axis=0) > 0 for o in outputs[:-1]]
+        return gradients, fired
+
+    def probe() -> tuple[dict[str, np.ndarray], dict[str, float]]:
+        gradients, fired = probe_pass()
+        by_layer, position = {}, 0
+        for name, values in variables.items():
+            parts = gradients[position : position + len(values)]
+            position += len(values)
+            by_layer[name] = np.concatenate([np.asarray(g, np.float32).ravel() for g in parts])
+        dead = {name: float(1 - np.asarray(f).mean()) for name, f in zip(relu_names, fired, strict=True)}
+        return by_layer, dead
+
+    return probe
 
 
 def _edges(values: np.ndarray, bins: int) -> np.ndarray:

@@ -282,6 +282,38 @@ def test_feature_visualisation_excites_its_channel_more_than_the_best_test_image
     assert means[0] > means[1:].max()
 
 
+def test_feature_visualisation_of_a_colour_model_and_of_a_softmax_unit(tiny):
+    rng = np.random.default_rng(4)
+    images = rng.random((200, 12, 12, 3), dtype=np.float32)
+    picture = explain.feature_visualization(tiny, "conv2", 5, steps=64)
+    assert picture.shape == (12, 12, 3) and picture.min() >= 0 and picture.max() <= 1
+    extractor = keras.Sequential(tiny.layers[:3])
+    means = extractor(np.concatenate([picture[None], images]), training=False).numpy()[..., 5].mean(axis=(1, 2))
+    assert means[0] > means[1:].max()
+    unit = explain.feature_visualization(tiny, "out", 1, steps=64)  # climbs the class score before the softmax
+    probabilities = tiny(np.concatenate([unit[None], images]), training=False).numpy()[:, 1]
+    assert probabilities[0] > probabilities[1:].max()
+
+
+def test_feature_visualisation_after_an_activation_layer_and_after_new_weights(data_dir):
+    """The Fashion-MNIST demo model has BatchNormalization then Activation("relu") layers; and a model
+    whose weights change (the epoch scrubber's clone) is visualised with its new weights."""
+    model = keras.models.clone_model(inspection.load_pretrained("fashion_mnist"))
+    model.set_weights(inspection.load_pretrained("fashion_mnist").get_weights())
+    images = datasets.load("fashion_mnist").x_test[:300].astype(np.float32) / 255
+    extractor = keras.Model(model.inputs[0], model.get_layer("conv2_relu").output)
+
+    def excitement(batch, channel):
+        return extractor(batch, training=False).numpy()[..., channel].mean(axis=(1, 2))
+
+    picture = explain.feature_visualization(model, "conv2_relu", 3, steps=128)
+    assert excitement(picture[None], 3)[0] > excitement(images, 3).max()
+    kernel = model.get_layer("conv2").get_weights()[0]
+    model.get_layer("conv2").set_weights([-kernel])
+    flipped = explain.feature_visualization(model, "conv2_relu", 3, steps=128)
+    assert excitement(flipped[None], 3)[0] > excitement(picture[None], 3)[0]
+
+
 def test_feature_visualisation_refuses_a_channel_that_does_not_exist(mnist_model):
     with pytest.raises(InputError, match="channel"):
         explain.feature_visualization(mnist_model, "conv1", 32)
@@ -406,6 +438,7 @@ def test_bad_requests_get_a_clear_message(tiny, tiny_image):
         (lambda: explain.neighbour_purity(np.zeros((5, 2)), np.zeros(4, int)), "one label per point"),
         (lambda: explain.rank_correlation(np.zeros((600, 600, 3)), np.zeros((600, 600, 3))), "up to"),
         (lambda: explain.rank_correlation(np.zeros((6, 6)), np.zeros((5, 5))), "same shape"),
+        (lambda: explain.make_baseline(np.zeros((600, 600, 1))), "up to 512×512"),
     ]
     for call, message in cases:
         with pytest.raises(InputError, match=message):
@@ -425,6 +458,9 @@ def test_multiply_adds_are_counted_from_the_kernels(tiny):
 
 
 def test_models_that_are_not_image_classifiers_are_refused():
+    huge = keras.Sequential([keras.Input((600, 600, 1)), layers.GlobalAveragePooling2D(), layers.Dense(2)])
+    with pytest.raises(InputError, match="up to 512×512"):
+        explain.saliency(huge, np.zeros((600, 600, 1)))
     regression = keras.Sequential([keras.Input((4, 4, 1)), layers.Flatten(), layers.Dense(1)])
     with pytest.raises(InputError, match="one score per class"):
         explain.saliency(regression, np.zeros((4, 4, 1)))

@@ -254,7 +254,7 @@ def _per_image(values: np.ndarray | int, count: int) -> np.ndarray:
 
 
 def _logits(last: Any, head: Any) -> Callable:
-    """Images → class scores before the softmax, from ``head`` (the model's last two layers' outputs).
+    """Images → class scores before the softmax, from ``head`` (what the last layer reads, and its output).
 
     A last Dense with a softmax is recomputed without it (``x @ kernel + bias``); a last Activation or
     Softmax layer is skipped; any other model already outputs raw scores (the way

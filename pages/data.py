@@ -13,6 +13,7 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.errors import InputError
+from cnnviz.options import DATA_CHOICES
 from cnnviz.text import format_bytes
 from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
@@ -23,13 +24,7 @@ from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
 
-CHOICES = {
-    "MNIST digits": "mnist",
-    "Fashion-MNIST clothes": "fashion_mnist",
-    "NEU steel defects": "neu",
-    "Your own zip": "upload",
-    "My classes": "mine",
-}
+CHOICES = {label: code for code, label in DATA_CHOICES.items()}  # the label shown → the dataset's code
 UPLOAD_SIZES = {"Keep (longer side at most 256)": None, "28 × 28": 28, "32 × 32": 32, "64 × 64": 64, "128 × 128": 128}
 EXAMPLES_PER_CLASS = 8
 

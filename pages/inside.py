@@ -7,7 +7,8 @@ from cnnviz import inspection, plots
 from cnnviz.datasets import load_size
 from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input, to_uint8
-from cnnviz.links import INSIDE_TABS, demo_label
+from cnnviz.links import demo_label
+from cnnviz.options import INSIDE_TABS
 from cnnviz.ui import state
 from cnnviz.ui.epochs import epoch_model
 from cnnviz.ui.image_input import image_input

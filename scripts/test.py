@@ -5,8 +5,9 @@
 1. a virtual environment: ``.venv`` in this folder, made once and reused (``--venv DIR`` for another);
 2. the test requirements (requirements-dev.txt, which includes the app's), installed again only when a
    requirements file changed;
-3. axe-core for the accessibility audit: ``npm ci`` when the pinned version is not installed (without
-   Node.js the audit is skipped, and this says so);
+3. the npm packages (axe-core for the accessibility audit, onnxruntime-web to check the vendored phone
+   runtime): ``npm ci`` when they are not installed as package-lock.json pins them (without Node.js the
+   tests that need them are skipped, and this says so);
 4. Chromium for the browser tests, the offline datasets folder and PostgreSQL's binaries (classroom
    tests): found, or the reason their tests skip;
 5. ``ruff check``, ``ruff format --check`` and ``mypy`` (``--no-checks`` leaves them out);
@@ -49,7 +50,7 @@ def parse_arguments(argv: list[str]) -> tuple[argparse.Namespace, list[str]]:
     parser.add_argument(
         "--require-all",
         action="store_true",
-        help="fail, not skip, when Chromium, axe-core, the datasets folder or PostgreSQL is missing (CI)",
+        help="fail, not skip, when Chromium, an npm package, the datasets folder or PostgreSQL is missing (CI)",
     )
     parser.add_argument("--no-checks", action="store_true", help="leave out ruff and mypy")
     ours, forwarded = argv, []
@@ -111,15 +112,20 @@ def install_requirements(python: Path, venv: Path) -> None:
     stamp.write_text(wanted)
 
 
-def install_axe_core() -> str | None:
-    """``npm ci`` when needed; the reason the audit will be skipped, or None."""
-    if prerequisites.axe_core_current():
-        print(f"   axe-core is installed ({prerequisites.AXE.parent})")
-        return None
-    if shutil.which("npm"):
-        print("   npm ci (axe-core, pinned in package-lock.json)", flush=True)
+def install_npm_packages() -> dict[str, str | None]:
+    """``npm ci`` when package-lock.json's packages are not all installed; why tests will skip, if they do."""
+    modules = ROOT / "node_modules"
+    if prerequisites.npm_packages_current():
+        print(f"   installed as package-lock.json pins them ({modules})")
+    elif modules.is_symlink():  # npm ci would empty the folder it points to, which is not this clone's
+        print(f"   {modules} is a link to {modules.resolve()}: run `npm ci` there")
+    elif shutil.which("npm"):
+        print("   npm ci (pinned in package-lock.json)", flush=True)
         run("npm", "ci", "--no-audit", "--no-fund", "--no-update-notifier")
-    return prerequisites.axe_core_missing()
+    return {
+        "accessibility audit": prerequisites.axe_core_missing(),
+        "phone runtime check": prerequisites.onnxruntime_web_missing(),
+    }
 
 
 def report(missing: dict[str, str | None]) -> None:
@@ -139,8 +145,8 @@ def main(argv: list[str]) -> int:
     install_requirements(python, venv)
     done(started)
 
-    started = step(3, "axe-core for the accessibility audit")
-    missing = {"accessibility audit": install_axe_core()}
+    started = step(3, "npm packages: axe-core (accessibility audit), onnxruntime-web (phone runtime check)")
+    missing = install_npm_packages()
     done(started)
 
     started = step(4, "Chromium, the offline datasets and PostgreSQL")

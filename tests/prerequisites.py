@@ -1,7 +1,8 @@
 """What the test suite needs beyond its Python packages, and what to do when a piece is missing.
 
-Four optional pieces: the offline datasets folder, a Chromium for the browser tests, axe-core (from npm)
-for the accessibility audit and PostgreSQL's binaries for the classroom tests' PostgreSQL half. Without
+Optional pieces: the offline datasets folder, a Chromium for the browser tests, the npm packages (axe-core
+for the accessibility audit, onnxruntime-web to check the vendored phone runtime) and PostgreSQL's
+binaries for the classroom tests' PostgreSQL half. Without
 one, the tests that need it are skipped with the reason below; with ``CNNVIZ_TESTS_REQUIRE_ALL=1`` (CI:
 ``scripts/test.py --require-all``) they fail with it instead.
 Standard library only: ``scripts/test.py`` reports the same reasons before it starts pytest.
@@ -86,33 +87,46 @@ def chromium_missing() -> str | None:
     )
 
 
-def axe_core_version(package_json: Path) -> str | None:
-    """The axe-core version a package.json (installed) or package-lock.json (pinned) names."""
+def _version(package_json: Path) -> str | None:
     try:
-        data = json.loads(package_json.read_text())
+        return json.loads(package_json.read_text()).get("version")
     except (OSError, ValueError):
         return None
-    if package_json.name == "package-lock.json":
-        data = data.get("packages", {}).get("node_modules/axe-core", {})
-    return data.get("version")
 
 
-def axe_core_current() -> bool:
-    """axe-core is installed at the version package-lock.json pins."""
-    installed = axe_core_version(AXE.parent / "package.json")
-    return AXE.is_file() and installed is not None and installed == axe_core_version(ROOT / "package-lock.json")
+def npm_packages_current() -> bool:
+    """Every package package-lock.json pins is installed in node_modules/ at its pinned version."""
+    try:
+        pinned = json.loads((ROOT / "package-lock.json").read_text())["packages"]
+    except (OSError, ValueError, KeyError):
+        return False
+    return all(
+        _version(ROOT / folder / "package.json") == facts.get("version")
+        for folder, facts in pinned.items()
+        if folder.startswith("node_modules/")
+    )
+
+
+def npm_missing(package: str, purpose: str) -> str | None:
+    """Why the tests that need ``package`` from npm (for ``purpose``) cannot run, or None when it is installed."""
+    if (ROOT / "node_modules" / package / "package.json").is_file():
+        return None
+    if shutil.which("npm"):
+        return f"needs {package} ({purpose}): run `npm ci` in {ROOT} (scripts/test.py does)"
+    return (
+        f"needs {package} ({purpose}), which npm installs, and Node.js (npm) is absent: "
+        "`sudo apt-get install npm` (or install Node.js), then `npm ci` in this folder"
+    )
 
 
 def axe_core_missing() -> str | None:
     """Why the accessibility audit cannot run, or None when axe-core is installed."""
-    if AXE.is_file():
-        return None
-    if shutil.which("npm"):
-        return f"needs axe-core for the accessibility audit: run `npm ci` in {ROOT} (scripts/test.py does)"
-    return (
-        "needs axe-core for the accessibility audit, which npm installs, and Node.js (npm) is absent: "
-        "`sudo apt-get install npm` (or install Node.js), then `npm ci` in this folder"
-    )
+    return npm_missing("axe-core", "the accessibility audit")
+
+
+def onnxruntime_web_missing() -> str | None:
+    """Why the vendored phone runtime cannot be compared with its npm package, or None."""
+    return npm_missing("onnxruntime-web", "to compare the vendored phone runtime with")
 
 
 def postgres_missing() -> str | None:

@@ -51,16 +51,23 @@ def test_the_install_line_follows_the_distribution(monkeypatch):
         assert prerequisites.chromium_install_line() == line
 
 
-def test_without_axe_core_the_reason_says_whether_node_is_there(monkeypatch, tmp_path):
-    monkeypatch.setattr(prerequisites, "AXE", tmp_path / "node_modules" / "axe-core" / "axe.min.js")
+def test_without_an_npm_package_the_reason_says_whether_node_is_there(monkeypatch, tmp_path):
+    monkeypatch.setattr(prerequisites, "ROOT", tmp_path)
+    (tmp_path / "package-lock.json").write_text(
+        '{"packages": {"": {}, "node_modules/axe-core": {"version": "4.14.1"}, "node_modules/long": {"version": "5"}}}'
+    )
     monkeypatch.setattr(prerequisites.shutil, "which", lambda name: f"/usr/bin/{name}")
-    assert "run `npm ci`" in prerequisites.axe_core_missing() and not prerequisites.axe_core_current()
+    assert "needs axe-core (the accessibility audit): run `npm ci`" in prerequisites.axe_core_missing()
     monkeypatch.setattr(prerequisites.shutil, "which", lambda name: None)
-    assert "Node.js (npm) is absent: `sudo apt-get install npm`" in prerequisites.axe_core_missing()
-    prerequisites.AXE.parent.mkdir(parents=True)
-    prerequisites.AXE.write_text("window.axe = {};")
-    (prerequisites.AXE.parent / "package.json").write_text('{"version": "0.0.1"}')
-    assert prerequisites.axe_core_missing() is None and not prerequisites.axe_core_current()  # not the pinned one
+    assert "Node.js (npm) is absent: `sudo apt-get install npm`" in prerequisites.onnxruntime_web_missing()
+    assert not prerequisites.npm_packages_current()
+    for package, version in (("axe-core", "4.14.1"), ("long", "4")):
+        (tmp_path / "node_modules" / package).mkdir(parents=True)
+        (tmp_path / "node_modules" / package / "package.json").write_text(f'{{"version": "{version}"}}')
+    assert prerequisites.axe_core_missing() is None
+    assert not prerequisites.npm_packages_current()  # long is not the pinned version
+    (tmp_path / "node_modules" / "long" / "package.json").write_text('{"version": "5"}')
+    assert prerequisites.npm_packages_current()
 
 
 def test_missing_postgresql_binaries_are_named(monkeypatch):

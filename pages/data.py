@@ -15,10 +15,10 @@ from cnnviz import datasets, plots
 from cnnviz.errors import InputError
 from cnnviz.text import format_bytes
 from cnnviz.ui import state
+from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 from cnnviz.ui.presentation import show_figure
-from cnnviz.ui.resources import get_dataset
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()

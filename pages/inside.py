@@ -9,13 +9,13 @@ from cnnviz.errors import InputError
 from cnnviz.images import enlarge, to_model_input, to_uint8
 from cnnviz.links import INSIDE_TABS, demo_label
 from cnnviz.ui import state
+from cnnviz.ui.cache import get_dataset, get_pretrained
 from cnnviz.ui.epochs import epoch_model
 from cnnviz.ui.image_input import image_input
-from cnnviz.ui.inside_sections import show_activations, show_filters, show_grad_cam, show_receptive_field
+from cnnviz.ui.inside.live_tryout import centre_drawings, is_my_classes, live_tryout, retraining
+from cnnviz.ui.inside.tabs import show_activations, show_filters, show_grad_cam, show_receptive_field
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.my_classes_live import centre_drawings, is_my_classes, live_tryout, retraining
 from cnnviz.ui.presentation import show_figure
-from cnnviz.ui.resources import get_dataset, get_pretrained
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 YOUR_IMAGE, TEST_EXAMPLE, HANDED_OVER = "Your image", "A test-set example", "The example from the training page"
@@ -78,7 +78,7 @@ st.markdown(
     "**where it looked** to decide. Draw a digit and everything below updates as you draw."
 )
 
-handed = state.inspect_example()
+handed = state.inside_example()
 retrained = retraining()  # a "My classes" model retrained from the live try-out below
 runs = state.runs()
 options = model_options()

@@ -3,7 +3,7 @@ mini-batches and optimizers, each with its formula next to live numbers."""
 
 import streamlit as st
 
-from cnnviz.ui import learning_sections as sections
+from cnnviz.ui.learning import sections
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()

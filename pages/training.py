@@ -7,9 +7,10 @@ from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS
 from cnnviz.training import TrainingPlan
 from cnnviz.ui import state
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.notebook_results import experiment_captions, notebook_comparison
 from cnnviz.ui.streamlit_patches import require_app_navigation
-from cnnviz.ui.training_form import queue_settings, remember_speed, setup_form
+from cnnviz.ui.training.course_figures import experiment_captions, notebook_comparison
+from cnnviz.ui.training.form import queue_settings, remember_speed, setup_form
+from cnnviz.ui.training.results import comparison, download, run_results, show_first
 from cnnviz.ui.training_job import (
     budget_panel,
     collect_runs,
@@ -21,7 +22,6 @@ from cnnviz.ui.training_job import (
     start_training,
     training_service,
 )
-from cnnviz.ui.training_results import comparison, download, run_results, show_first
 
 ss = st.session_state
 

@@ -18,7 +18,7 @@ NO_DATA = (
     f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
     "does not exist (see README, 'Offline use')"
 )
-#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.resources.get_dataset).
+#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.cache.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

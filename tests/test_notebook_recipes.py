@@ -11,7 +11,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import PRESETS
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
-from cnnviz.ui.training_form import BATCHES, show_config
+from cnnviz.ui.training.form import BATCHES, show_config
 from tests.conftest import page_path
 
 
@@ -53,7 +53,7 @@ def _comparison_script() -> None:
     from cnnviz import datasets
     from cnnviz.recipes import RECIPES
     from cnnviz.training import train
-    from cnnviz.ui.notebook_results import notebook_comparison
+    from cnnviz.ui.training.course_figures import notebook_comparison
 
     recipe = RECIPES["notebook_mnist_same"]
     if "run" not in st.session_state:

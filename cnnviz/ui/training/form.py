@@ -22,8 +22,8 @@ from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingR
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui import state
+from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.my_classes import collected_dataset
-from cnnviz.ui.resources import get_dataset
 
 BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
 UPLOADED = "uploaded"

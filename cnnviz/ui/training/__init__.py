@@ -1,1 +1,2 @@
-"""The Training page's parts: the set-up form, a run's results, and the course's figures beside ours."""
+"""The Training page's parts: the set-up form, the one-click experiments, the runs (a run's results, the
+comparison) and the course's figures beside ours."""

@@ -46,6 +46,11 @@ class Setup:
     error: str | None = None
     macs: int = 0
 
+    @property
+    def training_images(self) -> int:
+        """How many training images one epoch goes through (the chosen subset of the dataset)."""
+        return self.config.train_count(len(self.dataset.y_train)) if self.dataset is not None else 0
+
 
 def _nearest(value: float, options: tuple) -> Any:
     """The option closest to ``value`` (sliders accept only their own options)."""

@@ -1,6 +1,6 @@
 """Run every benchmark, print one Markdown report and write it to BENCHMARKS.md at the repository root.
 
-    python bench/run_all.py            # imports, convolution, summarize, datasets, app in Chromium (~5 min)
+    python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database, app (~5 min)
     python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test
 
 Every figure stands next to a reference measured in the same run (the library it replaces, a bare
@@ -255,11 +255,35 @@ def load_section() -> Section:
     )
 
 
+def classroom_db_section() -> Section:
+    import bench_classroom
+
+    targets = {"touch (presence)": 10.0, "pending_view": 10.0, "student (class state)": 10.0}
+    rows = []
+    for backend, measured in bench_classroom.measure().items():
+        for r in measured:
+            light = r["call"] in targets
+            rows.append(
+                Row(
+                    f"{backend}: `{r['call']}`",
+                    f"{r['median_ms']:.2f} ms (p95 {r['p95_ms']:.1f} ms), CPU {r['cpu_ms']:.2f} ms",
+                    f"{r['statements']} SQL statement(s)",
+                    "",
+                    "median ≤ 10 ms" if light else ("CPU ≤ 100 ms" if r["call"].startswith("dashboard") else "-"),
+                    r["median_ms"] <= 10
+                    if light
+                    else (r["cpu_ms"] <= 100 if r["call"].startswith("dashboard") else None),
+                )
+            )
+    return Section("Classroom database: 30 students × 10 runs", "python bench/bench_classroom.py", rows)
+
+
 QUICK = {
     "imports": ("Imports", "python bench/bench_imports.py", imports_section),
     "conv": ("Convolution", "python bench/bench_conv.py", conv_section),
     "summarize": ("Layer builder", "python bench/bench_summarize.py", summarize_section),
     "datasets": ("Datasets", "python bench/bench_datasets.py", datasets_section),
+    "classroom_db": ("Classroom database", "python bench/bench_classroom.py", classroom_db_section),
     "app": None,  # needs the --trainings argument: built in main()
 }
 SLOW = {

@@ -1,7 +1,8 @@
 """Run every benchmark, print one Markdown report and write it to BENCHMARKS.md at the repository root.
 
     python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database, app (~5 min)
-    python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test
+    python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test,
+                                       #   downloads (export, runtimes, int8, the phone page)
 
 Every figure stands next to a reference measured in the same run (the library it replaces, a bare
 read of the same files, a bare Streamlit page, ...) and its target from the issues, with ✅/❌ when the
@@ -245,6 +246,39 @@ def _measure_recipe(name: str) -> dict:
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
 
 
+def deploy_section() -> Section:
+    """Issue 28: each download format of the MNIST models, compared with Keras on 10k digits; the phone page."""
+    import bench_deploy
+
+    rows = []
+    for r in bench_deploy.run():
+        quantised = r["format"] == "litert_int8"
+        rows.append(
+            Row(
+                f"{r['model']} → `{r['format']}` ({r['runtime']}): export time, size",
+                f"{r['export_s']:.2f} s, {r['size_bytes'] / 1024:,.0f} KB",
+                f"10k test digits: max abs difference {r['max_difference_10k']:.1e}, same class "
+                f"{r['same_class_10k']:.2%}, accuracy {r['accuracy_10k']:.2%} (Keras {r['keras_accuracy_10k']:.2%})",
+                "",
+                "same class ≥ 98 %" if quantised else "max abs difference ≤ 1e-4",
+                r["same_class_10k"] >= 0.98 if quantised else r["max_difference_10k"] <= 1e-4,
+            )
+        )
+    found = bench_deploy.phone()
+    rows.append(
+        Row(
+            "phone page, Chromium 390×844: network loaded / one prediction (median)",
+            f"{found['load_ms']:,} ms / {found['predict_ms_median']} ms",
+            f"runtime {found['runtime_bytes'] / 1e6:.1f} MB ({found['wasm_gzip_bytes'] / 1e6:.1f} MB gzipped); "
+            f"max abs difference from Keras {found['max_difference']:.1e}",
+            "",
+            "same class as Keras",
+            found["same_class"],
+        )
+    )
+    return Section("Downloads: export, runtimes, int8, the phone page (issue 28)", "python bench/bench_deploy.py", rows)
+
+
 def load_section() -> Section:
     import load_test
 
@@ -290,6 +324,7 @@ SLOW = {
     "training": ("Training throughput", "python bench/bench_training.py", training_section),
     "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
     "load": ("Classroom load", "python bench/load_test.py", load_section),
+    "deploy": ("Downloads", "python bench/bench_deploy.py", deploy_section),
 }
 
 
@@ -344,7 +379,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="also training throughput, the recipes' time to target and the classroom load test (tens of minutes)",
+        help="also training throughput, the recipes' time to target, the classroom load test and the downloads "
+        "(tens of minutes)",
     )
     parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row in the app benchmark")
     parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")

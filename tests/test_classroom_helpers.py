@@ -155,7 +155,7 @@ def test_kernel_questions_offer_the_right_kernel_among_others():
 
 # ---------------------------------------------------------------------- run summaries
 def test_a_training_run_summary_holds_what_the_dashboard_shows():
-    from cnnviz.architecture.summary import summarize, totals
+    from cnnviz.architecture import summarize, totals
     from cnnviz.training import TrainConfig, TrainingRun
 
     stack = [

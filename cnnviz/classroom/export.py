@@ -16,7 +16,7 @@ from cnnviz.classroom.errors import ClassroomError
 from cnnviz.classroom.models import ClassRoom, Run, Student
 from cnnviz.classroom.presence import group_label
 from cnnviz.classroom.records import ClassRun
-from cnnviz.training.sharing import KEY_PREFIX
+from cnnviz.training.keys import KEY_PREFIX
 
 CSV_COLUMNS = (
     "student",

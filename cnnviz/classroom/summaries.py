@@ -71,7 +71,7 @@ def checked_summary(summary: Mapping[str, Any]) -> dict[str, Any]:
 
 def run_summary(run: Any, key: str | None = None) -> dict[str, Any]:
     """The summary of a finished :class:`~cnnviz.training.TrainingRun` (``key``: its run store key)."""
-    from cnnviz.architecture.summary import summarize, totals
+    from cnnviz.architecture import summarize, totals
     from cnnviz.links import write_stack
 
     sums = totals(summarize(run.stack, run.input_shape))

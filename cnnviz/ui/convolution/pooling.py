@@ -5,23 +5,30 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
+from cnnviz.options import CONV_ACTIVATIONS, POOL_SIZES, POOL_STRIDES, POOLINGS
 from cnnviz.shift_tolerance import shift_changes, shift_right, toy_map
 from cnnviz.ui.convolution import worked_examples
 from cnnviz.ui.convolution.display import map_figure
 from cnnviz.ui.presentation import show_figure
 
-ACTIVATION_CHOICES = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")
+GLOBAL = POOLINGS["global"]
 
 
 def activation_and_pooling_section(plane: np.ndarray) -> None:
     """Activation, pooling and their sizes on one feature map; then max pooling's shift tolerance."""
     out_h, out_w = plane.shape
     act_column, pool_column, size_column, stride_column = st.columns(4)
-    name = act_column.selectbox("Activation", ACTIVATION_CHOICES, key="conv_activation")
-    kind = pool_column.radio("Pooling", ("max", "average", "global average"), key="conv_pool")
-    size = int(size_column.number_input("Pool size", 1, 8, 2, key="conv_pool_size", disabled=kind == "global average"))
+    name = act_column.selectbox("Activation", CONV_ACTIVATIONS, key="conv_activation")
+    kind = pool_column.radio("Pooling", list(POOLINGS.values()), key="conv_pool")
+    size = int(
+        size_column.number_input(
+            "Pool size", POOL_SIZES.low, POOL_SIZES.high, 2, key="conv_pool_size", disabled=kind == GLOBAL
+        )
+    )
     stride = int(
-        stride_column.number_input("Pool stride", 1, 8, 2, key="conv_pool_stride", disabled=kind == "global average")
+        stride_column.number_input(
+            "Pool stride", POOL_STRIDES.low, POOL_STRIDES.high, 2, key="conv_pool_stride", disabled=kind == GLOBAL
+        )
     )
     activated = ops.activation(plane / 255.0, name)
     activated_column, pooled_column = st.columns(2)
@@ -32,11 +39,11 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
         container=activated_column,
     )
     try:
-        if kind == "global average":
+        if kind == GLOBAL:
             pooled = ops.global_pool(activated[:, :, None], "avg").reshape(1, 1)
             formula = rf"{out_h}\times{out_w} \to 1\times 1"
         else:
-            pooled = ops.pool2d(activated, size, stride, "valid", "max" if kind == "max" else "avg")
+            pooled = ops.pool2d(activated, size, stride, "valid", "max" if kind == POOLINGS["max"] else "avg")
             formula = (
                 rf"H'' = {ops.output_size_formula(out_h, size, stride, 0)} \qquad "
                 rf"W'' = {ops.output_size_formula(out_w, size, stride, 0)}"
@@ -73,7 +80,7 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
         strict=True,
     ):
         column.html(plots.matrix_table(values, title, colorscale="Viridis", zmin=0, zmax=9))
-    window = max(2, size) if kind != "global average" else 2
+    window = max(2, size) if kind != GLOBAL else 2
     try:
         changes = shift_changes(activated, shift, window)
     except InputError as error:

@@ -12,6 +12,7 @@ import streamlit as st
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, enlarge, to_grayscale
+from cnnviz.options import CONV_DILATIONS, CONV_PADDING_ZEROS, CONV_PADDINGS, CONV_STRIDES
 from cnnviz.ui import state
 from cnnviz.ui.convolution import worked_examples
 from cnnviz.ui.convolution.display import drawn_note, map_figure, sum_text
@@ -21,7 +22,7 @@ from cnnviz.ui.links import share_link
 from cnnviz.ui.presentation import show_figure
 
 WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
-PADDINGS = ("valid", "same", "custom P")
+CUSTOM = CONV_PADDINGS["custom"]
 
 
 @dataclass(frozen=True)
@@ -42,8 +43,8 @@ def sliding_controls(channels: int) -> tuple[Sliding, bool]:
     stride = int(
         st.number_input(
             "Stride (step between windows)",
-            1,
-            16,
+            CONV_STRIDES.low,
+            CONV_STRIDES.high,
             1,
             key="conv_stride",
             help="How many pixels the window moves each time, down and across.",
@@ -51,20 +52,21 @@ def sliding_controls(channels: int) -> tuple[Sliding, bool]:
     )
     choice = st.radio(
         "Padding",
-        PADDINGS,
+        list(CONV_PADDINGS.values()),
         horizontal=True,
         key="conv_padding",
         help="valid: no zeros; same: TensorFlow adds just enough zeros for ⌈n / stride⌉ outputs; "
         "custom: P rings of zeros around the image.",
     )
     padding: str | int = choice
-    if choice == "custom P":
-        padding = int(st.number_input("P: rings of zeros on every side", 0, 32, 1, key="conv_p"))
+    if choice == CUSTOM:
+        zeros = CONV_PADDING_ZEROS
+        padding = int(st.number_input("P: rings of zeros on every side", zeros.low, zeros.high, 1, key="conv_p"))
     dilation = int(
         st.number_input(
             "Dilation (gaps between kernel taps)",
-            1,
-            8,
+            CONV_DILATIONS.low,
+            CONV_DILATIONS.high,
             1,
             key="conv_dilation",
             help="Dilation d spreads the taps d pixels apart: a 3×3 kernel then spans "

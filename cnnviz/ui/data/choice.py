@@ -5,18 +5,13 @@ import streamlit as st
 
 from cnnviz import datasets
 from cnnviz.errors import InputError
+from cnnviz.options import DATA_CHOICES
 from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.data.upload import load_upload
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 
-CHOICES = {
-    "MNIST digits": "mnist",
-    "Fashion-MNIST clothes": "fashion_mnist",
-    "NEU steel defects": "neu",
-    "Your own zip": "upload",
-    "My classes": "mine",
-}
-DEFAULT_CHOICE = "MNIST digits"
+CHOICES = {label: code for code, label in DATA_CHOICES.items()}  # the label shown → the dataset's code
+DEFAULT_CHOICE = DATA_CHOICES["mnist"]
 
 
 def choose_dataset() -> datasets.Dataset | None:

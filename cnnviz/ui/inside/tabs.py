@@ -13,7 +13,7 @@ from cnnviz import inspection, plots
 from cnnviz.architecture import layer_note
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
-from cnnviz.links import INSIDE_TABS
+from cnnviz.options import INSIDE_TABS
 from cnnviz.text import shape_text
 from cnnviz.ui.inside.model_choice import ChosenModel
 from cnnviz.ui.inside.prediction import Prediction

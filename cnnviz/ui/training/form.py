@@ -16,6 +16,16 @@ import streamlit as st
 from cnnviz import architecture
 from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, load_size
 from cnnviz.errors import InputError
+from cnnviz.options import (
+    BATCH_SIZES,
+    EPOCHS,
+    LEARNING_RATES,
+    NETWORK_SOURCES,
+    PATIENCES,
+    RANDOM_STARTS,
+    TRAINING_IMAGES,
+    VALIDATION_SPLITS,
+)
 from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
 from cnnviz.text import duration_text, short
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
@@ -25,12 +35,9 @@ from cnnviz.ui import state
 from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.my_classes import collected_dataset
 
-BUILDER, RECIPE, PRESET = "Your stack from the layer builder", "A recipe", "A preset"
+BUILDER, RECIPE, PRESET = (NETWORK_SOURCES[code] for code in ("stack", "recipe", "preset"))
 UPLOADED = "uploaded"
 MINE = "my_classes"  # the classes collected on the Datasets page (cnnviz.ui.my_classes)
-RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
-BATCHES = (16, 32, 50, 64, 128, 256)
-SUBSETS = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
 PENDING = "tr_pending_form"  # form values to apply before the widgets are drawn (set by experiments)
 SPEED_KEY = "tr_speed"  # training MACs/s measured by this session's last run
 
@@ -61,13 +68,13 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
     """Widget values that show ``config`` in the settings form."""
     return {
         "tr_optimizer": config.optimizer,
-        "tr_lr": _nearest(config.learning_rate, RATES),
-        "tr_batch": _nearest(config.batch_size, BATCHES),
+        "tr_lr": _nearest(config.learning_rate, LEARNING_RATES),
+        "tr_batch": _nearest(config.batch_size, BATCH_SIZES),
         "tr_epochs": config.epochs,
         "tr_val": config.validation_split,
         "tr_early": config.early_stopping_patience is not None,
         "tr_patience": config.early_stopping_patience or 2,
-        "tr_subset": _nearest(config.max_train_samples, SUBSETS) if config.max_train_samples else "all",
+        "tr_subset": _nearest(config.max_train_samples, TRAINING_IMAGES) if config.max_train_samples else "all",
         "tr_augment": bool(config.augmentation),
         "tr_aug_spec": config.augmentation or (SHIFTS,),
         "tr_cosine": config.cosine_decay,
@@ -101,7 +108,7 @@ def _apply_recipe() -> None:
 
 def _optimizer_changed() -> None:
     """A new optimizer starts from a learning rate that suits it (SGD needs a much larger one than Adam)."""
-    st.session_state["tr_lr"] = _nearest(suggested_rate(st.session_state["tr_optimizer"]), RATES)
+    st.session_state["tr_lr"] = _nearest(suggested_rate(st.session_state["tr_optimizer"]), LEARNING_RATES)
 
 
 def _source_changed() -> None:
@@ -280,12 +287,12 @@ def _settings() -> TrainConfig:
             )
             st.select_slider(
                 "Learning rate",
-                RATES,
+                LEARNING_RATES,
                 key="tr_lr",
                 format_func=lambda r: f"{r:g}",
                 help="The size of each weight update: too small learns slowly, too large jumps around.",
             )
-            suggestion = _nearest(suggested_rate(ss["tr_optimizer"]), RATES)
+            suggestion = _nearest(suggested_rate(ss["tr_optimizer"]), LEARNING_RATES)
             if ss["tr_lr"] != suggestion:
                 st.caption(f"Suggested for {OPTIMIZER_TITLES[ss['tr_optimizer']]}: **{suggestion:g}**.")
             st.toggle(
@@ -294,11 +301,11 @@ def _settings() -> TrainConfig:
                 help="Large steps first, fine steps at the end: usually a better final accuracy.",
             )
         with c2:
-            st.select_slider("Batch size", BATCHES, key="tr_batch", help="Images per weight update.")
-            st.slider("Epochs", 1, 60, key="tr_epochs", help="Passes over all training images.")
+            st.select_slider("Batch size", BATCH_SIZES, key="tr_batch", help="Images per weight update.")
+            st.slider("Epochs", EPOCHS.low, EPOCHS.high, key="tr_epochs", help="Passes over all training images.")
             st.select_slider(
                 "Training images",
-                SUBSETS,
+                TRAINING_IMAGES,
                 key="tr_subset",
                 format_func=lambda n: "all" if n == "all" else f"{n:,}",
                 help="A quick random subset (the same share of every class) for fast class demos.",
@@ -306,9 +313,9 @@ def _settings() -> TrainConfig:
         with c3:
             st.slider(
                 "Validation split",
-                0.0,
-                0.3,
-                step=0.05,
+                VALIDATION_SPLITS.low,
+                VALIDATION_SPLITS.high,
+                step=VALIDATION_SPLITS.step,
                 key="tr_val",
                 format="%.2f",
                 help="Share of the training images held back to check for over-fitting (never trained on).",
@@ -318,7 +325,9 @@ def _settings() -> TrainConfig:
                 key="tr_early",
                 help="Stop when the validation loss has not improved for a few epochs; keep the best weights.",
             )
-            st.number_input("Patience (epochs)", 1, 20, key="tr_patience", disabled=not ss["tr_early"])
+            st.number_input(
+                "Patience (epochs)", PATIENCES.low, PATIENCES.high, key="tr_patience", disabled=not ss["tr_early"]
+            )
             st.toggle(
                 "Keep the best epoch (checkpoint)",
                 key="tr_keep_best",
@@ -333,8 +342,8 @@ def _settings() -> TrainConfig:
             )
             st.number_input(
                 "Random start",
-                0,
-                2**31 - 1,
+                RANDOM_STARTS.low,
+                RANDOM_STARTS.high,
                 key="tr_seed",
                 help="Which random first weights, shuffle and split: the same number and settings give the same run.",
             )

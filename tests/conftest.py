@@ -49,7 +49,7 @@ os.environ.update(
 for inherited in ("XDG_CACHE_HOME", "KERAS_HOME"):  # other ways to the user's caches
     os.environ.pop(inherited, None)
 
-#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.resources.get_dataset).
+#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.cache.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.architecture import PRESETS
 from cnnviz.options import BATCH_SIZES
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
-from cnnviz.ui.training_form import show_config
+from cnnviz.ui.training.form import show_config
 from tests.conftest import run_page
 
 
@@ -54,7 +54,7 @@ def _comparison_script() -> None:
     from cnnviz import datasets
     from cnnviz.recipes import RECIPES
     from cnnviz.training import train
-    from cnnviz.ui.notebook_results import notebook_comparison
+    from cnnviz.ui.training.course_figures import notebook_comparison
 
     recipe = RECIPES["notebook_mnist_same"]
     if "run" not in st.session_state:

@@ -3,9 +3,9 @@
 A self-contained widget like :mod:`cnnviz.ui.kernel_editor`, in four calls a page makes in order:
 :func:`prepare_editor` (before anything else is drawn), :func:`stack_chooser` (returns the stack
 checked), :func:`layer_list` (one collapsible form per layer, and the add-layer box) and
-:func:`import_box`. Each argument is a :class:`cnnviz.ui.layer_fields.Field` that both draws its
-widget and, in the :func:`cnnviz.ui.stack_edits.sync` callback, reads it back. The session state
-and the callbacks are in :mod:`cnnviz.ui.stack_edits`.
+:func:`import_box`. Each argument is a :class:`cnnviz.ui.layer_builder.fields.Field` that both draws its
+widget and, in the :func:`cnnviz.ui.layer_builder.edits.sync` callback, reads it back. The session state
+and the callbacks are in :mod:`cnnviz.ui.layer_builder.edits`.
 """
 
 from __future__ import annotations
@@ -28,8 +28,7 @@ from cnnviz.architecture import (
 from cnnviz.errors import InputError
 from cnnviz.text import layer_label, shape_text
 from cnnviz.ui import state
-from cnnviz.ui.layer_fields import FORMS, draw_form
-from cnnviz.ui.stack_edits import (
+from cnnviz.ui.layer_builder.edits import (
     CUSTOM,
     DEFAULT_PRESET,
     EMPTY,
@@ -52,6 +51,7 @@ from cnnviz.ui.stack_edits import (
     use_input_shape,
     widget_key,
 )
+from cnnviz.ui.layer_builder.fields import FORMS, draw_form
 
 __all__ = ["import_box", "layer_list", "prepare_editor", "stack_chooser"]
 

@@ -1,7 +1,7 @@
-"""Server-wide cached resources for the pages, keyed by names (never by big arrays).
+"""The server-wide cache of datasets and demo models, keyed by names (never by big arrays).
 
 One loaded dataset is shared by every session (its arrays are read-only), so thirty students
-opening the Datasets page cost one load. The inspect page adds ``get_pretrained`` here.
+opening the Datasets page cost one load; the Inside page's demo models are loaded once the same way.
 """
 
 from __future__ import annotations

@@ -32,8 +32,8 @@ from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingR
 from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui import state
+from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.my_classes import collected_dataset
-from cnnviz.ui.resources import get_dataset
 
 BUILDER, RECIPE, PRESET = (NETWORK_SOURCES[code] for code in ("stack", "recipe", "preset"))
 UPLOADED = "uploaded"
@@ -52,6 +52,11 @@ class Setup:
     label: str = ""
     error: str | None = None
     macs: int = 0
+
+    @property
+    def training_images(self) -> int:
+        """How many training images one epoch goes through (the chosen subset of the dataset)."""
+        return self.config.train_count(len(self.dataset.y_train)) if self.dataset is not None else 0
 
 
 def _nearest(value: float, options: tuple) -> Any:

@@ -260,10 +260,11 @@ def _scaled_to_uint8(picture: Image.Image) -> np.ndarray:
     """16-bit, 32-bit integer or float gray → uint8 (H, W, 1): 16-bit over 65535, floats ≤ 1 over 1, others over 255."""
     mode = picture.mode
     width, height = picture.size
+    highest = float(picture.getextrema()[1])  # type: ignore[arg-type]  # one band: (min, max)
     if mode == "F":
-        top = 1.0 if picture.getextrema()[1] <= 1.0 else 255.0  # type: ignore[index]
+        top = 1.0 if highest <= 1.0 else 255.0
     else:
-        top = 65535.0 if mode.startswith("I;16") or picture.getextrema()[1] > 255 else 255.0  # type: ignore[index, operator]
+        top = 65535.0 if mode.startswith("I;16") or highest > 255 else 255.0
     out = np.empty((height, width, 1), np.uint8)
     for start, band in _picture_bands(picture):
         values = band.astype(np.float32) if mode == "F" else band.astype(np.float64)

@@ -50,7 +50,7 @@ class Limit:
             return format_bytes(int(amount))
         if self.unit == ":1":
             return f"{amount:,.0f}:1"
-        count = short(int(amount)) if amount >= 1e9 else f"{int(amount):,}"
+        count = short(int(amount)) if self.most >= 10**8 else f"{int(amount):,}"
         return f"{count} {self.unit}"
 
     def message(self, amount: float, subject: str, shown: str | None = None) -> str:
@@ -153,7 +153,7 @@ LINK_PARTS = Limit("parts of a link looked at (the rest is ignored)", 40, "parts
 LINK_LAYERS = Limit("layers a link can carry", 60, "layers")
 KERNEL_SIDE = Limit("rows or columns of a typed kernel", 15, "rows")
 SIGNAL_LENGTH = Limit("numbers in a typed 1-D signal", 64, "numbers")
-ECHO_CHARS = 40  # longest piece of a user's own text repeated back in a message (see cnnviz.text.echo)
+TYPED_CHARS = Limit("characters of a typed kernel or signal", 10_000, "characters")
 
 #: Every limit by its constant's name, for the docs and the tests.
 ALL: dict[str, Limit] = {name: value for name, value in globals().items() if isinstance(value, Limit)}

@@ -20,15 +20,16 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnnviz import architecture
+from cnnviz import architecture, limits
 from cnnviz.datasets.api import NATIVE_SIZE, NEU_SIZE_CHOICES, NEU_SIZES
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS, parse_kernel
 from cnnviz.samples import SAMPLES
+from cnnviz.text import echo
 
-MAX_VALUE_CHARS = 2000  # longest query value read (a 40-layer stack is ~600 characters)
-MAX_PARAMS = 40  # query names looked at; the rest of a flooded link is ignored
-MAX_LINK_LAYERS = 60
+MAX_VALUE_CHARS = limits.LINK_VALUE_CHARS.most  # longest query value read (a 40-layer stack is ~600 characters)
+MAX_PARAMS = limits.LINK_PARTS.most  # query names looked at; the rest of a flooded link is ignored
+MAX_LINK_LAYERS = limits.LINK_LAYERS.most
 #: Query names the whole app owns (the sidebar's presentation mode): every page keeps them and never
 #: calls them unknown.
 APP_PARAMS = frozenset({"present"})
@@ -169,7 +170,7 @@ def _text(value: Any) -> str:
         return "none"
     text = str(value)
     if not re.fullmatch(r"[A-Za-z0-9_.]+", text) or isinstance(value, int) and value < 0:
-        raise InputError(f"The value {text!r} cannot travel in a link")
+        raise InputError(f"The value {echo(text)} cannot travel in a link")
     return text
 
 

@@ -19,6 +19,7 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.datasets.archive import open_zip, read_member, screen
 from cnnviz.datasets.dataset import Dataset, check_image_size, split_labelled
 from cnnviz.errors import InputError
@@ -27,9 +28,9 @@ from cnnviz.images import encode_png, load_image, resize, to_model_input, to_uin
 MIN_CLASSES, MAX_CLASSES = 2, 10
 MAX_EXAMPLES_PER_CLASS = 200
 MAX_NAME_LENGTH = 40
-MAX_UPLOAD_PIXELS = 16_000_000  # one uploaded or photographed image, checked from its header
+MAX_UPLOAD_PIXELS = limits.DATASET_IMAGE_PIXELS.most  # one uploaded or photographed image, checked from its header
 KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing, enough for any size offered
-MAX_KEPT_BYTES = 64 * 2**20  # the kept examples of one session (a server holds one set per browser tab)
+MAX_KEPT_BYTES = limits.EXAMPLES_BYTES.most  # the kept examples of one session (one set per browser tab)
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
 DEFAULT_SIZE = 28  # side of the prepared images until the student picks another: MNIST's, like a drawn digit

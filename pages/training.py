@@ -49,7 +49,7 @@ if st.button(
     shortcut="Ctrl+Enter",
     help="Replaces your training that is still running, if any.",
 ):
-    job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
+    job = start_training([TrainingPlan(setup.stack, setup.training_dataset(), setup.config, label=setup.label)])
     ss.pop("tr_experiment", None)
     running = True
 
@@ -93,7 +93,8 @@ with st.expander(
                 st.error(str(exc))
             else:
                 try:
-                    start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=v.label) for v in variants])
+                    data = setup.training_dataset()
+                    start_training([TrainingPlan(v.stack, data, v.config, label=v.label) for v in variants])
                 except InputError as exc:
                     st.error(str(exc))
                 else:

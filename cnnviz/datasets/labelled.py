@@ -199,7 +199,7 @@ class Labelled:
         )
 
     def resized(self, image_size: int) -> Labelled:
-        """The same images resized to ``image_size`` squared."""
+        """The same images resized to ``image_size`` squared (InputError past the memory limit, before resizing)."""
         return replace(self, images=resize_all(self.images, image_size))
 
     def to_dataset(self, *, title: str, where: str, image_size: int | None, seed: int) -> Dataset:

@@ -327,6 +327,22 @@ def enlarge(image: np.ndarray, min_side: int = 280, max_side: int = 1400) -> np.
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
 
 
+def thumbnail(image: np.ndarray, width: int, max_height: int | None = None) -> np.ndarray:
+    """A small picture of ``image`` within ``width`` × ``max_height`` (default twice the width) pixels.
+
+    Small images are blown up with crisp square pixels (:func:`enlarge`), large ones shrunk with area
+    averaging; a long thin strip keeps at least one pixel across. Drawn at its own width, it never
+    asks the browser (or Streamlit's resizer) for a zero-pixel or 100,000-pixel side.
+    """
+    max_height = max_height or 2 * width
+    height, image_width = image.shape[:2]
+    scale = min(width / image_width, max_height / height)
+    if scale >= 1:
+        return enlarge(image, min(width, max_height), max(width, max_height))
+    size = (max(1, round(image_width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], image.shape[2])
+
+
 def subsample_for_display(values: np.ndarray, max_side: int) -> tuple[np.ndarray, int]:
     """Every k-th row and column of an array so that no side exceeds ``max_side``; returns (array, k).
 

@@ -374,11 +374,12 @@ def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
     layer_type = layer.get("type")
     if not isinstance(layer_type, str) or layer_type not in LAYER_ARGS:
         hint = _suggest(str(layer_type), LAYER_TYPES) if isinstance(layer_type, str) else ""
+        named = layer_type if isinstance(layer_type, str) and len(layer_type) <= 40 else None  # a name, not a novel
         raise StackError(
-            f"{where(position, layer_type if isinstance(layer_type, str) else None)}: "
-            f"unknown layer type {echo(layer_type)}{hint}; use one of {', '.join(LAYER_TYPES)}",
+            f"{where(position, named)}: unknown layer type {echo(layer_type)}{hint}; "
+            f"use one of {', '.join(LAYER_TYPES)}",
             position,
-            layer_type if isinstance(layer_type, str) else None,
+            named,
         )
     specs = LAYER_ARGS[layer_type]
     prefix = where(position, layer_type)

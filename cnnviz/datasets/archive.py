@@ -107,7 +107,8 @@ def within_budget(
     first = headers[0][1]
     min_side = image_size or max(default_shape((first.height, first.width)))
     decoded = sum(header.decoded_pixels(min_side) for _, header in headers)
-    limits.UPLOAD_PIXELS.check(decoded, f"The images of this zip ({len(headers):,} files)")
+    shown = f"{limits.UPLOAD_PIXELS.text(decoded)} to decode in its {len(headers):,} images"
+    limits.UPLOAD_PIXELS.check(decoded, "This zip", shown=shown)
     return [member for member, _ in headers], min_side
 
 

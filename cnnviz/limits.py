@@ -142,8 +142,8 @@ STACK_ACTIVATION_BYTES = Limit(
     "bytes",
     hint="Use a smaller input, fewer filters or more pooling.",
 )
-INPUT_SIDE = Limit("height or width of a stack's input", 4096, "pixels")
-INPUT_CHANNELS = Limit("channels of a stack's input", 512, "channels")
+INPUT_SIDE = Limit("height or width of a stack's input", 1024, "pixels")  # the layer builder's own fields
+INPUT_CHANNELS = Limit("channels of a stack's input", 64, "channels")
 LAYER_UNITS = Limit("filters of a convolution or units of a Dense layer", 16384, "units")
 LAYER_WINDOW = Limit("kernel, pool, stride, dilation or padding size", 1024, "pixels")
 

@@ -311,8 +311,8 @@ STACKS: dict[str, tuple[str, str]] = {
         stack_json([28, 28, 1], [{"type": "Flatten"}]).replace('"Flatten"}', '"Flatten", "x": ' + "9" * 5000 + "}"),
         "number far too long",
     ),
-    "7 T multiply-adds": (
-        stack_json([4096, 4096, 3], [{"type": "Conv2D", "filters": 16384, "kernel_size": 3}]),
+    "462 G multiply-adds": (
+        stack_json([1024, 1024, 3], [{"type": "Conv2D", "filters": 16384, "kernel_size": 3}]),
         "multiply-adds per image; the most allowed is 50 G",
     ),
     "upsampling to 3 GiB": (

@@ -656,7 +656,7 @@ def test_over_the_member_limit_is_refused(neu_members, monkeypatch):
 
 def test_over_the_memory_budget_is_refused(neu_members, monkeypatch):
     monkeypatch.setattr(limits, "DATASET_BYTES", replace(limits.DATASET_BYTES, most=100_000))
-    with pytest.raises(InputError, match="586 KiB of memory; the most allowed is 97.7 KiB. Choose a smaller image size"):
+    with pytest.raises(InputError, match="586 KiB of memory; the most allowed is 97.7 KiB. Choose a smaller"):
         datasets.load_zip(zip_bytes(neu_members), image_size=100)
 
 

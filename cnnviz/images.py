@@ -75,6 +75,17 @@ def jpeg_scale(width: int, height: int, min_side: int) -> int:
     return next(scale for scale in JPEG_SCALES if room >= scale or scale == 1)
 
 
+def check_decoding_budget(headers: list[ImageHeader], min_side: int | None, subject: str) -> None:
+    """:class:`InputError` when decoding every image of one upload would allocate more pixels than
+    :data:`cnnviz.limits.UPLOAD_PIXELS` (JPEGs count at the reduced size ``min_side`` lets them decode at).
+
+    Called with the headers alone, before any image of the upload is decoded.
+    """
+    decoded = sum(header.decoded_pixels(min_side) for header in headers)
+    shown = f"{limits.UPLOAD_PIXELS.text(decoded)} to decode in its {len(headers):,} images"
+    limits.UPLOAD_PIXELS.check(decoded, subject, shown=shown)
+
+
 def read_header(data: bytes) -> ImageHeader:
     """The format and size of an image from its header alone (no pixel decoded), or :class:`InputError`.
 

@@ -216,6 +216,39 @@ def test_a_zip_member_too_long_and_thin_is_left_out_with_its_reason():
     assert len(dataset.y_train) + len(dataset.y_test) == 6
 
 
+def test_my_classes_uploads_share_one_pixel_budget_read_from_the_headers():
+    big = (CORPUS / "images" / "lossless-5000x5000-alpha.webp").read_bytes()  # 25 M pixels each
+    examples.check_upload([big] * 4 + [b"not an image"])  # 100 M: at the limit
+    with pytest.raises(InputError, match="This upload of 5 files is too big: 125 M pixels to decode in its 5 images"):
+        examples.check_upload([big] * 5)
+    setup = corpus_setup("zips", "forty-4000x4000-alpha.zip", "from cnnviz.datasets import read_examples_zip")
+    cost = cost_of("_result = read_examples_zip(data)", setup)
+    assert "This zip is too big: 640 M pixels to decode in its 46 images" in cost.outcome
+    assert cost.peak_mb < 50 and cost.cpu_seconds < 1
+    kept = datasets.read_examples_zip((CORPUS / "zips" / "four-4000x4000-alpha.zip").read_bytes())
+    assert [len(images) for images in kept.values()] == [5, 5]  # 4 big ones shrunk to 280 pixels, and 6 digits
+    assert max(image.shape[0] for images in kept.values() for image in images) == 280
+
+
+def test_an_upload_of_my_classes_over_the_budget_is_refused_whole_on_the_page():
+    from streamlit.testing.v1 import AppTest
+
+    skip_without_data()
+    app = AppTest.from_file(str(ROOT / "pages" / "data.py"), default_timeout=120).run()
+    app.segmented_control(key="data_choice").set_value("My classes").run()
+    next(t for t in app.text_input if t.label == "New class").set_value("blank")
+    next(b for b in app.button if b.label == "Add class").click().run()
+    app.segmented_control(key="mc_source").set_value("Upload").run()
+    big = (CORPUS / "images" / "lossless-5000x5000-alpha.webp").read_bytes()
+    uploader = next(u for u in app.file_uploader if u.key.startswith("mc_upload_"))
+    uploader.set_value([(f"{i}.webp", big, "image/webp") for i in range(5)]).run()
+    started = time.process_time()
+    app.button(key="mc_add_uploads").click().run()
+    assert time.process_time() - started < 5  # nothing decoded (each would be 0.6 s and 200 MB)
+    assert not app.exception and any("125 M pixels to decode in its 5 images" in e.value for e in app.error)
+    assert not any(app.session_state["mc_examples"].values())
+
+
 # ---------------------------------------------------------------- imported stacks
 
 
@@ -253,9 +286,9 @@ def test_summarize_stops_at_the_first_layer_past_a_cost_limit():
     assert big.value.position == 1
     with pytest.raises(StackError, match="Layer 2 \\(Dense\\): the stack up to here is too big: 137 G parameters"):
         summarize([{"type": "Flatten"}, {"type": "Dense", "units": 16384}], (1024, 1024, 8))
-    inner = [{"type": "Conv2D", "filters": 64, "kernel_size": 3, "padding": "same"}] * 3
-    with pytest.raises(StackError, match="Layer 1 \\(Residual\\), branch layer 1 \\(Conv2D\\)"):
-        summarize([{"type": "Residual", "layers": inner}], (2048, 2048, 64))
+    inner = [{"type": "Conv2D", "filters": 512, "kernel_size": 3, "padding": "same"}] * 3
+    with pytest.raises(StackError, match="Layer 1 \\(Residual\\), branch layer 1 \\(Conv2D\\): .* 309 G multiply"):
+        summarize([{"type": "Residual", "layers": inner}], (1024, 1024, 64))
     for name, (shape, stack) in PRESETS.items():  # VGG-16: 15.5 G multiply-adds, 138 M parameters
         assert summarize(stack, shape), name
 

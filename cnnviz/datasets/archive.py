@@ -26,7 +26,7 @@ from cnnviz import limits
 from cnnviz.datasets.dataset import Dataset, check_image_size
 from cnnviz.datasets.labelled import Labelled, Progress, default_shape, is_image_name, label_and_decode
 from cnnviz.errors import InputError
-from cnnviz.images import ImageHeader, read_header
+from cnnviz.images import ImageHeader, check_decoding_budget, read_header
 
 HEADER_BYTES = 64 * 1024  # read from a member to find its image header (the whole member if that is not enough)
 _DRIVE = re.compile(r"^[A-Za-z]:")
@@ -106,9 +106,7 @@ def within_budget(
         return [], 1
     first = headers[0][1]
     min_side = image_size or max(default_shape((first.height, first.width)))
-    decoded = sum(header.decoded_pixels(min_side) for _, header in headers)
-    shown = f"{limits.UPLOAD_PIXELS.text(decoded)} to decode in its {len(headers):,} images"
-    limits.UPLOAD_PIXELS.check(decoded, "This zip", shown=shown)
+    check_decoding_budget([header for _, header in headers], min_side, "This zip")
     return [member for member, _ in headers], min_side
 
 

@@ -92,6 +92,11 @@ ATTACKS = [
         "_result = load_zip(data).source[:60]",
     ),
     Attack(
+        "My classes zip: 9 kB, 40 × 4000×4000 alpha WebPs + 6 digits",
+        "from cnnviz.datasets import read_examples_zip\n" + _read("zips", "forty-4000x4000-alpha.zip"),
+        "_result = {name: len(images) for name, images in read_examples_zip(data).items()}",
+    ),
+    Attack(
         "stack: 65 kB JSON of 4,100 nested layers, from_json + summarize",
         "from cnnviz.architecture import from_json, summarize\n"
         + f"text = open({str(CORPUS / 'MANIFEST.json')!r}).read()\n"

@@ -1,7 +1,9 @@
 """Run every benchmark, print one Markdown report and write it to BENCHMARKS.md at the repository root.
 
-    python bench/run_all.py            # imports, convolution, summarize, datasets, app in Chromium (~5 min)
-    python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test
+    python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database,
+                                       #   explanations, app (~9 min)
+    python bench/run_all.py --full     # + training throughput and internals, recipes' time to target,
+                                       #   classroom load test, downloads (export, runtimes, int8, the phone page)
 
 Every figure stands next to a reference measured in the same run (the library it replaces, a bare
 read of the same files, a bare Streamlit page, ...) and its target from the issues, with ✅/❌ when the
@@ -217,6 +219,30 @@ def training_section() -> Section:
     )
 
 
+def _explain_rows(rows: list[dict]) -> list[Row]:
+    return [Row(r["measure"], r["ours"], r["reference"], r["ratio"], r["target"], r["met"]) for r in rows]
+
+
+def explain_section() -> Section:
+    import bench_explain
+
+    return Section(
+        "Explanations on the demo MNIST model: speed and how far to trust them (issue 26)",
+        "python bench/bench_explain.py",
+        _explain_rows(bench_explain.run()),
+    )
+
+
+def internals_section() -> Section:
+    import bench_explain
+
+    return Section(
+        "Training internals: the callback's cost in training throughput (issue 26)",
+        "python bench/bench_explain.py",
+        _explain_rows(bench_explain.internals_overhead()),
+    )
+
+
 def recipes_section() -> Section:
     """Train each default recipe once (seed 0) with scripts/measure_recipes.py and check its target."""
     rows = []
@@ -245,6 +271,39 @@ def _measure_recipe(name: str) -> dict:
     return json.loads(next(line for line in output.splitlines() if line.startswith("RESULT "))[len("RESULT ") :])
 
 
+def deploy_section() -> Section:
+    """Issue 28: each download format of the MNIST models, compared with Keras on 10k digits; the phone page."""
+    import bench_deploy
+
+    rows = []
+    for r in bench_deploy.run():
+        quantised = r["format"] == "litert_int8"
+        rows.append(
+            Row(
+                f"{r['model']} → `{r['format']}` ({r['runtime']}): export time, size",
+                f"{r['export_s']:.2f} s, {r['size_bytes'] / 1024:,.0f} KB",
+                f"10k test digits: max abs difference {r['max_difference_10k']:.1e}, same class "
+                f"{r['same_class_10k']:.2%}, accuracy {r['accuracy_10k']:.2%} (Keras {r['keras_accuracy_10k']:.2%})",
+                "",
+                "same class ≥ 98 %" if quantised else "max abs difference ≤ 1e-4",
+                r["same_class_10k"] >= 0.98 if quantised else r["max_difference_10k"] <= 1e-4,
+            )
+        )
+    found = bench_deploy.phone()
+    rows.append(
+        Row(
+            "phone page, Chromium 390×844: network loaded / one prediction (median)",
+            f"{found['load_ms']:,} ms / {found['predict_ms_median']} ms",
+            f"runtime {found['runtime_bytes'] / 1e6:.1f} MB ({found['wasm_gzip_bytes'] / 1e6:.1f} MB gzipped); "
+            f"max abs difference from Keras {found['max_difference']:.1e}",
+            "",
+            "same class as Keras",
+            found["same_class"],
+        )
+    )
+    return Section("Downloads: export, runtimes, int8, the phone page (issue 28)", "python bench/bench_deploy.py", rows)
+
+
 def load_section() -> Section:
     import load_test
 
@@ -255,17 +314,44 @@ def load_section() -> Section:
     )
 
 
+def classroom_db_section() -> Section:
+    import bench_classroom
+
+    targets = {"touch (presence)": 10.0, "pending_view": 10.0, "student (class state)": 10.0}
+    rows = []
+    for backend, measured in bench_classroom.measure().items():
+        for r in measured:
+            light = r["call"] in targets
+            rows.append(
+                Row(
+                    f"{backend}: `{r['call']}`",
+                    f"{r['median_ms']:.2f} ms (p95 {r['p95_ms']:.1f} ms), CPU {r['cpu_ms']:.2f} ms",
+                    f"{r['statements']} SQL statement(s)",
+                    "",
+                    "median ≤ 10 ms" if light else ("CPU ≤ 100 ms" if r["call"].startswith("dashboard") else "-"),
+                    r["median_ms"] <= 10
+                    if light
+                    else (r["cpu_ms"] <= 100 if r["call"].startswith("dashboard") else None),
+                )
+            )
+    return Section("Classroom database: 30 students × 10 runs", "python bench/bench_classroom.py", rows)
+
+
 QUICK = {
     "imports": ("Imports", "python bench/bench_imports.py", imports_section),
     "conv": ("Convolution", "python bench/bench_conv.py", conv_section),
     "summarize": ("Layer builder", "python bench/bench_summarize.py", summarize_section),
     "datasets": ("Datasets", "python bench/bench_datasets.py", datasets_section),
+    "explain": ("Explanations", "python bench/bench_explain.py", explain_section),
+    "classroom_db": ("Classroom database", "python bench/bench_classroom.py", classroom_db_section),
     "app": None,  # needs the --trainings argument: built in main()
 }
 SLOW = {
     "training": ("Training throughput", "python bench/bench_training.py", training_section),
+    "internals": ("Training internals", "python bench/bench_explain.py", internals_section),
     "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
     "load": ("Classroom load", "python bench/load_test.py", load_section),
+    "deploy": ("Downloads", "python bench/bench_deploy.py", deploy_section),
 }
 
 
@@ -320,7 +406,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--full",
         action="store_true",
-        help="also training throughput, the recipes' time to target and the classroom load test (tens of minutes)",
+        help="also training throughput, the recipes' time to target, the classroom load test and the downloads "
+        "(tens of minutes)",
     )
     parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row in the app benchmark")
     parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")

@@ -1,6 +1,6 @@
 """The fast paths behind :func:`cnnviz.ops.conv2d`: OpenCV for photo filters, im2col products for layers.
 
-:mod:`cnnviz.ops` checks the arguments and works out the sliding :class:`~cnnviz.ops.Geometry`
+:mod:`cnnviz.ops` checks the arguments and works out the sliding :class:`~cnnviz.conv_geometry.Geometry`
 (pads, strides, dilation, output size); this module only computes, as fast as NumPy and OpenCV
 allow on a small shared machine (``bench/bench_conv.py`` times it against ``cv2.filter2D`` and
 ``tf.nn.conv2d``). Inputs are float32 or float64 ``(H, W, C)`` arrays.
@@ -17,15 +17,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from functools import cache
 from itertools import pairwise
-from typing import TYPE_CHECKING
 
 import cv2
 import numpy as np
 from numpy.lib.stride_tricks import as_strided
 from threadpoolctl import ThreadpoolController
 
-if TYPE_CHECKING:
-    from cnnviz.ops import Geometry, Pair
+from cnnviz.conv_geometry import Geometry, Pair
 
 # Bytes of im2col columns built at once by the layer convolution: small enough to stay in cache.
 _BLOCK_BYTES = 256 * 1024

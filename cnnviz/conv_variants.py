@@ -1,13 +1,9 @@
-"""Convolutions beyond the plain layer: depthwise, separable, transposed, and upsampling.
+"""Layers that make a map larger: transposed convolution (with its step-through) and upsampling.
 
-NumPy only, TensorFlow's conventions (see :mod:`cnnviz.ops`); the names are re-exported by
-``cnnviz.ops``. Kernels use the layouts Keras stores:
-
-* depthwise ``(kh, kw, C, M)`` (``M`` the depth multiplier): output channel ``c·M + m`` is
-  channel ``c`` filtered by ``kernel[:, :, c, m]``;
-* separable: that depthwise step, then a ``(1, 1, C·M, F)`` pointwise layer;
-* transposed ``(kh, kw, C, F)``, the same layout as a ``conv2d`` layer kernel (Keras'
-  ``Conv2DTranspose`` stores ``(kh, kw, F, C)``: swap the last two axes).
+NumPy only, TensorFlow's conventions (see :mod:`cnnviz.ops`, which re-exports these names; the
+depthwise and separable convolutions are grouped ``conv2d`` calls and live there). A transposed
+kernel is ``(kh, kw, C, F)``, the same layout as a ``conv2d`` layer kernel (Keras'
+``Conv2DTranspose`` stores ``(kh, kw, F, C)``: swap the last two axes).
 """
 
 from __future__ import annotations
@@ -16,57 +12,19 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from cnnviz.conv_geometry import (
+    Padding,
+    Pair,
+    as_channels_last,
+    as_image,
+    as_pair,
+    axis_padding,
+    check_kernel,
+    pad_amounts,
+)
 from cnnviz.errors import InputError
-from cnnviz.ops import Padding, Pair, _as_image, _axis_padding, _check_kernel, _pair, conv2d, pad_amounts
 
 INTERPOLATIONS = ("nearest", "bilinear")
-
-
-def _image(x: np.ndarray) -> np.ndarray:
-    """``x`` as a float ``(H, W, C)`` array (a 2-D image gets one channel)."""
-    x = _as_image(x)
-    return x.reshape(*x.shape[:2], -1)
-
-
-def depthwise_conv2d(
-    x: np.ndarray,
-    kernel: np.ndarray,
-    *,
-    stride: int | Pair = 1,
-    padding: Padding = "valid",
-    dilation: int | Pair = 1,
-) -> np.ndarray:
-    """Filter each channel with its own ``M`` kernels, like ``tf.nn.depthwise_conv2d``: ``(H', W', C·M)``.
-
-    A grouped convolution with one group per channel, so it reuses :func:`cnnviz.ops.conv2d`.
-    """
-    x = _image(x)
-    k = _check_kernel(np.asarray(kernel, dtype=x.dtype), (4,))
-    kh, kw, channels, multiplier = k.shape
-    if channels != x.shape[2]:
-        raise InputError(f"The depthwise kernel has {channels} channels but the image has {x.shape[2]}")
-    return conv2d(
-        x,
-        k.reshape(kh, kw, 1, channels * multiplier),
-        stride=stride,
-        padding=padding,
-        dilation=dilation,
-        groups=channels,
-    )
-
-
-def separable_conv2d(
-    x: np.ndarray,
-    depthwise_kernel: np.ndarray,
-    pointwise_kernel: np.ndarray,
-    *,
-    stride: int | Pair = 1,
-    padding: Padding = "valid",
-    dilation: int | Pair = 1,
-) -> np.ndarray:
-    """Depthwise ``(kh, kw, C, M)`` then pointwise ``(1, 1, C·M, F)``, like ``tf.nn.separable_conv2d``."""
-    spatial = depthwise_conv2d(x, depthwise_kernel, stride=stride, padding=padding, dilation=dilation)
-    return conv2d(spatial, pointwise_kernel)
 
 
 def transpose_output_size(
@@ -84,7 +42,7 @@ def transpose_output_size(
     ``n·s + max(k − s, 0)`` for ``"valid"`` and ``n·s`` for ``"same"``.
     """
     span = dilation * (kernel - 1) + 1
-    mode = _axis_padding(padding, 0)
+    mode = axis_padding(padding, 0)
     if output_padding is None:
         if mode == "valid":
             return n * stride + max(span - stride, 0)
@@ -124,7 +82,7 @@ def transpose_geometry(
     The forward convolution's padding (TensorFlow's ``"same"`` rule, or ``p`` zeros) is what the
     full scatter loses at the top/left.
     """
-    strides, dilations = _pair(stride, "Stride"), _pair(dilation, "Dilation")
+    strides, dilations = as_pair(stride, "Stride"), as_pair(dilation, "Dilation")
     extra = (
         (None, None)
         if output_padding is None
@@ -133,7 +91,7 @@ def transpose_geometry(
     out, crop, full = [], [], []
     for axis in (0, 1):
         n, k, s, d = shape[axis], kernel_shape[axis], strides[axis], dilations[axis]
-        mode = _axis_padding(padding, axis)
+        mode = axis_padding(padding, axis)
         size = transpose_output_size(n, k, s, mode, extra[axis], d)
         before = pad_amounts(size, k, s, mode, d)[0]
         out.append(size)
@@ -157,8 +115,8 @@ def conv_transpose2d(
     :func:`transpose_output_size` rows and columns, equal to ``tf.nn.conv2d_transpose`` (and to
     Keras' ``Conv2DTranspose``) with the kernel's last two axes swapped.
     """
-    x = _image(x)
-    k = _check_kernel(np.asarray(kernel, dtype=x.dtype), (4,))
+    x = as_channels_last(x)
+    k = check_kernel(np.asarray(kernel, dtype=x.dtype), (4,))
     kh, kw, channels, filters = k.shape
     if channels != x.shape[2]:
         raise InputError(f"The kernel has {channels} input channels but the image has {x.shape[2]}")
@@ -195,7 +153,7 @@ def scatter_step(
     ``(i, j)`` in reading order (the last cell's partial is the full transposed convolution).
     """
     x = np.asarray(x, dtype=np.float64)
-    k = _check_kernel(np.asarray(kernel, dtype=np.float64), (2,))
+    k = check_kernel(np.asarray(kernel, dtype=np.float64), (2,))
     if x.ndim != 2:
         raise InputError(f"The step-through needs a 2-D input, not {x.shape}")
     if not (0 <= i < x.shape[0] and 0 <= j < x.shape[1]):
@@ -224,10 +182,10 @@ def upsample2d(x: np.ndarray, size: int | Pair = 2, interpolation: str = "neares
     ``"nearest"`` repeats every cell ``size`` times; ``"bilinear"`` samples at half-pixel centres
     (``src = (o + ½)/s − ½``, clamped to the edges), as ``tf.image.resize`` does.
     """
-    x = _as_image(x)
+    x = as_image(x)
     if interpolation not in INTERPOLATIONS:
         raise InputError(f"Interpolation must be one of {', '.join(INTERPOLATIONS)}, not {interpolation!r}")
-    sh, sw = _pair(size, "Upsampling size")
+    sh, sw = as_pair(size, "Upsampling size")
     if interpolation == "nearest":
         return np.repeat(np.repeat(x, sh, axis=0), sw, axis=1)
     rows = _linear_weights(x.shape[0], sh)

@@ -1,24 +1,19 @@
-"""Figures for every reader: a text alternative for a screen reader, and a projector style.
+"""A figure's text alternative for a screen reader (WCAG 1.1.1, non-text content).
 
-- :func:`describe_figure` says in one or two sentences what a Plotly figure shows (a heat map's size
-  and value range with its colour rule, the tallest bar, a curve's last value), read from the figure's
-  own data so it can never disagree with the picture (WCAG 1.1.1, non-text content).
-- :func:`projector_style` returns a copy with larger type, thicker strokes and no faint grid, so the
-  back row of a classroom reads the numbers (the colour maps stay the same colour-blind-safe ones).
+:func:`describe_figure` says in one or two sentences what a Plotly figure shows (a heat map's size
+and value range with its colour rule, the tallest bar, a curve's last value), read from the figure's
+own data so it can never disagree with the picture. The projector style is in
+:mod:`cnnviz.plots.projector`.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Sequence
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
-PROJECTOR_FONT = 20
-PROJECTOR_CELL_FONT = 18
-PROJECTOR_LINE = 4.0
 MAX_SERIES_DESCRIBED = 4
 
 
@@ -109,17 +104,3 @@ def describe_figure(figure: go.Figure) -> str:
     text = "; ".join(parts)
     title = _title(figure)
     return f"{title}{text}." if title else f"{text[0].upper()}{text[1:]}."
-
-
-def projector_style(figure: go.Figure) -> go.Figure:
-    """A copy of ``figure`` readable from the back of a classroom: big type, thick lines, bold cells."""
-    styled = go.Figure(copy.deepcopy(figure.to_dict()))
-    styled.update_layout(font={"size": PROJECTOR_FONT}, hoverlabel={"font": {"size": PROJECTOR_FONT}})
-    for trace in styled.data:
-        if trace.type == "heatmap" and trace.texttemplate:
-            trace.textfont = {"size": max(PROJECTOR_CELL_FONT, (trace.textfont.size or 0))}
-        elif trace.type in ("scatter", "scattergl"):
-            trace.line.width = max(PROJECTOR_LINE, trace.line.width or 0)
-    for annotation in styled.layout.annotations or ():
-        annotation.font.size = max(PROJECTOR_FONT, annotation.font.size or 0)
-    return styled

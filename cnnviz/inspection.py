@@ -20,8 +20,8 @@ import cv2
 import numpy as np
 
 from cnnviz.architecture.layer_facts import ELEMENTWISE
+from cnnviz.conv_geometry import pad_amounts
 from cnnviz.errors import InputError
-from cnnviz.ops import pad_amounts
 from cnnviz.text import shape_text
 
 PRETRAINED_DIR = Path(__file__).parent / "pretrained"

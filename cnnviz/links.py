@@ -4,7 +4,9 @@ Each page has a :data:`SCHEMAS` entry: query name → (state key, :class:`Codec`
 the page's state (a mapping of state keys to values, e.g. ``st.session_state``) into query values;
 :func:`decode` turns a query string back into state values, validating every part on its own: a
 hostile or stale link (unknown names, a 50×50 kernel, stride 0, kilobytes of junk, a stack that does
-not fit) loses only its bad parts, each with a sentence saying why. No Streamlit here.
+not fit) loses only its bad parts, each with a sentence saying why; a value a link cannot carry is
+left out of the link with a sentence too. The options and bounds are the widgets' own
+(:mod:`cnnviz.options`), so what a page offers is what a link carries. No Streamlit here.
 
 The stack codec writes one token per layer, separated by spaces (``+`` in the address bar):
 ``conv-32-k.3-a.relu maxpool-size.2 flatten dense-10-a.softmax``; the first required argument
@@ -14,16 +16,21 @@ is positional, the others ``name.value`` with short names for the common ones.
 from __future__ import annotations
 
 import math
+import numbers
 import re
-from collections.abc import Callable, Collection, Mapping
+from collections.abc import Callable, Collection, Iterable, Mapping
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnnviz import architecture, limits
-from cnnviz.datasets.api import NATIVE_SIZE, NEU_SIZE_CHOICES, NEU_SIZES
+from cnnviz import architecture, limits, options
+from cnnviz.architecture.layers import MAX_CHANNELS, MAX_SIDE
+from cnnviz.datasets.api import NAMES, NATIVE_SIZE, NEU_SIZE_CHOICES, NEU_SIZES
 from cnnviz.errors import InputError
+from cnnviz.images import CHANNEL_NAMES
+from cnnviz.inspection import PRETRAINED_NAMES, pretrained_card
 from cnnviz.kernels import PRESETS, parse_kernel
+from cnnviz.options import OPTIMIZERS, Span
 from cnnviz.samples import SAMPLES
 from cnnviz.text import echo
 
@@ -33,7 +40,6 @@ MAX_LINK_LAYERS = limits.LINK_LAYERS.most
 #: Query names the whole app owns (the sidebar's presentation mode): every page keeps them and never
 #: calls them unknown.
 APP_PARAMS = frozenset({"present"})
-DEMO_MODELS = ("mnist", "fashion_mnist", "neu")
 SAMPLE_SLUGS = {file.removesuffix(".png"): name for name, file in SAMPLES.items()}
 LAYER_CODES = {
     "Conv2D": "conv",
@@ -57,50 +63,63 @@ ARG_CODES = {
     "dilation_rate": "d",
     "use_bias": "bias",
 }
-INSIDE_TABS = {
-    "activations": ":material/layers: Activations, layer by layer",
-    "filters": ":material/grid_view: Learned filters",
-    "gradcam": ":material/whatshot: Where did it look? (Grad-CAM)",
-    "field": ":material/center_focus_strong: Receptive field",
-}
 
 
 @dataclass(frozen=True)
 class Codec:
-    """How one value travels: ``write`` state value → text, ``read`` text → state value (raises InputError)."""
+    """How one value travels: ``write`` state value → text, ``read`` text → state value.
+
+    Both raise :class:`InputError` with a sentence for the student: ``read`` for a bad or hostile
+    link, ``write`` for a value a link cannot carry (it is then left out of the link, with that
+    sentence). ``allowed()`` gives the state values the codec carries: every one for a finite set or
+    a :class:`~cnnviz.options.Span`, the named ones (presets) for an open set such as kernels or stacks.
+    """
 
     read: Callable[[str], Any]
     write: Callable[[Any], str]
+    allowed: Callable[[], Iterable[Any]]
 
 
-def whole(low: int, high: int, what: str) -> Codec:
-    """A whole number in ``[low, high]``."""
+def whole(span: Span[int], what: str) -> Codec:
+    """A whole number of ``span``."""
+    rule = f"{what} must be a whole number from {span.low} to {span.high}"
 
     def read(text: str) -> int:
-        if not re.fullmatch(r"\d{1,9}", text) or not low <= int(text) <= high:
-            raise InputError(f"{what} must be a whole number from {low} to {high}, not {text[:20]!r}")
+        if not re.fullmatch(r"\d{1,12}", text) or int(text) not in span:
+            raise InputError(f"{rule}, not {text[:20]!r}")
         return int(text)
 
-    return Codec(read, lambda value: str(int(value)))
+    def write(value: Any) -> str:
+        if not isinstance(value, numbers.Integral) or isinstance(value, bool) or int(value) not in span:
+            raise InputError(f"{rule}: {echo(value)} cannot travel in a link")
+        return str(int(value))
+
+    return Codec(read, write, span.values)
 
 
-def number(low: float, high: float, what: str) -> Codec:
-    """A finite number in ``[low, high]``."""
+def steps(span: Span[float], what: str) -> Codec:
+    """A number of ``span``; a link's number in between is read as the nearest step (0.12 → 0.1)."""
+    rule = f"{what} must be a number from {span.low:g} to {span.high:g}"
 
     def read(text: str) -> float:
         try:
             value = float(text)
         except ValueError:
             value = math.nan
-        if not (math.isfinite(value) and low <= value <= high):
-            raise InputError(f"{what} must be a number from {low:g} to {high:g}, not {text[:20]!r}")
-        return value
+        if not (math.isfinite(value) and span.low <= value <= span.high):
+            raise InputError(f"{rule}, not {text[:20]!r}")
+        return span.nearest(value)
 
-    return Codec(read, lambda value: f"{float(value):g}")
+    def write(value: Any) -> str:
+        if value not in span:
+            raise InputError(f"{rule} in steps of {span.step:g}: {echo(value)} cannot travel in a link")
+        return f"{value:g}"
+
+    return Codec(read, write, span.values)
 
 
-def choice(options: Mapping[str, Any], what: str) -> Codec:
-    """One of ``options`` (link text → state value)."""
+def choice(options: Mapping[str, Any], what: str, *, stays: str = "") -> Codec:
+    """One of ``options`` (link text → state value). ``stays``: why a value outside them cannot travel."""
     back = {value: text for text, value in options.items()}
 
     def read(text: str) -> Any:
@@ -108,10 +127,16 @@ def choice(options: Mapping[str, Any], what: str) -> Codec:
             raise InputError(f"{what} must be one of {', '.join(options)}, not {text[:20]!r}")
         return options[text]
 
-    return Codec(read, lambda value: back[value])
+    def write(value: Any) -> str:
+        try:
+            return back[value]
+        except (KeyError, TypeError):  # TypeError: an unhashable value
+            raise InputError(stays or f"{what} {echo(value)} cannot travel in a link") from None
+
+    return Codec(read, write, options.values)
 
 
-def _same(values: tuple[str, ...]) -> dict[str, str]:
+def _same(values: Iterable[str]) -> dict[str, str]:
     return {value: value for value in values}
 
 
@@ -146,7 +171,7 @@ def _write_kernel(matrix: Any) -> str:
     return " ".join("_".join(exact_text(v) for v in row) for row in matrix)
 
 
-KERNEL = Codec(_read_kernel, _write_kernel)
+KERNEL = Codec(_read_kernel, _write_kernel, lambda: [preset.matrix for preset in PRESETS.values()])
 
 
 def _read_shape(text: str) -> tuple[int, int, int]:
@@ -155,7 +180,14 @@ def _read_shape(text: str) -> tuple[int, int, int]:
     return architecture.normalize_input_shape([int(part) for part in text.split("x")])
 
 
-SHAPE = Codec(_read_shape, lambda shape: "x".join(str(int(v)) for v in shape))
+def _named_shapes() -> list[tuple[int, int, int]]:
+    """The input shapes of the presets, the default one and the smallest and largest a stack accepts."""
+    extremes = [(1, 1, 1), (MAX_SIDE, MAX_SIDE, MAX_CHANNELS)]
+    named = {architecture.DEFAULT_INPUT_SHAPE, *(shape for shape, _ in architecture.PRESETS.values()), *extremes}
+    return sorted(named)
+
+
+SHAPE = Codec(_read_shape, lambda shape: "x".join(str(int(v)) for v in shape), _named_shapes)
 
 
 def _text(value: Any) -> str:
@@ -245,120 +277,157 @@ def read_stack(text: str) -> list[dict[str, Any]]:
             layer[first] = _value(parts.pop(0))
         for part in parts:
             key, _, value = part.partition(".")
-            layer[names.get(key, key)] = _value(value)
+            argument = names.get(key, key)
+            # A short code names the argument of the layers that have it: UpSampling2D's own "size" is not pool_size.
+            layer[argument if argument in specs or key not in specs else key] = _value(value)
         stack.append(architecture.compact_layer(layer, position))
     return stack
 
 
-STACK = Codec(read_stack, write_stack)
+def _named_stacks() -> list[list[dict[str, Any]]]:
+    """Every preset network (which travels by name), and each one without its last layer (which travels layer by
+    layer when it fits in a link)."""
+    stacks = []
+    for _shape, stack in architecture.PRESETS.values():
+        stacks.append(_compact(stack))
+        if len(stack) <= MAX_LINK_LAYERS and not any(layer["type"] == "Residual" for layer in stack):
+            stacks.append(_compact(stack[:-1]))
+    return stacks
+
+
+STACK = Codec(read_stack, write_stack, _named_stacks)
 
 Schema = dict[str, tuple[str, Codec]]
 
-#: The Datasets page's choices that travel (its own zips and "My classes" stay in the browser).
-DATA_CHOICES = {"mnist": "MNIST digits", "fashion_mnist": "Fashion-MNIST clothes", "neu": "NEU steel defects"}
 #: The Datasets page's NEU sizes as link text ("64") → its size label.
 NEU_SIZE_LINKS = {str(size or NATIVE_SIZE["neu"]): label for label, size in NEU_SIZE_CHOICES.items()}
 #: What a page shows when its link leaves a part out (fills the ``{name}`` of a templated state key).
 DEFAULT_TEXT = {"dataset": "mnist"}
-_CONVOLUTION_PADDING = {"valid": "valid", "same": "same", "custom": "custom P"}
+#: Why the Datasets page's own zip and "My classes" are left out of its link, and what it opens instead.
+DATA_STAYS = (
+    "Your own zip and “My classes” can't travel in a link (they stay in this browser session): "
+    f"the link opens “{options.DATA_CHOICES[DEFAULT_TEXT['dataset']]}”."
+)
+
+
+def _demo_model() -> Codec:
+    """The Inside page's model: a demo model by name (a run trained in this session stays in it)."""
+
+    def write(label: str) -> str:
+        for name in PRETRAINED_NAMES:
+            if demo_label(name) == label:
+                return name
+        demo = demo_label(PRETRAINED_NAMES[0]).split(" · ")[0].removeprefix("Demo: ")
+        raise InputError(
+            "Your own trained run can't travel in a link (it lives in this browser session only): "
+            f"the link opens the demo model “{demo}” instead."
+        )
+
+    return Codec(
+        lambda text: demo_label(_known(text, "demo models")), write, lambda: [demo_label(n) for n in PRETRAINED_NAMES]
+    )
+
+
+def _named(kind: str) -> Codec:
+    """A recipe's or preset network's name."""
+
+    def write(name: Any) -> str:
+        return _known(str(name), kind)
+
+    def allowed() -> list[str]:
+        return list(_names(kind))
+
+    return Codec(lambda text: _known(text, kind), write, allowed)
+
+
 SCHEMAS: dict[str, Schema] = {
     "pixels": {
         "image": ("image", IMAGE),
-        "channel": ("pixels_channel", choice(_same(("red", "green", "blue")), "The channel")),
-        "top": ("pixels_top", whole(0, 4096, "The top row")),
-        "left": ("pixels_left", whole(0, 4096, "The left column")),
+        "channel": ("pixels_channel", choice(_same(CHANNEL_NAMES), "The channel")),
+        "top": ("pixels_top", whole(options.PIXEL_OFFSETS, "The top row")),
+        "left": ("pixels_left", whole(options.PIXEL_OFFSETS, "The left column")),
     },
     "convolution": {
         "image": ("image", IMAGE),
         "kernel": ("conv_kernel_matrix", KERNEL),
-        "stride": ("conv_stride", whole(1, 16, "The stride")),
-        "padding": ("conv_padding", choice(_CONVOLUTION_PADDING, "The padding")),
-        "p": ("conv_p", whole(0, 32, "The padding P")),
-        "dilation": ("conv_dilation", whole(1, 8, "The dilation")),
+        "stride": ("conv_stride", whole(options.CONV_STRIDES, "The stride")),
+        "padding": ("conv_padding", choice(options.CONV_PADDINGS, "The padding")),
+        "p": ("conv_p", whole(options.CONV_PADDING_ZEROS, "The padding P")),
+        "dilation": ("conv_dilation", whole(options.CONV_DILATIONS, "The dilation")),
         "flip": ("conv_flip", FLAG),
-        "activation": (
-            "conv_activation",
-            choice(_same(("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")), "The activation"),
-        ),
-        "pool": ("conv_pool", choice({"max": "max", "avg": "average", "global": "global average"}, "The pooling")),
-        "pool_size": ("conv_pool_size", whole(1, 8, "The pool size")),
-        "pool_stride": ("conv_pool_stride", whole(1, 8, "The pool stride")),
+        "activation": ("conv_activation", choice(_same(options.CONV_ACTIVATIONS), "The activation")),
+        "pool": ("conv_pool", choice(options.POOLINGS, "The pooling")),
+        "pool_size": ("conv_pool_size", whole(options.POOL_SIZES, "The pool size")),
+        "pool_stride": ("conv_pool_stride", whole(options.POOL_STRIDES, "The pool stride")),
     },
     "layer_builder": {
         "input": ("input_shape", SHAPE),
         "stack": ("stack", STACK),
     },
     "training": {
-        "dataset": ("tr_dataset", choice(_same(("mnist", "fashion_mnist", "neu")), "The dataset")),
-        "neu_size": ("tr_neu_size", choice({str(s): s for s in NEU_SIZES}, "The NEU image size")),
-        "network": (
-            "tr_source",
+        "dataset": (
+            "tr_dataset",
             choice(
-                {"stack": "Your stack from the layer builder", "recipe": "A recipe", "preset": "A preset"},
-                "The network",
+                _same(NAMES),
+                "The dataset",
+                stays="Your uploaded images and “My classes” can't travel in a link (they stay in this browser "
+                "session)",
             ),
         ),
-        "recipe": ("tr_recipe", Codec(lambda text: _known(text, "recipes"), str)),
-        "preset": ("tr_preset", Codec(lambda text: _known(text, "presets"), str)),
+        "neu_size": ("tr_neu_size", choice({str(s): s for s in NEU_SIZES}, "The NEU image size")),
+        "network": ("tr_source", choice(options.NETWORK_SOURCES, "The network")),
+        "recipe": ("tr_recipe", _named("recipes")),
+        "preset": ("tr_preset", _named("presets")),
         "input": ("input_shape", SHAPE),
         "stack": ("stack", STACK),
-        "optimizer": ("tr_optimizer", choice(_same(("adam", "sgd", "rmsprop")), "The optimizer")),
-        "lr": (
-            "tr_lr",
-            choice({f"{r:g}": r for r in (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)}, "The learning rate"),
-        ),
-        "batch": ("tr_batch", choice({str(b): b for b in (16, 32, 64, 128, 256)}, "The batch size")),
-        "epochs": ("tr_epochs", whole(1, 60, "The number of epochs")),
+        "optimizer": ("tr_optimizer", choice(_same(OPTIMIZERS), "The optimizer")),
+        "lr": ("tr_lr", choice({f"{r:g}": r for r in options.LEARNING_RATES}, "The learning rate")),
+        "batch": ("tr_batch", choice({str(b): b for b in options.BATCH_SIZES}, "The batch size")),
+        "epochs": ("tr_epochs", whole(options.EPOCHS, "The number of epochs")),
         "images": (
             "tr_subset",
-            choice(
-                {str(n): n for n in ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)}, "The number of training images"
-            ),
+            choice({str(n): n for n in options.TRAINING_IMAGES}, "The number of training images"),
         ),
-        "val": (
-            "tr_val",
-            Codec(
-                lambda text: round(number(0, 0.3, "The validation split").read(text) * 20) / 20,
-                lambda value: f"{round(value, 2):g}",
-            ),
-        ),
+        "val": ("tr_val", steps(options.VALIDATION_SPLITS, "The validation split")),
         "early": ("tr_early", FLAG),
-        "patience": ("tr_patience", whole(1, 20, "The patience")),
+        "patience": ("tr_patience", whole(options.PATIENCES, "The patience")),
         "augment": ("tr_augment", FLAG),
         "cosine": ("tr_cosine", FLAG),
         "best": ("tr_keep_best", FLAG),
-        "start": ("tr_seed", whole(0, 2**31 - 1, "The random start")),
+        "start": ("tr_seed", whole(options.RANDOM_STARTS, "The random start")),
     },
     "data": {
-        "dataset": ("data_choice", choice(DATA_CHOICES, "The dataset")),
+        "dataset": (
+            "data_choice",
+            choice({code: options.DATA_CHOICES[code] for code in options.LINKED_DATA}, "The dataset", stays=DATA_STAYS),
+        ),
         "size": ("data_neu_size", choice(NEU_SIZE_LINKS, "The NEU image size")),
         "log": ("data_log_{dataset}", FLAG),  # the page keeps one switch per dataset
-        "examples": ("data_examples_seed", whole(0, 10**6, "The example set")),
+        "examples": ("data_examples_seed", whole(options.EXAMPLE_SETS, "The example set")),
     },
     "home": {},
     "inside": {
-        "model": (
-            "inside_model",
-            Codec(
-                lambda text: demo_label(_known(text, "demo models")),
-                lambda label: next(n for n in DEMO_MODELS if demo_label(n) == label),
-            ),
-        ),
-        "tab": ("inside_tab", choice({code: label for code, label in INSIDE_TABS.items()}, "The tab")),
+        "model": ("inside_model", _demo_model()),
+        "tab": ("inside_tab", choice(options.INSIDE_TABS, "The tab")),
         "image": ("image", IMAGE),
     },
 }
 
 
-def _known(text: str, kind: str) -> str:
+def _names(kind: str) -> Collection[str]:
+    """The recipes, preset networks or demo models a link may name."""
     from cnnviz.recipes import RECIPES
 
     known: dict[str, Collection[str]] = {
         "recipes": RECIPES,
         "presets": architecture.PRESETS,
-        "demo models": DEMO_MODELS,
+        "demo models": PRETRAINED_NAMES,
     }
-    names = known[kind]
+    return known[kind]
+
+
+def _known(text: str, kind: str) -> str:
+    names = _names(kind)
     if text not in names:
         raise InputError(f"There is no {kind[:-1]} called {text[:30]!r}: choose one of {', '.join(names)}")
     return text
@@ -366,29 +435,29 @@ def _known(text: str, kind: str) -> str:
 
 def demo_label(name: str) -> str:
     """The Inside page's menu label of a demo model ("Demo: MNIST digits · 99.2% on its test set")."""
-    from cnnviz.inspection import pretrained_card
-
     card = pretrained_card(name)
     return f"Demo: {card['title']} · {card['test_accuracy']:.1%} on its test set"
 
 
-def _prune(page: str, query: dict[str, str]) -> dict[str, str]:
-    """Leave out what the rest of the query makes irrelevant (a recipe name when the network is a preset, ...)."""
-    needs = {
-        "convolution": {"p": ("padding", "custom")},
-        "data": {"size": ("dataset", "neu")},
-        "training": {
-            "recipe": ("network", "recipe"),
-            "preset": ("network", "preset"),
-            "stack": ("network", "stack"),
-            "input": ("network", "stack"),
-            "neu_size": ("dataset", "neu"),
-            "patience": ("early", "1"),
-        },
-    }.get(page, {})
-    return {
-        name: text for name, text in query.items() if name not in needs or query.get(needs[name][0]) == needs[name][1]
-    }
+#: The parts that matter only with another part's value: page → {part: (the other part, its link text)}.
+NEEDS: dict[str, dict[str, tuple[str, str]]] = {
+    "convolution": {"p": ("padding", "custom")},
+    "data": {"size": ("dataset", "neu")},
+    "training": {
+        "recipe": ("network", "recipe"),
+        "preset": ("network", "preset"),
+        "stack": ("network", "stack"),
+        "input": ("network", "stack"),
+        "neu_size": ("dataset", "neu"),
+        "patience": ("early", "1"),
+    },
+}
+
+
+def _relevant(page: str, name: str, query: Mapping[str, str]) -> bool:
+    """False for a part the rest of the query makes irrelevant (a recipe name when the network is a preset, ...)."""
+    need = NEEDS.get(page, {}).get(name)
+    return need is None or query.get(need[0]) == need[1]
 
 
 def _check_fit(values: dict[str, Any], problems: list[str]) -> None:
@@ -403,18 +472,25 @@ def _check_fit(values: dict[str, Any], problems: list[str]) -> None:
         values.pop("input_shape", None)
 
 
-def encode(page: str, state: Mapping[str, Any]) -> dict[str, str]:
-    """The query values for ``page`` from ``state`` (state keys that are missing or cannot travel are left out)."""
+def encode(page: str, state: Mapping[str, Any]) -> tuple[dict[str, str], list[str]]:
+    """``(query values, problems)`` for ``page`` from ``state``.
+
+    State keys that are missing are left out; a value a link cannot carry (a residual stack, an uploaded
+    dataset, a batch size no widget offers) is left out with a sentence saying why, so nothing is dropped
+    silently. Parts the rest of the query makes irrelevant are left out without a word.
+    """
     query: dict[str, str] = {}
+    refused: dict[str, str] = {}
     for name, (key, codec) in SCHEMAS[page].items():
         key = key.format_map(DEFAULT_TEXT | query)
         if key not in state or state[key] is None:
             continue
         try:
             query[name] = codec.write(state[key])
-        except (InputError, KeyError, TypeError, ValueError, StopIteration):
-            continue  # e.g. an uploaded image or a residual block: not in the link, the rest still is
-    return _prune(page, query)
+        except InputError as error:
+            refused[name] = f"{name}: {error}"
+    kept = {name: text for name, text in query.items() if _relevant(page, name, query)}
+    return kept, [problem for name, problem in refused.items() if _relevant(page, name, query)]
 
 
 def decode(page: str, query: Mapping[str, str]) -> tuple[dict[str, Any], list[str]]:

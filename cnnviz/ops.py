@@ -1,8 +1,10 @@
 """Convolution arithmetic: output sizes, conv2d, pooling, activations and one window's multiply-and-sum.
 
 NumPy only (no TensorFlow), so the Convolution page starts instantly. This module is the readable
-API: it checks the arguments and works out where the windows go; :mod:`cnnviz.conv_engine` does the
-fast arithmetic of :func:`conv2d` (OpenCV and im2col matrix products). Every function follows
+API: it checks the arguments and works out where the windows go (:mod:`cnnviz.conv_geometry`, the one
+rule for sizes and padding); :mod:`cnnviz.conv_engine` does the fast arithmetic of :func:`conv2d`
+(OpenCV and im2col matrix products). Depthwise and separable convolutions are grouped :func:`conv2d`
+calls; the transposed convolution and upsampling live in :mod:`cnnviz.conv_variants`. Every function follows
 TensorFlow's conventions, and the tests check the results against ``tf.nn``:
 
 * images are ``(H, W)`` or ``(H, W, C)`` (rows, columns, channels), any real dtype; results are
@@ -17,179 +19,73 @@ TensorFlow's conventions, and the tests check the results against ``tf.nn``:
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from cnnviz import conv_engine
+from cnnviz.conv_geometry import (
+    Geometry,
+    Padding,
+    Pair,
+    as_channels_last,
+    as_float,
+    as_image,
+    as_pair,
+    check_kernel,
+    dilate_kernel,
+    geometry,
+    output_size,
+    output_size_formula,
+    pad_amounts,
+    positive_int,
+)
+from cnnviz.conv_variants import (
+    INTERPOLATIONS,
+    TransposeGeometry,
+    conv_transpose2d,
+    overlap_counts,
+    scatter_step,
+    transpose_geometry,
+    transpose_output_size,
+    upsample2d,
+)
 from cnnviz.errors import InputError
 
-Pair = tuple[int, int]
-Padding = str | int | tuple[int, int]
-
-# ---------------------------------------------------------------------------------------------
-# Sizes and padding
-# ---------------------------------------------------------------------------------------------
-
-
-def _positive_int(value: object, what: str) -> int:
-    """``value`` as an int ≥ 1, or an InputError naming ``what``."""
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise InputError(f"{what} must be a whole number, not {value!r}")
-    if value < 1:
-        raise InputError(f"{what} must be at least 1")
-    return int(value)
-
-
-def _pair(value: int | Iterable[int], what: str) -> Pair:
-    """An int or a (rows, cols) pair of ints ≥ 1 as a pair."""
-    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
-        number = _positive_int(value, what)
-        return number, number
-    try:
-        rows, cols = value  # type: ignore[misc]
-    except (TypeError, ValueError):
-        raise InputError(f"{what} must be a whole number or a (rows, columns) pair, not {value!r}") from None
-    return _positive_int(rows, f"{what} (rows)"), _positive_int(cols, f"{what} (columns)")
-
-
-def _axis_padding(padding: Padding, axis: int) -> str | int:
-    """The padding of one axis (0 rows, 1 columns): "valid", "same" or a number of zeros."""
-    if isinstance(padding, str):
-        mode = padding.lower()
-        if mode not in ("valid", "same"):
-            raise InputError(f"Padding must be 'valid', 'same' or a number of zeros, not {padding!r}")
-        return mode
-    if isinstance(padding, (tuple, list)):
-        if len(padding) != 2:
-            raise InputError(f"Padding must be one number or a (rows, columns) pair, not {padding!r}")
-        padding = padding[axis]
-    if isinstance(padding, bool) or not isinstance(padding, (int, np.integer)):
-        raise InputError(f"Padding must be 'valid', 'same' or a whole number of zeros, not {padding!r}")
-    if padding < 0:
-        raise InputError("Padding cannot be negative")
-    return int(padding)
-
-
-def pad_amounts(n: int, kernel: int, stride: int = 1, padding: str | int = 0, dilation: int = 1) -> Pair:
-    """Zeros added ``(before, after)`` one axis of length ``n`` (top/bottom or left/right).
-
-    ``"same"`` follows TensorFlow: ``total = max((ceil(n/stride) - 1)·stride + reach - n, 0)`` with
-    ``reach = dilation·(kernel - 1) + 1``, ``before = total // 2`` and the odd zero after.
-    """
-    n = _positive_int(n, "Input size")
-    kernel = _positive_int(kernel, "Kernel size")
-    stride = _positive_int(stride, "Stride")
-    dilation = _positive_int(dilation, "Dilation")
-    mode = _axis_padding(padding, 0)
-    if mode == "valid":
-        return 0, 0
-    if mode == "same":
-        reach = dilation * (kernel - 1) + 1
-        total = max((math.ceil(n / stride) - 1) * stride + reach - n, 0)
-        return total // 2, total - total // 2
-    assert isinstance(mode, int)  # _axis_padding gives "valid", "same" or a number of zeros
-    return mode, mode
-
-
-def output_size(n: int, kernel: int, stride: int = 1, padding: str | int = 0, dilation: int = 1) -> int:
-    """Number of output cells along one axis: ``floor((n + 2P - dilation·(kernel-1) - 1) / stride) + 1``.
-
-    ``"valid"`` is P = 0 and ``"same"`` is ``ceil(n / stride)``. Raises :class:`InputError` when an
-    argument is invalid or the kernel does not fit into the padded input (no output left).
-    """
-    before, after = pad_amounts(n, kernel, stride, padding, dilation)
-    return _cells(n, before + after, kernel, stride, dilation)
-
-
-def _cells(n: int, zeros: int, kernel: int, stride: int, dilation: int) -> int:
-    """Window positions along an axis of ``n`` cells plus ``zeros`` padding; InputError when none fits."""
-    reach = dilation * (kernel - 1) + 1
-    if n + zeros < reach:
-        spread = f" (a {kernel}-tap kernel with dilation {dilation})" if dilation > 1 else ""
-        size = f"{n + zeros} after padding" if zeros else f"only {n}"
-        raise InputError(
-            f"The kernel spans {reach} pixels{spread} but the input is {size}: no output is left. "
-            "Use a smaller kernel or dilation, or more padding."
-        )
-    return (n + zeros - reach) // stride + 1
-
-
-@dataclass(frozen=True)
-class Geometry:
-    """Where a sliding window goes over an (H, W) input: pads, strides, dilations and output size."""
-
-    pads: tuple[Pair, Pair]  # ((top, bottom), (left, right)) zeros
-    stride: Pair
-    dilation: Pair
-    out: Pair  # output (rows, cols)
-
-
-def geometry(
-    shape: tuple[int, ...],
-    kernel_shape: tuple[int, ...],
-    stride: int | Pair = 1,
-    padding: Padding = "valid",
-    dilation: int | Pair = 1,
-) -> Geometry:
-    """The sliding geometry of a ``kernel_shape[:2]`` window over an input of ``shape[:2]``."""
-    strides = _pair(stride, "Stride")
-    dilations = _pair(dilation, "Dilation")
-    pads = tuple(
-        pad_amounts(shape[axis], kernel_shape[axis], strides[axis], _axis_padding(padding, axis), dilations[axis])
-        for axis in (0, 1)
-    )
-    out = tuple(
-        _cells(shape[axis], sum(pads[axis]), kernel_shape[axis], strides[axis], dilations[axis]) for axis in (0, 1)
-    )
-    return Geometry(pads, strides, dilations, out)  # type: ignore[arg-type]
-
-
-def dilate_kernel(kernel: np.ndarray, dilation: int | Pair) -> np.ndarray:
-    """The kernel with ``dilation - 1`` zeros inserted between its taps (rows and columns of the first 2 axes)."""
-    dh, dw = _pair(dilation, "Dilation")
-    kernel = np.asarray(kernel)
-    if (dh, dw) == (1, 1):
-        return kernel
-    kh, kw = kernel.shape[:2]
-    spread = np.zeros((dh * (kh - 1) + 1, dw * (kw - 1) + 1, *kernel.shape[2:]), kernel.dtype)
-    spread[::dh, ::dw] = kernel
-    return spread
-
-
-# ---------------------------------------------------------------------------------------------
-# Convolution
-# ---------------------------------------------------------------------------------------------
-
-
-def _as_float(x: np.ndarray) -> np.ndarray:
-    """float64 stays float64; everything else becomes float32 (exact for 8- and 16-bit images)."""
-    x = np.asarray(x)
-    if not np.issubdtype(x.dtype, np.number) or np.issubdtype(x.dtype, np.complexfloating):
-        raise InputError(f"The input must hold real numbers, not {x.dtype}")
-    return x if x.dtype == np.float64 else x.astype(np.float32, copy=False)
-
-
-def _as_image(x: np.ndarray) -> np.ndarray:
-    """``x`` as a float ``(H, W)`` or ``(H, W, C)`` array (see :func:`_as_float`), or a clear error."""
-    x = _as_float(x)
-    if x.ndim not in (2, 3):
-        raise InputError(f"The input must be (H, W) or (H, W, C), not {x.shape}")
-    return x
-
-
-def _check_kernel(kernel: np.ndarray, ndims: tuple[int, ...]) -> np.ndarray:
-    if kernel.ndim not in ndims or kernel.size == 0:
-        raise InputError(f"The kernel must have shape {' or '.join(_SHAPES[n] for n in ndims)}, not {kernel.shape}")
-    if not np.isfinite(kernel).all():
-        raise InputError("The kernel must contain only finite numbers (no NaN or infinity)")
-    return kernel
-
-
-_SHAPES = {2: "(kh, kw)", 3: "(kh, kw, C)", 4: "(kh, kw, C, F)"}
+#: The teaching API, with the sizes (:mod:`cnnviz.conv_geometry`) and the transposed convolution and
+#: upsampling (:mod:`cnnviz.conv_variants`) re-exported from where they live.
+__all__ = [
+    "ACTIVATIONS",
+    "INTERPOLATIONS",
+    "LEAKY_RELU_SLOPE",
+    "POOL_KINDS",
+    "Geometry",
+    "Padding",
+    "Pair",
+    "TransposeGeometry",
+    "WindowStep",
+    "activation",
+    "conv1d",
+    "conv2d",
+    "conv_transpose2d",
+    "depthwise_conv2d",
+    "dilate_kernel",
+    "geometry",
+    "global_pool",
+    "output_size",
+    "output_size_formula",
+    "overlap_counts",
+    "pad_amounts",
+    "padded_crop",
+    "pool2d",
+    "scatter_step",
+    "separable_conv2d",
+    "transpose_geometry",
+    "transpose_output_size",
+    "upsample2d",
+    "window_step",
+]
 
 
 def conv2d(
@@ -212,15 +108,15 @@ def conv2d(
     ``groups=g`` (Keras' ``Conv2D(groups=g)``) splits the channels into ``g`` groups: the kernel is
     ``(kh, kw, C/g, F)`` and filters ``f·F/g … (f+1)·F/g − 1`` see only the channels of group ``f``.
     """
-    x = _as_image(x)
-    k = _check_kernel(np.asarray(kernel, dtype=x.dtype), (2, 4))
+    x = as_image(x)
+    k = check_kernel(np.asarray(kernel, dtype=x.dtype), (2, 4))
     if flip:
         k = k[::-1, ::-1]
     geo = geometry(x.shape, k.shape, stride, padding, dilation)
     if k.ndim == 2:
         return conv_engine.filter_channels(x, np.ascontiguousarray(dilate_kernel(k, geo.dilation)), geo)
     channels = x.shape[2] if x.ndim == 3 else 1
-    groups = _positive_int(groups, "Groups")
+    groups = positive_int(groups, "Groups")
     if channels % groups or k.shape[3] % groups:
         raise InputError(
             f"Groups ({groups}) must divide both the input channels ({channels}) and the filters ({k.shape[3]})"
@@ -260,6 +156,47 @@ def conv1d(
     return conv2d(
         signal[None, :], kernel[None, :], stride=(1, stride), padding=pads, dilation=(1, dilation), flip=flip
     )[0]
+
+
+def depthwise_conv2d(
+    x: np.ndarray,
+    kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """Filter each channel with its own ``M`` kernels, like ``tf.nn.depthwise_conv2d``: ``(H', W', C·M)``.
+
+    A grouped convolution with one group per channel, so it reuses :func:`conv2d`.
+    """
+    x = as_channels_last(x)
+    k = check_kernel(np.asarray(kernel, dtype=x.dtype), (4,))
+    kh, kw, channels, multiplier = k.shape
+    if channels != x.shape[2]:
+        raise InputError(f"The depthwise kernel has {channels} channels but the image has {x.shape[2]}")
+    return conv2d(
+        x,
+        k.reshape(kh, kw, 1, channels * multiplier),
+        stride=stride,
+        padding=padding,
+        dilation=dilation,
+        groups=channels,
+    )
+
+
+def separable_conv2d(
+    x: np.ndarray,
+    depthwise_kernel: np.ndarray,
+    pointwise_kernel: np.ndarray,
+    *,
+    stride: int | Pair = 1,
+    padding: Padding = "valid",
+    dilation: int | Pair = 1,
+) -> np.ndarray:
+    """Depthwise ``(kh, kw, C, M)`` then pointwise ``(1, 1, C·M, F)``, like ``tf.nn.separable_conv2d``."""
+    spatial = depthwise_conv2d(x, depthwise_kernel, stride=stride, padding=padding, dilation=dilation)
+    return conv2d(spatial, pointwise_kernel)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -307,7 +244,7 @@ def window_step(
     corresponding ``conv2d`` output. Raises :class:`InputError` when ``(i, j)`` is outside the output.
     """
     x = np.asarray(x, dtype=np.float64)
-    k = _check_kernel(np.asarray(kernel, dtype=np.float64), (2, 3))
+    k = check_kernel(np.asarray(kernel, dtype=np.float64), (2, 3))
     if x.ndim == 3 and k.ndim == 2 and x.shape[2] == 1:
         x = x[:, :, 0]
     if x.ndim != k.ndim or (x.ndim == 3 and x.shape[2] != k.shape[2]):
@@ -369,8 +306,8 @@ def pool2d(
     """
     if kind not in POOL_KINDS:
         raise InputError(f"Pooling must be one of {', '.join(POOL_KINDS)}, not {kind!r}")
-    x = _as_image(x)
-    ph, pw = _pair(size, "Pool size")
+    x = as_image(x)
+    ph, pw = as_pair(size, "Pool size")
     geo = geometry(x.shape, (ph, pw), (ph, pw) if stride is None else stride, padding, 1)
     (oh, ow), (sh, sw) = geo.out, geo.stride
     (top, bottom), (left, right) = geo.pads
@@ -399,7 +336,7 @@ def global_pool(x: np.ndarray, kind: str = "avg") -> np.ndarray:
     """One number per channel: the mean (``"avg"``) or maximum (``"max"``) of an ``(H, W, C)`` map."""
     if kind not in POOL_KINDS:
         raise InputError(f"Pooling must be one of {', '.join(POOL_KINDS)}, not {kind!r}")
-    x = _as_float(x)
+    x = as_float(x)
     return x.max(axis=(0, 1)) if kind == "max" else x.mean(axis=(0, 1))
 
 
@@ -428,44 +365,5 @@ def activation(x: np.ndarray, name: str) -> np.ndarray:
     """Apply the named activation element-wise (Keras' formulas and defaults); see :data:`ACTIVATIONS`."""
     if name not in ACTIVATIONS:
         raise InputError(f"Unknown activation {name!r}; choose one of {', '.join(ACTIVATIONS)}")
-    x = _as_float(x)
+    x = as_float(x)
     return ACTIVATIONS[name](x).astype(x.dtype, copy=False)
-
-
-def output_size_formula(n: int, kernel: int, stride: int = 1, padding: str | int = 0, dilation: int = 1) -> str:
-    """LaTeX of the output-size formula with these numbers substituted, ending in the result.
-
-    ``⌊(n + 2P − F) / S⌋ + 1`` (with ``F`` replaced by ``dilation·(F−1) + 1`` when dilated), or
-    ``⌈n / S⌉`` for ``"same"``.
-    """
-    result = output_size(n, kernel, stride, padding, dilation)
-    if padding == "same":
-        return rf"\left\lceil \frac{{{n}}}{{{stride}}} \right\rceil = {result}"
-    zeros = 0 if padding == "valid" else int(padding)
-    span = f"{kernel}" if dilation == 1 else rf"({dilation}\cdot({kernel}-1)+1)"
-    return rf"\left\lfloor \frac{{{n} + 2\cdot{zeros} - {span}}}{{{stride}}} \right\rfloor + 1 = {result}"
-
-
-# The convolutions beyond the plain layer live in cnnviz.conv_variants (which builds on this module);
-# their names are part of ``ops`` too, resolved on first use so neither module imports the other at load.
-_VARIANTS = frozenset(
-    {
-        "INTERPOLATIONS",
-        "conv_transpose2d",
-        "depthwise_conv2d",
-        "overlap_counts",
-        "scatter_step",
-        "separable_conv2d",
-        "transpose_geometry",
-        "transpose_output_size",
-        "upsample2d",
-    }
-)
-
-
-def __getattr__(name: str) -> Any:
-    if name in _VARIANTS:
-        from cnnviz import conv_variants
-
-        return getattr(conv_variants, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -15,7 +15,8 @@ from typing import Any
 from cnnviz.architecture.presets import FASHION_MNIST, MNIST, MNIST_SAME, NEU, NOTEBOOK_PRESETS
 from cnnviz.datasets import NATIVE_SIZE, examples
 from cnnviz.errors import InputError
-from cnnviz.training.config import OPTIMIZER_TITLES, TrainConfig
+from cnnviz.options import OPTIMIZER_TITLES
+from cnnviz.training.config import TrainConfig
 
 
 @dataclass(frozen=True)

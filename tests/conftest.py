@@ -18,7 +18,7 @@ NO_DATA = (
     f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
     "does not exist (see README, 'Offline use')"
 )
-#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.resources.get_dataset).
+#: Pages that read the offline datasets as soon as they open (through cnnviz.ui.cache.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -57,3 +57,42 @@ def opened_page(name: str, timeout: float = 90):
 def markdown_text(app) -> str:
     """Every markdown block of an AppTest run, one per line."""
     return "\n".join(block.value for block in app.markdown)
+
+
+@pytest.fixture(scope="session")
+def postgres():
+    """A throwaway PostgreSQL server for the whole session (tests/postgres_server.py), removed after;
+    the tests that ask for it skip, saying why, where PostgreSQL's binaries are missing."""
+    from tests.postgres_server import PostgresServer, find_binaries
+
+    binaries, reason = find_binaries()
+    if binaries is None:
+        pytest.skip(reason)
+    server = PostgresServer(binaries)
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database(request, tmp_path) -> str:
+    """A fresh, empty database's URL: a SQLite file in the test's folder, then a PostgreSQL database."""
+    if request.param == "sqlite":
+        return f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    return request.getfixturevalue("postgres").new_database()
+
+
+class Clock:
+    """A clock a test moves by hand (``clock.now += 60``): retention, last activity, rate-limit windows."""
+
+    def __init__(self, now: float = 1_800_000_000.0) -> None:
+        self.now = now
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from cnnviz import ops
+from cnnviz import conv_variants, ops
 from cnnviz.errors import InputError
 from tests.test_ops import random_case, tf_same_pads
 
@@ -161,7 +161,9 @@ def test_conv_transpose2d_matches_the_zero_insertion_reference_and_keras_shapes(
     x = rng.standard_normal((height, width, channels)).astype(np.float32)
     k = rng.standard_normal((kh, kw, channels, filters)).astype(np.float32)
     try:
-        ours = ops.conv_transpose2d(x, k, stride=stride, padding=padding, output_padding=extra, dilation=dilation)
+        ours = conv_variants.conv_transpose2d(
+            x, k, stride=stride, padding=padding, output_padding=extra, dilation=dilation
+        )
     except InputError:  # "same" with a large kernel and no room: Keras leaves no output either
         assert padding == "same"
         return
@@ -181,7 +183,7 @@ def test_conv_transpose2d_matches_tf_conv2d_transpose_with_equal_strides(seed):
     padding = ("valid", "same")[seed % 2]
     x = rng.standard_normal((height, width, channels)).astype(np.float32)
     k = rng.standard_normal((kh, kw, channels, filters)).astype(np.float32)
-    ours = ops.conv_transpose2d(x, k, stride=step, padding=padding)
+    ours = conv_variants.conv_transpose2d(x, k, stride=step, padding=padding)
     expected = tf.nn.conv2d_transpose(
         x[None], k.transpose(0, 1, 3, 2), (1, *ours.shape), step, padding.upper()
     ).numpy()[0]
@@ -190,34 +192,34 @@ def test_conv_transpose2d_matches_tf_conv2d_transpose_with_equal_strides(seed):
 
 def test_transpose_output_size_is_the_course_formula_and_undoes_the_forward_shape():
     # (i − 1)·s − 2p + k + output_padding
-    assert ops.transpose_output_size(4, 3, 2, "valid", 1) == (4 - 1) * 2 - 0 + 3 + 1
-    assert ops.transpose_output_size(4, 3, 2, 1, 1) == (4 - 1) * 2 - 2 + 3 + 1
+    assert conv_variants.transpose_output_size(4, 3, 2, "valid", 1) == (4 - 1) * 2 - 0 + 3 + 1
+    assert conv_variants.transpose_output_size(4, 3, 2, 1, 1) == (4 - 1) * 2 - 2 + 3 + 1
     for n in range(3, 20):
         forward = ops.output_size(n, 3, 2, "same")
-        assert ops.transpose_output_size(forward, 3, 2, "same") in (n, n + 1)
+        assert conv_variants.transpose_output_size(forward, 3, 2, "same") in (n, n + 1)
     with pytest.raises(InputError, match="below the stride"):
-        ops.transpose_output_size(4, 3, 2, "valid", 2)
+        conv_variants.transpose_output_size(4, 3, 2, "valid", 2)
 
 
 def test_scatter_steps_add_up_to_the_transposed_convolution():
     rng = np.random.default_rng(3)
     x, k = rng.standard_normal((3, 4)), rng.standard_normal((3, 3))
-    full = ops.conv_transpose2d(x, k[:, :, None, None], stride=2)[:, :, 0]
+    full = conv_variants.conv_transpose2d(x, k[:, :, None, None], stride=2)[:, :, 0]
     total = np.zeros_like(full)
     for i in range(3):
         for j in range(4):
-            contribution, partial = ops.scatter_step(x, k, i, j, stride=2)
+            contribution, partial = conv_variants.scatter_step(x, k, i, j, stride=2)
             total += contribution
             np.testing.assert_allclose(partial, total, atol=1e-12)
             np.testing.assert_allclose(contribution[2 * i : 2 * i + 3, 2 * j : 2 * j + 3], x[i, j] * k, atol=1e-12)
     np.testing.assert_allclose(total, full, atol=1e-12)
     with pytest.raises(InputError, match="does not exist"):
-        ops.scatter_step(x, k, 3, 0)
+        conv_variants.scatter_step(x, k, 3, 0)
 
 
 def test_overlap_counts_show_the_checkerboard_when_the_stride_does_not_divide_the_kernel():
-    uneven = ops.overlap_counts((4, 4), (3, 3), 2)[2:-2, 2:-2]
-    even = ops.overlap_counts((4, 4), (4, 4), 2)[2:-2, 2:-2]
+    uneven = conv_variants.overlap_counts((4, 4), (3, 3), 2)[2:-2, 2:-2]
+    even = conv_variants.overlap_counts((4, 4), (4, 4), 2)[2:-2, 2:-2]
     assert set(np.unique(uneven)) == {1.0, 2.0, 4.0}
     assert set(np.unique(even)) == {4.0}
 
@@ -227,10 +229,10 @@ def test_upsample2d_matches_keras_upsampling2d(seed):
     rng = np.random.default_rng(seed + 5000)
     height, width, channels = (int(v) for v in rng.integers(1, 9, 3))
     size = (int(rng.integers(1, 4)), int(rng.integers(1, 4)))
-    interpolation = ops.INTERPOLATIONS[seed % 2]
+    interpolation = conv_variants.INTERPOLATIONS[seed % 2]
     x = rng.standard_normal((height, width, channels)).astype(np.float32)
     expected = keras.layers.UpSampling2D(size, interpolation=interpolation)(x[None]).numpy()[0]
-    np.testing.assert_allclose(ops.upsample2d(x, size, interpolation), expected, rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(conv_variants.upsample2d(x, size, interpolation), expected, rtol=1e-5, atol=1e-5)
 
 
 @pytest.mark.parametrize(
@@ -239,9 +241,9 @@ def test_upsample2d_matches_keras_upsampling2d(seed):
         (lambda: ops.conv2d(np.ones((5, 5, 4)), np.ones((3, 3, 2, 3)), groups=2), "must divide"),
         (lambda: ops.conv2d(np.ones((5, 5, 4)), np.ones((3, 3, 4, 4)), groups=2), "per group"),
         (lambda: ops.depthwise_conv2d(np.ones((5, 5, 3)), np.ones((3, 3, 2, 1))), "3"),
-        (lambda: ops.conv_transpose2d(np.ones((5, 5, 2)), np.ones((3, 3, 1, 1))), "input channels"),
-        (lambda: ops.upsample2d(np.ones((2, 2)), 2, "bicubic"), "nearest, bilinear"),
-        (lambda: ops.upsample2d(np.ones((2, 2)), 0), "at least 1"),
+        (lambda: conv_variants.conv_transpose2d(np.ones((5, 5, 2)), np.ones((3, 3, 1, 1))), "input channels"),
+        (lambda: conv_variants.upsample2d(np.ones((2, 2)), 2, "bicubic"), "nearest, bilinear"),
+        (lambda: conv_variants.upsample2d(np.ones((2, 2)), 0), "at least 1"),
     ],
 )
 def test_variants_reject_bad_arguments_with_a_readable_message(call, message):

@@ -20,8 +20,8 @@ from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster, scheduler_command, worker_command, worker_environment
+from cnnviz.training.keys import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.service import WORKER_LOST, TrainingService
-from cnnviz.training.sharing import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.store import RunStore
 
 TINY = [

@@ -5,7 +5,8 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz import plots
-from cnnviz.figure_text import PROJECTOR_CELL_FONT, PROJECTOR_FONT, describe_figure, projector_style
+from cnnviz.figure_text import describe_figure
+from cnnviz.plots.projector import PROJECTOR_CELL_FONT, PROJECTOR_FONT, projector_style
 
 
 def test_a_signed_feature_map_is_described_with_its_size_range_and_colour_rule():

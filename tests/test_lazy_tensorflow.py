@@ -17,7 +17,7 @@ LIGHT_PAGES = ("pages/home.py", "pages/pixels.py", "pages/convolution.py", "page
 
 SESSION = f"""
 import sys
-import cnnviz.ops, cnnviz.architecture, cnnviz.images, cnnviz.kernels
+import cnnviz.ops, cnnviz.architecture, cnnviz.images, cnnviz.kernels, cnnviz.deploy
 assert not {{'tensorflow', 'keras'}} & set(sys.modules), 'importing the library loaded TensorFlow'
 
 from streamlit.testing.v1 import AppTest

@@ -340,7 +340,7 @@ def test_only_the_offered_sizes_are_resized_to_and_the_cost_is_known_before():
 
 def test_the_server_keeps_datasets_up_to_a_number_of_bytes_not_a_number_of_entries(monkeypatch):
     skip_without_data()
-    from cnnviz.ui import resources
+    from cnnviz.ui import cache as resources
 
     mnist = datasets.load("mnist").nbytes  # 15,000 images: 11.8 MB
     shelf = LRUCache(maxsize=2 * mnist, getsizeof=lambda dataset: dataset.nbytes)
@@ -384,7 +384,7 @@ def train_button(app):
 
 
 def test_a_network_of_another_size_is_resized_for_only_when_training_starts(training_page):
-    from cnnviz.ui import resources
+    from cnnviz.ui import cache as resources
 
     query = {"network": "stack", "input": "64x64x1", "stack": "maxpool-size.4 flatten dense-10-a.softmax"}
     app = training_page({**query, "dataset": "mnist"})

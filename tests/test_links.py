@@ -3,14 +3,21 @@ query strings lose only their bad parts (AppTest, so the pages' own widgets are 
 
 from __future__ import annotations
 
+import random
+from collections.abc import Iterator
+from typing import Any
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import links
+from cnnviz import links, options
 from cnnviz.architecture import PRESETS, compact_layer, summarize
+from cnnviz.datasets import NAMES, NEU_SIZES
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS as KERNELS
+from cnnviz.recipes import RECIPES
+from cnnviz.training import OPTIMIZERS
 from tests.conftest import ROOT, page_path
 
 HOSTILE = {
@@ -57,10 +64,156 @@ def test_hostile_parts_are_dropped_one_by_one_and_the_rest_is_applied():
         links.read_stack("conv-32 " * 100)
     kernel, _ = links.decode("convolution", {"kernel": "-1_0_1 -2_0_2 -1_0_1"})
     np.testing.assert_array_equal(kernel["conv_kernel_matrix"], KERNELS["sobel_x"].matrix)
-    assert links.encode("convolution", {"conv_kernel_matrix": KERNELS["sobel_x"].matrix}) == {"kernel": "sobel_x"}
+    assert links.encode("convolution", {"conv_kernel_matrix": KERNELS["sobel_x"].matrix}) == ({"kernel": "sobel_x"}, [])
+
+
+# ---------------------------------------------------------------- every option, one by one
+#: Spans with more values than this are sampled (the random starts are 2³¹): both ends, the powers of two
+#: around them and 2,000 random values. Every other option is round-tripped value by value.
+MOST_VALUES_ENUMERATED = 1_000_001
+
+
+def every_value(codec: links.Codec) -> Iterator[Any]:
+    allowed = codec.allowed()
+    if not isinstance(allowed, range) or len(allowed) <= MOST_VALUES_ENUMERATED:
+        yield from allowed
+        return
+    rng = random.Random(30)
+    powers = [2**k + d for k in range(allowed.stop.bit_length()) for d in (-1, 0, 1)]
+    picks = [allowed[0], allowed[-1], *powers, *(rng.randrange(allowed.start, allowed.stop) for _ in range(2000))]
+    yield from (value for value in picks if value in allowed)
+
+
+def preset_shape(stack: list[dict[str, Any]]) -> tuple[int, int, int]:
+    """The input shape of the preset that ``stack`` (a preset or one without its last layer) comes from."""
+    for shape, preset in PRESETS.values():
+        if [compact_layer(layer, i) for i, layer in enumerate(preset, start=1)][: len(stack)] == stack:
+            return shape
+    raise AssertionError("not a preset's stack")
+
+
+def state_for(page: str, name: str, value: Any) -> dict[str, Any]:
+    """The page's state holding ``value`` for part ``name``, and what makes that part matter (``links.NEEDS``)."""
+    schema = links.SCHEMAS[page]
+    state = {schema[name][0].format_map(links.DEFAULT_TEXT): value}
+    if name in links.NEEDS.get(page, {}):
+        other, text = links.NEEDS[page][name]
+        state[schema[other][0]] = schema[other][1].read(text)
+    if name == "stack":
+        state["input_shape"] = preset_shape(value)
+        if page == "training":
+            state[schema["network"][0]] = options.NETWORK_SOURCES["stack"]
+    return state
+
+
+def same(a: Any, b: Any) -> bool:
+    return bool(np.array_equal(a, b)) if isinstance(a, np.ndarray) else a == b and type(a) is type(b)
+
+
+def test_every_allowed_value_of_every_option_survives_a_link():
+    """Each page's every part, each value it allows (spans above a million values sampled): encode → decode gives
+    the value back, with no problem either way."""
+    counted = 0
+    for page, schema in links.SCHEMAS.items():
+        for name, (key, codec) in schema.items():
+            key = key.format_map(links.DEFAULT_TEXT)
+            values = 0
+            for value in every_value(codec):
+                query, left_out = links.encode(page, state_for(page, name, value))
+                assert not left_out and name in query, (page, name, value, left_out)
+                decoded, problems = links.decode(page, query)
+                assert not problems and same(decoded[key], value), (page, name, value, query, problems)
+                values += 1
+            assert values, (page, name)
+            counted += values
+    assert counted > 1_010_000  # every one of the million example sets, the pixel offsets, ...
+
+
+def test_the_options_are_what_the_codecs_allow():
+    """The codecs carry the options the widgets offer (one constant each), and the notebook batch size 50 among them."""
+    training = {name: codec for name, (_key, codec) in links.SCHEMAS["training"].items()}
+    assert list(training["batch"].allowed()) == list(options.BATCH_SIZES) and 50 in options.BATCH_SIZES
+    assert list(training["lr"].allowed()) == list(options.LEARNING_RATES)
+    assert list(training["images"].allowed()) == list(options.TRAINING_IMAGES)
+    assert list(training["epochs"].allowed()) == list(range(1, 61))
+    assert list(training["val"].allowed()) == [0.0, 0.05, 0.1, 0.15, 0.2, 0.25, 0.3]
+    assert list(training["optimizer"].allowed()) == list(OPTIMIZERS)
+    assert list(training["dataset"].allowed()) == list(NAMES)
+    assert list(training["neu_size"].allowed()) == list(NEU_SIZES)
+    assert list(training["network"].allowed()) == list(options.NETWORK_SOURCES.values())
+    assert list(training["recipe"].allowed()) == list(RECIPES)
+
+
+@pytest.mark.parametrize("name", list(RECIPES))
+def test_every_recipes_settings_travel_in_a_link(name):
+    """A recipe's settings are options of the form, so the link of a recipe's form carries all of them."""
+    config = RECIPES[name].config
+    state = {
+        "tr_source": options.NETWORK_SOURCES["recipe"],
+        "tr_recipe": name,
+        "tr_optimizer": config.optimizer,
+        "tr_lr": config.learning_rate,
+        "tr_batch": config.batch_size,
+        "tr_epochs": config.epochs,
+        "tr_subset": config.max_train_samples or "all",
+        "tr_val": config.validation_split,
+        "tr_early": config.early_stopping_patience is not None,
+        "tr_patience": config.early_stopping_patience or 2,
+        "tr_seed": config.seed,
+    }
+    query, left_out = links.encode("training", state)
+    assert not left_out
+    values, problems = links.decode("training", query)
+    assert not problems
+    assert values == {key: value for key, value in state.items() if key != "tr_patience" or state["tr_early"]}
+
+
+def test_a_value_a_link_cannot_carry_is_left_out_with_a_reason():
+    state = {
+        "tr_source": options.NETWORK_SOURCES["stack"],
+        "tr_batch": 48,  # no widget offers it
+        "tr_epochs": 61,
+        "tr_dataset": "uploaded",
+        "tr_recipe": "no such recipe",  # irrelevant with the layer builder's stack: left out without a word
+        "stack": [{"type": "Residual", "layers": [{"type": "Dense", "units": 4}]}],
+        "tr_seed": 7,
+    }
+    query, left_out = links.encode("training", state)
+    assert query == {"network": "stack", "start": "7"}
+    assert [problem.split(":")[0] for problem in left_out] == ["dataset", "stack", "batch", "epochs"]
+    assert "48 cannot travel in a link" in left_out[2] and "from 1 to 60" in left_out[3]
+    assert "uploaded images" in left_out[0]
 
 
 # ---------------------------------------------------------------- every page, through AppTest
+def test_the_widgets_offer_the_options_the_links_carry():
+    """The Convolution and Training pages' widgets read the same constants as the codecs."""
+    conv = opened("convolution", {"padding": "custom"})
+    for key, span in (
+        ("conv_stride", options.CONV_STRIDES),
+        ("conv_p", options.CONV_PADDING_ZEROS),
+        ("conv_dilation", options.CONV_DILATIONS),
+        ("conv_pool_size", options.POOL_SIZES),
+        ("conv_pool_stride", options.POOL_STRIDES),
+    ):
+        assert (conv.number_input(key=key).min, conv.number_input(key=key).max) == (span.low, span.high), key
+    assert conv.radio(key="conv_padding").options == list(options.CONV_PADDINGS.values())
+    assert conv.radio(key="conv_pool").options == list(options.POOLINGS.values())
+    assert conv.selectbox(key="conv_activation").options == list(options.CONV_ACTIVATIONS)
+    training = opened("training", {"early": "1"})
+    assert training.radio(key="tr_source").options[-2:] == [options.NETWORK_SOURCES[c] for c in ("recipe", "preset")]
+    assert training.select_slider(key="tr_lr").options == [f"{r:g}" for r in options.LEARNING_RATES]
+    assert training.select_slider(key="tr_batch").options == [str(b) for b in options.BATCH_SIZES]
+    assert training.select_slider(key="tr_subset").options == [
+        n if n == "all" else f"{n:,}" for n in options.TRAINING_IMAGES
+    ]
+    for slider, span in (("tr_epochs", options.EPOCHS), ("tr_val", options.VALIDATION_SPLITS)):
+        assert (training.slider(key=slider).min, training.slider(key=slider).max) == (span.low, span.high), slider
+    assert training.slider(key="tr_val").step == options.VALIDATION_SPLITS.step
+    for key, span in (("tr_patience", options.PATIENCES), ("tr_seed", options.RANDOM_STARTS)):
+        assert (training.number_input(key=key).min, training.number_input(key=key).max) == (span.low, span.high), key
+
+
 def test_convolution_link_round_trip():
     query = {
         "image": "photo-stripes",
@@ -154,7 +307,7 @@ def test_inside_link_round_trip():
     app = opened("inside", {"model": "fashion_mnist", "tab": "filters", "image": "fashion-trouser"})
     assert not app.exception and not notices(app)
     assert app.session_state["inside_model"] == links.demo_label("fashion_mnist")
-    assert app.session_state["inside_tab"] == links.INSIDE_TABS["filters"]
+    assert app.session_state["inside_tab"] == options.INSIDE_TABS["filters"]
     assert dict(app.query_params)["tab"] == "filters"
     assert reopened(app, "inside").session_state["inside_model"] == links.demo_label("fashion_mnist")
     hostile = opened("inside", {**HOSTILE, "model": "resnet", "tab": "x" * 10_000})

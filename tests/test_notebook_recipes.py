@@ -10,8 +10,9 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import PRESETS
+from cnnviz.options import BATCH_SIZES
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
-from cnnviz.ui.training_form import BATCHES, show_config
+from cnnviz.ui.training.form import show_config
 from tests.conftest import page_path
 
 
@@ -30,7 +31,7 @@ def test_each_notebook_recipe_trains_the_notebooks_model_with_its_settings(key, 
     assert recipe.stack == stack and recipe.input_shape == shape
     assert (recipe.config.optimizer, recipe.config.batch_size, recipe.config.epochs) == (optimizer, batch, epochs)
     assert recipe.config.learning_rate == 1e-3  # the optimizers' Keras default, as the notebooks leave it
-    assert batch in BATCHES and show_config(recipe.config)["tr_batch"] == batch
+    assert batch in BATCH_SIZES and show_config(recipe.config)["tr_batch"] == batch
     assert recipe.notebook and notebook_recipe(recipe.title) is recipe
     assert notebook_recipe(f"Run 12 · {recipe.title}") is recipe
     recipe.config.validate()
@@ -53,7 +54,7 @@ def _comparison_script() -> None:
     from cnnviz import datasets
     from cnnviz.recipes import RECIPES
     from cnnviz.training import train
-    from cnnviz.ui.notebook_results import notebook_comparison
+    from cnnviz.ui.training.course_figures import notebook_comparison
 
     recipe = RECIPES["notebook_mnist_same"]
     if "run" not in st.session_state:

@@ -16,7 +16,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import ops
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
-from cnnviz.ui.transposed_conv import small_input
+from cnnviz.ui.convolution.transposed import small_input
 from tests.conftest import page_path
 
 

@@ -249,7 +249,7 @@ def test_a_builder_stack_of_another_size_trains_on_resized_images() -> None:
 
 def test_every_experiment_opens_on_a_view_the_results_have() -> None:
     from cnnviz.recipes import EXPERIMENTS
-    from cnnviz.ui.training_results import VIEWS
+    from cnnviz.ui.training.results import VIEWS
 
     assert {experiment.look_at for experiment in EXPERIMENTS.values()} <= set(VIEWS)
 

@@ -3,9 +3,11 @@ output-layer adaptation, the background job and its queue, and the NumPy scores 
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import threading
 import time
+from typing import Any
 
 import numpy as np
 import pytest
@@ -13,6 +15,8 @@ import pytest
 from cnnviz import datasets
 from cnnviz.errors import InputError
 from cnnviz.training import (
+    Event,
+    JobState,
     TrainConfig,
     TrainingGate,
     TrainingJob,
@@ -31,6 +35,10 @@ from cnnviz.training import (
     train,
     validation_indices,
 )
+from cnnviz.training.keys import KEY_PREFIX
+from cnnviz.training.payload import from_payload, to_payload
+from cnnviz.training.run import ARRAY_FIELDS, PLAIN_FIELDS
+from cnnviz.training.store import RunStore
 
 TINY = [
     {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
@@ -189,6 +197,43 @@ def test_save_and_reload_give_the_same_predictions(run_and_events, small: datase
     assert again.test_accuracy == run.test_accuracy and again.stack == run.stack
     np.testing.assert_array_equal(again.test_probabilities, run.test_probabilities)
     assert run_zip(run)[:2] == b"PK"
+
+
+def _equal(a: Any, b: Any) -> bool:
+    if isinstance(a, (list, tuple)) and isinstance(b, (list, tuple)):
+        return len(a) == len(b) and all(_equal(x, y) for x, y in zip(a, b, strict=True))
+    if isinstance(a, np.ndarray) or isinstance(b, np.ndarray):
+        return a is not None and b is not None and np.array_equal(a, b)
+    return a == b
+
+
+def test_a_runs_fields_are_listed_once_and_every_copy_of_a_run_agrees(run_and_events, tmp_path) -> None:
+    """The dataclass says which fields are plain values and which arrays; the record (run.json), the reloaded
+    run, the worker's payload and the run store all follow it, field for field."""
+    run, _ = run_and_events
+    run.label = "Run 1 · quick"
+    names = {f.name for f in dataclasses.fields(TrainingRun)}
+    local = {"model", "test_images", "train_data", "reused", "worker"}  # never leave this process
+    assert set(PLAIN_FIELDS) | set(ARRAY_FIELDS) | local == names and not set(PLAIN_FIELDS) & set(ARRAY_FIELDS)
+    assert set(run.record()) == set(PLAIN_FIELDS) | {"format", "version", "epoch_weight_counts"}
+    assert set(to_payload(run)) == set(PLAIN_FIELDS) | set(ARRAY_FIELDS)
+
+    save_run(run, tmp_path / "saved")
+    store = RunStore(tmp_path / "store")
+    store.put(KEY_PREFIX + "abc", to_payload(run))
+    copies = {
+        "reloaded": load_run(tmp_path / "saved"),
+        "payload": from_payload(to_payload(run)),
+        "stored": from_payload(store.get(KEY_PREFIX + "abc")),
+    }
+    for copy_name, copy in copies.items():
+        for name in PLAIN_FIELDS + ARRAY_FIELDS:
+            if name == "weights" and copy_name == "reloaded":
+                assert _equal(copy.model.get_weights(), run.model.get_weights())  # a saved run keeps its model
+                continue
+            mine = run.model.get_weights() if name == "weights" else getattr(run, name)
+            assert _equal(getattr(copy, name), mine), (copy_name, name)
+            assert type(getattr(copy, name)) is type(getattr(run, name)) or name == "weights", (copy_name, name)
 
 
 def test_load_refuses_a_directory_it_did_not_write(tmp_path) -> None:
@@ -393,21 +438,34 @@ def test_an_exception_in_the_thread_reaches_the_snapshot(small: datasets.Dataset
     assert not caplog.records  # bad input is the student's to fix, not an error for the log
 
 
-def test_gate_queues_jobs_first_come_first_served(small: datasets.Dataset) -> None:
+def test_the_gate_admits_first_come_first_served_and_lets_a_waiting_ticket_give_up() -> None:
     gate = TrainingGate(capacity=1)
-    first_started, second_started = threading.Event(), threading.Event()
-    first = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(first_started)).start()
-    assert first_started.wait(10)
-    second = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(second_started)).start()
-    _wait(lambda: second.snapshot().state == "queued" and second.snapshot().queue_position == 1)
-    assert first.snapshot().queue_position == 0 and gate.load() == (1, 1)
-    assert not second_started.wait(0.3)
-    first.cancel()
-    assert first.join(10) and first.snapshot().state == "cancelled" and first.snapshot().runs == ()
-    assert second_started.wait(10)
-    second.stop()
-    assert second.join(10) and second.snapshot().state == "stopped"
-    assert gate.load() == (0, 0)
+    admitted: list[str] = []
+    gave_up = threading.Event()
+
+    def wait_for(name: str, abandon=lambda: False) -> None:
+        if gate.acquire(name, abandon=abandon):
+            admitted.append(name)
+
+    assert gate.acquire("first") and gate.position("first") == 0
+    waiters = []
+    for count, (name, abandon) in enumerate(
+        (("second", lambda: False), ("leaves", gave_up.is_set), ("third", lambda: False)), start=1
+    ):
+        waiters.append(threading.Thread(target=wait_for, args=(name, abandon), daemon=True))
+        waiters[-1].start()
+        _wait(lambda count=count: gate.load() == (1, count))
+    assert [gate.position(name) for name in ("second", "leaves", "third")] == [1, 2, 3]
+    gave_up.set()  # checked at every poll while it waits
+    _wait(lambda: gate.load() == (1, 2) and gate.position("third") == 2)
+    gate.release("first")
+    _wait(lambda: admitted == ["second"])
+    gate.release("second")
+    _wait(lambda: admitted == ["second", "third"])
+    gate.release("third")
+    for thread in waiters:
+        thread.join(5)
+    assert gate.load() == (0, 0) and "leaves" not in admitted
 
 
 def test_the_gate_estimates_each_waiting_tickets_wait() -> None:
@@ -431,17 +489,22 @@ def test_the_gate_estimates_each_waiting_tickets_wait() -> None:
     assert gate.load() == (0, 0)
 
 
-def test_a_queued_job_can_be_cancelled_before_it_starts(small: datasets.Dataset) -> None:
-    gate = TrainingGate(capacity=1)
-    started = threading.Event()
-    holder = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(started)).start()
-    assert started.wait(10)
-    waiting = TrainingJob([TrainingPlan(TINY, small)], gate=gate, train_fn=_looping_train(threading.Event())).start()
-    _wait(lambda: waiting.snapshot().state == "queued")
-    waiting.cancel()
-    assert waiting.join(10) and waiting.snapshot().state == "cancelled"
-    holder.cancel()
-    assert holder.join(10) and gate.load() == (0, 0)
+def test_a_job_shows_its_trainers_queue_place_and_can_be_cancelled_before_it_starts(small: datasets.Dataset) -> None:
+    """A trainer that waits for a worker (as the Dask service does) reports QUEUED events; the job shows them."""
+
+    def waiting_trainer(stack, dataset, config, on_progress, should_stop):
+        while True:
+            on_progress({"event": Event.QUEUED, "position": 2, "wait_seconds": 40.0})
+            if should_stop():  # raises TrainingCancelled once the job is cancelled
+                raise AssertionError("a cancelled job stops asking")
+            time.sleep(0.01)
+
+    job = TrainingJob([TrainingPlan(TINY, small)], train_fn=waiting_trainer).start()
+    _wait(lambda: job.snapshot().state == JobState.QUEUED)
+    snap = job.snapshot()
+    assert (snap.queue_position, snap.queue_wait, snap.active) == (2, 40.0, True)
+    job.cancel()
+    assert job.join(10) and job.snapshot().state == JobState.CANCELLED and job.snapshot().queue_position is None
 
 
 def test_an_orphaned_job_cancels_itself(small: datasets.Dataset) -> None:

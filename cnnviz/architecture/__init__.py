@@ -22,10 +22,9 @@ from cnnviz.architecture.layers import (
     normalize_stack,
 )
 from cnnviz.architecture.presets import PRESET_INFO, PRESETS, PresetInfo
-from cnnviz.architecture.summary import (
-    BYTES_PER_VALUE,
+from cnnviz.architecture.summary import BYTES_PER_VALUE, LayerSummary, summarize
+from cnnviz.architecture.whole_stack import (
     CheckedStack,
-    LayerSummary,
     Totals,
     advice,
     check_classifier,
@@ -33,7 +32,6 @@ from cnnviz.architecture.summary import (
     dense_on_pixels,
     largest_layer,
     param_bytes,
-    summarize,
     totals,
 )
 from cnnviz.text import format_bytes

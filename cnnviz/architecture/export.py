@@ -16,7 +16,8 @@ from cnnviz.architecture.layers import (
     normalize_input_shape,
     normalize_stack,
 )
-from cnnviz.architecture.summary import LayerSummary, projection_strides, summarize, totals
+from cnnviz.architecture.summary import LayerSummary, projection_strides, summarize
+from cnnviz.architecture.whole_stack import totals
 from cnnviz.text import echo, n
 
 if TYPE_CHECKING:  # pragma: no cover

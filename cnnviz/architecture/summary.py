@@ -33,9 +33,9 @@ from cnnviz.architecture.layers import (
     normalize_layer,
     where,
 )
+from cnnviz.conv_geometry import output_size
 from cnnviz.conv_variants import transpose_output_size
 from cnnviz.errors import InputError
-from cnnviz.ops import output_size
 from cnnviz.text import n
 
 BYTES_PER_VALUE = 4  # float32
@@ -64,18 +64,6 @@ class LayerSummary:
     activation_bytes: int
     formulas: Mapping[str, str] = field(default_factory=dict)
     branch: tuple[LayerSummary, ...] = ()  # a Residual block's inner layers
-
-
-@dataclass(frozen=True)
-class Totals:
-    """Sums over a stack; ``param_bytes`` is the weights' size in float32."""
-
-    params: int
-    trainable_params: int
-    non_trainable_params: int
-    macs: int
-    activation_bytes: int
-    param_bytes: int
 
 
 _Length = int | Fraction  # a receptive-field size or jump, in input pixels
@@ -132,13 +120,9 @@ def _product(values: Sequence[int]) -> str:
     return "·".join(n(v) for v in values)
 
 
-def _shape_text(shape: Shape) -> str:
+def shape_tuple(shape: Shape) -> str:
+    """A shape as Keras prints it: ``(26, 26, 32)``, ``(10,)``."""
     return "(" + ", ".join(str(v) for v in shape) + (",)" if len(shape) == 1 else ")")
-
-
-def param_bytes(params: int) -> int:
-    """The weights' size in bytes when stored as float32."""
-    return params * BYTES_PER_VALUE
 
 
 def _window_axis(size: int, kernel: int, stride: int, dilation: int, padding: str) -> tuple[int, str]:
@@ -208,7 +192,7 @@ def _need_map(shape: Shape, prefix: str, layer_type: str, flat_by: str | None) -
         source = f" made by {flat_by}" if flat_by else ""
         move = f"move it before {flat_by}" if flat_by else "move it earlier"
         raise StackError(
-            f"{prefix}: its input is the flat vector {_shape_text(shape)}{source}, but {layer_type} needs a "
+            f"{prefix}: its input is the flat vector {shape_tuple(shape)}{source}, but {layer_type} needs a "
             f"(height, width, channels) map; {move} or remove it"
         )
 
@@ -399,8 +383,8 @@ def _reshape(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) 
         target[target.index(-1)] = size // known
     elif known != size:
         raise StackError(
-            f"{prefix}: the input {_shape_text(shape)} holds {n(size)} values but "
-            f"{_shape_text(tuple(target))} holds {n(known)}; the product of the sizes must be "
+            f"{prefix}: the input {shape_tuple(shape)} holds {n(size)} values but "
+            f"{shape_tuple(tuple(target))} holds {n(known)}; the product of the sizes must be "
             f"{n(size)} (or use -1 for one size)"
         )
     out = tuple(target)
@@ -409,7 +393,7 @@ def _reshape(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) 
         out,
         new_field=None if keeps_map else _Field(field_.r, field_.j, whole=True),
         formulas={
-            "output_shape": f"the same {n(size)} values arranged as {_shape_text(out)}",
+            "output_shape": f"the same {n(size)} values arranged as {shape_tuple(out)}",
             "params": "0: only a reshape",
             "macs": "0: only a reshape",
             "receptive_field": "unchanged" if keeps_map else "values change place, so count the whole input",
@@ -440,7 +424,7 @@ def _global_pooling(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix
         out,
         new_field=_Field(field_.r, field_.j, whole=True),
         formulas={
-            "output_shape": f"one {kind} per channel over the {shape[0]}×{shape[1]} map: {_shape_text(out)}",
+            "output_shape": f"one {kind} per channel over the {shape[0]}×{shape[1]} map: {shape_tuple(out)}",
             "params": "0: no weights",
             "macs": "0: additions or comparisons only",
             "receptive_field": "each value summarises a whole channel, so it sees the whole input",
@@ -477,10 +461,10 @@ def _dense(cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str) ->
     macs = positions * inputs * units
     out = shape[:-1] + (units,)
     if positions > 1:
-        output_text = f"Dense acts on the last axis at each of the {_product(shape[:-1])} positions: {_shape_text(out)}"
+        output_text = f"Dense acts on the last axis at each of the {_product(shape[:-1])} positions: {shape_tuple(out)}"
         macs_text = f"{_product(shape[:-1])} positions × {n(inputs)}·{n(units)} = {n(macs)}"
     else:
-        output_text = f"{n(units)} units: {_shape_text(out)}"
+        output_text = f"{n(units)} units: {shape_tuple(out)}"
         macs_text = f"{n(inputs)}·{n(units)} = {n(macs)}"
     return _Step(
         out,
@@ -691,13 +675,13 @@ def _residual(
     out = branch[-1].output_shape
     if len(out) != 3:
         raise StackError(
-            f"{prefix}: the branch ends with the flat vector {_shape_text(out)}, but the sum needs a "
+            f"{prefix}: the branch ends with the flat vector {shape_tuple(out)}, but the sum needs a "
             f"(height, width, channels) map; take Flatten/Dense out of the block"
         )
     trainable = sum(s.trainable_params for s in branch)
     frozen = sum(s.non_trainable_params for s in branch)
     macs = sum(s.macs for s in branch)
-    changed = f"the branch turns {_shape_text(shape)} into {_shape_text(out)}"
+    changed = f"the branch turns {shape_tuple(shape)} into {shape_tuple(out)}"
     if cfg["shortcut"] == "identity":
         if out != shape:
             raise StackError(
@@ -729,7 +713,7 @@ def _residual(
         macs,
         end_field,
         {
-            "output_shape": f"{changed}; the block {shortcut_text}{after}: {_shape_text(out)}",
+            "output_shape": f"{changed}; the block {shortcut_text}{after}: {shape_tuple(out)}",
             "params": f"branch {n(sum(s.params for s in branch))} + {params_text} = {n(trainable + frozen)}",
             "macs": f"branch {n(sum(s.macs for s in branch))}"
             + (f" + projection {out[0]}·{out[1]}·{n(shape[2])}·{n(out[2])}" if cfg["shortcut"] == "projection" else "")
@@ -738,97 +722,3 @@ def _residual(
         },
         tuple(branch),
     )
-
-
-def dense_on_pixels(input_shape: Sequence[int], units: int) -> tuple[int, int]:
-    """(values, parameters) of one Dense layer of ``units`` neurons fed with the raw input: ``(values + 1)·units``.
-
-    The "why convolutions" comparison: a Dense layer's size grows with the image, a filter's does not.
-    """
-    values = math.prod(input_shape)
-    return values, (values + 1) * units
-
-
-def largest_layer(summaries: Sequence[LayerSummary]) -> tuple[LayerSummary, float]:
-    """The layer with the most parameters and its share of the stack's total (0 when the stack has none)."""
-    largest = max(summaries, key=lambda s: s.params)
-    total = totals(summaries).params
-    return largest, largest.params / total if total else 0.0
-
-
-def totals(summaries: Sequence[LayerSummary]) -> Totals:
-    """Parameters, MACs and activation memory summed over all layers (one image, float32)."""
-    params = sum(s.params for s in summaries)
-    return Totals(
-        params=params,
-        trainable_params=sum(s.trainable_params for s in summaries),
-        non_trainable_params=sum(s.non_trainable_params for s in summaries),
-        macs=sum(s.macs for s in summaries),
-        activation_bytes=sum(s.activation_bytes for s in summaries),
-        param_bytes=param_bytes(params),
-    )
-
-
-def advice(summaries: Sequence[LayerSummary]) -> list[str]:
-    """Things Keras accepts but a student probably did not mean (the stack stays valid)."""
-    notes = []
-    for s in summaries:
-        if s.type == "Dense" and len(s.input_shape) == 3:
-            notes.append(
-                f"Layer {s.position} (Dense) gets the map {_shape_text(s.input_shape)}: Keras applies it at each "
-                f"position separately (on the last axis), giving {_shape_text(s.output_shape)}. Put Flatten or "
-                "GlobalAveragePooling2D before it for a layer that sees the whole map."
-            )
-        if s.type == "Flatten" and len(s.input_shape) == 1:
-            notes.append(f"Layer {s.position} (Flatten): its input is already flat, so it does nothing.")
-    if summaries and len(summaries[-1].output_shape) != 1:
-        notes.append(
-            f"The stack ends with the map {_shape_text(summaries[-1].output_shape)}; a classifier needs one "
-            "score per class: add Flatten (or GlobalAveragePooling2D) and Dense(classes, activation='softmax')."
-        )
-    return notes
-
-
-def check_classifier(
-    stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int], num_classes: int
-) -> list[LayerSummary]:
-    """Check that the stack is valid and ends with one value per class; return its summaries.
-
-    Raises :class:`StackError` saying what to add or change otherwise.
-    """
-    summaries = summarize(stack, input_shape)
-    end = f"Dense({num_classes}, activation='softmax')"
-    if not summaries:
-        raise StackError(f"The stack is empty: add layers ending with Flatten and {end}")
-    out = summaries[-1].output_shape
-    if out != (num_classes,):
-        flat = "" if len(out) == 1 else "Flatten (or GlobalAveragePooling2D) and "
-        raise StackError(
-            f"The last layer gives {_shape_text(out)} values but the data has {num_classes} classes: "
-            f"end the stack with {flat}{end}"
-        )
-    return summaries
-
-
-@dataclass(frozen=True)
-class CheckedStack:
-    """The stack as one run shows it: the summaries of its layers up to the first invalid one, and its error."""
-
-    layers: list[Any]
-    input_shape: tuple[int, int, int]
-    summaries: list[LayerSummary]
-    error: StackError | None
-
-    @property
-    def bad_position(self) -> int | None:
-        """The 1-based position of the invalid layer (None when the stack is valid or the container is bad)."""
-        return self.error.position if self.error is not None and self.error.position else None
-
-
-def check_stack(layers: list[Any], input_shape: tuple[int, int, int]) -> CheckedStack:
-    """Summarize ``layers`` on ``input_shape``; an invalid stack keeps the summaries of the layers before the error."""
-    try:
-        return CheckedStack(layers, input_shape, summarize(layers, input_shape), None)
-    except StackError as problem:
-        valid = summarize(layers[: problem.position - 1], input_shape) if problem.position else []
-        return CheckedStack(layers, input_shape, valid, problem)

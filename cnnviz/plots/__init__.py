@@ -4,7 +4,7 @@
 rule and palette), :mod:`.heatmaps`, :mod:`.architecture` (the stack diagram, log bars), :mod:`.images`
 (overlays, mosaics, grids), :mod:`.charts` (bars and lines over classes), :mod:`.conv` (the
 convolution page), :mod:`.training` (curves, confusion matrix, per class) and :mod:`.course` (the
-worked examples and "How a network learns").
+worked examples and "How a network learns"); :mod:`.projector` restyles any figure for presentation mode.
 """
 
 from cnnviz.plots.architecture import log_bars, stack_diagram

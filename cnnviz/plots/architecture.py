@@ -45,70 +45,22 @@ def stack_diagram(
     stages = [("Input", "input", tuple(input_shape), "")]
     stages += [(s.type, s.name, s.output_shape, f"<br>{s.params:,} parameters" + _branch_text(s)) for s in summaries]
     maps = [shape for _, _, shape, _ in stages if len(shape) == 3]
-    tallest = max(shape[0] for shape in maps)
-    widest = max(shape[2] for shape in maps)
-    longest = max([shape[0] for _, _, shape, _ in stages if len(shape) == 1], default=10)
+    sizes = (
+        max(shape[0] for shape in maps),  # the tallest map
+        max(shape[2] for shape in maps),  # the most channels
+        max([shape[0] for _, _, shape, _ in stages if len(shape) == 1], default=10),  # the longest vector
+    )
     crowded = len(stages) > 9  # shape labels turn sideways so they do not overlap
     # Plain dicts and one Figure call: add_annotation re-validates every earlier annotation, which made
     # this figure cost ~40 ms per rerun of the layer builder for a 15-layer stack.
-    traces, notes = [], []
+    traces: list[dict] = []
+    notes: list[dict] = []
     for x, (kind, name, shape, extra) in enumerate(stages):
-        width, box_height = _box_size(shape, tallest, widest, longest)
-        shape_label = shape_text(shape)
-        label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
-        colour = INPUT_COLOUR if kind == "Input" else layer_colour(kind)
-        traces.append(
-            _box_trace(
-                x,
-                width,
-                box_height,
-                fillcolor=colour,
-                opacity=0.85,
-                line={"color": "#333333", "width": 1},
-                text=f"<b>{name}</b> ({kind})<br>output {shape_label}{extra}",
-                name=name,
-            )
-        )
-        notes.append(
-            note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30, yanchor="bottom")
-        )
-        notes.append(note(x, -0.56, shape_label, size=10, textangle=-60 if crowded else 0, yanchor="top"))
+        _add_stage(traces, notes, x, kind, name, shape, extra, sizes, crowded)
         if kind == "Residual":
-            skip = summaries[x - 1].formulas["output_shape"].split("; the block ")[-1]
-            # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
-            traces.append(
-                {
-                    "type": "scatter",
-                    "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
-                    "y": [0.5, 0.55, 0.55, 0.5],
-                    "mode": "lines",
-                    "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
-                    "hoverinfo": "text",
-                    "text": f"skip connection: the block {skip}",
-                    "name": "skip",
-                }
-            )
-            notes.append(note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
+            _add_skip(traces, notes, x, summaries[x - 1])
     if bad is not None:
-        position, kind, message = bad
-        x = len(stages)
-        traces.append(
-            _box_trace(
-                x,
-                0.6,
-                0.6,
-                fillcolor="rgba(213, 94, 0, 0.15)",
-                text=message,
-                line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"},
-            )
-        )
-        notes.append(
-            note(
-                x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR, textangle=-30, yanchor="bottom"
-            )
-        )
-        notes.append(note(x, 0, "⚠", size=22, color=ERROR_COLOUR))
-        notes.append(note(x, -0.56, "invalid", size=10, color=ERROR_COLOUR, yanchor="top"))
+        _add_invalid(traces, notes, len(stages), bad)
     count = len(stages) + (bad is not None)
     layout = {
         "height": height,
@@ -120,6 +72,76 @@ def stack_diagram(
         "yaxis": {"visible": False, "range": [-0.95 if crowded else -0.7, 0.8], "fixedrange": True},
     }
     return go.Figure({"data": traces, "layout": layout})
+
+
+def _add_stage(
+    traces: list[dict],
+    notes: list[dict],
+    x: int,
+    kind: str,
+    name: str,
+    shape: tuple[int, ...],
+    extra: str,
+    sizes: tuple[int, int, int],
+    crowded: bool,
+) -> None:
+    """One stage's box at ``x``, with its label above and its shape below."""
+    width, box_height = _box_size(shape, *sizes)
+    shape_label = shape_text(shape)
+    traces.append(
+        _box_trace(
+            x,
+            width,
+            box_height,
+            fillcolor=INPUT_COLOUR if kind == "Input" else layer_colour(kind),
+            opacity=0.85,
+            line={"color": "#333333", "width": 1},
+            text=f"<b>{name}</b> ({kind})<br>output {shape_label}{extra}",
+            name=name,
+        )
+    )
+    label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
+    notes.append(note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30, yanchor="bottom"))
+    notes.append(note(x, -0.56, shape_label, size=10, textangle=-60 if crowded else 0, yanchor="top"))
+
+
+def _add_skip(traces: list[dict], notes: list[dict], x: int, block: Any) -> None:
+    """A residual block's skip connection: a dotted bracket from the previous box, and ⊕."""
+    skip = block.formulas["output_shape"].split("; the block ")[-1]
+    # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
+            "y": [0.5, 0.55, 0.55, 0.5],
+            "mode": "lines",
+            "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
+            "hoverinfo": "text",
+            "text": f"skip connection: the block {skip}",
+            "name": "skip",
+        }
+    )
+    notes.append(note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
+
+
+def _add_invalid(traces: list[dict], notes: list[dict], x: int, bad: tuple[int, str, str]) -> None:
+    """The dashed orange box of the layer that cannot be computed, with its message on hover."""
+    position, kind, message = bad
+    traces.append(
+        _box_trace(
+            x,
+            0.6,
+            0.6,
+            fillcolor="rgba(213, 94, 0, 0.15)",
+            text=message,
+            line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"},
+        )
+    )
+    notes.append(
+        note(x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR, textangle=-30, yanchor="bottom")
+    )
+    notes.append(note(x, 0, "⚠", size=22, color=ERROR_COLOUR))
+    notes.append(note(x, -0.56, "invalid", size=10, color=ERROR_COLOUR, yanchor="top"))
 
 
 def _branch_text(summary: Any) -> str:

@@ -6,15 +6,19 @@
   stopping, training subset, seed, augmentation;
 - :func:`to_notebook`: the run as a Jupyter notebook in plain Keras that reproduces it;
 - :func:`save_run` / :func:`load_run` / :func:`run_zip`: a run as ``.keras`` + JSON (+ predictions);
-- :class:`TrainingJob`, :class:`TrainingPlan`, :class:`TrainingGate`: training in a background
-  thread with stop, cancel, progress snapshots and a server-wide queue (no Streamlit here);
+- :class:`TrainingJob`, :class:`TrainingPlan`: a page's training in a background thread with stop,
+  cancel and progress snapshots (no Streamlit here); in the app its trainer is the Dask
+  :class:`~cnnviz.training.service.TrainingService`, whose :class:`TrainingGate` queues the server's
+  trainings for a worker; the progress events and job states are typed in :mod:`.events`;
 - :func:`confusion_matrix`, :func:`per_class_accuracy`, :func:`misclassified`, :func:`cell_examples`:
   NumPy scores from the test-set predictions.
 
 TensorFlow is imported only when a model is built, trained, saved or loaded.
 """
 
-from cnnviz.training.config import AUGMENTATION_TYPES, OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig
+from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS
+from cnnviz.training.config import AUGMENTATION_TYPES, TrainConfig
+from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
 from cnnviz.training.evaluation import (
     Example,
     cell_examples,
@@ -23,20 +27,18 @@ from cnnviz.training.evaluation import (
     misclassified,
     per_class_accuracy,
 )
+from cnnviz.training.events import Event, JobState, ProgressEvent
 from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
-from cnnviz.training.job import (
-    JobSnapshot,
-    TrainingCancelled,
-    TrainingGate,
-    TrainingJob,
-    TrainingPlan,
-    TrainingUnavailable,
-)
+from cnnviz.training.gate import TrainingGate
+from cnnviz.training.job import JobSnapshot, TrainingJob, TrainingPlan
 from cnnviz.training.notebook import to_notebook
 from cnnviz.training.run import TrainingRun, load_run, run_zip, save_run
 
 __all__ = [
     "AUGMENTATION_TYPES",
+    "Event",
+    "JobState",
+    "ProgressEvent",
     "OPTIMIZERS",
     "OPTIMIZER_TITLES",
     "PROGRESS_EVERY",

@@ -8,7 +8,8 @@ chance level with every image called the same class.
 
 from __future__ import annotations
 
-from cnnviz.training.config import OPTIMIZER_TITLES, TrainConfig
+from cnnviz.options import OPTIMIZER_TITLES
+from cnnviz.training.config import TrainConfig
 
 #: A learning rate that trains the course's networks in a few epochs with each optimizer. Plain SGD on
 #: the quick digits recipe (3 epochs, 3,000 images): 0.001 → 13 %, 0.01 → 57 %, 0.03 → 82 %, 0.1 → 92 %.

@@ -80,3 +80,17 @@ class Budget:
                 "; " if text else ""
             ) + f"{self.max_queued} training{'s' if self.max_queued != 1 else ''} queued per person"
         return text
+
+
+def _stricter(a: Any, b: Any) -> Any:
+    return b if a is None else a if b is None else min(a, b)
+
+
+def effective_budget(server: Budget, class_budget: Budget) -> Budget:
+    """The limits a class's training obeys: each the stricter of the server's and the class's, so a
+    teacher's class budget can tighten the server's budget but never loosen it."""
+    return Budget(
+        _stricter(server.max_epoch_images, class_budget.max_epoch_images),
+        _stricter(server.max_seconds, class_budget.max_seconds),
+        _stricter(server.max_queued, class_budget.max_queued),
+    )

@@ -8,9 +8,8 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from cnnviz.errors import InputError
+from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
 
-OPTIMIZERS = ("adam", "sgd", "rmsprop")
-OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
 MIN_TRAIN_SAMPLES = 10
@@ -79,7 +78,7 @@ class TrainConfig:
             raise InputError("Keeping the best epoch needs a validation split above 0 to tell which epoch is best")
         if self.max_train_samples is not None:
             _whole(self.max_train_samples, "The number of training images", MIN_TRAIN_SAMPLES, 10**9)
-        _whole(self.seed, "The random start", 0, 2**31 - 1)
+        _whole(self.seed, "The random start", RANDOM_STARTS.low, RANDOM_STARTS.high)
         for position, layer in enumerate(self.augmentation, start=1):
             kind = layer.get("type")
             if kind not in AUGMENTATION_TYPES:

@@ -11,7 +11,8 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -20,13 +21,11 @@ from cnnviz.datasets.dataset import stratified_split
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.evaluation import loss_and_accuracy
+from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
 
-if TYPE_CHECKING:
-    from cnnviz.training.progress import ProgressFn, StopFn
-
-#: ``on_progress`` gets a "batch" event every this many batches (and always at the end of an epoch).
+#: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
 PREDICT_BATCH = 500
 
@@ -115,10 +114,10 @@ def train(
     """Train ``stack`` on ``dataset`` (a :class:`cnnviz.datasets.Dataset`) and score its test set.
 
     Images (uint8 ``(N, H, W, 1)``) are scaled to float32 in [0, 1]; the model's input shape is the
-    dataset's. ``on_progress(event)`` receives plain dicts: ``{"event": "start", ...}``, a
-    ``"batch"`` event every ``progress_every`` batches (epoch, batch, loss, accuracy,
-    images_per_second, eta_seconds, ...), an ``"epoch"`` event at every epoch end (adds
-    ``val_loss``/``val_accuracy``) and ``"evaluate"`` before the test set is scored.
+    dataset's. ``on_progress(event)`` receives plain dicts (:mod:`cnnviz.training.events`): ``START``,
+    a ``BATCH`` event every ``progress_every`` batches (epoch, batch, loss, accuracy,
+    images_per_second, eta_seconds, ...), an ``EPOCH`` event at every epoch end (adds
+    ``val_loss``/``val_accuracy``) and ``EVALUATE`` before the test set is scored.
     ``should_stop()`` is called after every batch: when it returns True, training ends after that
     batch (an unfinished epoch is left out of the history) and the test set is still scored. It may
     also raise to abandon the run altogether; the exception propagates.
@@ -134,35 +133,15 @@ def train(
     from cnnviz.training.progress import TrainingProgress
 
     config.validate()
-    x_all, y_all = np.asarray(dataset.x_train), np.asarray(dataset.y_train)
-    if x_all.dtype != np.uint8 or x_all.ndim != 4 or len(x_all) == 0:
-        raise InputError("The dataset must hold uint8 images of shape (N, H, W, C); this one is empty or not images")
-    height, width, channels = (int(s) for s in x_all.shape[1:])
-    input_shape = (height, width, channels)
-    class_names = list(dataset.class_names)
-    stack, notes = adapt_output(stack, input_shape, len(class_names))
-
-    (x_fit, y_fit), validation, subset_note = _training_data(x_all, y_all, config)
-    notes += subset_note
-    val_samples = 0 if validation is None else len(validation[1])
-
+    data = _prepare(stack, dataset, config)
     history = {key: [float(v) for v in values] for key, values in (start_history or {}).items()}
     first_epoch = len(history.get("loss", []))
     if first_epoch >= config.epochs:
         raise InputError(f"This run already has {first_epoch} epochs: ask for more than {first_epoch} in all")
     keras.utils.set_random_seed(config.seed)
-    model = architecture.to_keras(stack, input_shape)
-    if start_weights is not None:
-        try:
-            model.set_weights(list(start_weights))
-        except ValueError as error:
-            raise InputError(f"The weights to continue from do not fit this network: {error}") from None
-        notes.append(
-            f"Continued from epoch {first_epoch} with the weights reached there (the optimizer starts "
-            "afresh, so the first steps can move a little more than they would have)."
-        )
-    fit_model = _with_augmentation(model, config, input_shape)
-    steps = -(-len(x_fit) // config.batch_size)
+    model = _build(data, start_weights, first_epoch)
+    fit_model = _with_augmentation(model, config, data.input_shape)
+    steps = -(-len(data.x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
         _compile(model, config, steps)
@@ -174,51 +153,21 @@ def train(
         epochs=config.epochs,
         steps=steps,
         batch_size=config.batch_size,
-        samples=len(x_fit),
-        val_samples=val_samples,
+        samples=len(data.x_fit),
+        val_samples=data.val_samples,
         history=history,
     )
-    recorder = weight_recorder(model, keep_best=config.keep_best and validation is not None)  # the epoch scrubber
-    callbacks: list[Any] = [progress, recorder]
-    stopper = None
-    if config.early_stopping_patience and validation is not None:
-        stopper = keras.callbacks.EarlyStopping(
-            monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True
-        )
-        callbacks.append(stopper)
-
-    started = time.perf_counter()
-    with warnings.catch_warnings():
-        # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
-        warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
-        fit_model.fit(
-            x_fit,
-            y_fit,
-            batch_size=config.batch_size,
-            epochs=config.epochs,
-            verbose=0,
-            initial_epoch=first_epoch,
-            shuffle=True,
-            validation_data=validation,
-            callbacks=callbacks,
-        )
-    seconds = time.perf_counter() - started
-    notes += progress.notes(stopper) + _batch_norm_notes(stack, progress.steps_done)
-
-    test_loss = test_accuracy = probabilities = None
-    labels = np.asarray(dataset.y_test).astype(np.int64)
-    if len(labels):
-        if on_progress:
-            on_progress({"event": "evaluate", "test_samples": len(labels)})
-        probabilities = model.predict(
-            _scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0, callbacks=[progress]
-        ).astype(np.float32)
-        test_loss, test_accuracy = loss_and_accuracy(probabilities, labels)
+    recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
+    stopper = _early_stopping(config, data)
+    seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
+    data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
+    probabilities, labels = _predict_test_set(model, dataset, on_progress, progress)
     for trained in (fit_model, model):  # the same model twice without augmentation: harmless
         # Drop the traced training, test and predict graphs: a kept run needs only its weights, and the
         # graphs of every run of every session would otherwise stay in memory. They are retraced if used.
         trained.train_function = trained.test_function = trained.predict_function = None
 
+    test_loss, test_accuracy = loss_and_accuracy(probabilities, labels) if len(labels) else (None, None)
     return TrainingRun(
         model=model,
         history=progress.history,
@@ -226,21 +175,111 @@ def train(
         test_accuracy=test_accuracy,
         seconds=seconds,
         config=config,
-        stack=stack,
-        input_shape=input_shape,
-        class_names=class_names,
-        notes=notes,
+        stack=data.stack,
+        input_shape=data.input_shape,
+        class_names=data.class_names,
+        notes=data.notes,
         dataset=str(getattr(dataset, "name", "")),
         source=str(getattr(dataset, "source", "")),
         stopped=progress.stop_requested,
-        train_samples=len(x_fit),
-        val_samples=val_samples,
+        train_samples=len(data.x_fit),
+        val_samples=data.val_samples,
         images_per_second=progress.images_per_second,
-        test_probabilities=probabilities,
+        test_probabilities=probabilities if len(labels) else None,
         test_labels=labels if len(labels) else None,
         test_images=dataset.x_test if len(labels) else None,
         **recorder.result(len(progress.history.get("loss", []))),
     )
+
+
+@dataclass
+class _Prepared:
+    """The training's inputs: the adapted stack, the images to fit and validate on, and notes for the run."""
+
+    stack: list[dict[str, Any]]
+    input_shape: tuple[int, int, int]
+    class_names: list[str]
+    x_fit: np.ndarray
+    y_fit: np.ndarray
+    validation: tuple[np.ndarray, np.ndarray] | None
+    notes: list[str]
+
+    @property
+    def val_samples(self) -> int:
+        return 0 if self.validation is None else len(self.validation[1])
+
+
+def _prepare(stack: Sequence[Mapping[str, Any]], dataset: Any, config: TrainConfig) -> _Prepared:
+    """Check the dataset, adapt the stack's output to its classes and take the subset and validation split."""
+    x_all, y_all = np.asarray(dataset.x_train), np.asarray(dataset.y_train)
+    if x_all.dtype != np.uint8 or x_all.ndim != 4 or len(x_all) == 0:
+        raise InputError("The dataset must hold uint8 images of shape (N, H, W, C); this one is empty or not images")
+    height, width, channels = (int(s) for s in x_all.shape[1:])
+    class_names = list(dataset.class_names)
+    adapted, notes = adapt_output(stack, (height, width, channels), len(class_names))
+    (x_fit, y_fit), validation, subset_note = _training_data(x_all, y_all, config)
+    return _Prepared(adapted, (height, width, channels), class_names, x_fit, y_fit, validation, notes + subset_note)
+
+
+def _build(data: _Prepared, start_weights: Sequence[np.ndarray] | None, first_epoch: int) -> Any:
+    """The Keras model of the stack, with the weights of the run it continues (if any)."""
+    model = architecture.to_keras(data.stack, data.input_shape)
+    if start_weights is not None:
+        try:
+            model.set_weights(list(start_weights))
+        except ValueError as error:
+            raise InputError(f"The weights to continue from do not fit this network: {error}") from None
+        data.notes.append(
+            f"Continued from epoch {first_epoch} with the weights reached there (the optimizer starts "
+            "afresh, so the first steps can move a little more than they would have)."
+        )
+    return model
+
+
+def _early_stopping(config: TrainConfig, data: _Prepared) -> Any:
+    """Keras' EarlyStopping on the validation loss (restoring the best weights), or None when it is off."""
+    if not config.early_stopping_patience or data.validation is None:
+        return None
+    import keras
+
+    return keras.callbacks.EarlyStopping(
+        monitor="val_loss", patience=config.early_stopping_patience, restore_best_weights=True
+    )
+
+
+def _fit(fit_model: Any, data: _Prepared, config: TrainConfig, first_epoch: int, callbacks: list[Any]) -> float:
+    """Keras' ``fit`` from ``first_epoch`` to ``config.epochs``; the wall time in seconds."""
+    started = time.perf_counter()
+    with warnings.catch_warnings():
+        # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
+        warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
+        fit_model.fit(
+            data.x_fit,
+            data.y_fit,
+            batch_size=config.batch_size,
+            epochs=config.epochs,
+            verbose=0,
+            initial_epoch=first_epoch,
+            shuffle=True,
+            validation_data=data.validation,
+            callbacks=callbacks,
+        )
+    return time.perf_counter() - started
+
+
+def _predict_test_set(
+    model: Any, dataset: Any, on_progress: ProgressFn | None, progress: Any
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(probabilities, labels)`` of the test set (both empty without test images), after an EVALUATE event."""
+    labels = np.asarray(dataset.y_test).astype(np.int64)
+    if not len(labels):
+        return np.zeros((0, 0), np.float32), labels
+    if on_progress:
+        on_progress(EvaluateEvent(event=Event.EVALUATE, test_samples=len(labels)))
+    probabilities = model.predict(
+        _scaled(np.asarray(dataset.x_test)), batch_size=PREDICT_BATCH, verbose=0, callbacks=[progress]
+    )
+    return probabilities.astype(np.float32), labels
 
 
 def _batch_norm_notes(stack: Sequence[Mapping[str, Any]], steps: int) -> list[str]:

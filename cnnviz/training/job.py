@@ -1,28 +1,24 @@
 """Training in a background thread: a job object a web page can poll, stop and forget safely.
 
-- :class:`TrainingGate`: first come, first served admission of at most ``capacity`` trainings at
-  once on this server (a queue, so a page can say "you are next").
-- :class:`TrainingJob`: runs one or more :class:`TrainingPlan` one after the other in a daemon
-  thread. The page reads :meth:`TrainingJob.snapshot` (copies taken under a lock, plain values);
-  :meth:`~TrainingJob.stop` ends training within one batch and still scores the test set;
-  :meth:`~TrainingJob.cancel` abandons the job (a new run replaces it, or its page is gone).
-  An ``owner_alive`` check lets the job cancel itself when nobody watches it any more.
-  Any exception inside the thread ends the job as ``"failed"`` with its message kept for the page.
-  Its ``train_fn`` is :func:`cnnviz.training.train` (in this thread) or, in the app, the Dask
-  :class:`~cnnviz.training.service.TrainingService`, which queues by itself and reports its place
-  with ``{"event": "queued", "position", "wait_seconds"}`` progress events.
+:class:`TrainingJob` runs one or more :class:`TrainingPlan` one after the other in a daemon thread.
+The page reads :meth:`TrainingJob.snapshot` (copies taken under a lock, plain values);
+:meth:`~TrainingJob.stop` ends training within one batch and still scores the test set;
+:meth:`~TrainingJob.cancel` abandons the job (a new run replaces it, or its page is gone). An
+``owner_alive`` check lets the job cancel itself when nobody watches it any more. Any exception
+inside the thread ends the job as ``"failed"`` with its message kept for the page.
+
+Its ``train_fn`` is, in the app, the Dask :class:`~cnnviz.training.service.TrainingService` (the
+web server never trains: the service waits for a worker, reporting its place with ``QUEUED`` events,
+and relays the worker's progress), or :func:`cnnviz.training.train` itself, in this thread.
 
 Nothing here imports Streamlit; the thread never touches the page.
 """
 
 from __future__ import annotations
 
-import heapq
-import itertools
 import logging
 import threading
 import time
-from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,27 +26,15 @@ from typing import Any
 from cnnviz.errors import InputError
 from cnnviz.memory import release_free_memory
 from cnnviz.training.config import TrainConfig
+from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
+from cnnviz.training.events import ACTIVE_STATES, Event, JobState, PositionEvent, ProgressEvent
 from cnnviz.training.fit import train
 from cnnviz.training.run import HISTORY_KEYS, TrainingRun
 
 logger = logging.getLogger(__name__)  # unexpected failures, with their traceback, for the operator
 
-ACTIVE_STATES = ("new", "queued", "running", "evaluating")
 #: Live curve points kept per run; older points are thinned out beyond this.
 MAX_TRACE_POINTS = 2000
-GATE_POLL_SECONDS = 0.25
-
-
-class TrainingCancelled(Exception):
-    """The job was abandoned (replaced by a new one, or its page closed); its results are dropped.
-
-    A message, if any, is shown on the page (e.g. "You left the shared training...").
-    """
-
-
-class TrainingUnavailable(RuntimeError):
-    """The training could not run for a reason outside the user's settings (a worker died, the
-    cluster is unreachable); the message says what to do and is shown as it is."""
 
 
 @dataclass(frozen=True)
@@ -65,88 +49,20 @@ class TrainingPlan:
     start: Any = None
 
 
-class TrainingGate:
-    """Admit at most ``capacity`` trainings at a time, in arrival order.
-
-    ``acquire`` blocks until it is the caller's turn (or ``abandon()`` turns True while waiting);
-    ``position`` tells a waiting ticket how many are ahead of it.
-    """
-
-    def __init__(self, capacity: int = 1) -> None:
-        if capacity < 1:
-            raise ValueError("capacity must be at least 1")
-        self.capacity = capacity
-        self._changed = threading.Condition()
-        self._waiting: deque[object] = deque()
-        self._holders: dict[int, object] = {}
-
-    def acquire(self, ticket: object, *, abandon: Callable[[], bool] = lambda: False) -> bool:
-        """Wait for a free slot; True once admitted, False if ``abandon()`` became True first."""
-        with self._changed:
-            self._waiting.append(ticket)
-            try:
-                while True:
-                    if self._waiting[0] is ticket and len(self._holders) < self.capacity:
-                        self._holders[id(ticket)] = ticket
-                        return True
-                    if abandon():
-                        return False
-                    self._changed.wait(GATE_POLL_SECONDS)  # abandon() is checked this often
-            finally:
-                self._waiting.remove(ticket)
-                self._changed.notify_all()
-
-    def release(self, ticket: object) -> None:
-        with self._changed:
-            self._holders.pop(id(ticket), None)
-            self._changed.notify_all()
-
-    def position(self, ticket: object) -> int | None:
-        """0 while admitted, 1 if next in line, 2 if one is ahead of it...; None if unknown."""
-        with self._changed:
-            if id(ticket) in self._holders:
-                return 0
-            for index, waiting in enumerate(self._waiting):
-                if waiting is ticket:
-                    return index + 1
-            return None
-
-    def wait_seconds(self, ticket: object, remaining: Callable[[Any], float]) -> float | None:
-        """Estimated seconds until ``ticket`` starts, given each ticket's ``remaining(ticket)`` seconds.
-
-        The running trainings free their slots as they end; each one waiting ahead takes the slot
-        freed first. None if the ticket is not waiting.
-        """
-        with self._changed:
-            if ticket not in self._waiting:
-                return None
-            ahead = list(itertools.takewhile(lambda t: t is not ticket, self._waiting))
-            busy = [remaining(t) for t in self._holders.values()]
-            slots = sorted(busy + [0.0] * max(0, self.capacity - len(busy)))
-        for waiting in ahead:
-            heapq.heapreplace(slots, slots[0] + remaining(waiting))
-        return max(0.0, slots[0])
-
-    def load(self) -> tuple[int, int]:
-        """``(running, waiting)`` trainings right now."""
-        with self._changed:
-            return len(self._holders), len(self._waiting)
-
-
 @dataclass(frozen=True)
 class JobSnapshot:
     """A consistent copy of a job's state for one page refresh.
 
-    ``state``: "new", "queued", "running", "evaluating", then "finished", "stopped" (by the user;
-    the run is kept), "cancelled" (``error`` may say why) or "failed" (``error`` says why).
-    ``queue_wait`` estimates the seconds until a queued training starts; ``watchers`` counts the
-    people watching the same (shared) training. ``progress`` is the last progress
-    event of the current run; ``trace`` its live points ``(epoch_float, loss, accuracy)``, each the
-    mean of the batches since the previous point; ``history`` its per-epoch values so far; ``runs``
-    the finished runs of the job.
+    ``state``: a :class:`~cnnviz.training.events.JobState` ("cancelled" and "failed" with ``error``
+    saying why, if known). ``queue_position`` (1 = next) and ``queue_wait`` (estimated seconds) of a
+    queued training; ``watchers`` counts the people watching the same (shared) training.
+    ``progress`` is a copy of the current run's last START, BATCH, EPOCH or EVALUATE event (empty
+    before the first; see :mod:`cnnviz.training.events` for its fields); ``trace``
+    its live points ``(epoch_float, loss, accuracy)``, each the mean of the batches since the
+    previous point; ``history`` its per-epoch values so far; ``runs`` the finished runs of the job.
     """
 
-    state: str
+    state: JobState
     plan_index: int
     plan_count: int
     label: str
@@ -171,7 +87,6 @@ class TrainingJob:
         self,
         plans: Sequence[TrainingPlan],
         *,
-        gate: TrainingGate | None = None,
         owner_alive: Callable[[], bool] | None = None,
         orphan_grace_seconds: float = 20.0,
         check_owner_every: float = 2.0,
@@ -180,7 +95,6 @@ class TrainingJob:
         if not plans:
             raise ValueError("a job needs at least one plan")
         self.plans = list(plans)
-        self.gate = gate
         self.owner_alive = owner_alive
         self.orphan_grace_seconds = orphan_grace_seconds
         self.check_owner_every = check_owner_every
@@ -189,9 +103,9 @@ class TrainingJob:
         self._stop = threading.Event()
         self._cancel = threading.Event()
         self._thread = threading.Thread(target=self._main, name="cnnviz-training", daemon=True)
-        self._state = "new"
+        self._state = JobState.NEW
         self._plan_index = 0
-        self._progress: dict[str, Any] = {}
+        self._progress: ProgressEvent | dict[str, Any] = {}
         self._trace: list[tuple[float, float, float]] = []
         self._last_running: tuple[int, int, float, float] = (0, 0, 0.0, 0.0)
         self._history: dict[str, list[float]] = {}
@@ -229,12 +143,9 @@ class TrainingJob:
         return self._state not in ACTIVE_STATES
 
     def snapshot(self) -> JobSnapshot:
-        position = self.gate.position(self) if self.gate is not None else None
         with self._lock:
             plan = self.plans[self._plan_index]
-            wait = None
-            if self.gate is None and self._state == "queued":
-                position, wait = self._queue
+            position, wait = self._queue if self._state == JobState.QUEUED else (None, None)
             return JobSnapshot(
                 state=self._state,
                 plan_index=self._plan_index,
@@ -252,87 +163,71 @@ class TrainingJob:
 
     # --- the thread ---
     def _main(self) -> None:
-        state, error = "finished", None
+        state, error = JobState.FINISHED, None
         try:
             for index, plan in enumerate(self.plans):
                 if self._stop.is_set():
                     break
                 self._begin_plan(index)
-                if self.gate is not None and not self.gate.acquire(self, abandon=self._abandoned):
-                    raise TrainingCancelled
-                try:
-                    self._set(state="running")
-                    extra = {"start": plan.start} if plan.start is not None else {}
-                    run = self._train(
-                        plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop, **extra
-                    )
-                finally:
-                    if self.gate is not None:
-                        self.gate.release(self)
+                extra = {"start": plan.start} if plan.start is not None else {}
+                run = self._train(plan.stack, plan.dataset, plan.config, self._on_progress, self._should_stop, **extra)
                 run.label = plan.label
                 with self._lock:
                     self._runs.append(run)
             if self._cancel.is_set():
-                state = "cancelled"
+                state = JobState.CANCELLED
             elif self._stop.is_set():
-                state = "stopped"
+                state = JobState.STOPPED
         except TrainingCancelled as exc:
-            state, error = "cancelled", str(exc) or None
+            state, error = JobState.CANCELLED, str(exc) or None
         except (InputError, TrainingUnavailable) as exc:
-            state, error = "failed", str(exc)
+            state, error = JobState.FAILED, str(exc)
         except Exception as exc:  # noqa: BLE001 - anything in the thread must reach the page, not vanish
-            state, error = "failed", f"Training failed: {type(exc).__name__}: {exc}"
+            state, error = JobState.FAILED, f"Training failed: {type(exc).__name__}: {exc}"
             logger.exception("Training job failed unexpectedly (the page shows: %s)", error)
         with self._lock:
-            if state == "cancelled":
+            if state == JobState.CANCELLED:
                 self._runs.clear()
             self._state, self._error = state, error
         release_free_memory()  # what the training freed goes back to the system, not into the next one
 
     def _begin_plan(self, index: int) -> None:
         with self._lock:
-            self._plan_index, self._state = index, "queued"
+            # Running until the trainer says it waits for a worker (the Dask service's QUEUED events).
+            self._plan_index, self._state = index, JobState.RUNNING
             self._progress, self._trace, self._history = {}, [], {}
             self._last_running = (0, 0, 0.0, 0.0)
             self._queue, self._watchers = (None, None), 1
 
-    def _set(self, **values: Any) -> None:
+    def _on_progress(self, event: ProgressEvent) -> None:
         with self._lock:
-            for name, value in values.items():
-                setattr(self, f"_{name}", value)
-
-    def _on_progress(self, event: dict[str, Any]) -> None:
-        with self._lock:
-            kind = event.get("event")
-            if kind == "queued":  # from a trainer that queues on its own (the Dask service)
-                self._state, self._queue = "queued", (event["position"], event.get("wait_seconds"))
-                return
-            if kind == "joined":
+            if event["event"] == Event.QUEUED:
+                self._state, self._queue = JobState.QUEUED, (event["position"], event["wait_seconds"])
+            elif event["event"] == Event.JOINED:
                 self._watchers = event["watchers"]
-                return
-            if kind == "submitting":
-                self._state = "running"
-                return
-            self._progress = event
-            if kind == "start":
-                self._state = "running"
-            elif kind == "evaluate":
-                self._state = "evaluating"
-            elif kind in ("batch", "epoch") and "loss" in event:
-                self._add_trace_point(event)
-                if kind == "epoch":
-                    for key in HISTORY_KEYS:
-                        if key in event:
-                            self._history.setdefault(key, []).append(event[key])
+            elif event["event"] == Event.SUBMITTING:
+                self._state = JobState.RUNNING
+            else:
+                self._progress = event
+                if event["event"] == Event.START:
+                    self._state = JobState.RUNNING
+                elif event["event"] == Event.EVALUATE:
+                    self._state = JobState.EVALUATING
+                elif event["event"] in (Event.BATCH, Event.EPOCH) and "loss" in event:
+                    self._add_trace_point(event)
+                    if event["event"] == Event.EPOCH:
+                        for key in HISTORY_KEYS:
+                            if key in event:
+                                self._history.setdefault(key, []).append(event[key])  # type: ignore[literal-required]
 
-    def _add_trace_point(self, event: dict[str, Any]) -> None:
+    def _add_trace_point(self, event: PositionEvent) -> None:
         """Append the mean loss/accuracy of the batches since the previous event.
 
         Keras reports running means since the start of the epoch (which flatten out and jump at
         each new epoch); undoing the average shows what the last few batches really scored.
         """
         epoch, batch = event["epoch"], event["batch"]
-        loss, accuracy = event["loss"], event.get("accuracy", float("nan"))
+        loss, accuracy = event.get("loss", float("nan")), event.get("accuracy", float("nan"))
         last_epoch, last_batch, last_loss, last_accuracy = self._last_running
         if epoch != last_epoch:
             last_batch = last_loss = last_accuracy = 0

@@ -163,8 +163,41 @@ def to_notebook(
     architecture.summarize(stack, shape)  # a clear StackError for anything that is not a valid stack
     adapted, notes = adapt_output(stack, shape, len(CLASS_NAMES[name]))
     params = architecture.totals(architecture.summarize(adapted, shape)).params
-    title = TITLES[name]
     cells = [
+        *_opening_cells(TITLES[name], params, config.seed),
+        _markdown(_SETTINGS_TEXT),
+        _code(_settings(config, side, name)),
+        _markdown(_data_text(name, TITLES[name])),
+        _code(_SPLITS + "\n\n" + _data_code(name)),
+        _markdown(_SPLIT_TEXT),
+        _code(_split_code(side)),
+        _markdown(_network_text(notes)),
+        _code(architecture.model_lines(adapted, shape) + ["model.summary()"]),
+        _markdown(_training_text(config)),
+        _code(_training_code(config)),
+        *_closing_cells(),
+    ]
+    return _notebook_json(cells)
+
+
+_SETTINGS_TEXT = """
+## 1 · The settings
+
+Every number CNN Explorer's Training page used. The *random start* fixes the shuffle, the subset, the
+validation split and the initial weights, so the run repeats.
+"""
+_SPLIT_TEXT = """
+## 3 · Training and validation images
+
+The app trains on a random subset when asked (the same share of every class), and holds out a share
+of every class for validation: images the network never trains on, to watch it over-fit. Pixels are
+scaled from 0–255 to 0–1.
+"""
+
+
+def _opening_cells(title: str, params: int, seed: int) -> list[dict[str, Any]]:
+    """The title, what the notebook does, and the imports with the random start."""
+    return [
         _markdown(f"""
 # A CNN on {title}, as trained in CNN Explorer
 
@@ -183,31 +216,16 @@ This notebook repeats a training run of CNN Explorer in plain Keras: the same da
                 "import numpy as np",
                 "from keras import layers",
                 "",
-                f"keras.utils.set_random_seed({config.seed!r})",
+                f"keras.utils.set_random_seed({seed!r})",
                 'print("Keras", keras.__version__)',
             ]
         ),
-        _markdown("""
-## 1 · The settings
+    ]
 
-Every number CNN Explorer's Training page used. The *random start* fixes the shuffle, the subset, the
-validation split and the initial weights, so the run repeats.
-"""),
-        _code(_settings(config, side, name)),
-        _markdown(_data_text(name, title)),
-        _code(_SPLITS + "\n\n" + _data_code(name)),
-        _markdown("""
-## 3 · Training and validation images
 
-The app trains on a random subset when asked (the same share of every class), and holds out a share
-of every class for validation: images the network never trains on, to watch it over-fit. Pixels are
-scaled from 0–255 to 0–1.
-"""),
-        _code(_split_code(side)),
-        _markdown(_network_text(notes)),
-        _code(architecture.model_lines(adapted, shape) + ["model.summary()"]),
-        _markdown(_training_text(config)),
-        _code(_training_code(config)),
+def _closing_cells() -> list[dict[str, Any]]:
+    """The test-set evaluation and the learning curves."""
+    return [
         _markdown("""
 ## 6 · Evaluate on the test set
 
@@ -228,6 +246,12 @@ keeps falling, the network has started to memorise its training images.
 """),
         _code(_PLOT),
     ]
+
+
+def _notebook_json(cells: list[dict[str, Any]]) -> str:
+    """The cells as an nbformat 4.5 notebook (each cell with its id), JSON text."""
+    for number, cell in enumerate(cells):
+        cell["id"] = f"cell-{number}"
     notebook = {
         "cells": cells,
         "metadata": {
@@ -237,8 +261,6 @@ keeps falling, the network has started to memorise its training images.
         "nbformat": 4,
         "nbformat_minor": 5,
     }
-    for number, cell in enumerate(cells):
-        cell["id"] = f"cell-{number}"
     return json.dumps(notebook, indent=1) + "\n"
 
 

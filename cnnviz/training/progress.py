@@ -1,4 +1,4 @@
-"""The Keras callback behind :func:`cnnviz.training.train`: plain-dict progress events and a stop switch.
+"""The Keras callback behind :func:`cnnviz.training.train`: progress events (:mod:`.events`) and a stop switch.
 
 Importing this module imports Keras (the class subclasses ``keras.callbacks.Callback``), so
 :mod:`cnnviz.training.fit` imports it inside ``train`` only, when TensorFlow is needed anyway.
@@ -7,16 +7,25 @@ Importing this module imports Keras (the class subclasses ``keras.callbacks.Call
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
 import numpy as np
 
+from cnnviz.training.events import (
+    BatchEvent,
+    EpochEvent,
+    Event,
+    PositionEvent,
+    ProgressEvent,
+    ProgressFn,
+    Scores,
+    StartEvent,
+    StopFn,
+    ValidationScores,
+)
 from cnnviz.training.run import HISTORY_KEYS
-
-ProgressFn = Callable[[dict[str, Any]], None]
-StopFn = Callable[[], bool]
 
 
 class TrainingProgress(keras.callbacks.Callback):
@@ -54,13 +63,13 @@ class TrainingProgress(keras.callbacks.Callback):
     def on_train_begin(self, logs: dict | None = None) -> None:
         self._started = time.perf_counter()
         self._emit(
-            {
-                "event": "start",
-                "epochs": self.epochs,
-                "batches": self.steps,
-                "train_samples": self.samples,
-                "val_samples": self.val_samples,
-            }
+            StartEvent(
+                event=Event.START,
+                epochs=self.epochs,
+                batches=self.steps,
+                train_samples=self.samples,
+                val_samples=self.val_samples,
+            )
         )
 
     def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
@@ -77,7 +86,9 @@ class TrainingProgress(keras.callbacks.Callback):
             self.stopped_at = (self._epoch + 1, batch + 1)
             self.model.stop_training = True
         if (batch + 1) % self.every == 0 or self.stop_requested:
-            self._emit({"event": "batch", **self._position(batch), **_floats(logs, ("loss", "accuracy"))})
+            event = BatchEvent(event=Event.BATCH, **self._position(batch))
+            event.update(_scores(logs))
+            self._emit(event)
 
     def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
         logs = logs if logs is not None else {}
@@ -88,13 +99,11 @@ class TrainingProgress(keras.callbacks.Callback):
         else:
             for key, value in _floats(logs, HISTORY_KEYS).items():
                 self.history.setdefault(key, []).append(value)
-            self._emit(
-                {
-                    "event": "epoch",
-                    **self._position(self.steps - 1, validated=True),
-                    **{key: values[-1] for key, values in self.history.items()},
-                }
-            )
+            last = {key: values[-1] for key, values in self.history.items()}
+            event = EpochEvent(event=Event.EPOCH, **self._position(self.steps - 1, validated=True))
+            event.update(_scores(last))
+            event.update(_validation_scores(last))
+            self._emit(event)
         self._train_seconds += in_epoch
 
     # --- validation inside fit, and the final prediction ---
@@ -113,7 +122,7 @@ class TrainingProgress(keras.callbacks.Callback):
             self.should_stop()  # only so that an abandoning should_stop can raise here too
 
     # --- helpers ---
-    def _position(self, batch: int, *, validated: bool = False) -> dict[str, Any]:
+    def _position(self, batch: int, *, validated: bool = False) -> PositionEvent:
         in_epoch = self._last_batch_end - self._epoch_started
         seen = (batch + 1) * self.batch_size
         if self.steps_done > 1:  # the first step also traces the graph: leave it out of the pace
@@ -126,19 +135,19 @@ class TrainingProgress(keras.callbacks.Callback):
         remaining_steps = self.epochs * self.steps - (self._epoch * self.steps + batch + 1)
         remaining_vals = (self.epochs - self._epoch - validated) if self.val_samples else 0
         val_guess = self._val_seconds or self.val_samples / max(3 * self.images_per_second, 1e-9)
-        return {
-            "epoch": self._epoch + 1,
-            "epochs": self.epochs,
-            "batch": batch + 1,
-            "batches": self.steps,
-            "step": self._epoch * self.steps + batch + 1,
-            "steps": self.epochs * self.steps,
-            "images_per_second": self.images_per_second,
-            "eta_seconds": remaining_steps * per_step + remaining_vals * val_guess,
-            "elapsed_seconds": time.perf_counter() - self._started,
-        }
+        return PositionEvent(
+            epoch=self._epoch + 1,
+            epochs=self.epochs,
+            batch=batch + 1,
+            batches=self.steps,
+            step=self._epoch * self.steps + batch + 1,
+            steps=self.epochs * self.steps,
+            images_per_second=self.images_per_second,
+            eta_seconds=remaining_steps * per_step + remaining_vals * val_guess,
+            elapsed_seconds=time.perf_counter() - self._started,
+        )
 
-    def _emit(self, event: dict[str, Any]) -> None:
+    def _emit(self, event: ProgressEvent) -> None:
         if self.on_progress is not None:
             self.on_progress(event)
 
@@ -161,6 +170,25 @@ class TrainingProgress(keras.callbacks.Callback):
             best = int(np.argmin(self.history["val_loss"])) + 1
             out.append(f"The model keeps the weights of epoch {best}, the lowest validation loss.")
         return out
+
+
+def _scores(values: Mapping[str, Any] | None) -> Scores:
+    """The loss and accuracy among ``values`` (Keras logs, or the last epoch's history) as plain floats."""
+    scores = Scores()
+    if values and "loss" in values:
+        scores["loss"] = float(values["loss"])
+    if values and "accuracy" in values:
+        scores["accuracy"] = float(values["accuracy"])
+    return scores
+
+
+def _validation_scores(values: Mapping[str, Any]) -> ValidationScores:
+    scores = ValidationScores()
+    if "val_loss" in values:
+        scores["val_loss"] = float(values["val_loss"])
+    if "val_accuracy" in values:
+        scores["val_accuracy"] = float(values["val_accuracy"])
+    return scores
 
 
 def _floats(logs: Mapping[str, Any] | None, keys: Sequence[str]) -> dict[str, float]:

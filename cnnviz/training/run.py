@@ -10,7 +10,8 @@ import io
 import json
 import tempfile
 import zipfile
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -25,6 +26,9 @@ RECORD_FILE = "run.json"
 PREDICTIONS_FILE = "test_predictions.npz"
 EPOCHS_FILE = "epoch_weights.npz"  # the epoch scrubber's copies, arrays ``e<epoch>_<i>``
 HISTORY_KEYS = ("loss", "accuracy", "val_loss", "val_accuracy")
+#: Field metadata: the run's plain (JSON-ready) values and its arrays, the two parts that leave the process in a
+#: record (``run.json``), a worker's payload and the run store. The other fields live in this process only.
+PLAIN, ARRAYS = {"part": "plain"}, {"part": "arrays"}
 
 
 @dataclass(eq=False)
@@ -46,29 +50,29 @@ class TrainingRun:
     """
 
     model: Any
-    history: dict[str, list[float]]
-    test_loss: float | None
-    test_accuracy: float | None
-    seconds: float
-    config: TrainConfig
-    stack: list[dict[str, Any]]
-    input_shape: tuple[int, int, int]
-    class_names: list[str]
-    notes: list[str] = field(default_factory=list)
-    dataset: str = ""
-    source: str = ""
-    stopped: bool = False
-    train_samples: int = 0
-    val_samples: int = 0
-    images_per_second: float = 0.0
-    test_probabilities: np.ndarray | None = field(default=None, repr=False)
-    test_labels: np.ndarray | None = field(default=None, repr=False)
+    history: dict[str, list[float]] = field(metadata=PLAIN)
+    test_loss: float | None = field(metadata=PLAIN)
+    test_accuracy: float | None = field(metadata=PLAIN)
+    seconds: float = field(metadata=PLAIN)
+    config: TrainConfig = field(metadata=PLAIN)
+    stack: list[dict[str, Any]] = field(metadata=PLAIN)
+    input_shape: tuple[int, int, int] = field(metadata=PLAIN)
+    class_names: list[str] = field(metadata=PLAIN)
+    notes: list[str] = field(default_factory=list, metadata=PLAIN)
+    dataset: str = field(default="", metadata=PLAIN)
+    source: str = field(default="", metadata=PLAIN)
+    stopped: bool = field(default=False, metadata=PLAIN)
+    train_samples: int = field(default=0, metadata=PLAIN)
+    val_samples: int = field(default=0, metadata=PLAIN)
+    images_per_second: float = field(default=0.0, metadata=PLAIN)
+    test_probabilities: np.ndarray | None = field(default=None, repr=False, metadata=ARRAYS)
+    test_labels: np.ndarray | None = field(default=None, repr=False, metadata=ARRAYS)
     test_images: np.ndarray | None = field(default=None, repr=False)
-    label: str = ""
-    epoch_weights: list[list[np.ndarray]] = field(default_factory=list, repr=False)
-    final_epoch: int | None = None
-    weights_capped: bool = False
-    weights: list[np.ndarray] | None = field(default=None, repr=False)
+    label: str = field(default="", metadata=PLAIN)
+    epoch_weights: list[list[np.ndarray]] = field(default_factory=list, repr=False, metadata=ARRAYS)
+    final_epoch: int | None = field(default=None, metadata=PLAIN)
+    weights_capped: bool = field(default=False, metadata=PLAIN)
+    weights: list[np.ndarray] | None = field(default=None, repr=False, metadata=ARRAYS)
     train_data: Any = field(default=None, repr=False)
     reused: str = ""
     worker: str = ""
@@ -123,30 +127,44 @@ class TrainingRun:
         return int(np.argmin(val)) + 1 if val else None
 
     def record(self) -> dict[str, Any]:
-        """The run without its model and arrays, as plain JSON-ready values."""
+        """The run without its model and arrays, as plain JSON-ready values (``run.json``)."""
         return {
             "format": RUN_FORMAT,
             "version": RUN_VERSION,
-            "label": self.label,
-            "dataset": self.dataset,
-            "source": self.source,
-            "input_shape": list(self.input_shape),
-            "class_names": list(self.class_names),
-            "stack": self.stack,
-            "config": self.config.to_dict(),
-            "history": {k: [float(v) for v in values] for k, values in self.history.items()},
-            "test_loss": self.test_loss,
-            "test_accuracy": self.test_accuracy,
-            "seconds": self.seconds,
-            "stopped": self.stopped,
-            "train_samples": self.train_samples,
-            "val_samples": self.val_samples,
-            "images_per_second": self.images_per_second,
-            "notes": list(self.notes),
-            "final_epoch": self.final_epoch,
-            "weights_capped": self.weights_capped,
+            **plain_values(self),
             "epoch_weight_counts": [len(weights) for weights in self.epoch_weights],
         }
+
+
+#: The fields of :data:`PLAIN` values and of :data:`ARRAYS`, from the dataclass itself.
+PLAIN_FIELDS = tuple(f.name for f in fields(TrainingRun) if f.metadata.get("part") == PLAIN["part"])
+ARRAY_FIELDS = tuple(f.name for f in fields(TrainingRun) if f.metadata.get("part") == ARRAYS["part"])
+
+
+def plain_values(run: TrainingRun) -> dict[str, Any]:
+    """The run's :data:`PLAIN_FIELDS` as JSON-ready values (lists for tuples, floats, the config as a dict)."""
+    values = {name: getattr(run, name) for name in PLAIN_FIELDS}
+    values.update(
+        input_shape=list(run.input_shape),
+        class_names=list(run.class_names),
+        notes=list(run.notes),
+        history={key: [float(v) for v in history] for key, history in run.history.items()},
+        config=run.config.to_dict(),
+    )
+    return values
+
+
+def from_plain(values: Mapping[str, Any]) -> dict[str, Any]:
+    """:class:`TrainingRun` keyword arguments from :func:`plain_values` (a field an older run lacks keeps its
+    default)."""
+    kwargs = {name: values[name] for name in PLAIN_FIELDS if name in values}
+    kwargs.update(
+        input_shape=tuple(values["input_shape"]),
+        history={key: list(history) for key, history in values["history"].items()},
+        config=TrainConfig.from_dict(values["config"]),
+        weights_capped=bool(values.get("weights_capped", False)),
+    )
+    return kwargs
 
 
 def epoch_arrays(epoch_weights: list[list[np.ndarray]]) -> dict[str, np.ndarray]:
@@ -202,27 +220,10 @@ def load_run(directory: str | Path) -> TrainingRun:
             epoch_weights = read_epoch_arrays(arrays, record.get("epoch_weight_counts", []))
     return TrainingRun(
         model=model,
-        history={k: list(v) for k, v in record["history"].items()},
-        test_loss=record["test_loss"],
-        test_accuracy=record["test_accuracy"],
-        seconds=record["seconds"],
-        config=TrainConfig.from_dict(record["config"]),
-        stack=record["stack"],
-        input_shape=tuple(record["input_shape"]),
-        class_names=record["class_names"],
-        notes=record["notes"],
-        dataset=record["dataset"],
-        source=record["source"],
-        stopped=record["stopped"],
-        train_samples=record["train_samples"],
-        val_samples=record["val_samples"],
-        images_per_second=record["images_per_second"],
+        **from_plain(record),
         test_probabilities=probabilities,
         test_labels=labels,
-        label=record["label"],
-        final_epoch=record.get("final_epoch"),
         epoch_weights=epoch_weights,
-        weights_capped=bool(record.get("weights_capped", False)),
     )
 
 

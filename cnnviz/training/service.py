@@ -4,12 +4,12 @@
 job's thread with ``(stack, dataset, config, on_progress, should_stop)``, it returns a
 :class:`TrainingRun` like :func:`cnnviz.training.train`, but the web server never trains:
 
-1. a run with the same :func:`~cnnviz.training.sharing.training_key` already in the
+1. a run with the same :func:`~cnnviz.training.keys.training_key` already in the
    :class:`~cnnviz.training.store.RunStore` is returned at once (``run.reused == "stored"``);
 2. one running on this server is joined: the caller replays its progress so far and then sees
-   the same live events (``"joined"``);
+   the same live events (a ``JOINED`` event first);
 3. otherwise a :class:`SharedTraining` waits for a free worker slot (the :class:`TrainingGate`:
-   place and estimated wait are sent as ``"queued"`` events), submits
+   place and estimated wait are sent as ``QUEUED`` events), submits
    :func:`cnnviz.training.worker.train_task` under the key ``cnnviz-train-<hash>-<random>`` and pumps
    its progress queue until the result (plain data) comes back.
 
@@ -35,16 +35,18 @@ from cnnviz.errors import InputError
 from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.config import TrainConfig
-from cnnviz.training.job import TrainingCancelled, TrainingGate, TrainingUnavailable
+from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
+from cnnviz.training.events import Event, JoinedEvent, ProgressEvent, ProgressFn, QueuedEvent, SubmittingEvent
+from cnnviz.training.gate import TrainingGate
+from cnnviz.training.keys import dataset_fingerprint, training_key, weights_fingerprint
 from cnnviz.training.payload import from_payload
 from cnnviz.training.run import TrainingRun
-from cnnviz.training.sharing import dataset_fingerprint, training_key, weights_fingerprint
 from cnnviz.training.store import RunStore
 
 logger = logging.getLogger(__name__)  # what the student sees as a plain message, with its traceback
 
 POLL_SECONDS = 0.2
-QUEUED_EVERY = 1.0  # seconds between two "queued" events of a waiting training
+QUEUED_EVERY = 1.0  # seconds between two QUEUED events of a waiting training
 KEPT_DATASETS = 3  # datasets kept scattered on the cluster (the least recently used is released)
 NO_WORKER_SECONDS = 90  # a cluster without any worker for this long fails the training instead of hanging
 NO_WORKER = (
@@ -68,7 +70,7 @@ class SharedTraining:
     def __init__(self, key: str, estimate_seconds: float) -> None:
         self.key, self.estimate_seconds = key, estimate_seconds
         self.task_key = ""
-        self.events: list[dict[str, Any]] = []
+        self.events: list[ProgressEvent] = []
         self.watchers: set[int] = set()
         self.stop_requested = self.cancel_requested = False
         self.done = threading.Event()
@@ -78,13 +80,13 @@ class SharedTraining:
         self.queued_sent = 0.0  # when a waiting training last told its watchers their place (monotonic)
         self._lock = threading.Lock()
 
-    def add_events(self, events: Sequence[dict[str, Any]]) -> None:
+    def add_events(self, events: Sequence[ProgressEvent]) -> None:
         with self._lock:
             self.events.extend(events)
-            if self.running_since is None and any(e.get("event") == "start" for e in events):
+            if self.running_since is None and any(e["event"] == Event.START for e in events):
                 self.running_since = time.monotonic()
 
-    def events_since(self, cursor: int) -> list[dict[str, Any]]:
+    def events_since(self, cursor: int) -> list[ProgressEvent]:
         with self._lock:
             return self.events[cursor:]
 
@@ -119,7 +121,7 @@ class SharedTraining:
     def remaining_seconds(self) -> float:
         """Seconds this training still needs: its last ETA while running, the estimate while waiting."""
         with self._lock:
-            etas = [e["eta_seconds"] for e in self.events if "eta_seconds" in e]
+            etas = [e["eta_seconds"] for e in self.events if e["event"] == Event.BATCH or e["event"] == Event.EPOCH]
             return etas[-1] if etas else self.estimate_seconds
 
 
@@ -152,7 +154,7 @@ class TrainingService:
         stack: Sequence[Mapping[str, Any]],
         dataset: Any,
         config: TrainConfig,
-        on_progress: Callable[[dict[str, Any]], None],
+        on_progress: ProgressFn,
         should_stop: Callable[[], bool],
         *,
         start: TrainingRun | None = None,
@@ -172,7 +174,7 @@ class TrainingService:
         watcher = next(self._watcher_ids)
         shared, joined = self._join(key, stack, dataset, config, start_data, watcher)
         if joined:
-            on_progress({"event": "joined", "watchers": len(shared.watchers)})
+            on_progress(JoinedEvent(event=Event.JOINED, watchers=len(shared.watchers)))
         cursor = 0
         try:
             while True:
@@ -222,7 +224,7 @@ class TrainingService:
             admitted = self.gate.acquire(shared, abandon=lambda: self._waiting(shared))
             if not admitted:
                 raise TrainingCancelled
-            shared.add_events([{"event": "submitting"}])
+            shared.add_events([SubmittingEvent(event=Event.SUBMITTING)])
             try:
                 client = self.cluster.client()
             except RuntimeError as error:
@@ -261,15 +263,8 @@ class TrainingService:
             shared.queued_sent = now
             position = self.gate.position(shared)
             if position:
-                shared.add_events(
-                    [
-                        {
-                            "event": "queued",
-                            "position": position,
-                            "wait_seconds": self.gate.wait_seconds(shared, _remaining),
-                        }
-                    ]
-                )
+                wait = self.gate.wait_seconds(shared, _remaining)
+                shared.add_events([QueuedEvent(event=Event.QUEUED, position=position, wait_seconds=wait)])
         return shared.abandoned or shared.stop_requested  # stopped before it started: nothing to keep
 
     def _scattered(self, client: Any, dataset: Any) -> Any:

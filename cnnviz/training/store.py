@@ -17,8 +17,8 @@ from typing import Any
 
 import numpy as np
 
-from cnnviz.training.run import epoch_arrays, read_epoch_arrays
-from cnnviz.training.sharing import KEY_PREFIX
+from cnnviz.training.keys import KEY_PREFIX
+from cnnviz.training.run import ARRAY_FIELDS, epoch_arrays, read_epoch_arrays
 
 RECORD, ARRAYS = "run.json", "arrays.npz"
 STORE_FORMAT = "cnn-explorer-run-store"
@@ -65,8 +65,7 @@ class RunStore:
         for name in ("test_probabilities", "test_labels"):
             if payload.get(name) is not None:
                 arrays[name] = np.asarray(payload[name])
-        arrays_only = ("weights", "epoch_weights", "test_probabilities", "test_labels")
-        record = {k: v for k, v in payload.items() if k not in arrays_only}
+        record = {k: v for k, v in payload.items() if k not in ARRAY_FIELDS}
         record.update(
             format=STORE_FORMAT, weight_count=len(payload["weights"]), epoch_weight_counts=[len(ws) for ws in epochs]
         )

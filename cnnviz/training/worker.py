@@ -21,6 +21,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from cnnviz.memory import limit_malloc_arenas, release_free_memory
+from cnnviz.training.errors import TrainingCancelled
+from cnnviz.training.events import Event, ProgressEvent
 from cnnviz.training.payload import to_payload
 
 #: Seconds between two progress messages sent to the web server (at least 1 per second is promised).
@@ -41,18 +43,18 @@ class _Forwarder:
 
     def __init__(self, queue: Any, every: float = FORWARD_SECONDS) -> None:
         self.queue, self.every = queue, every
-        self.pending: dict[str, Any] | None = None
+        self.pending: ProgressEvent | None = None
         self.sent = 0.0
 
-    def __call__(self, event: dict[str, Any]) -> None:
-        if event.get("event") == "batch":
+    def __call__(self, event: ProgressEvent) -> None:
+        if event["event"] == Event.BATCH:
             self.pending = event
             if time.monotonic() - self.sent >= self.every:
                 self.flush()
             return
         self.flush([event])
 
-    def flush(self, extra: Sequence[dict[str, Any]] = ()) -> None:
+    def flush(self, extra: Sequence[ProgressEvent] = ()) -> None:
         events = ([self.pending] if self.pending else []) + list(extra)
         self.pending = None
         if events:
@@ -87,14 +89,13 @@ def train_task(
 
     ``start`` (``{"weights": [...], "history": {...}}``) continues a run for more epochs;
     ``max_seconds`` stops training at the server's time limit (the run so far is still scored).
-    Raises :class:`cnnviz.training.TrainingCancelled` when the web server cancels the run.
+    Raises :class:`~cnnviz.training.errors.TrainingCancelled` when the web server cancels the run.
     """
     global _trainings_done
     from distributed import Event, Queue, get_client, get_worker
 
     from cnnviz.training.config import TrainConfig
     from cnnviz.training.fit import train
-    from cnnviz.training.job import TrainingCancelled
 
     client = get_client()
     forward = _Forwarder(Queue(f"progress-{key}", client=client))

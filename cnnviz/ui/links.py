@@ -77,10 +77,12 @@ def open_link(page: str) -> Any:
 def share_link(page: str, slot: Any = None) -> None:
     """Write ``page``'s state to the address bar and show the link with a QR code (in ``slot`` if given).
 
-    The app-wide parts (``present=1`` for presentation mode) stay in the link on every page.
+    The app-wide parts (``present=1`` for presentation mode) stay in the link on every page. What of
+    the view a link cannot carry is said under the link.
     """
     state = _state()
-    query = links.encode(page, state) | link_params()
+    query, left_out = links.encode(page, state)
+    query |= link_params()
     if query != {key: st.query_params[key] for key in st.query_params}:
         st.query_params.from_dict(query)
     st.session_state[WRITTEN] = query
@@ -100,27 +102,10 @@ def share_link(page: str, slot: Any = None) -> None:
             )
         else:
             st.image(qr, width=260, caption="Scan to open this view", alt="QR code of the link to this view")
-        for note in _left_out(page, state, query):
-            st.caption(note)
-
-
-def _left_out(page: str, state: dict[str, Any], query: dict[str, str]) -> list[str]:
-    """What of this view cannot travel in the link, and what the link opens instead."""
-    notes = []
-    if "image" in links.SCHEMAS[page] and "image" not in state:
-        notes.append(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
-    if "model" in links.SCHEMAS[page] and "model" not in query:
-        demo = links.demo_label(links.DEMO_MODELS[0]).split(" · ")[0].removeprefix("Demo: ")
-        notes.append(
-            "Your own trained run can't travel in a link (it lives in this browser session only): "
-            f"the link opens the demo model “{demo}” instead."
-        )
-    if page == "data" and "dataset" not in query:
-        notes.append(
-            "Your own zip and “My classes” can't travel in a link (they stay in this browser session): "
-            f"the link opens “{links.DATA_CHOICES[links.DEFAULT_TEXT['dataset']]}”."
-        )
-    return notes
+        if "image" in links.SCHEMAS[page] and "image" not in state:
+            st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
+        for problem in left_out:
+            st.caption(f"Not in the link: {problem}")
 
 
 @st.cache_data(max_entries=64, show_spinner=False)

@@ -16,7 +16,8 @@ from typing import Any
 import plotly.graph_objects as go
 import streamlit as st
 
-from cnnviz.figure_text import describe_figure, projector_style
+from cnnviz.figure_text import describe_figure
+from cnnviz.plots.projector import projector_style
 
 PRESENT_KEY = "presentation"
 PRESENT_PARAM = "present"

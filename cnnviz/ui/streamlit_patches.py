@@ -34,11 +34,13 @@ def keep_keras_state() -> None:
     """Stop Streamlit from calling ``keras.backend.clear_session()`` after every script run.
 
     Streamlit's script runner (``_clean_problem_modules``) clears Keras' global state after each
-    script and fragment run. With a training thread building and fitting a model meanwhile, that
-    throws away the thread's Keras state, TensorFlow's default graph and kernel cache once per
-    page refresh: the model is traced again and again and a 10-second training did not finish in
-    minutes. Models are shared by the server's sessions anyway, so nothing here wants the global
-    state cleared (see docs/architecture.md). Streamlit's matplotlib clean-up is kept. Idempotent.
+    script and fragment run once Keras is imported. Trainings run on Dask workers now, but the web
+    process still runs Keras for every session (the Inside page's models, finished runs rebuilt from
+    their weights): each clear costs a full garbage collection, about 1.4 s with TensorFlow loaded
+    (measured on the 2-core machine), after every rerun, including the live panel's fragment every
+    second, and it resets the Keras state and TensorFlow's kernel cache under the other sessions'
+    threads. Models are shared by the server's sessions, so nothing here wants the global state
+    cleared (see docs/architecture.md). Streamlit's matplotlib clean-up is kept. Idempotent.
     """
     from streamlit.runtime.scriptrunner import script_runner
 

@@ -31,7 +31,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.errors import InputError
 from cnnviz.text import duration_text
-from cnnviz.training import JobSnapshot, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
+from cnnviz.training import JobSnapshot, JobState, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
 from cnnviz.training.budget import Budget
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
@@ -230,7 +230,7 @@ def live_panel(job: TrainingJob) -> None:
 
 def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
     event = snapshot.progress
-    if snapshot.state == "queued" or (snapshot.state == "new" and snapshot.queue_position):
+    if snapshot.state == JobState.QUEUED:
         st.progress(0.0, text="Waiting in line")
         st.info(describe_wait(snapshot))
         return

@@ -1,0 +1,107 @@
+"""What the pages' widgets offer, defined once: the widget draws it and the link codec checks it.
+
+A widget in :mod:`cnnviz.ui` reads its options and bounds here, and :mod:`cnnviz.links` carries and
+validates the same constants, so a value a page can show is a value a link can carry (and the other
+way round). Option sets that belong to a library object live next to it and are read from there by
+both sides: datasets and NEU sizes
+(:mod:`cnnviz.datasets.api`), channels (:data:`cnnviz.images.CHANNEL_NAMES`), kernels, samples,
+preset networks, recipes and demo models (:data:`cnnviz.inspection.PRETRAINED_NAMES`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Generic, TypeVar
+
+N = TypeVar("N", int, float)
+
+
+@dataclass(frozen=True)
+class Span(Generic[N]):
+    """The numbers ``low, low + step, …, high`` a number input or slider offers (whole numbers by default)."""
+
+    low: N
+    high: N
+    step: N = 1
+
+    @property
+    def count(self) -> int:
+        return round((self.high - self.low) / self.step) + 1
+
+    def value(self, index: int) -> N:
+        """The ``index``-th value (0 is ``low``); a fractional step's values are rounded to 10 decimals (0.15, not
+        0.15000000000000002)."""
+        value = self.low + index * self.step
+        return value if isinstance(value, int) else round(value, 10)
+
+    def nearest(self, value: float) -> N:
+        """The offered value closest to ``value`` (a link's 0.12 is the slider's 0.1)."""
+        return self.value(min(max(round((value - self.low) / self.step), 0), self.count - 1))
+
+    def __contains__(self, value: object) -> bool:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not self.low <= value <= self.high:
+            return False
+        return self.value(round((value - self.low) / self.step)) == value
+
+    def values(self) -> Sequence[N]:
+        """Every offered value, in order (a lazy ``range`` for whole numbers: the random starts are 2³¹)."""
+        if isinstance(self.low, int) and isinstance(self.high, int) and isinstance(self.step, int):
+            return range(self.low, self.high + 1, self.step)
+        return [self.value(index) for index in range(self.count)]
+
+
+# --- the Pixels page -------------------------------------------------------------------------
+#: Top row / left column of the block whose numbers are shown (the widget's own bound is the image's size).
+PIXEL_OFFSETS = Span(0, 4096)
+
+# --- the Convolution page --------------------------------------------------------------------
+CONV_STRIDES = Span(1, 16)
+#: The padding choices: link code → the page's label.
+CONV_PADDINGS = {"valid": "valid", "same": "same", "custom": "custom P"}
+CONV_PADDING_ZEROS = Span(0, 32)  # P, the rings of zeros of "custom P"
+CONV_DILATIONS = Span(1, 8)
+CONV_ACTIVATIONS = ("relu", "leaky_relu", "tanh", "sigmoid", "elu", "linear")
+POOLINGS = {"max": "max", "avg": "average", "global": "global average"}  # link code → label
+POOL_SIZES = Span(1, 8)
+POOL_STRIDES = Span(1, 8)
+
+# --- the Training page -----------------------------------------------------------------------
+#: The optimizers (what :class:`cnnviz.training.TrainConfig` accepts) and their names on the page.
+OPTIMIZERS = ("adam", "sgd", "rmsprop")
+OPTIMIZER_TITLES = {"adam": "Adam", "sgd": "SGD", "rmsprop": "RMSprop"}
+#: Where the trained network comes from: link code → the radio's label.
+NETWORK_SOURCES = {"stack": "Your stack from the layer builder", "recipe": "A recipe", "preset": "A preset"}
+LEARNING_RATES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 1e-2, 3e-2, 1e-1)
+#: 50 is the batch of the course notebooks (their reproduction recipes use it).
+BATCH_SIZES = (16, 32, 50, 64, 128, 256)
+EPOCHS = Span(1, 60)
+#: How many training images: "all", or a stratified random subset of that many.
+TRAINING_IMAGES = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
+VALIDATION_SPLITS = Span(0.0, 0.3, 0.05)
+PATIENCES = Span(1, 20)
+#: The random start of a training (also what :class:`cnnviz.training.TrainConfig` accepts; its other bounds are
+#: wider than the page's: a script may train 200 epochs).
+RANDOM_STARTS = Span(0, 2**31 - 1)
+
+# --- the Datasets page -----------------------------------------------------------------------
+#: The page's dataset choices: code → label. Only the first three travel in a link (a zip and
+#: "My classes" stay in the browser session).
+DATA_CHOICES = {
+    "mnist": "MNIST digits",
+    "fashion_mnist": "Fashion-MNIST clothes",
+    "neu": "NEU steel defects",
+    "upload": "Your own zip",
+    "mine": "My classes",
+}
+LINKED_DATA = ("mnist", "fashion_mnist", "neu")
+EXAMPLE_SETS = Span(0, 10**6)  # which set of examples the dice last drew
+
+# --- the Inside page -------------------------------------------------------------------------
+#: The tabs: link code → the tab's label.
+INSIDE_TABS = {
+    "activations": ":material/layers: Activations, layer by layer",
+    "filters": ":material/grid_view: Learned filters",
+    "gradcam": ":material/whatshot: Where did it look? (Grad-CAM)",
+    "field": ":material/center_focus_strong: Receptive field",
+}

@@ -1,0 +1,195 @@
+"""The layer builder's results: totals, advice and formulas, the diagram and table, and "why convolutions".
+
+Each function draws one part of the page from a :class:`cnnviz.architecture.CheckedStack`
+(the stack :func:`cnnviz.ui.layer_builder.editor.stack_chooser` returns); all numbers come from
+:mod:`cnnviz.architecture`.
+"""
+
+import math
+
+import pandas as pd
+import streamlit as st
+
+from cnnviz import plots
+from cnnviz.architecture import BYTES_PER_VALUE, CheckedStack, advice, dense_on_pixels, largest_layer, totals
+from cnnviz.text import format_bytes, shape_text, short
+from cnnviz.ui.layer_builder.edits import type_of
+from cnnviz.ui.presentation import show_figure
+
+TABLE_ROW_PX, TABLE_MAX_PX = 35, 900
+
+
+def show_results(stack: CheckedStack) -> None:
+    """What the stack computes: the error of an invalid stack, else the totals and the advice; the formulas."""
+    summaries, error = stack.summaries, stack.error
+    st.subheader("What the stack computes")
+    if error is not None:
+        st.error(f"**This stack is invalid.** {error}", icon=":material/error:")
+    elif summaries:
+        _show_totals(summaries)
+        st.caption(
+            f"Output {shape_text(summaries[-1].output_shape)}; the last layer's units see "
+            f"{shape_text(summaries[-1].receptive_field)} input pixels."
+        )
+    if error is None:
+        for note in advice(summaries):
+            st.warning(note, icon=":material/lightbulb:")
+    if summaries:
+        _show_formulas(summaries)
+
+
+def show_diagram_and_table(stack: CheckedStack) -> None:
+    """The stack as boxes, one per feature map (the invalid layer marked), and the per-layer table."""
+    error, bad = stack.error, None
+    if error is not None and stack.bad_position:
+        bad = (stack.bad_position, error.layer_type or "?", str(error))
+    show_figure(plots.stack_diagram(stack.input_shape, stack.summaries, bad=bad), key="builder_diagram")
+    st.caption(
+        "Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
+        "are flat vectors (height on a log scale). Hover a box for its numbers."
+    )
+    rows = len(stack.layers) + 2  # header, input, layers
+    st.dataframe(summary_table(stack), hide_index=True, height=min(TABLE_ROW_PX * rows + 3, TABLE_MAX_PX))
+
+
+def summary_table(stack: CheckedStack):
+    """The per-layer table; from an invalid layer on, its rows say so (the invalid one highlighted)."""
+    shape, summaries = stack.input_shape, stack.summaries
+    rows = [
+        {
+            "#": 0,
+            "Layer": "Input",
+            "Output shape": shape_text(shape),
+            "Parameters": "",
+            "MACs": "",
+            "Activation memory": format_bytes(BYTES_PER_VALUE * math.prod(shape)),
+            "Receptive field": "1×1",
+        }
+    ]
+    for s in summaries:
+        params = f"{s.params:,}" + (f" ({s.non_trainable_params:,} frozen)" if s.non_trainable_params else "")
+        rows.append(
+            {
+                "#": s.position,
+                "Layer": s.name,
+                "Output shape": shape_text(s.output_shape),
+                "Parameters": params,
+                "MACs": f"{s.macs:,}",
+                "Activation memory": format_bytes(s.activation_bytes),
+                "Receptive field": shape_text(s.receptive_field),
+            }
+        )
+    bad_position = stack.bad_position
+    if bad_position:
+        for position in range(bad_position, len(stack.layers) + 1):
+            kind = type_of(stack.layers[position - 1])
+            first = position == bad_position
+            rows.append(
+                {
+                    "#": position,
+                    "Layer": kind,
+                    "Output shape": "⚠ invalid" if first else "—",
+                    "Parameters": "—",
+                    "MACs": "—",
+                    "Activation memory": "—",
+                    "Receptive field": "—",
+                }
+            )
+    table = pd.DataFrame(rows)
+    if not bad_position:
+        return table  # a Styler costs ~10 ms per rerun: only when there is a row to colour
+
+    def highlight(row):
+        colour = "background-color: #fbd5c0; color: #7a2900" if row["#"] == bad_position else ""
+        return [colour] * len(row)
+
+    return table.style.apply(highlight, axis=1)
+
+
+def _show_totals(summaries: list) -> None:
+    total = totals(summaries)
+    cards = st.container(horizontal=True, gap="medium")
+    params, size, macs, memory = (cards.container(width="content") for _ in range(4))
+    params.metric(
+        "Parameters",
+        f"{total.params:,}",
+        help=f"{total.trainable_params:,} trainable, {total.non_trainable_params:,} not trainable "
+        "(BatchNormalization's moving mean and variance)",
+    )
+    size.metric("Weights (float32)", format_bytes(total.param_bytes), help="4 bytes per parameter")
+    macs.metric("MACs per image", short(total.macs), help=f"{total.macs:,} multiply-accumulates for one image")
+    memory.metric(
+        "Activations per image",
+        format_bytes(total.activation_bytes),
+        help="All layer outputs for one image in float32; training keeps them for every image of a batch.",
+    )
+
+
+def _show_formulas(summaries: list) -> None:
+    with st.expander(":material/function: The formula behind each number", key="builder_formulas_box"):
+        labels = [f"{s.position} · {s.name} ({s.type})" for s in summaries]
+        chosen = st.selectbox("Layer", range(len(labels)), format_func=labels.__getitem__, key="builder_formula_layer")
+        s = summaries[chosen]
+        st.markdown(
+            f"- **Output shape {shape_text(s.output_shape)}**: {s.formulas['output_shape']}\n"
+            f"- **Parameters {s.params:,}**: {s.formulas['params']}\n"
+            f"- **MACs {s.macs:,}**: {s.formulas['macs']}\n"
+            f"- **Receptive field {shape_text(s.receptive_field)}**: {s.formulas['receptive_field']}\n"
+            f"- **Activation memory {format_bytes(s.activation_bytes)}**: {s.formulas['memory']}"
+        )
+        st.caption(
+            "Output size: ⌊(n − d·(k−1) − 1)/s⌋ + 1 with padding 'valid', ⌈n/s⌉ with 'same' (n input size, k "
+            "kernel, s stride, d dilation). Receptive field: r ← r + (d·(k−1)+1 − 1)·j and jump j ← j·s, from "
+            "r = j = 1 at the input. MACs count multiply-accumulates of weighted layers; bias additions, "
+            "activations and pooling count 0."
+        )
+
+
+def why_convolutions(stack: CheckedStack) -> None:
+    """The parameters of one Dense layer on the raw pixels against a filter reused everywhere, and the stack's."""
+    height, width, channels = stack.input_shape
+    summaries, valid = stack.summaries, stack.error is None
+    left, right = st.columns([2, 3], gap="large")
+    with left:
+        units = st.number_input(
+            "Neurons in one Dense layer fed with the raw pixels", 1, 100_000, 1000, key="builder_why_units"
+        )
+        inputs, dense_params = dense_on_pixels(stack.input_shape, units)
+        conv_layers = [s for s in summaries if s.type == "Conv2D"] if valid else []
+        stack_params = totals(summaries).params if valid else None
+        st.markdown(
+            f"The input has {height}×{width}×{channels} = **{inputs:,} values**. A Dense layer connects every value "
+            f"to every neuron: ({inputs:,} + 1)·{units:,} = **{dense_params:,} parameters** for one layer.\n\n"
+            "A Conv2D filter looks at a small window and is **reused at every position**, so its weights do not "
+            "depend on the image's size."
+        )
+        if conv_layers:
+            first = conv_layers[0]
+            st.markdown(
+                f"Here the first Conv2D has **{first.params:,} parameters**: {first.formulas['params']}; "
+                "the same for a 28×28 image as for a 224×224 one."
+            )
+        if stack_params:
+            largest, share = largest_layer(summaries)
+            st.markdown(
+                f"Your stack's largest layer is {largest.position} ({largest.type}) with {largest.params:,} "
+                f"parameters, {share:.1%} of the total"
+                + (
+                    ": a Dense layer after Flatten grows with the image, a Conv2D does not."
+                    if largest.type == "Dense" and len(largest.input_shape) == 1
+                    else "."
+                )
+            )
+        photo, photo_params = dense_on_pixels((224, 224, 3), 1000)
+        st.caption(
+            f"The course's example: a 224×224×3 photo has {photo:,} values; one Dense layer of 1,000 neurons on "
+            f"it needs ({photo:,} + 1)·1,000 = {photo_params:,} parameters. Choose the 224×224×3 input "
+            "shape above to compare with your stack."
+        )
+    with right:
+        bars = {f"One Dense layer of {units:,}": dense_params}
+        if stack_params:
+            bars["Your whole stack"] = stack_params
+        if conv_layers:
+            bars["Its Conv2D layers"] = totals(conv_layers).params
+        show_figure(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")

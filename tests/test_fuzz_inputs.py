@@ -16,9 +16,10 @@ import numpy as np
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from cnnviz import architecture, limits, links
+from cnnviz import architecture, limits, links, options
 from cnnviz.architecture.layers import count_layers
 from cnnviz.errors import InputError
+from cnnviz.inspection import PRETRAINED_NAMES
 from cnnviz.kernels import PRESETS as KERNELS
 from cnnviz.recipes import RECIPES
 
@@ -40,7 +41,7 @@ STACK_TEXT = st.one_of(
 KERNEL_TEXT = st.lists(st.lists(NUMBER, min_size=1, max_size=17).map("_".join), min_size=1, max_size=17).map(" ".join)
 SHAPE_TEXT = st.builds("{}x{}x{}".format, *[st.integers(0, 99_999)] * 3)
 WORDS = st.sampled_from(
-    [*KERNELS, *RECIPES, *architecture.PRESETS, *links.DEMO_MODELS, *links.INSIDE_TABS, "all", "mnist", "neu", "1", "0"]
+    [*KERNELS, *RECIPES, *architecture.PRESETS, *PRETRAINED_NAMES, *options.INSIDE_TABS, "all", "mnist", "1", "0"]
 )
 LINK_TEXT = st.one_of(st.text(max_size=50), NUMBER, KERNEL_TEXT, STACK_TEXT, SHAPE_TEXT, WORDS)
 

@@ -60,32 +60,24 @@ def _zip_of_claiming_files(count: int) -> str:
     )
 
 
+def _image(name: str, file: str) -> Attack:
+    """An attack that decodes one corpus image with ``load_image``."""
+    setup = "from cnnviz.images import load_image\n" + _read("images", file)
+    return Attack(name, setup, "_result = load_image(data).shape")
+
+
+def _zip(name: str, file: str) -> Attack:
+    """An attack that reads one corpus zip with ``load_zip`` (the Datasets page's upload)."""
+    setup = "from cnnviz.datasets import load_zip\n" + _read("zips", file)
+    return Attack(name, setup, "_result = load_zip(data).source[:60]")
+
+
 ATTACKS = [
-    Attack(
-        "image: 1 kB lossless WebP, 5000×5000 with alpha (valid, at the limit)",
-        "from cnnviz.images import load_image\n" + _read("images", "lossless-5000x5000-alpha.webp"),
-        "_result = load_image(data).shape",
-    ),
-    Attack(
-        "image: 49 kB 16-bit PNG, 5000×5000 (valid, at the limit)",
-        "from cnnviz.images import load_image\n" + _read("images", "sixteen-bit-5000x5000.png"),
-        "_result = load_image(data).shape",
-    ),
-    Attack(
-        "image: 24 kB PNG strip of 1×25,000,000 pixels",
-        "from cnnviz.images import load_image\n" + _read("images", "strip-1x25000000.png"),
-        "_result = load_image(data).shape",
-    ),
-    Attack(
-        "zip: 1.9 kB, 4 × 4000×4000 alpha WebPs + 6 digits (valid)",
-        "from cnnviz.datasets import load_zip\n" + _read("zips", "four-4000x4000-alpha.zip"),
-        "_result = load_zip(data).source[:60]",
-    ),
-    Attack(
-        "zip: 9 kB, 40 × 4000×4000 alpha WebPs + 6 digits",
-        "from cnnviz.datasets import load_zip\n" + _read("zips", "forty-4000x4000-alpha.zip"),
-        "_result = load_zip(data).source[:60]",
-    ),
+    _image("image: 1 kB lossless WebP, 5000×5000 with alpha (valid, at the limit)", "lossless-5000x5000-alpha.webp"),
+    _image("image: 49 kB 16-bit PNG, 5000×5000 (valid, at the limit)", "sixteen-bit-5000x5000.png"),
+    _image("image: 24 kB PNG strip of 1×25,000,000 pixels", "strip-1x25000000.png"),
+    _zip("zip: 1.9 kB, 4 × 4000×4000 alpha WebPs + 6 digits (valid)", "four-4000x4000-alpha.zip"),
+    _zip("zip: 9 kB, 40 × 4000×4000 alpha WebPs + 6 digits", "forty-4000x4000-alpha.zip"),
     Attack(
         "zip: 7 MB, 7,000 × 1 kB WebPs claiming 4000×4000 each",
         "from cnnviz.datasets import load_zip\n" + _zip_of_claiming_files(7_000),
@@ -129,9 +121,9 @@ ATTACKS = [
         unsafe_before="asks for 70,000 × 512² bytes = 17.1 GiB (14.6 GiB for the training images)",
     ),
     Attack(
-        "link: a 1.3 kB kernel whose link overflows a QR code, Convolution page (AppTest)",
+        "link: a 1.8 kB kernel whose link overflows a QR code, Convolution page (AppTest)",
         _APP
-        + "kernel = ' '.join(['_'.join(['1/1009'] * 15)] * 15)\n"
+        + "kernel = ' '.join(['_'.join(['-13/997'] * 15)] * 15)\n"
         + "app = AppTest.from_file(os.path.abspath('pages/convolution.py'), default_timeout=600)\n"
         + "app.query_params.update({'kernel': kernel})\n",
         "app.run()\n" + _PAGE_OUTCOME,

@@ -486,7 +486,9 @@ def encode(page: str, state: Mapping[str, Any]) -> tuple[dict[str, str], list[st
         if key not in state or state[key] is None:
             continue
         try:
-            query[name] = codec.write(state[key])
+            text = codec.write(state[key])
+            limits.LINK_VALUE_CHARS.check(len(text), "Written out, it")  # else the link could not be read back
+            query[name] = text
         except InputError as error:
             refused[name] = f"{name}: {error}"
     kept = {name: text for name, text in query.items() if _relevant(page, name, query)}

@@ -337,7 +337,7 @@ GOOD_STACKS: dict[str, str] = {
 LINKS: dict[str, dict] = {
     "a kernel whose link overflows a QR code": {
         "page": "convolution",
-        "query": {"kernel": kernel_link("1/1009")},
+        "query": {"kernel": kernel_link("-13/997")},
         "shows": "more than a QR code can hold",
     },
     "NEU CNN's 200×200 input on Fashion-MNIST": {

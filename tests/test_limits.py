@@ -417,6 +417,20 @@ def test_a_link_too_long_for_a_qr_code_shows_the_link_and_says_why():
     assert not app.exception and len(qr_codes(app)) == 1  # a short link keeps its QR code
 
 
+def test_a_value_too_long_to_be_read_back_is_left_out_of_the_link_with_the_reason():
+    from streamlit.testing.v1 import AppTest
+
+    query, left_out = links.encode("convolution", {"conv_kernel_matrix": np.full((15, 15), 1 / 1009)})
+    assert "kernel" not in query  # 225 × "0.0009910802775024777": the link could not be read back
+    assert left_out == ["kernel: Written out, it is too big: 4,949 characters; the most allowed is 2,000 characters."]
+    app = AppTest.from_file(str(ROOT / "pages" / "convolution.py"), default_timeout=120)
+    app.query_params.update({"kernel": " ".join(["_".join(["1/1009"] * 15)] * 15)})  # 1,349 characters
+    app.run()
+    assert not app.exception and "kernel" not in app.query_params  # main: the page failed on its QR code
+    assert any("Not in the link: kernel: Written out, it is too big" in caption.value for caption in app.caption)
+    assert len(qr_codes(app)) == 1
+
+
 def qr_codes(app) -> list:
     return [image for image in app.get("image") if "QR code" in str(image.proto)]
 

@@ -397,6 +397,23 @@ def test_a_network_of_another_size_is_resized_for_only_when_training_starts(trai
     assert any("not 512×512" in error.value for error in app.error)  # main: asked for 17.1 GiB
 
 
+def test_pressing_train_resizes_the_images_and_trains_on_them(training_page):
+    from tests.test_page_training import QUICK, _fresh_seed, _job, _train_button, _wait_for
+
+    query = {"network": "stack", "input": "32x32x1", "stack": "maxpool-size.4 flatten dense-10-a.softmax"}
+    app = training_page({**query, "dataset": "mnist"})
+    for key, value in {**QUICK, "tr_seed": _fresh_seed()}.items():
+        app.session_state[key] = value
+    app.run()
+    _train_button(app).click().run()
+    _wait_for(app, lambda a: _job(a).done and a.metric)
+    try:
+        assert not app.exception and not app.error
+        assert app.session_state["runs"][-1].input_shape == (32, 32, 1)  # trained on the 32×32 images
+    finally:
+        _job(app).cancel()
+
+
 # ---------------------------------------------------------------- links
 
 

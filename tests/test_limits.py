@@ -398,20 +398,23 @@ def test_a_network_of_another_size_is_resized_for_only_when_training_starts(trai
 
 
 def test_pressing_train_resizes_the_images_and_trains_on_them(training_page):
-    from tests.test_page_training import QUICK, _fresh_seed, _job, _train_button, _wait_for
+    from cnnviz.ui.training_job import JOB_KEY
+    from tests.conftest import labelled_button, rerun_until
 
     query = {"network": "stack", "input": "32x32x1", "stack": "maxpool-size.4 flatten dense-10-a.softmax"}
     app = training_page({**query, "dataset": "mnist"})
-    for key, value in {**QUICK, "tr_seed": _fresh_seed()}.items():
+    # A one-epoch training on 500 images; a random start no other test trains, so it really trains here.
+    for key, value in {"tr_subset": 500, "tr_epochs": 1, "tr_seed": 3232}.items():
         app.session_state[key] = value
     app.run()
-    _train_button(app).click().run()
-    _wait_for(app, lambda a: _job(a).done and a.metric)
+    labelled_button(app, "▶ Train").click().run()
+    job = app.session_state[JOB_KEY]
+    rerun_until(app, lambda a: job.done and a.metric)
     try:
         assert not app.exception and not app.error
         assert app.session_state["runs"][-1].input_shape == (32, 32, 1)  # trained on the 32×32 images
     finally:
-        _job(app).cancel()
+        job.cancel()
 
 
 # ---------------------------------------------------------------- links

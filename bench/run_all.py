@@ -1,8 +1,9 @@
 """Run every benchmark, print one Markdown report and write it to BENCHMARKS.md at the repository root.
 
-    python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database, app (~5 min)
-    python bench/run_all.py --full     # + training throughput, recipes' time to target, classroom load test,
-                                       #   downloads (export, runtimes, int8, the phone page)
+    python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database,
+                                       #   explanations, app (~9 min)
+    python bench/run_all.py --full     # + training throughput and internals, recipes' time to target,
+                                       #   classroom load test, downloads (export, runtimes, int8, the phone page)
 
 Every figure stands next to a reference measured in the same run (the library it replaces, a bare
 read of the same files, a bare Streamlit page, ...) and its target from the issues, with ✅/❌ when the
@@ -218,6 +219,30 @@ def training_section() -> Section:
     )
 
 
+def _explain_rows(rows: list[dict]) -> list[Row]:
+    return [Row(r["measure"], r["ours"], r["reference"], r["ratio"], r["target"], r["met"]) for r in rows]
+
+
+def explain_section() -> Section:
+    import bench_explain
+
+    return Section(
+        "Explanations on the demo MNIST model: speed and how far to trust them (issue 26)",
+        "python bench/bench_explain.py",
+        _explain_rows(bench_explain.run()),
+    )
+
+
+def internals_section() -> Section:
+    import bench_explain
+
+    return Section(
+        "Training internals: the callback's cost in training throughput (issue 26)",
+        "python bench/bench_explain.py",
+        _explain_rows(bench_explain.internals_overhead()),
+    )
+
+
 def recipes_section() -> Section:
     """Train each default recipe once (seed 0) with scripts/measure_recipes.py and check its target."""
     rows = []
@@ -317,11 +342,13 @@ QUICK = {
     "conv": ("Convolution", "python bench/bench_conv.py", conv_section),
     "summarize": ("Layer builder", "python bench/bench_summarize.py", summarize_section),
     "datasets": ("Datasets", "python bench/bench_datasets.py", datasets_section),
+    "explain": ("Explanations", "python bench/bench_explain.py", explain_section),
     "classroom_db": ("Classroom database", "python bench/bench_classroom.py", classroom_db_section),
     "app": None,  # needs the --trainings argument: built in main()
 }
 SLOW = {
     "training": ("Training throughput", "python bench/bench_training.py", training_section),
+    "internals": ("Training internals", "python bench/bench_explain.py", internals_section),
     "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
     "load": ("Classroom load", "python bench/load_test.py", load_section),
     "deploy": ("Downloads", "python bench/bench_deploy.py", deploy_section),

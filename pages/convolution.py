@@ -2,14 +2,14 @@
 
 import streamlit as st
 
-from cnnviz.ui import worked_examples
-from cnnviz.ui.conv_channels import colour_section, one_dimension_section
-from cnnviz.ui.conv_costs import costs_section
-from cnnviz.ui.conv_sections import kernel_and_maps
+from cnnviz.ui.convolution import worked_examples
+from cnnviz.ui.convolution.channels import colour_section, one_dimension_section
+from cnnviz.ui.convolution.costs import costs_section
+from cnnviz.ui.convolution.sliding import kernel_and_maps
+from cnnviz.ui.convolution.transposed import transposed_section
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
-from cnnviz.ui.transposed_conv import transposed_section
 
 require_app_navigation()
 st.title("Convolution: slide a kernel over your image")

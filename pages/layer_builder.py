@@ -1,7 +1,7 @@
 """Layer builder: stack layers and see every shape, parameter, cost and receptive field, live and exact.
 
 The stack and its input shape live in :mod:`cnnviz.ui.state` so the training page trains exactly
-this stack; the editor is :mod:`cnnviz.ui.layer_editor`, the results :mod:`cnnviz.ui.stack_summary`.
+this stack; the editor is :mod:`cnnviz.ui.layer_builder.editor`, the results :mod:`cnnviz.ui.layer_builder.results`.
 All numbers come from ``cnnviz.architecture`` (pure Python: this page never imports TensorFlow).
 """
 
@@ -10,10 +10,10 @@ import streamlit as st
 from cnnviz.architecture import to_code, to_json
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
-from cnnviz.ui.layer_editor import import_box, layer_list, prepare_editor, stack_chooser
+from cnnviz.ui.layer_builder.editor import import_box, layer_list, prepare_editor, stack_chooser
+from cnnviz.ui.layer_builder.results import show_diagram_and_table, show_results, why_convolutions
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook import notebook_button
-from cnnviz.ui.stack_summary import show_diagram_and_table, show_results, why_convolutions
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()

@@ -3,7 +3,7 @@ mini-batches and optimizers, each with its formula next to live numbers."""
 
 import streamlit as st
 
-from cnnviz.ui import learning_sections as sections
+from cnnviz.ui.learning import descent, loss
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -13,9 +13,9 @@ st.markdown(
     "turns its scores into probabilities, measures how wrong they are with a loss, and nudges every weight a "
     "little downhill. Each step below is one piece of that loop, computed live."
 )
-probabilities = sections.softmax_section()
-sections.cross_entropy_section(probabilities)
-sections.gradient_descent_section()
-sections.backprop_section()
-sections.batches_section()
-sections.optimizers_section()
+probabilities = loss.softmax_section()
+loss.cross_entropy_section(probabilities)
+descent.gradient_descent_section()
+descent.backprop_section()
+descent.batches_section()
+descent.optimizers_section()

@@ -23,12 +23,8 @@ from cnnviz.training.cluster import TrainingCluster, scheduler_command, worker_c
 from cnnviz.training.keys import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.service import WORKER_LOST, TrainingService
 from cnnviz.training.store import RunStore
-from tests.training_helpers import LONG, QUICK, TINY, finished, running_batches, small_digits, start_job, wait_until
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    return small_digits()
+from tests.conftest import TINY
+from tests.training_helpers import LONG, QUICK, finished, running_batches, start_job, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -174,7 +170,7 @@ def test_a_worker_is_recycled_between_trainings(cluster, small, tmp_path) -> Non
 
 def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
     service = TrainingService(cluster, budget=Budget(max_epoch_images=500))
-    job = start_job(service, small, replace(QUICK, epochs=2))  # 2 epochs × 400 images
+    job = start_job(service, small, replace(QUICK, epochs=2))  # 2 epochs × 600 images
     assert job.join(30)
     assert job.snapshot().state == "failed" and "at most 500 epochs × training images" in job.snapshot().error
     assert service.tasks_submitted == 0
@@ -202,7 +198,7 @@ def test_a_finished_run_continues_for_more_epochs(service, small) -> None:
 
 
 def test_a_continued_run_counts_toward_the_budget_of_the_run_it_continues(cluster, small) -> None:
-    service = TrainingService(cluster, budget=Budget(max_epoch_images=3 * 400))
+    service = TrainingService(cluster, budget=Budget(max_epoch_images=3 * 600))
     first = finished(start_job(service, small, replace(QUICK, epochs=2, seed=22))).runs[0]
     more = finished(start_job(service, small, replace(first.config, epochs=3), start=first)).runs[0]
     assert more.epochs_done == 3 and more.task_seconds > first.task_seconds > 0  # 3 epochs in all: allowed

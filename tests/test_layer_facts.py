@@ -5,7 +5,7 @@ from __future__ import annotations
 from cnnviz import plots
 from cnnviz.architecture import LAYER_FACTS, LAYER_TYPES, layer_names, short_name, summarize
 from cnnviz.architecture.layer_facts import ELEMENTWISE, layer_colour
-from cnnviz.ui.training_results import stack_text
+from cnnviz.ui.training.results import stack_text
 
 
 def test_every_builder_layer_type_has_its_facts_and_distinct_short_names() -> None:

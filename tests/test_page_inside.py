@@ -9,17 +9,14 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import architecture, inspection
 from cnnviz.images import to_model_input
 from cnnviz.training import TrainConfig, TrainingRun
-from cnnviz.ui.resources import get_dataset
-from tests.conftest import page_path
+from cnnviz.ui.cache import get_dataset
+from tests.conftest import run_page
 
 TIMEOUT = 120  # first run: TensorFlow import and model load on a busy 2-core machine
 
 
 def start(**state) -> AppTest:
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    return app.run()
+    return run_page("inside", state=state, timeout=TIMEOUT)
 
 
 def said(app: AppTest) -> str:
@@ -143,7 +140,7 @@ def test_the_example_handed_over_by_the_training_page_opens_with_its_run():
         test_images=images,
         test_labels=np.array([0, 1, 2, 0, 1, 2]),
     )
-    app = start(runs=[run], inspect_example={"image": images[4], "label": 1, "run_index": 0})
+    app = start(runs=[run], inside_example={"image": images[4], "label": 1, "run_index": 0})
     assert not app.exception
     assert app.selectbox(key="inside_model").value.startswith("tiny net")
     assert any("its true class is **b**" in c.value for c in app.caption)

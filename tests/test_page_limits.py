@@ -17,20 +17,17 @@ from cnnviz.training import TrainingJob
 from cnnviz.training.budget import Budget
 from cnnviz.ui import state, training_job
 from cnnviz.ui.training_job import JOB_KEY, PAUSED
-from tests.conftest import page_path
+from tests.conftest import labelled_button, run_page
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}
 
 
 def _training_page(**values) -> AppTest:
-    app = AppTest.from_file(page_path("training"), default_timeout=90).run()
-    for key, value in values.items():
-        app.session_state[key] = value
-    return app.run()
+    return run_page("training", state=values, timeout=90)
 
 
 def _press_train(app: AppTest) -> TrainingJob:
-    next(b for b in app.button if b.label == "▶ Train").click().run()
+    labelled_button(app, "▶ Train").click().run()
     return app.session_state[JOB_KEY]
 
 
@@ -108,11 +105,11 @@ def test_a_paused_class_refuses_its_students_trainings_until_resumed(classroom) 
     room.set_paused(started.teacher_key, True)
     app = _training_page(class_student_key=ana, **QUICK)
     assert any(PAUSED in w.value for w in app.warning)
-    assert next(b for b in app.button if b.label == "▶ Train").disabled
+    assert labelled_button(app, "▶ Train").disabled
     room.set_paused(started.teacher_key, False)
     app.run()
     assert not any(PAUSED in w.value for w in app.warning)
-    assert not next(b for b in app.button if b.label == "▶ Train").disabled
+    assert not labelled_button(app, "▶ Train").disabled
 
 
 def _shapes_zip() -> bytes:
@@ -151,12 +148,12 @@ def _upload(app: AppTest, data: bytes) -> AppTest:
 
 def test_the_newest_upload_past_the_servers_memory_is_refused_and_the_server_goes_on(server_memory) -> None:
     server_memory("1")  # 1 MiB for every session together: the shapes zip's 1.5 MiB of images do not fit
-    full = _upload(AppTest.from_file(page_path("data"), default_timeout=60).run(), _shapes_zip())
+    full = _upload(run_page("data"), _shapes_zip())
     assert not full.exception
     assert any("holding as much as it can for everyone's work" in e.value for e in full.error)
     assert state_value(app=full, key="uploaded_dataset") is None  # nothing kept that the server cannot hold
     server_memory("16")  # room for it
-    fits = _upload(AppTest.from_file(page_path("data"), default_timeout=60).run(), _shapes_zip())
+    fits = _upload(run_page("data"), _shapes_zip())
     assert not fits.exception and not fits.error
     assert fits.session_state["uploaded_dataset"].num_classes == 2
     assert state.server_memory().used > 0
@@ -164,7 +161,7 @@ def test_the_newest_upload_past_the_servers_memory_is_refused_and_the_server_goe
 
 def test_my_classes_stop_growing_at_the_servers_memory_with_a_message(server_memory) -> None:
     server_memory("0.005")  # 5 KiB for every session: the 24 starter examples (24 × 28×28 bytes) do not fit
-    app = AppTest.from_file(page_path("data"), default_timeout=60).run()
+    app = run_page("data")
     app.segmented_control(key="data_choice").set_value("My classes").run()
     app.button(key="mc_starter").click().run()
     assert not app.exception and any("does not fit" in e.value for e in app.error)

@@ -23,12 +23,8 @@ from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable, Worke
 from cnnviz.training.service import EXPIRED, TrainingService
 from cnnviz.training.store import RunStore
 from cnnviz.training.worker import _Watchdog
-from tests.training_helpers import QUICK, ExternalCluster, finished, small_digits, start_job, wait_until
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:
-    return small_digits()
+from tests.conftest import mnist_sample
+from tests.training_helpers import QUICK, ExternalCluster, finished, start_job, wait_until
 
 
 @pytest.fixture(scope="module")
@@ -79,7 +75,7 @@ def test_a_training_over_the_workers_memory_is_refused_before_any_worker_time(em
     service = TrainingService(TrainingCluster(workers=1, memory_limit=300 * 2**20), store=RunStore(tmp_path))
     job = start_job(service, small)  # a 400-image training needs ~600 MiB: over a 300 MiB worker
     assert job.join(30)
-    assert job.snapshot().state == "failed" and "a training may use at most 300 MiB here" in job.snapshot().error
+    assert job.snapshot().state == "failed" and "the most allowed is 300 MiB" in job.snapshot().error
     assert service.tasks_submitted == 0 and service.cluster.starts == 0  # no worker was even asked
     ok = TrainingService(embedded, store=RunStore(tmp_path / "ok"))
     assert finished(start_job(ok, small)).runs[0].test_accuracy is not None  # the same training where it fits
@@ -141,7 +137,7 @@ def test_a_task_stuck_past_its_time_limit_is_ended_within_seconds_and_the_cluste
     assert time.monotonic() - started < 1.0 + 8 + 30  # limit + grace, with room for a loaded machine
     # At once, the next training goes to the fresh worker process the nanny starts (not to the dying one).
     generous = TrainingService(embedded, store=RunStore(tmp_path / "generous"), budget=Budget(max_seconds=600.0))
-    assert finished(start_job(generous, small_digits(), QUICK), 300).runs[0].test_accuracy is not None
+    assert finished(start_job(generous, mnist_sample(), QUICK), 300).runs[0].test_accuracy is not None
     assert embedded.worker_pids() not in ([], [before])
 
 

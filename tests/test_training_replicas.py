@@ -22,15 +22,9 @@ from tests.training_helpers import (
     ExternalCluster,
     finished,
     running_batches,
-    small_digits,
     start_job,
     wait_until,
 )
-
-
-@pytest.fixture(scope="module")
-def small(data_dir):
-    return small_digits()
 
 
 @pytest.fixture(scope="module")

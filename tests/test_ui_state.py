@@ -19,7 +19,7 @@ def _script() -> None:
     state.send_to_inside({"image": np.zeros((2, 2, 1)), "label": 3, "run_index": 0, "predicted": 1, "test_index": 7})
     st.write(
         f"after: {state.stack()} {state.input_shape()} {state.image_label()} {state.image_source('Sample')} "
-        f"{state.runs()} {list(state.my_classes_examples())} {state.inspect_example()['label']} "
+        f"{state.runs()} {list(state.my_classes_examples())} {state.inside_example()['label']} "
         f"{state.uploaded_dataset()} {state.uploaded_file_name()}"
     )
 
@@ -34,4 +34,4 @@ def test_state_round_trips_under_the_keys_other_code_reads():
     ss = app.session_state
     assert ss["stack"] == [{"type": "Flatten"}] and ss["input_shape"] == (32, 32, 3)
     assert ss["image"].shape == (4, 4, 1) and ss["image_label"] == "Your drawing" and ss["image_source"] == "Draw"
-    assert ss["runs"] == ["a run"] and list(ss["mc_examples"]) == ["cat"] and ss["inspect_example"]["test_index"] == 7
+    assert ss["runs"] == ["a run"] and list(ss["mc_examples"]) == ["cat"] and ss["inside_example"]["test_index"] == 7

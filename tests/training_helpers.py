@@ -1,5 +1,5 @@
-"""What the training tests share: a tiny stack, 400 real digits, a real ``dask scheduler`` + workers on
-loopback that a test can kill and restart, and helpers to run and wait for jobs."""
+"""What the Dask training tests share (besides conftest's ``TINY`` and ``small``): two settings, a real
+``dask scheduler`` + workers on loopback that a test can kill and restart, and helpers to run and wait for jobs."""
 
 from __future__ import annotations
 
@@ -7,32 +7,13 @@ import subprocess
 import time
 from collections.abc import Callable
 
-from cnnviz import datasets
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.cluster import scheduler_command, worker_command, worker_environment
+from tests.conftest import TINY
 from tests.postgres_server import free_port
 
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
 QUICK = TrainConfig(epochs=1, batch_size=32, validation_split=0.1)
 LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: only ever stopped or cancelled
-
-
-def small_digits() -> datasets.Dataset:
-    """400 training and 200 test digits of the real (offline) MNIST."""
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:400].copy(),
-        full.y_train[:400].copy(),
-        full.x_test[:200].copy(),
-        full.y_test[:200].copy(),
-        list(full.class_names),
-        source="400/200 MNIST digits",
-    )
 
 
 def start_job(train_fn, dataset, config=QUICK, stack=TINY, **plan) -> TrainingJob:

@@ -9,8 +9,8 @@ VGG-16 (134 M parameters) does not, nor MobileNet's batch of 64 at 224×224. The
 200×200 needs about 4.5 GiB of worker memory: offered where workers have it, refused (with the message)
 on a 2.7 GB host, where it would otherwise take the server down.
 
-These ceilings belong with the other request limits of ``cnnviz.limits`` (issue 25's bounds) once that
-module is on main; they live here until then.
+The ceilings themselves are :data:`cnnviz.limits.TRAINING_PARAMS`, :data:`~cnnviz.limits.TRAINING_MACS`
+and :data:`~cnnviz.limits.TRAINING_BATCH_ACTIVATIONS`, with every other bound on a request.
 """
 
 from __future__ import annotations
@@ -20,16 +20,9 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from cnnviz.errors import InputError
-from cnnviz.text import format_bytes
+from cnnviz import limits
+from cnnviz.limits import Limit, MiB
 
-MiB = 2**20
-#: Parameters of one network trained here (its weights, gradients and Adam's two moments: 16 bytes each).
-TRAINING_PARAMS = 20_000_000
-#: Multiply-adds of one image's forward pass (a training step costs about three of them).
-TRAINING_MACS = 1_000_000_000
-#: The layer outputs of one batch in float32, as the summary counts them (training needs about 6× this).
-TRAINING_BATCH_ACTIVATIONS = 768 * MiB
 #: A worker's resident memory with TensorFlow loaded, before a training (measured: 390-450 MiB).
 WORKER_BASE_BYTES = 450 * MiB
 #: Memory per value of a batch's layer outputs while training: the outputs kept for backpropagation, the
@@ -85,25 +78,19 @@ def training_cost(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Any)
 
 def check_training_cost(cost: TrainingCost, worker_memory: int | None = None) -> None:
     """Raise :class:`InputError` if ``cost`` passes a ceiling, or (when known) the workers' memory limit."""
-    if cost.params > TRAINING_PARAMS:
-        raise InputError(
-            f"This network is too big to train here: {cost.params:,} parameters; the most allowed is "
-            f"{TRAINING_PARAMS:,}. Use fewer filters or units (a Dense layer after Flatten usually holds most)."
-        )
-    if cost.macs > TRAINING_MACS:
-        raise InputError(
-            f"This network needs too much computing to train here: {cost.macs:,} multiply-adds per image; the "
-            f"most allowed is {TRAINING_MACS:,}. Use a smaller input, fewer filters or more pooling."
-        )
-    if cost.batch_activation_bytes > TRAINING_BATCH_ACTIVATIONS:
-        raise InputError(
-            f"This network's layer outputs for a batch of {cost.batch_size} take too much memory: "
-            f"{format_bytes(cost.batch_activation_bytes)}; the most allowed is "
-            f"{format_bytes(TRAINING_BATCH_ACTIVATIONS)}. Use a smaller batch, a smaller input or fewer filters."
-        )
-    if worker_memory and cost.memory_bytes > worker_memory:
-        raise InputError(
-            f"This training would need about {format_bytes(cost.memory_bytes)} of memory on the training computer "
-            f"(the images as numbers, the network's weights and a batch's layer outputs); a training may use at "
-            f"most {format_bytes(worker_memory)} here. Use fewer training images, a smaller batch or a smaller network."
+    limits.TRAINING_PARAMS.check(cost.params, "This network")
+    limits.TRAINING_MACS.check(cost.macs, "This network")
+    limits.TRAINING_BATCH_ACTIVATIONS.check(
+        cost.batch_activation_bytes, f"One batch of {cost.batch_size} images through this network"
+    )
+    if worker_memory:
+        Limit(
+            "memory a training may use on a training worker",
+            worker_memory,
+            "bytes",
+            hint="Use fewer training images, a smaller batch or a smaller network.",
+        ).check(
+            cost.memory_bytes,
+            "The memory this training needs on a training computer (the images as numbers, the network's "
+            "weights and a batch's layer outputs)",
         )

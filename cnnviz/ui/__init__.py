@@ -1,1 +1,2 @@
-"""Streamlit widgets shared by several pages (the only part of cnnviz that imports Streamlit)."""
+"""Streamlit widgets and page sections (the only part of cnnviz that imports Streamlit): one package per
+page (``cnnviz.ui.<page>``), and at the top only what several pages share (see docs/architecture.md)."""

@@ -29,14 +29,14 @@ if TYPE_CHECKING:
 STACK, INPUT_SHAPE = "stack", "input_shape"
 RUNS = "runs"
 IMAGE, IMAGE_LABEL, IMAGE_SOURCE = "image", "image_label", "image_source"
-INSPECT_EXAMPLE = "inspect_example"
+INSIDE_EXAMPLE = "inside_example"
 UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
 MY_CLASSES_EXAMPLES = "mc_examples"
 MEMORY_OWNER = "memory_owner"
 CLASS_STUDENT_KEY = "class_student_key"  # the Class page stores a student's key here when they join a class
 
 
-class InspectExample(TypedDict):
+class InsideExample(TypedDict):
     """A test image the training page's gallery sends to the Inside page, with the run it belongs to."""
 
     image: np.ndarray
@@ -142,13 +142,13 @@ def set_image_source(source: str) -> None:
 
 
 # ---------------------------------------------------------------- the example sent to Inside
-def inspect_example() -> InspectExample | None:
-    return st.session_state.get(INSPECT_EXAMPLE)
+def inside_example() -> InsideExample | None:
+    return st.session_state.get(INSIDE_EXAMPLE)
 
 
-def send_to_inside(example: InspectExample) -> None:
+def send_to_inside(example: InsideExample) -> None:
     """Hand a test example to the Inside page (a fresh dict each time: Inside notices a new click by identity)."""
-    st.session_state[INSPECT_EXAMPLE] = example
+    st.session_state[INSIDE_EXAMPLE] = example
 
 
 # ---------------------------------------------------------------- the uploaded dataset

@@ -8,6 +8,8 @@ overlaps leave when the stride does not divide the kernel.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 import streamlit as st
@@ -21,6 +23,21 @@ from cnnviz.ui.presentation import show_figure
 
 ONES = "ones"  # the kernel choice that makes overlaps visible as counts
 KERNEL_CHOICES = (ONES, "box_blur", "sharpen", "vertical_edge", "gaussian_blur")
+
+
+@dataclass(frozen=True)
+class Transposed:
+    """The section's settings: input side i, kernel (k × k), stride s, padding p and output padding."""
+
+    side: int
+    kernel: np.ndarray
+    stride: int
+    padding: int
+    extra: int  # output padding
+
+    @property
+    def k(self) -> int:
+        return self.kernel.shape[0]
 
 
 def small_input(image: np.ndarray, side: int) -> np.ndarray:
@@ -41,6 +58,21 @@ def _move(cells: int, step: int) -> None:
 
 def transposed_section(image: np.ndarray) -> None:
     """Controls, the size formula, the scatter step-through and the checkerboard explanation."""
+    settings = _controls()
+    x = small_input(image, settings.side)
+    try:
+        out = ops.transpose_output_size(settings.side, settings.k, settings.stride, settings.padding, settings.extra)
+    except InputError as error:
+        st.error(f"{error}. Lower the padding p or raise i, s or k.")
+        return
+    _size_formula(settings, out)
+    _scatter_steps(x, settings)
+    st.subheader("Why checkerboards appear")
+    _checkerboard(settings)
+
+
+def _controls() -> Transposed:
+    """The six inputs in one row; the padding and output padding are kept below their bounds."""
     ss = st.session_state
     side_column, kernel_column, size_column, stride_column, pad_column, extra_column = st.columns(6)
     side = int(
@@ -84,13 +116,12 @@ def transposed_section(image: np.ndarray) -> None:
             help="Extra rows/columns at the bottom/right; below the stride.",
         )
     )
-    x = small_input(image, side)
-    try:
-        out = ops.transpose_output_size(side, k, stride, padding, extra)
-    except InputError as error:
-        st.error(f"{error}. Lower the padding p or raise i, s or k.")
-        return
+    return Transposed(side, kernel, stride, padding, extra)
 
+
+def _size_formula(t: Transposed, out: int) -> None:
+    """The output size with the chosen numbers, and the forward convolution whose shape it undoes."""
+    side, k, stride, padding, extra = t.side, t.k, t.stride, t.padding, t.extra
     st.markdown(r"**Output size** $o = (i-1)\cdot s - 2p + k + \text{output\_padding}$. With your numbers:")
     st.latex(rf"o = ({side}-1)\cdot{stride} - 2\cdot{padding} + {k} + {extra} = {out}")
     forward = ops.output_size(out, k, stride, padding)
@@ -104,6 +135,11 @@ def transposed_section(image: np.ndarray) -> None:
         "same forward output size; output padding picks one of them."
     )
 
+
+def _scatter_steps(x: np.ndarray, t: Transposed) -> None:
+    """Pick an input cell (or step through them): its share of the output and the sum of the shares so far."""
+    ss = st.session_state
+    side, k, stride, padding = t.side, t.k, t.stride, t.padding
     ss.setdefault("tconv_i", side // 2)  # the centre: on most images brighter than the border
     ss.setdefault("tconv_j", side // 2)
     ss["tconv_i"], ss["tconv_j"] = min(ss["tconv_i"], side - 1), min(ss["tconv_j"], side - 1)
@@ -113,7 +149,7 @@ def transposed_section(image: np.ndarray) -> None:
     back_column.button("◀ Previous cell", on_click=_move, args=(side * side, -1), key="tconv_back", width="stretch")
     next_column.button("Next cell ▶", on_click=_move, args=(side * side, 1), key="tconv_next", width="stretch")
 
-    contribution, partial = ops.scatter_step(x, kernel, i, j, stride=stride, padding=padding, output_padding=extra)
+    contribution, partial = ops.scatter_step(x, t.kernel, i, j, stride=stride, padding=padding, output_padding=t.extra)
     top, left = i * stride - padding, j * stride - padding
     box = (top, left, top + k - 1, left + k - 1)
     done = i * side + j + 1
@@ -143,11 +179,14 @@ def transposed_section(image: np.ndarray) -> None:
         container=partial_column,
     )
     kernel_slot, product_slot = st.columns(2)
-    kernel_slot.html(plots.matrix_table(kernel, "Kernel"))
-    product_slot.html(plots.matrix_table(x[i, j] * kernel, f"× {x[i, j]:.3g} = what cell ({i}, {j}) adds"))
+    kernel_slot.html(plots.matrix_table(t.kernel, "Kernel"))
+    product_slot.html(plots.matrix_table(x[i, j] * t.kernel, f"× {x[i, j]:.3g} = what cell ({i}, {j}) adds"))
 
-    st.subheader("Why checkerboards appear")
-    counts = ops.overlap_counts((side, side), (k, k), stride)
+
+def _checkerboard(t: Transposed) -> None:
+    """How many scattered kernels reach each output cell, and why uneven counts make checkerboards."""
+    k, stride = t.k, t.stride
+    counts = ops.overlap_counts((t.side, t.side), (k, k), stride)
     even = k % stride == 0
     st.markdown(
         f"Count how many scattered kernels reach each output cell (an all-ones input and kernel). With k = {k} and "

@@ -1,7 +1,10 @@
 """The Inside page's four tabs: activations layer by layer, learned filters, Grad-CAM and receptive fields.
 
-Each ``show_*`` draws one tab's body for a Keras model and a prepared input; the page runs only the open tab.
+:func:`show_tabs` draws the tabs and runs only the open one (Grad-CAM is not computed until asked for);
+each ``show_*`` draws one tab's body for a Keras model and a prepared input.
 """
+
+from __future__ import annotations
 
 import numpy as np
 import streamlit as st
@@ -10,11 +13,44 @@ from cnnviz import inspection, plots
 from cnnviz.architecture import layer_note
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
+from cnnviz.options import INSIDE_TABS
 from cnnviz.text import shape_text
+from cnnviz.ui.inside.model_choice import ChosenModel
+from cnnviz.ui.inside.prediction import Prediction
 from cnnviz.ui.presentation import show_figure
 
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
 CLOSE_MATCH = 0.7  # |cosine| from which a learned filter "looks like" a hand-made kernel
+
+
+def show_tabs(chosen: ChosenModel, prediction: Prediction) -> None:
+    """The four tabs (key ``inside_tab``, kept in the link); only the open one runs."""
+    model, x, label = chosen.model, prediction.x, chosen.label
+    activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
+        list(INSIDE_TABS.values()),
+        key="inside_tab",
+        on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
+    )
+    if activations_tab.open or field_tab.open:
+        outputs = inspection.activations(model, x)
+    if activations_tab.open:
+        with activations_tab:
+            show_activations(
+                outputs,
+                {layer.name: type(layer).__name__ for layer in model.layers},
+                chosen.class_names,
+                prediction.top,
+                key=f"inside_layer_{label}",
+            )
+    if filters_tab.open:
+        with filters_tab:
+            show_filters(model, key=f"inside_filter_layer_{label}")
+    if gradcam_tab.open:
+        with gradcam_tab:
+            show_grad_cam(model, x, prediction.probabilities, chosen.class_names, key=f"inside_cam_{label}")
+    if field_tab.open:
+        with field_tab:
+            show_receptive_field(model, x, outputs, key=f"inside_field_{label}")
 
 
 def show_activations(outputs: list, layer_types: dict[str, str], class_names: list[str], top: int, key: str) -> None:

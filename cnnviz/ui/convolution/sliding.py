@@ -1,7 +1,7 @@
 """The convolution page's first sections: the kernel and how it slides, the feature map, one window step by step.
 
 :func:`kernel_and_maps` is a fragment: changing the kernel, stride or a window reruns only these
-sections (and activation and pooling, :mod:`cnnviz.ui.conv_pooling`), not the rest of the page.
+sections (and activation and pooling, :mod:`cnnviz.ui.convolution.pooling`), not the rest of the page.
 """
 
 from dataclasses import dataclass
@@ -13,9 +13,10 @@ from cnnviz import ops, plots
 from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, enlarge, to_grayscale
 from cnnviz.options import CONV_DILATIONS, CONV_PADDING_ZEROS, CONV_PADDINGS, CONV_STRIDES
-from cnnviz.ui import state, worked_examples
-from cnnviz.ui.conv_display import drawn_note, map_figure, sum_text
-from cnnviz.ui.conv_pooling import activation_and_pooling_section
+from cnnviz.ui import state
+from cnnviz.ui.convolution import worked_examples
+from cnnviz.ui.convolution.display import drawn_note, map_figure, sum_text
+from cnnviz.ui.convolution.pooling import activation_and_pooling_section
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import share_link
 from cnnviz.ui.presentation import show_figure

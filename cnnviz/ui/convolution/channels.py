@@ -10,7 +10,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, subsample_for_display
 from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
-from cnnviz.ui.conv_display import MAP_SIDE, drawn_note, map_figure, sum_text
+from cnnviz.ui.convolution.display import MAP_SIDE, drawn_note, map_figure, sum_text
 from cnnviz.ui.presentation import show_figure
 
 COLOUR_SAMPLE = "Photo: coloured shapes (generated)"

@@ -3,7 +3,7 @@
 The stack lives in :func:`cnnviz.ui.state.stack` (a list of dicts in Keras' vocabulary) and
 :func:`cnnviz.ui.state.input_shape`. Every layer has an id (``builder_ids``) from which its widgets'
 keys are made, so a widget follows its layer when the layer moves. The callbacks here run before
-the script reruns, so every label and number drawn by :mod:`cnnviz.ui.layer_editor` is fresh.
+the script reruns, so every label and number drawn by :mod:`cnnviz.ui.layer_builder.editor` is fresh.
 Every ``builder_*`` key is the editor's own.
 """
 
@@ -27,7 +27,7 @@ from cnnviz.datasets import NATIVE_SIZE
 from cnnviz.errors import InputError
 from cnnviz.text import shape_text
 from cnnviz.ui import state
-from cnnviz.ui.layer_fields import kept_notes, read_form
+from cnnviz.ui.layer_builder.fields import kept_notes, read_form
 
 
 def _square(side: int, channels: int = 1) -> tuple[int, int, int]:

@@ -1,7 +1,7 @@
 """The layer builder's results: totals, advice and formulas, the diagram and table, and "why convolutions".
 
 Each function draws one part of the page from a :class:`cnnviz.architecture.CheckedStack`
-(the stack :func:`cnnviz.ui.layer_editor.stack_chooser` returns); all numbers come from
+(the stack :func:`cnnviz.ui.layer_builder.editor.stack_chooser` returns); all numbers come from
 :mod:`cnnviz.architecture`.
 """
 
@@ -13,8 +13,8 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import BYTES_PER_VALUE, CheckedStack, advice, dense_on_pixels, largest_layer, totals
 from cnnviz.text import format_bytes, shape_text, short
+from cnnviz.ui.layer_builder.edits import type_of
 from cnnviz.ui.presentation import show_figure
-from cnnviz.ui.stack_edits import type_of
 
 TABLE_ROW_PX, TABLE_MAX_PX = 35, 900
 

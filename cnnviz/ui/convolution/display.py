@@ -7,7 +7,6 @@ from cnnviz.images import subsample_for_display
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
-WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
 TERMS_SHOWN = 12  # products written out in a sum before "…"
 
 

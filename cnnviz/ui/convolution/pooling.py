@@ -7,8 +7,8 @@ from cnnviz import ops, plots
 from cnnviz.errors import InputError
 from cnnviz.options import CONV_ACTIVATIONS, POOL_SIZES, POOL_STRIDES, POOLINGS
 from cnnviz.shift_tolerance import shift_changes, shift_right, toy_map
-from cnnviz.ui import worked_examples
-from cnnviz.ui.conv_display import map_figure
+from cnnviz.ui.convolution import worked_examples
+from cnnviz.ui.convolution.display import map_figure
 from cnnviz.ui.presentation import show_figure
 
 GLOBAL = POOLINGS["global"]

@@ -1,7 +1,7 @@
 """The widgets of one layer's arguments: a :class:`Field` per argument, and the form of each layer type.
 
 A field both draws its widget(s) and reads them back from the session state, so the layer editor's
-callback (:func:`cnnviz.ui.stack_edits.sync`) can write the stack before the script reruns. The
+callback (:func:`cnnviz.ui.layer_builder.edits.sync`) can write the stack before the script reruns. The
 ranges are the sensible ones for teaching; a bigger imported value is kept, never clipped.
 """
 

@@ -3,9 +3,9 @@
 A self-contained widget like :mod:`cnnviz.ui.kernel_editor`, in four calls a page makes in order:
 :func:`prepare_editor` (before anything else is drawn), :func:`stack_chooser` (returns the stack
 checked), :func:`layer_list` (one collapsible form per layer, and the add-layer box) and
-:func:`import_box`. Each argument is a :class:`cnnviz.ui.layer_fields.Field` that both draws its
-widget and, in the :func:`cnnviz.ui.stack_edits.sync` callback, reads it back. The session state
-and the callbacks are in :mod:`cnnviz.ui.stack_edits`.
+:func:`import_box`. Each argument is a :class:`cnnviz.ui.layer_builder.fields.Field` that both draws its
+widget and, in the :func:`cnnviz.ui.layer_builder.edits.sync` callback, reads it back. The session state
+and the callbacks are in :mod:`cnnviz.ui.layer_builder.edits`.
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz import limits
 from cnnviz.architecture import (
     LAYER_FACTS,
     LAYER_TYPES,
@@ -28,8 +29,7 @@ from cnnviz.architecture import (
 from cnnviz.errors import InputError
 from cnnviz.text import layer_label, shape_text
 from cnnviz.ui import state
-from cnnviz.ui.layer_fields import FORMS, draw_form
-from cnnviz.ui.stack_edits import (
+from cnnviz.ui.layer_builder.edits import (
     CUSTOM,
     DEFAULT_PRESET,
     EMPTY,
@@ -52,6 +52,7 @@ from cnnviz.ui.stack_edits import (
     use_input_shape,
     widget_key,
 )
+from cnnviz.ui.layer_builder.fields import FORMS, draw_form
 
 __all__ = ["import_box", "layer_list", "prepare_editor", "stack_chooser"]
 
@@ -83,9 +84,11 @@ def stack_chooser() -> CheckedStack:
         if shape_choice == CUSTOM:
             h, w, c = st.columns(3)
             typed = (
-                h.number_input("Height", 1, 1024, key="builder_h"),
-                w.number_input("Width", 1, 1024, key="builder_w"),
-                c.number_input("Channels", 1, 64, key="builder_c", help="1 grayscale, 3 colour"),
+                h.number_input("Height", 1, limits.INPUT_SIDE.most, key="builder_h"),
+                w.number_input("Width", 1, limits.INPUT_SIDE.most, key="builder_w"),
+                c.number_input(
+                    "Channels", 1, limits.INPUT_CHANNELS.most, key="builder_c", help="1 grayscale, 3 colour"
+                ),
             )
             use_input_shape(typed, typed=True)
         else:

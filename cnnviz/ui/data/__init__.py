@@ -1,0 +1,1 @@
+"""The Datasets page's parts: the dataset choice (with the zip upload) and the views of a dataset."""

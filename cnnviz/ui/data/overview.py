@@ -1,0 +1,82 @@
+"""The Datasets page's views of a dataset: its source and size, images and pixel values per class, random
+examples and mean images (keys start with ``data_``)."""
+
+import streamlit as st
+
+from cnnviz import datasets, plots
+from cnnviz.text import format_bytes
+from cnnviz.ui.presentation import show_figure
+
+EXAMPLES_PER_CLASS = 8
+EXAMPLES_KEY = "data_examples_seed"  # which set of random examples is shown (kept in the link)
+
+
+def facts_section(dataset: datasets.Dataset) -> None:
+    """Where the data comes from, how many classes and images, and the shape and memory of the images."""
+    if dataset.is_sample:
+        st.info(dataset.source, icon=":material/inventory_2:")
+    else:
+        st.caption(f"**Source:** {dataset.source}")
+    height, width, channels = dataset.image_shape
+    columns = st.columns(4)
+    columns[0].metric("Classes", dataset.num_classes)
+    columns[1].metric("Training images", f"{len(dataset.y_train):,}")
+    columns[2].metric("Test images", f"{len(dataset.y_test):,}")
+    columns[3].metric("Image shape (H × W × C)", f"{height} × {width} × {channels}")
+    st.caption(
+        f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {format_bytes(dataset.nbytes)} for the "
+        "whole set. The network trains on the training images and is graded on test images it never saw."
+    )
+
+
+def counts_and_pixels_section(dataset: datasets.Dataset) -> None:
+    """Images per class (training and test) beside the pixel values of each class."""
+    counts, pixels = st.columns(2)
+    with counts:
+        st.subheader("Images per class")
+        show_figure(
+            plots.class_counts(
+                dataset.class_names, {"training": dataset.class_counts("train"), "test": dataset.class_counts("test")}
+            ),
+            width="stretch",
+        )
+        st.caption("Balanced classes mean accuracy is a fair score; a rare class is easy to ignore for a network.")
+    with pixels:
+        st.subheader("Pixel values per class")
+        # Photos of steel spread over all values; digits and clothes need a log axis to show anything but black.
+        log_counts = st.toggle("Logarithmic scale", value=dataset.name != "neu", key=f"data_log_{dataset.name}")
+        show_figure(
+            plots.intensity_lines(dataset.intensity_counts, dataset.class_names, log_counts=log_counts),
+            width="stretch",
+        )
+        st.caption(
+            "Share of each class's training pixels at each value. MNIST and Fashion-MNIST are mostly black "
+            "background (0); NEU photos spread over mid-greys. Networks get these values divided by 255 (0 to 1)."
+        )
+
+
+def examples_section(dataset: datasets.Dataset) -> None:
+    """A grid of random examples, one row per class, and a button for another set."""
+    height, width, _ = dataset.image_shape
+    if st.button("Show other examples", icon=":material/shuffle:", key="data_shuffle"):
+        st.session_state[EXAMPLES_KEY] = st.session_state.get(EXAMPLES_KEY, 0) + 1
+    tiles = dataset.examples(EXAMPLES_PER_CLASS, seed=st.session_state.get(EXAMPLES_KEY, 0))
+    show_figure(
+        plots.image_grid(tiles.reshape(-1, height, width), columns=EXAMPLES_PER_CLASS, row_labels=dataset.class_names),
+        width="stretch",
+    )
+
+
+def means_section(dataset: datasets.Dataset) -> None:
+    """Each class's mean image, and what it says about the classes."""
+    show_figure(
+        plots.image_grid(
+            dataset.class_means.round(), columns=dataset.num_classes, column_labels=dataset.class_names, tile_pixels=96
+        ),
+        width="stretch",
+    )
+    st.caption(
+        "The average of all training images of a class, pixel by pixel. Digits and clothes give a blurry "
+        "prototype of their shape; NEU defects differ more in texture than in shape, so their means look alike "
+        "and a network must learn texture filters to tell them apart."
+    )

@@ -99,7 +99,8 @@ def time_limit(cluster: TrainingCluster, store: Path) -> None:
         snapshot, wall, after_start = run_one(service, SLOW_TO_TEST, images, config)
         run = snapshot.runs[0] if snapshot.runs else None
         tested = 0 if run is None or run.test_labels is None else len(run.test_labels)
-        task = f"whole task {run.task_seconds:.1f} s, " if run is not None and run.task_seconds else ""
+        task_seconds = getattr(run, "task_seconds", 0.0)  # older checkouts do not time the task
+        task = f"whole task {task_seconds:.1f} s, " if task_seconds else ""
         print(
             f"- limit {seconds:g} s: click → result {wall:.1f} s ({task}first progress → result {after_start:.1f} s), "
             f"{snapshot.state.value}, test images scored {tested:,} of 2,000"

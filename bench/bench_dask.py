@@ -398,6 +398,10 @@ def main() -> None:
     parser.add_argument("--reconnect", action="store_true")
     parser.add_argument("--down", type=float, default=75.0, help="seconds the scheduler stays away (--reconnect)")
     args = parser.parse_args()
+    from cnnviz.training import cluster as cluster_module
+
+    # A new worker imports TensorFlow: on a busy CPU that takes longer than the 30 s older checkouts allowed.
+    cluster_module.DEATH_TIMEOUT = max(cluster_module.DEATH_TIMEOUT, 90)
     print(
         f"bench_dask on {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f}, "
         f"{time.strftime('%Y-%m-%d %H:%M')}"

@@ -125,15 +125,19 @@ def resize_all(images: np.ndarray, image_size: int | None) -> np.ndarray:
 
 
 def stratified_split(
-    labels: np.ndarray, seed: int, test_fraction: float = TEST_FRACTION
+    labels: np.ndarray, seed: int, test_fraction: float = TEST_FRACTION, class_order: tuple[int, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, test)``: ``test_fraction`` of every class (rounded) goes to test, both shuffled.
 
     The same labels and seed always give the same split. A class with a single image stays in training.
+    ``class_order`` is the order the classes are drawn in (default: by index); renumbering the classes
+    and drawing them in their old order keeps the same split.
     """
     rng = np.random.default_rng(seed)
     train, test = [], []
-    for k in np.unique(labels):
+    present = np.unique(labels)
+    order = present if class_order is None else [k for k in class_order if k in present]
+    for k in order:
         members = rng.permutation(np.flatnonzero(labels == k))
         n_test = int(round(len(members) * test_fraction)) if len(members) > 1 else 0
         test.append(members[:n_test])
@@ -163,12 +167,14 @@ def split_labelled(
     name: str = "custom",
     skipped: dict[str, int] | None = None,
     test_fraction: float = TEST_FRACTION,
+    class_order: tuple[int, ...] | None = None,
 ) -> Dataset:
-    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified split (80/20 by default), seeded."""
-    train, test = stratified_split(labels, seed, test_fraction)
+    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified split (80/20 by default), seeded;
+    ``class_order`` as in :func:`stratified_split`."""
+    train, test = stratified_split(labels, seed, test_fraction, class_order)
     labels = labels.astype(np.int64)
     split = (
-        f" Split {1 - test_fraction:.0%}/{test_fraction:.0%} within each class (seed {seed}): "
+        f" Split {1 - test_fraction:.0%}/{test_fraction:.0%} within each class (random start {seed}): "
         f"{len(train):,} training and {len(test):,} test images."
     )
     return Dataset(

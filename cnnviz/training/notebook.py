@@ -20,7 +20,7 @@ from cnnviz import architecture
 from cnnviz.datasets import NATIVE_SIZE, NEU_CLASSES, TITLES, canonical_name, load_size
 from cnnviz.datasets.dataset import TEST_FRACTION, stratified_split
 from cnnviz.datasets.digits import FASHION_MNIST, MNIST
-from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
+from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE, NEU_CODES, NEU_SPLIT_ORDER, NEU_WORDS
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
 from cnnviz.training.fit import adapt_output
@@ -74,8 +74,9 @@ x_train, y_train = x_train[order], y_train[order]
 '''
 
 _NEU = '''\
-NEU_CODES = {"cr": 0, "in": 1, "pa": 2, "ps": 3, "rs": 4, "sc": 5}
-NEU_WORDS = ("craz", "inclu", "patch", "pit", "roll", "scratch")
+# Class numbers as in the course's NEU notebook: 0 = scratches, …, 5 = crazing (CLASS_NAMES above).
+NEU_CODES = {neu_codes}
+NEU_WORDS = {neu_words}
 
 
 def neu_class(path):
@@ -104,7 +105,8 @@ def load_data():
     images = np.stack([np.asarray(keras.utils.load_img(p, color_mode="grayscale", target_size=(SIDE, SIDE),
                                                        interpolation="box")) for p in files])
     labels = np.array([neu_class(p) for p in files], np.int64)
-    train, test = stratified_split(labels, 0, 0.2)  # the app's 80/20 split within each class
+    # The app's 80/20 split within each class (its classes drawn in the order of their names).
+    train, test = stratified_split(labels, 0, 0.2, {split_order})
     return images[train], labels[train], images[test], labels[test]
 
 
@@ -299,7 +301,16 @@ The same folder layout CNN Explorer reads, so this works offline in a classroom:
 
 def _data_code(name: str) -> str:
     if name == "neu":
-        return _NEU.replace("{neu_url}", NEU_URL)
+        values = {
+            "neu_url": NEU_URL,
+            "neu_codes": repr(NEU_CODES),
+            "neu_words": repr(NEU_WORDS),
+            "split_order": repr(NEU_SPLIT_ORDER),
+        }
+        code = _NEU
+        for name, value in values.items():
+            code = code.replace("{" + name + "}", value)
+        return code
     code = _DIGITS.replace("{loader}", KERAS_LOADERS[name])
     return code + _RESIZE
 

@@ -22,6 +22,7 @@ PAGES = ["pages/home.py", *(step.path for step in STEPS)]
 
 def shown_text(app: AppTest) -> Iterator[str]:
     """Every element's protobuf as text: its value, label, help, options and any table or figure it holds."""
+
     def walk(node) -> Iterator[str]:
         proto = getattr(node, "proto", None)
         if proto is not None:

@@ -398,6 +398,9 @@ SCHEMAS: dict[str, Schema] = {
         "cosine": ("tr_cosine", FLAG),
         "best": ("tr_keep_best", FLAG),
         "start": ("tr_seed", whole(options.RANDOM_STARTS, "The random start")),
+        "shuffle": ("tr_shuffle_pixels", FLAG),
+        "valfirst": ("tr_val_first", FLAG),
+        "loss": ("tr_loss", choice(options.LOSS_CODES, "The loss")),
     },
     "data": {
         "dataset": (

@@ -22,8 +22,10 @@ class Dataset:
     ``x_train``/``x_test`` are ``uint8`` arrays of shape ``(N, H, W, 1)`` (values 0–255),
     ``y_train``/``y_test`` ``int64`` class indices into ``class_names``. ``source`` says in plain
     words where the images came from; ``is_sample`` is True for the small offline sample shipped
-    in the package; ``skipped`` counts files that were not used, by reason. The arrays are made
-    read-only because one loaded dataset is shared by every session of the app.
+    in the package; ``skipped`` counts files that were not used, by reason; ``file_order[i]`` is where
+    training image ``i`` stands in its file (MNIST and Fashion-MNIST are shuffled once when loaded; None
+    when the images have no file order), so "the first 5,000 training images" of a notebook can be found.
+    The arrays are made read-only because one loaded dataset is shared by every session of the app.
     """
 
     x_train: np.ndarray
@@ -35,6 +37,7 @@ class Dataset:
     name: str = "custom"
     is_sample: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
+    file_order: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for x, y in ((self.x_train, self.y_train), (self.x_test, self.y_test)):
@@ -145,10 +148,15 @@ def stratified_split(
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
 
+def shuffle_order(n: int, seed: int) -> np.ndarray:
+    """The random order :func:`shuffled` puts ``n`` images in: ``order[i]`` is the file position of image ``i``."""
+    return np.random.default_rng(seed).permutation(n)
+
+
 def shuffled(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``x`` and ``y`` in one seeded random order (training files sorted by class would otherwise
     put a single class into Keras' validation split, which takes the last samples)."""
-    order = np.random.default_rng(seed).permutation(len(y))
+    order = shuffle_order(len(y), seed)
     return x[order], y[order]
 
 

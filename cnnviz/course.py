@@ -234,7 +234,7 @@ COURSE: tuple[CourseText, ...] = (
                 "convolution",
                 "worked-examples",
                 "The 5×5 image and 3×3 kernel, cell by cell",
-                ("Example of Convolution: 5×5 image with 3×3 Kernel",),
+                ("Example of Convolution",),
                 example="image_5x5",
             ),
             _place(

@@ -44,6 +44,13 @@ def place_link(place: Place) -> None:
     )
 
 
+def go_button(label: str, page: str, query: dict[str, str], *, key: str, icon: str) -> None:
+    """A button that opens ``page`` with link values ``query`` (a ``section`` among them scrolls to it) in this
+    session: for links inside a page's sections, which may also run outside the app's navigation (tests)."""
+    if st.button(label, key=key, icon=icon):
+        st.switch_page(page_file(page), query_params=query)
+
+
 PENDING = "course_section"  # the section a course-map link asked for, until it has been scrolled to
 
 

@@ -13,7 +13,7 @@ from cnnviz import architecture
 from cnnviz.architecture.presets import MNIST, NOTEBOOK_PRESETS
 from cnnviz.images import resize, to_grayscale
 from cnnviz.plots.course import receptive_field_squares
-from cnnviz.ui.course_notes import page_file
+from cnnviz.ui.course_notes import go_button
 from cnnviz.ui.presentation import show_figure
 
 
@@ -60,9 +60,10 @@ def biology_section(image: np.ndarray) -> None:
             "A first-layer value sees 3×3 pixels, like a simple cell; after pooling and a second convolution one "
             "value answers for a larger patch, wherever in it the pattern sits, like a complex cell."
         )
-        st.page_link(
-            page_file("inside"),
-            label="A trained network's own receptive fields",
+        go_button(
+            "A trained network's own receptive fields",
+            "inside",
+            {"tab": "field"},
+            key="biology_inside",
             icon=":material/center_focus_strong:",
-            query_params={"tab": "field"},
         )

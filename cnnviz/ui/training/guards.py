@@ -8,7 +8,7 @@ from collections.abc import Sequence
 import streamlit as st
 
 from cnnviz.training import TrainingRun
-from cnnviz.ui.course_notes import course_note, page_file
+from cnnviz.ui.course_notes import course_note, go_button
 from cnnviz.ui.training.form import Setup
 
 
@@ -36,11 +36,12 @@ def guards_section(setup: Setup, runs: Sequence[TrainingRun]) -> None:
                 else "The network above has none: add one in the layer builder."
             )
         )
-        st.page_link(
-            page_file("convolution"),
-            label="See dropout on one batch",
+        go_button(
+            "See dropout on one batch",
+            "convolution",
+            {"section": "dropout"},
+            key="tr_guard_dropout",
             icon=":material/grain:",
-            query_params={"section": "dropout"},
         )
     with stopping, st.container(border=True):
         st.subheader("Early stopping", anchor="early-stopping")

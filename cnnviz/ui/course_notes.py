@@ -71,12 +71,23 @@ def scroll_to_section() -> None:
     if anchor is None:
         return
     target = json.dumps(anchor)  # a known anchor ([a-z-]), written as a JavaScript string
+    # Figures above the section draw after it appears and push it down: keep it in view for a few seconds,
+    # unless the student scrolls or types first.
     st.html(
         "<script>(function () {"
-        f"  const id = {target}; let tries = 0;"
+        f"  const id = {target}; let tries = 0, settle = 0, stop = false;"
+        "  const quit = () => { stop = true; };"
+        "  ['wheel', 'touchstart', 'keydown', 'mousedown']"
+        "    .forEach((e) => window.addEventListener(e, quit, {once: true}));"
         "  function go() {"
+        "    if (stop) return;"
         "    const heading = document.getElementById(id);"
-        "    if (heading) { heading.scrollIntoView({block: 'start'}); return; }"
+        "    if (heading) {"
+        "      const top = heading.getBoundingClientRect().top;"
+        "      if (top < 0 || top > 120) heading.scrollIntoView({block: 'start'});"
+        "      if (++settle < 30) setTimeout(go, 200);"
+        "      return;"
+        "    }"
         "    if (++tries < 100) setTimeout(go, 100);"
         "  }"
         "  go();"

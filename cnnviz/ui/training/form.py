@@ -35,6 +35,7 @@ from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui import state
 from cnnviz.ui.cache import get_dataset
+from cnnviz.ui.links import just_linked
 from cnnviz.ui.my_classes import collected_dataset
 
 BUILDER, RECIPE, PRESET = (NETWORK_SOURCES[code] for code in ("stack", "recipe", "preset"))
@@ -113,8 +114,13 @@ def _apply_recipe() -> None:
 
 def choose_recipe(name: str) -> None:
     """Show recipe ``name`` in the form (a button callback: runs before the form's widgets are drawn)."""
-    st.session_state.update(tr_source=RECIPE, tr_recipe=name)
+    st.session_state.update(tr_source=RECIPE, tr_recipe=name, tr_builder_seen=_built())
     _apply_recipe()
+
+
+def _built() -> str:
+    """The layer builder's stack and input shape, to notice when the student has changed them."""
+    return repr((state.stack(), state.input_shape()))
 
 
 def _optimizer_changed() -> None:
@@ -187,9 +193,10 @@ def setup_form() -> Setup:
 def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     ss = st.session_state
     sources = ([BUILDER] if state.stack() else []) + [RECIPE, PRESET]
-    built = repr((state.stack(), state.input_shape()))
-    if state.stack() and ss.get("tr_builder_seen") != built:
-        ss["tr_source"] = BUILDER  # a new or changed stack from the layer builder: train that one
+    built = _built()
+    # A new or changed stack from the layer builder: train that one, unless a link has just chosen the network.
+    if state.stack() and ss.get("tr_builder_seen") != built and not just_linked("tr_source"):
+        ss["tr_source"] = BUILDER
     ss["tr_builder_seen"] = built
     if ss.get("tr_source") not in sources:
         ss["tr_source"] = sources[0]

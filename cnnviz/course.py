@@ -56,6 +56,13 @@ COURSE: tuple[CourseText, ...] = (
         "with early stopping and a checkpoint (best validation accuracy about 90.5 %).",
         (
             _place(
+                "layer_builder",
+                "why-convolutions",
+                "Why not a dense layer: 224×224×3 = 150,528 inputs",
+                ("Why CNN Over Traditional Neural Networks?", "Local connectivity", "Shared weights"),
+                input="224x224x3",
+            ),
+            _place(
                 "training",
                 "ann-vs-cnn",
                 "Dense network or CNN: one click",
@@ -119,7 +126,14 @@ COURSE: tuple[CourseText, ...] = (
         "what CNNs are used for, the layers of a convnet, the 6×6 edge example, padding, stride and the "
         "output-size formula, pooling, and the LeNet-5 table.",
         (
-            _place("training", "ann-vs-cnn", "Dense network or CNN: one click", ("High Number of Parameters",)),
+            _place(
+                "layer_builder",
+                "why-convolutions",
+                "Parameters of a dense layer on raw pixels",
+                ("High Number of Parameters",),
+                input="100x100x1",
+            ),
+            _place("training", "ann-vs-cnn", "Dense network or CNN: one click", ("Loss of Spatial Information",)),
             _place("pixels", "colour-channels", "Colour channels and colour codes", ("Color images",)),
             _place(
                 "home", "applications", "What CNNs are used for", ("Applications of Convolutional Neural Networks",)

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 
 
+MAX_LABEL = 34
+
+
 @dataclass(frozen=True)
 class Place:
     """Where the app teaches part of a course text: ``page`` (its URL path), the heading ``anchor`` of the
@@ -23,7 +26,7 @@ class Place:
 
     page: str
     anchor: str
-    label: str
+    label: str  # at most MAX_LABEL characters: a link's label is cut, not wrapped, on a phone
     terms: tuple[str, ...]
     query: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))
 
@@ -58,7 +61,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "layer_builder",
                 "why-convolutions",
-                "Why not a dense layer: 224×224×3 = 150,528 inputs",
+                "Dense layers on 224×224×3 images",
                 ("Why CNN Over Traditional Neural Networks?", "Local connectivity", "Shared weights"),
                 input="224x224x3",
             ),
@@ -73,7 +76,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "convolution",
                 "kernel-slides",
-                "Slide a 3×3 edge kernel, multiply and sum",
+                "Slide, multiply and sum",
                 ("How Convolution Works", "Convolution Formula"),
                 kernel="vertical_edge",
             ),
@@ -84,9 +87,7 @@ COURSE: tuple[CourseText, ...] = (
                 ("Output Dimension Formula", "Stride"),
                 stride="2",
             ),
-            _place(
-                "convolution", "why-padding", "Why padding: edge pixels are seen less", ("Padding", "Why Use Padding?")
-            ),
+            _place("convolution", "why-padding", "Why padding, pixel by pixel", ("Padding", "Why Use Padding?")),
             _place(
                 "convolution",
                 "activation-and-pooling",
@@ -98,7 +99,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "layer_builder",
                 "what-the-stack-computes",
-                "The Fashion-MNIST network, shape by shape (Flatten: 3×3×64 → 576)",
+                "Fashion network, shape by shape",
                 ("Flatten", "Build CNN model"),
                 stack="preset.fashion_mnist_cnn",
                 input="28x28x1",
@@ -106,7 +107,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "training",
                 "reproduce-the-notebook",
-                "Reproduce the Fashion-MNIST notebook",
+                "Reproduce the Fashion notebook",
                 ("Python implementation for Convolutional Neural Network (CNN)",),
                 network="recipe",
                 recipe="notebook_fashion",
@@ -114,7 +115,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "training",
                 "guards",
-                "Dropout, early stopping and checkpoints in a run",
+                "Dropout, early stop, checkpoint",
                 ("EarlyStopping", "ModelCheckpoint", "Dropout"),
             ),
         ),
@@ -129,7 +130,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "layer_builder",
                 "why-convolutions",
-                "Parameters of a dense layer on raw pixels",
+                "A dense layer on raw pixels",
                 ("High Number of Parameters",),
                 input="100x100x1",
             ),
@@ -148,7 +149,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "convolution",
                 "why-padding",
-                "'valid' and 'same' padding, pixel by pixel",
+                "'valid' against 'same' padding",
                 ("Padding in Convolutional Neural Networks (CNNs)",),
                 padding="same",
             ),
@@ -169,7 +170,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "layer_builder",
                 "what-the-stack-computes",
-                "LeNet-5 layer by layer, about 60,000 parameters",
+                "LeNet-5, layer by layer",
                 ("LeNet", "Architecture Details"),
                 stack="preset.lenet_5",
                 input="32x32x1",
@@ -187,7 +188,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "convolution",
                 "biology",
-                "Receptive fields, in the cortex and in a CNN",
+                "Receptive fields: cortex and CNN",
                 ("Biological Inspiration of Convolutional Neural Networks", "Receptive Field"),
             ),
             _place(
@@ -203,12 +204,12 @@ COURSE: tuple[CourseText, ...] = (
                 ("Activation Function After Convolution",),
                 activation="relu",
             ),
-            _place("learning", "softmax", "Softmax: scores become probabilities", ("Softmax Activation Function",)),
+            _place("learning", "softmax", "Softmax: scores to probabilities", ("Softmax Activation Function",)),
             _place("learning", "cross-entropy", "Cross-entropy loss", ("Why Cross-Entropy Loss Is Used",)),
             _place(
                 "learning",
                 "gradient-descent",
-                "Gradient descent and the learning rate",
+                "Gradient descent, learning rate",
                 ("Gradient Descent and Optimization",),
             ),
             _place(
@@ -227,7 +228,7 @@ COURSE: tuple[CourseText, ...] = (
                 network="recipe",
                 recipe="notebook_mnist",
             ),
-            _place("training", "experiments", "The six tasks for the reader, one click each", ("Task for the Reader",)),
+            _place("training", "experiments", "The six tasks, one click each", ("Task for the Reader",)),
         ),
     ),
     CourseText(
@@ -241,27 +242,27 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "convolution",
                 "one-dimension",
-                "Convolution or cross-correlation, on the course's 1-D signal",
+                "1-D: convolution or correlation",
                 ("Convolution and cross-correlation", "Note on Convolution and Cross-Correlation in CNN"),
             ),
             _place(
                 "convolution",
                 "worked-examples",
-                "The 5×5 image and 3×3 kernel, cell by cell",
+                "The 5×5 example, cell by cell",
                 ("Example of Convolution",),
                 example="image_5x5",
             ),
             _place(
                 "convolution",
                 "kernel-slides",
-                "The course's Horizontal Edge Detector (finds vertical edges)",
+                "Horizontal Edge Detector (Mh)",
                 ("Horizontal Edge Detector",),
                 kernel="vertical_edge",
             ),
             _place(
                 "convolution",
                 "kernel-slides",
-                "The course's Vertical Edge Detector (finds horizontal edges)",
+                "Vertical Edge Detector (Mv)",
                 ("Vertical Edge Detector",),
                 kernel="horizontal_edge",
             ),
@@ -271,20 +272,20 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "convolution",
                 "kernel-slides",
-                "Sharpening with the centre-9 kernel",
+                "Sharpening, centre 9",
                 ("Sharpening",),
                 kernel="sharpen_9",
             ),
             _place(
                 "training",
                 "ann-vs-cnn",
-                "A flattened ANN against a CNN, pixels shuffled",
+                "Flattened ANN against a CNN",
                 ("ANN Structure for Classification in Image",),
             ),
             _place(
                 "convolution",
                 "colour-filters",
-                "Multiple channels: one filter, one map",
+                "Channels: one filter, one map",
                 ("Multiple Channels", "Multiple Kernels"),
             ),
             _place(
@@ -296,7 +297,7 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "training",
                 "reproduce-the-notebook",
-                "Reproduce the second MNIST notebook ('same' padding)",
+                "Reproduce MNIST with 'same'",
                 ("Define an CNN Structure",),
                 network="recipe",
                 recipe="notebook_mnist_same",
@@ -304,14 +305,14 @@ COURSE: tuple[CourseText, ...] = (
             _place(
                 "data",
                 "class-numbers",
-                "NEU steel defects: the six classes, numbered as in the course",
+                "NEU's six classes, numbered",
                 ("NEU steel surface defects",),
                 dataset="neu",
             ),
             _place(
                 "training",
                 "reproduce-the-notebook",
-                "Reproduce the NEU notebook (200×200, slow)",
+                "Reproduce NEU (200×200, slow)",
                 ("NEU steel surface defects",),
                 network="recipe",
                 recipe="notebook_neu",

@@ -52,6 +52,10 @@ def test_every_place_is_on_a_page_of_the_app_and_its_link_is_accepted_whole():
         assert len(values) == len(place.query), place  # every value of the link reaches the page
 
 
+def test_every_link_label_fits_a_phone():
+    assert all(len(place.label) <= course.MAX_LABEL for _, place in course.places())
+
+
 def test_every_section_says_which_texts_it_belongs_to():
     for anchor in course.anchors():
         notes = course.notes_for(anchor)

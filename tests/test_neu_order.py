@@ -100,14 +100,18 @@ def _pool(dataset: datasets.Dataset) -> dict[bytes, int]:
 
 
 def _check_labels(dataset: datasets.Dataset, real_files: dict[int, list[Path]], size: int) -> None:
-    """Every real file is in ``dataset`` with its course index."""
+    """Every real file is in ``dataset`` (its nearest image, whichever way the loader decoded and shrank it)
+    with its course index."""
     assert dataset.class_names == COURSE_ORDER and dataset.name == "neu"
-    pool = _pool(dataset)
+    images_ = np.concatenate([dataset.x_train, dataset.x_test])[..., 0].astype(np.float32)
+    labels = np.concatenate([dataset.y_train, dataset.y_test])
     for k, paths in real_files.items():
         for path in paths:
             gray = cv2.resize(cv2.imread(str(path), cv2.IMREAD_GRAYSCALE), (size, size), interpolation=cv2.INTER_AREA)
-            near = [label for image, label in pool.items() if _close(image, gray)]
-            assert near == [k], path
+            distance = np.abs(images_ - gray.astype(np.float32)).mean(axis=(1, 2))
+            nearest = int(np.argmin(distance))
+            # JPEG draft decoding of a zip shrinks differently (about 4 levels); other images differ by tens
+            assert distance[nearest] < 10 and labels[nearest] == k, (path, distance[nearest], labels[nearest])
 
 
 def _close(image: bytes, gray: np.ndarray) -> bool:

@@ -7,12 +7,12 @@ import pytest
 
 from cnnviz import architecture, ops
 from cnnviz.architecture.presets import MNIST, NOTEBOOK_PRESETS
-from tests.conftest import markdown_text, opened_page
+from tests.conftest import markdown_text, run_page
 
 
 @pytest.fixture(scope="module")
 def convolution():
-    return opened_page("convolution", 120)
+    return run_page("convolution", timeout=120)
 
 
 def _html(app) -> str:
@@ -52,7 +52,7 @@ def test_section_one_links_to_the_worked_examples(convolution):
 
 
 def test_the_datasets_page_numbers_neu_as_the_course():
-    app = opened_page("data", 180)
+    app = run_page("data", timeout=180)
     app.session_state["data_choice"] = "NEU steel defects"
     app.run()
     text = markdown_text(app)
@@ -63,7 +63,7 @@ def test_the_datasets_page_numbers_neu_as_the_course():
 
 @pytest.fixture(scope="module")
 def training():
-    return opened_page("training", 240)
+    return run_page("training", timeout=240)
 
 
 def test_reproduce_buttons_set_the_form_up_as_the_notebook(training):

@@ -9,6 +9,7 @@ import streamlit as st
 from cnnviz.images import thumbnail
 from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui import state
+from cnnviz.ui.course_notes import scroll_to_section, take_section
 from cnnviz.ui.navigation import STEPS
 from cnnviz.ui.page_errors import run_guarded
 from cnnviz.ui.presentation import page_style, presentation_toggle
@@ -24,8 +25,10 @@ sidebar_image = st.sidebar.empty()
 with st.sidebar:
     presentation_toggle()
 page_style()
+take_section()  # a course-map link's section: scrolled to once the page has drawn it
 try:
     run_guarded(navigation.run, navigation.url_path or "home")
+    scroll_to_section()
 finally:
     # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
     if state.has_image():

@@ -191,3 +191,25 @@ def output_size_formula(n: int, kernel: int, stride: int = 1, padding: str | int
     zeros = 0 if padding == "valid" else int(padding)
     span = f"{kernel}" if dilation == 1 else rf"({dilation}\cdot({kernel}-1)+1)"
     return rf"\left\lfloor \frac{{{n} + 2\cdot{zeros} - {span}}}{{{stride}}} \right\rfloor + 1 = {result}"
+
+
+def window_counts(
+    shape: Pair, kernel: int | Pair, stride: int | Pair = 1, padding: str | int = "valid", dilation: int = 1
+) -> np.ndarray:
+    """How many sliding windows cover each pixel of an ``(H, W)`` input: int64 ``(H, W)``.
+
+    A pixel near the border is under fewer windows than one in the middle ('valid' padding: a corner pixel of
+    a 3×3 kernel is under 1 window, an inner pixel under 9); padding adds windows that reach the border.
+    Each axis is counted on its own and the two counts multiply.
+    """
+    counts = []
+    for axis, n in enumerate(shape):
+        k, s = as_pair(kernel, "The kernel size")[axis], as_pair(stride, "The stride")[axis]
+        before, _ = pad_amounts(n, k, s, padding, dilation)
+        taps = np.arange(k) * dilation
+        covered = np.zeros(n, np.int64)
+        for start in range(output_size(n, k, s, padding, dilation)):
+            positions = start * s - before + taps
+            np.add.at(covered, positions[(positions >= 0) & (positions < n)], 1)
+        counts.append(covered)
+    return np.outer(counts[0], counts[1])

@@ -36,6 +36,13 @@ def _kernel(name: str, rows: list[list[float]], explanation: str, scale: float =
 
 
 _GAUSS_5 = np.outer([1, 4, 6, 4, 1], [1, 4, 6, 4, 1]).tolist()
+#: Why the course's two edge kernels seem to have each other's names.
+EDGE_NAMES = (
+    "Two naming habits meet here: the course names an edge kernel after the direction in which it measures the "
+    "change of brightness, many other texts (and the Sobel and Prewitt entries of this list) after the direction "
+    "of the edges it finds, which is at right angles to it; the brackets give the second. The course also slides "
+    "it with scipy.signal.convolve2d, which flips a kernel first: its pictures show this kernel's negative."
+)
 
 PRESETS: dict[str, Kernel] = {
     "identity": _kernel(
@@ -44,7 +51,7 @@ PRESETS: dict[str, Kernel] = {
         "Copies each pixel unchanged: the centre weight is 1, all others 0.",
     ),
     "box_blur": _kernel(
-        "Box blur",
+        "Box blur 3×3",
         [[1, 1, 1], [1, 1, 1], [1, 1, 1]],
         "Each output is the plain average of the 3×3 neighbourhood, so detail is smoothed away.",
         1 / 9,
@@ -59,7 +66,7 @@ PRESETS: dict[str, Kernel] = {
         "Gaussian blur 5×5", _GAUSS_5, "A wider Gaussian: the weights fall off with distance over a 5×5 area.", 1 / 256
     ),
     "sharpen": _kernel(
-        "Sharpen",
+        "Sharpen (centre 5)",
         [[0, -1, 0], [-1, 5, -1], [0, -1, 0]],
         "Adds the difference to the neighbours back onto the pixel, so edges stand out more.",
     ),
@@ -100,21 +107,29 @@ PRESETS: dict[str, Kernel] = {
         "8× the centre minus its 8 neighbours: flat areas go to 0, only outlines remain.",
     ),
     "vertical_edge": _kernel(
-        "Vertical edge detector (course example)",
+        "Horizontal Edge Detector (vertical edges) · course",
         [[1, 0, -1], [1, 0, -1], [1, 0, -1]],
-        "Left column minus right column: positive where bright turns dark from left to right "
-        "(the 6×6 10/0 example gives 0 30 30 0). About the name: the edges it finds run up and "
-        "down (vertical edges), while the change it measures runs across (a horizontal "
-        "gradient), so texts call it either; and scipy.signal.convolve2d flips a kernel "
-        "before sliding it, which turns this one into its negative (−30 instead of 30).",
+        "The course's Mh. Left column minus right column: it measures how brightness changes across a row "
+        "(the 6×6 example of 10s and 0s gives 0 30 30 0), so it lights up edges that run up and down. " + EDGE_NAMES,
     ),
     "horizontal_edge": _kernel(
-        "Horizontal edge detector (course example)",
+        "Vertical Edge Detector (horizontal edges) · course",
         [[1, 1, 1], [0, 0, 0], [-1, -1, -1]],
-        "Top row minus bottom row: positive where bright turns dark from top to bottom. The "
-        "edges it finds lie flat (horizontal), the change it measures runs downwards "
-        "(a vertical gradient), hence both names; scipy.signal.convolve2d flips it, "
-        "which swaps its sign.",
+        "The course's Mv. Top row minus bottom row: it measures how brightness changes down a column, so it "
+        "lights up edges that lie flat. " + EDGE_NAMES,
+    ),
+    "box_blur_5x5": _kernel(
+        "Blurring 5×5 · course",
+        [[1] * 5] * 5,
+        "The course's blurring kernel: every output is the plain average of 25 pixels (each weight 1/25), "
+        "a stronger blur than the 3×3 box.",
+        1 / 25,
+    ),
+    "sharpen_9": _kernel(
+        "Sharpening, centre 9 · course",
+        [[-1, -1, -1], [-1, 9, -1], [-1, -1, -1]],
+        "The course's sharpening kernel: 9× the pixel minus its 8 neighbours. The weights add up to 1, so flat "
+        "areas keep their brightness while every difference to the neighbours is made larger.",
     ),
     "motion_blur": _kernel(
         "Horizontal motion blur 1×9",

@@ -33,13 +33,16 @@ from cnnviz.kernels import PRESETS, parse_kernel
 from cnnviz.options import OPTIMIZERS, Span
 from cnnviz.samples import SAMPLES
 from cnnviz.text import echo
+from cnnviz.worked import EXAMPLES as WORKED_EXAMPLES
 
 MAX_VALUE_CHARS = limits.LINK_VALUE_CHARS.most  # longest query value read (a 40-layer stack is ~600 characters)
 MAX_PARAMS = limits.LINK_PARTS.most  # query names looked at; the rest of a flooded link is ignored
 MAX_LINK_LAYERS = limits.LINK_LAYERS.most
-#: Query names the whole app owns (the sidebar's presentation mode): every page keeps them and never
-#: calls them unknown.
-APP_PARAMS = frozenset({"present"})
+#: The course map's "open this section" (a heading's anchor, read by app.py: cnnviz.ui.course_notes).
+SECTION_PARAM = "section"
+#: Query names the whole app owns (the sidebar's presentation mode, the course map's section): every page
+#: keeps them and never calls them unknown.
+APP_PARAMS = frozenset({"present", SECTION_PARAM})
 SAMPLE_SLUGS = {file.removesuffix(".png"): name for name, file in SAMPLES.items()}
 LAYER_CODES = {
     "Conv2D": "conv",
@@ -359,6 +362,7 @@ SCHEMAS: dict[str, Schema] = {
         "pool": ("conv_pool", choice(options.POOLINGS, "The pooling")),
         "pool_size": ("conv_pool_size", whole(options.POOL_SIZES, "The pool size")),
         "pool_stride": ("conv_pool_stride", whole(options.POOL_STRIDES, "The pool stride")),
+        "example": ("worked_example", choice(_same(WORKED_EXAMPLES), "The worked example")),
     },
     "layer_builder": {
         "input": ("input_shape", SHAPE),
@@ -395,6 +399,9 @@ SCHEMAS: dict[str, Schema] = {
         "cosine": ("tr_cosine", FLAG),
         "best": ("tr_keep_best", FLAG),
         "start": ("tr_seed", whole(options.RANDOM_STARTS, "The random start")),
+        "shuffle": ("tr_shuffle_pixels", FLAG),
+        "valfirst": ("tr_val_first", FLAG),
+        "loss": ("tr_loss", choice(options.LOSS_CODES, "The loss")),
     },
     "data": {
         "dataset": (

@@ -40,6 +40,7 @@ from cnnviz.conv_geometry import (
     output_size_formula,
     pad_amounts,
     positive_int,
+    window_counts,
 )
 from cnnviz.conv_variants import (
     INTERPOLATIONS,
@@ -76,6 +77,7 @@ __all__ = [
     "output_size",
     "output_size_formula",
     "overlap_counts",
+    "window_counts",
     "pad_amounts",
     "padded_crop",
     "pool2d",

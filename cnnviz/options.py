@@ -80,6 +80,16 @@ EPOCHS = Span(1, 60)
 TRAINING_IMAGES = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
 VALIDATION_SPLITS = Span(0.0, 0.3, 0.05)
 PATIENCES = Span(1, 20)
+#: The losses a training can minimise (what :class:`cnnviz.training.TrainConfig` accepts) and their names: the same
+#: number, from class numbers or from one-hot labels (the Fashion-MNIST notebook's ``to_categorical``).
+LOSSES = {
+    "sparse_categorical_crossentropy": "sparse categorical cross-entropy (labels as class numbers)",
+    "categorical_crossentropy": "categorical cross-entropy (one-hot labels)",
+}
+#: The losses as link text → the Keras name.
+LOSS_CODES = {"sparse": "sparse_categorical_crossentropy", "categorical": "categorical_crossentropy"}
+#: How many first training images "hold out the first images" keeps back (the Fashion-MNIST notebook's 5,000).
+NOTEBOOK_VALIDATION_FIRST = 5000
 #: The random start of a training (also what :class:`cnnviz.training.TrainConfig` accepts; its other bounds are
 #: wider than the page's: a script may train 200 epochs).
 RANDOM_STARTS = Span(0, 2**31 - 1)

@@ -3,10 +3,13 @@
 import streamlit as st
 
 from cnnviz.ui.convolution import worked_examples
+from cnnviz.ui.convolution.biology import biology_section
 from cnnviz.ui.convolution.channels import colour_section, one_dimension_section
 from cnnviz.ui.convolution.costs import costs_section
+from cnnviz.ui.convolution.padding_coverage import why_padding_section
 from cnnviz.ui.convolution.sliding import kernel_and_maps
 from cnnviz.ui.convolution.transposed import transposed_section
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -24,7 +27,20 @@ with st.container(border=True):
     image = image_input("conv")
 kernel_and_maps(image)
 
-st.header("5 · Colour images: one 3×3×3 filter gives one feature map")
+st.header("5 · Why padding: the border is seen less", anchor="why-padding")
+course_note("why-padding")
+why_padding_section()
+
+st.header("6 · The course's worked examples, cell by cell", anchor="worked-examples")
+course_note("worked-examples")
+st.markdown(
+    "The small examples of the course, with every number in view: press **Step ▶** to slide the window one "
+    "cell on, or edit any number of the input or the kernel."
+)
+worked_examples.worked_examples_section()
+
+st.header("7 · Colour images: one 3×3×3 filter gives one feature map", anchor="colour-filters")
+course_note("colour-filters")
 st.markdown(
     "On a colour image a filter has one 3×3 slice **per input channel**. Each slice filters its own channel; "
     "the three partial maps are **added together with a bias**, giving **one** feature map. A layer with F "
@@ -32,20 +48,22 @@ st.markdown(
 )
 colour_section(image)
 
-st.header("6 · The same idea in one dimension")
+st.header("8 · The same idea in one dimension", anchor="one-dimension")
+course_note("one-dimension")
 st.markdown("A 1-D convolution slides a short kernel along a signal (a sound, a sensor reading, a row of pixels).")
 one_dimension_section()
 worked_examples.flip_1d_section()
 
-st.header("7 · Worked examples of the course: type your own numbers")
-worked_examples.worked_examples_section()
+st.header("9 · Where the idea comes from: receptive fields", anchor="biology")
+course_note("biology")
+biology_section(image)
 
-st.header("8 · Transposed convolution: growing a map")
+st.header("10 · Transposed convolution: growing a map")
 st.markdown(
     "Decoders (autoencoders, U-Nets) grow small maps back: every input cell **scatters** the kernel, "
     "scaled by its value, into the output; where scattered kernels overlap, they add up."
 )
 transposed_section(image)
 
-st.header("9 · Depthwise, separable or standard?")
+st.header("11 · Depthwise, separable or standard?")
 costs_section(image.shape)

@@ -26,6 +26,8 @@ if dataset is None:
     st.stop()
 
 overview.facts_section(dataset)
+st.subheader("The classes and their numbers", anchor="class-numbers")
+overview.class_numbers_section(dataset)
 overview.counts_and_pixels_section(dataset)
 
 st.subheader("Random examples of each class")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.ui.home.course_map import applications_section, course_map
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.navigation import STEPS
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -25,6 +26,9 @@ for step in STEPS:
     with st.container(border=True):
         st.page_link(step.path, label=f"**{step.title}**", icon=step.icon)
         st.caption(step.summary)
+
+course_map()
+applications_section()
 
 st.info(
     "For teachers: everything runs on this computer, without internet. The image chosen on one "

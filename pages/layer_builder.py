@@ -10,6 +10,7 @@ import streamlit as st
 from cnnviz.architecture import to_code, to_json
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.layer_builder.editor import import_box, layer_list, prepare_editor, stack_chooser
 from cnnviz.ui.layer_builder.results import show_diagram_and_table, show_results, why_convolutions
 from cnnviz.ui.links import open_link, share_link
@@ -36,7 +37,8 @@ with results:
     show_results(stack)
 show_diagram_and_table(stack)
 
-st.header("Why convolutions?")
+st.header("Why convolutions?", anchor="why-convolutions")
+course_note("why-convolutions")
 why_convolutions(stack)
 
 st.header("Save, share, train")

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.pixels import colour, inspector, numbers, preparing
@@ -20,10 +21,12 @@ with st.container(border=True):
 numbers.image_facts(image)
 
 # Full width: 28 columns of three-digit numbers need the whole page to stay readable on a projector.
-st.subheader("The image as numbers")
+st.subheader("The image as numbers", anchor="image-as-numbers")
+course_note("image-as-numbers")
 numbers.numbers_section(image)
 
-st.header("Colour is three stacked channels")
+st.header("Colour is three stacked channels", anchor="colour-channels")
+course_note("colour-channels")
 colour.channels_section(image)
 colour.colour_codes_section()
 

@@ -4,10 +4,14 @@ import streamlit as st
 
 from cnnviz.training import TrainingPlan
 from cnnviz.ui import state
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
+from cnnviz.ui.training.ann_vs_cnn import ann_vs_cnn_section
 from cnnviz.ui.training.experiments import experiments_panel, forget_experiment
 from cnnviz.ui.training.form import setup_form
+from cnnviz.ui.training.guards import guards_section
+from cnnviz.ui.training.reproduce import reproduce_section
 from cnnviz.ui.training.runs import results_section, show_outcome
 from cnnviz.ui.training_job import budget_panel, current_job, live_panel, session_runs, start_training, training_service
 
@@ -22,6 +26,11 @@ st.markdown(
 )
 
 training_service()  # starts the training workers in the background while the form is filled in
+st.header("Reproduce a course notebook", anchor="reproduce-the-notebook")
+course_note("reproduce-the-notebook")
+reproduce_section()
+
+st.header("Train a network", anchor="train")
 setup = setup_form()
 refused = None
 if setup.error is None:
@@ -45,9 +54,18 @@ if running:
 elif job is not None:
     show_outcome(job)
 
-# ---------------------------------------------------------------- the course's six tasks, one click each
-experiments_panel(setup, expanded=not state.has_runs() and not running)
-
 # ---------------------------------------------------------------- results and comparison
 results_section(session_runs())
+
+# ---------------------------------------------------------------- the course's tasks and arguments, one click each
+st.header("Experiments: the MNIST notebook's tasks", anchor="experiments")
+course_note("experiments")
+experiments_panel(setup, expanded=not state.has_runs() and not running)
+
+st.header("Dense network or CNN?", anchor="ann-vs-cnn")
+course_note("ann-vs-cnn")
+ann_vs_cnn_section(setup, session_runs())
+
+st.header("Guarding against over-fitting", anchor="guards")
+guards_section(setup, session_runs())
 share_link("training", link)

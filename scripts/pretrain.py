@@ -7,6 +7,9 @@ A build script, run from the repository root (the app only loads the results, th
     CNNVIZ_DATA_DIR=../shared/datasets python -m scripts.pretrain fashion_mnist
     CNNVIZ_DATA_DIR=../shared/datasets python -m scripts.pretrain neu
 
+``python -m scripts.pretrain neu --renumber`` renumbers a shipped model's classes to the dataset's order
+without retraining (:func:`renumber`: the output layer's columns are permuted, nothing else changes).
+
 Each recipe is a small Keras CNN in a few readable lines. It trains on the training split only, with
 on-the-fly augmentation (shifts, rotations, zoom, flips, stroke thickness); a validation split carved
 from the training images picks the best epoch; the test split is used once, at the end, to score the
@@ -289,7 +292,7 @@ def train_recipe(name: str, dataset: Any, *, epochs: int | None = None, verbose:
             "loss": "sparse categorical cross-entropy",
             "augmentation": asdict(recipe.augmentation),
             "validation": f"{recipe.validation_fraction:.0%} of every class, carved from train",
-            "seed": recipe.seed,
+            "random_start": recipe.seed,
             "command": f"python -m scripts.pretrain {name}",
         },
         "layers": [
@@ -324,11 +327,33 @@ def save(model: Any, card: dict, out_dir: Path = PRETRAINED_DIR) -> Path:
     return path
 
 
+def renumber(model: Any, old_names: list[str], new_names: list[str]) -> Any:
+    """``model`` with its classes numbered as ``new_names``: the last Dense layer's kernel columns and bias
+    entries permuted, so output ``j`` is the old output of class ``new_names[j]`` (exactly: no retraining)."""
+    if sorted(old_names) != sorted(new_names):
+        raise ValueError(f"{new_names} are not the classes {old_names} in another order")
+    head = next(layer for layer in reversed(model.layers) if type(layer).__name__ == "Dense")
+    order = [old_names.index(name) for name in new_names]
+    kernel, bias = head.get_weights()
+    head.set_weights([kernel[:, order], bias[order]])
+    return model
+
+
+def renumber_shipped(name: str, class_names: list[str], out_dir: Path = PRETRAINED_DIR) -> Path:
+    """Rewrite the shipped model ``name`` and its card with its classes numbered as ``class_names``."""
+    from cnnviz.inspection import load_pretrained, pretrained_card
+
+    card = pretrained_card(name)
+    model = renumber(load_pretrained(name), card["class_names"], class_names)
+    return save(model, {**card, "class_names": list(class_names)}, out_dir)
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("name", choices=sorted(RECIPES))
     parser.add_argument("--epochs", type=int, default=None, help="override the recipe (quick trials)")
     parser.add_argument("--out", type=Path, default=PRETRAINED_DIR)
+    parser.add_argument("--renumber", action="store_true", help="renumber the shipped model's classes, no training")
     args = parser.parse_args(argv)
 
     from dataclasses import replace
@@ -336,6 +361,10 @@ def main(argv: list[str] | None = None) -> None:
     from cnnviz import datasets
 
     recipe = RECIPES[args.name]
+    if args.renumber:
+        names = datasets.NEU_CLASSES if args.name == "neu" else datasets.load(args.name).class_names
+        print(f"renumbered: wrote {renumber_shipped(args.name, list(names), args.out)}")
+        return
     dataset = datasets.load(args.name, image_size=recipe.image_size, seed=recipe.seed)
     data_dir = os.environ.get(datasets.DATA_DIR_ENV)
     if data_dir:  # the card names the folder as the variable, not as this machine's path

@@ -36,10 +36,10 @@ FASHION_CLASSES = ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat"] + [
     "Bag",
     "Ankle boot",
 ]
-NEU_CLASSES = ["crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches"]
-NEU_PREFIXES = ["crazing", "inclusion", "patches", "pitted_surface", "rolled-in_scale", "scratches"]
-NEU_CLS_CODES = ["Cr", "In", "Pa", "PS", "RS", "Sc"]
-NPY_ORDER = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing")
+# The course's numbering (its NEU notebook's class list): 0 = scratches; every layout follows it.
+NEU_CLASSES = ["scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing"]
+NEU_PREFIXES = ["scratches", "rolled-in_scale", "pitted_surface", "patches", "inclusion", "crazing"]
+NEU_CLS_CODES = ["Sc", "RS", "PS", "Pa", "In", "Cr"]
 PER_CLASS = 10  # images per class in the temporary NEU layouts
 
 
@@ -264,7 +264,7 @@ def neu_layouts(data_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dic
     folders = {name: root / name / "neu" for name in ("det", "cls", "folders")}
     for folder in folders.values():
         folder.mkdir(parents=True)
-    kaggle_names = ["Crazing", "Inclusion", "Patches", "Pitted", "Rolled", "Scratches"]
+    kaggle_names = ["Scratches", "Rolled", "Pitted", "Patches", "Inclusion", "Crazing"]
     for k, paths in neu_files(data_dir).items():
         (folders["folders"] / "train" / kaggle_names[k]).mkdir(parents=True)
         for number, path in enumerate(paths, start=1):
@@ -358,9 +358,8 @@ def test_neu_reads_the_npy_quartet_in_the_notebooks_class_order(data_dir, tmp_pa
     folder.mkdir()
     files = neu_files(data_dir, per_class=5)
     pictures = np.stack([gray(p) for k in range(6) for p in files[k]])
-    truth = np.repeat(np.arange(6), 5)  # index into NEU_CLASSES (file-name order: crazing first)
-    # The notebook numbers the classes the other way round: 0 = scratches … 5 = crazing.
-    labels = np.array([NPY_ORDER.index(NEU_CLASSES[k]) for k in truth])
+    truth = np.repeat(np.arange(6), 5)  # index into NEU_CLASSES, the notebook's numbering: 0 = scratches
+    labels = truth
     train, test = np.arange(30) % 5 != 0, np.arange(30) % 5 == 0
     rgb_float = np.repeat(pictures[..., None], 3, axis=3).astype(np.float32) / 255.0
     np.save(folder / "NEU_train_imgs.npy", rgb_float[train])
@@ -369,7 +368,7 @@ def test_neu_reads_the_npy_quartet_in_the_notebooks_class_order(data_dir, tmp_pa
     np.save(folder / "NEU_test_labels.npy", labels[test])
     dataset = datasets.load("neu", data_dir=tmp_path, image_size=100)
     check_contract(dataset)
-    assert tuple(dataset.class_names) == NPY_ORDER
+    assert dataset.class_names == NEU_CLASSES
     assert [dataset.class_names[y] for y in dataset.y_test] == [NEU_CLASSES[k] for k in truth[test]]
     assert dataset.x_train.shape == (24, 100, 100, 1) and dataset.x_test.shape == (6, 100, 100, 1)
     assert dataset.y_test.tolist() == labels[test].tolist()

@@ -25,6 +25,8 @@ def test_presets_cover_the_course_kernels_with_explanations():
         "outline",
         "vertical_edge",
         "horizontal_edge",
+        "box_blur_5x5",
+        "sharpen_9",
     ):
         kernel = PRESETS[key]
         assert kernel.name and kernel.explanation.endswith(".")
@@ -33,7 +35,17 @@ def test_presets_cover_the_course_kernels_with_explanations():
 
 
 @pytest.mark.parametrize(
-    "key", ["identity", "box_blur", "gaussian_blur", "gaussian_blur_5x5", "sharpen", "motion_blur"]
+    "key",
+    [
+        "identity",
+        "box_blur",
+        "gaussian_blur",
+        "gaussian_blur_5x5",
+        "sharpen",
+        "motion_blur",
+        "box_blur_5x5",
+        "sharpen_9",
+    ],
 )
 def test_smoothing_and_sharpening_keep_flat_areas_unchanged(key):
     assert PRESETS[key].matrix.sum() == pytest.approx(1)
@@ -52,6 +64,53 @@ def test_sobel_x_responds_to_a_vertical_edge_and_not_to_a_horizontal_one():
     vertical[:, 3:] = 1
     assert np.abs(correlate2d(vertical, PRESETS["sobel_x"].matrix, mode="valid")).max() > 0
     assert np.allclose(correlate2d(vertical, PRESETS["sobel_y"].matrix, mode="valid"), 0)
+
+
+# The course's kernel text: Mh, Mv, the 5×5 blurring and the centre-9 sharpening, as it writes them.
+COURSE_KERNELS = {
+    "Horizontal Edge Detector": ("vertical_edge", [[1, 0, -1], [1, 0, -1], [1, 0, -1]]),
+    "Vertical Edge Detector": ("horizontal_edge", [[1, 1, 1], [0, 0, 0], [-1, -1, -1]]),
+    "Blurring": ("box_blur_5x5", np.ones([5, 5]) / 25),
+    "Sharpening": ("sharpen_9", [[-1, -1, -1], [-1, 9, -1], [-1, -1, -1]]),
+}
+
+
+@pytest.mark.parametrize("course_name", COURSE_KERNELS)
+def test_the_course_kernels_carry_the_course_names_and_numbers(course_name):
+    key, matrix = COURSE_KERNELS[course_name]
+    kernel = PRESETS[key]
+    assert kernel.name.startswith(course_name) and kernel.name.endswith("· course")
+    np.testing.assert_array_equal(kernel.matrix, np.asarray(matrix, dtype=float))
+
+
+def test_the_edge_kernels_name_the_edges_they_find_in_brackets():
+    """Mh (the course's "horizontal" detector) answers a vertical edge, Mv a horizontal one; the brackets say so."""
+    vertical_edge = np.zeros((6, 6))
+    vertical_edge[:, :3] = 10
+    horizontal_edge = vertical_edge.T
+    mh, mv = PRESETS["vertical_edge"], PRESETS["horizontal_edge"]
+    assert "(vertical edges)" in mh.name and "(horizontal edges)" in mv.name
+    assert correlate2d(vertical_edge, mh.matrix, mode="valid").max() == 30
+    assert np.allclose(correlate2d(horizontal_edge, mh.matrix, mode="valid"), 0)
+    assert correlate2d(horizontal_edge, mv.matrix, mode="valid").max() == 30
+    assert np.allclose(correlate2d(vertical_edge, mv.matrix, mode="valid"), 0)
+    for kernel in (mh, mv):
+        assert "direction" in kernel.explanation and "convolve2d" in kernel.explanation
+
+
+def test_the_course_convolve2d_pictures_are_the_negative_of_the_layer_sliding():
+    """What the caption says: scipy.signal.convolve2d flips Mh, giving minus what a Conv2D computes."""
+    from scipy.signal import convolve2d
+
+    from cnnviz import ops
+
+    image = np.random.default_rng(0).integers(0, 256, (9, 11)).astype(float)
+    for key in ("vertical_edge", "horizontal_edge"):
+        matrix = PRESETS[key].matrix
+        np.testing.assert_allclose(convolve2d(image, matrix, "valid"), -ops.conv2d(image, matrix))
+    for key in ("box_blur_5x5", "sharpen_9"):  # symmetric: the flip changes nothing
+        matrix = PRESETS[key].matrix
+        np.testing.assert_allclose(convolve2d(image, matrix, "valid"), ops.conv2d(image, matrix))
 
 
 def test_presets_cannot_be_changed_by_accident():

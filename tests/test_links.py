@@ -291,10 +291,14 @@ def test_training_form_link_round_trip():
         "cosine": "1",
         "best": "1",
         "start": "42",
+        "shuffle": "1",
+        "valfirst": "0",
+        "loss": "categorical",
     }
     app = opened("training", query)
     assert not app.exception and not notices(app)
     assert app.session_state["tr_seed"] == 42 and app.session_state["tr_lr"] == 0.01
+    assert app.session_state["tr_shuffle_pixels"] and app.session_state["tr_loss"] == "categorical_crossentropy"
     assert dict(app.query_params) == query
     assert reopened(app, "training").session_state["tr_preset"] == "NEU CNN 64x64 (fast)"
     hostile = opened("training", {**HOSTILE, "epochs": "100000", "optimizer": "adam"})

@@ -12,12 +12,40 @@ def app():
     return run_page("convolution", timeout=90)
 
 
+def _html(app) -> str:
+    return "\n".join(str(block.proto) for block in app.get("html"))
+
+
 def test_the_edge_example_is_one_click_away_with_its_formula(app):
     app.selectbox(key="worked_example").set_value("edge_6x6").run()
-    html = "\n".join(str(block.proto) for block in app.get("html"))
-    assert html.count(">30<") == 8 and "Output 4×4" in html
-    assert "= **0**" in markdown_text(app)  # the top-left window: all 10s against [1, 0, −1] rows
+    assert "Output 4×4, filled up to (0, 0)" in _html(app)
+    assert "O[0, 0] = 10·1 + 10·0 + 10·(-1) + 10·1 + 10·0 + 10·(-1) + 10·1 + 10·0 + 10·(-1) = **0**" in markdown_text(
+        app
+    )  # the top-left window: all 10s against [1, 0, −1] rows
     assert any(r"\sum_{m}" in block.value for block in app.latex)
+    app.button(key="worked_all").click().run()
+    assert _html(app).count(">30<") == 8 and "filled up to (3, 3)" in _html(app)
+
+
+def test_step_goes_through_every_output_cell_with_its_products(app):
+    """Step ▶ visits the 9 cells of the 5×5 example in reading order; each sum is the ops/TensorFlow value."""
+    from cnnviz import ops, worked
+
+    app.selectbox(key="worked_example").set_value("image_5x5").run()
+    example = worked.EXAMPLES["image_5x5"]
+    expected = ops.conv2d(example.image, example.kernel)
+    for cell in range(9):
+        i, j = divmod(cell, 3)
+        step = ops.window_step(example.image, example.kernel, i, j)
+        text = markdown_text(app)
+        assert f"Output cell **({i}, {j})**, {cell + 1} of 9" in text
+        assert f"O[{i}, {j}] = " in text and f"= **{expected[i, j]:g}**" in text
+        assert f"{step.total:g}" == f"{expected[i, j]:g}"
+        app.button(key="worked_next").click().run()
+    assert "Output cell **(0, 0)**, 1 of 9" in markdown_text(app)  # after the last cell: back to the first
+    app.button(key="worked_back").click().run()
+    assert "Output cell **(2, 2)**, 9 of 9" in markdown_text(app)
+    assert not app.exception
 
 
 def test_pooling_examples_give_4_and_2_5(app):

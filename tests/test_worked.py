@@ -53,3 +53,22 @@ def test_an_edited_grid_with_a_hole_or_too_many_cells_is_refused():
             worked.apply(example, bad)
     with pytest.raises(InputError):
         worked.apply(example, np.ones((2, 2)))  # a 3×3 kernel does not fit a 2×2 input
+
+
+@pytest.mark.parametrize("name", ["edge_6x6", "image_5x5"])
+@pytest.mark.parametrize(("stride", "padding"), [(1, 0), (2, 0), (1, 1), (2, 2)])
+def test_every_step_of_a_worked_example_sums_what_tensorflow_computes(name, stride, padding):
+    """The stepper's products, cell by cell, add up to tf.nn.conv2d's output with the same zeros and stride."""
+    tf = pytest.importorskip("tensorflow")
+    from cnnviz import ops
+
+    example = worked.EXAMPLES[name]
+    output = worked.apply(example, example.image, example.kernel, stride=stride, padding=padding)
+    padded = np.pad(example.image, padding)[None, :, :, None].astype(np.float32)
+    kernel = example.kernel[:, :, None, None].astype(np.float32)
+    expected = tf.nn.conv2d(padded, kernel, strides=stride, padding="VALID").numpy()[0, :, :, 0]
+    np.testing.assert_allclose(output, expected)
+    for i, j in np.ndindex(output.shape):
+        step = ops.window_step(example.image, example.kernel, i, j, stride=stride, padding=padding)
+        np.testing.assert_allclose(step.products, step.patch * step.kernel)
+        assert step.total == pytest.approx(expected[i, j])

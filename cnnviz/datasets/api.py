@@ -21,7 +21,7 @@ import numpy as np
 from cnnviz.datasets import digits, neu
 from cnnviz.datasets.archive import read_zip
 from cnnviz.datasets.cache import cached, fingerprint
-from cnnviz.datasets.dataset import Dataset, check_image_size, check_resize, resize_all, shuffled, with_channel
+from cnnviz.datasets.dataset import Dataset, check_image_size, check_resize, resize_all, shuffle_order, with_channel
 from cnnviz.datasets.labelled import Labelled
 from cnnviz.errors import InputError
 
@@ -151,7 +151,8 @@ def _digits(key: str, found: digits.Found, origin: str, image_size: int | None, 
     spec = _SPECS[key]
     arrays = digits.read(found)
     check_resize(len(arrays["y_train"]) + len(arrays["y_test"]), image_size, TITLES[key])
-    x_train, y_train = shuffled(arrays["x_train"], arrays["y_train"], seed)
+    order = shuffle_order(len(arrays["y_train"]), seed)
+    x_train, y_train = arrays["x_train"][order], arrays["y_train"][order]
     resized = f" Resized to {image_size}×{image_size} pixels." if image_size and image_size != x_train.shape[1] else ""
     return Dataset(
         x_train=with_channel(resize_all(x_train, image_size)),
@@ -161,6 +162,7 @@ def _digits(key: str, found: digits.Found, origin: str, image_size: int | None, 
         class_names=list(spec.class_names),
         source=digits.describe(spec, arrays, found, origin) + resized,
         name=key,
+        file_order=order,
     )
 
 

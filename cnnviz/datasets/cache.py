@@ -17,7 +17,8 @@ from pathlib import Path
 import numpy as np
 
 CACHE_ENV = "CNNVIZ_CACHE_DIR"
-FORMAT_VERSION = "1"
+#: Part of every key: "2" since NEU is numbered as the course numbers it (entries of "1" hold the old labels).
+FORMAT_VERSION = "2"
 
 Arrays = dict[str, np.ndarray]
 

@@ -23,8 +23,10 @@ class Dataset:
     ``x_train``/``x_test`` are ``uint8`` arrays of shape ``(N, H, W, 1)`` (values 0–255),
     ``y_train``/``y_test`` ``int64`` class indices into ``class_names``. ``source`` says in plain
     words where the images came from; ``is_sample`` is True for the small offline sample shipped
-    in the package; ``skipped`` counts files that were not used, by reason. The arrays are made
-    read-only because one loaded dataset is shared by every session of the app.
+    in the package; ``skipped`` counts files that were not used, by reason; ``file_order[i]`` is where
+    training image ``i`` stands in its file (MNIST and Fashion-MNIST are shuffled once when loaded; None
+    when the images have no file order), so "the first 5,000 training images" of a notebook can be found.
+    The arrays are made read-only because one loaded dataset is shared by every session of the app.
     """
 
     x_train: np.ndarray
@@ -36,6 +38,7 @@ class Dataset:
     name: str = "custom"
     is_sample: bool = False
     skipped: dict[str, int] = field(default_factory=dict)
+    file_order: np.ndarray | None = None
 
     def __post_init__(self) -> None:
         for x, y in ((self.x_train, self.y_train), (self.x_test, self.y_test)):
@@ -145,15 +148,19 @@ def resize_all(images: np.ndarray, image_size: int | None) -> np.ndarray:
 
 
 def stratified_split(
-    labels: np.ndarray, seed: int, test_fraction: float = TEST_FRACTION
+    labels: np.ndarray, seed: int, test_fraction: float = TEST_FRACTION, class_order: tuple[int, ...] | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
     """Indices ``(train, test)``: ``test_fraction`` of every class (rounded) goes to test, both shuffled.
 
     The same labels and seed always give the same split. A class with a single image stays in training.
+    ``class_order`` is the order the classes are drawn in (default: by index); renumbering the classes
+    and drawing them in their old order keeps the same split.
     """
     rng = np.random.default_rng(seed)
     train, test = [], []
-    for k in np.unique(labels):
+    present = np.unique(labels)
+    order = present if class_order is None else [k for k in class_order if k in present]
+    for k in order:
         members = rng.permutation(np.flatnonzero(labels == k))
         n_test = int(round(len(members) * test_fraction)) if len(members) > 1 else 0
         test.append(members[:n_test])
@@ -161,10 +168,15 @@ def stratified_split(
     return rng.permutation(np.concatenate(train)), rng.permutation(np.concatenate(test))
 
 
+def shuffle_order(n: int, seed: int) -> np.ndarray:
+    """The random order :func:`shuffled` puts ``n`` images in: ``order[i]`` is the file position of image ``i``."""
+    return np.random.default_rng(seed).permutation(n)
+
+
 def shuffled(x: np.ndarray, y: np.ndarray, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """``x`` and ``y`` in one seeded random order (training files sorted by class would otherwise
     put a single class into Keras' validation split, which takes the last samples)."""
-    order = np.random.default_rng(seed).permutation(len(y))
+    order = shuffle_order(len(y), seed)
     return x[order], y[order]
 
 
@@ -183,12 +195,14 @@ def split_labelled(
     name: str = "custom",
     skipped: dict[str, int] | None = None,
     test_fraction: float = TEST_FRACTION,
+    class_order: tuple[int, ...] | None = None,
 ) -> Dataset:
-    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified split (80/20 by default), seeded."""
-    train, test = stratified_split(labels, seed, test_fraction)
+    """A :class:`Dataset` from one pool of ``(N, H, W)`` images: stratified split (80/20 by default), seeded;
+    ``class_order`` as in :func:`stratified_split`."""
+    train, test = stratified_split(labels, seed, test_fraction, class_order)
     labels = labels.astype(np.int64)
     split = (
-        f" Split {1 - test_fraction:.0%}/{test_fraction:.0%} within each class (seed {seed}): "
+        f" Split {1 - test_fraction:.0%}/{test_fraction:.0%} within each class (random start {seed}): "
         f"{len(train):,} training and {len(test):,} test images."
     )
     return Dataset(

@@ -14,7 +14,8 @@ The rule used is returned with the labels (:data:`BY_FOLDERS`, :data:`BY_NEU_NAM
 so the page can say how a zip was labelled.
 
 Labels that all name NEU classes (``Cr``, ``pitted_surface``, ``Rolled``, …) become the six plain
-NEU class names, so any NEU copy gives the same classes in the same order.
+NEU class names, numbered as the course numbers them (:data:`NEU_CLASSES`: 0 = scratches), so every NEU
+copy (file names, folders, a zip, the course's ``.npy`` files) gives the same classes in the same order.
 """
 
 from __future__ import annotations
@@ -34,9 +35,15 @@ from cnnviz.errors import InputError
 from cnnviz.images import load_image, to_grayscale
 from cnnviz.text import format_bytes
 
-NEU_CLASSES = ("crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches")
-_NEU_CODES = {"cr": 0, "in": 1, "pa": 2, "ps": 3, "rs": 4, "sc": 5}
-_NEU_WORDS = ("craz", "inclu", "patch", "pit", "roll", "scratch")
+#: NEU's classes by their index, the one home of that order: the course's NEU notebook lists them so
+#: (``name = ['scratches', 'rolled-in scale', …]``, index 0 = scratches), and so do its ``.npy`` labels.
+NEU_CLASSES = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing")
+#: NEU-CLS file-name codes and the starts of NEU-DET words, each giving its class index.
+NEU_CODES = {"sc": 0, "rs": 1, "ps": 2, "pa": 3, "in": 4, "cr": 5}
+NEU_WORDS = ("scratch", "roll", "pit", "patch", "inclu", "craz")
+#: The order NEU's 80/20 split draws its classes in: by name (crazing first), as it did when NEU was
+#: numbered alphabetically, so the test images are still those the NEU demo model never trained on.
+NEU_SPLIT_ORDER = tuple(sorted(range(len(NEU_CLASSES)), key=NEU_CLASSES.__getitem__))
 IMAGE_SUFFIXES = frozenset({".png", ".jpg", ".jpeg", ".bmp", ".webp", ".gif"})  # what load_image reads
 MAX_DEFAULT_SIDE = 256  # without an image size, larger images are shrunk to this longer side
 _NUMBERED = re.compile(r"^(.*?)[\s_-]*\d+$")
@@ -57,9 +64,9 @@ def is_image_name(name: str) -> bool:
 def neu_class(label: str) -> int | None:
     """Index into :data:`NEU_CLASSES` of a NEU code or name in any spelling ("PS", "Pitted_surface"), else None."""
     words = label.lower().replace("_", " ").replace("-", " ").strip()
-    if words in _NEU_CODES:
-        return _NEU_CODES[words]
-    return next((i for i, word in enumerate(_NEU_WORDS) if words.startswith(word)), None)
+    if words in NEU_CODES:
+        return NEU_CODES[words]
+    return next((i for i, word in enumerate(NEU_WORDS) if words.startswith(word)), None)
 
 
 def _prefix(stem: str) -> str | None:
@@ -219,14 +226,16 @@ class Labelled:
             f"{title}: {len(self.labels):,} images of {len(self.class_names)} classes labelled by their {self.how}, "
             f"{'resized to ' if image_size else ''}{size}."
         )
+        neu = tuple(self.class_names) == NEU_CLASSES
         return split_labelled(
             self.images,
             self.labels,
             self.class_names,
             seed=seed,
             source=source,
-            name="neu" if tuple(self.class_names) == NEU_CLASSES else "custom",
+            name="neu" if neu else "custom",
             skipped=self.skipped,
+            class_order=NEU_SPLIT_ORDER if neu else None,
         )
 
 

@@ -3,8 +3,8 @@
 Accepted layouts, anywhere under ``<root>/neu/`` (or another sub-folder whose name starts with "neu"):
 NEU-DET file names (``crazing_12.jpg``), NEU-CLS file names (``Cr_12.bmp``), class sub-folders
 (``Crazing/12.jpg``), or the course notebook's four ``.npy`` files (``NEU_train_imgs.npy``, ``NEU_train_labels.npy``,
-``NEU_test_imgs.npy``, ``NEU_test_labels.npy``), which keep their own train/test split and number the
-classes in the notebook's order (:data:`NPY_CLASSES`, the reverse of the file-name order).
+``NEU_test_imgs.npy``, ``NEU_test_labels.npy``), which keep their own train/test split. Every layout numbers
+the classes as the course does (:data:`cnnviz.datasets.labelled.NEU_CLASSES`, 0 = scratches).
 Decoded arrays are cached on disk (:mod:`cnnviz.datasets.cache`).
 """
 
@@ -17,14 +17,12 @@ import numpy as np
 
 from cnnviz.datasets.cache import Arrays, cached, fingerprint
 from cnnviz.datasets.dataset import Dataset, resize_all, shuffled, with_channel
-from cnnviz.datasets.labelled import Labelled, is_image_name, label_and_decode
+from cnnviz.datasets.labelled import NEU_CLASSES, Labelled, is_image_name, label_and_decode
 from cnnviz.errors import InputError
 from cnnviz.images import DEFAULT_MAX_PIXELS, LUMA_WEIGHTS
 
 TITLE = "NEU surface defects"
 QUARTET = ("x_train", "y_train", "x_test", "y_test")
-#: What label 0…5 of the ``.npy`` files means: the names the course's NEU notebook gives its indices.
-NPY_CLASSES = ("scratches", "rolled-in scale", "pitted surface", "patches", "inclusion", "crazing")
 _LUMA = np.array(LUMA_WEIGHTS, np.float32)
 
 
@@ -105,12 +103,12 @@ def load_quartet(quartet: dict[str, Path], image_size: int | None, seed: int) ->
     )
     x_train, y_train = shuffled(arrays["x_train"], arrays["y_train"], seed)
     n_classes = int(max(y_train.max(), arrays["y_test"].max())) + 1
-    if n_classes > len(NPY_CLASSES):
-        raise InputError(f"{quartet['y_train']} has {n_classes} classes; NEU has {len(NPY_CLASSES)}.")
+    if n_classes > len(NEU_CLASSES):
+        raise InputError(f"{quartet['y_train']} has {n_classes} classes; NEU has {len(NEU_CLASSES)}.")
     source = (
         f"{TITLE}: {len(y_train):,} training + {len(arrays['y_test']):,} test images from the .npy files in "
-        f"{quartet['x_train'].parent} (their own split; labels 0–5 read in the course notebook's order "
-        f"{', '.join(NPY_CLASSES)}), "
+        f"{quartet['x_train'].parent} (their own split; labels 0–5 are "
+        f"{', '.join(NEU_CLASSES)}, as in the course), "
         f"{'resized to ' if image_size else ''}{x_train.shape[1]}×{x_train.shape[2]} pixels."
     )
     return Dataset(
@@ -118,7 +116,7 @@ def load_quartet(quartet: dict[str, Path], image_size: int | None, seed: int) ->
         y_train=y_train,
         x_test=with_channel(arrays["x_test"]),
         y_test=arrays["y_test"],
-        class_names=list(NPY_CLASSES),
+        class_names=list(NEU_CLASSES),
         source=source,
         name="neu",
     )

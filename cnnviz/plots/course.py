@@ -80,3 +80,29 @@ def curves(
         legend={"orientation": "h", "y": -0.25},
     )
     return figure
+
+
+#: Okabe-Ito colours (colour-blind safe), one per receptive-field square, smallest first.
+FIELD_COLOURS = ("#E69F00", "#56B4E9", "#009E73", "#CC79A7", "#D55E00")
+
+
+def receptive_field_squares(image: np.ndarray, fields: Sequence[tuple[str, int]], *, height: int = 360) -> go.Figure:
+    """A grayscale ``(H, W)`` image with one square per ``(label, side)``, centred: what one unit of each layer
+    sees of the image (its receptive field), the smallest drawn first."""
+    from cnnviz.plots.heatmaps import heatmap
+
+    gray = np.asarray(image, dtype=np.float64)
+    figure = heatmap(gray, colorscale="gray", zmin=0, zmax=255, show_values=False, height=height, bare=True)
+    rows, cols = gray.shape
+    for (label, side), colour in zip(fields, FIELD_COLOURS, strict=False):
+        top, left = (rows - side) / 2 - 0.5, (cols - side) / 2 - 0.5
+        figure.add_shape(
+            type="rect", x0=left, x1=left + side, y0=top, y1=top + side, line={"color": colour, "width": 3}
+        )
+        figure.add_trace(
+            go.Scatter(
+                x=[None], y=[None], mode="lines", line={"color": colour, "width": 3}, name=f"{label}: {side}×{side}"
+            )
+        )
+    figure.update_layout(showlegend=True, legend={"orientation": "h", "y": -0.02, "yanchor": "top"})
+    return figure

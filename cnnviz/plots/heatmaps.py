@@ -83,6 +83,9 @@ def heatmap(
     return go.Figure({"data": [trace], "layout": layout})
 
 
+BLANK_CELL = "#f0f0f0"
+
+
 def matrix_table(
     values: np.ndarray,
     title: str = "",
@@ -96,7 +99,7 @@ def matrix_table(
 
     For the few-by-few matrices of a worked example (a kernel, a window, its products). The
     browser lays out a table in a millisecond where a Plotly chart takes tens, and the page
-    redraws a dozen of them on every change of a control.
+    redraws a dozen of them on every change of a control. NaN cells are left blank.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
@@ -106,12 +109,14 @@ def matrix_table(
         scale["colorscale"] = colorscale
     low = scale["zmin"] if zmin is None else zmin
     high = scale["zmax"] if zmax is None else zmax
-    shares = np.clip((values - low) / (high - low if high > low else 1.0), 0.0, 1.0)
+    shares = np.nan_to_num(np.clip((values - low) / (high - low if high > low else 1.0), 0.0, 1.0))
     colours = sample_colorscale(get_colorscale(scale["colorscale"]), shares.ravel().tolist()) if values.size else []
     side = 40 if max(values.shape, default=0) <= 8 else 30
     font = _text_size(values.shape)
 
     def cell(value: float, colour: str) -> str:
+        if np.isnan(value):  # a cell not computed yet (a worked example filled in step by step): left blank
+            return f'<td style="background:{BLANK_CELL};width:{side}px;height:{side}px;border:1px solid #fff"></td>'
         red, green, blue = (int(c) for c in colour[4:-1].split(","))
         gray = sum(w * c for w, c in zip(LUMA_WEIGHTS, (red, green, blue), strict=True))
         ink = "#000" if gray > 140 else "#fff"  # readable on the fill

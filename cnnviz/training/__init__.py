@@ -26,6 +26,7 @@ from cnnviz.training.evaluation import (
     loss_and_accuracy,
     misclassified,
     per_class_accuracy,
+    random_examples,
 )
 from cnnviz.training.events import Event, JobState, ProgressEvent
 from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
@@ -57,6 +58,7 @@ __all__ = [
     "load_run",
     "loss_and_accuracy",
     "misclassified",
+    "random_examples",
     "per_class_accuracy",
     "run_zip",
     "save_run",

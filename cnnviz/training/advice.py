@@ -54,6 +54,12 @@ def run_name(network: str, config: TrainConfig, base: TrainConfig) -> str:
         changes.append("augmented" if config.augmentation else "not augmented")
     if config.seed != base.seed:
         changes.append(f"random start {config.seed}")
+    if config.shuffle_pixels != base.shuffle_pixels:
+        changes.append("pixels shuffled" if config.shuffle_pixels else "pixels in place")
+    if config.validation_first != base.validation_first:
+        changes.append(
+            f"validation: first {config.validation_first:,}" if config.validation_first else "validation split"
+        )
     return " · ".join(changes) or network
 
 

@@ -7,8 +7,10 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+import numpy as np
+
 from cnnviz.errors import InputError
-from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
+from cnnviz.options import LOSSES, OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
 
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
@@ -38,6 +40,12 @@ class TrainConfig:
     - ``cosine_decay``: lower the learning rate along a cosine to 2 % of its start by the last epoch.
     - ``keep_best``: the checkpoint of the course notebooks (``ModelCheckpoint(save_best_only=True)``):
       the model ends with the weights of the epoch with the lowest validation loss, not the last one.
+    - ``validation_first``: hold out the first this many training images in their files' order instead of
+      ``validation_split`` (the Fashion-MNIST notebook's ``x_train[:5000]``); ``None`` = off.
+    - ``loss``: ``"sparse_categorical_crossentropy"`` (labels as class numbers) or
+      ``"categorical_crossentropy"`` (one-hot labels, as the Fashion-MNIST notebook): the same number.
+    - ``shuffle_pixels``: put the pixels of every image (training, validation and test) in one fixed random
+      order (:func:`pixel_order`): a dense network does not notice, a CNN loses its neighbourhoods.
     """
 
     epochs: int = 5
@@ -51,6 +59,9 @@ class TrainConfig:
     augmentation: tuple[Mapping[str, Any], ...] = field(default=())
     cosine_decay: bool = False
     keep_best: bool = False
+    validation_first: int | None = None
+    loss: str = "sparse_categorical_crossentropy"
+    shuffle_pixels: bool = False
 
     def __post_init__(self) -> None:
         # Lists from JSON become tuples so the config stays hashable-looking and immutable.
@@ -68,13 +79,18 @@ class TrainConfig:
         split = self.validation_split
         if isinstance(split, bool) or not isinstance(split, (int, float)) or not 0 <= split <= 0.5:
             raise InputError(f"The validation split must be between 0 and 0.5 (half the data), not {split!r}")
+        if self.validation_first is not None:
+            _whole(self.validation_first, "The number of first images held out", 1, 10**9)
+        validates = split > 0 or self.validation_first is not None
         if self.early_stopping_patience is not None:
             _whole(self.early_stopping_patience, "The early-stopping patience", 1, MAX_EPOCHS)
-            if split == 0:
+            if not validates:
                 raise InputError(
                     "Early stopping watches the validation loss: set a validation split above 0 or turn it off"
                 )
-        if self.keep_best and split == 0:
+        if self.loss not in LOSSES:
+            raise InputError(f"Unknown loss {self.loss!r}: choose one of {', '.join(LOSSES)}")
+        if self.keep_best and not validates:
             raise InputError("Keeping the best epoch needs a validation split above 0 to tell which epoch is best")
         if self.max_train_samples is not None:
             _whole(self.max_train_samples, "The number of training images", MIN_TRAIN_SAMPLES, 10**9)
@@ -91,6 +107,12 @@ class TrainConfig:
     def train_count(self, available: int) -> int:
         """How many of ``available`` training images a run uses: all, or ``max_train_samples`` if fewer."""
         return min(self.max_train_samples or available, available)
+
+    def validation_count(self, images: int) -> int:
+        """About how many of ``images`` training images are held out for validation (for time estimates)."""
+        if self.validation_first:
+            return min(self.validation_first, images)
+        return round(images * self.validation_split)
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON-ready values."""
@@ -111,7 +133,7 @@ class TrainConfig:
             + (" (cosine)" if self.cosine_decay else ""),
             f"batch {self.batch_size}",
             f"{self.epochs} epoch{'s' if self.epochs != 1 else ''}",
-            f"val {self.validation_split:.0%}",
+            f"val first {self.validation_first:,}" if self.validation_first else f"val {self.validation_split:.0%}",
         ]
         if self.early_stopping_patience:
             parts.append(f"early stop {self.early_stopping_patience}")
@@ -121,7 +143,27 @@ class TrainConfig:
             parts.append("augmented")
         if self.keep_best:
             parts.append("best epoch kept")
+        if self.loss != "sparse_categorical_crossentropy":
+            parts.append("one-hot labels")
+        if self.shuffle_pixels:
+            parts.append("pixels shuffled")
         return " · ".join(parts)
+
+
+#: Where the fixed order of ``shuffle_pixels`` comes from: one order for every run, whatever its random start.
+PIXEL_ORDER_START = 2024
+
+
+def pixel_order(pixels: int) -> np.ndarray:
+    """The fixed random order ``shuffle_pixels`` puts an image's ``pixels`` (height × width) values in."""
+    return np.random.default_rng(PIXEL_ORDER_START).permutation(pixels)
+
+
+def shuffled_pixels(images: np.ndarray) -> np.ndarray:
+    """``(N, H, W, C)`` images with every image's pixels moved by :func:`pixel_order` (channels stay together)."""
+    n, height, width, channels = images.shape
+    flat = np.asarray(images).reshape(n, height * width, channels)
+    return flat[:, pixel_order(height * width)].reshape(images.shape)
 
 
 def _whole(value: Any, what: str, low: int, high: int) -> None:

@@ -60,6 +60,6 @@ def training_seconds(
     adapted, _ = adapt_output(stack, shape, dataset.num_classes)
     macs = architecture.totals(architecture.summarize(adapted, shape)).macs
     images = config.train_count(len(dataset.y_train))
-    validation = round(images * config.validation_split)
+    validation = config.validation_count(images)
     epoch = epoch_seconds(macs, images - validation, validation_images=validation, macs_per_second=macs_per_second)
     return config.epochs * epoch + setup_seconds(macs, len(dataset.y_test), macs_per_second=macs_per_second)

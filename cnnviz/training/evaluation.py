@@ -61,6 +61,14 @@ def misclassified(probabilities: np.ndarray, labels: np.ndarray) -> list[Example
     return _examples(probabilities, labels, np.flatnonzero(wrong), most_confident_first=True)
 
 
+def random_examples(probabilities: np.ndarray, labels: np.ndarray, count: int, seed: int = 0) -> list[Example]:
+    """``count`` test images drawn at random without replacement (the Fashion-MNIST notebook's 32), in the
+    order drawn, right and wrong alike."""
+    probabilities = np.asarray(probabilities)
+    chosen = np.random.default_rng(seed).choice(len(probabilities), size=min(count, len(probabilities)), replace=False)
+    return _examples(probabilities, labels, chosen, most_confident_first=None)
+
+
 def cell_examples(probabilities: np.ndarray, labels: np.ndarray, true: int, predicted: int) -> list[Example]:
     """The test images of one confusion-matrix cell: class ``true`` predicted as ``predicted``.
 
@@ -74,12 +82,16 @@ def cell_examples(probabilities: np.ndarray, labels: np.ndarray, true: int, pred
 
 
 def _examples(
-    probabilities: np.ndarray, labels: np.ndarray, indices: np.ndarray, *, most_confident_first: bool
+    probabilities: np.ndarray, labels: np.ndarray, indices: np.ndarray, *, most_confident_first: bool | None
 ) -> list[Example]:
+    """The examples of ``indices``: most or least confident first, or in the given order (None)."""
     labels = np.asarray(labels).astype(np.int64)
     guess = probabilities[indices].argmax(axis=1)
     confidence = probabilities[indices, guess]
-    order = np.argsort(-confidence if most_confident_first else confidence, kind="stable")
+    if most_confident_first is None:
+        order = np.arange(len(indices))
+    else:
+        order = np.argsort(-confidence if most_confident_first else confidence, kind="stable")
     return [
         Example(
             int(indices[i]),

@@ -19,7 +19,7 @@ import numpy as np
 from cnnviz import architecture
 from cnnviz.datasets.dataset import stratified_split
 from cnnviz.errors import InputError
-from cnnviz.training.config import TrainConfig
+from cnnviz.training.config import TrainConfig, shuffled_pixels
 from cnnviz.training.deadline import Deadline
 from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
@@ -101,6 +101,15 @@ def validation_indices(labels: np.ndarray, fraction: float, seed: int) -> tuple[
     return stratified_split(np.asarray(labels), seed + 1, test_fraction=fraction)
 
 
+def first_in_files(chosen: np.ndarray, file_order: np.ndarray | None, count: int) -> tuple[np.ndarray, np.ndarray]:
+    """``(train, validation)`` positions in ``chosen``: validation holds the images among the first ``count``
+    of their files (the notebook's ``x_train[:count]``), or the first ``count`` of the dataset's own order
+    when its images have no file order."""
+    position = np.asarray(chosen) if file_order is None else np.asarray(file_order)[chosen]
+    first = position < count
+    return np.flatnonzero(~first), np.flatnonzero(first)
+
+
 def train(
     stack: Sequence[Mapping[str, Any]],
     dataset: Any,
@@ -173,7 +182,7 @@ def train(
     stopper = _early_stopping(config, data)
     seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
     data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
-    probabilities, labels = _predict_test_set(model, dataset, on_progress, progress, deadline)
+    probabilities, labels = _predict_test_set(model, dataset, config, on_progress, progress, deadline)
     test_cut = len(labels) < len(dataset.y_test)
     data.notes += _cut_test_notes(len(labels), len(dataset.y_test))
     for trained in (fit_model, model):  # the same model twice without augmentation: harmless
@@ -231,7 +240,13 @@ def _prepare(stack: Sequence[Mapping[str, Any]], dataset: Any, config: TrainConf
     height, width, channels = (int(s) for s in x_all.shape[1:])
     class_names = list(dataset.class_names)
     adapted, notes = adapt_output(stack, (height, width, channels), len(class_names))
-    (x_fit, y_fit), validation, subset_note = _training_data(x_all, y_all, config)
+    if config.shuffle_pixels:
+        x_all = shuffled_pixels(x_all)
+        notes.append(
+            "The pixels of every image (training, validation and test) were put in one fixed random order: "
+            "the same image content, its neighbourhoods gone."
+        )
+    (x_fit, y_fit), validation, subset_note = _training_data(x_all, y_all, config, getattr(dataset, "file_order", None))
     return _Prepared(adapted, (height, width, channels), class_names, x_fit, y_fit, validation, notes + subset_note)
 
 
@@ -263,26 +278,40 @@ def _early_stopping(config: TrainConfig, data: _Prepared) -> Any:
 
 def _fit(fit_model: Any, data: _Prepared, config: TrainConfig, first_epoch: int, callbacks: list[Any]) -> float:
     """Keras' ``fit`` from ``first_epoch`` to ``config.epochs``; the wall time in seconds."""
+    labels = _targets(config, len(data.class_names))
+    validation = None if data.validation is None else (data.validation[0], labels(data.validation[1]))
     started = time.perf_counter()
     with warnings.catch_warnings():
         # A stopped, unfinished epoch has no val_loss on purpose; EarlyStopping would warn about it.
         warnings.filterwarnings("ignore", message="Early stopping conditioned on metric")
         fit_model.fit(
             data.x_fit,
-            data.y_fit,
+            labels(data.y_fit),
             batch_size=config.batch_size,
             epochs=config.epochs,
             verbose=0,
             initial_epoch=first_epoch,
             shuffle=True,
-            validation_data=data.validation,
+            validation_data=validation,
             callbacks=callbacks,
         )
     return time.perf_counter() - started
 
 
+def _targets(config: TrainConfig, classes: int) -> Any:
+    """What ``fit`` gets as labels: class numbers, or one-hot rows for categorical cross-entropy."""
+    if config.loss == "categorical_crossentropy":
+        return lambda labels: np.eye(classes, dtype=np.float32)[labels]
+    return lambda labels: labels
+
+
 def _predict_test_set(
-    model: Any, dataset: Any, on_progress: ProgressFn | None, progress: Any, deadline: Deadline | None
+    model: Any,
+    dataset: Any,
+    config: TrainConfig,
+    on_progress: ProgressFn | None,
+    progress: Any,
+    deadline: Deadline | None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """``(probabilities, labels)`` of the test set (both empty without test images), after an EVALUATE event.
 
@@ -297,8 +326,12 @@ def _predict_test_set(
     batch = PREDICT_BATCH
     if deadline is not None:
         batch = int(min(PREDICT_BATCH, max(8, 0.5 / max(deadline.seconds_per_test_image, 1e-9))))
+    x_test = np.asarray(dataset.x_test)
     probabilities = model.predict(
-        _scaled(np.asarray(dataset.x_test)), batch_size=batch, verbose=0, callbacks=[progress]
+        _scaled(shuffled_pixels(x_test) if config.shuffle_pixels else x_test),
+        batch_size=batch,
+        verbose=0,
+        callbacks=[progress],
     )
     return probabilities.astype(np.float32), labels[: len(probabilities)]
 
@@ -331,10 +364,15 @@ def _batch_norm_notes(stack: Sequence[Mapping[str, Any]], steps: int) -> list[st
     ]
 
 
-def _training_data(x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig) -> tuple[tuple, tuple | None, list[str]]:
+def _training_data(
+    x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig, file_order: np.ndarray | None = None
+) -> tuple[tuple, tuple | None, list[str]]:
     """``(x, y)`` to fit, ``(x, y)`` to validate (None without a split) as float32 in [0, 1], and a note."""
     chosen = subset_indices(y_all, config.max_train_samples, config.seed)
-    fit_part, val_part = validation_indices(y_all[chosen], config.validation_split, config.seed)
+    if config.validation_first:
+        fit_part, val_part = first_in_files(chosen, file_order, config.validation_first)
+    else:
+        fit_part, val_part = validation_indices(y_all[chosen], config.validation_split, config.seed)
     if len(fit_part) == 0:
         raise InputError("No training images are left after the validation split: use more images")
     fit = (_scaled(x_all[chosen[fit_part]]), y_all[chosen[fit_part]].astype(np.int64))
@@ -342,6 +380,12 @@ def _training_data(x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig) ->
     if len(val_part):
         validation = (_scaled(x_all[chosen[val_part]]), y_all[chosen[val_part]].astype(np.int64))
     notes = []
+    if config.validation_first:
+        where = "of the training files" if file_order is not None else "of this dataset's training images"
+        notes.append(
+            f"Validation: the first {config.validation_first:,} {where} ({len(val_part):,} of them in this run), "
+            "held out in their own order as the Fashion-MNIST notebook does."
+        )
     if len(chosen) < len(y_all):
         notes.append(
             f"Trained on a random {len(chosen):,} of the {len(y_all):,} training images "
@@ -351,9 +395,7 @@ def _training_data(x_all: np.ndarray, y_all: np.ndarray, config: TrainConfig) ->
 
 
 def _compile(model: Any, config: TrainConfig, steps_per_epoch: int) -> None:
-    model.compile(
-        optimizer=_optimizer(config, steps_per_epoch), loss="sparse_categorical_crossentropy", metrics=["accuracy"]
-    )
+    model.compile(optimizer=_optimizer(config, steps_per_epoch), loss=config.loss, metrics=["accuracy"])
 
 
 def _scaled(images: np.ndarray) -> np.ndarray:

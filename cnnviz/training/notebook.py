@@ -20,9 +20,10 @@ from cnnviz import architecture
 from cnnviz.datasets import NATIVE_SIZE, NEU_CLASSES, TITLES, canonical_name, load_size
 from cnnviz.datasets.dataset import TEST_FRACTION, stratified_split
 from cnnviz.datasets.digits import FASHION_MNIST, MNIST
-from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
+from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE, NEU_CODES, NEU_SPLIT_ORDER, NEU_WORDS
 from cnnviz.errors import InputError
-from cnnviz.training.config import TrainConfig
+from cnnviz.options import OPTIMIZER_TITLES
+from cnnviz.training.config import PIXEL_ORDER_START, TrainConfig
 from cnnviz.training.fit import adapt_output
 
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
@@ -70,12 +71,13 @@ def load_data():
 
 x_train, y_train, x_test, y_test = load_data()
 order = np.random.default_rng(0).permutation(len(y_train))  # the app shuffles the training set once
-x_train, y_train = x_train[order], y_train[order]
+x_train, y_train = x_train[order], y_train[order]  # order[i]: where image i stands in the file
 '''
 
 _NEU = '''\
-NEU_CODES = {"cr": 0, "in": 1, "pa": 2, "ps": 3, "rs": 4, "sc": 5}
-NEU_WORDS = ("craz", "inclu", "patch", "pit", "roll", "scratch")
+# Class numbers as in the course's NEU notebook: 0 = scratches, …, 5 = crazing (CLASS_NAMES above).
+NEU_CODES = {neu_codes}
+NEU_WORDS = {neu_words}
 
 
 def neu_class(path):
@@ -104,11 +106,13 @@ def load_data():
     images = np.stack([np.asarray(keras.utils.load_img(p, color_mode="grayscale", target_size=(SIDE, SIDE),
                                                        interpolation="box")) for p in files])
     labels = np.array([neu_class(p) for p in files], np.int64)
-    train, test = stratified_split(labels, 0, 0.2)  # the app's 80/20 split within each class
+    # The app's 80/20 split within each class (its classes drawn in the order of their names).
+    train, test = stratified_split(labels, 0, 0.2, {split_order})
     return images[train], labels[train], images[test], labels[test]
 
 
 x_train, y_train, x_test, y_test = load_data()
+order = np.arange(len(y_train))  # NEU's images have no file order: the split's own order
 '''
 
 
@@ -234,7 +238,7 @@ Images that played no part in training or in choosing the epoch.
         _code(
             [
                 "# fit_model is model itself, or model behind augmentation layers that are off outside training",
-                "test_loss, test_accuracy = fit_model.evaluate(x_test, y_test, batch_size=500, verbose=0)",
+                "test_loss, test_accuracy = fit_model.evaluate(x_test, targets(y_test), batch_size=500, verbose=0)",
                 'print(f"Test accuracy: {test_accuracy:.4f}   test loss: {test_loss:.4f}")',
             ]
         ),
@@ -275,6 +279,9 @@ def _settings(config: TrainConfig, side: int, name: str) -> list[str]:
         f"EARLY_STOPPING_PATIENCE = {config.early_stopping_patience!r}  # None = train every epoch",
         f"MAX_TRAIN_SAMPLES = {config.max_train_samples!r}  # None = every training image",
         f"KEEP_BEST = {config.keep_best!r}  # end with the weights of the lowest validation loss (a checkpoint)",
+        f"VALIDATION_FIRST = {config.validation_first!r}  # None, or hold out the first images of the files instead",
+        f"LOSS = {config.loss!r}  # categorical_crossentropy takes one-hot labels",
+        f"SHUFFLE_PIXELS = {config.shuffle_pixels!r}  # put every image's pixels in one fixed random order",
         f"RANDOM_START = {config.seed!r}",
         f"SIDE = {side!r}  # images are SIDE × SIDE pixels, one channel",
         f"CLASS_NAMES = {CLASS_NAMES[name]!r}",
@@ -299,7 +306,16 @@ The same folder layout CNN Explorer reads, so this works offline in a classroom:
 
 def _data_code(name: str) -> str:
     if name == "neu":
-        return _NEU.replace("{neu_url}", NEU_URL)
+        values = {
+            "neu_url": NEU_URL,
+            "neu_codes": repr(NEU_CODES),
+            "neu_words": repr(NEU_WORDS),
+            "split_order": repr(NEU_SPLIT_ORDER),
+        }
+        code = _NEU
+        for name, value in values.items():
+            code = code.replace("{" + name + "}", value)
+        return code
     code = _DIGITS.replace("{loader}", KERAS_LOADERS[name])
     return code + _RESIZE
 
@@ -311,7 +327,10 @@ def _split_code(side: int) -> list[str]:
         "if MAX_TRAIN_SAMPLES is not None and MAX_TRAIN_SAMPLES < len(labels):",
         "    _, picked = stratified_split(labels, RANDOM_START, MAX_TRAIN_SAMPLES / len(labels))",
         "    chosen = picked if len(picked) else chosen[:MAX_TRAIN_SAMPLES]",
-        "if VALIDATION_SPLIT:",
+        "if VALIDATION_FIRST:  # the first images of the files, as the Fashion-MNIST notebook's x_train[:5000]",
+        "    first = order[chosen] < VALIDATION_FIRST",
+        "    fit_part, val_part = np.flatnonzero(~first), np.flatnonzero(first)",
+        "elif VALIDATION_SPLIT:",
         "    fit_part, val_part = stratified_split(labels[chosen], RANDOM_START + 1, VALIDATION_SPLIT)",
         "else:",
         "    fit_part, val_part = np.random.default_rng(RANDOM_START).permutation(len(chosen)), []",
@@ -324,6 +343,13 @@ def _split_code(side: int) -> list[str]:
         "if len(val_part):",
         "    validation = (scaled(x_train[chosen[val_part]]), labels[chosen[val_part]].astype(np.int64))",
         "x_test, y_test = scaled(x_test), np.asarray(y_test, np.int64)",
+        "if SHUFFLE_PIXELS:  # one fixed order for every image: the same pixels, their neighbours gone",
+        f"    pixel_order = np.random.default_rng({PIXEL_ORDER_START!r}).permutation(SIDE * SIDE)",
+        "    def shuffle(x):",
+        "        return x.reshape(len(x), SIDE * SIDE, 1)[:, pixel_order].reshape(x.shape)",
+        "    x_fit, x_test = shuffle(x_fit), shuffle(x_test)",
+        "    if validation is not None:",
+        "        validation = (shuffle(validation[0]), validation[1])",
         'print(f"{len(y_fit):,} training, {len(val_part):,} validation and {len(y_test):,} test images "',
         f'      "of {side}×{side} pixels")',
     ]
@@ -341,7 +367,16 @@ class and a softmax, so the network outputs class probabilities.{changed}{adapte
 
 
 def _training_text(config: TrainConfig) -> str:
-    parts = [f"{config.epochs} epoch{'s' if config.epochs != 1 else ''} of batches of {config.batch_size} images"]
+    optimizer = OPTIMIZER_TITLES[config.optimizer]
+    loss = (
+        "categorical cross-entropy on one-hot labels"
+        if config.loss == "categorical_crossentropy"
+        else ("sparse categorical cross-entropy on the class numbers")
+    )
+    parts = [
+        f"{config.epochs} epoch{'s' if config.epochs != 1 else ''} of batches of {config.batch_size} images, "
+        f"{optimizer} minimising the {loss}"
+    ]
     if config.augmentation:
         parts.append("training batches pass through random augmentation layers first (not validation or test)")
     if config.keep_best:
@@ -367,6 +402,13 @@ def _training_code(config: TrainConfig) -> list[str]:
         '              "rmsprop": keras.optimizers.RMSprop}',
         "",
         "fit_model = model",
+        "",
+        "def targets(labels):",
+        '    """Class numbers, or one-hot rows for categorical cross-entropy (keras.utils.to_categorical)."""',
+        '    if LOSS == "categorical_crossentropy":',
+        "        return keras.utils.to_categorical(labels, len(CLASS_NAMES))",
+        "    return labels",
+        "",
     ]
     if config.augmentation:
         layers = [{k: v for k, v in spec.items() if k != "type"} for spec in config.augmentation]
@@ -382,7 +424,8 @@ def _training_code(config: TrainConfig) -> list[str]:
         ]
     lines += [
         "fit_model.compile(optimizer=optimizers[OPTIMIZER](learning_rate=rate),",
-        '                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
+        '                  loss=LOSS, metrics=["accuracy"])',
+        "fit_validation = None if validation is None else (validation[0], targets(validation[1]))",
         "callbacks = []",
         "if KEEP_BEST and validation is not None:  # the checkpoint: keep the best validation epoch's weights",
         '    callbacks.append(keras.callbacks.ModelCheckpoint("best.weights.h5", monitor="val_loss",',
@@ -390,8 +433,8 @@ def _training_code(config: TrainConfig) -> list[str]:
         "if EARLY_STOPPING_PATIENCE and validation is not None:",
         '    callbacks.append(keras.callbacks.EarlyStopping(monitor="val_loss", patience=EARLY_STOPPING_PATIENCE,',
         "                                                   restore_best_weights=True))",
-        "history = fit_model.fit(x_fit, y_fit, batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=True,",
-        "                        validation_data=validation, callbacks=callbacks, verbose=2).history",
+        "history = fit_model.fit(x_fit, targets(y_fit), batch_size=BATCH_SIZE, epochs=EPOCHS, shuffle=True,",
+        "                        validation_data=fit_validation, callbacks=callbacks, verbose=2).history",
         "if validation is not None and (KEEP_BEST or EARLY_STOPPING_PATIENCE):",
         "    if KEEP_BEST:",
         '        fit_model.load_weights("best.weights.h5")  # model shares these weights',

@@ -22,6 +22,7 @@ from cnnviz.ui.presentation import link_params
 from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source
 
 WRITTEN = "link_written"  # the query this session last wrote: not a new link to apply
+JUST_LINKED = "link_just_applied"  # the state keys a link set in this run (cleared by share_link)
 NOTICE = "link_notice"
 SAMPLE_PREFIX = "Sample: "
 KERNEL_EDITOR = "conv_kernel"  # the Convolution page's kernel editor (cnnviz.ui.kernel_editor)
@@ -59,6 +60,7 @@ def open_link(page: str) -> Any:
     if query and query != st.session_state.get(WRITTEN):
         values, problems = links.decode(page, query)
         _apply(values)
+        st.session_state[JUST_LINKED] = frozenset(values)
         st.session_state[WRITTEN] = query
         if problems:
             st.session_state[NOTICE] = problems
@@ -74,12 +76,18 @@ def open_link(page: str) -> Any:
     return slot
 
 
+def just_linked(key: str) -> bool:
+    """Whether a link opened in this run set ``key`` (a widget may then keep it over its own defaults)."""
+    return key in st.session_state.get(JUST_LINKED, ())
+
+
 def share_link(page: str, slot: Any = None) -> None:
     """Write ``page``'s state to the address bar and show the link with a QR code (in ``slot`` if given).
 
     The app-wide parts (``present=1`` for presentation mode) stay in the link on every page. What of
     the view a link cannot carry is said under the link.
     """
+    st.session_state.pop(JUST_LINKED, None)
     state = _state()
     query, left_out = links.encode(page, state)
     query |= link_params()

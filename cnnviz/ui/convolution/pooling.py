@@ -9,6 +9,7 @@ from cnnviz.options import CONV_ACTIVATIONS, POOL_SIZES, POOL_STRIDES, POOLINGS
 from cnnviz.shift_tolerance import shift_changes, shift_right, toy_map
 from cnnviz.ui.convolution import worked_examples
 from cnnviz.ui.convolution.display import map_figure
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 GLOBAL = POOLINGS["global"]
@@ -64,7 +65,8 @@ def activation_and_pooling_section(plane: np.ndarray) -> None:
     )
     worked_examples.activation_curve_section(name)
 
-    st.subheader("Does max pooling tolerate small shifts?")
+    st.subheader("Does max pooling tolerate small shifts?", anchor="shift-tolerance")
+    course_note("shift-tolerance")
     st.markdown(
         "Move the input a few pixels to the right. A max-pooled cell keeps its value as long as the "
         "largest value of its window stays inside that window, so a shift smaller than the pool "

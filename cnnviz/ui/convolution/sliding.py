@@ -17,6 +17,7 @@ from cnnviz.ui import state
 from cnnviz.ui.convolution import worked_examples
 from cnnviz.ui.convolution.display import drawn_note, map_figure, sum_text
 from cnnviz.ui.convolution.pooling import activation_and_pooling_section
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import share_link
 from cnnviz.ui.presentation import show_figure
@@ -247,7 +248,12 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
 def kernel_and_maps(image: np.ndarray) -> None:
     """Sections 1-4. A fragment: changing the kernel, stride or a window reruns only these sections,
     not the colour and 1-D sections below, so the new feature map is on screen sooner."""
-    st.header("1 · The kernel and how it slides")
+    st.header("1 · The kernel and how it slides", anchor="kernel-slides")
+    course_note("kernel-slides")
+    st.markdown(
+        "New to this? [Step through the course's 6×6 and 5×5 examples first](#worked-examples): every "
+        "window, every product, on numbers small enough to check by hand."
+    )
     kernel_column, settings_column = st.columns([3, 2], gap="large")
     with kernel_column:
         kernel = kernel_editor("conv_kernel")
@@ -267,7 +273,8 @@ def kernel_and_maps(image: np.ndarray) -> None:
             st.error(str(error))
 
     if kernel is not None and feature_map is not None:
-        st.header("2 · Input and feature map")
+        st.header("2 · Input and feature map", anchor="input-and-feature-map")
+        course_note("input-and-feature-map")
         output_section(x, kernel, feature_map, sliding, converted=x.shape[2] != image.shape[2])
         st.header("3 · One window, step by step")
         st.markdown(
@@ -275,7 +282,8 @@ def kernel_and_maps(image: np.ndarray) -> None:
             "input, the products with the kernel, and their sum."
         )
         step_section(x, kernel, feature_map, sliding)
-        st.header("4 · Activation and pooling")
+        st.header("4 · Activation and pooling", anchor="activation-and-pooling")
+        course_note("activation-and-pooling")
         st.markdown(
             "A layer's feature map then goes through an **activation**, element by element, and often a "
             "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "

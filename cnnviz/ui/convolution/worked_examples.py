@@ -9,10 +9,11 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from cnnviz import learning, ops, worked
+from cnnviz import learning, ops, plots, worked
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
 from cnnviz.plots.course import curves
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 FORMULAS = {
@@ -74,14 +75,12 @@ def worked_examples_section() -> None:
         return
     if kernel is not None and not _predicted(image.shape[0], kernel.shape[0], stride, padding, output.shape[0]):
         return
-    with columns[-1]:
-        st.html(matrix_table(output, f"Output {output.shape[0]}×{output.shape[1]}"))
     if kernel is not None:
-        step = ops.window_step(image, kernel, 0, 0, stride=stride, padding=padding)
-        terms = _products(step.patch, step.kernel)
         st.latex(r"O[i, j] = \sum_{m}\sum_{n} I[i\cdot S + m,\; j\cdot S + n]\; K[m, n]")
-        st.markdown(f"Top-left cell: O[0, 0] = {terms} = **{step.total:g}**")
+        step_through(image, kernel, stride, padding, output, key=f"{name}_{version}")
     else:
+        with columns[-1]:
+            st.html(matrix_table(output, f"Output {output.shape[0]}×{output.shape[1]}"))
         window = image[:2, :2].ravel()
         listed = ", ".join(f"{v:g}" for v in window)
         st.latex(
@@ -90,6 +89,54 @@ def worked_examples_section() -> None:
             else rf"\frac{{{' + '.join(f'{v:g}' for v in window)}}}{{{window.size}}} = {window.mean():g}"
         )
     st.caption(example.note)
+
+
+def _move(key: str, cells: int, step: int) -> None:
+    st.session_state[key] = (st.session_state.get(key, 0) + step) % cells
+
+
+def _last(key: str, cells: int) -> None:
+    st.session_state[key] = cells - 1
+
+
+def step_through(
+    image: np.ndarray, kernel: np.ndarray, stride: int, padding: int, output: np.ndarray, *, key: str
+) -> None:
+    """The output filled in cell by cell: Step ▶ moves the window on, showing its products and their sum."""
+    out_h, out_w = output.shape
+    cell_key = "worked_cell"
+    if st.session_state.get("worked_cell_of") != (key, output.shape):
+        st.session_state[cell_key], st.session_state["worked_cell_of"] = 0, (key, output.shape)
+    cells = out_h * out_w
+    back, forward, everything, where = st.columns([1, 1, 1, 3], vertical_alignment="center")
+    back.button("◀ Back", key="worked_back", on_click=_move, args=(cell_key, cells, -1), width="stretch")
+    forward.button("Step ▶", key="worked_next", on_click=_move, args=(cell_key, cells, 1), width="stretch")
+    everything.button("All ⏭", key="worked_all", on_click=_last, args=(cell_key, cells), width="stretch")
+    index = st.session_state[cell_key] % cells
+    i, j = divmod(index, out_w)
+    where.markdown(f"Output cell **({i}, {j})**, {index + 1} of {cells}")
+    step = ops.window_step(image, kernel, i, j, stride=stride, padding=padding)
+    shown = np.full(output.shape, np.nan)
+    shown.flat[: index + 1] = output.flat[: index + 1]
+    window_column, output_column = st.columns([3, 2], gap="large")
+    with window_column:
+        padded = image.shape[0] + 2 * padding, image.shape[1] + 2 * padding
+        values, is_padding = ops.padded_crop(image, -padding, -padding, *padded)
+        show_figure(
+            plots.conv_window(
+                values, is_padding, origin=(-padding, -padding), tap_rows=step.rows, tap_cols=step.cols, height=320
+            ),
+            key="worked_window",
+            alt=f"The input with the window of output cell ({i}, {j}) framed",
+        )
+    with output_column:
+        scale = plots.value_scale(output)  # the finished output's colours, so a cell keeps its colour as it fills
+        st.html(matrix_table(shown, f"Output {out_h}×{out_w}, filled up to ({i}, {j})", **scale))
+    patch_column, kernel_column, product_column = st.columns(3)
+    patch_column.html(matrix_table(step.patch, "window"))
+    kernel_column.html(matrix_table(step.kernel, "× kernel"))
+    product_column.html(matrix_table(step.products, "= products"))
+    st.markdown(f"O[{i}, {j}] = {_products(step.patch, step.kernel)} = **{step.total:g}**")
 
 
 def _predicted(n: int, k: int, stride: int, padding: int, size: int) -> bool:
@@ -165,7 +212,8 @@ def _dropped(rate: float, seed: int) -> np.ndarray:
 
 def dropout_section() -> None:
     """Which units Dropout zeroes on one batch (4 images × 12 units), and how it scales the rest."""
-    st.subheader("Dropout: switching units off while training")
+    st.subheader("Dropout: switching units off while training", anchor="dropout")
+    course_note("dropout")
     st.markdown(
         "Dropout(p) sets a random share p of a layer's values to 0 on each training batch, so the network "
         "cannot lean on any single unit; the course's Fashion-MNIST model uses Dropout(0.3) twice."

@@ -5,6 +5,7 @@ import streamlit as st
 
 from cnnviz import datasets, plots
 from cnnviz.text import format_bytes
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 EXAMPLES_PER_CLASS = 8
@@ -27,6 +28,19 @@ def facts_section(dataset: datasets.Dataset) -> None:
         f"Every image is {height}×{width} numbers from 0 to 255 (`uint8`): {format_bytes(dataset.nbytes)} for the "
         "whole set. The network trains on the training images and is graded on test images it never saw."
     )
+
+
+def class_numbers_section(dataset: datasets.Dataset) -> None:
+    """Each class with the number a network outputs for it (its index), as predictions and matrices use it."""
+    numbered = " · ".join(f"**{index}** {name}" for index, name in enumerate(dataset.class_names))
+    st.markdown(f"A network answers with one of these numbers: {numbered}.")
+    if dataset.name == "neu":
+        course_note("class-numbers")
+        st.caption(
+            "NEU is numbered as in the course's notebook, 0 = scratches … 5 = crazing, whichever way its files "
+            "are named (crazing_1.jpg, Cr_1.bmp, folders, the notebook's .npy files): predictions, confusion "
+            "matrices, the demo model and downloaded notebooks all use these numbers."
+        )
 
 
 def counts_and_pixels_section(dataset: datasets.Dataset) -> None:

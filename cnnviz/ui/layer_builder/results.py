@@ -13,6 +13,7 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.architecture import BYTES_PER_VALUE, CheckedStack, advice, dense_on_pixels, largest_layer, totals
 from cnnviz.text import format_bytes, shape_text, short
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.layer_builder.edits import type_of
 from cnnviz.ui.presentation import show_figure
 
@@ -22,7 +23,8 @@ TABLE_ROW_PX, TABLE_MAX_PX = 35, 900
 def show_results(stack: CheckedStack) -> None:
     """What the stack computes: the error of an invalid stack, else the totals and the advice; the formulas."""
     summaries, error = stack.summaries, stack.error
-    st.subheader("What the stack computes")
+    st.subheader("What the stack computes", anchor="what-the-stack-computes")
+    course_note("what-the-stack-computes")
     if error is not None:
         st.error(f"**This stack is invalid.** {error}", icon=":material/error:")
     elif summaries:

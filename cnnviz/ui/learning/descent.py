@@ -11,6 +11,7 @@ from cnnviz import learning
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
 from cnnviz.plots.course import curves
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 RATES = (0.01, 0.1, 0.45, 0.9, 1.0, 1.1)
@@ -18,7 +19,8 @@ RATES = (0.01, 0.1, 0.45, 0.9, 1.0, 1.1)
 
 def gradient_descent_section() -> None:
     """One weight on a bowl-shaped loss: the steps of w ← w − η·dL/dw for a chosen learning rate."""
-    st.subheader("3 · Gradient descent: walk downhill, one step at a time")
+    st.subheader("3 · Gradient descent: walk downhill, one step at a time", anchor="gradient-descent")
+    course_note("gradient-descent")
     bowl = learning.Bowl()
     st.markdown(
         f"Pretend the network has one weight w and its loss is L(w) = (w − {bowl.best:g})². The gradient "
@@ -67,7 +69,8 @@ def _backprop(rate: float) -> learning.BackpropStep:
 
 def backprop_section() -> None:
     """One real TensorFlow training step: a 3×3 filter's weights before, their gradients, and after."""
-    st.subheader("4 · Backpropagation: one real training step")
+    st.subheader("4 · Backpropagation: one real training step", anchor="backpropagation")
+    course_note("backpropagation")
     st.markdown(
         "A tiny network — Conv2D with one 3×3 filter, Flatten, Dense with 2 softmax outputs — sees the course's "
         "6×6 image (a bright left half, a dark right half; pixels ÷ 10) labelled class 1. TensorFlow computes the "
@@ -94,7 +97,8 @@ def backprop_section() -> None:
 
 def batches_section() -> None:
     """Images, batch size and epochs: how many weight updates a training run makes."""
-    st.subheader("5 · Mini-batches and epochs")
+    st.subheader("5 · Mini-batches and epochs", anchor="batches")
+    course_note("batches")
     st.markdown(
         "Computing the gradient on all 60,000 images before each step would be slow; one image is too noisy. "
         "Training takes a **mini-batch** (32 or 50 images in the course's notebooks), averages their gradients "
@@ -124,7 +128,8 @@ def _paths(rate: float, steps: int) -> dict[str, np.ndarray]:
 
 def optimizers_section() -> None:
     """SGD, RMSprop and Adam (Keras' own optimizers) on one narrow valley, side by side."""
-    st.subheader("6 · Optimizers: SGD, RMSprop, Adam")
+    st.subheader("6 · Optimizers: SGD, RMSprop, Adam", anchor="optimizers")
+    course_note("optimizers")
     st.markdown(
         "All three follow the gradient; they differ in the step. **SGD** steps η × gradient. **RMSprop** divides "
         "each weight's step by the recent size of its gradients, so steep and flat directions advance alike. "

@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnnviz import learning
 from cnnviz.plots.course import curves, probability_stem
+from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 LOGITS = (1.0, 0.5, 3.0, 0.0, -1.0)  # five classes' scores for the softmax playground
@@ -16,7 +17,8 @@ LOGITS = (1.0, 0.5, 3.0, 0.0, -1.0)  # five classes' scores for the softmax play
 
 def softmax_section() -> np.ndarray:
     """Logits typed or slid, their softmax probabilities as a stem plot and the check that they sum to 1."""
-    st.subheader("1 · Softmax: scores become probabilities")
+    st.subheader("1 · Softmax: scores become probabilities", anchor="softmax")
+    course_note("softmax")
     st.markdown(
         "The last Dense layer gives one raw score (a **logit** zᵢ) per class, any real number. Softmax turns them "
         "into probabilities: $p_i = e^{z_i} / \\sum_j e^{z_j}$. Every pᵢ is positive, they add up to 1, "
@@ -51,7 +53,8 @@ def softmax_section() -> np.ndarray:
 
 def cross_entropy_section(p: np.ndarray) -> None:
     """The loss of the probabilities above for a chosen true class, and how it grows as p(true) shrinks."""
-    st.subheader("2 · Cross-entropy: how wrong is the answer?")
+    st.subheader("2 · Cross-entropy: how wrong is the answer?", anchor="cross-entropy")
+    course_note("cross-entropy")
     label = st.radio(
         "The true class is", list(range(len(p))), horizontal=True, key="learn_label", format_func=lambda i: f"class {i}"
     )

@@ -23,7 +23,9 @@ from cnnviz.options import (
     BATCH_SIZES,
     EPOCHS,
     LEARNING_RATES,
+    LOSSES,
     NETWORK_SOURCES,
+    NOTEBOOK_VALIDATION_FIRST,
     PATIENCES,
     RANDOM_STARTS,
     TRAINING_IMAGES,
@@ -36,6 +38,7 @@ from cnnviz.training.advice import run_name, suggested_rate
 from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
 from cnnviz.ui import state
 from cnnviz.ui.cache import get_dataset
+from cnnviz.ui.links import just_linked
 from cnnviz.ui.my_classes import collected_dataset
 
 BUILDER, RECIPE, PRESET = (NETWORK_SOURCES[code] for code in ("stack", "recipe", "preset"))
@@ -101,6 +104,9 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
         "tr_cosine": config.cosine_decay,
         "tr_seed": config.seed,
         "tr_keep_best": config.keep_best,
+        "tr_val_first": bool(config.validation_first),
+        "tr_loss": config.loss,
+        "tr_shuffle_pixels": config.shuffle_pixels,
     }
 
 
@@ -125,6 +131,17 @@ def _apply_recipe() -> None:
     st.session_state.update(show_config(recipe.config), tr_dataset=recipe.dataset)
     if recipe.image_size:
         st.session_state["tr_neu_size"] = recipe.image_size
+
+
+def choose_recipe(name: str) -> None:
+    """Show recipe ``name`` in the form (a button callback: runs before the form's widgets are drawn)."""
+    st.session_state.update(tr_source=RECIPE, tr_recipe=name, tr_builder_seen=_built())
+    _apply_recipe()
+
+
+def _built() -> str:
+    """The layer builder's stack and input shape, to notice when the student has changed them."""
+    return repr((state.stack(), state.input_shape()))
 
 
 def _optimizer_changed() -> None:
@@ -197,9 +214,10 @@ def setup_form() -> Setup:
 def _network() -> tuple[list[dict[str, Any]], tuple[int, int, int], str]:
     ss = st.session_state
     sources = ([BUILDER] if state.stack() else []) + [RECIPE, PRESET]
-    built = repr((state.stack(), state.input_shape()))
-    if state.stack() and ss.get("tr_builder_seen") != built:
-        ss["tr_source"] = BUILDER  # a new or changed stack from the layer builder: train that one
+    built = _built()
+    # A new or changed stack from the layer builder: train that one, unless a link has just chosen the network.
+    if state.stack() and ss.get("tr_builder_seen") != built and not just_linked("tr_source"):
+        ss["tr_source"] = BUILDER
     ss["tr_builder_seen"] = built
     if ss.get("tr_source") not in sources:
         ss["tr_source"] = sources[0]
@@ -324,6 +342,14 @@ def _settings() -> TrainConfig:
                 key="tr_cosine",
                 help="Large steps first, fine steps at the end: usually a better final accuracy.",
             )
+            st.selectbox(
+                "Loss",
+                list(LOSSES),
+                format_func=LOSSES.__getitem__,
+                key="tr_loss",
+                help="The same number either way: cross-entropy of the right class's probability. The "
+                "Fashion-MNIST notebook one-hot encodes its labels (to_categorical) and uses the categorical form.",
+            )
         with c2:
             st.select_slider("Batch size", BATCH_SIZES, key="tr_batch", help="Images per weight update.")
             st.slider("Epochs", EPOCHS.low, EPOCHS.high, key="tr_epochs", help="Passes over all training images.")
@@ -334,6 +360,12 @@ def _settings() -> TrainConfig:
                 format_func=lambda n: "all" if n == "all" else f"{n:,}",
                 help="A quick random subset (the same share of every class) for fast class demos.",
             )
+            st.toggle(
+                "Shuffle the pixels (one fixed order for every image)",
+                key="tr_shuffle_pixels",
+                help="Every image's pixels are moved the same way: the same information, but no pixel keeps its "
+                "neighbours. A dense network does not care; a CNN, which looks at neighbourhoods, does.",
+            )
         with c3:
             st.slider(
                 "Validation split",
@@ -342,8 +374,16 @@ def _settings() -> TrainConfig:
                 step=VALIDATION_SPLITS.step,
                 key="tr_val",
                 format="%.2f",
+                disabled=ss["tr_val_first"],
                 help="Share of the training images held back to check for over-fitting (never trained on).",
             )
+            st.toggle(
+                f"Hold out the first {NOTEBOOK_VALIDATION_FIRST:,} images instead",
+                key="tr_val_first",
+                help="As the Fashion-MNIST notebook (x_train[:5000]): validation is the first images of the "
+                "training files, not a share of every class.",
+            )
+            validates = ss["tr_val"] > 0 or ss["tr_val_first"]
             st.toggle(
                 "Early stopping",
                 key="tr_early",
@@ -355,7 +395,7 @@ def _settings() -> TrainConfig:
             st.toggle(
                 "Keep the best epoch (checkpoint)",
                 key="tr_keep_best",
-                disabled=ss["tr_val"] == 0,
+                disabled=not validates,
                 help="As ModelCheckpoint in the course notebooks: the model ends with the weights of the epoch "
                 "with the lowest validation loss, not the last epoch's.",
             )
@@ -371,7 +411,7 @@ def _settings() -> TrainConfig:
                 key="tr_seed",
                 help="Which random first weights, shuffle and split: the same number and settings give the same run.",
             )
-    if ss["tr_early"] and ss["tr_val"] == 0:
+    if ss["tr_early"] and not validates:
         st.warning("Early stopping needs a validation split above 0; it is off for now.")
     return TrainConfig(
         epochs=ss["tr_epochs"],
@@ -379,12 +419,15 @@ def _settings() -> TrainConfig:
         optimizer=ss["tr_optimizer"],
         learning_rate=ss["tr_lr"],
         validation_split=round(ss["tr_val"], 2),
-        early_stopping_patience=int(ss["tr_patience"]) if ss["tr_early"] and ss["tr_val"] > 0 else None,
+        early_stopping_patience=int(ss["tr_patience"]) if ss["tr_early"] and validates else None,
         max_train_samples=None if ss["tr_subset"] == "all" else int(ss["tr_subset"]),
         seed=int(ss["tr_seed"]),
         augmentation=ss["tr_aug_spec"] if ss["tr_augment"] else (),
         cosine_decay=ss["tr_cosine"],
-        keep_best=ss["tr_keep_best"] and ss["tr_val"] > 0,
+        keep_best=ss["tr_keep_best"] and validates,
+        validation_first=NOTEBOOK_VALIDATION_FIRST if ss["tr_val_first"] else None,
+        loss=ss["tr_loss"],
+        shuffle_pixels=ss["tr_shuffle_pixels"],
     )
 
 
@@ -392,7 +435,7 @@ def _estimate(setup: Setup) -> None:
     """The estimated time per epoch and in all, with what it is based on."""
     assert setup.dataset is not None  # estimated only when the set-up has no error, so its data loaded
     images = setup.config.train_count(len(setup.dataset.y_train))
-    validation = round(images * setup.config.validation_split)
+    validation = setup.config.validation_count(images)
     speed = st.session_state.get(SPEED_KEY) or TRAIN_MACS_PER_SECOND
     epoch = epoch_seconds(setup.macs, images - validation, validation_images=validation, macs_per_second=speed)
     extra = setup_seconds(setup.macs, len(setup.dataset.y_test), macs_per_second=speed)

@@ -176,19 +176,22 @@ def _clicked_cell(event: object, names: list[str]) -> tuple[int, int] | None:
     return None
 
 
-def gallery(run: TrainingRun, index: int, examples: Sequence[Example], *, key: str) -> None:
-    """Test images with :red[predicted] / :blue[true] labels and confidence, and a "look inside" button each."""
+def gallery(
+    run: TrainingRun, index: int, examples: Sequence[Example], *, key: str, per_page: int = GALLERY_PAGE
+) -> None:
+    """Test images with the prediction (:blue[right] or :red[wrong]), the true class and the confidence, and a
+    "look inside" button each; ``per_page`` images a page."""
     if not examples:
         st.success("No images here.")
         return
     if run.test_images is None:
         st.info("The test images of this run are not in memory, so they cannot be shown.")
         return
-    pages = -(-len(examples) // GALLERY_PAGE)
+    pages = -(-len(examples) // per_page)
     page = 1
     if pages > 1:
-        page = st.number_input(f"Page (of {pages}, {GALLERY_PAGE} images each)", 1, pages, key=f"{key}_page")
-    shown = examples[(page - 1) * GALLERY_PAGE : page * GALLERY_PAGE]
+        page = st.number_input(f"Page (of {pages}, {per_page} images each)", 1, pages, key=f"{key}_page")
+    shown = examples[(page - 1) * per_page : page * per_page]
     names = run.class_names
     for start in range(0, len(shown), GALLERY_COLUMNS):
         for column, example in zip(st.columns(GALLERY_COLUMNS), shown[start : start + GALLERY_COLUMNS], strict=False):

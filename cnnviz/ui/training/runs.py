@@ -43,7 +43,7 @@ def results_section(runs: Sequence[TrainingRun]) -> None:
     index = labels.index(st.selectbox("Run", labels, key=SELECTED_KEY))
     reuse_notice(runs[index])
     run_results(runs, index)
-    notebook_comparison(runs[index])
+    notebook_comparison(runs[index], index)
     continue_panel(runs[index])
     download(runs[index], index)
     if len(runs) > 1:

@@ -1,0 +1,88 @@
+"""AppTest runs of the course's new sections: Why padding and the biology section (Convolution), the classes
+and their numbers (Datasets), Reproduce a course notebook, Dense network or CNN? and the guards (Training)."""
+
+from __future__ import annotations
+
+import pytest
+
+from cnnviz import architecture, ops
+from cnnviz.architecture.presets import MNIST, NOTEBOOK_PRESETS
+from tests.conftest import markdown_text, run_page
+
+
+@pytest.fixture(scope="module")
+def convolution():
+    return run_page("convolution", timeout=120)
+
+
+def _html(app) -> str:
+    return "\n".join(str(block.proto) for block in app.get("html"))
+
+
+def test_why_padding_counts_the_windows_over_each_pixel(convolution):
+    app = convolution
+    text = markdown_text(app)
+    assert "corner **1**, middle of an edge **3**, centre **9**" in text  # 'valid', 5×5 input, 3×3 kernel
+    assert "corner **4**, middle of an edge **6**, centre **9**" in text  # 'same'
+    assert "valid&#x27;: 3×3 windows" in _html(app) and "same&#x27;: 5×5 windows" in _html(app)
+    app.select_slider(key="pad_side").set_value(6).run()
+    app.select_slider(key="pad_stride").set_value(2).run()
+    valid = ops.window_counts((6, 6), 3, 2, "valid")
+    assert f"corner **{valid[0, 0]}**, middle of an edge **{valid[0, 3]}**, centre **{valid[3, 3]}**" in markdown_text(
+        app
+    )
+    assert "pixel" in markdown_text(app) and not app.exception
+    assert any("⌈6 / 2⌉ = 3" in block.value for block in app.caption)
+
+
+def test_the_biology_section_shows_the_course_networks_receptive_fields(convolution):
+    app = convolution
+    shape, stack = NOTEBOOK_PRESETS[MNIST]
+    sides = [s.receptive_field[0] for s in architecture.summarize(stack, shape) if s.type in ("Conv2D", "MaxPooling2D")]
+    assert sides == [3, 4, 8, 10]
+    text = markdown_text(app)
+    for label, side in zip(("convolution 1", "pooling 1", "convolution 2", "pooling 2"), sides, strict=True):
+        assert f"| {label} | {side}×{side} |" in text
+    assert "Hubel" in text and "**Simple cells**" in text and "**complex cells**" in text
+    assert app.button(key="biology_inside").label == "A trained network's own receptive fields"
+
+
+def test_section_one_links_to_the_worked_examples(convolution):
+    assert "(#worked-examples)" in markdown_text(convolution)
+
+
+def test_the_datasets_page_numbers_neu_as_the_course():
+    app = run_page("data", timeout=180)
+    app.session_state["data_choice"] = "NEU steel defects"
+    app.run()
+    text = markdown_text(app)
+    assert "**0** scratches · **1** rolled-in scale · **2** pitted surface · **3** patches · **4** inclusion · " in text
+    assert any("From the course: text 4" in block.value for block in app.caption)
+    assert not app.exception
+
+
+@pytest.fixture(scope="module")
+def training():
+    return run_page("training", timeout=240)
+
+
+def test_reproduce_buttons_set_the_form_up_as_the_notebook(training):
+    app = training
+    app.button(key="tr_reproduce_notebook_fashion").click().run()
+    state = app.session_state
+    assert state["tr_recipe"] == "notebook_fashion" and state["tr_dataset"] == "fashion_mnist"
+    assert state["tr_optimizer"] == "rmsprop" and state["tr_loss"] == "categorical_crossentropy"
+    assert state["tr_val_first"] and state["tr_keep_best"] and state["tr_early"] and state["tr_batch"] == 32
+    assert app.button(key="tr_reproduce_notebook_fashion").label == "Set up ✓"
+    assert app.toggle(key="tr_val_first").value and app.slider(key="tr_val").disabled
+    assert not app.exception
+
+
+def test_the_ann_vs_cnn_and_guard_sections_are_there(training):
+    app = training
+    assert app.button(key="tr_ann_vs_cnn").label.startswith("▶ Train the dense network and the CNN")
+    text = markdown_text(app)
+    assert "shuffle the pixels" in text and "Dropout(p)" in text and "patience" in text and "checkpoint" in text
+    subheaders = {block.proto.anchor for block in app.subheader}
+    assert {"dropout-in-training", "early-stopping", "checkpoint"} <= subheaders
+    assert len(app.get("imgs")) + len(app.get("image")) >= 2  # a test image and the same image shuffled

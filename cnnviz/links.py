@@ -52,6 +52,7 @@ LAYER_CODES = {
     "BatchNormalization": "bn",
     "Activation": "act",
     "ZeroPadding2D": "zeropad",
+    "Pretrained": "pretrained",
 }
 ARG_CODES = {
     "kernel_size": "k",

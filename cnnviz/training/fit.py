@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -24,6 +24,7 @@ from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
+from cnnviz.training.transfer import head_training
 
 #: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
@@ -140,7 +141,10 @@ def train(
         raise InputError(f"This run already has {first_epoch} epochs: ask for more than {first_epoch} in all")
     keras.utils.set_random_seed(config.seed)
     model = _build(data, start_weights, first_epoch)
-    fit_model = _with_augmentation(model, config, data.input_shape)
+    head = head_training(model, data.stack, config, data.x_fit, data.validation)  # a frozen base: features once
+    if head is not None:
+        data = replace(data, x_fit=head.x_fit, validation=head.validation, notes=[*data.notes, head.note])
+    fit_model = head.model if head is not None else _with_augmentation(model, config, data.input_shape)
     steps = -(-len(data.x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
@@ -160,6 +164,7 @@ def train(
     recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
     stopper = _early_stopping(config, data)
     seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
+    seconds += head.seconds if head is not None else 0.0
     data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
     probabilities, labels = _predict_test_set(model, dataset, on_progress, progress)
     for trained in (fit_model, model):  # the same model twice without augmentation: harmless

@@ -107,9 +107,7 @@ def test_training_keeps_a_frozen_part_and_fine_tunes_a_trainable_one(data_dir):
     head = frozen.model.layers[-1].get_weights()[0]
     assert not np.allclose(head, frozen.epoch_weights[0][-2])  # the head learned
     assert frozen.test_accuracy > 0.8  # digits' own features: a head on 300 digits reads the test set well
-    fine = train(
-        reused("mnist", trainable=True), data, TrainConfig(epochs=1, batch_size=32, learning_rate=1e-4)
-    )
+    fine = train(reused("mnist", trainable=True), data, TrainConfig(epochs=1, batch_size=32, learning_rate=1e-4))
     changed = [
         not np.array_equal(ours, demo)
         for ours, demo in zip(_base_weights(fine), [w for ws in base_weights("mnist") for w in ws], strict=True)
@@ -148,7 +146,9 @@ def test_the_notebook_rebuilds_the_reused_part_offline(tmp_path, data_dir):
         ]
     )
     notebook.cells.append(nbformat.v4.new_code_cell(checksum))
-    NotebookClient(notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()
+    NotebookClient(
+        notebook, timeout=900, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
+    ).execute()
     text = "\n".join(_outputs(cell) for cell in notebook.cells if cell.cell_type == "code")
     summary = summarize(stack, (28, 28, 1))
     assert int(re.search(r"Non-trainable params: ([\d,]+)", text)[1].replace(",", "")) == summary[0].params

@@ -179,7 +179,10 @@ def pretrained_layer_names(stack: Stack, input_shape: Sequence[int]) -> list[tup
     found = []
     for layer, summary in zip(normalize_stack(stack), summarize(stack, input_shape), strict=True):
         if layer["type"] == PRETRAINED:
-            pairs = [(inner.name, theirs) for inner, (theirs, _) in zip(summary.branch, base_layers(layer["model"]))]
+            pairs = [
+                (inner.name, theirs)
+                for inner, (theirs, _) in zip(summary.branch, base_layers(layer["model"]), strict=True)
+            ]
             found.append((layer["model"], summary.name, pairs))
     return found
 

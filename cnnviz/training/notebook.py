@@ -361,7 +361,7 @@ def _pretrained_cells(stack: Sequence[Mapping[str, Any]], shape: tuple[int, int,
             for index, weight in enumerate(weights)
         }
         buffer = io.BytesIO()
-        np.savez(buffer, **arrays)
+        np.savez(buffer, allow_pickle=False, **arrays)
         text = base64.b64encode(buffer.getvalue()).decode("ascii")
         cells += [
             _markdown(f"""

@@ -155,7 +155,7 @@ def few_per_class(dataset: Any, per_class: int) -> Any:
     Raises :class:`InputError` when a class has fewer training examples than that.
     """
     labels = np.asarray(dataset.y_train)
-    chosen = []
+    chosen: list[int] = []
     for label in range(len(dataset.class_names)):
         members = np.flatnonzero(labels == label)
         if len(members) < per_class:

@@ -16,6 +16,7 @@ import inspect
 import io
 import json
 from collections.abc import Mapping, Sequence
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -355,14 +356,8 @@ def _pretrained_cells(stack: Sequence[Mapping[str, Any]], shape: tuple[int, int,
     """
     cells = []
     for model, entry, pairs in pretrained_layer_names(stack, shape):
-        arrays = {
-            f"{ours}/{index}": weight
-            for (ours, _), weights in zip(pairs, base_weights(model), strict=True)
-            for index, weight in enumerate(weights)
-        }
-        buffer = io.BytesIO()
-        np.savez(buffer, allow_pickle=False, **arrays)
-        text = base64.b64encode(buffer.getvalue()).decode("ascii")
+        names = tuple(ours for ours, _ in pairs)
+        text, count = _weights_text(model, names)
         cells += [
             _markdown(f"""
 ### The reused part's weights
@@ -378,14 +373,27 @@ copied into its layers, so this notebook needs nothing but Keras.
                     "",
                     f"WEIGHTS = {text!r}",
                     "arrays = np.load(io.BytesIO(base64.b64decode(WEIGHTS)))",
-                    f"for name in {[ours for ours, _ in pairs]!r}:",
+                    f"for name in {list(names)!r}:",
                     "    layer = model.get_layer(name)",
                     '    layer.set_weights([arrays[f"{name}/{index}"] for index in range(len(layer.weights))])',
-                    f'print("Weights of the reused layers set:", {len(arrays)!r}, "arrays")',
+                    f'print("Weights of the reused layers set:", {count!r}, "arrays")',
                 ]
             ),
         ]
     return cells
+
+
+@lru_cache(maxsize=4)
+def _weights_text(model: str, names: tuple[str, ...]) -> tuple[str, int]:
+    """The base's weights as base64 text of an ``.npz`` (arrays ``<layer name>/<index>``), and their count."""
+    arrays = {
+        f"{ours}/{index}": weight
+        for ours, weights in zip(names, base_weights(model), strict=True)
+        for index, weight in enumerate(weights)
+    }
+    buffer = io.BytesIO()
+    np.savez(buffer, allow_pickle=False, **arrays)
+    return base64.b64encode(buffer.getvalue()).decode("ascii"), len(arrays)
 
 
 def _training_text(config: TrainConfig) -> str:

@@ -411,6 +411,7 @@ SCHEMAS: dict[str, Schema] = {
         "tab": ("inside_tab", choice(options.INSIDE_TABS, "The tab")),
         "image": ("image", IMAGE),
     },
+    "take_home": {"model": ("th_network", _demo_model())},
 }
 
 

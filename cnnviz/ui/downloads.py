@@ -142,9 +142,12 @@ def download_area(item: Exportable, *, key: str) -> ExportSnapshot | None:
         return None
     service = export_service()
     job = service.job(item.key)
-    if job is None:
+    failed = job is not None and job.snapshot().error
+    if failed:
+        st.error(f"The downloads could not be made: {failed}", icon=":material/error:")
+    if job is None or failed:
         if not st.button(
-            "Prepare the downloads (5 formats, each checked)",
+            "Try again" if failed else "Prepare the downloads (5 formats, each checked)",
             key=f"{key}_prepare",
             icon=":material/download:",
             help="A training worker exports and checks them, in seconds to a minute; they are then kept for "
@@ -155,8 +158,6 @@ def download_area(item: Exportable, *, key: str) -> ExportSnapshot | None:
     snapshot = job.snapshot()
     if not snapshot.finished:
         _progress(job, key)
-    if snapshot.error:
-        st.error(f"The downloads could not be made: {snapshot.error}")
     _rows(snapshot, key)
     _float_and_int8(snapshot)
     return snapshot

@@ -104,28 +104,32 @@ def _owner_alive() -> Callable[[], bool] | None:
     return lambda: runtime.is_active_session(session_id)
 
 
-def current_job() -> TrainingJob | None:
-    return st.session_state.get(JOB_KEY)
+def current_job(key: str = JOB_KEY) -> TrainingJob | None:
+    return st.session_state.get(key)
 
 
-def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
+def start_training(plans: Sequence[TrainingPlan], *, key: str = JOB_KEY) -> TrainingJob:
     """Cancel the session's previous job (if still going) and start one for ``plans``.
 
-    Raises :class:`InputError` if the teacher's budget does not allow that many trainings.
+    ``key`` names a job of its own whose runs do not join the session's runs (My classes' comparison);
+    the session's training job is the default. Raises :class:`InputError` if the teacher's budget does
+    not allow that many trainings.
     """
     service = training_service()
     service.budget = server_budget()
     service.budget.check(0, 0, trainings=len(plans))
-    old = current_job()
+    old = current_job(key)
     if old is not None:
-        collect_runs()
+        if key == JOB_KEY:
+            collect_runs()
         if not old.done:
             old.cancel()
     job = TrainingJob(
         plans, train_fn=service, owner_alive=_owner_alive(), orphan_grace_seconds=ORPHAN_GRACE_SECONDS
     ).start()
-    st.session_state[JOB_KEY] = job
-    st.session_state[COLLECTED_KEY] = 0
+    st.session_state[key] = job
+    if key == JOB_KEY:
+        st.session_state[COLLECTED_KEY] = 0
     return job
 
 

@@ -90,17 +90,14 @@ def phone_section(item: Exportable, snapshot: ExportSnapshot | None) -> None:
     except InputError as error:
         st.error(str(error))
         return
-    url, swapped = phone_url(
-        st.context.url or "http://localhost:8501/",
-        published.manifest_path,
-        base_path=str(st.get_option("server.baseUrlPath") or ""),
-        lan=lan_address(),
-    )
+    page, base = st.context.url or "http://localhost:8501/", str(st.get_option("server.baseUrlPath") or "")
+    url, swapped = phone_url(page, published.manifest_path, base_path=base, lan=lan_address())
+    here, _ = phone_url(page, published.manifest_path, base_path=base)  # this computer reaches itself as it is
     code, words = st.columns([1, 2], gap="large")
     code.image(qr_png(url), width=260, caption="Scan with the phone's camera", alt=f"QR code of {url}")
     with words:
         st.code(url, language=None, wrap_lines=True)
-        st.link_button("Open the phone page here", url, icon=":material/open_in_new:")
+        st.link_button("Open the phone page on this computer", here, icon=":material/open_in_new:")
         notes = [
             f"The phone downloads the network ({format_bytes(onnx.check.size_bytes)}) and, the first time only, "
             f"its runtime (onnxruntime-web, {format_bytes(runtime_bytes())}, about 3.6 MiB on the wire), both "

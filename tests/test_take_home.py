@@ -145,7 +145,7 @@ def client():
 
     with (
         LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, host="127.0.0.1", dashboard_address=None
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
         ) as cluster,
         Client(cluster) as connected,
     ):

@@ -29,7 +29,7 @@ export function sameOrigin(address, base = document.baseURI) {
 // (3.7 MB gzipped) WebAssembly runtime would travel again on every visit. The page keeps it in the
 // browser's IndexedDB under its SHA-256 (from static/ort/VERSION.json): the next visit, and every
 // phone on a slow classroom network, starts from the copy on the device. IndexedDB works on plain
-// http:// LAN addresses too, where service workers and the Cache API are not available.
+// LAN addresses without https too, where service workers and the Cache API are not available.
 const STORE = "runtime";
 
 function openStore() {

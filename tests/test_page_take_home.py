@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 from pathlib import Path
 
 import numpy as np
@@ -21,19 +20,12 @@ from cnnviz.training import TrainConfig, TrainingRun
 from cnnviz.ui import downloads
 from cnnviz.ui.take_home.phone import MODELS_DIR_ENV
 from tests.conftest import markdown_text, page_path
+from tests.test_page_training import _wait_for
 
 
 @pytest.fixture(scope="module")
-def service():
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as client,
-    ):
-        yield ExportService(lambda: client)
+def service(dask_client) -> ExportService:
+    return ExportService(lambda: dask_client)
 
 
 @pytest.fixture
@@ -41,15 +33,6 @@ def page(service, monkeypatch, tmp_path) -> AppTest:
     monkeypatch.setattr(downloads, "export_service", lambda: service)
     monkeypatch.setenv(MODELS_DIR_ENV, str(tmp_path / "models"))
     return AppTest.from_file(page_path("take_home"), default_timeout=120)
-
-
-def _wait(app: AppTest, done, timeout: float = 600) -> AppTest:
-    deadline = time.monotonic() + timeout
-    while not done(app):
-        assert time.monotonic() < deadline, "the downloads did not finish"
-        time.sleep(0.5)
-        app.run()
-    return app
 
 
 def _downloads(app: AppTest) -> list:
@@ -62,7 +45,7 @@ def test_a_demo_network_downloads_in_five_checked_formats_and_opens_on_a_phone(p
     assert app.selectbox(key="th_network").value.startswith("Demo: Handwritten digits")
     assert any("Prepare the downloads above first" in info.value for info in app.info)
     next(b for b in app.button if b.label.startswith("Prepare the downloads")).click().run()
-    _wait(app, lambda a: len(_downloads(a)) == 5 and any("/app/static/phone/" in code.value for code in a.code))
+    _wait_for(app, lambda a: len(_downloads(a)) == 5 and any("/app/static/phone/" in code.value for code in a.code))
     assert not app.exception
     text = markdown_text(app)
     for title in ("ONNX (.onnx)", "Keras (.keras)", "TensorFlow SavedModel", "LiteRT (.tflite, float32)"):
@@ -113,7 +96,7 @@ def test_a_run_exports_from_its_stack_and_weights_without_int8_when_its_data_is_
     page.session_state["runs"] = [_run(images)]
     app = page.run()
     next(b for b in app.button if b.label.startswith("Prepare the downloads")).click().run()
-    _wait(app, lambda a: len(_downloads(a)) == 4 and any("Not offered" in w.value for w in a.warning))
+    _wait_for(app, lambda a: len(_downloads(a)) == 4 and any("Not offered" in w.value for w in a.warning))
     warning = next(w.value for w in app.warning if "Not offered" in w.value)
     assert "no training images to choose the 8-bit ranges" in warning
     assert "Checked with onnxruntime on 9 test images" in " ".join(c.value for c in app.caption)

@@ -139,19 +139,6 @@ def test_the_manifest_says_whether_the_page_centres_pictures():
 
 
 # ------------------------------------------------------------------ the server's export jobs
-@pytest.fixture(scope="module")
-def client():
-    from distributed import Client, LocalCluster
-
-    with (
-        LocalCluster(
-            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
-        ) as cluster,
-        Client(cluster) as connected,
-    ):
-        yield connected
-
-
 def _request(**changes) -> ExportRequest:
     """The MNIST demo's downloads, checked on 40 test digits, calibrated on 100 training digits."""
     from cnnviz import datasets
@@ -178,8 +165,8 @@ def _finished(job, timeout: float = 600):
     return snapshot
 
 
-def test_a_network_is_exported_once_on_the_cluster_and_shared(client, data_dir):
-    service = ExportService(lambda: client)
+def test_a_network_is_exported_once_on_the_cluster_and_shared(dask_client, data_dir):
+    service = ExportService(lambda: dask_client)
     job = service.request("demo-mnist", _request(formats=("onnx", "litert_int8")))
     assert service.request("demo-mnist", _request()) is job  # asked again (another student): the same job
     snapshot = _finished(job)
@@ -193,11 +180,11 @@ def test_a_network_is_exported_once_on_the_cluster_and_shared(client, data_dir):
     assert int8.check.export_accuracy is not None and int8.check.keras_accuracy is not None
 
 
-def test_without_training_images_the_int8_file_is_not_offered_and_says_why(client, data_dir):
+def test_without_training_images_the_int8_file_is_not_offered_and_says_why(dask_client, data_dir):
     stack = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
     model = to_keras(stack, (28, 28, 1))
     source = ModelSource(stack=tuple(stack), input_shape=(28, 28, 1), weights=tuple(model.get_weights()))
-    service = ExportService(lambda: client, max_kept=1)
+    service = ExportService(lambda: dask_client, max_kept=1)
     job = service.request("run-a", _request(source=source, formats=("keras", "litert_int8"), calibration_images=None))
     snapshot = _finished(job)
     assert snapshot.downloads["keras"].offered

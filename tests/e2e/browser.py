@@ -131,3 +131,18 @@ def draw_stroke(page, points: list[tuple[float, float]]) -> None:
         page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
     page.mouse.up()
     wait_idle(page)  # for the run the stroke asks for: the canvas sends it after a pause
+
+
+def only_this_app(page, base_url: str) -> list[str]:
+    """Block every request of ``page`` that leaves ``base_url``; the list of those blocked, filled as they come."""
+    outside: list[str] = []
+
+    def route(request_route) -> None:
+        if request_route.request.url.startswith(base_url):
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    return outside

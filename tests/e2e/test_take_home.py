@@ -21,7 +21,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cnnviz.inspection import load_pretrained
-from tests.e2e.browser import new_page, wait_idle
+from tests.e2e.browser import new_page, only_this_app, wait_idle
 
 PHONE = {"viewport": {"width": 390, "height": 844}, "is_mobile": True, "has_touch": True}
 MODELS = Path(__file__).resolve().parents[2] / "static" / "phone" / "models"
@@ -72,17 +72,8 @@ def test_a_demo_network_downloads_as_onnx_and_runs_on_a_phone(browser, app_url, 
         page.context.close()
 
     phone = browser.new_context(**PHONE)
-    outside: list[str] = []
     tab = phone.new_page()
-
-    def only_this_app(route):
-        if route.request.url.startswith(app_url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    tab.route("**/*", only_this_app)
+    outside = only_this_app(tab, app_url)
     try:
         tab.goto(address)
         expect(tab.locator("#status")).to_have_text(

@@ -3,8 +3,6 @@ and the one-click comparison on the same few examples (accuracy and time side by
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -13,7 +11,7 @@ from cnnviz.recipes import RECIPES
 from cnnviz.shapes import example_set
 from cnnviz.ui.data.reuse import COMPARE_JOB, COMPARED, REUSE, SCRATCH
 from cnnviz.ui.training_job import JOB_KEY
-from tests.conftest import markdown_text, page_path
+from tests.conftest import labelled_button, markdown_text, page_path, rerun_until
 
 
 def _page(per_class: int) -> AppTest:
@@ -36,7 +34,7 @@ def test_both_ways_are_offered_next_to_each_other():
 
 def test_a_click_starts_the_reusing_recipe_on_the_training_page():
     app = _page(10)
-    next(button for button in app.button if button.label == "Reusing the digit network").click().run()
+    labelled_button(app, "Reusing the digit network").click().run()
     job = app.session_state[JOB_KEY]
     try:
         assert [plan.label for plan in job.plans] == [RECIPES[REUSE].title]
@@ -54,18 +52,14 @@ def test_too_few_examples_say_what_is_needed():
 @pytest.mark.timeout(1200)
 def test_the_comparison_trains_both_ways_on_the_same_examples_and_shows_the_curve():
     app = _page(10)  # 8 of each class to learn from, 2 held out: comparisons at 2 and 5 per class
-    next(button for button in app.button if button.label == "Compare both ways").click().run()
+    labelled_button(app, "Compare both ways").click().run()
     job = app.session_state[COMPARE_JOB]
     assert [plan.label for plan in job.plans] == [
         f"{size} per class · {way}" for size in (2, 5) for way in (SCRATCH, REUSE)
     ]
     assert [len(plan.dataset.y_train) for plan in job.plans] == [6, 6, 15, 15]
     assert JOB_KEY not in app.session_state  # the session's own training is left alone
-    deadline = time.monotonic() + 1100
-    while COMPARED not in app.session_state:
-        assert time.monotonic() < deadline, "the comparison did not finish"
-        time.sleep(1)
-        app.run()
+    rerun_until(app, lambda a: COMPARED in a.session_state, timeout=1100)
     assert not app.exception
     rows = app.session_state[COMPARED]
     assert sorted((row.per_class, row.way) for row in rows) == [(2, REUSE), (2, SCRATCH), (5, REUSE), (5, SCRATCH)]

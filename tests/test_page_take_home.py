@@ -19,8 +19,9 @@ from cnnviz.deploy import ExportService
 from cnnviz.training import TrainConfig, TrainingRun
 from cnnviz.ui import downloads
 from cnnviz.ui.take_home.phone import MODELS_DIR_ENV
-from tests.conftest import markdown_text, page_path
-from tests.test_page_training import _wait_for
+from tests.conftest import labelled_button, markdown_text, page_path, rerun_until
+
+PREPARE = "Prepare the downloads (5 formats, each checked)"
 
 
 @pytest.fixture(scope="module")
@@ -44,8 +45,8 @@ def test_a_demo_network_downloads_in_five_checked_formats_and_opens_on_a_phone(p
     assert not app.exception
     assert app.selectbox(key="th_network").value.startswith("Demo: Handwritten digits")
     assert any("Prepare the downloads above first" in info.value for info in app.info)
-    next(b for b in app.button if b.label.startswith("Prepare the downloads")).click().run()
-    _wait_for(app, lambda a: len(_downloads(a)) == 5 and any("/app/static/phone/" in code.value for code in a.code))
+    labelled_button(app, PREPARE).click().run()
+    rerun_until(app, lambda a: len(_downloads(a)) == 5 and any("/app/static/phone/" in code.value for code in a.code))
     assert not app.exception
     text = markdown_text(app)
     for title in ("ONNX (.onnx)", "Keras (.keras)", "TensorFlow SavedModel", "LiteRT (.tflite, float32)"):
@@ -88,15 +89,15 @@ def test_a_run_is_offered_first_and_one_without_test_images_says_why(page):
     assert not app.exception
     assert app.selectbox(key="th_network").value == "Run 1 · tiny"
     assert any("kept no test images" in info.value for info in app.info)
-    assert not [b for b in app.button if b.label.startswith("Prepare the downloads")]
+    assert PREPARE not in [button.label for button in app.button]
 
 
 def test_a_run_exports_from_its_stack_and_weights_without_int8_when_its_data_is_gone(page):
     images = np.random.default_rng(0).integers(0, 256, (9, 8, 8, 1), dtype=np.uint8)
     page.session_state["runs"] = [_run(images)]
     app = page.run()
-    next(b for b in app.button if b.label.startswith("Prepare the downloads")).click().run()
-    _wait_for(app, lambda a: len(_downloads(a)) == 4 and any("Not offered" in w.value for w in a.warning))
+    labelled_button(app, PREPARE).click().run()
+    rerun_until(app, lambda a: len(_downloads(a)) == 4 and any("Not offered" in w.value for w in a.warning))
     warning = next(w.value for w in app.warning if "Not offered" in w.value)
     assert "no training images to choose the 8-bit ranges" in warning
     assert "Checked with onnxruntime on 9 test images" in " ".join(c.value for c in app.caption)

@@ -94,7 +94,9 @@ def phone_section(item: Exportable, snapshot: ExportSnapshot | None) -> None:
     url, swapped = phone_url(page, published.manifest_path, base_path=base, lan=lan_address())
     here, _ = phone_url(page, published.manifest_path, base_path=base)  # this computer reaches itself as it is
     code, words = st.columns([1, 2], gap="large")
-    code.image(qr_png(url), width=260, caption="Scan with the phone's camera", alt=f"QR code of {url}")
+    picture = qr_png(url)  # an address of ~120 characters: far below what a QR code holds
+    if picture is not None:
+        code.image(picture, width=260, caption="Scan with the phone's camera", alt=f"QR code of {url}")
     with words:
         st.code(url, language=None, wrap_lines=True)
         st.link_button("Open the phone page on this computer", here, icon=":material/open_in_new:")

@@ -20,11 +20,11 @@ import cv2
 import numpy as np
 
 from cnnviz.architecture.layer_facts import ELEMENTWISE
+from cnnviz.architecture.pretrained import PRETRAINED_DIR
 from cnnviz.conv_geometry import pad_amounts
 from cnnviz.errors import InputError
 from cnnviz.text import shape_text
 
-PRETRAINED_DIR = Path(__file__).parent / "pretrained"
 PRETRAINED_NAMES = ("mnist", "fashion_mnist", "neu")
 MODEL_LOCK = threading.RLock()
 

@@ -56,6 +56,7 @@ LAYER_CODES = {
     "BatchNormalization": "bn",
     "Activation": "act",
     "ZeroPadding2D": "zeropad",
+    "Pretrained": "pretrained",
 }
 ARG_CODES = {
     "kernel_size": "k",
@@ -418,6 +419,7 @@ SCHEMAS: dict[str, Schema] = {
         "tab": ("inside_tab", choice(options.INSIDE_TABS, "The tab")),
         "image": ("image", IMAGE),
     },
+    "take_home": {"model": ("th_network", _demo_model())},
 }
 
 

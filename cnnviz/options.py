@@ -5,7 +5,9 @@ validates the same constants, so a value a page can show is a value a link can c
 way round). Option sets that belong to a library object live next to it and are read from there by
 both sides: datasets and NEU sizes
 (:mod:`cnnviz.datasets.api`), channels (:data:`cnnviz.images.CHANNEL_NAMES`), kernels, samples,
-preset networks, recipes and demo models (:data:`cnnviz.inspection.PRETRAINED_NAMES`).
+preset networks, recipes, demo models (:data:`cnnviz.inspection.PRETRAINED_NAMES`) and the demo networks a
+``Pretrained`` layer reuses (:data:`cnnviz.architecture.layers.PRETRAINED_BASES`: the layer builder's menu and
+the stack codec's check both read it).
 """
 
 from __future__ import annotations

@@ -125,6 +125,22 @@ RECIPES: dict[str, Recipe] = {
         "held-out drawings after 12–18 s of training; circle, cross, triangle, square 94–97 % of 400 after 22–27 s "
         "(random starts 0–2; 2-core CPU shared at load 13–16, 2026-11-30; 10 s at load 5).",
     ),
+    "my_classes_transfer": Recipe(
+        title="My classes: reuse the digit network's features",
+        dataset="my_classes",
+        image_size=examples.DEFAULT_SIZE,
+        stack=[
+            {"type": "Pretrained", "model": "mnist", "trainable": False},
+            {"type": "Dropout", "rate": 0.2},
+            {"type": "Dense", "units": 2, "activation": "softmax"},
+        ],
+        config=TrainConfig(epochs=40, batch_size=16, learning_rate=1e-2, validation_split=0.0),
+        description="Transfer learning, as Teachable Machine does: the convolutional part of the digit demo "
+        "network, frozen, turns each of your drawings into 128 features (computed once), and only a new "
+        "output layer (129 weights per class) learns your classes from them. Few examples are enough for "
+        "drawings; photos are far from the digits it learned on.",
+        measured="",
+    ),
     "fashion_mnist_3min": Recipe(
         title="Fashion-MNIST ≥ 91.5 % in under 3 minutes",
         dataset="fashion_mnist",

@@ -56,6 +56,7 @@ _LAYER_DETAILS: dict[str, Callable[[Mapping[str, Any]], list[str]]] = {
     "UpSampling2D": lambda c: [f"×{shape_text(c['size'])}", c["interpolation"]],
     "ReLU": lambda c: [f"max {c['max_value']:g}"] if c["max_value"] is not None else [],
     "Residual": lambda c: [f"{len(c['layers'])} layers", c["shortcut"]],
+    "Pretrained": lambda c: [c["model"], "fine-tuned" if c["trainable"] else "frozen"],
 }
 
 

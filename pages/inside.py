@@ -6,6 +6,7 @@ from cnnviz.ui.inside.input_choice import choose_input
 from cnnviz.ui.inside.model_choice import choose_model, model_menu
 from cnnviz.ui.inside.prediction import predict, show_prediction
 from cnnviz.ui.inside.tabs import show_tabs
+from cnnviz.ui.inside.take_home import take_home
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
@@ -23,6 +24,7 @@ model_column, input_column = st.columns([1, 1], gap="large")
 with model_column:
     st.subheader("1 · The model")
     chosen = choose_model(menu)
+    take_home(chosen)
 with input_column:
     st.subheader("2 · The input")
     given = choose_input(chosen)

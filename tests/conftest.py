@@ -50,7 +50,7 @@ for inherited in ("XDG_CACHE_HOME", "KERAS_HOME"):  # other ways to the user's c
     os.environ.pop(inherited, None)
 
 #: Pages that read the offline datasets as soon as they open (through cnnviz.ui.cache.get_dataset).
-DATA_PAGES = frozenset({"data", "inside", "training"})
+DATA_PAGES = frozenset({"data", "inside", "training", "take_home"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -192,3 +192,17 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture(scope="module")
+def dask_client():
+    """A Dask client of a one-thread cluster inside this process, on 127.0.0.1 (the export jobs' workers)."""
+    from distributed import Client, LocalCluster
+
+    with (
+        LocalCluster(
+            n_workers=1, threads_per_worker=1, processes=False, protocol="tcp", host="127.0.0.1", dashboard_address=None
+        ) as cluster,
+        Client(cluster) as client,
+    ):
+        yield client

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import shutil
 from typing import Any
 
 import numpy as np
@@ -35,6 +36,7 @@ from cnnviz.architecture import (
     totals,
 )
 from cnnviz.architecture.presets import NOTEBOOK_PRESETS
+from cnnviz.architecture.pretrained import PRETRAINED_DIR
 from cnnviz.errors import InputError
 
 keras = pytest.importorskip("keras")
@@ -175,8 +177,9 @@ def _weights_size(weights: list) -> int:
 
 
 def _keras_parts(model, summary) -> list:
-    """The Keras layers a summary stands for: itself, or a Residual block's branch, projection and Add."""
-    if summary.type != "Residual":
+    """The Keras layers a summary stands for: itself, a Residual block's branch, projection and Add, or a
+    Pretrained entry's layers (in line, the last one giving its output)."""
+    if summary.type not in ("Residual", "Pretrained"):
         return [model.get_layer(summary.name)]
     return [layer for layer in model.layers if layer.name == summary.name or layer.name.startswith(summary.name + "_")]
 
@@ -187,7 +190,7 @@ def _assert_summaries_match(model, summaries, context: str) -> int:
     for summary in summaries:
         parts = _keras_parts(model, summary)
         where = f"{summary.name} in {context}"
-        assert tuple(model.get_layer(summary.name).output.shape[1:]) == summary.output_shape, where
+        assert tuple(parts[-1].output.shape[1:]) == summary.output_shape, where
         assert sum(layer.count_params() for layer in parts) == summary.params, where
         assert sum(_weights_size(layer.trainable_weights) for layer in parts) == summary.trainable_params, where
         assert sum(_weights_size(layer.non_trainable_weights) for layer in parts) == summary.non_trainable_params, where
@@ -253,7 +256,8 @@ def test_random_stacks_match_keras():
 
 def test_random_stacks_cover_every_layer_type_and_argument_form():
     layers = [layer for _, stack in RANDOM_STACKS for layer in stack]
-    assert {layer["type"] for layer in layers} == set(LAYER_TYPES)
+    # A Pretrained entry takes only its base's 28×28×1 input: tests/test_pretrained_layer.py covers it.
+    assert {layer["type"] for layer in layers} == set(LAYER_TYPES) - {"Pretrained"}
     canonical = [normalize_layer(layer, 1) for layer in layers]
     assert any(max(c.get("dilation_rate", (1, 1))) > 1 for c in canonical)
     assert any(c["type"] == "Conv2D" and c["kernel_size"][0] != c["kernel_size"][1] for c in canonical)
@@ -757,7 +761,10 @@ def test_malformed_json_is_an_input_error(text, words):
     assert words in str(caught.value)
 
 
-def test_generated_code_runs_and_builds_the_same_model(capsys):
+def test_generated_code_runs_and_builds_the_same_model(capsys, tmp_path, monkeypatch):
+    # A reused demo network's weights come from its Keras file, which the code expects beside it.
+    monkeypatch.chdir(tmp_path)
+    shutil.copy(PRETRAINED_DIR / "mnist.keras", tmp_path / "mnist.keras")
     small = [(shape, stack) for shape, stack in PRESETS.values() if totals(summarize(stack, shape)).params < 50_000_000]
     residual = [case for case in RANDOM_STACKS if any(layer["type"] == "Residual" for layer in case[1])][:5]
     cases = [*small, *RANDOM_STACKS[:10], *residual]
@@ -771,6 +778,12 @@ def test_generated_code_runs_and_builds_the_same_model(capsys):
         assert [tuple(layer.output.shape) for layer in model.layers] == [
             tuple(layer.output.shape) for layer in reference.layers
         ]
+        if any(layer["type"] == "Pretrained" for layer in stack):  # the demo's weights, frozen, in both
+            reused = [layer for layer in reference.layers if layer.name.startswith("pretrained_")]
+            assert all(not layer.trainable for layer in reused)
+            for layer in reused:
+                for ours, theirs in zip(model.get_layer(layer.name).get_weights(), layer.get_weights(), strict=True):
+                    np.testing.assert_array_equal(ours, theirs)
     assert "Total params" in capsys.readouterr().out
     code = to_code(*reversed(PRESETS["MNIST CNN"]))
     assert 'layers.Conv2D(32, kernel_size=3, activation="relu"),  # -> (26, 26, 32)' in code

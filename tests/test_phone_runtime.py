@@ -65,6 +65,7 @@ def test_the_phone_manifest_says_what_the_onnx_file_takes_and_gives():
         "class_names": ["cat", "dog"],
         "title": "Pets",
         "probabilities": True,
+        "centre": False,
     }
 
 

@@ -10,12 +10,14 @@ from typing import TYPE_CHECKING, Any
 from cnnviz import limits
 from cnnviz.architecture.layers import (
     LAYER_ARGS,
+    PRETRAINED,
     RESIDUAL,
     StackError,
     compact_layer,
     normalize_input_shape,
     normalize_stack,
 )
+from cnnviz.architecture.pretrained import BASE_TITLES, base_layers, base_weights
 from cnnviz.architecture.summary import LayerSummary, projection_strides, summarize
 from cnnviz.architecture.whole_stack import totals
 from cnnviz.text import echo, n
@@ -37,10 +39,11 @@ def to_keras(stack: Stack, input_shape: Sequence[int], *, name: str = "cnn_explo
     A plain stack becomes a ``keras.Sequential``. With a Residual block it is a functional
     ``keras.Model``: the block's branch, an optional 1×1 projection ("residual_1_projection") of
     its input and an ``Add`` named after the block ("residual_1", or "residual_1_add" followed by
-    the block's activation named "residual_1"). Layers are named explicitly per type
-    ("conv2d_1", "residual_1_conv2d_1") because Keras' automatic names depend on the thread.
-    Raises :class:`StackError` first if the stack is invalid, so the user gets our message
-    rather than Keras'. Imports Keras (and so TensorFlow) on first call.
+    the block's activation named "residual_1"). A Pretrained entry becomes its base's layers in line
+    ("pretrained_1_conv2d_1", ...), with the shipped demo network's weights and ``trainable`` as asked.
+    Layers are named explicitly per type ("conv2d_1", "residual_1_conv2d_1") because Keras' automatic
+    names depend on the thread. Raises :class:`StackError` first if the stack is invalid, so the user
+    gets our message rather than Keras'. Imports Keras (and so TensorFlow) on first call.
     """
     summaries = summarize(stack, input_shape)
     import keras
@@ -48,23 +51,42 @@ def to_keras(stack: Stack, input_shape: Sequence[int], *, name: str = "cnn_explo
     inputs = keras.Input(shape=normalize_input_shape(input_shape))
     canonical = normalize_stack(stack)
     if all(cfg["type"] != RESIDUAL for cfg in canonical):
-        return keras.Sequential(
-            [inputs, *(_keras_layer(keras, cfg, s.name) for cfg, s in zip(canonical, summaries, strict=True))],
+        model = keras.Sequential(
+            [
+                inputs,
+                *(layer for cfg, s in zip(canonical, summaries, strict=True) for layer in _keras_layers(keras, cfg, s)),
+            ],
             name=name,
         )
-    x = inputs
+    else:
+        x = inputs
+        for cfg, summary in zip(canonical, summaries, strict=True):
+            if cfg["type"] == RESIDUAL:
+                x = _residual_graph(keras, cfg, summary, x)
+            else:
+                for layer in _keras_layers(keras, cfg, summary):
+                    x = layer(x)
+        model = keras.Model(inputs, x, name=name)
     for cfg, summary in zip(canonical, summaries, strict=True):
-        x = (
-            _residual_graph(keras, cfg, summary, x)
-            if cfg["type"] == RESIDUAL
-            else _keras_layer(keras, cfg, summary.name)(x)
-        )
-    return keras.Model(inputs, x, name=name)
+        if cfg["type"] == PRETRAINED:
+            for inner, weights in zip(summary.branch, base_weights(cfg["model"]), strict=True):
+                model.get_layer(inner.name).set_weights(weights)
+    return model
 
 
-def _keras_layer(keras: Any, cfg: Mapping[str, Any], layer_name: str) -> Any:
+def _keras_layer(keras: Any, cfg: Mapping[str, Any], layer_name: str, **more: Any) -> Any:
     kwargs = {key: value for key, value in cfg.items() if key != "type"}
-    return getattr(keras.layers, cfg["type"])(name=layer_name, **kwargs)
+    return getattr(keras.layers, cfg["type"])(name=layer_name, **kwargs, **more)
+
+
+def _keras_layers(keras: Any, cfg: Mapping[str, Any], summary: LayerSummary) -> list[Any]:
+    """The Keras layer of one entry; for a Pretrained entry its base's layers, trainable as it says."""
+    if cfg["type"] != PRETRAINED:
+        return [_keras_layer(keras, cfg, summary.name)]
+    return [
+        _keras_layer(keras, layer, inner.name, trainable=cfg["trainable"])
+        for (_, layer), inner in zip(base_layers(cfg["model"]), summary.branch, strict=True)
+    ]
 
 
 def _residual_graph(keras: Any, cfg: Mapping[str, Any], summary: LayerSummary, x: Any) -> Any:
@@ -93,23 +115,44 @@ def _python(value: Any) -> str:
     return repr(value)
 
 
-def _layer_call(layer: Mapping[str, Any]) -> str:
-    """``layers.Conv2D(32, kernel_size=3, activation="relu")``: a required first argument is positional."""
+def _layer_call(layer: Mapping[str, Any], **more: Any) -> str:
+    """``layers.Conv2D(32, kernel_size=3, activation="relu")``: a required first argument is positional.
+
+    ``more`` adds arguments after the layer's own (a reused layer's ``name`` and ``trainable``).
+    """
     specs = LAYER_ARGS[layer["type"]]
     first = next(iter(specs), None)
     args = [
         _python(value) if key == first and specs[key].required else f"{key}={_python(value)}"
         for key, value in layer.items()
         if key != "type"
-    ]
+    ] + [f"{key}={_python(value)}" for key, value in more.items()]
     return f"layers.{layer['type']}({', '.join(args)})"
+
+
+def _entry_calls(layer: Mapping[str, Any], summary: LayerSummary) -> list[tuple[str, LayerSummary]]:
+    """``(layer call, its summary)`` of one entry: a Pretrained entry gives its base's layers, named."""
+    if layer["type"] != PRETRAINED:
+        return [(_layer_call(layer), summary)]
+    trainable = bool(layer.get("trainable", False))
+    return [
+        (_layer_call(compact_layer(base), name=inner.name, trainable=trainable), inner)
+        for (_, base), inner in zip(base_layers(layer["model"]), summary.branch, strict=True)
+    ]
+
+
+def _pretrained_comment(layer: Mapping[str, Any], summary: LayerSummary) -> str:
+    how = "fine-tuned" if layer.get("trainable") else "frozen: trainable=False"
+    return f"# {summary.name}: the {BASE_TITLES[layer['model']]} demo network's convolutional part ({how})"
 
 
 def model_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
     """The source lines that build ``model``, one layer per line with its output shape.
 
     A plain stack is written as ``keras.Sequential``; one with Residual blocks with the functional API.
-    Needs ``import keras`` and ``from keras import layers``; shared by :func:`to_code` and the notebook export.
+    A Pretrained entry is written as its base's layers, named so :func:`pretrained_layer_names` can
+    give them their weights. Needs ``import keras`` and ``from keras import layers``; shared by
+    :func:`to_code` and the notebook export.
     """
     summaries = summarize(stack, input_shape)
     shape = normalize_input_shape(input_shape)
@@ -117,21 +160,49 @@ def model_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
     if any(layer["type"] == RESIDUAL for layer in compact):
         body = ["inputs = keras.Input(shape=" + _python(shape) + ")", "x = inputs"]
         for layer, s in zip(compact, summaries, strict=True):
-            body += (
-                _residual_code(layer, s)
-                if layer["type"] == RESIDUAL
-                else [f"x = {_layer_call(layer)}(x)  # -> {s.output_shape}"]
-            )
+            if layer["type"] == RESIDUAL:
+                body += _residual_code(layer, s)
+                continue
+            body += [_pretrained_comment(layer, s)] if layer["type"] == PRETRAINED else []
+            body += [f"x = {call}(x)  # -> {inner.output_shape}" for call, inner in _entry_calls(layer, s)]
         body.append("model = keras.Model(inputs, x)")
         return body
-    return [
-        "model = keras.Sequential(",
-        "    [",
-        f"        keras.Input(shape={_python(shape)}),",
-        *(f"        {_layer_call(layer)},  # -> {s.output_shape}" for layer, s in zip(compact, summaries, strict=True)),
-        "    ]",
-        ")",
-    ]
+    lines = ["model = keras.Sequential(", "    [", f"        keras.Input(shape={_python(shape)}),"]
+    for layer, s in zip(compact, summaries, strict=True):
+        lines += [f"        {_pretrained_comment(layer, s)}"] if layer["type"] == PRETRAINED else []
+        lines += [f"        {call},  # -> {inner.output_shape}" for call, inner in _entry_calls(layer, s)]
+    return [*lines, "    ]", ")"]
+
+
+def pretrained_layer_names(stack: Stack, input_shape: Sequence[int]) -> list[tuple[str, str, list[tuple[str, str]]]]:
+    """Per Pretrained entry: ``(demo model, entry name, [(our layer's name, the demo file's layer name)])``.
+
+    What generated code needs to copy the demo network's weights into the layers :func:`model_lines` wrote.
+    """
+    found = []
+    for layer, summary in zip(normalize_stack(stack), summarize(stack, input_shape), strict=True):
+        if layer["type"] == PRETRAINED:
+            pairs = [
+                (inner.name, theirs)
+                for inner, (theirs, _) in zip(summary.branch, base_layers(layer["model"]), strict=True)
+            ]
+            found.append((layer["model"], summary.name, pairs))
+    return found
+
+
+def _weights_from_file_lines(stack: Stack, input_shape: Sequence[int]) -> list[str]:
+    """Code copying the demo networks' weights from their Keras files into the reused layers."""
+    lines = []
+    for model, _, pairs in pretrained_layer_names(stack, input_shape):
+        lines += [
+            f"# The reused layers start with what CNN Explorer's {BASE_TITLES[model]} demo network learned. Put",
+            "# its Keras file next to this script: on the Inside page choose that demo model, download",
+            f'# "Keras (.keras)" and rename model.keras from the zip to {model}.keras.',
+            f"demo = keras.saving.load_model({f'{model}.keras'!r}, compile=False)",
+            f"for ours, theirs in {pairs!r}:",
+            "    model.get_layer(ours).set_weights(demo.get_layer(theirs).get_weights())",
+        ]
+    return lines
 
 
 def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
@@ -147,6 +218,7 @@ def to_code(stack: Stack, input_shape: Sequence[int]) -> str:
         "from keras import layers",
         "",
         *model_lines(stack, input_shape),
+        *_weights_from_file_lines(stack, input_shape),
         'model.compile(optimizer="adam", loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
         "model.summary()",
         f"# x_train: (N, {shape[0]}, {shape[1]}, {shape[2]}) floats in [0, 1]; y_train: N class indices",

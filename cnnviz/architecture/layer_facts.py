@@ -114,6 +114,13 @@ LAYER_FACTS: dict[str, LayerFacts] = {
     "Residual": LayerFacts(
         "a branch of layers whose output is added to its input (ResNet)", "residual", "#0072B2", "ResBlock"
     ),
+    "Pretrained": LayerFacts(
+        "a demo network's convolutional part, with what it learned (transfer learning)",
+        "pretrained",
+        "#D55E00",
+        "Pretrained",
+        "The features a demo network learned to compute from its own images, reused here.",
+    ),
 }
 
 #: Keras layer types, beyond the builder's, that keep every value where it is (in models trained elsewhere).

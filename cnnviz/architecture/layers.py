@@ -64,10 +64,15 @@ SPATIAL_TYPES = frozenset(
         "Conv2DTranspose",
         "UpSampling2D",
         "Residual",
+        "Pretrained",
     }
 )
 #: The block type whose "layers" argument is a nested stack (exported as a Keras sub-graph with Add).
 RESIDUAL = "Residual"
+#: The entry standing for a demo network's convolutional part (:mod:`cnnviz.architecture.pretrained`).
+PRETRAINED = "Pretrained"
+#: The demo networks whose convolutional part a stack may reuse (28×28×1 inputs).
+PRETRAINED_BASES = ("mnist", "fashion_mnist")
 SHORTCUTS = ("identity", "projection")
 INTERPOLATIONS = ("nearest", "bilinear")
 
@@ -243,6 +248,8 @@ def _branch(value: Any) -> tuple[dict[str, Any], ...]:
     for position, layer in enumerate(check, start=1):
         if isinstance(layer, Mapping) and layer.get("type") == RESIDUAL:
             raise _Bad(f"layer {position} is itself a Residual block; put the blocks one after the other instead")
+        if isinstance(layer, Mapping) and layer.get("type") == PRETRAINED:
+            raise _Bad(f"layer {position} is a Pretrained part; put it before the block, at the start of the stack")
         try:
             inner.append(normalize_layer(layer, position))
         except StackError as error:
@@ -324,6 +331,13 @@ LAYER_ARGS: dict[str, dict[str, Arg]] = {
             shown=True,
         ),
         "activation": Arg(_activation, "linear", "applied after the sum, e.g. 'relu' as in ResNet"),
+    },
+    PRETRAINED: {
+        "model": Arg(
+            _choice(PRETRAINED_BASES, "the demo network whose convolutional part is reused"),
+            hint="mnist (digits) or fashion_mnist (clothes)",
+        ),
+        "trainable": Arg(_flag, False, "false keeps what it learned (frozen); true fine-tunes it", shown=True),
     },
     "MaxPooling2D": _POOL_ARGS,
     "AveragePooling2D": _POOL_ARGS,
@@ -515,6 +529,7 @@ def default_layer(layer_type: str) -> dict[str, Any]:
         "UpSampling2D": {"size": 2},
         "Reshape": {"target_shape": [-1]},
         "ReLU": {"max_value": 6.0},
+        PRETRAINED: {"model": "mnist", "trainable": False},
         RESIDUAL: {
             "layers": [
                 {"type": "Conv2D", "filters": 16, "kernel_size": 3, "padding": "same", "activation": "relu"},

@@ -210,6 +210,7 @@ MOBILENET = "MobileNet v1 (224×224 colour)"
 VGG16 = "VGG-16 (224×224 colour)"
 SMALL_RESNET = "Small ResNet (28×28)"
 AUTOENCODER = "Convolutional autoencoder (28×28)"
+TRANSFER = "Reused digit features (28×28)"
 
 
 def _bn_relu6() -> list[dict[str, Any]]:
@@ -271,6 +272,14 @@ PRESETS.update(
                 _dense(10, "softmax"),
             ],
         ),
+        TRANSFER: (
+            (28, 28, 1),
+            [
+                {"type": "Pretrained", "model": "mnist", "trainable": False},  # → (128,)
+                {"type": "Dropout", "rate": 0.3},
+                _dense(10, "softmax"),
+            ],
+        ),
         AUTOENCODER: (
             (28, 28, 1),
             [
@@ -308,6 +317,12 @@ PRESET_INFO.update(
             "He et al. (2015) in miniature: two residual blocks (the second halves the map and adds a 1×1 "
             "projection of its input), global average pooling and 10 outputs; trains on MNIST in a minute.",
             "mnist",
+        ),
+        TRANSFER: PresetInfo(
+            "Transfer learning: the convolutional part of the MNIST demo network, frozen (138,848 parameters it "
+            "learned on digits), then Dropout and 10 new outputs: only 1,290 weights are trained. Try it on "
+            "Fashion-MNIST: how far do features learned on digits go with clothes?",
+            "fashion_mnist",
         ),
         AUTOENCODER: PresetInfo(
             "An encoder–decoder: two strided convolutions squeeze 28×28 into 7×7×8, a transposed convolution and "

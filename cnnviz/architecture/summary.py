@@ -18,12 +18,13 @@ from __future__ import annotations
 import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 from cnnviz import limits
 from cnnviz.architecture.layers import (
+    PRETRAINED,
     RESIDUAL,
     SPATIAL_TYPES,
     StackError,
@@ -33,10 +34,11 @@ from cnnviz.architecture.layers import (
     normalize_layer,
     where,
 )
+from cnnviz.architecture.pretrained import BASE_TITLES, base_input_shape, base_stack
 from cnnviz.conv_geometry import output_size
 from cnnviz.conv_variants import transpose_output_size
 from cnnviz.errors import InputError
-from cnnviz.text import n
+from cnnviz.text import n, shape_text
 
 BYTES_PER_VALUE = 4  # float32
 
@@ -611,6 +613,8 @@ def _walk(
                 _need_map(shape, prefix, layer_type, flat_by)
             if layer_type == RESIDUAL:
                 step = _residual(cfg, shape, field_, prefix, input_shape, name, spent)
+            elif layer_type == PRETRAINED:
+                step = _pretrained(cfg, shape, field_, prefix, input_shape, name, spent)
             else:
                 step = _STEPS[layer_type](cfg, shape, field_, prefix)
             values = math.prod(step.output_shape)
@@ -719,6 +723,46 @@ def _residual(
             + (f" + projection {out[0]}·{out[1]}·{n(shape[2])}·{n(out[2])}" if cfg["shortcut"] == "projection" else "")
             + f" = {n(macs)} (the addition itself multiplies nothing)",
             "receptive_field": "the branch's (the shortcut sees less)",
+        },
+        tuple(branch),
+    )
+
+
+def _pretrained(
+    cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str, input_shape: Shape, name: str, spent: _Spent
+) -> _Step:
+    """A demo network's convolutional part: its own layers (the branch), its parameters frozen unless trainable."""
+    expected = base_input_shape(cfg["model"])
+    title = BASE_TITLES[cfg["model"]]
+    if shape != expected:
+        raise StackError(
+            f"{prefix}: the {title} network's convolutional part takes {shape_text(expected)} images, as it was "
+            f"trained on, but its input here is {shape_text(shape)}; set the input shape to "
+            f"{shape_text(expected)} (grayscale) and put it first"
+        )
+    branch, end_field = _walk(base_stack(cfg["model"]), shape, field_, input_shape, f"{name}_", spent)
+    if not cfg["trainable"]:  # Keras counts a frozen layer's weights as non-trainable
+        branch = [replace(s, trainable_params=0, non_trainable_params=s.params) for s in branch]
+    total = sum(s.params for s in branch)
+    trainable = sum(s.trainable_params for s in branch)
+    out = branch[-1].output_shape
+    how = (
+        f"fine-tuned: {n(trainable)} trained further, {n(total - trainable)} (batch-norm statistics) not"
+        if cfg["trainable"]
+        else "frozen: none of them is trained here, they keep what the demo network learned"
+    )
+    return _Step(
+        out,
+        trainable,
+        total - trainable,
+        sum(s.macs for s in branch),
+        end_field,
+        {
+            "output_shape": f"the {title} network's {len(branch)} layers up to its {branch[-1].type}: "
+            f"{n(math.prod(out))} features per image {shape_tuple(out)}",
+            "params": f"{' + '.join(n(s.params) for s in branch if s.params)} = {n(total)}, {how}",
+            "macs": f"its layers' {' + '.join(n(s.macs) for s in branch if s.macs)} = {n(sum(s.macs for s in branch))}",
+            "receptive_field": "its layers'",
         },
         tuple(branch),
     )

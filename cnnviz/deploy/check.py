@@ -9,6 +9,7 @@ reported beside it when labels are given). A format that fails is reported with 
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -88,9 +89,9 @@ def check_export(
         got = predict_exported(path, spec.key, batch)
     except Exception as error:  # the runtime refused our own file: the format is not offered
         logger.info("%s could not run %s", spec.runtime, path, exc_info=True)
-        first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
-        reason = f"{spec.runtime} could not run the file ({first_line[:200]})."
-        return ExportCheck(spec.key, False, reason, len(batch), size)
+        return ExportCheck(
+            spec.key, False, _runtime_failure(spec.runtime, spec.quantised, error, expected), len(batch), size
+        )
     if got.shape != expected.shape:
         reason = f"{spec.runtime} gave outputs of shape {got.shape}, Keras {expected.shape}."
         return ExportCheck(spec.key, False, reason, len(batch), size)
@@ -99,6 +100,25 @@ def check_export(
     accuracies = (None, None) if labels is None else _accuracies(labels, expected, got)
     reason = _failure(spec.quantised, difference, agreement)
     return ExportCheck(spec.key, not reason, reason, len(batch), size, difference, agreement, *accuracies)
+
+
+#: LiteRT's words when an int8 tensor has no range (every value 0: dead ReLUs), as its interpreter says them.
+_NO_RANGE = re.compile(r"XNNPACK|failed to prepare|scale.*(zero|0\b)", re.IGNORECASE)
+
+
+def _runtime_failure(runtime: str, quantised: bool, error: Exception, expected: np.ndarray) -> str:
+    """Why the runtime could not run the file, in plain words; the runtime's own first line otherwise."""
+    first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
+    if quantised and _NO_RANGE.search(str(error)):
+        same = bool(np.ptp(expected, axis=0).max() < 1e-6)
+        return (
+            "the int8 file cannot run: "
+            + ("this network gives the same answer for every picture, because " if same else "")
+            + "a layer outputs 0 for every picture (its ReLUs are all switched off: “dead”), which leaves the 8-bit "
+            "numbers no range to work with. Train the network again (a smaller learning rate often helps); "
+            f"the float files are not affected. ({runtime} said: {first_line[:120]})"
+        )
+    return f"{runtime} could not run the file ({first_line[:200]})."
 
 
 def _check_images(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:

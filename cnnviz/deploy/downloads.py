@@ -2,7 +2,9 @@
 
 Arguments and results are picklable (a Keras 3 model pickles as its ``.keras`` bytes; the result is
 plain data and zip bytes), so ``client.submit(prepare_downloads, model, ...)`` runs it on a worker
-and the web process only receives the zips that passed their check.
+and the web process only receives the zips that passed their check. The pages send a
+:class:`ModelSource` instead of a model (:func:`prepare_from_source`): a demo model by name, which the
+worker loads from the shipped file, or a stack and its weights, which it rebuilds; never a file a user sent.
 """
 
 from __future__ import annotations
@@ -71,6 +73,36 @@ def prepare_download(
             return Download(check, file_name, None)
         data = bundle(model, spec.key, names, export_path=path, check=check, title=title, input_note=input_note)
     return Download(check, file_name, data)
+
+
+@dataclass(frozen=True)
+class ModelSource:
+    """How a worker rebuilds the network to export: ``demo`` names a shipped demo model; otherwise ``stack``,
+    ``input_shape`` and ``weights`` (a finished run's) rebuild it with :func:`cnnviz.architecture.to_keras`."""
+
+    demo: str = ""
+    stack: tuple[Any, ...] = ()
+    input_shape: tuple[int, int, int] = (0, 0, 0)
+    weights: tuple[np.ndarray, ...] = ()
+
+    def build(self) -> Any:
+        """The Keras model (imports TensorFlow): the demo model's file, or the stack with the run's weights."""
+        if self.demo:
+            from cnnviz.inspection import load_pretrained
+
+            return load_pretrained(self.demo)
+        from cnnviz.architecture import to_keras
+
+        model = to_keras(list(self.stack), self.input_shape)
+        model.set_weights(list(self.weights))
+        return model
+
+
+def prepare_from_source(
+    source: ModelSource, fmt: str, class_names: Sequence[str], *args: Any, **kwargs: Any
+) -> Download:
+    """:func:`prepare_download` of the network ``source`` rebuilds (the task a page submits per format)."""
+    return prepare_download(source.build(), fmt, class_names, *args, **kwargs)
 
 
 def prepare_downloads(

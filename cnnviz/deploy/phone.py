@@ -23,8 +23,14 @@ _FILE_NAME = re.compile(r"[A-Za-z0-9_-]{1,80}\.onnx")
 MAX_TITLE = 100
 
 
-def phone_manifest(model: Any, class_names: Sequence[str], model_file: str, *, title: str = "") -> str:
-    """The JSON manifest of ``model_file`` (an ONNX export of ``model`` in the same folder) for the phone page."""
+def phone_manifest(
+    model: Any, class_names: Sequence[str], model_file: str, *, title: str = "", centre: bool = False
+) -> str:
+    """The JSON manifest of ``model_file`` (an ONNX export of ``model`` in the same folder) for the phone page.
+
+    ``centre``: the page prepares drawings and photos like the MNIST digits (as the app does for a network
+    trained on MNIST or on centred "My classes" drawings), see ``centredInput`` in ``static/phone/phone.js``.
+    """
     if not isinstance(model_file, str) or not _FILE_NAME.fullmatch(model_file):
         raise InputError("The model's file name must be letters, digits, '-' or '_' ending in .onnx.")
     if not isinstance(title, str) or len(title) > MAX_TITLE or not title.isprintable():
@@ -37,5 +43,6 @@ def phone_manifest(model: Any, class_names: Sequence[str], model_file: str, *, t
         "class_names": class_names_for(model, class_names),
         "title": title.strip(),
         "probabilities": ends_in_softmax(model),
+        "centre": bool(centre),
     }
     return json.dumps(manifest, indent=2)

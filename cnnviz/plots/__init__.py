@@ -26,7 +26,7 @@ from cnnviz.plots.conv import conv_window, outlined_map, sliding_1d
 from cnnviz.plots.course import curves, probability_stem
 from cnnviz.plots.heatmaps import MAX_CELLS_WITH_TEXT, MIN_VALUE_FONT, heatmap, histogram, kernel_pair, matrix_table
 from cnnviz.plots.images import feature_maps, filter_grid, image_grid, image_overlay, unit_strip
-from cnnviz.plots.training import confusion_matrix_figure, per_class_accuracy_figure, training_curves
+from cnnviz.plots.training import confusion_matrix_figure, examples_needed, per_class_accuracy_figure, training_curves
 
 __all__ = [
     "BAR_COLOURS",
@@ -44,6 +44,7 @@ __all__ = [
     "confusion_matrix_figure",
     "conv_window",
     "curves",
+    "examples_needed",
     "feature_maps",
     "filter_grid",
     "heatmap",

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -169,3 +171,45 @@ def per_class_accuracy_figure(accuracy: np.ndarray, class_names: list[str], *, h
         yaxis={"type": "category", "autorange": "reversed"},
     )
     return figure
+
+
+def examples_needed(
+    per_class: Sequence[int], accuracies: Mapping[str, Sequence[float]], *, chance: float, height: int = 300
+) -> go.Figure:
+    """Accuracy on held-out examples against the examples per class trained on, one line per way of training.
+
+    ``accuracies`` maps each way's name to its accuracy at each of ``per_class``; a dotted line marks
+    ``chance`` (guessing).
+    """
+    traces = [
+        {
+            "type": "scatter",
+            "x": list(per_class),
+            "y": list(values),
+            "mode": "lines+markers",
+            "name": name,
+            "line": {"color": RUN_COLOURS[index % len(RUN_COLOURS)], "width": 2.5},
+            "marker": {"size": 9},
+            "hovertemplate": f"{name}<br>%{{x}} examples per class: %{{y:.0%}}<extra></extra>",
+        }
+        for index, (name, values) in enumerate(accuracies.items())
+    ]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": [min(per_class), max(per_class)],
+            "y": [chance, chance],
+            "mode": "lines",
+            "name": f"guessing ({chance:.0%})",
+            "line": {"color": PLAIN_BAR_COLOUR, "dash": "dot", "width": 1.5},
+            "hoverinfo": "skip",
+        }
+    )
+    layout = {
+        "height": height,
+        "xaxis": {"title": {"text": "examples per class trained on"}, "tickvals": list(per_class)},
+        "yaxis": {"title": {"text": "accuracy on the held-out examples"}, "tickformat": ".0%", "range": [0, 1.02]},
+        "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
+        "legend": {"orientation": "h", "y": -0.3},
+    }
+    return go.Figure({"data": traces, "layout": layout})

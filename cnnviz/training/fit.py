@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -25,6 +25,7 @@ from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
+from cnnviz.training.transfer import head_training
 
 #: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
@@ -160,7 +161,10 @@ def train(
         deadline = Deadline(time_limit, test_images=len(dataset.y_test), macs=macs, started=started)
     keras.utils.set_random_seed(config.seed)
     model = _build(data, start_weights, first_epoch)
-    fit_model = _with_augmentation(model, config, data.input_shape)
+    head = head_training(model, data.stack, config, data.x_fit, data.validation)  # a frozen base: features once
+    if head is not None:
+        data = replace(data, x_fit=head.x_fit, validation=head.validation, notes=[*data.notes, head.note])
+    fit_model = head.model if head is not None else _with_augmentation(model, config, data.input_shape)
     steps = -(-len(data.x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
@@ -181,6 +185,7 @@ def train(
     recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
     stopper = _early_stopping(config, data)
     seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
+    seconds += head.seconds if head is not None else 0.0
     data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
     probabilities, labels = _predict_test_set(model, dataset, config, on_progress, progress, deadline)
     test_cut = len(labels) < len(dataset.y_test)

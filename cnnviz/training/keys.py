@@ -33,6 +33,11 @@ def _digest(*arrays: np.ndarray, text: str = "") -> str:
     return hasher.hexdigest()
 
 
+def array_digest(*arrays: np.ndarray) -> str:
+    """SHA-256 of arrays' dtypes, shapes and bytes: equal for equal content."""
+    return _digest(*arrays)
+
+
 def dataset_fingerprint(dataset: Any) -> str:
     """SHA-256 of a dataset's images, labels and class names (computed once per dataset object)."""
     try:

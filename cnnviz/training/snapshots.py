@@ -44,7 +44,12 @@ def weight_recorder(model: Any, *, keep_best: bool, budget_bytes: int = BUDGET_B
             self._best: tuple[float, list[np.ndarray]] | None = None
 
         def _keep(self) -> None:
-            current = [np.array(w) for w in model.get_weights()]
+            # A weight that did not change (a frozen layer) shares the previous copy instead of taking new memory.
+            previous = self.weights[-1] if self.weights else [None] * len(model.weights)
+            current = [
+                old if old is not None and np.array_equal(old, w) else np.array(w)
+                for old, w in zip(previous, model.get_weights(), strict=True)
+            ]
             if _weights_bytes(current) * (len(self.weights) + 1) > budget_bytes:
                 self.capped = True
             else:

@@ -258,8 +258,8 @@ def _overview() -> None:
         st.caption(f"Not ready to train yet: {error}")
     else:
         st.success(
-            f"Ready: {len(dataset.y_train)} training and {len(dataset.y_test)} test images. On the **Training** "
-            "page choose the recipe *My classes: a tiny CNN in seconds* (or any network) and the dataset "
+            f"Ready: {len(dataset.y_train)} training and {len(dataset.y_test)} test images. Train below, from "
+            "scratch or reusing the digit network, or on the **Training** page with any network and the dataset "
             "*My classes*."
         )
 

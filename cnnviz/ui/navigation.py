@@ -67,4 +67,12 @@ STEPS = [
         "inside",
         "Draw a digit and watch it flow through a trained network: activations, filters, predictions and Grad-CAM.",
     ),
+    Step(
+        "pages/take_home.py",
+        "8 · Take it home",
+        ":material/smartphone:",
+        "take_home",
+        "Download your network (Keras, SavedModel, LiteRT, ONNX), each file checked, and run it on your phone "
+        "from a QR code.",
+    ),
 ]

@@ -30,6 +30,7 @@ STACK, INPUT_SHAPE = "stack", "input_shape"
 RUNS = "runs"
 IMAGE, IMAGE_LABEL, IMAGE_SOURCE = "image", "image_label", "image_source"
 INSIDE_EXAMPLE = "inside_example"
+TAKE_HOME = "take_home_network"  # the network the Take-home page opens with: ("run", index) or ("demo", name)
 UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
 MY_CLASSES_EXAMPLES = "mc_examples"
 MEMORY_OWNER = "memory_owner"
@@ -149,6 +150,17 @@ def inside_example() -> InsideExample | None:
 def send_to_inside(example: InsideExample) -> None:
     """Hand a test example to the Inside page (a fresh dict each time: Inside notices a new click by identity)."""
     st.session_state[INSIDE_EXAMPLE] = example
+
+
+# ---------------------------------------------------------------- the network sent to Take it home
+def take_home_network() -> tuple[str, Any] | None:
+    """The network another page asked the Take-home page to open with, once (it is forgotten when read)."""
+    return st.session_state.pop(TAKE_HOME, None)
+
+
+def send_to_take_home(network: tuple[str, Any]) -> None:
+    """Open the Take-home page on ``("run", index into runs())`` or ``("demo", name)``."""
+    st.session_state[TAKE_HOME] = network
 
 
 # ---------------------------------------------------------------- the uploaded dataset

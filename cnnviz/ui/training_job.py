@@ -160,20 +160,23 @@ def _owner_alive() -> Callable[[], bool] | None:
     return lambda: runtime.is_active_session(session_id)
 
 
-def current_job() -> TrainingJob | None:
-    return st.session_state.get(JOB_KEY)
+def current_job(key: str = JOB_KEY) -> TrainingJob | None:
+    return st.session_state.get(key)
 
 
-def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
+def start_training(plans: Sequence[TrainingPlan], *, key: str = JOB_KEY) -> TrainingJob:
     """Cancel the session's previous job (if still going) and start one for ``plans``.
 
-    A request over a limit (see the module docstring) is not raised: it becomes a job that fails at once
-    with the plain message, which the page shows as it shows any failed training.
+    ``key`` names a job of its own whose runs do not join the session's runs (My classes' comparison);
+    the session's training job is the default. A request over a limit (see the module docstring) is not
+    raised: it becomes a job that fails at once with the plain message, which the page shows as it shows
+    any failed training.
     """
     service = training_service()
-    old = current_job()
+    old = current_job(key)
     if old is not None:
-        collect_runs()
+        if key == JOB_KEY:
+            collect_runs()
         if not old.done:
             old.cancel()
     owner_alive = _owner_alive()
@@ -188,8 +191,9 @@ def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
     except InputError as error:
         job = TrainingJob(plans, train_fn=_refused(str(error)))
     job.start()
-    st.session_state[JOB_KEY] = job
-    st.session_state[COLLECTED_KEY] = 0
+    st.session_state[key] = job
+    if key == JOB_KEY:
+        st.session_state[COLLECTED_KEY] = 0
     return job
 
 

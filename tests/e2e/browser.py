@@ -213,3 +213,18 @@ def check_run_tracker(browser, app_url: str) -> None:
             raise TrackerOutdated("wait_idle did not return after a rerun the tracker saw finish") from None
     finally:
         page.context.close()
+
+
+def only_this_app(page, base_url: str) -> list[str]:
+    """Block every request of ``page`` that leaves ``base_url``; the list of those blocked, filled as they come."""
+    outside: list[str] = []
+
+    def route(request_route) -> None:
+        if request_route.request.url.startswith(base_url):
+            request_route.continue_()
+        else:
+            outside.append(request_route.request.url)
+            request_route.abort()
+
+    page.route("**/*", route)
+    return outside

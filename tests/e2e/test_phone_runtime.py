@@ -18,6 +18,7 @@ from playwright.sync_api import expect
 
 from bench.bench_app import Server
 from bench.bench_deploy import PHONE_PAGE, PHONE_VIEWPORT, phone_site
+from tests.e2e.browser import only_this_app
 
 JAVASCRIPT = ("text/javascript", "application/javascript")
 
@@ -35,16 +36,8 @@ def test_the_phone_page_predicts_keras_class_offline_with_the_vendored_runtime(b
     url, folder, expected = site
     context = browser.new_context(**PHONE_VIEWPORT)
     page = context.new_page()
-    outside, served = [], {}
-
-    def only_this_app(route):
-        if route.request.url.startswith(url):
-            route.continue_()
-        else:
-            outside.append(route.request.url)
-            route.abort()
-
-    page.route("**/*", only_this_app)
+    served = {}
+    outside = only_this_app(page, url)
     page.on("response", lambda response: served.setdefault(response.url.rsplit("/", 1)[-1], response))
     try:
         page.goto(url + PHONE_PAGE)

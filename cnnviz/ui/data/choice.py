@@ -7,6 +7,7 @@ from cnnviz import datasets
 from cnnviz.errors import InputError
 from cnnviz.options import DATA_CHOICES
 from cnnviz.ui.cache import get_dataset
+from cnnviz.ui.data.reuse import train_my_classes
 from cnnviz.ui.data.upload import load_upload
 from cnnviz.ui.my_classes import collected_dataset, my_classes_section
 
@@ -23,6 +24,7 @@ def choose_dataset() -> datasets.Dataset | None:
             return load_upload()
         if name == "mine":
             my_classes_section()
+            train_my_classes()
             return collected_dataset()
         if name == "neu":
             size_label = st.segmented_control(

@@ -25,7 +25,9 @@ from cnnviz.architecture import (
     LayerSummary,
     check_stack,
     normalize_layer,
+    short_name,
 )
+from cnnviz.architecture.pretrained import FINE_TUNE_LEARNING_RATE
 from cnnviz.errors import InputError
 from cnnviz.text import layer_label, shape_text
 from cnnviz.ui import state
@@ -56,7 +58,7 @@ from cnnviz.ui.layer_builder.fields import FORMS, draw_form
 
 __all__ = ["import_box", "layer_list", "prepare_editor", "stack_chooser"]
 
-BRANCH_TYPES = [t for t in LAYER_TYPES if t != "Residual"]
+BRANCH_TYPES = [t for t in LAYER_TYPES if t not in ("Residual", "Pretrained")]
 
 
 def _with_help(layer_type: str) -> str:
@@ -181,6 +183,8 @@ def _layer_form(c: dict, uid: int, summary: LayerSummary | None) -> None:
     draw_form(c, widget_key(uid), sync, (uid, None))
     if c["type"] == "Residual":
         _branch_form(c, uid, summary)
+    elif c["type"] == "Pretrained":
+        _pretrained_note(c, summary)
     elif c["type"] == "Reshape":
         st.caption(f"Target shape {list(c['target_shape'])} (-1 = inferred); change it in the JSON.")
     elif not FORMS[c["type"]]:
@@ -222,3 +226,21 @@ def _branch_form(c: dict, uid: int, summary: LayerSummary | None) -> None:
         args=(uid, "add"),
         icon=":material/add:",
     )
+
+
+def _pretrained_note(c: dict, summary: LayerSummary | None) -> None:
+    """What a Pretrained entry holds (its layers and shapes) and how it learns (frozen, or a small rate)."""
+    if summary is not None:
+        inner = " → ".join(f"{short_name(s.type)} {shape_text(s.output_shape)}" for s in summary.branch)
+        st.caption(f"Its {len(summary.branch)} layers: {inner}.")
+    if c["trainable"]:
+        st.info(
+            f"Fine-tuning: train with a small learning rate such as {FINE_TUNE_LEARNING_RATE:g} (Training page), "
+            "so the first steps do not wipe out what it learned.",
+            icon=":material/tune:",
+        )
+    else:
+        st.caption(
+            "Frozen: its weights stay as the demo network learned them; only the layers after it are trained, "
+            "so a few examples per class can be enough."
+        )

@@ -12,6 +12,8 @@ from typing import TypedDict
 import streamlit as st
 
 from cnnviz.architecture import ACTIVATIONS
+from cnnviz.architecture.layers import PRETRAINED_BASES
+from cnnviz.architecture.pretrained import BASE_TITLES, FINE_TUNE_LEARNING_RATE
 
 MENU_ACTIVATIONS = ("relu", "linear", "sigmoid", "tanh", "softmax", "elu", "selu", "leaky_relu", "gelu", "swish")
 SIDES = ("top", "bottom", "left", "right")
@@ -202,6 +204,27 @@ FORMS: dict[str, list[list[Field]]] = {
             Field(
                 "max_value", "Cap (6 = ReLU6)", "choice", options=(None, 6.0), help="The largest output; None = no cap."
             )
+        ]
+    ],
+    "Pretrained": [
+        [
+            Field(
+                "model",
+                "Demo network",
+                "choice",
+                options=PRETRAINED_BASES,
+                help="Whose convolutional part to reuse: "
+                + "; ".join(f"{name}: the {title} network" for name, title in BASE_TITLES.items())
+                + ". Both take 28×28×1 images.",
+            ),
+            Field(
+                "trainable",
+                "Fine-tune it (trainable)",
+                "flag",
+                help="Off: its weights stay as the demo network learned them and only the layers after it "
+                f"learn (fast, good with few examples). On: they are trained further too; use a small learning "
+                f"rate such as {FINE_TUNE_LEARNING_RATE:g}, or the first big steps wipe out what it learned.",
+            ),
         ]
     ],
     "Residual": [

@@ -17,6 +17,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz import architecture
+from cnnviz.architecture.pretrained import FINE_TUNE_LEARNING_RATE
 from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, check_offered, load_size
 from cnnviz.errors import InputError
 from cnnviz.options import (
@@ -200,6 +201,7 @@ def setup_form() -> Setup:
             )
     st.subheader("2 · Training settings")
     setup.config = _settings()
+    _reuse_notes(stack, setup.config)
     # The run's name says what was changed from the settings the form started with (a recipe's own).
     setup.label = run_name(
         network if same else f"{network} on {dataset_title}",
@@ -429,6 +431,22 @@ def _settings() -> TrainConfig:
         loss=ss["tr_loss"],
         shuffle_pixels=ss["tr_shuffle_pixels"],
     )
+
+
+def _reuse_notes(stack: list[dict[str, Any]], config: TrainConfig) -> None:
+    """A fine-tuned Pretrained part wants a small learning rate; a frozen one trains fastest without augmentation."""
+    reused = [layer for layer in stack if layer.get("type") == "Pretrained"]
+    if any(layer.get("trainable") for layer in reused) and config.learning_rate > FINE_TUNE_LEARNING_RATE:
+        st.info(
+            f"The reused demo network is fine-tuned (trainable): a learning rate of {FINE_TUNE_LEARNING_RATE:g} "
+            f"keeps what it learned; {config.learning_rate:g} may wipe it out in the first steps.",
+            icon=":material/tune:",
+        )
+    elif reused and not config.augmentation and stack[0].get("type") == "Pretrained" and not stack[0].get("trainable"):
+        st.caption(
+            ":material/bolt: The frozen demo part computes each image's features once; only the layers after it "
+            "train, on those features, so every epoch takes a fraction of a second."
+        )
 
 
 def _estimate(setup: Setup) -> None:

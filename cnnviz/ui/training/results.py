@@ -27,6 +27,7 @@ from cnnviz.training import (
 )
 from cnnviz.training.advice import chance_level, did_not_learn, not_learning_advice
 from cnnviz.ui import state
+from cnnviz.ui.downloads import download_area, from_run, phone_button
 from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
@@ -131,6 +132,10 @@ def download(run: TrainingRun, index: int) -> None:
         "scores) and the test-set predictions.",
     )
     notebook_button(run.stack, run.input_shape, run.config, key=f"tr_notebook_{index}", dataset=run.dataset, label=name)
+    network = from_run(run, index)
+    with st.expander(":material/devices: Take it home: Keras, SavedModel, LiteRT, ONNX (each checked), or your phone"):
+        download_area(network, key=f"tr_export_{index}")
+        phone_button(network, key=f"tr_export_{index}")
 
 
 def _confusion(run: TrainingRun, index: int, matrix: np.ndarray) -> None:

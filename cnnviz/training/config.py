@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
 from cnnviz.errors import InputError
-from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
+from cnnviz.options import ADVERSARIAL_EPSILONS, OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
 
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
@@ -38,6 +38,8 @@ class TrainConfig:
     - ``cosine_decay``: lower the learning rate along a cosine to 2 % of its start by the last epoch.
     - ``keep_best``: the checkpoint of the course notebooks (``ModelCheckpoint(save_best_only=True)``):
       the model ends with the weights of the epoch with the lowest validation loss, not the last one.
+    - ``adversarial_epsilon``: adversarial training (Goodfellow et al. 2015): every training batch is
+      trained on together with its FGSM copy of this strength ε (a share of the pixel range; 0 = off).
     """
 
     epochs: int = 5
@@ -51,6 +53,7 @@ class TrainConfig:
     augmentation: tuple[Mapping[str, Any], ...] = field(default=())
     cosine_decay: bool = False
     keep_best: bool = False
+    adversarial_epsilon: float = 0.0
 
     def __post_init__(self) -> None:
         # Lists from JSON become tuples so the config stays hashable-looking and immutable.
@@ -79,6 +82,10 @@ class TrainConfig:
         if self.max_train_samples is not None:
             _whole(self.max_train_samples, "The number of training images", MIN_TRAIN_SAMPLES, 10**9)
         _whole(self.seed, "The random start", RANDOM_STARTS.low, RANDOM_STARTS.high)
+        epsilon = self.adversarial_epsilon
+        top = max(ADVERSARIAL_EPSILONS)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 <= epsilon <= top:
+            raise InputError(f"The adversarial training's ε must be a number from 0 (off) to {top:g}, not {epsilon!r}")
         for position, layer in enumerate(self.augmentation, start=1):
             kind = layer.get("type")
             if kind not in AUGMENTATION_TYPES:
@@ -121,6 +128,8 @@ class TrainConfig:
             parts.append("augmented")
         if self.keep_best:
             parts.append("best epoch kept")
+        if self.adversarial_epsilon:
+            parts.append(f"FGSM-trained ε {self.adversarial_epsilon:g}")
         return " · ".join(parts)
 
 

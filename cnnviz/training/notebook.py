@@ -275,6 +275,7 @@ def _settings(config: TrainConfig, side: int, name: str) -> list[str]:
         f"EARLY_STOPPING_PATIENCE = {config.early_stopping_patience!r}  # None = train every epoch",
         f"MAX_TRAIN_SAMPLES = {config.max_train_samples!r}  # None = every training image",
         f"KEEP_BEST = {config.keep_best!r}  # end with the weights of the lowest validation loss (a checkpoint)",
+        f"ADVERSARIAL_EPSILON = {config.adversarial_epsilon!r}  # > 0: also train on FGSM copies of this strength",
         f"RANDOM_START = {config.seed!r}",
         f"SIDE = {side!r}  # images are SIDE × SIDE pixels, one channel",
         f"CLASS_NAMES = {CLASS_NAMES[name]!r}",
@@ -354,7 +355,13 @@ def _training_text(config: TrainConfig) -> str:
             f"training stops when the validation loss has not improved for {config.early_stopping_patience} "
             "epochs, and the model goes back to its best epoch"
         )
-    return "\n## 5 · Train\n\n" + "; ".join(parts).capitalize() + ".\n"
+    if config.adversarial_epsilon:
+        parts.append(
+            "every batch is trained on together with its FGSM copy (adversarial training, Goodfellow et al. "
+            "2015): each pixel moved by ε in the direction that raises the loss fastest"
+        )
+    text = "; ".join(parts)
+    return "\n## 5 · Train\n\n" + text[0].upper() + text[1:] + ".\n"
 
 
 def _training_code(config: TrainConfig) -> list[str]:
@@ -380,6 +387,8 @@ def _training_code(config: TrainConfig) -> list[str]:
             ),
             "fit_model = keras.Model(inputs, model(x))",
         ]
+    if config.adversarial_epsilon:
+        lines += _ADVERSARIAL.splitlines()
     lines += [
         "fit_model.compile(optimizer=optimizers[OPTIMIZER](learning_rate=rate),",
         '                  loss="sparse_categorical_crossentropy", metrics=["accuracy"])',
@@ -400,6 +409,34 @@ def _training_code(config: TrainConfig) -> list[str]:
     ]
     return lines
 
+
+_ADVERSARIAL = """\
+
+# Adversarial training: the FGSM copy of every batch is trained on too (validation and test stay clean).
+import tensorflow as tf
+
+
+class FgsmTraining(keras.Model):
+    \"\"\"Trains on every batch and on its FGSM copy clip(x + ε·sign(∇x loss), 0, 1); shares fit_model's weights.\"\"\"
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def call(self, x, training=False):
+        return self.inner(x, training=training)
+
+    def train_step(self, data):
+        x, y = data[0], data[1]
+        with tf.GradientTape() as tape:
+            tape.watch(x)
+            loss = keras.losses.sparse_categorical_crossentropy(y, self.inner(x, training=False))
+        attacked = tf.clip_by_value(x + ADVERSARIAL_EPSILON * tf.sign(tape.gradient(loss, x)), 0.0, 1.0)
+        return super().train_step((tf.concat([x, attacked], 0), tf.concat([y, y], 0)))
+
+
+fit_model = FgsmTraining(fit_model)
+"""
 
 _PLOT = """\
 import plotly.graph_objects as go

@@ -178,9 +178,9 @@ class BackgroundWork:
             queue = Queue(f"progress-{task_key}", client=client)
             future = client.submit(_on_worker, fn, queue.name, args, kwargs, key=task_key, pure=False)
             while not future.done():
-                for done, note in queue.get(batch=True):
-                    work.report(done, note)
+                _read_reports(queue, work)
                 time.sleep(POLL_SECONDS)
+            _read_reports(queue, work)  # the last ones, sent just before the task ended
             result = future.result()
         except InputError as error:
             self._finish(work, error=error)
@@ -217,6 +217,11 @@ class BackgroundWork:
                     break
                 total -= result_bytes(self._works.pop(key).result)
                 count -= 1
+
+
+def _read_reports(queue: Any, work: Work) -> None:
+    for done, note in queue.get(batch=True):
+        work.report(done, note)
 
 
 def _on_worker(fn: Callable, queue_name: str, args: tuple, kwargs: dict) -> Any:

@@ -170,7 +170,7 @@ def image_features(source: ModelSource, images: np.ndarray, *, report: Report = 
 
 def place(points: np.ndarray, *, method: str = "pca", report: Report = _silent) -> np.ndarray:
     """``(N, 2)`` float32: feature vectors placed by :func:`cnnviz.explain.reduce` (random start 0)."""
-    report(0.0, f"placing {len(points):,} points with {method.upper()}")
+    report(0.0, f"placing {len(points):,} points with {'t-SNE' if method == 'tsne' else method.upper()}")
     placed = reduce(points, method=method)
     report(1.0, "done")
     return placed

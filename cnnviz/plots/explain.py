@@ -191,6 +191,11 @@ def class_map_thumbnails(
                 marker={"size": side, "color": "rgba(0,0,0,0)", "symbol": "square"},
                 showlegend=False,
             ),
+            *(  # the legend only: one entry per class present
+                go.Scatter(x=[None], y=[None], mode="markers", name=str(name), marker={"color": class_colour(k)})
+                for k, name in enumerate(class_names)
+                if (labels == k).any()
+            ),
         ]
     )
     figure.update_xaxes(visible=False, range=[0, canvas_side])
@@ -198,6 +203,7 @@ def class_map_thumbnails(
     figure.update_layout(
         height=height,
         margin={"l": 0, "r": 0, "t": 0, "b": 0},
+        legend={"title": {"text": "true class"}},
         clickmode="event+select",
         dragmode="pan",
         meta={"description": _map_description(len(points), int((labels != predicted).sum()), class_names)},

@@ -107,7 +107,9 @@ def internals_recorder(
             self._record(first_epoch)
 
         def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
-            self._in_epoch, self._epoch_started = True, time.perf_counter()
+            self._in_epoch = True
+            if budget is not None and epoch + 1 - first_epoch == 1:  # the first epoch sets the pace
+                self._epoch_started = time.perf_counter()
             self._epoch_start = _kernels(layers) if self._due(epoch + 1) else None
 
         def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
@@ -118,12 +120,14 @@ def internals_recorder(
             self._in_epoch, self._last_ended = False, epoch + 1
             if not self._due(epoch + 1):
                 return
+            if budget is None or epoch + 1 - first_epoch != 1:
+                self._record(epoch + 1)
+                return
             epoch_seconds = time.perf_counter() - self._epoch_started
             started = time.perf_counter()
             self._record(epoch + 1)
-            if budget is not None and epoch + 1 - first_epoch == 1:  # the first epoch sets the pace
-                cost = time.perf_counter() - started
-                self.every = max(1, math.ceil(cost / (budget * max(epoch_seconds, 1e-9))))
+            cost = time.perf_counter() - started
+            self.every = max(1, math.ceil(cost / (budget * max(epoch_seconds, 1e-9))))
 
         def on_train_end(self, logs: dict | None = None) -> None:
             # Stopped early after a complete epoch that was not due: record it, the run's last state.

@@ -66,9 +66,13 @@ def show_fool(chosen: ChosenModel, given: ChosenInput, prediction: Prediction, *
     clean, perturbation, result = st.columns(3)
     clean.markdown(f"**Your input**: {names[prediction.top]} ({prediction.probabilities[prediction.top]:.0%})")
     clean.image(enlarge(to_uint8(prediction.x), SHOWN_SIDE), width=SHOWN_SIDE, alt="The input image")
-    perturbation.markdown(f"**+ the change**, every pixel ±{epsilon:g}")
+    perturbation.markdown(
+        f"**+ the change**, every pixel ±{epsilon:g}" + (" (mean of the colours)" if prediction.x.shape[-1] > 1 else "")
+    )
     show_figure(
-        explain_plots.attribution_map(attacked - prediction.x, height=SHOWN_SIDE + 20, value_label="change"),
+        explain_plots.attribution_map(
+            (attacked - prediction.x).mean(axis=-1), height=SHOWN_SIDE + 20, value_label="change"
+        ),
         container=perturbation,
         key="fool_perturbation",
         config={"displayModeBar": False},
@@ -88,7 +92,7 @@ def show_fool(chosen: ChosenModel, given: ChosenInput, prediction: Prediction, *
             f"Still **{names[flipped]}** at ε = {epsilon:g} (its probability went from "
             f"{prediction.probabilities[flipped]:.1%} to {after[flipped]:.1%}): try a larger ε."
         )
-    st.caption(f"The change is drawn {plots.SIGNED_NOTE[:-1].lower()}, enlarged so you can see it.")
+    st.caption("The change, enlarged: blue where a pixel was made brighter, red darker, white unchanged.")
     st.divider()
     _curves(chosen, epsilon, key=key)
 

@@ -37,11 +37,11 @@ METHODS = {
         "the last convolution's maps, weighted by how much each raises the class score",
     ),
     "gradient": (
-        r"$\max_{\mathrm{ch}} \left|\partial p_c / \partial x\right|$",
+        r"$\max_{\mathrm{ch}} \lvert \partial p_c / \partial x \rvert$",
         "how much a tiny change of each pixel moves the probability",
     ),
     "SmoothGrad": (
-        r"$\max_{\mathrm{ch}} \big|\tfrac1n \sum_k \partial p_c/\partial x\,(x+\varepsilon_k)\big|$",
+        r"$\max_{\mathrm{ch}} \big\lvert \tfrac1n \sum_k \partial p_c/\partial x\,(x+\varepsilon_k) \big\rvert$",
         f"the gradient averaged over {SMOOTHGRAD_SAMPLES} noisy copies of the image",
     ),
     "integrated gradients": (
@@ -108,9 +108,10 @@ def show_why(chosen: ChosenModel, prediction: Prediction, *, key: str) -> None:
     """The tab's body: class and baseline, the five maps, the completeness check and the sanity check."""
     st.markdown(
         "**Which pixels made the network give this answer?** Five methods answer it, each in its own way. "
-        "They are all drawn by one colour rule, each map scaled to its strongest pixel: "
-        f"a map that is never negative runs from dark purple (0) to yellow (its largest); a signed map is "
-        f"{SIGNED_NOTE[:-1].lower()}. Hover a pixel for its value."
+        "They are all drawn by one colour rule, each map scaled to its strongest pixel: a map that is never "
+        "negative runs from dark purple (0) to yellow (its largest); a map with signs is blue where positive "
+        "(speaks for the class), red where negative (speaks against it) and white at zero. Hover a pixel for "
+        "its value."
     )
     names, top = chosen.class_names, prediction.top
     left, right = st.columns(2)
@@ -134,20 +135,21 @@ def show_why(chosen: ChosenModel, prediction: Prediction, *, key: str) -> None:
     with st.spinner("Computing the five maps…"):
         maps = _cached_maps(source.fingerprint, "", chosen.model, prediction.x, int(class_index), baseline)
     _maps_row(prediction.x, maps, caption="your input")
+    _formulas()
     _completeness(maps.check, names[class_index], BASELINE_TITLES[baseline])
     _sanity_check(chosen, prediction, maps, int(class_index), baseline, source.fingerprint, key=key)
 
 
 def _maps_row(x: np.ndarray, maps: Maps, *, caption: str, correlations: dict[str, float] | None = None) -> None:
-    """The input and the five maps in one row (stacked on a phone), each under its name and formula."""
+    """The input and the five maps in one row (stacked on a phone), each under its name."""
     columns = st.columns(len(METHODS) + 1)
     columns[0].markdown(f"**{caption}**")
     columns[0].image(
         enlarge(to_uint8(x), SHOWN_SIDE), width=SHOWN_SIDE, alt=f"The input image, {x.shape[0]}×{x.shape[1]}"
     )
-    for column, (method, (formula, meaning)) in zip(columns[1:], METHODS.items(), strict=True):
+    for column, method in zip(columns[1:], METHODS, strict=True):
         with column:
-            st.markdown(f"**{method}**  \n{formula}")
+            st.markdown(f"**{method}**")
             if method not in maps.maps:
                 st.info(maps.reasons.get(method, "Not available for this network."))
                 continue
@@ -161,9 +163,17 @@ def _maps_row(x: np.ndarray, maps: Maps, *, caption: str, correlations: dict[str
                 f"to {values.max():.3g}, scaled to its strongest pixel. {rule}",
             )
             if correlations is not None:
-                st.markdown(f"ρ = **{correlations[method]:+.2f}** with the trained network's map")
-            else:
-                st.caption(meaning)
+                st.markdown(f"ρ = **{correlations[method]:+.2f}**")
+
+
+def _formulas() -> None:
+    """What each map computes: one line each, its formula next to its meaning."""
+    lines = "\n".join(f"- **{method}** {formula}: {meaning}" for method, (formula, meaning) in METHODS.items())
+    st.markdown(
+        lines + "\n\n"
+        r"$p_c$: the probability of class $c$; $s_c$: its score before the softmax; $x$: the image; "
+        r"$A^k$: the last convolution's $k$-th map; $\varepsilon_k$: random noise."
+    )
 
 
 def _completeness(check: Completeness | None, class_name: str, baseline: str) -> None:
@@ -233,7 +243,10 @@ def _sanity_check(
         "yet some maps may hardly move. **ρ** is Spearman's rank correlation of the two maps' magnitudes: "
         "1 = the same order of pixels, 0 = unrelated.  \n"
         + (f"**Follow the weights** (ρ below 0.5): {', '.join(followers)}.  \n" if followers else "")
-        + (f"**Barely changed** (ρ 0.5 or more), doubt them: {', '.join(stayers)}." if stayers else "")
+        + (f"**Barely changed** (ρ 0.5 or more), doubt them: {', '.join(stayers)}.  \n" if stayers else "")
+        + "Part of a likeness can be the image itself: integrated gradients from a black baseline multiply by the "
+        "pixels, and occlusion paints patches black, so both are zero wherever the image is black, whatever the "
+        "weights."
     )
     if st.button("Back to the trained network", icon=":material/undo:", key=f"{key}_sanity_off"):
         st.session_state[SANITY_KEY] = False

@@ -99,3 +99,17 @@ def test_attack_curve_in_chunks_equals_one_call_and_places_equal_reduce(model, s
         tasks.attack_curve(source, images, labels[:-1], epsilons)
     with pytest.raises(InputError):
         tasks.image_features(source, np.zeros((tasks.MAX_TASK_IMAGES + 1, *SHAPE), np.uint8))
+
+
+def test_a_task_whose_chunks_together_cost_too_much_is_refused_before_any_work(source, images, monkeypatch):
+    from cnnviz.explain import classifier
+
+    net = classifier.network(source.build())
+    monkeypatch.setattr(classifier, "MAX_MACS", net.macs * (len(images) - 1))  # each chunk would pass alone
+    calls = []
+    monkeypatch.setattr(tasks, "features", lambda *args, **kwargs: calls.append(args))
+    with pytest.raises(InputError, match="multiply-adds"):
+        tasks.image_features(source, images)
+    with pytest.raises(InputError, match="multiply-adds"):
+        tasks.channel_means(source, source.build().layers[0].name, images)
+    assert calls == []

@@ -106,7 +106,7 @@ def test_the_internals_recorded_on_the_worker_are_shown_at_the_chosen_epoch(trai
         assert f"weights {layer['weight_rms'][epoch]:.3g}, gradients {layer['gradient_rms'][epoch]:.3g}" in text
         assert any(f"Showing epoch **{epoch}**" in m.value for m in trained.markdown)
     keys = {chart.key for chart in trained.get("plotly_chart")}
-    assert {"tr_internals_0_histograms", "tr_internals_0_ratios", "tr_internals_0_dead"} <= keys
+    assert {"tr_internals_0_histograms", "tr_internals_0_update_ratio", "tr_internals_0_dead_relu"} <= keys
 
 
 def test_a_run_is_named_by_what_changed_from_its_recipe(trained: AppTest) -> None:

@@ -65,7 +65,9 @@ def test_the_run_holds_what_the_callback_recorded(trained):
     run, recorder = trained
     assert run.internals == recorder.result(run.epochs_done)
     assert run.internals["epochs"][0] == 0 and run.internals["epochs"][-1] == run.epochs_done == 3
-    assert [layer["name"] for layer in run.internals["layers"]] == [layer.name for layer in run.model.layers if layer.weights]
+    assert [layer["name"] for layer in run.internals["layers"]] == [
+        layer.name for layer in run.model.layers if layer.weights
+    ]
     assert json.loads(json.dumps(run.internals)) == run.internals  # plain data
 
 
@@ -84,7 +86,9 @@ def test_an_fgsm_trained_step_is_a_step_on_the_batch_and_its_attacked_copy():
     rng = np.random.default_rng(0)
     x, y = rng.random((8, 6, 6, 1), dtype=np.float32), rng.integers(0, 3, 8)
     keras.utils.set_random_seed(1)
-    model = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    model = keras.Sequential(
+        [keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
+    )
     start = [w.copy() for w in model.get_weights()]
     config = TrainConfig(adversarial_epsilon=0.2)
     notes: list[str] = []
@@ -92,7 +96,9 @@ def test_an_fgsm_trained_step_is_a_step_on_the_batch_and_its_attacked_copy():
     wrapper.compile(optimizer=keras.optimizers.SGD(0.5), loss="sparse_categorical_crossentropy")
     wrapper.fit(x, y, batch_size=8, epochs=1, shuffle=False, verbose=0)
     # The same step written out: the FGSM copy from the untrained weights, then SGD on both halves.
-    reference = keras.Sequential([keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")])
+    reference = keras.Sequential(
+        [keras.Input((6, 6, 1)), keras.layers.Flatten(), keras.layers.Dense(3, activation="softmax")]
+    )
     reference.set_weights(start)
     images = tf.constant(x)
     with tf.GradientTape() as tape:

@@ -28,7 +28,7 @@ import numpy as np
 
 from cnnviz.errors import InputError
 from cnnviz.explain.adversarial import fgsm_accuracy
-from cnnviz.explain.classifier import check_count
+from cnnviz.explain.classifier import GRADIENT_PASSES, check_count
 from cnnviz.explain.embedding import features, reduce
 from cnnviz.explain.visualization import MAX_FEATURE_STEPS, feature_visualization
 
@@ -126,6 +126,7 @@ def visualize_channels(
     check_count(len(channels), MAX_CHANNELS, "The number of channels to visualise")
     check_count(steps, MAX_FEATURE_STEPS, "Feature visualisation's steps")
     model = source.build()
+    _check_total(model, 1, GRADIENT_PASSES * steps * len(channels), f"Visualising {len(channels)} channels")
     pictures = []
     for done, channel in enumerate(channels):
         report(done / len(channels), f"channel {channel} ({done + 1} of {len(channels)})")
@@ -140,6 +141,7 @@ def channel_means(source: ModelSource, layer: str, images: np.ndarray, *, report
     """``(N, C)`` float32: each channel's mean value over the positions of ``layer``'s output for each image
     (a flat layer's units themselves), in chunks."""
     model = source.build()
+    _check_total(model, len(images), 1, f"The values of layer {layer} on {len(images):,} images")
     (means,) = _chunked(images, lambda part: (_channel_values(model, layer, part),), report, "images")
     return means
 
@@ -160,6 +162,7 @@ def image_features(source: ModelSource, images: np.ndarray, *, report: Report = 
 
     model = source.build()
     net = network(model)
+    _check_total(model, len(images), 2, f"The class map of {len(images):,} images")
 
     def part(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return features(model, chunk), net.probabilities(net.images(chunk))
@@ -188,6 +191,7 @@ def attack_curve(
     fgsm_accuracy`, in chunks so progress can be reported)."""
     check_count(len(images), MAX_TASK_IMAGES, "The number of images to attack")
     model = source.build()
+    _check_total(model, len(images), GRADIENT_PASSES + len(epsilons), f"Attacking {len(images):,} images")
     labels = np.asarray(labels)
     if len(labels) != len(images):
         raise InputError(f"Give one label per image ({len(images)} images, {len(labels)} labels).")
@@ -198,6 +202,13 @@ def attack_curve(
         correct += fgsm_accuracy(model, images[part], labels[part], epsilons) * len(labels[part])
     report(1.0, "done")
     return correct / max(len(labels), 1)
+
+
+def _check_total(model: Any, images: int, passes: int, what: str) -> None:
+    """Refuse, before any work, a task whose chunks together would cost more than one request may."""
+    from cnnviz.explain.classifier import network
+
+    network(model).check_cost(images * passes, what)
 
 
 def _channel_values(model: Any, layer: str, images: np.ndarray) -> np.ndarray:

@@ -12,7 +12,7 @@ import plotly.graph_objects as go
 from cnnviz.images import encode_png
 from cnnviz.plots.charts import CLASS_COLOURS
 from cnnviz.plots.colours import HIGHLIGHT_COLOUR, PLAIN_BAR_COLOUR, SIGNED_COLORSCALE, value_scale
-from cnnviz.plots.training import RUN_COLOURS
+from cnnviz.plots.training import run_line
 
 MISTAKE_COLOUR = "#D55E00"  # Okabe-Ito vermilion: the ring around a mistake
 THUMBNAIL_CANVAS = 900  # pixels a side of the thumbnail map
@@ -116,6 +116,7 @@ def class_map(
                 text=hover[chosen],
                 hovertemplate="%{text}<extra></extra>",
                 marker={"size": 6, "color": class_colour(k), "opacity": 0.85},
+                unselected={"marker": {"opacity": 0.5}},  # a clicked point stands out, the map stays readable
             )
         )
     wrong = np.flatnonzero(labels != predicted)
@@ -234,16 +235,8 @@ def attack_curves(
     dotted line at the ``epsilon`` the page is showing."""
     figure = go.Figure()
     for index, (name, epsilons, accuracy) in enumerate(curves):
-        figure.add_trace(
-            go.Scatter(
-                x=list(epsilons),
-                y=list(accuracy),
-                mode="lines+markers",
-                name=name,
-                line={"color": RUN_COLOURS[index % len(RUN_COLOURS)], "width": 2},
-                hovertemplate=f"{name}<br>ε %{{x:g}}: %{{y:.1%}} right<extra></extra>",
-            )
-        )
+        hover = f"{name}<br>ε %{{x:g}}: %{{y:.1%}} right<extra></extra>"
+        figure.add_trace(run_line(index, name, list(epsilons), list(accuracy), hovertemplate=hover))
     if epsilon is not None:
         figure.add_vline(x=epsilon, line_dash="dot", line_color="#555555")
     figure.update_layout(

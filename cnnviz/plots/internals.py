@@ -10,7 +10,7 @@ import plotly.graph_objects as go
 
 from cnnviz.plots.annotations import panel_title
 from cnnviz.plots.colours import BAR_COLOURS, PLAIN_BAR_COLOUR
-from cnnviz.plots.training import RUN_COLOURS
+from cnnviz.plots.training import run_line
 
 Histogram = tuple[Sequence[int], Sequence[float]]  # (counts, bin edges)
 
@@ -84,16 +84,8 @@ def per_layer_lines(
         shown = [(e, v) for e, v in zip(epochs, values, strict=True) if v is not None and np.isfinite(v)]
         if log:
             shown = [(e, v) for e, v in shown if v > 0]
-        figure.add_trace(
-            go.Scatter(
-                x=[e for e, _ in shown],
-                y=[v for _, v in shown],
-                mode="lines+markers",
-                name=name,
-                line={"color": RUN_COLOURS[index % len(RUN_COLOURS)], "width": 2},
-                hovertemplate=f"{name}<br>epoch %{{x}}: %{{y:{'.0%' if percent else '.3g'}}}<extra></extra>",
-            )
-        )
+        hover = f"{name}<br>epoch %{{x}}: %{{y:{'.0%' if percent else '.3g'}}}<extra></extra>"
+        figure.add_trace(run_line(index, name, [e for e, _ in shown], [v for _, v in shown], hovertemplate=hover))
     if chosen is not None:
         figure.add_vline(x=chosen, line_dash="dot", line_color="#555555")
     if guide is not None:

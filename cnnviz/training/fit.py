@@ -12,7 +12,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -25,6 +25,10 @@ from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
 from cnnviz.training.internals import TRAINING_BUDGET, internals_recorder, probe_batch
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
+
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
 
 #: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
@@ -376,7 +380,6 @@ def _with_adversarial(fit_model: Any, config: TrainConfig, notes: list[str]) -> 
     if not epsilon:
         return fit_model
     import keras
-    import tensorflow as tf
 
     class FgsmTraining(keras.Model):
         def __init__(self, inner: Any) -> None:
@@ -387,12 +390,7 @@ def _with_adversarial(fit_model: Any, config: TrainConfig, notes: list[str]) -> 
             return self.inner(x, training=training)
 
         def train_step(self, data: Any) -> Any:
-            x, y = data[0], data[1]
-            with tf.GradientTape() as tape:
-                tape.watch(x)
-                loss = keras.losses.sparse_categorical_crossentropy(y, self.inner(x, training=False))
-            attacked = tf.clip_by_value(x + epsilon * tf.sign(tape.gradient(loss, x)), 0.0, 1.0)
-            return super().train_step((tf.concat([x, attacked], 0), tf.concat([y, y], 0)))
+            return super().train_step(fgsm_batch(self.inner, data[0], data[1], epsilon))
 
     notes.append(
         f"Adversarial training: every batch was trained on together with its FGSM copy (ε = {epsilon:g}), so "
@@ -400,6 +398,20 @@ def _with_adversarial(fit_model: Any, config: TrainConfig, notes: list[str]) -> 
         "images are clean."
     )
     return FgsmTraining(fit_model)
+
+
+# The exported notebook holds this function's source (cnnviz.training.notebook): plain Keras, no cnnviz.
+def fgsm_batch(inner: keras.Model, x: tf.Tensor, y: tf.Tensor, epsilon: float) -> tuple[tf.Tensor, tf.Tensor]:
+    """The batch ``x`` (labels ``y``) and its FGSM copy ``clip(x + ε·sign(∇x loss), 0, 1)``, with their labels:
+    what one step of adversarial training trains on."""
+    import keras
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = keras.losses.sparse_categorical_crossentropy(y, inner(x, training=False))
+    attacked = tf.clip_by_value(x + epsilon * tf.sign(tape.gradient(loss, x)), 0.0, 1.0)
+    return tf.concat([x, attacked], 0), tf.concat([y, y], 0)
 
 
 def _with_augmentation(model: Any, config: TrainConfig, input_shape: tuple[int, ...]) -> Any:

@@ -23,7 +23,7 @@ from cnnviz.datasets.digits import FASHION_MNIST, MNIST
 from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE
 from cnnviz.errors import InputError
 from cnnviz.training.config import TrainConfig
-from cnnviz.training.fit import adapt_output
+from cnnviz.training.fit import adapt_output, fgsm_batch
 
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
 CLASS_NAMES = {
@@ -410,14 +410,15 @@ def _training_code(config: TrainConfig) -> list[str]:
     return lines
 
 
-_ADVERSARIAL = """\
-
-# Adversarial training: the FGSM copy of every batch is trained on too (validation and test stay clean).
-import tensorflow as tf
-
+# The app's own adversarial step (cnnviz.training.fit.fgsm_batch), copied so the notebook holds no cnnviz import.
+_ADVERSARIAL = (
+    "\n# Adversarial training: the FGSM copy of every batch is trained on too (validation and test stay clean).\n"
+    + "import tensorflow as tf\n\n\n"
+    + inspect.getsource(fgsm_batch)
+    + """
 
 class FgsmTraining(keras.Model):
-    \"\"\"Trains on every batch and on its FGSM copy clip(x + ε·sign(∇x loss), 0, 1); shares fit_model's weights.\"\"\"
+    \"\"\"Trains on every batch and on its FGSM copy; shares fit_model's weights.\"\"\"
 
     def __init__(self, inner):
         super().__init__()
@@ -427,16 +428,12 @@ class FgsmTraining(keras.Model):
         return self.inner(x, training=training)
 
     def train_step(self, data):
-        x, y = data[0], data[1]
-        with tf.GradientTape() as tape:
-            tape.watch(x)
-            loss = keras.losses.sparse_categorical_crossentropy(y, self.inner(x, training=False))
-        attacked = tf.clip_by_value(x + ADVERSARIAL_EPSILON * tf.sign(tape.gradient(loss, x)), 0.0, 1.0)
-        return super().train_step((tf.concat([x, attacked], 0), tf.concat([y, y], 0)))
+        return super().train_step(fgsm_batch(self.inner, data[0], data[1], ADVERSARIAL_EPSILON))
 
 
 fit_model = FgsmTraining(fit_model)
 """
+)
 
 _PLOT = """\
 import plotly.graph_objects as go

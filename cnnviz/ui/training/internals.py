@@ -13,6 +13,14 @@ from cnnviz.training import TrainingRun
 from cnnviz.ui.presentation import show_figure
 
 HEALTHY_RATIO = 1e-3  # the usual size of one step's update relative to the weights
+RATIO_TEXT = (
+    r"**Update-to-weight ratio** $\lVert \Delta W \rVert / \lVert W \rVert$ of the epoch's last step: about 0.001 "
+    "is healthy; far below, the layer has stopped learning; far above, its steps are too large."
+)
+DEAD_TEXT = (
+    "**Dead ReLUs**: the share of a layer's channels that output 0 for every image of the batch. A dead unit gets "
+    "no gradient and never comes back; many of them (a learning rate too large) waste the network."
+)
 
 
 def recorded_at(recording: dict[str, Any], epoch: int | None) -> int:
@@ -62,41 +70,27 @@ def show_internals(run: TrainingRun, epoch: int | None, *, key: str) -> None:
             "outermost also counting anything beyond them. Gradients that shrink to a spike at 0 in every layer: "
             "the network has stopped learning (or learned all it can)."
         )
-    ratio_column, dead_column = st.columns(2)
-    if weighted:
-        with ratio_column:
-            st.markdown(
-                r"**Update-to-weight ratio** $\lVert \Delta W \rVert / \lVert W \rVert$ of the epoch's last step: "
-                "about 0.001 is healthy; far below, the layer has stopped learning; far above, steps are too large."
-            )
-            show_figure(
-                internals_plots.per_layer_lines(
-                    recording["epochs"],
-                    {layer["name"]: layer["update_ratio"] for layer in weighted},
-                    chosen=shown,
-                    y_title="‖ΔW‖ / ‖W‖ (log scale)",
-                    log=True,
-                    guide=(HEALTHY_RATIO, "healthy ≈ 0.001"),
-                ),
-                key=f"{key}_ratios",
-            )
     relus = [layer for layer in recording["layers"] if any(v is not None for v in layer["dead_relu"])]
-    if relus:
-        with dead_column:
-            st.markdown(
-                "**Dead ReLUs**: the share of a layer's channels that output 0 for every image of the batch. A dead "
-                "unit gets no gradient and never comes back; many of them (a learning rate too large) waste the "
-                "network."
-            )
+    ratio_column, dead_column = st.columns(2)
+    charts: tuple[tuple[Any, list, str, str, dict[str, Any]], ...] = (
+        (
+            ratio_column,
+            weighted,
+            "update_ratio",
+            RATIO_TEXT,
+            {"y_title": "‖ΔW‖ / ‖W‖ (log scale)", "log": True, "guide": (HEALTHY_RATIO, "healthy ≈ 0.001")},
+        ),
+        (dead_column, relus, "dead_relu", DEAD_TEXT, {"y_title": "dead channels", "percent": True}),
+    )
+    for column, layers, measure, text, style in charts:
+        if layers:
+            column.markdown(text)
             show_figure(
                 internals_plots.per_layer_lines(
-                    recording["epochs"],
-                    {layer["name"]: layer["dead_relu"] for layer in relus},
-                    chosen=shown,
-                    y_title="dead channels",
-                    percent=True,
+                    recording["epochs"], {layer["name"]: layer[measure] for layer in layers}, chosen=shown, **style
                 ),
-                key=f"{key}_dead",
+                key=f"{key}_{measure}",
+                container=column,
             )
 
 

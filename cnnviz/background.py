@@ -111,6 +111,16 @@ class BackgroundWork:
                 self._works.move_to_end(key)
             return work
 
+    def unfinished(self) -> int:
+        """How many works are queued or running."""
+        with self._lock:
+            return sum(not work.finished for work in self._works.values())
+
+    def work_keys(self) -> list[str]:
+        """The keys of the works kept, running or finished."""
+        with self._lock:
+            return list(self._works)
+
     def forget(self, key: str) -> None:
         """Drop the work for ``key`` (a failed one, to try again)."""
         with self._lock:

@@ -51,9 +51,10 @@ def test_a_work_runs_in_the_background_thread_and_is_shared_by_key():
     first = work.submit("gate", blocked, gate, title="Blocked")
     assert first.where == "server" and not first.finished
     second = work.submit("gate", blocked, gate, title="Blocked again")  # the same key: the same work
-    assert second is first
+    assert second is first and work.unfinished() == 1 and work.work_keys() == ["gate"]
     gate.set()
     assert first.wait(WAIT) and first.state == "done" and first.result == "through" and first.progress == 1.0
+    assert work.unfinished() == 0
     assert work.submit("gate", blocked, threading.Event(), title="again") is first  # the kept result
 
 

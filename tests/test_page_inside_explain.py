@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-import time
 
 import numpy as np
 import pytest
@@ -19,7 +18,7 @@ from cnnviz.training import TrainConfig, TrainingRun
 from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.inside import fool, why
 from cnnviz.ui.inside.work import server_work
-from tests.conftest import page_path
+from tests.conftest import markdown_text, rerun_until, run_page
 
 keras = pytest.importorskip("keras")
 TIMEOUT = 180
@@ -32,10 +31,7 @@ def in_this_process(monkeypatch):
 
 
 def start(tab: str, **state) -> AppTest:
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    return open_tab(app.run(), tab)
+    return open_tab(run_page("inside", state=state, timeout=TIMEOUT), tab)
 
 
 def open_tab(app: AppTest, tab: str) -> AppTest:
@@ -45,10 +41,7 @@ def open_tab(app: AppTest, tab: str) -> AppTest:
 
 def settle(app: AppTest, timeout: float = 300) -> AppTest:
     """Rerun the page (as its polling fragments would) until no background work is left running."""
-    deadline = time.monotonic() + timeout
-    while any(not work.finished for work in list(server_work()._works.values())):
-        assert time.monotonic() < deadline, "the background work did not finish"
-        time.sleep(0.5)
+    rerun_until(app, lambda _: not server_work().unfinished(), timeout)
     app.run()
     assert not app.exception, app.exception
     return app
@@ -57,10 +50,6 @@ def settle(app: AppTest, timeout: float = 300) -> AppTest:
 def charts(app: AppTest, prefix: str) -> list:
     """The Plotly charts whose key starts with ``prefix``."""
     return [chart for chart in app.get("plotly_chart") if (chart.key or "").startswith(prefix)]
-
-
-def markdown(app: AppTest) -> str:
-    return "\n".join(block.value for block in app.markdown)
 
 
 def captions(app: AppTest) -> str:
@@ -101,7 +90,7 @@ def test_why_shows_five_maps_and_the_completeness_check_of_each_baseline(mnist, 
         assert probability == pytest.approx(check.probability, abs=2e-4)
         assert start_probability == pytest.approx(check.baseline_probability, abs=2e-4)
     for method, (formula, _) in why.METHODS.items():
-        assert f"**{method}** {formula}" in markdown(app)
+        assert f"**{method}** {formula}" in markdown_text(app)
 
 
 def test_the_sanity_check_redraws_every_map_for_the_randomised_network(mnist, digit):
@@ -116,8 +105,8 @@ def test_the_sanity_check_redraws_every_map_for_the_randomised_network(mnist, di
     for method in ("gradient", "occlusion"):
         trained, twin = (why.compute_maps(model, x, top, "black").maps[method] for model in (mnist, randomised))
         rho = explain.rank_correlation(trained, twin)
-        assert f"ρ = {rho:+.2f}" in markdown(app).replace("ρ = **", "ρ = ").replace("**", "")
-    assert "Adebayo et al. (2018" in markdown(app)
+        assert f"ρ = {rho:+.2f}" in markdown_text(app).replace("ρ = **", "ρ = ").replace("**", "")
+    assert "Adebayo et al. (2018" in markdown_text(app)
     app = settle(next(b for b in app.button if b.label == "Back to the trained network").click().run())
     assert not any(s.label.startswith("Randomise from the top layer") for s in app.select_slider)
 
@@ -156,7 +145,7 @@ def test_the_class_map_places_the_test_images_and_measures_its_purity(mnist, tes
     assert purity.value == f"{explain.neighbour_purity(points, labels[:1000]):.0%}"
     assert re.search(r"1,000 test images, \d+ mistakes ringed", captions(app))
     app = settle(app.radio(key="inside_map_method").set_value("tsne").run())
-    assert any(key.startswith("tsne/demo-mnist/1000") for key in server_work()._works)
+    assert any(key.startswith("tsne/demo-mnist/1000") for key in server_work().work_keys())
     tsne = next(m for m in app.metric if m.label == "Neighbours of the same class")
     assert int(tsne.value.rstrip("%")) > int(purity.value.rstrip("%"))  # t-SNE keeps neighbours together
     app = settle(app.radio(key="inside_map_view").set_value("thumbnails").run())
@@ -171,7 +160,7 @@ def test_fool_flips_the_answer_and_draws_the_accuracy_curve(mnist, digit, test_i
     attacked = explain.fgsm(mnist, x, top, 0.25)
     after = int(np.argmax(inspection.predict(mnist, attacked)))
     assert any(m.value.startswith(f"**= the attacked image**: {after} (") for m in app.markdown)
-    assert (after != top) == ("**Fooled.**" in markdown(app))
+    assert (after != top) == ("**Fooled.**" in markdown_text(app))
     images, labels = test_images
     accuracy = explain.fgsm_accuracy(mnist, images[:1000], labels[:1000], (0.0, 0.1, 0.25))
     assert (
@@ -202,9 +191,7 @@ def _run(label: str, stack: list[dict], **extra) -> TrainingRun:
 def test_an_adversarially_trained_run_is_compared_on_the_same_curve(test_images):
     stack = [{"type": "Flatten"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
     run = _run("Run 1 · FGSM-trained ε 0.1", stack, config=TrainConfig(adversarial_epsilon=0.1))
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    app.session_state["runs"] = [run]
-    menu = app.run().selectbox(key="inside_model")
+    menu = run_page("inside", state={"runs": [run]}, timeout=TIMEOUT).selectbox(key="inside_model")
     app = open_tab(menu.set_value(next(o for o in menu.options if o.startswith("Demo: Handwritten"))).run(), "Fool")
     compare = next(m for m in app.multiselect if m.label == "Compare with your runs")
     assert compare.options == ["Run 1 · FGSM-trained ε 0.1"]
@@ -214,7 +201,7 @@ def test_an_adversarially_trained_run_is_compared_on_the_same_curve(test_images)
     assert names == ["Demo: Handwritten digits (MNIST)", "Run 1 (FGSM-trained, ε 0.1)"]
     images, labels = test_images
     expected = explain.fgsm_accuracy(run.model, images[:1000], labels[:1000], fool.CURVE_EPSILONS)
-    work = next(w for key, w in server_work()._works.items() if key.startswith("attack/run-"))
+    work = server_work().get(next(key for key in server_work().work_keys() if key.startswith("attack/run-")))
     np.testing.assert_allclose(work.result, expected, atol=1e-12)
 
 
@@ -231,12 +218,8 @@ def test_a_network_without_convolutions_or_test_images_says_what_it_cannot_show(
 
 
 def test_the_tab_and_its_settings_travel_in_the_link():
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    app.query_params.update({"tab": "fool", "eps": "0.2"})
-    app = settle(app.run())
+    app = settle(run_page("inside", query={"tab": "fool", "eps": "0.2"}, timeout=TIMEOUT))
     assert app.session_state["inside_fool_eps"] == 0.2 and app.query_params["tab"] == "fool"
     assert app.query_params["eps"] == "0.2" and "baseline" not in app.query_params
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    app.query_params.update({"tab": "why", "baseline": "noise"})
-    app = settle(app.run())
+    app = settle(run_page("inside", query={"tab": "why", "baseline": "noise"}, timeout=TIMEOUT))
     assert app.radio(key=why.BASELINE_KEY).value == "noise" and app.query_params["baseline"] == "noise"

@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 
-from cnnviz import datasets
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig, fit, load_run, save_run, train
 from cnnviz.training.advice import run_name
@@ -17,30 +16,10 @@ from cnnviz.training.estimate import ADVERSARIAL_COST, training_seconds
 from cnnviz.training.keys import KEY_PREFIX
 from cnnviz.training.payload import from_payload, to_payload
 from cnnviz.training.store import RunStore
+from tests.conftest import TINY
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
-
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:300].copy(),
-        full.y_train[:300].copy(),
-        full.x_test[:100].copy(),
-        full.y_test[:100].copy(),
-        list(full.class_names),
-        source="300/100 MNIST digits",
-        name="mnist",
-    )
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,9 @@ Fashion-MNIST images, batch size, epochs and stratified validation split; they r
 - "end to end": all of `train()` (split, scaling to float32, building, fit, scoring the test set)
   against the same steps written out by hand around a bare `fit` + `predict`.
 
+The cost of the training-internals recorder (issue 26) that train() adds: train() with it against train()
+without it, alternately, for the quick recipe's size and for tiny epochs (where it records every k-th epoch).
+
 Two more tables choose the defaults and calibrate the time estimate the page shows:
 - batch size and input pipeline (NumPy float32 arrays vs a `tf.data` pipeline scaling uint8 batches);
 - images/s of several stacks against their multiply-adds, with the constants of
@@ -16,6 +19,7 @@ Two more tables choose the defaults and calibrate the time estimate the page sho
 
     python bench/bench_training.py              # ~4 min on an idle 2-core CPU
     python bench/bench_training.py --quick      # fewer images and repeats
+    python bench/bench_training.py --internals  # only the internals recorder's cost
     from bench_training import run        # rows as dicts, for bench/run_all.py
 """
 
@@ -117,6 +121,46 @@ def overhead(images: int, epochs: int, repeats: int, batch_size: int) -> list[di
             }
         )
     return rows
+
+
+def internals_cost(images: int, epochs: int, repeats: int) -> list[dict[str, Any]]:
+    """Images/s of train() with the internals recorder (as the app trains) and without it, alternately; the
+    wall time of ``fit`` includes the recorder's one-off start (tracing its probe)."""
+    from cnnviz.training import fit as fit_module
+
+    data = _subset(images)
+    stack = architecture.PRESETS[STACK_NAME][1]
+    config = TrainConfig(epochs=epochs, batch_size=64, validation_split=0.1)
+    recorder = fit_module._internals
+    every: list[int] = []
+
+    def once(recording: bool) -> float:
+        fit_module._internals = recorder if recording else (lambda *args, **kwargs: None)
+        try:
+            run = train(stack, data, config)
+        finally:
+            fit_module._internals = recorder
+        if recording:
+            every.append(run.internals["every"])
+        return run.train_samples * run.epochs_done / run.seconds
+
+    once(False)  # warm up TensorFlow for both sides
+    speeds: dict[bool, list[float]] = {True: [], False: []}
+    for repeat in range(repeats):
+        for side in (True, False) if repeat % 2 == 0 else (False, True):
+            speeds[side].append(once(side))
+    ours, bare = statistics.median(speeds[True]), statistics.median(speeds[False])
+    return [
+        {
+            "measure": f"internals recorder: {STACK_NAME}, {images:,} images × {epochs} epochs, recorded every "
+            f"{'/'.join(str(k) for k in sorted(set(every)))} epoch(s)",
+            "ours (img/s)": f"{ours:,.0f}",
+            "bare keras (img/s)": f"{bare:,.0f}",
+            "against": "train() without the recorder",
+            "ours / bare": f"{ours / bare:.3f}×",
+            "repeats": repeats,
+        }
+    ]
 
 
 def defaults(images: int) -> list[dict[str, Any]]:
@@ -223,6 +267,7 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
     images, repeats = (6000, 3) if quick else (12000, 5)
     load = os.getloadavg()[0]
     rows = overhead(images, epochs=2, repeats=repeats, batch_size=64)
+    rows += internals_cost(3000, epochs=3, repeats=repeats) + internals_cost(500, epochs=10, repeats=repeats)
     rows += defaults(images)
     rows += calibration(images)
     rows.append(
@@ -240,8 +285,14 @@ def run(quick: bool = False) -> list[dict[str, Any]]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--quick", action="store_true", help="6,000 images and 3 repeats")
+    parser.add_argument("--internals", action="store_true", help="only the internals recorder's cost")
     args = parser.parse_args()
-    rows = run(quick=args.quick)
+    repeats = 3 if args.quick else 5
+    rows = (
+        internals_cost(3000, epochs=3, repeats=repeats) + internals_cost(500, epochs=10, repeats=repeats)
+        if args.internals
+        else run(quick=args.quick)
+    )
     keys = list(rows[0])
     widths = [max(len(str(k)), *(len(str(r[k])) for r in rows)) for k in keys]
     print("  ".join(str(k).ljust(w) for k, w in zip(keys, widths, strict=True)))

@@ -208,7 +208,7 @@ def training_section() -> Section:
             Row(
                 r["measure"],
                 f"{r['ours (img/s)']} img/s" if compared else "",
-                f"{r['bare keras (img/s)']}" + (" img/s (bare `keras.fit`)" if compared else ""),
+                f"{r['bare keras (img/s)']}" + (f" img/s ({r.get('against', 'bare `keras.fit`')})" if compared else ""),
                 r["ours / bare"],
                 "≥ 0.95×" if compared else "",
                 ratio >= 0.95 if compared else None,

@@ -399,6 +399,8 @@ SCHEMAS: dict[str, Schema] = {
         "augment": ("tr_augment", FLAG),
         "cosine": ("tr_cosine", FLAG),
         "best": ("tr_keep_best", FLAG),
+        "fgsm": ("tr_fgsm", FLAG),
+        "fgsm_eps": ("tr_fgsm_eps", choice({f"{e:g}": e for e in options.ADVERSARIAL_EPSILONS}, "The attack strength")),
         "start": ("tr_seed", whole(options.RANDOM_STARTS, "The random start")),
         "shuffle": ("tr_shuffle_pixels", FLAG),
         "valfirst": ("tr_val_first", FLAG),
@@ -418,6 +420,14 @@ SCHEMAS: dict[str, Schema] = {
         "model": ("inside_model", _demo_model()),
         "tab": ("inside_tab", choice(options.INSIDE_TABS, "The tab")),
         "image": ("image", IMAGE),
+        "baseline": ("inside_why_baseline", choice(_same(options.IG_BASELINES), "The baseline")),
+        "map": ("inside_map_method", choice(_same(options.CLASS_MAP_METHODS), "The class map's method")),
+        "map_images": (
+            "inside_map_images",
+            choice({str(n): n for n in options.CLASS_MAP_IMAGES}, "The class map's number of images"),
+        ),
+        "map_view": ("inside_map_view", choice(_same(options.CLASS_MAP_VIEWS), "The class map's view")),
+        "eps": ("inside_fool_eps", steps(options.FGSM_EPSILONS, "The attack strength ε")),
     },
     "take_home": {"model": ("th_network", _demo_model())},
 }
@@ -459,6 +469,14 @@ NEEDS: dict[str, dict[str, tuple[str, str]]] = {
         "input": ("network", "stack"),
         "neu_size": ("dataset", "neu"),
         "patience": ("early", "1"),
+        "fgsm_eps": ("fgsm", "1"),
+    },
+    "inside": {
+        "baseline": ("tab", "why"),
+        "map": ("tab", "class_map"),
+        "map_images": ("tab", "class_map"),
+        "map_view": ("tab", "class_map"),
+        "eps": ("tab", "fool"),
     },
 }
 

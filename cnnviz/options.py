@@ -81,6 +81,9 @@ EPOCHS = Span(1, 60)
 #: How many training images: "all", or a stratified random subset of that many.
 TRAINING_IMAGES = ("all", 500, 1000, 2000, 3000, 5000, 10000, 20000)
 VALIDATION_SPLITS = Span(0.0, 0.3, 0.05)
+#: Adversarial training's attack strengths ε (a share of the 0–1 pixel range); the highest is also
+#: the most :class:`cnnviz.training.TrainConfig` accepts.
+ADVERSARIAL_EPSILONS = (0.05, 0.1, 0.15, 0.2, 0.25, 0.3)
 PATIENCES = Span(1, 20)
 #: The losses a training can minimise (what :class:`cnnviz.training.TrainConfig` accepts) and their names: the same
 #: number, from class numbers or from one-hot labels (the Fashion-MNIST notebook's ``to_categorical``).
@@ -116,4 +119,16 @@ INSIDE_TABS = {
     "filters": ":material/grid_view: Learned filters",
     "gradcam": ":material/whatshot: Where did it look? (Grad-CAM)",
     "field": ":material/center_focus_strong: Receptive field",
+    "why": ":material/psychology_alt: Why this answer?",
+    "looks_for": ":material/visibility: What does a filter look for?",
+    "class_map": ":material/scatter_plot: The class map",
+    "fool": ":material/bug_report: Fool the network",
 }
+#: Integrated gradients' starting images ("Why this answer?"): link code → label.
+IG_BASELINES = {"black": "black image", "blurred": "blurred copy", "noise": "random noise"}
+#: The class map: how many test images, how they are placed (link code → label) and drawn.
+CLASS_MAP_IMAGES = (1000, 2000, 5000)
+CLASS_MAP_METHODS = {"pca": "PCA (instant)", "tsne": "t-SNE (seconds, in the background)"}
+CLASS_MAP_VIEWS = {"dots": "Dots", "thumbnails": "Thumbnails"}
+#: "Fool the network": the attack strength ε of the slider (a share of the 0–1 pixel range).
+FGSM_EPSILONS = Span(0.0, 0.3, 0.01)

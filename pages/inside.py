@@ -35,5 +35,5 @@ with model_column:  # next to the input, so the answer changes in view while you
     show_prediction(chosen, given, prediction)
 
 st.divider()
-show_tabs(chosen, prediction)
+show_tabs(chosen, given, prediction)
 share_link("inside", link)

@@ -290,6 +290,8 @@ def test_training_form_link_round_trip():
         "augment": "0",
         "cosine": "1",
         "best": "1",
+        "fgsm": "1",
+        "fgsm_eps": "0.2",
         "start": "42",
         "shuffle": "1",
         "valfirst": "0",
@@ -299,6 +301,7 @@ def test_training_form_link_round_trip():
     assert not app.exception and not notices(app)
     assert app.session_state["tr_seed"] == 42 and app.session_state["tr_lr"] == 0.01
     assert app.session_state["tr_shuffle_pixels"] and app.session_state["tr_loss"] == "categorical_crossentropy"
+    assert app.session_state["tr_fgsm"] and app.session_state["tr_fgsm_eps"] == 0.2
     assert dict(app.query_params) == query
     assert reopened(app, "training").session_state["tr_preset"] == "NEU CNN 64x64 (fast)"
     hostile = opened("training", {**HOSTILE, "epochs": "100000", "optimizer": "adam"})

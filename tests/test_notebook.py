@@ -35,10 +35,13 @@ def test_exported_notebook_runs_and_reports_the_same_network(tmp_path, monkeypat
         keep_best=True,
         cosine_decay=True,
         augmentation=({"type": "RandomTranslation", "height_factor": 0.1, "width_factor": 0.1},),
+        adversarial_epsilon=0.1,
     )
     notebook = nbformat.reads(to_notebook(SMALL, "mnist", config), as_version=4)
     nbformat.validate(notebook)
-    assert "cnnviz" not in "".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    code = "".join(cell.source for cell in notebook.cells if cell.cell_type == "code")
+    assert "cnnviz" not in code
+    assert "ADVERSARIAL_EPSILON = 0.1" in code and "fit_model = FgsmTraining(fit_model)" in code
     NotebookClient(
         notebook, timeout=600, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}
     ).execute()  # raises on any cell error

@@ -78,6 +78,22 @@ def test_result_views_show_confusion_cells_and_mistakes(trained: AppTest) -> Non
     assert not trained.exception and any("weakest class" in c.value for c in trained.caption)
 
 
+def test_the_internals_recorded_on_the_worker_are_shown_at_the_chosen_epoch(trained: AppTest) -> None:
+    run = trained.session_state["runs"][0]
+    assert run.internals["epochs"] == [0, 1]  # trained on a Dask worker: the recording came back in the payload
+    trained.segmented_control(key="tr_view").set_value("internals").run()
+    assert not trained.exception
+    layer = next(layer for layer in run.internals["layers"] if layer["weight_edges"] is not None)
+    for epoch in (1, 0):
+        trained.slider(key="tr_epoch_0").set_value(epoch).run()
+        assert not trained.exception
+        text = "\n".join(c.value for c in trained.caption)
+        assert f"weights {layer['weight_rms'][epoch]:.3g}, gradients {layer['gradient_rms'][epoch]:.3g}" in text
+        assert any(f"Showing epoch **{epoch}**" in m.value for m in trained.markdown)
+    keys = {chart.key for chart in trained.get("plotly_chart")}
+    assert {"tr_internals_0_histograms", "tr_internals_0_update_ratio", "tr_internals_0_dead_relu"} <= keys
+
+
 def test_a_run_is_named_by_what_changed_from_its_recipe(trained: AppTest) -> None:
     assert trained.session_state["runs"][0].label == "Run 1 · 1 epoch · 500 images"  # quick recipe: 3 and 3,000
 

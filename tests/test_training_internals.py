@@ -208,3 +208,50 @@ def test_probe_batch_and_bad_input():
     np.testing.assert_allclose(x, images[y].astype(np.float32) / 255)
     with pytest.raises(InputError, match="probe"):
         internals.internals_recorder(tiny_model(), x[:0], y[:0])
+
+
+class Ticks:
+    """A clock that moves one second per reading: an epoch and a record each "take" one second."""
+
+    def __init__(self):
+        self.now = 0.0
+
+    def perf_counter(self):
+        self.now += 1.0
+        return self.now
+
+
+def test_a_time_budget_records_every_kth_epoch_and_the_last_with_the_same_values(monkeypatch):
+    monkeypatch.setattr(internals, "time", Ticks())  # the first epoch: 1 s, its record: 1 s
+    rng = np.random.default_rng(1)
+    x, y = rng.random((32, 10, 10, 1), dtype=np.float32), rng.integers(0, 3, 32)
+    model = tiny_model()
+    full = internals.internals_recorder(model, x[:8], y[:8])
+    budgeted = internals.internals_recorder(model, x[:8], y[:8], budget=0.5)  # 1 s of record per 2 s of epochs
+    model.fit(x, y, batch_size=16, epochs=5, verbose=0, shuffle=False, callbacks=[full, budgeted])
+    every, sparse, dense = budgeted.every, budgeted.result(), full.result()
+    assert every == 2 and sparse["every"] == 2 and dense["every"] == 1
+    assert sparse["epochs"] == [0, 1, 2, 4, 5] and dense["epochs"] == [0, 1, 2, 3, 4, 5]
+    for thin, whole in zip(sparse["layers"], dense["layers"], strict=True):
+        for key in (*internals.WEIGHT_KEYS, "dead_relu"):
+            assert thin[key] == [whole[key][epoch] for epoch in sparse["epochs"]], (thin["name"], key)
+    assert [len(layer["weight_counts"]) for layer in budgeted.result(epochs_done=3)["layers"]] == [3] * 6
+
+
+def test_a_run_stopped_after_an_epoch_that_was_not_due_records_that_epoch(monkeypatch):
+    monkeypatch.setattr(internals, "time", Ticks())
+
+    class StopAfterThree(keras.callbacks.Callback):
+        def on_epoch_end(self, epoch, logs=None):
+            self.model.stop_training = epoch == 2
+
+    rng = np.random.default_rng(1)
+    x, y = rng.random((32, 10, 10, 1), dtype=np.float32), rng.integers(0, 3, 32)
+    model = tiny_model()
+    recorder = internals.internals_recorder(model, x[:8], y[:8], budget=0.5)
+    model.fit(x, y, batch_size=16, epochs=8, verbose=0, callbacks=[recorder, StopAfterThree()])
+    result = recorder.result(epochs_done=3)
+    assert result["epochs"] == [0, 1, 2, 3]
+    assert by_name(result)["conv"]["epoch_change"][-1] is None  # its start was not kept: not known
+    with pytest.raises(InputError, match="budget"):
+        internals.internals_recorder(model, x[:8], y[:8], budget=0)

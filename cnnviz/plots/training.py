@@ -15,6 +15,18 @@ MAX_CONFUSION_TEXT = 25  # classes up to which every cell's count is written in
 RUN_COLOURS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000")  # Okabe-Ito
 
 
+def run_line(index: int, name: str, x: list, y: list, *, hovertemplate: str) -> go.Scatter:
+    """One series of a comparison chart (a run, a model, a layer): lines and markers in the ``index``-th run colour."""
+    return go.Scatter(
+        x=x,
+        y=y,
+        mode="lines+markers",
+        name=name,
+        line={"color": RUN_COLOURS[index % len(RUN_COLOURS)], "width": 2},
+        hovertemplate=hovertemplate,
+    )
+
+
 def training_curves(series: list[dict], *, height: int = 340, epochs: int | None = None) -> go.Figure:
     """Loss (left) and accuracy (right) against the epoch, for one run or several to compare.
 

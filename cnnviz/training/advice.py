@@ -52,6 +52,9 @@ def run_name(network: str, config: TrainConfig, base: TrainConfig) -> str:
         changes.append(f"early stop after {patience}" if patience else "no early stop")
     if bool(config.augmentation) != bool(base.augmentation):
         changes.append("augmented" if config.augmentation else "not augmented")
+    if config.adversarial_epsilon != base.adversarial_epsilon:
+        epsilon = config.adversarial_epsilon
+        changes.append(f"FGSM-trained ε {epsilon:g}" if epsilon else "not FGSM-trained")
     if config.seed != base.seed:
         changes.append(f"random start {config.seed}")
     if config.shuffle_pixels != base.shuffle_pixels:

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 
 from cnnviz.errors import InputError
-from cnnviz.options import LOSSES, OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
+from cnnviz.options import ADVERSARIAL_EPSILONS, LOSSES, OPTIMIZER_TITLES, OPTIMIZERS, RANDOM_STARTS
 
 MAX_EPOCHS = 200
 MAX_BATCH_SIZE = 4096
@@ -46,6 +46,8 @@ class TrainConfig:
       ``"categorical_crossentropy"`` (one-hot labels, as the Fashion-MNIST notebook): the same number.
     - ``shuffle_pixels``: put the pixels of every image (training, validation and test) in one fixed random
       order (:func:`pixel_order`): a dense network does not notice, a CNN loses its neighbourhoods.
+    - ``adversarial_epsilon``: adversarial training (Goodfellow et al. 2015): every training batch is
+      trained on together with its FGSM copy of this strength ε (a share of the pixel range; 0 = off).
     """
 
     epochs: int = 5
@@ -62,6 +64,7 @@ class TrainConfig:
     validation_first: int | None = None
     loss: str = "sparse_categorical_crossentropy"
     shuffle_pixels: bool = False
+    adversarial_epsilon: float = 0.0
 
     def __post_init__(self) -> None:
         # Lists from JSON become tuples so the config stays hashable-looking and immutable.
@@ -95,6 +98,10 @@ class TrainConfig:
         if self.max_train_samples is not None:
             _whole(self.max_train_samples, "The number of training images", MIN_TRAIN_SAMPLES, 10**9)
         _whole(self.seed, "The random start", RANDOM_STARTS.low, RANDOM_STARTS.high)
+        epsilon = self.adversarial_epsilon
+        top = max(ADVERSARIAL_EPSILONS)
+        if isinstance(epsilon, bool) or not isinstance(epsilon, (int, float)) or not 0 <= epsilon <= top:
+            raise InputError(f"The adversarial training's ε must be a number from 0 (off) to {top:g}, not {epsilon!r}")
         for position, layer in enumerate(self.augmentation, start=1):
             kind = layer.get("type")
             if kind not in AUGMENTATION_TYPES:
@@ -147,6 +154,8 @@ class TrainConfig:
             parts.append("one-hot labels")
         if self.shuffle_pixels:
             parts.append("pixels shuffled")
+        if self.adversarial_epsilon:
+            parts.append(f"FGSM-trained ε {self.adversarial_epsilon:g}")
         return " · ".join(parts)
 
 

@@ -12,7 +12,7 @@ import time
 import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -23,13 +23,20 @@ from cnnviz.training.config import TrainConfig, shuffled_pixels
 from cnnviz.training.deadline import Deadline
 from cnnviz.training.evaluation import loss_and_accuracy
 from cnnviz.training.events import EvaluateEvent, Event, ProgressFn, StopFn
+from cnnviz.training.internals import TRAINING_BUDGET, internals_recorder, probe_batch
 from cnnviz.training.run import TrainingRun
 from cnnviz.training.snapshots import weight_recorder
 from cnnviz.training.transfer import head_training
 
+if TYPE_CHECKING:
+    import keras
+    import tensorflow as tf
+
 #: ``on_progress`` gets a BATCH event every this many batches (and always at the end of an epoch).
 PROGRESS_EVERY = 10
 PREDICT_BATCH = 500
+#: The internals probe's multiply-adds per record: fewer probe images for a large network (8 to 64).
+PROBE_MACS = 2e9
 
 
 def adapt_output(
@@ -164,7 +171,11 @@ def train(
     head = head_training(model, data.stack, config, data.x_fit, data.validation)  # a frozen base: features once
     if head is not None:
         data = replace(data, x_fit=head.x_fit, validation=head.validation, notes=[*data.notes, head.note])
-    fit_model = head.model if head is not None else _with_augmentation(model, config, data.input_shape)
+    fit_model = (
+        head.model
+        if head is not None
+        else _with_adversarial(_with_augmentation(model, config, data.input_shape), config, data.notes)
+    )
     steps = -(-len(data.x_fit) // config.batch_size)
     _compile(fit_model, config, steps)
     if fit_model is not model:  # the saved model needs no augmentation but should be ready to evaluate
@@ -183,8 +194,10 @@ def train(
         deadline=deadline,
     )
     recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
+    internals = _internals(model, data, config, first_epoch)  # before the callbacks that restore best weights
     stopper = _early_stopping(config, data)
-    seconds = _fit(fit_model, data, config, first_epoch, [progress, recorder] + ([stopper] if stopper else []))
+    callbacks = [progress, *([internals] if internals else []), recorder, *([stopper] if stopper else [])]
+    seconds = _fit(fit_model, data, config, first_epoch, callbacks)
     seconds += head.seconds if head is not None else 0.0
     data.notes += progress.notes(stopper) + _batch_norm_notes(data.stack, progress.steps_done)
     probabilities, labels = _predict_test_set(model, dataset, config, on_progress, progress, deadline)
@@ -216,6 +229,7 @@ def train(
         test_probabilities=probabilities if len(labels) else None,
         test_labels=labels if len(labels) else None,
         test_images=dataset.x_test if len(labels) else None,
+        internals=internals.result(len(progress.history.get("loss", []))) if internals else None,
         **recorder.result(len(progress.history.get("loss", []))),
     )
 
@@ -268,6 +282,24 @@ def _build(data: _Prepared, start_weights: Sequence[np.ndarray] | None, first_ep
             "afresh, so the first steps can move a little more than they would have)."
         )
     return model
+
+
+def _internals(model: Any, data: _Prepared, config: TrainConfig, first_epoch: int) -> Any:
+    """The training-internals callback (:mod:`cnnviz.training.internals`) on a fixed probe batch of the
+    training images, within :data:`TRAINING_BUDGET` of the training time; None for a network it cannot
+    read (the training goes on without it)."""
+    from cnnviz.explain.classifier import GRADIENT_PASSES, forward_macs
+
+    size = int(min(64, max(8, PROBE_MACS // (GRADIENT_PASSES * forward_macs(model)))))
+    try:
+        return internals_recorder(
+            model,
+            *probe_batch(data.x_fit, data.y_fit, size=size, seed=config.seed),
+            first_epoch=first_epoch,
+            budget=TRAINING_BUDGET,
+        )
+    except InputError:
+        return None
 
 
 def _early_stopping(config: TrainConfig, data: _Prepared) -> Any:
@@ -418,6 +450,52 @@ def _optimizer(config: TrainConfig, steps_per_epoch: int) -> Any:
         rate = keras.optimizers.schedules.CosineDecay(rate, decay_steps=config.epochs * steps_per_epoch, alpha=0.02)
     kinds = {"adam": keras.optimizers.Adam, "sgd": keras.optimizers.SGD, "rmsprop": keras.optimizers.RMSprop}
     return kinds[config.optimizer](learning_rate=rate)
+
+
+def _with_adversarial(fit_model: Any, config: TrainConfig, notes: list[str]) -> Any:
+    """``fit_model`` itself, or a model that trains on every batch together with its FGSM copy.
+
+    The copy is ``clip(x + ε · sign(∇_x L), 0, 1)`` (Goodfellow et al. 2015), the gradient taken from the
+    network as it stands in inference mode (no dropout); the step then trains on both halves, so the
+    training loss and accuracy are their mean. Validation and test images stay clean. The wrapper has no
+    weights of its own: ``fit_model`` learns.
+    """
+    epsilon = config.adversarial_epsilon
+    if not epsilon:
+        return fit_model
+    import keras
+
+    class FgsmTraining(keras.Model):
+        def __init__(self, inner: Any) -> None:
+            super().__init__(name="fgsm_training")
+            self.inner = inner
+
+        def call(self, x: Any, training: bool = False) -> Any:
+            return self.inner(x, training=training)
+
+        def train_step(self, data: Any) -> Any:
+            return super().train_step(fgsm_batch(self.inner, data[0], data[1], epsilon))
+
+    notes.append(
+        f"Adversarial training: every batch was trained on together with its FGSM copy (ε = {epsilon:g}), so "
+        "the training loss and accuracy are the mean over clean and attacked images; validation and test "
+        "images are clean."
+    )
+    return FgsmTraining(fit_model)
+
+
+# The exported notebook holds this function's source (cnnviz.training.notebook): plain Keras, no cnnviz.
+def fgsm_batch(inner: keras.Model, x: tf.Tensor, y: tf.Tensor, epsilon: float) -> tuple[tf.Tensor, tf.Tensor]:
+    """The batch ``x`` (labels ``y``) and its FGSM copy ``clip(x + ε·sign(∇x loss), 0, 1)``, with their labels:
+    what one step of adversarial training trains on."""
+    import keras
+    import tensorflow as tf
+
+    with tf.GradientTape() as tape:
+        tape.watch(x)
+        loss = keras.losses.sparse_categorical_crossentropy(y, inner(x, training=False))
+    attacked = tf.clip_by_value(x + epsilon * tf.sign(tape.gradient(loss, x)), 0.0, 1.0)
+    return tf.concat([x, attacked], 0), tf.concat([y, y], 0)
 
 
 def _with_augmentation(model: Any, config: TrainConfig, input_shape: tuple[int, ...]) -> Any:

@@ -17,14 +17,20 @@ records for each top-level layer:
 - ``dead_relu``: for a layer ending in a ReLU, the share of its channels that output 0 for every
   position of every probe image (a dead unit gets no gradient and never recovers).
 
-The cost is one forward and backward pass of the probe batch and one copy of the weights per epoch,
-plus one copy before the epoch's last step (bench/bench_explain.py measures it against training
-throughput). :meth:`result` returns plain lists and numbers (JSON-able) in the format
-documented there. TensorFlow is imported inside the functions only.
+The cost is one forward and backward pass of the probe batch and one copy of the weights per recorded
+epoch, plus one copy before that epoch's first and last steps; the first record also traces the
+probe (a fixed cost, once). With a ``budget`` the recorder keeps its per-epoch cost within that
+share of the training time: after the first epoch it records every k-th epoch, k the smallest for
+which one record costs at most ``budget`` × k epochs (tiny epochs: every few epochs; the state
+before training and the last epoch are always recorded). bench/bench_explain.py and
+bench/bench_training.py measure it against training throughput. :meth:`result` returns plain lists
+and numbers (JSON-able) in the format documented there. TensorFlow is imported inside the functions only.
 """
 
 from __future__ import annotations
 
+import math
+import time
 from collections.abc import Callable, Sequence
 from typing import Any
 
@@ -35,6 +41,8 @@ from cnnviz.errors import InputError
 BINS = 32
 PROBE_IMAGES = 64
 FORMAT = 1
+#: The share of training time the recorder may take per epoch in the app's trainings (see the module doc).
+TRAINING_BUDGET = 0.03
 #: The per-epoch lists of a layer with trainable weights (None for a layer without).
 WEIGHT_KEYS = ("weight_counts", "gradient_counts", "weight_rms", "gradient_rms", "update_ratio", "epoch_change")
 _TINY = 1e-12
@@ -48,12 +56,19 @@ def probe_batch(images: np.ndarray, labels: np.ndarray, *, size: int = PROBE_IMA
 
 
 def internals_recorder(
-    model: Any, probe_images: np.ndarray, probe_labels: np.ndarray, *, bins: int = BINS, first_epoch: int = 0
+    model: Any,
+    probe_images: np.ndarray,
+    probe_labels: np.ndarray,
+    *,
+    bins: int = BINS,
+    first_epoch: int = 0,
+    budget: float | None = None,
 ) -> Any:
     """A Keras callback recording ``model``'s internals (module doc) on the probe batch; see ``.result()``.
 
     ``model`` is the network itself (not an augmentation wrapper around it); ``first_epoch`` the
-    number of epochs already done when ``fit`` starts (when a run is continued).
+    number of epochs already done when ``fit`` starts (when a run is continued); ``budget`` the share
+    of the training time the per-epoch records may take (None: record every epoch).
     """
     import keras
 
@@ -61,6 +76,8 @@ def internals_recorder(
 
     if len(probe_images) == 0 or len(probe_images) != len(probe_labels):
         raise InputError("The probe batch needs images, one label each.")
+    if budget is not None and not 0 < budget <= 1:
+        raise InputError(f"The recorder's time budget must be a share above 0 and at most 1, not {budget!r}.")
     layers = _recorded_layers(model)
     relu_names = [layer.name for layer in layers if _ends_in_relu(layer)]
     probe_model = network(model).layer_outputs([*relu_names, model.layers[-1].name])  # ReLU outputs, then p
@@ -74,23 +91,54 @@ def internals_recorder(
             self.epochs: list[int] = []
             self.records: dict[str, dict[str, list]] = {layer.name: _empty_record() for layer in layers}
             self.edges: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-            self._epoch_start: dict[str, np.ndarray] = {}
+            self.every = 1  # record every this many epochs (after the first, see the module doc)
+            self._epoch_start: dict[str, np.ndarray] | None = None
             self._before_last_step: dict[str, np.ndarray] | None = None
+            self._epoch_started = 0.0
+            self._in_epoch = False
+            self._last_ended: int | None = None
+
+        def _due(self, epoch: int) -> bool:
+            """Whether the state after ``epoch`` (counted from 1) is recorded."""
+            done = epoch - first_epoch
+            return done <= 1 or done % self.every == 0 or epoch == (self.params or {}).get("epochs")
 
         def on_train_begin(self, logs: dict | None = None) -> None:
             self._record(first_epoch)
 
+        def on_epoch_begin(self, epoch: int, logs: dict | None = None) -> None:
+            self._in_epoch = True
+            if budget is not None and epoch + 1 - first_epoch == 1:  # the first epoch sets the pace
+                self._epoch_started = time.perf_counter()
+            self._epoch_start = _kernels(layers) if self._due(epoch + 1) else None
+
         def on_train_batch_begin(self, batch: int, logs: dict | None = None) -> None:
-            if batch == (self.params or {}).get("steps", 0) - 1:
+            if self._epoch_start is not None and batch == (self.params or {}).get("steps", 0) - 1:
                 self._before_last_step = _kernels(layers)
 
         def on_epoch_end(self, epoch: int, logs: dict | None = None) -> None:
+            self._in_epoch, self._last_ended = False, epoch + 1
+            if not self._due(epoch + 1):
+                return
+            if budget is None or epoch + 1 - first_epoch != 1:
+                self._record(epoch + 1)
+                return
+            epoch_seconds = time.perf_counter() - self._epoch_started
+            started = time.perf_counter()
             self._record(epoch + 1)
+            cost = time.perf_counter() - started
+            self.every = max(1, math.ceil(cost / (budget * max(epoch_seconds, 1e-9))))
+
+        def on_train_end(self, logs: dict | None = None) -> None:
+            # Stopped early after a complete epoch that was not due: record it, the run's last state.
+            ended = self._last_ended
+            if not self._in_epoch and ended is not None and ended != self.epochs[-1]:
+                self._record(ended)
 
         def _record(self, epoch: int) -> None:
             kernels = _kernels(layers)
             gradients, dead = probe()
-            before_last_step = self._before_last_step or {}
+            before_last_step, start = self._before_last_step or {}, self._epoch_start or {}
             for layer in layers:
                 name, record = layer.name, self.records[layer.name]
                 record["dead_relu"].append(dead.get(name))
@@ -106,25 +154,27 @@ def internals_recorder(
                 record["gradient_counts"].append(_histogram(gradient, gradient_edges))
                 record["weight_rms"].append(_rms(weights))
                 record["gradient_rms"].append(_rms(gradient))
-                before, start = before_last_step.get(name), self._epoch_start.get(name)
+                before, begun = before_last_step.get(name), start.get(name)
                 record["update_ratio"].append(None if before is None else _ratio(weights, before))
-                record["epoch_change"].append(None if start is None else _ratio(weights, start))
+                record["epoch_change"].append(None if begun is None else _ratio(weights, begun))
             self.epochs.append(epoch)
-            self._epoch_start, self._before_last_step = kernels, None
+            self._epoch_start, self._before_last_step = None, None
 
         def result(self, epochs_done: int | None = None) -> dict[str, Any]:
-            """The recording as plain data: ``{"format", "bins", "probe_images", "epochs", "layers"}``.
+            """The recording as plain data: ``{"format", "bins", "probe_images", "every", "epochs", "layers"}``.
 
-            ``epochs`` lists the epoch numbers recorded (the first is the state before training);
+            ``epochs`` lists the epoch numbers recorded (the first is the state before training; with a
+            budget, every ``every``-th epoch after the first, and the last);
             ``layers`` has one dict per layer: ``name``, ``type``, ``weight_edges`` and
             ``gradient_edges`` (``bins + 1`` floats, or None without trainable weights), and one
             entry per recorded epoch in each of ``weight_counts``/``gradient_counts`` (``bins`` ints),
             ``weight_rms``, ``gradient_rms``, ``update_ratio``, ``epoch_change`` (None before training;
             all None without trainable weights) and ``dead_relu`` (None for a layer without ReLU).
-            ``epochs_done`` keeps only the state before training and that many complete epochs (an
-            epoch stopped half-way is left out).
+            ``epochs_done`` keeps only the records up to that many complete epochs (an epoch stopped
+            half-way is left out).
             """
-            keep = len(self.epochs) if epochs_done is None else min(len(self.epochs), epochs_done - first_epoch + 1)
+            limit = math.inf if epochs_done is None else epochs_done
+            keep = sum(1 for epoch in self.epochs if epoch <= limit)
             out_layers = []
             for layer in layers:
                 edges = self.edges.get(layer.name)
@@ -142,6 +192,7 @@ def internals_recorder(
                 "format": FORMAT,
                 "bins": bins,
                 "probe_images": len(probe_labels),
+                "every": self.every,
                 "epochs": self.epochs[:keep],
                 "layers": out_layers,
             }

@@ -31,7 +31,7 @@ from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE, NEU_CODES, NEU_SPLIT_ORDE
 from cnnviz.errors import InputError
 from cnnviz.options import OPTIMIZER_TITLES
 from cnnviz.training.config import PIXEL_ORDER_START, TrainConfig
-from cnnviz.training.fit import adapt_output
+from cnnviz.training.fit import adapt_output, fgsm_batch
 
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
 CLASS_NAMES = {
@@ -290,6 +290,7 @@ def _settings(config: TrainConfig, side: int, name: str) -> list[str]:
         f"VALIDATION_FIRST = {config.validation_first!r}  # None, or hold out the first images of the files instead",
         f"LOSS = {config.loss!r}  # categorical_crossentropy takes one-hot labels",
         f"SHUFFLE_PIXELS = {config.shuffle_pixels!r}  # put every image's pixels in one fixed random order",
+        f"ADVERSARIAL_EPSILON = {config.adversarial_epsilon!r}  # > 0: also train on FGSM copies of this strength",
         f"RANDOM_START = {config.seed!r}",
         f"SIDE = {side!r}  # images are SIDE × SIDE pixels, one channel",
         f"CLASS_NAMES = {CLASS_NAMES[name]!r}",
@@ -445,7 +446,13 @@ def _training_text(config: TrainConfig) -> str:
             f"training stops when the validation loss has not improved for {config.early_stopping_patience} "
             "epochs, and the model goes back to its best epoch"
         )
-    return "\n## 5 · Train\n\n" + "; ".join(parts).capitalize() + ".\n"
+    if config.adversarial_epsilon:
+        parts.append(
+            "every batch is trained on together with its FGSM copy (adversarial training, Goodfellow et al. "
+            "2015): each pixel moved by ε in the direction that raises the loss fastest"
+        )
+    text = "; ".join(parts)
+    return "\n## 5 · Train\n\n" + text[0].upper() + text[1:] + ".\n"
 
 
 def _training_code(config: TrainConfig) -> list[str]:
@@ -478,6 +485,8 @@ def _training_code(config: TrainConfig) -> list[str]:
             ),
             "fit_model = keras.Model(inputs, model(x))",
         ]
+    if config.adversarial_epsilon:
+        lines += _ADVERSARIAL.splitlines()
     lines += [
         "fit_model.compile(optimizer=optimizers[OPTIMIZER](learning_rate=rate),",
         '                  loss=LOSS, metrics=["accuracy"])',
@@ -499,6 +508,31 @@ def _training_code(config: TrainConfig) -> list[str]:
     ]
     return lines
 
+
+# The app's own adversarial step (cnnviz.training.fit.fgsm_batch), copied so the notebook holds no cnnviz import.
+_ADVERSARIAL = (
+    "\n# Adversarial training: the FGSM copy of every batch is trained on too (validation and test stay clean).\n"
+    + "import tensorflow as tf\n\n\n"
+    + inspect.getsource(fgsm_batch)
+    + """
+
+class FgsmTraining(keras.Model):
+    \"\"\"Trains on every batch and on its FGSM copy; shares fit_model's weights.\"\"\"
+
+    def __init__(self, inner):
+        super().__init__()
+        self.inner = inner
+
+    def call(self, x, training=False):
+        return self.inner(x, training=training)
+
+    def train_step(self, data):
+        return super().train_step(fgsm_batch(self.inner, data[0], data[1], ADVERSARIAL_EPSILON))
+
+
+fit_model = FgsmTraining(fit_model)
+"""
+)
 
 _PLOT = """\
 import plotly.graph_objects as go

@@ -44,6 +44,8 @@ class TrainingRun:
 
     A run trained in a worker process arrives with ``model=None`` and its ``weights``: the Keras
     model is rebuilt from them on the first access to ``model`` (:meth:`__getattr__`).
+    ``internals`` is :mod:`cnnviz.training.internals`' recording (per-layer histograms of weights and
+    gradients, dead ReLUs, update ratios per recorded epoch; None if none was made), plain data.
     ``train_data`` is the dataset it trained on (to continue it; not saved), ``reused`` says
     whether it was ``"joined"`` (an identical training was running) or ``"stored"`` (one had
     finished before), ``worker`` which Dask worker trained it. ``task_seconds`` is the wall time of the
@@ -76,6 +78,7 @@ class TrainingRun:
     weights_capped: bool = field(default=False, metadata=PLAIN)
     weights: list[np.ndarray] | None = field(default=None, repr=False, metadata=ARRAYS)
     task_seconds: float = field(default=0.0, metadata=PLAIN)
+    internals: dict[str, Any] | None = field(default=None, repr=False, metadata=PLAIN)
     train_data: Any = field(default=None, repr=False)
     reused: str = ""
     worker: str = ""

@@ -8,13 +8,11 @@ from dataclasses import dataclass
 import numpy as np
 import streamlit as st
 
-from cnnviz import inspection
-from cnnviz.datasets import load_size
 from cnnviz.ui import state
-from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.inside.live_tryout import centre_drawings, is_my_classes
 from cnnviz.ui.inside.model_choice import HANDED_OVER, INPUT_KIND_KEY, ChosenModel
+from cnnviz.ui.inside.network_data import test_set
 
 YOUR_IMAGE, TEST_EXAMPLE = "Your image", "A test-set example"
 
@@ -56,15 +54,11 @@ def choose_input(chosen: ChosenModel) -> ChosenInput:
 
 def _test_example(chosen: ChosenModel) -> ChosenInput:
     """A test image of the demo model's dataset or of the run's kept test images (stops if it kept none)."""
-    key = f"inside_test_{chosen.ref}"
-    if chosen.demo is not None:
-        height = inspection.input_shape(chosen.model)[0]
-        test_set = get_dataset(chosen.demo, image_size=load_size(chosen.demo, height))
-        return pick_test_example(test_set.x_test, test_set.y_test, chosen.class_names, key)
-    if chosen.run is not None and chosen.run.test_images is not None and chosen.run.test_labels is not None:
-        return pick_test_example(chosen.run.test_images, chosen.run.test_labels, chosen.class_names, key)
-    st.info("This run kept no test images; draw or pick an image instead.")
-    st.stop()
+    found = test_set(chosen)
+    if found is None:
+        st.info("This run kept no test images; draw or pick an image instead.")
+        st.stop()
+    return pick_test_example(*found, chosen.class_names, f"inside_test_{chosen.ref}")
 
 
 def pick_test_example(images: np.ndarray, labels: np.ndarray, class_names: list[str], key: str) -> ChosenInput:

@@ -1,4 +1,6 @@
-"""The Inside page's four tabs: activations layer by layer, learned filters, Grad-CAM and receptive fields.
+"""The Inside page's tabs: activations layer by layer, learned filters, Grad-CAM and receptive fields here;
+"Why this answer?", "What does a filter look for?", "The class map" and "Fool the network" in their own
+modules (issue 26).
 
 :func:`show_tabs` draws the tabs and runs only the open one (Grad-CAM is not computed until asked for);
 each ``show_*`` draws one tab's body for a Keras model and a prepared input.
@@ -15,26 +17,29 @@ from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
 from cnnviz.options import INSIDE_TABS
 from cnnviz.text import shape_text
+from cnnviz.ui.inside.class_map import show_class_map
+from cnnviz.ui.inside.fool import show_fool
+from cnnviz.ui.inside.input_choice import ChosenInput
+from cnnviz.ui.inside.looks_for import show_looks_for
 from cnnviz.ui.inside.model_choice import ChosenModel
 from cnnviz.ui.inside.prediction import Prediction
+from cnnviz.ui.inside.why import show_why
 from cnnviz.ui.presentation import show_figure
 
 MAPS_BOX_HEIGHT = 640  # taller feature-map grids scroll inside a box of this height (pixels)
 CLOSE_MATCH = 0.7  # |cosine| from which a learned filter "looks like" a hand-made kernel
 
 
-def show_tabs(chosen: ChosenModel, prediction: Prediction) -> None:
-    """The four tabs (key ``inside_tab``, kept in the link); only the open one runs."""
+def show_tabs(chosen: ChosenModel, given: ChosenInput, prediction: Prediction) -> None:
+    """The tabs (key ``inside_tab``, kept in the link); only the open one runs."""
     model, x, label = chosen.model, prediction.x, chosen.label
-    activations_tab, filters_tab, gradcam_tab, field_tab = st.tabs(
-        list(INSIDE_TABS.values()),
-        key="inside_tab",
-        on_change="rerun",  # only the open tab runs: Grad-CAM is not computed until asked for
-    )
-    if activations_tab.open or field_tab.open:
+    tabs = dict(
+        zip(INSIDE_TABS, st.tabs(list(INSIDE_TABS.values()), key="inside_tab", on_change="rerun"), strict=True)
+    )  # on_change="rerun": only the open tab runs, so Grad-CAM is not computed until asked for
+    if tabs["activations"].open or tabs["field"].open:
         outputs = inspection.activations(model, x)
-    if activations_tab.open:
-        with activations_tab:
+    if tabs["activations"].open:
+        with tabs["activations"]:
             show_activations(
                 outputs,
                 {layer.name: type(layer).__name__ for layer in model.layers},
@@ -42,15 +47,27 @@ def show_tabs(chosen: ChosenModel, prediction: Prediction) -> None:
                 prediction.top,
                 key=f"inside_layer_{label}",
             )
-    if filters_tab.open:
-        with filters_tab:
+    if tabs["filters"].open:
+        with tabs["filters"]:
             show_filters(model, key=f"inside_filter_layer_{label}")
-    if gradcam_tab.open:
-        with gradcam_tab:
+    if tabs["gradcam"].open:
+        with tabs["gradcam"]:
             show_grad_cam(model, x, prediction.probabilities, chosen.class_names, key=f"inside_cam_{label}")
-    if field_tab.open:
-        with field_tab:
+    if tabs["field"].open:
+        with tabs["field"]:
             show_receptive_field(model, x, outputs, key=f"inside_field_{label}")
+    if tabs["why"].open:
+        with tabs["why"]:
+            show_why(chosen, prediction, key=f"inside_why_{label}")
+    if tabs["looks_for"].open:
+        with tabs["looks_for"]:
+            show_looks_for(chosen, prediction, key=f"inside_looks_{label}")
+    if tabs["class_map"].open:
+        with tabs["class_map"]:
+            show_class_map(chosen, key=f"inside_map_{label}")
+    if tabs["fool"].open:
+        with tabs["fool"]:
+            show_fool(chosen, given, prediction, key=f"inside_fool_{label}")
 
 
 def show_activations(outputs: list, layer_types: dict[str, str], class_names: list[str], top: int, key: str) -> None:

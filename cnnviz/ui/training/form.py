@@ -21,6 +21,7 @@ from cnnviz.architecture.pretrained import FINE_TUNE_LEARNING_RATE
 from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, check_offered, load_size
 from cnnviz.errors import InputError
 from cnnviz.options import (
+    ADVERSARIAL_EPSILONS,
     BATCH_SIZES,
     EPOCHS,
     LEARNING_RATES,
@@ -36,7 +37,13 @@ from cnnviz.recipes import EXPERIMENT_BASE, RECIPES, SHIFTS
 from cnnviz.text import duration_text, short
 from cnnviz.training import OPTIMIZER_TITLES, OPTIMIZERS, TrainConfig, TrainingRun, adapt_output
 from cnnviz.training.advice import run_name, suggested_rate
-from cnnviz.training.estimate import TRAIN_MACS_PER_SECOND, epoch_seconds, observed_speed, setup_seconds
+from cnnviz.training.estimate import (
+    TRAIN_MACS_PER_SECOND,
+    cost_factor,
+    epoch_seconds,
+    observed_speed,
+    setup_seconds,
+)
 from cnnviz.ui import state
 from cnnviz.ui.cache import get_dataset
 from cnnviz.ui.links import just_linked
@@ -47,6 +54,7 @@ UPLOADED = "uploaded"
 MINE = "my_classes"  # the classes collected on the Datasets page (cnnviz.ui.my_classes)
 PENDING = "tr_pending_form"  # form values to apply before the widgets are drawn (set by experiments)
 SPEED_KEY = "tr_speed"  # training MACs/s measured by this session's last run
+ADVERSARIAL_DEFAULT = 0.1  # the attack strength the adversarial-training switch starts with
 
 
 @dataclass
@@ -108,6 +116,8 @@ def show_config(config: TrainConfig) -> dict[str, Any]:
         "tr_val_first": bool(config.validation_first),
         "tr_loss": config.loss,
         "tr_shuffle_pixels": config.shuffle_pixels,
+        "tr_fgsm": bool(config.adversarial_epsilon),
+        "tr_fgsm_eps": _nearest(config.adversarial_epsilon or ADVERSARIAL_DEFAULT, ADVERSARIAL_EPSILONS),
     }
 
 
@@ -406,6 +416,21 @@ def _settings() -> TrainConfig:
                 key="tr_augment",
                 help="Every epoch sees each image slightly moved (some recipes also rotate, zoom or flip).",
             )
+            st.toggle(
+                "Adversarial training (FGSM)",
+                key="tr_fgsm",
+                help="Train on every batch and on a copy attacked by the fast gradient sign method: the network "
+                "learns to resist small, deliberate changes (compare it on the Inside page's “Fool the network”). "
+                "About 3× slower.",
+            )
+            if ss["tr_fgsm"]:
+                st.select_slider(
+                    "Attack strength ε while training",
+                    ADVERSARIAL_EPSILONS,
+                    key="tr_fgsm_eps",
+                    format_func=lambda e: f"{e:g}",
+                    help="How far every pixel of the attacked copy may move (a share of the 0–1 range).",
+                )
             st.number_input(
                 "Random start",
                 RANDOM_STARTS.low,
@@ -430,6 +455,7 @@ def _settings() -> TrainConfig:
         validation_first=NOTEBOOK_VALIDATION_FIRST if ss["tr_val_first"] else None,
         loss=ss["tr_loss"],
         shuffle_pixels=ss["tr_shuffle_pixels"],
+        adversarial_epsilon=float(ss["tr_fgsm_eps"]) if ss["tr_fgsm"] else 0.0,
     )
 
 
@@ -456,6 +482,7 @@ def _estimate(setup: Setup) -> None:
     validation = setup.config.validation_count(images)
     speed = st.session_state.get(SPEED_KEY) or TRAIN_MACS_PER_SECOND
     epoch = epoch_seconds(setup.macs, images - validation, validation_images=validation, macs_per_second=speed)
+    epoch *= cost_factor(setup.config)
     extra = setup_seconds(setup.macs, len(setup.dataset.y_test), macs_per_second=speed)
     basis = (
         "the speed your last run reached here"

@@ -31,8 +31,15 @@ from cnnviz.ui.downloads import download_area, from_run, phone_button
 from cnnviz.ui.epochs import at_epoch
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.training.internals import show_internals
 
-VIEWS = {"curves": "Curves", "confusion": "Confusion matrix", "classes": "Per-class accuracy", "mistakes": "Mistakes"}
+VIEWS = {
+    "curves": "Curves",
+    "confusion": "Confusion matrix",
+    "classes": "Per-class accuracy",
+    "mistakes": "Mistakes",
+    "internals": "Inside the training",
+}
 VIEW_KEY = "tr_view"
 COMPARE_KEY = "tr_compare"  # the runs overlaid on the comparison chart
 OVERLAID_AT_FIRST = 6  # newest runs drawn on the comparison chart before the student picks
@@ -89,6 +96,9 @@ def run_results(runs: Sequence[TrainingRun], index: int) -> None:
             show_figure(plots.training_curves([{"name": run.label, "history": run.history}]), key=f"tr_curves_{index}")
         else:
             st.info("The run stopped before its first epoch ended, so there are no epoch curves.")
+        return
+    if view == "internals":
+        show_internals(run, st.session_state.get(f"tr_epoch_{index}"), key=f"tr_internals_{index}")
         return
     if run.test_probabilities is None or run.test_labels is None:
         st.info("This run has no test images to score.")

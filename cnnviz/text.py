@@ -73,3 +73,13 @@ def duration_text(seconds: float) -> str:
     """ "42 s" or "3 min 05 s"."""
     seconds = max(0, round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$&=\"'")
+
+
+def literal_markdown(text: str) -> str:
+    """``text`` someone typed (a student's name, a class title), escaped so that Markdown shows it as it is:
+    every character Markdown, HTML or Streamlit (``:red[…]``, ``:material/…:``, ``$…$``) reads as syntax is
+    backslash-escaped, so ``**Bo** <b>x</b> [a](b)`` shows those very characters, never bold, a tag or a link."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

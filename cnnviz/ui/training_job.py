@@ -38,6 +38,7 @@ from cnnviz.training.estimate import training_seconds
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore
 from cnnviz.ui import state
+from cnnviz.ui.class_session import PAUSED, class_limits, run_recorder
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.streamlit_patches import keep_keras_state
 
@@ -111,18 +112,26 @@ def current_job() -> TrainingJob | None:
 def start_training(plans: Sequence[TrainingPlan]) -> TrainingJob:
     """Cancel the session's previous job (if still going) and start one for ``plans``.
 
-    Raises :class:`InputError` if the teacher's budget does not allow that many trainings.
+    Raises :class:`InputError` if the teacher's budget does not allow that many trainings, or the
+    student's class is paused. A student's finished runs are recorded for their class as they finish.
     """
     service = training_service()
     service.budget = server_budget()
-    service.budget.check(0, 0, trainings=len(plans))
+    budget, paused = class_limits(service.budget)
+    if paused:
+        raise InputError(PAUSED)
+    budget.check(0, 0, trainings=len(plans))
     old = current_job()
     if old is not None:
         collect_runs()
         if not old.done:
             old.cancel()
     job = TrainingJob(
-        plans, train_fn=service, owner_alive=_owner_alive(), orphan_grace_seconds=ORPHAN_GRACE_SECONDS
+        plans,
+        train_fn=service,
+        owner_alive=_owner_alive(),
+        orphan_grace_seconds=ORPHAN_GRACE_SECONDS,
+        on_run=run_recorder(),
     ).start()
     st.session_state[JOB_KEY] = job
     st.session_state[COLLECTED_KEY] = 0
@@ -253,11 +262,16 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
 
 
 def budget_panel(epochs: int, images: int) -> str | None:
-    """Show the teacher's limits (if any); return the reason a training of this size is refused, or None."""
-    budget = server_budget()
+    """Show the teacher's limits (if any: the server's, tightened by a student's class); return the reason a
+    training of this size is refused (the class is paused, or it is over the limits), or None."""
+    budget, paused = class_limits(server_budget())
+    if paused:
+        st.warning(PAUSED, icon=":material/pause_circle:")
+        return PAUSED
     if not budget.limited:
         return None
-    st.caption(f":material/school: Limits on this server: {budget.describe()}.")
+    where = "for your class" if state.class_student_key() else "on this server"
+    st.caption(f":material/school: Limits {where}: {budget.describe()}.")
     try:
         budget.check(epochs, images)
     except InputError as error:
@@ -305,7 +319,7 @@ def continue_panel(run: TrainingRun) -> None:
     ):
         config = replace(run.config, epochs=total)
         try:
-            server_budget().check(int(more), run.train_samples + run.val_samples)
+            class_limits(server_budget())[0].check(int(more), run.train_samples + run.val_samples)
             start_training(
                 [TrainingPlan(run.stack, run.train_data, config, label=f"{_plan_label(run)} · continued", start=run)]
             )

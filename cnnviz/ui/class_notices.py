@@ -126,37 +126,38 @@ def _sent_view(room: Any, key: str, view: Any) -> None:
             if st.button("Open it", type="primary", icon=":material/open_in_browser:", key=f"class_open_{view.number}"):
                 room.view_seen(key, view.number)
                 st.switch_page(target.path, query_params=params)
-            if st.button("Not now", key=f"class_skip_{view.number}"):
-                room.view_seen(key, view.number)
-                st.rerun(scope="fragment")
+            st.button("Not now", key=f"class_skip_{view.number}", on_click=room.view_seen, args=(key, view.number))
 
 
 def _quick_check(room: Any, key: str, check: Any) -> None:
     """The newest open quick check, answered in place; the student learns at once if they were right."""
-    from cnnviz.classroom import ClassroomError
-
     with st.container(border=True):
         st.markdown(f":material/quiz: **Quick check from your teacher:** {literal_markdown(check.question)}")
         with st.form(f"class_check_{check.id}", border=False):
             if check.choices is not None:
-                answer = st.radio("Your answer", check.choices, index=None, key=f"class_answer_{check.id}")
+                st.radio("Your answer", check.choices, index=None, key=f"class_answer_{check.id}")
             else:
-                answer = st.text_input("Your answer (a number)", key=f"class_answer_{check.id}", max_chars=40)
-            sent = st.form_submit_button("Answer", type="primary")
+                st.text_input("Your answer (a number)", key=f"class_answer_{check.id}", max_chars=40)
+            st.form_submit_button("Answer", type="primary", on_click=_answer, args=(room, key, check.id))
         problem = st.session_state.get(CHECK_PROBLEM)
-        if sent:
-            try:
-                if answer is None or answer == "":
-                    raise ClassroomError("Choose or type an answer first")
-                right = room.answer(key, check.id, answer)
-            except ClassroomError as error:
-                st.session_state[CHECK_PROBLEM] = problem = str(error)
-            else:
-                st.session_state.pop(CHECK_PROBLEM, None)
-                st.toast(
-                    "Right!" if right else "Not this time: your teacher will go through it with the class.",
-                    icon=":material/check_circle:" if right else ":material/info:",
-                )
-                st.rerun(scope="fragment")
         if problem:
             st.error(problem)
+
+
+def _answer(room: Any, key: str, check_id: int) -> None:
+    """Form callback: record the answer (before the fragment reads the open checks again) and say if it was right."""
+    from cnnviz.classroom import ClassroomError
+
+    answer = st.session_state.get(f"class_answer_{check_id}")
+    try:
+        if answer is None or answer == "":
+            raise ClassroomError("Choose or type an answer first")
+        right = room.answer(key, check_id, answer)
+    except ClassroomError as error:
+        st.session_state[CHECK_PROBLEM] = str(error)
+        return
+    st.session_state.pop(CHECK_PROBLEM, None)
+    st.toast(
+        "Right!" if right else "Not this time: your teacher will go through it with the class.",
+        icon=":material/check_circle:" if right else ":material/info:",
+    )

@@ -50,12 +50,13 @@ def classroom() -> Classroom:
 
 
 # ---------------------------------------------------------------- keys kept by the browser
-def _cookies() -> Mapping[str, str]:
-    """The cookies the browser sent when this session started (none outside a browser)."""
+def browser_cookie(name: str) -> str:
+    """The cookie ``name`` the browser sent when this session started ("" if none, or outside a browser)."""
     try:
-        return st.context.cookies
-    except Exception:  # noqa: BLE001 - AppTest and bare scripts have no browser
-        return {}
+        value = st.context.cookies.get(name)
+    except Exception:  # noqa: BLE001 - bare scripts have no browser
+        return ""
+    return value if isinstance(value, str) else ""  # AppTest's stand-in browser sends no real cookies
 
 
 def restore() -> None:
@@ -66,8 +67,7 @@ def restore() -> None:
         return
     from cnnviz.classroom import ClassroomError, ClassroomUnavailable
 
-    cookies = _cookies()
-    student, teacher = cookies.get(STUDENT_COOKIE), cookies.get(TEACHER_COOKIE)
+    student, teacher = browser_cookie(STUDENT_COOKIE), browser_cookie(TEACHER_COOKIE)
     try:
         if student and not state.class_student_key():
             try:
@@ -112,10 +112,9 @@ def write_cookies() -> None:
     from cnnviz.classroom.base import class_days
 
     wanted = st.session_state.get(COOKIES_WRITTEN) or {}
-    sent = _cookies()
     lines = []
     for name, value in wanted.items():
-        if sent.get(name, "") == value:
+        if browser_cookie(name) == value:
             continue
         age = int(class_days() * 86400) if value else 0
         cookie = f"{name}={value}; Path=/; Max-Age={age}; SameSite=Strict"

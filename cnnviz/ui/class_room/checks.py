@@ -107,9 +107,21 @@ def check_results(teacher_key: str) -> None:
                     key=f"class_check_{check.id}",
                     config={"displayModeBar": False},
                 )
-            if not check.closed and st.button("Close", key=f"class_close_{check.id}", help="Stop taking answers"):
-                try:
-                    classroom().close_check(teacher_key, check.id)
-                except ClassroomError as error:
-                    st.error(str(error))
-                st.rerun(scope="fragment")
+            if not check.closed:
+                st.button(
+                    "Close",
+                    key=f"class_close_{check.id}",
+                    help="Stop taking answers",
+                    on_click=_close,
+                    args=(teacher_key, check.id),
+                )
+
+
+def _close(teacher_key: str, check_id: int) -> None:
+    """Button callback: stop taking answers (before the fragment reads the checks again)."""
+    from cnnviz.classroom import ClassroomError
+
+    try:
+        classroom().close_check(teacher_key, check_id)
+    except ClassroomError as error:
+        st.toast(str(error))

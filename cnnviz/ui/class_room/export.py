@@ -48,11 +48,11 @@ def export_section(teacher_key: str, info: Any) -> None:
         on_click="ignore",
         key="class_csv",
     )
-    store = run_store()
-    if store is not None and right.button(
-        "Prepare a zip of the runs", icon=":material/folder_zip:", key="class_zip_prepare"
-    ):
+    if right.button("Prepare a zip of the runs", icon=":material/folder_zip:", key="class_zip_prepare"):
+        store = run_store()
         try:
+            if store is None:
+                raise ClassroomError("This server keeps no run store: download the report instead")
             archive = classroom().export_zip(teacher_key, store.directory, hide_names=hide, max_bytes=MAX_ZIP_MB << 20)
         except ClassroomError as error:
             right.error(str(error))
@@ -77,21 +77,20 @@ def remove_section(teacher_key: str, roster: list[Any]) -> None:
         st.caption("Nobody has joined yet.")
         return
     hide = names_hidden()
+    names = {entry.student_id: shown_name(entry.number, entry.name, hide) for entry in roster}
     with st.form("class_remove"):
-        entry = st.selectbox(
-            "Student", roster, format_func=lambda e: shown_name(e.number, e.name, hide), key="class_remove_who"
-        )
+        student = st.selectbox("Student", list(names), format_func=names.__getitem__, key="class_remove_who")
         sure = st.checkbox("Remove this student with their runs and answers", key="class_remove_sure")
         if st.form_submit_button("Remove"):
             if not sure:
                 st.error("Tick the box to confirm.")
                 return
             try:
-                classroom().remove_student(teacher_key, entry.student_id)
+                classroom().remove_student(teacher_key, student)
             except ClassroomError as error:
                 st.error(str(error))
                 return
-            st.toast(f"{shown_name(entry.number, entry.name, hide)} was removed.")
+            st.toast(f"{names[student]} was removed.")
             st.rerun()
 
 

@@ -12,7 +12,7 @@ from cnnviz.text import literal_markdown
 from cnnviz.ui import state
 from cnnviz.ui.class_room.board import CLASS_PARAM
 from cnnviz.ui.class_room.groups import experiment_title, group_plan
-from cnnviz.ui.class_session import become_student, class_limits, classroom, leave_class
+from cnnviz.ui.class_session import become_student, browser_cookie, class_limits, classroom, leave_class
 from cnnviz.ui.navigation import STEPS
 from cnnviz.ui.training_job import server_budget, start_training
 
@@ -24,10 +24,7 @@ def _who() -> str:
     """Who is trying to join, for the rate limit: this browser (hashed), else this session."""
     from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-    try:
-        browser = st.context.cookies.get(BROWSER_COOKIE)
-    except Exception:  # noqa: BLE001 - no cookies outside a browser
-        browser = None
+    browser = browser_cookie(BROWSER_COOKIE)
     if browser:
         return "browser:" + hashlib.sha256(browser.encode()).hexdigest()[:32]
     ctx = get_script_run_ctx()

@@ -51,11 +51,11 @@ def live_class(teacher_key: str) -> None:
         st.error(str(error))
         return
     now, hide = time.time(), names_hidden()
-    counts = st.columns(4)
-    counts[0].metric("Students", len(roster))
-    counts[1].metric("Training now", sum(entry.running for entry in roster))
-    counts[2].metric("Waiting for a worker", sum(entry.queued for entry in roster))
-    counts[3].metric("Runs finished", len(runs))
+    with st.container(horizontal=True, gap="large"):  # side by side, wrapping on a phone
+        st.metric("Students", len(roster), width="content")
+        st.metric("Training now", sum(entry.running for entry in roster), width="content")
+        st.metric("Waiting for a worker", sum(entry.queued for entry in roster), width="content")
+        st.metric("Runs finished", len(runs), width="content")
     if not roster:
         st.info("Nobody has joined yet: students open the Class page and type the code above.")
         return

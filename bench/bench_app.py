@@ -141,10 +141,12 @@ def _children(pid: int) -> list[int]:
 
 
 class Server:
-    """``streamlit run <script>`` (app.py by default) on a free loopback port, for as long as the ``with`` lasts."""
+    """``streamlit run <script>`` (app.py by default) on a free loopback port, for as long as the ``with`` lasts
+    (``env``: extra environment variables for the server)."""
 
-    def __init__(self, script: str | Path = "app.py") -> None:
+    def __init__(self, script: str | Path = "app.py", env: dict[str, str] | None = None) -> None:
         self.script = str(script)
+        self.extra_env = env or {}
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.process: subprocess.Popen | None = None
@@ -152,7 +154,7 @@ class Server:
 
     def __enter__(self) -> Server:
         data_dir = os.environ.get("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"))
-        env = {**os.environ, "CNNVIZ_DATA_DIR": data_dir, "TF_CPP_MIN_LOG_LEVEL": "3"}
+        env = {**os.environ, "CNNVIZ_DATA_DIR": data_dir, "TF_CPP_MIN_LOG_LEVEL": "3", **self.extra_env}
         self.process = subprocess.Popen(
             [
                 sys.executable,

@@ -72,7 +72,7 @@ STEPS = [
 HOME = Step("pages/home.py", "Home", ":material/home:", "home", "What a CNN is, and the steps in order.")
 #: Not a learning step: where a teacher starts and leads a class and students join it (issue 24).
 CLASS = Step(
-    "pages/class_room.py",
+    "pages/class.py",
     "Class",
     ":material/groups:",
     "class",

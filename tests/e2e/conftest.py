@@ -1,18 +1,20 @@
 """Real-browser fixtures: one `streamlit run app.py` server and one Chromium for the whole session.
 
 Chromium is Debian's (/usr/bin/chromium) driven by the playwright PyPI package; each test gets a
-fresh browser context, i.e. a fresh Streamlit session.
+fresh browser context, i.e. a fresh Streamlit session. A test that needs its own servers (their own
+database, two replicas) starts them with :func:`streamlit_server`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 import pytest
@@ -41,11 +43,12 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+@contextlib.contextmanager
+def streamlit_server(log_path: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port (``env``: extra environment variables, ``args``: extra
+    command-line options); yield its base URL, stop it after. Its output goes to ``log_path``."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115 - lives as long as the server
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the server
     server = subprocess.Popen(
         [
             sys.executable,
@@ -63,10 +66,12 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "false",
             "--server.fileWatcherType",
             "none",
+            *args,
         ],
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
+        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -79,15 +84,25 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            pytest.fail(f"streamlit run app.py did not start; see {log.name}")
+            log.close()
+            pytest.fail(f"streamlit run app.py did not start; see {log_path}")
         time.sleep(0.2)
-    yield url
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+    with streamlit_server(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -1,9 +1,10 @@
 """Who may start a class, and the teacher's private link.
 
 Starting a class is open to anyone by default (the app on one computer). A deployment can protect it:
-with an ``[auth]`` section in ``.streamlit/secrets.toml`` (Streamlit's built-in OIDC login), a
-teacher logs in first; otherwise with ``CNNVIZ_TEACHER_PASSWORD`` (an environment variable or a
-root-level secret), a teacher types it. Wrong passwords are limited per session and per server.
+with an ``[auth]`` section in ``.streamlit/secrets.toml`` (Streamlit's built-in OIDC login, which needs
+the Authlib package), a teacher logs in first; otherwise with ``CNNVIZ_TEACHER_PASSWORD`` (an
+environment variable or a root-level secret), a teacher types it. Wrong passwords are limited per
+session and per server.
 
 The private teacher link is ``/class?teacher=<key>``: opening it checks the key (a student's key, a
 deleted class's, a made-up one are refused with a plain message), keeps it in this session and
@@ -15,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import hmac
+import importlib.util
 import os
 import threading
 import time
@@ -98,6 +100,9 @@ def start_class_form() -> None:
     )
     if login_configured() and not getattr(st.user, "is_logged_in", False):
         st.info("This server asks teachers to log in before starting a class.", icon=":material/lock:")
+        if importlib.util.find_spec("authlib") is None:  # Streamlit's login needs it; the app does not
+            st.error("This server's login needs the Authlib package: its operator adds `Authlib` to requirements.txt.")
+            return
         st.button("Log in to start a class", icon=":material/login:", on_click=st.login, key="class_login")
         return
     password = None if login_configured() else teacher_password()

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from bench_app import Server, cpu_seconds
+from bench_classroom import run_summary as made_up_run
 from st_client import Run, Session, SessionError
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -247,15 +248,21 @@ def database(postgres: bool, folder: Path) -> tuple[str, Any]:
     return server.new_database(), server
 
 
-def measure(students: int = 30, runs: int = 10, window: float = 30.0, postgres: bool = False) -> dict[str, Any]:
-    """Both phases on a fresh server (see the module docstring); the figures for :func:`format_report`."""
+def measure(
+    students: int = 30, runs: int = 10, window: float = 30.0, postgres: bool = False, training: bool = True
+) -> dict[str, Any]:
+    """Both phases on a fresh server (see the module docstring); the figures for :func:`format_report`.
+    Without ``training``, phase 1 is skipped and phase 2's runs are bench_classroom's made-up ones."""
     folder = Path(tempfile.mkdtemp(prefix="cnnviz-class-bench-"))
     url, server_pg = database(postgres, folder)
     env = {"CNNVIZ_DATABASE_URL": url, "CNNVIZ_CACHE_DIR": str(folder)}
     try:
         with Server(env=env) as server:
             pid = server.process.pid
-            one = asyncio.run(phase_one(server.port, url, students))
+            if training:
+                one = asyncio.run(phase_one(server.port, url, students))
+            else:
+                one = {"summaries": [made_up_run(0, r) for r in range(runs)]}
             teacher_key = full_class(url, students, runs, one["summaries"])
             two = asyncio.run(phase_two(server.port, pid, teacher_key, window))
             room = Classroom(url)
@@ -279,13 +286,15 @@ def measure(students: int = 30, runs: int = 10, window: float = 30.0, postgres: 
 def format_report(found: dict[str, Any]) -> str:
     """The figures as Markdown, each with its target."""
     one, two, polls = found["one"], found["two"], found["polls"]
-    delays, pages = one["delays"], one["pages"]
+    delays, pages = one.get("delays"), one.get("pages")
     live, results = two["live tab"], two["results tab"]
     lines = [
         f"{found['students']} students on one server, {found['database']}, load average {found['load']:.1f}.",
         "",
         f"Phase 1: {one['runs']} of {found['students']} runs finished in {one['trained for']:.0f} s; "
-        f"failures: {'; '.join(one['failures']) or 'none'}",
+        f"failures: {'; '.join(one['failures']) or 'none'}"
+        if "runs" in one
+        else "Phase 1: skipped (--no-training)",
     ]
     if delays:
         lines.append(
@@ -318,10 +327,11 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--window", type=float, default=30.0, help="seconds of each CPU measurement")
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
     parser.add_argument("--quick", action="store_true", help="6 students, 15 s windows")
+    parser.add_argument("--no-training", action="store_true", help="phase 2 only, on made-up runs")
     args = parser.parse_args(argv)
     if args.quick:
         args.students, args.window = 6, 15.0
-    print(format_report(measure(args.students, args.runs, args.window, args.postgres)))
+    print(format_report(measure(args.students, args.runs, args.window, args.postgres, not args.no_training)))
 
 
 if __name__ == "__main__":

@@ -82,6 +82,21 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     wait_idle(ada)
     expect(ada.get_by_text("Welcome back: this browser is already in this class.")).to_be_visible()
 
+    # A quick check from the dashboard: Ada answers it in place, the dashboard counts it.
+    teacher.get_by_role("tab", name="Quick checks").click()
+    wait_idle(teacher)
+    expect(teacher.get_by_text("Answer: 13")).to_be_visible()  # 28×28 image, 3×3 kernel, stride 2
+    teacher.get_by_role("button", name="Ask the class").click()
+    wait_idle(teacher)
+    expect(ada.get_by_text("Quick check from your teacher:")).to_be_visible(timeout=10_000)
+    ada.get_by_role("textbox", name="Your answer (a number)").fill("13")
+    ada.get_by_role("button", name="Answer").click()
+    expect(ada.get_by_text("Right!")).to_be_visible(timeout=10_000)
+    expect(teacher.get_by_text("1 of 3 answered · 100% correct")).to_be_visible(timeout=10_000)
+    expect(ada.get_by_text("Quick check from your teacher:")).to_have_count(0, timeout=10_000)
+    teacher.get_by_role("tab", name="Live class").click()
+    wait_idle(teacher)
+
     # Bo trains the quick digits recipe; the run appears on the dashboard, and opens there.
     bo = students[1]
     bo.goto(f"{url}/training")
@@ -118,6 +133,10 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     ada.wait_for_url(re.compile(r"/convolution\?.*stride=3"))
     wait_idle(ada, rerun=False)
     expect(ada.get_by_role("spinbutton", name="Stride (step between windows)")).to_have_value("3")
+    expect(bo.get_by_text("Your teacher sent you a view:")).to_be_visible(timeout=10_000)
+    bo.get_by_role("button", name="Not now").click()  # Bo stays where he is
+    expect(bo.get_by_text("Your teacher sent you a view:")).to_have_count(0, timeout=10_000)
+    assert "/training" in bo.url
 
     # Follow mode: the next view takes Cy there without a click.
     cy = students[2]

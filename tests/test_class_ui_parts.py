@@ -131,7 +131,7 @@ def test_the_class_picture_draws_every_tested_run_and_stars_exactly_the_pareto_f
     dots, stars = figure.data
     assert list(dots.x) == [9_000] and list(stars.x) == [1_000, 5_000, 50_000]
     assert list(stars.y) == [0.80, 0.95, 0.97]
-    assert figure.layout.xaxis.type == "log"
+    assert figure.layout.xaxis.type == "log" and figure.layout.yaxis.range == (0.75, 1.01)  # never past 100 %
     assert "&lt;b&gt;E&lt;/b&gt;" in stars.hovertext[2] and "<b>E" not in stars.hovertext[2]
 
 

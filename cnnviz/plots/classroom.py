@@ -63,11 +63,13 @@ def class_results(runs: Sequence[Mapping[str, Any]], front: Sequence[int], *, he
             "hoverinfo": "text",
         },
     ]
+    lowest = min((runs[i]["test_accuracy"] for i in shown), default=0.0)
     layout = {
         "height": height,
         "margin": {"l": 10, "r": 10, "t": 10, "b": 10},
         "xaxis": {"title": {"text": "parameters (log scale)"}, "type": "log"},
-        "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".0%"},
+        # Accuracy is a share: the axis never goes past 100 %, and starts a little below the lowest run.
+        "yaxis": {"title": {"text": "test accuracy"}, "tickformat": ".0%", "range": [max(0.0, lowest - 0.05), 1.01]},
         "legend": {"orientation": "h", "y": -0.2},
         "hovermode": "closest",
     }

@@ -57,10 +57,10 @@ def _join(browser, url: str, code: str, name: str):
 
 @pytest.fixture
 def server(tmp_path):
-    """A server of its own: a fresh class database and cache, Streamlit's log at debug level."""
+    """A server of its own: a fresh class database and cache; Streamlit's log as a deployment keeps it."""
     env = {"CNNVIZ_DATABASE_URL": f"sqlite:///{tmp_path / 'classroom.sqlite3'}", "CNNVIZ_CACHE_DIR": str(tmp_path)}
     log = tmp_path / "streamlit.log"
-    with streamlit_server(log, env, ["--logger.level", "debug"]) as url:
+    with streamlit_server(log, env) as url:
         yield url, log
 
 
@@ -75,6 +75,9 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
         expect(sidebar).to_contain_text(f"You are {name}")  # the typed text, not markup
     expect(students[2].locator('[data-testid="stSidebarUserContent"] b')).to_have_count(0)
     expect(_metric(teacher, "Students")).to_have_text("3", timeout=10_000)
+    bo = students[1]
+    bo.goto(f"{url}/training")  # the training workers start in the background meanwhile
+    wait_idle(bo)
 
     # A reload (and a reopened join link) is the same student: the browser kept the key.
     ada = students[0]
@@ -98,9 +101,6 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     wait_idle(teacher)
 
     # Bo trains the quick digits recipe; the run appears on the dashboard, and opens there.
-    bo = students[1]
-    bo.goto(f"{url}/training")
-    wait_idle(bo)
     bo.get_by_role("button", name="▶ Train").click()
     expect(_metric(teacher, "Training now")).to_have_text("1", timeout=60_000)  # the roster follows
     bo.wait_for_selector(METRIC, timeout=TRAINING_TIMEOUT_MS)
@@ -118,8 +118,15 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     expect(dialog.locator('[data-testid="stPlotlyChart"] .heatmaplayer')).to_have_count(1)
     time.sleep(2 * 1.5)  # two dashboard refreshes: the opened run stays open
     expect(dialog).to_be_visible()
-    _screenshots(teacher, tmp_path)
+    _screenshots(teacher, tmp_path, "run")
     dialog.get_by_role("button", name="Close").click()
+    _screenshots(teacher, tmp_path, "live")
+    teacher.get_by_role("tab", name="Results").click()
+    wait_idle(teacher)
+    expect(teacher.locator('[data-testid="stPlotlyChart"]')).to_have_count(1)
+    _screenshots(teacher, tmp_path, "results")
+    teacher.get_by_role("tab", name="Live class").click()
+    wait_idle(teacher)
 
     # The teacher sends the Convolution page with stride 3: Ada opens it with one click.
     ada.goto(f"{url}/")
@@ -146,7 +153,7 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     wait_idle(teacher)
     teacher.get_by_text("Follow mode: take students there at once").click()
     wait_idle(teacher)
-    teacher.goto(f"{url}/pixels")
+    teacher.locator('[data-testid="stSidebarNav"]').get_by_text("1 · Pixels", exact=True).click()  # same session
     wait_idle(teacher)
     teacher.get_by_role("button", name="Send this view to the class").click()
     wait_idle(teacher)
@@ -154,7 +161,7 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     for page in (teacher, *students):
         assert_no_exception(page)
 
-    # The teacher's key is on no student's page and in no log line, even at debug level.
+    # The teacher's key is on no student's page and in no line of the server's log.
     for student in students:
         assert teacher_key not in student.content()
         assert teacher_key not in " ".join(c["value"] for c in student.context.cookies())
@@ -162,11 +169,12 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     assert teacher_key.split("_")[2] not in log.read_text()
 
 
-def _screenshots(teacher, folder) -> None:
+def _screenshots(teacher, folder, name: str) -> None:
     """The dashboard at projector and phone widths (kept with the test's files, to look at)."""
-    teacher.screenshot(path=str(folder / "dashboard-1400.png"))
+    teacher.screenshot(path=str(folder / f"dashboard-{name}-1400.png"))
     teacher.set_viewport_size({"width": 390, "height": 844})
-    teacher.screenshot(path=str(folder / "dashboard-390.png"))
+    time.sleep(0.5)  # the layout settles
+    teacher.screenshot(path=str(folder / f"dashboard-{name}-390.png"), full_page=True)
     teacher.set_viewport_size({"width": 1400, "height": 1000})
 
 

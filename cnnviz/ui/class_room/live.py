@@ -51,7 +51,7 @@ def live_class(teacher_key: str) -> None:
         st.error(str(error))
         return
     now, hide = time.time(), names_hidden()
-    with st.container(horizontal=True, gap="large"):  # side by side, wrapping on a phone
+    with st.container(horizontal=True, gap="medium"):  # side by side, wrapping on a phone
         st.metric("Students", len(roster), width="content")
         st.metric("Training now", sum(entry.running for entry in roster), width="content")
         st.metric("Waiting for a worker", sum(entry.queued for entry in roster), width="content")

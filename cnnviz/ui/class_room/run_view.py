@@ -11,7 +11,7 @@ import streamlit as st
 
 from cnnviz import plots
 from cnnviz.text import duration_text
-from cnnviz.training import confusion_matrix
+from cnnviz.training import OPTIMIZER_TITLES, confusion_matrix
 from cnnviz.training.store import RunStore
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.training.results import stack_text
@@ -45,16 +45,18 @@ def open_run(run: Any, who: str) -> None:
     """The run's scores, curves and confusion matrix in a dialog over the dashboard."""
     summary = run.summary
     st.markdown(f"**{who} · {run.label}**")
-    columns = st.columns(4)
-    columns[0].metric("Test accuracy", "—" if run.test_accuracy is None else f"{run.test_accuracy:.2%}")
-    columns[1].metric("Parameters", f"{run.params:,}")
-    columns[2].metric("Multiply-adds", f"{summary.get('macs', 0):,}", help="per image, forward pass")
-    columns[3].metric("Training time", duration_text(run.seconds))
+    with st.container(horizontal=True, gap="medium"):  # side by side, wrapping on a phone
+        accuracy = "—" if run.test_accuracy is None else f"{run.test_accuracy:.2%}"
+        st.metric("Test accuracy", accuracy, width="content")
+        st.metric("Parameters", f"{run.params:,}", width="content")
+        st.metric("Multiply-adds", f"{summary.get('macs', 0):,}", help="per image, forward pass", width="content")
+        st.metric("Training time", duration_text(run.seconds), width="content")
     stack = summary.get("stack") or []
     settings = summary.get("settings") or {}
+    optimizer = str(settings.get("optimizer", "?"))
     st.markdown(
         f"{stack_text(stack)} on **{summary.get('dataset', '?')}** · {settings.get('epochs', '?')} epochs, "
-        f"batch {settings.get('batch_size', '?')}, {settings.get('optimizer', '?')} "
+        f"batch {settings.get('batch_size', '?')}, {OPTIMIZER_TITLES.get(optimizer, optimizer)} "
         f"(learning rate {settings.get('learning_rate', '?')})"
     )
     history = summary.get("history") or {}

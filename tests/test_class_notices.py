@@ -15,7 +15,7 @@ from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan, TrainingRun
 from cnnviz.ui import class_session, state
 from cnnviz.ui.presentation import PRESENT_KEY
 from cnnviz.ui.training_job import JOB_KEY
-from tests.conftest import ROOT, page_path
+from tests.conftest import page_path, run_page
 
 
 @pytest.fixture
@@ -35,10 +35,7 @@ def started(room):
 
 
 def _app(**session) -> AppTest:
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    for key, value in session.items():
-        app.session_state[key] = value
-    return app.run()
+    return run_page("app", state=session, timeout=90)
 
 
 def _student_app(room, started, name: str = "Anna") -> tuple[AppTest, str]:

@@ -9,7 +9,6 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz import datasets
 from cnnviz.classroom import Budget, Classroom
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.cluster import TrainingCluster
@@ -18,14 +17,9 @@ from cnnviz.training.service import TrainingService
 from cnnviz.training.store import RunStore
 from cnnviz.ui import class_session, state
 from cnnviz.ui.training_job import JOB_KEY, training_service
-from tests.conftest import page_path
+from tests.conftest import TINY, labelled_button, run_page
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}  # a few seconds of training on the MNIST sample
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
 
 
 @pytest.fixture
@@ -47,17 +41,15 @@ def student(room):
 
 
 def _training_page(membership, **widgets) -> AppTest:
-    app = AppTest.from_file(page_path("training"), default_timeout=90)
-    app.session_state[state.CLASS_STUDENT_KEY] = membership.student_key
-    app.session_state[state.CLASS_MEMBERSHIP] = membership
-    app.run()
+    session = {state.CLASS_STUDENT_KEY: membership.student_key, state.CLASS_MEMBERSHIP: membership}
+    app = run_page("training", state=session, timeout=90)
     for key, value in widgets.items():
         app.session_state[key] = value
     return app.run()
 
 
 def _train_button(app: AppTest):
-    return next(button for button in app.button if button.label == "▶ Train")
+    return labelled_button(app, "▶ Train")
 
 
 def test_a_students_finished_run_is_recorded_for_the_class_under_its_run_store_key(room, student):
@@ -110,19 +102,6 @@ def test_the_class_budget_tightens_the_servers_and_is_shown(room, student, monke
 
 
 # ---------------------------------------------------------------------- the run store key of a run
-@pytest.fixture(scope="module")
-def small(data_dir):
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:300].copy(),
-        full.y_train[:300].copy(),
-        full.x_test[:100].copy(),
-        full.y_test[:100].copy(),
-        list(full.class_names),
-        source="300/100 MNIST digits",
-    )
-
-
 def test_run_key_is_the_key_the_service_stores_a_run_and_its_continuation_under(small, tmp_path):
     cluster = TrainingCluster(workers=1).start()
     try:

@@ -17,7 +17,7 @@ from cnnviz.classroom.keys import show_code
 from cnnviz.text import literal_markdown
 from cnnviz.ui import class_session, state
 from cnnviz.ui.class_room import access
-from tests.conftest import page_path
+from tests.conftest import page_path, run_page
 
 TITLE = "8B · how CNNs see"
 
@@ -37,10 +37,7 @@ def room(tmp_path, monkeypatch) -> Classroom:
 
 
 def _page(**query: str) -> AppTest:
-    app = AppTest.from_file(page_path("class"), default_timeout=60)
-    for name, value in query.items():
-        app.query_params[name] = value
-    return app.run()
+    return run_page("class", query=query)
 
 
 def _input(app: AppTest, label: str):

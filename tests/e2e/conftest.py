@@ -1,8 +1,12 @@
 """Real-browser fixtures: one `streamlit run app.py` server and one Chromium for the whole session.
 
-Chromium is Debian's (/usr/bin/chromium) driven by the playwright PyPI package; each test gets a
-fresh browser context, i.e. a fresh Streamlit session. A test that needs its own servers (their own
-database, two replicas) starts them with :func:`streamlit_server`.
+Chromium is the system's (Debian's /usr/bin/chromium, or ``CNNVIZ_CHROMIUM``) driven by the playwright
+PyPI package; without one the browser tests are skipped, saying how to install it. Each test gets a
+fresh browser context, i.e. a fresh Streamlit session. The server inherits the session's environment
+(tests/conftest.py: its own cache and database). Before any test uses it, the run tracker is checked
+once (tests/e2e/browser.py's check_run_tracker): when a Streamlit upgrade breaks it, every browser test
+fails at once with the tracker's name instead of each waiting for its timeout. A test that needs servers
+of its own (their own database, two replicas) starts them with :func:`start_streamlit`.
 """
 
 from __future__ import annotations
@@ -20,10 +24,10 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import new_page
+from tests import prerequisites
+from tests.conftest import ROOT, unavailable
+from tests.e2e.browser import check_run_tracker, new_page
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 SERVER_START_TIMEOUT = 60
 # expect() retries its check this long: a rerun's result can take seconds on a loaded 2-core machine.
@@ -44,9 +48,10 @@ def _free_port() -> int:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
-    """`streamlit run app.py` on a free loopback port (``env``: extra environment variables, ``args``: extra
-    command-line options); yield its base URL, stop it after. Its output goes to ``log_path``."""
+def start_streamlit(log_path: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, with the session's environment (its own cache and
+    database, tests/conftest.py) plus ``env`` and the command-line options ``args``; yield its base URL,
+    stop it after. Its output goes to ``log_path``."""
     port = _free_port()
     log = open(log_path, "w")  # noqa: SIM115 - lives as long as the server
     server = subprocess.Popen(
@@ -69,9 +74,9 @@ def streamlit_server(log_path: Path, env: dict[str, str] | None = None, args: Se
             *args,
         ],
         cwd=ROOT,
+        env={**os.environ, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
-        env={**os.environ, **(env or {})},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + SERVER_START_TIMEOUT
@@ -99,9 +104,9 @@ def streamlit_server(log_path: Path, env: dict[str, str] | None = None, args: Se
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
-    with streamlit_server(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+    with start_streamlit(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
         yield url
 
 
@@ -109,12 +114,20 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    executable = prerequisites.chromium()
+    if executable is None:
+        unavailable(prerequisites.chromium_missing())
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser, streamlit_server: str) -> str:
+    """The app's base URL, once the run tracker is known to follow its reruns."""
+    check_run_tracker(browser, streamlit_server)
+    return streamlit_server
 
 
 @pytest.fixture

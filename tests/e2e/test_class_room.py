@@ -17,7 +17,7 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.browser import assert_no_exception, new_page, wait_idle
-from tests.e2e.conftest import streamlit_server
+from tests.e2e.conftest import start_streamlit
 
 STUDENTS = ("Ada", "Bo", "<b>Cy</b> **x** :red[hi]")
 METRIC = '[data-testid="stMetric"]'
@@ -60,7 +60,7 @@ def server(tmp_path):
     """A server of its own: a fresh class database and cache; Streamlit's log as a deployment keeps it."""
     env = {"CNNVIZ_DATABASE_URL": f"sqlite:///{tmp_path / 'classroom.sqlite3'}", "CNNVIZ_CACHE_DIR": str(tmp_path)}
     log = tmp_path / "streamlit.log"
-    with streamlit_server(log, env) as url:
+    with start_streamlit(log, env) as url:
         yield url, log
 
 
@@ -181,8 +181,8 @@ def _screenshots(teacher, folder, name: str) -> None:
 def test_two_servers_on_one_database_act_as_one_class(browser, database, tmp_path):
     env = {"CNNVIZ_DATABASE_URL": database, "CNNVIZ_CACHE_DIR": str(tmp_path)}
     with (
-        streamlit_server(tmp_path / "a.log", env) as server_a,
-        streamlit_server(tmp_path / "b.log", env) as server_b,
+        start_streamlit(tmp_path / "a.log", env) as server_a,
+        start_streamlit(tmp_path / "b.log", env) as server_b,
     ):
         teacher, code = _start_class(browser, server_a)
         expect(_metric(teacher, "Students")).to_have_text("0")

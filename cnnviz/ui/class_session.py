@@ -19,9 +19,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlencode
 
 import streamlit as st
 
@@ -37,7 +36,6 @@ logger = logging.getLogger("cnnviz.class")
 STUDENT_COOKIE, TEACHER_COOKIE = "cnnviz_student", "cnnviz_teacher"
 RESTORED = "class_cookies_read"  # this session has looked at its cookies once
 COOKIES_WRITTEN = "class_cookies_written"  # cookie name → the value this session asked the browser to keep
-FOLLOW_KEY = "class_follow"  # the teacher's follow mode: students' pages go to each sent view at once
 PAUSED = "Your teacher has paused the class's trainings for now: you can train again when they resume them."
 
 
@@ -183,40 +181,3 @@ def run_recorder() -> Callable[[TrainingPlan, TrainingRun], None] | None:
             logger.info("A finished run was not recorded for the class: %s", error)
 
     return record
-
-
-# ---------------------------------------------------------------- the teacher's "Send this view"
-def teacher_view_tools(page: str, query: Mapping[str, str]) -> None:
-    """For a teacher's session, "Send this view to the class" (``query``: the page's link values) and a
-    quick check about this view; nothing for anyone else."""
-    key = state.class_teacher_key()
-    if key is None:
-        return
-    from cnnviz.ui.class_questions import ask_about_view
-
-    _send_view_button(key, page, query)
-    ask_about_view(page)
-
-
-def _send_view_button(key: str, page: str, query: Mapping[str, str]) -> None:
-    view = urlencode({name: value for name, value in query.items() if name != "present"})
-    if st.button(
-        "Send this view to the class",
-        icon=":material/cast_for_education:",
-        key="class_send_view",
-        help="Every student of your class gets a notice with one click to open this page with these settings"
-        + (" (follow mode is on: their pages go there at once)." if follow_mode() else "."),
-    ):
-        from cnnviz.classroom import ClassroomError
-
-        try:
-            classroom().send_view(key, page, view, follow=follow_mode())
-        except ClassroomError as error:
-            st.error(str(error))
-        else:
-            st.toast("Sent to the class.", icon=":material/cast_for_education:")
-
-
-def follow_mode() -> bool:
-    """Whether the teacher's sent views take students there at once (set on the Class page)."""
-    return bool(st.session_state.get(FOLLOW_KEY, False))

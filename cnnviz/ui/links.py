@@ -17,7 +17,7 @@ import streamlit as st
 from cnnviz import links
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui import state
-from cnnviz.ui.class_session import teacher_view_tools
+from cnnviz.ui.class_teacher import teacher_view_tools
 from cnnviz.ui.kernel_editor import set_kernel
 from cnnviz.ui.presentation import link_params
 from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source

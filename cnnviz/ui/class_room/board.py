@@ -40,8 +40,9 @@ def join_board(code: str, code_shown: str, title: str) -> None:
         st.html(f'<div class="class-code" aria-label="Join code {" ".join(code_shown)}">{code_shown}</div>')
         st.markdown("or open the link (scan the QR code):")
         st.code(link, language=None, wrap_lines=True)
-    with qr:
-        st.image(qr_png(link), width=220, alt=f"QR code of the join link {link}")
+    picture = qr_png(link)  # a join link is short: always a QR code
+    if picture is not None:
+        qr.image(picture, width=220, alt=f"QR code of the join link {link}")
 
 
 def teacher_link_box(teacher_key: str) -> None:

@@ -11,7 +11,8 @@ import streamlit as st
 from cnnviz.recipes import EXPERIMENTS
 from cnnviz.training.budget import Budget
 from cnnviz.ui.class_room.groups import group_labels
-from cnnviz.ui.class_session import FOLLOW_KEY, classroom, follow_mode
+from cnnviz.ui.class_session import classroom
+from cnnviz.ui.class_teacher import FOLLOW_KEY, follow_mode
 from cnnviz.ui.navigation import find_page
 from cnnviz.ui.training_job import server_budget
 

@@ -9,8 +9,10 @@ import streamlit as st
 from cnnviz.images import thumbnail
 from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui import state
+from cnnviz.ui.class_notices import class_live, class_sidebar
+from cnnviz.ui.class_session import restore, write_cookies
 from cnnviz.ui.course_notes import scroll_to_section, take_section
-from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.navigation import CLASS, STEPS
 from cnnviz.ui.page_errors import run_guarded
 from cnnviz.ui.presentation import page_style, presentation_toggle
 
@@ -18,18 +20,24 @@ limit_malloc_arenas()  # once per server: keeps memory flat over many trainings 
 st.set_page_config(page_title="CNN Explorer", page_icon=":material/psychology:", layout="wide")
 
 home = st.Page("pages/home.py", title="Home", icon=":material/home:", default=True)
-steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in STEPS]
+steps = [st.Page(s.path, title=s.title, icon=s.icon, url_path=s.url_path) for s in [*STEPS, CLASS]]
 navigation = st.navigation([home, *steps])
 
+restore()  # a new session takes its place in a class back from the browser (cnnviz/ui/class_session.py)
+sidebar_class = st.sidebar.empty()
 sidebar_image = st.sidebar.empty()
 with st.sidebar:
     presentation_toggle()
 page_style()
 take_section()  # a course-map link's section: scrolled to once the page has drawn it
+class_live(navigation.url_path or "home")  # a student's notices: the teacher's view, a quick check
 try:
     run_guarded(navigation.run, navigation.url_path or "home")
     scroll_to_section()
 finally:
+    with sidebar_class.container():  # after the page, which may have just joined or left a class
+        class_sidebar()
+        write_cookies()
     # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
     if state.has_image():
         with sidebar_image.container():

@@ -314,6 +314,16 @@ def load_section() -> Section:
     )
 
 
+def class_app_section() -> Section:
+    import bench_classroom_app
+
+    return Section(
+        "The class on one server: 30 students join, train and browse; the teacher's dashboard (issue 24)",
+        "python bench/bench_classroom_app.py",
+        text=bench_classroom_app.format_report(bench_classroom_app.measure()),
+    )
+
+
 def classroom_db_section() -> Section:
     import bench_classroom
 
@@ -351,6 +361,7 @@ SLOW = {
     "internals": ("Training internals", "python bench/bench_explain.py", internals_section),
     "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
     "load": ("Classroom load", "python bench/load_test.py", load_section),
+    "class": ("The class on one server", "python bench/bench_classroom_app.py", class_app_section),
     "deploy": ("Downloads", "python bench/bench_deploy.py", deploy_section),
 }
 

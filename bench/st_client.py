@@ -41,6 +41,7 @@ VALUE_FIELDS = {
     "text_area": "string_value",
     "checkbox": "bool_value",
     "button": "trigger_value",
+    "tabs": "string_value",  # st.tabs(..., on_change="rerun"): the open tab's label
 }
 DONE = {ForwardMsg.FINISHED_SUCCESSFULLY, ForwardMsg.FINISHED_WITH_COMPILE_ERROR}
 
@@ -111,6 +112,7 @@ class Session:
         self._ws: ClientConnection | None = None
         self._reader: asyncio.Task | None = None
         self._page = ""
+        self._query = ""
         self._page_hash = ""
         self._states: dict[str, WidgetState] = {}
         self._pending: asyncio.Future | None = None
@@ -139,9 +141,10 @@ class Session:
 
     # ---- what a user does -------------------------------------------------------------------
 
-    async def open(self, url_path: str) -> Run:
-        """Open a page by url path ("" is home): a fresh visit the first time, then a sidebar click."""
-        self._page = url_path
+    async def open(self, url_path: str, query: str = "") -> Run:
+        """Open a page by url path ("" is home) with the link's ``query`` ("teacher=…"): a fresh visit the
+        first time, then a sidebar click."""
+        self._page, self._query = url_path, query
         self._page_hash = self.pages.get(url_path, "")
         return await self._rerun()
 
@@ -183,7 +186,7 @@ class Session:
 
     def _client_state(self, fragment_id: str = "", *, auto: bool = False) -> ClientState:
         state = ClientState(
-            query_string="",
+            query_string=self._query,
             page_script_hash=self._page_hash,
             page_name=self._page,
             fragment_id=fragment_id,
@@ -251,6 +254,13 @@ class Session:
             self._page_hash = msg.navigation.page_script_hash  # the page that runs (new_session names app.py)
         elif kind == "delta" and msg.delta.WhichOneof("type") == "new_element":
             self._record(msg.delta.new_element, fragment_id=msg.delta.fragment_id)
+        elif kind == "delta" and msg.delta.WhichOneof("type") == "add_block":
+            block = msg.delta.add_block
+            if block.WhichOneof("type") == "tab_container" and block.tab_container.id:  # tabs that rerun: a widget
+                run = self.last_fragment if self._in_fragment_run else self.last_run
+                run.widgets.append(Widget("tabs", block.tab_container.id, "tabs", msg.delta.fragment_id))
+        elif kind == "page_info_changed":  # the script changed st.query_params: the address bar follows
+            self._query = msg.page_info_changed.query_string
         elif kind == "session_status_changed":
             self.script_running = msg.session_status_changed.script_is_running
         elif kind == "page_not_found":
@@ -294,6 +304,8 @@ class Session:
             run.media += [img.url for img in body.imgs if img.url.startswith("/media/")]
         elif kind in ("markdown", "heading"):
             run.texts.append(body.body)
+        elif kind == "code":
+            run.texts.append(body.code_text)
         elif kind == "metric":
             run.texts.append(f"{body.label}: {body.body}")
         elif kind == "progress":

@@ -80,3 +80,13 @@ def echo(value: object, limit: int = 40) -> str:
     """A user's own value repeated in a message: its ``repr``, cut to ``limit`` characters with "…"."""
     text = repr(value)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+_MARKDOWN_SPECIAL = frozenset("\\`*_{}[]()<>#+-.!|~:$&=\"'")
+
+
+def literal_markdown(text: str) -> str:
+    """``text`` someone typed (a student's name, a class title), escaped so that Markdown shows it as it is:
+    every character Markdown, HTML or Streamlit (``:red[…]``, ``:material/…:``, ``$…$``) reads as syntax is
+    backslash-escaped, so ``**Bo** <b>x</b> [a](b)`` shows those very characters, never bold, a tag or a link."""
+    return "".join("\\" + c if c in _MARKDOWN_SPECIAL else c for c in text)

@@ -15,8 +15,9 @@ from cnnviz.images import encode_png
 from cnnviz.shapes import example_set
 from cnnviz.training import TrainingJob
 from cnnviz.training.budget import Budget
-from cnnviz.ui import state, training_job
-from cnnviz.ui.training_job import JOB_KEY, PAUSED
+from cnnviz.ui import class_session, state, training_job
+from cnnviz.ui.class_session import PAUSED
+from cnnviz.ui.training_job import JOB_KEY
 from tests.conftest import labelled_button, run_page
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}
@@ -67,11 +68,11 @@ def test_a_malformed_budget_setting_shows_the_safe_limit_instead_of_none(monkeyp
 def classroom(tmp_path, monkeypatch):
     """A class on a fresh SQLite database, opened by the pages' own classroom."""
     monkeypatch.setenv("CNNVIZ_DATABASE_URL", f"sqlite:///{tmp_path / 'class.sqlite3'}")
-    training_job._classroom.clear()
-    room = training_job._classroom()
+    class_session.classroom.clear()
+    room = class_session.classroom()
     started = room.create_class("7B")
     yield room, started
-    training_job._classroom.clear()
+    class_session.classroom.clear()
 
 
 def test_a_class_budget_tightens_the_limit_and_counts_every_tab_of_a_student(classroom, monkeypatch) -> None:

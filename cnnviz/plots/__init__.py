@@ -3,12 +3,14 @@
 ``from cnnviz import plots; plots.heatmap(...)`` reaches every builder: :mod:`.colours` (the one colour
 rule and palette), :mod:`.heatmaps`, :mod:`.architecture` (the stack diagram, log bars), :mod:`.images`
 (overlays, mosaics, grids), :mod:`.charts` (bars and lines over classes), :mod:`.conv` (the
-convolution page), :mod:`.training` (curves, confusion matrix, per class) and :mod:`.course` (the
-worked examples and "How a network learns"); :mod:`.projector` restyles any figure for presentation mode.
+convolution page), :mod:`.training` (curves, confusion matrix, per class), :mod:`.course` (the
+worked examples and "How a network learns") and :mod:`.classroom` (the class dashboard);
+:mod:`.projector` restyles any figure for presentation mode.
 """
 
 from cnnviz.plots.architecture import log_bars, stack_diagram
 from cnnviz.plots.charts import class_counts, intensity_lines, probability_bars
+from cnnviz.plots.classroom import answer_counts, class_results, group_curves
 from cnnviz.plots.colours import (
     BAR_COLOURS,
     CHANNEL_COLORSCALES,
@@ -39,7 +41,9 @@ __all__ = [
     "PLAIN_BAR_COLOUR",
     "SIGNED_COLORSCALE",
     "SIGNED_NOTE",
+    "answer_counts",
     "class_counts",
+    "class_results",
     "colour_note",
     "confusion_matrix_figure",
     "conv_window",
@@ -47,6 +51,7 @@ __all__ = [
     "examples_needed",
     "feature_maps",
     "filter_grid",
+    "group_curves",
     "heatmap",
     "histogram",
     "image_grid",

@@ -5,7 +5,9 @@ The page reads :meth:`TrainingJob.snapshot` (copies taken under a lock, plain va
 :meth:`~TrainingJob.stop` ends training within one batch and still scores the test set;
 :meth:`~TrainingJob.cancel` abandons the job (a new run replaces it, or its page is gone). An
 ``owner_alive`` check lets the job cancel itself when nobody watches it any more. Any exception
-inside the thread ends the job as ``"failed"`` with its message kept for the page.
+inside the thread ends the job as ``"failed"`` with its message kept for the page. ``on_run(plan, run)``
+is called in the thread as each run finishes (a student's class records it at once, whatever page
+the student is on).
 
 Its ``train_fn`` is, in the app, the Dask :class:`~cnnviz.training.service.TrainingService` (the
 web server never trains: the service waits for a worker, reporting its place with ``QUEUED`` events,
@@ -94,6 +96,7 @@ class TrainingJob:
         orphan_grace_seconds: float = 20.0,
         check_owner_every: float = 2.0,
         train_fn: Callable[..., TrainingRun] = train,
+        on_run: Callable[[TrainingPlan, TrainingRun], None] | None = None,
     ) -> None:
         if not plans:
             raise ValueError("a job needs at least one plan")
@@ -102,6 +105,7 @@ class TrainingJob:
         self.orphan_grace_seconds = orphan_grace_seconds
         self.check_owner_every = check_owner_every
         self._train = train_fn
+        self._on_run = on_run
         self._lock = threading.Lock()
         self._stop = threading.Event()
         self._cancel = threading.Event()
@@ -187,6 +191,7 @@ class TrainingJob:
                 run.label = plan.label
                 with self._lock:
                     self._runs.append(run)
+                self._finished(plan, run)
             if self._cancel.is_set():
                 state = JobState.CANCELLED
             elif self._stop.is_set():
@@ -205,6 +210,15 @@ class TrainingJob:
                 self._runs.clear()
             self._state, self._error = state, error
         release_free_memory()  # what the training freed goes back to the system, not into the next one
+
+    def _finished(self, plan: TrainingPlan, run: TrainingRun) -> None:
+        """Tell ``on_run`` (a class recording the run) at once; its failure never fails the training."""
+        if self._on_run is None:
+            return
+        try:
+            self._on_run(plan, run)
+        except Exception:  # noqa: BLE001 - the run is the student's whatever happens to its record
+            logger.exception("Recording a finished run failed (the run itself is kept)")
 
     def _begin_plan(self, index: int) -> None:
         with self._lock:

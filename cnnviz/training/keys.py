@@ -77,3 +77,14 @@ def training_key(
         default=str,
     )
     return KEY_PREFIX + hashlib.sha256(text.encode()).hexdigest()[:32]
+
+
+def run_key(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Any, start: Any = None) -> str:
+    """The key the Dask :class:`~cnnviz.training.service.TrainingService` stores this training's run under in
+    the run store (``config``: a :class:`~cnnviz.training.TrainConfig`; ``start``: the finished run it
+    continues, if any): what a class's record of a run points to, to open it again or put it in a zip."""
+    start_id = ""
+    if start is not None:
+        weights = start.weights if start.weights is not None else start.model.get_weights()
+        start_id = weights_fingerprint(weights, start.history)
+    return training_key(list(stack), dataset_fingerprint(dataset), config.to_dict(), start_id)

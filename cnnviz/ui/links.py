@@ -2,8 +2,8 @@
 
 A page calls :func:`open_link` at its top (applies the link's values before any widget is drawn and
 keeps a place for the share button) and :func:`share_link` at its end (writes the state to the address
-bar and shows "Copy link to this view" with a QR code for the projector). The encoding and the
-validation are in :mod:`cnnviz.links`.
+bar and shows "Copy link to this view" with a QR code for the projector, and for a teacher "Send this
+view to the class"). The encoding and the validation are in :mod:`cnnviz.links`.
 """
 
 from __future__ import annotations
@@ -17,6 +17,7 @@ import streamlit as st
 from cnnviz import links
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui import state
+from cnnviz.ui.class_teacher import teacher_view_tools
 from cnnviz.ui.kernel_editor import set_kernel
 from cnnviz.ui.presentation import link_params
 from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source
@@ -96,7 +97,14 @@ def share_link(page: str, slot: Any = None) -> None:
     st.session_state[WRITTEN] = query
     base = st.context.url or f"/{page}"
     url = f"{base}?{urlencode(query)}" if query else base
-    with slot if slot is not None else st.container(), st.popover("Copy link to this view", icon=":material/link:"):
+    place = slot if slot is not None else st.container()
+    with place, st.container(horizontal=True):
+        _link_popover(page, url, state, left_out)
+        teacher_view_tools(page, query)  # a teacher's session only
+
+
+def _link_popover(page: str, url: str, state: dict[str, Any], left_out: list[str]) -> None:
+    with st.popover("Copy link to this view", icon=":material/link:"):
         st.caption(
             "Copy the link (the button at its right), or show the QR code to the class: it opens this "
             "page with the same settings."

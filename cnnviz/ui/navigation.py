@@ -76,3 +76,18 @@ STEPS = [
         "from a QR code.",
     ),
 ]
+
+HOME = Step("pages/home.py", "Home", ":material/home:", "home", "What a CNN is, and the steps in order.")
+#: Not a learning step: where a teacher starts and leads a class and students join it (issue 24).
+CLASS = Step(
+    "pages/class.py",
+    "Class",
+    ":material/groups:",
+    "class",
+    "A teacher starts a class and leads it from a live dashboard; students join with the code on the board.",
+)
+
+
+def find_page(url_path: str) -> Step | None:
+    """The page (a step, Home or Class) whose url path is ``url_path`` ("home" for Home), or None."""
+    return next((step for step in (HOME, *STEPS, CLASS) if step.url_path == url_path), None)

@@ -2,7 +2,8 @@
 
 A page reads and writes what another page made (the layer builder's stack, the session's training
 runs, the current image, the example the training page hands to the Inside page, the uploaded
-dataset, My classes' examples) through these functions instead of raw ``st.session_state`` keys.
+dataset, My classes' examples, the class the session is in) through these functions instead of raw
+``st.session_state`` keys.
 Page-local widget keys stay with their page. The keys themselves do not change: tests and shared
 links address them by name.
 
@@ -23,6 +24,7 @@ from cnnviz.architecture import DEFAULT_INPUT_SHAPE
 from cnnviz.session_memory import SessionMemory, array_bytes, server_memory_limit
 
 if TYPE_CHECKING:
+    from cnnviz.classroom import Membership
     from cnnviz.datasets import Dataset
     from cnnviz.training import TrainingRun
 
@@ -34,7 +36,6 @@ TAKE_HOME = "take_home_network"  # the network the Take-home page opens with: ("
 UPLOADED_DATASET, UPLOADED_FILE = "uploaded_dataset", "uploaded_dataset_file"
 MY_CLASSES_EXAMPLES = "mc_examples"
 MEMORY_OWNER = "memory_owner"
-CLASS_STUDENT_KEY = "class_student_key"  # the Class page stores a student's key here when they join a class
 
 
 class InsideExample(TypedDict):
@@ -67,12 +68,6 @@ def hold_memory(slot: str, nbytes: int, what: str, *, force: bool = False) -> No
 def hold_runs(extra: int = 0, *, what: str = "your runs", force: bool = False) -> None:
     """Count this session's runs (and ``extra`` bytes reserved for runs still training) against the server."""
     hold_memory("runs", sum(run.held_bytes for run in runs()) + extra, what, force=force)
-
-
-# ---------------------------------------------------------------- the class this session is a student of
-def class_student_key() -> str | None:
-    """The student key of the class this session joined (None outside a class)."""
-    return st.session_state.get(CLASS_STUDENT_KEY)
 
 
 # ---------------------------------------------------------------- the layer builder's stack
@@ -197,3 +192,44 @@ def set_my_classes_examples(examples: dict[str, list[np.ndarray]]) -> None:
 def hold_my_classes(examples: dict[str, list[np.ndarray]], extra: int = 0) -> None:
     """Count My classes' ``examples`` (plus ``extra`` bytes about to be added) against the server's memory."""
     hold_memory("my classes", array_bytes([examples]) + extra, "these examples")
+
+
+# ---------------------------------------------------------------- the class this session belongs to
+# The keys are secrets: a student's stays in their session (and their browser's cookie, see
+# cnnviz.ui.class_session), a teacher's likewise; neither is ever written into a page's link.
+CLASS_STUDENT_KEY = "class_student_key"  # the Class page stores a student's key here when they join a class
+CLASS_TEACHER_KEY = "class_teacher_key"  # ... and a teacher's when they start one or open their link
+CLASS_MEMBERSHIP = "class_membership"  # the student's name, class title and code, for the sidebar
+
+
+def class_student_key() -> str | None:
+    """The student key of the class this session joined (None outside a class)."""
+    return st.session_state.get(CLASS_STUDENT_KEY)
+
+
+def class_teacher_key() -> str | None:
+    """The teacher key of the class this session leads (None for everyone else)."""
+    return st.session_state.get(CLASS_TEACHER_KEY)
+
+
+def class_membership() -> Membership | None:
+    """Who this session is in its class (name, class title, code), or None outside a class."""
+    return st.session_state.get(CLASS_MEMBERSHIP) if class_student_key() else None
+
+
+def set_class_student(membership: Membership | None) -> None:
+    """Join (a membership) or leave (None) a class in this session."""
+    if membership is None:
+        st.session_state.pop(CLASS_STUDENT_KEY, None)
+        st.session_state.pop(CLASS_MEMBERSHIP, None)
+    else:
+        st.session_state[CLASS_STUDENT_KEY] = membership.student_key
+        st.session_state[CLASS_MEMBERSHIP] = membership
+
+
+def set_class_teacher(teacher_key: str | None) -> None:
+    """Lead (a teacher key) or stop leading (None) a class in this session."""
+    if teacher_key is None:
+        st.session_state.pop(CLASS_TEACHER_KEY, None)
+    else:
+        st.session_state[CLASS_TEACHER_KEY] = teacher_key

@@ -39,7 +39,7 @@ from cnnviz.errors import InputError
 from cnnviz.settings import setting_number
 from cnnviz.text import duration_text
 from cnnviz.training import JobSnapshot, JobState, TrainingGate, TrainingJob, TrainingPlan, TrainingRun
-from cnnviz.training.budget import Budget, effective_budget
+from cnnviz.training.budget import Budget
 from cnnviz.training.ceilings import check_training_cost, training_cost
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.estimate import training_seconds
@@ -48,6 +48,7 @@ from cnnviz.training.run import expected_run_bytes
 from cnnviz.training.service import TrainingService
 from cnnviz.training.store import DEFAULT_MAX_MB, RunStore, store_directory
 from cnnviz.ui import state
+from cnnviz.ui.class_session import PAUSED, class_limits, run_recorder
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.streamlit_patches import keep_keras_state
 
@@ -62,7 +63,6 @@ MAX_RUNS = 12  # runs kept per session (each holds a small Keras model); the old
 POLL_SECONDS = 1.0  # live panel refresh (a fragment run on the server each time): at least 1/s, so it looks live
 ORPHAN_GRACE_SECONDS = 30.0  # a closed tab's training is cancelled after this long (a reconnect keeps it)
 BROWSER_COOKIE = "_streamlit_xsrf"  # set by Streamlit once per browser, sent by every tab of it
-PAUSED = "Your teacher has paused the class's trainings for now: you can train again when they resume them."
 
 
 keep_keras_state()
@@ -92,14 +92,6 @@ def person_queues() -> PersonQueues:
     return PersonQueues(limit)
 
 
-@st.cache_resource(show_spinner=False)
-def _classroom() -> Any:
-    """The class database (only opened once a student in a class trains)."""
-    from cnnviz.classroom import Classroom
-
-    return Classroom()
-
-
 def training_gate() -> TrainingGate:
     """The one queue of trainings waiting for a worker on this server."""
     return training_service().gate
@@ -115,18 +107,8 @@ def server_budget() -> Budget:
 
 def person_budget() -> tuple[Budget, bool]:
     """``(budget, paused)`` for this session's trainings: the server's budget, tightened by the class's when
-    the session is a student of one (``effective_budget``), and whether the teacher paused the class."""
-    budget = server_budget()
-    student_key = state.class_student_key()
-    if not student_key:
-        return budget, False
-    from cnnviz.classroom import ClassroomError
-
-    try:
-        student = _classroom().student(student_key)
-    except ClassroomError:  # a deleted class, or the database is unreachable: the server's budget still holds
-        return budget, False
-    return effective_budget(budget, student.budget), student.paused
+    the session is a student of one, and whether the teacher paused the class (:func:`class_limits`)."""
+    return class_limits(server_budget())
 
 
 def _person() -> str:
@@ -170,7 +152,8 @@ def start_training(plans: Sequence[TrainingPlan], *, key: str = JOB_KEY) -> Trai
     ``key`` names a job of its own whose runs do not join the session's runs (My classes' comparison);
     the session's training job is the default. A request over a limit (see the module docstring) is not
     raised: it becomes a job that fails at once with the plain message, which the page shows as it shows
-    any failed training.
+    any failed training. A student's finished runs of the session's job are recorded for their class as
+    they finish.
     """
     service = training_service()
     old = current_job(key)
@@ -186,7 +169,13 @@ def start_training(plans: Sequence[TrainingPlan], *, key: str = JOB_KEY) -> Trai
             raise InputError(PAUSED)
         plans = [replace(plan, budget=budget) for plan in plans]
         _reserve(plans, service)
-        job = TrainingJob(plans, train_fn=service, owner_alive=owner_alive, orphan_grace_seconds=ORPHAN_GRACE_SECONDS)
+        job = TrainingJob(
+            plans,
+            train_fn=service,
+            owner_alive=owner_alive,
+            orphan_grace_seconds=ORPHAN_GRACE_SECONDS,
+            on_run=run_recorder() if key == JOB_KEY else None,
+        )
         person_queues().admit(_person(), len(plans), budget, job, replacing=old)
     except InputError as error:
         job = TrainingJob(plans, train_fn=_refused(str(error)))
@@ -343,14 +332,16 @@ def _progress(snapshot: JobSnapshot, *, stopping: bool) -> None:
 
 
 def budget_panel(epochs: int, images: int) -> str | None:
-    """Show the teacher's limits (if any); return the reason a training of this size is refused, or None."""
+    """Show the teacher's limits (if any: the server's, tightened by a student's class); return the reason a
+    training of this size is refused (the class is paused, or it is over the limits), or None."""
     budget, paused = person_budget()
     if paused:
         st.warning(PAUSED, icon=":material/pause_circle:")
         return PAUSED
     if not budget.limited:
         return None
-    st.caption(f":material/school: Limits on this server: {budget.describe()}.")
+    where = "for your class" if state.class_student_key() else "on this server"
+    st.caption(f":material/school: Limits {where}: {budget.describe()}.")
     try:
         budget.check(epochs, images)
     except InputError as error:

@@ -5,18 +5,21 @@ PyPI package; without one the browser tests are skipped, saying how to install i
 fresh browser context, i.e. a fresh Streamlit session. The server inherits the session's environment
 (tests/conftest.py: its own cache and database). Before any test uses it, the run tracker is checked
 once (tests/e2e/browser.py's check_run_tracker): when a Streamlit upgrade breaks it, every browser test
-fails at once with the tracker's name instead of each waiting for its timeout.
+fails at once with the tracker's name instead of each waiting for its timeout. A test that needs servers
+of its own (their own database, two replicas) starts them with :func:`start_streamlit`.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import socket
 import subprocess
 import sys
 import time
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
@@ -44,11 +47,13 @@ def _free_port() -> int:
         return probe.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+@contextlib.contextmanager
+def start_streamlit(log_path: Path, env: dict[str, str] | None = None, args: Sequence[str] = ()) -> Iterator[str]:
+    """`streamlit run app.py` on a free loopback port, with the session's environment (its own cache and
+    database, tests/conftest.py) plus ``env`` and the command-line options ``args``; yield its base URL,
+    stop it after. Its output goes to ``log_path``."""
     port = _free_port()
-    log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115 - lives as long as the server
+    log = open(log_path, "w")  # noqa: SIM115 - lives as long as the server
     server = subprocess.Popen(
         [
             sys.executable,
@@ -66,9 +71,10 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "false",
             "--server.fileWatcherType",
             "none",
+            *args,
         ],
         cwd=ROOT,
-        env=os.environ.copy(),  # the session's own cache, database and home (tests/conftest.py)
+        env={**os.environ, **(env or {})},
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -83,15 +89,25 @@ def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             pass
         if server.poll() is not None or time.monotonic() > deadline:
             server.kill()
-            pytest.fail(f"streamlit run app.py did not start; see {log.name}")
+            log.close()
+            pytest.fail(f"streamlit run app.py did not start; see {log_path}")
         time.sleep(0.2)
-    yield url
-    server.terminate()
     try:
-        server.wait(timeout=10)
-    except subprocess.TimeoutExpired:
-        server.kill()
-    log.close()
+        yield url
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+        log.close()
+
+
+@pytest.fixture(scope="session")
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
+    with start_streamlit(tmp_path_factory.mktemp("server") / "streamlit.log") as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -55,6 +55,7 @@ else:  # run as a script from bench/, like every benchmark here
 ROOT = Path(__file__).resolve().parents[1]
 APP_ROOT = Path(os.environ.get("CNNVIZ_BENCH_APP_ROOT", ROOT))  # whose app.py is measured (--app-root)
 PHOTO_SIDE = 512
+NOISE_MB, NOISE_SHARE = 50.0, 0.05  # "no growth beyond noise": within 50 MB or 5 %, whichever is larger
 #: Every page: (name, URL path), home first.
 PAGES = [("home", ""), *((step.url_path, step.url_path) for step in STEPS)]
 BARE = "bare Streamlit page"
@@ -654,7 +655,7 @@ def _measure_trainings(page, server: Server, trainings: int, timeout_s: float, b
                 "no growth beyond noise",
                 "after one training",
                 after[0][i],
-                limit=after[0][i] + max(50.0, 0.05 * after[0][i]),
+                limit=after[0][i] + max(NOISE_MB, NOISE_SHARE * after[0][i]),
             )
             for what, i in (("server peak RSS", 1), ("server RSS", 0))
         ]

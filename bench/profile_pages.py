@@ -41,7 +41,14 @@ else:  # run as a script from bench/, like every benchmark here
 PAGES, Server = bench_app.PAGES, bench_app.Server
 
 RATE_HZ = 100
-TRACE_CATEGORIES = ["devtools.timeline", "disabled-by-default-devtools.timeline", "toplevel", "v8", "blink"]
+TRACE_CATEGORIES = [
+    "devtools.timeline",
+    "disabled-by-default-devtools.timeline",
+    "toplevel",
+    "v8",
+    "blink",
+    "disabled-by-default-v8.cpu_profiler",  # JavaScript samples: self time by script file and function
+]
 # The main thread's work by kind: trace event names (first matching pattern) → the kind DevTools files them under.
 KINDS = [
     ("garbage collection", re.compile(r"GC|Gc")),
@@ -83,43 +90,61 @@ SERVER_LIBRARIES = [
 APP_FRAME = re.compile(r"\((?:.*/)?(?:cnnviz|pages)/[^:]*\.py:\d+\)|\(app\.py:\d+\)")
 
 
+# Server threads by what they run (first match on any frame of a stack).
+THREADS = [
+    ("the page's script", "scriptrunner/"),
+    ("Dask (training cluster)", "distributed/"),
+    ("Streamlit's server (websocket, messages)", ""),
+]
+
+
 @dataclass
 class ServerProfile:
-    """py-spy's samples of one visit (seconds of samples), by app function and by library."""
+    """py-spy's samples of one visit (seconds of samples): by thread; the script's by app function and library."""
 
     seconds: float = 0.0
+    by_thread: Counter = field(default_factory=Counter)
     by_app: Counter = field(default_factory=Counter)
     by_library: Counter = field(default_factory=Counter)
 
     def shares(self, counter: Counter, count: int) -> str:
-        """The top ``count`` entries as shares of all samples, e.g. "plot (cnnviz/…) 40 %"."""
-        return "; ".join(f"{name} {value / self.seconds:.0%}" for name, value in counter.most_common(count))
+        """The top ``count`` entries as shares of their counter's samples, e.g. "plot (cnnviz/…) 40 %"."""
+        total = sum(counter.values()) or 1
+        return "; ".join(f"{name} {value / total:.0%}" for name, value in counter.most_common(count))
 
 
 @dataclass
 class BrowserProfile:
-    """The tab's main-thread time of one visit (ms): total, by kind, scripting by script file."""
+    """The tab's main-thread CPU time of one visit (ms): total, by kind; JavaScript self time by file and function."""
 
     busy_ms: float = 0.0
     by_kind: Counter = field(default_factory=Counter)
-    by_script: Counter = field(default_factory=Counter)
+    by_script: Counter = field(default_factory=Counter)  # V8's samples: self time of each script file's code
+    by_function: Counter = field(default_factory=Counter)
 
 
 def server_profile(raw: str) -> ServerProfile:
-    """Read py-spy's collapsed stacks (``frame;frame;… count`` per line, outermost first)."""
+    """Read py-spy's collapsed stacks (``frame;frame;… count`` per line, outermost first).
+
+    Only the script thread's samples are shared out by app function and library: Streamlit's and
+    Dask's own threads wait in loops that py-spy may count as active.
+    """
     found = ServerProfile()
     for line in raw.splitlines():
         stack, _, count = line.rpartition(" ")
         if not stack or not count.isdigit():
             continue
-        samples = int(count)
-        found.seconds += samples / RATE_HZ
+        seconds = int(count) / RATE_HZ
+        found.seconds += seconds
+        thread = next(name for name, marker in THREADS if marker in stack)
+        found.by_thread[thread] += seconds
+        if thread != THREADS[0][0]:
+            continue
         frames = stack.split(";")
         app = [i for i, frame in enumerate(frames) if APP_FRAME.search(frame)]
-        where = frames[app[-1]] if app else "(Streamlit itself: websocket, session, serialisation)"
-        found.by_app[_short(where)] += samples / RATE_HZ
-        below = frames[app[-1] + 1 :] if app else frames
-        found.by_library[_library(below)] += samples / RATE_HZ
+        where = frames[app[-1]] if app else "(Streamlit's script runner)"
+        found.by_app[_short(where)] += seconds
+        found.by_library[_library(frames[app[-1] + 1 :] if app else frames)] += seconds
     return found
 
 
@@ -165,7 +190,29 @@ def browser_profile(trace: dict, scripts: dict[str, str]) -> BrowserProfile:
             stack.append((event, [0.0]))
         while stack:
             _close(stack.pop(), stack, found, scripts)
+    _add_samples(events, main, found, scripts)
     return found
+
+
+def _add_samples(events: list[dict], main: set, found: BrowserProfile, scripts: dict[str, str]) -> None:
+    """V8's CPU profile of the main thread (``ProfileChunk`` events): each sample's time to its function's file."""
+    profiles = {e["id"] for e in events if e.get("name") == "Profile" and (e.get("pid"), e.get("tid")) in main}
+    nodes: dict[tuple, dict] = {}
+    for event in events:
+        if event.get("name") != "ProfileChunk" or event.get("id") not in profiles:
+            continue
+        data = event["args"]["data"]
+        for node in (data.get("cpuProfile") or {}).get("nodes", []):
+            nodes[(event["id"], node["id"])] = node["callFrame"]
+        samples = (data.get("cpuProfile") or {}).get("samples", [])
+        for sample, delta in zip(samples, data.get("timeDeltas", []), strict=False):
+            frame = nodes.get((event["id"], sample))
+            if frame is None or frame.get("functionName") in ("(idle)", "(program)", "(root)"):
+                continue
+            url = frame.get("url", "")
+            name = frame.get("functionName") or "(anonymous)"
+            found.by_script[scripts.get(url, _file_name(url)) if url else f"({name})"] += delta / 1000
+            found.by_function[f"{name} ({_file_name(url)})" if url else name] += delta / 1000
 
 
 def _close(item: tuple[dict, list[float]], stack: list, found: BrowserProfile, scripts: dict[str, str]) -> None:
@@ -175,11 +222,6 @@ def _close(item: tuple[dict, list[float]], stack: list, found: BrowserProfile, s
         stack[-1][1][0] += event.get("tdur", event["dur"])
     kind = next((kind for kind, pattern in KINDS if pattern.search(event["name"])), "other (tasks, messages)")
     found.by_kind[kind] += own_ms
-    if event["name"] in SCRIPT_EVENTS:
-        url = (event.get("args", {}).get("data") or {}).get("url") or (event.get("args", {}).get("data") or {}).get(
-            "scriptName", ""
-        )
-        found.by_script[scripts.get(url, _file_name(url))] += own_ms
 
 
 def _file_name(url: str) -> str:
@@ -203,11 +245,15 @@ def name_scripts(urls: set[str]) -> dict[str, str]:
 
 
 def _script_urls(trace: dict) -> set[str]:
+    """The script files the trace's code ran from (script calls and V8's profile nodes)."""
     urls = set()
     for e in trace.get("traceEvents", []):
         data = (e.get("args") or {}).get("data") or {}
         if e.get("name") in SCRIPT_EVENTS and data.get("url"):
             urls.add(data["url"])
+        for node in (data.get("cpuProfile") or {}).get("nodes", []):
+            if node["callFrame"].get("url"):
+                urls.add(node["callFrame"]["url"])
     return urls
 
 
@@ -245,6 +291,10 @@ def profile_visit(
     return server_found, browser_profile(trace, scripts), visit
 
 
+def _ms(counter: Counter, count: int) -> str:
+    return "; ".join(f"{name} {value:,.0f} ms" for name, value in counter.most_common(count))
+
+
 def summary(name: str, kind: str, found: tuple[ServerProfile, BrowserProfile, probe.Visit], load: float) -> str:
     server, browser, visit = found
     return "\n".join(
@@ -253,12 +303,14 @@ def summary(name: str, kind: str, found: tuple[ServerProfile, BrowserProfile, pr
             "",
             f"- drawn: first screen {visit.screen_ms / 1000:.2f} s, fully {visit.full_ms / 1000:.2f} s; "
             f"figures {visit.figure_count} ({visit.kinds()})",
-            f"- server: {visit.server_cpu_ms:,.0f} ms CPU (/proc), shared out by py-spy's samples:",
-            f"  - by app function: {server.shares(server.by_app, 6)}",
-            f"  - by library called: {server.shares(server.by_library, 6)}",
+            f"- server: {visit.server_cpu_ms:,.0f} ms CPU (/proc); py-spy's samples by thread: "
+            f"{server.shares(server.by_thread, 3)}",
+            f"  - the script, by app function: {server.shares(server.by_app, 6)}",
+            f"  - the script, by library called: {server.shares(server.by_library, 6)}",
             f"- browser main thread: {browser.busy_ms:,.0f} ms CPU",
             f"  - by kind: {'; '.join(f'{k} {v:,.0f} ms' for k, v in browser.by_kind.most_common())}",
-            f"  - scripting by file: {'; '.join(f'{k} {v:,.0f} ms' for k, v in browser.by_script.most_common(4))}",
+            f"  - JavaScript self time by file: {_ms(browser.by_script, 5)}",
+            f"  - JavaScript self time by function: {_ms(browser.by_function, 6)}",
             "",
         ]
     )

@@ -159,7 +159,7 @@ def _library(frames: list[str]) -> str:
         for name, markers in SERVER_LIBRARIES:
             if any(marker in frame for marker in markers):
                 return name
-    return "Python (the app's own code)" if frames else "the app's own code"
+    return "other Python (standard library …)" if frames else "the app's own code"
 
 
 def browser_profile(trace: dict, scripts: dict[str, str]) -> BrowserProfile:

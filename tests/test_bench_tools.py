@@ -22,45 +22,70 @@ def _event(name: str, ts: int, dur: int, tdur: int, thread=MAIN, **data) -> dict
     }
 
 
-def test_browser_profile_counts_each_main_thread_events_own_cpu_time_by_kind_and_script():
+def test_browser_profile_counts_each_main_thread_events_own_cpu_time_by_kind_and_v8_samples_by_file():
+    plotly = "http://127.0.0.1/static/js/plotly.min.js"
     trace = {
         "traceEvents": [
             {"ph": "M", "name": "thread_name", "pid": 1, "tid": 10, "args": {"name": "CrRendererMain"}},
             {"ph": "M", "name": "thread_name", "pid": 1, "tid": 11, "args": {"name": "Compositor"}},
             _event("RunTask", 0, 100_000, 90_000),
-            _event("FunctionCall", 10_000, 50_000, 45_000, url="http://127.0.0.1/static/js/plotly.min.js"),
+            _event("FunctionCall", 10_000, 50_000, 45_000, url="http://127.0.0.1/static/js/react-dom.js"),
             _event("Layout", 20_000, 20_000, 20_000),  # forced inside the script: not the script's own time
             _event("Paint", 70_000, 20_000, 15_000),
             _event("RunTask", 200_000, 10_000, 8_000),
             _event("FunctionCall", 0, 500_000, 500_000, thread=(1, 11)),  # another thread: ignored
+            # V8's sampling profile of the main thread: which file's code was running, sample by sample.
+            {"ph": "P", "name": "Profile", "id": "0x1", "pid": 1, "tid": 10, "args": {"data": {}}},
+            {
+                "ph": "P",
+                "name": "ProfileChunk",
+                "id": "0x1",
+                "pid": 1,
+                "tid": 10,
+                "args": {
+                    "data": {
+                        "cpuProfile": {
+                            "nodes": [
+                                {"id": 1, "callFrame": {"functionName": "(root)", "url": ""}},
+                                {"id": 2, "callFrame": {"functionName": "drawText", "url": plotly}},
+                                {"id": 3, "callFrame": {"functionName": "(idle)", "url": ""}},
+                            ],
+                            "samples": [2, 2, 3, 2],
+                        },
+                        "timeDeltas": [1_000, 2_000, 5_000, 1_000],
+                    }
+                },
+            },
         ]
     }
-    found = browser_profile(trace, {"http://127.0.0.1/static/js/plotly.min.js": "plotly.min.js (Plotly)"})
+    found = browser_profile(trace, {plotly: "plotly.min.js (Plotly)"})
     assert found.busy_ms == 98  # the two top-level tasks' thread time
     assert found.by_kind == {"scripting": 25, "style and layout": 20, "paint": 15, "other (tasks, messages)": 38}
-    assert found.by_script == {"plotly.min.js (Plotly)": 25}
+    assert found.by_script == {"plotly.min.js (Plotly)": 4}  # three samples in Plotly, the idle one left out
+    assert found.by_function == {"drawText (plotly.min.js)": 4}
 
 
-def test_server_profile_shares_samples_by_the_innermost_app_frame_and_the_library_it_called():
+def test_server_profile_shares_the_script_threads_samples_by_innermost_app_frame_and_library():
+    script = "run (streamlit/runtime/scriptrunner/exec_code.py:88);<module> (app.py:30);"
     raw = "\n".join(
         [
-            "MainThread;run (streamlit/runtime/scriptrunner/exec_code.py:88);<module> (app.py:30);"
-            "<module> (/work/x/pages/convolution.py:20);output_section (/work/x/cnnviz/ui/convolution/sliding.py:125);"
-            "make (/venv/plotly/graph_objs/_figure.py:60);validate (/venv/_plotly_utils/basevalidators.py:9) 30",
-            "MainThread;run (streamlit/runtime/scriptrunner/exec_code.py:88);<module> (app.py:30);"
-            "<module> (/work/x/pages/convolution.py:20);conv2d (/work/x/cnnviz/ops.py:117) 10",
-            "Thread-2;_run_once (asyncio/base_events.py:1900);write (/venv/streamlit/web/server.py:3) 60",
+            f"{script}<module> (/work/x/pages/convolution.py:20);output_section (/work/x/cnnviz/ui/convolution/"
+            "sliding.py:125);make (/venv/plotly/graph_objs/_figure.py:60);validate (/venv/_plotly_utils/v.py:9) 30",
+            f"{script}<module> (/work/x/pages/convolution.py:20);conv2d (/work/x/cnnviz/ops.py:117) 10",
+            "_run_once (asyncio/base_events.py:1900);write (/venv/streamlit/web/server.py:3) 40",
+            "run (threading.py:1);loop (/venv/distributed/core.py:5) 20",
         ]
     )
     found = server_profile(raw)
     assert found.seconds == 1.0  # 100 samples at 100 Hz
-    assert found.by_app == {
-        "output_section (cnnviz/ui/convolution/sliding.py)": 0.3,
-        "conv2d (cnnviz/ops.py)": 0.1,
-        "(Streamlit itself: websocket, session, serialisation)": 0.6,
+    assert found.by_thread == {
+        "the page's script": 0.4,
+        "Streamlit's server (websocket, messages)": 0.4,
+        "Dask (training cluster)": 0.2,
     }
-    assert found.by_library["Plotly"] == 0.3 and found.by_library["Streamlit"] == 0.6
-    assert found.shares(found.by_app, 1) == "(Streamlit itself: websocket, session, serialisation) 60%"
+    assert found.by_app == {"output_section (cnnviz/ui/convolution/sliding.py)": 0.3, "conv2d (cnnviz/ops.py)": 0.1}
+    assert found.by_library == {"Plotly": 0.3, "the app's own code": 0.1}
+    assert found.shares(found.by_app, 1) == "output_section (cnnviz/ui/convolution/sliding.py) 75%"
 
 
 def test_the_report_shows_the_saved_figure_its_ratio_and_load_in_a_before_column():

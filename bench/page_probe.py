@@ -41,7 +41,9 @@ NOT_FIGURES = {"formulas": '.katex-display, [data-testid="stMarkdown"] .katex:no
 TRACKER_JS = """
 (() => {
   if (window.__bench) return;
-  const state = window.__bench = {lastChange: 0, screenAt: 0, titleAt: null, screen: '', dirty: true, clickAt: null};
+  const state = window.__bench = {
+    lastChange: 0, screenAt: 0, screenLast: '', titleAt: null, screen: '', dirty: true, clickAt: null,
+  };
   const watched = (node) => {
     const element = node && (node.nodeType === 1 ? node : node.parentElement);
     return !!(element && element.closest('[data-testid="stMain"], [data-testid="stSidebar"]'));
@@ -57,6 +59,12 @@ TRACKER_JS = """
     if (chart && !chart.querySelector('.main-svg')) return 0;
     return [...element.querySelectorAll('img')].every((image) => image.complete) ? 1 : 0;
   };
+  // Which element a change of the first screen was about: where, its kind, the start of its text.
+  const describe = (element) => {
+    const inner = element.querySelector('[data-testid]:not([data-testid="stElementContainer"])') || element;
+    const side = element.closest('[data-testid="stSidebar"]') ? 'sidebar' : 'main';
+    return `${side} ${inner.dataset.testid || inner.tagName} "${element.textContent.trim().slice(0, 40)}"`;
+  };
   // What the first screen shows: the elements inside the viewport, where, their text size, drawn or not.
   const screen = () => {
     const parts = [];
@@ -65,18 +73,25 @@ TRACKER_JS = """
       const box = element.getBoundingClientRect();
       if (box.height === 0 || box.bottom <= 0 || box.top >= innerHeight || box.right <= 0 || box.left >= innerWidth)
         continue;
-      parts.push([Math.round(box.top), Math.round(box.left), Math.round(box.height),
-                  element.textContent.length, drawn(element)].join(','));
+      parts.push([[Math.round(box.top), Math.round(box.left), Math.round(box.height),
+                   element.textContent.length, drawn(element)].join(','), element]);
     }
-    return parts.join('|');
+    return parts;
   };
   const frame = () => {
     if (state.titleAt === null && document.querySelector('[data-testid="stMainBlockContainer"] h1'))
       state.titleAt = performance.now();
     if (state.dirty) {
       state.dirty = false;
-      const now = screen();
-      if (now !== state.screen) { state.screen = now; state.screenAt = performance.now(); }
+      const parts = screen();
+      const now = parts.map(([part]) => part).join('|');
+      if (now !== state.screen) {
+        const before = new Set(state.screen.split('|'));
+        const news = parts.find(([part]) => !before.has(part));
+        state.screenLast = news ? describe(news[1]) : 'an element left the screen';
+        state.screen = now;
+        state.screenAt = performance.now();
+      }
     }
     requestAnimationFrame(frame);
   };
@@ -135,6 +150,7 @@ class Visit:
 
     full_ms: float  # the last change before the page settled: fully drawn
     screen_ms: float  # the last change of what the viewport shows: first screen drawn
+    screen_last: str  # what that last change was about, e.g. 'sidebar stImage "Your image…"'
     content_ms: float  # the page's title on screen: first content
     figures: dict[str, int]
     server_cpu_ms: float
@@ -189,12 +205,13 @@ def visit(page, url: str, server_cpu) -> Visit:  # noqa: ANN001 - server_cpu: ()
     wait_settled(page)
     busy = clock.ms()
     clock.close()
-    full, screen, title = page.evaluate(
-        "() => [window.__bench.lastChange, window.__bench.screenAt, window.__bench.titleAt]"
+    full, screen, screen_last, title = page.evaluate(
+        "() => [window.__bench.lastChange, window.__bench.screenAt, window.__bench.screenLast, window.__bench.titleAt]"
     )
     return Visit(
         full_ms=full,
         screen_ms=screen,
+        screen_last=screen_last,
         content_ms=title,
         figures=page.evaluate(COUNT_JS, {**FIGURE_KINDS, **NOT_FIGURES}),
         server_cpu_ms=1000 * (server_cpu() - cpu_before),

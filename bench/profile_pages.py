@@ -301,7 +301,8 @@ def summary(name: str, kind: str, found: tuple[ServerProfile, BrowserProfile, pr
         [
             f"### {name}: {kind} (load {load:.1f})",
             "",
-            f"- drawn: first screen {visit.screen_ms / 1000:.2f} s, fully {visit.full_ms / 1000:.2f} s; "
+            f"- drawn: first screen {visit.screen_ms / 1000:.2f} s (last: {visit.screen_last}), "
+            f"fully {visit.full_ms / 1000:.2f} s; "
             f"figures {visit.figure_count} ({visit.kinds()})",
             f"- server: {visit.server_cpu_ms:,.0f} ms CPU (/proc); py-spy's samples by thread: "
             f"{server.shares(server.by_thread, 3)}",

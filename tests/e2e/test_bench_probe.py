@@ -39,5 +39,6 @@ def test_the_first_screen_is_final_before_a_change_below_the_fold_and_the_page_a
     assert state["titleAt"] is not None
     # The tall block pushed the last one out of view: its arrival changed the page, not the first screen.
     assert state["screenAt"] < state["belowAt"] <= state["lastChange"]
+    assert state["screenLast"].startswith("main ") and '"tall block"' in state["screenLast"]
     assert "first screen" not in state["screen"]  # the signature holds positions and text sizes, not text
     assert state["screen"].count("|") == 2  # title, "first screen", the tall block: three visible elements

@@ -343,6 +343,19 @@ async def warm_up(port: int, timeout: float) -> tuple[float, list[str]]:
     return time.perf_counter() - start, [p for p in PAGES if p not in present]
 
 
+async def run_students(
+    students: list[Awaitable[None]], level: Level, recorder: Recorder, pid: int, max_seconds: float
+) -> None:
+    """Run the students at once, stopped after ``max_seconds``; note the wall time and the server's cores busy."""
+    start, cpu_start = time.perf_counter(), cpu_seconds(pid)
+    try:
+        await asyncio.wait_for(asyncio.gather(*students), max_seconds)
+    except TimeoutError:
+        recorder.fail("all", "level", f"not finished within {max_seconds:.0f} s (stopped)")
+    level.seconds = time.perf_counter() - start
+    level.cores_busy = (cpu_seconds(pid) - cpu_start) / level.seconds
+
+
 async def run_level(
     port: int,
     pid: int,
@@ -368,7 +381,6 @@ async def run_level(
             train_task = asyncio.create_task(trainer(port, recorder, stop, timeout=timeout))
         elif training:
             level.training = "skipped: the app has no training page yet"
-        start, cpu_start = time.perf_counter(), cpu_seconds(pid)
         students = [
             student(
                 port,
@@ -383,12 +395,7 @@ async def run_level(
             )
             for i in range(sessions)
         ]
-        try:
-            await asyncio.wait_for(asyncio.gather(*students), max_seconds)
-        except TimeoutError:
-            recorder.fail("all", "level", f"not finished within {max_seconds:.0f} s (stopped)")
-        level.seconds = time.perf_counter() - start
-        level.cores_busy = (cpu_seconds(pid) - cpu_start) / level.seconds
+        await run_students(students, level, recorder, pid, max_seconds)
         stop.set()
         if train_task is not None:
             try:
@@ -517,7 +524,6 @@ async def run_browser_level(
         pages = [p for p in PAGES if p not in level.missing_pages]
         async with async_playwright() as playwright:
             browser = await playwright.chromium.launch(executable_path=probe.CHROMIUM, args=probe.CHROMIUM_ARGS)
-            start, cpu_start = time.perf_counter(), cpu_seconds(pid)
             students = [
                 browser_student(
                     browser,
@@ -532,12 +538,7 @@ async def run_browser_level(
                 )
                 for i in range(sessions)
             ]
-            try:
-                await asyncio.wait_for(asyncio.gather(*students), max_seconds)
-            except TimeoutError:
-                recorder.fail("all", "level", f"not finished within {max_seconds:.0f} s (stopped)")
-            level.seconds = time.perf_counter() - start
-            level.cores_busy = (cpu_seconds(pid) - cpu_start) / level.seconds
+            await run_students(students, level, recorder, pid, max_seconds)
             await browser.close()
     level.load_average = os.getloadavg()[0]
     level.peak_rss_mb = sampler.peak

@@ -220,9 +220,8 @@ def app_section(trainings: int) -> Section:
 
     rows = []
     for m in bench_app.measure(trainings=trainings):
-        reference = f"{m.reference_value:,.2f} {m.unit} ({m.reference})" if m.reference_value is not None else ""
         ratio = "" if m.ratio is None else f"{m.ratio:.2f}×"
-        rows.append(Row(m.name, m.text, reference, ratio, m.target, m.met, m.load))
+        rows.append(Row(m.name, m.text, m.reference_text, ratio, m.target, m.met, m.load))
     return Section(
         "The app in Chromium: speed and server memory (issues 8, 27)",
         f"python bench/bench_app.py --trainings {trainings}",

@@ -6,7 +6,7 @@ shared sidebar; each learning step is a short script in ``pages/``.
 
 import streamlit as st
 
-from cnnviz.images import enlarge
+from cnnviz.images import thumbnail
 from cnnviz.memory import limit_malloc_arenas
 from cnnviz.ui import state
 from cnnviz.ui.navigation import STEPS
@@ -32,4 +32,5 @@ finally:
         with sidebar_image.container():
             st.caption("Your image follows you from page to page:")
             label = state.image_label()
-            st.image(enlarge(state.image(), 120), caption=label, width=120, alt=f"Your image: {label}")
+            small = thumbnail(state.image(), 120)  # any allowed shape, even 10×10,000, draws
+            st.image(small, caption=label, width=small.shape[1], alt=f"Your image: {label}")

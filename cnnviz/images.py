@@ -2,97 +2,285 @@
 
 Every image inside the app is a NumPy ``uint8`` array of shape ``(H, W, C)`` with ``C`` 1 (grayscale)
 or 3 (RGB order). :func:`load_image` is the only door from user bytes to such an array: it checks the
-header before decoding any pixel, so a file that claims 100,000×100,000 pixels never allocates.
+header before decoding any pixel (:func:`read_header`), so a file that claims 100,000×100,000 pixels
+never allocates, and it decodes so that memory never grows much past the image itself: JPEGs are
+decoded at 1/2, 1/4 or 1/8 of their size when the caller needs less (``min_side``), other formats
+are shrunk by a whole factor right after decoding, and transparency is composited onto white in
+``uint8`` in bands of rows (a 5000×5000 RGBA image needs ~200 MB, not 1.4 GB of float copies).
 """
 
 from __future__ import annotations
 
 import io
+import math
 import warnings
+from collections.abc import Iterator
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
 from PIL import Image, ImageFile, UnidentifiedImageError
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 
-DEFAULT_MAX_PIXELS = 25_000_000
+DEFAULT_MAX_PIXELS = limits.IMAGE_PIXELS.most
 READABLE_FORMATS = {"PNG", "JPEG", "BMP", "WEBP", "GIF"}
 FORMAT_LIST = "PNG, JPEG, BMP, WebP or GIF"
 LUMA_WEIGHTS = (0.299, 0.587, 0.114)  # gray from R, G, B: ITU-R BT.601, what OpenCV and Pillow use
 CHANNEL_NAMES = ("red", "green", "blue")
+BAND_PIXELS = 1 << 20  # pixels converted at a time (a band of rows): bounds the temporary arrays
+JPEG_SCALES = (8, 4, 2, 1)  # the reductions a JPEG decoder does while decoding (Pillow's draft)
 
 # A truncated file must be refused, not silently padded with grey.
 ImageFile.LOAD_TRUNCATED_IMAGES = False
 
 
-def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS) -> np.ndarray:
-    """Decode PNG/JPEG/BMP/WebP/GIF bytes into a ``uint8`` ``(H, W, C)`` array, ``C`` 1 or 3.
+@dataclass(frozen=True)
+class ImageHeader:
+    """What an image file says about itself before any pixel is decoded."""
 
-    Alpha is composited onto white, 16-bit images are scaled to 8 bits, a GIF gives its first
-    frame, and an RGB image whose three channels are equal comes back as one grayscale channel.
-    Raises :class:`InputError` for empty data, non-images, truncated files and images over
-    ``max_pixels`` (read from the header, before the pixels are decoded).
+    format: str  # Pillow's name: "PNG", "JPEG", "BMP", "WEBP", "GIF"
+    width: int
+    height: int
+
+    @property
+    def pixels(self) -> int:
+        return self.width * self.height
+
+    def decoded_pixels(self, min_side: int | None = None) -> int:
+        """Pixels decoding allocates when the caller needs only ``min_side`` per side (see :func:`load_image`).
+
+        A JPEG is decoded at the smallest of 1/8, 1/4, 1/2 or full size that keeps both sides at least
+        ``min_side``; other formats are decoded whole.
+        """
+        if self.format != "JPEG" or not min_side:
+            return self.pixels
+        scale = jpeg_scale(self.width, self.height, min_side)
+        return math.ceil(self.width / scale) * math.ceil(self.height / scale)
+
+    def check(self, *, max_pixels: int = DEFAULT_MAX_PIXELS, subject: str = "This image") -> None:
+        """:class:`InputError` for more than ``max_pixels`` pixels, or a shape longer and thinner than
+        :data:`cnnviz.limits.IMAGE_ASPECT` allows (a 1×25,000,000 image passes the area check, but no
+        page can draw it). ``subject`` starts the message."""
+        size = f"{self.width:,}×{self.height:,} pixels"
+        _pixels_limit(max_pixels).check(self.pixels, subject, shown=f"{size} = {self.pixels:,} pixels")
+        ratio = max(self.width, self.height) / min(self.width, self.height)
+        limits.IMAGE_ASPECT.check(ratio, subject, shown=f"{size}, a ratio of {ratio:,.0f}:1")
+
+
+def jpeg_scale(width: int, height: int, min_side: int) -> int:
+    """The largest reduction (8, 4, 2 or 1) a JPEG decoder can apply keeping both sides ≥ ``min_side``."""
+    room = min(width, height) // max(1, min_side)
+    return next(scale for scale in JPEG_SCALES if room >= scale or scale == 1)
+
+
+def check_decoding_budget(headers: list[ImageHeader], min_side: int | None, subject: str) -> None:
+    """:class:`InputError` when decoding every image of one upload would allocate more pixels than
+    :data:`cnnviz.limits.UPLOAD_PIXELS` (JPEGs count at the reduced size ``min_side`` lets them decode at).
+
+    Called with the headers alone, before any image of the upload is decoded.
     """
+    decoded = sum(header.decoded_pixels(min_side) for header in headers)
+    shown = f"{limits.UPLOAD_PIXELS.text(decoded)} to decode in its {len(headers):,} images"
+    limits.UPLOAD_PIXELS.check(decoded, subject, shown=shown)
+
+
+def read_header(data: bytes) -> ImageHeader:
+    """The format and size of an image from its header alone (no pixel decoded), or :class:`InputError`.
+
+    Refuses empty data, non-images and formats other than PNG/JPEG/BMP/WebP/GIF; the size is
+    checked by :meth:`ImageHeader.check`.
+    """
+    picture = _open(data, DEFAULT_MAX_PIXELS, "This image")
+    try:
+        return _header_of(picture)
+    finally:
+        picture.close()
+
+
+def _open(data: bytes, max_pixels: int, subject: str) -> Image.Image:
+    """Pillow's lazy image (header read, no pixels yet), or InputError for what is not an image."""
     if not data:
         raise InputError("The file is empty: there is no image in it.")
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", Image.DecompressionBombWarning)
-            picture = Image.open(io.BytesIO(data))
-            _check_header(picture, max_pixels)
-            picture.seek(0)
-            picture.load()
-    except InputError:
-        raise
+            return Image.open(io.BytesIO(data))
     except UnidentifiedImageError:
         raise InputError(f"This file is not an image: it should be {FORMAT_LIST}.") from None
-    except Image.DecompressionBombError:
-        raise InputError(_too_large_message(None, max_pixels)) from None
+    except Image.DecompressionBombError:  # Pillow's own guard, for sizes far past ours
+        claimed = f"more than {2 * (Image.MAX_IMAGE_PIXELS or 0):,} pixels"
+        raise InputError(_pixels_limit(max_pixels).message(math.inf, subject, shown=claimed)) from None
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as error:
         raise InputError(f"This image could not be decoded; the file may be truncated or damaged ({error}).") from None
-    return _to_uint8_array(picture)
 
 
-def _check_header(picture: Image.Image, max_pixels: int) -> None:
+def _header_of(picture: Image.Image) -> ImageHeader:
     if picture.format not in READABLE_FORMATS:
         raise InputError(f"{picture.format or 'This'} files are not supported: use {FORMAT_LIST}.")
     width, height = picture.size
     if width < 1 or height < 1:
         raise InputError("This image has no pixels.")
-    if width * height > max_pixels:
-        raise InputError(_too_large_message((width, height), max_pixels))
+    return ImageHeader(str(picture.format), width, height)
 
 
-def _too_large_message(size: tuple[int, int] | None, max_pixels: int) -> str:
-    claimed = f" ({size[0]:,}×{size[1]:,} pixels)" if size else ""
-    return (
-        f"This image is too large{claimed}: the limit is {max_pixels:,} pixels. "
-        "Resize it (for example to 1000×1000) and try again."
-    )
+def _pixels_limit(max_pixels: int) -> limits.Limit:
+    """:data:`cnnviz.limits.IMAGE_PIXELS` with the caller's ``max_pixels`` (a dataset's images allow fewer)."""
+    return replace(limits.IMAGE_PIXELS, most=max_pixels)
+
+
+def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, min_side: int | None = None) -> np.ndarray:
+    """Decode PNG/JPEG/BMP/WebP/GIF bytes into a ``uint8`` ``(H, W, C)`` array, ``C`` 1 or 3.
+
+    Alpha is composited onto white, 16-bit images are scaled to 8 bits, a GIF gives its first
+    frame, a photo's EXIF orientation is applied (a portrait photo comes back upright), and an
+    RGB image whose three channels are equal comes back as one grayscale channel.
+    ``min_side``: the caller will shrink the image anyway, so it may come back smaller by a whole
+    factor as long as both sides stay at least ``min_side`` (a JPEG is decoded at that size).
+    Raises :class:`InputError` for empty data, non-images, truncated files, images over
+    ``max_pixels`` and extreme shapes (read from the header, before the pixels are decoded).
+    """
+    picture = _open(data, max_pixels, "This image")
+    try:
+        header = _header_of(picture)
+        header.check(max_pixels=max_pixels)
+        if header.format == "WEBP":  # Pillow's WebP decoder holds three full copies; OpenCV's one
+            orientation = picture.getexif().get(EXIF_ORIENTATION, 1)
+            return oriented(_decode_webp(data, min_side), orientation)
+        picture.seek(0)
+        if min_side and header.format == "JPEG":
+            picture.draft(None, (min_side, min_side))  # decode at 1/2, 1/4 or 1/8 when that is enough
+        picture.load()
+        picture = _reduced(picture, min_side)
+        orientation = picture.getexif().get(EXIF_ORIENTATION, 1)
+        return oriented(_to_uint8_array(picture), orientation)
+    except InputError:
+        raise
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError, cv2.error) as error:
+        raise InputError(f"This image could not be decoded; the file may be truncated or damaged ({error}).") from None
+    finally:
+        picture.close()
+
+
+def _whole_factor(height: int, width: int, min_side: int | None) -> int:
+    """The largest whole factor both sides can be divided by and stay at least ``min_side`` (1: none)."""
+    return max(1, min(height, width) // min_side) if min_side else 1
+
+
+def _reduced(picture: Image.Image, min_side: int | None) -> Image.Image:
+    """``picture`` shrunk by :func:`_whole_factor` (Pillow's box reduction), the full-size pixels freed."""
+    factor = _whole_factor(picture.height, picture.width, min_side)
+    if factor < 2 or picture.mode not in ("L", "RGB", "RGBA", "LA", "I;16", "I", "F"):
+        return picture
+    smaller = picture.reduce(factor)
+    smaller.info = picture.info  # keeps the transparency key
+    smaller.getexif().update(picture.getexif())  # and the orientation
+    picture.close()
+    return smaller
+
+
+def _decode_webp(data: bytes, min_side: int | None) -> np.ndarray:
+    """A WebP's first frame through OpenCV (decoded straight into one array), shrunk, alpha on white."""
+    pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
+    if pixels is None:
+        raise InputError("This image could not be decoded; the file may be truncated or damaged.")
+    if pixels.ndim == 2:
+        pixels = pixels[:, :, None]
+    factor = _whole_factor(pixels.shape[0], pixels.shape[1], min_side)
+    if factor > 1:
+        shape = (pixels.shape[1] // factor, pixels.shape[0] // factor)
+        pixels = cv2.resize(pixels, shape, interpolation=cv2.INTER_AREA).reshape(shape[1], shape[0], -1)
+    order = [2, 1, 0, 3][: pixels.shape[2]] if pixels.shape[2] >= 3 else [0]  # BGR(A) → RGB(A)
+    if pixels.shape[2] == 4:
+        return _collapse_gray(_on_white(pixels.shape[:2], _array_bands(pixels, order)))
+    return _collapse_gray(pixels[:, :, order])
+
+
+def _array_bands(pixels: np.ndarray, order: list[int]) -> Iterator[tuple[int, np.ndarray]]:
+    """``(top row, pixels)`` of an array in bands of about :data:`BAND_PIXELS` rows × columns, channels reordered."""
+    rows = max(1, BAND_PIXELS // pixels.shape[1])
+    for top in range(0, pixels.shape[0], rows):
+        yield top, pixels[top : top + rows][:, :, order]
+
+
+def _picture_bands(picture: Image.Image) -> Iterator[tuple[int, np.ndarray]]:
+    """``(top row, pixels)`` of a Pillow image in bands of about :data:`BAND_PIXELS`: no full-size copy is made."""
+    width, height = picture.size
+    rows = max(1, BAND_PIXELS // width)
+    for top in range(0, height, rows):
+        yield top, np.asarray(picture.crop((0, top, width, min(height, top + rows))))
+
+
+def _on_white(shape: tuple[int, int], bands: Iterator[tuple[int, np.ndarray]]) -> np.ndarray:
+    """The RGBA ``bands`` composited onto white into one ``uint8`` ``(H, W, 3)`` array."""
+    out = np.empty((*shape, 3), np.uint8)
+    for top, band in bands:
+        out[top : top + len(band)] = composite_on_white(band)
+    return out
+
+
+EXIF_ORIENTATION = 0x0112  # the EXIF tag a camera writes instead of rotating the pixels
+_ORIENTATIONS = {  # EXIF orientation → how to turn the stored pixels upright (what ImageOps.exif_transpose does)
+    2: lambda a: a[:, ::-1],
+    3: lambda a: a[::-1, ::-1],
+    4: lambda a: a[::-1],
+    5: lambda a: a.transpose(1, 0, 2),
+    6: lambda a: np.rot90(a, -1),
+    7: lambda a: a[::-1, ::-1].transpose(1, 0, 2),
+    8: lambda a: np.rot90(a, 1),
+}
+
+
+def oriented(image: np.ndarray, orientation: int) -> np.ndarray:
+    """An ``(H, W, C)`` image turned upright according to its EXIF ``orientation`` (1–8; others: unchanged)."""
+    turn = _ORIENTATIONS.get(int(orientation)) if isinstance(orientation, int) else None
+    return np.ascontiguousarray(turn(image)) if turn else image
 
 
 def _to_uint8_array(picture: Image.Image) -> np.ndarray:
-    """Convert any decoded Pillow image to uint8 (H, W, 1) or (H, W, 3)."""
+    """Convert any decoded Pillow image to uint8 (H, W, 1) or (H, W, 3), one band of rows at a time."""
     mode = picture.mode
-    if mode in ("I;16", "I;16B", "I;16L", "I"):
-        values = np.asarray(picture, dtype=np.float64)
-        top = 65535.0 if mode.startswith("I;16") or values.max(initial=0) > 255 else 255.0
-        gray = np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)
-        return gray[:, :, None]
-    if mode == "F":
-        values = np.asarray(picture, dtype=np.float64)
-        top = 1.0 if values.max(initial=0) <= 1.0 else 255.0
-        return np.clip(np.round(values / top * 255.0), 0, 255).astype(np.uint8)[:, :, None]
+    width, height = picture.size
+    if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
+        return _scaled_to_uint8(picture)
     has_alpha = mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
     if has_alpha:
-        rgba = np.asarray(picture.convert("RGBA"), dtype=np.float32)
-        alpha = rgba[:, :, 3:4] / 255.0
-        rgb = rgba[:, :, :3] * alpha + 255.0 * (1.0 - alpha)
-        return _collapse_gray(np.round(rgb).astype(np.uint8))
+        rgba = picture if mode == "RGBA" else picture.convert("RGBA")
+        out = _on_white((height, width), _picture_bands(rgba))
+        rgba.close()
+        return _collapse_gray(out)
     if mode in ("L", "1"):
-        return np.asarray(picture.convert("L"), dtype=np.uint8)[:, :, None]
-    return _collapse_gray(np.asarray(picture.convert("RGB"), dtype=np.uint8))
+        gray = picture if mode == "L" else picture.convert("L")
+        return np.asarray(gray, dtype=np.uint8)[:, :, None]
+    rgb = picture if mode == "RGB" else picture.convert("RGB")
+    return _collapse_gray(np.asarray(rgb, dtype=np.uint8))
+
+
+def composite_on_white(rgba: np.ndarray) -> np.ndarray:
+    """``uint8`` RGB of ``uint8`` RGBA pixels laid on white: ``round((c·a + 255·(255 − a)) / 255)``, in integers.
+
+    Exact (255 is odd, so there are no ties to round) and 4 bytes of temporary per value instead of float32's 16.
+    """
+    alpha = rgba[..., 3:4].astype(np.uint16)
+    mixed = rgba[..., :3] * alpha + 255 * (255 - alpha) + 127  # at most 65,152: fits uint16
+    return (mixed // 255).astype(np.uint8)
+
+
+def _scaled_to_uint8(picture: Image.Image) -> np.ndarray:
+    """16-bit, 32-bit integer or float gray → uint8 (H, W, 1): 16-bit over 65535, floats ≤ 1 over 1, others over 255."""
+    mode = picture.mode
+    width, height = picture.size
+    highest = float(picture.getextrema()[1])  # type: ignore[arg-type]  # one band: (min, max)
+    if mode == "F":
+        top = 1.0 if highest <= 1.0 else 255.0
+    else:
+        top = 65535.0 if mode.startswith("I;16") or highest > 255 else 255.0
+    out = np.empty((height, width, 1), np.uint8)
+    for start, band in _picture_bands(picture):
+        values = band.astype(np.float32) if mode == "F" else band.astype(np.float64)
+        out[start : start + len(band), :, 0] = np.clip(np.round(values / top * 255.0), 0, 255)
+    return out
 
 
 def _collapse_gray(rgb: np.ndarray) -> np.ndarray:
@@ -148,6 +336,22 @@ def enlarge(image: np.ndarray, min_side: int = 280, max_side: int = 1400) -> np.
     if factor == 1:
         return image
     return np.repeat(np.repeat(image, factor, axis=0), factor, axis=1)
+
+
+def thumbnail(image: np.ndarray, width: int, max_height: int | None = None) -> np.ndarray:
+    """A small picture of ``image`` within ``width`` × ``max_height`` (default twice the width) pixels.
+
+    Small images are blown up with crisp square pixels (:func:`enlarge`), large ones shrunk with area
+    averaging; a long thin strip keeps at least one pixel across. Drawn at its own width, it never
+    asks the browser (or Streamlit's resizer) for a zero-pixel or 100,000-pixel side.
+    """
+    max_height = max_height or 2 * width
+    height, image_width = image.shape[:2]
+    scale = min(width / image_width, max_height / height)
+    if scale >= 1:
+        return enlarge(image, min(width, max_height), max(width, max_height))
+    size = (max(1, round(image_width * scale)), max(1, round(height * scale)))
+    return cv2.resize(image, size, interpolation=cv2.INTER_AREA).reshape(size[1], size[0], image.shape[2])
 
 
 def subsample_for_display(values: np.ndarray, max_side: int) -> tuple[np.ndarray, int]:

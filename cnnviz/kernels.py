@@ -12,10 +12,12 @@ from fractions import Fraction
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
+from cnnviz.text import echo
 
-MAX_KERNEL_SIDE = 15
-MAX_SIGNAL_LENGTH = 64  # numbers in a typed 1-D signal
+MAX_KERNEL_SIDE = limits.KERNEL_SIDE.most
+MAX_SIGNAL_LENGTH = limits.SIGNAL_LENGTH.most  # numbers in a typed 1-D signal
 
 
 @dataclass(frozen=True, eq=False)
@@ -157,7 +159,8 @@ def parse_signal(text: str) -> np.ndarray:
 
 
 def _parse_rows(text: str, what: str) -> list[list[float]]:
-    """The numbers of each non-empty line (or ``;``-separated part) of ``text``."""
+    """The numbers of each non-empty line (or ``;``-separated part) of ``text`` (within ``limits.TYPED_CHARS``)."""
+    limits.TYPED_CHARS.check(len(text), f"The {what}")
     text = re.sub(r"\]\s*,?\s*\[", "\n", text).replace("[", " ").replace("]", " ")
     lines = [line for line in re.split(r"[;\n]", text) if line.strip(" \t\r,")]
     if not lines:
@@ -175,15 +178,15 @@ def _number(token: str, row: int) -> float:
     """One typed value (decimal, scientific or a fraction) as a finite float."""
     match = _TOKEN.match(token)
     if not match:
-        raise InputError(f"'{token}' in row {row} is not a number; use digits like 2, -0.5 or 1/9.")
+        raise InputError(f"{echo(token)} in row {row} is not a number; use digits like 2, -0.5 or 1/9.")
     value = float(match["num"])
     if match["den"] is not None:
         denominator = float(match["den"])
         if denominator == 0:
-            raise InputError(f"'{token}' in row {row} divides by zero.")
+            raise InputError(f"{echo(token)} in row {row} divides by zero.")
         value /= denominator
     if not np.isfinite(value):
-        raise InputError(f"'{token}' in row {row} is too large to be a kernel weight.")
+        raise InputError(f"{echo(token)} in row {row} is too large to be a kernel weight.")
     return value
 
 

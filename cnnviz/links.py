@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
-from cnnviz import architecture, options
+from cnnviz import architecture, limits, options
 from cnnviz.architecture.layers import MAX_CHANNELS, MAX_SIDE
 from cnnviz.datasets.api import NAMES, NATIVE_SIZE, NEU_SIZE_CHOICES, NEU_SIZES
 from cnnviz.errors import InputError
@@ -32,10 +32,11 @@ from cnnviz.inspection import PRETRAINED_NAMES, pretrained_card
 from cnnviz.kernels import PRESETS, parse_kernel
 from cnnviz.options import OPTIMIZERS, Span
 from cnnviz.samples import SAMPLES
+from cnnviz.text import echo
 
-MAX_VALUE_CHARS = 2000  # longest query value read (a 40-layer stack is ~600 characters)
-MAX_PARAMS = 40  # query names looked at; the rest of a flooded link is ignored
-MAX_LINK_LAYERS = 60
+MAX_VALUE_CHARS = limits.LINK_VALUE_CHARS.most  # longest query value read (a 40-layer stack is ~600 characters)
+MAX_PARAMS = limits.LINK_PARTS.most  # query names looked at; the rest of a flooded link is ignored
+MAX_LINK_LAYERS = limits.LINK_LAYERS.most
 #: Query names the whole app owns (the sidebar's presentation mode): every page keeps them and never
 #: calls them unknown.
 APP_PARAMS = frozenset({"present"})
@@ -90,7 +91,7 @@ def whole(span: Span[int], what: str) -> Codec:
 
     def write(value: Any) -> str:
         if not isinstance(value, numbers.Integral) or isinstance(value, bool) or int(value) not in span:
-            raise InputError(f"{rule}: {value!r} cannot travel in a link")
+            raise InputError(f"{rule}: {echo(value)} cannot travel in a link")
         return str(int(value))
 
     return Codec(read, write, span.values)
@@ -111,7 +112,7 @@ def steps(span: Span[float], what: str) -> Codec:
 
     def write(value: Any) -> str:
         if value not in span:
-            raise InputError(f"{rule} in steps of {span.step:g}: {value!r} cannot travel in a link")
+            raise InputError(f"{rule} in steps of {span.step:g}: {echo(value)} cannot travel in a link")
         return f"{value:g}"
 
     return Codec(read, write, span.values)
@@ -130,7 +131,7 @@ def choice(options: Mapping[str, Any], what: str, *, stays: str = "") -> Codec:
         try:
             return back[value]
         except (KeyError, TypeError):  # TypeError: an unhashable value
-            raise InputError(stays or f"{what} {value!r} cannot travel in a link") from None
+            raise InputError(stays or f"{what} {echo(value)} cannot travel in a link") from None
 
     return Codec(read, write, options.values)
 
@@ -201,7 +202,7 @@ def _text(value: Any) -> str:
         return "none"
     text = str(value)
     if not re.fullmatch(r"[A-Za-z0-9_.]+", text) or isinstance(value, int) and value < 0:
-        raise InputError(f"The value {text!r} cannot travel in a link")
+        raise InputError(f"The value {echo(text)} cannot travel in a link")
     return text
 
 
@@ -485,7 +486,9 @@ def encode(page: str, state: Mapping[str, Any]) -> tuple[dict[str, str], list[st
         if key not in state or state[key] is None:
             continue
         try:
-            query[name] = codec.write(state[key])
+            text = codec.write(state[key])
+            limits.LINK_VALUE_CHARS.check(len(text), "Written out, it")  # else the link could not be read back
+            query[name] = text
         except InputError as error:
             refused[name] = f"{name}: {error}"
     kept = {name: text for name, text in query.items() if _relevant(page, name, query)}

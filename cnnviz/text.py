@@ -14,8 +14,8 @@ def n(value: int) -> str:
 
 
 def short(count: int) -> str:
-    """18,496 / 2.63 M / 1.2 G: big counts that fit in a metric."""
-    for limit, unit in ((1e9, "G"), (1e6, "M")):
+    """18,496 / 2.63 M / 1.2 G / 7.41 T: big counts that fit in a metric."""
+    for limit, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M")):
         if count >= limit:
             return f"{count / limit:.3g} {unit}"
     return f"{count:,}"
@@ -73,3 +73,9 @@ def duration_text(seconds: float) -> str:
     """ "42 s" or "3 min 05 s"."""
     seconds = max(0, round(seconds))
     return f"{seconds // 60} min {seconds % 60:02d} s" if seconds >= 60 else f"{seconds} s"
+
+
+def echo(value: object, limit: int = 40) -> str:
+    """A user's own value repeated in a message: its ``repr``, cut to ``limit`` characters with "…"."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"

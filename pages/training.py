@@ -35,7 +35,7 @@ if st.button(
     shortcut="Ctrl+Enter",
     help="Replaces your training that is still running, if any.",
 ):
-    job = start_training([TrainingPlan(setup.stack, setup.dataset, setup.config, label=setup.label)])
+    job = start_training([TrainingPlan(setup.stack, setup.training_dataset(), setup.config, label=setup.label)])
     forget_experiment()
     running = True
 

@@ -1,33 +1,83 @@
-"""Shared test set-up: the offline data directory and a helper to run pages with AppTest."""
+"""Shared test set-up: a hermetic session environment, the offline data, AppTest helpers, the small
+dataset and the tiny network the training tests share.
+
+The environment is set here, at import, before any test module imports cnnviz: a session folder holds
+the cache (``CNNVIZ_CACHE_DIR``), the database (``CNNVIZ_DATABASE_URL``) and an empty ``HOME``, so no
+test reads or writes the user's ``~/.cache/cnnviz`` (or ``~/.keras``) or sees what earlier runs left.
+Processes the tests start (the e2e ``streamlit run`` server, Dask workers, notebook kernels, fresh
+interpreters) inherit it.
+"""
 
 from __future__ import annotations
 
 import os
+import shutil
+import tempfile
+import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_DATA_DIR = ROOT.parent / "shared" / "datasets"
+from tests import prerequisites
 
-#: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it).
+if TYPE_CHECKING:
+    from streamlit.testing.v1 import AppTest
+
+    from cnnviz.datasets import Dataset
+
+ROOT = prerequisites.ROOT
+
+#: The offline copy of MNIST / Fashion-MNIST / NEU (CI sets CNNVIZ_DATA_DIR to it), found before HOME changes.
 # Absolute, so processes started elsewhere (a notebook kernel, a worker) find it too.
-DATA_DIR = Path(os.environ.get("CNNVIZ_DATA_DIR") or DEFAULT_DATA_DIR).resolve()
+DATA_DIR = prerequisites.data_dir()
 os.environ["CNNVIZ_DATA_DIR"] = str(DATA_DIR)
-NO_DATA = (
-    f"needs the offline datasets folder (mnist/, fashion-mnist/, neu/): CNNVIZ_DATA_DIR={DATA_DIR} "
-    "does not exist (see README, 'Offline use')"
+NO_DATA = prerequisites.data_missing()
+
+#: This session's own folder: cache, database and home. Removed when the session ends.
+SESSION_DIR = Path(tempfile.mkdtemp(prefix="cnnviz-tests-")).resolve()
+SESSION_HOME = SESSION_DIR / "home"
+SESSION_HOME.mkdir()
+os.environ.update(
+    {
+        "HOME": str(SESSION_HOME),
+        "CNNVIZ_CACHE_DIR": str(SESSION_DIR / "cache"),
+        "CNNVIZ_DATABASE_URL": f"sqlite:///{SESSION_DIR / 'classroom.sqlite3'}",
+    }
 )
+for inherited in ("XDG_CACHE_HOME", "KERAS_HOME"):  # other ways to the user's caches
+    os.environ.pop(inherited, None)
+
 #: Pages that read the offline datasets as soon as they open (through cnnviz.ui.cache.get_dataset).
 DATA_PAGES = frozenset({"data", "inside", "training"})
 # Keep TensorFlow quiet and deterministic enough for tests on a 2-core CPU.
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+#: The tiny network the training tests train: a few seconds per epoch on :func:`mnist_sample`.
+TINY = [
+    {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
+    {"type": "MaxPooling2D", "pool_size": 2},
+    {"type": "Flatten"},
+    {"type": "Dense", "units": 10, "activation": "softmax"},
+]
+
+
+def pytest_unconfigure(config: pytest.Config) -> None:
+    shutil.rmtree(SESSION_DIR, ignore_errors=True)
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the calling test for a missing prerequisite (fail instead when CI requires them all)."""
+    if prerequisites.required_all():
+        pytest.fail(f"{reason} ({prerequisites.REQUIRE_ALL_ENV} is set)")
+    pytest.skip(reason)
+
 
 def skip_without_data() -> None:
     """Skip the calling test, saying why, when the offline datasets folder is absent."""
-    if not DATA_DIR.is_dir():
-        pytest.skip(NO_DATA)
+    if NO_DATA:
+        unavailable(NO_DATA)
 
 
 @pytest.fixture(scope="session")
@@ -37,6 +87,29 @@ def data_dir() -> Path:
     return DATA_DIR
 
 
+def mnist_sample(train: int = 600, test: int = 300) -> Dataset:
+    """The first ``train`` training and ``test`` test digits of the real (offline) MNIST."""
+    from cnnviz import datasets
+
+    skip_without_data()
+    full = datasets.load("mnist")
+    return datasets.Dataset(
+        x_train=full.x_train[:train].copy(),
+        y_train=full.y_train[:train].copy(),
+        x_test=full.x_test[:test].copy(),
+        y_test=full.y_test[:test].copy(),
+        class_names=list(full.class_names),
+        source=f"{train}/{test} MNIST digits for tests",
+        name="mnist",
+    )
+
+
+@pytest.fixture(scope="session")
+def small() -> Dataset:
+    """600 training and 300 test digits of the real MNIST: enough for a quick epoch of :data:`TINY`."""
+    return mnist_sample()
+
+
 def page_path(name: str) -> str:
     """Absolute path of a page script, for AppTest.from_file (skips the test if the page needs absent data)."""
     if name in DATA_PAGES:
@@ -44,17 +117,40 @@ def page_path(name: str) -> str:
     return str(ROOT / "pages" / f"{name}.py")
 
 
-def opened_page(name: str, timeout: float = 90):
-    """The page run once with AppTest, checked to have raised nothing (for module-scoped fixtures)."""
+def run_page(
+    name: str, *, state: dict | None = None, query: dict[str, str] | None = None, timeout: float = 60
+) -> AppTest:
+    """A page (``"app"``: app.py with its navigation) run once with AppTest, checked to have raised nothing.
+
+    ``state`` (session state) and ``query`` (the address bar's parameters) are set before the run.
+    """
     from streamlit.testing.v1 import AppTest
 
-    app = AppTest.from_file(page_path(name), default_timeout=timeout)
+    script = str(ROOT / "app.py") if name == "app" else page_path(name)
+    app = AppTest.from_file(script, default_timeout=timeout)
+    app.query_params.update(query or {})
+    for key, value in (state or {}).items():
+        app.session_state[key] = value
     app.run()
-    assert not app.exception
+    assert not app.exception, app.exception
     return app
 
 
-def markdown_text(app) -> str:
+def rerun_until(app: AppTest, predicate: Callable[[AppTest], object], timeout: float = 300.0) -> None:
+    """Rerun the page (as its polling fragment would) until ``predicate(app)`` holds."""
+    deadline = time.monotonic() + timeout
+    while not predicate(app):
+        assert time.monotonic() < deadline, "timed out waiting for the page"
+        time.sleep(0.5)
+        app.run()
+
+
+def labelled_button(app: AppTest, label: str):
+    """The first button labelled ``label``."""
+    return next(button for button in app.button if button.label == label)
+
+
+def markdown_text(app: AppTest) -> str:
     """Every markdown block of an AppTest run, one per line."""
     return "\n".join(block.value for block in app.markdown)
 
@@ -62,12 +158,12 @@ def markdown_text(app) -> str:
 @pytest.fixture(scope="session")
 def postgres():
     """A throwaway PostgreSQL server for the whole session (tests/postgres_server.py), removed after;
-    the tests that ask for it skip, saying why, where PostgreSQL's binaries are missing."""
+    the tests that ask for it skip, saying why, where PostgreSQL's binaries are missing (see unavailable)."""
     from tests.postgres_server import PostgresServer, find_binaries
 
     binaries, reason = find_binaries()
     if binaries is None:
-        pytest.skip(reason)
+        unavailable(reason)
     server = PostgresServer(binaries)
     try:
         yield server.start()

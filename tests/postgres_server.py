@@ -32,6 +32,8 @@ def find_binaries() -> tuple[Path | None, str]:
         if (Path(folder) / "initdb").is_file() and (Path(folder) / "pg_ctl").is_file():
             if os.geteuid() == 0 and not _user_exists(SERVER_USER):
                 return None, f"running as root, and there is no '{SERVER_USER}' user to run initdb as"
+            if os.geteuid() == 0 and not shutil.which("runuser"):
+                return None, "running as root, and runuser (util-linux, in /usr/sbin) is not on PATH"
             return Path(folder), ""
     return None, "PostgreSQL's initdb was not found (install Debian's 'postgresql' package, or set CNNVIZ_PG_BIN)"
 

@@ -671,7 +671,7 @@ def test_bad_input_shapes(shape):
 def test_stack_must_be_a_list_of_reasonable_length():
     with pytest.raises(StackError):
         summarize({"type": "Flatten"}, (4, 4, 1))
-    with pytest.raises(StackError, match="at most"):
+    with pytest.raises(StackError, match="201 layers, counting those inside blocks; the most allowed is 200 layers"):
         summarize([{"type": "Dropout", "rate": 0.1}] * 201, (4, 4, 1))
     assert summarize([], (4, 4, 1)) == []
 
@@ -747,7 +747,8 @@ def test_json_may_hold_an_unfinished_stack_for_the_builder_to_show():
         ('{"input_shape": [28, 28, 1], "layers": [], "optimizer": "adam"}', "Unknown key"),
         (b"\xff\xfe\x00junk", "UTF-8"),
         ("[" * 100_000 + "]" * 100_000, "JSON"),
-        (" " * 1_000_001, "too long"),
+        (" " * 100_001, "This JSON is too big: 100,001 characters; the most allowed is 100,000 characters"),
+        ("[" * 17 + "]" * 17, "This JSON is nested too deeply: 17 levels; the most allowed is 16 levels"),
     ],
 )
 def test_malformed_json_is_an_input_error(text, words):

@@ -1,17 +1,16 @@
 """Training and the Inside tools on stacks with the layers beyond VGG: residual blocks (a functional
-Keras model), depthwise/separable convolutions and ReLU6. Small: 600 MNIST digits, 1 epoch."""
+Keras model), depthwise/separable convolutions and ReLU6. Small: 600 MNIST digits
+(tests/conftest.py's ``small``), 1 epoch."""
 
 from __future__ import annotations
-
-import dataclasses
 
 import numpy as np
 import pytest
 
-from cnnviz import architecture, datasets, inspection
+from cnnviz import architecture, inspection
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig, load_run, save_run, train
-from tests.test_inspection import _gradient_support
+from tests.helpers import gradient_support
 
 keras = pytest.importorskip("keras")
 
@@ -26,15 +25,6 @@ MOBILE = [
     {"type": "GlobalAveragePooling2D"},
     {"type": "Dense", "units": 10, "activation": "softmax"},
 ]
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    """600 training and 200 test digits of the real MNIST: enough for one quick epoch."""
-    full = datasets.load("mnist")
-    return dataclasses.replace(
-        full, x_train=full.x_train[:600], y_train=full.y_train[:600], x_test=full.x_test[:200], y_test=full.y_test[:200]
-    )
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +68,7 @@ def test_receptive_field_through_residual_blocks_is_the_gradient_footprint():
     model = architecture.to_keras(stack, (21, 19, 1))
     for name, rows, cols in (("residual_1", 21, 19), ("residual_2", 11, 10)):
         for row, col in {(0, 0), (rows // 2, cols // 2), (rows - 1, cols - 1)}:
-            assert inspection.receptive_field(model, name, row, col) == _gradient_support(model, name, row, col)
+            assert inspection.receptive_field(model, name, row, col) == gradient_support(model, name, row, col)
 
 
 def test_inside_refuses_what_it_cannot_explain_with_a_message():

@@ -16,7 +16,7 @@ import tensorflow as tf
 
 from cnnviz import conv_variants, ops
 from cnnviz.errors import InputError
-from tests.test_ops import random_case, tf_same_pads
+from tests.helpers import random_case, tf_same_pads
 
 
 def _fits(height: int, width: int, kh: int, kw: int, dilation=(1, 1)) -> tuple[int, int]:

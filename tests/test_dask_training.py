@@ -23,29 +23,10 @@ from cnnviz.training.cluster import TrainingCluster, scheduler_command, worker_c
 from cnnviz.training.keys import KEY_PREFIX, dataset_fingerprint, training_key
 from cnnviz.training.service import WORKER_LOST, TrainingService
 from cnnviz.training.store import RunStore
+from tests.conftest import TINY
 
-TINY = [
-    {"type": "Conv2D", "filters": 4, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
 QUICK = TrainConfig(epochs=1, batch_size=32, validation_split=0.1)
 LONG = TrainConfig(epochs=200, batch_size=8, validation_split=0.1)  # minutes: only ever stopped or cancelled
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    """400 training and 200 test digits of the real (offline) MNIST."""
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        full.x_train[:400].copy(),
-        full.y_train[:400].copy(),
-        full.x_test[:200].copy(),
-        full.y_test[:200].copy(),
-        list(full.class_names),
-        source="400/200 MNIST digits",
-    )
 
 
 @pytest.fixture(scope="module")
@@ -213,7 +194,7 @@ def test_a_worker_is_recycled_between_trainings(cluster, small, tmp_path) -> Non
 
 def test_the_teachers_budget_refuses_a_training_over_it(cluster, small) -> None:
     service = TrainingService(cluster, budget=Budget(max_epoch_images=500))
-    job = _train(service, small, replace(QUICK, epochs=2))  # 2 epochs × 400 images
+    job = _train(service, small, replace(QUICK, epochs=2))  # 2 epochs × 600 images
     assert job.join(30)
     assert job.snapshot().state == "failed" and "at most 500 epochs × training images" in job.snapshot().error
     assert service.tasks_submitted == 0

@@ -10,7 +10,7 @@ import pytest
 from cnnviz import architecture
 from cnnviz.training import TrainConfig, adapt_output, train
 from cnnviz.training.snapshots import model_at, weight_recorder
-from tests.test_training import TINY, small  # noqa: F401 - registers its 600/300 MNIST digits fixture here
+from tests.conftest import TINY, run_page
 
 
 def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
@@ -19,9 +19,9 @@ def assert_same(a: list[np.ndarray], b: list[np.ndarray]) -> None:
         np.testing.assert_array_equal(x, y)
 
 
-def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(request):
+def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model(small):
     config = TrainConfig(epochs=3, batch_size=32, seed=3)
-    run = train(TINY, request.getfixturevalue("small"), config)
+    run = train(TINY, small, config)
     assert run.epochs_recorded == 3 and run.final_epoch == 3 and not run.weights_capped
     keras.utils.set_random_seed(config.seed)  # train() builds its model right after this call
     initial = architecture.to_keras(adapt_output(TINY, (28, 28, 1), 10)[0], (28, 28, 1)).get_weights()
@@ -36,9 +36,9 @@ def test_epoch_zero_is_the_initial_weights_and_the_last_epoch_is_the_final_model
     assert_same(run.model.get_weights(), run.weights_at(3))
 
 
-def test_keep_best_ends_with_the_lowest_validation_loss_epoch(request):
+def test_keep_best_ends_with_the_lowest_validation_loss_epoch(small):
     config = TrainConfig(epochs=4, batch_size=32, learning_rate=0.05, validation_split=0.2, keep_best=True, seed=1)
-    run = train(TINY, request.getfixturevalue("small"), config)
+    run = train(TINY, small, config)
     best = int(np.argmin(run.history["val_loss"])) + 1
     assert run.final_epoch == best
     assert_same(run.model.get_weights(), run.weights_at(best))
@@ -72,19 +72,15 @@ def test_keep_best_restores_the_best_epoch_even_when_a_later_one_is_worse():
     assert_same(model.get_weights(), result["epoch_weights"][2])
 
 
-def test_the_inside_page_follows_the_chosen_epoch(request):
-    from streamlit.testing.v1 import AppTest
+def test_the_inside_page_follows_the_chosen_epoch(small):
 
     from cnnviz import inspection
     from cnnviz.images import to_model_input
     from cnnviz.samples import DEFAULT_SAMPLE, load_sample
-    from tests.conftest import page_path
 
-    run = train(TINY, request.getfixturevalue("small"), TrainConfig(epochs=2, batch_size=32, seed=5))
+    run = train(TINY, small, TrainConfig(epochs=2, batch_size=32, seed=5))
     run.label = "tiny"
-    app = AppTest.from_file(page_path("inside"), default_timeout=120)
-    app.session_state["runs"] = [run]
-    app.run()
+    app = run_page("inside", state={"runs": [run]}, timeout=120)
     box = app.selectbox(key="inside_model")
     app = box.set_value(next(o for o in box.options if o.startswith("tiny"))).run()
     slider = app.slider(key="inside_epoch_0")
@@ -118,24 +114,23 @@ def _scores_at_epoch_page() -> None:
     st.metric("accuracy", repr(run.test_accuracy))
 
 
-def test_the_training_results_score_the_test_set_at_the_chosen_epoch(request):
+def test_the_training_results_score_the_test_set_at_the_chosen_epoch(small):
     from streamlit.testing.v1 import AppTest
 
     from cnnviz.training import loss_and_accuracy
 
-    digits = request.getfixturevalue("small")
-    run = train(TINY, digits, TrainConfig(epochs=2, batch_size=32, seed=5))
+    run = train(TINY, small, TrainConfig(epochs=2, batch_size=32, seed=5))
     app = AppTest.from_function(_scores_at_epoch_page, default_timeout=120)
     app.session_state["run"] = run
     app.run()
     assert app.metric[0].value == repr(run.test_accuracy)  # the final epoch: the run's own scores
     app = app.slider(key="scores_epoch").set_value(0).run()
-    probabilities = model_at(run, 0).predict(digits.x_test.astype(np.float32) / 255, verbose=0)
+    probabilities = model_at(run, 0).predict(small.x_test.astype(np.float32) / 255, verbose=0)
     expected = loss_and_accuracy(probabilities, run.test_labels)[1]
     assert float(app.metric[0].value) == pytest.approx(expected) and expected < run.test_accuracy
 
 
-def test_a_downloaded_run_zip_reloads_with_its_scrubber(request, tmp_path):
+def test_a_downloaded_run_zip_reloads_with_its_scrubber(small, tmp_path):
     import dataclasses
     import io
     import zipfile
@@ -143,7 +138,7 @@ def test_a_downloaded_run_zip_reloads_with_its_scrubber(request, tmp_path):
     from cnnviz.training import load_run, run_zip
 
     config = TrainConfig(epochs=2, batch_size=32, validation_split=0.2, keep_best=True, seed=5)
-    trained = train(TINY, request.getfixturevalue("small"), config)
+    trained = train(TINY, small, config)
     run = dataclasses.replace(trained, weights_capped=True, final_epoch=1)  # both must travel as they are
     with zipfile.ZipFile(io.BytesIO(run_zip(run))) as archive:
         assert "epoch_weights.npz" in archive.namelist()

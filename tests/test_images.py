@@ -116,8 +116,10 @@ def test_truncated_files_are_refused(fmt):
 
 
 def test_huge_header_is_refused_before_decoding():
-    with pytest.raises(InputError, match="too large"):
+    with pytest.raises(InputError, match="too big: more than .* pixels; the most allowed is 25,000,000 pixels"):
         load_image(png_claiming(100_000, 100_000))
+    with pytest.raises(InputError, match="too big: 6,000×6,000 pixels = 36,000,000 pixels; the most allowed is 25,000"):
+        load_image(png_claiming(6_000, 6_000))
 
 
 def test_max_pixels_is_checked_from_the_header():

@@ -8,6 +8,7 @@ from scipy import ndimage
 
 from cnnviz import datasets, inspection
 from cnnviz.errors import InputError
+from tests.helpers import gradient_support
 
 keras = pytest.importorskip("keras")
 tf = pytest.importorskip("tensorflow")
@@ -152,17 +153,6 @@ def test_a_learned_filter_is_matched_to_the_hand_made_kernel_it_resembles():
     assert inspection.closest_kernel(np.ones((7, 7)), presets) is None
 
 
-def _gradient_support(model, layer_name: str, row: int, col: int) -> tuple[int, int, int, int]:
-    """Input pixels whose change moves unit (row, col, 0) of the layer: measured with TensorFlow."""
-    probe = keras.Model(model.inputs, model.get_layer(layer_name).output)
-    x = tf.constant(np.random.default_rng(5).random((1, *model.inputs[0].shape[1:]), dtype=np.float32))
-    with tf.GradientTape() as tape:
-        tape.watch(x)
-        unit = probe(x)[0, row, col, 0]
-    rows, cols = np.nonzero(np.abs(tape.gradient(unit, x).numpy()[0]).sum(axis=-1))
-    return (rows.min(), cols.min(), rows.max(), cols.max()) if rows.size else None
-
-
 def test_receptive_fields_match_the_pixels_that_move_a_unit():
     keras.utils.set_random_seed(2)
     model = keras.Sequential(
@@ -181,7 +171,7 @@ def test_receptive_fields_match_the_pixels_that_move_a_unit():
     for layer_name in ("c1", "p1", "zp", "c2", "act", "c3"):
         rows, cols = model.get_layer(layer_name).output.shape[1:3]
         for row, col in {(0, 0), (rows // 2, cols // 2), (rows - 1, cols - 1), (1, cols - 2)}:
-            expected = _gradient_support(model, layer_name, row, col)
+            expected = gradient_support(model, layer_name, row, col)
             if expected is None:  # a unit of pure zero padding
                 with pytest.raises(InputError, match="padding"):
                     inspection.receptive_field(model, layer_name, row, col)

@@ -18,7 +18,7 @@ from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS as KERNELS
 from cnnviz.recipes import RECIPES
 from cnnviz.training import OPTIMIZERS
-from tests.conftest import ROOT, page_path
+from tests.conftest import run_page
 
 HOSTILE = {
     "utm_source": "x",
@@ -30,9 +30,7 @@ HOSTILE = {
 
 
 def opened(page: str, query: dict[str, str]) -> AppTest:
-    app = AppTest.from_file(page_path(page), default_timeout=90)
-    app.query_params.update(query)
-    return app.run()
+    return run_page(page, query=query, timeout=90)
 
 
 def reopened(app: AppTest, page: str) -> AppTest:
@@ -386,9 +384,7 @@ def test_datasets_hostile_link_keeps_the_page_working():
 
 def in_the_app(query: dict[str, str]) -> AppTest:
     """app.py (navigation, sidebar, Home first) opened on a link."""
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=90)
-    app.query_params.update(query)
-    return app.run()
+    return run_page("app", query=query, timeout=90)
 
 
 def test_home_link_round_trip_keeps_presentation_mode():

@@ -14,7 +14,7 @@ from cnnviz.datasets import examples as my
 from cnnviz.errors import InputError
 from cnnviz.images import encode_png, to_model_input
 from cnnviz.shapes import draw_shape, example_set
-from tests.test_page_data import zip_of
+from tests.helpers import zip_of
 
 
 def _set(per_class: dict[str, int], seed: int = 0) -> dict[str, list[np.ndarray]]:

@@ -13,7 +13,7 @@ from cnnviz.architecture import PRESETS
 from cnnviz.options import BATCH_SIZES
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
 from cnnviz.ui.training.form import show_config
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 
 @pytest.mark.parametrize(
@@ -87,7 +87,7 @@ def test_notebook_recipes_are_not_confused_with_the_others():
 
 
 def test_choosing_a_notebook_recipe_fills_the_form_with_the_notebooks_settings():
-    app = AppTest.from_file(page_path("training"), default_timeout=60).run()
+    app = run_page("training")
     app.selectbox(key="tr_recipe").set_value("notebook_mnist_same").run()
     assert not app.exception and not app.error
     assert app.select_slider(key="tr_batch").value == 50 and app.slider(key="tr_epochs").value == 3

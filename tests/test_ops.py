@@ -5,7 +5,6 @@ Random cases come from seeded generators, so a failure names a reproducible case
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -19,17 +18,11 @@ from cnnviz import conv_engine, ops
 from cnnviz.errors import InputError
 from cnnviz.kernels import PRESETS
 from tests.conftest import ROOT
+from tests.helpers import random_case, tf_same_pads
 
 # ---------------------------------------------------------------------------------------------
 # Independent references
 # ---------------------------------------------------------------------------------------------
-
-
-def tf_same_pads(n: int, k: int, s: int, d: int) -> tuple[int, int]:
-    """TensorFlow's documented SAME padding for one axis."""
-    reach = d * (k - 1) + 1
-    total = max((math.ceil(n / s) - 1) * s + reach - n, 0)
-    return total // 2, total - total // 2
 
 
 def naive_conv(x: np.ndarray, k: np.ndarray, stride: tuple[int, int], pads, dilation: tuple[int, int]) -> np.ndarray:
@@ -57,14 +50,6 @@ def tf_per_channel_conv2d(x: np.ndarray, k: np.ndarray, stride, padding: str, di
     channels_first = np.moveaxis(x.astype(np.float32), 2, 0)[..., None]
     out = tf.nn.conv2d(channels_first, k.astype(np.float32)[:, :, None, None], stride, padding, dilations=dilation)
     return np.moveaxis(out.numpy()[..., 0], 0, 2)
-
-
-def random_case(seed: int, *, max_side: int = 24, max_kernel: int = 6):
-    rng = np.random.default_rng(seed)
-    height, width = (int(v) for v in rng.integers(1, max_side, 2))
-    kh, kw = (int(v) for v in rng.integers(1, max_kernel, 2))
-    channels = int(rng.integers(1, 6))
-    return rng, height, width, kh, kw, channels
 
 
 def fitting_dilation(rng, height: int, width: int, kh: int, kw: int) -> tuple[int, int]:

@@ -11,12 +11,12 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import ops
 from cnnviz.kernels import PRESETS
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 
 @pytest.fixture
 def app() -> AppTest:
-    return AppTest.from_file(page_path("convolution"), default_timeout=60).run()
+    return run_page("convolution")
 
 
 def size_shown(app: AppTest) -> str:

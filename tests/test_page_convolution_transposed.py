@@ -17,14 +17,12 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import ops
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui.convolution.transposed import small_input
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 
 @pytest.fixture
 def app() -> AppTest:
-    page = AppTest.from_file(page_path("convolution"), default_timeout=60).run()
-    assert not page.exception
-    return page
+    return run_page("convolution")
 
 
 def chart(app: AppTest, key: str) -> np.ndarray:

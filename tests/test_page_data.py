@@ -11,20 +11,15 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import datasets
 from cnnviz.datasets import digits
-from tests.conftest import page_path
+from tests.conftest import run_page
+from tests.helpers import zip_of
 
 NEU_CLASSES = ["crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches"]
 
 
-@pytest.fixture(autouse=True)
-def private_cache(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
-    """The same cache folder as tests/test_datasets.py, never the user's ~/.cache."""
-    monkeypatch.setenv("CNNVIZ_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "dataset-cache"))
-
-
 @pytest.fixture
 def app() -> AppTest:
-    return AppTest.from_file(page_path("data"), default_timeout=60).run()
+    return run_page("data")
 
 
 def metrics(app: AppTest) -> list[str]:
@@ -33,14 +28,6 @@ def metrics(app: AppTest) -> list[str]:
 
 def choose(app: AppTest, label: str) -> AppTest:
     return app.segmented_control(key="data_choice").set_value(label).run()
-
-
-def zip_of(members: dict[str, bytes]) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as archive:
-        for name, data in members.items():
-            archive.writestr(name, data)
-    return buffer.getvalue()
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +145,7 @@ def test_offline_without_a_data_folder_the_page_says_it_shows_the_sample(monkeyp
     monkeypatch.setattr(digits, "SYSTEM_ROOTS", ())
     monkeypatch.setattr(digits, "keras_dataset_dirs", lambda: [tmp_path / "datasets"])
     monkeypatch.setattr(digits, "reachable", lambda *args, **kwargs: False)
-    app = AppTest.from_file(page_path("data"), default_timeout=60).run()
+    app = run_page("data")
     assert not app.exception
     assert "small offline sample" in app.info[0].value and "CNNVIZ_DATA_DIR" in app.info[0].value
     assert metrics(app) == ["10", "4,000", "1,000", "28 × 28 × 1"]
@@ -166,6 +153,6 @@ def test_offline_without_a_data_folder_the_page_says_it_shows_the_sample(monkeyp
 
 def test_a_data_folder_without_the_data_is_an_error_not_a_traceback(monkeypatch, tmp_path):
     monkeypatch.setenv("CNNVIZ_DATA_DIR", str(tmp_path))
-    app = AppTest.from_file(page_path("data"), default_timeout=60).run()
+    app = run_page("data")
     assert not app.exception
     assert str(tmp_path) in app.error[0].value and "looked in" in app.error[0].value

@@ -10,16 +10,13 @@ from cnnviz import architecture, inspection
 from cnnviz.images import to_model_input
 from cnnviz.training import TrainConfig, TrainingRun
 from cnnviz.ui.cache import get_dataset
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 TIMEOUT = 120  # first run: TensorFlow import and model load on a busy 2-core machine
 
 
 def start(**state) -> AppTest:
-    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT)
-    for key, value in state.items():
-        app.session_state[key] = value
-    return app.run()
+    return run_page("inside", state=state, timeout=TIMEOUT)
 
 
 def said(app: AppTest) -> str:

@@ -13,14 +13,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import PRESETS, summarize, to_json, totals
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 
 @pytest.fixture
 def builder() -> AppTest:
-    app = AppTest.from_file(page_path("layer_builder"), default_timeout=60).run()
-    assert not app.exception
-    return app
+    return run_page("layer_builder")
 
 
 def ids(app: AppTest) -> list[int]:

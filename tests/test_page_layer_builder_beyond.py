@@ -6,15 +6,13 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import LAYER_TYPES, PRESETS, summarize, totals
-from tests.conftest import page_path
+from tests.conftest import run_page
 
 RESNET = "Small ResNet (28×28)"
 
 
 def _builder() -> AppTest:
-    app = AppTest.from_file(page_path("layer_builder"), default_timeout=60).run()
-    assert not app.exception
-    return app
+    return run_page("layer_builder")
 
 
 def _load(app: AppTest, preset: str) -> None:

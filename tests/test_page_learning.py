@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 
 from cnnviz import learning
-from tests.conftest import markdown_text, opened_page
+from tests.conftest import markdown_text, run_page
 
 
 @pytest.fixture(scope="module")
 def page():
-    return opened_page("learning", 120)
+    return run_page("learning", timeout=120)
 
 
 def test_every_section_is_there(page):

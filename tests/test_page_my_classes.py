@@ -16,13 +16,12 @@ from cnnviz.recipes import RECIPES
 from cnnviz.shapes import draw_shape, example_set
 from cnnviz.training import train
 from cnnviz.ui.training_job import JOB_KEY, NUMBER_KEY
-from tests.conftest import page_path
-from tests.test_page_training import _train_button, _wait_for
+from tests.conftest import labelled_button, rerun_until, run_page
 
 
 @pytest.fixture
 def app() -> AppTest:
-    app = AppTest.from_file(page_path("data"), default_timeout=60).run()
+    app = run_page("data")
     return app.segmented_control(key="data_choice").set_value("My classes").run()
 
 
@@ -130,7 +129,7 @@ def test_zip_round_trip_through_the_page(app: AppTest) -> None:
     buttons = app.get("download_button")
     assert buttons and buttons[0].proto.label.startswith("Download my classes (zip")
     data = datasets.to_zip(collected(app))  # what the button serves (AppTest cannot click a download)
-    fresh = AppTest.from_file(page_path("data"), default_timeout=60).run()
+    fresh = run_page("data")
     fresh.segmented_control(key="data_choice").set_value("My classes").run()
     fresh.file_uploader(key="mc_zip_upload").set_value(("my-classes.zip", data, "application/zip")).run()
     after = collected(fresh)
@@ -144,13 +143,13 @@ def test_zip_round_trip_through_the_page(app: AppTest) -> None:
 
 
 def test_training_page_trains_on_the_collected_set() -> None:
-    app = AppTest.from_file(page_path("training"), default_timeout=120).run()
+    app = run_page("training", timeout=120)
     app.session_state["mc_examples"] = example_set(("circle", "cross"), 8, seed=3)
     app.selectbox(key="tr_recipe").set_value("my_classes_tiny").run()
     assert app.selectbox(key="tr_dataset").value == "my_classes" and not app.error
     app.slider(key="tr_epochs").set_value(3).run()
-    _train_button(app).click().run()
-    _wait_for(app, lambda a: a.session_state[JOB_KEY].done and a.metric)
+    labelled_button(app, "▶ Train").click().run()
+    rerun_until(app, lambda a: a.session_state[JOB_KEY].done and a.metric)
     run = app.session_state["runs"][-1]
     assert run.class_names == ["circle", "cross"] and run.dataset == "my_classes"
     assert run.input_shape == (28, 28, 1) and run.train_samples == 12 and len(run.test_labels) == 4
@@ -158,10 +157,10 @@ def test_training_page_trains_on_the_collected_set() -> None:
 
 
 def test_training_page_says_what_my_classes_lacks() -> None:
-    app = AppTest.from_file(page_path("training"), default_timeout=120).run()
+    app = run_page("training", timeout=120)
     app.selectbox(key="tr_recipe").set_value("my_classes_tiny").run()
     assert any("My classes is not ready: A dataset needs 2 to 10 classes" in e.value for e in app.error)
-    assert _train_button(app).disabled
+    assert labelled_button(app, "▶ Train").disabled
 
 
 @pytest.fixture(scope="module")
@@ -177,17 +176,15 @@ def shapes_run():
 def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run) -> None:
     run, collection = shapes_run
     drawing = draw_shape("circle", np.random.default_rng(99))
-    app = AppTest.from_file(page_path("inside"), default_timeout=120)
-    for key, value in {
+    state = {
         "runs": [run],
         "mc_examples": {k: list(v) for k, v in collection.items()},
         "image": drawing,
         "image_label": "Your drawing",
         "image_source": "Draw",
         NUMBER_KEY: 1,
-    }.items():  # as if "Run 1" had come from the Training page
-        app.session_state[key] = value
-    app.run()
+    }  # as if "Run 1" had come from the Training page
+    app = run_page("inside", state=state, timeout=120)
     box = app.selectbox(key="inside_model")
     box.set_value(next(option for option in box.options if option.startswith("Run 1 · "))).run()
     assert not app.exception and app.toggle(key=f"inside_centre_{box.value}").value  # centred like the examples
@@ -202,7 +199,7 @@ def test_live_try_out_explains_and_adds_a_wrong_answer_then_retrains(shapes_run)
     assert any(c.value.startswith("The network got this one wrong.") for c in app.caption)
     app.button(key="mc_live_retrain").click().run()
     assert len(app.session_state["mc_examples"][run.class_names[wrong]]) == 9
-    _wait_for(app, lambda a: "mc_retraining" not in a.session_state)
+    rerun_until(app, lambda a: "mc_retraining" not in a.session_state)
     assert not app.exception and len(app.session_state["runs"]) == 2
     retrained = app.session_state["runs"][-1]
     assert retrained.label == "Run 2 · My classes: a tiny CNN in seconds + your examples"

@@ -9,7 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
-from tests.conftest import ROOT, page_path
+from tests.conftest import run_page
 
 
 def png_bytes(array: np.ndarray) -> bytes:
@@ -20,11 +20,11 @@ def png_bytes(array: np.ndarray) -> bytes:
 
 @pytest.fixture
 def pixels() -> AppTest:
-    return AppTest.from_file(page_path("pixels"), default_timeout=60).run()
+    return run_page("pixels")
 
 
 def test_app_opens_on_the_home_page_with_every_step():
-    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=60).run()
+    app = run_page("app")
     assert not app.exception
     assert "CNN Explorer" in app.title[0].value
     app.switch_page("pages/pixels.py").run()

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 from dataclasses import replace
 
 import pytest
@@ -12,31 +11,17 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.training import TrainingJob, TrainingPlan
 from cnnviz.ui.training_job import JOB_KEY, training_gate
-from tests.conftest import page_path
+from tests.conftest import labelled_button, rerun_until, run_page
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}  # a few seconds of training on the MNIST sample
 
 
 def _page(**state) -> AppTest:
     """The page run once (which fills the form from the default recipe), then with ``state`` set."""
-    app = AppTest.from_file(page_path("training"), default_timeout=60).run()
+    app = run_page("training")
     for key, value in state.items():
         app.session_state[key] = value
     return app.run()
-
-
-def _wait_for(app: AppTest, predicate, timeout: float = 300.0) -> None:
-    """Rerun the page (as the polling fragment would) until ``predicate(app)`` holds."""
-    deadline = time.monotonic() + timeout
-    while not predicate(app):
-        assert time.monotonic() < deadline, "timed out waiting for the training page"
-        time.sleep(0.5)
-        app.run()
-
-
-def _fresh_seed() -> int:
-    """A random start no earlier test run can have stored (finished runs are reused across runs)."""
-    return int(time.time() * 1000) % 2**31
 
 
 def _job(app: AppTest) -> TrainingJob:
@@ -44,7 +29,7 @@ def _job(app: AppTest) -> TrainingJob:
 
 
 def _train_button(app: AppTest):
-    return next(b for b in app.button if b.label == "▶ Train")
+    return labelled_button(app, "▶ Train")
 
 
 def _progress_text(app: AppTest) -> str:
@@ -56,7 +41,7 @@ def trained() -> AppTest:
     """The page after one short training finished."""
     app = _page(**QUICK)
     _train_button(app).click().run()
-    _wait_for(app, lambda a: _job(a).done and a.metric)
+    rerun_until(app, lambda a: _job(a).done and a.metric)
     yield app
     _job(app).cancel()
 
@@ -137,17 +122,17 @@ def test_a_run_continues_for_more_epochs_and_a_repeat_is_reused(trained: AppTest
     trained.selectbox(key="tr_selected").set_value(first.label).run()
     trained.number_input(key="tr_more_epochs").set_value(2).run()
     trained.button(key="tr_continue").click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 1)
+    rerun_until(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 1)
     more = trained.session_state["runs"][-1]
     assert more.epochs_done == 3 and more.history["loss"][0] == first.history["loss"][0]
     assert more.label.endswith("· continued") and more.worker  # trained by a Dask worker
     # The same settings again: the finished run comes back from the store at once, and says so.
     _train_button(trained).click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 2)
+    rerun_until(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 2)
     assert trained.session_state["runs"][-1].reused == "stored"
     assert any("already trained on this server" in i.value for i in trained.info)
     trained.button(key="tr_own_copy").click().run()
-    _wait_for(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 3)
+    rerun_until(trained, lambda a: _job(a).done and len(a.session_state["runs"]) == count + 3)
     own = trained.session_state["runs"][-1]
     assert own.reused == "" and own.config.seed != first.config.seed
 
@@ -163,14 +148,14 @@ def test_the_teachers_limit_is_shown_and_refuses_a_bigger_training(monkeypatch) 
 
 
 def test_start_shows_progress_and_stop_ends_within_a_batch() -> None:
-    app = _page(tr_subset="all", tr_epochs=20, tr_seed=_fresh_seed())
+    app = _page(tr_subset="all", tr_epochs=20)
     _train_button(app).click().run()
     try:
-        _wait_for(app, lambda a: "Epoch 1/20 · batch" in _progress_text(a))
+        rerun_until(app, lambda a: "Epoch 1/20 · batch" in _progress_text(a))
         assert app.button(key="training_stop")
         app.button(key="training_stop").click().run()
         assert _job(app).stopping
-        _wait_for(app, lambda a: _job(a).done and a.metric)
+        rerun_until(app, lambda a: _job(a).done and a.metric)
     finally:
         _job(app).cancel()
     run = app.session_state["runs"][-1]
@@ -197,16 +182,16 @@ def test_a_waiting_training_is_told_it_is_next() -> None:
     holder = object()
     assert gate.acquire(holder)
     try:
-        app = _page(**QUICK, tr_seed=_fresh_seed())  # a run the store cannot already hold
+        app = _page(**QUICK, tr_seed=7)  # a random start no other test trains: the store cannot hold it
         _train_button(app).click().run()
-        _wait_for(app, lambda a: any("yours is next" in i.value for i in a.info), timeout=30)
+        rerun_until(app, lambda a: any("yours is next" in i.value for i in a.info), timeout=30)
         assert "Waiting in line" in _progress_text(app)
     finally:
         gate.release(holder)
-    _wait_for(app, lambda a: _job(a).snapshot().state != "queued", timeout=30)  # starts once the slot is free
+    rerun_until(app, lambda a: _job(a).snapshot().state != "queued", timeout=30)  # starts once the slot is free
     _job(app).cancel()
     assert _job(app).join(60)
-    _wait_for(app, lambda a: gate.load() == (0, 0), timeout=60)  # the worker ends the cancelled task
+    rerun_until(app, lambda a: gate.load() == (0, 0), timeout=60)  # the worker ends the cancelled task
 
 
 def test_a_new_training_cancels_the_old_one() -> None:
@@ -288,7 +273,7 @@ def test_an_uploaded_dataset_can_be_trained_on() -> None:
     assert not app.exception and not app.error
     assert any("had 10 units but the data has 3 classes" in i.value for i in app.info)
     _train_button(app).click().run()
-    _wait_for(app, lambda a: _job(a).done and a.metric)
+    rerun_until(app, lambda a: _job(a).done and a.metric)
     assert app.session_state["runs"][-1].class_names == ["zero", "one", "two"]
 
 

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import markdown_text, opened_page
+from tests.conftest import markdown_text, run_page
 
 
 @pytest.fixture(scope="module")
 def app():
-    return opened_page("convolution", 90)
+    return run_page("convolution", timeout=90)
 
 
 def test_the_edge_example_is_one_click_away_with_its_formula(app):

@@ -15,7 +15,8 @@ from cnnviz import deploy
 from cnnviz.architecture.export import to_keras
 from cnnviz.errors import InputError
 from scripts.vendor_onnxruntime_web import DIST, FILES, MANIFEST, TARGET, pinned_version, sha256
-from tests.conftest import ROOT
+from tests import prerequisites
+from tests.conftest import ROOT, unavailable
 
 #: The smallest WebAssembly build of onnxruntime-web 1.30 is 14.3 MB (3.7 MB gzipped on the wire).
 MAX_RUNTIME_BYTES = 16_000_000
@@ -34,8 +35,9 @@ def test_the_vendored_runtime_is_the_pinned_version_as_recorded():
 
 
 def test_the_vendored_files_equal_the_npm_package():
-    if not DIST.is_dir():
-        pytest.fail(f"onnxruntime-web is missing at {DIST}: run `npm ci` in the project folder")
+    missing = prerequisites.onnxruntime_web_missing()
+    if missing:
+        unavailable(missing)
     installed = json.loads((DIST.parent / "package.json").read_text())
     assert installed["version"] == pinned_version()
     for name in FILES:

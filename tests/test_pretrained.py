@@ -15,6 +15,7 @@ import pytest
 from cnnviz import datasets, inspection
 from cnnviz.errors import InputError
 from scripts import pretrain
+from tests.conftest import mnist_sample
 
 TARGETS = {"mnist": 0.98, "fashion_mnist": 0.91, "neu": 0.97}
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -64,25 +65,16 @@ def test_an_unknown_model_name_is_refused():
         inspection.load_pretrained("imagenet")
 
 
-@pytest.mark.usefixtures("data_dir")
 def test_the_recipe_trains_saves_and_reloads_a_model(tmp_path):
     """The pretraining pipeline end to end on 400 images and one epoch (the real runs take an hour)."""
-    full = datasets.load("mnist")
-    small = SimpleNamespace(
-        x_train=full.x_train[:400],
-        y_train=full.y_train[:400],
-        x_test=full.x_test[:200],
-        y_test=full.y_test[:200],
-        class_names=full.class_names,
-        source=full.source,
-    )
+    small = mnist_sample(train=400, test=200)
     model, card = pretrain.train_recipe("mnist", small, epochs=1, verbose=0)
     path = pretrain.save(model, card, tmp_path)
     assert path.stat().st_size < MAX_FILE_BYTES
     import keras
 
     reloaded = keras.models.load_model(path, compile=False)
-    x = full.x_test[:8].astype(np.float32) / 255
+    x = small.x_test[:8].astype(np.float32) / 255
     np.testing.assert_allclose(reloaded.predict(x, verbose=0), model.predict(x, verbose=0), rtol=1e-5, atol=1e-6)
     assert card["data"]["train_images"] == 360 and card["data"]["test_images"] == 200
     assert 0 <= card["test_accuracy"] <= 1

@@ -25,11 +25,22 @@ def test_the_browser_opens_as_the_readme_says():
 
 def test_the_test_instructions_name_every_variable_the_tests_read_and_how_long_they_take():
     text = section("The two commands")
-    read = set()
-    for conftest in ROOT.glob("tests/**/conftest.py"):
-        read |= set(re.findall(r"os\.environ(?:\.get|\.setdefault)?[\[(]\"(CNNVIZ_\w+)\"", conftest.read_text()))
-    assert {"CNNVIZ_DATA_DIR", "CNNVIZ_CHROMIUM"} <= read
-    for name in read:
+    named = set()
+    for setup in [
+        *ROOT.glob("tests/**/conftest.py"),
+        *(ROOT / "tests" / f for f in ("prerequisites.py", "postgres_server.py")),
+    ]:
+        named |= set(re.findall(r"\"(CNNVIZ_\w+)\"", setup.read_text()))
+    assert {"CNNVIZ_DATA_DIR", "CNNVIZ_CHROMIUM", "CNNVIZ_CACHE_DIR", "CNNVIZ_TESTS_REQUIRE_ALL"} <= named
+    for name in named:
         assert f"`{name}`" in text, name
-    assert "python -m pytest" in text and "chromium" in text.lower() and "fonts-noto-color-emoji" in text
-    assert re.search(r"about \d+ minutes", text)  # how long the suite takes
+    assert "npm ci" in text and "chromium" in text.lower() and "fonts-noto-color-emoji" in text
+    assert re.search(r"\*\*Time\*\*: \d+ min", text)  # how long the command took, measured
+
+
+def test_the_readme_gives_one_test_command_and_ci_runs_it():
+    text = section("The two commands")
+    [command] = re.findall(r"^(python3 scripts/test\.py)\b", text, flags=re.MULTILINE)
+    ci = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    assert re.search(rf"^{re.escape(command)} --require-all$", ci, flags=re.MULTILINE)
+    assert "pytest" not in ci.replace("python3 scripts/test.py", "")  # no second way to run the tests

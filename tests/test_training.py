@@ -39,28 +39,7 @@ from cnnviz.training.keys import KEY_PREFIX
 from cnnviz.training.payload import from_payload, to_payload
 from cnnviz.training.run import ARRAY_FIELDS, PLAIN_FIELDS
 from cnnviz.training.store import RunStore
-
-TINY = [
-    {"type": "Conv2D", "filters": 8, "kernel_size": 3, "activation": "relu"},
-    {"type": "MaxPooling2D", "pool_size": 2},
-    {"type": "Flatten"},
-    {"type": "Dense", "units": 10, "activation": "softmax"},
-]
-
-
-@pytest.fixture(scope="module")
-def small(data_dir) -> datasets.Dataset:  # data_dir: skipped without the offline data
-    """600 training and 300 test digits of the real (offline) MNIST."""
-    full = datasets.load("mnist")
-    return datasets.Dataset(
-        x_train=full.x_train[:600].copy(),
-        y_train=full.y_train[:600].copy(),
-        x_test=full.x_test[:300].copy(),
-        y_test=full.y_test[:300].copy(),
-        class_names=list(full.class_names),
-        source="600/300 MNIST digits for tests",
-        name="mnist",
-    )
+from tests.conftest import TINY
 
 
 @pytest.fixture(scope="module")

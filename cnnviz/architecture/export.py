@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from cnnviz import limits
 from cnnviz.architecture.layers import (
     LAYER_ARGS,
     RESIDUAL,
@@ -16,14 +18,15 @@ from cnnviz.architecture.layers import (
 )
 from cnnviz.architecture.summary import LayerSummary, projection_strides, summarize
 from cnnviz.architecture.whole_stack import totals
-from cnnviz.text import n
+from cnnviz.text import echo, n
 
 if TYPE_CHECKING:  # pragma: no cover
     import keras
 
 JSON_FORMAT = "cnn-explorer-stack"
 JSON_VERSION = 1
-MAX_JSON_CHARS = 1_000_000
+MAX_JSON_CHARS = limits.STACK_JSON_CHARS.most
+_JSON_TOKENS = re.compile(r'"(?:[^"\\]|\\.)*"|[\[\]{}]')  # strings (skipped whole) and brackets
 
 Stack = Sequence[Mapping[str, Any]]
 
@@ -188,11 +191,25 @@ def _as_list(stack: Any) -> list:
     return list(stack)
 
 
+def json_depth(text: str) -> int:
+    """How deeply the brackets of a JSON text nest (brackets inside strings do not count), without parsing it."""
+    depth = deepest = 0
+    for token in _JSON_TOKENS.finditer(text):
+        bracket = token.group()
+        if bracket in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif bracket in "]}":
+            depth -= 1
+    return deepest
+
+
 def from_json(text: str | bytes) -> tuple[tuple[int, int, int], list[dict[str, Any]]]:
     """``(input_shape, stack)`` read from :func:`to_json`'s format; the stack in compact form.
 
     Raises :class:`StackError` (an ``InputError``) for text that is not JSON, the wrong schema,
-    an unknown layer type or argument, or a value out of range. Shape problems (a kernel larger
+    an unknown layer type or argument, or a value out of range; its size and the nesting of its
+    brackets are checked against :mod:`cnnviz.limits` before it is parsed. Shape problems (a kernel larger
     than its input, ...) are left to :func:`summarize`, so such a stack can still be loaded and fixed.
     """
     if isinstance(text, bytes):
@@ -200,8 +217,10 @@ def from_json(text: str | bytes) -> tuple[tuple[int, int, int], list[dict[str, A
             text = text.decode("utf-8-sig")
         except UnicodeDecodeError:
             raise StackError("This file is not UTF-8 text, so it cannot be a stack saved as JSON") from None
-    if len(text) > MAX_JSON_CHARS:
-        raise StackError(f"This JSON is too long ({len(text):,} characters); a stack file is a few kB")
+    if not limits.STACK_JSON_CHARS.allows(len(text)):
+        raise StackError(limits.STACK_JSON_CHARS.message(len(text), "This JSON"))
+    if not limits.STACK_JSON_DEPTH.allows(depth := json_depth(text)):
+        raise StackError(limits.STACK_JSON_DEPTH.message(depth, "This JSON"))
     if not text.strip():
         raise StackError("The JSON is empty: paste or upload a stack saved by the layer builder")
     try:
@@ -210,17 +229,19 @@ def from_json(text: str | bytes) -> tuple[tuple[int, int, int], list[dict[str, A
         raise StackError(f"This is not valid JSON: {error.msg} at line {error.lineno}, column {error.colno}") from None
     except RecursionError:
         raise StackError("This JSON is nested too deeply to be a stack") from None
+    except ValueError:  # a number of more than 4,300 digits (Python refuses to read it)
+        raise StackError("This JSON holds a number far too long to be a layer's setting") from None
     example = '{"input_shape": [28, 28, 1], "layers": [{"type": "Conv2D", "filters": 32, "kernel_size": 3}, ...]}'
     if not isinstance(document, dict) or "layers" not in document or "input_shape" not in document:
         raise StackError(f"The JSON must be an object with 'input_shape' and 'layers', like {example}")
     if document.get("format", JSON_FORMAT) != JSON_FORMAT or document.get("version", JSON_VERSION) != JSON_VERSION:
         raise StackError(
-            f"This JSON says format {document.get('format')!r} version {document.get('version')!r}; "
+            f"This JSON says format {echo(document.get('format'))} version {echo(document.get('version'))}; "
             f"the layer builder reads format {JSON_FORMAT!r} version {JSON_VERSION}"
         )
     unknown = sorted(set(document) - {"format", "version", "input_shape", "layers"})
     if unknown:
-        raise StackError(f"Unknown key(s) {', '.join(map(repr, unknown))} in the JSON; expected only {example}")
+        raise StackError(f"Unknown key(s) {', '.join(map(echo, unknown[:5]))} in the JSON; expected only {example}")
     if not isinstance(document["layers"], list):
         raise StackError(f"'layers' must be a list of layer objects, like {example}")
     input_shape = normalize_input_shape(document["input_shape"])

@@ -18,15 +18,17 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from cnnviz import limits
 from cnnviz.architecture.layer_facts import LAYER_FACTS
 from cnnviz.errors import InputError
+from cnnviz.text import echo
 
-MAX_LAYERS = 200
+MAX_LAYERS = limits.STACK_LAYERS.most  # counting the layers inside blocks (count_layers)
 DEFAULT_INPUT_SHAPE = (28, 28, 1)  # a stack's input until a student chooses another: an MNIST digit
-MAX_SIDE = 4096  # input height/width
-MAX_CHANNELS = 512  # input channels
-MAX_UNITS = 16384  # filters of a Conv2D, units of a Dense layer
-MAX_WINDOW = 1024  # kernel, pool, stride, dilation and zero-padding sizes
+MAX_SIDE = limits.INPUT_SIDE.most  # input height/width
+MAX_CHANNELS = limits.INPUT_CHANNELS.most  # input channels
+MAX_UNITS = limits.LAYER_UNITS.most  # filters of a Conv2D, units of a Dense layer
+MAX_WINDOW = limits.LAYER_WINDOW.most  # kernel, pool, stride, dilation and zero-padding sizes
 
 #: Activation names accepted by Keras 3 (``keras.activations.get``) that keep the shape.
 ACTIVATIONS: tuple[str, ...] = (
@@ -107,15 +109,15 @@ class Arg:
 def whole(value: Any, low: int, high: int) -> int:
     """``value`` as an int in ``[low, high]`` (bools and fractional numbers are refused)."""
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        raise _Bad(f"must be a whole number, got {value!r}")
+        raise _Bad(f"must be a whole number, got {echo(value)}")
     if isinstance(value, numbers.Integral):
         value = int(value)
     elif math.isfinite(number := float(value)) and number.is_integer():
         value = int(number)
     else:
-        raise _Bad(f"must be a whole number, got {value!r}")
+        raise _Bad(f"must be a whole number, got {echo(value)}")
     if value < low:
-        raise _Bad(f"must be at least {low}, got {value}")
+        raise _Bad(f"must be at least {low}, got {echo(value)}")
     if value > high:
         raise _Bad(f"must be at most {high:,}, got {value:,}")
     return value
@@ -146,7 +148,7 @@ def _optional_pair(low: int, high: int) -> Callable[[Any], tuple[int, int] | Non
 
 def _padding(value: Any) -> str:
     if not isinstance(value, str) or value.lower() not in ("valid", "same"):
-        raise _Bad(f"must be 'valid' (no padding) or 'same' (keep the size), got {value!r}")
+        raise _Bad(f"must be 'valid' (no padding) or 'same' (keep the size), got {echo(value)}")
     return value.lower()
 
 
@@ -155,7 +157,7 @@ def _activation(value: Any) -> str:
         return "linear"
     if not isinstance(value, str) or value.lower() not in ACTIVATIONS:
         close = _suggest(str(value), ACTIVATIONS)
-        raise _Bad(f"{value!r} is not an activation I know{close}; use one of {', '.join(ACTIVATIONS)}")
+        raise _Bad(f"{echo(value)} is not an activation I know{close}; use one of {', '.join(ACTIVATIONS)}")
     return value.lower()
 
 
@@ -167,18 +169,18 @@ def _required_activation(value: Any) -> str:
 
 def _flag(value: Any) -> bool:
     if not isinstance(value, bool):
-        raise _Bad(f"must be true or false, got {value!r}")
+        raise _Bad(f"must be true or false, got {echo(value)}")
     return value
 
 
 def _fraction(low: float, high: float, *, high_included: bool) -> Callable[[Any], float]:
     def parse(value: Any) -> float:
         if isinstance(value, bool) or not isinstance(value, numbers.Real) or value != value:
-            raise _Bad(f"must be a number, got {value!r}")
+            raise _Bad(f"must be a number, got {echo(value)}")
         value = float(value)
         if value < low or value > high or (value == high and not high_included):
             upper = f"at most {high}" if high_included else f"below {high}"
-            raise _Bad(f"must be at least {low} and {upper}, got {value}")
+            raise _Bad(f"must be at least {low} and {upper}, got {echo(value)}")
         return value
 
     return parse
@@ -196,7 +198,7 @@ def _zero_padding(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
         if len(value) == 2:
             rows, cols = side(value[0]), side(value[1])
             return (rows, rows), (cols, cols)
-        raise _Bad(f"must be one number, (rows, cols) or ((top, bottom), (left, right)); got {value!r}")
+        raise _Bad(f"must be one number, (rows, cols) or ((top, bottom), (left, right)); got {echo(value)}")
     amount = side(value)
     return (amount, amount), (amount, amount)
 
@@ -204,7 +206,7 @@ def _zero_padding(value: Any) -> tuple[tuple[int, int], tuple[int, int]]:
 def _choice(options: tuple[str, ...], meaning: str) -> Callable[[Any], str]:
     def parse(value: Any) -> str:
         if not isinstance(value, str) or value.lower() not in options:
-            raise _Bad(f"must be {' or '.join(repr(o) for o in options)} ({meaning}), got {value!r}")
+            raise _Bad(f"must be {' or '.join(repr(o) for o in options)} ({meaning}), got {echo(value)}")
         return value.lower()
 
     return parse
@@ -213,7 +215,7 @@ def _choice(options: tuple[str, ...], meaning: str) -> Callable[[Any], str]:
 def _target_shape(value: Any) -> tuple[int, ...]:
     """Keras' Reshape target: 1 to 3 whole numbers ≥ 1, one of which may be -1 (inferred)."""
     if not isinstance(value, (list, tuple)) or not 1 <= len(value) <= 3:
-        raise _Bad(f"must be a list of 1 to 3 sizes such as [7, 7, 64] or [-1], got {value!r}")
+        raise _Bad(f"must be a list of 1 to 3 sizes such as [7, 7, 64] or [-1], got {echo(value)}")
     sizes = tuple(-1 if v == -1 and not isinstance(v, bool) else whole(v, 1, MAX_SIDE * MAX_SIDE) for v in value)
     if sizes.count(-1) > 1:
         raise _Bad("may contain -1 (inferred) only once")
@@ -235,8 +237,8 @@ def _branch(value: Any) -> tuple[dict[str, Any], ...]:
         raise _Bad("must be a list of layer dicts (the block's branch)")
     if not check:
         raise _Bad("is empty: put at least one layer, e.g. a Conv2D with padding='same', in the branch")
-    if len(check) > MAX_LAYERS:
-        raise _Bad(f"may hold at most {MAX_LAYERS} layers")
+    if not limits.STACK_LAYERS.allows(count_layers(check)):
+        raise _Bad(f"may hold at most {limits.STACK_LAYERS.text(limits.STACK_LAYERS.most)}")
     inner = []
     for position, layer in enumerate(check, start=1):
         if isinstance(layer, Mapping) and layer.get("type") == RESIDUAL:
@@ -372,11 +374,12 @@ def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
     layer_type = layer.get("type")
     if not isinstance(layer_type, str) or layer_type not in LAYER_ARGS:
         hint = _suggest(str(layer_type), LAYER_TYPES) if isinstance(layer_type, str) else ""
+        named = layer_type if isinstance(layer_type, str) and len(layer_type) <= 40 else None  # a name, not a novel
         raise StackError(
-            f"{where(position, layer_type if isinstance(layer_type, str) else None)}: "
-            f"unknown layer type {layer_type!r}{hint}; use one of {', '.join(LAYER_TYPES)}",
+            f"{where(position, named)}: unknown layer type {echo(layer_type)}{hint}; "
+            f"use one of {', '.join(LAYER_TYPES)}",
             position,
-            layer_type if isinstance(layer_type, str) else None,
+            named,
         )
     specs = LAYER_ARGS[layer_type]
     prefix = where(position, layer_type)
@@ -384,7 +387,7 @@ def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
         if name != "type" and name not in specs:
             accepted = ", ".join(specs) if specs else "no arguments"
             raise StackError(
-                f"{prefix}: unknown argument {name!r}{_suggest(str(name), list(specs))}; "
+                f"{prefix}: unknown argument {echo(name)}{_suggest(str(name), list(specs))}; "
                 f"{layer_type} accepts {accepted} here",
                 position,
                 layer_type,
@@ -404,12 +407,32 @@ def normalize_layer(layer: Mapping[str, Any], position: int) -> dict[str, Any]:
     return canonical
 
 
+def count_layers(stack: Any) -> int:
+    """Layers in ``stack`` and inside its blocks (a Residual's ``layers``), counted before any is checked.
+
+    Counting stops past a hundred times :data:`cnnviz.limits.STACK_LAYERS`, so even a list that holds
+    itself is counted in bounded time (and refused).
+    """
+    count, pending = 0, [stack]
+    while pending and count <= 100 * limits.STACK_LAYERS.most:
+        items = pending.pop()
+        if isinstance(items, (str, bytes, Mapping)) or not isinstance(items, Sequence):
+            continue
+        for layer in items:
+            count += 1
+            if isinstance(layer, Mapping) and isinstance(layer.get("layers"), Sequence):
+                pending.append(layer["layers"])
+    return count
+
+
 def check_container(stack: Any) -> None:
-    """The stack itself (not its layers) must be a list of at most ``MAX_LAYERS`` items."""
+    """The stack itself must be a list within :data:`cnnviz.limits.STACK_LAYERS` (the layers in blocks count)."""
     if isinstance(stack, (str, bytes, Mapping)) or not isinstance(stack, Sequence):
         raise StackError("A stack must be a list of layer dicts")
-    if len(stack) > MAX_LAYERS:
-        raise StackError(f"A stack may hold at most {MAX_LAYERS} layers; this one has {len(stack)}")
+    count = count_layers(stack)
+    if not limits.STACK_LAYERS.allows(count):
+        shown = f"{count:,} layers, counting those inside blocks"
+        raise StackError(limits.STACK_LAYERS.message(count, "This stack", shown=shown))
 
 
 def normalize_stack(stack: Sequence[Mapping[str, Any]]) -> list[dict[str, Any]]:
@@ -422,14 +445,15 @@ def normalize_input_shape(input_shape: Any) -> tuple[int, int, int]:
     """``(height, width, channels)`` as ints in sensible ranges, or :class:`StackError`."""
     if isinstance(input_shape, (str, bytes)) or not isinstance(input_shape, Sequence) or len(input_shape) != 3:
         raise StackError(
-            f"The input shape must be three numbers (height, width, channels) such as (28, 28, 1); got {input_shape!r}"
+            "The input shape must be three numbers (height, width, channels) such as (28, 28, 1); "
+            f"got {echo(input_shape)}"
         )
-    limits = (("height", MAX_SIDE), ("width", MAX_SIDE), ("channels", MAX_CHANNELS))
+    bounds = (MAX_SIDE, MAX_SIDE, MAX_CHANNELS)
     try:
-        return tuple(whole(value, 1, high) for value, (_, high) in zip(input_shape, limits, strict=True))  # type: ignore[return-value]
+        return tuple(whole(value, 1, high) for value, high in zip(input_shape, bounds, strict=True))  # type: ignore[return-value]
     except _Bad:
         raise StackError(
-            f"The input shape {tuple(input_shape)!r} must be whole numbers: height and width from 1 to "
+            f"The input shape {echo(tuple(input_shape))} must be whole numbers: height and width from 1 to "
             f"{MAX_SIDE}, channels from 1 to {MAX_CHANNELS} (1 for grayscale, 3 for colour)"
         ) from None
 
@@ -501,5 +525,5 @@ def default_layer(layer_type: str) -> dict[str, Any]:
         },
     }
     if layer_type not in LAYER_ARGS:
-        raise InputError(f"Unknown layer type {layer_type!r}; use one of {', '.join(LAYER_TYPES)}")
+        raise InputError(f"Unknown layer type {echo(layer_type)}; use one of {', '.join(LAYER_TYPES)}")
     return {"type": layer_type, **starters.get(layer_type, {})}

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
 
+from cnnviz import limits
 from cnnviz.architecture.layers import (
     RESIDUAL,
     SPATIAL_TYPES,
@@ -90,6 +91,29 @@ class _Step:
     new_field: _Field | None = None  # None: unchanged
     formulas: dict[str, str] = field(default_factory=dict)
     branch: tuple[LayerSummary, ...] = ()  # a Residual block's inner layers
+
+
+@dataclass(frozen=True)
+class _Spent:
+    """Parameters, MACs and activation bytes of the layers summarised so far, checked after every layer
+    against :mod:`cnnviz.limits`, so a stack that explodes (UpSampling2D after UpSampling2D) is refused at
+    the first layer past a limit, before its numbers grow any further."""
+
+    params: int = 0
+    macs: int = 0
+    activation_bytes: int = 0
+
+    def plus(self, params: int, macs: int, activation_bytes: int, prefix: str) -> _Spent:
+        spent = _Spent(self.params + params, self.macs + macs, self.activation_bytes + activation_bytes)
+        for limit, amount, shown in (
+            (limits.STACK_PARAMS, spent.params, None),
+            (limits.STACK_MACS, spent.macs, None),
+            (limits.STACK_ACTIVATION_BYTES, spent.activation_bytes, "layer outputs of "),
+        ):
+            if not limit.allows(amount):
+                text = f"{shown}{limit.text(amount)} for one image" if shown else None
+                raise StackError(f"{prefix}: " + limit.message(amount, "the stack up to here", shown=text))
+        return spent
 
 
 def _product(values: Sequence[int]) -> str:
@@ -558,13 +582,21 @@ def summarize(stack: Sequence[Mapping[str, Any]], input_shape: Sequence[int]) ->
     """
     input_shape = normalize_input_shape(input_shape)
     check_container(stack)
-    return _walk(stack, input_shape, _Field(), input_shape, "")[0]
+    return _walk(stack, input_shape, _Field(), input_shape, "", _Spent())[0]
 
 
 def _walk(
-    stack: Sequence[Mapping[str, Any]], shape: Shape, field_: _Field, input_shape: Shape, names_prefix: str
+    stack: Sequence[Mapping[str, Any]],
+    shape: Shape,
+    field_: _Field,
+    input_shape: Shape,
+    names_prefix: str,
+    spent: _Spent,
 ) -> tuple[list[LayerSummary], _Field]:
-    """Summaries of ``stack`` starting from ``shape`` and receptive field ``field_``, and the field at its end."""
+    """Summaries of ``stack`` starting from ``shape`` and receptive field ``field_``, and the field at its end.
+
+    ``spent``: what the layers before this stack (outside a block) cost, counted toward the limits.
+    """
     rows: list[dict[str, Any]] = []
     seen: Counter[str] = Counter()  # layers of each type so far, for Keras' names
     flat_by: str | None = None
@@ -578,17 +610,20 @@ def _walk(
             if layer_type in SPATIAL_TYPES:
                 _need_map(shape, prefix, layer_type, flat_by)
             if layer_type == RESIDUAL:
-                step = _residual(cfg, shape, field_, prefix, input_shape, name)
+                step = _residual(cfg, shape, field_, prefix, input_shape, name, spent)
             else:
                 step = _STEPS[layer_type](cfg, shape, field_, prefix)
+            values = math.prod(step.output_shape)
+            inner_bytes = sum(s.activation_bytes for s in step.branch)
+            spent = spent.plus(
+                step.trainable + step.non_trainable, step.macs, values * BYTES_PER_VALUE + inner_bytes, prefix
+            )
         except StackError as error:
             raise StackError(str(error), position, layer_type) from None
         if len(step.output_shape) == 1 and len(shape) != 1:
             flat_by = f"layer {position} ({layer_type})"
         field_ = step.new_field or field_
         visible, capped = _visible_field(field_, input_shape)
-        values = math.prod(step.output_shape)
-        inner_bytes = sum(s.activation_bytes for s in step.branch)
         formulas = dict(step.formulas)
         formulas["receptive_field"] = f"{visible[0]}×{visible[1]} input pixels: {formulas['receptive_field']}{capped}"
         formulas["memory"] = (
@@ -629,11 +664,11 @@ def projection_strides(shape: Shape, branch_shape: Shape) -> tuple[int, int] | N
 
 
 def _residual(
-    cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str, input_shape: Shape, name: str
+    cfg: Mapping[str, Any], shape: Shape, field_: _Field, prefix: str, input_shape: Shape, name: str, spent: _Spent
 ) -> _Step:
     """A branch of layers whose output is added to the block's input (or to a 1×1 convolution of it)."""
     try:
-        branch, end_field = _walk(cfg["layers"], shape, field_, input_shape, f"{name}_")
+        branch, end_field = _walk(cfg["layers"], shape, field_, input_shape, f"{name}_", spent)
     except StackError as error:
         text = str(error)
         raise StackError(f"{prefix}, branch {text[0].lower()}{text[1:]}") from None

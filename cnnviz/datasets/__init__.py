@@ -18,13 +18,15 @@ from cnnviz.datasets.api import (
     NEU_DEFAULT_SIZE,
     NEU_SIZE_CHOICES,
     NEU_SIZES,
+    OFFERED_SIZES,
     TITLES,
     canonical_name,
+    check_offered,
     load,
     load_size,
 )
 from cnnviz.datasets.archive import load_zip
-from cnnviz.datasets.dataset import Dataset
+from cnnviz.datasets.dataset import Dataset, check_resize, resize_cost
 from cnnviz.datasets.examples import from_examples, prepare_example, read_examples_zip, to_zip
 from cnnviz.datasets.labelled import NEU_CLASSES
 
@@ -37,14 +39,18 @@ __all__ = [
     "NEU_DEFAULT_SIZE",
     "NEU_SIZE_CHOICES",
     "NEU_SIZES",
+    "OFFERED_SIZES",
     "TITLES",
     "Dataset",
     "canonical_name",
+    "check_offered",
+    "check_resize",
     "from_examples",
     "load",
     "load_size",
     "load_zip",
     "prepare_example",
     "read_examples_zip",
+    "resize_cost",
     "to_zip",
 ]

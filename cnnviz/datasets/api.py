@@ -21,7 +21,7 @@ import numpy as np
 from cnnviz.datasets import digits, neu
 from cnnviz.datasets.archive import read_zip
 from cnnviz.datasets.cache import cached, fingerprint
-from cnnviz.datasets.dataset import Dataset, check_image_size, resize_all, shuffled, with_channel
+from cnnviz.datasets.dataset import Dataset, check_image_size, check_resize, resize_all, shuffled, with_channel
 from cnnviz.datasets.labelled import Labelled
 from cnnviz.errors import InputError
 
@@ -38,6 +38,9 @@ NEU_DEFAULT_SIZE = 64
 NEU_SIZE_CHOICES = {"32 × 32": 32, "64 × 64 (fast to train)": 64, "128 × 128": 128, "200 × 200 (full size)": None}
 #: The label of :data:`NEU_DEFAULT_SIZE` among :data:`NEU_SIZE_CHOICES`.
 NEU_DEFAULT_CHOICE = next(label for label, side in NEU_SIZE_CHOICES.items() if side == NEU_DEFAULT_SIZE)
+#: The sides the app resizes any dataset to for a network (MNIST's own and NEU's offered sizes); the
+#: memory limit (cnnviz.limits.RESIZED_DATASET_BYTES) then rules out the large ones for the large datasets.
+OFFERED_SIZES = tuple(sorted({NATIVE_SIZE["mnist"], *NEU_SIZES}))
 SAMPLE_DIR = Path(__file__).resolve().parent.parent / "data" / "samples"
 SAMPLE_FILES = {"mnist": "mnist.npz", "fashion_mnist": "fashion_mnist.npz", "neu": "neu-64.zip"}
 _SPECS = {"mnist": digits.MNIST, "fashion_mnist": digits.FASHION_MNIST}
@@ -60,6 +63,24 @@ _FULL_DATA = {
 def load_size(name: str, side: int) -> int | None:
     """The ``image_size`` to :func:`load` dataset ``name`` with for ``side``×``side`` images (None: its own size)."""
     return None if side == NATIVE_SIZE[canonical_name(name)] else side
+
+
+def check_offered(name: str, dataset: Dataset, side: int) -> None:
+    """:class:`InputError` unless ``dataset`` (loaded at its own size) may be resized to ``side``×``side``
+    for a network: ``side`` is one of :data:`OFFERED_SIZES` and the result fits the memory limit.
+
+    Cheap (arithmetic only), so a page checks a choice before anything is resized.
+    """
+    title = TITLES[canonical_name(name)]
+    if side == dataset.image_shape[0]:
+        return
+    if side not in OFFERED_SIZES:
+        sizes = ", ".join(map(str, OFFERED_SIZES[:-1])) + f" or {OFFERED_SIZES[-1]}"
+        raise InputError(
+            f"{title} can be resized to {sizes} pixels square, not {side}×{side}: "
+            "give the network one of these input sizes in the layer builder."
+        )
+    check_resize(len(dataset.y_train) + len(dataset.y_test), side, title)
 
 
 def canonical_name(name: str) -> str:
@@ -129,6 +150,7 @@ def _from_keras_or_sample(key: str, image_size: int | None, seed: int) -> Datase
 def _digits(key: str, found: digits.Found, origin: str, image_size: int | None, seed: int) -> Dataset:
     spec = _SPECS[key]
     arrays = digits.read(found)
+    check_resize(len(arrays["y_train"]) + len(arrays["y_test"]), image_size, TITLES[key])
     x_train, y_train = shuffled(arrays["x_train"], arrays["y_train"], seed)
     resized = f" Resized to {image_size}×{image_size} pixels." if image_size and image_size != x_train.shape[1] else ""
     return Dataset(

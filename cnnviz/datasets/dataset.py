@@ -8,11 +8,12 @@ from functools import cached_property
 import cv2
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 
 TEST_FRACTION = 0.2
 MIN_IMAGE_SIZE = 8
-MAX_IMAGE_SIZE = 512
+MAX_IMAGE_SIZE = limits.DATASET_SIDE.most
 
 
 @dataclass(frozen=True, eq=False)
@@ -113,10 +114,29 @@ def resize_gray(image: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
     return cv2.resize(image, (shape[1], shape[0]), interpolation=cv2.INTER_AREA)
 
 
+def resize_cost(count: int, image_size: int) -> int:
+    """Bytes ``count`` grayscale images take at ``image_size`` squared: what resizing a dataset allocates."""
+    return count * image_size * image_size
+
+
+def check_resize(count: int, image_size: int | None, title: str = "This dataset") -> None:
+    """:class:`InputError` when ``count`` images at ``image_size`` squared would pass
+    :data:`cnnviz.limits.RESIZED_DATASET_BYTES`; checked before anything is allocated."""
+    if image_size is None:
+        return
+    cost = resize_cost(count, image_size)
+    shown = f"{count:,} images of {image_size}×{image_size} pixels take {limits.RESIZED_DATASET_BYTES.text(cost)}"
+    limits.RESIZED_DATASET_BYTES.check(cost, f"{title} at {image_size}×{image_size}", shown=shown)
+
+
 def resize_all(images: np.ndarray, image_size: int | None) -> np.ndarray:
-    """``(N, H, W)`` or ``(N, H, W, 1)`` uint8 images resized to ``image_size`` squared (unchanged if None)."""
+    """``(N, H, W)`` or ``(N, H, W, 1)`` uint8 images resized to ``image_size`` squared (unchanged if None).
+
+    Raises :class:`InputError` before allocating when the result would pass the memory limit (:func:`check_resize`).
+    """
     if image_size is None or images.shape[1:3] == (image_size, image_size):
         return images
+    check_resize(len(images), image_size)
     shape = (image_size, image_size)
     out = np.empty((len(images), image_size, image_size, *images.shape[3:]), np.uint8)
     for i, image in enumerate(images):

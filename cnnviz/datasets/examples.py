@@ -19,17 +19,26 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
-from cnnviz.datasets.archive import open_zip, read_member, screen
+from cnnviz import limits
+from cnnviz.datasets.archive import member_header, open_zip, read_member, screen
 from cnnviz.datasets.dataset import Dataset, check_image_size, split_labelled
 from cnnviz.errors import InputError
-from cnnviz.images import encode_png, load_image, resize, to_model_input, to_uint8
+from cnnviz.images import (
+    check_decoding_budget,
+    encode_png,
+    load_image,
+    read_header,
+    resize,
+    to_model_input,
+    to_uint8,
+)
 
 MIN_CLASSES, MAX_CLASSES = 2, 10
 MAX_EXAMPLES_PER_CLASS = 200
 MAX_NAME_LENGTH = 40
-MAX_UPLOAD_PIXELS = 16_000_000  # one uploaded or photographed image, checked from its header
+MAX_UPLOAD_PIXELS = limits.DATASET_IMAGE_PIXELS.most  # one uploaded or photographed image, checked from its header
 KEEP_SIDE = 280  # originals are kept at most this large: a whole canvas drawing, enough for any size offered
-MAX_KEPT_BYTES = 64 * 2**20  # the kept examples of one session (a server holds one set per browser tab)
+MAX_KEPT_BYTES = limits.EXAMPLES_BYTES.most  # the kept examples of one session (one set per browser tab)
 MAX_PREPARED_SIZE = 128  # side of the prepared images (10 × 200 × 128² bytes = 33 MB at most)
 NAME = "my_classes"
 DEFAULT_SIZE = 28  # side of the prepared images until the student picks another: MNIST's, like a drawn digit
@@ -74,8 +83,21 @@ def check_room(examples: Mapping[str, Sequence[np.ndarray]], image: np.ndarray) 
 
 
 def decode_example(data: bytes) -> np.ndarray:
-    """An uploaded or photographed image's bytes → a kept example (see :func:`keepable`)."""
-    return keepable(load_image(data, max_pixels=MAX_UPLOAD_PIXELS))
+    """An uploaded or photographed image's bytes → a kept example (see :func:`keepable`), shrunk while decoding."""
+    return keepable(load_image(data, max_pixels=MAX_UPLOAD_PIXELS, min_side=KEEP_SIDE))
+
+
+def check_upload(files: Sequence[bytes]) -> None:
+    """:class:`InputError` when the images uploaded together would decode to more pixels than one upload may
+    (:data:`cnnviz.limits.UPLOAD_PIXELS`), read from their headers; files that are not images count 0 here
+    (decoding them fails on its own, with its message)."""
+    headers = []
+    for data in files:
+        try:
+            headers.append(read_header(data))
+        except InputError:
+            continue
+    check_decoding_budget(headers, KEEP_SIDE, f"This upload of {len(files):,} files")
 
 
 def prepare_example(
@@ -173,11 +195,16 @@ def read_examples_zip(data: bytes) -> dict[str, list[np.ndarray]]:
     """
     examples: dict[str, list[np.ndarray]] = {}
     with open_zip(data) as archive:
-        members = archive.infolist()
-        for info, path in screen(members)[0]:
-            name = _folder_class(path)
-            if name is None:
-                continue
+        members = [(info, path, name) for info, path in screen(archive.infolist())[0] if (name := _folder_class(path))]
+        headers = []
+        for info, path, _ in members:  # every header first: the zip's pixels are budgeted before any is decoded
+            try:
+                headers.append(member_header(archive, info))
+                headers[-1].check(max_pixels=MAX_UPLOAD_PIXELS, subject=str(path))
+            except InputError as error:
+                raise InputError(f"{path}: {error}") from None
+        check_decoding_budget(headers, KEEP_SIDE, "This zip")
+        for info, path, name in members:
             if name not in examples and len(examples) == MAX_CLASSES:
                 raise InputError(f"This zip holds more than {MAX_CLASSES} class folders; the limit is {MAX_CLASSES}.")
             images = examples.setdefault(name, [])

@@ -28,9 +28,11 @@ from pathlib import PurePosixPath
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.datasets.dataset import Dataset, resize_all, resize_gray, split_labelled
 from cnnviz.errors import InputError
 from cnnviz.images import load_image, to_grayscale
+from cnnviz.text import format_bytes
 
 NEU_CLASSES = ("crazing", "inclusion", "patches", "pitted surface", "rolled-in scale", "scratches")
 _NEU_CODES = {"cr": 0, "in": 1, "pa": 2, "ps": 3, "rs": 4, "sc": 5}
@@ -94,9 +96,10 @@ def _natural_key(text: str) -> list:
     return [int(part) if part.isdigit() else part.lower() for part in re.split(r"(\d+)", text)]
 
 
-def decode_gray(data: bytes, max_pixels: int) -> np.ndarray:
-    """Image bytes → ``uint8`` ``(H, W)`` luma, through :func:`cnnviz.images.load_image` (header checked first)."""
-    return to_grayscale(load_image(data, max_pixels=max_pixels))[:, :, 0]
+def decode_gray(data: bytes, max_pixels: int, min_side: int | None = None) -> np.ndarray:
+    """Image bytes → ``uint8`` ``(H, W)`` luma, through :func:`cnnviz.images.load_image` (header checked first;
+    shrunk while decoding when ``min_side`` is all the caller needs)."""
+    return to_grayscale(load_image(data, max_pixels=max_pixels, min_side=min_side))[:, :, 0]
 
 
 def default_shape(shape: tuple[int, int]) -> tuple[int, int]:
@@ -111,14 +114,16 @@ def decode_images(
     *,
     max_pixels: int,
     max_bytes: int | None = None,
+    min_side: int | None = None,
     on_progress: Progress | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Decode and resize every image, two at a time (Pillow and OpenCV release the GIL).
 
     Returns ``uint8`` ``(M, H, W)`` for the M images that decoded, and a boolean mask saying which
     readers gave them. Every image is resized to ``image_size`` squared, or without one to the first
-    image's size (see :func:`default_shape`). ``InputError`` from a reader (a zip member that expands
-    beyond its declared size) aborts everything, and so does a result that would exceed
+    image's size (see :func:`default_shape`). ``min_side``: the side images may be shrunk to while
+    decoding (see :func:`cnnviz.images.load_image`). ``InputError`` from a reader (a zip member that
+    expands beyond its declared size) aborts everything, and so does a result that would exceed
     ``max_bytes``; an undecodable image is only left out.
     ``on_progress(done, total)`` is called from the calling thread after each image.
     """
@@ -129,7 +134,7 @@ def decode_images(
     def work(reader: Callable[[], bytes]) -> np.ndarray | None:
         data = reader()
         try:
-            image = decode_gray(data, max_pixels)
+            image = decode_gray(data, max_pixels, min_side)
         except InputError:
             return None
         return resize_gray(image, shape or default_shape(image.shape))
@@ -148,10 +153,12 @@ def decode_images(
     while shape is None and index < len(readers):
         collect(work(readers[index]))
         index += 1
-    if shape and max_bytes and len(readers) * shape[0] * shape[1] > max_bytes:
-        raise InputError(
-            f"{len(readers):,} images of {shape[0]}×{shape[1]} pixels would need more than {max_bytes // 2**20:,} MB "
-            "of memory: choose a smaller image size or use fewer images."
+    if shape and max_bytes:
+        needed = len(readers) * shape[0] * shape[1]
+        replace(limits.DATASET_BYTES, most=max_bytes).check(
+            needed,
+            f"{len(readers):,} images of {shape[0]}×{shape[1]} pixels",
+            shown=f"{format_bytes(needed)} of memory",
         )
     with ThreadPoolExecutor(max_workers=min(2, os.cpu_count() or 1)) as pool:
         for image in pool.map(work, readers[index:]):
@@ -192,7 +199,7 @@ class Labelled:
         )
 
     def resized(self, image_size: int) -> Labelled:
-        """The same images resized to ``image_size`` squared."""
+        """The same images resized to ``image_size`` squared (InputError past the memory limit, before resizing)."""
         return replace(self, images=resize_all(self.images, image_size))
 
     def to_dataset(self, *, title: str, where: str, image_size: int | None, seed: int) -> Dataset:
@@ -230,13 +237,19 @@ def label_and_decode(
     *,
     max_pixels: int,
     max_bytes: int | None = None,
+    min_side: int | None = None,
     on_progress: Progress | None = None,
 ) -> Labelled:
     """Label image files by their paths (see the module doc), then decode the labelled ones."""
     labels, class_names, how = assign_labels(paths)
     kept = [i for i, label in enumerate(labels) if label is not None]
     images, decoded = decode_images(
-        [readers[i] for i in kept], image_size, max_pixels=max_pixels, max_bytes=max_bytes, on_progress=on_progress
+        [readers[i] for i in kept],
+        image_size,
+        max_pixels=max_pixels,
+        max_bytes=max_bytes,
+        min_side=min_side,
+        on_progress=on_progress,
     )
     skipped = {"no class in the name or folder": len(paths) - len(kept), "could not be decoded": int((~decoded).sum())}
     return Labelled(

@@ -94,7 +94,14 @@ def share_link(page: str, slot: Any = None) -> None:
             "page with the same settings."
         )
         st.code(url, language=None, wrap_lines=True)
-        st.image(qr_png(url), width=260, caption="Scan to open this view", alt="QR code of the link to this view")
+        qr = qr_png(url)
+        if qr is None:
+            st.caption(
+                f"No QR code for this view: its link is {len(url):,} characters long, more than a QR code can "
+                "hold. Copy the link instead, or shorten what it carries (a preset kernel, fewer layers)."
+            )
+        else:
+            st.image(qr, width=260, caption="Scan to open this view", alt="QR code of the link to this view")
         if "image" in links.SCHEMAS[page] and "image" not in state:
             st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
         for problem in left_out:
@@ -102,10 +109,15 @@ def share_link(page: str, slot: Any = None) -> None:
 
 
 @st.cache_data(max_entries=64, show_spinner=False)
-def qr_png(text: str) -> bytes:
-    """The text as a QR code PNG, large enough to scan from the back of a classroom."""
+def qr_png(text: str) -> bytes | None:
+    """The text as a QR code PNG, large enough to scan from the back of a classroom; None when the text
+    is longer than a QR code holds (about 2,300 characters of a link)."""
     import segno
 
+    try:
+        code = segno.make(text, error="m")
+    except segno.DataOverflowError:
+        return None
     buffer = io.BytesIO()
-    segno.make(text, error="m").save(buffer, kind="png", scale=8, border=2)
+    code.save(buffer, kind="png", scale=8, border=2)
     return buffer.getvalue()

@@ -211,6 +211,10 @@ def _add_uploads(target: str) -> None:
 def _try_add(target: str, items: list) -> None:
     """Add drawings (arrays) or files; problems are kept for the next run to show."""
     problems, added = [], 0
+    try:
+        limits.check_upload([item.getvalue() for item in items if not isinstance(item, np.ndarray)])
+    except InputError as error:
+        items, problems = [], [str(error)]  # nothing of an upload over the budget is decoded
     for item in items:
         try:
             image = item if isinstance(item, np.ndarray) else limits.decode_example(item.getvalue())

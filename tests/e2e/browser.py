@@ -9,8 +9,11 @@ started the run, so just after a click it still reads "not running".
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
+import streamlit
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
@@ -21,31 +24,61 @@ from tests.conftest import DATA_PAGES, skip_without_data
 DEFAULT_TIMEOUT_MS = 60_000
 VIEWPORT = {"width": 1400, "height": 1000}
 CANVAS = '[data-testid="stBidiComponentIsolated"] canvas.upper-canvas'
+PREDICTION = re.compile(r"The network says \S+ \(")
+TRACKER_FILE = Path(__file__).with_name("run_tracker.js")
 
 
-_RUN_IDENTITY = ForwardMsgMetadata.DESCRIPTOR.fields_by_name["run"].message_type
+class TrackerOutdated(AssertionError):
+    """Streamlit's protocol changed under the run tracker: every browser test would wait until its timeout."""
+
+    def __init__(self, what: str) -> None:
+        super().__init__(
+            f"the e2e run tracker (tests/e2e/run_tracker.js) no longer follows Streamlit {streamlit.__version__}: "
+            f"{what}. Update the tracker (and tests/e2e/browser.py) to Streamlit's protocol."
+        )
 
 
-def _number(descriptor, name: str) -> int:
-    return descriptor.fields_by_name[name].number
+def _field(message, name: str):
+    """A field of one of Streamlit's protobuf messages (a descriptor), failing with the tracker's name when gone."""
+    field = message.fields_by_name.get(name)
+    if field is None:
+        raise TrackerOutdated(f"it reads {message.full_name}.{name}, which is gone")
+    return field
 
 
-# Protobuf field numbers, read from Streamlit's own message definitions (not copied by hand).
-_FIELDS = {
-    "rerun": _number(BackMsg.DESCRIPTOR, "rerun_script"),
-    "fragment": _number(ClientState.DESCRIPTOR, "fragment_id"),
-    "auto": _number(ClientState.DESCRIPTOR, "is_auto_rerun"),
-    "metadata": _number(ForwardMsg.DESCRIPTOR, "metadata"),
-    "newSession": _number(ForwardMsg.DESCRIPTOR, "new_session"),
-    "finished": _number(ForwardMsg.DESCRIPTOR, "script_finished"),
-    "early": ForwardMsg.FINISHED_EARLY_FOR_RERUN,
-    "run": _number(ForwardMsgMetadata.DESCRIPTOR, "run"),
-    "runId": _number(_RUN_IDENTITY, "script_run_id"),
-    "runFragments": _number(_RUN_IDENTITY, "fragment_ids"),
-}
+def tracker_fields() -> dict[str, int]:
+    """The protobuf field numbers the tracker decodes, read from Streamlit's own message definitions."""
+    run = _field(ForwardMsgMetadata.DESCRIPTOR, "run")
+    identity = run.message_type
+    if not hasattr(ForwardMsg, "FINISHED_EARLY_FOR_RERUN"):
+        raise TrackerOutdated("it skips ForwardMsg.FINISHED_EARLY_FOR_RERUN, which is gone")
+    return {
+        "rerun": _field(BackMsg.DESCRIPTOR, "rerun_script").number,
+        "fragment": _field(ClientState.DESCRIPTOR, "fragment_id").number,
+        "auto": _field(ClientState.DESCRIPTOR, "is_auto_rerun").number,
+        "metadata": _field(ForwardMsg.DESCRIPTOR, "metadata").number,
+        "newSession": _field(ForwardMsg.DESCRIPTOR, "new_session").number,
+        "finished": _field(ForwardMsg.DESCRIPTOR, "script_finished").number,
+        "early": ForwardMsg.FINISHED_EARLY_FOR_RERUN,
+        "run": run.number,
+        "runId": _field(identity, "script_run_id").number,
+        "runFragments": _field(identity, "fragment_ids").number,
+    }
+
 
 # Installed in every tab before the app's code: follows run requests and finished runs (see the file).
-RUN_TRACKER = Path(__file__).with_name("run_tracker.js").read_text().replace("__FIELDS__", json.dumps(_FIELDS))
+RUN_TRACKER = TRACKER_FILE.read_text().replace("__FIELDS__", json.dumps(tracker_fields()))
+
+#: What SETTLED reads of Streamlit's page: attributes and test ids of its frontend.
+PAGE_MARKERS = (
+    "data-test-script-state",
+    "notRunning",
+    "data-stale",
+    "stStatusWidgetRunningIcon",
+    "stMainBlockContainer",
+)
+# How long check_run_tracker waits for each thing the tracker should see (the first page load: twice this).
+TRACKER_CHECK_MS = 30_000
 
 # The page shows a finished run: a run was asked for since the last wait (when ``rerun``), every asked-for
 # run is done, Streamlit reads "not running", no element is faded as stale, the running indicator is gone
@@ -131,3 +164,52 @@ def draw_stroke(page, points: list[tuple[float, float]]) -> None:
         page.mouse.move(box["x"] + x, box["y"] + y, steps=3)
     page.mouse.up()
     wait_idle(page)  # for the run the stroke asks for: the canvas sends it after a pause
+
+
+def expect_prediction(page, label: str) -> None:
+    """Wait until the page names ``label`` as the network's answer."""
+    expect(page.get_by_text(PREDICTION).first).to_contain_text(f"The network says {label} (")
+
+
+def _tracker_sees(page, condition: str, failure: str, timeout_ms: int = TRACKER_CHECK_MS) -> None:
+    """Wait until ``condition`` (JavaScript over ``runs``, the tracker's state) holds, else name what broke."""
+    check = f"() => {{ const runs = window.__cnnvizRuns; return !!runs && ({condition}); }}"
+    try:
+        page.wait_for_function(check, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        state = page.evaluate("() => JSON.stringify(window.__cnnvizRuns ?? null)")
+        raise TrackerOutdated(f"{failure} (its state: {state})") from None
+
+
+def check_run_tracker(browser, app_url: str) -> None:
+    """Check, step by step, that the run tracker follows the home page's first run and one rerun.
+
+    Raises :class:`TrackerOutdated` naming the step that broke, within seconds, where a broken tracker
+    would otherwise make every browser test wait for its full timeout.
+    """
+    fields = tracker_fields()
+    page = new_page(browser)
+    try:
+        page.goto(app_url)
+        _tracker_sees(page, "runs.received > 0", "it saw no websocket message from the server", 2 * TRACKER_CHECK_MS)
+        _tracker_sees(
+            page,
+            "Object.keys(runs.starts).length > 0",
+            f"it saw no run start (ForwardMsg field {fields['newSession']})",
+        )
+        _tracker_sees(page, "runs.finished > 0", f"it saw no finished run (ForwardMsg field {fields['finished']})")
+        try:
+            page.wait_for_function(SETTLED, arg=False, timeout=TRACKER_CHECK_MS)
+        except PlaywrightTimeout:
+            raise TrackerOutdated(f"the page never looked finished to wait_idle (it reads {PAGE_MARKERS})") from None
+        before = page.evaluate("() => window.__cnnvizRuns.requests")
+        page.keyboard.press("r")  # Streamlit's own shortcut: rerun the script
+        asked = f"pressing R sent no rerun it could see (BackMsg field {fields['rerun']})"
+        _tracker_sees(page, f"runs.requests > {before}", asked)
+        _tracker_sees(page, "runs.pending.length === 0", "the rerun it saw never finished: run ids no longer match")
+        try:
+            wait_idle(page, timeout_ms=TRACKER_CHECK_MS)
+        except PlaywrightTimeout:
+            raise TrackerOutdated("wait_idle did not return after a rerun the tracker saw finish") from None
+    finally:
+        page.context.close()

@@ -1,7 +1,11 @@
 """Real-browser fixtures: one `streamlit run app.py` server and one Chromium for the whole session.
 
-Chromium is Debian's (/usr/bin/chromium) driven by the playwright PyPI package; each test gets a
-fresh browser context, i.e. a fresh Streamlit session.
+Chromium is the system's (Debian's /usr/bin/chromium, or ``CNNVIZ_CHROMIUM``) driven by the playwright
+PyPI package; without one the browser tests are skipped, saying how to install it. Each test gets a
+fresh browser context, i.e. a fresh Streamlit session. The server inherits the session's environment
+(tests/conftest.py: its own cache and database). Before any test uses it, the run tracker is checked
+once (tests/e2e/browser.py's check_run_tracker): when a Streamlit upgrade breaks it, every browser test
+fails at once with the tracker's name instead of each waiting for its timeout.
 """
 
 from __future__ import annotations
@@ -13,15 +17,14 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import new_page
+from tests import prerequisites
+from tests.conftest import ROOT, unavailable
+from tests.e2e.browser import check_run_tracker, new_page
 
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM = os.environ.get("CNNVIZ_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"]
 SERVER_START_TIMEOUT = 60
 # expect() retries its check this long: a rerun's result can take seconds on a loaded 2-core machine.
@@ -42,7 +45,7 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def streamlit_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Start `streamlit run app.py` on a free loopback port; yield its base URL."""
     port = _free_port()
     log = open(tmp_path_factory.mktemp("server") / "streamlit.log", "w")  # noqa: SIM115 - lives as long as the server
@@ -65,6 +68,7 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
             "none",
         ],
         cwd=ROOT,
+        env=os.environ.copy(),  # the session's own cache, database and home (tests/conftest.py)
         stdout=log,
         stderr=subprocess.STDOUT,
     )
@@ -94,12 +98,20 @@ def app_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 def browser():
     from playwright.sync_api import sync_playwright
 
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium")
+    executable = prerequisites.chromium()
+    if executable is None:
+        unavailable(prerequisites.chromium_missing())
     with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True)
+        chromium = playwright.chromium.launch(executable_path=executable, args=CHROMIUM_ARGS, headless=True)
         yield chromium
         chromium.close()
+
+
+@pytest.fixture(scope="session")
+def app_url(browser, streamlit_server: str) -> str:
+    """The app's base URL, once the run tracker is known to follow its reruns."""
+    check_run_tracker(browser, streamlit_server)
+    return streamlit_server
 
 
 @pytest.fixture

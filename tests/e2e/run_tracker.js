@@ -3,11 +3,13 @@
 // each run the page asks for (a rerun_script BackMsg) stays in `pending` until a run that started after it
 // (a new_session ForwardMsg) has finished (script_finished): a full run, or a fragment run of its fragment.
 // A timer's automatic fragment reruns are not the test's doing and are not waited for. `waited` is the
-// number of requests the test has already waited for (set by tests/e2e/browser.py's wait_idle).
+// number of requests the test has already waited for (set by tests/e2e/browser.py's wait_idle); `received`
+// and `finished` count the messages and finished runs seen, for check_run_tracker's diagnosis.
 // The F object below: the protobuf field numbers, read in Python from Streamlit's message definitions.
 (() => {
   const F = __FIELDS__;
-  const runs = window.__cnnvizRuns = {requests: 0, waited: 0, pending: [], starts: {}, seq: 0};
+  const runs = window.__cnnvizRuns = {
+    requests: 0, waited: 0, pending: [], starts: {}, seq: 0, received: 0, finished: 0};
   const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
     : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
   const fields = (bytes) => {  // the top-level fields of one protobuf message: [number, varint or bytes]
@@ -41,10 +43,12 @@
   };
   const received = (data) => {
     const bytes = bytesOf(data); if (!bytes) return;
+    runs.received += 1;
     const message = fields(bytes);
     if (all(message, F.newSession).length) { runs.starts[identity(message)[0]] = ++runs.seq; return; }
     const status = all(message, F.finished);
     if (!status.length || status[0] === F.early) return;
+    runs.finished += 1;
     const [id, fragments] = identity(message);
     const start = runs.starts[id] ?? 0;
     runs.pending = runs.pending.filter((request) => !(request.seq < start

@@ -7,14 +7,14 @@ import re
 from playwright.sync_api import expect
 
 from cnnviz import inspection
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
-
-PREDICTION = re.compile(r"The network says \S+ \(")
-
-
-def expect_prediction(page, label: str) -> None:
-    """Wait until the page names ``label`` as the network's answer."""
-    expect(page.get_by_text(PREDICTION).first).to_contain_text(f"The network says {label} (")
+from tests.e2e.browser import (
+    assert_no_exception,
+    choose_segment,
+    draw_stroke,
+    expect_prediction,
+    open_page,
+    wait_idle,
+)
 
 
 def test_drawing_a_digit_shows_the_networks_prediction(page, app_url):

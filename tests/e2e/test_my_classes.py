@@ -7,8 +7,15 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import CANVAS, assert_no_exception, choose_segment, draw_stroke, open_page, wait_idle
-from tests.e2e.test_inside import expect_prediction
+from tests.e2e.browser import (
+    CANVAS,
+    assert_no_exception,
+    choose_segment,
+    draw_stroke,
+    expect_prediction,
+    open_page,
+    wait_idle,
+)
 
 PER_CLASS = 6
 

@@ -15,6 +15,7 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz import limits
 from cnnviz.architecture import (
     LAYER_FACTS,
     LAYER_TYPES,
@@ -83,9 +84,11 @@ def stack_chooser() -> CheckedStack:
         if shape_choice == CUSTOM:
             h, w, c = st.columns(3)
             typed = (
-                h.number_input("Height", 1, 1024, key="builder_h"),
-                w.number_input("Width", 1, 1024, key="builder_w"),
-                c.number_input("Channels", 1, 64, key="builder_c", help="1 grayscale, 3 colour"),
+                h.number_input("Height", 1, limits.INPUT_SIDE.most, key="builder_h"),
+                w.number_input("Width", 1, limits.INPUT_SIDE.most, key="builder_w"),
+                c.number_input(
+                    "Channels", 1, limits.INPUT_CHANNELS.most, key="builder_c", help="1 grayscale, 3 colour"
+                ),
             )
             use_input_shape(typed, typed=True)
         else:

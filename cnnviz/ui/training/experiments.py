@@ -48,7 +48,8 @@ def _start(key: str, setup: Setup) -> None:
         st.error(str(exc))
         return
     try:
-        start_training([TrainingPlan(v.stack, setup.dataset, v.config, label=v.label) for v in variants])
+        data = setup.training_dataset()  # resized only now, when a training starts
+        start_training([TrainingPlan(v.stack, data, v.config, label=v.label) for v in variants])
     except InputError as exc:
         st.error(str(exc))
         return

@@ -1,8 +1,11 @@
 """The Training page's set-up form: which data, which network, which settings, and what it will cost.
 
 :func:`setup_form` draws the widgets (keys start with ``tr_``) and returns a :class:`Setup` with
-the stack, the loaded dataset and the :class:`~cnnviz.training.TrainConfig`, or the message that
-explains why they do not fit together (e.g. colour network, grayscale data). Recipes and the
+the stack, the dataset and the :class:`~cnnviz.training.TrainConfig`, or the message that
+explains why they do not fit together (e.g. colour network, grayscale data, a resize past the
+memory limit). The form describes MNIST and Fashion-MNIST at their own 28×28 size; the images
+are resized for a network only when a training starts (:meth:`Setup.training_dataset`), and only
+to a size the app offers within the memory limit (:func:`cnnviz.datasets.check_offered`). Recipes and the
 one-click experiments fill the form through :func:`show_config` / :func:`queue_settings`.
 """
 
@@ -14,7 +17,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz import architecture
-from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, load_size
+from cnnviz.datasets import NATIVE_SIZE, NEU_DEFAULT_SIZE, NEU_SIZES, TITLES, Dataset, check_offered, load_size
 from cnnviz.errors import InputError
 from cnnviz.options import (
     BATCH_SIZES,
@@ -44,11 +47,16 @@ SPEED_KEY = "tr_speed"  # training MACs/s measured by this session's last run
 
 @dataclass
 class Setup:
-    """What the form describes: ready to train when ``error`` is None."""
+    """What the form describes: ready to train when ``error`` is None.
+
+    ``dataset`` is the data as loaded (classes, counts); ``resize_to`` the side its images are resized
+    to when the training starts (None: trained as they are).
+    """
 
     stack: list[dict[str, Any]]
     config: TrainConfig
     dataset: Dataset | None = None
+    resize_to: int | None = None
     label: str = ""
     error: str | None = None
     macs: int = 0
@@ -57,6 +65,19 @@ class Setup:
     def training_images(self) -> int:
         """How many training images one epoch goes through (the chosen subset of the dataset)."""
         return self.config.train_count(len(self.dataset.y_train)) if self.dataset is not None else 0
+
+    @property
+    def image_shape(self) -> tuple[int, int, int]:
+        """The images' shape as the network gets them."""
+        assert self.dataset is not None
+        return (self.resize_to, self.resize_to, 1) if self.resize_to else self.dataset.image_shape
+
+    def training_dataset(self) -> Dataset:
+        """The data to train on, resized now if the network takes another size (the page calls this on Train)."""
+        assert self.dataset is not None  # Train is offered only when the set-up has no error
+        if self.resize_to is None:
+            return self.dataset
+        return get_dataset(self.dataset.name, image_size=load_size(self.dataset.name, self.resize_to))
 
 
 def _nearest(value: float, options: tuple) -> Any:
@@ -144,8 +165,8 @@ def setup_form() -> Setup:
     same = recipe is not None and network == recipe.title and dataset_name == recipe.dataset
     setup = Setup(stack=stack, config=EXPERIMENT_BASE)
     try:
-        setup.dataset = _load(dataset_name, stack_shape)
-        shape = setup.dataset.image_shape
+        setup.dataset, setup.resize_to = _load(dataset_name, stack_shape)
+        shape = setup.image_shape
         adapted, notes = adapt_output(stack, shape, setup.dataset.num_classes)
         totals = architecture.totals(architecture.summarize(adapted, shape))
         setup.macs = totals.macs
@@ -220,8 +241,9 @@ def _dataset_choice() -> tuple[str, str]:
     return name, ("uploaded images" if name == UPLOADED else titles[name])
 
 
-def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
-    """The dataset at the size the network takes, or :class:`InputError` saying what does not fit."""
+def _load(name: str, stack_shape: tuple[int, int, int]) -> tuple[Dataset, int | None]:
+    """The dataset and the side to resize it to when training starts (None: as it is), or
+    :class:`InputError` saying what does not fit. Nothing is resized here."""
     height, width, channels = stack_shape
     if channels != 1:
         raise InputError(
@@ -235,7 +257,7 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
                 "make the input height and width equal in the layer builder."
             )
         try:
-            return collected_dataset(height)  # plain arrays: the training worker needs no session
+            return collected_dataset(height), None  # plain arrays: the training worker needs no session
         except InputError as error:
             raise InputError(
                 f"My classes is not ready: {error} Collect examples on the Datasets page (choose “My classes”)."
@@ -249,7 +271,7 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
                 f"expects {height}×{width}: set the input size in the layer builder to match, or upload again at "
                 "that size on the Datasets page."
             )
-        return dataset
+        return dataset, None
     if name == "neu":
         size = st.session_state["tr_neu_size"]
         if size != height:
@@ -257,19 +279,21 @@ def _load(name: str, stack_shape: tuple[int, int, int]) -> Dataset:
                 f"The network was drawn for {height}×{width} images; here it trains on {size}×{size} NEU "
                 "images (the same layers, another input size)."
             )
-    elif height != width:
+        return get_dataset(name, image_size=load_size(name, size)), None  # one of NEU_SIZES: at most 72 MB
+    if height != width:
         raise InputError(
             f"The network expects {height}×{width} images but the datasets' images are square: "
             "make the input height and width equal in the layer builder."
         )
-    else:
-        size = height
-        if size != NATIVE_SIZE[name]:
-            st.info(
-                f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: resized to "
-                f"{size}×{size} to fit the network."
-            )
-    return get_dataset(name, image_size=load_size(name, size))
+    native = get_dataset(name)
+    if height == native.image_shape[0]:
+        return native, None
+    check_offered(name, native, height)  # before anything is resized
+    st.info(
+        f"{TITLES[name]} images are {NATIVE_SIZE[name]}×{NATIVE_SIZE[name]}: they will be resized to "
+        f"{height}×{height} to fit the network when the training starts."
+    )
+    return native, height
 
 
 def _settings() -> TrainConfig:

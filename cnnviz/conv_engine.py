@@ -27,6 +27,8 @@ from cnnviz.conv_geometry import Geometry, Pair
 
 # Bytes of im2col columns built at once by the layer convolution: small enough to stay in cache.
 _BLOCK_BYTES = 256 * 1024
+# Bytes of channel-first input rows a thread prepares at once for its blocks (see layer()).
+_CHUNK_BYTES = 512 * 1024
 # Multiply-accumulates below which threads cost more than they save.
 _PARALLEL_MACS = 4_000_000
 
@@ -151,14 +153,14 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     """A convolution layer ``(H, W, C) ⋆ (kh, kw, C, F) -> (H', W', F)`` by im2col and matrix products.
 
     The output rows are shared out as one band per thread, the caller's and the pool's (NumPy releases
-    the GIL; BLAS itself stays on one thread). A thread copies the input rows its band reaches once,
-    channel-first with their padding zeros and their columns split by stride phase (:func:`_fill_rows`;
-    all bands together hold about one copy of the input), so every later copy reads contiguous runs,
-    and no row is copied again per block. It then makes its output a few rows at a time
-    (cache-sized blocks): one strided copy per phase (:class:`_ColumnGroup`) turns the band into the
-    block's im2col columns (tap, channel) × position, and one ``(rows·W', K) @ (K, F)`` product writes
-    the block's output in place. Only the kept output positions are computed, whatever the stride and
-    dilation.
+    the GIL; BLAS itself stays on one thread). A thread works through its band a chunk of rows at a
+    time: it copies the input rows the chunk reaches, channel-first with their padding zeros and their
+    columns split by stride phase (:func:`_fill_rows`), into a buffer that stays in cache
+    (``_CHUNK_BYTES``), so every later copy reads contiguous runs and few rows are copied twice. Then it
+    makes the chunk's output a few rows at a time (``_BLOCK_BYTES``): one strided copy per phase
+    (:class:`_ColumnGroup`) turns the chunk into the block's im2col columns (tap, channel) × position,
+    and one ``(rows·W', K) @ (K, F)`` product writes the block's output in place. Only the kept output
+    positions are computed, whatever the stride and dilation.
     """
     kh, kw, channels, filters = k.shape
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
@@ -171,34 +173,40 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     groups = _column_groups(kw, dw, sw)
     width = ow + max(group.reach for group in groups)  # columns of one phase the windows reach
     phases = sorted({group.phase for group in groups})
+    row_bytes = channels * sw * width * x.itemsize  # one input row in the chunk buffer
+    blocks_per_chunk = max(1, (_CHUNK_BYTES // row_bytes - reach) // (sh * rows_per_block))
+    rows_per_chunk = rows_per_block * blocks_per_chunk
 
     def run(first: int, last: int) -> None:
-        # The band: padded input rows, channel-first, columns split by stride phase: band[c, i, q, j]
-        # is padded row first·sh + i, padded column q + j·sw. Zeros first: padding columns stay zero.
-        band = np.zeros((channels, (last - first - 1) * sh + reach, sw, width), x.dtype)
-        for phase in phases:
-            _fill_rows(band[:, :, phase], x, first * sh - top, phase - left, sw)
-        cs, rs, _, es = band.strides
+        # chunk[c, i, q, j] is padded input row r·sh + i (r: the chunk's first output row), padded
+        # column q + j·sw. Zeros first: the padding columns are never written afterwards.
+        most = min(rows_per_chunk, last - first)
+        chunk = np.zeros((channels, (most - 1) * sh + reach, sw, width), x.dtype)
+        cs, rs, _, es = chunk.strides
         sources = [
             (
                 group.taps,
                 as_strided(
-                    band[:, :, group.phase, group.offset :],
-                    (kh, group.count, channels, last - first, ow),
+                    chunk[:, :, group.phase, group.offset :],
+                    (kh, group.count, channels, most, ow),
                     (dh * rs, group.offset_step * es, cs, sh * rs, es),
                     writeable=False,
                 ),
             )
             for group in groups
         ]
-        buffer = np.empty(taps * min(rows_per_block, last - first) * ow, x.dtype)
-        for r in range(first, last, rows_per_block):
-            n = min(rows_per_block, last - r)
-            cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
-            for kept, source in sources:
-                np.copyto(cols[:, kept], source[:, :, :, r - first : r - first + n])
-            # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
-            np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
+        buffer = np.empty(taps * min(rows_per_block, most) * ow, x.dtype)
+        for start in range(first, last, rows_per_chunk):
+            count = min(rows_per_chunk, last - start)
+            for phase in phases:
+                _fill_rows(chunk[:, : (count - 1) * sh + reach, phase], x, start * sh - top, phase - left, sw)
+            for r in range(start, start + count, rows_per_block):
+                n = min(rows_per_block, start + count - r)
+                cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
+                for kept, source in sources:
+                    np.copyto(cols[:, kept], source[:, :, :, r - start : r - start + n])
+                # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
+                np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
 
     bands = _bands(oh, rows_per_block, parallel=oh * ow * taps * filters >= _PARALLEL_MACS)
     with _single_threaded_blas():

@@ -3,13 +3,22 @@
     python bench/run_all.py            # imports, convolution, summarize, datasets, classroom database,
                                        #   explanations, app (~9 min)
     python bench/run_all.py --full     # + training throughput and internals, recipes' time to target,
-                                       #   classroom load test, downloads (export, runtimes, int8, the phone page)
+                                       #   classroom load test, browser load test (4 and 16 Chromium tabs),
+                                       #   downloads (export, runtimes, int8, the phone page)
+    python bench/run_all.py --only conv app browser_load --save-before bench/before.json
+                                       # only these sections, updated in place in BENCHMARKS.md; keep
+                                       #   their figures as the "before" of a change (issue 27)
 
 Every figure stands next to a reference measured in the same run (the library it replaces, a bare
 read of the same files, a bare Streamlit page, ...) and its target from the issues, with ✅/❌ when the
-target can be checked. The load average is recorded before and after each section: figures taken
-while other programs kept the cores busy (1-minute load above ``BUSY_LOAD``) are labelled so.
-Each section's module also runs alone (``python bench/bench_conv.py`` and so on).
+target can be checked. The load average is recorded before and after each section, and next to
+every figure of the app and browser-load sections: figures taken while other programs kept the
+cores busy (1-minute load above ``BUSY_LOAD``) are labelled so. Each section's module also runs
+alone (``python bench/bench_conv.py`` and so on).
+
+Before/after: ``--save-before FILE`` writes this run's figures as JSON; a later run with
+``--before FILE`` (default: ``bench/before.json`` when it exists) shows them in a "before" column
+next to its own, matched by section and measure.
 """
 
 from __future__ import annotations
@@ -34,9 +43,9 @@ os.environ.setdefault("CNNVIZ_DATA_DIR", str(ROOT.parent / "shared" / "datasets"
 
 BUSY_LOAD = 2.5  # 1-minute load average above which a 2-core machine was shared with other work
 REPORT = ROOT / "BENCHMARKS.md"
+BEFORE = ROOT / "bench" / "before.json"
 # Issue 5: what each default recipe must reach on this 2-core CPU (test accuracy, seconds or None).
 RECIPE_TARGETS = {"fashion_mnist_3min": (0.915, 180.0), "mnist_5k_augmented": (0.98, None), "neu_64": (0.97, None)}
-NOISE_MB, NOISE_SHARE = 50.0, 0.05  # "no growth beyond noise": within 50 MB or 5 %, whichever is larger
 
 
 @dataclass(frozen=True)
@@ -49,6 +58,7 @@ class Row:
     ratio: str = ""
     target: str = ""
     met: bool | None = None
+    load: float | None = None  # the 1-minute load average when this figure was measured
 
 
 @dataclass
@@ -61,24 +71,56 @@ class Section:
     seconds: float = 0.0
     error: str = ""
 
-    def markdown(self) -> str:
+    def markdown(self, before: dict | None = None) -> str:
+        """The section as Markdown; ``before`` (a saved run's section, see ``--before``) adds a column."""
         busy = " — ⚠️ measured under load" if max(self.load) > BUSY_LOAD else ""
         load = f"load average {self.load[0]:.1f} → {self.load[1]:.1f}{busy}"
         lines = [f"## {self.title}", "", f"`{self.command}` · {self.seconds:.0f} s · {load}", ""]
         if self.error:
             lines.append(f"**Not measured:** {self.error}")
         if self.rows:
-            lines += [
-                "| measure | ours | reference (same run) | ours / reference | target | met |",
-                "| --- | ---: | --- | ---: | --- | :---: |",
+            loads = any(r.load is not None for r in self.rows)
+            head = ["measure", *(["before"] if before else []), "ours", "reference (same run)", "ours / reference"]
+            head += ["target", "met", *(["load"] if loads else [])]
+            align = [
+                "---",
+                *(["---:"] if before else []),
+                "---:",
+                "---",
+                "---:",
+                "---",
+                ":---:",
+                *(["---:"] if loads else []),
             ]
-            lines += [
-                f"| {r.measure} | {r.ours} | {r.reference} | {r.ratio} | {r.target} | {_mark(r.met)} |"
-                for r in self.rows
-            ]
+            lines += ["| " + " | ".join(head) + " |", "| " + " | ".join(align) + " |"]
+            for r in self.rows:
+                cells = [r.measure, *([_before_cell(before, r.measure)] if before else []), r.ours, r.reference]
+                cells += [r.ratio, r.target, _mark(r.met), *([_load(r.load)] if loads else [])]
+                lines.append("| " + " | ".join(cells) + " |")
         if self.text:
             lines.append(self.text)
         return "\n".join(lines)
+
+    def saved(self) -> dict:
+        """This section's figures for ``--save-before``: by measure, what it showed and its load."""
+        return {
+            "load": list(self.load),
+            "rows": {r.measure: {"ours": r.ours, "ratio": r.ratio, "load": r.load} for r in self.rows},
+        }
+
+
+def _before_cell(before: dict, measure: str) -> str:
+    """The saved figure, its ratio and the load average it was measured at (the section's, if not its own)."""
+    found = before.get("rows", {}).get(measure)
+    if not found:
+        return "—"
+    load = found["load"] if found["load"] is not None else max(before.get("load") or [0.0])
+    details = [part for part in (found["ratio"], f"load {load:.1f}") if part]
+    return f"{found['ours']} ({', '.join(details)})"
+
+
+def _load(load: float | None) -> str:
+    return "" if load is None else f"{load:.1f}"
 
 
 def _mark(met: bool | None) -> str:
@@ -179,22 +221,13 @@ def app_section(trainings: int) -> Section:
 
     rows = []
     for m in bench_app.measure(trainings=trainings):
-        reference = f"{m.reference_value:,.2f} {m.unit} ({m.reference})" if m.reference_value is not None else ""
-        ratio = f"{m.value / m.reference_value:.2f}×" if m.reference_value else ""
-        rows.append(Row(m.name, f"{m.value:,.2f} {m.unit}", reference, ratio, m.target, _app_target_met(m)))
+        ratio = "" if m.ratio is None else f"{m.ratio:.2f}×"
+        rows.append(Row(m.name, m.text, m.reference_text, ratio, m.target, m.met, m.load))
     return Section(
-        "The app in Chromium: speed and server memory", f"python bench/bench_app.py --trainings {trainings}", rows
+        "The app in Chromium: speed and server memory",
+        f"python bench/bench_app.py --trainings {trainings}",
+        rows,
     )
-
-
-def _app_target_met(m) -> bool | None:
-    if m.target.startswith("no growth"):
-        return m.value <= m.reference_value + max(NOISE_MB, NOISE_SHARE * m.reference_value)
-    found = re.fullmatch(r"([≤<])\s*([\d,.]+)\s*(\w+)", m.target)
-    if not found:
-        return None
-    limit = float(found[2].replace(",", ""))
-    return m.value <= limit if found[1] == "≤" else m.value < limit
 
 
 def training_section() -> Section:
@@ -324,6 +357,47 @@ def class_app_section() -> Section:
     )
 
 
+def browser_load_section() -> Section:
+    """Issue 27: 4 and 16 Chromium tabs on one server; each p95 next to one browser alone (same run)."""
+    import load_test
+
+    levels = load_test.measure_browsers((4, 16))
+    alone = {row.name: row for level in levels if level.baseline for row in level.rows}
+    rows = []
+    for level in levels:
+        for r in level.rows:
+            reference = alone.get(r.name) if not level.baseline else None
+            rows.append(
+                Row(
+                    f"{level.name} · {r.name}: p50 / p95 / worst ({r.runs} runs)",
+                    f"{r.p50:.2f} / {r.p95:.2f} / {r.worst:.2f} s",
+                    f"p95 {reference.p95:.2f} s (1 browser alone)" if reference else "",
+                    f"{r.p95 / reference.p95:.2f}×" if reference else "",
+                    r.target,
+                    None if r.target_s is None else r.p95 < r.target_s,
+                    level.load_average,
+                )
+            )
+        rows.append(
+            Row(
+                f"{level.name}: failures, server peak RSS, server CPU",
+                f"{len(level.failures)} failures, {level.peak_rss_mb:,.0f} MB, {level.cores_busy:.2f} cores",
+                "",
+                "",
+                "0 failures",
+                not level.failures,
+                level.load_average,
+            )
+        )
+    failures = [f"- {level.name}: {failure}" for level in levels for failure in level.failures[:10]]
+    return Section(
+        "Browser load: 4 and 16 Chromium tabs on one server (issue 27)",
+        "python bench/load_test.py --browsers 4 16 --rounds 2",
+        rows,
+        text="\n".join(["", *failures]) if failures else "",
+    )
+
+
 def classroom_db_section() -> Section:
     import bench_classroom
 
@@ -362,6 +436,7 @@ SLOW = {
     "recipes": ("Recipes", "python scripts/measure_recipes.py", recipes_section),
     "load": ("Classroom load", "python bench/load_test.py", load_section),
     "class": ("The class on one server", "python bench/bench_classroom_app.py", class_app_section),
+    "browser_load": ("Browser load", "python bench/load_test.py --browsers 4 16", browser_load_section),
     "deploy": ("Downloads", "python bench/bench_deploy.py", deploy_section),
 }
 
@@ -383,20 +458,36 @@ def run_section(title: str, command: str, build: Callable[[], Section]) -> Secti
     return section
 
 
-def header(sections: list[Section], full: bool) -> str:
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True
-    ).stdout.strip()
+def _commit() -> str:
+    """The measured code's commit (``git rev-parse``), or ``CNNVIZ_BENCH_COMMIT`` outside a repository."""
+    found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    return found.stdout.strip() or os.environ.get("CNNVIZ_BENCH_COMMIT", "unknown")
+
+
+def header(sections: list[Section], command: str, missed: list[str], before: dict | None = None, kept: str = "") -> str:
+    """The report's head: how and when it was made (``kept``: the previous report's line, when only some
+    sections were run), the before column's origin, the load warning, every missed target of the report."""
     busiest = max((max(s.load) for s in sections), default=0.0)
-    failed = [f"{s.title}: {r.measure}" for s in sections for r in s.rows if r.met is False]
-    lines = [
-        "# CNN Explorer benchmarks",
-        "",
-        f"Generated by `python bench/run_all.py{' --full' if full else ''}` on {datetime.now():%Y-%m-%d %H:%M}, "
-        f"commit `{commit}`, {os.cpu_count()} CPU cores, Python {platform.python_version()}, {platform.machine()}.",
+    made = (
+        f"`{command}` on {datetime.now():%Y-%m-%d %H:%M}, commit `{_commit()}`, {os.cpu_count()} CPU cores, "
+        f"Python {platform.python_version()}, {platform.machine()}"
+    )
+    lines = ["# CNN Explorer benchmarks", ""]
+    if kept:
+        lines += [kept, "", f"Updated by {made}: {', '.join(s.title for s in sections)}."]
+    else:
+        lines.append(f"Generated by {made}.")
+    lines += [
         "",
         "Each figure stands next to a reference measured in the same run; ✅/❌ say whether its target is met.",
     ]
+    if before:
+        lines += [
+            "",
+            f"The **before** column holds the figures of commit `{before['commit']}` measured on {before['date']} "
+            "(with the load average then); compare ratios to the same-run references rather than absolute "
+            "times when the loads differ.",
+        ]
     if busiest > BUSY_LOAD:
         lines += [
             "",
@@ -405,11 +496,36 @@ def header(sections: list[Section], full: bool) -> str:
         ]
     lines += [
         "",
-        f"**Targets missed: {len(failed)}**" + "".join(f"\n- {f}" for f in failed)
-        if failed
+        f"**Targets missed: {len(missed)}**" + "".join(f"\n- {f}" for f in missed)
+        if missed
         else "**Every checked target is met.**",
     ]
     return "\n".join(lines)
+
+
+def report(sections: list[Section], command: str, before: dict | None, previous: str | None) -> str:
+    """The whole report. With ``previous`` (an earlier report, when only some sections ran) its other
+    sections, hand-written ones included, are kept in place and the ones run now replace theirs."""
+    saved = (before or {}).get("sections", {})
+    fresh = {s.title: s.markdown(saved.get(s.title) if before else None) for s in sections}
+    kept_line, bodies = "", list(fresh.values())
+    if previous:
+        head, *old = re.split(r"(?m)^(?=## )", previous)
+        kept_line = next((line for line in head.splitlines() if line.startswith("Generated by")), "")
+        titles = [body.splitlines()[0][3:] for body in old]
+        bodies = [fresh.get(title, body.rstrip("\n")) for title, body in zip(titles, old, strict=True)]
+        bodies += [body for title, body in fresh.items() if title not in titles]
+    return header(sections, command, _missed(bodies), before, kept_line) + "\n\n" + "\n\n".join(bodies) + "\n"
+
+
+def _missed(bodies: list[str]) -> list[str]:
+    """ "Section: measure" for every table row marked ❌ in the sections' Markdown."""
+    return [
+        f"{body.splitlines()[0][3:]}: {line.split('|')[1].strip()}"
+        for body in bodies
+        for line in body.splitlines()
+        if line.startswith("|") and "❌" in line
+    ]
 
 
 def main(argv: list[str] | None = None) -> None:
@@ -423,14 +539,27 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--trainings", type=int, default=5, help="quick trainings in a row in the app benchmark")
     parser.add_argument("--only", nargs="+", choices=[*QUICK, *SLOW], help="run only these sections")
     parser.add_argument("--output", type=Path, default=REPORT, help="where to write the report (default: %(default)s)")
+    parser.add_argument(
+        "--before", type=Path, default=BEFORE, help="a saved run shown as the 'before' column (default: %(default)s)"
+    )
+    parser.add_argument("--save-before", type=Path, help="also save this run's figures here, as a later 'before'")
     args = parser.parse_args(argv)
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop the servers we started on `kill`
     steps = {**QUICK, "app": ("App", "python bench/bench_app.py", lambda: app_section(args.trainings)), **SLOW}
     names = args.only or [*QUICK, *(SLOW if args.full else ())]
     sections = [run_section(*steps[name]) for name in names]
-    report = header(sections, args.full) + "\n\n" + "\n\n".join(s.markdown() for s in sections) + "\n"
-    args.output.write_text(report)
-    print(header(sections, args.full))
+    before = json.loads(args.before.read_text()) if args.before and args.before.is_file() else None
+    previous = args.output.read_text() if args.only and args.output.is_file() else None
+    command = (
+        "python bench/run_all.py"
+        + (" --full" if args.full else "")
+        + (f" --only {' '.join(names)}" if args.only else "")
+    )
+    args.output.write_text(report(sections, command, before, previous))
+    if args.save_before:
+        run = {"commit": _commit(), "date": f"{datetime.now():%Y-%m-%d %H:%M}", "cores": os.cpu_count()}
+        run["sections"] = {s.title: s.saved() for s in sections}
+        args.save_before.write_text(json.dumps(run, indent=1, ensure_ascii=False) + "\n")
     print(f"\nWritten to {args.output}")
 
 

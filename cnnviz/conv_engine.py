@@ -27,6 +27,8 @@ from cnnviz.conv_geometry import Geometry, Pair
 
 # Bytes of im2col columns built at once by the layer convolution: small enough to stay in cache.
 _BLOCK_BYTES = 256 * 1024
+# Bytes of channel-first input rows a thread prepares at once for its blocks (see layer()).
+_CHUNK_BYTES = 512 * 1024
 # Multiply-accumulates below which threads cost more than they save.
 _PARALLEL_MACS = 4_000_000
 
@@ -105,9 +107,13 @@ def _split_pays(k: np.ndarray, stride: Pair) -> bool:
 # ---------------------------------------------------------------------------------------------
 
 
+# Threads that share one layer convolution: the caller and the pool's workers.
+_THREADS = max(1, min(4, os.cpu_count() or 1))
+
+
 @cache
 def _pool() -> ThreadPoolExecutor:
-    return ThreadPoolExecutor(max_workers=max(1, min(4, os.cpu_count() or 1)), thread_name_prefix="cnnviz-conv")
+    return ThreadPoolExecutor(max_workers=max(1, _THREADS - 1), thread_name_prefix="cnnviz-conv")
 
 
 _blas_lock = threading.Lock()
@@ -146,13 +152,15 @@ def _blas_controller() -> ThreadpoolController:
 def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     """A convolution layer ``(H, W, C) ⋆ (kh, kw, C, F) -> (H', W', F)`` by im2col and matrix products.
 
-    The output is made a few rows at a time (cache-sized blocks): the input rows those windows
-    reach are copied channel-first with their padding zeros and their columns split by stride
-    phase (:func:`_fill_rows`); one strided copy per phase (:class:`_ColumnGroup`) turns them into
-    the im2col columns (tap, channel) × position, and one ``(rows·W', K) @ (K, F)`` product writes
-    the block's output. Only the kept output positions are computed, whatever the stride and
-    dilation. The views are made once per task; the blocks are shared out as one task per thread
-    (NumPy releases the GIL), with BLAS itself on one thread.
+    The output rows are shared out as one band per thread, the caller's and the pool's (NumPy releases
+    the GIL; BLAS itself stays on one thread). A thread works through its band a chunk of rows at a
+    time: it copies the input rows the chunk reaches, channel-first with their padding zeros and their
+    columns split by stride phase (:func:`_fill_rows`), into a buffer that stays in cache
+    (``_CHUNK_BYTES``), so every later copy reads contiguous runs and few rows are copied twice. Then it
+    makes the chunk's output a few rows at a time (``_BLOCK_BYTES``): one strided copy per phase
+    (:class:`_ColumnGroup`) turns the chunk into the block's im2col columns (tap, channel) × position,
+    and one ``(rows·W', K) @ (K, F)`` product writes the block's output in place. Only the kept output
+    positions are computed, whatever the stride and dilation.
     """
     kh, kw, channels, filters = k.shape
     (sh, sw), (dh, dw) = geo.stride, geo.dilation
@@ -165,55 +173,60 @@ def layer(x: np.ndarray, k: np.ndarray, geo: Geometry) -> np.ndarray:
     groups = _column_groups(kw, dw, sw)
     width = ow + max(group.reach for group in groups)  # columns of one phase the windows reach
     phases = sorted({group.phase for group in groups})
+    row_bytes = channels * sw * width * x.itemsize  # one input row in the chunk buffer
+    blocks_per_chunk = max(1, (_CHUNK_BYTES // row_bytes - reach) // (sh * rows_per_block))
+    rows_per_chunk = rows_per_block * blocks_per_chunk
 
     def run(first: int, last: int) -> None:
-        most = min(rows_per_block, last - first)
-        # Padded input rows, channel-first, columns split by stride phase: rows[c, i, q, j] is
-        # padded column q + j·sw. Zeros first: the padding columns are never written afterwards.
-        rows = np.zeros((channels, (most - 1) * sh + reach, sw, width), x.dtype)
-        buffer = np.empty(taps * most * ow, x.dtype)
-        views: dict[int, tuple[np.ndarray, list[tuple[np.ndarray, np.ndarray]], np.ndarray]] = {}  # by block height
-        for r in range(first, last, rows_per_block):
-            n = min(rows_per_block, last - r)
-            if n not in views:
-                block = rows[:, : (n - 1) * sh + reach]
-                cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
-                cs, rs, _, es = block.strides
-                views[n] = (
-                    block,
-                    [
-                        (
-                            cols[:, group.taps],
-                            as_strided(
-                                block[:, :, group.phase, group.offset :],
-                                (kh, group.count, channels, n, ow),
-                                (dh * rs, group.offset_step * es, cs, sh * rs, es),
-                                writeable=False,
-                            ),
-                        )
-                        for group in groups
-                    ],
-                    cols.reshape(taps, n * ow).T,
-                )
-            block, copies, matrix = views[n]
+        # chunk[c, i, q, j] is padded input row r·sh + i (r: the chunk's first output row), padded
+        # column q + j·sw. Zeros first: the padding columns are never written afterwards.
+        most = min(rows_per_chunk, last - first)
+        chunk = np.zeros((channels, (most - 1) * sh + reach, sw, width), x.dtype)
+        cs, rs, _, es = chunk.strides
+        sources = [
+            (
+                group.taps,
+                as_strided(
+                    chunk[:, :, group.phase, group.offset :],
+                    (kh, group.count, channels, most, ow),
+                    (dh * rs, group.offset_step * es, cs, sh * rs, es),
+                    writeable=False,
+                ),
+            )
+            for group in groups
+        ]
+        buffer = np.empty(taps * min(rows_per_block, most) * ow, x.dtype)
+        for start in range(first, last, rows_per_chunk):
+            count = min(rows_per_chunk, last - start)
             for phase in phases:
-                _fill_rows(block[:, :, phase], x, r * sh - top, phase - left, sw)
-            for target, source in copies:
-                np.copyto(target, source)
-            # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
-            np.matmul(matrix, weights, out=out[r * ow : (r + n) * ow])
+                _fill_rows(chunk[:, : (count - 1) * sh + reach, phase], x, start * sh - top, phase - left, sw)
+            for r in range(start, start + count, rows_per_block):
+                n = min(rows_per_block, start + count - r)
+                cols = buffer[: taps * n * ow].reshape(kh, kw, channels, n, ow)
+                for kept, source in sources:
+                    np.copyto(cols[:, kept], source[:, :, :, r - start : r - start + n])
+                # (rows·W', K) @ (K, F): the transposed columns go to BLAS as they are, without a copy.
+                np.matmul(cols.reshape(taps, n * ow).T, weights, out=out[r * ow : (r + n) * ow])
 
-    parallel = oh * ow * taps * filters >= _PARALLEL_MACS
-    blocks = -(-oh // rows_per_block)
-    tasks = min(blocks, _pool()._max_workers) if parallel else 1  # more tasks measured slower (buffers)
-    starts = [min(oh, rows_per_block * round(blocks * t / tasks)) for t in range(tasks + 1)]
+    bands = _bands(oh, rows_per_block, parallel=oh * ow * taps * filters >= _PARALLEL_MACS)
     with _single_threaded_blas():
-        if tasks == 1:
+        if len(bands) == 1:
             run(0, oh)
         else:
-            for future in [_pool().submit(run, first, last) for first, last in pairwise(starts)]:
+            # The calling thread takes the first band itself rather than wait idle.
+            futures = [_pool().submit(run, first, last) for first, last in bands[1:]]
+            run(*bands[0])
+            for future in futures:
                 future.result()
     return out.reshape(oh, ow, filters)
+
+
+def _bands(rows: int, rows_per_block: int, *, parallel: bool) -> list[tuple[int, int]]:
+    """Output rows ``0 … rows`` as ``(first, last)`` bands of whole blocks: one per thread (pool and caller)."""
+    blocks = -(-rows // rows_per_block)
+    count = min(blocks, _THREADS) if parallel else 1
+    starts = [min(rows, rows_per_block * round(blocks * t / count)) for t in range(count + 1)]
+    return list(pairwise(starts))
 
 
 @dataclass(frozen=True)

@@ -1,20 +1,23 @@
 """How a network learns, in numbers: softmax, cross-entropy, gradient descent, one real
 backpropagation step, mini-batches and the three optimizers of the course.
 
-NumPy for the closed-form parts (tests pin them against ``keras.activations.softmax`` and
-``keras.losses``); TensorFlow, imported lazily inside the functions that need it, for everything
-that trains: the backpropagation step and the optimizer race run Keras' own optimizers, the same
-code path as the Training page.
+All in NumPy, so the page never loads TensorFlow (a 3–12 s import): the backpropagation step is
+worked out by the chain rule on a network small enough to write down, and the optimizer race
+follows Keras' own update rules. The tests pin every number against Keras and TensorFlow:
+``keras.activations.softmax``, ``keras.losses``, ``tf.GradientTape`` on the same network, and
+Keras' ``SGD``, ``RMSprop`` and ``Adam`` on the same valley.
 """
 
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
 from cnnviz.errors import InputError
+from cnnviz.ops import conv2d
 
 OPTIMIZER_NAMES = ("SGD", "RMSprop", "Adam")
 
@@ -90,9 +93,70 @@ def steps_per_epoch(images: int, batch_size: int) -> int:
     return math.ceil(images / batch_size)
 
 
-# ---------------------------------------------------------------- the real thing, with TensorFlow
+# ---------------------------------------------------------------- one backpropagation step, by hand
 #: The course's 6×6 image: bright (10) left half, dark (0) right half; its vertical edge is what a filter can find.
 EDGE_IMAGE = np.array([[10, 10, 10, 0, 0, 0]] * 6, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class TinyNet:
+    """Conv2D(1 filter, 3×3, 'valid') → Flatten → Dense(2, softmax) on a one-channel image: its weights.
+
+    Small enough to backpropagate by hand in NumPy (tests check every gradient against
+    ``tf.GradientTape`` on the same Keras model), so the page that shows it never loads TensorFlow.
+    """
+
+    conv_kernel: np.ndarray  # (3, 3)
+    conv_bias: float
+    dense_kernel: np.ndarray  # (features, 2)
+    dense_bias: np.ndarray  # (2,)
+
+    def forward(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The feature map (valid cross-correlation plus bias, no activation) and the two probabilities."""
+        feature = conv2d(np.asarray(x, np.float64), self.conv_kernel) + self.conv_bias
+        return feature, softmax(feature.ravel() @ self.dense_kernel + self.dense_bias)
+
+    def gradients(self, x: np.ndarray, label: int) -> TinyNet:
+        """∂loss/∂weight for every weight, loss = −log p[label] (the chain rule, layer by layer backwards).
+
+        Softmax with cross-entropy gives ∂loss/∂logits = p − one_hot(label); the Dense layer passes back
+        W·(p − y); the convolution's kernel gradient is the input cross-correlated with that map.
+        """
+        x = np.asarray(x, np.float64)
+        feature, p = self.forward(x)
+        d_logits = p - one_hot(label, len(p))
+        d_feature = (self.dense_kernel @ d_logits).reshape(feature.shape)
+        return TinyNet(
+            conv_kernel=conv2d(x, d_feature),
+            conv_bias=float(d_feature.sum()),
+            dense_kernel=np.outer(feature.ravel(), d_logits),
+            dense_bias=d_logits,
+        )
+
+    def minus(self, gradients: TinyNet, learning_rate: float) -> TinyNet:
+        """One SGD step: every weight w ← w − η·∂loss/∂w."""
+        return TinyNet(
+            self.conv_kernel - learning_rate * gradients.conv_kernel,
+            self.conv_bias - learning_rate * gradients.conv_bias,
+            self.dense_kernel - learning_rate * gradients.dense_kernel,
+            self.dense_bias - learning_rate * gradients.dense_bias,
+        )
+
+
+def tiny_net(image_shape: tuple[int, int] = EDGE_IMAGE.shape, seed: int = 0) -> TinyNet:
+    """A fresh :class:`TinyNet` as Keras starts one: Glorot-uniform kernels (±√(6 / (fan_in + fan_out))), zero biases.
+
+    The random numbers come from NumPy with random start ``seed``, so they are not the ones Keras would
+    draw; the rule they are drawn by is Keras' default.
+    """
+    rng = np.random.default_rng(seed)
+    features = (image_shape[0] - 2) * (image_shape[1] - 2)
+    return TinyNet(
+        conv_kernel=rng.uniform(-1, 1, (3, 3)) * math.sqrt(6 / (9 + 9)),
+        conv_bias=0.0,
+        dense_kernel=rng.uniform(-1, 1, (features, 2)) * math.sqrt(6 / (features + 2)),
+        dense_bias=np.zeros(2),
+    )
 
 
 @dataclass(frozen=True)
@@ -115,70 +179,75 @@ def backprop_step(
 ) -> BackpropStep:
     """One real SGD step of Conv2D(1, 3×3) → Flatten → Dense(2, softmax) on one image (pixels / 10).
 
-    The gradient comes from ``tf.GradientTape`` and the update from ``keras.optimizers.SGD``: exactly
-    what ``model.fit`` does for one batch of one image.
+    Exactly what ``model.fit`` does for one batch of one image with ``keras.optimizers.SGD`` (the
+    tests check it against ``tf.GradientTape`` and Keras' SGD), computed in NumPy in well under a
+    millisecond instead of loading TensorFlow for seconds.
     """
-    import keras
-    import tensorflow as tf
-
-    keras.utils.set_random_seed(seed)
-    x = np.asarray(image, np.float32)[None, :, :, None] / 10.0
-    model = keras.Sequential(
-        [
-            keras.Input(x.shape[1:]),
-            keras.layers.Conv2D(1, 3, name="conv"),  # no ReLU: a fresh filter could output only zeros and not learn
-            keras.layers.Flatten(),
-            keras.layers.Dense(2, activation="softmax", name="out"),
-        ]
-    )
-    loss_fn = keras.losses.SparseCategoricalCrossentropy()
-    optimizer = keras.optimizers.SGD(learning_rate=learning_rate)
-    y = np.array([label])
-    kernel = model.get_layer("conv").kernel
-    before = kernel.numpy()[:, :, 0, 0].copy()
-    with tf.GradientTape() as tape:
-        p_before = model(x, training=True)
-        loss = loss_fn(y, p_before)
-    grads = tape.gradient(loss, model.trainable_variables)
-    optimizer.apply_gradients(zip(grads, model.trainable_variables, strict=True))
-    kernel_grad = grads[[v is kernel for v in model.trainable_variables].index(True)]
-    p_after = model(x, training=False)
+    x = np.asarray(image, np.float64) / 10.0
+    net = tiny_net(x.shape, seed)
+    gradients = net.gradients(x, label)
+    stepped = net.minus(gradients, learning_rate)
+    p_before, p_after = net.forward(x)[1], stepped.forward(x)[1]
     return BackpropStep(
-        before=before,
-        gradient=np.asarray(kernel_grad)[:, :, 0, 0],
-        after=kernel.numpy()[:, :, 0, 0].copy(),
-        probabilities_before=np.asarray(p_before)[0],
-        probabilities_after=np.asarray(p_after)[0],
-        loss_before=float(loss),
-        loss_after=float(loss_fn(y, p_after)),
+        before=net.conv_kernel,
+        gradient=gradients.conv_kernel,
+        after=stepped.conv_kernel,
+        probabilities_before=p_before,
+        probabilities_after=p_after,
+        loss_before=cross_entropy(p_before, label),
+        loss_after=cross_entropy(p_after, label),
         learning_rate=learning_rate,
         label=label,
     )
 
 
+# ---------------------------------------------------------------- Keras' three optimizers, by hand
+#: Keras' defaults: RMSprop(rho=0.9, epsilon=1e-7); Adam(beta_1=0.9, beta_2=0.999, epsilon=1e-7).
+RHO, BETA_1, BETA_2, EPSILON = 0.9, 0.9, 0.999, 1e-7
+
+
+def optimizer_step(
+    name: str, w: np.ndarray, gradient: np.ndarray, state: dict[str, Any], learning_rate: float
+) -> np.ndarray:
+    """The weights after one update of Keras' ``SGD``, ``RMSprop`` or ``Adam`` (default settings).
+
+    ``state`` holds the optimizer's running averages between calls (start with ``{}``); the rules are
+    the ones in Keras' ``update_step`` (tests run Keras' own optimizers next to these):
+
+    - SGD: w ← w − η·g
+    - RMSprop: v ← ρ·v + (1 − ρ)·g²; w ← w − η·g / √(v + ε)
+    - Adam: m ← m + (1 − β₁)(g − m); v ← v + (1 − β₂)(g² − v); w ← w − η·√(1 − β₂ᵗ)/(1 − β₁ᵗ) · m / (√v + ε)
+    """
+    if name == "SGD":
+        return w - learning_rate * gradient
+    if name == "RMSprop":
+        v = state["v"] = RHO * state.get("v", 0.0) + (1 - RHO) * gradient**2
+        return w - learning_rate * gradient / np.sqrt(v + EPSILON)
+    if name != "Adam":
+        raise InputError(f"Unknown optimizer {name!r}: choose one of {', '.join(OPTIMIZER_NAMES)}")
+    t = state["t"] = state.get("t", 0) + 1
+    m = state["m"] = state.get("m", 0.0) + (1 - BETA_1) * (gradient - state.get("m", 0.0))
+    v = state["v"] = state.get("v", 0.0) + (1 - BETA_2) * (gradient**2 - state.get("v", 0.0))
+    alpha = learning_rate * math.sqrt(1 - BETA_2**t) / (1 - BETA_1**t)
+    return w - alpha * m / (np.sqrt(v) + EPSILON)
+
+
 def optimizer_paths(
     steps: int = 40, learning_rate: float = 0.1, start: tuple[float, float] = (-4.0, 2.0)
 ) -> dict[str, np.ndarray]:
-    """The path each Keras optimizer takes on the long narrow valley L(w₁, w₂) = w₁²/10 + 2·w₂².
+    """The path each of Keras' optimizers takes on the long narrow valley L(w₁, w₂) = w₁²/10 + 2·w₂².
 
     Returns ``{name: (steps + 1, 3) array of w₁, w₂, loss}``. Plain SGD zig-zags across the steep
     direction and crawls along the flat one; RMSprop and Adam scale each weight's step by its own
     recent gradient size, so both directions move at a similar pace.
     """
-    import keras
-    import tensorflow as tf
-
-    made = {"SGD": keras.optimizers.SGD, "RMSprop": keras.optimizers.RMSprop, "Adam": keras.optimizers.Adam}
     paths = {}
     for name in OPTIMIZER_NAMES:
-        w = tf.Variable(np.array(start, np.float32))
-        optimizer = made[name](learning_rate=learning_rate)
-        points = []
+        w, points = np.array(start, np.float64), []
+        state: dict[str, Any] = {}
         for _ in range(steps + 1):
-            with tf.GradientTape() as tape:
-                loss = valley_loss(w)
-            points.append((*w.numpy().tolist(), float(loss)))
-            optimizer.apply_gradients([(tape.gradient(loss, w), w)])
+            points.append((*w, float(valley_loss(w))))
+            w = optimizer_step(name, w, valley_gradient(w), state, learning_rate)
         paths[name] = np.array(points)
     return paths
 
@@ -186,6 +255,11 @@ def optimizer_paths(
 def valley_loss(w):  # noqa: ANN001, ANN201 - NumPy arrays or TensorFlow tensors alike
     """L(w₁, w₂) = w₁²/10 + 2·w₂²: flat along w₁, steep along w₂ (works on NumPy and TensorFlow values)."""
     return w[0] ** 2 / 10 + 2 * w[1] ** 2
+
+
+def valley_gradient(w: np.ndarray) -> np.ndarray:
+    """∇L = (w₁/5, 4·w₂): the valley's slope along each weight."""
+    return np.array([w[0] / 5, 4 * w[1]])
 
 
 # ---------------------------------------------------------------- dropout on one batch

@@ -218,10 +218,13 @@ def test_large_layer_uses_several_blocks_and_threads_and_matches_tf():
 
 @pytest.mark.parametrize("stride", [(1, 1), (2, 2), (3, 1), (2, 3)])
 @pytest.mark.parametrize("padding", ["same", "valid", 2, (0, 3), (4, 1)])
-def test_layer_blocks_and_tasks_match_the_definition(monkeypatch, stride, padding):
-    """Cache blocks of one or two output rows on several threads: every block edge (rows in the top or
-    bottom padding, columns cut by 'valid', windows that see only padding) gives the definition's sums."""
+@pytest.mark.parametrize("chunk_bytes", [1, 6_000, 10**9])
+def test_layer_blocks_and_tasks_match_the_definition(monkeypatch, stride, padding, chunk_bytes):
+    """Cache blocks of one or two output rows on several threads, the input rows prepared one block, a few
+    blocks or a whole band at a time: every block and chunk edge (rows in the top or bottom padding,
+    columns cut by 'valid', windows that see only padding) gives the definition's sums."""
     monkeypatch.setattr(conv_engine, "_BLOCK_BYTES", 3 * 3 * 6 * 8 * 11)  # a row or two of columns per block
+    monkeypatch.setattr(conv_engine, "_CHUNK_BYTES", chunk_bytes)
     monkeypatch.setattr(conv_engine, "_PARALLEL_MACS", 0)  # always several tasks on the thread pool
     rng = np.random.default_rng(sum(stride) * 10 + len(str(padding)))
     x = rng.standard_normal((17, 14, 6))

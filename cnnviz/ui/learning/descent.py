@@ -68,18 +68,18 @@ def _backprop(rate: float) -> learning.BackpropStep:
 
 
 def backprop_section() -> None:
-    """One real TensorFlow training step: a 3×3 filter's weights before, their gradients, and after."""
+    """One real training step: a 3×3 filter's weights before, their gradients, and after."""
     st.subheader("4 · Backpropagation: one real training step", anchor="backpropagation")
     course_note("backpropagation")
     st.markdown(
         "A tiny network — Conv2D with one 3×3 filter, Flatten, Dense with 2 softmax outputs — sees the course's "
-        "6×6 image (a bright left half, a dark right half; pixels ÷ 10) labelled class 1. TensorFlow computes the "
-        "loss, then backpropagation gives every weight its gradient ∂loss/∂w, and one SGD step sets "
-        "w ← w − η·∂loss/∂w. This is exactly one batch of `model.fit`."
+        "6×6 image (a bright left half, a dark right half; pixels ÷ 10) labelled class 1. The network computes the "
+        "loss, then backpropagation (the chain rule, layer by layer backwards) gives every weight its gradient "
+        "∂loss/∂w, and one SGD step sets w ← w − η·∂loss/∂w. This is exactly one batch of `model.fit`: the "
+        "numbers below are the ones TensorFlow computes for the same weights."
     )
     rate = st.select_slider("Learning rate η", (0.01, 0.05, 0.1, 0.2), value=0.05, key="learn_bp_rate")
-    with st.spinner("One training step with TensorFlow…"):
-        step = _backprop(rate)
+    step = _backprop(rate)
     columns = st.columns(3)
     for column, values, title in zip(
         columns,
@@ -127,7 +127,7 @@ def _paths(rate: float, steps: int) -> dict[str, np.ndarray]:
 
 
 def optimizers_section() -> None:
-    """SGD, RMSprop and Adam (Keras' own optimizers) on one narrow valley, side by side."""
+    """SGD, RMSprop and Adam (Keras' update rules, default settings) on one narrow valley, side by side."""
     st.subheader("6 · Optimizers: SGD, RMSprop, Adam", anchor="optimizers")
     course_note("optimizers")
     st.markdown(
@@ -139,8 +139,7 @@ def optimizers_section() -> None:
     c1, c2 = st.columns(2)
     rate = c1.select_slider("Learning rate η (all three)", (0.01, 0.05, 0.1, 0.3), value=0.1, key="learn_opt_rate")
     steps = c2.slider("Steps", 5, 100, 40, 5, key="learn_opt_steps")
-    with st.spinner("Running Keras' optimizers…"):
-        paths = _paths(rate, steps)
+    paths = _paths(rate, steps)
     x = np.arange(steps + 1)
     show_figure(
         curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step", y_title="loss", height=280),

@@ -21,20 +21,20 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.inspection import MODEL_LOCK, input_shape
 from cnnviz.text import shape_text, short
 
-#: Multiply-adds one request may cost: about half a minute of a 2-core CPU (TensorFlow reaches
-#: ~35 G multiply-adds per second on the demo MNIST network there). Pages run anything over a second
-#: with progress, and t-SNE or whole-test-set curves on the Dask workers.
-MAX_MACS = 1_000_000_000_000
+#: Multiply-adds one request may cost (:data:`cnnviz.limits.EXPLAIN_MACS`). Pages run anything over a
+#: second with progress, and t-SNE or whole-test-set curves on the Dask workers.
+MAX_MACS = limits.EXPLAIN_MACS.most
 #: A gradient costs about this many forward passes (the forward pass and a backward pass twice as dear).
 GRADIENT_PASSES = 3
 #: Images per chunk: this many input pixels (64 MNIST digits, 64 NEU 64×64 images, 5 at 224×224).
 BATCH_PIXELS = 64 * 64 * 64
 MAX_BATCH = 64  # more per chunk gets slower per image on 2 cores (caches), not faster
-MAX_SIDE = 512  # the longest image side an explanation accepts (the datasets' own limit)
+MAX_SIDE = limits.EXPLAIN_SIDE.most  # the longest image side an explanation accepts (the datasets' own limit)
 
 _NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 

@@ -17,11 +17,12 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.classifier import network
 
 EMBED_METHODS = ("pca", "tsne")
-MAX_EMBED_IMAGES = {"pca": 20_000, "tsne": 5_000}
+MAX_EMBED_IMAGES = {"pca": limits.PCA_MAP_IMAGES.most, "tsne": limits.TSNE_MAP_IMAGES.most}
 TSNE_DIMENSIONS = 50  # features are first reduced to this many by PCA, as scikit-learn's guide advises
 TSNE_PERPLEXITY = 30.0
 

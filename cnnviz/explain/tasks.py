@@ -26,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.adversarial import fgsm_accuracy
 from cnnviz.explain.classifier import GRADIENT_PASSES, check_count
 from cnnviz.explain.embedding import features, reduce
 from cnnviz.explain.visualization import MAX_FEATURE_STEPS, feature_visualization
 
-MAX_CHANNELS = 16  # channels visualised in one task
-MAX_TASK_IMAGES = 5_000  # images one chunked task works on (the class map's largest)
+MAX_CHANNELS = limits.FEATURE_CHANNELS.most  # channels visualised in one task
+MAX_TASK_IMAGES = limits.EXPLAIN_TASK_IMAGES.most  # images one chunked task works on (the class map's largest)
 CHUNK_IMAGES = 250  # images per step of a chunked task (one progress report each)
 KEPT_MODELS = 4  # networks kept built per process
 Report = Callable[..., None]

@@ -81,16 +81,16 @@ def test_the_modules_read_their_bounds_from_the_limits_module():
 def test_the_explanations_read_their_bounds_from_the_limits_module_under_their_old_names():
     from cnnviz.explain import adversarial, attribution, classifier, embedding, sanity, tasks, visualization
 
-    assert classifier.MAX_MACS == limits.EXPLAIN_MACS.most and classifier.MAX_SIDE == limits.EXPLAIN_SIDE.most
-    assert attribution.MAX_SAMPLES == limits.SMOOTHGRAD_SAMPLES.most and attribution.MAX_STEPS == limits.IG_STEPS.most
-    assert attribution.MAX_OCCLUSIONS == limits.OCCLUSIONS.most
+    assert limits.EXPLAIN_MACS.most == classifier.MAX_MACS and limits.EXPLAIN_SIDE.most == classifier.MAX_SIDE
+    assert limits.SMOOTHGRAD_SAMPLES.most == attribution.MAX_SAMPLES and limits.IG_STEPS.most == attribution.MAX_STEPS
+    assert limits.OCCLUSIONS.most == attribution.MAX_OCCLUSIONS
     assert visualization.MAX_FEATURE_STEPS == tasks.MAX_FEATURE_STEPS == limits.FEATURE_STEPS.most
-    assert tasks.MAX_CHANNELS == limits.FEATURE_CHANNELS.most
-    assert tasks.MAX_TASK_IMAGES == limits.EXPLAIN_TASK_IMAGES.most
-    assert adversarial.MAX_ATTACK_IMAGES == limits.ATTACK_IMAGES.most
-    assert adversarial.MAX_EPSILONS == limits.ATTACK_STRENGTHS.most
-    assert embedding.MAX_EMBED_IMAGES == {"pca": limits.PCA_MAP_IMAGES.most, "tsne": limits.TSNE_MAP_IMAGES.most}
-    assert sanity.MAX_MAP_VALUES == 3 * limits.EXPLAIN_SIDE.most**2
+    assert limits.FEATURE_CHANNELS.most == tasks.MAX_CHANNELS
+    assert limits.EXPLAIN_TASK_IMAGES.most == tasks.MAX_TASK_IMAGES
+    assert limits.ATTACK_IMAGES.most == adversarial.MAX_ATTACK_IMAGES
+    assert limits.ATTACK_STRENGTHS.most == adversarial.MAX_EPSILONS
+    assert {"pca": limits.PCA_MAP_IMAGES.most, "tsne": limits.TSNE_MAP_IMAGES.most} == embedding.MAX_EMBED_IMAGES
+    assert 3 * limits.EXPLAIN_SIDE.most**2 == sanity.MAX_MAP_VALUES
     with pytest.raises(InputError, match="Integrated gradients' steps must be a whole number from 1 to 1,024"):
         classifier.check_count(limits.IG_STEPS.most + 1, limits.IG_STEPS.most, "Integrated gradients' steps")
     assert classifier.check_count(limits.IG_STEPS.most, limits.IG_STEPS.most, "steps") == limits.IG_STEPS.most

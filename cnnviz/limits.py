@@ -191,10 +191,17 @@ PCA_MAP_IMAGES = Limit("images on a class map placed by PCA", 20_000, "images")
 TSNE_MAP_IMAGES = Limit("images on a class map placed by t-SNE", 5_000, "images")
 BACKGROUND_WORKS = Limit(
     "explanations the server computes or has waiting at once, for everyone",
-    24,
+    64,
     "explanations",
     too="busy",
     hint="Try again in a minute, when some have finished.",
+)
+PERSON_BACKGROUND_WORKS = Limit(
+    "explanations one person has the server compute or keep waiting at once (every tab counts)",
+    16,  # the Inside page asks for up to 12 in one run: 8 channels and their means, a class map, a curve
+    "explanations",
+    too="used up",
+    hint="Wait for them to finish, then ask for more.",
 )
 EXPORTS_RUNNING = Limit(
     "networks whose downloads the server is making at once, for everyone",

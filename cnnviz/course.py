@@ -103,6 +103,13 @@ COURSE: tuple[CourseText, ...] = (
                 recipe="notebook_fashion",
             ),
             _place(
+                "data",
+                "first-images",
+                "The notebook's first 20 images",
+                ("Visualize first 20 images",),
+                dataset="fashion_mnist",
+            ),
+            _place(
                 "layer_builder",
                 "what-the-stack-computes",
                 "Fashion network, shape by shape",

@@ -111,3 +111,13 @@ def test_a_stack_without_a_classifier_says_so_in_the_two_parts_section():
     app = run_page("layer_builder", query={"stack": "preset.convolutional_autoencoder_28_28"}, timeout=120)
     assert any("has no classification part" in block.value for block in app.info)
     assert app.button(key="builder_lenet").label == "Load LeNet-5 and see its two parts"
+
+
+def test_the_datasets_page_shows_the_fashion_notebooks_first_20_images():
+    app = run_page("data", query={"dataset": "fashion_mnist"}, timeout=180)
+    assert any(
+        "From the course: text 1" in block.value and "Visualize first 20 images" in block.value for block in app.caption
+    )
+    assert any("`x_train[:20]`" in block.value for block in app.caption)
+    mnist = run_page("data", query={"dataset": "mnist"}, timeout=180)  # its offline files are sorted by class
+    assert not any("x_train[:20]" in block.value for block in mnist.caption)

@@ -102,8 +102,12 @@ def test_the_layer_builder_splits_the_stack_into_the_courses_two_parts():
     assert "its units see 5×5 pixels at layer 1, 32×32 at layer 5" in text
     assert "**2 · Classification**: layers 6–8 (1 Flatten, 2 Dense) turn those numbers into **10 class" in text
     assert architecture.totals(summaries).params == 61_706  # the course's "around sixty thousand"
-    assert "**Yann LeCun**" in text and "61,706 parameters in all" in text and "Turing Award" in text
+    uses = round(features.macs / features.params)
     captions = " ".join(block.value for block in app.caption)
+    assert f"Each weight of the first part is used about {uses:,} times per image, each of the second about once" in (
+        captions
+    )
+    assert "**Yann LeCun**" in text and "61,706 parameters in all" in text and "Turing Award" in text
     assert "From the course: text 3" in captions and "From the course: text 4" in captions
 
 

@@ -18,6 +18,7 @@ from cnnviz.architecture import (
     PRESETS,
     CheckedStack,
     LayerSummary,
+    Totals,
     advice,
     dense_on_pixels,
     largest_layer,
@@ -199,11 +200,13 @@ def two_parts_section(stack: CheckedStack) -> None:
             f"- {classifier.params:,} parameters ({_share(classifier.params, whole.params)} of the network)\n"
             f"- {classifier.macs:,} multiply-adds per image ({_share(classifier.macs, whole.macs)})"
         )
-    st.caption(
-        "Convolutions reuse a few weights at every position, so the first part usually does most of the work with "
-        "few parameters; Dense layers connect everything to everything, so the second holds many parameters for "
-        "little work. Inside the network shows both parts at work on a trained network, layer by layer."
-    )
+    if features.params and classifier.params:
+        st.caption(
+            f"Each weight of the first part is used {_uses(features)} per image, each of the second "
+            f"{_uses(classifier)}: a convolution's few weights are reused at every position of the map, while a "
+            "Dense layer connects everything to everything and uses each weight once. Inside the network shows "
+            "both parts at work on a trained network, layer by layer."
+        )
 
 
 def _layer_span(summaries: list[LayerSummary]) -> str:
@@ -211,6 +214,12 @@ def _layer_span(summaries: list[LayerSummary]) -> str:
     kinds = ", ".join(f"{count} {kind}" for kind, count in Counter(s.type for s in summaries).items())
     first, last = summaries[0].position, summaries[-1].position
     return f"layer {first} ({kinds})" if first == last else f"layers {first}–{last} ({kinds})"
+
+
+def _uses(part: Totals) -> str:
+    """How many multiply-adds per image each parameter of ``part`` takes part in, in words."""
+    times = round(part.macs / part.params)
+    return "about once" if times <= 1 else f"about {times:,} times"
 
 
 def _share(part: int, whole: int) -> str:

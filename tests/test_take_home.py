@@ -125,10 +125,22 @@ def test_a_dead_network_gets_a_plain_reason_for_its_int8_file(tmp_path):
     images = np.random.default_rng(0).random((20, 28, 28, 1), dtype=np.float32)
     path = deploy.export_model(model, "litert_int8", tmp_path / "m", calibration_images=images)
     check = deploy.check_export(path, "litert_int8", model, images)
+    conv = model.layers[0].name
     assert not check.offered
-    assert check.reason.startswith("the int8 file cannot run: this network gives the same answer for every picture")
-    assert "“dead”" in check.reason and "the float files are not affected" in check.reason
+    assert check.reason.startswith(f"the int8 file cannot run: the layer “{conv}” outputs 0 for every test picture")
+    assert "“dead”), so this network gives the same answer for every picture." in check.reason
+    assert "the float files are not affected" in check.reason
     assert deploy.check_export(deploy.export_model(model, "litert", tmp_path / "f"), "litert", model, images).offered
+
+
+def test_an_int8_file_that_fails_for_another_reason_gets_the_runtimes_words(tmp_path):
+    model = load_pretrained("mnist")  # alive: no layer is 0 for every picture
+    broken = tmp_path / "model.tflite"
+    broken.write_bytes(b"not a model")
+    images = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    check = deploy.check_export(broken, "litert_int8", model, images)
+    assert not check.offered and check.reason.startswith("ai-edge-litert could not run the file (")
+    assert "dead" not in check.reason
 
 
 def test_the_manifest_says_whether_the_page_centres_pictures():

@@ -280,8 +280,9 @@ def measure(
             servers, cluster = _servers(stack, url, folder, replicas)
             server, pid = servers[0], servers[0].process.pid
             if training:
-                stream = stack.enter_context(get_task_stream(cluster.client)) if cluster is not None else None
-                one = asyncio.run(phase_one([s.port for s in servers], url, students))
+                watched = get_task_stream(cluster.client) if cluster is not None else contextlib.nullcontext()
+                with watched as stream:  # a task stream's data arrives when its ``with`` ends
+                    one = asyncio.run(phase_one([s.port for s in servers], url, students))
                 if stream is not None:
                     tasks = {str(t["key"]) for t in stream.data if str(t["key"]).startswith(KEY_PREFIX)}
             else:

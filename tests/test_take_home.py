@@ -216,6 +216,30 @@ def test_a_cluster_that_cannot_be_reached_is_reported_not_raised():
         ExportService(unreachable).request("y", _request(formats=("zip",)))
 
 
+def test_downloads_made_at_once_are_bounded_so_they_never_crowd_out_the_trainings():
+    """Issue 25: a student asking for the downloads of every run and demo cannot fill the training workers
+    with export tasks; the next network is refused with a plain message until one is ready."""
+    import threading
+
+    from cnnviz import limits
+
+    gate = threading.Event()
+
+    def slow_cluster():
+        gate.wait(120)
+        raise RuntimeError("Could not start or reach the training workers")
+
+    service = ExportService(slow_cluster, max_kept=2)  # running jobs count even once no longer kept
+    jobs = [service.request(f"run-{index}", _request()) for index in range(limits.EXPORTS_RUNNING.most)]
+    with pytest.raises(InputError, match=r"^The server is busy: 4 networks' downloads under way; the most allowed"):
+        service.request("run-more", _request())
+    assert service.job("run-more") is None  # nothing started for it
+    gate.set()
+    for job in jobs:
+        assert _finished(job, timeout=60).error
+    assert service.request("run-more", _request()) is not None  # room again once they ended
+
+
 def test_models_dir_is_under_the_apps_static_folder_by_default(monkeypatch):
     from cnnviz.ui.take_home.phone import MODELS_DIR_ENV, STATIC_DIR, models_dir
 

@@ -16,8 +16,8 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import ops
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
-from cnnviz.ui.convolution.transposed import small_input
 from cnnviz.ui.convolution import OPEN_KEYS
+from cnnviz.ui.convolution.transposed import small_input
 from tests.conftest import run_page
 
 

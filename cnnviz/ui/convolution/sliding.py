@@ -13,11 +13,11 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
-from cnnviz.images import CHANNEL_NAMES, enlarge, to_grayscale
+from cnnviz.images import CHANNEL_NAMES, to_grayscale
 from cnnviz.options import CONV_DILATIONS, CONV_PADDING_ZEROS, CONV_PADDINGS, CONV_STRIDES
 from cnnviz.ui import state
 from cnnviz.ui.convolution import OPEN_KEYS, worked_examples
-from cnnviz.ui.convolution.display import drawn_note, map_figure, sum_text
+from cnnviz.ui.convolution.display import drawn_note, enlarged_png, map_figure, sum_text
 from cnnviz.ui.convolution.pooling import activation_and_pooling_section
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.kernel_editor import kernel_editor
@@ -114,10 +114,12 @@ def output_section(
     out_h, out_w = feature_map.shape[:2]
     left, right = st.columns(2)
     input_caption = f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else "")
-    left.image(enlarge(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}")
+    left.image(
+        enlarged_png(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}"
+    )
     if channels == 3:
         left.image(
-            enlarge(np.clip(feature_map, 0, 255).astype(np.uint8)),
+            enlarged_png(np.clip(feature_map, 0, 255).astype(np.uint8)),
             width="stretch",
             caption="The three filtered channels together as a photo (values clipped to 0–255)",
             alt=f"The filtered image in colour, {out_h}×{out_w}×3",

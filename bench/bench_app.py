@@ -44,6 +44,7 @@ from pathlib import Path
 
 import cv2
 
+from cnnviz.kernels import PRESETS
 from cnnviz.samples import load_sample
 from cnnviz.ui.navigation import STEPS
 
@@ -402,7 +403,12 @@ INTERACTIONS = [
     Interaction("stride", "convolution", FEATURE_MAP, step_number("conv_stride")),
     Interaction("padding", "convolution", FEATURE_MAP, choose_radio("conv_padding", ("same", "valid"))),
     Interaction("dilation", "convolution", FEATURE_MAP, step_number("conv_dilation")),
-    Interaction("kernel", "convolution", FEATURE_MAP, choose_option("conv_kernel_preset", ("Box blur", "Sharpen"))),
+    Interaction(
+        "kernel",
+        "convolution",
+        FEATURE_MAP,
+        choose_option("conv_kernel_preset", (PRESETS["box_blur"].name, PRESETS["sharpen"].name)),
+    ),
     Interaction("window step-through", "convolution", probe.chart_shown("conv_window"), press("conv_next")),
     Interaction("pixel inspector", "pixels", probe.text_shown("→ normalised"), step_number("pixels_row")),
 ]

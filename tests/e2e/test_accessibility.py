@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from cnnviz.ui.convolution import OPEN_KEYS
 from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.pixels import OPEN_KEYS as PIXELS_OPEN_KEYS
 from tests import prerequisites
 from tests.conftest import unavailable
 from tests.e2e.browser import assert_no_exception, goto, open_sections_by_key
@@ -19,7 +20,7 @@ from tests.e2e.browser import assert_no_exception, goto, open_sections_by_key
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 PAGES = ["", *(step.url_path for step in STEPS)]
-ON_DEMAND = {"convolution": OPEN_KEYS.values()}  # sections drawn only once opened, by page
+ON_DEMAND = {"convolution": OPEN_KEYS.values(), "pixels": PIXELS_OPEN_KEYS.values()}  # drawn once opened
 
 RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});

@@ -75,6 +75,17 @@ def _zip(name: str, file: str) -> Attack:
 ATTACKS = [
     _image("image: 1 kB lossless WebP, 5000×5000 with alpha (valid, at the limit)", "lossless-5000x5000-alpha.webp"),
     _image("image: 49 kB 16-bit PNG, 5000×5000 (valid, at the limit)", "sixteen-bit-5000x5000.png"),
+    _image("image: 3 kB palette PNG, 5000×5000 with alpha (valid, at the limit)", "palette-5000x5000-alpha.png"),
+    Attack(
+        "image: the same palette PNG shrunk while decoding to a 64-pixel side (as a zip member)",
+        "from cnnviz.images import load_image\n" + _read("images", "palette-5000x5000-alpha.png"),
+        "_result = load_image(data, min_side=64).shape",
+    ),
+    Attack(
+        "image: 1 kB lossless WebP, 5000×5000 with alpha, shrunk while decoding to a 64-pixel side",
+        "from cnnviz.images import load_image\n" + _read("images", "lossless-5000x5000-alpha.webp"),
+        "_result = load_image(data, min_side=64).shape",
+    ),
     _image("image: 24 kB PNG strip of 1×25,000,000 pixels", "strip-1x25000000.png"),
     _zip("zip: 1.9 kB, 4 × 4000×4000 alpha WebPs + 6 digits (valid)", "four-4000x4000-alpha.zip"),
     _zip("zip: 9 kB, 40 × 4000×4000 alpha WebPs + 6 digits", "forty-4000x4000-alpha.zip"),

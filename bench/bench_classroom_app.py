@@ -23,6 +23,11 @@ web server, the in-process Dask scheduler) per dashboard refresh, less the idle 
 else connected: the "Live class" tab (roster, runs table) and the "Results" tab (the class's picture).
 Then the students' cost: each student's notice poll (presence, sent view, quick checks) per run.
 Target: ≤ 100 ms per dashboard refresh.
+
+``--replicas``: the same on two web servers (replicas) sharing one throwaway PostgreSQL, one external
+``dask scheduler`` + worker and one run store on a shared folder: the teacher is on replica A, the
+students alternate between A and B (so half the identical trainings are pressed on each). Also reported:
+the training tasks the scheduler ran (the identical half costs one task). Phase 2 is measured on A.
 """
 
 from __future__ import annotations
@@ -42,12 +47,15 @@ from typing import Any
 
 from bench_app import Server, cpu_seconds
 from bench_classroom import run_summary as made_up_run
+from bench_dask import ExternalCluster
+from distributed import get_task_stream
 from st_client import Run, Session, SessionError
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from cnnviz.classroom import Classroom  # noqa: E402
+from cnnviz.training.keys import KEY_PREFIX  # noqa: E402
 
 LIGHT_PAGES = ("", "pixels", "convolution", "layer_builder")
 RUNS_SHOWN = re.compile(r"^Runs finished: (\d+)$")
@@ -125,14 +133,18 @@ async def student(port: int, index: int, code: str, identical: bool, done: async
         return "ok"
 
 
-async def phase_one(port: int, url: str, students: int) -> dict[str, Any]:
-    teacher, code, teacher_key = await start_class(port)
+async def phase_one(ports: list[int], url: str, students: int) -> dict[str, Any]:
+    """The teacher on the first server; student ``i`` on server ``i mod len(ports)``."""
+    teacher, code, teacher_key = await start_class(ports[0])
     room = Classroom(url)
     pages: list[float] = []
     done = asyncio.Event()
     started = time.monotonic()
     with Watch(teacher) as watch:
-        tasks = [asyncio.create_task(student(port, i, code, i % 2 == 0, done, pages)) for i in range(students)]
+        tasks = [
+            asyncio.create_task(student(ports[i % len(ports)], i, code, i % 2 == 0, done, pages))
+            for i in range(students)
+        ]
         idle_since = None  # nobody training or waiting, and runs missing: the trainings failed
         while len(room.class_runs(teacher_key)) < students and time.monotonic() - started < MAX_TRAINING_SECONDS:
             if any(task.done() and task.exception() for task in tasks):
@@ -249,18 +261,29 @@ def database(postgres: bool, folder: Path) -> tuple[str, Any]:
 
 
 def measure(
-    students: int = 30, runs: int = 10, window: float = 30.0, postgres: bool = False, training: bool = True
+    students: int = 30,
+    runs: int = 10,
+    window: float = 30.0,
+    postgres: bool = False,
+    training: bool = True,
+    replicas: bool = False,
 ) -> dict[str, Any]:
-    """Both phases on a fresh server (see the module docstring); the figures for :func:`format_report`.
-    Without ``training``, phase 1 is skipped and phase 2's runs are bench_classroom's made-up ones."""
+    """Both phases on a fresh server, or two replicas (see the module docstring); the figures for
+    :func:`format_report`. Without ``training``, phase 1 is skipped and phase 2's runs are
+    bench_classroom's made-up ones."""
     folder = Path(tempfile.mkdtemp(prefix="cnnviz-class-bench-"))
+    postgres = postgres or replicas
     url, server_pg = database(postgres, folder)
-    env = {"CNNVIZ_DATABASE_URL": url, "CNNVIZ_CACHE_DIR": str(folder)}
+    tasks: set[str] | None = None
     try:
-        with Server(env=env) as server:
-            pid = server.process.pid
+        with contextlib.ExitStack() as stack:
+            servers, cluster = _servers(stack, url, folder, replicas)
+            server, pid = servers[0], servers[0].process.pid
             if training:
-                one = asyncio.run(phase_one(server.port, url, students))
+                stream = stack.enter_context(get_task_stream(cluster.client)) if cluster is not None else None
+                one = asyncio.run(phase_one([s.port for s in servers], url, students))
+                if stream is not None:
+                    tasks = {str(t["key"]) for t in stream.data if str(t["key"]).startswith(KEY_PREFIX)}
             else:
                 one = {"summaries": [made_up_run(0, r) for r in range(runs)]}
             teacher_key = full_class(url, students, runs, one["summaries"])
@@ -276,11 +299,26 @@ def measure(
         "students": students,
         "runs": runs,
         "database": "PostgreSQL" if postgres else "SQLite",
+        "replicas": len(servers),
+        "tasks": tasks,
         "one": one,
         "two": two,
         "polls": polls,
         "load": os.getloadavg()[0],
     }
+
+
+def _servers(
+    stack: contextlib.ExitStack, url: str, folder: Path, replicas: bool
+) -> tuple[list[Server], ExternalCluster | None]:
+    """One server; or two replicas on one external scheduler + worker (returned) and one run store."""
+    env = {"CNNVIZ_DATABASE_URL": url, "CNNVIZ_CACHE_DIR": str(folder)}
+    if not replicas:
+        return [stack.enter_context(Server(env=env))], None
+    cluster = stack.enter_context(ExternalCluster(1))
+    shared = {**env, "CNNVIZ_DASK_SCHEDULER": cluster.address, "CNNVIZ_RUN_STORE": str(folder / "runs")}
+    servers = [stack.enter_context(Server(env={**shared, "CNNVIZ_CACHE_DIR": str(folder / name)})) for name in "ab"]
+    return servers, cluster
 
 
 def format_report(found: dict[str, Any]) -> str:
@@ -289,13 +327,20 @@ def format_report(found: dict[str, Any]) -> str:
     delays, pages = one.get("delays"), one.get("pages")
     live, results = two["live tab"], two["results tab"]
     lines = [
-        f"{found['students']} students on one server, {found['database']}, load average {found['load']:.1f}.",
+        f"{found['students']} students on "
+        + ("one server" if found["replicas"] == 1 else f"{found['replicas']} replicas + an external scheduler")
+        + f", {found['database']}, load average {found['load']:.1f}.",
         "",
         f"Phase 1: {one['runs']} of {found['students']} runs finished in {one['trained for']:.0f} s; "
         f"failures: {'; '.join(one['failures']) or 'none'}"
         if "runs" in one
         else "Phase 1: skipped (--no-training)",
     ]
+    if found.get("tasks") is not None:
+        lines.append(
+            f"- training tasks the scheduler ran: {len(found['tasks'])} for {found['students']} students "
+            f"(half pressed the same training, half each a different one: target {found['students'] // 2 + 1})"
+        )
     if delays:
         lines.append(
             f"- finished → shown on the dashboard: p50 {statistics.median(delays):.2f} s, p95 {p95(delays):.2f} s, "
@@ -328,10 +373,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL instead of SQLite")
     parser.add_argument("--quick", action="store_true", help="6 students, 15 s windows")
     parser.add_argument("--no-training", action="store_true", help="phase 2 only, on made-up runs")
+    parser.add_argument("--replicas", action="store_true", help="two replicas, PostgreSQL, an external scheduler")
     args = parser.parse_args(argv)
     if args.quick:
         args.students, args.window = 6, 15.0
-    print(format_report(measure(args.students, args.runs, args.window, args.postgres, not args.no_training)))
+    found = measure(args.students, args.runs, args.window, args.postgres, not args.no_training, args.replicas)
+    print(format_report(found))
 
 
 if __name__ == "__main__":

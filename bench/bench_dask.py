@@ -65,8 +65,13 @@ class ExternalCluster:
         self.processes = [self._scheduler()] + [self._worker(i) for i in range(workers)]
         from distributed import Client
 
-        self.client = Client(self.address, set_as_default=False, timeout=60)
-        self.client.wait_for_workers(workers, timeout=300)
+        self.client = None
+        try:
+            self.client = Client(self.address, set_as_default=False, timeout=60)
+            self.client.wait_for_workers(workers, timeout=300)
+        except BaseException:  # no worker in time (a loaded machine): leave no scheduler or worker behind
+            self.__exit__()
+            raise
 
     def _scheduler(self) -> subprocess.Popen:
         from cnnviz.training.cluster import scheduler_command
@@ -100,7 +105,8 @@ class ExternalCluster:
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.client.close()
+        if self.client is not None:
+            self.client.close()
         for process in reversed(self.processes):
             process.terminate()
             process.wait(30)

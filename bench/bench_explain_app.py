@@ -28,7 +28,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.bench_app import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS, Server, log  # noqa: E402
+from bench.bench_app import Server, log  # noqa: E402
+from bench.page_probe import CHROMIUM, CHROMIUM_ARGS, DRAWN_JS  # noqa: E402
 from tests.e2e.browser import new_page, wait_idle  # noqa: E402
 
 BUSY = re.compile("so far (on the server|on a training worker)|waiting for the server")

@@ -5,7 +5,10 @@ cluster, else in one background thread of the web server; shared by key, with pr
 **kwargs)``; ``report(done, note)`` says how far it is (0 to 1) and what it is doing. :meth:`~BackgroundWork.
 submit` starts the work for a key once: a second request for the same key (another student, the next
 rerun) shares the running work, then its result. Finished results stay in memory, the least recently used
-dropped beyond a count and a size (bytes of their arrays).
+dropped beyond a count and a size (bytes of their arrays). Unfinished works are bounded before any starts:
+a new one is refused (:class:`~cnnviz.errors.InputError`) when the server has
+:data:`cnnviz.limits.BACKGROUND_WORKS` under way, or the person asking (``owner``) has
+:data:`cnnviz.limits.PERSON_BACKGROUND_WORKS`, so one student's clicks cannot queue work without end.
 
 On the cluster the function runs in a worker process (progress travels back through a
 ``distributed.Queue`` read by a thread of this process); it is sent there only when a worker thread
@@ -29,6 +32,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 
 logger = logging.getLogger(__name__)
@@ -50,6 +54,7 @@ class Work:
     done: float = 0.0  # the share done, as last reported
     note: str = ""
     where: str = ""  # "worker" (a Dask worker process) or "server" (this process' background thread)
+    owner: str = ""  # who asked first (hashed; for the per-person bound)
     started: float | None = None
     finished_at: float | None = None
     result: Any = None
@@ -94,10 +99,12 @@ class BackgroundWork:
         self,
         client: Callable[[], Any] | None = None,
         *,
+        owner: Callable[[], str] | None = None,
         max_results: int = 256,
         max_bytes: int = 256 * 2**20,
     ) -> None:
         self._client = client or (lambda: None)
+        self._owner = owner or (lambda: "")
         self.max_results, self.max_bytes = max_results, max_bytes
         self._works: OrderedDict[str, Work] = OrderedDict()
         self._lock = threading.Lock()
@@ -137,7 +144,9 @@ class BackgroundWork:
                 if work.finished:
                     self._works.move_to_end(key)
                 return work
-            work = self._works[key] = Work(key, title, expected_seconds)
+            owner = self._owner()
+            self._check_room(owner)
+            work = self._works[key] = Work(key, title, expected_seconds, owner=owner)
         client = self._free_client()
         if client is not None:
             work.where = "worker"
@@ -147,6 +156,16 @@ class BackgroundWork:
         else:
             self._run_here(work, fn, args, kwargs)
         return work
+
+    def _check_room(self, owner: str) -> None:
+        """:class:`InputError` when the server (:data:`cnnviz.limits.BACKGROUND_WORKS`) or ``owner``
+        (:data:`cnnviz.limits.PERSON_BACKGROUND_WORKS`) has as many unfinished works as allowed (lock held)."""
+        waiting = [work for work in self._works.values() if not work.finished]
+        limits.BACKGROUND_WORKS.check(len(waiting) + 1, "The server", shown=f"{len(waiting):,} explanations under way")
+        mine = sum(work.owner == owner for work in waiting) if owner else 0
+        limits.PERSON_BACKGROUND_WORKS.check(
+            mine + 1, "Your share of the server", shown=f"{mine:,} explanations under way"
+        )
 
     # --- where it runs ---
 

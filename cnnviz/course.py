@@ -94,15 +94,6 @@ COURSE: tuple[CourseText, ...] = (
                 ("Pooling Layer", "Max Pooling", "Average Pooling"),
                 pool="max",
             ),
-            _place("convolution", "dropout", "Dropout on one batch", ("Dropout",)),
-            _place(
-                "layer_builder",
-                "what-the-stack-computes",
-                "Fashion network, shape by shape",
-                ("Flatten", "Build CNN model"),
-                stack="preset.fashion_mnist_cnn",
-                input="28x28x1",
-            ),
             _place(
                 "training",
                 "reproduce-the-notebook",
@@ -111,6 +102,22 @@ COURSE: tuple[CourseText, ...] = (
                 network="recipe",
                 recipe="notebook_fashion",
             ),
+            _place(
+                "data",
+                "first-images",
+                "The notebook's first 20 images",
+                ("Visualize first 20 images",),
+                dataset="fashion_mnist",
+            ),
+            _place(
+                "layer_builder",
+                "what-the-stack-computes",
+                "Fashion network, shape by shape",
+                ("Build CNN model", "Flatten"),
+                stack="preset.fashion_mnist_cnn",
+                input="28x28x1",
+            ),
+            _place("convolution", "dropout", "Dropout on one batch", ("Dropout",)),
             _place(
                 "training",
                 "guards",
@@ -137,6 +144,14 @@ COURSE: tuple[CourseText, ...] = (
             _place("pixels", "colour-channels", "Colour channels and colour codes", ("Color images",)),
             _place(
                 "home", "applications", "What CNNs are used for", ("Applications of Convolutional Neural Networks",)
+            ),
+            _place(
+                "layer_builder",
+                "what-the-stack-computes",
+                "A 32×32×3 convnet, 12 filters",
+                ("Layers Used to Build ConvNets",),
+                stack="conv-12-k.3-p.same-a.relu maxpool-size.2-s.2 flatten dense-10-a.softmax",
+                input="32x32x3",
             ),
             _place(
                 "convolution",
@@ -185,16 +200,28 @@ COURSE: tuple[CourseText, ...] = (
         "and its six tasks for the reader.",
         (
             _place(
+                "training",
+                "ann-vs-cnn",
+                "Dense network or CNN: one click",
+                ("Why Regular Neural Networks Are Not Enough",),
+            ),
+            _place(
                 "convolution",
                 "biology",
                 "Receptive fields: cortex and CNN",
                 ("Biological Inspiration of Convolutional Neural Networks", "Receptive Field"),
             ),
             _place(
-                "training",
-                "ann-vs-cnn",
-                "Dense network or CNN: one click",
-                ("Why Regular Neural Networks Are Not Enough",),
+                "layer_builder",
+                "two-parts",
+                "Feature extraction, classification",
+                (
+                    "Components of a Convolutional Neural Network",
+                    "Feature Extraction Component",
+                    "Classification Component of a Convolutional Neural Network",
+                ),
+                stack="preset.mnist_cnn",
+                input="28x28x1",
             ),
             _place(
                 "convolution",
@@ -207,18 +234,18 @@ COURSE: tuple[CourseText, ...] = (
             _place("learning", "cross-entropy", "Cross-entropy loss", ("Why Cross-Entropy Loss Is Used",)),
             _place(
                 "learning",
-                "gradient-descent",
-                "Gradient descent, learning rate",
-                ("Gradient Descent and Optimization",),
-            ),
-            _place(
-                "learning",
                 "backpropagation",
                 "One real backpropagation step",
                 ("Backpropagation in Convolutional Neural Networks",),
             ),
-            _place("learning", "batches", "Batches and epochs", ("Epochs and Batches",)),
+            _place(
+                "learning",
+                "gradient-descent",
+                "Gradient descent, learning rate",
+                ("Gradient Descent and Optimization",),
+            ),
             _place("learning", "optimizers", "SGD, RMSprop and Adam", ("Optimizers in CNN Training",)),
+            _place("learning", "batches", "Batches and epochs", ("Epochs and Batches",)),
             _place(
                 "training",
                 "reproduce-the-notebook",
@@ -292,6 +319,22 @@ COURSE: tuple[CourseText, ...] = (
                 "shift-tolerance",
                 "Max pooling and a one-pixel shift",
                 ("Why Max Pooling is Invariant to Small Deformations",),
+            ),
+            _place(
+                "layer_builder",
+                "two-parts",
+                "Conv blocks, then a classifier",
+                ("Stacking Convolutional Layer Blocks for Deeper Representations",),
+                stack="preset.mnist_cnn_same_padding",
+                input="28x28x1",
+            ),
+            _place(
+                "layer_builder",
+                "history",
+                "Yann LeCun and LeNet-5",
+                ("Convolutional Neural Networks (CNNs) and Yann LeCun",),
+                stack="preset.lenet_5",
+                input="32x32x1",
             ),
             _place(
                 "training",

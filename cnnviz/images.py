@@ -145,16 +145,17 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, min_side: i
     try:
         header = _header_of(picture)
         header.check(max_pixels=max_pixels)
+        orientation = picture.getexif().get(EXIF_ORIENTATION, 1)
         if header.format == "WEBP":  # Pillow's WebP decoder holds three full copies; OpenCV's one
-            orientation = picture.getexif().get(EXIF_ORIENTATION, 1)
             return oriented(_decode_webp(data, min_side), orientation)
         picture.seek(0)
         if min_side and header.format == "JPEG":
             picture.draft(None, (min_side, min_side))  # decode at 1/2, 1/4 or 1/8 when that is enough
         picture.load()
-        picture = _reduced(picture, min_side)
-        orientation = picture.getexif().get(EXIF_ORIENTATION, 1)
-        return oriented(_to_uint8_array(picture), orientation)
+        factor = _whole_factor(picture.height, picture.width, min_side)
+        if factor > 1 and picture.mode in SELF_REDUCING_MODES and "transparency" not in picture.info:
+            picture, factor = _reduced(picture, factor), 1
+        return oriented(_to_uint8_array(picture, factor), orientation)
     except InputError:
         raise
     except (OSError, ValueError, SyntaxError, EOFError, MemoryError, cv2.error) as error:
@@ -163,61 +164,89 @@ def load_image(data: bytes, *, max_pixels: int = DEFAULT_MAX_PIXELS, min_side: i
         picture.close()
 
 
+#: Modes Pillow's ``reduce`` shrinks without a full-size copy (for RGBA and LA it first makes a premultiplied
+#: copy of every pixel; P and 1 it cannot reduce): those are shrunk band by band after conversion instead.
+SELF_REDUCING_MODES = ("L", "RGB", "I;16", "I", "F")
+
+
 def _whole_factor(height: int, width: int, min_side: int | None) -> int:
     """The largest whole factor both sides can be divided by and stay at least ``min_side`` (1: none)."""
     return max(1, min(height, width) // min_side) if min_side else 1
 
 
-def _reduced(picture: Image.Image, min_side: int | None) -> Image.Image:
-    """``picture`` shrunk by :func:`_whole_factor` (Pillow's box reduction), the full-size pixels freed."""
-    factor = _whole_factor(picture.height, picture.width, min_side)
-    if factor < 2 or picture.mode not in ("L", "RGB", "RGBA", "LA", "I;16", "I", "F"):
-        return picture
+def _reduced(picture: Image.Image, factor: int) -> Image.Image:
+    """``picture`` shrunk by ``factor`` (Pillow's box reduction), the full-size pixels freed."""
     smaller = picture.reduce(factor)
-    smaller.info = picture.info  # keeps the transparency key
-    smaller.getexif().update(picture.getexif())  # and the orientation
     picture.close()
     return smaller
 
 
 def _decode_webp(data: bytes, min_side: int | None) -> np.ndarray:
-    """A WebP's first frame through OpenCV (decoded straight into one array), shrunk, alpha on white."""
+    """A WebP's first frame through OpenCV (decoded straight into one array), alpha on white, shrunk, in bands."""
     pixels = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_UNCHANGED)
     if pixels is None:
         raise InputError("This image could not be decoded; the file may be truncated or damaged.")
     if pixels.ndim == 2:
         pixels = pixels[:, :, None]
     factor = _whole_factor(pixels.shape[0], pixels.shape[1], min_side)
-    if factor > 1:
-        shape = (pixels.shape[1] // factor, pixels.shape[0] // factor)
-        pixels = cv2.resize(pixels, shape, interpolation=cv2.INTER_AREA).reshape(shape[1], shape[0], -1)
     order = [2, 1, 0, 3][: pixels.shape[2]] if pixels.shape[2] >= 3 else [0]  # BGR(A) → RGB(A)
-    if pixels.shape[2] == 4:
-        return _collapse_gray(_on_white(pixels.shape[:2], _array_bands(pixels, order)))
-    return _collapse_gray(pixels[:, :, order])
+    rows = _band_rows(pixels.shape[1], factor)
+    bands = ((top, pixels[top : top + rows][:, :, order]) for top in range(0, pixels.shape[0], rows))
+    return _assembled(pixels.shape[:2], 1 if len(order) == 1 else 3, bands, factor)
 
 
-def _array_bands(pixels: np.ndarray, order: list[int]) -> Iterator[tuple[int, np.ndarray]]:
-    """``(top row, pixels)`` of an array in bands of about :data:`BAND_PIXELS` rows × columns, channels reordered."""
-    rows = max(1, BAND_PIXELS // pixels.shape[1])
-    for top in range(0, pixels.shape[0], rows):
-        yield top, pixels[top : top + rows][:, :, order]
+def _band_rows(width: int, factor: int) -> int:
+    """Rows per band: about :data:`BAND_PIXELS` pixels, a whole number of ``factor`` (so bands shrink alike)."""
+    return max(factor, BAND_PIXELS // width // factor * factor)
 
 
-def _picture_bands(picture: Image.Image) -> Iterator[tuple[int, np.ndarray]]:
-    """``(top row, pixels)`` of a Pillow image in bands of about :data:`BAND_PIXELS`: no full-size copy is made."""
+def _picture_bands(picture: Image.Image, mode: str, factor: int = 1) -> Iterator[tuple[int, np.ndarray]]:
+    """``(top row, pixels)`` of a Pillow image in bands of about :data:`BAND_PIXELS`, each converted to ``mode``
+    on its own: no full-size copy is made (a palette image with transparency is never converted whole)."""
     width, height = picture.size
-    rows = max(1, BAND_PIXELS // width)
+    rows = _band_rows(width, factor)
     for top in range(0, height, rows):
-        yield top, np.asarray(picture.crop((0, top, width, min(height, top + rows))))
+        band = picture.crop((0, top, width, min(height, top + rows)))
+        yield top, np.asarray(band if band.mode == mode else band.convert(mode))
 
 
-def _on_white(shape: tuple[int, int], bands: Iterator[tuple[int, np.ndarray]]) -> np.ndarray:
-    """The RGBA ``bands`` composited onto white into one ``uint8`` ``(H, W, 3)`` array."""
-    out = np.empty((*shape, 3), np.uint8)
+def _assembled(
+    shape: tuple[int, ...], channels: int, bands: Iterator[tuple[int, np.ndarray]], factor: int
+) -> np.ndarray:
+    """One ``uint8`` ``(H/factor, W/factor, C)`` array (sides rounded up, as Pillow's ``reduce``) from bands of
+    gray, RGB or RGBA rows, each composited onto white (RGBA) and box-shrunk by ``factor`` on its own.
+
+    ``C`` is 1 for gray bands and for colour bands whose three channels are equal everywhere (a grayscale
+    picture saved as RGB): rows are kept as one channel until a band with colour comes, so a gray image
+    never needs three channels' memory. Compositing before shrinking is what a reduction of premultiplied
+    colours then compositing gives.
+    """
+    height, width = shape[:2]
+    size = (-(-height // factor), -(-width // factor))
+    gray = np.empty((*size, 1), np.uint8)
+    colour: np.ndarray | None = None
     for top, band in bands:
-        out[top : top + len(band)] = composite_on_white(band)
-    return out
+        pixels = composite_on_white(band) if band.ndim == 3 and band.shape[2] == 4 else band
+        pixels = pixels.reshape(*pixels.shape[:2], -1)
+        if factor > 1:
+            shrunk = Image.fromarray(pixels[:, :, 0] if pixels.shape[2] == 1 else pixels).reduce(factor)
+            pixels = np.asarray(shrunk).reshape(shrunk.height, shrunk.width, -1)
+        rows = slice(top // factor, top // factor + len(pixels))
+        if colour is None and channels == 3 and not _all_gray(pixels):
+            colour = np.repeat(gray, 3, axis=2)  # the rows so far, as three equal channels
+            gray = np.empty((0, 0, 1), np.uint8)  # frees the gray rows
+        if colour is not None:
+            colour[rows] = pixels
+        else:
+            gray[rows] = pixels[:, :, :1]
+    return colour if colour is not None else gray
+
+
+def _all_gray(pixels: np.ndarray) -> bool:
+    """Whether every pixel of an ``(H, W, C)`` band has equal channels (always for one channel)."""
+    return pixels.shape[2] == 1 or bool(
+        (pixels[:, :, 0] == pixels[:, :, 1]).all() and (pixels[:, :, 1] == pixels[:, :, 2]).all()
+    )
 
 
 EXIF_ORIENTATION = 0x0112  # the EXIF tag a camera writes instead of rotating the pixels
@@ -238,23 +267,17 @@ def oriented(image: np.ndarray, orientation: int) -> np.ndarray:
     return np.ascontiguousarray(turn(image)) if turn else image
 
 
-def _to_uint8_array(picture: Image.Image) -> np.ndarray:
-    """Convert any decoded Pillow image to uint8 (H, W, 1) or (H, W, 3), one band of rows at a time."""
+def _to_uint8_array(picture: Image.Image, factor: int = 1) -> np.ndarray:
+    """Any decoded Pillow image as uint8 (H, W, 1) or (H, W, 3), shrunk by ``factor``, one band of rows at a time."""
     mode = picture.mode
-    width, height = picture.size
     if mode in ("I;16", "I;16B", "I;16L", "I", "F"):
         return _scaled_to_uint8(picture)
     has_alpha = mode in ("RGBA", "LA", "PA") or "transparency" in picture.info
-    if has_alpha:
-        rgba = picture if mode == "RGBA" else picture.convert("RGBA")
-        out = _on_white((height, width), _picture_bands(rgba))
-        rgba.close()
-        return _collapse_gray(out)
-    if mode in ("L", "1"):
-        gray = picture if mode == "L" else picture.convert("L")
-        return np.asarray(gray, dtype=np.uint8)[:, :, None]
-    rgb = picture if mode == "RGB" else picture.convert("RGB")
-    return _collapse_gray(np.asarray(rgb, dtype=np.uint8))
+    target = "RGBA" if has_alpha else "L" if mode in ("L", "1") else "RGB"
+    if factor == 1 and mode == target == "L":
+        return np.asarray(picture, dtype=np.uint8)[:, :, None]
+    channels = 1 if target == "L" else 3
+    return _assembled((picture.height, picture.width), channels, _picture_bands(picture, target, factor), factor)
 
 
 def composite_on_white(rgba: np.ndarray) -> np.ndarray:
@@ -277,17 +300,10 @@ def _scaled_to_uint8(picture: Image.Image) -> np.ndarray:
     else:
         top = 65535.0 if mode.startswith("I;16") or highest > 255 else 255.0
     out = np.empty((height, width, 1), np.uint8)
-    for start, band in _picture_bands(picture):
+    for start, band in _picture_bands(picture, mode):
         values = band.astype(np.float32) if mode == "F" else band.astype(np.float64)
         out[start : start + len(band), :, 0] = np.clip(np.round(values / top * 255.0), 0, 255)
     return out
-
-
-def _collapse_gray(rgb: np.ndarray) -> np.ndarray:
-    """Return one channel when R, G and B are equal everywhere (a grayscale photo saved as RGB)."""
-    if np.array_equal(rgb[:, :, 0], rgb[:, :, 1]) and np.array_equal(rgb[:, :, 1], rgb[:, :, 2]):
-        return np.ascontiguousarray(rgb[:, :, :1])
-    return np.ascontiguousarray(rgb)
 
 
 def to_grayscale(image: np.ndarray) -> np.ndarray:

@@ -11,7 +11,8 @@ what was too big and what is allowed::
     cnnviz.errors.InputError: This image is too big: 30,000,000 pixels; the most allowed is 25,000,000 pixels.
 
 The modules that do the work read their bounds from here (``images``, ``datasets``,
-``architecture``, ``links``, ``kernels``); :data:`ALL` lists them for the docs and the tests.
+``architecture``, ``links``, ``kernels``, ``explain``, ``background``, ``deploy.service``); :data:`ALL`
+lists them for the docs and the tests.
 Plain Python: no NumPy, no Streamlit.
 """
 
@@ -167,6 +168,47 @@ TRAINING_BATCH_ACTIVATIONS = Limit(
     768 * MiB,
     "bytes",
     hint="Use a smaller batch, a smaller input or fewer filters.",
+)
+
+# ---------------------------------------------------------------- explanations on the Inside page (cnnviz.explain)
+EXPLAIN_MACS = Limit(
+    "multiply-adds of one explanation request (passes through the network × its multiply-adds per image)",
+    1_000_000_000_000,  # about half a minute of a 2-core CPU (TensorFlow: ~35 G multiply-adds per second)
+    "multiply-adds",
+    too="too costly to compute at once",
+    hint="Ask for fewer images, steps or copies.",
+)
+EXPLAIN_SIDE = Limit("longest side of an image an explanation accepts", 512, "pixels")
+SMOOTHGRAD_SAMPLES = Limit("noisy copies SmoothGrad averages", 256, "copies")
+IG_STEPS = Limit("steps of integrated gradients", 1024, "steps")
+OCCLUSIONS = Limit("patch positions of one occlusion map", 4096, "images", hint="Use a larger stride.")
+FEATURE_STEPS = Limit("steps of feature visualisation", 2048, "steps")
+FEATURE_CHANNELS = Limit("channels visualised in one request", 16, "channels")
+ATTACK_IMAGES = Limit("images attacked to measure the accuracy under attack", 10_000, "images")
+ATTACK_STRENGTHS = Limit("attack strengths ε in one accuracy curve", 32, "strengths")
+EXPLAIN_TASK_IMAGES = Limit("images one explanation task works on (the class map's largest)", 5_000, "images")
+PCA_MAP_IMAGES = Limit("images on a class map placed by PCA", 20_000, "images")
+TSNE_MAP_IMAGES = Limit("images on a class map placed by t-SNE", 5_000, "images")
+BACKGROUND_WORKS = Limit(
+    "explanations the server computes or has waiting at once, for everyone",
+    64,
+    "explanations",
+    too="busy",
+    hint="Try again in a minute, when some have finished.",
+)
+PERSON_BACKGROUND_WORKS = Limit(
+    "explanations one person has the server compute or keep waiting at once (every tab counts)",
+    16,  # the Inside page asks for up to 12 in one run: 8 channels and their means, a class map, a curve
+    "explanations",
+    too="used up",
+    hint="Wait for them to finish, then ask for more.",
+)
+EXPORTS_RUNNING = Limit(
+    "networks whose downloads the server is making at once, for everyone",
+    4,
+    "networks",
+    too="busy",
+    hint="Try again in a minute, when those downloads are ready.",
 )
 
 # ---------------------------------------------------------------- links and typed values

@@ -33,6 +33,10 @@ overview.counts_and_pixels_section(dataset)
 st.subheader("Random examples of each class")
 overview.examples_section(dataset)
 
+if dataset.name == "fashion_mnist" and dataset.file_order is not None:  # the notebook that plots them
+    st.subheader("The first 20 training images", anchor="first-images")
+    overview.first_images_section(dataset)
+
 st.subheader("Mean image of each class")
 overview.means_section(dataset)
 

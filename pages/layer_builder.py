@@ -12,7 +12,13 @@ from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.layer_builder.editor import import_box, layer_list, prepare_editor, stack_chooser
-from cnnviz.ui.layer_builder.results import show_diagram_and_table, show_results, why_convolutions
+from cnnviz.ui.layer_builder.results import (
+    history_section,
+    show_diagram_and_table,
+    show_results,
+    two_parts_section,
+    why_convolutions,
+)
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -36,6 +42,13 @@ with editor:
 with results:
     show_results(stack)
 show_diagram_and_table(stack)
+
+st.header("Feature extraction, then classification", anchor="two-parts")
+course_note("two-parts")
+two_parts_section(stack)
+st.subheader("Where this design comes from", anchor="history")
+course_note("history")
+history_section()
 
 st.header("Why convolutions?", anchor="why-convolutions")
 course_note("why-convolutions")

@@ -115,6 +115,16 @@ def webp_claiming(width: int, height: int) -> bytes:
     return encoded(pixels, "WEBP", lossless=True, quality=100, method=6)
 
 
+def palette_png_claiming(width: int, height: int) -> bytes:
+    """A 1-bit palette PNG of ``width``×``height`` pixels whose colour 0 is transparent: ~3 kB, the smallest
+    lossless file with alpha (Pillow cannot reduce a palette image; converted whole it takes 4 bytes per pixel)."""
+    image = Image.new("P", (width, height), 0)
+    image.putpalette([0, 0, 0, 255, 255, 255])
+    buffer = io.BytesIO()
+    image.save(buffer, "PNG", bits=1, transparency=0, optimize=True)
+    return buffer.getvalue()
+
+
 def strip_png(width: int) -> bytes:
     """A one-row PNG ``width`` pixels long: few pixels, so it passes the area check, but no page can draw it."""
     header = struct.pack(">IIBBBBB", width, 1, 8, 0, 0, 0, 0)
@@ -206,12 +216,14 @@ IMAGES: dict[str, tuple[bytes, str, str]] = {
     "lossless-5000x5000-alpha.webp": (webp_claiming(5000, 5000), "ok", "5000x5000x1"),
     "lossless-5000x5001-alpha.webp": (webp_claiming(5000, 5001), "error", "too big: 5,000×5,001 pixels"),
     "sixteen-bit-5000x5000.png": (sixteen_bit_png(5000), "ok", "5000x5000x1"),
+    "palette-5000x5000-alpha.png": (palette_png_claiming(5000, 5000), "ok", "5000x5000x1"),
+    "palette-5000x5001-alpha.png": (palette_png_claiming(5000, 5001), "error", "too big: 5,000×5,001 pixels"),
     "strip-1x25000000.png": (strip_png(25_000_000), "error", "too long and thin"),
     "exif-portrait.jpg": (portrait_jpeg(), "ok", "40x30x3"),
 }
 #: Images the convolution page is not run on in tests/test_bad_inputs_pages.py: at the pixel limit, they are
 #: about decoding's cost; the page's own cost on 25 million pixels is another subject.
-AT_THE_PIXEL_LIMIT = ("lossless-5000x5000-alpha.webp", "sixteen-bit-5000x5000.png")
+AT_THE_PIXEL_LIMIT = ("lossless-5000x5000-alpha.webp", "sixteen-bit-5000x5000.png", "palette-5000x5000-alpha.png")
 
 ZIPS: dict[str, tuple[bytes, str, str]] = {
     # "ok" zips: the 6 good images load; the detail is how many members were skipped.

@@ -34,6 +34,7 @@ from cnnviz.architecture import (
     to_json,
     to_keras,
     totals,
+    two_parts,
 )
 from cnnviz.architecture.presets import NOTEBOOK_PRESETS
 from cnnviz.architecture.pretrained import PRETRAINED_DIR
@@ -819,3 +820,34 @@ def test_a_checked_stack_keeps_the_layers_before_the_first_invalid_one():
     assert checked.bad_position == 3 and "smaller than the 5×5 kernel" in str(checked.error)
     assert [s.output_shape for s in checked.summaries] == [(6, 6, 4), (3, 3, 4)]
     assert check_stack("not a stack", (8, 8, 1)).summaries == []  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------- the course's two components
+@pytest.mark.parametrize(
+    ("name", "features", "classifier"),
+    [
+        ("LeNet-5", ["Conv2D", "AveragePooling2D"] * 2 + ["Conv2D"], ["Flatten", "Dense", "Dense"]),
+        ("MNIST CNN", ["Conv2D", "MaxPooling2D"] * 2, ["Flatten", "Dense", "Dense"]),
+        ("Small ResNet (28×28)", ["Conv2D", "Residual", "Residual"], ["GlobalAveragePooling2D", "Dense"]),
+        ("Reused digit features (28×28)", ["Pretrained"], ["Dropout", "Dense"]),
+    ],
+)
+def test_two_parts_split_where_the_feature_maps_become_one_vector(name, features, classifier):
+    """Flatten or global pooling opens the classification part; a reused extractor closes the features part;
+    each part's parameters are its Keras layers' own."""
+    input_shape, stack = PRESETS[name]
+    summaries = summarize(stack, input_shape)
+    parts = two_parts(summaries)
+    assert parts is not None
+    assert [s.type for s in parts.features] == features and [s.type for s in parts.classifier] == classifier
+    assert all(len(s.output_shape) == 3 for s in parts.features[:-1])
+    model = to_keras(stack, input_shape)
+    for part in (parts.features, parts.classifier):
+        keras_params = sum(layer.count_params() for s in part for layer in _keras_parts(model, s))
+        assert keras_params == totals(part).params
+
+
+def test_a_stack_without_a_classification_part_has_no_two_parts():
+    shape, autoencoder = PRESETS["Convolutional autoencoder (28×28)"]
+    assert two_parts(summarize(autoencoder, shape)) is None  # it ends in an image
+    assert two_parts(summarize([{"type": "Flatten"}, {"type": "Dense", "units": 10}], (28, 28, 1))) is None

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 
 import numpy as np
 import pytest
 
+from cnnviz import limits
 from cnnviz.background import FAILED, BackgroundWork, result_bytes
 from cnnviz.errors import InputError
 
@@ -56,6 +58,33 @@ def test_a_work_runs_in_the_background_thread_and_is_shared_by_key():
     assert first.wait(WAIT) and first.state == "done" and first.result == "through" and first.progress == 1.0
     assert work.unfinished() == 0
     assert work.submit("gate", blocked, threading.Event(), title="again") is first  # the kept result
+
+
+def test_unfinished_work_is_bounded_per_person_and_per_server_and_frees_up_when_it_ends():
+    """Issue 25: one student's clicks (an explanation per epoch, per layer, per channel...) cannot queue work
+    without end in the server's background thread; the refusal says what is full and what to do."""
+    asking = ["ada"]
+    work = BackgroundWork(owner=lambda: asking[0])
+    gate = threading.Event()
+    for index in range(limits.PERSON_BACKGROUND_WORKS.most):
+        work.submit(f"ada-{index}", blocked, gate, title="Blocked")
+    with pytest.raises(InputError, match=r"^Your share of the server is used up: 16 explanations under way; the most"):
+        work.submit("ada-more", blocked, gate, title="One more")
+    assert work.submit("ada-0", blocked, gate, title="The same again") is not None  # shared work is no new work
+    others = limits.BACKGROUND_WORKS.most - limits.PERSON_BACKGROUND_WORKS.most
+    for index in range(others):
+        asking[0] = f"student-{index % 4}"  # others are not refused because of Ada: 12 each, within their share
+        work.submit(f"other-{index}", blocked, gate, title="Blocked")
+    assert work.unfinished() == limits.BACKGROUND_WORKS.most
+    asking[0] = "linus"
+    with pytest.raises(InputError, match=r"^The server is busy: 64 explanations under way; the most allowed is 64"):
+        work.submit("linus-0", blocked, gate, title="One more")
+    gate.set()
+    deadline = time.monotonic() + WAIT
+    while work.unfinished() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert work.submit("linus-0", square, 3.0, title="Now").wait(WAIT)  # the server has room again
+    assert work.get("linus-0").result == 9.0 and work.get("ada-more") is None  # the refused one never started
 
 
 def test_progress_is_the_last_report_and_at_least_the_time_spent():

@@ -74,13 +74,16 @@ def test_a_students_finished_run_is_recorded_for_the_class_under_its_run_store_k
 def test_a_paused_class_refuses_to_train_and_says_why(room, student):
     teacher, membership = student
     room.set_paused(teacher, True)
+    service = training_service()
+    submitted = service.tasks_submitted
     app = _training_page(membership)
     assert class_session.PAUSED in [warning.value for warning in app.warning]
     assert _train_button(app).disabled
     experiment = next(button for button in app.button if button.label == "SGD vs RMSprop vs Adam")
     experiment.click().run()
     assert class_session.PAUSED in [error.value for error in app.error]
-    assert JOB_KEY not in app.session_state
+    refused = app.session_state[JOB_KEY]  # a refused request is a job that failed at once with the message
+    assert refused.snapshot().state == "failed" and service.tasks_submitted == submitted  # no worker time
     room.set_paused(teacher, False)
     app.run()
     assert not _train_button(app).disabled

@@ -108,7 +108,7 @@ def test_run_rows_are_newest_first_with_network_data_settings_score_and_time():
     assert [row["student"] for row in rows] == ["Bob", "Anna"]
     anna = rows[1]
     assert anna["parameters"] == 18_496 and anna["MACs"] == 2_000_000 and anna["layers"] == 7
-    assert anna["dataset"] == "mnist" and anna["optimizer"] == "SGD" and anna["learning rate"] == 0.01
+    assert anna["dataset"] == "MNIST digits" and anna["optimizer"] == "SGD" and anna["learning rate"] == 0.01
     assert anna["epochs"] == 2  # the epochs it trained (its curves), not the ones asked for
     assert anna["batch"] == 64 and anna["test accuracy"] == 0.91 and anna["training time (s)"] == 31.2
     assert anna["finished"] == "10 s ago"

@@ -40,6 +40,24 @@ def test_each_card_carries_its_texts_title_and_terms(number):
             assert " ".join(term.split()) in source, (place.label, term)
 
 
+def _line_of(term: str, lines: list[str]) -> int:
+    """The line where the text treats ``term``: its heading (a line that is the term), else the first line that
+    starts with it, else the first that mentions it."""
+    for matches in (str.__eq__, str.startswith, lambda line, wanted: wanted in line):
+        found = next((number for number, line in enumerate(lines) if matches(line, term)), None)
+        if found is not None:
+            return found
+    raise AssertionError(term)
+
+
+@pytest.mark.parametrize("number", [1, 2, 3, 4])
+def test_each_cards_places_follow_their_texts_order(number):
+    """A card lists its places in the order its text treats them (by each place's first term)."""
+    lines = [" ".join(line.strip().lstrip("#").split()) for line in course_text(number).splitlines()]
+    where = [(_line_of(place.terms[0], lines), place.label) for place in course.COURSE[number - 1].places]
+    assert where == sorted(where, key=lambda pair: pair[0])
+
+
 def test_every_place_is_on_a_page_of_the_app_and_its_link_is_accepted_whole():
     for text, place in course.places():
         assert place.page in PAGES, place
@@ -104,13 +122,16 @@ def _anchors(app: AppTest) -> set[str]:
 def test_every_place_of_a_page_has_its_heading_and_its_course_note(page):
     skip_without_data()
     places = [place for _, place in course.places() if place.page == page]
-    query = {key: value for place in places for key, value in place.query.items() if key == "dataset"}
-    app = _open(page, query)
-    captions = "\n".join(block.value for block in app.caption)
-    for place in places:
-        assert place.anchor in _anchors(app), place
-        for text, _ in course.notes_for(place.anchor):
-            assert "From the course: " in captions and f"{text.name}:" in captions, (place.anchor, text.name)
+    datasets = {place.query.get("dataset") for place in places}  # a section may show for one dataset only
+    for dataset in sorted(datasets, key=str):
+        app = _open(page, {"dataset": dataset} if dataset else {})
+        captions = "\n".join(block.value for block in app.caption)
+        for place in places:
+            if place.query.get("dataset", dataset) != dataset:
+                continue
+            assert place.anchor in _anchors(app), place
+            for text, _ in course.notes_for(place.anchor):
+                assert "From the course: " in captions and f"{text.name}:" in captions, (place.anchor, text.name)
 
 
 def test_a_course_map_link_scrolls_to_its_section_once_and_an_unknown_one_is_ignored():

@@ -22,6 +22,7 @@ from scipy import ndimage
 from cnnviz import datasets, explain, inspection
 from cnnviz.errors import InputError
 from cnnviz.explain import classifier
+from cnnviz.explain.embedding import features_and_probabilities
 from tests.conftest import ROOT
 
 keras = pytest.importorskip("keras")
@@ -352,6 +353,22 @@ def test_features_of_a_chosen_layer_and_uint8_images(mnist_model, mnist_test):
     for each in mnist_model.layers[:6]:
         h = each(h, training=False)
     np.testing.assert_allclose(ours, h.numpy().reshape(5, -1), rtol=1e-4, atol=1e-5)
+
+
+@pytest.mark.parametrize("ending", ["softmax layer", "logits"])
+def test_features_and_probabilities_come_from_one_pass_and_equal_both_references(tiny_image, ending):
+    keras.utils.set_random_seed(7)
+    inputs = keras.Input((12, 12, 3))
+    pooled = layers.GlobalAveragePooling2D(name="pooled")(layers.Conv2D(5, 3, activation="relu")(inputs))
+    scores = layers.Dense(3, name="scores")(pooled)
+    model = keras.Model(inputs, layers.Softmax()(scores) if ending == "softmax layer" else scores)
+    images = np.stack([tiny_image, 1 - tiny_image, tiny_image**2])
+    values, probabilities = features_and_probabilities(model, images)
+    output = model(images, training=False).numpy()
+    np.testing.assert_allclose(values, explain.features(model, images), rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(values, keras.Model(inputs, pooled)(images).numpy(), rtol=1e-5, atol=1e-6)
+    reference = output if ending == "softmax layer" else tf.nn.softmax(output).numpy()
+    np.testing.assert_allclose(probabilities, reference, rtol=1e-5, atol=1e-6)
 
 
 def test_tsne_map_keeps_classes_together(mnist_model, mnist_test):

@@ -107,7 +107,7 @@ def test_a_task_whose_chunks_together_cost_too_much_is_refused_before_any_work(s
     net = classifier.network(source.build())
     monkeypatch.setattr(classifier, "MAX_MACS", net.macs * (len(images) - 1))  # each chunk would pass alone
     calls = []
-    monkeypatch.setattr(tasks, "features", lambda *args, **kwargs: calls.append(args))
+    monkeypatch.setattr(tasks, "features_and_probabilities", lambda *args, **kwargs: calls.append(args))
     with pytest.raises(InputError, match="multiply-adds"):
         tasks.image_features(source, images)
     with pytest.raises(InputError, match="multiply-adds"):

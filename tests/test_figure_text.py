@@ -38,6 +38,8 @@ def test_projector_style_enlarges_type_and_cell_numbers_without_touching_the_ori
     styled = projector_style(figure)
     assert styled.layout.font.size == PROJECTOR_FONT
     assert styled.data[0].textfont.size >= PROJECTOR_CELL_FONT
+    # the axes' own type too: Streamlit's chart theme sets it small, and the layout's font does not reach it
+    assert styled.layout.xaxis.tickfont.size == styled.layout.yaxis.title.font.size == PROJECTOR_FONT
     assert figure.layout.font.size is None  # the page's own figure is unchanged
     assert styled.data[0].colorscale == figure.data[0].colorscale  # same colour-blind-safe map
 

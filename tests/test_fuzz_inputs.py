@@ -98,7 +98,10 @@ ANY_JSON = st.recursive(
     lambda inner: st.lists(inner, max_size=6) | st.dictionaries(st.text(max_size=12), inner, max_size=6),
     max_leaves=40,
 )
-SMALL = st.one_of(st.integers(-3, 70_000), st.sampled_from(["same", "valid", "relu", "softmax", None, True, 0.5]))
+SMALL = st.one_of(
+    st.integers(-3, 70_000),
+    st.sampled_from(["same", "valid", "relu", "softmax", None, True, False, 0.5, "mnist", "fashion_mnist"]),
+)
 VALUE = st.one_of(SMALL, st.lists(SMALL, max_size=3), st.lists(st.lists(st.integers(-1, 5), max_size=2), max_size=2))
 
 
@@ -144,6 +147,26 @@ def load_and_summarise(text: str) -> None:
 @given(document=STACK_FILE)
 def test_a_stack_file_loads_within_the_limits_or_is_refused_with_a_message(document):
     load_and_summarise(json.dumps(document))
+
+
+PRETRAINED_ENTRY = st.builds(
+    lambda model, trainable, extra: {"type": "Pretrained", "model": model, "trainable": trainable, **extra},
+    st.sampled_from(["mnist", "fashion_mnist", "../mnist", ""]),
+    st.sampled_from([False, True, "yes", 1]),
+    st.dictionaries(st.sampled_from(["layers", "filters", "model "]), VALUE, max_size=1),
+)
+
+
+@FUZZ
+@given(
+    shape=st.sampled_from([[28, 28, 1], [28, 28, 3], [1024, 1024, 64], [56, 56, 1]]),
+    first=PRETRAINED_ENTRY,
+    rest=st.lists(st.one_of(layer_dicts(1), PRETRAINED_ENTRY), max_size=12),
+)
+def test_an_imported_stack_with_a_pretrained_part_loads_within_the_limits_or_is_refused(shape, first, rest):
+    """The Pretrained entry (a demo network's convolutional part) anywhere in an imported stack: its model
+    named only from the shipped ones, its input 28×28×1, once and first, or a message."""
+    load_and_summarise(json.dumps({"input_shape": shape, "layers": [first, *rest]}))
 
 
 @FUZZ

@@ -78,6 +78,24 @@ def test_the_modules_read_their_bounds_from_the_limits_module():
     assert limits.EXAMPLES_BYTES.most == examples.MAX_KEPT_BYTES
 
 
+def test_the_explanations_read_their_bounds_from_the_limits_module_under_their_old_names():
+    from cnnviz.explain import adversarial, attribution, classifier, embedding, sanity, tasks, visualization
+
+    assert limits.EXPLAIN_MACS.most == classifier.MAX_MACS and limits.EXPLAIN_SIDE.most == classifier.MAX_SIDE
+    assert limits.SMOOTHGRAD_SAMPLES.most == attribution.MAX_SAMPLES and limits.IG_STEPS.most == attribution.MAX_STEPS
+    assert limits.OCCLUSIONS.most == attribution.MAX_OCCLUSIONS
+    assert visualization.MAX_FEATURE_STEPS == tasks.MAX_FEATURE_STEPS == limits.FEATURE_STEPS.most
+    assert limits.FEATURE_CHANNELS.most == tasks.MAX_CHANNELS
+    assert limits.EXPLAIN_TASK_IMAGES.most == tasks.MAX_TASK_IMAGES
+    assert limits.ATTACK_IMAGES.most == adversarial.MAX_ATTACK_IMAGES
+    assert limits.ATTACK_STRENGTHS.most == adversarial.MAX_EPSILONS
+    assert {"pca": limits.PCA_MAP_IMAGES.most, "tsne": limits.TSNE_MAP_IMAGES.most} == embedding.MAX_EMBED_IMAGES
+    assert 3 * limits.EXPLAIN_SIDE.most**2 == sanity.MAX_MAP_VALUES
+    with pytest.raises(InputError, match="Integrated gradients' steps must be a whole number from 1 to 1,024"):
+        classifier.check_count(limits.IG_STEPS.most + 1, limits.IG_STEPS.most, "Integrated gradients' steps")
+    assert classifier.check_count(limits.IG_STEPS.most, limits.IG_STEPS.most, "steps") == limits.IG_STEPS.most
+
+
 # ---------------------------------------------------------------- tiny files, huge pixels
 
 
@@ -87,6 +105,57 @@ def test_a_1kb_webp_of_25_million_transparent_pixels_decodes_in_bounded_memory_a
     assert cost.outcome == "ok: (5000, 5000, 1)"  # valid: at the limit, still accepted
     assert cost.peak_mb < 400  # main: 1,436 MB (float32 copies of the RGBA pixels)
     assert cost.cpu_seconds < 3  # main: 4.5 s
+
+
+def test_a_3kb_palette_png_of_25_million_transparent_pixels_is_never_converted_whole():
+    """Pillow cannot reduce a palette image and converts it whole to RGBA (4 bytes a pixel): main decoded
+    this 3 kB file with a 216 MB peak, and at full size even when the caller needed 64 pixels a side."""
+    setup = corpus_setup("images", "palette-5000x5000-alpha.png", "from cnnviz.images import load_image")
+    whole = cost_of("_result = load_image(data).shape", setup)
+    assert whole.outcome == "ok: (5000, 5000, 1)"  # valid: at the limit, still accepted
+    assert whole.peak_mb < 130  # the decoded palette (25 MB) and the gray result (25 MB), bands besides
+    small = cost_of("_result = load_image(data, min_side=64).shape", setup)
+    assert small.outcome == "ok: (65, 65, 1)"  # main: (5000, 5000, 1)
+    assert small.peak_mb < 90 and small.cpu_seconds < 3
+
+
+def test_an_rgba_png_is_shrunk_band_by_band_without_pillows_premultiplied_copy():
+    """Pillow's reduce() of RGBA first makes a premultiplied copy of every pixel (main: 192 MB for a 5000×5000
+    PNG shrunk to 65×65); composited and shrunk band by band it costs the decoded pixels and little more."""
+    setup = "from cnnviz.images import load_image\nimport io, numpy as np\nfrom PIL import Image\n" + (
+        "pixels = np.zeros((5000, 5000, 4), np.uint8); pixels[:, :, 3] = 128\n"
+        "buffer = io.BytesIO(); Image.fromarray(pixels).save(buffer, 'PNG'); data = buffer.getvalue(); del pixels\n"
+    )
+    cost = cost_of("_result = load_image(data, min_side=64).shape", setup)
+    assert cost.outcome == "ok: (65, 65, 1)"
+    assert cost.peak_mb < 150  # the RGBA pixels Pillow decodes are 95 MiB
+
+
+@pytest.mark.parametrize("mode", ["RGBA", "LA", "P", "RGB"])
+def test_band_by_band_shrinking_gives_what_shrinking_the_composited_image_gives(mode, monkeypatch):
+    """Bands of a whole number of the factor, each composited on white then box-shrunk, make exactly the image
+    Pillow's reduce() makes of the whole composited picture; colour that starts in a late band is kept."""
+    monkeypatch.setattr(images, "BAND_PIXELS", 7 * 101)  # many bands of a small image
+    rng = np.random.default_rng(5)
+    rgba = rng.integers(0, 256, (203, 101, 4), dtype=np.uint8)
+    rgba[:150, :, 1] = rgba[:150, :, 2] = rgba[:150, :, 0]  # gray rows, then colour from row 150 on
+    picture = Image.fromarray(rgba).convert(mode) if mode != "P" else Image.fromarray(rgba[:, :, :3]).quantize(16)
+    if mode == "P":
+        picture.info["transparency"] = 3
+    data = encoded(np.asarray(picture), "PNG") if mode != "P" else _png(picture)
+    expected_rgba = np.asarray(Image.open(io.BytesIO(data)).convert("RGBA"))
+    expected = np.asarray(Image.fromarray(composite_on_white(expected_rgba)).reduce(3))
+    channels = 1 if mode == "LA" else 3  # gray with alpha comes back as one channel
+    got = load_image(data, min_side=30)  # a factor of 3
+    assert got.shape == (68, 34, channels)  # sides rounded up, as reduce() does
+    assert np.array_equal(got, expected[:, :, :channels])
+    assert np.array_equal(load_image(data), composite_on_white(expected_rgba)[:, :, :channels])  # and at full size
+
+
+def _png(picture: Image.Image) -> bytes:
+    buffer = io.BytesIO()
+    picture.save(buffer, "PNG")
+    return buffer.getvalue()
 
 
 def test_one_pixel_row_more_is_refused_from_the_header_without_decoding():

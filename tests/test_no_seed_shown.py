@@ -12,12 +12,14 @@ from collections.abc import Iterator
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.ui.navigation import STEPS
-from tests.conftest import ROOT, page_path, skip_without_data
+from cnnviz.options import INSIDE_TABS
+from cnnviz.ui.inside.work import server_work
+from cnnviz.ui.navigation import CLASS, HOME, STEPS
+from tests.conftest import ROOT, page_path, rerun_until, run_page, skip_without_data
 
 SEED = re.compile(r"\bseed(s|ed)?\b", re.IGNORECASE)
-#: Every page of the app's navigation: home, then the steps.
-PAGES = ["pages/home.py", *(step.path for step in STEPS)]
+#: Every page of the app's navigation: home, the steps, then the class.
+PAGES = [step.path for step in (HOME, *STEPS, CLASS)]
 
 
 def shown_text(app: AppTest) -> Iterator[str]:
@@ -71,4 +73,30 @@ def test_the_neu_demo_model_card_says_random_start():
     assert not app.exception
     text = "\n".join(shown_text(app))
     assert "random start 0" in text
+    assert seed_lines(app) == []
+
+
+@pytest.mark.parametrize("tab", list(INSIDE_TABS))
+def test_no_inside_tab_shows_the_word_seed(tab, monkeypatch):
+    """Only the open tab runs, so each of Inside's tabs is opened in turn (its background work in this process)."""
+    monkeypatch.setenv("CNNVIZ_EXPLAIN_ON_WORKERS", "0")
+    app = run_page("inside", timeout=300)
+    app.session_state["inside_tab"] = INSIDE_TABS[tab]
+    app.run()
+    rerun_until(app, lambda _: not server_work().unfinished())  # what the tab shows once its work is done
+    app.run()
+    assert not app.exception
+    opened = next(shown for shown in app.tabs if shown.label == INSIDE_TABS[tab])
+    assert len(opened.children) > 0  # the tab drew its body, not only its label
+    assert seed_lines(app) == []
+
+
+def test_the_training_options_say_random_start():
+    """Every option of the training form switched on (those that reveal more settings) shows no "seed"."""
+    app = run_page("training", timeout=300)
+    for key in ("tr_fgsm", "tr_early", "tr_val_first", "tr_keep_best", "tr_augment", "tr_shuffle_pixels"):
+        app.session_state[key] = True
+    app.run()
+    assert not app.exception
+    assert "Random start" in [number.label for number in app.number_input]
     assert seed_lines(app) == []

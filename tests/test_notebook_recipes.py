@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 import dataclasses
+import json
+import re
 
 import numpy as np
 import pytest
@@ -12,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.architecture import PRESETS
 from cnnviz.options import BATCH_SIZES
 from cnnviz.recipes import EXPERIMENT_BASE, EXPERIMENTS, NOTEBOOK_RECIPES, RECIPES, describe_runs, notebook_recipe
+from cnnviz.training.notebook import to_notebook
 from cnnviz.ui.training.form import show_config
 from tests.conftest import run_page
 
@@ -98,3 +101,22 @@ def test_choosing_a_notebook_recipe_fills_the_form_with_the_notebooks_settings()
     assert app.toggle(key="tr_early").value and app.number_input(key="tr_patience").value == 10
     experiments = next(m.value for m in app.markdown if "Number of epochs" in m.value)
     assert "2 runs (2 epochs, 8 epochs)" in experiments
+
+
+def test_the_fashion_reproductions_notebook_compiles_and_validates_as_the_course_notebook():
+    """The exported notebook of the Fashion reproduction: RMSprop, categorical cross-entropy on one-hot labels,
+    the first 5,000 training images held out, the best epoch kept, early stopping after 10."""
+    recipe = RECIPES["notebook_fashion"]
+    notebook = json.loads(to_notebook(recipe.stack, recipe.dataset, recipe.config, image_size=recipe.image_size))
+    code = "\n".join("".join(cell["source"]) for cell in notebook["cells"] if cell["cell_type"] == "code")
+    for line in (
+        "OPTIMIZER = 'rmsprop'",
+        "LOSS = 'categorical_crossentropy'",
+        "VALIDATION_FIRST = 5000",
+        "KEEP_BEST = True",
+        "EARLY_STOPPING_PATIENCE = 10",
+        "BATCH_SIZE = 32",
+        "EPOCHS = 10",
+    ):
+        assert re.search(rf"^{re.escape(line)}(\s|$)", code, re.MULTILINE), line
+    assert "loss=LOSS" in code and "optimizers[OPTIMIZER]" in code

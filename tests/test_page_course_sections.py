@@ -88,3 +88,42 @@ def test_the_ann_vs_cnn_and_guard_sections_are_there(training):
     subheaders = {block.proto.anchor for block in app.subheader}
     assert {"dropout-in-training", "early-stopping", "checkpoint"} <= subheaders
     assert len(app.get("imgs")) + len(app.get("image")) >= 2  # a test image and the same image shuffled
+
+
+def test_the_layer_builder_splits_the_stack_into_the_courses_two_parts():
+    app = run_page("layer_builder", query={"stack": "preset.lenet_5", "input": "32x32x1"}, timeout=120)
+    shape, stack = architecture.PRESETS["LeNet-5"]
+    summaries = architecture.summarize(stack, shape)
+    parts = architecture.two_parts(summaries)
+    features, classifier = architecture.totals(parts.features), architecture.totals(parts.classifier)
+    text = markdown_text(app)
+    assert "**1 · Feature extraction**: layers 1–5 (3 Conv2D, 2 AveragePooling2D)" in text
+    assert "image into 1×1×120 = **120 numbers**" in text
+    assert f"- {features.params:,} parameters ({features.params / 61_706:.0%} of the network)" in text
+    assert f"- {classifier.macs:,} multiply-adds per image" in text
+    assert "its units see 5×5 pixels at layer 1, 32×32 at layer 5" in text
+    assert "**2 · Classification**: layers 6–8 (1 Flatten, 2 Dense) turn those numbers into **10 class" in text
+    assert architecture.totals(summaries).params == 61_706  # the course's "around sixty thousand"
+    uses = round(features.macs / features.params)
+    captions = " ".join(block.value for block in app.caption)
+    assert f"Each weight of the first part is used about {uses:,} times per image, each of the second about once" in (
+        captions
+    )
+    assert "**Yann LeCun**" in text and "61,706 parameters in all" in text and "Turing Award" in text
+    assert "From the course: text 3" in captions and "From the course: text 4" in captions
+
+
+def test_a_stack_without_a_classifier_says_so_in_the_two_parts_section():
+    app = run_page("layer_builder", query={"stack": "preset.convolutional_autoencoder_28_28"}, timeout=120)
+    assert any("has no classification part" in block.value for block in app.info)
+    assert app.button(key="builder_lenet").label == "Load LeNet-5 and see its two parts"
+
+
+def test_the_datasets_page_shows_the_fashion_notebooks_first_20_images():
+    app = run_page("data", query={"dataset": "fashion_mnist"}, timeout=180)
+    assert any(
+        "From the course: text 1" in block.value and "Visualize first 20 images" in block.value for block in app.caption
+    )
+    assert any("`x_train[:20]`" in block.value for block in app.caption)
+    mnist = run_page("data", query={"dataset": "mnist"}, timeout=180)  # its offline files are sorted by class
+    assert not any("x_train[:20]" in block.value for block in mnist.caption)

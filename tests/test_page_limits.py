@@ -170,3 +170,31 @@ def test_my_classes_stop_growing_at_the_servers_memory_with_a_message(server_mem
     server_memory("16")
     app.button(key="mc_starter").click().run()
     assert not app.exception and len(app.session_state["mc_examples"]) == 2
+
+
+HOSTILE_CODES = {
+    "a 5,000-character code": "K7QM" * 1250,
+    "control and bidirectional characters": "K7QM\n4XTR\u202e\x00",
+    "markdown and HTML": "<img src=x onerror=alert(1)>**bold**",
+}
+
+
+@pytest.mark.parametrize("code", HOSTILE_CODES.values(), ids=HOSTILE_CODES)
+def test_a_hostile_join_or_teacher_link_gets_a_plain_refusal_and_the_page_works(classroom, code) -> None:
+    """The Class page's links (``?class=``, ``?teacher=``) are read as text only, within the form's length;
+    a student already in a class who opens one stays in it."""
+    room, started = classroom
+    app = run_page("class", query={"class": code})
+    assert not app.exception
+    typed = next(widget for widget in app.text_input if widget.label == "Class code (on the board)")
+    assert len(typed.value) <= 16  # the form holds only what a code can be
+    ana = room.join(started.code, "Ana")
+    app = run_page(
+        "class", query={"class": code}, state={state.CLASS_STUDENT_KEY: ana.student_key, state.CLASS_MEMBERSHIP: ana}
+    )
+    assert not app.exception
+    assert [entry["name"] for entry in room.dashboard(started.teacher_key)] == ["Ana"]
+    app = run_page("class", query={"teacher": code})
+    assert not app.exception and state.CLASS_TEACHER_KEY not in app.session_state
+    assert [e.value for e in app.error][0].startswith("This teacher link does not open a class.")
+    assert "teacher" not in app.query_params

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from cnnviz.datasets import examples as limits
 from cnnviz.recipes import RECIPES
 from cnnviz.shapes import example_set
-from cnnviz.ui.data.reuse import COMPARE_JOB, COMPARED, REUSE, SCRATCH
+from cnnviz.ui.data.reuse import COMPARE_FAILED, COMPARE_JOB, COMPARED, REUSE, SCRATCH
 from cnnviz.ui.training_job import JOB_KEY
 from tests.conftest import labelled_button, markdown_text, page_path, rerun_until
 
@@ -62,7 +62,9 @@ def test_the_comparison_trains_both_ways_on_the_same_examples_and_shows_the_curv
     rerun_until(app, lambda a: COMPARED in a.session_state, timeout=1100)
     assert not app.exception
     rows = app.session_state[COMPARED]
-    assert sorted((row.per_class, row.way) for row in rows) == [(2, REUSE), (2, SCRATCH), (5, REUSE), (5, SCRATCH)]
+    assert sorted((row.per_class, row.way) for row in rows) == sorted(
+        (k, way) for k in (2, 5) for way in (SCRATCH, REUSE)
+    )
     assert all(0 <= row.accuracy <= 1 and row.seconds > 0 for row in rows)
     table = markdown_text(app)
     assert (
@@ -70,3 +72,21 @@ def test_the_comparison_trains_both_ways_on_the_same_examples_and_shows_the_curv
     )
     assert len(app.get("plotly_chart")) >= 1
     assert COMPARE_JOB not in app.session_state  # let go once read
+
+
+def test_a_refused_comparison_says_why_until_the_next_one(monkeypatch):
+    monkeypatch.setenv("CNNVIZ_MAX_EPOCH_IMAGES", "10")  # the teacher's limit: below even 2 drawings per class
+    app = _page(10)
+    labelled_button(app, "Compare both ways").click().run()
+    rerun_until(app, lambda a: COMPARE_JOB not in a.session_state, timeout=120)
+    assert not app.exception and COMPARED not in app.session_state
+    reason = app.session_state[COMPARE_FAILED]
+    assert "limit" in reason and [e.value for e in app.error] == [reason]
+    app.run()  # any later rerun (another widget) still says why
+    assert [e.value for e in app.error] == [reason]
+    monkeypatch.delenv("CNNVIZ_MAX_EPOCH_IMAGES")
+    labelled_button(app, "Compare both ways").click().run()
+    try:
+        assert COMPARE_FAILED not in app.session_state and not app.error
+    finally:
+        app.session_state[COMPARE_JOB].cancel()

@@ -105,3 +105,15 @@ def test_padding_zeros_of_the_1d_demo_can_be_seen():
     assert not [
         t for t in plots.sliding_1d(signal, kernel, np.array([3.0, 5.0]), position=0).data if t.type == "scatter"
     ]
+
+
+def test_an_attribution_maps_colour_bar_names_its_own_strongest_value():
+    from cnnviz.plots import explain as explain_plots
+
+    change = np.full((4, 4), 0.1)
+    change[0, 0] = -0.1
+    bar = explain_plots.attribution_map(change).data[0].colorbar
+    assert list(bar.tickvals) == [-1, 0, 1] and list(bar.ticktext) == ["−0.1", "0", "+0.1"]
+    heat = explain_plots.attribution_map(np.array([[0.0, 0.25], [0.5, 0.004]])).data[0]
+    assert list(heat.colorbar.tickvals) == [0, 1] and list(heat.colorbar.ticktext) == ["0", "0.5"]
+    assert heat.z.max() == 1 and heat.customdata.max() == 0.5  # drawn scaled, hovered unscaled

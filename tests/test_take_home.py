@@ -125,10 +125,22 @@ def test_a_dead_network_gets_a_plain_reason_for_its_int8_file(tmp_path):
     images = np.random.default_rng(0).random((20, 28, 28, 1), dtype=np.float32)
     path = deploy.export_model(model, "litert_int8", tmp_path / "m", calibration_images=images)
     check = deploy.check_export(path, "litert_int8", model, images)
+    conv = model.layers[0].name
     assert not check.offered
-    assert check.reason.startswith("the int8 file cannot run: this network gives the same answer for every picture")
-    assert "“dead”" in check.reason and "the float files are not affected" in check.reason
+    assert check.reason.startswith(f"the int8 file cannot run: the layer “{conv}” outputs 0 for every test picture")
+    assert "“dead”), so this network gives the same answer for every picture." in check.reason
+    assert "the float files are not affected" in check.reason
     assert deploy.check_export(deploy.export_model(model, "litert", tmp_path / "f"), "litert", model, images).offered
+
+
+def test_an_int8_file_that_fails_for_another_reason_gets_the_runtimes_words(tmp_path):
+    model = load_pretrained("mnist")  # alive: no layer is 0 for every picture
+    broken = tmp_path / "model.tflite"
+    broken.write_bytes(b"not a model")
+    images = np.random.default_rng(0).random((8, 28, 28, 1), dtype=np.float32)
+    check = deploy.check_export(broken, "litert_int8", model, images)
+    assert not check.offered and check.reason.startswith("ai-edge-litert could not run the file (")
+    assert "dead" not in check.reason
 
 
 def test_the_manifest_says_whether_the_page_centres_pictures():
@@ -202,6 +214,30 @@ def test_a_cluster_that_cannot_be_reached_is_reported_not_raised():
     assert snapshot.finished and "no worker arrived" in snapshot.error
     with pytest.raises(InputError, match="Unknown download formats: zip"):
         ExportService(unreachable).request("y", _request(formats=("zip",)))
+
+
+def test_downloads_made_at_once_are_bounded_so_they_never_crowd_out_the_trainings():
+    """Issue 25: a student asking for the downloads of every run and demo cannot fill the training workers
+    with export tasks; the next network is refused with a plain message until one is ready."""
+    import threading
+
+    from cnnviz import limits
+
+    gate = threading.Event()
+
+    def slow_cluster():
+        gate.wait(120)
+        raise RuntimeError("Could not start or reach the training workers")
+
+    service = ExportService(slow_cluster, max_kept=2)  # running jobs count even once no longer kept
+    jobs = [service.request(f"run-{index}", _request()) for index in range(limits.EXPORTS_RUNNING.most)]
+    with pytest.raises(InputError, match=r"^The server is busy: 4 networks' downloads under way; the most allowed"):
+        service.request("run-more", _request())
+    assert service.job("run-more") is None  # nothing started for it
+    gate.set()
+    for job in jobs:
+        assert _finished(job, timeout=60).error
+    assert service.request("run-more", _request()) is not None  # room again once they ended
 
 
 def test_models_dir_is_under_the_apps_static_folder_by_default(monkeypatch):

@@ -5,6 +5,7 @@ labels with categorical cross-entropy, the ANN-vs-CNN runs and their verdict, th
 from __future__ import annotations
 
 import dataclasses
+import gzip
 from types import SimpleNamespace
 
 import numpy as np
@@ -153,3 +154,21 @@ def test_thirty_two_random_test_predictions_right_and_wrong_alike():
     for example in examples:
         assert example.predicted == int(probabilities[example.index].argmax()) and example.true == labels[example.index]
     assert {example.correct for example in random_examples(probabilities, labels, 500)} == {True, False}
+
+
+def test_the_first_images_are_the_training_files_first_ones(data_dir):
+    """Fashion-MNIST's first 20 training images, as the notebook plots them (x_train[:20]): compared with the
+    IDX files themselves, read here byte by byte."""
+    fashion = datasets.load("fashion_mnist")
+    first = fashion.first_images(20)
+    folder = data_dir / "fashion-mnist"
+    with (
+        gzip.open(folder / "train-labels-idx1-ubyte.gz") as labels,
+        gzip.open(folder / "train-images-idx3-ubyte.gz") as pictures,
+    ):
+        expected_labels = np.frombuffer(labels.read(), np.uint8, offset=8)[:20]
+        expected_images = np.frombuffer(pictures.read(16 + 20 * 28 * 28), np.uint8, offset=16).reshape(20, 28, 28)
+    assert fashion.y_train[first].tolist() == expected_labels.tolist()
+    np.testing.assert_array_equal(fashion.x_train[first][..., 0], expected_images)
+    unordered = dataclasses.replace(fashion, file_order=None)
+    assert unordered.first_images(3).tolist() == [0, 1, 2]

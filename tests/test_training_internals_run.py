@@ -119,3 +119,17 @@ def test_internals_are_left_out_for_a_network_the_recorder_cannot_read(small, mo
     monkeypatch.setattr(fit, "internals_recorder", refuse)
     run = train(TINY, small, TrainConfig(epochs=1, batch_size=64, validation_split=0))
     assert run.internals is None and run.epochs_done == 1
+
+
+def test_a_head_trained_on_a_frozen_bases_features_records_the_whole_network_on_images(small):
+    """A frozen Pretrained base trains only its head, on the base's features; the internals still probe the
+    whole network on training images (features in the probe failed the training), and see the head learn."""
+    stack = [{"type": "Pretrained", "model": "mnist"}, {"type": "Dense", "units": 10, "activation": "softmax"}]
+    run = train(stack, small, TrainConfig(epochs=2, batch_size=32, learning_rate=1e-2, validation_split=0))
+    assert any("only the layers after it trained" in note for note in run.notes)  # the head path was taken
+    recorded = {layer["name"]: layer for layer in run.internals["layers"]}
+    assert run.internals["epochs"] == [0, 1, 2]
+    assert list(recorded) == [layer.name for layer in run.model.layers if layer.weights]
+    head, base = recorded[run.model.layers[-1].name], recorded[run.model.layers[0].name]
+    assert all(ratio > 0 for ratio in head["update_ratio"][1:])
+    assert base["update_ratio"] == [None, None, None]  # frozen: it takes no steps, so no ratio

@@ -26,6 +26,7 @@ from cnnviz.architecture.summary import BYTES_PER_VALUE, LayerSummary, summarize
 from cnnviz.architecture.whole_stack import (
     CheckedStack,
     Totals,
+    TwoParts,
     advice,
     check_classifier,
     check_stack,
@@ -33,6 +34,7 @@ from cnnviz.architecture.whole_stack import (
     largest_layer,
     param_bytes,
     totals,
+    two_parts,
 )
 from cnnviz.text import format_bytes
 
@@ -52,6 +54,7 @@ __all__ = [
     "PresetInfo",
     "StackError",
     "Totals",
+    "TwoParts",
     "advice",
     "check_classifier",
     "check_stack",
@@ -74,4 +77,5 @@ __all__ = [
     "to_json",
     "to_keras",
     "totals",
+    "two_parts",
 ]

@@ -3,8 +3,9 @@
 Built on :func:`cnnviz.architecture.summary.summarize`: :func:`totals` (parameters, multiply-adds,
 memory), :func:`largest_layer` and :func:`dense_on_pixels` (the numbers of the "why convolutions"
 lesson), :func:`advice` (what Keras accepts but a student probably did not mean),
-:func:`check_classifier` (training needs one output per class) and :func:`check_stack` (the layer
-builder's view of a stack that may be invalid).
+:func:`check_classifier` (training needs one output per class), :func:`check_stack` (the layer
+builder's view of a stack that may be invalid) and :func:`two_parts` (the course's feature extraction and
+classification components).
 """
 
 from __future__ import annotations
@@ -62,6 +63,30 @@ def totals(summaries: Sequence[LayerSummary]) -> Totals:
         activation_bytes=sum(s.activation_bytes for s in summaries),
         param_bytes=param_bytes(params),
     )
+
+
+@dataclass(frozen=True)
+class TwoParts:
+    """A classifier's two components, as the course names them: the layers that turn the image into feature
+    maps (``features``) and those that turn the maps into class scores (``classifier``, from Flatten on)."""
+
+    features: list[LayerSummary]
+    classifier: list[LayerSummary]
+
+
+def two_parts(summaries: Sequence[LayerSummary]) -> TwoParts | None:
+    """Split a stack where its feature maps become one flat vector, or None when it has no such point (it ends
+    in an image, as an autoencoder) or one side would be empty.
+
+    A layer without weights that flattens (Flatten, global pooling) opens the classification part, as in the
+    course; a layer with weights that ends in a vector (a reused Pretrained extractor) closes the features part.
+    """
+    for position, summary in enumerate(summaries):
+        if len(summary.output_shape) == 1:
+            cut = position if summary.params == 0 else position + 1
+            features, classifier = list(summaries[:cut]), list(summaries[cut:])
+            return TwoParts(features, classifier) if features and classifier else None
+    return None
 
 
 def advice(summaries: Sequence[LayerSummary]) -> list[str]:

@@ -70,6 +70,12 @@ class Dataset:
         labels = self.y_train if split == "train" else self.y_test
         return np.bincount(labels, minlength=self.num_classes)
 
+    def first_images(self, count: int) -> np.ndarray:
+        """Indices into the training set of its first ``count`` images in file order (a notebook's
+        ``x_train[:count]``), or of its own first ones when the images have no file order."""
+        order = np.arange(len(self.y_train)) if self.file_order is None else np.argsort(self.file_order, kind="stable")
+        return order[:count]
+
     def examples(self, per_class: int, seed: int = 0) -> np.ndarray:
         """``uint8`` ``(K, per_class, H, W)``: random training images of each class (white where a class has fewer)."""
         rng = np.random.default_rng(seed)

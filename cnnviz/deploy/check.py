@@ -9,7 +9,6 @@ reported beside it when labels are given). A format that fails is reported with 
 from __future__ import annotations
 
 import logging
-import re
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -90,7 +89,11 @@ def check_export(
     except Exception as error:  # the runtime refused our own file: the format is not offered
         logger.info("%s could not run %s", spec.runtime, path, exc_info=True)
         return ExportCheck(
-            spec.key, False, _runtime_failure(spec.runtime, spec.quantised, error, expected), len(batch), size
+            spec.key,
+            False,
+            _runtime_failure(spec.runtime, spec.quantised, error, model, batch, expected),
+            len(batch),
+            size,
         )
     if got.shape != expected.shape:
         reason = f"{spec.runtime} gave outputs of shape {got.shape}, Keras {expected.shape}."
@@ -102,23 +105,43 @@ def check_export(
     return ExportCheck(spec.key, not reason, reason, len(batch), size, difference, agreement, *accuracies)
 
 
-#: LiteRT's words when an int8 tensor has no range (every value 0: dead ReLUs), as its interpreter says them.
-_NO_RANGE = re.compile(r"XNNPACK|failed to prepare|scale.*(zero|0\b)", re.IGNORECASE)
+def _runtime_failure(
+    runtime: str, quantised: bool, error: Exception, model: Any, batch: np.ndarray, expected: np.ndarray
+) -> str:
+    """Why the runtime could not run the file, in plain words; the runtime's own first line otherwise.
 
-
-def _runtime_failure(runtime: str, quantised: bool, error: Exception, expected: np.ndarray) -> str:
-    """Why the runtime could not run the file, in plain words; the runtime's own first line otherwise."""
+    An int8 file is explained when a layer really outputs 0 for every check image (its ReLUs "dead"):
+    8-bit numbers then have no range to work with, and LiteRT refuses the file.
+    """
     first_line = next((line.strip() for line in str(error).splitlines() if line.strip()), type(error).__name__)
-    if quantised and _NO_RANGE.search(str(error)):
-        same = bool(np.ptp(expected, axis=0).max() < 1e-6)
-        return (
-            "the int8 file cannot run: "
-            + ("this network gives the same answer for every picture, because " if same else "")
-            + "a layer outputs 0 for every picture (its ReLUs are all switched off: “dead”), which leaves the 8-bit "
-            "numbers no range to work with. Train the network again (a smaller learning rate often helps); "
-            f"the float files are not affected. ({runtime} said: {first_line[:120]})"
-        )
-    return f"{runtime} could not run the file ({first_line[:200]})."
+    silent = _silent_layer(model, batch) if quantised else None
+    if silent is None:
+        return f"{runtime} could not run the file ({first_line[:200]})."
+    same = bool(np.ptp(expected, axis=0).max() < 1e-6)
+    return (
+        f"the int8 file cannot run: the layer “{silent}” outputs 0 for every test picture (its ReLUs are all "
+        "switched off: “dead”)"
+        + (", so this network gives the same answer for every picture" if same else "")
+        + ". That leaves the 8-bit numbers no range to work with. Train the network again (a smaller learning "
+        f"rate often helps); the float files are not affected. ({runtime} said: {first_line[:120]})"
+    )
+
+
+def _silent_layer(model: Any, batch: np.ndarray) -> str | None:
+    """The first of ``model``'s layers whose output is 0 for every image of ``batch``, or None."""
+    import keras
+
+    layers = [layer for layer in model.layers if type(layer).__name__ != "InputLayer"]
+    try:
+        probe = keras.Model(model.inputs, [layer.output for layer in layers])
+    except (AttributeError, ValueError):  # a model without a graph of layers: nothing to point at
+        return None
+    largest = [0.0] * len(layers)
+    for start in range(0, len(batch), BATCH_SIZE):
+        outputs = probe(batch[start : start + BATCH_SIZE], training=False)
+        outputs = outputs if isinstance(outputs, (list, tuple)) else [outputs]
+        largest = [max(top, float(np.abs(np.asarray(out)).max())) for top, out in zip(largest, outputs, strict=True)]
+    return next((layer.name for layer, top in zip(layers, largest, strict=True) if top == 0.0), None)
 
 
 def _check_images(images: np.ndarray, shape: tuple[int, int, int]) -> np.ndarray:

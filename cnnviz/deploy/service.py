@@ -7,8 +7,10 @@ one student or thirty, is exported once); a job submits one Dask task per format
 ONNX first because the phone page needs it, and keeps each result as it arrives. The web process
 never exports: it waits in the job's thread, and a page polls :meth:`ExportJob.snapshot`.
 
-Bounded: at most :data:`MAX_KEPT` networks' zips are kept (the least recently asked for is dropped
-and made again if asked for again); every request's cost is bounded by ``export_model``'s parameter
+Bounded: at most :data:`cnnviz.limits.EXPORTS_RUNNING` networks are exported at once (a new one is
+refused until one ends, so downloads never crowd out the class's trainings on the workers); at most
+:data:`MAX_KEPT` networks' zips are kept (the least recently asked for is dropped and made again if asked
+for again); every request's cost is bounded by ``export_model``'s parameter
 limit and ``check_export``'s image limit. Nothing here imports Streamlit.
 """
 
@@ -25,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.deploy.check import ExportCheck
 from cnnviz.deploy.downloads import Download, ModelSource, prepare_from_source
 from cnnviz.deploy.formats import FORMATS, export_format
@@ -157,6 +160,7 @@ class ExportService:
         self.client = client
         self.max_kept = max_kept
         self._jobs: OrderedDict[str, ExportJob] = OrderedDict()
+        self._running: list[ExportJob] = []  # jobs not ended, kept or not
         self._lock = threading.Lock()
 
     def job(self, key: str) -> ExportJob | None:
@@ -177,7 +181,11 @@ class ExportService:
             if job is not None and job.snapshot().error is None:
                 self._jobs.move_to_end(key)
                 return job
+            self._running = [running for running in self._running if running.ended is None]
+            shown = f"{len(self._running):,} networks' downloads under way"
+            limits.EXPORTS_RUNNING.check(len(self._running) + 1, "The server", shown=shown)
             job = self._jobs[key] = ExportJob(request, self.client).start()
+            self._running.append(job)
             while len(self._jobs) > self.max_kept:
                 self._jobs.popitem(last=False)
             return job

@@ -14,11 +14,12 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.classifier import GRADIENT_PASSES, network
 
-MAX_ATTACK_IMAGES = 10_000
-MAX_EPSILONS = 32
+MAX_ATTACK_IMAGES = limits.ATTACK_IMAGES.most
+MAX_EPSILONS = limits.ATTACK_STRENGTHS.most
 
 
 def fgsm(model: Any, image: Any, label: int, epsilon: float) -> np.ndarray:

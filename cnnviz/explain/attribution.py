@@ -21,14 +21,15 @@ from typing import Any
 import cv2
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.classifier import GRADIENT_PASSES, MAX_SIDE, check_count, network
 
 SALIENCY_METHODS = ("gradient", "gradient_x_input", "smoothgrad")
 BASELINES = ("black", "blurred", "noise")
-MAX_SAMPLES = 256  # SmoothGrad's noisy copies
-MAX_STEPS = 1024  # integrated gradients' steps
-MAX_OCCLUSIONS = 4096  # occluded images (patch positions) in one occlusion map
+MAX_SAMPLES = limits.SMOOTHGRAD_SAMPLES.most  # SmoothGrad's noisy copies
+MAX_STEPS = limits.IG_STEPS.most  # integrated gradients' steps
+MAX_OCCLUSIONS = limits.OCCLUSIONS.most  # occluded images (patch positions) in one occlusion map
 
 
 def saliency(

@@ -21,20 +21,20 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.inspection import MODEL_LOCK, input_shape
 from cnnviz.text import shape_text, short
 
-#: Multiply-adds one request may cost: about half a minute of a 2-core CPU (TensorFlow reaches
-#: ~35 G multiply-adds per second on the demo MNIST network there). Pages run anything over a second
-#: with progress, and t-SNE or whole-test-set curves on the Dask workers.
-MAX_MACS = 1_000_000_000_000
+#: Multiply-adds one request may cost (:data:`cnnviz.limits.EXPLAIN_MACS`). Pages run anything over a
+#: second with progress, and t-SNE or whole-test-set curves on the Dask workers.
+MAX_MACS = limits.EXPLAIN_MACS.most
 #: A gradient costs about this many forward passes (the forward pass and a backward pass twice as dear).
 GRADIENT_PASSES = 3
 #: Images per chunk: this many input pixels (64 MNIST digits, 64 NEU 64×64 images, 5 at 224×224).
 BATCH_PIXELS = 64 * 64 * 64
 MAX_BATCH = 64  # more per chunk gets slower per image on 2 cores (caches), not faster
-MAX_SIDE = 512  # the longest image side an explanation accepts (the datasets' own limit)
+MAX_SIDE = limits.EXPLAIN_SIDE.most  # the longest image side an explanation accepts (the datasets' own limit)
 
 _NETWORKS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
@@ -66,7 +66,8 @@ class Network:
         self.layer_names = [layer.name for layer in self.layers]
         self.macs = forward_macs(model)
         head = keras.Model(self._inputs, [self._reads[-1], self._outputs[-1]], name="explained_head")
-        self.logits = _logits(self.layers[-1], head)
+        last = self.layers[-1]  # a local, not self: the compiled functions must not hold the Network
+        self.logits = lambda x: _scores(last, *head(x, training=False))
         self.compiled: dict[str, Any] = {}  # compiled functions and models by name (also other modules')
 
     # ---- checks ---------------------------------------------------------------------------------
@@ -156,6 +157,31 @@ class Network:
                     autograph=False,
                 )
         return self._map(key, images)[0]
+
+    def layer_values_and_probabilities(self, name: str, images: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(outputs of the top-level layer name (N, ...), class probabilities (N, K))`` float32 of prepared
+        images from one pass through the network (the class map needs both for thousands of images)."""
+        key = f"layer+probabilities/{name}"
+        with MODEL_LOCK:
+            if key not in self.compiled:
+                import keras
+                import tensorflow as tf
+
+                tensors = [self._reads[-1], self._outputs[-1], self._outputs[self._index(name)]]
+                both, last = keras.Model(self._inputs, tensors, name="explained_values"), self.layers[-1]
+
+                def values_and_probabilities(x: Any) -> tuple[Any, Any]:
+                    read, output, values = both(x, training=False)
+                    scores = tf.cast(_scores(last, read, output), tf.float32)
+                    return tf.cast(values, tf.float32), tf.nn.softmax(scores)
+
+                self.compiled[key] = tf.function(
+                    values_and_probabilities,
+                    input_signature=[tf.TensorSpec([None, *self.input_shape], tf.float32)],
+                    autograph=False,
+                )
+        values, probabilities = self._map(key, images)
+        return values, probabilities
 
     def _map(self, name: str, images: np.ndarray, *per_image: np.ndarray) -> tuple[np.ndarray, ...]:
         function = self._function(name)
@@ -253,24 +279,19 @@ def _per_image(values: np.ndarray | int, count: int) -> np.ndarray:
     return np.broadcast_to(np.asarray(values, dtype=np.int32), (count,))
 
 
-def _logits(last: Any, head: Any) -> Callable:
-    """Images → class scores before the softmax, from ``head`` (what the last layer reads, and its output).
+def _scores(last: Any, read: Any, output: Any) -> Any:
+    """The class scores before the softmax, from what the last layer ``read`` and its ``output``.
 
-    A last Dense with a softmax is recomputed without it (``x @ kernel + bias``); a last Activation or
-    Softmax layer is skipped; any other model already outputs raw scores (the way
-    :func:`cnnviz.inspection.predict` reads them too).
+    A last Dense with a softmax is recomputed without it (``read @ kernel + bias``); a last Activation or
+    Softmax layer is skipped (its input is the scores); any other model already outputs raw scores (the
+    way :func:`cnnviz.inspection.predict` reads them too).
     """
     import keras
 
     if _ends_in_softmax(last) and type(last).__name__ == "Dense":
-
-        def dense_scores(x: Any) -> Any:
-            scores = keras.ops.matmul(head(x, training=False)[0], last.kernel)
-            return scores + last.bias if last.use_bias else scores
-
-        return dense_scores
-    position = 0 if _ends_in_softmax(last) else 1
-    return lambda x: head(x, training=False)[position]
+        scores = keras.ops.matmul(read, last.kernel)
+        return scores + last.bias if last.use_bias else scores
+    return read if _ends_in_softmax(last) else output
 
 
 def _top_layers(model: Any) -> list:

@@ -17,34 +17,55 @@ from typing import Any
 import numpy as np
 from threadpoolctl import threadpool_limits
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.classifier import network
 
 EMBED_METHODS = ("pca", "tsne")
-MAX_EMBED_IMAGES = {"pca": 20_000, "tsne": 5_000}
+MAX_EMBED_IMAGES = {"pca": limits.PCA_MAP_IMAGES.most, "tsne": limits.TSNE_MAP_IMAGES.most}
 TSNE_DIMENSIONS = 50  # features are first reduced to this many by PCA, as scikit-learn's guide advises
 TSNE_PERPLEXITY = 30.0
+#: t-SNE's gradient steps, the first 250 with early exaggeration (scikit-learn's minimum): half its default
+#: 1,000, which on 2,000 MNIST test images halved the time and kept the 10-neighbour purity at 97.9 %.
+TSNE_ITERATIONS = 500
 
 
 def features(model: Any, images: Any, *, layer: str | None = None) -> np.ndarray:
     """Each image's features ``(N, D)`` float32: layer ``layer``'s output flattened, by default the input
     of the model's last Dense layer. ``images``: ``(N, H, W, C)`` float32 in [0, 1] or uint8."""
+    net, batch, name = _prepared(model, images, layer)
+    if name is None:  # the last Dense is the first layer: it reads the pixels themselves
+        return batch.reshape(len(batch), -1)
+    return net.layer_values(name, batch).reshape(len(batch), -1)
+
+
+def features_and_probabilities(model: Any, images: Any, *, layer: str | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """``(features (N, D), class probabilities (N, K))`` float32 from one pass through the network: what the
+    class map needs of each image (two passes would cost twice as much for thousands of images)."""
+    net, batch, name = _prepared(model, images, layer)
+    if name is None:
+        return batch.reshape(len(batch), -1), net.probabilities(batch)
+    values, probabilities = net.layer_values_and_probabilities(name, batch)
+    return values.reshape(len(batch), -1), probabilities
+
+
+def _prepared(model: Any, images: Any, layer: str | None) -> tuple[Any, np.ndarray, str | None]:
+    """The model's :class:`~cnnviz.explain.classifier.Network`, the images checked and prepared (their
+    number and cost too), and the name of the layer whose outputs are the features (None: the pixels)."""
     net = network(model)
     batch = net.images(images)
     _check_images(len(batch), max(MAX_EMBED_IMAGES.values()))
     net.check_cost(len(batch), f"The features of {len(batch):,} images")
-    name = _classifier_input(model) if layer is None else layer
-    if name is None:  # the last Dense is the first layer: it reads the pixels themselves
-        return batch.reshape(len(batch), -1)
-    return net.layer_values(name, batch).reshape(len(batch), -1)
+    return net, batch, _classifier_input(model) if layer is None else layer
 
 
 def embed(model: Any, images: Any, *, layer: str | None = None, method: str = "pca", seed: int = 0) -> np.ndarray:
     """Each image's place ``(N, 2)`` float32 on the class map: :func:`features` reduced by ``method``.
 
     ``"pca"``: the two principal components (scikit-learn's ``PCA``, signs fixed by its ``svd_flip``).
-    ``"tsne"``: ``TSNE(perplexity=30, init="pca")`` from the random start ``seed`` on the first
-    :data:`TSNE_DIMENSIONS` principal components. At most :data:`MAX_EMBED_IMAGES` images.
+    ``"tsne"``: ``TSNE(perplexity=30, init="pca", learning_rate="auto", max_iter=500)`` (Barnes-Hut) from the
+    random start ``seed`` on the first :data:`TSNE_DIMENSIONS` principal components. At most
+    :data:`MAX_EMBED_IMAGES` images.
     """
     if method not in EMBED_METHODS:
         raise InputError(f"Unknown map method {method!r}; choose one of {', '.join(EMBED_METHODS)}.")
@@ -70,7 +91,14 @@ def _reduce(data: np.ndarray, method: str, seed: int) -> np.ndarray:
     if data.shape[1] > TSNE_DIMENSIONS:
         data = PCA(n_components=min(TSNE_DIMENSIONS, len(data)), random_state=seed).fit_transform(data)
     perplexity = min(TSNE_PERPLEXITY, (len(data) - 1) / 3)
-    tsne = TSNE(n_components=2, perplexity=perplexity, init="pca", learning_rate="auto", random_state=seed)
+    tsne = TSNE(
+        n_components=2,
+        perplexity=perplexity,
+        init="pca",
+        learning_rate="auto",
+        max_iter=TSNE_ITERATIONS,
+        random_state=seed,
+    )
     return tsne.fit_transform(data).astype(np.float32)
 
 

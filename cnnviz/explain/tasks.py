@@ -26,14 +26,15 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.errors import InputError
 from cnnviz.explain.adversarial import fgsm_accuracy
 from cnnviz.explain.classifier import GRADIENT_PASSES, check_count
-from cnnviz.explain.embedding import features, reduce
+from cnnviz.explain.embedding import features_and_probabilities, reduce
 from cnnviz.explain.visualization import MAX_FEATURE_STEPS, feature_visualization
 
-MAX_CHANNELS = 16  # channels visualised in one task
-MAX_TASK_IMAGES = 5_000  # images one chunked task works on (the class map's largest)
+MAX_CHANNELS = limits.FEATURE_CHANNELS.most  # channels visualised in one task
+MAX_TASK_IMAGES = limits.EXPLAIN_TASK_IMAGES.most  # images one chunked task works on (the class map's largest)
 CHUNK_IMAGES = 250  # images per step of a chunked task (one progress report each)
 KEPT_MODELS = 4  # networks kept built per process
 Report = Callable[..., None]
@@ -157,17 +158,11 @@ class MapFeatures:
 
 
 def image_features(source: ModelSource, images: np.ndarray, *, report: Report = _silent) -> MapFeatures:
-    """:func:`cnnviz.explain.features` of ``images`` (the input of the last Dense layer) and the network's answers."""
-    from cnnviz.explain.classifier import network
-
+    """:func:`cnnviz.explain.features` of ``images`` (the input of the last Dense layer) and the network's
+    answers, from one pass (:func:`cnnviz.explain.embedding.features_and_probabilities`)."""
     model = source.build()
-    net = network(model)
-    _check_total(model, len(images), 2, f"The class map of {len(images):,} images")
-
-    def part(chunk: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        return features(model, chunk), net.probabilities(net.images(chunk))
-
-    values, probabilities = _chunked(images, part, report, "images")
+    _check_total(model, len(images), 1, f"The class map of {len(images):,} images")
+    values, probabilities = _chunked(images, lambda part: features_and_probabilities(model, part), report, "images")
     return MapFeatures(values, probabilities.argmax(axis=1), probabilities.max(axis=1))
 
 

@@ -24,10 +24,11 @@ from typing import Any
 
 import numpy as np
 
+from cnnviz import limits
 from cnnviz.explain.classifier import GRADIENT_PASSES, check_count, network
 from cnnviz.inspection import MODEL_LOCK
 
-MAX_FEATURE_STEPS = 2048
+MAX_FEATURE_STEPS = limits.FEATURE_STEPS.most
 ACTIVATION_LAYERS = frozenset({"Activation", "ReLU", "LeakyReLU", "ELU", "PReLU", "Softmax"})
 LEARNING_RATE = 0.05
 LEAK = 0.1

@@ -28,7 +28,8 @@ def attribution_map(values: np.ndarray, *, height: int = 220, value_label: str =
     """A map (H, W) scaled to its strongest pixel (±1), drawn by the one colour rule of :mod:`.colours`:
     blue/white/red centred on 0 when it holds a negative value, Viridis from 0 to 1 when it does not.
 
-    The hover shows the row, column and the map's own (unscaled) value.
+    The colour bar's ends name the map's own strongest value (±0.1 for an FGSM change of ε = 0.1, not
+    ±1); the hover shows the row, column and the map's own (unscaled) value.
     """
     values = np.asarray(values, dtype=np.float64)
     largest = float(np.abs(values).max()) if values.size else 0.0
@@ -41,7 +42,7 @@ def attribution_map(values: np.ndarray, *, height: int = 220, value_label: str =
             z=scaled,
             customdata=values,
             hovertemplate=f"row %{{y}}, column %{{x}}<br>{value_label} %{{customdata:.3g}}<extra></extra>",
-            colorbar={"thickness": 10, "len": 0.9, "tickvals": [-1, 0, 1] if scaled.min() < 0 else [0, 1]},
+            colorbar={"thickness": 10, "len": 0.9, **_scale_ends(largest, signed=bool(scaled.min() < 0))},
             **scale,
         )
     )
@@ -49,6 +50,15 @@ def attribution_map(values: np.ndarray, *, height: int = 220, value_label: str =
     figure.update_xaxes(constrain="domain", visible=False)
     figure.update_layout(height=height, margin={"l": 0, "r": 0, "t": 4, "b": 4}, plot_bgcolor="white")
     return figure
+
+
+def _scale_ends(largest: float, *, signed: bool) -> dict[str, list]:
+    """The colour bar's ticks of a map scaled to ±1: at −1, 0 and 1 (0 and 1 when never negative), each
+    labelled with the value it stands for."""
+    top = f"{largest:.2g}" if largest > 0 else "1"
+    if signed:
+        return {"tickvals": [-1, 0, 1], "ticktext": [f"−{top}", "0", f"+{top}"]}
+    return {"tickvals": [0, 1], "ticktext": ["0", top]}
 
 
 def rank_bars(correlations: dict[str, float], *, height: int = 240) -> go.Figure:

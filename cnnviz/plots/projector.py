@@ -18,7 +18,11 @@ PROJECTOR_LINE = 4.0
 def projector_style(figure: go.Figure) -> go.Figure:
     """A copy of ``figure`` readable from the back of a classroom: big type, thick lines, bold cells."""
     styled = go.Figure(copy.deepcopy(figure.to_dict()))
-    styled.update_layout(font={"size": PROJECTOR_FONT}, hoverlabel={"font": {"size": PROJECTOR_FONT}})
+    big = {"size": PROJECTOR_FONT}
+    styled.update_layout(font=big, hoverlabel={"font": big}, legend={"font": big})
+    # Streamlit's chart theme sets the axes' type itself (small), which the layout's font does not override.
+    styled.update_xaxes(tickfont=big, title_font=big)
+    styled.update_yaxes(tickfont=big, title_font=big)
     for trace in styled.data:
         if trace.type == "heatmap" and trace.texttemplate:
             trace.textfont = {"size": max(PROJECTOR_CELL_FONT, (trace.textfont.size or 0))}

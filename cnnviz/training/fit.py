@@ -168,6 +168,9 @@ def train(
         deadline = Deadline(time_limit, test_images=len(dataset.y_test), macs=macs, started=started)
     keras.utils.set_random_seed(config.seed)
     model = _build(data, start_weights, first_epoch)
+    # The internals probe the whole network on training images, so take them before a frozen base's features
+    # replace them; the head's layers are the model's own, so the probe sees what the head learns.
+    internals = _internals(model, data, config, first_epoch)
     head = head_training(model, data.stack, config, data.x_fit, data.validation)  # a frozen base: features once
     if head is not None:
         data = replace(data, x_fit=head.x_fit, validation=head.validation, notes=[*data.notes, head.note])
@@ -194,8 +197,8 @@ def train(
         deadline=deadline,
     )
     recorder = weight_recorder(model, keep_best=config.keep_best and data.validation is not None)  # the scrubber
-    internals = _internals(model, data, config, first_epoch)  # before the callbacks that restore best weights
     stopper = _early_stopping(config, data)
+    # internals before the callbacks that restore the best weights
     callbacks = [progress, *([internals] if internals else []), recorder, *([stopper] if stopper else [])]
     seconds = _fit(fit_model, data, config, first_epoch, callbacks)
     seconds += head.seconds if head is not None else 0.0

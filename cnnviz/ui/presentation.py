@@ -34,6 +34,8 @@ _PROJECTOR_CSS = """
   font-size: 1.35rem; font-weight: 700;
 }
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] { display: none; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 3rem; font-weight: 700; }
+[data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: inherit; }
 """
 
 

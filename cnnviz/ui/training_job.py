@@ -111,9 +111,10 @@ def person_budget() -> tuple[Budget, bool]:
     return class_limits(server_budget())
 
 
-def _person() -> str:
-    """Who asks, for the per-person queue: the class's student, else the browser (every tab of it sends
-    Streamlit's XSRF cookie), else this session. Hashed: the keys themselves never leave this function."""
+def asker() -> str:
+    """Who asks, for the per-person queue and the per-person share of the Inside page's background work: the
+    class's student, else the browser (every tab of it sends Streamlit's XSRF cookie), else this session.
+    Hashed: the keys themselves never leave this function."""
     student_key = state.class_student_key()
     if student_key:
         return "student:" + hashlib.sha256(student_key.encode()).hexdigest()[:16]
@@ -176,7 +177,7 @@ def start_training(plans: Sequence[TrainingPlan], *, key: str = JOB_KEY) -> Trai
             orphan_grace_seconds=ORPHAN_GRACE_SECONDS,
             on_run=run_recorder() if key == JOB_KEY else None,
         )
-        person_queues().admit(_person(), len(plans), budget, job, replacing=old)
+        person_queues().admit(asker(), len(plans), budget, job, replacing=old)
     except InputError as error:
         job = TrainingJob(plans, train_fn=_refused(str(error)))
     job.start()

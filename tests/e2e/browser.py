@@ -241,3 +241,8 @@ def only_this_app(page, base_url: str) -> list[str]:
 
     page.route("**/*", route)
     return outside
+
+
+def train_button(page):
+    """The Training page's main "▶ Train" button (not the course experiments' "▶ Train the …" buttons)."""
+    return page.get_by_role("button", name=re.compile(r"^▶ Train(\s+Shortcut\b.*)?$"))

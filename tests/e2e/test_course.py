@@ -6,6 +6,7 @@ CNN? and the guards."""
 from __future__ import annotations
 
 import re
+from urllib.parse import quote_plus
 
 import pytest
 from playwright.sync_api import expect
@@ -45,18 +46,31 @@ def test_the_course_map_links_open_the_sections_they_name(page, app_url, chunk):
             .filter(has_text=f"Course text {text.number} · {text.title}")
             .last
         )
-        link = card.locator('[data-testid="stPageLink"]').get_by_text(place.label, exact=True).first
-        link.scroll_into_view_if_needed()
-        link.click()
-        wait_idle(page)
-        expected = "/" if place.page == "home" else f"/{place.page}"
-        expect(page).to_have_url(re.compile(rf"{re.escape(expected)}(\?|$)"))
-        assert_no_exception(page)
-        _heading_in_view(page, place.anchor)
-        expect(page.get_by_text(re.compile(rf"From the course: .*{re.escape(text.name)}")).first).to_be_attached()
-        for key, value in place.query.items():  # the page took the link's values: its own link now carries them
-            expect(page).to_have_url(re.compile(rf"[?&]{key}={re.escape(value)}(&|$)"))
+        try:
+            _follow(page, card, text, place)
+        except Exception as error:  # say which link of which card failed
+            raise AssertionError(f"course text {text.number}, link {place.label!r}") from error
         _home(page, app_url)
+
+
+def _follow(page, card, text, place) -> None:
+    """Click ``place``'s link on ``card``: its page opens set up with the link's values, scrolled to its section."""
+    link = card.locator('[data-testid="stPageLink"]').get_by_text(place.label, exact=True).first
+    link.scroll_into_view_if_needed()
+    link.click()
+    wait_idle(page)
+    expected = "/" if place.page == "home" else f"/{place.page}"
+    expect(page).to_have_url(re.compile(rf"{re.escape(expected)}(\?|$)"))
+    assert_no_exception(page)
+    _heading_in_view(page, place.anchor)
+    expect(page.get_by_text(re.compile(rf"From the course: .*{re.escape(text.name)}")).first).to_be_attached()
+    for key, value in place.query.items():  # the page took the link's values: its own link now carries them
+        expect(page).to_have_url(re.compile(rf"[?&]{key}={re.escape(_in_url(value))}(&|$)"))
+
+
+def _in_url(value: str) -> str:
+    """A link value as the address bar writes it (a space as +)."""
+    return quote_plus(value, safe=".")
 
 
 def test_why_padding_and_the_worked_examples_step_by_step(page, app_url, tmp_path):
@@ -113,4 +127,18 @@ def test_the_datasets_page_numbers_neu_as_the_course(page, app_url):
     goto(page, app_url, "data?dataset=neu")
     expect(page.get_by_text("0 scratches · 1 rolled-in scale · 2 pitted surface")).to_be_visible()
     expect(page.get_by_text("From the course: text 4").first).to_be_visible()
+    assert_no_exception(page)
+
+
+def test_the_layer_builder_names_the_two_parts_and_loads_lenet(page, app_url, tmp_path):
+    goto(page, app_url, "layer_builder")
+    page.get_by_role("button", name="Load LeNet-5 and see its two parts").click()
+    wait_idle(page)
+    expect(page).to_have_url(re.compile(r"/layer_builder\?.*stack=preset\.lenet_5"))
+    _heading_in_view(page, "history")
+    expect(page.get_by_text("Feature extraction", exact=False).first).to_be_attached()
+    expect(page.get_by_text(re.compile(r"layers 1–5 \(3 Conv2D, 2 AveragePooling2D\)")).first).to_be_attached()
+    expect(page.get_by_text("61,706 parameters in all")).to_be_visible()
+    page.locator('[id="two-parts"]').scroll_into_view_if_needed()
+    page.screenshot(path=str(tmp_path / "two-parts.png"))
     assert_no_exception(page)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from bench.bench_app import Server
 from cnnviz.training.keys import KEY_PREFIX
-from tests.e2e.browser import assert_no_exception, new_page, open_page, wait_idle
+from tests.e2e.browser import assert_no_exception, new_page, open_page, train_button, wait_idle
 from tests.training_helpers import ExternalCluster
 
 PROGRESS = '[data-testid="stProgress"]'
@@ -59,7 +59,7 @@ def test_the_same_training_pressed_on_two_replicas_runs_once_and_both_finish(bro
     pages = [_ready_to_train(browser, url) for url in (url_a, url_b)]
     try:
         with get_task_stream(observer) as stream:
-            buttons = [page.get_by_role("button", name="▶ Train") for page in pages]
+            buttons = [train_button(page) for page in pages]
             for button in buttons:  # both students press Train within a moment
                 button.click()
             for page in pages:

@@ -49,12 +49,18 @@ def test_a_demo_network_downloads_as_onnx_and_runs_on_a_phone(browser, app_url, 
         wait_idle(page, rerun=False)
         expect(page.get_by_role("heading", name="Take it home")).to_be_visible()
         page.get_by_role("button", name="Prepare the downloads").click()
-        onnx_row = page.locator('[data-testid="stVerticalBlockBorderWrapper"]').filter(has_text="ONNX (.onnx)")
-        download_button = onnx_row.get_by_role("button", name="Download")
+        any_download = page.get_by_role("button", name="Download", exact=True)  # not "Prepare the downloads"
+        # The innermost block holding both the ONNX title and a Download button: the ONNX row's bordered container.
+        blocks = page.locator('[data-testid="stVerticalBlock"]')
+        onnx_row = blocks.filter(has_text="ONNX (.onnx)").filter(has=any_download).last
+        download_button = onnx_row.get_by_role("button", name="Download", exact=True)
         failed = page.get_by_text("The downloads could not be made")
         expect(download_button.or_(failed)).to_be_visible(timeout=EXPORT_TIMEOUT_MS)
         assert not failed.is_visible(), page.locator('[data-testid="stAlert"]').first.inner_text()
         expect(onnx_row).to_contain_text("Checked with onnxruntime on 100 test images")
+        # Each format that gets ready reruns the page, which replaces the download buttons' files: click once all are.
+        expect(page.get_by_text("formats exported and checked")).to_have_count(0, timeout=EXPORT_TIMEOUT_MS)
+        wait_idle(page, rerun=False)
         with page.expect_download() as event:
             download_button.click()
         archive = zipfile.ZipFile(io.BytesIO(Path(event.value.path()).read_bytes()))

@@ -13,6 +13,7 @@ from cnnviz import plots
 from cnnviz.text import duration_text
 from cnnviz.training import OPTIMIZER_TITLES, confusion_matrix
 from cnnviz.training.store import RunStore
+from cnnviz.ui.class_room.tables import dataset_title
 from cnnviz.ui.presentation import show_figure
 from cnnviz.ui.training.results import stack_text
 
@@ -53,9 +54,9 @@ def open_run(run: Any, who: str) -> None:
         st.metric("Training time", duration_text(run.seconds), width="content")
     stack = summary.get("stack") or []
     settings = summary.get("settings") or {}
-    optimizer = str(settings.get("optimizer", "?"))
+    optimizer, dataset = str(settings.get("optimizer", "?")), dataset_title(str(summary.get("dataset", "?")))
     st.markdown(
-        f"{stack_text(stack)} on **{summary.get('dataset', '?')}** · {settings.get('epochs', '?')} epochs, "
+        f"{stack_text(stack)} on **{dataset}** · {settings.get('epochs', '?')} epochs, "
         f"batch {settings.get('batch_size', '?')}, {OPTIMIZER_TITLES.get(optimizer, optimizer)} "
         f"(learning rate {settings.get('learning_rate', '?')})"
     )

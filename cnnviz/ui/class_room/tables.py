@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from cnnviz.options import OPTIMIZER_TITLES
+from cnnviz.options import DATA_CHOICES, OPTIMIZER_TITLES
 from cnnviz.text import duration_text
 from cnnviz.ui.navigation import find_page
 
@@ -17,6 +17,11 @@ AWAY_SECONDS = 60.0  # a student not seen for this long is "away" (tab closed, l
 def shown_name(number: int, name: str, hide: bool) -> str:
     """The name as the dashboard shows it: "Student 7" when names are hidden for the projector."""
     return f"Student {number}" if hide else name
+
+
+def dataset_title(code: str) -> str:
+    """A run's dataset as the Datasets page names it ("MNIST digits" for "mnist"); other names as they are."""
+    return DATA_CHOICES.get(code, code)
 
 
 def page_title(page: str) -> str:
@@ -68,7 +73,7 @@ def run_rows(runs: Sequence[Any], now: float, *, hide: bool) -> list[dict[str, A
                 "parameters": run.params,
                 "MACs": summary.get("macs"),
                 "layers": summary.get("layers"),
-                "dataset": summary.get("dataset", ""),
+                "dataset": dataset_title(str(summary.get("dataset", ""))),
                 "optimizer": OPTIMIZER_TITLES.get(optimizer, optimizer),
                 "learning rate": settings.get("learning_rate"),
                 "epochs": len((summary.get("history") or {}).get("loss") or []) or settings.get("epochs"),

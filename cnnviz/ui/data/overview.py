@@ -1,5 +1,5 @@
 """The Datasets page's views of a dataset: its source and size, images and pixel values per class, random
-examples and mean images (keys start with ``data_``)."""
+examples, the first training images as a notebook shows them, and mean images (keys start with ``data_``)."""
 
 import streamlit as st
 
@@ -9,6 +9,7 @@ from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
 EXAMPLES_PER_CLASS = 8
+FIRST_IMAGES, FIRST_PER_ROW = 20, 10  # the Fashion-MNIST notebook's "first 20 images", in two rows
 EXAMPLES_KEY = "data_examples_seed"  # which set of random examples is shown (kept in the link)
 
 
@@ -78,6 +79,29 @@ def examples_section(dataset: datasets.Dataset) -> None:
     show_figure(
         plots.image_grid(tiles.reshape(-1, height, width), columns=EXAMPLES_PER_CLASS, row_labels=dataset.class_names),
         width="stretch",
+    )
+
+
+def first_images_section(dataset: datasets.Dataset) -> None:
+    """The first training images of the files with their class names, as the Fashion-MNIST notebook plots them."""
+    course_note("first-images")
+    height, width, _ = dataset.image_shape
+    first = dataset.first_images(FIRST_IMAGES)
+    for start in range(0, len(first), FIRST_PER_ROW):
+        row = first[start : start + FIRST_PER_ROW]
+        names = [dataset.class_names[dataset.y_train[index]] for index in row]
+        show_figure(
+            plots.image_grid(
+                dataset.x_train[row].reshape(-1, height, width),
+                columns=FIRST_PER_ROW,
+                column_labels=[f"{start + n + 1}: {name}" for n, name in enumerate(names)],
+            ),
+            width="stretch",
+        )
+    st.caption(
+        "In the order of the training file, not picked at random: the same images and names as the course's "
+        "notebook (`x_train[:20]`). They are also the first of the 5,000 images its training holds out for "
+        "validation."
     )
 
 

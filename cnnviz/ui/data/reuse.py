@@ -32,6 +32,7 @@ WAYS = {SCRATCH: "From scratch", REUSE: "Reusing the digit network"}
 SIZES = (2, 5, 10, 20)
 COMPARE_JOB = "mc_compare_job"
 COMPARED = "mc_compared"  # the last comparison's rows, kept after its job is forgotten
+COMPARE_FAILED = "mc_compare_failed"  # why the last comparison failed (a refusal), kept until the next one
 
 
 @dataclass(frozen=True)
@@ -104,12 +105,16 @@ def _comparison(dataset: Dataset) -> None:
         return
     if job is not None:
         _collect(job)
+    failed = st.session_state.get(COMPARE_FAILED)
+    if failed:
+        st.error(failed, icon=":material/error:")
     rows = st.session_state.get(COMPARED)
     if rows:
         _show(rows, len(dataset.class_names))
 
 
 def _start_comparison(dataset: Dataset, sizes: list[int]) -> None:
+    st.session_state.pop(COMPARE_FAILED, None)
     plans = []
     for size in sizes:
         subset = few_per_class(dataset, size)
@@ -120,10 +125,11 @@ def _start_comparison(dataset: Dataset, sizes: list[int]) -> None:
 
 
 def _collect(job: TrainingJob) -> None:
-    """The finished comparison's rows, kept in the session; the job (and its runs' weights) is let go."""
+    """The finished comparison's rows (or why it failed), kept in the session; the job (and its runs' weights)
+    is let go."""
     snapshot = job.snapshot()
     if snapshot.state == "failed":
-        st.error(snapshot.error)
+        st.session_state[COMPARE_FAILED] = snapshot.error  # shown until the next comparison starts
     rows = []
     for run in snapshot.runs:
         size, name = run.label.split(" per class · ")

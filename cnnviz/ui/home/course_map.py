@@ -3,6 +3,8 @@ sections of the app that teach it (:mod:`cnnviz.course`), and the course's list 
 
 from __future__ import annotations
 
+from itertools import groupby
+
 import streamlit as st
 
 from cnnviz import course
@@ -14,7 +16,8 @@ COLUMNS = 2
 
 
 def course_map() -> None:
-    """A card per course text: its title, what it covers, and its places grouped by page in the text's order."""
+    """A card per course text: its title, what it covers, and its places in the text's order, each run of places
+    on one page under that page's title."""
     st.header("The course, page by page", anchor="course-map")
     st.markdown(
         "Following the four course texts? Each card below is one of them, in the course's order: what it covers, "
@@ -26,8 +29,10 @@ def course_map() -> None:
         with columns[position % COLUMNS], st.container(border=True):
             st.markdown(f"**Course text {text.number} · {text.title}**")
             st.caption(text.covers)
-            for place in text.places:
-                place_link(place)
+            for page, run in groupby(text.places, key=lambda place: place.page):
+                st.caption(f"**{PAGE_TITLES[page]}**")  # which page the links below open
+                for place in run:
+                    place_link(place)
 
 
 def applications_section() -> None:

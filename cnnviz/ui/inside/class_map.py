@@ -25,7 +25,7 @@ from cnnviz.ui.presentation import show_figure
 IMAGES_KEY, METHOD_KEY, VIEW_KEY = "inside_map_images", "inside_map_method", "inside_map_view"  # in the link
 MAX_THUMBNAILS = 1000  # more would cover each other; the thumbnail view shows the first this many
 FEATURES_PER_SECOND = 1300  # the demo MNIST model on a 2-core CPU
-TSNE_SECONDS_PER_IMAGE = 0.015  # 2,000 images in about 30 s on a worker of a 2-core CPU
+TSNE_SECONDS_PER_IMAGE = 0.0075  # 2,000 images in about 15 s on a worker of a busy 2-core CPU (500 steps)
 SHOWN_SIDE = 120
 
 

@@ -146,13 +146,20 @@ def _curves(chosen: ChosenModel, epsilon: float, *, key: str) -> None:
         if accuracy is not None:
             curves.append((name, CURVE_EPSILONS, accuracy))
     if curves:
-        show_figure(explain_plots.attack_curves(curves, epsilon=epsilon), key="fool_curves")
-        name, _, accuracy = curves[0]
-        at = {e: a for e, a in zip(CURVE_EPSILONS, accuracy, strict=True)}
-        st.caption(
-            f"{name}: {at[0.0]:.1%} right on clean images, {at[0.1]:.1%} at ε = 0.1 and {at[0.25]:.1%} at ε = 0.25. "
-            "The dotted line is the ε of the slider."
+        summaries = [_curve_summary(name, accuracy) for name, _, accuracy in curves]
+        show_figure(
+            explain_plots.attack_curves(curves, epsilon=epsilon),
+            key="fool_curves",
+            alt=f"Accuracy on {len(labels):,} attacked test images as ε grows from 0 to {CURVE_EPSILONS[-1]:g}: "
+            + "; ".join(summaries)
+            + f". A dotted line marks ε = {epsilon:g}.",
         )
+        st.caption(f"{summaries[0]}. The dotted line is the ε of the slider.")
+
+
+def _curve_summary(name: str, accuracy: np.ndarray) -> str:
+    at = dict(zip(CURVE_EPSILONS, accuracy, strict=True))
+    return f"{name}: {at[0.0]:.1%} right on clean images, {at[0.1]:.1%} at ε = 0.1 and {at[0.25]:.1%} at ε = 0.25"
 
 
 def _curve_name(run: TrainingRun) -> str:

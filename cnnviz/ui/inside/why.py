@@ -234,7 +234,13 @@ def _sanity_check(
     _maps_row(prediction.x, twin, caption=f"top {count} randomised", correlations=correlations)
     chart, text = st.columns([3, 2])
     show_figure(
-        explain_plots.rank_bars(correlations), key="why_rank_bars", container=chart, config={"displayModeBar": False}
+        explain_plots.rank_bars(correlations),
+        key="why_rank_bars",
+        container=chart,
+        config={"displayModeBar": False},
+        alt="Spearman's ρ between each map of the trained and of the randomised network: "
+        + ", ".join(f"{method} {rho:+.2f}" for method, rho in correlations.items())
+        + ".",
     )
     followers = [method for method, rho in correlations.items() if abs(rho) < 0.5]
     stayers = [method for method, rho in correlations.items() if abs(rho) >= 0.5]

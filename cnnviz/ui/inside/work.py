@@ -15,7 +15,7 @@ import streamlit as st
 
 from cnnviz.background import BackgroundWork, Work
 from cnnviz.text import duration_text
-from cnnviz.ui.training_job import training_service
+from cnnviz.ui.training_job import asker, training_service
 
 ON_WORKERS_ENV = "CNNVIZ_EXPLAIN_ON_WORKERS"
 POLL_SECONDS = 1.0
@@ -32,7 +32,7 @@ def _cluster_client() -> Any:
 @st.cache_resource(show_spinner=False)
 def server_work() -> BackgroundWork:
     """The server's background work, shared by every session (so a second student gets the first one's result)."""
-    return BackgroundWork(_cluster_client)
+    return BackgroundWork(_cluster_client, owner=asker)
 
 
 def describe(work: Work) -> str:

@@ -1,4 +1,5 @@
-"""The layer builder's results: totals, advice and formulas, the diagram and table, and "why convolutions".
+"""The layer builder's results: totals, advice and formulas, the diagram and table, the course's two parts of a
+CNN (and where the design comes from), and "why convolutions".
 
 Each function draws one part of the page from a :class:`cnnviz.architecture.CheckedStack`
 (the stack :func:`cnnviz.ui.layer_builder.editor.stack_chooser` returns); all numbers come from
@@ -6,14 +7,27 @@ Each function draws one part of the page from a :class:`cnnviz.architecture.Chec
 """
 
 import math
+from collections import Counter
 
 import pandas as pd
 import streamlit as st
 
 from cnnviz import plots
-from cnnviz.architecture import BYTES_PER_VALUE, CheckedStack, advice, dense_on_pixels, largest_layer, totals
+from cnnviz.architecture import (
+    BYTES_PER_VALUE,
+    PRESETS,
+    CheckedStack,
+    LayerSummary,
+    Totals,
+    advice,
+    dense_on_pixels,
+    largest_layer,
+    summarize,
+    totals,
+    two_parts,
+)
 from cnnviz.text import format_bytes, shape_text, short
-from cnnviz.ui.course_notes import course_note
+from cnnviz.ui.course_notes import course_note, go_button
 from cnnviz.ui.layer_builder.edits import type_of
 from cnnviz.ui.presentation import show_figure
 
@@ -145,6 +159,99 @@ def _show_formulas(summaries: list) -> None:
             "r = j = 1 at the input. MACs count multiply-accumulates of weighted layers; bias additions, "
             "activations and pooling count 0."
         )
+
+
+def two_parts_section(stack: CheckedStack) -> None:
+    """The stack split as the course splits a CNN: feature extraction, then classification, each with its layers,
+    parameters, multiply-adds and (for the features) how far its units see."""
+    parts = two_parts(stack.summaries) if stack.error is None else None
+    if parts is None:
+        st.info(
+            "This stack has no classification part: it never turns its feature maps into one flat vector "
+            "(Flatten or global pooling) for Dense layers to score. Start from a classifier such as *MNIST CNN* "
+            "to see both parts.",
+            icon=":material/info:",
+        )
+        return
+    whole = totals(stack.summaries)
+    features, classifier = totals(parts.features), totals(parts.classifier)
+    maps = parts.features[-1].output_shape
+    first, last = parts.features[0], parts.features[-1]
+    left, right = st.columns(2, gap="large")
+    with left, st.container(border=True):
+        st.markdown(
+            f"**1 · Feature extraction**: {_layer_span(parts.features)} turn the {shape_text(stack.input_shape)} "
+            f"image into {shape_text(maps)} = **{math.prod(maps):,} numbers**: *what* is in the picture.\n\n"
+            f"- {features.params:,} parameters ({_share(features.params, whole.params)} of the network)\n"
+            f"- {features.macs:,} multiply-adds per image ({_share(features.macs, whole.macs)})\n"
+            f"- its units see {shape_text(first.receptive_field)} pixels at layer {first.position}"
+            + (
+                f", {shape_text(last.receptive_field)} at layer {last.position}: edges and lines first, "
+                "shapes and parts deeper"
+                if last is not first
+                else ""
+            )
+        )
+    with right, st.container(border=True):
+        scores = parts.classifier[-1].output_shape[-1]
+        st.markdown(
+            f"**2 · Classification**: {_layer_span(parts.classifier)} turn those numbers into **{scores} class "
+            "scores** (softmax makes them probabilities): *what the picture means*.\n\n"
+            f"- {classifier.params:,} parameters ({_share(classifier.params, whole.params)} of the network)\n"
+            f"- {classifier.macs:,} multiply-adds per image ({_share(classifier.macs, whole.macs)})"
+        )
+    if features.params and classifier.params:
+        st.caption(
+            f"Each weight of the first part is used {_uses(features)} per image, each of the second "
+            f"{_uses(classifier)}: a convolution's few weights are reused at every position of the map, while a "
+            "Dense layer connects everything to everything and uses each weight once. Inside the network shows "
+            "both parts at work on a trained network, layer by layer."
+        )
+
+
+def _layer_span(summaries: list[LayerSummary]) -> str:
+    """ "layers 1–5 (3 Conv2D, 2 MaxPooling2D)": positions and how many layers of each type."""
+    kinds = ", ".join(f"{count} {kind}" for kind, count in Counter(s.type for s in summaries).items())
+    first, last = summaries[0].position, summaries[-1].position
+    return f"layer {first} ({kinds})" if first == last else f"layers {first}–{last} ({kinds})"
+
+
+def _uses(part: Totals) -> str:
+    """How many multiply-adds per image each parameter of ``part`` takes part in, in words."""
+    times = round(part.macs / part.params)
+    return "about once" if times <= 1 else f"about {times:,} times"
+
+
+def _share(part: int, whole: int) -> str:
+    return f"{part / whole:.0%}" if whole else "—"
+
+
+LENET = "LeNet-5"
+LENET_LINK = {"stack": "preset.lenet_5", "input": "32x32x1", "section": "history"}
+
+
+def history_section() -> None:
+    """Where the two-part design comes from: LeNet-5 and Yann LeCun in a few sentences, LeNet-5 one click away."""
+    shape, layers = PRESETS[LENET]
+    lenet = summarize(layers, shape)
+    parts = two_parts(lenet)
+    assert parts is not None  # LeNet-5 is a classifier
+    st.markdown(
+        f"In 1998 **Yann LeCun** and his colleagues published **LeNet-5**, a network that read handwritten "
+        f"digits with exactly these two parts: {_layer_span(parts.features)} to extract features, then "
+        f"{_layer_span(parts.classifier)} to classify them, {totals(lenet).params:,} parameters in all. Its "
+        "ideas (local windows, shared weights, pooling, learning the kernels from examples instead of designing "
+        "them) are still those of today's image networks, only deeper: VGG-16 and MobileNet among the presets "
+        "above follow the same plan. In 2018 LeCun, Geoffrey Hinton and Yoshua Bengio received the Turing Award, "
+        "computing's highest prize, for their work on deep learning."
+    )
+    go_button(
+        "Load LeNet-5 and see its two parts",
+        "layer_builder",
+        LENET_LINK,
+        key="builder_lenet",
+        icon=":material/history_edu:",
+    )
 
 
 def why_convolutions(stack: CheckedStack) -> None:

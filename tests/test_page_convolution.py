@@ -60,6 +60,13 @@ def test_sections_below_the_first_screen_run_only_once_opened(app):
     assert app.selectbox(key="conv_activation").value == "relu"
     app.number_input(key="conv_stride").set_value(2).run()  # an open section stays open on the next change
     assert any(block.value.startswith("output[0] uses") for block in app.markdown)
+    app.selectbox(key="conv_activation").set_value("tanh").run()
+    app.session_state[OPEN_KEYS["pooling"]] = False  # closed, its setting stays (and stays in the link)
+    app.number_input(key="conv_stride").set_value(1).run()
+    assert not [box for box in app.selectbox if box.key == "conv_activation"]
+    assert app.query_params["activation"] == "tanh"
+    open_section(app, "pooling")
+    assert app.selectbox(key="conv_activation").value == "tanh"
     assert not app.exception
 
 

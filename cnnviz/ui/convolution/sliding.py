@@ -303,6 +303,9 @@ def kernel_and_maps(image: np.ndarray) -> None:
         )
         if any(just_linked(key) for key in POOLING_KEYS):  # a link that sets them shows them
             st.session_state[POOLING_OPEN] = True
+        for key in POOLING_KEYS:  # kept while the section is closed: the student's choice and the link keep it
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
         on_demand(
             "Show the activation, pooling, max pooling's shifts and dropout",
             POOLING_OPEN,

@@ -5,7 +5,8 @@ import streamlit as st
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.image_input import image_input
 from cnnviz.ui.links import open_link, share_link
-from cnnviz.ui.pixels import colour, inspector, numbers, preparing
+from cnnviz.ui.on_demand import on_demand
+from cnnviz.ui.pixels import OPEN_KEYS, colour, inspector, numbers, preparing
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -35,10 +36,15 @@ colour.grayscale_section(image)
 
 st.header("Resizing: what is lost")
 st.markdown("Networks take a fixed input size: MNIST digits are 28×28, NEU defects often 64×64 for speed.")
-preparing.resizing_section(image)
+on_demand("Resize your image and back", OPEN_KEYS["resizing"], preparing.resizing_section, image)
 
 st.header("Normalisation to [0, 1]")
-preparing.normalisation_section(image)
+on_demand(
+    "Show the values before and after, as histograms",
+    OPEN_KEYS["normalisation"],
+    preparing.normalisation_section,
+    image,
+)
 
 st.header("Pixel inspector")
 inspector.inspector_section(image)

@@ -11,6 +11,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.ui.convolution import OPEN_KEYS
 from tests.conftest import ROOT, page_path, run_page
 
 CORPUS = Path(__file__).parent / "corpus"
@@ -91,7 +92,7 @@ def test_every_corpus_zip_through_the_datasets_page():
 def test_odd_but_valid_images_work_on_the_convolution_page():
     from cnnviz.images import load_image
 
-    app = page("convolution")
+    app = run_page("convolution", state=dict.fromkeys(OPEN_KEYS.values(), True), timeout=120)  # every section
     for name, case in sorted(MANIFEST["images"].items()):
         if case["expect"] != "ok" or case["at_the_pixel_limit"]:
             continue

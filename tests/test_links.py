@@ -186,7 +186,7 @@ def test_a_value_a_link_cannot_carry_is_left_out_with_a_reason():
 # ---------------------------------------------------------------- every page, through AppTest
 def test_the_widgets_offer_the_options_the_links_carry():
     """The Convolution and Training pages' widgets read the same constants as the codecs."""
-    conv = opened("convolution", {"padding": "custom"})
+    conv = opened("convolution", {"padding": "custom", "pool_size": "2"})  # a pooling setting opens its section
     for key, span in (
         ("conv_stride", options.CONV_STRIDES),
         ("conv_p", options.CONV_PADDING_ZEROS),

@@ -11,12 +11,19 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import ops
 from cnnviz.kernels import PRESETS
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+from cnnviz.ui.convolution import OPEN_KEYS
 from tests.conftest import run_page
 
 
 @pytest.fixture
 def app() -> AppTest:
     return run_page("convolution")
+
+
+def open_section(app: AppTest, name: str) -> AppTest:
+    """Open a section drawn on demand, as a student's click on its expander does."""
+    app.session_state[OPEN_KEYS[name]] = True
+    return app.run()
 
 
 def size_shown(app: AppTest) -> str:
@@ -40,6 +47,27 @@ def test_page_starts_with_the_vertical_edge_kernel_on_the_default_digit(app):
     row, col, value = shown_cell(app)
     assert (row, col) == np.unravel_index(np.argmax(np.abs(expected)), expected.shape)  # strongest response first
     assert value == pytest.approx(expected[row, col], rel=1e-3)
+
+
+def test_sections_below_the_first_screen_run_only_once_opened(app):
+    """A visit draws the kernel, the feature map and the window; every other section waits for its click."""
+    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map", "conv_window"]
+    assert not any(block.value.startswith("output[0] uses") for block in app.markdown)
+    assert not [box for box in app.selectbox if box.key == "conv_activation"]
+    open_section(app, "one_dimension")
+    assert any(block.value.startswith("output[0] uses") for block in app.markdown)
+    open_section(app, "pooling")
+    assert app.selectbox(key="conv_activation").value == "relu"
+    app.number_input(key="conv_stride").set_value(2).run()  # an open section stays open on the next change
+    assert any(block.value.startswith("output[0] uses") for block in app.markdown)
+    app.selectbox(key="conv_activation").set_value("tanh").run()
+    app.session_state[OPEN_KEYS["pooling"]] = False  # closed, its setting stays (and stays in the link)
+    app.number_input(key="conv_stride").set_value(1).run()
+    assert not [box for box in app.selectbox if box.key == "conv_activation"]
+    assert app.query_params["activation"] == "tanh"
+    open_section(app, "pooling")
+    assert app.selectbox(key="conv_activation").value == "tanh"
+    assert not app.exception
 
 
 def test_changing_the_preset_changes_kernel_size_output_and_window_sum(app):
@@ -136,6 +164,7 @@ def test_flipping_a_symmetric_kernel_says_nothing_changes(app):
 
 
 def test_one_dimensional_demo_reports_the_window_sum_and_rejects_words(app):
+    open_section(app, "one_dimension")
     sums = [block.value for block in app.markdown if block.value.startswith("output[0] uses")]
     assert "= **7**" in sums[0]  # the course's signal: 1·1 + 3·3 + 2·0 + 3·(−1)
     app.text_input(key="conv_signal").set_value("1 two 3").run()
@@ -210,6 +239,7 @@ def test_a_map_of_a_negative_kernel_is_diverging_even_when_every_value_is_negati
 
 
 def test_the_shift_change_is_defined_on_screen(app):
+    open_section(app, "pooling")
     assert any("Σ |after − before| ÷ Σ |before|" in c.value for c in app.caption)
 
 
@@ -223,6 +253,7 @@ def test_the_shift_change_is_defined_on_screen(app):
     ],
 )
 def test_the_1d_demo_says_whether_the_signal_or_the_kernel_is_wrong(app, signal, kernel, message):
+    open_section(app, "one_dimension")
     app.text_input(key="conv_signal").set_value(signal)
     app.text_input(key="conv_kernel_1d").set_value(kernel).run()
     assert not app.exception

@@ -16,13 +16,15 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz import ops
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
+from cnnviz.ui.convolution import OPEN_KEYS
 from cnnviz.ui.convolution.transposed import small_input
 from tests.conftest import run_page
 
 
 @pytest.fixture
 def app() -> AppTest:
-    return run_page("convolution")
+    opened = (OPEN_KEYS["transposed"], OPEN_KEYS["costs"])  # drawn on demand
+    return run_page("convolution", state=dict.fromkeys(opened, True))
 
 
 def chart(app: AppTest, key: str) -> np.ndarray:

@@ -7,12 +7,14 @@ import pytest
 
 from cnnviz import architecture, ops
 from cnnviz.architecture.presets import MNIST, NOTEBOOK_PRESETS
+from cnnviz.ui.convolution import OPEN_KEYS
 from tests.conftest import markdown_text, run_page
 
 
 @pytest.fixture(scope="module")
 def convolution():
-    return run_page("convolution", timeout=120)
+    opened = (OPEN_KEYS["padding"], OPEN_KEYS["biology"])  # drawn on demand
+    return run_page("convolution", state=dict.fromkeys(opened, True), timeout=120)
 
 
 def _html(app) -> str:

@@ -9,6 +9,7 @@ import pytest
 from PIL import Image
 from streamlit.testing.v1 import AppTest
 
+from cnnviz.ui.pixels import OPEN_KEYS
 from tests.conftest import run_page
 
 
@@ -96,6 +97,9 @@ def test_block_reader_and_inspector_recentre_on_a_new_image_size(pixels):
 
 
 def test_resizing_a_non_square_image_says_it_stretches(pixels):
+    pixels.session_state[OPEN_KEYS["resizing"]] = True  # drawn on demand
+    pixels.run()
+    assert any("numbers become" in block.value for block in pixels.markdown)  # the section is there
     assert not any("stretches" in info.value for info in pixels.info)  # the 28×28 sample is square
     pixels.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
     assert any("240×320, not square" in info.value and "stretches" in info.value for info in pixels.info)
@@ -115,3 +119,16 @@ def test_an_empty_canvas_names_the_image_in_use(pixels):
     pixels.segmented_control(key="pixels_source").set_value("Draw").run()
     assert not pixels.exception
     assert any("The image in use is **Your drawing** (made earlier" in info.value for info in pixels.info)
+
+
+def test_resizing_and_normalisation_are_drawn_once_opened(pixels):
+    """Below the first screen, drawn on demand: closed they send nothing; opened, their numbers follow the image."""
+    assert not any("numbers become" in block.value for block in pixels.markdown)
+    assert not pixels.get("plotly_chart")[2:]  # the whole image and one block only
+    for key in OPEN_KEYS.values():
+        pixels.session_state[key] = True
+    pixels.run()
+    assert not pixels.exception
+    assert any("784 numbers become **196**" in block.value for block in pixels.markdown)  # 28×28 → 14×14
+    assert any("Range here: 0.000 – 1.000" in block.value for block in pixels.markdown)
+    assert len(pixels.get("plotly_chart")) == 4  # and the two histograms

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import pytest
 
+from cnnviz.ui.convolution import OPEN_KEYS
 from tests.conftest import markdown_text, run_page
 
 
 @pytest.fixture(scope="module")
 def app():
-    return run_page("convolution", timeout=90)
+    opened = (OPEN_KEYS[name] for name in ("worked", "one_dimension", "pooling"))  # drawn on demand
+    return run_page("convolution", state=dict.fromkeys(opened, True), timeout=90)
 
 
 def _html(app) -> str:

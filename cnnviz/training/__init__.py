@@ -17,6 +17,7 @@ TensorFlow is imported only when a model is built, trained, saved or loaded.
 """
 
 from cnnviz.options import OPTIMIZER_TITLES, OPTIMIZERS
+from cnnviz.training.adapt import adapt_output
 from cnnviz.training.config import AUGMENTATION_TYPES, TrainConfig
 from cnnviz.training.errors import TrainingCancelled, TrainingUnavailable
 from cnnviz.training.evaluation import (
@@ -29,7 +30,7 @@ from cnnviz.training.evaluation import (
     random_examples,
 )
 from cnnviz.training.events import Event, JobState, ProgressEvent
-from cnnviz.training.fit import PROGRESS_EVERY, adapt_output, subset_indices, train, validation_indices
+from cnnviz.training.fit import PROGRESS_EVERY, subset_indices, train, validation_indices
 from cnnviz.training.gate import TrainingGate
 from cnnviz.training.job import JobSnapshot, TrainingJob, TrainingPlan
 from cnnviz.training.notebook import to_notebook

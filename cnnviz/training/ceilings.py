@@ -57,7 +57,7 @@ def training_cost(stack: Sequence[Mapping[str, Any]], dataset: Any, config: Any)
     Raises :class:`InputError` (naming the layer) for a stack that does not fit the data.
     """
     from cnnviz import architecture
-    from cnnviz.training.fit import adapt_output
+    from cnnviz.training.adapt import adapt_output
 
     shape = tuple(int(s) for s in dataset.x_train.shape[1:])
     adapted, _ = adapt_output(stack, shape, len(dataset.class_names))

@@ -62,7 +62,7 @@ def training_seconds(
 ) -> float:
     """Estimated wall time of a whole training of ``stack`` on ``dataset`` with ``config`` (a TrainConfig)."""
     from cnnviz import architecture
-    from cnnviz.training.fit import adapt_output
+    from cnnviz.training.adapt import adapt_output
 
     shape = dataset.image_shape
     adapted, _ = adapt_output(stack, shape, dataset.num_classes)

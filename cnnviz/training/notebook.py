@@ -30,8 +30,9 @@ from cnnviz.datasets.digits import FASHION_MNIST, MNIST
 from cnnviz.datasets.labelled import MAX_DEFAULT_SIDE, NEU_CODES, NEU_SPLIT_ORDER, NEU_WORDS
 from cnnviz.errors import InputError
 from cnnviz.options import OPTIMIZER_TITLES
+from cnnviz.training.adapt import adapt_output
 from cnnviz.training.config import PIXEL_ORDER_START, TrainConfig
-from cnnviz.training.fit import adapt_output, fgsm_batch
+from cnnviz.training.fit import fgsm_batch
 
 NEU_URL = "http://faculty.neu.edu.cn/songkechen/zh_CN/zdylm/263270/list/index.htm"
 CLASS_NAMES = {

@@ -147,6 +147,19 @@ def assert_no_exception(page) -> None:
         raise AssertionError(exceptions.first.inner_text()) from None
 
 
+def open_section(page, label: str) -> None:
+    """Open a section drawn on demand (cnnviz.ui.on_demand): click its expander, wait for its content's run."""
+    page.get_by_text(label, exact=True).click()
+    wait_idle(page)
+
+
+def open_sections_by_key(page, keys) -> None:  # noqa: ANN001
+    """Open every section drawn on demand whose expander has one of ``keys`` (e.g. cnnviz.ui.convolution.OPEN_KEYS)."""
+    for key in keys:
+        page.locator(f".st-key-{key} summary").click()
+        wait_idle(page)
+
+
 def choose_segment(page, label: str) -> None:
     """Click one option of an st.segmented_control (rendered as radio buttons) and wait for the rerun."""
     page.get_by_role("radio", name=label, exact=True).first.click()

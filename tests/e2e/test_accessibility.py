@@ -10,14 +10,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
+from cnnviz.ui.convolution import OPEN_KEYS
 from cnnviz.ui.navigation import STEPS
+from cnnviz.ui.pixels import OPEN_KEYS as PIXELS_OPEN_KEYS
 from tests import prerequisites
 from tests.conftest import unavailable
-from tests.e2e.browser import assert_no_exception, goto
+from tests.e2e.browser import assert_no_exception, goto, open_sections_by_key
 
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa"]
 BLOCKING = ("serious", "critical")
 PAGES = ["", *(step.url_path for step in STEPS)]
+ON_DEMAND = {"convolution": OPEN_KEYS.values(), "pixels": PIXELS_OPEN_KEYS.values()}  # drawn once opened
 
 RUN_AXE = """async (tags) => {
   const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}});
@@ -54,6 +57,7 @@ def test_no_serious_or_critical_accessibility_violations(page, app_url, axe_sour
 @pytest.mark.parametrize("url_path", PAGES)
 def test_every_figure_and_image_has_a_text_alternative(page, app_url, url_path):
     goto(page, app_url, url_path)
+    open_sections_by_key(page, ON_DEMAND.get(url_path, ()))  # every figure, not only the first screen's
     figures = page.locator('[data-testid="stPlotlyChart"]')
     for index in range(figures.count()):
         label = figures.nth(index).get_attribute("aria-label") or ""

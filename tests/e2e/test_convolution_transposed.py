@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, goto, open_section, wait_idle
 
 STEP = '[data-testid="stAlertContentSuccess"]:has-text("scatters")'
 
@@ -14,7 +14,8 @@ STEP = '[data-testid="stAlertContentSuccess"]:has-text("scatters")'
 def test_stepping_through_the_transposed_convolution(page, app_url):
     goto(page, app_url, "convolution")
     assert_no_exception(page)
-    page.get_by_text("8 · Transposed convolution").scroll_into_view_if_needed()
+    page.get_by_text("10 · Transposed convolution").scroll_into_view_if_needed()
+    open_section(page, "Step through a transposed convolution")  # drawn on demand
     expect(page.locator(STEP)).to_contain_text("Input cell (2, 2)")
     page.locator(".st-key-tconv_next button").click()
     wait_idle(page)

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from cnnviz import course
 from tests.conftest import skip_without_data
-from tests.e2e.browser import assert_no_exception, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, goto, open_section, wait_idle
 
 #: The map's distinct places (a link that sets a page up the same way and scrolls to the same section once).
 DISTINCT = list(
@@ -78,6 +78,7 @@ def test_why_padding_and_the_worked_examples_step_by_step(page, app_url, tmp_pat
     link = page.get_by_role("link", name="Step through the course's 6×6 and 5×5 examples first")
     link.click()
     _heading_in_view(page, "worked-examples")
+    open_section(page, "Step through the worked examples")  # drawn on demand, under its heading
     expect(page.get_by_text("Output cell (0, 0), 1 of")).to_be_visible()
     page.get_by_role("button", name="Step ▶").last.click()
     wait_idle(page)
@@ -89,10 +90,12 @@ def test_why_padding_and_the_worked_examples_step_by_step(page, app_url, tmp_pat
 
     section = page.locator('[id="why-padding"]')
     section.scroll_into_view_if_needed()
+    open_section(page, "Show how often each pixel is seen")
     expect(page.get_by_text("corner 1, middle of an edge 3, centre 9")).to_be_visible()
     expect(page.get_by_text("corner 4, middle of an edge 6, centre 9")).to_be_visible()
     biology = page.locator('[id="biology"]')
     biology.scroll_into_view_if_needed()
+    open_section(page, "Show the receptive fields on your image")
     expect(page.get_by_text("Hubel").first).to_be_visible()
     page.get_by_role("button", name="A trained network's own receptive fields").click()
     wait_idle(page)

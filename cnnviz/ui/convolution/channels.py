@@ -10,6 +10,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import CHANNEL_NAMES, subsample_for_display
 from cnnviz.kernels import PRESETS, parse_kernel, parse_signal
 from cnnviz.samples import load_sample
+from cnnviz.ui.convolution import worked_examples
 from cnnviz.ui.convolution.display import MAP_SIDE, drawn_note, map_figure, sum_text
 from cnnviz.ui.presentation import show_figure
 
@@ -53,13 +54,13 @@ def colour_section(image: np.ndarray) -> None:
         f"difference {float(np.abs(combined - as_layer).max()):.1g}. That filter has 3·3·3 weights + 1 bias "
         "= 28 parameters."
     )
-    extra = ("sobel_y", "box_blur", "laplacian")
-    stack_kernel = np.stack(
-        [weights] + [np.repeat(PRESETS[key].matrix[:, :, None], 3, axis=2) / 3 for key in extra], axis=3
-    )
-    stack = ops.conv2d(rgb, stack_kernel)
-    with st.expander(f"Several filters give a stack of maps: 4 filters → {stack.shape[0]}×{stack.shape[1]}×4"):
-        shown, _ = subsample_for_display(stack, MAP_SIDE)
+    label = f"Several filters give a stack of maps: 4 filters → {combined.shape[0]}×{combined.shape[1]}×4"
+    if st.toggle(label, key="conv_show_stack"):  # a toggle, not an expander: this section is in one
+        extra = ("sobel_y", "box_blur", "laplacian")
+        stack_kernel = np.stack(
+            [weights] + [np.repeat(PRESETS[key].matrix[:, :, None], 3, axis=2) / 3 for key in extra], axis=3
+        )
+        shown, _ = subsample_for_display(ops.conv2d(rgb, stack_kernel), MAP_SIDE)
         show_figure(plots.feature_maps(shown, columns=4, tile_pixels=70), width="stretch", key="conv_stack")
         st.caption(
             "Your filter, then Sobel y, box blur and Laplacian (each averaged over R, G, B). A Conv2D layer "
@@ -109,3 +110,9 @@ def one_dimension_section() -> None:
         f"output[{position}] uses x[{indices}]: {sum_text(step.patch, step.kernel, step.total)}.  \n"
         f"Output length ⌊({len(signal)} + 2·{padding} − {len(kernel)}) / {stride}⌋ + 1 = **{len(output)}**."
     )
+
+
+def one_dimension_and_flip() -> None:
+    """Section 8's hands-on part: the 1-D convolution, then the flip that tells convolution from correlation."""
+    one_dimension_section()
+    worked_examples.flip_1d_section()

@@ -1,9 +1,12 @@
-"""Display helpers shared by the convolution page's sections: whole-map heat maps and written-out sums."""
+"""Display helpers shared by the convolution page's sections: whole-map heat maps, images encoded once,
+written-out sums."""
 
+import cv2
 import numpy as np
+import streamlit as st
 
 from cnnviz import plots
-from cnnviz.images import subsample_for_display
+from cnnviz.images import enlarge, subsample_for_display
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
@@ -41,3 +44,16 @@ def sum_text(patch: np.ndarray, weights: np.ndarray, total: float) -> str:
     ]
     more = f" + … ({len(terms) - TERMS_SHOWN} more)" if len(terms) > TERMS_SHOWN else ""
     return f"{' + '.join(terms[:TERMS_SHOWN])}{more} = **{total:.4g}**"
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def enlarged_png(image: np.ndarray) -> bytes:
+    """``image`` (H×W×1 or H×W×3, uint8) enlarged for the screen and PNG-encoded, once per distinct image.
+
+    ``st.image`` re-encodes an array on every run; the input does not change when the stride does, so a
+    click then pays a hash of the pixels instead of an encode.
+    """
+    shown = enlarge(image)
+    if shown.shape[2] == 3:
+        shown = cv2.cvtColor(shown, cv2.COLOR_RGB2BGR)
+    return cv2.imencode(".png", shown)[1].tobytes()

@@ -2,6 +2,8 @@
 
 :func:`kernel_and_maps` is a fragment: changing the kernel, stride or a window reruns only these
 sections (and activation and pooling, :mod:`cnnviz.ui.convolution.pooling`), not the rest of the page.
+Section 4 is drawn on demand (:func:`cnnviz.ui.on_demand.on_demand`): closed, a stride click redraws
+only the feature map, the formula and the window.
 """
 
 from dataclasses import dataclass
@@ -11,19 +13,22 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
-from cnnviz.images import CHANNEL_NAMES, enlarge, to_grayscale
+from cnnviz.images import CHANNEL_NAMES, to_grayscale
 from cnnviz.options import CONV_DILATIONS, CONV_PADDING_ZEROS, CONV_PADDINGS, CONV_STRIDES
 from cnnviz.ui import state
-from cnnviz.ui.convolution import worked_examples
-from cnnviz.ui.convolution.display import drawn_note, map_figure, sum_text
+from cnnviz.ui.convolution import OPEN_KEYS, worked_examples
+from cnnviz.ui.convolution.display import drawn_note, enlarged_png, map_figure, sum_text
 from cnnviz.ui.convolution.pooling import activation_and_pooling_section
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.kernel_editor import kernel_editor
-from cnnviz.ui.links import share_link
+from cnnviz.ui.links import just_linked, share_link
+from cnnviz.ui.on_demand import on_demand
 from cnnviz.ui.presentation import show_figure
 
 WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
 CUSTOM = CONV_PADDINGS["custom"]
+POOLING_OPEN = OPEN_KEYS["pooling"]  # section 4 is drawn while this expander is open
+POOLING_KEYS = ("conv_activation", "conv_pool", "conv_pool_size", "conv_pool_stride")
 
 
 @dataclass(frozen=True)
@@ -109,10 +114,12 @@ def output_section(
     out_h, out_w = feature_map.shape[:2]
     left, right = st.columns(2)
     input_caption = f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else "")
-    left.image(enlarge(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}")
+    left.image(
+        enlarged_png(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}"
+    )
     if channels == 3:
         left.image(
-            enlarge(np.clip(feature_map, 0, 255).astype(np.uint8)),
+            enlarged_png(np.clip(feature_map, 0, 255).astype(np.uint8)),
             width="stretch",
             caption="The three filtered channels together as a photo (values clipped to 0–255)",
             alt=f"The filtered image in colour, {out_h}×{out_w}×3",
@@ -244,6 +251,11 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
     product_column.html(plots.matrix_table(step.products, "= products, then add them all"))
 
 
+def _activation_pooling_dropout(plane: np.ndarray) -> None:
+    activation_and_pooling_section(plane)
+    worked_examples.dropout_section()
+
+
 @st.fragment
 def kernel_and_maps(image: np.ndarray) -> None:
     """Sections 1-4. A fragment: changing the kernel, stride or a window reruns only these sections,
@@ -289,6 +301,15 @@ def kernel_and_maps(image: np.ndarray) -> None:
             "**pooling** layer that shrinks it. Networks see pixels scaled to [0, 1], so the feature map "
             "is divided by 255 first." + (" Shown for the red channel." if x.shape[2] == 3 else "")
         )
-        activation_and_pooling_section(feature_map[:, :, 0])
-        worked_examples.dropout_section()
+        if any(just_linked(key) for key in POOLING_KEYS):  # a link that sets them shows them
+            st.session_state[POOLING_OPEN] = True
+        for key in POOLING_KEYS:  # kept while the section is closed: the student's choice and the link keep it
+            if key in st.session_state:
+                st.session_state[key] = st.session_state[key]
+        on_demand(
+            "Show the activation, pooling, max pooling's shifts and dropout",
+            POOLING_OPEN,
+            _activation_pooling_dropout,
+            feature_map[:, :, 0],
+        )
     share_link("convolution")  # in the fragment: a stride change updates the link too

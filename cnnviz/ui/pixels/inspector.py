@@ -8,8 +8,13 @@ from cnnviz.ui.image_input import reset_on_new_image
 from cnnviz.ui.pixels.colour import swatch
 
 
+@st.fragment
 def inspector_section(image: np.ndarray) -> None:
-    """Pick a pixel by row and column (the centre on a new image): its values, colour and normalised values."""
+    """Pick a pixel by row and column (the centre on a new image): its values, colour and normalised values.
+
+    A fragment: a row or column click reruns only the inspector, not the page's heat maps (the link
+    does not carry the pixel, so nothing outside needs to follow).
+    """
     height, width, channels = image.shape
     centre_row, centre_col = centre_pixel(image)
     reset_on_new_image("pixels_inspector", {"pixels_row": centre_row, "pixels_col": centre_col})

@@ -9,7 +9,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, choose_segment, open_page, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, open_page, train_button, wait_idle
 
 RHO = re.compile(r"^ρ = [+-]\d\.\d\d$")  # under each map of the randomised network
 WORK_TIMEOUT_MS = 240_000  # background work (a feature visualisation, 2,000 images' features) on a busy machine
@@ -97,7 +97,7 @@ def test_a_stronger_attack_fools_the_network_and_the_curve_is_drawn(page, app_ur
 @pytest.mark.timeout(900)
 def test_the_training_page_shows_what_the_worker_recorded_inside_the_network(page, app_url):
     open_page(page, app_url, "training?network=recipe&recipe=quick_mnist&epochs=2&images=500")
-    page.get_by_role("button", name=re.compile(r"^▶ Train(?! the)")).click()  # not the course's "▶ Train the …"
+    train_button(page).click()  # not the course's "▶ Train the …"
     page.wait_for_selector('[data-testid="stMetric"]', timeout=600_000)
     wait_idle(page)
     choose_segment(page, "Inside the training")

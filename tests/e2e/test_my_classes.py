@@ -14,6 +14,7 @@ from tests.e2e.browser import (
     draw_stroke,
     expect_prediction,
     open_page,
+    train_button,
     wait_idle,
 )
 
@@ -77,7 +78,7 @@ def test_draw_two_shapes_train_and_recognise_a_new_circle(page, app_url):
     page.get_by_role("option", name="My classes: a tiny CNN in seconds").click()
     wait_idle(page)
     expect(page.get_by_role("combobox", name="Dataset")).to_have_value(re.compile("My classes"))
-    page.get_by_role("button", name="▶ Train").click()
+    train_button(page).click()
     page.wait_for_selector('[data-testid="stMetric"]', timeout=240_000)
     wait_idle(page)
     assert_no_exception(page)

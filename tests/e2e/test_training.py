@@ -11,7 +11,7 @@ import zipfile
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, choose_segment, open_page, wait_idle
+from tests.e2e.browser import assert_no_exception, choose_segment, open_page, train_button, wait_idle
 
 PROGRESS = "() => document.querySelector('[data-testid=stProgress]')?.innerText || ''"
 # Points of the live loss line: the first trace of the live chart (the only chart while training).
@@ -32,7 +32,7 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
     page = training_page
     page.get_by_role("slider", name="Epochs").press("End")  # 60 epochs of the quick digits recipe: long enough
     wait_idle(page)
-    page.get_by_role("button", name="▶ Train").click()
+    train_button(page).click()
     page.wait_for_function(f"() => ({LIVE_POINTS})() >= 2", timeout=240_000)  # the first live points
     first = page.evaluate(LIVE_POINTS)
     page.wait_for_function(f"() => ({LIVE_POINTS})() >= {first + 2}", timeout=240_000)  # the chart updates
@@ -54,7 +54,7 @@ def test_live_chart_moves_during_the_epoch_and_stop_ends_the_run(training_page):
 
 def test_clicking_a_confusion_cell_shows_its_images(training_page):
     page = training_page
-    page.get_by_role("button", name="▶ Train").click()  # the quick digits recipe
+    train_button(page).click()  # the quick digits recipe
     page.wait_for_selector('[data-testid="stMetric"]', timeout=240_000)
     wait_idle(page)
     choose_segment(page, "Confusion matrix")

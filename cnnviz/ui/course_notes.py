@@ -65,6 +65,11 @@ def take_section() -> None:
     del st.query_params[SECTION_PARAM]
 
 
+def pending_section() -> str | None:
+    """The section a course-map link asked for, while the page it opened runs (None otherwise)."""
+    return st.session_state.get(PENDING)
+
+
 def scroll_to_section() -> None:
     """After the page ran: scroll the remembered section's heading into view (once), waiting for it to appear."""
     anchor = st.session_state.pop(PENDING, None)

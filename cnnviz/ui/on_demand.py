@@ -14,13 +14,26 @@ from typing import Any
 
 import streamlit as st
 
+from cnnviz.ui.course_notes import pending_section
 
-def on_demand(label: str, key: str, draw: Callable[..., None], *args: Any, expanded: bool = False) -> None:
+
+def on_demand(
+    label: str,
+    key: str,
+    draw: Callable[..., None],
+    *args: Any,
+    expanded: bool = False,
+    holds: tuple[str, ...] = (),
+) -> None:
     """Draw ``draw(*args)`` inside an expander labelled ``label``, only while it is open.
 
     ``key`` remembers the expander's state in the session (tests open it with
-    ``session_state[key] = True``); ``expanded`` is its state on a first visit.
+    ``session_state[key] = True``); ``expanded`` is its state on a first visit. ``holds`` names the anchors
+    of the headings inside: a course-map link to one of them opens the section, so its heading exists to
+    scroll to.
     """
+    if pending_section() in holds:
+        st.session_state[key] = True
     _lazy_section(label, key, draw, args, expanded)
 
 

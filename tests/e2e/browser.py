@@ -82,18 +82,21 @@ TRACKER_CHECK_MS = 30_000
 
 # The page shows a finished run: a run was asked for since the last wait (when ``rerun``), every asked-for
 # run is done, Streamlit reads "not running", no element is faded as stale, the running indicator is gone
-# and the page has its title. Then the asked-for runs count as waited for.
+# and the page has its title, and its elements have not changed for QUIET_MS (the frontend draws a finished
+# run's elements over a few hundred milliseconds). Then the asked-for runs count as waited for.
+QUIET_MS = 300
 SETTLED = """(rerun) => {
   const runs = window.__cnnvizRuns;
   if (!runs) throw new Error('no run tracker in this tab: open it with tests.e2e.browser.new_page');
   const settled = (!rerun || runs.requests > runs.waited) && runs.pending.length === 0
+    && performance.now() - runs.changed > QUIET_MS
     && !!document.querySelector('[data-testid="stApp"][data-test-script-state="notRunning"]')
     && !document.querySelector('[data-stale="true"]')
     && !document.querySelector('[data-testid="stStatusWidgetRunningIcon"]')
     && !!document.querySelector('[data-testid="stMainBlockContainer"] h1');
   if (settled) runs.waited = runs.requests;
   return settled;
-}"""
+}""".replace("QUIET_MS", str(QUIET_MS))
 
 
 def new_page(browser, **context_options):

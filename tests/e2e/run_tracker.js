@@ -4,12 +4,16 @@
 // (a new_session ForwardMsg) has finished (script_finished): a full run, or a fragment run of its fragment.
 // A timer's automatic fragment reruns are not the test's doing and are not waited for. `waited` is the
 // number of requests the test has already waited for (set by tests/e2e/browser.py's wait_idle); `received`
-// and `finished` count the messages and finished runs seen, for check_run_tracker's diagnosis.
+// and `finished` count the messages and finished runs seen, for check_run_tracker's diagnosis. `changed` is
+// when the page's elements last changed: the frontend draws a finished run's elements over the next few
+// hundred milliseconds (and only then registers, e.g., a button's keyboard shortcut).
 // The F object below: the protobuf field numbers, read in Python from Streamlit's message definitions.
 (() => {
   const F = __FIELDS__;
   const runs = window.__cnnvizRuns = {
-    requests: 0, waited: 0, pending: [], starts: {}, seq: 0, received: 0, finished: 0};
+    requests: 0, waited: 0, pending: [], starts: {}, seq: 0, received: 0, finished: 0, changed: 0};
+  new MutationObserver(() => { runs.changed = performance.now(); })
+    .observe(document, {childList: true, subtree: true});
   const bytesOf = (data) => data instanceof ArrayBuffer ? new Uint8Array(data)
     : ArrayBuffer.isView(data) ? new Uint8Array(data.buffer, data.byteOffset, data.byteLength) : null;
   const fields = (bytes) => {  // the top-level fields of one protobuf message: [number, varint or bytes]

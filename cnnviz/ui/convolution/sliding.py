@@ -311,5 +311,6 @@ def kernel_and_maps(image: np.ndarray) -> None:
             POOLING_OPEN,
             _activation_pooling_dropout,
             feature_map[:, :, 0],
+            holds=("shift-tolerance", "dropout"),
         )
     share_link("convolution")  # in the fragment: a stride change updates the link too

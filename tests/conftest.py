@@ -14,7 +14,7 @@ import os
 import shutil
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
@@ -25,6 +25,7 @@ from tests import prerequisites
 if TYPE_CHECKING:
     from streamlit.testing.v1 import AppTest
 
+    from cnnviz.classroom import Classroom
     from cnnviz.datasets import Dataset
 
 ROOT = prerequisites.ROOT
@@ -192,6 +193,25 @@ class Clock:
 @pytest.fixture
 def clock() -> Clock:
     return Clock()
+
+
+@pytest.fixture
+def room(tmp_path, monkeypatch) -> Iterator[Classroom]:
+    """The class database the pages use (a fresh SQLite file, no teacher password), and the same database for
+    the test. (The library's own tests override it with one per database kind and a test clock.)"""
+    from cnnviz.classroom import Classroom
+    from cnnviz.ui import class_session
+    from cnnviz.ui.class_room import access
+
+    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
+    monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)
+    monkeypatch.delenv(access.PASSWORD_KEY, raising=False)
+    class_session.classroom.clear()
+    access._server_tries.clear()
+    classroom = Classroom(url)
+    yield classroom
+    classroom.close()
+    class_session.classroom.clear()
 
 
 @pytest.fixture(scope="module")

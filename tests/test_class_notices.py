@@ -12,21 +12,10 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.classroom import Classroom
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan, TrainingRun
-from cnnviz.ui import class_session, state
+from cnnviz.ui import state
 from cnnviz.ui.presentation import PRESENT_KEY
 from cnnviz.ui.training_job import JOB_KEY
 from tests.conftest import page_path, run_page
-
-
-@pytest.fixture
-def room(tmp_path, monkeypatch) -> Classroom:
-    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
-    monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)
-    class_session.classroom.clear()
-    classroom = Classroom(url)
-    yield classroom
-    classroom.close()
-    class_session.classroom.clear()
 
 
 @pytest.fixture

@@ -9,7 +9,7 @@ import time
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.classroom import Budget, Classroom
+from cnnviz.classroom import Budget
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.cluster import TrainingCluster
 from cnnviz.training.keys import run_key
@@ -20,17 +20,6 @@ from cnnviz.ui.training_job import JOB_KEY, training_service
 from tests.conftest import TINY, labelled_button, run_page
 
 QUICK = {"tr_subset": 500, "tr_epochs": 1}  # a few seconds of training on the MNIST sample
-
-
-@pytest.fixture
-def room(tmp_path, monkeypatch) -> Classroom:
-    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
-    monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)
-    class_session.classroom.clear()
-    classroom = Classroom(url)
-    yield classroom
-    classroom.close()
-    class_session.classroom.clear()
 
 
 @pytest.fixture

@@ -22,20 +22,6 @@ from tests.conftest import page_path, run_page
 TITLE = "8B · how CNNs see"
 
 
-@pytest.fixture
-def room(tmp_path, monkeypatch) -> Classroom:
-    """The class database the pages use (a fresh SQLite file), and the same database for the test."""
-    url = f"sqlite:///{tmp_path / 'classroom.sqlite3'}"
-    monkeypatch.setenv("CNNVIZ_DATABASE_URL", url)
-    monkeypatch.delenv(access.PASSWORD_KEY, raising=False)
-    class_session.classroom.clear()
-    access._server_tries.clear()
-    classroom = Classroom(url)
-    yield classroom
-    classroom.close()
-    class_session.classroom.clear()
-
-
 def _page(**query: str) -> AppTest:
     return run_page("class", query=query)
 

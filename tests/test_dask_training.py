@@ -108,10 +108,11 @@ def test_stop_crosses_the_process_boundary_and_keeps_the_scored_run(service, sma
 
 def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
     job = start_job(service, small, LONG)
-    wait_until(lambda: running_batches(job))
+    wait_until(lambda: running_batches(job), what="the first job's batches")
     job.cancel()
     assert job.join(30) and job.snapshot().state == "cancelled"
-    wait_until(lambda: service.gate.load() == (0, 0) and service.running() == 0)
+    wait_until(lambda: service.gate.load() == (0, 0), what="the gate to free the cancelled job's place")
+    wait_until(lambda: service.running() == 0, what="the service to end the cancelled job's task")
 
     alive = threading.Event()
     alive.set()
@@ -122,10 +123,11 @@ def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
         orphan_grace_seconds=0.2,
         check_owner_every=0.05,
     ).start()
-    wait_until(lambda: running_batches(orphan))
+    wait_until(lambda: running_batches(orphan), what="the orphan job's batches")
     alive.clear()
     assert orphan.join(30) and orphan.snapshot().state == "cancelled"
-    wait_until(lambda: service.gate.load() == (0, 0) and service.running() == 0)
+    wait_until(lambda: service.gate.load() == (0, 0), what="the gate to free the orphan's place")
+    wait_until(lambda: service.running() == 0, what="the service to end the orphan's task")
     assert not any(service.cluster.client().processing().values())
 
 

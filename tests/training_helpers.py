@@ -27,11 +27,12 @@ def finished(job: TrainingJob, timeout: float = 180):
     return snapshot
 
 
-def wait_until(predicate: Callable[[], bool], timeout: float = 180.0) -> None:
-    """Poll ``predicate`` until it holds (a loaded 2-core machine starts workers slowly)."""
+def wait_until(predicate: Callable[[], bool], timeout: float = 180.0, *, what: str = "") -> None:
+    """Poll ``predicate`` until it holds (a loaded 2-core machine starts workers slowly); a timeout says
+    what it waited for (``what``, else the predicate's name)."""
     deadline = time.monotonic() + timeout
     while not predicate():
-        assert time.monotonic() < deadline, "timed out"
+        assert time.monotonic() < deadline, f"timed out after {timeout:.0f} s waiting for {what or predicate.__name__}"
         time.sleep(0.05)
 
 

@@ -21,7 +21,7 @@ from cnnviz.text import literal_markdown
 from cnnviz.training import TrainingJob, TrainingPlan
 from cnnviz.ui.class_questions import layer_questions, preset_of
 from cnnviz.ui.class_room.groups import EXPERIMENT_RECIPE, group_labels, group_plan, variant_labels
-from cnnviz.ui.class_room.tables import page_title, roster_rows, run_rows, seen_text, shown_name
+from cnnviz.ui.class_room.tables import page_title, roster_rows, run_rows, seen_text, shown_name, trainings_now
 from tests.conftest import skip_without_data
 
 HOSTILE = [
@@ -82,7 +82,11 @@ def test_roster_rows_say_who_is_where_and_hide_names_as_student_numbers():
         "runs": 2,
     }
     assert rows[1]["page"] == "—" and rows[1]["last seen"] == "away (1 min 20 s)"
-    assert rows[1]["training"] == 1 and rows[1]["queued"] == 2
+    # An away student's last report is stale (the tab is gone, its training ends with it): not counted.
+    assert rows[1]["training"] == 0 and rows[1]["queued"] == 0
+    assert roster_rows(roster, now=21.0, hide=False, groups=False)[1]["training"] == 1
+    assert trainings_now(roster, now=100.0) == (0, 0)
+    assert trainings_now(roster, now=79.9) == (1, 2)  # Bob seen 59.9 s ago: still here
     hidden = roster_rows(roster, now=100.0, hide=True, groups=True)
     assert [row["student"] for row in hidden] == ["Student 1", "Student 2"] and hidden[0]["group"] == "—"
     assert "Anna" not in str(hidden) and "Bob" not in str(hidden)

@@ -14,7 +14,7 @@ import pandas as pd
 import streamlit as st
 
 from cnnviz.ui.class_room.run_view import open_run
-from cnnviz.ui.class_room.tables import roster_rows, run_rows, shown_name
+from cnnviz.ui.class_room.tables import roster_rows, run_rows, shown_name, trainings_now
 from cnnviz.ui.class_session import classroom
 
 REFRESH_SECONDS = 1.5
@@ -53,8 +53,9 @@ def live_class(teacher_key: str) -> None:
     now, hide = time.time(), names_hidden()
     with st.container(horizontal=True, gap="medium"):  # side by side, wrapping on a phone
         st.metric("Students", len(roster), width="content")
-        st.metric("Training now", sum(entry.running for entry in roster), width="content")
-        st.metric("Waiting for a worker", sum(entry.queued for entry in roster), width="content")
+        running, queued = trainings_now(roster, now)
+        st.metric("Training now", running, width="content")
+        st.metric("Waiting for a worker", queued, width="content")
         st.metric("Runs finished", len(runs), width="content")
     if not roster:
         st.info("Nobody has joined yet: students open the Class page and type the code above.")

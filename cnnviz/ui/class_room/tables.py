@@ -39,6 +39,18 @@ def seen_text(seconds: float) -> str:
     return f"{duration_text(seconds)} ago"
 
 
+def is_away(entry: Any, now: float) -> bool:
+    """Not seen for :data:`AWAY_SECONDS`: an open page reports every 10 s, so the tab is gone (and the
+    trainings it last reported end with it: a job nobody watches cancels itself)."""
+    return now - entry.last_seen >= AWAY_SECONDS
+
+
+def trainings_now(roster: Sequence[Any], now: float) -> tuple[int, int]:
+    """The class's trainings (running, waiting for a worker), counting only students who are not away."""
+    present = [entry for entry in roster if not is_away(entry, now)]
+    return sum(entry.running for entry in present), sum(entry.queued for entry in present)
+
+
 def roster_rows(roster: Sequence[Any], now: float, *, hide: bool, groups: bool) -> list[dict[str, Any]]:
     """One row per student (``cnnviz.classroom.RosterEntry``), in joining order."""
     rows = []
@@ -48,8 +60,8 @@ def roster_rows(roster: Sequence[Any], now: float, *, hide: bool, groups: bool) 
             "student": shown_name(entry.number, entry.name, hide),
             "page": page_title(entry.page),
             "last seen": seen_text(now - entry.last_seen),
-            "training": entry.running,
-            "queued": entry.queued,
+            "training": 0 if is_away(entry, now) else entry.running,
+            "queued": 0 if is_away(entry, now) else entry.queued,
             "runs": entry.runs,
         }
         if groups:

@@ -111,8 +111,10 @@ def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
     wait_until(lambda: running_batches(job), what="the first job's batches")
     job.cancel()
     assert job.join(30) and job.snapshot().state == "cancelled"
-    wait_until(lambda: service.gate.load() == (0, 0), what="the gate to free the cancelled job's place")
-    wait_until(lambda: service.running() == 0, what="the service to end the cancelled job's task")
+    wait_until(
+        lambda: service.gate.load() == (0, 0) and service.running() == 0,
+        what="the gate to free the cancelled job's place and the service to end its task",
+    )
 
     alive = threading.Event()
     alive.set()
@@ -126,8 +128,10 @@ def test_cancel_and_a_closed_tab_end_the_worker_task(service, small) -> None:
     wait_until(lambda: running_batches(orphan), what="the orphan job's batches")
     alive.clear()
     assert orphan.join(30) and orphan.snapshot().state == "cancelled"
-    wait_until(lambda: service.gate.load() == (0, 0), what="the gate to free the orphan's place")
-    wait_until(lambda: service.running() == 0, what="the service to end the orphan's task")
+    wait_until(
+        lambda: service.gate.load() == (0, 0) and service.running() == 0,
+        what="the gate to free the orphan's place and the service to end its task",
+    )
     assert not any(service.cluster.client().processing().values())
 
 

@@ -55,13 +55,14 @@ def roster_rows(roster: Sequence[Any], now: float, *, hide: bool, groups: bool) 
     """One row per student (``cnnviz.classroom.RosterEntry``), in joining order."""
     rows = []
     for entry in roster:
+        away = is_away(entry, now)
         row = {
             "#": entry.number,
             "student": shown_name(entry.number, entry.name, hide),
             "page": page_title(entry.page),
             "last seen": seen_text(now - entry.last_seen),
-            "training": 0 if is_away(entry, now) else entry.running,
-            "queued": 0 if is_away(entry, now) else entry.queued,
+            "training": 0 if away else entry.running,
+            "queued": 0 if away else entry.queued,
             "runs": entry.runs,
         }
         if groups:

@@ -6,15 +6,14 @@ shared sidebar; each learning step is a short script in ``pages/``.
 
 import streamlit as st
 
-from cnnviz.images import thumbnail
 from cnnviz.memory import limit_malloc_arenas
-from cnnviz.ui import state
 from cnnviz.ui.class_notices import class_live, class_sidebar
 from cnnviz.ui.class_session import restore, write_cookies
 from cnnviz.ui.course_notes import scroll_to_section, take_section
 from cnnviz.ui.navigation import CLASS, STEPS
 from cnnviz.ui.page_errors import run_guarded
 from cnnviz.ui.presentation import page_style, presentation_toggle
+from cnnviz.ui.sidebar_image import sidebar_thumbnail
 
 limit_malloc_arenas()  # once per server: keeps memory flat over many trainings (see cnnviz/memory.py)
 st.set_page_config(page_title="CNN Explorer", page_icon=":material/psychology:", layout="wide")
@@ -31,6 +30,7 @@ with st.sidebar:
 page_style()
 take_section()  # a course-map link's section: scrolled to once the page has drawn it
 class_live(navigation.url_path or "home")  # a student's notices: the teacher's view, a quick check
+shown = sidebar_thumbnail(sidebar_image)  # drawn first: the first screen does not wait for the page
 try:
     run_guarded(navigation.run, navigation.url_path or "home")
     scroll_to_section()
@@ -38,10 +38,5 @@ finally:
     with sidebar_class.container():  # after the page, which may have just joined or left a class
         class_sidebar()
         write_cookies()
-    # Drawn after the page, which may have just changed the image (a drawing, an upload): never stale.
-    if state.has_image():
-        with sidebar_image.container():
-            st.caption("Your image follows you from page to page:")
-            label = state.image_label()
-            small = thumbnail(state.image(), 120)  # any allowed shape, even 10×10,000, draws
-            st.image(small, caption=label, width=small.shape[1], alt=f"Your image: {label}")
+    if not shown.still_current():  # the page changed the image (a drawing, an upload): never stale
+        sidebar_thumbnail(sidebar_image)

@@ -132,3 +132,18 @@ def test_resizing_and_normalisation_are_drawn_once_opened(pixels):
     assert any("784 numbers become **196**" in block.value for block in pixels.markdown)  # 28×28 → 14×14
     assert any("Range here: 0.000 – 1.000" in block.value for block in pixels.markdown)
     assert len(pixels.get("plotly_chart")) == 4  # and the two histograms
+
+
+def test_the_sidebar_thumbnail_is_drawn_before_the_page_and_follows_a_new_image():
+    """app.py draws the image's thumbnail before the page runs (the first screen does not wait for the page)
+    and again after it when the page changed the image: the sidebar never shows the previous picture."""
+    app = run_page("app")
+    app.switch_page("pages/pixels.py").run()
+    sidebar_captions = lambda: [image.proto.imgs[0].caption for image in app.sidebar.get("image")]  # noqa: E731
+    assert sidebar_captions() == [app.session_state["image_label"]]
+    app.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
+    assert not app.exception
+    assert sidebar_captions() == ["Sample: Photo: coloured shapes (generated)"]
+    app.session_state["image_label"] = "Upload: renamed.png"  # a change the page did not make
+    app.run()
+    assert sidebar_captions() == ["Upload: renamed.png"]

@@ -50,6 +50,18 @@ def test_only_matrices_are_accepted():
         plots.matrix_table(np.zeros((2, 2, 2)))
 
 
+def test_a_table_wider_than_a_phone_scrolls_in_a_region_the_keyboard_can_reach():
+    """Dropout's 4×12 table was cut off at 390 px: a wide table scrolls sideways, and Tab reaches its box
+    (so it scrolls without a mouse); a 3×3 kernel adds no tab stop."""
+    wide = plots.matrix_table(np.ones((4, 12)), "Dropout(0.3) on 4 images & 12 units")
+    assert wide.startswith('<div style="overflow-x:auto;max-width:100%" tabindex="0" role="region"')
+    assert 'aria-label="Dropout(0.3) on 4 images &amp; 12 units"' in wide and wide.endswith("</table></div>")
+    narrow = plots.matrix_table(np.ones((3, 3)), "Kernel")
+    assert narrow.startswith('<div style="overflow-x:auto;max-width:100%"><table') and "tabindex" not in narrow
+    long_title = plots.matrix_table(np.ones((3, 3)), "Rotated 180°: what slides over the image, then more")
+    assert 'tabindex="0"' in long_title  # its one-line caption is what is wider than a phone
+
+
 # ---------------------------------------------------------------- the colour rule and readable figures
 def test_a_signed_map_is_diverging_whatever_its_values():
     """Blue positive, red negative: a lone negative value is red, not a Viridis colour."""

@@ -86,6 +86,11 @@ def heatmap(
 BLANK_CELL = "#f0f0f0"
 
 
+# What a phone's column holds (a 390 px screen less the page's margins), and a caption character's width.
+PHONE_COLUMN_PX = 320
+CAPTION_PX_PER_CHAR = 8
+
+
 def matrix_table(
     values: np.ndarray,
     title: str = "",
@@ -135,10 +140,21 @@ def matrix_table(
     caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
     caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
     # Automatic layout: in a narrow column the cells shrink below ``side``; a wide number widens its column.
-    return (
+    table = (
         f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
         f"{caption}{''.join(rows)}</table>"
     )
+    return _scroll_box(table, title, wide=max(columns * side, len(title) * CAPTION_PX_PER_CHAR) > PHONE_COLUMN_PX)
+
+
+def _scroll_box(table: str, title: str, *, wide: bool) -> str:
+    """The table in a box that scrolls sideways instead of being cut off on a phone.
+
+    A table that may be wider than a phone's column (``wide``) makes the box a named region reachable with
+    the keyboard (Tab, then the arrow keys), so it can be scrolled without a mouse; a narrow one adds no tab stop.
+    """
+    reachable = f' tabindex="0" role="region" aria-label="{html.escape(title or "Matrix")}"' if wide else ""
+    return f'<div style="overflow-x:auto;max-width:100%"{reachable}>{table}</div>'
 
 
 def _text_size(shape: tuple[int, int]) -> int:

@@ -458,6 +458,17 @@ def run_section(title: str, command: str, build: Callable[[], Section]) -> Secti
     return section
 
 
+def _cpu() -> str:
+    """The processor's model (``/proc/cpuinfo`` on Linux): speed ratios differ between CPUs (issue 27's
+    convolution: oneDNN's kernels in TensorFlow, OpenBLAS's in NumPy)."""
+    try:
+        lines = Path("/proc/cpuinfo").read_text().splitlines()
+    except OSError:
+        lines = []
+    names = [line.split(":", 1)[1].strip() for line in lines if line.startswith("model name")]
+    return names[0] if names else platform.processor() or platform.machine()
+
+
 def _commit() -> str:
     """The measured code's commit (``git rev-parse``), or ``CNNVIZ_BENCH_COMMIT`` outside a repository."""
     found = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -469,8 +480,8 @@ def header(sections: list[Section], command: str, missed: list[str], before: dic
     sections were run), the before column's origin, the load warning, every missed target of the report."""
     busiest = max((max(s.load) for s in sections), default=0.0)
     made = (
-        f"`{command}` on {datetime.now():%Y-%m-%d %H:%M}, commit `{_commit()}`, {os.cpu_count()} CPU cores, "
-        f"Python {platform.python_version()}, {platform.machine()}"
+        f"`{command}` on {datetime.now():%Y-%m-%d %H:%M}, commit `{_commit()}`, {os.cpu_count()} CPU cores "
+        f"({_cpu()}), Python {platform.python_version()}, {platform.machine()}"
     )
     lines = ["# CNN Explorer benchmarks", ""]
     if kept:
@@ -484,8 +495,9 @@ def header(sections: list[Section], command: str, missed: list[str], before: dic
     if before:
         lines += [
             "",
-            f"The **before** column holds the figures of commit `{before['commit']}` measured on {before['date']} "
-            "(with the load average then); compare ratios to the same-run references rather than absolute "
+            f"The **before** column holds the figures of commit `{before['commit']}` measured on {before['date']}"
+            + (f" ({before['cpu']})" if before.get("cpu") else "")
+            + ", with the load average then; compare ratios to the same-run references rather than absolute "
             "times when the loads differ.",
         ]
     if busiest > BUSY_LOAD:
@@ -557,7 +569,7 @@ def main(argv: list[str] | None = None) -> None:
     )
     args.output.write_text(report(sections, command, before, previous))
     if args.save_before:
-        run = {"commit": _commit(), "date": f"{datetime.now():%Y-%m-%d %H:%M}", "cores": os.cpu_count()}
+        run = {"commit": _commit(), "date": f"{datetime.now():%Y-%m-%d %H:%M}", "cores": os.cpu_count(), "cpu": _cpu()}
         run["sections"] = {s.title: s.saved() for s in sections}
         args.save_before.write_text(json.dumps(run, indent=1, ensure_ascii=False) + "\n")
     print(f"\nWritten to {args.output}")

@@ -256,6 +256,15 @@ def test_layer_blocks_and_tasks_match_the_definition(monkeypatch, stride, paddin
         np.testing.assert_allclose(single, expected, rtol=1e-4, atol=1e-4)
 
 
+@pytest.mark.parametrize("itemsize", [4, 8])
+def test_im2col_rows_start_in_different_cache_sets(itemsize):
+    """Rows of 4 × 512 positions (8 KiB apart, all in one cache set) get an odd number of 64-byte lines."""
+    for count in (1, 16, 2048, 2049, 2304):
+        length = conv_engine._spread(count, itemsize)
+        lines, rest = divmod(length * itemsize, 64)
+        assert length >= count and rest == 0 and lines % 2 == 1 and length - count <= 128 // itemsize
+
+
 @pytest.mark.parametrize("stride, padding", [((2, 2), "same"), ((3, 2), "valid"), ((2, 4), 3), ((1, 3), (0, 5))])
 def test_both_strided_photo_filter_strategies_agree(monkeypatch, stride, padding):
     """Full resolution then every stride-th cell, and the polyphase split, give the same numbers."""

@@ -34,6 +34,10 @@ shown = sidebar_thumbnail(sidebar_image)  # drawn first: the first screen does n
 try:
     run_guarded(navigation.run, navigation.url_path or "home")
     scroll_to_section()
+    if navigation.url_path == "training":  # Inside comes next: its demo network loads while the student reads
+        from cnnviz.ui.cache import prepare_pretrained
+
+        prepare_pretrained("mnist")  # the first of Inside's demo models (and TensorFlow, the first time)
 finally:
     with sidebar_class.container():  # after the page, which may have just joined or left a class
         class_sidebar()

@@ -3,7 +3,7 @@
 import streamlit as st
 
 from cnnviz.ui.inside.input_choice import choose_input
-from cnnviz.ui.inside.model_choice import choose_model, model_menu
+from cnnviz.ui.inside.model_choice import choose_model, model_menu, with_network
 from cnnviz.ui.inside.prediction import predict, show_prediction
 from cnnviz.ui.inside.tabs import show_tabs
 from cnnviz.ui.inside.take_home import take_home
@@ -23,12 +23,14 @@ menu = model_menu()  # follows the news first: a run just trained or retrained, 
 model_column, input_column = st.columns([1, 1], gap="large")
 with model_column:
     st.subheader("1 · The model")
-    chosen = choose_model(menu)
+    chosen = choose_model(menu)  # a demo model's network is not loaded yet: what needs none is drawn first
     take_home(chosen)
 with input_column:
     st.subheader("2 · The input")
     given = choose_input(chosen)
 
+with model_column:  # the first visit after the server started waits here for TensorFlow, with its progress
+    chosen = with_network(chosen)
 prediction = predict(chosen, given)
 with model_column:  # next to the input, so the answer changes in view while you draw
     st.subheader("3 · The prediction")

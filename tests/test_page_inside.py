@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
@@ -9,8 +11,9 @@ from streamlit.testing.v1 import AppTest
 from cnnviz import architecture, inspection
 from cnnviz.images import to_model_input
 from cnnviz.training import TrainConfig, TrainingRun
+from cnnviz.ui import cache
 from cnnviz.ui.cache import get_dataset
-from tests.conftest import run_page
+from tests.conftest import ROOT, page_path, run_page
 
 TIMEOUT = 120  # first run: TensorFlow import and model load on a busy 2-core machine
 
@@ -197,3 +200,77 @@ def test_the_latest_run_is_offered_first_under_its_full_name():
     assert all(option.startswith("Demo: ") for option in options[2:])
     assert app.selectbox(key="inside_model").value == options[0]
     assert any(c.value == f"**{options[0]}**" for c in app.caption)
+
+
+@pytest.mark.parametrize("name", inspection.PRETRAINED_NAMES)
+def test_a_demo_models_facts_come_from_its_card_and_match_the_network(name):
+    """The facts line is drawn from the card before the network has loaded: it must say what the network is."""
+    card, model = inspection.pretrained_card(name), inspection.load_pretrained(name)
+    assert tuple(card["input_shape"]) == inspection.input_shape(model)
+    assert len(card["layers"]) == len(model.layers) and card["params"] == model.count_params()
+
+
+def test_a_demo_model_loads_once_per_server_and_a_failed_load_starts_again(monkeypatch):
+    calls = []
+
+    def load(name: str):
+        calls.append(name)
+        if len(calls) == 1:
+            raise OSError("the disk hiccuped")
+        return f"network {name}"
+
+    monkeypatch.setattr(cache, "_MODELS", {})
+    monkeypatch.setattr(cache, "_load_pretrained", load)
+    failed = cache.pretrained_loading("neu")
+    with pytest.raises(OSError):
+        failed.result(timeout=10)
+    loading = cache.pretrained_loading("neu")  # a new load, shared by every later call
+    assert loading is not failed and loading.result(timeout=10) == "network neu"
+    assert cache.pretrained_loading("neu") is loading and calls == ["neu", "neu"]
+
+
+def test_the_page_draws_the_model_and_the_input_before_the_network_has_loaded(monkeypatch):
+    """Nothing above the answer needs TensorFlow: with no network at all, all of it is drawn; the next
+    run loads the network and the page answers."""
+
+    def no_network(name: str):
+        raise RuntimeError("the network is not there")
+
+    monkeypatch.setattr(cache, "_MODELS", {})
+    monkeypatch.setattr(cache, "_load_pretrained", no_network)
+    app = AppTest.from_file(page_path("inside"), default_timeout=TIMEOUT).run()
+    assert app.exception  # the load failed (its message is redacted, as on a server)
+    assert app.title[0].value == "Inside the network"
+    assert any(e.label.startswith("Model card") for e in app.expander)
+    assert any(c.value.startswith("Takes a 28×28×1 image · 10 layers · 140,138 parameters") for c in app.caption)
+    assert app.radio(key="inside_input_kind").value == "Your image"
+    assert not any(m.value.startswith("The network says") for m in app.markdown)
+
+    monkeypatch.setattr(cache, "_load_pretrained", lambda name: inspection.load_pretrained(name))
+    app = app.run()
+    assert not app.exception
+    assert said(app).startswith("The network says **7**")
+
+
+def test_the_training_page_prepares_insides_demo_network_and_a_light_page_does_not(monkeypatch):
+    """Inside comes after Training: its first demo network (and TensorFlow) loads while the student reads there."""
+    loads = []
+
+    def load(name: str):
+        loads.append(name)
+        return f"network {name}"
+
+    monkeypatch.setattr(cache, "_MODELS", {})
+    monkeypatch.setattr(cache, "_PREPARING", set())
+    monkeypatch.setattr(cache, "_load_pretrained", load)
+    app = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT).run()  # home
+    assert not app.exception and not cache._MODELS and not cache._PREPARING
+    app.switch_page("pages/training.py").run()
+    assert not app.exception and {"mnist"} == set(cache._PREPARING) | set(cache._MODELS)
+    app.run()  # another run of the page, and another call, start nothing more
+    cache.prepare_pretrained("mnist", after=0)
+    deadline = time.monotonic() + 60
+    while "mnist" not in cache._MODELS:
+        assert time.monotonic() < deadline, "the demo network never started loading"
+        time.sleep(0.1)
+    assert cache._MODELS["mnist"].result(timeout=60) == "network mnist" and loads == ["mnist"]

@@ -24,12 +24,12 @@ from typing import TYPE_CHECKING, Any
 
 import streamlit as st
 
-from cnnviz.training.budget import Budget
 from cnnviz.ui import state
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # not at run time: every page's first run imports this module (issue 27)
     from cnnviz.classroom import Classroom
     from cnnviz.training import TrainingPlan, TrainingRun
+    from cnnviz.training.budget import Budget
 
 logger = logging.getLogger("cnnviz.class")
 
@@ -63,9 +63,12 @@ def restore() -> None:
     on the next run). Costs nothing for a browser without class cookies."""
     if st.session_state.get(RESTORED):
         return
+    student, teacher = browser_cookie(STUDENT_COOKIE), browser_cookie(TEACHER_COOKIE)
+    if not student and not teacher:  # most visitors: the class database (SQLAlchemy, ~0.4 s to import) stays closed
+        st.session_state[RESTORED] = True
+        return
     from cnnviz.classroom import ClassroomError, ClassroomUnavailable
 
-    student, teacher = browser_cookie(STUDENT_COOKIE), browser_cookie(TEACHER_COOKIE)
     try:
         if student and not state.class_student_key():
             try:
@@ -107,9 +110,11 @@ def forget_cookie(name: str) -> None:
 def write_cookies() -> None:
     """Draw the script that makes the browser keep what :func:`keep_cookie` asked for (app.py calls it
     on every run; it draws nothing once the browser's cookies agree)."""
+    wanted = st.session_state.get(COOKIES_WRITTEN) or {}
+    if not wanted:  # most visitors: the class package (SQLAlchemy, ~0.4 s to import) is not needed
+        return
     from cnnviz.classroom.base import class_days
 
-    wanted = st.session_state.get(COOKIES_WRITTEN) or {}
     lines = []
     for name, value in wanted.items():
         if browser_cookie(name) == value:

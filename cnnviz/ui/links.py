@@ -18,7 +18,6 @@ from cnnviz import links
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui import state
 from cnnviz.ui.class_teacher import teacher_view_tools
-from cnnviz.ui.kernel_editor import set_kernel
 from cnnviz.ui.presentation import link_params
 from cnnviz.ui.state import IMAGE, IMAGE_LABEL, set_image, set_image_source
 
@@ -40,6 +39,8 @@ def _apply(values: dict[str, Any]) -> None:
         elif key == state.INPUT_SHAPE:
             state.set_input_shape(value)
         elif key == f"{KERNEL_EDITOR}_matrix":
+            from cnnviz.ui.kernel_editor import set_kernel  # only for a kernel's link: it imports pandas (issue 27)
+
             set_kernel(KERNEL_EDITOR, value, preset=links.KERNEL.write(value))
         else:
             st.session_state[key] = value

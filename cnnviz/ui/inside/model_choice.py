@@ -3,12 +3,14 @@
 The menu follows the news before it is drawn (:func:`model_menu`): a retraining started by the live
 try-out that has just finished, a run trained since the page was last open, or an example handed over
 by the Training page's gallery each select their run. :func:`choose_model` draws the menu (key
-``inside_model``) and returns the chosen network.
+``inside_model``) and returns the chosen network; for a demo model it needs only the model's card, so the
+page draws everything that needs no network first, and :func:`with_network` then loads the network (the
+server's first load imports TensorFlow, ~5 s) in a background thread, with its progress (issue 27).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import streamlit as st
@@ -33,9 +35,10 @@ class ChosenModel:
     """The network the page looks into, with what the rest of the page needs to know about it."""
 
     label: str  # its menu label; the page's widget keys include it, so each model keeps its own settings
-    model: Any  # a Keras model: a run's (at the chosen epoch) or a demo model
+    model: Any  # a Keras model: a run's (at the chosen epoch) or a demo model (None until with_network)
     class_names: list[str]
     dataset_name: str
+    input_shape: tuple[int, int, int]  # (H, W, C) of one image
     run: TrainingRun | None = None  # the session's run, or None for a demo model
     run_index: int | None = None  # its index in state.runs()
     demo: str | None = None  # the demo model's name
@@ -101,20 +104,30 @@ def choose_model(options: dict[str, Option]) -> ChosenModel:
     st.caption(f"**{label}**")  # the full name, which a narrow menu may cut short
     kind, ref = options[label]
     if kind == "pretrained":
-        model = get_pretrained(ref)
         card = inspection.pretrained_card(ref)
-        chosen = ChosenModel(label, model, card["class_names"], ref, demo=ref)
+        height, width, channels = card["input_shape"]
+        chosen = ChosenModel(label, None, card["class_names"], ref, (height, width, channels), demo=ref)
         show_model_card(card)
+        layers, parameters = len(card["layers"]), card["params"]
     else:
         run = state.runs()[ref]
         model = epoch_model(run, key=f"inside_epoch_{ref}")  # filters, activations, bars, Grad-CAM follow it
-        chosen = ChosenModel(label, model, list(run.class_names), run.dataset, run=run, run_index=ref)
-    height, width, channels = inspection.input_shape(chosen.model)
+        shape = inspection.input_shape(model)
+        chosen = ChosenModel(label, model, list(run.class_names), run.dataset, shape, run=run, run_index=ref)
+        layers, parameters = len(model.layers), model.count_params()
+    height, width, channels = chosen.input_shape
     st.caption(
-        f"Takes a {height}×{width}×{channels} image · {len(chosen.model.layers)} layers · "
-        f"{chosen.model.count_params():,} parameters · classes: {', '.join(chosen.class_names)}"
+        f"Takes a {height}×{width}×{channels} image · {layers} layers · {parameters:,} parameters · "
+        f"classes: {', '.join(chosen.class_names)}"
     )
     return chosen
+
+
+def with_network(chosen: ChosenModel) -> ChosenModel:
+    """``chosen`` with its Keras model: a demo model still loading is waited for here, with its progress."""
+    if chosen.model is not None:
+        return chosen
+    return replace(chosen, model=get_pretrained(str(chosen.demo)))
 
 
 def show_model_card(card: dict) -> None:

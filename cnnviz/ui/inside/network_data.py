@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from cnnviz import inspection
 from cnnviz.datasets import load_size
 from cnnviz.explain.tasks import ModelSource
 from cnnviz.inspection import MODEL_LOCK
@@ -33,8 +32,7 @@ def run_source(run: TrainingRun) -> ModelSource:
 def test_set(chosen: ChosenModel) -> tuple[np.ndarray, np.ndarray] | None:
     """``(images uint8 (N, H, W, C), labels)`` of the chosen network's test set, or None if its run kept none."""
     if chosen.demo is not None:
-        height = inspection.input_shape(chosen.model)[0]
-        data = get_dataset(chosen.demo, image_size=load_size(chosen.demo, height))
+        data = get_dataset(chosen.demo, image_size=load_size(chosen.demo, chosen.input_shape[0]))
         return data.x_test, data.y_test
     if chosen.run is not None and chosen.run.test_images is not None and chosen.run.test_labels is not None:
         return chosen.run.test_images, chosen.run.test_labels

@@ -13,6 +13,12 @@ def n(value: int) -> str:
     return f"{value:,}"
 
 
+def decimals(value: float, places: int = 4) -> str:
+    """A value rounded to ``places`` decimals, without trailing zeros: 0.13533 → "0.1353", 3.0 → "3", -0.0 → "0"."""
+    rounded = round(float(value), places) + 0.0  # + 0.0: a rounded -0.00001 is written 0, not -0
+    return f"{rounded:.{places}f}".rstrip("0").rstrip(".")
+
+
 def short(count: int) -> str:
     """18,496 / 2.63 M / 1.2 G / 7.41 T: big counts that fit in a metric."""
     for limit, unit in ((1e12, "T"), (1e9, "G"), (1e6, "M")):

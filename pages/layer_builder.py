@@ -21,6 +21,7 @@ from cnnviz.ui.layer_builder.results import (
 )
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook import notebook_button
+from cnnviz.ui.on_demand import on_demand
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -89,7 +90,6 @@ with export:
     st.markdown("Next: **6 · Training** trains exactly this stack on real data.")
 with load:
     import_box()
-if code is not None:
-    with st.expander("See the Keras code", key="builder_code_box"):
-        st.code(code, language="python")
+if code is not None:  # drawn once opened: the code's highlighter is a large script for the browser to load
+    on_demand("See the Keras code", "builder_code_box", st.code, code, "python")
 share_link("layer_builder", link)

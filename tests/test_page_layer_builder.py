@@ -12,7 +12,7 @@ import json
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from cnnviz.architecture import PRESETS, summarize, to_json, totals
+from cnnviz.architecture import PRESETS, summarize, to_code, to_json, totals
 from tests.conftest import run_page
 
 
@@ -303,3 +303,18 @@ def test_the_input_shape_menu_offers_the_datasets_at_their_native_sizes(builder)
     builder.selectbox(key="builder_shape").set_value("Custom…").run()
     assert [builder.number_input(key=k).value for k in ("builder_h", "builder_w", "builder_c")] == [200, 200, 1]
     assert not builder.exception
+
+
+def test_the_keras_code_is_drawn_once_opened(builder):
+    """On demand (its highlighter is a large script for the browser): closed nothing is sent; opened, the code
+    is the stack's own, and it follows the stack."""
+    python = lambda: [block.value for block in builder.code if block.language == "python"]  # noqa: E731
+    assert not python()  # (the link's address is a code block of its own)
+    builder.session_state["builder_code_box"] = True
+    builder.run()
+    shape, stack = PRESETS["MNIST CNN"]
+    assert python() == [to_code(stack, shape).rstrip()]  # (st.code drops the last newline)
+    builder.selectbox(key="builder_start").set_value("LeNet-5")
+    builder.button(key="builder_load").click().run()
+    shape, stack = PRESETS["LeNet-5"]
+    assert python() == [to_code(stack, shape).rstrip()]  # (st.code drops the last newline)

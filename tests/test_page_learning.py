@@ -50,3 +50,12 @@ def test_steps_per_epoch(page):
     page.select_slider(key="learn_batch").set_value(50).run()
     assert "**1,200**" in markdown_text(page)
     assert not page.exception
+
+
+def test_the_softmax_table_holds_the_probabilities_of_the_sliders(page):
+    """A plain table (no data grid for the browser to load), numbers as softmax gives them, four decimals shown."""
+    logits = np.array([page.slider(key=f"learn_z{i}").value for i in range(5)])
+    shown = page.table[0].value
+    np.testing.assert_allclose(shown["p"], learning.softmax(logits))
+    np.testing.assert_allclose(shown["e^(z − max z)"], np.exp(logits - logits.max()))
+    assert not page.dataframe

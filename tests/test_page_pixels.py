@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 
 import numpy as np
 import pytest
@@ -124,14 +125,46 @@ def test_an_empty_canvas_names_the_image_in_use(pixels):
 def test_resizing_and_normalisation_are_drawn_once_opened(pixels):
     """Below the first screen, drawn on demand: closed they send nothing; opened, their numbers follow the image."""
     assert not any("numbers become" in block.value for block in pixels.markdown)
-    assert not pixels.get("plotly_chart")[2:]  # the whole image and one block only
+    assert not pixels.get("plotly_chart")  # the 28×28 sample's numbers are tables
     for key in OPEN_KEYS.values():
         pixels.session_state[key] = True
     pixels.run()
     assert not pixels.exception
     assert any("784 numbers become **196**" in block.value for block in pixels.markdown)  # 28×28 → 14×14
     assert any("Range here: 0.000 – 1.000" in block.value for block in pixels.markdown)
-    assert len(pixels.get("plotly_chart")) == 4  # and the two histograms
+    assert len(pixels.get("plotly_chart")) == 2  # the two histograms
+
+
+def numbers_in(table: str) -> list[int]:
+    """The values written in a matrix table's cells, in reading order (not its row and column numbers)."""
+    return [int(text) for text in re.findall(r"<td [^>]*>([^<]*)</td>", table)]
+
+
+def header_numbers(table: str, scope: str) -> list[int]:
+    return [int(text) for text in re.findall(rf'<th scope="{scope}"[^>]*>(\d+)</th>', table)]
+
+
+def test_a_small_image_is_written_out_as_a_table_of_its_values(pixels):
+    """Every value of the 28×28 sample in a table with its row and column numbers (no Plotly to load), and the
+    block reader's 16×16 block with the image's own row and column numbers."""
+    image = pixels.session_state["image"]
+    whole, block = (element.proto.body for element in pixels.get("html"))
+    assert numbers_in(whole) == image[:, :, 0].ravel().tolist()
+    assert header_numbers(whole, "col") == header_numbers(whole, "row") == list(range(28))
+    pixels.number_input(key="pixels_top").set_value(3).run()
+    pixels.number_input(key="pixels_left").set_value(5).run()
+    block = pixels.get("html")[1].proto.body
+    assert "Rows 3–18, columns 5–20" in block
+    assert numbers_in(block) == image[3:19, 5:21, 0].ravel().tolist()
+    assert header_numbers(block, "row") == list(range(3, 19)) and header_numbers(block, "col") == list(range(5, 21))
+
+
+def test_a_photo_keeps_its_heat_map_to_hover_and_zoom(pixels):
+    """Too many values to write out: the whole image is a Plotly heat map of the chosen channel."""
+    pixels.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
+    titles = [chart.proto.spec for chart in pixels.get("plotly_chart")]
+    assert sum("Whole image" in spec for spec in titles) == 1
+    assert any("Zoom in with the mouse" in caption.value for caption in pixels.caption)
 
 
 def test_the_sidebar_thumbnail_is_drawn_before_the_page_and_follows_a_new_image():
@@ -147,3 +180,27 @@ def test_the_sidebar_thumbnail_is_drawn_before_the_page_and_follows_a_new_image(
     app.session_state["image_label"] = "Upload: renamed.png"  # a change the page did not make
     app.run()
     assert sidebar_captions() == ["Upload: renamed.png"]
+
+
+def test_the_image_widget_draws_a_new_image_in_the_sidebar_at_once():
+    """A session's first page with an image sets the default sample: the image widget redraws the thumbnail
+    there and then (with the first screen), and app.py's check after the page finds it current."""
+
+    def page() -> None:
+        import streamlit as st
+
+        from cnnviz.ui.image_input import image_input
+        from cnnviz.ui.sidebar_image import sidebar_thumbnail
+
+        shown = sidebar_thumbnail(st.sidebar.empty())
+        st.session_state["drawn_before"] = shown.label
+        image_input("x")
+        st.session_state["current_after"] = shown.still_current()
+        st.stop()  # nothing after the page: the thumbnail must already be there
+
+    app = AppTest.from_function(page)
+    app.run()
+    assert not app.exception
+    assert app.session_state["drawn_before"] is None  # a new session had no image before the page
+    assert [image.proto.imgs[0].caption for image in app.sidebar.get("image")] == ["Sample: MNIST digit 7"]
+    assert app.session_state["current_after"]

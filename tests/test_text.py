@@ -1,6 +1,6 @@
 """The shared number, shape and duration texts every page shows."""
 
-from cnnviz.text import duration_text, format_bytes, layer_label, n, shape_text, short
+from cnnviz.text import decimals, duration_text, format_bytes, layer_label, n, shape_text, short
 
 
 def test_counts_keep_their_digits_or_their_scale():
@@ -38,3 +38,8 @@ def test_layer_labels_name_the_arguments_that_matter():
     assert label({"type": "Flatten"}) == "Flatten"
     assert label({"type": "ReLU", "max_value": 6}) == "ReLU · max 6"
     assert label({"type": "UpSampling2D", "size": 2}) == "UpSampling2D · ×2×2 · nearest"
+
+
+def test_decimals_are_rounded_without_trailing_zeros_or_a_negative_zero():
+    assert [decimals(v) for v in (0.135335, 3.0, -1.0, 0.5, -0.00001, 1e-7)] == ["0.1353", "3", "-1", "0.5", "0", "0"]
+    assert decimals(2 / 3, 2) == "0.67"

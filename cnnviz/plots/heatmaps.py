@@ -99,12 +99,15 @@ def matrix_table(
     zmin: float | None = None,
     zmax: float | None = None,
     value_format: str = ".4g",
+    origin: tuple[int, int] | None = None,
 ) -> str:
     """A small matrix as an HTML table: every number written in a cell coloured like :func:`heatmap`.
 
-    For the few-by-few matrices of a worked example (a kernel, a window, its products). The
-    browser lays out a table in a millisecond where a Plotly chart takes tens, and the page
-    redraws a dozen of them on every change of a control. NaN cells are left blank.
+    For the few-by-few matrices of a worked example (a kernel, a window, its products) and a small image's
+    values. The browser lays out a table in a millisecond where a Plotly chart takes tens (and a page's first
+    Plotly chart loads Plotly itself), and the page redraws a dozen of them on every change of a control.
+    NaN cells are left blank. ``origin`` (row, column) numbers the rows and columns from there in a header
+    row and column, like :func:`heatmap`'s axes. A table wider than a phone scrolls sideways.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim != 2:
@@ -131,12 +134,17 @@ def matrix_table(
         )
 
     columns = values.shape[1]
+    number = f'<th scope="row" style="{_HEADER_STYLE};text-align:right">{{}}</th>' if origin else ""
     rows = [
         "<tr>"
+        + (number.format(origin[0] + r) if origin else "")
         + "".join(cell(v, c) for v, c in zip(row, colours[r * columns : (r + 1) * columns], strict=True))
         + "</tr>"
         for r, row in enumerate(values)
     ]
+    if origin:
+        heads = "".join(f'<th scope="col" style="{_HEADER_STYLE}">{origin[1] + c}</th>' for c in range(columns))
+        rows.insert(0, f"<tr><td></td>{heads}</tr>")
     caption_style = "caption-side:top;font-weight:600;padding-bottom:6px;white-space:nowrap"
     caption = f'<caption style="{caption_style}">{html.escape(title)}</caption>' if title else ""
     # Automatic layout: in a narrow column the cells shrink below ``side``; a wide number widens its column.
@@ -144,7 +152,11 @@ def matrix_table(
         f'<table style="border-collapse:collapse;margin:0 auto 8px auto;font-variant-numeric:tabular-nums">'
         f"{caption}{''.join(rows)}</table>"
     )
-    return _scroll_box(table, title, wide=max(columns * side, len(title) * CAPTION_PX_PER_CHAR) > PHONE_COLUMN_PX)
+    width = (columns + (1 if origin else 0)) * side
+    return _scroll_box(table, title, wide=max(width, len(title) * CAPTION_PX_PER_CHAR) > PHONE_COLUMN_PX)
+
+
+_HEADER_STYLE = "font-weight:400;font-size:11px;color:#4a5262;padding:0 3px"  # row and column numbers
 
 
 def _scroll_box(table: str, title: str, *, wide: bool) -> str:

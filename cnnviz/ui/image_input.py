@@ -16,6 +16,7 @@ from cnnviz.errors import InputError
 from cnnviz.images import canvas_to_gray, enlarge, load_image
 from cnnviz.samples import DEFAULT_SAMPLE, SAMPLES, load_sample
 from cnnviz.ui import state
+from cnnviz.ui.sidebar_image import follow_image
 
 SOURCES = ("Sample", "Draw", "Upload", "Camera")
 UPLOAD_TYPES = ["png", "jpg", "jpeg", "bmp", "webp", "gif"]
@@ -71,6 +72,7 @@ def image_input(key: str = "image", *, sources: tuple[str, ...] = SOURCES) -> np
         _accept_file(st.file_uploader("Upload an image", type=UPLOAD_TYPES, key=f"{key}_upload"), "Upload")
     elif source == "Camera":
         _accept_file(st.camera_input("Take a photo", key=f"{key}_camera"), "Camera")
+    follow_image()  # a new image (the first visit's sample, a drawing, an upload) reaches the sidebar now
     image = state.image()
     height, width, channels = image.shape
     kind = "grayscale" if channels == 1 else "colour (RGB)"

@@ -7,7 +7,7 @@ import re
 from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
-from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto
+from tests.e2e.browser import assert_no_exception, choose_segment, draw_stroke, goto, wait_idle
 
 
 def test_home_page_shows_every_step(page, app_url):
@@ -32,13 +32,17 @@ def test_drawing_on_the_canvas_updates_the_pixels_page(page, app_url):
     assert_no_exception(page)
     expect(page.get_by_text(re.compile(r"Current image: Your drawing, 280×280×1"))).to_be_visible()
     expect(page.get_by_text("280 × 280 × 1").first).to_be_visible()
-    # The sidebar's picture is drawn after the page, so it names the drawing, not the sample it replaced.
+    # The sidebar's picture follows the new image at once: it names the drawing, not the sample it replaced.
     expect(page.locator('[data-testid="stSidebar"]').get_by_text("Your drawing", exact=True)).to_be_visible()
     expect(page.locator('[data-testid="stSidebar"]').get_by_text("Sample:")).to_have_count(0)
 
 
 def test_heat_map_titles_do_not_cover_the_column_axis_label(page, app_url):
     goto(page, app_url, "pixels")
+    # A photo: too many pixels to write each number, so the whole image is a Plotly heat map to hover and zoom.
+    page.get_by_role("combobox", name="Sample image").click()
+    page.get_by_role("option", name="Photo: coloured shapes (generated)").click()
+    wait_idle(page)
     chart = page.locator('[data-testid="stPlotlyChart"]').filter(
         has=page.locator("text.gtitle", has_text="Whole image")
     )

@@ -11,6 +11,7 @@ from cnnviz import learning
 from cnnviz.errors import InputError
 from cnnviz.plots import matrix_table
 from cnnviz.plots.course import curves
+from cnnviz.text import decimals
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
@@ -145,14 +146,13 @@ def optimizers_section() -> None:
         curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step", y_title="loss", height=280),
         key="learn_opt_loss",
     )
-    st.dataframe(
+    st.table(  # three rows: a plain table (the data grid is a large script for the browser)
         pd.DataFrame(
             {
                 name: {"final w₁": path[-1, 0], "final w₂": path[-1, 1], "final loss": path[-1, 2]}
                 for name, path in paths.items()
             }
-        ).T.round(4),
-        width="stretch",
+        ).T.style.format(decimals)
     )
     st.caption(
         "On the Training page, the one-click experiment “SGD vs RMSprop vs Adam” runs the same comparison "

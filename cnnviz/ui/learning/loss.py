@@ -9,6 +9,7 @@ import streamlit as st
 
 from cnnviz import learning
 from cnnviz.plots.course import curves, probability_stem
+from cnnviz.text import decimals
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.presentation import show_figure
 
@@ -37,11 +38,12 @@ def softmax_section() -> np.ndarray:
         probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax", container=left
     )
     exps = np.exp(logits - logits.max())
-    right.dataframe(
+    # A plain table, not st.dataframe: five rows need no scrolling or sorting, and the data grid is a large
+    # script for the browser to load before this first screen is drawn (issue 27).
+    right.table(
         pd.DataFrame(
-            {"z": logits, "e^(z − max z)": exps.round(4), "p": p.round(4)}, index=[f"class {i}" for i in range(len(p))]
-        ),
-        width="stretch",
+            {"z": logits, "e^(z − max z)": exps, "p": p}, index=[f"class {i}" for i in range(len(p))]
+        ).style.format(decimals)
     )
     right.markdown(f"Σ p = {' + '.join(f'{v:.3f}' for v in p)} = **{p.sum():.3f}**")
     st.caption(

@@ -41,13 +41,21 @@ def numbers_section(image: np.ndarray) -> None:
         name = st.radio("Channel", CHANNEL_NAMES, horizontal=True, key="pixels_channel")
         channel = CHANNEL_NAMES.index(name)
     plane = image[:, :, channel]
-    overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
-    note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
-    show_figure(
-        plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
-        width="stretch",
-    )
-    if overview.size > plots.MAX_CELLS_WITH_TEXT:
+    if plane.size <= plots.MAX_CELLS_WITH_TEXT:
+        # Every number fits in its cell: a table with row and column numbers says all a hover would, and
+        # needs no Plotly (whose loading held up the page's first screen, issue 27).
+        st.html(
+            plots.matrix_table(
+                plane, "Whole image: rows ↓, columns →", colorscale="gray", zmin=0, zmax=255, origin=(0, 0)
+            )
+        )
+    else:
+        overview, step = subsample_for_display(plane, OVERVIEW_SIDE)
+        note = f" (every {ordinal(step)} pixel shown)" if step > 1 else ""
+        show_figure(
+            plots.heatmap(overview, colorscale="gray", zmin=0, zmax=255, step=step, title=f"Whole image{note}"),
+            width="stretch",
+        )
         st.caption("Zoom in with the mouse, or read every value of one block below.")
 
     with st.expander(
@@ -65,15 +73,5 @@ def _block_reader(plane: np.ndarray) -> None:
     top = top_col.number_input("Top row", 0, height - size, key="pixels_top")
     left = left_col.number_input("Left column", 0, width - size, key="pixels_left")
     block = window(plane[:, :, None], top, left, size)[:, :, 0]
-    show_figure(
-        plots.heatmap(
-            block,
-            colorscale="gray",
-            zmin=0,
-            zmax=255,
-            show_values=True,
-            origin=(top, left),
-            title=f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}",
-        ),
-        width="stretch",
-    )
+    title = f"Rows {top}–{top + block.shape[0] - 1}, columns {left}–{left + block.shape[1] - 1}"
+    st.html(plots.matrix_table(block, title, colorscale="gray", zmin=0, zmax=255, origin=(top, left)))

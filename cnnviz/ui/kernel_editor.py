@@ -8,7 +8,6 @@ with the current matrix, so the grid and the text always show the same kernel.
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 import streamlit as st
 
 from cnnviz.errors import InputError
@@ -96,6 +95,9 @@ def kernel_editor(key: str, *, default: str = "vertical_edge") -> np.ndarray | N
             on_change=_resize,
             args=(key, f"{key}_side_{version}"),
         )
+        # Imported here: every page's link imports this module (set_kernel) and need not load pandas for it.
+        import pandas as pd
+
         names = [str(c) for c in range(cols)]
         edited = st.data_editor(
             pd.DataFrame(base, columns=names),

@@ -6,7 +6,7 @@ from cnnviz.ui.inside.input_choice import choose_input
 from cnnviz.ui.inside.model_choice import choose_model, model_menu, with_network
 from cnnviz.ui.inside.prediction import predict, show_prediction
 from cnnviz.ui.inside.tabs import show_tabs
-from cnnviz.ui.inside.take_home import take_home
+from cnnviz.ui.inside.take_home import take_home, take_home_place
 from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
@@ -24,13 +24,14 @@ model_column, input_column = st.columns([1, 1], gap="large")
 with model_column:
     st.subheader("1 · The model")
     chosen = choose_model(menu)  # a demo model's network is not loaded yet: what needs none is drawn first
-    take_home(chosen)
+    way_home = take_home_place(chosen)
 with input_column:
     st.subheader("2 · The input")
     given = choose_input(chosen)
 
 with model_column:  # the first visit after the server started waits here for TensorFlow, with its progress
     chosen = with_network(chosen)
+take_home(chosen, way_home)  # its downloads start the training cluster: after the network, not beside it
 prediction = predict(chosen, given)
 with model_column:  # next to the input, so the answer changes in view while you draw
     st.subheader("3 · The prediction")

@@ -56,6 +56,13 @@ def test_the_mnist_demo_reads_the_default_sample_digit(app):
     assert "python -m scripts.pretrain mnist" in card.markdown[0].value
 
 
+def test_the_chosen_network_can_be_taken_home(app):
+    """The expander is drawn with the model and filled once the network has loaded."""
+    home = next(e for e in app.expander if "Take this network home" in e.label)
+    assert [b.label for b in home.button] == ["Prepare the downloads (5 formats, each checked)", "Run it on your phone"]
+    assert any("**Take this network with you**" in m.value for m in home.markdown)
+
+
 def test_walking_through_every_layer_shows_its_shape(app):
     slider = widget(app.select_slider, "Walk through the network")
     model = inspection.load_pretrained("mnist")

@@ -317,3 +317,22 @@ def test_presentation_mode_draws_the_window_bold():
     app.session_state[PRESENT_KEY] = True
     app.run()
     assert 'font-weight="700"' in window_picture(app)[0]
+
+
+def test_a_map_too_large_to_send_whole_is_drawn_one_cell_in_k_and_says_so():
+    def page() -> None:
+        import numpy as np
+        import streamlit as st
+
+        from cnnviz.ui.convolution.display import show_map
+
+        st.caption(show_map(np.arange(2100 * 30, dtype=float).reshape(2100, 30), key="big"))
+        st.caption(show_map(np.ones((65, 3)), key="small"))
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    notes = [caption.value for caption in app.caption]
+    assert notes[0].startswith("1 in 3 rows and columns of its 2100×30 cells drawn")  # ⌈2100 / 1024⌉ = 3
+    assert notes[1].startswith("all 65×3 cells drawn")
+    alts = [image.proto.imgs[0].alt for image in app.get("image")]
+    assert alts[0] == "Feature map: a 2100×30 heat map, values from 0 to 62999."  # said of every cell

@@ -121,7 +121,7 @@ def window_svg(
         'font-family="sans-serif" text-anchor="middle" dominant-baseline="central">'
     ]
     step = _tick_step(max(rows, cols))
-    label = '<text x="{}" y="{}" font-size="12">{}</text>'
+    label = '<text x="{}" y="{}" font-size="' + str(16 if bold else 12) + '">{}</text>'
     parts += [label.format(margin + (c + 0.5) * cell, margin / 2, _signed(origin[1] + c)) for c in range(0, cols, step)]
     parts += [label.format(margin / 2, margin + (r + 0.5) * cell, _signed(origin[0] + r)) for r in range(0, rows, step)]
     text = values.size <= MAX_CELLS_WITH_TEXT

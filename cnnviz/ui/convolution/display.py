@@ -15,6 +15,7 @@ from cnnviz.ui.presentation import show_figure
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
 HOVER_SIDE = 64  # maps up to this many rows and columns are heat maps to hover; larger ones are pictures
+PICTURE_SIDE = 1024  # largest picture drawn of a map (rows/columns): a 5,000×5,000 map is not sent whole
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
 TERMS_SHOWN = 12  # products written out in a sum before "…"
 
@@ -48,14 +49,16 @@ def is_picture(values: np.ndarray) -> bool:
 
 
 def show_map(values: np.ndarray, *, key: str, signed: bool | None = None, title: str = "") -> str:
-    """A whole 2-D map: a heat map to hover up to HOVER_SIDE cells a side, else a picture of every cell with a
-    colour bar (a redraw then costs the browser one image, not a Plotly chart). The picture's place carries
-    ``key`` as a heat map's would (``st-key-<key>``). Returns the caption's note on how to read it."""
+    """A whole 2-D map: a heat map to hover up to HOVER_SIDE cells a side, else a picture of every cell (every
+    k-th beyond PICTURE_SIDE) with a colour bar: a redraw then costs the browser one image, not a Plotly chart.
+    The picture's place carries ``key`` as a heat map's would (``st-key-<key>``). Returns the caption's note on
+    how to read it."""
     if not is_picture(values):
         show_figure(map_figure(values, title, signed=signed), width="stretch", key=key)
         return drawn_note(values)
     scale = plots.value_scale(values, signed=signed)
-    picture = _map_picture(values, scale["zmin"], scale["zmax"], scale["colorscale"])
+    shown, step = subsample_for_display(values, PICTURE_SIDE)
+    picture = _map_picture(shown, scale["zmin"], scale["zmax"], scale["colorscale"])
     diverging = scale["colorscale"] == plots.SIGNED_COLORSCALE
     with st.container(key=key, gap="small"):
         if title:
@@ -64,7 +67,12 @@ def show_map(values: np.ndarray, *, key: str, signed: bool | None = None, title:
         st.image(picture, width="stretch", alt=alt, output_format="PNG")  # "auto" would re-encode it as a JPEG
         st.html(colour_bar_html(zmin=scale["zmin"], zmax=scale["zmax"], colorscale=scale["colorscale"]))
     rows, cols = values.shape[:2]
-    return f"all {rows}×{cols} cells drawn, row 0 at the top; read any cell's value in the step-through below"
+    drawn = (
+        f"1 in {step} rows and columns of its {rows}×{cols} cells drawn"
+        if step > 1
+        else f"all {rows}×{cols} cells drawn"
+    )
+    return f"{drawn}, row 0 at the top; read any cell's value in the step-through below"
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -117,10 +117,17 @@ COUNT_JS = """(kinds) => {
 
 
 def chart_shown(key: str) -> str:
-    """JS: what the Plotly chart of element ``key`` shows (its images and tick labels), or null."""
+    """JS: what the Plotly chart of element ``key`` shows (its images and tick labels), or, for a figure drawn as
+    a picture (``st.image`` in a container of that key), the pictures once loaded; null while not drawn."""
     return f"""() => {{
     const chart = document.querySelector('.st-key-{key}');
-    if (!chart || !chart.querySelector('.main-svg')) return null;
+    if (!chart) return null;
+    const pictures = [...chart.querySelectorAll('img')];
+    if (pictures.length && !chart.querySelector('.main-svg')) {{
+        if (!pictures.every(p => p.complete && p.naturalWidth > 0)) return null;
+        return pictures.map(p => p.getAttribute('src')).join('|');
+    }}
+    if (!chart.querySelector('.main-svg')) return null;
     const images = [...chart.querySelectorAll('image')].map(i => i.getAttribute('href'));
     const texts = [...chart.querySelectorAll('.xtick text, .ytick text, .annotation-text')].map(t => t.textContent);
     const shapes = [...chart.querySelectorAll('.shapelayer path')].map(p => p.getAttribute('d'));

@@ -2,7 +2,8 @@
 
 :func:`describe_figure` says in one or two sentences what a Plotly figure shows (a heat map's size
 and value range with its colour rule, the tallest bar, a curve's last value), read from the figure's
-own data so it can never disagree with the picture. The projector style is in
+own data so it can never disagree with the picture; :func:`describe_map` and :func:`describe_window` do the
+same for the pictures drawn without Plotly (:mod:`cnnviz.plots.pictures`). The projector style is in
 :mod:`cnnviz.plots.projector`.
 """
 
@@ -30,8 +31,7 @@ def _title(figure: go.Figure) -> str:
     return f"{text.strip()}: " if text and text.strip() else ""
 
 
-def _heatmap_text(trace: Any) -> str:
-    values = np.asarray(trace.z, dtype=np.float64)
+def _map_text(values: np.ndarray, diverging: bool) -> str:
     if values.ndim != 2 or values.size == 0:
         return "an empty heat map"
     finite = values[np.isfinite(values)]
@@ -39,10 +39,14 @@ def _heatmap_text(trace: Any) -> str:
     if finite.size == 0:
         return f"a {rows}×{cols} heat map with no values"
     low, high = float(finite.min()), float(finite.max())
-    scale = trace.colorscale
-    diverging = scale is not None and trace.zmin is not None and trace.zmax is not None and trace.zmin == -trace.zmax
     rule = " (blue is positive, red is negative, white is zero)" if diverging else ""
     return f"a {rows}×{cols} heat map, values from {_number(low)} to {_number(high)}{rule}"
+
+
+def _heatmap_text(trace: Any) -> str:
+    scale = trace.colorscale
+    diverging = scale is not None and trace.zmin is not None and trace.zmax is not None and trace.zmin == -trace.zmax
+    return _map_text(np.asarray(trace.z, dtype=np.float64), diverging)
 
 
 def _bar_text(trace: Any) -> str:
@@ -104,3 +108,39 @@ def describe_figure(figure: go.Figure) -> str:
     text = "; ".join(parts)
     title = _title(figure)
     return f"{title}{text}." if title else f"{text[0].upper()}{text[1:]}."
+
+
+def describe_map(values: np.ndarray, *, diverging: bool, title: str = "") -> str:
+    """A whole map drawn as a picture (:func:`cnnviz.plots.pictures.map_png`), in the words of a heat map's:
+    "Feature map: a 510×510 heat map, values from −255 to 255 (blue is positive, …)."."""
+    text = _map_text(np.asarray(values, dtype=np.float64), diverging)
+    return f"{title}: {text}." if title else f"{text[0].upper()}{text[1:]}."
+
+
+def describe_window(
+    values: np.ndarray,
+    is_padding: np.ndarray,
+    *,
+    origin: tuple[int, int],
+    tap_rows: Sequence[int] | np.ndarray,
+    tap_cols: Sequence[int] | np.ndarray,
+    title: str = "",
+) -> str:
+    """The window picture (:func:`cnnviz.plots.pictures.window_svg`) in words, from its own data: the crop of
+    the padded input, where the kernel's taps are framed, how many cells are padding."""
+    values = np.asarray(values, dtype=np.float64)
+    rows, cols = values.shape
+    padded = int(np.count_nonzero(is_padding))
+    top, left = origin
+
+    def span(first: float, last: float) -> str:
+        return f"{_number(first)} to {_number(last)}"
+
+    text = (
+        f"a {rows}×{cols} crop of the padded input (rows {span(top, top + rows - 1)}, columns "
+        f"{span(left, left + cols - 1)}), values from {span(float(values.min()), float(values.max()))}; the "
+        f"kernel's {len(tap_rows) * len(tap_cols)} taps framed in green on rows {span(tap_rows[0], tap_rows[-1])} "
+        f"and columns {span(tap_cols[0], tap_cols[-1])}; "
+        + (f"{padded} padding zeros tinted orange" if padded else "no padding in view")
+    )
+    return f"{title}: {text}." if title else f"{text[0].upper()}{text[1:]}."

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from cnnviz import plots
-from cnnviz.figure_text import describe_figure
+from cnnviz.figure_text import describe_figure, describe_map, describe_window
 from cnnviz.plots.projector import PROJECTOR_CELL_FONT, PROJECTOR_FONT, projector_style
 
 
@@ -48,3 +48,22 @@ def test_an_image_grid_says_how_many_images_and_which_classes():
     tiles = np.zeros((6, 28, 28), dtype=np.uint8)
     text = describe_figure(plots.image_grid(tiles, columns=3, row_labels=["cat", "dog"]))
     assert text == "A grid of 6 images, 2 rows of 3; rows: cat, dog."
+
+
+def test_a_map_drawn_as_a_picture_is_described_like_its_heat_map():
+    values = np.array([[-403.0, 0.0, 12.5], [1.0, 2.0, 3.0]])
+    as_picture = describe_map(values, diverging=True, title="Feature map")
+    assert as_picture == describe_figure(plots.heatmap(values, title="Feature map"))
+    assert describe_map(np.ones((2, 2)), diverging=False) == "A 2×2 heat map, values from 1 to 1."
+
+
+def test_the_window_picture_says_where_the_taps_and_the_padding_are():
+    crop = np.arange(25, dtype=float).reshape(5, 5)
+    padding = np.zeros((5, 5), bool)
+    padding[0, :] = padding[:, 0] = True
+    text = describe_window(crop, padding, origin=(-1, -2), tap_rows=[-1, 0, 1], tap_cols=[-2, -1, 0], title="Window")
+    assert text == (
+        "Window: a 5×5 crop of the padded input (rows −1 to 3, columns −2 to 2), values from 0 to 24; the "
+        "kernel's 9 taps framed in green on rows −1 to 1 and columns −2 to 0; 9 padding zeros tinted orange."
+    )
+    assert "no padding in view" in describe_window(crop, padding & False, origin=(0, 0), tap_rows=[1], tap_cols=[1])

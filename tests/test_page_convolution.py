@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import re
 
 import numpy as np
@@ -9,9 +10,12 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz import ops
+from cnnviz.images import to_grayscale
 from cnnviz.kernels import PRESETS
+from cnnviz.plots.conv import PADDING_FILL
 from cnnviz.samples import DEFAULT_SAMPLE, load_sample
 from cnnviz.ui.convolution import OPEN_KEYS
+from cnnviz.ui.presentation import PRESENT_KEY
 from tests.conftest import run_page
 
 
@@ -51,7 +55,8 @@ def test_page_starts_with_the_vertical_edge_kernel_on_the_default_digit(app):
 
 def test_sections_below_the_first_screen_run_only_once_opened(app):
     """A visit draws the kernel, the feature map and the window; every other section waits for its click."""
-    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map", "conv_window"]
+    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map"]
+    assert window_picture(app)  # the window: an SVG picture, not a Plotly chart
     assert not any(block.value.startswith("output[0] uses") for block in app.markdown)
     assert not [box for box in app.selectbox if box.key == "conv_activation"]
     open_section(app, "one_dimension")
@@ -258,3 +263,76 @@ def test_the_1d_demo_says_whether_the_signal_or_the_kernel_is_wrong(app, signal,
     app.text_input(key="conv_kernel_1d").set_value(kernel).run()
     assert not app.exception
     assert any(error.value.startswith(message) for error in app.error), [e.value for e in app.error]
+
+
+def window_picture(app: AppTest) -> tuple[str, str]:
+    """(SVG, text alternative) of the step-through's window picture."""
+    image = next(image.proto.imgs[0] for image in app.get("image") if image.proto.imgs[0].alt.startswith("The window"))
+    return base64.b64decode(image.url.removeprefix("data:image/svg+xml;base64,")).decode(), image.alt
+
+
+def test_the_window_picture_frames_the_cell_the_step_through_sums():
+    row, col, _ = shown_cell(app := run_page("convolution"))
+    svg, alt = window_picture(app)
+    assert alt.startswith(f"The window of output ({row}, {col}) on the padded input: a 7×7 crop")
+    assert f"taps framed in green on rows {row} to {row + 2} and columns {col} to {col + 2}" in alt  # stride 1, valid
+    digit = load_sample(DEFAULT_SAMPLE)[:, :, 0]
+    written = [int(n) for n in re.findall(r'fill="#[0f]{3}">(\d+)</text>', svg)]  # the cells' numbers, row by row
+    np.testing.assert_array_equal(np.reshape(written, (7, 7)), digit[row - 2 : row + 5, col - 2 : col + 5])
+    app.number_input(key="conv_stride").set_value(2).run()
+    app.radio(key="conv_padding").set_value("same").run()
+    app.number_input(key="conv_i").set_value(13).run()  # the last row: its window reaches the bottom padding zero
+    svg, alt = window_picture(app)
+    # 'same' at stride 2 pads the 28 rows with 1 zero at the top, 2 at the bottom (columns alike): the crop,
+    # rows 24-28 and columns 22-28, holds padding in its last row and its last column.
+    rows, cols = np.meshgrid(np.arange(24, 29), np.arange(22, 29), indexing="ij")
+    padded = int(np.sum((rows >= 28) | (cols >= 28)))
+    assert "(rows 24 to 28, columns 22 to 28)" in alt and f"{padded} padding zeros tinted orange" in alt
+    assert svg.count(PADDING_FILL) == padded == 11
+
+
+def test_a_large_map_is_a_picture_whose_numbers_agree_with_the_convolution(app):
+    app.selectbox(key="conv_sample").set_value("Photo: coloured shapes (generated)").run()
+    assert not app.exception
+    assert not app.get("plotly_chart")  # a 238×318 map: a picture and its colour bar, no Plotly chart
+    photo = to_grayscale(load_sample("Photo: coloured shapes (generated)"))
+    expected = ops.conv2d(photo, PRESETS["vertical_edge"].matrix)[:, :, 0]
+    picture = next(image.proto.imgs[0] for image in app.get("image") if image.proto.imgs[0].alt.startswith("Feature"))
+    bound = np.abs(expected).max()
+    assert picture.alt == (
+        f"Feature map: a 238×318 heat map, values from {expected.min():.0f} to {expected.max():.0f} "
+        "(blue is positive, red is negative, white is zero).".replace("-", "−")
+    )
+    bar = next(block.value for block in app.get("html") if "linear-gradient" in block.value)
+    assert re.findall(r"<span>([^<]*)</span>", bar) == [f"−{bound:.3g}", "0", f"{bound:.3g}"]
+    assert any("all 238×318 cells drawn" in caption.value for caption in app.caption)
+    app.number_input(key="conv_stride").set_value(5).run()  # 48×64: small enough to hover, a heat map again
+    assert size_shown(app) == "48 × 64 × 1"
+    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map"]
+
+
+def test_presentation_mode_draws_the_window_bold():
+    app = run_page("convolution")
+    assert 'font-weight="700"' not in window_picture(app)[0]
+    app.session_state[PRESENT_KEY] = True
+    app.run()
+    assert 'font-weight="700"' in window_picture(app)[0]
+
+
+def test_a_map_too_large_to_send_whole_is_drawn_one_cell_in_k_and_says_so():
+    def page() -> None:
+        import numpy as np
+        import streamlit as st
+
+        from cnnviz.ui.convolution.display import show_map
+
+        st.caption(show_map(np.arange(2100 * 30, dtype=float).reshape(2100, 30), key="big"))
+        st.caption(show_map(np.ones((65, 3)), key="small"))
+
+    app = AppTest.from_function(page).run()
+    assert not app.exception
+    notes = [caption.value for caption in app.caption]
+    assert notes[0].startswith("1 in 3 rows and columns of its 2100×30 cells drawn")  # ⌈2100 / 1024⌉ = 3
+    assert notes[1].startswith("all 65×3 cells drawn")
+    alts = [image.proto.imgs[0].alt for image in app.get("image")]
+    assert alts[0] == "Feature map: a 2100×30 heat map, values from 0 to 62999."  # said of every cell

@@ -5,7 +5,8 @@ rule and palette), :mod:`.heatmaps`, :mod:`.architecture` (the stack diagram, lo
 (overlays, mosaics, grids), :mod:`.charts` (bars and lines over classes), :mod:`.conv` (the
 convolution page), :mod:`.training` (curves, confusion matrix, per class), :mod:`.course` (the
 worked examples and "How a network learns") and :mod:`.classroom` (the class dashboard);
-:mod:`.projector` restyles any figure for presentation mode.
+:mod:`.projector` restyles any figure for presentation mode. :mod:`.pictures` draws, without Plotly, what a
+click redraws on the convolution page (a large map as a PNG, the kernel's window as an SVG).
 """
 
 from cnnviz.plots.architecture import log_bars, stack_diagram

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -118,7 +119,7 @@ def matrix_table(
     low = scale["zmin"] if zmin is None else zmin
     high = scale["zmax"] if zmax is None else zmax
     shares = np.nan_to_num(np.clip((values - low) / (high - low if high > low else 1.0), 0.0, 1.0))
-    colours = sample_colorscale(get_colorscale(scale["colorscale"]), shares.ravel().tolist()) if values.size else []
+    colours = sample_colorscale(_colorscale(scale["colorscale"]), shares.ravel().tolist()) if values.size else []
     side = 40 if max(values.shape, default=0) <= 8 else 30
     font = _text_size(values.shape)
 
@@ -167,6 +168,17 @@ def _scroll_box(table: str, title: str, *, wide: bool) -> str:
     """
     reachable = f' tabindex="0" role="region" aria-label="{html.escape(title or "Matrix")}"' if wide else ""
     return f'<div style="overflow-x:auto;max-width:100%"{reachable}>{table}</div>'
+
+
+def _colorscale(name: str) -> list[list]:
+    """Plotly's named colour scale as [[position, colour], …] (a fresh copy): looked up once per name, since the
+    lookup (~1 ms) costs more than the table, and a step-through redraws three tables per click."""
+    return [list(stop) for stop in _named_colorscale(name)]
+
+
+@lru_cache(maxsize=32)
+def _named_colorscale(name: str) -> tuple[tuple, ...]:
+    return tuple(tuple(stop) for stop in get_colorscale(name))
 
 
 def _text_size(shape: tuple[int, int]) -> int:

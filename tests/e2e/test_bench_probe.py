@@ -42,3 +42,22 @@ def test_the_first_screen_is_final_before_a_change_below_the_fold_and_the_page_a
     assert state["screenLast"].startswith("main ") and '"tall block"' in state["screenLast"]
     assert "first screen" not in state["screen"]  # the signature holds positions and text sizes, not text
     assert state["screen"].count("|") == 2  # title, "first screen", the tall block: three visible elements
+
+
+PICTURE = (
+    "data:image/svg+xml;base64,PHN2ZyB4bWxucz0iaHR0cDovL3d3dy53My5vcmcvMjAwMC9zdmciIHdpZHRoPSI0IiBoZWlnaHQ9IjQiLz4="
+)
+
+
+def test_a_figure_drawn_as_a_picture_counts_as_shown_once_its_picture_has_loaded(browser):
+    """The convolution page's feature map and window are pictures in a keyed container, not Plotly charts."""
+    tab = probe.new_tab(browser)
+    try:
+        tab.set_content('<div class="st-key-conv_map"><img alt="map"></div>')
+        shown = probe.chart_shown("conv_map")
+        assert tab.evaluate(shown) is None  # no picture loaded yet: not drawn
+        tab.evaluate(f"() => document.querySelector('.st-key-conv_map img').src = {PICTURE!r}")
+        tab.wait_for_function(probe.changed_js(shown), arg=None)
+        assert tab.evaluate(shown) == PICTURE
+    finally:
+        tab.context.close()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import expect
 
 from tests.e2e.browser import assert_no_exception, goto, wait_idle
@@ -60,4 +62,21 @@ def test_editing_a_grid_cell_changes_the_kernel(page, app_url):
     page.mouse.click(box["x"] + box["width"] + 40, box["y"] - 30)  # leave the grid: the edit is sent
     expect(products).to_contain_text("·5 +")
     wait_idle(page)
+    assert_no_exception(page)
+
+
+def test_step_through_moves_the_window_picture_by_button_and_keyboard(page, app_url):
+    """The step-through is a fragment of its own: Step ▶ and the arrow keys redraw the window there."""
+    goto(page, app_url, "convolution")
+    window = page.locator(".st-key-conv_window img")
+    expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 13\) on the padded input"))
+    feature_map = page.locator(".st-key-conv_map")
+    expect(feature_map).to_be_attached()
+    page.get_by_role("button", name="Step ▶").click()
+    wait_idle(page)
+    expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 14\)"))
+    page.keyboard.press("ArrowLeft")
+    wait_idle(page)
+    expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 13\)"))
+    expect(page.get_by_text("That is cell (22, 13) of the feature map")).to_be_visible()
     assert_no_exception(page)

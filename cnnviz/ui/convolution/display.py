@@ -1,14 +1,21 @@
-"""Display helpers shared by the convolution page's sections: whole-map heat maps, images encoded once,
-written-out sums."""
+"""Display helpers shared by the convolution page's sections: whole-map heat maps or pictures, images encoded
+once, written-out sums."""
+
+from typing import Any
 
 import cv2
 import numpy as np
 import streamlit as st
 
 from cnnviz import plots
+from cnnviz.figure_text import describe_map
 from cnnviz.images import enlarge, subsample_for_display
+from cnnviz.plots.pictures import colour_bar_html, map_png
+from cnnviz.ui.presentation import show_figure
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
+HOVER_SIDE = 64  # maps up to this many rows and columns are heat maps to hover; larger ones are pictures
+PICTURE_SIDE = 1024  # largest picture drawn of a map (rows/columns): a 5,000×5,000 map is not sent whole
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
 TERMS_SHOWN = 12  # products written out in a sum before "…"
 
@@ -36,6 +43,45 @@ def drawn_note(values: np.ndarray) -> str:
     return f"1 in {step} rows and columns drawn; hover for values" if step > 1 else "hover a cell for its value"
 
 
+def is_picture(values: np.ndarray) -> bool:
+    """Whether :func:`show_map` draws this map as a picture (too many cells to point at one) or a heat map."""
+    return max(values.shape[:2]) > HOVER_SIDE
+
+
+def show_map(values: np.ndarray, *, key: str, signed: bool | None = None, title: str = "") -> str:
+    """A whole 2-D map: a heat map to hover up to HOVER_SIDE cells a side, else a picture of every cell (every
+    k-th beyond PICTURE_SIDE) with a colour bar: a redraw then costs the browser one image, not a Plotly chart.
+    The picture's place carries ``key`` as a heat map's would (``st-key-<key>``). Returns the caption's note on
+    how to read it."""
+    if not is_picture(values):
+        show_figure(map_figure(values, title, signed=signed), width="stretch", key=key)
+        return drawn_note(values)
+    scale = plots.value_scale(values, signed=signed)
+    shown, step = subsample_for_display(values, PICTURE_SIDE)
+    picture = _map_picture(shown, scale["zmin"], scale["zmax"], scale["colorscale"])
+    diverging = scale["colorscale"] == plots.SIGNED_COLORSCALE
+    with st.container(key=key, gap="small"):
+        if title:
+            st.markdown(f"**{title}**")
+        alt = describe_map(values, diverging=diverging, title=title or "Feature map")
+        st.image(picture, width="stretch", alt=alt, output_format="PNG")  # "auto" would re-encode it as a JPEG
+        st.html(colour_bar_html(zmin=scale["zmin"], zmax=scale["zmax"], colorscale=scale["colorscale"]))
+    rows, cols = values.shape[:2]
+    drawn = (
+        f"1 in {step} rows and columns of its {rows}×{cols} cells drawn"
+        if step > 1
+        else f"all {rows}×{cols} cells drawn"
+    )
+    return f"{drawn}, row 0 at the top; read any cell's value in the step-through below"
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _map_picture(values: np.ndarray, zmin: float, zmax: float, colorscale: Any) -> bytes:
+    """:func:`cnnviz.plots.pictures.map_png`, once per distinct map and scale (a rerun that did not change the
+    map pays a hash of its values instead of an encode)."""
+    return map_png(values, zmin=zmin, zmax=zmax, colorscale=colorscale)
+
+
 def sum_text(patch: np.ndarray, weights: np.ndarray, total: float) -> str:
     """'a·w + b·v + … = total' with the first few terms written out."""
     terms = [
@@ -51,7 +97,8 @@ def enlarged_png(image: np.ndarray) -> bytes:
     """``image`` (H×W×1 or H×W×3, uint8) enlarged for the screen and PNG-encoded, once per distinct image.
 
     ``st.image`` re-encodes an array on every run; the input does not change when the stride does, so a
-    click then pays a hash of the pixels instead of an encode.
+    click then pays a hash of the pixels instead of an encode (drawn with ``output_format="PNG"``: Streamlit's
+    "auto" re-encodes a PNG without transparency as a JPEG).
     """
     shown = enlarge(image)
     if shown.shape[2] == 3:

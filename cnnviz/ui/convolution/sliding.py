@@ -1,9 +1,11 @@
 """The convolution page's first sections: the kernel and how it slides, the feature map, one window step by step.
 
-:func:`kernel_and_maps` is a fragment: changing the kernel, stride or a window reruns only these
-sections (and activation and pooling, :mod:`cnnviz.ui.convolution.pooling`), not the rest of the page.
-Section 4 is drawn on demand (:func:`cnnviz.ui.on_demand.on_demand`): closed, a stride click redraws
-only the feature map, the formula and the window.
+:func:`kernel_and_maps` is a fragment: changing the kernel or the stride reruns only these sections
+(and activation and pooling, :mod:`cnnviz.ui.convolution.pooling`), not the rest of the page; moving the
+window reruns only :func:`step_section`, a fragment inside it. Section 4 is drawn on demand
+(:func:`cnnviz.ui.on_demand.on_demand`): closed, a stride click redraws only the feature map, the formula
+and the window. On a large image nothing a click redraws is a Plotly chart: the feature map is a picture
+(:func:`cnnviz.ui.convolution.display.show_map`), the window an SVG.
 """
 
 from dataclasses import dataclass
@@ -13,18 +15,22 @@ import streamlit as st
 
 from cnnviz import ops, plots
 from cnnviz.errors import InputError
+from cnnviz.figure_text import describe_window
 from cnnviz.images import CHANNEL_NAMES, to_grayscale
 from cnnviz.options import CONV_DILATIONS, CONV_PADDING_ZEROS, CONV_PADDINGS, CONV_STRIDES
+from cnnviz.plots.pictures import window_svg, window_width
 from cnnviz.ui import state
 from cnnviz.ui.convolution import OPEN_KEYS, worked_examples
-from cnnviz.ui.convolution.display import drawn_note, enlarged_png, map_figure, sum_text
+from cnnviz.ui.convolution.display import enlarged_png, show_map, sum_text
 from cnnviz.ui.convolution.pooling import activation_and_pooling_section
 from cnnviz.ui.course_notes import course_note
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import just_linked, share_link
 from cnnviz.ui.on_demand import on_demand
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import is_presenting
 
+WINDOW_WIDTH = 560  # pixels: the widest the window picture is drawn (a larger crop gets smaller cells)
+WINDOW_CELL_PX = 48  # pixels a side of one of its cells when the crop is small
 WIDE_MATRIX = 7  # worked-example matrices larger than this get a full-width row instead of a column
 CUSTOM = CONV_PADDINGS["custom"]
 POOLING_OPEN = OPEN_KEYS["pooling"]  # section 4 is drawn while this expander is open
@@ -115,7 +121,11 @@ def output_section(
     left, right = st.columns(2)
     input_caption = f"Input {height}×{width}×{channels}" + (" (converted to grayscale)" if converted else "")
     left.image(
-        enlarged_png(x), width="stretch", caption=input_caption, alt=f"The input image, {height}×{width}×{channels}"
+        enlarged_png(x),
+        width="stretch",
+        caption=input_caption,
+        alt=f"The input image, {height}×{width}×{channels}",
+        output_format="PNG",  # sent as encoded: "auto" would re-encode it as a JPEG on every run
     )
     if channels == 3:
         left.image(
@@ -123,6 +133,7 @@ def output_section(
             width="stretch",
             caption="The three filtered channels together as a photo (values clipped to 0–255)",
             alt=f"The filtered image in colour, {out_h}×{out_w}×3",
+            output_format="PNG",
         )
     with right:
         name, plane = "", feature_map[:, :, 0]
@@ -130,9 +141,9 @@ def output_section(
             name = st.radio("Channel shown as numbers", CHANNEL_NAMES, horizontal=True, key="conv_map_channel")
             plane = feature_map[:, :, CHANNEL_NAMES.index(name)]
         signed = plots.is_signed(kernel)  # a kernel with a negative weight makes a map that can be negative
-        show_figure(map_figure(plane, signed=signed or None), width="stretch", key="conv_map")
+        drawn = show_map(plane, key="conv_map", signed=signed or None)
         note = plots.colour_note(signed or plots.is_signed(plane))
-        st.caption(f"Feature map {name} ({drawn_note(plane)}). {note}".replace("  ", " "))
+        st.caption(f"Feature map {name} ({drawn}). {note}".replace("  ", " "))
     st.metric(
         "Feature map size",
         f"{out_h} × {out_w} × {channels}",
@@ -176,8 +187,12 @@ def same_padding_note(height: int, width: int, kernel_shape: tuple[int, int], sl
     return f"'same' aims for {target} outputs and adds {pads[0]} zero rows and {pads[1]} zero columns to get them."
 
 
+@st.fragment
 def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sliding: Sliding) -> None:
-    """Pick an output cell; show its window on the padded input, the products and the sum."""
+    """Pick an output cell; show its window on the padded input, the products and the sum.
+
+    A fragment inside :func:`kernel_and_maps`: Step ▶ and the cell's row and column rerun only this section,
+    so the feature map (which a step does not change) is neither recomputed nor sent again."""
     height, width, channels = x.shape
     out_h, out_w = feature_map.shape[:2]
 
@@ -217,21 +232,27 @@ def step_section(x: np.ndarray, kernel: np.ndarray, feature_map: np.ndarray, sli
     )
     window_column, sum_column = st.columns(2, gap="large")
     with window_column:
-        st.markdown(f"**The window of output ({i}, {j}) on the padded input**")
-        show_figure(
-            plots.conv_window(
-                crop,
-                crop_padding,
-                origin=(first_row, first_col),
-                tap_rows=step.rows,
-                tap_cols=step.cols,
-                colorscale="gray",
-                zmin=0,
-                zmax=255,
-            ),
-            width="stretch",
-            key="conv_window",
+        title = f"The window of output ({i}, {j}) on the padded input"
+        st.markdown(f"**{title}**")
+        origin = (first_row, first_col)
+        picture = window_svg(
+            crop,
+            crop_padding,
+            origin=origin,
+            tap_rows=step.rows,
+            tap_cols=step.cols,
+            zmin=0,
+            zmax=255,
+            bold=is_presenting(),
         )
+        with st.container(key="conv_window"):  # an SVG, not a Plotly chart: a step redraws in a millisecond
+            st.image(
+                picture,
+                width=min(WINDOW_WIDTH, window_width(crop.shape[1], WINDOW_CELL_PX)),
+                alt=describe_window(
+                    crop, crop_padding, origin=origin, tap_rows=step.rows, tap_cols=step.cols, title=title
+                ),
+            )
         st.caption(
             "Green frame: the pixels under the kernel. Orange: padding zeros (rows/columns below 0 or past the edge)."
         )

@@ -118,7 +118,13 @@ def _link_popover(page: str, url: str, state: dict[str, Any], left_out: list[str
                 "hold. Copy the link instead, or shorten what it carries (a preset kernel, fewer layers)."
             )
         else:
-            st.image(qr, width=260, caption="Scan to open this view", alt="QR code of the link to this view")
+            st.image(
+                qr,
+                width=260,
+                caption="Scan to open this view",
+                alt="QR code of the link to this view",
+                output_format="PNG",
+            )  # PNG: "auto" re-encodes it as a lossy JPEG on every run
         if "image" in links.SCHEMAS[page] and "image" not in state:
             st.caption(f"Uploaded and drawn images cannot travel in a link: it opens with “{DEFAULT_SAMPLE}”.")
         for problem in left_out:

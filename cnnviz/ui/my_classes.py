@@ -274,7 +274,12 @@ def _class_gallery(target: str) -> None:
         with st.container(horizontal=True, gap="small"):
             for number, image in enumerate(images):
                 with st.container(width=THUMB + 8, gap=None):
-                    st.image(enlarge(prepared(image), THUMB), width=THUMB, alt=f"Example {number + 1} of {target}")
+                    st.image(
+                        enlarge(prepared(image), THUMB),
+                        width=THUMB,
+                        alt=f"Example {number + 1} of {target}",
+                        output_format="PNG",
+                    )
                     st.button(
                         f"{number + 1}",
                         icon=":material/delete:",

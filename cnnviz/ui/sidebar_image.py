@@ -44,7 +44,7 @@ class ShownThumbnail:
         with self.slot.container():
             st.caption("Your image follows you from page to page:")
             small = thumbnail(image, THUMBNAIL_PX)  # any allowed shape, even 10×10,000, draws
-            st.image(small, caption=label, width=small.shape[1], alt=f"Your image: {label}")
+            st.image(small, caption=label, width=small.shape[1], alt=f"Your image: {label}", output_format="PNG")
         self.image, self.label = image, label
 
 

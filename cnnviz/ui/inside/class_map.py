@@ -154,6 +154,7 @@ def _draw(
                 enlarge(images[picked], SHOWN_SIDE),
                 width=SHOWN_SIDE,
                 alt=f"Test image {picked}: a {names[truth]}, predicted {names[guess]}",
+                output_format="PNG",
             )
             verdict = "right" if truth == guess else "**a mistake**"
             st.markdown(

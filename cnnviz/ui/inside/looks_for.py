@@ -123,6 +123,7 @@ def _channel_row(
                 enlarge(to_uint8(picture.image), PICTURE_SIDE),
                 width=PICTURE_SIDE,
                 alt=f"The picture made to excite {layer} {name} as much as possible",
+                output_format="PNG",
             )
             st.caption(f"Made to excite it: mean output **{picture.mean_value:.3g}**.")
     with images_column:

@@ -23,6 +23,7 @@ def image_facts(image: np.ndarray) -> None:
             caption=f"{height}×{width}×{channels}",
             width="stretch",
             alt=f"The current image, {height}×{width} pixels with {channels} channel(s)",
+            output_format="PNG",
         )
     with facts:
         stats = image_stats(image)

@@ -217,6 +217,7 @@ def gallery(
                     width=112,
                     alt=f"Test image {example.index}, predicted {names[example.predicted]}, "
                     f"true class {names[example.true]}",
+                    output_format="PNG",
                 )
                 colour = "blue" if example.correct else "red"
                 st.markdown(

@@ -204,3 +204,18 @@ def test_the_image_widget_draws_a_new_image_in_the_sidebar_at_once():
     assert app.session_state["drawn_before"] is None  # a new session had no image before the page
     assert [image.proto.imgs[0].caption for image in app.sidebar.get("image")] == ["Sample: MNIST digit 7"]
     assert app.session_state["current_after"]
+
+
+def test_every_picture_of_pixels_is_sent_losslessly():
+    """Streamlit's output_format "auto" sends an RGB array as a JPEG, which blurs the pixel edges these pictures
+    are about: every image of the Pixels page and the sidebar goes out as a PNG (a colour photo, every section open)."""
+    app = run_page("app")
+    app.switch_page("pages/pixels.py").run()
+    app.selectbox(key="pixels_sample").set_value("Photo: coloured shapes (generated)").run()
+    for key in OPEN_KEYS.values():
+        app.session_state[key] = True
+    app.run()
+    assert not app.exception
+    urls = [picture.url for image in app.get("image") for picture in image.proto.imgs]
+    assert len(urls) >= 6  # the image, colour and grayscale, original/resized/restored, the sidebar's thumbnail
+    assert [url for url in urls if not url.endswith(".png")] == []

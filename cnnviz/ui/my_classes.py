@@ -334,12 +334,14 @@ def _closer_look(target: str, images: list[np.ndarray]) -> None:
             width=160,
             caption=f"As taken: {image.shape[0]}×{image.shape[1]}×{image.shape[2]}",
             alt="The example as taken",
+            output_format="PNG",
         )
         network.image(
             enlarge(ready, 160),
             width=160,
             caption=f"What the network sees: {ready.shape[0]}×{ready.shape[1]}×1, values ÷ 255",
             alt="The example as the network sees it",
+            output_format="PNG",
         )
         st.markdown(
             "**Augmentation preview**: every epoch the *My classes* recipe shows each example tilted by up "

@@ -65,7 +65,9 @@ def show_fool(chosen: ChosenModel, given: ChosenInput, prediction: Prediction, *
     flipped = int(np.argmax(after))
     clean, perturbation, result = st.columns(3)
     clean.markdown(f"**Your input**: {names[prediction.top]} ({prediction.probabilities[prediction.top]:.0%})")
-    clean.image(enlarge(to_uint8(prediction.x), SHOWN_SIDE), width=SHOWN_SIDE, alt="The input image")
+    clean.image(
+        enlarge(to_uint8(prediction.x), SHOWN_SIDE), width=SHOWN_SIDE, alt="The input image", output_format="PNG"
+    )
     perturbation.markdown(
         f"**+ the change**, every pixel ±{epsilon:g}" + (" (mean of the colours)" if prediction.x.shape[-1] > 1 else "")
     )
@@ -79,7 +81,9 @@ def show_fool(chosen: ChosenModel, given: ChosenInput, prediction: Prediction, *
         alt=f"The perturbation, enlarged: every pixel moved by at most {epsilon:g}; {plots.SIGNED_NOTE}",
     )
     result.markdown(f"**= the attacked image**: {names[flipped]} ({after[flipped]:.0%})")
-    result.image(enlarge(to_uint8(attacked), SHOWN_SIDE), width=SHOWN_SIDE, alt="The attacked image")
+    result.image(
+        enlarge(to_uint8(attacked), SHOWN_SIDE), width=SHOWN_SIDE, alt="The attacked image", output_format="PNG"
+    )
     if epsilon == 0:
         st.caption("ε = 0 changes nothing: move the slider.")
     elif flipped != prediction.top:

@@ -57,12 +57,14 @@ def show_prediction(chosen: ChosenModel, given: ChosenInput, prediction: Predict
         width=SHOWN_SIDE,
         caption=f"Your image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
         alt=f"The input image, {raw.shape[0]}×{raw.shape[1]}×{raw.shape[2]}",
+        output_format="PNG",
     )
     prepared_column.image(
         enlarge(to_uint8(prediction.x), SHOWN_SIDE),
         width=SHOWN_SIDE,
         caption=f"What the model gets: {height}×{width}×{channels}, values 0–1",
         alt=f"The image as the model gets it, {height}×{width}×{channels}",
+        output_format="PNG",
     )
     show_figure(
         plots.probability_bars(prediction.probabilities, names, height=260), width="stretch", key="inside_probabilities"

@@ -145,7 +145,10 @@ def _maps_row(x: np.ndarray, maps: Maps, *, caption: str, correlations: dict[str
     columns = st.columns(len(METHODS) + 1)
     columns[0].markdown(f"**{caption}**")
     columns[0].image(
-        enlarge(to_uint8(x), SHOWN_SIDE), width=SHOWN_SIDE, alt=f"The input image, {x.shape[0]}×{x.shape[1]}"
+        enlarge(to_uint8(x), SHOWN_SIDE),
+        width=SHOWN_SIDE,
+        alt=f"The input image, {x.shape[0]}×{x.shape[1]}",
+        output_format="PNG",
     )
     for column, method in zip(columns[1:], METHODS, strict=True):
         with column:

@@ -25,18 +25,21 @@ def resizing_section(image: np.ndarray) -> None:
         caption=f"original {height}×{width}",
         width="stretch",
         alt=f"The original image, {height}×{width}",
+        output_format="PNG",
     )
     small_col.image(
         enlarge(loss.small),
         caption=f"resized to {size_choice}×{size_choice}",
         width="stretch",
         alt=f"The image resized to {size_choice}×{size_choice}",
+        output_format="PNG",
     )
     restored_col.image(
         enlarge(loss.restored),
         caption="resized back up: the lost detail stays lost",
         width="stretch",
         alt=f"The small image resized back to {height}×{width}",
+        output_format="PNG",
     )
     if height != width:
         st.info(

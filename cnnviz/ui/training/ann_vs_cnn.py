@@ -36,12 +36,19 @@ def ann_vs_cnn_section(setup: Setup, runs: Sequence[TrainingRun]) -> None:
     if setup.dataset is not None:
         example = setup.dataset.x_test[:1]
         before, after, button = st.columns([1, 1, 2], vertical_alignment="center")
-        before.image(enlarge(example[0, :, :, 0], PREVIEW), width=PREVIEW, caption="a test image", alt="A test image")
+        before.image(
+            enlarge(example[0, :, :, 0], PREVIEW),
+            width=PREVIEW,
+            caption="a test image",
+            alt="A test image",
+            output_format="PNG",
+        )
         after.image(
             enlarge(shuffled_pixels(example)[0, :, :, 0], PREVIEW),
             width=PREVIEW,
             caption="its pixels shuffled",
             alt="The same test image with its pixels shuffled: noise to the eye",
+            output_format="PNG",
         )
     else:
         button = st.container()

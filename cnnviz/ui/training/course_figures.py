@@ -121,7 +121,10 @@ def worked_prediction(run: TrainingRun, probabilities: np.ndarray, truth: int, i
     image_column, plot_column = st.columns([1, 2])
     if run.test_images is not None:
         image_column.image(
-            enlarge(run.test_images[index, ..., 0], 224), caption=f"test image {index}", alt=f"Test image {index}"
+            enlarge(run.test_images[index, ..., 0], 224),
+            caption=f"test image {index}",
+            alt=f"Test image {index}",
+            output_format="PNG",
         )
     show_figure(
         probability_stem(probabilities, run.class_names), key=f"stem_{run.label}_{index}", container=plot_column

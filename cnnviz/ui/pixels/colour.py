@@ -77,21 +77,11 @@ def grayscale_section(image: np.ndarray) -> None:
         gray = to_grayscale(image)
         row, col = centre_pixel(image)
         r, g, b = (int(v) for v in image[row, col])
-        left_image, right_image = st.columns(2)
-        left_image.image(
-            enlarge(image),
-            caption="colour (3 channels)",
-            width="stretch",
-            alt="The image in colour",
-            output_format="PNG",
-        )
-        right_image.image(
-            enlarge(gray),
-            caption="grayscale (1 channel)",
-            width="stretch",
-            alt="The image in grayscale",
-            output_format="PNG",
-        )
+        shown = ((image, "colour (3 channels)", "in colour"), (gray, "grayscale (1 channel)", "in grayscale"))
+        for column, (picture, caption, how) in zip(st.columns(2), shown, strict=True):
+            column.image(
+                enlarge(picture), caption=caption, width="stretch", alt=f"The image {how}", output_format="PNG"
+            )
         st.markdown(
             f"gray = {luma_formula()}. At the centre pixel (row {row}, column {col}): "
             f"{luma_formula((r, g, b))} = {luma((r, g, b)):.2f} → stored as **{int(gray[row, col, 0])}**. "

@@ -12,8 +12,8 @@ from cnnviz.ui.training.experiments import experiments_panel, forget_experiment
 from cnnviz.ui.training.form import setup_form
 from cnnviz.ui.training.guards import guards_section
 from cnnviz.ui.training.reproduce import reproduce_section
-from cnnviz.ui.training.runs import results_section, show_outcome
-from cnnviz.ui.training_job import budget_panel, current_job, live_panel, session_runs, start_training, training_service
+from cnnviz.ui.training.runs import adopt_finished_runs, results_section, show_outcome
+from cnnviz.ui.training_job import budget_panel, current_job, live_panel, start_training, training_service
 
 require_app_navigation()
 st.title("Training")
@@ -55,7 +55,8 @@ elif job is not None:
     show_outcome(job)
 
 # ---------------------------------------------------------------- results and comparison
-results_section(session_runs())
+runs = adopt_finished_runs()
+results_section(runs)
 
 # ---------------------------------------------------------------- the course's tasks and arguments, one click each
 st.header("Experiments: the MNIST notebook's tasks", anchor="experiments")
@@ -64,8 +65,8 @@ experiments_panel(setup, expanded=not state.has_runs() and not running)
 
 st.header("Dense network or CNN?", anchor="ann-vs-cnn")
 course_note("ann-vs-cnn")
-ann_vs_cnn_section(setup, session_runs())
+ann_vs_cnn_section(setup, runs)
 
 st.header("Guarding against over-fitting", anchor="guards")
-guards_section(setup, session_runs())
+guards_section(setup, runs)
 share_link("training", link)

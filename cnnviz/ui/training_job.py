@@ -215,12 +215,6 @@ def stop_training() -> None:
         job.stop()
 
 
-def session_runs() -> list[TrainingRun]:
-    """Every finished run of this session, oldest first (:func:`cnnviz.ui.state.runs`)."""
-    collect_runs()
-    return state.runs()
-
-
 def collect_runs() -> list[TrainingRun]:
     """Append the current job's newly finished runs to :func:`cnnviz.ui.state.runs`; return them.
 

@@ -118,7 +118,35 @@ def wait_idle(page, *, rerun: bool = True, timeout_ms: int = DEFAULT_TIMEOUT_MS)
     later, the drawing canvas' stroke after a pause), so with ``rerun`` this first waits for a request
     made since the previous wait; ``rerun=False`` only lets any run in progress finish.
     """
-    page.wait_for_function(SETTLED, arg=rerun, timeout=timeout_ms)
+    try:
+        page.wait_for_function(SETTLED, arg=rerun, timeout=timeout_ms)
+    except PlaywrightTimeout as error:
+        state = page.evaluate("JSON.stringify(window.__cnnvizRuns)")
+        focused = page.evaluate("document.activeElement ? document.activeElement.outerHTML.slice(0, 160) : ''")
+        raise PlaywrightTimeout(f"{error.message}\nrun tracker: {state}\nfocused element: {focused}") from None
+
+
+# How long press_shortcut waits for a key press's rerun request, and how often it presses.
+SHORTCUT_WAIT_MS = 3_000
+SHORTCUT_PRESSES = 3
+
+
+def press_shortcut(page, key: str) -> None:
+    """Press a button's keyboard shortcut and wait for the run it asks for.
+
+    Streamlit binds a button's shortcut in an effect after the button is drawn; on a loaded machine the page
+    can look settled a moment before that, and a press then does nothing (no rerun request leaves the tab).
+    Only such a press is repeated: a press that sent its request is never pressed again.
+    """
+    before = page.evaluate("() => window.__cnnvizRuns.requests")
+    for _ in range(SHORTCUT_PRESSES):
+        page.keyboard.press(key)
+        try:
+            page.wait_for_function(f"() => window.__cnnvizRuns.requests > {before}", timeout=SHORTCUT_WAIT_MS)
+            break
+        except PlaywrightTimeout:
+            continue
+    wait_idle(page)
 
 
 def goto(page, app_url: str, url_path: str = "") -> None:

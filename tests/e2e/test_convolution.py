@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, goto, wait_idle
+from tests.e2e.browser import assert_no_exception, goto, press_shortcut, wait_idle
 
 SIZE = '[data-testid="stMetric"]:has-text("Feature map size") [data-testid="stMetricValue"]'
 
@@ -75,8 +75,7 @@ def test_step_through_moves_the_window_picture_by_button_and_keyboard(page, app_
     page.get_by_role("button", name="Step ▶").click()
     wait_idle(page)
     expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 14\)"))
-    page.keyboard.press("ArrowLeft")
-    wait_idle(page)
+    press_shortcut(page, "ArrowLeft")
     expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 13\)"))
     expect(page.get_by_text("That is cell (22, 13) of the feature map")).to_be_visible()
     assert_no_exception(page)

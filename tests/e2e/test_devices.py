@@ -16,7 +16,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cnnviz.ui.navigation import STEPS
-from tests.e2e.browser import CANVAS, assert_no_exception, choose_segment, goto, new_page, wait_idle
+from tests.e2e.browser import CANVAS, assert_no_exception, choose_segment, goto, new_page, press_shortcut, wait_idle
 
 SCREENS = Path(__file__).resolve().parents[2] / "artifacts" / "screens"
 PHONE = {"width": 390, "height": 844}
@@ -131,8 +131,7 @@ def test_the_convolution_step_through_works_from_the_keyboard(page, app_url):
     start = re.search(r"\((\d+), (\d+)\)", title.inner_text()).groups()
     row, column = int(start[0]), int(start[1])
     page.locator("h1").first.click()  # focus on the page, not in a field
-    page.keyboard.press("ArrowRight")
-    wait_idle(page)
+    press_shortcut(page, "ArrowRight")
     expect(
         page.get_by_text(
             re.compile(
@@ -141,8 +140,7 @@ def test_the_convolution_step_through_works_from_the_keyboard(page, app_url):
             )
         )
     ).to_be_visible(timeout=30_000)
-    page.keyboard.press("ArrowLeft")
-    wait_idle(page)
+    press_shortcut(page, "ArrowLeft")
     back = page.get_by_text(f"The window of output ({row}, {column}) on the padded input")
     expect(back).to_be_visible(timeout=30_000)
     assert_no_exception(page)

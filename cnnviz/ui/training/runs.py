@@ -8,28 +8,39 @@ from collections.abc import Sequence
 import streamlit as st
 
 from cnnviz.training import TrainingJob, TrainingRun
+from cnnviz.ui import state
 from cnnviz.ui.training.course_figures import notebook_comparison
 from cnnviz.ui.training.experiments import announce_experiment
 from cnnviz.ui.training.form import remember_speed
 from cnnviz.ui.training.results import comparison, download, run_results
-from cnnviz.ui.training_job import collect_runs, continue_panel, reuse_notice
+from cnnviz.ui.training_job import collect_runs, continue_panel, current_job, reuse_notice
 
 SELECTED_KEY = "tr_selected"  # the run whose results are shown
 
 
 def show_outcome(job: TrainingJob) -> None:
-    """The job's error or cancellation; its new runs join the session and the latest is selected."""
-    fresh = collect_runs()
+    """How the job ended when it did not finish: its error or its cancellation."""
     snapshot = job.snapshot()
     if snapshot.state == "failed":
         st.error(snapshot.error)
     elif snapshot.state == "cancelled":
         st.warning(snapshot.error or "The last training was cancelled before it finished.")
+
+
+def adopt_finished_runs() -> list[TrainingRun]:
+    """The session's runs, oldest first, after the job's newly finished runs joined them.
+
+    The newest new run is selected, the speed it reached is kept for the next estimate, and an experiment's
+    question is answered. The page calls this once per run, after the live panel: a job can finish while
+    the page runs, and its runs must be adopted as these whichever part of the page sees them first."""
+    fresh = collect_runs()
     for run in fresh:
         remember_speed(run)
-    if fresh:
+    job = current_job()
+    if fresh and job is not None:
         st.session_state[SELECTED_KEY] = fresh[-1].label
-        announce_experiment(snapshot.runs)
+        announce_experiment(job.snapshot().runs)
+    return state.runs()
 
 
 def results_section(runs: Sequence[TrainingRun]) -> None:

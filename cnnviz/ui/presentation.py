@@ -18,6 +18,7 @@ import streamlit as st
 
 from cnnviz.figure_text import describe_figure
 from cnnviz.plots.projector import projector_style
+from cnnviz.plots.svg_figures import WIDTH, figure_svg
 
 PRESENT_KEY = "presentation"
 PRESENT_PARAM = "present"
@@ -88,3 +89,15 @@ def show_figure(figure: go.Figure, *, container: Any = None, alt: str | None = N
     text = alt or describe_figure(figure)
     shown = projector_style(figure) if is_presenting() else figure
     return (container or st).plotly_chart(shown, alt=text, **kwargs)
+
+
+def show_chart_picture(
+    figure: go.Figure, *, key: str, container: Any = None, alt: str | None = None, width: int = WIDTH
+) -> None:
+    """Draw a small line or stem chart as an SVG picture, not a Plotly chart (:mod:`cnnviz.plots.svg_figures`):
+    the page then needs no Plotly in the browser. Same text alternative and projector styling as
+    :func:`show_figure`; ``key`` names the picture's container (``st-key-<key>``) for tests and links;
+    ``width`` is about the width it is shown at on a laptop (its text is then about the page's size)."""
+    picture = figure_svg(figure, width=width, bold=is_presenting())
+    with (container or st).container(key=key):
+        st.image(picture, alt=alt or describe_figure(figure), width="stretch")

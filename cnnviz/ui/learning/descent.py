@@ -13,7 +13,7 @@ from cnnviz.plots import matrix_table
 from cnnviz.plots.course import curves
 from cnnviz.text import decimals
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import show_chart_picture
 
 RATES = (0.01, 0.1, 0.45, 0.9, 1.0, 1.1)
 
@@ -37,7 +37,7 @@ def gradient_descent_section() -> None:
     shown = weights[np.abs(weights - bowl.best) < 50]
     span = max(abs(start - bowl.best), float(np.max(np.abs(shown - bowl.best))) if shown.size else 0) + 1
     grid = np.linspace(bowl.best - span, bowl.best + span, 300)
-    show_figure(
+    show_chart_picture(
         curves(
             grid,
             {"loss L(w)": bowl.loss(grid)},
@@ -142,7 +142,7 @@ def optimizers_section() -> None:
     steps = c2.slider("Steps", 5, 100, 40, 5, key="learn_opt_steps")
     paths = _paths(rate, steps)
     x = np.arange(steps + 1)
-    show_figure(
+    show_chart_picture(
         curves(x, {name: path[:, 2] for name, path in paths.items()}, x_title="step", y_title="loss", height=280),
         key="learn_opt_loss",
     )

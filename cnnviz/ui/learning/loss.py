@@ -11,9 +11,10 @@ from cnnviz import learning
 from cnnviz.plots.course import curves, probability_stem
 from cnnviz.text import decimals
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import show_chart_picture
 
 LOGITS = (1.0, 0.5, 3.0, 0.0, -1.0)  # five classes' scores for the softmax playground
+SOFTMAX_WIDTH = 520  # the stem plot's column: three fifths of the page
 
 
 def softmax_section() -> np.ndarray:
@@ -34,9 +35,8 @@ def softmax_section() -> np.ndarray:
     )
     p = learning.softmax(logits)
     left, right = st.columns([3, 2])
-    show_figure(
-        probability_stem(p, [f"class {i}" for i in range(len(p))], height=250), key="learn_softmax", container=left
-    )
+    stem = probability_stem(p, [f"class {i}" for i in range(len(p))], height=250)
+    show_chart_picture(stem, key="learn_softmax", container=left, width=SOFTMAX_WIDTH)
     exps = np.exp(logits - logits.max())
     # A plain table, not st.dataframe: five rows need no scrolling or sorting, and the data grid is a large
     # script for the browser to load before this first screen is drawn (issue 27).
@@ -68,7 +68,7 @@ def cross_entropy_section(p: np.ndarray) -> None:
     )
     grid = np.linspace(0.001, 1, 400)
     points = {"your p(true)": (np.array([p[label]]), np.array([loss]))}
-    show_figure(
+    show_chart_picture(
         curves(
             grid,
             {"−log p": -np.log(grid)},

@@ -1,12 +1,7 @@
-"""The SVG charts of cnnviz.plots.svg_figures, read back as a student reads them: through their own tick labels.
-
-Each test parses the picture, builds the axis mapping from the numbers written along the axes (two ticks
-fix a linear axis) and checks that every drawn point lands on the figure's data."""
+"""The SVG charts of cnnviz.plots.svg_figures, read back through their own tick labels (tests/svg_reading.py):
+every drawn point, bar and label must land on the figure's data."""
 
 from __future__ import annotations
-
-import base64
-import xml.etree.ElementTree as ET
 
 import numpy as np
 import plotly.graph_objects as go
@@ -16,35 +11,7 @@ from hypothesis import strategies as st
 
 from cnnviz.plots.course import curves, probability_stem
 from cnnviz.plots.svg_figures import drawable, figure_svg, nice_ticks
-
-SVG = "{http://www.w3.org/2000/svg}"
-
-
-def parse(svg: str) -> ET.Element:
-    return ET.fromstring(svg)
-
-
-def number(text: str) -> float:
-    return float(text.replace("−", "-"))
-
-
-def axis_from_ticks(root: ET.Element, anchor: str, coordinate: str) -> tuple[float, float]:
-    """(offset, scale) with coordinate = offset + scale · value, from the tick labels (text-anchor ``anchor``)."""
-    ticks = []
-    for text in root.iter(f"{SVG}text"):
-        if text.get("text-anchor") == anchor and text.get("transform") is None:
-            try:
-                ticks.append((number(text.text or ""), float(text.get(coordinate) or "nan")))
-            except ValueError:
-                continue  # an axis title or a category name, not a number
-    values, places = np.array(ticks).T
-    scale, offset = np.polyfit(values, places, 1)
-    assert np.allclose(offset + scale * values, places, atol=0.06), "the tick labels are not evenly placed"
-    return offset, scale
-
-
-def y_axis(root: ET.Element) -> tuple[float, float]:
-    return axis_from_ticks(root, "end", "y")
+from tests.svg_reading import SVG, axis_from_ticks, parse, pictures, y_axis
 
 
 def test_a_stem_plot_puts_every_probability_at_its_height():
@@ -100,12 +67,15 @@ def test_names_are_text_never_markup():
 @pytest.mark.parametrize(
     "figure",
     [
-        go.Figure(go.Bar(x=["a", "b"], y=[1, 2])),
+        go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h")),
+        go.Figure(go.Bar(x=["a", "b"], y=[1, 10]), layout={"yaxis": {"type": "log"}}),
         go.Figure(go.Heatmap(z=[[1, 2], [3, 4]])),
-        go.Figure(go.Scatter(y=[1, 10, 100]), layout={"yaxis": {"type": "log"}}),
+        go.Figure(go.Scatter(x=[1, 10, 100], y=[1, 2, 3]), layout={"xaxis": {"type": "log"}}),
+        go.Figure([go.Scatter(y=[1, 2]), go.Bar(y=[1, 2])]),
+        go.Figure(go.Scatter(y=[1, 2]), layout={"annotations": [{"text": "note", "x": 0, "y": 1}]}),
         go.Figure(),
     ],
-    ids=["bars", "heat map", "log axis", "empty"],
+    ids=["horizontal bars", "log bars", "heat map", "log x axis", "lines and bars", "annotations", "empty"],
 )
 def test_what_it_cannot_draw_faithfully_is_refused(figure):
     assert not drawable(figure)
@@ -148,14 +118,90 @@ def test_the_learning_page_draws_its_charts_as_pictures_of_its_own_numbers():
 
     app = run_page("learning", timeout=120)
     assert not app.exception and not app.get("plotly_chart")
-    svgs = [
-        base64.b64decode(picture.url.split(",", 1)[1]).decode()
-        for image in app.get("image")
-        for picture in image.proto.imgs
-        if picture.url.startswith("data:image/svg+xml;base64,")
-    ]
-    assert len(svgs) == 4  # softmax, cross-entropy, gradient descent, optimizers
-    stem = parse(svgs[0])
+    drawn = pictures(app)
+    assert set(drawn) == {"learn_softmax", "learn_ce_curve", "learn_gd", "learn_opt_loss"}
+    stem = drawn["learn_softmax"]
     offset, scale = y_axis(stem)
     heights = [(float(c.get("cy")) - offset) / scale for c in stem.iter(f"{SVG}circle")]
     assert np.allclose(heights, learning.softmax(np.array(LOGITS)), atol=1e-3)
+
+
+def bars_of(root) -> list:
+    """The bars: filled rectangles that are not the legend's 14-unit swatches (the clip path's has no fill)."""
+    return [r for r in root.iter(f"{SVG}rect") if r.get("fill") and r.get("width") != "14"]
+
+
+def bar_heights(root) -> list[float]:
+    offset, scale = y_axis(root)
+    return [(float(r.get("y")) - offset) / scale for r in bars_of(root)]
+
+
+def test_grouped_bars_stand_at_their_counts_side_by_side():
+    from cnnviz.plots.charts import class_counts
+
+    train, test = np.array([500, 480, 520]), np.array([98, 113, 103])
+    root = parse(figure_svg(class_counts(["cat", "dog", "<b>fox</b>"], {"training": train, "test": test})))
+    bars = bars_of(root)
+    assert np.allclose(bar_heights(root), np.concatenate([train, test]), atol=0.5)
+    lefts = [float(r.get("x")) for r in bars]
+    assert lefts[0] < lefts[3] < lefts[1] < lefts[4]  # per class: the training bar, then the test bar
+    texts = {t.text for t in root.iter(f"{SVG}text")}
+    assert {"cat", "dog", "<b>fox</b>", "training", "test", "images", "class"} <= texts
+
+
+def test_probability_bars_write_their_percent_above_each_bar():
+    from cnnviz.plots.charts import probability_bars
+
+    p = np.array([0.1, 0.7, 0.2])
+    root = parse(figure_svg(probability_bars(p, ["a", "b", "c"])))
+    assert np.allclose(bar_heights(root), 100 * p, atol=0.05)
+    assert {"10.0%", "70.0%", "20.0%"} <= {t.text for t in root.iter(f"{SVG}text")}
+
+
+def test_a_log_axis_has_a_tick_per_power_of_ten_in_percent():
+    from cnnviz.plots.charts import intensity_lines
+
+    counts = np.zeros((2, 256))
+    counts[0, [0, 100, 255]] = [9_000, 10, 990]
+    counts[1, [0, 255]] = [1, 1]
+    root = parse(figure_svg(intensity_lines(counts, ["zero", "one"], log_counts=True)))
+    ticks = {t.text: float(t.get("y")) for t in root.iter(f"{SVG}text") if t.get("text-anchor") == "end"}
+    assert {"0.1%", "1%", "10%", "100%"} <= set(ticks)
+    decade = ticks["1%"] - ticks["10%"]
+    assert ticks["0.1%"] - ticks["1%"] == pytest.approx(decade, abs=0.1)  # evenly spaced powers of ten
+    line = next(root.iter(f"{SVG}polyline"))
+    points = {round(x): y for x, y in (map(float, p.split(",")) for p in line.get("points").split())}
+    first = min(points)
+    assert points[first] == pytest.approx(ticks["100%"] + decade * -np.log10(0.9), abs=0.2)  # 9,000 of 10,000
+
+
+def test_an_image_grid_is_its_png_with_the_row_names_beside_the_rows():
+    from cnnviz.plots.images import image_grid
+    from cnnviz.plots.svg_figures import png_size
+
+    tiles = np.arange(6 * 8 * 8, dtype=np.uint8).reshape(6, 8, 8)
+    figure = image_grid(tiles, columns=3, row_labels=["first", "<img src=x onerror=alert(1)>"], tile_pixels=32)
+    svg = figure_svg(figure)
+    root = parse(svg)
+    image = next(root.iter(f"{SVG}image"))
+    assert image.get("href") == figure.data[0].source
+    assert (float(image.get("width")), float(image.get("height"))) == png_size(figure.data[0].source)
+    rows = {t.text: float(t.get("y")) for t in root.iter(f"{SVG}text")}
+    assert rows["first"] == pytest.approx(16, abs=0.1)  # the middle of the first 32-pixel row
+    assert rows["<img src=x onerror=alert(1)>"] == pytest.approx(32 + 1 + 16, abs=0.1)
+    assert "<img" not in svg
+
+
+def test_the_datasets_page_draws_its_figures_as_pictures_of_the_datasets_numbers():
+    """No Plotly on the Datasets page; its bars stand at the dataset's own counts."""
+    from cnnviz import datasets
+    from tests.conftest import run_page, skip_without_data
+
+    skip_without_data()
+    app = run_page("data", timeout=120)
+    assert not app.exception and not app.get("plotly_chart")
+    drawn = pictures(app)
+    assert set(drawn) == {"data_counts", "data_pixels", "data_examples", "data_means"}
+    mnist = datasets.load("mnist")
+    expected = np.concatenate([mnist.class_counts("train"), mnist.class_counts("test")])
+    assert np.allclose(bar_heights(drawn["data_counts"]), expected, atol=1)

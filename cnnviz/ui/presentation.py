@@ -92,12 +92,19 @@ def show_figure(figure: go.Figure, *, container: Any = None, alt: str | None = N
 
 
 def show_chart_picture(
-    figure: go.Figure, *, key: str, container: Any = None, alt: str | None = None, width: int = WIDTH
+    figure: go.Figure,
+    *,
+    key: str,
+    container: Any = None,
+    alt: str | None = None,
+    width: int = WIDTH,
+    stretch: bool = True,
 ) -> None:
-    """Draw a small line or stem chart as an SVG picture, not a Plotly chart (:mod:`cnnviz.plots.svg_figures`):
+    """Draw a small chart or an image grid as an SVG picture, not a Plotly chart (:mod:`cnnviz.plots.svg_figures`):
     the page then needs no Plotly in the browser. Same text alternative and projector styling as
     :func:`show_figure`; ``key`` names the picture's container (``st-key-<key>``) for tests and links;
-    ``width`` is about the width it is shown at on a laptop (its text is then about the page's size)."""
+    ``width`` is about the width it is shown at on a laptop (its text is then about the page's size);
+    ``stretch=False`` shows it at its own size (an image grid whose tiles are already the size to show)."""
     picture = figure_svg(figure, width=width, bold=is_presenting())
     with (container or st).container(key=key):
-        st.image(picture, alt=alt or describe_figure(figure), width="stretch")
+        st.image(picture, alt=alt or describe_figure(figure), width="stretch" if stretch else "content")

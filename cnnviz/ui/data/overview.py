@@ -6,9 +6,10 @@ import streamlit as st
 from cnnviz import datasets, plots
 from cnnviz.text import format_bytes
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import show_chart_picture
 
 EXAMPLES_PER_CLASS = 8
+HALF_WIDTH = 440  # the charts beside each other: half a page
 FIRST_IMAGES, FIRST_PER_ROW = 20, 10  # the Fashion-MNIST notebook's "first 20 images", in two rows
 EXAMPLES_KEY = "data_examples_seed"  # which set of random examples is shown (kept in the link)
 
@@ -49,20 +50,22 @@ def counts_and_pixels_section(dataset: datasets.Dataset) -> None:
     counts, pixels = st.columns(2)
     with counts:
         st.subheader("Images per class")
-        show_figure(
+        show_chart_picture(
             plots.class_counts(
                 dataset.class_names, {"training": dataset.class_counts("train"), "test": dataset.class_counts("test")}
             ),
-            width="stretch",
+            key="data_counts",
+            width=HALF_WIDTH,
         )
         st.caption("Balanced classes mean accuracy is a fair score; a rare class is easy to ignore for a network.")
     with pixels:
         st.subheader("Pixel values per class")
         # Photos of steel spread over all values; digits and clothes need a log axis to show anything but black.
         log_counts = st.toggle("Logarithmic scale", value=dataset.name != "neu", key=f"data_log_{dataset.name}")
-        show_figure(
+        show_chart_picture(
             plots.intensity_lines(dataset.intensity_counts, dataset.class_names, log_counts=log_counts),
-            width="stretch",
+            key="data_pixels",
+            width=HALF_WIDTH,
         )
         st.caption(
             "Share of each class's training pixels at each value. MNIST and Fashion-MNIST are mostly black "
@@ -76,9 +79,10 @@ def examples_section(dataset: datasets.Dataset) -> None:
     if st.button("Show other examples", icon=":material/shuffle:", key="data_shuffle"):
         st.session_state[EXAMPLES_KEY] = st.session_state.get(EXAMPLES_KEY, 0) + 1
     tiles = dataset.examples(EXAMPLES_PER_CLASS, seed=st.session_state.get(EXAMPLES_KEY, 0))
-    show_figure(
+    show_chart_picture(
         plots.image_grid(tiles.reshape(-1, height, width), columns=EXAMPLES_PER_CLASS, row_labels=dataset.class_names),
-        width="stretch",
+        key="data_examples",
+        stretch=False,
     )
 
 
@@ -90,13 +94,14 @@ def first_images_section(dataset: datasets.Dataset) -> None:
     for start in range(0, len(first), FIRST_PER_ROW):
         row = first[start : start + FIRST_PER_ROW]
         names = [dataset.class_names[dataset.y_train[index]] for index in row]
-        show_figure(
+        show_chart_picture(
             plots.image_grid(
                 dataset.x_train[row].reshape(-1, height, width),
                 columns=FIRST_PER_ROW,
                 column_labels=[f"{start + n + 1}: {name}" for n, name in enumerate(names)],
             ),
-            width="stretch",
+            key=f"data_first_{start}",
+            stretch=False,
         )
     st.caption(
         "In the order of the training file, not picked at random: the same images and names as the course's "
@@ -107,11 +112,12 @@ def first_images_section(dataset: datasets.Dataset) -> None:
 
 def means_section(dataset: datasets.Dataset) -> None:
     """Each class's mean image, and what it says about the classes."""
-    show_figure(
+    show_chart_picture(
         plots.image_grid(
             dataset.class_means.round(), columns=dataset.num_classes, column_labels=dataset.class_names, tile_pixels=96
         ),
-        width="stretch",
+        key="data_means",
+        stretch=False,
     )
     st.caption(
         "The average of all training images of a class, pixel by pixel. Digits and clothes give a blurry "

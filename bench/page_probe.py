@@ -118,10 +118,13 @@ COUNT_JS = """(kinds) => {
 
 def chart_shown(key: str) -> str:
     """JS: what the Plotly chart of element ``key`` shows (its images and tick labels), or, for a figure drawn as
-    a picture (``st.image`` in a container of that key), the pictures once loaded; null while not drawn."""
+    a picture (``st.image`` in a container of that key), the pictures once loaded, or an SVG drawn in the page
+    (a small feature map); null while not drawn."""
     return f"""() => {{
     const chart = document.querySelector('.st-key-{key}');
     if (!chart) return null;
+    const drawn = chart.querySelector('svg[role="img"]');  // a map drawn as an SVG heat map in the page
+    if (drawn) return drawn.outerHTML;
     const pictures = [...chart.querySelectorAll('img')];
     if (pictures.length && !chart.querySelector('.main-svg')) {{
         if (!pictures.every(p => p.complete && p.naturalWidth > 0)) return null;

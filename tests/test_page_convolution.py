@@ -42,6 +42,19 @@ def shown_cell(app: AppTest) -> tuple[int, int, float]:
     return int(row), int(col), float(value)
 
 
+def map_cells(app: AppTest) -> dict[tuple[int, int], float]:
+    """Every cell of the feature map's SVG heat map: its value as its tooltip says "row r, column c: value"."""
+    svg = next(block.value for block in app.markdown if block.value.startswith("<svg") and "heat map" in block.value)
+    cells = re.findall(r"<title>row (\d+), column (\d+): ([^<]+)</title>", svg)
+    return {(int(r), int(c)): float(v.replace("−", "-")) for r, c, v in cells}
+
+
+def colour_bar(app: AppTest) -> list[str]:
+    """The numbers under the feature map's colour bar: its two ends (and 0 between them when diverging)."""
+    bar = next(block.value for block in app.get("html") if "linear-gradient" in block.value)
+    return re.findall(r"<span>([^<]*)</span>", bar)
+
+
 def test_page_starts_with_the_vertical_edge_kernel_on_the_default_digit(app):
     assert not app.exception
     assert not app.error
@@ -55,8 +68,8 @@ def test_page_starts_with_the_vertical_edge_kernel_on_the_default_digit(app):
 
 def test_sections_below_the_first_screen_run_only_once_opened(app):
     """A visit draws the kernel, the feature map and the window; every other section waits for its click."""
-    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map"]
-    assert window_picture(app)  # the window: an SVG picture, not a Plotly chart
+    assert not app.get("plotly_chart")  # the map and the window are SVG pictures: no Plotly on the first screen
+    assert window_picture(app)
     assert not any(block.value.startswith("output[0] uses") for block in app.markdown)
     assert not [box for box in app.selectbox if box.key == "conv_activation"]
     open_section(app, "one_dimension")
@@ -224,22 +237,28 @@ def test_same_padding_at_a_large_stride_says_why_it_equals_valid(app):
     assert any("adds 1 zero rows and 1 zero columns" in c.value for c in app.caption)
 
 
-def conv_map_trace(app: AppTest) -> dict:
-    import json
-
-    specs = [json.loads(chart.proto.spec) for chart in app.get("plotly_chart")]
-    return next(spec["data"][0] for spec in specs if spec["data"][0].get("type") == "heatmap")
+def test_every_cell_of_the_small_map_shows_the_value_of_the_convolution(app):
+    """The 26×26 map of the default digit is an SVG heat map: each cell's tooltip holds its value, and every
+    value agrees with the convolution (3 significant digits, as written)."""
+    digit = to_grayscale(load_sample(DEFAULT_SAMPLE))
+    expected = ops.conv2d(digit, PRESETS["vertical_edge"].matrix)[:, :, 0]
+    cells = map_cells(app)
+    assert len(cells) == expected.size
+    shown = np.array([[cells[r, c] for c in range(expected.shape[1])] for r in range(expected.shape[0])])
+    assert np.allclose(shown, expected, rtol=5e-3, atol=1e-9)
+    bound = np.abs(expected).max()
+    assert colour_bar(app) == [f"−{bound:.3g}", "0", f"{bound:.3g}"]
 
 
 def test_a_map_of_a_negative_kernel_is_diverging_even_when_every_value_is_negative(app):
     app.segmented_control(key="conv_kernel_mode").set_value("Text").run()
     app.text_area[0].set_value("-1").run()
     assert not app.exception
-    trace = conv_map_trace(app)
-    assert trace["zmax"] > 0 and trace["zmin"] == -trace["zmax"]  # centred on 0 although no value is above 0
+    low, middle, high = colour_bar(app)  # centred on 0 although no value is above 0
+    assert middle == "0" and low == "−" + high and float(high) > 0
     assert any("Blue is positive, red negative" in c.value for c in app.caption)
     app.text_area[0].set_value("1").run()  # a non-negative map of a non-negative kernel: magnitudes
-    assert conv_map_trace(app).get("zmin") is None
+    assert len(colour_bar(app)) == 2 and min(map_cells(app).values()) >= 0
     assert any("Dark purple is the lowest value" in c.value for c in app.caption)
 
 
@@ -306,9 +325,9 @@ def test_a_large_map_is_a_picture_whose_numbers_agree_with_the_convolution(app):
     bar = next(block.value for block in app.get("html") if "linear-gradient" in block.value)
     assert re.findall(r"<span>([^<]*)</span>", bar) == [f"−{bound:.3g}", "0", f"{bound:.3g}"]
     assert any("all 238×318 cells drawn" in caption.value for caption in app.caption)
-    app.number_input(key="conv_stride").set_value(5).run()  # 48×64: small enough to hover, a heat map again
-    assert size_shown(app) == "48 × 64 × 1"
-    assert [chart.proto.id.rsplit("-", 1)[-1] for chart in app.get("plotly_chart")] == ["conv_map"]
+    app.number_input(key="conv_stride").set_value(10).run()  # 24×32: small enough to hover, a heat map again
+    assert size_shown(app) == "24 × 32 × 1"
+    assert len(map_cells(app)) == 24 * 32
 
 
 def test_presentation_mode_draws_the_window_bold():

@@ -7,6 +7,7 @@ import re
 
 import cv2
 import numpy as np
+import pytest
 from plotly.colors import get_colorscale, sample_colorscale
 
 from cnnviz import plots
@@ -14,10 +15,12 @@ from cnnviz.plots.conv import PADDING_FILL, WINDOW_COLOUR
 from cnnviz.plots.pictures import (
     BOLD_LINE,
     LINE,
+    SVG_MAP_SIDE,
     WINDOW_CELL,
     WINDOW_MARGIN,
     colour_bar_html,
     map_png,
+    map_svg,
     palette,
     window_svg,
 )
@@ -131,3 +134,28 @@ def test_a_large_crop_is_drawn_without_its_numbers():
     assert crop.size > plots.MAX_CELLS_WITH_TEXT
     assert not re.findall(r'font-size="(?:11|13|15)"[^>]*>1</text>', svg)  # no value written in a cell
     assert svg.count("<rect") == 45 * 45 + 36  # every cell, and a box per tap
+
+
+def test_a_small_maps_svg_colours_every_cell_as_the_heat_map_and_tells_its_value_on_hover():
+    values = np.array([[-2.0, 0.0, 1.0], [0.5, 2.0, -1.25]])
+    scale = plots.value_scale(values)
+    svg = map_svg(values, **scale, label='Feature map: "a" <b>', show_values=True)
+    cells = re.findall(
+        r'<rect x="[\d.]+" y="[\d.]+" width="[\d.]+" height="[\d.]+" fill="rgb\((\d+),(\d+),(\d+)\)">'
+        r"<title>row (\d+), column (\d+): ([^<]+)</title>",
+        svg,
+    )
+    assert len(cells) == values.size
+    colours = palette(scale["colorscale"])
+    for red, green, blue, r, c, text in cells:
+        r, c = int(r), int(c)
+        assert float(text.replace("−", "-")) == values[r, c]
+        share = (values[r, c] - scale["zmin"]) / (scale["zmax"] - scale["zmin"])
+        assert [int(red), int(green), int(blue)] == colours[round(share * 255)].tolist()
+    assert "−1.25</text>" in svg  # written in, with a real minus sign
+    assert 'aria-label="Feature map: &quot;a&quot; &lt;b&gt;"' in svg and "<b>" not in svg
+
+
+def test_a_map_larger_than_the_svg_limit_is_refused():
+    with pytest.raises(ValueError, match="up to"):
+        map_svg(np.zeros((SVG_MAP_SIDE + 1, 2)), zmin=0, zmax=1, colorscale="Viridis", label="x")

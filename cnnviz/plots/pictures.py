@@ -11,6 +11,7 @@ colour scales as :func:`cnnviz.plots.heatmap`, so a map looks the same either wa
 from __future__ import annotations
 
 from functools import lru_cache
+from html import escape
 
 import cv2
 import numpy as np
@@ -24,6 +25,10 @@ LEVELS = 256  # colours in a picture's palette
 BAR_STOPS = 11  # colours of the colour bar's gradient
 WINDOW_CELL = 40  # SVG units a side of one cell of the window picture
 WINDOW_MARGIN = 44  # room for the row and column numbers
+SVG_MAP_SIDE = 32  # largest map drawn as an inline SVG heat map (about 100 KB at 32×32); larger ones are PNGs
+MAP_CELL, MAP_MARGIN = 16, 28  # SVG units of a map's cell without numbers, and of its row and column numbers
+MAP_CELL_PX = 15  # screen pixels of a map's cell without numbers (with numbers: WINDOW_CELL, as the window)
+MAP_MAX_PX = 560  # widest a map is shown (screen pixels)
 LINE, BOLD_LINE = 3, 5  # the window's frame (a bold one in presentation mode)
 
 
@@ -112,32 +117,22 @@ def window_svg(
     values = np.asarray(values, dtype=np.float64)
     rows, cols = values.shape
     cell, margin = WINDOW_CELL, WINDOW_MARGIN
-    fills = palette(colorscale)[levels(values, zmin, zmax)]
-    font = 15 if max(rows, cols) <= 8 else 13 if max(rows, cols) <= 16 else 11
-    weight = ' font-weight="700"' if bold else ""
     width, height = margin + cols * cell, margin + rows * cell
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="{width}" height="{height}" '
         'font-family="sans-serif" text-anchor="middle" dominant-baseline="central">'
     ]
-    step = _tick_step(max(rows, cols))
-    label = '<text x="{}" y="{}" font-size="' + str(16 if bold else 12) + '">{}</text>'
-    parts += [label.format(margin + (c + 0.5) * cell, margin / 2, _signed(origin[1] + c)) for c in range(0, cols, step)]
-    parts += [label.format(margin / 2, margin + (r + 0.5) * cell, _signed(origin[0] + r)) for r in range(0, rows, step)]
-    text = values.size <= MAX_CELLS_WITH_TEXT
-    for r in range(rows):
-        for c in range(cols):
-            x, y = margin + c * cell, margin + r * cell
-            red, green, blue = (int(v) for v in fills[r, c])
-            parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="rgb({red},{green},{blue})"/>')
-            ink = _ink(fills[r, c])
-            if is_padding[r, c]:
-                parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{PADDING_FILL}"/>')
-                ink = "#000"  # black on the orange tint
-            if text:
-                label = _signed(format(values[r, c] + 0.0, value_format))
-                centre = f'x="{x + cell / 2}" y="{y + cell / 2}"'
-                parts.append(f'<text {centre} font-size="{font}" fill="{ink}"{weight}>{label}</text>')
+    parts += _cells(
+        values,
+        palette(colorscale)[levels(values, zmin, zmax)],
+        origin=origin,
+        cell=cell,
+        margin=margin,
+        numbers=values.size <= MAX_CELLS_WITH_TEXT,
+        value_format=value_format,
+        bold=bold,
+        tinted=np.asarray(is_padding, dtype=bool),
+    )
     line = BOLD_LINE if bold else LINE
     frame = f'fill="none" stroke="{WINDOW_COLOUR}" stroke-width="{line}"'
 
@@ -162,3 +157,91 @@ def window_svg(
         parts.append(f'<rect x="{x0}" y="{y0}" width="{x1 - x0}" height="{y1 - y0}" {frame}/>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def map_svg(
+    values: np.ndarray,
+    *,
+    zmin: float,
+    zmax: float,
+    colorscale: str,
+    label: str,
+    show_values: bool = False,
+    value_format: str = ".3g",
+    bold: bool = False,
+) -> str:
+    """A small 2-D map (at most ``SVG_MAP_SIDE`` cells a side) as an inline SVG heat map: every cell coloured as
+    :func:`cnnviz.plots.heatmap` colours it, rows and columns numbered, each cell's value in a tooltip (hover
+    it) and written in with ``show_values``; ``label`` is its text alternative.
+    Unlike a Plotly heat map it needs no script in the browser, and a redraw costs it one small SVG."""
+    values = np.asarray(values, dtype=np.float64)
+    rows, cols = values.shape
+    if max(rows, cols) > SVG_MAP_SIDE:
+        raise ValueError(f"map_svg draws maps up to {SVG_MAP_SIDE} cells a side, got {rows}×{cols}")
+    numbers = show_values
+    cell = WINDOW_CELL if numbers else MAP_CELL
+    width, height = MAP_MARGIN + cols * cell, MAP_MARGIN + rows * cell
+    shown = min(MAP_MAX_PX, round(width * (WINDOW_CELL if numbers else MAP_CELL_PX) / cell))
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" width="100%" '
+        f'style="max-width:{shown}px;height:auto;display:block" role="img" aria-label="{escape(label)}" '
+        'font-family="sans-serif" text-anchor="middle" dominant-baseline="central">'
+    ]
+    parts += _cells(
+        values,
+        palette(colorscale)[levels(values, zmin, zmax)],
+        origin=(0, 0),
+        cell=cell,
+        margin=MAP_MARGIN,
+        numbers=numbers,
+        value_format=value_format,
+        bold=bold,
+        tips=True,
+    )
+    parts.append("</svg>")
+    return "".join(parts)
+
+
+def _cells(
+    values: np.ndarray,
+    fills: np.ndarray,
+    *,
+    origin: tuple[int, int],
+    cell: float,
+    margin: float,
+    numbers: bool,
+    value_format: str,
+    bold: bool,
+    tinted: np.ndarray | None = None,
+    tips: bool = False,
+) -> list[str]:
+    """The numbered rows and columns and the coloured cells of a grid picture: ``tinted`` cells get the
+    padding's orange, ``numbers`` writes each value in, ``tips`` gives each cell a tooltip with its value."""
+    rows, cols = values.shape
+    font = 15 if max(rows, cols) <= 8 else 13 if max(rows, cols) <= 16 else 11
+    weight = ' font-weight="700"' if bold else ""
+    step = _tick_step(max(rows, cols))
+    label = '<text x="{}" y="{}" font-size="' + str(16 if bold else 12) + '">{}</text>'
+    parts = [label.format(margin + (c + 0.5) * cell, margin / 2, _signed(origin[1] + c)) for c in range(0, cols, step)]
+    parts += [label.format(margin / 2, margin + (r + 0.5) * cell, _signed(origin[0] + r)) for r in range(0, rows, step)]
+    for r in range(rows):
+        for c in range(cols):
+            x, y = margin + c * cell, margin + r * cell
+            red, green, blue = (int(v) for v in fills[r, c])
+            written = _signed(format(values[r, c] + 0.0, value_format))
+            box = f'x="{x}" y="{y}" width="{cell}" height="{cell}" fill="rgb({red},{green},{blue})"'
+            if tips:
+                where = f"row {_signed(origin[0] + r)}, column {_signed(origin[1] + c)}"
+                parts.append(f"<rect {box}><title>{where}: {written}</title></rect>")
+            else:
+                parts.append(f"<rect {box}/>")
+            ink = _ink(fills[r, c])
+            if tinted is not None and tinted[r, c]:
+                parts.append(f'<rect x="{x}" y="{y}" width="{cell}" height="{cell}" fill="{PADDING_FILL}"/>')
+                ink = "#000"  # black on the orange tint
+            if numbers:
+                centre = f'x="{x + cell / 2}" y="{y + cell / 2}"'
+                parts.append(
+                    f'<text {centre} font-size="{font}" pointer-events="none" fill="{ink}"{weight}>{written}</text>'
+                )
+    return parts

@@ -72,6 +72,10 @@ def test_step_through_moves_the_window_picture_by_button_and_keyboard(page, app_
     expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 13\) on the padded input"))
     feature_map = page.locator(".st-key-conv_map")
     expect(feature_map).to_be_attached()
+    # The 26×26 map is an SVG heat map drawn in the page: hovering a cell shows its tooltip, row, column, value.
+    cell = feature_map.locator("svg rect").nth(26 * 22 + 13)
+    cell.hover()
+    expect(cell.locator("title")).to_have_text(re.compile(r"^row 22, column 13: −?[\d.]+"))
     page.get_by_role("button", name="Step ▶").click()
     wait_idle(page)
     expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 14\)"))

@@ -10,11 +10,10 @@ import streamlit as st
 from cnnviz import plots
 from cnnviz.figure_text import describe_map
 from cnnviz.images import enlarge, subsample_for_display
-from cnnviz.plots.pictures import colour_bar_html, map_png
-from cnnviz.ui.presentation import show_figure
+from cnnviz.plots.pictures import SVG_MAP_SIDE, colour_bar_html, map_png, map_svg
+from cnnviz.ui.presentation import is_presenting
 
 MAP_SIDE = 160  # largest heat map drawn for a whole map (rows/columns); the maths always uses every pixel
-HOVER_SIDE = 64  # maps up to this many rows and columns are heat maps to hover; larger ones are pictures
 PICTURE_SIDE = 1024  # largest picture drawn of a map (rows/columns): a 5,000×5,000 map is not sent whole
 NUMBERS_SIDE = 12  # maps up to this size get their numbers written in
 TERMS_SHOWN = 12  # products written out in a sum before "…"
@@ -44,35 +43,45 @@ def drawn_note(values: np.ndarray) -> str:
 
 
 def is_picture(values: np.ndarray) -> bool:
-    """Whether :func:`show_map` draws this map as a picture (too many cells to point at one) or a heat map."""
-    return max(values.shape[:2]) > HOVER_SIDE
+    """Whether :func:`show_map` draws this map as a PNG picture (too many cells to point at one) or as an SVG
+    heat map whose cells show their value when hovered."""
+    return max(values.shape[:2]) > SVG_MAP_SIDE
 
 
 def show_map(values: np.ndarray, *, key: str, signed: bool | None = None, title: str = "") -> str:
-    """A whole 2-D map: a heat map to hover up to HOVER_SIDE cells a side, else a picture of every cell (every
-    k-th beyond PICTURE_SIDE) with a colour bar: a redraw then costs the browser one image, not a Plotly chart.
-    The picture's place carries ``key`` as a heat map's would (``st-key-<key>``). Returns the caption's note on
-    how to read it."""
-    if not is_picture(values):
-        show_figure(map_figure(values, title, signed=signed), width="stretch", key=key)
-        return drawn_note(values)
+    """A whole 2-D map with its colour bar, in a container keyed ``key`` (``st-key-<key>``): up to SVG_MAP_SIDE
+    cells a side an SVG heat map (hover a cell for its value; numbers written in up to NUMBERS_SIDE), else a
+    PNG of every cell (every k-th beyond PICTURE_SIDE). Neither needs Plotly in the browser, and a redraw
+    costs it one picture. Returns the caption's note on how to read it."""
     scale = plots.value_scale(values, signed=signed)
-    shown, step = subsample_for_display(values, PICTURE_SIDE)
-    picture = _map_picture(shown, scale["zmin"], scale["zmax"], scale["colorscale"])
     diverging = scale["colorscale"] == plots.SIGNED_COLORSCALE
+    alt = describe_map(values, diverging=diverging, title=title or "Feature map")
+    rows, cols = values.shape[:2]
     with st.container(key=key, gap="small"):
         if title:
             st.markdown(f"**{title}**")
-        alt = describe_map(values, diverging=diverging, title=title or "Feature map")
-        st.image(picture, width="stretch", alt=alt, output_format="PNG")  # "auto" would re-encode it as a JPEG
+        if not is_picture(values):
+            svg = map_svg(
+                values,
+                zmin=scale["zmin"],
+                zmax=scale["zmax"],
+                colorscale=scale["colorscale"],
+                label=alt,
+                show_values=max(rows, cols) <= NUMBERS_SIDE,
+                bold=is_presenting(),
+            )
+            st.markdown(svg, unsafe_allow_html=True)
+            note = "hover a cell for its value"
+        else:
+            shown, step = subsample_for_display(values, PICTURE_SIDE)
+            picture = _map_picture(shown, scale["zmin"], scale["zmax"], scale["colorscale"])
+            st.image(picture, width="stretch", alt=alt, output_format="PNG")  # "auto" would re-encode it as a JPEG
+            drawn = f"1 in {step} rows and columns of its" if step > 1 else "all"
+            note = (
+                f"{drawn} {rows}×{cols} cells drawn, row 0 at the top; read any cell's value in the step-through below"
+            )
         st.html(colour_bar_html(zmin=scale["zmin"], zmax=scale["zmax"], colorscale=scale["colorscale"]))
-    rows, cols = values.shape[:2]
-    drawn = (
-        f"1 in {step} rows and columns of its {rows}×{cols} cells drawn"
-        if step > 1
-        else f"all {rows}×{cols} cells drawn"
-    )
-    return f"{drawn}, row 0 at the top; read any cell's value in the step-through below"
+    return note
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

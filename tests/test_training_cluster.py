@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import replace
 from types import SimpleNamespace
 
 import numpy as np
 import psutil
 import pytest
 
-from cnnviz import datasets
+from cnnviz import datasets, limits
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
 from cnnviz.training.budget import Budget
@@ -113,17 +114,24 @@ def test_the_task_stops_itself_near_its_workers_memory_limit(embedded) -> None:
         watchdog.finished.set()
 
 
-def test_a_task_stuck_past_its_time_limit_is_ended_within_seconds_and_the_cluster_goes_on(embedded, tmp_path) -> None:
-    """One training step far longer than the limit: the worker's watchdog ends it at limit + 8 s."""
+def test_a_task_stuck_past_its_time_limit_is_ended_within_seconds_and_the_cluster_goes_on(
+    embedded, tmp_path, monkeypatch
+) -> None:
+    """One training step far longer than the limit: the worker's watchdog ends it at limit + 8 s.
+
+    The server's ceiling on a network's multiply-adds keeps every step it allows short (0.6 G per image took
+    5 s a step here, and a faster CPU finished it within the 9 s): the ceiling is raised for this test, so
+    the step (11×11 kernels, ~8 G per image) takes minutes on any 2-core CPU."""
+    monkeypatch.setattr(limits, "TRAINING_MACS", replace(limits.TRAINING_MACS, most=20_000_000_000))
     rng = np.random.default_rng(0)
     images = datasets.Dataset(
         rng.integers(0, 255, (512, 32, 32, 1), dtype=np.uint8), np.arange(512) % 10,
         rng.integers(0, 255, (64, 32, 32, 1), dtype=np.uint8), np.arange(64) % 10,
         [str(k) for k in range(10)], source="random 32×32 images",
     )  # fmt: skip
-    heavy = [  # ~0.6 G multiply-adds per image: one step of 256 images takes far more than 9 s on a CPU
-        {"type": "Conv2D", "filters": 256, "kernel_size": 3, "padding": "same", "activation": "relu"},
-        {"type": "Conv2D", "filters": 256, "kernel_size": 3, "padding": "same", "activation": "relu"},
+    heavy = [  # ~8 G multiply-adds per image: one step of 256 images takes minutes on a 2-core CPU
+        {"type": "Conv2D", "filters": 256, "kernel_size": 11, "padding": "same", "activation": "relu"},
+        {"type": "Conv2D", "filters": 256, "kernel_size": 11, "padding": "same", "activation": "relu"},
         {"type": "GlobalAveragePooling2D"},
         {"type": "Dense", "units": 10, "activation": "softmax"},
     ]

@@ -34,6 +34,7 @@ _PROJECTOR_CSS = """
 [data-testid="stMainBlockContainer"] table td, [data-testid="stMainBlockContainer"] table th {
   font-size: 1.35rem; font-weight: 700;
 }
+[data-testid="stMainBlockContainer"] table th[scope] { font-size: 1rem !important; }
 [data-testid="stMainBlockContainer"] [data-testid="stCaptionContainer"] { display: none; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] { font-size: 3rem; font-weight: 700; }
 [data-testid="stMainBlockContainer"] [data-testid="stMetricValue"] p { font-size: inherit; }

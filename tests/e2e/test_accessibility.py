@@ -76,3 +76,13 @@ def test_presentation_mode_is_remembered_in_the_link_and_enlarges_the_type(page,
     page.wait_for_function(f"parseFloat({size}) > {normal}")
     feature_map = page.locator('.st-key-conv_map svg[role="img"]')  # an SVG heat map, described for readers
     assert "heat map" in (feature_map.get_attribute("aria-label") or "")
+
+
+def test_presentation_mode_enlarges_the_row_and_column_numbers_of_a_pixel_table(page, app_url):
+    """The numbered tables' row and column numbers are 11 px on a laptop; on the projector they grow too
+    (their inline size would otherwise win over the projector's style)."""
+    size = 'parseFloat(getComputedStyle(document.querySelector("th[scope=col]")).fontSize)'
+    goto(page, app_url, "pixels")
+    assert page.evaluate(size) == 11
+    goto(page, app_url, "pixels?present=1")
+    assert page.evaluate(size) >= 16

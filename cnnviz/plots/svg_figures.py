@@ -44,6 +44,7 @@ GROUP = 0.8  # share of a category's slot its bars fill (Plotly's bargap 0.2)
 CHAR = 0.6  # a character's width as a share of the font size (for laying out labels)
 LINE_MODES = {"lines", "markers", "lines+markers"}
 PNG_SOURCE = "data:image/png;base64,"
+LONGEST_LABEL = 24  # characters of a name drawn in a picture (a folder name can be 255); the alt text has it whole
 PERCENT = re.compile(r"^\.(\d+)(~?)%$")
 
 
@@ -173,6 +174,13 @@ def _text(x: float, y: float, label: str, extra: str = "") -> str:
     return f'<text x="{x:.1f}" y="{y:.1f}"{extra}>{spans}</text>'
 
 
+def _label(name: object) -> str:
+    """A name as drawn: escaped, each line cut to LONGEST_LABEL characters with "…" (class names are untrusted)."""
+    lines = str(name).split("<br>")
+    cut = [line if len(line) <= LONGEST_LABEL else line[: LONGEST_LABEL - 1] + "…" for line in lines]
+    return escape("<br>".join(cut))
+
+
 def _open(width: float, height: float, style: Style, phone: float) -> list[str]:
     return [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width:.0f} {height:.0f}" width="{width:.0f}" '
@@ -294,7 +302,7 @@ def _y_ticks(y_of: Axis, x_of: Axis, tickformat: str | None) -> list[str]:
 def _x_ticks(axis: Any, x_of: Axis, y: float) -> list[str]:
     if axis.tickvals is not None:
         values = np.asarray(axis.tickvals, dtype=np.float64)
-        labels = [escape(str(t)) for t in (axis.ticktext or [tick_text(v, 1) for v in values])]
+        labels = [_label(t) for t in (axis.ticktext or [tick_text(v, 1) for v in values])]
     else:
         values = nice_ticks(x_of.low, x_of.high)
         step = float(values[1] - values[0]) if len(values) > 1 else 1.0
@@ -312,10 +320,10 @@ def _category_ticks(categories: Sequence[str], x_of: Axis, y: float, angle: floa
         if angle:
             parts.append(
                 f'<text transform="translate({x:.1f},{y - 4:.1f}) rotate({-angle:g})" text-anchor="end" '
-                f'dominant-baseline="hanging" fill="{AXIS}">{escape(name)}</text>'
+                f'dominant-baseline="hanging" fill="{AXIS}">{_label(name)}</text>'
             )
         else:
-            parts.append(_text(x, y, escape(name), f' text-anchor="middle" fill="{AXIS}"'))
+            parts.append(_text(x, y, _label(name), f' text-anchor="middle" fill="{AXIS}"'))
     return parts
 
 
@@ -374,7 +382,7 @@ def _legend_layout(named: Sequence[tuple[Any, str]], start: float, end: float, f
     """(row, x) of each legend entry: in a row while it fits, then the next row (room for the phone's text)."""
     places, row, x = [], 0, start
     for trace, _ in named:
-        size = 30 + CHAR * font * len(str(trace.name)) + 16
+        size = 30 + CHAR * font * min(len(str(trace.name)), LONGEST_LABEL) + 16
         if x > start and x + size > end:
             row, x = row + 1, start
         places.append((row, x))
@@ -401,8 +409,7 @@ def _legend(
                 f'<line x1="{x:.1f}" x2="{x + 24:.1f}" y1="{y:.1f}" y2="{y:.1f}" stroke="{colour}" '
                 f'stroke-width="{style.line + 1}"/>'
             )
-        label = escape(str(trace.name))
-        parts.append(f'<text x="{x + 30:.1f}" y="{y:.1f}" dominant-baseline="central">{label}</text>')
+        parts.append(f'<text x="{x + 30:.1f}" y="{y:.1f}" dominant-baseline="central">{_label(trace.name)}</text>')
     return parts
 
 
@@ -419,9 +426,10 @@ def _image_svg(figure: go.Figure, width: int, style: Style, phone: float) -> str
     source = str(figure.data[0].source)
     image_w, image_h = png_size(source)
     font = style.font * phone  # labels beside an image: leave room for the phone's larger text
-    row_text = [escape(str(t)) for t in layout.yaxis.ticktext or ()] if layout.yaxis.visible is not False else []
-    column_text = [escape(str(t)) for t in layout.xaxis.ticktext or ()] if layout.xaxis.visible is not False else []
-    left = (CHAR * font * max(map(len, row_text)) + 10) if row_text else 0
+    rows_shown, columns_shown = (axis.visible is not False for axis in (layout.yaxis, layout.xaxis))
+    row_text = [_label(t) for t in layout.yaxis.ticktext or ()] if rows_shown else []
+    column_text = [_label(t) for t in layout.xaxis.ticktext or ()] if columns_shown else []
+    left = (CHAR * font * min(max(map(len, row_text)), LONGEST_LABEL) + 10) if row_text else 0
     lines = max((t.count("&lt;br&gt;") + 1 for t in column_text), default=0)
     bottom = 1.25 * font * lines + (6 if lines else 0)
     scale = min((width - left) / image_w, 1.0) if image_w else 1.0  # the tiles are already at their size

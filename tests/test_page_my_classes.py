@@ -112,7 +112,11 @@ def test_rename_and_a_closer_look_show_the_prepared_image(app: AppTest) -> None:
     app.button(key="mc_rename_go_circle").click().run()
     assert list(collected(app)) == ["ring", "cross"] and not app.exception
     # The closer look shows the original, what the network sees (centred like MNIST) and the augmentation.
-    images = [img for img in app.get("image") if "Scan to open this view" not in str(img.proto)]  # not the link's QR
+    images = [  # not the link's QR code, nor the dataset's charts (SVG pictures)
+        img
+        for img in app.get("image")
+        if "Scan to open this view" not in str(img.proto) and not img.proto.imgs[0].url.startswith("data:image/svg")
+    ]
     captions = [str(img.proto) for img in images]
     assert sum("What the network sees: 28×28×1" in c for c in captions) == 1
     assert sum("As taken: 280×280×1" in c for c in captions) == 1

@@ -40,6 +40,7 @@ from cnnviz.training.payload import from_payload, to_payload
 from cnnviz.training.run import ARRAY_FIELDS, PLAIN_FIELDS
 from cnnviz.training.store import RunStore
 from tests.conftest import TINY
+from tests.training_helpers import running_batches
 
 
 @pytest.fixture(scope="module")
@@ -387,7 +388,7 @@ def _looping_train(started: threading.Event):
 
 def test_job_trains_and_stop_keeps_the_scored_run(small: datasets.Dataset) -> None:
     job = TrainingJob([TrainingPlan(TINY, small, TrainConfig(epochs=50, batch_size=16), label="long")]).start()
-    _wait(lambda: job.snapshot().progress.get("event") == "batch")
+    _wait(lambda: running_batches(job))
     job.stop()
     assert job.join(30)
     snap = job.snapshot()

@@ -9,6 +9,7 @@ from collections.abc import Callable
 
 from cnnviz.training import TrainConfig, TrainingJob, TrainingPlan
 from cnnviz.training.cluster import scheduler_command, worker_command, worker_environment
+from cnnviz.training.events import Event
 from tests.conftest import TINY
 from tests.postgres_server import free_port
 
@@ -37,7 +38,13 @@ def wait_until(predicate: Callable[[], bool], timeout: float = 180.0, *, what: s
 
 
 def running_batches(job: TrainingJob) -> bool:
-    return job.snapshot().progress.get("event") == "batch"
+    """True once the job's training takes steps on a worker. A batch or an epoch event both say so: when an
+    epoch is shorter than the worker's forwarding interval (a fast CPU), every batch event arrives together
+    with its epoch's end and the last event read is always the epoch. A job that ended fails at once, with
+    its state and error, instead of leaving the caller to wait for batches that never come."""
+    snapshot = job.snapshot()
+    assert snapshot.active, f"the job ended ({snapshot.state.value}) before training: {snapshot.error}"
+    return snapshot.progress.get("event") in (Event.BATCH, Event.EPOCH)
 
 
 class ExternalCluster:

@@ -16,6 +16,12 @@ def parse(svg: str) -> ET.Element:
     return ET.fromstring(svg)
 
 
+def inline(html: str) -> ET.Element:
+    """The ``<svg>`` element of an inline picture (markdown HTML that may wrap it in a ``<div>``)."""
+    root = parse(html)
+    return root if root.tag == f"{SVG}svg" else next(root.iter(f"{SVG}svg"))
+
+
 def number(text: str) -> float:
     """A tick label's value: "−0.5" → -0.5, "12%" → 0.12."""
     text = text.replace("−", "-")

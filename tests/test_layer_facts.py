@@ -6,6 +6,7 @@ from cnnviz import plots
 from cnnviz.architecture import LAYER_FACTS, LAYER_TYPES, layer_names, short_name, summarize
 from cnnviz.architecture.layer_facts import ELEMENTWISE, layer_colour
 from cnnviz.ui.training.results import stack_text
+from tests.svg_reading import SVG, inline
 
 
 def test_every_builder_layer_type_has_its_facts_and_distinct_short_names() -> None:
@@ -26,10 +27,10 @@ def test_diagram_names_and_one_line_architecture_come_from_the_table() -> None:
         {"type": "Flatten"},
         {"type": "Dense", "units": 10},
     ]
-    figure = plots.stack_diagram((28, 28, 1), summarize(stack, (28, 28, 1)))
-    labels = [note.text for note in figure.layout.annotations if "·" in note.text]
+    svg = inline(plots.stack_diagram((28, 28, 1), summarize(stack, (28, 28, 1))))
+    labels = [text.text for text in svg.iter(f"{SVG}text") if "·" in (text.text or "")]
     assert labels == ["1·Conv", "2·MaxPool", "3·Drop", "4·Flatten", "5·Dense"]
-    boxes = [trace.fillcolor for trace in figure.data]
+    boxes = [box.get("fill") for box in svg.iter(f"{SVG}rect")]
     assert boxes[1:] == [LAYER_FACTS[layer["type"]].colour for layer in stack]
     assert stack_text(stack) == "Conv8-MaxPool-Drop-Flatten-Dense10"
     assert layer_names(stack) == ["conv2d_1", "max_pooling2d_1", "dropout_1", "flatten_1", "dense_1"]

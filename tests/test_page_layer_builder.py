@@ -14,6 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import PRESETS, summarize, to_code, to_json, totals
 from tests.conftest import run_page
+from tests.svg_reading import SVG, inline, pictures
 
 
 @pytest.fixture
@@ -231,15 +232,24 @@ def test_stack_diagram_boxes_follow_the_feature_maps():
     from cnnviz import plots
 
     shape, stack = PRESETS["MNIST CNN"]
-    figure = plots.stack_diagram(shape, summarize(stack, shape))
-    assert len(figure.data) == 1 + len(stack)  # the input, then one box per layer output
-    heights = [max(box.y) - min(box.y) for box in figure.data]
-    widths = [max(box.x) - min(box.x) for box in figure.data]
-    assert [round(h / heights[0], 4) for h in heights[:5]] == [round(rows / 28, 4) for rows in (28, 26, 13, 11, 5)]
+    svg = inline(plots.stack_diagram(shape, summarize(stack, shape)))
+    boxes = list(svg.iter(f"{SVG}rect"))
+    assert len(boxes) == 1 + len(stack)  # the input, then one box per layer output
+    heights = [float(box.get("height")) for box in boxes]
+    widths = [float(box.get("width")) for box in boxes]
+    ratios = [h / heights[0] for h in heights[:5]]
+    assert ratios == pytest.approx([rows / 28 for rows in (28, 26, 13, 11, 5)], abs=0.002)  # drawn to 0.1 units
     assert widths[0] < widths[1] < widths[3]  # 1, 32 and 64 channels
     assert heights[6] < heights[5]  # 128 values draw shorter than 1,600
-    broken = plots.stack_diagram(shape, summarize(stack[:2], shape), bad=(3, "Conv2D", "why it fails"))
-    assert len(broken.data) == 4 and broken.data[-1].text == "why it fails"
+    tips = [box.find(f"{SVG}title").text for box in boxes]
+    assert tips[1].splitlines() == ["conv2d_1 (Conv2D)", "output 26×26×32", "320 parameters"]
+    assert "28×28×1" in svg.get("aria-label") and "Input" in [t.text for t in svg.iter(f"{SVG}text")]
+
+    broken = inline(plots.stack_diagram(shape, summarize(stack[:2], shape), bad=(3, "Conv2D", 'why <it> "fails"')))
+    *_, invalid = broken.iter(f"{SVG}rect")
+    assert len(list(broken.iter(f"{SVG}rect"))) == 4 and invalid.find(f"{SVG}title").text == 'why <it> "fails"'
+    assert "layer 3 (Conv2D) is invalid" in broken.get("aria-label")
+    assert {"3·Conv", "⚠", "invalid"} <= {t.text for t in broken.iter(f"{SVG}text")}
 
 
 def test_garbage_from_another_page_or_file_never_crashes_the_page(builder):
@@ -287,8 +297,10 @@ def test_loading_another_stack_clears_an_import_error(builder):
 def test_an_empty_stack_draws_no_bar_for_it(builder):
     builder.selectbox(key="builder_start").set_value("Empty stack")
     builder.button(key="builder_load").click().run()
-    chart = json.loads(builder.get("plotly_chart")[-1].proto.spec)
-    assert chart["data"][0]["y"] == ["One Dense layer of 1,000"]
+    chart = pictures(builder)["builder_why_chart"]
+    assert len(list(chart.iter(f"{SVG}rect"))) == 1  # an empty stack has no parameters: no bar on a log axis
+    assert "One Dense layer of 1,000" in {t.text for t in chart.iter(f"{SVG}text")}
+    assert not builder.get("plotly_chart")  # the page loads no Plotly in the browser
 
 
 def test_the_input_shape_menu_offers_the_datasets_at_their_native_sizes(builder):

@@ -67,7 +67,7 @@ def test_names_are_text_never_markup():
 @pytest.mark.parametrize(
     "figure",
     [
-        go.Figure(go.Bar(x=[1, 2], y=["a", "b"], orientation="h")),
+        go.Figure([go.Bar(x=[1, 2], y=["a", "b"], orientation="h"), go.Bar(x=[2, 1], y=["a", "b"], orientation="h")]),
         go.Figure(go.Bar(x=["a", "b"], y=[1, 10]), layout={"yaxis": {"type": "log"}}),
         go.Figure(go.Heatmap(z=[[1, 2], [3, 4]])),
         go.Figure(go.Scatter(x=[1, 10, 100], y=[1, 2, 3]), layout={"xaxis": {"type": "log"}}),
@@ -75,7 +75,15 @@ def test_names_are_text_never_markup():
         go.Figure(go.Scatter(y=[1, 2]), layout={"annotations": [{"text": "note", "x": 0, "y": 1}]}),
         go.Figure(),
     ],
-    ids=["horizontal bars", "log bars", "heat map", "log x axis", "lines and bars", "annotations", "empty"],
+    ids=[
+        "two series of horizontal bars",
+        "log bars",
+        "heat map",
+        "log x axis",
+        "lines and bars",
+        "annotations",
+        "empty",
+    ],
 )
 def test_what_it_cannot_draw_faithfully_is_refused(figure):
     assert not drawable(figure)
@@ -173,6 +181,30 @@ def test_a_log_axis_has_a_tick_per_power_of_ten_in_percent():
     points = {round(x): y for x, y in (map(float, p.split(",")) for p in line.get("points").split())}
     first = min(points)
     assert points[first] == pytest.approx(ticks["100%"] + decade * -np.log10(0.9), abs=0.2)  # 9,000 of 10,000
+
+
+def test_log_bars_end_at_their_counts_top_down_in_order_each_with_its_number():
+    from cnnviz.plots.architecture import log_bars
+
+    counts = {"One Dense layer of 1,000": 785_000, "Your <whole> stack": 93_322, "Its Conv2D layers": 320, "none": 0}
+    root = parse(figure_svg(log_bars(counts, title="Parameters (log scale)"), width=560))
+    texts = [t.text for t in root.iter(f"{SVG}text")]
+    ticks = {
+        t.text: float(t.get("x"))
+        for t in root.iter(f"{SVG}text")
+        if t.get("fill") and t.get("y") and t.text in {"1", "10", "100", "1k", "10k", "100k", "1M"}
+    }
+    assert list(ticks) == ["100", "1k", "10k", "100k", "1M"]  # whole powers of ten around the counts
+    decade = ticks["1k"] - ticks["100"]
+    assert ticks["1M"] - ticks["100k"] == pytest.approx(decade, abs=0.2)  # drawn to 0.1 units
+    bars = list(root.iter(f"{SVG}rect"))
+    assert len(bars) == 3  # a count of 0 has no place on a log axis
+    ends = [float(b.get("x")) + float(b.get("width")) for b in bars]
+    expected = [ticks["100"] + decade * (np.log10(v) - 2) for v in (785_000, 93_322, 320)]
+    assert ends == pytest.approx(expected, abs=0.3)
+    tops = [float(b.get("y")) for b in bars]
+    assert tops == sorted(tops)  # in the dict's order, top down
+    assert {"785,000", "93,322", "320", "Your <whole> stack", "Parameters (log scale)"} <= set(texts)
 
 
 def test_an_image_grid_is_its_png_with_the_row_names_beside_the_rows():

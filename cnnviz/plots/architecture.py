@@ -1,20 +1,24 @@
-"""The layer stack as boxes (the layer builder) and counts spanning orders of magnitude on a log axis."""
+"""The layer stack as boxes (the layer builder, an inline SVG) and counts spanning orders of magnitude on a log axis."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from html import escape
 from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from cnnviz.architecture.layer_facts import layer_colour, short_name
-from cnnviz.plots.annotations import note
 from cnnviz.plots.colours import BAR_COLOURS
+from cnnviz.plots.svg_figures import INK
 from cnnviz.text import shape_text
 
 INPUT_COLOUR = "#56B4E9"  # the input's box; each layer's colour is in its LAYER_FACTS
 SKIP_COLOUR = "#D55E00"  # the shortcut of a residual block
 ERROR_COLOUR = "#D55E00"
+STAGE_PX, SIDE_PX, TOP_PX, DIAGRAM_PX = 96, 10, 30, 330  # a stage's width, margins and the diagram's height
+HIGH = 0.8  # the highest y drawn (room for the layer labels above the boxes)
 
 
 def _box_size(shape: tuple[int, ...], tallest: int, widest: int, longest: int) -> tuple[float, float]:
@@ -25,14 +29,40 @@ def _box_size(shape: tuple[int, ...], tallest: int, widest: int, longest: int) -
     return 0.12, float(0.15 + 0.85 * np.log10(shape[0]) / np.log10(max(longest, 10)))
 
 
+@dataclass(frozen=True)
+class _Frame:
+    """Diagram coordinates (a stage per unit along x, boxes centred on y = 0) to SVG units."""
+
+    stages: int
+    low: float  # the lowest y drawn (room for the shape labels below the boxes)
+    bold: bool
+
+    @property
+    def width(self) -> float:
+        return STAGE_PX * (max(self.stages, 4) + 0.4) + 2 * SIDE_PX
+
+    @property
+    def height(self) -> float:
+        return DIAGRAM_PX * (1.3 if self.bold else 1.0)
+
+    def x(self, value: float) -> float:
+        return SIDE_PX + (value + 0.7) * STAGE_PX
+
+    def y(self, value: float) -> float:
+        return TOP_PX + (HIGH - value) / (HIGH - self.low) * (self.height - TOP_PX - SIDE_PX)
+
+    def font(self, size: int) -> int:
+        return round(size * 1.4) if self.bold else size
+
+
 def stack_diagram(
     input_shape: tuple[int, int, int],
     summaries: list,
     *,
     bad: tuple[int, str, str] | None = None,
-    height: int = 330,
-) -> go.Figure:
-    """The stack as a row of boxes, one per feature map: the input, then each layer's output.
+    bold: bool = False,
+) -> str:
+    """The stack as a row of boxes, one per feature map: the input, then each layer's output (an inline SVG).
 
     A map's box height follows its rows (linear, relative to the tallest map) and its width the
     number of channels (log scale); a flat vector is a thin bar whose height grows with the log
@@ -40,10 +70,11 @@ def stack_diagram(
     ``name``, ``output_shape``, ``params``). ``bad = (position, type, message)`` adds a dashed
     orange box for the layer that cannot be computed. A residual block is one box with an orange
     bracket from its input's box: the skip connection added to the branch's output.
-    Hover a box for its numbers.
+    Each box has its numbers in a tooltip (hover it); ``bold`` is the projector's type.
+    It needs no script in the browser (a Plotly chart on the page would cost the first screen Plotly's load).
     """
-    stages = [("Input", "input", tuple(input_shape), "")]
-    stages += [(s.type, s.name, s.output_shape, f"<br>{s.params:,} parameters" + _branch_text(s)) for s in summaries]
+    stages: list[tuple[str, str, tuple[int, ...], list[str]]] = [("Input", "input", tuple(input_shape), [])]
+    stages += [(s.type, s.name, s.output_shape, [f"{s.params:,} parameters", *_branch_lines(s)]) for s in summaries]
     maps = [shape for _, _, shape, _ in stages if len(shape) == 3]
     sizes = (
         max(shape[0] for shape in maps),  # the tallest map
@@ -51,119 +82,115 @@ def stack_diagram(
         max([shape[0] for _, _, shape, _ in stages if len(shape) == 1], default=10),  # the longest vector
     )
     crowded = len(stages) > 9  # shape labels turn sideways so they do not overlap
-    # Plain dicts and one Figure call: add_annotation re-validates every earlier annotation, which made
-    # this figure cost ~40 ms per rerun of the layer builder for a 15-layer stack.
-    traces: list[dict] = []
-    notes: list[dict] = []
+    frame = _Frame(len(stages) + (bad is not None), -0.95 if crowded else -0.7, bold)
+    parts: list[str] = []
     for x, (kind, name, shape, extra) in enumerate(stages):
-        _add_stage(traces, notes, x, kind, name, shape, extra, sizes, crowded)
+        parts += _stage(frame, x, kind, name, shape, extra, sizes, crowded)
         if kind == "Residual":
-            _add_skip(traces, notes, x, summaries[x - 1])
+            parts += _skip(frame, x, summaries[x - 1])
     if bad is not None:
-        _add_invalid(traces, notes, len(stages), bad)
-    count = len(stages) + (bad is not None)
-    layout = {
-        "height": height,
-        "showlegend": False,
-        "plot_bgcolor": "rgba(0,0,0,0)",
-        "annotations": notes,
-        "margin": {"l": 10, "r": 10, "t": 30, "b": 10},
-        "xaxis": {"visible": False, "range": [-0.7, max(count, 4) - 0.3], "fixedrange": True},
-        "yaxis": {"visible": False, "range": [-0.95 if crowded else -0.7, 0.8], "fixedrange": True},
-    }
-    return go.Figure({"data": traces, "layout": layout})
+        parts += _invalid(frame, len(stages), bad)
+    label = f"The stack as boxes: {', '.join(shape_text(shape) for _, _, shape, _ in stages)}"
+    if bad is not None:
+        label += f", then layer {bad[0]} ({bad[1]}) is invalid"
+    return (
+        f'<div style="overflow-x:auto"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} '
+        f'{frame.height:.0f}" width="{frame.width:.0f}" height="{frame.height:.0f}" role="img" '
+        f'aria-label="{escape(label)}." font-family="sans-serif" fill="{INK}">{"".join(parts)}</svg></div>'
+    )
 
 
-def _add_stage(
-    traces: list[dict],
-    notes: list[dict],
+def _box(frame: _Frame, x: float, width: float, height: float, tip: list[str], **style: str) -> str:
+    """A rectangle centred on (x, 0) in diagram units, with its ``tip`` lines in a tooltip."""
+    left, top = frame.x(x - width / 2), frame.y(height / 2)
+    right, bottom = frame.x(x + width / 2), frame.y(-height / 2)
+    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
+    return (
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}"{attributes}>'
+        f"<title>{escape(chr(10).join(tip))}</title></rect>"
+    )
+
+
+def _label(frame: _Frame, x: float, y: float, text: str, *, size: int, angle: int = 0, **style: str) -> str:
+    """A text at (x, y) in diagram units, turned ``angle`` degrees (negative: up to the right)."""
+    place = f'transform="translate({frame.x(x):.1f},{frame.y(y):.1f}) rotate({angle})"'
+    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
+    return f'<text {place} font-size="{frame.font(size)}"{attributes}>{escape(text)}</text>'
+
+
+def _stage(
+    frame: _Frame,
     x: int,
     kind: str,
     name: str,
     shape: tuple[int, ...],
-    extra: str,
+    extra: list[str],
     sizes: tuple[int, int, int],
     crowded: bool,
-) -> None:
+) -> list[str]:
     """One stage's box at ``x``, with its label above and its shape below."""
     width, box_height = _box_size(shape, *sizes)
     shape_label = shape_text(shape)
-    traces.append(
-        _box_trace(
-            x,
-            width,
-            box_height,
-            fillcolor=INPUT_COLOUR if kind == "Input" else layer_colour(kind),
-            opacity=0.85,
-            line={"color": "#333333", "width": 1},
-            text=f"<b>{name}</b> ({kind})<br>output {shape_label}{extra}",
-            name=name,
-        )
-    )
+    fill = INPUT_COLOUR if kind == "Input" else layer_colour(kind)
+    tip = [f"{name} ({kind})", f"output {shape_label}", *extra]
     label = "Input" if kind == "Input" else f"{x}·{short_name(kind)}"
-    notes.append(note(x, 0.56, label, size=10 if crowded else 11, textangle=-60 if crowded else -30, yanchor="bottom"))
-    notes.append(note(x, -0.56, shape_label, size=10, textangle=-60 if crowded else 0, yanchor="top"))
+    tilt = -60 if crowded else -30
+    return [
+        _box(frame, x, width, box_height, tip, fill=fill, fill_opacity="0.85", stroke="#333333"),
+        _label(frame, x - 0.05, 0.56, label, size=10 if crowded else 12, angle=tilt),
+        _label(
+            frame,
+            x,
+            -0.56,
+            shape_label,
+            size=11,
+            angle=tilt if crowded else 0,
+            text_anchor="end" if crowded else "middle",
+            dominant_baseline="hanging",
+        ),
+    ]
 
 
-def _add_skip(traces: list[dict], notes: list[dict], x: int, block: Any) -> None:
+def _skip(frame: _Frame, x: int, block: Any) -> list[str]:
     """A residual block's skip connection: a dotted bracket from the previous box, and ⊕."""
     skip = block.formulas["output_shape"].split("; the block ")[-1]
     # Inset from both boxes' centres, so the skips of consecutive blocks do not join into one line.
-    traces.append(
-        {
-            "type": "scatter",
-            "x": [x - 0.85, x - 0.85, x - 0.15, x - 0.15],
-            "y": [0.5, 0.55, 0.55, 0.5],
-            "mode": "lines",
-            "line": {"color": SKIP_COLOUR, "width": 2, "dash": "dot"},
-            "hoverinfo": "text",
-            "text": f"skip connection: the block {skip}",
-            "name": "skip",
-        }
-    )
-    notes.append(note(x - 0.5, 0.55, "⊕", size=16, color=SKIP_COLOUR))
+    bracket = [(x - 0.85, 0.5), (x - 0.85, 0.55), (x - 0.15, 0.55), (x - 0.15, 0.5)]
+    points = " ".join(f"{frame.x(a):.1f},{frame.y(b):.1f}" for a, b in bracket)
+    return [
+        f'<polyline points="{points}" fill="none" stroke="{SKIP_COLOUR}" stroke-width="2" stroke-dasharray="2,4">'
+        f"<title>{escape(f'skip connection: the block {skip}')}</title></polyline>",
+        _label(frame, x - 0.5, 0.58, "⊕", size=16, fill=SKIP_COLOUR, text_anchor="middle"),
+    ]
 
 
-def _add_invalid(traces: list[dict], notes: list[dict], x: int, bad: tuple[int, str, str]) -> None:
-    """The dashed orange box of the layer that cannot be computed, with its message on hover."""
+def _invalid(frame: _Frame, x: int, bad: tuple[int, str, str]) -> list[str]:
+    """The dashed orange box of the layer that cannot be computed, with its message in a tooltip."""
     position, kind, message = bad
-    traces.append(
-        _box_trace(
+    return [
+        _box(
+            frame,
             x,
             0.6,
             0.6,
-            fillcolor="rgba(213, 94, 0, 0.15)",
-            text=message,
-            line={"color": ERROR_COLOUR, "width": 2, "dash": "dash"},
-        )
-    )
-    notes.append(
-        note(x, 0.56, f"{position}·{short_name(kind)}", size=11, color=ERROR_COLOUR, textangle=-30, yanchor="bottom")
-    )
-    notes.append(note(x, 0, "⚠", size=22, color=ERROR_COLOUR))
-    notes.append(note(x, -0.56, "invalid", size=10, color=ERROR_COLOUR, yanchor="top"))
+            [message],
+            fill=ERROR_COLOUR,
+            fill_opacity="0.15",
+            stroke=ERROR_COLOUR,
+            stroke_width="2",
+            stroke_dasharray="6,4",
+        ),
+        _label(frame, x - 0.05, 0.56, f"{position}·{short_name(kind)}", size=12, angle=-30, fill=ERROR_COLOUR),
+        _label(frame, x, 0, "⚠", size=22, fill=ERROR_COLOUR, text_anchor="middle", dominant_baseline="central"),
+        _label(
+            frame, x, -0.56, "invalid", size=11, fill=ERROR_COLOUR, text_anchor="middle", dominant_baseline="hanging"
+        ),
+    ]
 
 
-def _branch_text(summary: Any) -> str:
-    """Hover lines listing a residual block's branch (empty for other layers)."""
-    return "".join(
-        f"<br>  branch: {inner.name} → {shape_text(inner.output_shape)}" for inner in getattr(summary, "branch", ())
-    )
-
-
-def _box_trace(x: float, width: float, height: float, **style: object) -> dict:
-    """A filled rectangle centred on (x, 0) that shows its ``text`` on hover."""
-    left, right, low, high = x - width / 2, x + width / 2, -height / 2, height / 2
-    return {
-        "type": "scatter",
-        "x": [left, right, right, left, left],
-        "y": [low, low, high, high, low],
-        "fill": "toself",
-        "mode": "lines",
-        "hoveron": "fills",
-        "hoverinfo": "text",
-        **style,
-    }
+def _branch_lines(summary: Any) -> list[str]:
+    """Tooltip lines listing a residual block's branch (none for other layers)."""
+    return [f"  branch: {inner.name} → {shape_text(inner.output_shape)}" for inner in getattr(summary, "branch", ())]
 
 
 def log_bars(values: dict[str, int], *, title: str = "", height: int = 300) -> go.Figure:

@@ -8,13 +8,14 @@ pixel-value lines and image grids) are still built as Plotly figures by the same
 picture the browser decodes in a millisecond. It draws:
 
 - scatter traces: lines (with gaps at NaN, dashes), markers (one colour each, or one for all);
-- bar traces: grouped bars over named categories, with numbers written above them;
+- bar traces: grouped bars over named categories, with numbers written above them; or horizontal bars (one
+  trace) on a linear or logarithmic x axis, each with its number written in or beside it;
 - one image trace (a PNG, as :func:`cnnviz.plots.image_grid` makes) with its row and column labels;
 - linear axes, a logarithmic y axis (ticks at powers of ten), percent tick formats, fixed ranges, titles,
   and a legend that wraps.
 
-Anything else (heat maps, annotations, a log x axis) is refused by :func:`drawable`: the caller keeps
-Plotly for it. Every text is escaped: class names and uploaded file names are untrusted.
+Anything else (heat maps, annotations, a log x axis under lines) is refused by :func:`drawable`: the caller
+keeps Plotly for it. Every text is escaped: class names and uploaded file names are untrusted.
 """
 
 from __future__ import annotations
@@ -98,8 +99,14 @@ def drawable(figure: go.Figure) -> bool:
         modes_ok = all((trace.mode or "lines") in LINE_MODES for trace in figure.data)
         return modes_ok and x_type in ("-", "linear") and y_type in ("-", "linear", "log")
     if kinds == {"bar"}:
+        if _horizontal(figure):
+            return len(figure.data) == 1 and x_type in ("-", "linear", "log")
         return all(trace.orientation in (None, "v") for trace in figure.data) and y_type in ("-", "linear")
     return False
+
+
+def _horizontal(figure: go.Figure) -> bool:
+    return any(trace.orientation == "h" for trace in figure.data)
 
 
 def nice_ticks(low: float, high: float, count: int = TICKS) -> np.ndarray:
@@ -200,6 +207,8 @@ def figure_svg(figure: go.Figure, *, width: int = WIDTH, bold: bool = False) -> 
     phone = min(PHONE_TEXT, max(1.0, width / PHONE_WIDTH))
     if _kinds(figure) == {"image"}:
         return _image_svg(figure, width, style, phone)
+    if _horizontal(figure):
+        return _horizontal_bars_svg(figure, width, style, phone)
     return _chart_svg(figure, width, style, phone)
 
 
@@ -411,6 +420,81 @@ def _legend(
             )
         parts.append(f'<text x="{x + 30:.1f}" y="{y:.1f}" dominant-baseline="central">{_label(trace.name)}</text>')
     return parts
+
+
+SI_PREFIXES = ((1e12, "T"), (1e9, "G"), (1e6, "M"), (1e3, "k"))
+
+
+def si_text(value: float) -> str:
+    """A power of ten as Plotly's ``exponentformat="SI"`` writes it: 1, 10, 100, 1k, …, 100M, 1G."""
+    for size, prefix in SI_PREFIXES:
+        if value >= size:
+            return f"{value / size:g}{prefix}"
+    return f"{value:g}"
+
+
+def _horizontal_bars_svg(figure: go.Figure, width: int, style: Style, phone: float) -> str:
+    """One horizontal bar per category, top to bottom in the trace's order when the y axis is reversed (else
+    bottom to top, as Plotly draws it), on a linear or log x axis; each bar's number in it or, when the bar is
+    too short for it, just after it."""
+    layout, trace = figure.layout, figure.data[0]
+    count = len(trace.y)
+    colours = trace.marker.color if isinstance(trace.marker.color, (list, tuple)) else [_colour(trace, 0)] * count
+    texts = trace.text if isinstance(trace.text, (list, tuple)) else [""] * count
+    bars = list(zip([_label(name) for name in trace.y], _values(trace.x, 0), texts, colours, strict=True))
+    if layout.yaxis.autorange != "reversed":
+        bars.reverse()
+    names, values = [bar[0] for bar in bars], np.array([bar[1] for bar in bars])
+    font = style.font * phone  # room for the phone's larger text
+    title = escape(layout.title.text or "")
+    top = 2.2 * font if title else style.font
+    row = 2.2 * font
+    left = CHAR * font * max(map(len, names), default=1) + 12
+    right = 2.5 * font  # the last tick's label is centred on the plot's edge
+    height = int(top + row * len(names) + 2.2 * font)
+    log = (layout.xaxis.type or "") == "log"
+    low, high = _range([values], layout.xaxis.range, log=log, zero=not log)
+    if log:
+        low, high = math.floor(low), math.ceil(high)  # whole powers of ten at both ends, as dtick=1 draws it
+    x_of = Axis(low, high, left, width - right, log=log)
+    base = x_of.start if log else float(x_of(0.0))
+    parts = _open(width, height, style, phone)
+    if title:
+        parts.append(f'<text x="{left:.1f}" y="{1.2 * font:.1f}" font-weight="bold">{title}</text>')
+    bottom = top + row * len(names)
+    if log:
+        powers = np.arange(low, high + 1)
+        ticks, labels = 10.0**powers, [si_text(v) for v in 10.0**powers]
+    else:
+        ticks = nice_ticks(low, high)
+        step = float(ticks[1] - ticks[0]) if len(ticks) > 1 else 1.0
+        labels = [tick_text(v, step) for v in ticks]
+    for x, label in zip(x_of(ticks), labels, strict=True):
+        parts.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="{top:.1f}" y2="{bottom:.1f}" stroke="{GRID}"/>')
+        parts.append(
+            f'<text x="{x:.1f}" y="{bottom + 1.2 * font:.1f}" text-anchor="middle" fill="{AXIS}">{label}</text>'
+        )
+    for index, (name, value, text, fill) in enumerate(bars):
+        middle = top + row * (index + 0.5)
+        parts.append(
+            f'<text x="{left - 8:.1f}" y="{middle:.1f}" text-anchor="end" dominant-baseline="central">{name}</text>'
+        )
+        end = float(x_of(value))
+        if not np.isfinite(end):
+            continue
+        parts.append(
+            f'<rect x="{base:.2f}" y="{middle - row * GROUP / 2:.2f}" width="{max(end - base, 0):.2f}" '
+            f'height="{row * GROUP:.2f}" fill="{fill}"/>'
+        )
+        if text:
+            inside = end - base > CHAR * font * len(str(text)) + 12
+            place = (end - 6, "end", ' fill="white"') if inside else (end + 6, "start", "")
+            parts.append(
+                f'<text x="{place[0]:.1f}" y="{middle:.1f}" text-anchor="{place[1]}" dominant-baseline="central"'
+                f"{place[2]}>{escape(str(text))}</text>"
+            )
+    parts.append("</svg>")
+    return "".join(parts)
 
 
 def png_size(source: str) -> tuple[int, int]:

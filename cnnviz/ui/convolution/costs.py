@@ -13,7 +13,7 @@ from cnnviz import plots
 from cnnviz.architecture import LayerSummary, summarize
 from cnnviz.errors import InputError
 from cnnviz.text import shape_text
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import show_chart_picture
 
 
 def layer_costs(shape: tuple[int, int, int], filters: int, kernel: int) -> dict[str, LayerSummary]:
@@ -59,11 +59,10 @@ def costs_section(image_shape: tuple[int, ...]) -> None:
         "A depthwise layer alone never mixes channels, so its output keeps C channels. MobileNet is built from "
         "such separable pairs."
     )
-    show_figure(
+    show_chart_picture(
         plots.log_bars(
             {f"{name} MACs": s.macs for name, s in costs.items()},
             title="Multiply-accumulates for one image (log scale)",
         ),
-        width="stretch",
         key="costs_chart",
     )

@@ -29,7 +29,7 @@ from cnnviz.architecture import (
 from cnnviz.text import format_bytes, shape_text, short
 from cnnviz.ui.course_notes import course_note, go_button
 from cnnviz.ui.layer_builder.edits import type_of
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import is_presenting, show_chart_picture
 
 TABLE_ROW_PX, TABLE_MAX_PX = 35, 900
 
@@ -59,10 +59,11 @@ def show_diagram_and_table(stack: CheckedStack) -> None:
     error, bad = stack.error, None
     if error is not None and stack.bad_position:
         bad = (stack.bad_position, error.layer_type or "?", str(error))
-    show_figure(plots.stack_diagram(stack.input_shape, stack.summaries, bad=bad), key="builder_diagram")
+    diagram = plots.stack_diagram(stack.input_shape, stack.summaries, bad=bad, bold=is_presenting())
+    st.markdown(diagram, unsafe_allow_html=True)
     st.caption(
         "Each box is a feature map: its height follows the rows, its width the channels (log scale); thin bars "
-        "are flat vectors (height on a log scale). Hover a box for its numbers."
+        "are flat vectors (height on a log scale). Hover a box for its numbers; the table below has them all."
     )
     rows = len(stack.layers) + 2  # header, input, layers
     st.dataframe(summary_table(stack), hide_index=True, height=min(TABLE_ROW_PX * rows + 3, TABLE_MAX_PX))
@@ -301,4 +302,4 @@ def why_convolutions(stack: CheckedStack) -> None:
             bars["Your whole stack"] = stack_params
         if conv_layers:
             bars["Its Conv2D layers"] = totals(conv_layers).params
-        show_figure(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart")
+        show_chart_picture(plots.log_bars(bars, title="Parameters (log scale)"), key="builder_why_chart", width=560)

@@ -13,6 +13,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import PRESETS, summarize, to_code, to_json, totals
+from cnnviz.ui.layer_builder.editor import OPEN_LAYERS
 from tests.conftest import run_page
 from tests.svg_reading import SVG, inline, pictures
 
@@ -36,6 +37,13 @@ def metric(app: AppTest, label: str) -> str:
 
 def download(app: AppTest, key: str):
     return next(button for button in app.get("download_button") if button.key == key)
+
+
+def open_layers(app: AppTest, *positions: int) -> None:
+    """Open the layers at ``positions`` (0-based) as a click does: a closed layer's form is not drawn."""
+    opened = app.session_state.get(OPEN_LAYERS, set())
+    app.session_state[OPEN_LAYERS] = opened | {ids(app)[position] for position in positions}
+    app.run()
 
 
 def layer_titles(app: AppTest) -> list[str]:
@@ -107,7 +115,22 @@ def test_remove_move_and_duplicate_layers(builder):
     assert not builder.exception
 
 
+def test_a_closed_layer_sends_no_form_and_an_invalid_one_opens_with_its_message(builder):
+    conv = ids(builder)[0]
+    assert not [w for w in builder.number_input if w.key.startswith(f"layer{conv}_")]  # closed: nothing sent
+    open_layers(builder, 0)
+    assert builder.number_input(key=f"layer{conv}_filters").value == 32
+    stack = [dict(layer) for layer in builder.session_state["stack"]]
+    stack[2]["kernel_size"] = 15  # larger than its 13×13 input
+    builder.session_state["stack"] = stack
+    builder.run()
+    third = ids(builder)[2]
+    assert builder.number_input(key=f"layer{third}_kernel_size_rows").value == 15  # opened by itself
+    assert any(e.value.startswith("Layer 3 (Conv2D): the 13×13 input is smaller") for e in builder.error)
+
+
 def test_editing_a_layer_updates_stack_labels_and_numbers_in_the_same_run(builder):
+    open_layers(builder, 0, 1, 5)
     conv = ids(builder)[0]
     builder.number_input(key=f"layer{conv}_filters").set_value(16).run()
     assert builder.session_state["stack"][0]["filters"] == 16
@@ -138,6 +161,7 @@ def test_editing_a_layer_updates_stack_labels_and_numbers_in_the_same_run(builde
 
 
 def test_an_invalid_stack_is_shown_with_the_bad_layer_and_never_crashes(builder):
+    open_layers(builder, 2)
     third = ids(builder)[2]
     builder.number_input(key=f"layer{third}_kernel_size_rows").set_value(15).run()
     assert not builder.exception
@@ -212,7 +236,8 @@ def test_a_stack_set_by_another_page_is_shown_with_fresh_widgets(builder):
     shape, stack = PRESETS["MNIST CNN ('same' padding)"]
     builder.session_state["stack"] = [dict(layer) for layer in stack]
     builder.session_state["input_shape"] = shape
-    builder.run()
+    builder.run()  # new widgets (new layer ids) for the new stack
+    open_layers(builder, 0)
     assert builder.number_input(key=f"layer{ids(builder)[0]}_filters").value == 32
     assert builder.selectbox(key=f"layer{ids(builder)[0]}_padding").value == "same"
     assert table(builder)["Output shape"][5] == "3136"
@@ -274,6 +299,7 @@ def test_garbage_from_another_page_or_file_never_crashes_the_page(builder):
 
 def test_a_number_above_the_maximum_is_refused_out_loud(builder):
     """Typing kernel size 40 (max 15) must not leave "40" in the box while the stack keeps 3×3."""
+    open_layers(builder, 0)
     conv = ids(builder)[0]
     builder.number_input(key=f"layer{conv}_kernel_size_rows").set_value(40).run()
     assert not builder.exception

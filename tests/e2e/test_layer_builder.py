@@ -16,6 +16,13 @@ def layer_box(page, title_start: str):
     return page.locator('[data-testid="stExpander"]').filter(has_text=title_start).first
 
 
+def open_layer(page, title_start: str) -> None:
+    """Open a layer's form: a closed layer's form is not drawn, opening it reruns the page with it."""
+    layer_box(page, title_start).locator("summary").click()
+    wait_idle(page)
+    expect(layer_box(page, title_start).get_by_label("Kernel rows", exact=True)).to_be_visible()
+
+
 def shows(page, text: str) -> None:
     """Wait until ``text`` is on the page (a rerun may still be on its way under load)."""
     expect(page.get_by_text(text).first).to_be_visible()
@@ -34,12 +41,15 @@ def test_page_shows_the_mnist_model_with_keras_numbers(page, app_url):
     expect(page.get_by_text("Layers (7)")).to_have_count(1)
     expect(page.locator('[data-testid="stMetricValue"]').first).to_have_text("225,034")
     expect(page.locator('[data-testid="stDataFrame"]')).to_have_count(1)  # mounts after the script ends
-    expect(page.locator('[data-testid="stPlotlyChart"]').nth(1)).to_be_attached()  # the diagram and the bars
+    diagram = page.locator('svg[role="img"][aria-label^="The stack as boxes"]')
+    expect(diagram.locator("rect")).to_have_count(8)  # the input and 7 layers, drawn without Plotly
+    expect(page.locator(".st-key-builder_why_chart img")).to_be_attached()
+    expect(page.locator('[data-testid="stPlotlyChart"]')).to_have_count(0)
 
 
 def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
     goto(page, app_url, PATH)
-    layer_box(page, "3 · Conv2D").locator("summary").click()
+    open_layer(page, "3 · Conv2D")
     box = layer_box(page, "3 · Conv2D")
     set_number(page, box, "Kernel rows", 15)
     message = "Layer 3 (Conv2D): the 13×13 input is smaller than the 15×3 kernel"
@@ -56,7 +66,7 @@ def test_an_invalid_kernel_is_highlighted_and_fixed_live(page, app_url):
 def test_a_kernel_size_above_the_maximum_is_put_back_and_explained(page, app_url):
     """The box used to keep showing "40" while the stack silently kept 3×3."""
     goto(page, app_url, PATH)
-    layer_box(page, "1 · Conv2D").locator("summary").click()
+    open_layer(page, "1 · Conv2D")
     set_number(page, layer_box(page, "1 · Conv2D"), "Kernel rows", 40)
     box = layer_box(page, "1 · Conv2D")
     expect(box.get_by_text("Kernel rows: 40 is more than the maximum 15, so 3 was kept.")).to_be_visible()

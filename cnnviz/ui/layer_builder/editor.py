@@ -59,6 +59,7 @@ from cnnviz.ui.layer_builder.fields import FORMS, draw_form
 __all__ = ["import_box", "layer_list", "prepare_editor", "stack_chooser"]
 
 BRANCH_TYPES = [t for t in LAYER_TYPES if t not in ("Residual", "Pretrained")]
+OPEN_LAYERS = "builder_open_layers"  # the uids of the layers whose form is open
 
 
 def _with_help(layer_type: str) -> str:
@@ -144,6 +145,15 @@ def _icon_buttons(container: Any, key: str, buttons: tuple[Button, ...]) -> None
         )
 
 
+def _remember_open(uid: int, key: str) -> None:
+    """The expander of layer ``uid`` (widget ``key``) was opened or closed: remember it across title changes."""
+    opened = st.session_state.setdefault(OPEN_LAYERS, set())
+    if st.session_state.get(key):
+        opened.add(uid)
+    else:
+        opened.discard(uid)
+
+
 def _layer_row(stack: CheckedStack, index: int, uid: int) -> None:
     """One layer: a collapsible editor, with move / duplicate / remove buttons beside it."""
     layer, count = stack.layers[index], len(stack.layers)
@@ -159,7 +169,16 @@ def _layer_row(stack: CheckedStack, index: int, uid: int) -> None:
     if summary is not None:
         title += f"  →  {shape_text(summary.output_shape)}"
     row = st.container(horizontal=True, gap="small", vertical_alignment="top")
-    box = row.expander(title, expanded=bad, key=f"{key}_box")
+    # Lazy: a closed layer's form is neither built nor sent (a 7-layer stack's forms were half the page's
+    # elements, and every one of them held back the first screen); opening it reruns the page with it. The
+    # open layers are remembered by uid: an edit changes the title, and Streamlit then sees a new expander.
+    box = row.expander(
+        title,
+        expanded=bad or uid in st.session_state.get(OPEN_LAYERS, ()),  # the invalid layer opens, with its message
+        key=f"{key}_box",
+        on_change=_remember_open,
+        args=(uid, f"{key}_box"),
+    )
     buttons: tuple[Button, ...] = (
         ("up", ":material/arrow_upward:", "Move up", move, (index, -1), index == 0),
         ("down", ":material/arrow_downward:", "Move down", move, (index, 1), index == count - 1),
@@ -167,6 +186,8 @@ def _layer_row(stack: CheckedStack, index: int, uid: int) -> None:
         ("remove", ":material/delete:", "Remove", remove, (index,), False),
     )
     _icon_buttons(row, key, buttons)
+    if not box.open:
+        return
     with box:
         if bad:
             st.error(str(stack.error))

@@ -94,8 +94,10 @@ def stack_diagram(
     if bad is not None:
         label += f", then layer {bad[0]} ({bad[1]}) is invalid"
     return (
-        f'<div style="overflow-x:auto" tabindex="0"><svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {frame.width:.0f} '
-        f'{frame.height:.0f}" width="{frame.width:.0f}" height="{frame.height:.0f}" role="img" '
+        # A wide stack scrolls sideways at its own size (a phone); the scrolling box is focusable for keyboards.
+        f'<div style="overflow-x:auto" tabindex="0"><svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {frame.width:.0f} {frame.height:.0f}" width="{frame.width:.0f}" '
+        f'height="{frame.height:.0f}" role="img" '
         f'aria-label="{escape(label)}." font-family="sans-serif" fill="{INK}">{"".join(parts)}</svg></div>'
     )
 

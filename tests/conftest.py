@@ -64,6 +64,16 @@ TINY = [
 ]
 
 
+@pytest.fixture(autouse=True)
+def _no_browser_to_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+    """AppTest runs pages without a browser, so nothing reports a drawn first screen (cnnviz.ui.first_screen):
+    pages draw everything in one run, as in a tab's later runs. tests/test_first_screen.py checks the wait,
+    and the browser tests (a real server) go through it on every page that waits."""
+    from cnnviz.ui import first_screen
+
+    monkeypatch.setattr(first_screen, "WAIT_FOR_BROWSER", False)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     shutil.rmtree(SESSION_DIR, ignore_errors=True)
 

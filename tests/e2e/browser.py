@@ -149,6 +149,17 @@ def press_shortcut(page, key: str) -> None:
     wait_idle(page)
 
 
+FIRST_SCREEN_SIGNAL = '[class*="_first_screen"]'  # cnnviz.ui.first_screen's signal, by its key
+
+
+def wait_for_whole_page(page) -> None:
+    """Wait for a freshly opened page's runs: the first, and, on a page that draws its first screen first
+    (cnnviz.ui.first_screen), the run the browser's signal asks for, which draws the rest and drops the signal."""
+    wait_idle(page)
+    page.wait_for_function(f"() => !document.querySelector('{FIRST_SCREEN_SIGNAL}')")
+    wait_idle(page, rerun=False)
+
+
 def goto(page, app_url: str, url_path: str = "") -> None:
     """Open a page by its url path ("" is home) and wait until its script has finished.
 
@@ -157,7 +168,7 @@ def goto(page, app_url: str, url_path: str = "") -> None:
     if url_path.split("?")[0] in DATA_PAGES:
         skip_without_data()
     page.goto(f"{app_url}/{url_path}")
-    wait_idle(page)
+    wait_for_whole_page(page)
     # app.py's navigation ran (not Streamlit's legacy pages/ mode): its "Home" entry is in the sidebar.
     expect(page.locator('[data-testid="stSidebarNav"]').get_by_text("Home", exact=True)).to_be_visible()
 

@@ -16,7 +16,7 @@ import time
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, new_page, train_button, wait_idle
+from tests.e2e.browser import assert_no_exception, new_page, train_button, wait_for_whole_page, wait_idle
 from tests.e2e.conftest import start_streamlit
 
 STUDENTS = ("Ada", "Bo", "<b>Cy</b> **x** :red[hi]")
@@ -132,7 +132,7 @@ def test_a_teacher_leads_three_students_one_trains_the_teacher_sees_it_and_the_c
     ada.goto(f"{url}/")
     wait_idle(ada)
     teacher.goto(f"{url}/convolution?stride=3")
-    wait_idle(teacher)
+    wait_for_whole_page(teacher)
     teacher.get_by_role("button", name="Send this view to the class").click()
     wait_idle(teacher)
     expect(ada.get_by_text("Your teacher sent you a view:")).to_be_visible(timeout=10_000)
@@ -193,7 +193,7 @@ def test_two_servers_on_one_database_act_as_one_class(browser, database, tmp_pat
         student.goto(f"{server_b}/learning")
         wait_idle(student)
         teacher.goto(f"{server_a}/layer_builder")
-        wait_idle(teacher)
+        wait_for_whole_page(teacher)
         teacher.get_by_role("button", name="Send this view to the class").click()
         wait_idle(teacher)
         expect(student.get_by_text("Your teacher sent you a view:")).to_be_visible(timeout=10_000)

@@ -6,7 +6,7 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.e2e.browser import assert_no_exception, goto, press_shortcut, wait_idle
+from tests.e2e.browser import FIRST_SCREEN_SIGNAL, assert_no_exception, goto, press_shortcut, wait_idle
 
 SIZE = '[data-testid="stMetric"]:has-text("Feature map size") [data-testid="stMetricValue"]'
 
@@ -83,3 +83,12 @@ def test_step_through_moves_the_window_picture_by_button_and_keyboard(page, app_
     expect(window).to_have_attribute("alt", re.compile(r"^The window of output \(22, 13\)"))
     expect(page.get_by_text("That is cell (22, 13) of the feature map")).to_be_visible()
     assert_no_exception(page)
+
+
+def test_the_feature_maps_come_once_the_first_screen_is_drawn(page, app_url):
+    """A fresh tab's first run stops below the controls; the browser's report that it drew them asks for the
+    rest (cnnviz.ui.first_screen): a second run, then the whole page, and no signal left on it."""
+    goto(page, app_url, "convolution")
+    expect(page.get_by_role("heading", name="2 · Input and feature map")).to_be_visible()
+    expect(page.locator(FIRST_SCREEN_SIGNAL)).to_have_count(0)
+    assert page.evaluate("() => window.__cnnvizRuns.finished") >= 2

@@ -24,6 +24,7 @@ from cnnviz.ui.convolution import OPEN_KEYS, worked_examples
 from cnnviz.ui.convolution.display import enlarged_png, show_map, sum_text
 from cnnviz.ui.convolution.pooling import activation_and_pooling_section
 from cnnviz.ui.course_notes import course_note
+from cnnviz.ui.first_screen import first_screen_drawn
 from cnnviz.ui.kernel_editor import kernel_editor
 from cnnviz.ui.links import just_linked, share_link
 from cnnviz.ui.on_demand import on_demand
@@ -295,6 +296,8 @@ def kernel_and_maps(image: np.ndarray) -> None:
     if kernel is not None and sliding.flip:
         show_flip(kernel)
 
+    if not first_screen_drawn("conv_first_screen"):
+        return  # sections 2-4 come in this fragment's next run, once the browser shows the controls
     x = image if per_channel else to_grayscale(image)
     feature_map = None
     if kernel is None:

@@ -2,6 +2,7 @@
 
 import streamlit as st
 
+from cnnviz.ui.first_screen import first_screen_drawn
 from cnnviz.ui.inside.input_choice import choose_input
 from cnnviz.ui.inside.model_choice import choose_model, model_menu, with_network
 from cnnviz.ui.inside.prediction import predict, show_prediction
@@ -38,5 +39,7 @@ with model_column:  # next to the input, so the answer changes in view while you
     show_prediction(chosen, given, prediction)
 
 st.divider()
+if not first_screen_drawn("inside_first_screen"):
+    st.stop()  # in a fresh tab, the tabs come in the run the browser asks for once it shows the prediction
 show_tabs(chosen, given, prediction)
 share_link("inside", link)

@@ -11,6 +11,7 @@ from cnnviz.architecture import to_code, to_json
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
 from cnnviz.ui.course_notes import course_note
+from cnnviz.ui.first_screen import first_screen_drawn
 from cnnviz.ui.layer_builder.editor import import_box, layer_list, prepare_editor, stack_chooser
 from cnnviz.ui.layer_builder.results import (
     history_section,
@@ -42,6 +43,8 @@ with editor:
     layer_list(stack)
 with results:
     show_results(stack)
+if not first_screen_drawn("builder_first_screen"):
+    st.stop()  # in a fresh tab, the rest comes in the run the browser asks for once it shows the editor
 show_diagram_and_table(stack)
 
 st.header("Feature extraction, then classification", anchor="two-parts")

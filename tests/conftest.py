@@ -64,14 +64,17 @@ TINY = [
 ]
 
 
-@pytest.fixture(autouse=True)
-def _no_browser_to_signal(monkeypatch: pytest.MonkeyPatch) -> None:
+@pytest.fixture(scope="session", autouse=True)
+def _no_browser_to_signal() -> Iterator[None]:
     """AppTest runs pages without a browser, so nothing reports a drawn first screen (cnnviz.ui.first_screen):
     pages draw everything in one run, as in a tab's later runs. tests/test_first_screen.py checks the wait,
-    and the browser tests (a real server) go through it on every page that waits."""
+    and the browser tests (a real server) go through it on every page that waits. Session-wide, so that
+    module-wide page fixtures get it too."""
     from cnnviz.ui import first_screen
 
-    monkeypatch.setattr(first_screen, "WAIT_FOR_BROWSER", False)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(first_screen, "WAIT_FOR_BROWSER", False)
+        yield
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

@@ -34,7 +34,7 @@ def test_clicking_a_unit_of_a_feature_map_moves_its_receptive_field(page, app_ur
     page.get_by_role("tab", name=re.compile("Receptive field")).click()  # reruns the page: only open tabs run
     wait_idle(page)
     expect(page.get_by_text(re.compile(r"channel \d+, 7×7: unit \(3, 3\)"))).to_be_visible()
-    chart = page.locator("[data-testid=stPlotlyChart]:visible").nth(1)  # after the probability bars: the map
+    chart = page.locator("[data-testid=stPlotlyChart]:visible").first  # the map (the probabilities are a picture)
     chart.scroll_into_view_if_needed()
     area = chart.locator(".nsewdrag").first.bounding_box()
     # The map is 7×7: click the centre of the unit in row 1, column 5.

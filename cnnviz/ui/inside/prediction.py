@@ -14,7 +14,7 @@ from cnnviz.images import enlarge, to_model_input, to_uint8
 from cnnviz.ui.inside.input_choice import ChosenInput
 from cnnviz.ui.inside.live_tryout import is_my_classes, live_tryout
 from cnnviz.ui.inside.model_choice import ChosenModel
-from cnnviz.ui.presentation import show_figure
+from cnnviz.ui.presentation import show_chart_picture
 
 SHOWN_SIDE = 160  # the input and the prepared input are drawn this wide (pixels)
 
@@ -66,8 +66,7 @@ def show_prediction(chosen: ChosenModel, given: ChosenInput, prediction: Predict
         alt=f"The image as the model gets it, {height}×{width}×{channels}",
         output_format="PNG",
     )
-    show_figure(
-        plots.probability_bars(prediction.probabilities, names, height=260), width="stretch", key="inside_probabilities"
-    )
+    # A picture, not a Plotly chart: Plotly's script would hold back this first screen (issue 27).
+    show_chart_picture(plots.probability_bars(prediction.probabilities, names, height=260), key="inside_probabilities")
     if chosen.run is not None and given.yours and is_my_classes(chosen.run):
         live_tryout(chosen.run, raw, prediction.x, prediction.probabilities)

@@ -8,7 +8,7 @@ from cnnviz.ui.inside.model_choice import choose_model, model_menu, with_network
 from cnnviz.ui.inside.prediction import predict, show_prediction
 from cnnviz.ui.inside.tabs import show_tabs
 from cnnviz.ui.inside.take_home import take_home, take_home_place
-from cnnviz.ui.links import open_link, share_link
+from cnnviz.ui.links import hold_link_place, open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -40,6 +40,7 @@ with model_column:  # next to the input, so the answer changes in view while you
 
 st.divider()
 if not first_screen_drawn("inside_first_screen"):
+    hold_link_place(link)
     st.stop()  # in a fresh tab, the tabs come in the run the browser asks for once it shows the prediction
 show_tabs(chosen, given, prediction)
 share_link("inside", link)

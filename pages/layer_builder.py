@@ -20,7 +20,7 @@ from cnnviz.ui.layer_builder.results import (
     two_parts_section,
     why_convolutions,
 )
-from cnnviz.ui.links import open_link, share_link
+from cnnviz.ui.links import hold_link_place, open_link, share_link
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.on_demand import on_demand
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -44,6 +44,7 @@ with editor:
 with results:
     show_results(stack)
 if not first_screen_drawn("builder_first_screen"):
+    hold_link_place(link)
     st.stop()  # in a fresh tab, the rest comes in the run the browser asks for once it shows the editor
 show_diagram_and_table(stack)
 

@@ -40,3 +40,37 @@ def test_a_tabs_first_run_stops_below_the_controls_and_the_report_draws_the_rest
 def test_without_a_browser_everything_is_drawn_in_one_run() -> None:
     app = run_page("convolution")
     assert SECOND_SECTION in headers(app) and signals(app) == []
+
+
+def popovers(app) -> list[tuple[str, bool]]:
+    """(label, disabled) of every popover on the page."""
+    from streamlit.testing.v1.element_tree import Block
+
+    found: list[tuple[str, bool]] = []
+
+    def visit(node) -> None:
+        for child in getattr(node, "children", {}).values():
+            if isinstance(child, Block) and child.type == "popover":
+                found.append((child.proto.popover.label, child.proto.popover.disabled))
+            visit(child)
+
+    visit(app._tree)
+    return found
+
+
+@pytest.mark.parametrize(
+    ("page", "signal"),
+    [
+        ("layer_builder", "builder_first_screen"),
+        ("training", "training_first_screen"),
+        ("inside", "inside_first_screen"),
+    ],
+)
+def test_a_page_that_stops_early_keeps_its_link_button_in_place(browser_signals, page, signal) -> None:
+    """The link's button sits under the title but is drawn at the page's end: a first run that stops early
+    holds its place with the same button, not usable yet, so nothing on the first screen moves down later."""
+    app = run_page(page, timeout=180)
+    assert popovers(app) == [("Copy link to this view", True)] and signals(app) == [signal]
+    app.session_state[first_screen.DRAWN] = True
+    app.run()
+    assert popovers(app)[0] == ("Copy link to this view", False) and signals(app) == []

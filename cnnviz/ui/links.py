@@ -25,6 +25,7 @@ WRITTEN = "link_written"  # the query this session last wrote: not a new link to
 JUST_LINKED = "link_just_applied"  # the state keys a link set in this run (cleared by share_link)
 NOTICE = "link_notice"
 SAMPLE_PREFIX = "Sample: "
+LINK_LABEL, LINK_ICON = "Copy link to this view", ":material/link:"
 KERNEL_EDITOR = "conv_kernel"  # the Convolution page's kernel editor (cnnviz.ui.kernel_editor)
 
 
@@ -104,8 +105,15 @@ def share_link(page: str, slot: Any = None) -> None:
         teacher_view_tools(page, query)  # a teacher's session only
 
 
+def hold_link_place(slot: Any) -> None:
+    """The link's button, not usable yet, in the ``slot`` :func:`share_link` fills: for a run that stops before
+    the page's end (cnnviz.ui.first_screen), so the page does not move down when the next run adds the link."""
+    with slot, st.container(horizontal=True):
+        st.popover(LINK_LABEL, icon=LINK_ICON, disabled=True)
+
+
 def _link_popover(page: str, url: str, state: dict[str, Any], left_out: list[str]) -> None:
-    with st.popover("Copy link to this view", icon=":material/link:"):
+    with st.popover(LINK_LABEL, icon=LINK_ICON):
         st.caption(
             "Copy the link (the button at its right), or show the QR code to the class: it opens this "
             "page with the same settings."

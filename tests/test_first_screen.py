@@ -64,6 +64,8 @@ def popovers(app) -> list[tuple[str, bool]]:
         ("layer_builder", "builder_first_screen"),
         ("training", "training_first_screen"),
         ("inside", "inside_first_screen"),
+        ("pixels", "pixels_first_screen"),
+        ("data", "data_first_screen"),
     ],
 )
 def test_a_page_that_stops_early_keeps_its_link_button_in_place(browser_signals, page, signal) -> None:

@@ -37,6 +37,13 @@ def test_a_tabs_first_run_stops_below_the_controls_and_the_report_draws_the_rest
     assert signals(app) == []  # later runs of the tab draw everything at once
 
 
+def test_a_course_map_link_to_a_section_draws_the_whole_page_at_once(browser_signals) -> None:
+    from cnnviz.ui.course_notes import PENDING
+
+    app = run_page("convolution", state={PENDING: "activation-and-pooling"})
+    assert "4 · Activation and pooling" in headers(app) and signals(app) == []
+
+
 def test_without_a_browser_everything_is_drawn_in_one_run() -> None:
     app = run_page("convolution")
     assert SECOND_SECTION in headers(app) and signals(app) == []

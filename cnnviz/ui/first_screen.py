@@ -10,7 +10,8 @@ once the browser had drawn the whole page, below the fold included: 1.3–1.5 s 
 :func:`first_screen_drawn` lets a page draw its first screen, then the rest: in a session's first run it
 mounts a tiny component whose script, once the browser has painted, reports back; that rerun (of the
 fragment the call is in, or of the page) draws what is below. Later runs of the session (a click, another
-page in the same tab, whose elements' scripts are loaded by then) draw everything at once.
+page in the same tab, whose elements' scripts are loaded by then) draw everything at once, and so does a
+course-map link to a section of the page (the student wants what is below).
 """
 
 from __future__ import annotations
@@ -18,6 +19,8 @@ from __future__ import annotations
 from typing import Any
 
 import streamlit as st
+
+from cnnviz.ui.course_notes import pending_section
 
 DRAWN = "first_screen_drawn"  # session state: this browser tab has drawn a first screen
 # After the next paint (a frame, then a task): the first screen's elements are on the page by then.
@@ -38,8 +41,8 @@ def first_screen_drawn(key: str) -> bool:
     """Whether to draw what follows now. False in a tab's first run: a signal named ``key`` is mounted
     instead, and its report reruns the script (or the fragment this is called in) with True."""
     global _signal
-    if st.session_state.get(DRAWN) or not WAIT_FOR_BROWSER:
-        return True
+    if st.session_state.get(DRAWN) or not WAIT_FOR_BROWSER or pending_section() is not None:
+        return True  # a course-map link to a section: the student wants what is below, at once
     if _signal is None:
         _signal = st.components.v2.component("cnnviz_first_screen", js=SIGNAL_JS)
     _signal(key=key, on_drawn_change=_remember_drawn, height=0)

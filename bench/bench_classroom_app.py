@@ -367,6 +367,7 @@ def format_report(found: dict[str, Any]) -> str:
 
 
 def main(argv: list[str] | None = None) -> None:
+    os.environ["CNNVIZ_FIRST_SCREEN"] = "all"  # its protocol sessions run no script: pages whole in one run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--students", type=int, default=30)
     parser.add_argument("--runs", type=int, default=10, help="runs per student in phase 2")

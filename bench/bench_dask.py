@@ -395,6 +395,7 @@ def external() -> None:
 
 
 def main() -> None:
+    os.environ["CNNVIZ_FIRST_SCREEN"] = "all"  # its protocol sessions run no script: pages whole in one run
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shared", type=int, default=0)
     parser.add_argument("--seeds", type=int, default=0)

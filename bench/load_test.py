@@ -424,6 +424,7 @@ def measure(
     if not all(1 <= sessions <= MAX_SESSIONS for sessions in session_counts):
         raise ValueError(f"sessions must be between 1 and {MAX_SESSIONS}")
     os.environ["STREAMLIT_CLIENT_SHOW_ERROR_DETAILS"] = "full"  # failures name the exception and the line
+    os.environ["CNNVIZ_FIRST_SCREEN"] = "all"  # protocol sessions run no script: pages whole in one run
     plan = [(1, False, True)] * baseline + [(sessions, training, False) for sessions in session_counts]
     levels = []
     for sessions, with_training, is_baseline in plan:

@@ -47,6 +47,9 @@ os.environ.update(
         "CNNVIZ_DATABASE_URL": f"sqlite:///{SESSION_DIR / 'classroom.sqlite3'}",
     }
 )
+# AppTest (here and in fresh interpreters) runs no browser script, so nothing reports a drawn first screen
+# (cnnviz.ui.first_screen): pages draw whole in one run. The browser tests' server waits, as in a browser.
+os.environ["CNNVIZ_FIRST_SCREEN"] = "all"
 for inherited in ("XDG_CACHE_HOME", "KERAS_HOME"):  # other ways to the user's caches
     os.environ.pop(inherited, None)
 
@@ -62,19 +65,6 @@ TINY = [
     {"type": "Flatten"},
     {"type": "Dense", "units": 10, "activation": "softmax"},
 ]
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _no_browser_to_signal() -> Iterator[None]:
-    """AppTest runs pages without a browser, so nothing reports a drawn first screen (cnnviz.ui.first_screen):
-    pages draw everything in one run, as in a tab's later runs. tests/test_first_screen.py checks the wait,
-    and the browser tests (a real server) go through it on every page that waits. Session-wide, so that
-    module-wide page fixtures get it too."""
-    from cnnviz.ui import first_screen
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(first_screen, "WAIT_FOR_BROWSER", False)
-        yield
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

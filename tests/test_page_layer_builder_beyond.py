@@ -6,6 +6,7 @@ from __future__ import annotations
 from streamlit.testing.v1 import AppTest
 
 from cnnviz.architecture import LAYER_TYPES, PRESETS, summarize, totals
+from cnnviz.ui.layer_builder.editor import OPEN_LAYERS
 from tests.conftest import run_page
 
 RESNET = "Small ResNet (28×28)"
@@ -53,6 +54,8 @@ def test_a_residual_block_is_edited_as_a_nested_stack():
     shape, stack = PRESETS[RESNET]
     assert app.session_state["stack"] == stack
     block = app.session_state["builder_ids"][1]
+    app.session_state[OPEN_LAYERS] = {block}  # open the block, as a click does: a closed layer's form is not drawn
+    app.run()
     # The block's second convolution: 16 → 8 filters changes the branch's shape ...
     app.number_input(key=f"layer{block}_b1_filters").set_value(8).run()
     assert app.session_state["stack"][1]["layers"][1]["filters"] == 8

@@ -16,6 +16,7 @@ course-map link to a section of the page (the student wants what is below).
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import streamlit as st
@@ -29,7 +30,10 @@ export default function (component) {
   requestAnimationFrame(() => setTimeout(() => component.setTriggerValue("drawn", true), 0));
 }
 """
-WAIT_FOR_BROWSER = True  # False where no browser runs the signal (AppTest): everything is drawn at once
+#: ``CNNVIZ_FIRST_SCREEN=all``: every page whole in one run, for clients that run no script and so never report
+#: a first screen (AppTest, the protocol-level sessions of bench/st_client.py); set by the tests and those benches.
+ALL_AT_ONCE_ENV = "CNNVIZ_FIRST_SCREEN"
+WAIT_FOR_BROWSER = os.environ.get(ALL_AT_ONCE_ENV) != "all"
 _signal: Any = None  # the registered component, once per server
 
 

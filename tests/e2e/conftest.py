@@ -74,7 +74,7 @@ def start_streamlit(log_path: Path, env: dict[str, str] | None = None, args: Seq
             *args,
         ],
         cwd=ROOT,
-        env={**os.environ, **(env or {})},
+        env={**os.environ, "CNNVIZ_FIRST_SCREEN": "wait", **(env or {})},  # a browser reports its first screen
         stdout=log,
         stderr=subprocess.STDOUT,
     )

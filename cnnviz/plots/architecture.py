@@ -102,13 +102,18 @@ def stack_diagram(
     )
 
 
+def _attributes(style: dict[str, str]) -> str:
+    """SVG attributes from keyword arguments: ``fill_opacity="0.8"`` → ``fill-opacity="0.8"``."""
+    return "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
+
+
 def _box(frame: _Frame, x: float, width: float, height: float, tip: list[str], **style: str) -> str:
     """A rectangle centred on (x, 0) in diagram units, with its ``tip`` lines in a tooltip."""
     left, top = frame.x(x - width / 2), frame.y(height / 2)
     right, bottom = frame.x(x + width / 2), frame.y(-height / 2)
-    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
     return (
-        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}"{attributes}>'
+        f'<rect x="{left:.1f}" y="{top:.1f}" width="{right - left:.1f}" height="{bottom - top:.1f}"'
+        f"{_attributes(style)}>"
         f"<title>{escape(chr(10).join(tip))}</title></rect>"
     )
 
@@ -116,8 +121,7 @@ def _box(frame: _Frame, x: float, width: float, height: float, tip: list[str], *
 def _label(frame: _Frame, x: float, y: float, text: str, *, size: int, angle: int = 0, **style: str) -> str:
     """A text at (x, y) in diagram units, turned ``angle`` degrees (negative: up to the right)."""
     place = f'transform="translate({frame.x(x):.1f},{frame.y(y):.1f}) rotate({angle})"'
-    attributes = "".join(f' {name.replace("_", "-")}="{value}"' for name, value in style.items())
-    return f'<text {place} font-size="{frame.font(size)}"{attributes}>{escape(text)}</text>'
+    return f'<text {place} font-size="{frame.font(size)}"{_attributes(style)}>{escape(text)}</text>'
 
 
 def _stage(

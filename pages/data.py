@@ -9,8 +9,8 @@ import streamlit as st
 
 from cnnviz.ui.data import overview
 from cnnviz.ui.data.choice import choose_dataset
-from cnnviz.ui.first_screen import first_screen_drawn
-from cnnviz.ui.links import hold_link_place, open_link, share_link
+from cnnviz.ui.first_screen import stop_after_first_screen
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -30,9 +30,7 @@ overview.facts_section(dataset)
 st.subheader("The classes and their numbers", anchor="class-numbers")
 overview.class_numbers_section(dataset)
 overview.counts_and_pixels_section(dataset)
-if not first_screen_drawn("data_first_screen"):
-    hold_link_place(link)
-    st.stop()  # in a fresh tab, the examples and means come in the run the browser asks for after the counts
+stop_after_first_screen("data_first_screen", link)  # in a fresh tab, the examples and means come in the next run
 
 st.subheader("Random examples of each class")
 overview.examples_section(dataset)

@@ -2,13 +2,13 @@
 
 import streamlit as st
 
-from cnnviz.ui.first_screen import first_screen_drawn
+from cnnviz.ui.first_screen import stop_after_first_screen
 from cnnviz.ui.inside.input_choice import choose_input
 from cnnviz.ui.inside.model_choice import choose_model, model_menu, with_network
 from cnnviz.ui.inside.prediction import predict, show_prediction
 from cnnviz.ui.inside.tabs import show_tabs
 from cnnviz.ui.inside.take_home import take_home, take_home_place
-from cnnviz.ui.links import hold_link_place, open_link, share_link
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
 require_app_navigation()
@@ -39,8 +39,6 @@ with model_column:  # next to the input, so the answer changes in view while you
     show_prediction(chosen, given, prediction)
 
 st.divider()
-if not first_screen_drawn("inside_first_screen"):
-    hold_link_place(link)
-    st.stop()  # in a fresh tab, the tabs come in the run the browser asks for once it shows the prediction
+stop_after_first_screen("inside_first_screen", link)  # in a fresh tab, the tabs come in the next run
 show_tabs(chosen, given, prediction)
 share_link("inside", link)

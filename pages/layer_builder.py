@@ -11,7 +11,7 @@ from cnnviz.architecture import to_code, to_json
 from cnnviz.errors import InputError
 from cnnviz.training import TrainConfig
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.first_screen import first_screen_drawn
+from cnnviz.ui.first_screen import stop_after_first_screen
 from cnnviz.ui.layer_builder.editor import import_box, layer_list, prepare_editor, stack_chooser
 from cnnviz.ui.layer_builder.results import (
     history_section,
@@ -20,7 +20,7 @@ from cnnviz.ui.layer_builder.results import (
     two_parts_section,
     why_convolutions,
 )
-from cnnviz.ui.links import hold_link_place, open_link, share_link
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.notebook import notebook_button
 from cnnviz.ui.on_demand import on_demand
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -43,9 +43,7 @@ with editor:
     layer_list(stack)
 with results:
     show_results(stack)
-if not first_screen_drawn("builder_first_screen"):
-    hold_link_place(link)
-    st.stop()  # in a fresh tab, the rest comes in the run the browser asks for once it shows the editor
+stop_after_first_screen("builder_first_screen", link)  # in a fresh tab, the diagram and the rest come in the next run
 show_diagram_and_table(stack)
 
 st.header("Feature extraction, then classification", anchor="two-parts")

@@ -3,7 +3,7 @@ mini-batches and optimizers, each with its formula next to live numbers."""
 
 import streamlit as st
 
-from cnnviz.ui.first_screen import first_screen_drawn
+from cnnviz.ui.first_screen import stop_after_first_screen
 from cnnviz.ui.learning import descent, loss
 from cnnviz.ui.streamlit_patches import require_app_navigation
 
@@ -16,8 +16,7 @@ st.markdown(
 )
 probabilities = loss.softmax_section()
 loss.cross_entropy_section(probabilities)
-if not first_screen_drawn("learn_first_screen"):
-    st.stop()  # in a fresh tab, sections 3-6 come in the run the browser asks for once it shows 1 and 2
+stop_after_first_screen("learn_first_screen")  # in a fresh tab, sections 3-6 come in the next run
 descent.gradient_descent_section()
 descent.backprop_section()
 descent.batches_section()

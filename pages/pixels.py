@@ -3,9 +3,9 @@
 import streamlit as st
 
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.first_screen import first_screen_drawn
+from cnnviz.ui.first_screen import stop_after_first_screen
 from cnnviz.ui.image_input import image_input
-from cnnviz.ui.links import hold_link_place, open_link, share_link
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.on_demand import on_demand
 from cnnviz.ui.pixels import OPEN_KEYS, colour, inspector, numbers, preparing
 from cnnviz.ui.streamlit_patches import require_app_navigation
@@ -26,9 +26,7 @@ numbers.image_facts(image)
 st.subheader("The image as numbers", anchor="image-as-numbers")
 course_note("image-as-numbers")
 numbers.numbers_section(image)
-if not first_screen_drawn("pixels_first_screen"):
-    hold_link_place(link)
-    st.stop()  # in a fresh tab, the colour sections on come in the run the browser asks for after the numbers
+stop_after_first_screen("pixels_first_screen", link)  # in a fresh tab, the colour sections on come in the next run
 
 st.header("Colour is three stacked channels", anchor="colour-channels")
 course_note("colour-channels")

@@ -5,8 +5,8 @@ import streamlit as st
 from cnnviz.training import TrainingPlan
 from cnnviz.ui import state
 from cnnviz.ui.course_notes import course_note
-from cnnviz.ui.first_screen import first_screen_drawn
-from cnnviz.ui.links import hold_link_place, open_link, share_link
+from cnnviz.ui.first_screen import stop_after_first_screen
+from cnnviz.ui.links import open_link, share_link
 from cnnviz.ui.streamlit_patches import require_app_navigation
 from cnnviz.ui.training.ann_vs_cnn import ann_vs_cnn_section
 from cnnviz.ui.training.experiments import experiments_panel, forget_experiment
@@ -30,9 +30,7 @@ training_service()  # starts the training workers in the background while the fo
 st.header("Reproduce a course notebook", anchor="reproduce-the-notebook")
 course_note("reproduce-the-notebook")
 reproduce_section()
-if not first_screen_drawn("training_first_screen"):
-    hold_link_place(link)
-    st.stop()  # in a fresh tab, the form and the rest come in the run the browser asks for once it shows this
+stop_after_first_screen("training_first_screen", link)  # in a fresh tab, the form and the rest come in the next run
 
 st.header("Train a network", anchor="train")
 setup = setup_form()

@@ -22,6 +22,7 @@ from typing import Any
 import streamlit as st
 
 from cnnviz.ui.course_notes import pending_section
+from cnnviz.ui.links import hold_link_place
 
 DRAWN = "first_screen_drawn"  # session state: this browser tab has drawn a first screen
 # After the next paint (a frame, then a task): the first screen's elements are on the page by then.
@@ -51,3 +52,14 @@ def first_screen_drawn(key: str) -> bool:
         _signal = st.components.v2.component("cnnviz_first_screen", js=SIGNAL_JS)
     _signal(key=key, on_drawn_change=_remember_drawn, height=0)
     return False
+
+
+def stop_after_first_screen(key: str, link_slot: Any = None) -> None:
+    """End a tab's first run here, where the page's first screen ends (see :func:`first_screen_drawn`); the rest
+    of the page comes in the run the browser asks for. ``link_slot`` is the page's place for its link
+    (:func:`cnnviz.ui.links.open_link`): its button is held there, so nothing in view moves down later."""
+    if first_screen_drawn(key):
+        return
+    if link_slot is not None:
+        hold_link_place(link_slot)
+    st.stop()
